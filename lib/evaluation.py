@@ -1,0 +1,2252 @@
+"""Load, validate and clean the raw evidence into tidy tables.
+
+``data/raw/`` holds a faithful transcription of the source documents; this
+module is the only code that reads it. Each raw table is checked at the
+boundary against a declared schema (``RAW_SCHEMAS``); a malformed file stops the
+build with one line per problem (file, row, column, value, what was expected).
+Cleaning is a set of small pure functions, one per processed table, composed
+with ``DataFrame.pipe``. Every judgement the cleaning makes is recorded: in a
+``basis`` or ``note`` column of the processed table, and in the data-quality log
+(``outputs/data_quality_log.csv``), which lists each inconsistency found in the
+sources and what the cleaning did about it.
+
+Command line::
+
+    python -m lib.evaluation build   # rebuild data/processed/ and the quality log
+    python -m lib.evaluation check   # validate data/raw/ only
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RAW_DIR = PROJECT_ROOT / "data" / "raw"
+PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+QUALITY_LOG_NAME = "data_quality_log.csv"
+
+PROGRAMME_REPORT = "002_1a84d9ca59562927.txt"
+SURVEY_REPORT = "004_be0f5f862c51d4da.txt"
+RICHMOND_CASE_STUDY = "000_e64096077011f87f.txt"
+LEEDS_CASE_STUDY = "001_4a60edc3d89a3d64.txt"
+COMMISSIONING_PAPER = "003_56c982d09bcf5222.txt"
+
+YEAR_ONE, YEAR_TWO = "2011-12", "2012-13"
+UNRECORDED = "unrecorded"
+
+# --------------------------------------------------------------------------
+# Authorities: one canonical id and display name, every spelling mapped.
+# --------------------------------------------------------------------------
+
+#: authority_id -> display name, in the programme report's order.
+AUTHORITIES: dict[str, str] = {
+    "barnet": "Barnet",
+    "bexley": "Bexley",
+    "darlington": "Darlington",
+    "greenwich": "Greenwich",
+    "hillingdon": "Hillingdon",
+    "kent": "Kent",
+    "knowsley": "Knowsley",
+    "leeds": "Leeds",
+    "luton": "Luton",
+    "north-east-lincolnshire": "North East Lincolnshire",
+    "northamptonshire": "Northamptonshire",
+    "poole": "Poole",
+    "richmond-upon-thames": "Richmond upon Thames",
+    "telford-and-wrekin": "Telford and Wrekin",
+    "westminster": "Westminster",
+}
+
+#: Every spelling met in the sources (after :func:`_name_key`) -> authority_id.
+AUTHORITY_ALIASES: dict[str, str] = {
+    **{_k: _k for _k in AUTHORITIES},
+    "barnet": "barnet",
+    "bexley": "bexley",
+    "darlington": "darlington",
+    "greenwich": "greenwich",
+    "hillingdon": "hillingdon",
+    "kent": "kent",
+    "knowsley": "knowsley",
+    "leeds": "leeds",
+    "leeds city council": "leeds",
+    "luton": "luton",
+    "nelincs": "north-east-lincolnshire",
+    "ne lincs": "north-east-lincolnshire",
+    "n e lincs": "north-east-lincolnshire",
+    "north east lincolnshire": "north-east-lincolnshire",
+    "northamptonshire": "northamptonshire",
+    "northampton": "northamptonshire",
+    "poole": "poole",
+    "richmond": "richmond-upon-thames",
+    "richmond upon thames": "richmond-upon-thames",
+    "london borough of richmond upon thames": "richmond-upon-thames",
+    "telford & wrekin": "telford-and-wrekin",
+    "telford and wrekin": "telford-and-wrekin",
+    "telford": "telford-and-wrekin",
+    "westminster": "westminster",
+}
+
+
+def _name_key(name: str) -> str:
+    """Normalise a printed authority name for lookup: case, dots, spaces."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = text.replace(".", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _alias_keys() -> dict[str, str]:
+    keys = {_name_key(alias): aid for alias, aid in AUTHORITY_ALIASES.items()}
+    keys.update({_name_key(name): aid for aid, name in AUTHORITIES.items()})
+    # "N.E.Lincs" folds to "n e lincs"; "NE Lincs" to "ne lincs": both listed.
+    return keys
+
+
+_ALIAS_KEYS = _alias_keys()
+
+
+class UnknownAuthorityError(ValueError):
+    """A name that matches no known authority (never a new authority)."""
+
+
+def authority_id(name: str) -> str:
+    """Map any printed spelling of an authority to its canonical id.
+
+    >>> authority_id("N.E.Lincs")
+    'north-east-lincolnshire'
+    """
+    key = _name_key(name)
+    if key not in _ALIAS_KEYS:
+        raise UnknownAuthorityError(
+            f"unknown authority {name!r}; expected one of the 15 programme authorities "
+            f"({', '.join(AUTHORITIES.values())}) or a known spelling of one"
+        )
+    return _ALIAS_KEYS[key]
+
+
+def is_known_authority(name: str) -> bool:
+    return _name_key(name) in _ALIAS_KEYS
+
+
+# --------------------------------------------------------------------------
+# Errors and the data-quality log
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a raw file, reported as one line."""
+
+    file: str
+    row: int | None  # line number in the CSV file (header = line 1)
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        value = "" if self.value is None else f": value {self.value!r}"
+        return f"{', '.join(where)}{value}: expected {self.expected}"
+
+
+class RawDataError(Exception):
+    """Raised when raw files fail validation; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An inconsistency in the sources and what the cleaning did about it."""
+
+    check: str
+    file: str
+    row: str
+    column: str
+    value: str
+    issue: str
+    action: str
+
+
+QUALITY_LOG_COLUMNS = ["check", "file", "row", "column", "value", "issue", "action"]
+
+
+def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
+    rows = [vars(i) if not hasattr(i, "__dataclass_fields__") else i.__dict__ for i in issues]
+    frame = pd.DataFrame(rows, columns=QUALITY_LOG_COLUMNS).astype(str)
+    return frame.sort_values(QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# Raw tables: declared schemas, checked at the boundary
+# --------------------------------------------------------------------------
+
+NUMBER_RE = r"-?\d+(\.\d+)?"
+PERCENT_RE = r"\s*\d{1,3}\s*%\s*"
+
+
+def _matches(pattern: str, error: str, *, allow_empty: bool = False) -> pa.Check:
+    regex = re.compile(pattern)
+
+    def check(value: str) -> bool:
+        return (allow_empty and value == "") or bool(regex.fullmatch(value))
+
+    return pa.Check(check, element_wise=True, error=error)
+
+
+def _one_of(values: Iterable[str], *, strip: bool = False) -> pa.Check:
+    allowed = list(values)
+    label = ", ".join(repr(v) for v in allowed)
+
+    def check(value: str) -> bool:
+        return (value.strip() if strip else value) in allowed
+
+    return pa.Check(check, element_wise=True, error=f"one of {label}")
+
+
+def _in_range(low: float, high: float, what: str, *, allow_empty: bool = False) -> pa.Check:
+    def check(value: str) -> bool:
+        if allow_empty and value == "":
+            return True
+        try:
+            number = float(value.strip().rstrip("%").strip())
+        except ValueError:
+            return False
+        return low <= number <= high
+
+    return pa.Check(check, element_wise=True, error=f"{what} between {low:g} and {high:g}")
+
+
+def _parses(parser: Callable[[str], object], error: str) -> pa.Check:
+    """A value the cleaning step's own parser accepts (one rule, used twice)."""
+
+    def check(value: str) -> bool:
+        try:
+            parser(value)
+        except ValueError:
+            return False
+        return True
+
+    return pa.Check(check, element_wise=True, error=error)
+
+
+_KNOWN_AUTHORITY = pa.Check(
+    is_known_authority,
+    element_wise=True,
+    error="a known authority name (one of the 15 programme authorities or a known spelling)",
+)
+_NOT_BLANK = pa.Check(lambda v: v.strip() != "", element_wise=True, error="non-empty text")
+_WHOLE = _matches(r"\d+", "a whole number")
+_SECTOR = pa.Check(lambda v: _sector_key(v) in {"vcs", "children's centres"}, element_wise=True,
+                   error="a survey sector: 'VCS' or 'Children's Centres'")
+_SOURCE = _matches(r"\d{3}_[0-9a-f]{16}\.txt § .+", "a provenance '<file> § <section>'")
+
+
+def _col(*checks: pa.Check) -> pa.Column:
+    return pa.Column(checks=list(checks), nullable=False, coerce=False)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Declared shape of one raw file."""
+
+    name: str
+    columns: dict[str, pa.Column]
+    key: list[str]
+    description: str = ""
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        return pa.DataFrameSchema(self.columns, unique=self.key or None, name=self.name)
+
+
+RAW_TABLES: dict[str, RawTable] = {
+    t.name: t
+    for t in [
+        RawTable(
+            "evidence_matrix.csv",
+            {
+                "item_order": _col(_WHOLE, _in_range(1, 12, "an item number")),
+                "evidence_item": _col(_NOT_BLANK),
+                "column_position": _col(_WHOLE, _in_range(1, 15, "a column position")),
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "cell_as_printed": _col(_one_of(["", "NA", "/"], strip=True)),
+                "cell_printed": _col(_one_of(["yes", "no"])),
+                "source": _col(_SOURCE),
+            },
+            ["item_order", "column_position"],
+        ),
+        RawTable(
+            "authority_profiles.csv",
+            {
+                "table_part": _col(_one_of(["1", "2"])),
+                "question_order": _col(_WHOLE, _in_range(1, 5, "a question number")),
+                "question_as_printed": _col(_NOT_BLANK),
+                "column_position": _col(_WHOLE),
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "text": _col(),
+                "alignment": _col(_one_of(["as_printed", "doubtful"])),
+                "alignment_note": _col(),
+                "source": _col(_SOURCE),
+            },
+            ["table_part", "question_order", "column_position"],
+        ),
+        RawTable(
+            "kpi_table.csv",
+            {
+                "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
+                "kpi_as_printed": _col(_NOT_BLANK),
+                "year_as_printed": _col(_one_of(["Year one", "Year two"])),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["kpi_order", "year_as_printed"],
+        ),
+        RawTable(
+            "programme_activity.csv",
+            {
+                "year_as_printed": _col(_NOT_BLANK),
+                "measure_as_printed": _col(_NOT_BLANK),
+                "value_as_printed": _col(_NOT_BLANK),
+                "quote": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["year_as_printed", "measure_as_printed"],
+        ),
+        RawTable(
+            "programme_membership.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "years_stated": _col(
+                    _one_of([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}"])
+                ),
+                "quote": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "quote"],
+        ),
+        RawTable(
+            "practice_guidance.csv",
+            {
+                "row_order": _col(_WHOLE),
+                "focus_theme_as_printed": _col(),
+                "key_principle": _col(),
+                "practice_suggestion": _col(),
+                "develop_needs_assessment": _col(),
+                "identify_resources_and_set_priorities": _col(),
+                "plan_pattern_of_services": _col(),
+                "source": _col(_SOURCE),
+            },
+            ["row_order"],
+        ),
+        RawTable(
+            "survey_respondents.csv",
+            {
+                "phase_as_printed": _col(_one_of(["", "pre", "post"])),
+                "group_as_printed": _col(_NOT_BLANK),
+                "n": _col(_matches(r"\d+|[A-Za-z]+", "a count in digits or words (e.g. 'Seven')")),
+                "quote": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["phase_as_printed", "group_as_printed"],
+        ),
+        RawTable(
+            "survey_understanding.csv",
+            {
+                "chart_title_as_printed": _col(_NOT_BLANK),
+                "phase_as_printed": _col(_one_of(["Before Workshop", "After Workshop"])),
+                "position": _col(_WHOLE),
+                "series_as_printed": _col(_NOT_BLANK),
+                "value_as_printed": _col(
+                    _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
+                ),
+                "source": _col(_SOURCE),
+            },
+            ["chart_title_as_printed", "phase_as_printed", "position"],
+        ),
+        RawTable(
+            "survey_stray_values.csv",
+            {
+                "context": _col(_NOT_BLANK),
+                "value_as_printed": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            [],
+        ),
+        RawTable(
+            "survey_impacts.csv",
+            {
+                "chart_title_as_printed": _col(_NOT_BLANK),
+                "sector_as_printed": _col(_SECTOR),
+                "phase_as_printed": _col(_one_of(["Before", "After"])),
+                "position": _col(_WHOLE, _in_range(1, 9, "an impact position")),
+                "label_as_printed": _col(_NOT_BLANK),
+                "value_as_printed": _col(
+                    _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
+                ),
+                "source": _col(_SOURCE),
+            },
+            ["sector_as_printed", "phase_as_printed", "position"],
+        ),
+        RawTable(
+            "survey_comment_shares.csv",
+            {
+                "question_as_printed": _col(_NOT_BLANK),
+                "list_title_as_printed": _col(_NOT_BLANK),
+                "sector_as_printed": _col(_SECTOR),
+                "phase_as_printed": _col(_one_of(["", "Pre", "Post"])),
+                "position": _col(_WHOLE),
+                "label_as_printed": _col(),
+                "value_as_printed": _col(
+                    _matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
+                    _in_range(0, 100, "a percentage", allow_empty=True),
+                ),
+                "source": _col(_SOURCE),
+            },
+            ["list_title_as_printed", "phase_as_printed", "position"],
+        ),
+        RawTable(
+            "case_study_facts.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "fact": _col(_NOT_BLANK),
+                "value_as_printed": _col(),
+                "quote": _col(),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "fact"],
+        ),
+        RawTable(
+            "case_study_challenges.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "challenge_no": _col(_WHOLE),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "challenge_no"],
+        ),
+        RawTable(
+            "case_study_proposals.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "theme_order": _col(_WHOLE, _in_range(1, 6, "a theme number")),
+                "theme_as_printed": _col(_NOT_BLANK),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "theme_order"],
+        ),
+        RawTable(
+            "case_study_impacts.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "group_as_printed": _col(_NOT_BLANK),
+                "value_as_printed": _col(
+                    _matches(PERCENT_RE, "a percentage such as '71%'"),
+                    _in_range(0, 100, "a percentage"),
+                ),
+                "statement": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "group_as_printed"],
+        ),
+        RawTable(
+            "commissioning_cycle.csv",
+            {
+                "stage_order": _col(_WHOLE),
+                "stage_as_printed": _col(_NOT_BLANK),
+                "quote": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["stage_order"],
+        ),
+        RawTable(
+            "good_practice_checklist.csv",
+            {
+                "stage_order": _col(_WHOLE),
+                "stage_as_printed": _col(_NOT_BLANK),
+                "item_order": _col(_WHOLE),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["stage_order", "item_order"],
+        ),
+    ]
+}
+
+
+def _decode(path: Path) -> tuple[str | None, list[Problem]]:
+    """Read a raw file as strict UTF-8; report the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        bad = data[err.start : err.end]
+        return None, [
+            Problem(_display(path), line, None, bad, "UTF-8 text (the file is not valid UTF-8)")
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, []
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors) -> list[Problem]:
+    problems: list[Problem] = []
+    cases = err.failure_cases
+    for case in cases.itertuples(index=False):
+        index = case.index
+        check = str(case.check)
+        if check == "column_in_dataframe":
+            problems.append(
+                Problem(_display(path), 1, str(case.failure_case), None, "this column in the header")
+            )
+            continue
+        row = None if index is None or pd.isna(index) else int(index) + 2
+        if check == "multiple_fields_uniqueness":
+            key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
+            value = None if row is None else tuple(frame.loc[int(index), key])
+            problems.append(
+                Problem(_display(path), row, "+".join(key), value, "a unique key (duplicate row)")
+            )
+            continue
+        problems.append(
+            Problem(_display(path), row, case.column, case.failure_case, check)
+        )
+    # Duplicates are reported once per duplicated row; keep file order.
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.row or 0, p.column or ""))
+
+
+def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
+    """Read and validate one raw table; raise :class:`RawDataError` if malformed."""
+    path = Path(raw_dir) / name
+    if not path.exists():
+        raise RawDataError([Problem(_display(path), None, None, None, "the file to exist")])
+    text, problems = _decode(path)
+    if problems:
+        raise RawDataError(problems)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise RawDataError([Problem(_display(path), None, None, None, f"readable CSV ({err})")])
+    frame = frame.astype(object)
+    spec = RAW_TABLES.get(name)
+    if spec is not None:
+        try:
+            spec.schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            raise RawDataError(_failure_problems(path, frame, err)) from None
+    return frame
+
+
+def load_raw(raw_dir: Path = RAW_DIR) -> dict[str, pd.DataFrame]:
+    """Read every declared raw table, collecting all problems before failing."""
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name in RAW_TABLES:
+        try:
+            tables[name] = read_raw(name, raw_dir)
+        except RawDataError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise RawDataError(problems)
+    return tables
+
+
+# --------------------------------------------------------------------------
+# Small shared cleaning helpers
+# --------------------------------------------------------------------------
+
+
+def tidy_text(text: str) -> str:
+    """Strip a cell, fold runs of spaces, keep line breaks between paragraphs."""
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in str(text).splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[’']", "", text.casefold())
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def source_precision(value: str) -> int:
+    """Decimal places the source publishes a chart value to (whole percentages).
+
+    The survey charts were exported as floats such as ``0.56999999999999995``:
+    binary noise on a value published to two decimal places (a whole percent).
+    """
+    return 2
+
+
+def round_to_source(value: str) -> float:
+    return round(float(value), source_precision(value))
+
+
+def percent_to_proportion(text: str) -> float:
+    """``'33%'``, ``'  8%'``, ``'69%%'`` -> 0.33, 0.08, 0.69."""
+    match = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s*%+\s*", str(text))
+    if not match:
+        raise ValueError(f"not a percentage: {text!r}")
+    return round(float(match.group(1)) / 100, 4)
+
+
+def _row(index: int) -> str:
+    """CSV line number of a 0-based data row (the header is line 1)."""
+    return str(index + 2)
+
+
+def _source_file(source: str) -> str:
+    return source.split(" § ")[0]
+
+
+# --------------------------------------------------------------------------
+# Authorities and programme membership
+# --------------------------------------------------------------------------
+
+
+def clean_membership(raw: pd.DataFrame) -> pd.DataFrame:
+    """One row per statement, with the authority resolved to its id."""
+    return (
+        raw.assign(authority_id=raw["authority_as_printed"].map(authority_id))
+        .loc[:, ["authority_id", "authority_as_printed", "years_stated", "quote", "source"]]
+    )
+
+
+def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) -> pd.DataFrame:
+    """Canonical authority table with the years each took part, and why.
+
+    Years come only from statements in the documents: the union of the years
+    the statements give. An authority no statement places in a year keeps
+    ``years = unrecorded``: the documents say the others took part "a year
+    each" but not which year, and no complete list of either year's partners
+    exists, so elimination would be a guess.
+    """
+    rows = []
+    for aid, name in AUTHORITIES.items():
+        stated = membership[membership["authority_id"] == aid]
+        years = sorted({y for ys in stated["years_stated"] for y in ys.split(";")})
+        if years:
+            basis = " | ".join(
+                f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"])
+            )
+            sources = "; ".join(sorted(set(stated["source"])))
+        else:
+            basis = "no document states which programme year this authority took part in"
+            sources = f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering"
+        rows.append(
+            {
+                "authority_id": aid,
+                "authority": name,
+                "years": ";".join(years) if years else UNRECORDED,
+                "in_2011_12": _yes_no_unknown(YEAR_ONE, years),
+                "in_2012_13": _yes_no_unknown(YEAR_TWO, years),
+                "years_basis": basis,
+                "case_study": "yes" if aid in CASE_STUDY_AUTHORITIES else "no",
+                "attitude_survey": "yes" if aid in survey_authorities else "no",
+                "source": sources,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _yes_no_unknown(year: str, years: list[str]) -> str:
+    if not years:
+        return "unknown"
+    if year in years:
+        return "yes"
+    # Only the two-year statement or "second year only" rule out the other year.
+    return "no"
+
+
+CASE_STUDY_AUTHORITIES = {"leeds", "richmond-upon-thames"}
+
+#: 004 § 2.2: "The surveys derived from participating Local Authorities, namely ..."
+SURVEY_AUTHORITY_QUOTE = (
+    "The surveys derived from participating Local Authorities, namely Kent and Poole, "
+    "both in their second year in the programme and Hillingdon, Greenwich, Northampton, "
+    "NE Lincs and Telford, all of whom participated in the second year only."
+)
+
+
+def survey_authorities(membership: pd.DataFrame) -> set[str]:
+    """Authorities the attitude survey report names as its sources (004 § 2.2)."""
+    named = membership[membership["source"].str.startswith(SURVEY_REPORT)]
+    return set(named["authority_id"])
+
+
+def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for row in authorities.itertuples():
+        if row.years == UNRECORDED:
+            issues.append(
+                Issue(
+                    "membership_unstated",
+                    "programme_membership.csv",
+                    "",
+                    "years_stated",
+                    row.authority,
+                    f"no document states which programme year {row.authority} took part in "
+                    "(002 § 4 says only that authorities other than Darlington, Kent and "
+                    "Poole took part 'a year each')",
+                    "years kept as 'unrecorded'; not inferred by elimination",
+                )
+            )
+        elif row.source and all("Authority profiles" in s for s in row.source.split("; ")):
+            issues.append(
+                Issue(
+                    "membership_weak_basis",
+                    "programme_membership.csv",
+                    "",
+                    "years_stated",
+                    row.authority,
+                    f"{row.authority}'s year rests only on its own profile text ({row.years_basis}); "
+                    "it is not among the second-year authorities the survey report names "
+                    "(004 § 2.2)",
+                    f"years kept as stated ({row.years}); reports show the basis",
+                )
+            )
+    for aid, group in membership.groupby("authority_id", sort=True):
+        spellings = sorted(set(group["authority_as_printed"]) - {AUTHORITIES[aid]})
+        if spellings:
+            issues.append(
+                Issue(
+                    "spelling_variant",
+                    "programme_membership.csv",
+                    "",
+                    "authority_as_printed",
+                    "; ".join(spellings),
+                    f"spelled differently from the canonical '{AUTHORITIES[aid]}'",
+                    f"mapped to authority_id '{aid}'",
+                )
+            )
+    return issues
+
+
+# --------------------------------------------------------------------------
+# Evidence matrix
+# --------------------------------------------------------------------------
+
+#: Canonical evidence items in the matrix's order (raw label -> id, display).
+EVIDENCE_ITEMS: list[tuple[str, str]] = [
+    ("delivery_plan", "Delivery plan and notes"),
+    ("workshop_1_materials", "Workshop 1 materials"),
+    ("questionnaire", "Questionnaire"),
+    ("outcomes_1_report", "Outcomes 1 report"),
+    ("questionnaire_report", "Questionnaire report"),
+    ("workshop_2_materials", "Workshop 2 materials"),
+    ("outcomes_2_report", "Outcomes 2 report"),
+    ("training_resource", "Training resource"),
+    ("workshop_evaluations", "Workshop evaluations"),
+    ("national_sharing", "National sharing"),
+    ("regional_sharing", "Regional sharing"),
+    ("attitude_survey", "Attitude survey"),
+]
+
+EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "partial", "unrecorded"]
+
+#: Inferences for lost glyphs, each from a fact another source states.
+#: (evidence_item, authority_id or None for "every other authority", status, basis)
+EVIDENCE_INFERENCES: list[tuple[str, str | None, str, str]] = [
+    *[
+        (
+            "attitude_survey",
+            aid,
+            "available",
+            f"inferred: the attitude survey report names {AUTHORITIES[aid]} among the "
+            f"authorities the surveys derived from ({SURVEY_REPORT} § 2.2)",
+        )
+        for aid in [
+            "kent",
+            "poole",
+            "hillingdon",
+            "greenwich",
+            "northamptonshire",
+            "north-east-lincolnshire",
+            "telford-and-wrekin",
+        ]
+    ],
+    (
+        "attitude_survey",
+        None,
+        "not_produced",
+        "inferred: the attitude survey report lists the authorities the surveys derived "
+        f"from ('namely ...', {SURVEY_REPORT} § 2.2) and this authority is not among them",
+    ),
+    (
+        "questionnaire",
+        "greenwich",
+        "available",
+        f"inferred: its profile's programme activity is 'Survey and focus group' "
+        f"({PROGRAMME_REPORT} § authority profiles)",
+    ),
+    (
+        "questionnaire",
+        "northamptonshire",
+        "available",
+        f"inferred: its profile's programme activity is 'Survey and focus group' "
+        f"({PROGRAMME_REPORT} § authority profiles)",
+    ),
+    (
+        "questionnaire",
+        "luton",
+        "available",
+        "inferred: its profile says 'the questionnaire/survey had very positive response' "
+        f"({PROGRAMME_REPORT} § authority profiles)",
+    ),
+]
+
+
+def _evidence_item_id(label: str) -> str:
+    key = slugify(label)
+    aliases = {
+        "delivery_plan_and_notes": "delivery_plan",
+        "workshop_1_materials": "workshop_1_materials",
+        "questionnaire": "questionnaire",
+        "outcomes_1_report": "outcomes_1_report",
+        "questionnaire_report": "questionnaire_report",
+        "workshop_2_material": "workshop_2_materials",
+        "workshop_2_materials": "workshop_2_materials",
+        "outcomes_2_report": "outcomes_2_report",
+        "training_resource": "training_resource",
+        "workshop_evaluations": "workshop_evaluations",
+        "national_sharing": "national_sharing",
+        "regional_sharing": "regional_sharing",
+        "attitude_survey": "attitude_survey",
+    }
+    if key not in aliases:
+        raise ValueError(f"unknown evidence item {label!r}")
+    return aliases[key]
+
+
+def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
+    """Map one printed cell to ``(status, raw_code, basis)`` before inference."""
+    if printed == "no":
+        return UNRECORDED, "[not printed]", "cell lost: the row was truncated in the source"
+    code = cell.strip()
+    if code == "NA":
+        return "not_applicable", "NA", "printed NA (legend: not applicable)"
+    if code == "/":
+        return (
+            "partial",
+            "/",
+            "printed '/', a code not in the legend; read as partial (002 § 6 notes "
+            "that regional sharing was weak in both years)",
+        )
+    return (
+        UNRECORDED,
+        "",
+        "glyph lost in extraction: the legend's tick (available) and cross (not "
+        "produced) both print blank",
+    )
+
+
+def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Give a lost glyph a status only where another source states the fact."""
+    out = evidence.copy()
+    for item, aid, status, basis in EVIDENCE_INFERENCES:
+        lost = (out["evidence_item"] == item) & (out["status"] == UNRECORDED)
+        if aid is not None:
+            target = lost & (out["authority_id"] == aid)
+        else:
+            named = {a for i, a, _, _ in EVIDENCE_INFERENCES if i == item and a is not None}
+            target = lost & ~out["authority_id"].isin(named)
+        out.loc[target, "status"] = status
+        out.loc[target, "basis"] = basis
+        out.loc[target, "inferred"] = "yes"
+    return out
+
+
+def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
+    """One row per authority x evidence item with a status from the legend."""
+    mapped = raw.apply(
+        lambda r: evidence_code_status(r["cell_as_printed"], r["cell_printed"]),
+        axis=1,
+        result_type="expand",
+    )
+    labels = dict(EVIDENCE_ITEMS)
+    order = {item: i for i, (item, _) in enumerate(EVIDENCE_ITEMS, start=1)}
+    items = raw["evidence_item"].map(_evidence_item_id)
+    frame = pd.DataFrame(
+        {
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "evidence_item": items,
+            "evidence_label": items.map(labels),
+            "item_order": items.map(order).astype(int),
+            "status": mapped[0],
+            "raw_code": mapped[1],
+            "basis": mapped[2],
+            "inferred": "no",
+            "source": raw["source"],
+        }
+    )
+    return (
+        frame.pipe(apply_evidence_inferences)
+        .assign(authority=lambda f: f["authority_id"].map(AUTHORITIES))
+        .sort_values(["authority_id", "item_order"], kind="stable")
+        .reset_index(drop=True)
+        .loc[:, ["authority_id", "authority", "evidence_item", "evidence_label", "item_order",
+                 "status", "raw_code", "basis", "inferred", "source"]]
+    )
+
+
+def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    truncated = raw[raw["cell_printed"] == "no"]
+    for item, group in truncated.groupby("evidence_item", sort=False):
+        names = ", ".join(group["authority_as_printed"])
+        issues.append(
+            Issue(
+                "truncated_row",
+                "evidence_matrix.csv",
+                ", ".join(_row(i) for i in group.index),
+                "cell_as_printed",
+                "",
+                f"row '{item.strip()}' is truncated: no cell printed for {names}",
+                "status 'unrecorded' unless another source states the fact (see basis)",
+            )
+        )
+    lost = raw[(raw["cell_printed"] == "yes") & (raw["cell_as_printed"].str.strip() == "")]
+    issues.append(
+        Issue(
+            "lost_glyph",
+            "evidence_matrix.csv",
+            "",
+            "cell_as_printed",
+            "",
+            f"{len(lost)} of {len(raw)} cells print blank: the tick (available) and cross "
+            "(not produced) glyphs were both lost in extraction",
+            "status 'unrecorded' unless another source states the fact; inferences "
+            "are listed in evidence.csv column basis",
+        )
+    )
+    slash = raw[raw["cell_as_printed"].str.strip() == "/"]
+    if len(slash):
+        issues.append(
+            Issue(
+                "code_not_in_legend",
+                "evidence_matrix.csv",
+                ", ".join(_row(i) for i in slash.index),
+                "cell_as_printed",
+                "/",
+                "code '/' is not in the printed legend (tick, cross, NA)",
+                "mapped to status 'partial'",
+            )
+        )
+    spaced = raw[raw["cell_as_printed"] != raw["cell_as_printed"].str.strip()]
+    if len(spaced):
+        issues.append(
+            Issue(
+                "stray_whitespace",
+                "evidence_matrix.csv",
+                ", ".join(_row(i) for i in spaced.index),
+                "cell_as_printed",
+                "; ".join(repr(v) for v in spaced["cell_as_printed"].unique()),
+                "codes printed with surrounding spaces",
+                "whitespace stripped before mapping the code",
+            )
+        )
+    issues += _spelling_issues(raw, "evidence_matrix.csv")
+    return issues
+
+
+def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_printed") -> list[Issue]:
+    issues = []
+    for printed in sorted(set(raw[column])):
+        aid = authority_id(printed)
+        if printed != AUTHORITIES[aid]:
+            rows = raw.index[raw[column] == printed]
+            issues.append(
+                Issue(
+                    "spelling_variant",
+                    file,
+                    ", ".join(_row(i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
+                    column,
+                    printed,
+                    f"authority spelled {printed!r}",
+                    f"mapped to '{AUTHORITIES[aid]}' ({aid})",
+                )
+            )
+    return issues
+
+
+# --------------------------------------------------------------------------
+# Authority profiles
+# --------------------------------------------------------------------------
+
+PROFILE_QUESTIONS: list[tuple[str, str]] = [
+    ("programme_activity", "Programme activity"),
+    ("what_attracted", "What attracted you to the project?"),
+    ("done_so_far", "What have you done so far, particularly with the VCS?"),
+    ("challenges", "What challenges have you identified?"),
+    ("future_plans", "What are your plans for the future?"),
+]
+
+
+def clean_profiles(raw: pd.DataFrame) -> pd.DataFrame:
+    questions = dict(enumerate(PROFILE_QUESTIONS, start=1))
+    order = raw["question_order"].astype(int)
+    frame = pd.DataFrame(
+        {
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "question": order.map(lambda o: questions[o][0]),
+            "question_label": order.map(lambda o: questions[o][1]),
+            "question_order": order,
+            "text": raw["text"].map(tidy_text),
+            "alignment": raw["alignment"],
+            "alignment_note": raw["alignment_note"].map(tidy_text),
+            "source": raw["source"],
+        }
+    )
+    frame["text_status"] = frame["text"].map(lambda t: "printed" if t else "empty")
+    return frame.sort_values(["authority_id", "question_order"], kind="stable").reset_index(drop=True)
+
+
+def profile_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, row in raw[raw["alignment"] == "doubtful"].iterrows():
+        issues.append(
+            Issue(
+                "doubtful_alignment",
+                "authority_profiles.csv",
+                _row(i),
+                "text",
+                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                tidy_text(row["alignment_note"]) or "alignment doubtful",
+                "text kept under the printed authority and question, flagged "
+                "alignment='doubtful' in profiles.csv and in the reports",
+            )
+        )
+    for i, row in raw[raw["text"].map(tidy_text) == ""].iterrows():
+        issues.append(
+            Issue(
+                "empty_cell",
+                "authority_profiles.csv",
+                _row(i),
+                "text",
+                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                "no text printed in this cell",
+                "kept as empty text (text_status='empty'); not filled from elsewhere",
+            )
+        )
+    counts = raw.groupby("authority_as_printed")["question_order"].nunique()
+    for name, n in counts.items():
+        if n != len(PROFILE_QUESTIONS):
+            issues.append(
+                Issue(
+                    "missing_profile_rows",
+                    "authority_profiles.csv",
+                    "",
+                    "question_order",
+                    name,
+                    f"{n} of {len(PROFILE_QUESTIONS)} questions transcribed",
+                    "missing questions are absent from profiles.csv",
+                )
+            )
+    issues += _spelling_issues(raw, "authority_profiles.csv")
+    return issues
+
+
+# --------------------------------------------------------------------------
+# KPIs and programme activity
+# --------------------------------------------------------------------------
+
+KPIS: list[tuple[str, str]] = [
+    ("grant_management", "Providing strong and effective management of DfE grant funded activities"),
+    ("vcs_satisfaction", "Achieving high levels of VCS satisfaction"),
+    ("la_capacity", "Strengthening capacity and intent of local authorities to commission and engage the VCS"),
+    ("neighbouring_las", "Strengthening intent of neighbouring local authorities to engage the VCS"),
+    ("cc_manager_capacity", "Strengthening capacity and intent of children's centre managers to commission VCS services"),
+]
+
+KPI_MEASURES = {
+    "reports_delivered": (r"(\d+)\s+reports delivered", "Reports delivered", "count"),
+    "evaluation_good_plus": (
+        r"Overall evaluation\s*-\s*good plus\s*=\s*(\d+)\s*(%+)",
+        "Overall evaluation good or better",
+        "proportion",
+    ),
+    "more_positive_challenges": (
+        r"More positive about tackling key challenges\s*=\s*(\d+)\s*(%+)",
+        "More positive about tackling key challenges",
+        "proportion",
+    ),
+}
+
+_YEARS = {"year one": YEAR_ONE, "year two": YEAR_TWO, "first year": YEAR_ONE,
+          "second year": YEAR_TWO, "year 1": YEAR_ONE, "year 2": YEAR_TWO}
+
+
+def programme_year(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if key not in _YEARS:
+        raise ValueError(f"unknown programme year {printed!r}; expected one of {sorted(_YEARS)}")
+    return _YEARS[key]
+
+
+def parse_kpi_cell(text: str) -> list[dict]:
+    """Split one KPI cell into measures; qualitative cells keep their text."""
+    found = []
+    for measure, (pattern, label, unit) in KPI_MEASURES.items():
+        match = re.search(pattern, text)
+        if match:
+            number = int(match.group(1))
+            value = number if unit == "count" else round(number / 100, 4)
+            found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
+    if not found:
+        found.append(
+            {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
+        )
+    return found
+
+
+def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    kpi_ids = dict(enumerate(KPIS, start=1))
+    rows = []
+    for r in raw.itertuples():
+        kid, label = kpi_ids[int(r.kpi_order)]
+        for measure in parse_kpi_cell(r.text):
+            rows.append(
+                {
+                    "kpi": kid,
+                    "kpi_label": label,
+                    "kpi_order": int(r.kpi_order),
+                    "year": programme_year(r.year_as_printed),
+                    **measure,
+                    "bound": "exact",
+                    "text": tidy_text(r.text),
+                    "source": r.source,
+                }
+            )
+    frame = pd.concat([pd.DataFrame(rows), activity], ignore_index=True)
+    measure_order = {m: i for i, m in enumerate(
+        [*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])}
+    return (
+        frame.assign(_m=frame["measure"].map(measure_order))
+        .sort_values(["kpi_order", "year", "_m"], kind="stable")
+        .drop(columns="_m")
+        .reset_index(drop=True)
+    )
+
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def parse_count(text: str) -> tuple[int, str]:
+    """``'over 280'`` -> (280, 'at_least'); ``'up to 379'`` -> (379, 'at_most')."""
+    t = re.sub(r"\s+", " ", text).strip().casefold()
+    bound = "exact"
+    for prefix, b in (("over ", "more_than"), ("more than ", "more_than"),
+                      ("up to ", "at_most"), ("at least ", "at_least")):
+        if t.startswith(prefix):
+            bound, t = b, t[len(prefix):]
+    if t.isdigit():
+        return int(t), bound
+    if t in _NUMBER_WORDS:
+        return _NUMBER_WORDS[t], bound
+    raise ValueError(f"not a count: {text!r}")
+
+
+ACTIVITY_MEASURES = {
+    "focus workshops": ("workshops", "Workshops (focus workshops)"),
+    "workshops": ("workshops", "Workshops"),
+    "interview surveys": ("surveys", "Surveys (interview surveys)"),
+    "surveys": ("surveys", "Surveys"),
+    "participants": ("participants", "Participants"),
+}
+
+
+def clean_activity(raw: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in raw.itertuples():
+        key = re.sub(r"\s+", " ", r.measure_as_printed).strip().casefold()
+        if key not in ACTIVITY_MEASURES:
+            raise ValueError(f"unknown activity measure {r.measure_as_printed!r}")
+        measure, label = ACTIVITY_MEASURES[key]
+        value, bound = parse_count(r.value_as_printed)
+        rows.append(
+            {
+                "kpi": "programme_activity",
+                "kpi_label": "Programme activity",
+                "kpi_order": 0,
+                "year": programme_year(r.year_as_printed),
+                "measure": measure,
+                "measure_label": label,
+                "value": value,
+                "unit": "count",
+                "bound": bound,
+                "text": tidy_text(r.quote),
+                "source": r.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, r in raw.iterrows():
+        if "%%" in r["text"]:
+            issues.append(
+                Issue(
+                    "typo",
+                    "kpi_table.csv",
+                    _row(i),
+                    "text",
+                    re.search(r"\S*%%", r["text"]).group(0),
+                    "doubled percent sign",
+                    "read as a single percentage",
+                )
+            )
+        if not any(re.search(p, r["text"]) for p, _, _ in KPI_MEASURES.values()):
+            issues.append(
+                Issue(
+                    "qualitative_kpi",
+                    "kpi_table.csv",
+                    _row(i),
+                    "text",
+                    tidy_text(r["text"])[:60],
+                    "KPI reported in words only, no figure",
+                    "kept as measure 'dissemination' with an empty value and the text",
+                )
+            )
+    return issues
+
+
+def activity_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, r in raw.iterrows():
+        _, bound = parse_count(r["value_as_printed"])
+        if bound != "exact":
+            issues.append(
+                Issue(
+                    "bounded_count",
+                    "programme_activity.csv",
+                    _row(i),
+                    "value_as_printed",
+                    r["value_as_printed"],
+                    "count stated as a bound, not an exact figure",
+                    f"value kept with bound='{bound}'; reports say '{r['value_as_printed'].strip()}'",
+                )
+            )
+    return issues
+
+
+# --------------------------------------------------------------------------
+# Attitude survey
+# --------------------------------------------------------------------------
+
+SECTORS = {"vcs": "VCS", "childrens centres": "childrens_centres", "children's centres": "childrens_centres",
+           "children’s centres": "childrens_centres", "overall": "all"}
+SECTOR_LABELS = {"all": "All respondents", "vcs": "VCS organisations",
+                 "childrens_centres": "Children's centres"}
+PHASES = {"before": "pre", "before workshop": "pre", "pre": "pre",
+          "after": "post", "after workshop": "post", "post": "post", "": "unstated"}
+
+
+def _sector_key(printed: str) -> str:
+    return re.sub(r"\s+", " ", printed.replace("’", "'")).strip().casefold()
+
+
+def sector_id(printed: str) -> str:
+    key = _sector_key(printed)
+    if key == "vcs":
+        return "vcs"
+    if key in SECTORS:
+        return SECTORS[key]
+    raise ValueError(f"unknown survey sector {printed!r}")
+
+
+def phase_id(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if key not in PHASES:
+        raise ValueError(f"unknown survey phase {printed!r}")
+    return PHASES[key]
+
+
+#: The nine Q3 impacts; labels differing only in wording between sectors unify.
+IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("extend_service_reach", "Extend service reach", ("extend service reach",)),
+    ("improve_service_delivery", "Improve service delivery", ("improve service delivery",)),
+    ("resolve_partners_needs", "Resolve partners' needs", ("resolve partners' needs",)),
+    ("ensure_sustainability", "Ensure sustainability", ("ensure sustainability",)),
+    ("deliver_users_needs", "Deliver users' needs", ("deliver users' needs",)),
+    ("allow_culture_to_thrive", "Allow the VCS culture to thrive", ("allow culture to thrive",)),
+    ("cpd_opportunities", "Opportunities for personal career development (CPD)", ("cpd opportunities",)),
+    ("enhance_la_partner_role", "Enhance the local authority's role as a partner", ("enhance la partner role",)),
+    ("enough_time_resources", "Enough time or resources", ("enough time or resources", "enough time and resources")),
+]
+
+
+def impact_id(label: str) -> str:
+    key = re.sub(r"\s+", " ", label.replace("’", "'")).strip().casefold()
+    for iid, _, variants in IMPACTS:
+        if key in variants:
+            return iid
+    raise ValueError(f"unknown impact label {label!r}")
+
+
+UNDERSTANDING_ITEMS = {
+    "understanding co production better": (
+        "understand_co_production",
+        "Confident they understand co-production",
+        "chart titled 'Understanding Co Production Better'; its figures match the prose of "
+        "004 § 4.1 (56% before, 81% after; 85% children's centres, 77% VCS after)",
+    ),
+    "confidence in understanding co production": (
+        "confidence_understanding",
+        "Confidence in understanding co-production (second chart)",
+        "chart titled 'Confidence in understanding Co Production'; the report's prose does "
+        "not say how it differs from the other Q1 chart",
+    ),
+}
+
+
+def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in raw.itertuples():
+        key = re.sub(r"\s+", " ", r.chart_title_as_printed).strip().casefold()
+        item, label, note = UNDERSTANDING_ITEMS[key]
+        sector = sector_id(r.series_as_printed)
+        phase = phase_id(r.phase_as_printed)
+        rows.append(
+            {
+                "question": "understanding",
+                "question_label": "Q1 Confidence that they understand co-production (scale 1-7)",
+                "item": item,
+                "item_label": label,
+                "item_order": 1 if item == "understand_co_production" else 2,
+                "sector": sector,
+                "phase": phase,
+                "value": round_to_source(r.value_as_printed),
+                "value_as_printed": r.value_as_printed,
+                "note": note,
+                "source": r.source,
+            }
+        )
+    return _with_stated_bases(pd.DataFrame(rows), respondents)
+
+
+def _with_stated_bases(frame: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    """Attach the base the source states: only whole-survey phase totals exist."""
+    stated = respondents[(respondents["group"] == "all") & (respondents["phase"] != "unstated")]
+    bases = dict(zip(stated["phase"], stated["n"]))
+    base = [
+        bases.get(p) if s == "all" else None for s, p in zip(frame["sector"], frame["phase"])
+    ]
+    return frame.assign(base_n=pd.array(base, dtype="Int64"))
+
+
+def clean_impacts(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    labels = {iid: label for iid, label, _ in IMPACTS}
+    order = {iid: i for i, (iid, _, _) in enumerate(IMPACTS, start=1)}
+    items = raw["label_as_printed"].map(impact_id)
+    frame = pd.DataFrame(
+        {
+            "question": "impacts",
+            "question_label": "Q3 How confident are you that co-production will help ... (scale 1-7)",
+            "item": items,
+            "item_label": items.map(labels),
+            "item_order": items.map(order),
+            "sector": raw["sector_as_printed"].map(sector_id),
+            "phase": raw["phase_as_printed"].map(phase_id),
+            "value": raw["value_as_printed"].map(round_to_source),
+            "value_as_printed": raw["value_as_printed"],
+            "note": "",
+            "source": raw["source"],
+        }
+    )
+    variants = raw.assign(item=items).groupby("item")["label_as_printed"].agg(
+        lambda s: sorted({re.sub(r"\s+", " ", v).strip() for v in s}))
+    for item, printed in variants.items():
+        if len(printed) > 1:
+            frame.loc[frame["item"] == item, "note"] = (
+                "label printed differently by sector: " + " / ".join(printed) + "; unified"
+            )
+    return _with_stated_bases(frame, respondents)
+
+
+COMMENT_QUESTIONS = {
+    "q2": ("best_features", "Q2 The three best features of working collaboratively (share of comments)"),
+    "q4": ("la_role", "Q4 What the local authority needs to do (share of comments)"),
+}
+LOST_LABEL = "[label lost in extraction]"
+
+
+def _comment_question(printed: str) -> tuple[str, str]:
+    key = printed.strip().casefold()
+    for prefix, value in COMMENT_QUESTIONS.items():
+        if key.startswith(prefix):
+            return value
+    raise ValueError(f"unknown comment question {printed!r}")
+
+
+def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
+    """Shares of comments by theme; a value whose label was lost stays unlabelled."""
+    rows = []
+    for r in raw.itertuples():
+        question, qlabel = _comment_question(r.question_as_printed)
+        label = tidy_text(r.label_as_printed).replace("\n", " ")
+        has_value = r.value_as_printed.strip() != ""
+        item = slugify(label) if label else f"unlabelled_{int(r.position)}"
+        note = ""
+        if not label:
+            note = "value printed without a label (more values than labels in the source list)"
+        elif not has_value:
+            note = "label printed without a value (fewer values than labels in the source list)"
+        rows.append(
+            {
+                "question": question,
+                "question_label": qlabel,
+                "item": item,
+                "item_label": label or LOST_LABEL,
+                "item_order": int(r.position),
+                "sector": sector_id(r.sector_as_printed),
+                "phase": phase_id(r.phase_as_printed),
+                "value": percent_to_proportion(r.value_as_printed) if has_value else None,
+                "value_as_printed": r.value_as_printed,
+                "base_n": pd.NA,
+                "note": note,
+                "source": r.source,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["base_n"] = frame["base_n"].astype("Int64")
+    return frame
+
+
+def clean_respondents(raw: pd.DataFrame) -> pd.DataFrame:
+    groups = {
+        "attendees": "all", "vcs organisations": "vcs", "children's centres": "childrens_centres",
+        "children’s centres": "childrens_centres", "local authorities": "local_authorities",
+        "other sectors": "other_sectors", "health": "health", "community advice": "community_advice",
+        "parents": "parents",
+    }
+
+    def group(printed: str) -> str:
+        key = re.sub(r"\s+", " ", printed).strip().casefold()
+        if key not in groups:
+            raise ValueError(f"unknown respondent group {printed!r}")
+        return groups[key]
+
+    return pd.DataFrame(
+        {
+            "group": raw["group_as_printed"].map(group),
+            "group_label": raw["group_as_printed"].map(str.strip),
+            "phase": raw["phase_as_printed"].map(phase_id),
+            "n": raw["n"].map(lambda v: parse_count(v)[0]),
+            "quote": raw["quote"].map(tidy_text),
+            "source": raw["source"],
+        }
+    )
+
+
+SURVEY_COLUMNS = ["question", "question_label", "item", "item_label", "item_order", "sector",
+                  "phase", "value", "base_n", "value_as_printed", "note", "source"]
+
+
+def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame,
+                 comments: pd.DataFrame) -> pd.DataFrame:
+    question_order = {"understanding": 1, "best_features": 2, "impacts": 3, "la_role": 4}
+    sector_order = {"all": 0, "vcs": 1, "childrens_centres": 2}
+    phase_order = {"pre": 0, "post": 1, "unstated": 2}
+    frame = pd.concat([understanding, impacts, comments], ignore_index=True)[SURVEY_COLUMNS]
+    return (
+        frame.assign(
+            _q=frame["question"].map(question_order),
+            _s=frame["sector"].map(sector_order),
+            _p=frame["phase"].map(phase_order),
+        )
+        .sort_values(["_q", "_s", "item_order", "item", "_p"], kind="stable")
+        .drop(columns=["_q", "_s", "_p"])
+        .reset_index(drop=True)
+    )
+
+
+def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
+                  raw_comments: pd.DataFrame, stray: pd.DataFrame,
+                  respondents: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for name, raw in (("survey_understanding.csv", raw_understanding),
+                      ("survey_impacts.csv", raw_impacts)):
+        noisy = raw[raw["value_as_printed"].map(lambda v: len(v.split(".")[-1]) > 2)]
+        if len(noisy):
+            worst = max(abs(float(v) - round_to_source(v)) for v in noisy["value_as_printed"])
+            issues.append(
+                Issue(
+                    "float_noise",
+                    name,
+                    "",
+                    "value_as_printed",
+                    noisy["value_as_printed"].iloc[0],
+                    f"{len(noisy)} chart values carry binary float noise (largest deviation "
+                    f"from 2 dp: {worst:.1e})",
+                    "rounded to the source's precision (2 dp, whole percentages)",
+                )
+            )
+    variants = raw_impacts.assign(item=raw_impacts["label_as_printed"].map(impact_id))
+    for item, group in variants.groupby("item", sort=True):
+        printed = sorted({v for v in group["label_as_printed"]})
+        if len(printed) > 1:
+            issues.append(
+                Issue(
+                    "label_variant",
+                    "survey_impacts.csv",
+                    "",
+                    "label_as_printed",
+                    " / ".join(repr(p) for p in printed),
+                    "the same impact is labelled differently between sectors or phases",
+                    f"unified as item '{item}'",
+                )
+            )
+    for (title, phase), group in raw_comments.groupby(
+        ["list_title_as_printed", "phase_as_printed"], sort=True
+    ):
+        labels = (group["label_as_printed"].str.strip() != "").sum()
+        values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
+        total = sum(percent_to_proportion(v) for v in values) * 100
+        where = f"{title.strip()}" + (f" ({phase})" if phase else "")
+        rows = ", ".join(_row(i) for i in group.index)
+        if labels != len(values):
+            issues.append(
+                Issue(
+                    "values_labels_mismatch",
+                    "survey_comment_shares.csv",
+                    rows,
+                    "label_as_printed",
+                    f"{len(values)} values, {labels} labels",
+                    f"list '{where}' prints {len(values)} percentages but {labels} labels",
+                    f"values paired with labels by printed position; the unpaired entry kept "
+                    f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
+                )
+            )
+        if abs(total - 100) > 2:
+            issues.append(
+                Issue(
+                    "shares_do_not_sum",
+                    "survey_comment_shares.csv",
+                    rows,
+                    "value_as_printed",
+                    f"{total:.0f}%",
+                    f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
+                    "kept as printed; reports show the printed total and do not rescale",
+                )
+            )
+        elif round(total) != 100:
+            issues.append(
+                Issue(
+                    "rounding_total",
+                    "survey_comment_shares.csv",
+                    rows,
+                    "value_as_printed",
+                    f"{total:.0f}%",
+                    f"shares in list '{where}' sum to {total:.0f}% (rounding)",
+                    "kept as printed",
+                )
+            )
+    for i, r in stray.iterrows():
+        issues.append(
+            Issue(
+                "stray_value",
+                "survey_stray_values.csv",
+                _row(i),
+                "value_as_printed",
+                r["value_as_printed"],
+                f"value with no label: {tidy_text(r['context'])}",
+                "not used",
+            )
+        )
+    sectors = respondents[respondents["group"].isin(["vcs", "childrens_centres", "local_authorities", "other_sectors"])]
+    totals = respondents[respondents["group"] == "all"].set_index("phase")["n"]
+    if len(sectors) and (sectors["phase"] == "unstated").all():
+        issues.append(
+            Issue(
+                "base_unstated",
+                "survey_respondents.csv",
+                ", ".join(_row(i) for i in sectors.index),
+                "phase_as_printed",
+                f"sector counts sum to {sectors['n'].sum()}",
+                f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
+                f"matches neither the pre ({totals.get('pre', 'n/a')}) nor the post "
+                f"({totals.get('post', 'n/a')}) total",
+                "survey.csv leaves base_n empty for sector rows; lib.uncertainty approximates "
+                "bases and shows the sensitivity (docs/caveats.md)",
+            )
+        )
+    titles = sorted(set(raw_understanding["chart_title_as_printed"].str.strip()))
+    if len(titles) > 1:
+        issues.append(
+            Issue(
+                "ambiguous_chart",
+                "survey_understanding.csv",
+                "",
+                "chart_title_as_printed",
+                " / ".join(titles),
+                "two Q1 charts with near-identical titles and different figures",
+                "kept as two items; the report's prose figures (56% -> 81%) match "
+                "'Understanding Co Production Better', used as the headline item",
+            )
+        )
+    return issues
+
+
+# --------------------------------------------------------------------------
+# Case studies, practice guidance and the commissioning cycle
+# --------------------------------------------------------------------------
+
+THEMES: list[tuple[str, str]] = [
+    ("performance_management", "Performance management"),
+    ("community_engagement", "Community engagement"),
+    ("partnership_working", "Partnership working"),
+    ("vision", "Local authority offer and vision"),
+    ("localised_commissioning", "Localised commissioning"),
+    ("change_management", "Change management"),
+]
+
+
+def theme_id(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if "vision" in key:
+        return "vision"
+    if key.startswith("performance management"):
+        return "performance_management"
+    for tid, label in THEMES:
+        if key == label.casefold():
+            return tid
+    raise ValueError(f"unknown theme {printed!r}")
+
+
+def clean_proposals(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(THEMES)
+    order = {t: i for i, (t, _) in enumerate(THEMES, start=1)}
+    themes = raw["theme_as_printed"].map(theme_id)
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "theme": themes,
+                "theme_label": themes.map(labels),
+                "theme_order": themes.map(order),
+                "theme_as_printed": raw["theme_as_printed"].map(str.strip),
+                "text": raw["text"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "theme_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_challenges(raw: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "challenge_no": raw["challenge_no"].astype(int),
+                "text": raw["text"].map(tidy_text).str.strip("\"“” "),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "challenge_no"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_case_study_facts(raw: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "fact": raw["fact"].map(str.strip),
+                "value": raw["value_as_printed"].map(tidy_text),
+                "quote": raw["quote"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "fact"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
+    def group(printed: str) -> str:
+        key = printed.casefold()
+        if "vcs" in key:
+            return "vcs"
+        if "local authority" in key:
+            return "local_authorities"
+        if "children" in key:
+            return "childrens_centres"
+        raise ValueError(f"unknown group {printed!r}")
+
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "group": raw["group_as_printed"].map(group),
+                "group_label": raw["group_as_printed"].map(str.strip),
+                "value": raw["value_as_printed"].map(percent_to_proportion),
+                "base_n": pd.array([pd.NA] * len(raw), dtype="Int64"),
+                "statement": raw["statement"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "group"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+COMMISSIONING_STAGES: list[tuple[str, str]] = [
+    ("before_beginning", "Before beginning"),
+    ("assessing_need", "Assessing need"),
+    ("identifying_resources", "Identifying resources available"),
+    ("planning", "Planning how to use the resources"),
+    ("arranging_delivery", "Arranging service delivery"),
+    ("reviewing", "Reviewing the service and reassessing need"),
+]
+
+#: The practice guidance's three stage columns, mapped to the cycle's stages.
+GUIDANCE_STAGE_COLUMNS = {
+    "develop_needs_assessment": "assessing_need",
+    "identify_resources_and_set_priorities": "identifying_resources",
+    "plan_pattern_of_services": "planning",
+}
+
+
+STAGE_KEYWORDS = {
+    "before beginning": "before_beginning",
+    "assessing need": "assessing_need",
+    "identifying resources": "identifying_resources",
+    "planning how to use": "planning",
+    "arranging service delivery": "arranging_delivery",
+    "reviewing": "reviewing",
+}
+
+
+def stage_id(printed: str) -> str:
+    """Map a printed commissioning-stage heading to its stage id."""
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    key = key.removeprefix("the ")
+    for words, sid in STAGE_KEYWORDS.items():
+        if key.startswith(words):
+            return sid
+    raise ValueError(f"unknown commissioning stage {printed!r}; expected a heading "
+                     f"starting with one of {sorted(STAGE_KEYWORDS)}")
+
+
+def clean_cycle(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(COMMISSIONING_STAGES)
+    stages = raw["stage_as_printed"].map(stage_id)
+    return pd.DataFrame(
+        {
+            "stage_order": raw["stage_order"].astype(int),
+            "stage_id": stages,
+            "stage": stages.map(labels),
+            "stage_as_printed": raw["stage_as_printed"].map(str.strip),
+            "quote": raw["quote"].map(tidy_text),
+            "source": raw["source"],
+        }
+    ).sort_values("stage_order", kind="stable").reset_index(drop=True)
+
+
+def clean_checklist(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(COMMISSIONING_STAGES)
+    stages = raw["stage_as_printed"].map(stage_id)
+    return pd.DataFrame(
+        {
+            "stage_order": raw["stage_order"].astype(int),
+            "stage_id": stages,
+            "stage": stages.map(labels),
+            "item_order": raw["item_order"].astype(int),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        }
+    ).sort_values(["stage_order", "item_order"], kind="stable").reset_index(drop=True)
+
+
+def clean_guidance(raw: pd.DataFrame) -> pd.DataFrame:
+    """Practice guidance rows with the focus theme carried down its rows."""
+    printed = raw["focus_theme_as_printed"].map(str.strip).replace("", None)
+    themes = printed.ffill().map(theme_id)
+    stages = raw[list(GUIDANCE_STAGE_COLUMNS)]
+    recorded = stages.apply(lambda r: ";".join(
+        GUIDANCE_STAGE_COLUMNS[c] for c in stages.columns if r[c].strip()), axis=1)
+    labels = dict(THEMES)
+    return pd.DataFrame(
+        {
+            "theme": themes,
+            "theme_label": themes.map(labels),
+            "row_order": raw["row_order"].astype(int),
+            "key_principle": raw["key_principle"].map(tidy_text),
+            "practice_suggestion": raw["practice_suggestion"].map(tidy_text),
+            "commissioning_stages": recorded.replace("", UNRECORDED),
+            "theme_basis": printed.map(
+                lambda p: "printed" if p is not None and not pd.isna(p)
+                else "carried down from the theme printed above (continuation row)"),
+            "source": raw["source"],
+        }
+    ).sort_values("row_order", kind="stable").reset_index(drop=True)
+
+
+def guidance_issues(raw: pd.DataFrame) -> list[Issue]:
+    stages = raw[list(GUIDANCE_STAGE_COLUMNS)]
+    issues = []
+    if (stages.map(str.strip) == "").all().all():
+        issues.append(
+            Issue(
+                "lost_glyph",
+                "practice_guidance.csv",
+                "",
+                ", ".join(GUIDANCE_STAGE_COLUMNS),
+                "",
+                "every commissioning-stage tick in the practice guidance was lost in extraction",
+                "commissioning_stages = 'unrecorded' for every guidance row",
+            )
+        )
+    printed = raw["focus_theme_as_printed"].str.strip()
+    variants = sorted({p for p in printed if p and p.casefold() != THEMES[[t for t, _ in THEMES].index(theme_id(p))][1].casefold()})
+    for v in variants:
+        issues.append(
+            Issue(
+                "label_variant",
+                "practice_guidance.csv",
+                "",
+                "focus_theme_as_printed",
+                v,
+                "focus theme worded differently from the case studies' theme",
+                f"unified as theme '{theme_id(v)}'",
+            )
+        )
+    return issues
+
+
+def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for printed in sorted(set(raw["theme_as_printed"].str.strip())):
+        tid = theme_id(printed)
+        if printed.casefold() != dict(THEMES)[tid].casefold():
+            issues.append(
+                Issue(
+                    "label_variant",
+                    "case_study_proposals.csv",
+                    "",
+                    "theme_as_printed",
+                    printed,
+                    "theme worded differently between case studies",
+                    f"unified as theme '{tid}' ({dict(THEMES)[tid]})",
+                )
+            )
+    return issues
+
+
+# --------------------------------------------------------------------------
+# Processed schemas (declared once; checked before anything is written)
+# --------------------------------------------------------------------------
+
+_ID = pa.Column(str, pa.Check.isin(list(AUTHORITIES)), description="authority slug (see authorities.csv)")
+_SRC = pa.Column(str, pa.Check.str_matches(r"\d{3}_[0-9a-f]{16}\.txt § .+"),
+                 description="provenance: source document file name § section")
+_PROPORTION = pa.Column(float, pa.Check.in_range(0, 1), nullable=True,
+                        description="proportion in [0, 1] (published percentages / 100)")
+
+
+def _text(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(str, nullable=nullable, description=description)
+
+
+def _int(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column("Int64" if nullable else int, nullable=nullable, coerce=True,
+                     description=description)
+
+
+PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "authorities.csv": pa.DataFrameSchema(
+        {
+            "authority_id": pa.Column(str, pa.Check.isin(list(AUTHORITIES)), unique=True,
+                                      description="canonical slug, stable across runs"),
+            "authority": _text("canonical display name"),
+            "years": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}", UNRECORDED]),
+                               description="programme years taken part: 2011-12, 2012-13, both joined by ';', or 'unrecorded'"),
+            "in_2011_12": pa.Column(str, pa.Check.isin(["yes", "no", "unknown"]), description="took part in 2011-12"),
+            "in_2012_13": pa.Column(str, pa.Check.isin(["yes", "no", "unknown"]), description="took part in 2012-13"),
+            "years_basis": _text("the statements (with provenance) the years come from"),
+            "case_study": pa.Column(str, pa.Check.isin(["yes", "no"]), description="a case study exists (Leeds, Richmond)"),
+            "attitude_survey": pa.Column(str, pa.Check.isin(["yes", "no"]), description="named as a source of the 2012-13 attitude survey (004 § 2.2)"),
+            "source": _text("provenance of the years"),
+        },
+        strict=True, ordered=True, name="authorities",
+    ),
+    "membership.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "authority_as_printed": _text("name as printed in the statement"),
+            "years_stated": _text("years the statement gives"),
+            "quote": _text("the statement"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, name="membership",
+    ),
+    "evidence.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "authority": _text("display name"),
+            "evidence_item": pa.Column(str, pa.Check.isin([i for i, _ in EVIDENCE_ITEMS]), description="evidence item id"),
+            "evidence_label": _text("evidence item display label"),
+            "item_order": _int("1-12, the matrix's row order"),
+            "status": pa.Column(str, pa.Check.isin(EVIDENCE_STATUSES), description="available | not_produced | not_applicable | partial | unrecorded"),
+            "raw_code": _text("code as printed, stripped ('' = glyph lost, '[not printed]' = truncated)"),
+            "basis": _text("why this status: the legend, or the fact another source states"),
+            "inferred": pa.Column(str, pa.Check.isin(["yes", "no"]), description="yes where the status was inferred from another source"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["authority_id", "evidence_item"], name="evidence",
+    ),
+    "profiles.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "question": pa.Column(str, pa.Check.isin([q for q, _ in PROFILE_QUESTIONS]), description="profile question id"),
+            "question_label": _text("profile question"),
+            "question_order": _int("1-5"),
+            "text": _text("the authority's answer as printed (whitespace tidied)"),
+            "alignment": pa.Column(str, pa.Check.isin(["as_printed", "doubtful"]), description="'doubtful' where the cell may belong to another authority or question"),
+            "alignment_note": _text("why alignment is doubtful"),
+            "source": _SRC,
+            "text_status": pa.Column(str, pa.Check.isin(["printed", "empty"]), description="'empty' where no text was printed"),
+        },
+        strict=True, ordered=True, unique=["authority_id", "question"], name="profiles",
+    ),
+    "kpis.csv": pa.DataFrameSchema(
+        {
+            "kpi": _text("KPI id (programme_activity for the yearly activity counts)"),
+            "kpi_label": _text("KPI as worded in the report"),
+            "kpi_order": _int("0 = activity, 1-5 = the KPI table's order"),
+            "year": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO]), description="programme year"),
+            "measure": _text("measure id"),
+            "measure_label": _text("measure label"),
+            "value": pa.Column(float, nullable=True, coerce=True, description="proportion (unit=proportion), count (unit=count) or empty (unit=text)"),
+            "unit": pa.Column(str, pa.Check.isin(["proportion", "count", "text"]), description="proportion | count | text"),
+            "bound": pa.Column(str, pa.Check.isin(["exact", "more_than", "at_most", "at_least"]), description="how the source states the value"),
+            "text": _text("the cell or sentence as printed"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["kpi", "year", "measure"], name="kpis",
+    ),
+    "survey.csv": pa.DataFrameSchema(
+        {
+            "question": pa.Column(str, pa.Check.isin(["understanding", "impacts", "best_features", "la_role"]), description="understanding (Q1) | impacts (Q3) | best_features (Q2) | la_role (Q4)"),
+            "question_label": _text("question as asked"),
+            "item": _text("item id (unified across sectors)"),
+            "item_label": _text("item display label"),
+            "item_order": _int("order within the printed series"),
+            "sector": pa.Column(str, pa.Check.isin(list(SECTOR_LABELS)), description="all | vcs | childrens_centres"),
+            "phase": pa.Column(str, pa.Check.isin(["pre", "post", "unstated"]), description="pre | post | unstated (no phase given)"),
+            "value": _PROPORTION,
+            "base_n": _int("respondents the value is based on, where the source states it; empty otherwise", nullable=True),
+            "value_as_printed": _text("the value exactly as printed"),
+            "note": _text("cleaning judgement for this row, if any"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["question", "item", "sector", "phase"], name="survey",
+    ),
+    "survey_respondents.csv": pa.DataFrameSchema(
+        {
+            "group": _text("all | vcs | childrens_centres | local_authorities | other_sectors | health | community_advice | parents"),
+            "group_label": _text("group as printed"),
+            "phase": pa.Column(str, pa.Check.isin(["pre", "post", "unstated"]), description="pre | post | unstated"),
+            "n": _int("respondents"),
+            "quote": _text("the sentence"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["group", "phase"], name="survey_respondents",
+    ),
+    "proposals.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "theme": pa.Column(str, pa.Check.isin([t for t, _ in THEMES]), description="theme id (unified)"),
+            "theme_label": _text("theme display label"),
+            "theme_order": _int("1-6"),
+            "theme_as_printed": _text("theme as printed in the case study"),
+            "text": _text("the partners' proposal"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["authority_id", "theme"], name="proposals",
+    ),
+    "challenges.csv": pa.DataFrameSchema(
+        {"authority_id": _ID, "challenge_no": _int("as numbered in the case study"),
+         "text": _text("the challenge"), "source": _SRC},
+        strict=True, ordered=True, unique=["authority_id", "challenge_no"], name="challenges",
+    ),
+    "case_study_facts.csv": pa.DataFrameSchema(
+        {"authority_id": _ID, "fact": _text("fact id"), "value": _text("value as stated"),
+         "quote": _text("the sentence"), "source": _SRC},
+        strict=True, ordered=True, unique=["authority_id", "fact"], name="case_study_facts",
+    ),
+    "case_study_impacts.csv": pa.DataFrameSchema(
+        {"authority_id": _ID, "group": _text("vcs | local_authorities | childrens_centres"),
+         "group_label": _text("group as printed"), "value": _PROPORTION,
+         "base_n": _int("participants in the group (not stated: empty)", nullable=True),
+         "statement": _text("the sentence"), "source": _SRC},
+        strict=True, ordered=True, name="case_study_impacts",
+    ),
+    "guidance.csv": pa.DataFrameSchema(
+        {
+            "theme": pa.Column(str, pa.Check.isin([t for t, _ in THEMES]), description="focus theme id"),
+            "theme_label": _text("theme display label"),
+            "row_order": _int("printed row order"),
+            "key_principle": _text("key principle ('' where the bullet is empty)"),
+            "practice_suggestion": _text("practice suggestion"),
+            "commissioning_stages": _text("stage ids ticked, or 'unrecorded' (ticks lost)"),
+            "theme_basis": _text("printed, or carried down from the row above"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["row_order"], name="guidance",
+    ),
+    "commissioning_cycle.csv": pa.DataFrameSchema(
+        {"stage_order": _int("1-5"), "stage_id": _text("stage id"), "stage": _text("stage label"),
+         "stage_as_printed": _text("as printed"), "quote": _text("the definition"), "source": _SRC},
+        strict=True, ordered=True, unique=["stage_order"], name="commissioning_cycle",
+    ),
+    "checklist.csv": pa.DataFrameSchema(
+        {"stage_order": _int("0 = before beginning, 1-5 = cycle stage"), "stage_id": _text("stage id"),
+         "stage": _text("stage label"), "item_order": _int("order within the stage"),
+         "text": _text("checklist item"), "source": _SRC},
+        strict=True, ordered=True, unique=["stage_order", "item_order"], name="checklist",
+    ),
+}
+
+
+# --------------------------------------------------------------------------
+# Build: raw -> processed, validated, written atomically
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    tables: dict[str, pd.DataFrame]
+    issues: pd.DataFrame = field(default_factory=lambda: issues_frame([]))
+
+
+def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
+    """Pure: raw tables in, processed tables and quality issues out."""
+    membership = clean_membership(raw["programme_membership.csv"])
+    authorities = clean_authorities(membership, survey_authorities(membership))
+    respondents = clean_respondents(raw["survey_respondents.csv"])
+    survey = clean_survey(
+        clean_understanding(raw["survey_understanding.csv"], respondents),
+        clean_impacts(raw["survey_impacts.csv"], respondents),
+        clean_comment_shares(raw["survey_comment_shares.csv"]),
+    )
+    tables = {
+        "authorities.csv": authorities,
+        "membership.csv": membership.sort_values(["authority_id", "source", "quote"], kind="stable"),
+        "evidence.csv": clean_evidence_matrix(raw["evidence_matrix.csv"]),
+        "profiles.csv": clean_profiles(raw["authority_profiles.csv"]),
+        "kpis.csv": clean_kpis(raw["kpi_table.csv"], clean_activity(raw["programme_activity.csv"])),
+        "survey.csv": survey,
+        "survey_respondents.csv": respondents,
+        "proposals.csv": clean_proposals(raw["case_study_proposals.csv"]),
+        "challenges.csv": clean_challenges(raw["case_study_challenges.csv"]),
+        "case_study_facts.csv": clean_case_study_facts(raw["case_study_facts.csv"]),
+        "case_study_impacts.csv": clean_case_study_impacts(raw["case_study_impacts.csv"]),
+        "guidance.csv": clean_guidance(raw["practice_guidance.csv"]),
+        "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
+        "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
+    }
+    issues = [
+        *evidence_matrix_issues(raw["evidence_matrix.csv"]),
+        *profile_issues(raw["authority_profiles.csv"]),
+        *kpi_issues(raw["kpi_table.csv"]),
+        *activity_issues(raw["programme_activity.csv"]),
+        *membership_issues(membership, authorities),
+        *survey_issues(raw["survey_understanding.csv"], raw["survey_impacts.csv"],
+                       raw["survey_comment_shares.csv"], raw["survey_stray_values.csv"],
+                       respondents),
+        *guidance_issues(raw["practice_guidance.csv"]),
+        *proposals_issues(raw["case_study_proposals.csv"]),
+    ]
+    for name, table in tables.items():
+        tables[name] = validate_processed(name, table.reset_index(drop=True))
+    return Build(tables, issues_frame(issues))
+
+
+def validate_processed(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Check a processed table against its declared schema (a bug if it fails)."""
+    schema = PROCESSED_SCHEMAS[name]
+    try:
+        return schema.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases.head(10).to_string()
+        raise AssertionError(f"processed table {name} breaks its schema:\n{cases}") from None
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic CSV: UTF-8, '\\n', floats without noise, empty for missing."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.10g}")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_processed(build: Build, processed_dir: Path) -> None:
+    """Write every table into a temporary folder, then swap it into place.
+
+    The previous ``processed_dir`` survives intact until the new one is
+    complete, so a failed build never leaves half-written outputs.
+    """
+    processed_dir = Path(processed_dir)
+    processed_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}.new.", dir=processed_dir.parent))
+    try:
+        for name, table in sorted(build.tables.items()):
+            (staging / name).write_bytes(to_csv_bytes(table))
+        (staging / ".gitkeep").touch()
+        old = None
+        if processed_dir.exists():
+            old = processed_dir.with_name(f".{processed_dir.name}.old.{os.getpid()}")
+            os.replace(processed_dir, old)
+        os.replace(staging, processed_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
+          outputs_dir: Path = OUTPUTS_DIR) -> Build:
+    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log."""
+    result = build_tables(load_raw(raw_dir))
+    write_processed(result, processed_dir)
+    _atomic_write(Path(outputs_dir) / QUALITY_LOG_NAME, to_csv_bytes(result.issues))
+    return result
+
+
+def load_processed(processed_dir: Path = PROCESSED_DIR) -> dict[str, pd.DataFrame]:
+    """Read every processed table back, typed by its schema."""
+    tables = {}
+    for name, schema in PROCESSED_SCHEMAS.items():
+        frame = pd.read_csv(Path(processed_dir) / name, keep_default_na=False, na_values=[""],
+                            dtype={c: "string" for c, col in schema.columns.items() if col.dtype is not None and str(col.dtype) == "str"})
+        for col, spec in schema.columns.items():
+            if str(spec.dtype) == "str":
+                frame[col] = frame[col].fillna("").astype(str)
+        tables[name.removesuffix(".csv")] = schema.validate(frame)
+    return tables
+
+
+def quality_summary(issues: pd.DataFrame) -> str:
+    """Printed summary of the data-quality log: counts by check, and each issue."""
+    lines = [f"Data-quality log: {len(issues)} issues found in the sources"]
+    for check, group in issues.groupby("check", sort=True):
+        lines.append(f"  {check} ({len(group)})")
+        for row in group.itertuples():
+            value = f" [{row.value}]" if row.value else ""
+            lines.append(f"    - {row.file}{value}: {row.issue} -> {row.action}")
+    return "\n".join(lines)
+
+
+def processed_schema_markdown() -> str:
+    """The processed-table section of data/README.md, generated from the schemas."""
+    parts = []
+    for name, schema in PROCESSED_SCHEMAS.items():
+        parts.append(f"### `{name}`\n\n| column | type | meaning |\n| --- | --- | --- |")
+        for col, spec in schema.columns.items():
+            parts.append(f"| `{col}` | {spec.dtype} | {spec.description or ''} |")
+        if schema.unique:
+            parts.append(f"\nOne row per `{', '.join(schema.unique)}`.")
+        parts.append("")
+    return "\n".join(parts).strip() + "\n"
+
+
+def update_data_readme(path: Path = PROJECT_ROOT / "data" / "README.md") -> bool:
+    """Rewrite the generated part of data/README.md; True if it changed."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- processed-schema:start -->", "<!-- processed-schema:end -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{start}\n{processed_schema_markdown()}{end}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.evaluation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["build", "check", "schema-docs"])
+    parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
+    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
+    parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
+    parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "schema-docs":
+            changed = update_data_readme()
+            print("data/README.md updated" if changed else "data/README.md already up to date")
+            return 0
+        if args.command == "check":
+            load_raw(args.raw_dir)
+            print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
+            return 0
+        result = build(args.raw_dir, args.processed_dir, args.outputs_dir)
+    except RawDataError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"build stopped: {len(err.problems)} problem(s) in the raw data; "
+              f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        return 1
+    summary = quality_summary(result.issues)
+    print(summary.splitlines()[0] if args.quiet else summary)
+    print(f"wrote {len(result.tables)} tables to {_display(Path(args.processed_dir))} and "
+          f"{_display(Path(args.outputs_dir) / QUALITY_LOG_NAME)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
