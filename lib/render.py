@@ -1,0 +1,272 @@
+"""Render executed notebooks to single, self-contained, offline HTML files.
+
+The stock nbconvert ``lab`` template loads require.js, MathJax, Mermaid and
+the Jupyter widgets HTML manager from outside hosts, so a report opened
+offline (or from a zipped ``outputs/html/`` folder) shows blank widgets.
+This module renders with the same template but:
+
+* hides code by default (``exclude_input``) and the In/Out prompts;
+* removes cells tagged ``parameters``, ``injected-parameters`` and
+  ``remove-cell``, the outputs of cells tagged ``remove-output`` and the
+  inputs of cells tagged ``remove-input``;
+* emits no MathJax and no Mermaid script at all;
+* when the notebook carries widget state, INLINES require.js and the widgets
+  HTML manager (``embed-amd.js``) from the local copies installed by
+  ``npm install --no-audit --no-fund --package-lock=false`` (``make assets``)
+  into ``node_modules/``, with the Font Awesome fonts the manager's CSS
+  refers to rewritten to ``data:`` URIs, so the page makes no request at all;
+* sets ``<html lang="en">`` and the ``<title>`` from an explicit title, the
+  notebook metadata ``title`` or the first Markdown heading (escaped by the
+  template).
+
+Only the widgets built into the HTML manager (ipywidgets' controls and
+Output) render offline: a third-party widget library would be fetched from a
+CDN by the manager's loader and fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+#: The npm command ``make assets`` runs (at the project root).
+ASSETS_COMMAND = "npm install --no-audit --no-fund --package-lock=false"
+
+REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output"})
+REMOVE_INPUT_TAGS = frozenset({"remove-input"})
+
+WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+
+_REQUIREJS = Path("requirejs") / "require.js"
+_WIDGETS_DIST = Path("@jupyter-widgets") / "html-manager" / "dist"
+_WIDGETS_JS = _WIDGETS_DIST / "embed-amd.js"
+
+# webpack asset modules in embed-amd.js: ``e.exports=n.p+"<hash>.<ext>"``
+_FONT_ASSET = re.compile(r'\b[A-Za-z_$][\w$]*\.p\+"([0-9a-f]{16,32}\.(woff2|woff|ttf|eot|svg))"')
+
+_TEMPLATE_NAME = "offline_report.html.j2"
+_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}
+{%- if "widgets" in nb.metadata -%}
+<script>
+{{ resources.offline_script("requirejs") }}
+</script>
+{%- endif -%}
+{%- endblock html_head_js -%}
+{% block jupyter_widgets %}
+{%- if "widgets" in nb.metadata -%}
+<script>
+{{ resources.offline_script("widgets") }}
+</script>
+{%- endif -%}
+{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+class AssetsMissingError(RuntimeError):
+    """The local browser assets (node_modules/) are not installed."""
+
+
+def node_modules_dir() -> Path:
+    """Where the npm assets live (``$WORKBOOK_NODE_MODULES`` overrides)."""
+    override = os.environ.get("WORKBOOK_NODE_MODULES")
+    return Path(override) if override else PROJECT_ROOT / "node_modules"
+
+
+def check_assets(node_modules: Path | None = None) -> Path:
+    """Return the node_modules dir, or raise AssetsMissingError with the fix."""
+    nm = Path(node_modules) if node_modules else node_modules_dir()
+    missing = [str(nm / p) for p in (_REQUIREJS, _WIDGETS_JS) if not (nm / p).is_file()]
+    if missing:
+        raise AssetsMissingError(
+            "offline HTML assets are missing ("
+            + ", ".join(missing)
+            + "); run `make assets` (that is: "
+            + ASSETS_COMMAND
+            + " at the project root)"
+        )
+    return nm
+
+
+def _script_safe(js: str) -> str:
+    """Make JS text safe to put between <script> and </script>.
+
+    Only ``</script`` and ``<!--`` can end or confuse a script element; in
+    JS they can only appear inside strings, regexes or comments, where
+    ``<\\/`` and ``\\x3C!--`` mean the same thing. (Neither occurs in the
+    pinned bundles; this is a guard for future versions.)
+    """
+    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+    return js.replace("<!--", "\\x3C!--")
+
+
+@dataclass(frozen=True)
+class OfflineAssets:
+    requirejs: str
+    widgets: str
+
+    @classmethod
+    def load(cls, node_modules: Path | None = None) -> OfflineAssets:
+        nm = check_assets(node_modules)
+        requirejs = (nm / _REQUIREJS).read_text(encoding="utf-8")
+        widgets = (nm / _WIDGETS_JS).read_text(encoding="utf-8")
+        dist = nm / _WIDGETS_DIST
+
+        def font(match: re.Match) -> str:
+            name, ext = match.group(1), match.group(2)
+            if ext == "woff2":
+                data = base64.b64encode((dist / name).read_bytes()).decode("ascii")
+                return f'"data:font/woff2;base64,{data}"'
+            # Every @font-face lists woff2 before woff/ttf/svg, and eot only
+            # with format("embedded-opentype"): browsers never fetch these.
+            # An empty data: URL keeps even a fallback from touching the disk.
+            return '"data:,"'
+
+        widgets = _FONT_ASSET.sub(font, widgets)
+        return cls(requirejs=_script_safe(requirejs), widgets=_script_safe(widgets))
+
+
+_ASSETS_CACHE: dict[Path, OfflineAssets] = {}
+
+
+def _assets(node_modules: Path | None) -> OfflineAssets:
+    nm = (Path(node_modules) if node_modules else node_modules_dir()).resolve()
+    if nm not in _ASSETS_CACHE:
+        _ASSETS_CACHE[nm] = OfflineAssets.load(nm)
+    return _ASSETS_CACHE[nm]
+
+
+def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
+    """An HTMLExporter configured for offline reports (reuse it: it is not cheap)."""
+    import markupsafe
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    c.HTMLExporter.exclude_input = not keep_code
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    # Belt and braces: nothing below is used by our template, but if a
+    # future template reintroduced them they must not point to a CDN.
+    c.HTMLExporter.mathjax_url = ""
+    c.HTMLExporter.require_js_url = ""
+    c.HTMLExporter.widget_renderer_url = ""
+    c.HTMLExporter.mermaid_js_url = ""
+    c.HTMLExporter.mermaid_layout_elk_js_url = ""
+
+    class OfflineHTMLExporter(HTMLExporter):
+        def _init_resources(self, resources):
+            resources = super()._init_resources(resources)
+
+            def offline_script(name: str):
+                return markupsafe.Markup(getattr(_assets(node_modules), name))  # noqa: S704
+
+            resources["offline_script"] = offline_script
+            return resources
+
+    exporter = OfflineHTMLExporter(
+        config=c,
+        template_name="lab",
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+    )
+    exporter.template_file = _TEMPLATE_NAME
+    exporter.language_code = "en"
+    return exporter
+
+
+def has_widgets(nb) -> bool:
+    return "widgets" in nb.metadata
+
+
+def notebook_title(nb, fallback: str = "Report") -> str:
+    """Title from metadata ``title``, else the first Markdown heading."""
+    title = nb.metadata.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            m = re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
+            if m:
+                return re.sub(r"[*_`]", "", m.group(1)).strip() or fallback
+    return fallback
+
+
+def render_notebook(
+    notebook: Any,
+    html_path: str | os.PathLike | None = None,
+    *,
+    keep_code: bool = False,
+    title: str | None = None,
+    exporter=None,
+    node_modules: Path | None = None,
+) -> str:
+    """Render an executed notebook (path or NotebookNode) to one HTML string.
+
+    If ``html_path`` is given the HTML is also written there atomically.
+    ``title`` (plain text; escaped by the template) overrides the title found
+    by :func:`notebook_title`. Raises AssetsMissingError if the notebook has
+    widget state and ``make assets`` has not been run.
+    """
+    import nbformat
+
+    if isinstance(notebook, (str, os.PathLike)):
+        path = Path(notebook)
+        nb = nbformat.read(path, as_version=4)
+        fallback = path.stem
+    else:
+        nb = copy.deepcopy(notebook)
+        fallback = "Report"
+    if has_widgets(nb):
+        _assets(node_modules)  # fail early with the `make assets` message
+    nb.metadata["title"] = title if title is not None else notebook_title(nb, fallback)
+    if exporter is None:
+        exporter = make_exporter(keep_code=keep_code, node_modules=node_modules)
+    body, _resources = exporter.from_notebook_node(nb)
+    if html_path is not None:
+        from lib.batch import atomic_write_text
+
+        atomic_write_text(Path(html_path), body)
+    return body
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(
+        prog="python -m lib.render",
+        description="Render an executed notebook to one offline HTML file.",
+    )
+    p.add_argument("notebook")
+    p.add_argument("html", nargs="?", help="output path (default: notebook path with .html)")
+    p.add_argument("--keep-code", action="store_true", help="show code cells")
+    p.add_argument("--title", help="page title (default: metadata title or first heading)")
+    args = p.parse_args(argv)
+    out = args.html or str(Path(args.notebook).with_suffix(".html"))
+    try:
+        render_notebook(args.notebook, out, keep_code=args.keep_code, title=args.title)
+    except AssetsMissingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
