@@ -1,0 +1,313 @@
+"""Tests for lib/claims.py and data/raw/published_claims.csv.
+
+The survey fixture holds the published 004 values (the only hard-coded
+numbers); each verdict test changes one value and checks the verdict moves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib.claims import (
+    AUDIT_COLUMNS,
+    CLAIM_COLUMNS,
+    TESTS,
+    VERDICTS,
+    audit_claims,
+    load_claims,
+    slugify,
+)
+from lib.uncertainty import approximate_bases, before_after_changes
+
+ROOT = Path(__file__).resolve().parents[1]
+CLAIMS_PATH = ROOT / "data" / "raw" / "published_claims.csv"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+# ------------------------------------------------------------- published data (004)
+
+IMPACTS = [
+    "extend_service_reach",
+    "improve_service_delivery",
+    "resolve_partners_needs",
+    "ensure_sustainability",
+    "deliver_users_needs",
+    "allow_culture_to_thrive",
+    "cpd_opportunities",
+    "enhance_la_partner_role",
+    "enough_time_resources",
+]
+IMPACT_VALUES = {  # 004 chart series: (pre, post)
+    "vcs": [(0.57, 0.57), (0.42, 0.56), (0.37, 0.41), (0.34, 0.36), (0.33, 0.32), (0.32, 0.47), (0.30, 0.41), (0.28, 0.31), (0.18, 0.23)],
+    "childrens_centres": [(0.50, 0.55), (0.48, 0.53), (0.30, 0.47), (0.37, 0.36), (0.43, 0.43), (0.22, 0.36), (0.26, 0.32), (0.28, 0.38), (0.22, 0.32)],
+}
+UNDERSTANDING = {  # 004 § 4.1 chart series: sector -> (pre, post)
+    ("understand_co_production", "Understanding Co Production Better"): {"all": (0.56, 0.81), "childrens_centres": (0.59, 0.85), "vcs": (0.59, 0.77)},
+    ("confidence_understanding", "Confidence in understanding Co Production"): {"all": (0.49, 0.80), "childrens_centres": (0.37, 0.80), "vcs": (0.50, 0.78)},
+}
+BEST_FEATURES = {  # 004 § 4.3, 4.5: label -> (pre, post)
+    "vcs": [
+        ("Sharing information, resources, skills, experience and thinking", 0.33, 0.33),
+        ("Better service delivery for users/ customers", 0.24, 0.27),
+        ("Understanding and respecting each other’s learning, skills and challenges through working in joint partnership", 0.16, 0.16),
+        ("Communication/networking", 0.15, 0.13),
+        ("Honesty, openness and trust", 0.07, 0.05),
+        ("Understanding local needs through feedback and signposting", 0.05, 0.05),
+    ],
+    "childrens_centres": [
+        ("Sharing resources, staff, best practice, expertise, funding, information, vision", 0.35, 0.26),
+        ("Understanding of each other and what’s available", 0.18, 0.15),
+        ("Greater breadth and depth of offer, more capacity in delivery from one ‘location’", 0.15, 0.15),
+        ("Partnership/joint working/collaboration", 0.08, 0.10),
+        ("Outcomes for children and families/users and reaching more of them", 0.07, 0.18),
+        ("VFM/cost/duplication", 0.07, 0.08),
+        ("Communications", 0.06, 0.05),
+        ("Evidence, data collection systems, analysis of need, prioritise services", 0.04, 0.05),
+    ],
+}
+LA_ROLE = {  # 004 § 5 "Mentions"; the children's centre list prints 7 values, 6 labels
+    "vcs": [
+        ("Openness and transparency in participation and engagement", 0.25),
+        ("Review contracts to tailor for small VCS e.g. longer notice, support, size", 0.18),
+        ("Regular meetings and open discussion with VCS and other partners", 0.18),
+        ("More commitment and effort to achieve a collaborative working environment - listen, adapt, plan, lead", 0.15),
+        ("Look at funding possibilities and options", 0.11),
+        ("Set up local databases, help the voluntary sector to create critical mass", 0.07),
+        ("Manage change, allowing time and opportunities for change", 0.05),
+    ],
+    "childrens_centres": [
+        ("Involve and improve awareness of the VCS; share information and support VCS services", 0.35),
+        ("More work and commitment to achieve shared delivery/co-production", 0.18),
+        ("Manage change through good communication and consultation", 0.12),
+        ("Clear vision of outcomes, implementation, framework for accountability and maintain quality", 0.04),
+        ("Establish local needs-led services as priority", 0.04),
+        ("Clarify and address VCS commissioning issues", 0.04),
+        (None, 0.04),
+    ],
+}
+RESPONDENTS = pd.DataFrame(
+    [("all", "pre", 154), ("all", "post", 165), ("vcs", "unstated", 76), ("childrens_centres", "unstated", 46),
+     ("local_authorities", "unstated", 14), ("other_sectors", "unstated", 28), ("health", "unstated", 9),
+     ("community_advice", "unstated", 3), ("parents", "unstated", 7)],
+    columns=["group", "phase", "n"],
+)
+
+
+def published_survey() -> pd.DataFrame:
+    rows = []
+
+    def add(question, item, label, order, sector, phase, value, base=None, note=""):
+        rows.append(dict(question=question, item=item, item_label=label, item_order=order, sector=sector,
+                         phase=phase, value=value, base_n=base, note=note, source="004"))
+
+    for order, ((item, label), by_sector) in enumerate(UNDERSTANDING.items(), 1):
+        for sector, (pre, post) in by_sector.items():
+            add("understanding", item, label, order, sector, "pre", pre, 154 if sector == "all" else None)
+            add("understanding", item, label, order, sector, "post", post, 165 if sector == "all" else None)
+    for sector, values in IMPACT_VALUES.items():
+        for order, (item, (pre, post)) in enumerate(zip(IMPACTS, values), 1):
+            label = item.replace("_", " ").capitalize()
+            add("impacts", item, label, order, sector, "pre", pre)
+            add("impacts", item, label, order, sector, "post", post)
+    for sector, values in BEST_FEATURES.items():
+        for order, (label, pre, post) in enumerate(values, 1):
+            add("best_features", slugify(label), label, order, sector, "pre", pre)
+            add("best_features", slugify(label), label, order, sector, "post", post)
+    for sector, values in LA_ROLE.items():
+        for order, (label, value) in enumerate(values, 1):
+            item = slugify(label) if label else None
+            add("la_role", item, label, order, sector, "unstated", value, note="" if label else "label lost in the source")
+    return pd.DataFrame(rows)
+
+
+def audit(survey: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    changes = before_after_changes(survey, approximate_bases(RESPONDENTS))
+    return audit_claims(load_claims(CLAIMS_PATH) if claims is None else claims, survey, changes)
+
+
+def verdict(result: pd.DataFrame, claim_id: str) -> str:
+    return result.set_index("claim_id").at[claim_id, "verdict"]
+
+
+def reason(result: pd.DataFrame, claim_id: str) -> str:
+    return result.set_index("claim_id").at[claim_id, "reason"]
+
+
+def set_value(survey, question, sector, item, phase, value):
+    survey = survey.copy()
+    where = (survey["question"] == question) & (survey["sector"] == sector) & (survey["item"] == item) & (survey["phase"] == phase)
+    assert where.sum() == 1, (question, sector, item, phase)
+    survey.loc[where, "value"] = value
+    return survey
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return audit(published_survey())
+
+
+# ------------------------------------------------------------- the claims file
+
+
+def test_claims_file_shape():
+    claims = load_claims(CLAIMS_PATH)
+    assert tuple(claims.columns) == CLAIM_COLUMNS
+    assert claims["claim_id"].is_unique
+    assert set(claims["test"]) <= set(TESTS)
+    assert (claims["claim_quote"].str.len() > 0).all()
+    assert claims["source"].str.match(r"^\d{3}_[0-9a-f]{16}\.txt § .+").all()
+
+
+def test_required_claims_are_transcribed():
+    ids = set(load_claims(CLAIMS_PATH)["claim_id"])
+    required = {
+        "S3-understanding-significant", "S3-helpful-on-all-impacts", "S4.1-understanding-56-81",
+        "S4.1-cc-85-vcs-77", "S4.2-vcs-higher-or-same", "S4.2-vcs-significant-increase",
+        "S4.4-cc-seven-of-nine", "S4.4-cc-little-change-two", "S4.4-cc-improved-most",
+        "S4.3-vcs-sharing-then-service", "S4.5-cc-more-outcome-comments", "S5-vcs-openness-transparency",
+        "S5-cc-involve-commitment",
+    }
+    assert required <= ids
+    assert any(claim_id.startswith("K") for claim_id in ids)  # 002 KPI statements
+
+
+def test_tolerances_are_explicit_for_qualitative_phrases():
+    claims = load_claims(CLAIMS_PATH)
+    fuzzy = claims[claims["test"].isin(["no_decrease", "count_increased", "count_little_change"])]
+    assert (fuzzy["tolerance"].astype(float) == 0.02).all()
+    assert (claims.loc[claims["test"] == "value_equals", "tolerance"].astype(float) == 0.005).all()
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not available")
+def test_every_quote_is_verbatim_in_its_source():
+    for _, claim in load_claims(CLAIMS_PATH).iterrows():
+        document = claim["source"].split(" § ")[0]
+        text = (SEEDS / document).read_text(encoding="utf-8")
+        assert claim["claim_quote"] in text, claim["claim_id"]
+
+
+# ------------------------------------------------------------- audit output
+
+
+def test_audit_has_one_row_per_claim(baseline):
+    claims = load_claims(CLAIMS_PATH)
+    assert tuple(baseline.columns) == AUDIT_COLUMNS
+    assert list(baseline["claim_id"]) == list(claims["claim_id"])
+    assert set(baseline["verdict"]) <= set(VERDICTS)
+    assert (baseline["what_the_data_show"].str.len() > 0).all()
+    assert (baseline["reason"].str.len() > 0).all()
+
+
+def test_untestable_claims_say_why(baseline):
+    claims = load_claims(CLAIMS_PATH).set_index("claim_id")
+    for claim_id in claims.index[claims["test"] == "not_testable"]:
+        assert verdict(baseline, claim_id) == "cannot be tested"
+        assert claims.at[claim_id, "untestable_reason"] in reason(baseline, claim_id)
+
+
+# ------------------------------------------------------------- verdicts move with the data
+
+
+def test_significance_claim_follows_the_data(baseline):
+    assert verdict(baseline, "S3-understanding-significant") == "supported"
+    survey = set_value(published_survey(), "understanding", "all", "understand_co_production", "post", 0.60)
+    assert verdict(audit(survey), "S3-understanding-significant") == "partly supported"
+    survey = set_value(survey, "understanding", "all", "confidence_understanding", "post", 0.52)
+    assert verdict(audit(survey), "S3-understanding-significant") == "not supported"
+
+
+def test_significance_at_approximated_base_and_its_sensitivity(baseline):
+    claim = "S4.2-vcs-significant-increase"
+    changes = before_after_changes(published_survey(), approximate_bases(RESPONDENTS))
+    named = changes[(changes["sector"] == "vcs") & changes["item"].isin(
+        ["improve_service_delivery", "allow_culture_to_thrive", "cpd_opportunities"])]
+    n_significant = int(named["significant"].sum())
+    expected = {0: "not supported", 3: "supported"}.get(n_significant, "partly supported")
+    assert verdict(baseline, claim) == expected
+    assert ("depends on the approximated base" in reason(baseline, claim)) == (not named["robust"].all())
+    # a large enough rise becomes significant at any plausible base
+    survey = set_value(published_survey(), "impacts", "vcs", "improve_service_delivery", "post", 0.85)
+    survey = set_value(survey, "impacts", "vcs", "allow_culture_to_thrive", "post", 0.85)
+    survey = set_value(survey, "impacts", "vcs", "cpd_opportunities", "post", 0.85)
+    assert verdict(audit(survey), claim) == "supported"
+
+
+def test_about_the_same_uses_the_tolerance(baseline):
+    assert verdict(baseline, "S4.2-vcs-higher-or-same") == "supported"  # -1 point is within 2
+    survey = set_value(published_survey(), "impacts", "vcs", "deliver_users_needs", "post", 0.25)
+    result = audit(survey)
+    assert verdict(result, "S4.2-vcs-higher-or-same") == "not supported"
+    assert verdict(result, "S3-helpful-on-all-impacts") == "partly supported"  # children's centres still hold
+
+
+def test_seven_of_nine_and_little_change(baseline):
+    assert verdict(baseline, "S4.4-cc-seven-of-nine") == "supported"
+    assert verdict(baseline, "S4.4-cc-little-change-two") == "supported"
+    survey = set_value(published_survey(), "impacts", "childrens_centres", "deliver_users_needs", "post", 0.50)
+    result = audit(survey)
+    assert verdict(result, "S4.4-cc-seven-of-nine") == "not supported"
+    assert verdict(result, "S4.4-cc-little-change-two") == "not supported"
+
+
+def test_improved_most(baseline):
+    assert verdict(baseline, "S4.4-cc-improved-most") == "supported"
+    survey = set_value(published_survey(), "impacts", "childrens_centres", "enough_time_resources", "post", 0.45)
+    assert verdict(audit(survey), "S4.4-cc-improved-most") == "partly supported"
+
+
+def test_published_values(baseline):
+    assert verdict(baseline, "S4.1-understanding-56-81") == "supported"
+    survey = set_value(published_survey(), "understanding", "all", "understand_co_production", "pre", 0.58)
+    assert verdict(audit(survey), "S4.1-understanding-56-81") == "partly supported"
+
+
+def test_ranked_comment_shares(baseline):
+    assert verdict(baseline, "S4.3-vcs-sharing-then-service") == "supported"
+    # after the workshops outcomes (18%) overtook understanding (15%) among children's centres
+    assert verdict(baseline, "S4.5-cc-sharing-then-understanding") == "partly supported"
+    survey = set_value(published_survey(), "best_features", "childrens_centres",
+                       slugify("Outcomes for children and families/users and reaching more of them"), "post", 0.10)
+    result = audit(survey)
+    assert verdict(result, "S4.5-cc-sharing-then-understanding") == "supported"
+    assert verdict(result, "S4.5-cc-more-outcome-comments") == "supported"  # 7% -> 10%
+    survey = set_value(survey, "best_features", "childrens_centres",
+                       slugify("Outcomes for children and families/users and reaching more of them"), "post", 0.06)
+    assert verdict(audit(survey), "S4.5-cc-more-outcome-comments") == "not supported"
+
+
+def test_list_with_lost_label_cannot_be_tested_until_the_label_exists(baseline):
+    assert verdict(baseline, "S5-cc-involve-commitment") == "cannot be tested"
+    assert "label" in reason(baseline, "S5-cc-involve-commitment")
+    survey = published_survey()
+    lost = survey["question"].eq("la_role") & survey["item"].isna()
+    survey.loc[lost, ["item", "item_label", "note"]] = ["other", "Other", ""]
+    assert verdict(audit(survey), "S5-cc-involve-commitment") == "supported"
+
+
+def test_unknown_item_cannot_be_tested():
+    claims = load_claims(CLAIMS_PATH)
+    claims = claims[claims["claim_id"] == "S4.3-vcs-sharing-then-service"].copy()
+    claims["items"] = "no_such_item*"
+    result = audit(published_survey(), claims)
+    assert verdict(result, "S4.3-vcs-sharing-then-service") == "cannot be tested"
+    assert "no_such_item" in reason(result, "S4.3-vcs-sharing-then-service")
+
+
+def test_new_claim_row_needs_no_code_change():
+    extra = pd.DataFrame([{
+        **{column: "" for column in CLAIM_COLUMNS},
+        "claim_id": "X-cc-confidence", "claim_quote": "made-up claim for the test", "source": "test",
+        "question": "understanding", "sector": "childrens_centres", "phase": "pre;post",
+        "items": "confidence_understanding", "test": "significant_increase",
+    }])
+    result = audit(published_survey(), extra)
+    assert result["verdict"].iloc[0] in {"supported", "not supported"}
+    assert "approximated bases" in result["what_the_data_show"].iloc[0]
+
+
+def test_unknown_test_type_raises():
+    claims = load_claims(CLAIMS_PATH).head(1).assign(test="vibes")
+    with pytest.raises(ValueError, match="unknown claim test"):
+        audit(published_survey(), claims)
