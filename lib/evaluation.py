@@ -471,6 +471,18 @@ RAW_TABLES: dict[str, RawTable] = {
             ["authority_as_printed", "group_as_printed"],
         ),
         RawTable(
+            "published_claims.csv",
+            {
+                "claim_id": _col(_matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")),
+                "claim_quote": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+                **{c: _col() for c in ("question", "sector", "phase", "items", "threshold",
+                                         "expected", "tolerance", "untestable_reason", "interpretation")},
+                "test": _col(_NOT_BLANK),
+            },
+            ["claim_id"],
+        ),
+        RawTable(
             "commissioning_cycle.csv",
             {
                 "stage_order": _col(_WHOLE),
@@ -1873,6 +1885,19 @@ def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
     return issues
 
 
+CLAIM_COLUMNS = ["claim_id", "claim_quote", "source", "question", "sector", "phase", "items",
+                 "test", "threshold", "expected", "tolerance", "untestable_reason", "interpretation"]
+
+
+def clean_claims(raw: pd.DataFrame) -> pd.DataFrame:
+    """The published claims to audit: quotes as printed, test specs trimmed."""
+    out = raw.loc[:, CLAIM_COLUMNS].copy()
+    for col in CLAIM_COLUMNS:
+        if col not in ("claim_quote", "interpretation", "untestable_reason"):
+            out[col] = out[col].str.strip()
+    return out.sort_values("claim_id", kind="stable").reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------
 # Processed schemas (declared once; checked before anything is written)
 # --------------------------------------------------------------------------
@@ -2040,6 +2065,26 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
          "stage_as_printed": _text("as printed"), "quote": _text("the definition"), "source": _SRC},
         strict=True, ordered=True, unique=["stage_order"], name="commissioning_cycle",
     ),
+    "claims.csv": pa.DataFrameSchema(
+        {
+            "claim_id": pa.Column(str, unique=True, description="stable claim id"),
+            "claim_quote": _text("the claim, quoted as printed"),
+            "source": _SRC,
+            **{c: _text(d) for c, d in [
+                ("question", "survey question the claim is about"),
+                ("sector", "sectors (';'-separated)"),
+                ("phase", "phases (';'-separated)"),
+                ("items", "item ids (';'-separated, '*' = all)"),
+                ("test", "how the claim is tested (see lib/claims.py)"),
+                ("threshold", "whole number for counting tests"),
+                ("expected", "published proportions for value checks"),
+                ("tolerance", "agreement tolerance ('about the same' = |change| <= tolerance)"),
+                ("untestable_reason", "why no data can test the claim"),
+                ("interpretation", "how the claim's wording was read"),
+            ]},
+        },
+        strict=True, ordered=True, name="claims",
+    ),
     "checklist.csv": pa.DataFrameSchema(
         {"stage_order": _int("0 = before beginning, 1-5 = cycle stage"), "stage_id": _text("stage id"),
          "stage": _text("stage label"), "item_order": _int("order within the stage"),
@@ -2085,6 +2130,7 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         "guidance.csv": clean_guidance(raw["practice_guidance.csv"]),
         "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
         "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
+        "claims.csv": clean_claims(raw["published_claims.csv"]),
     }
     issues = [
         *evidence_matrix_issues(raw["evidence_matrix.csv"]),
@@ -2146,6 +2192,8 @@ def write_processed(build: Build, processed_dir: Path) -> None:
     try:
         for name, table in sorted(build.tables.items()):
             (staging / name).write_bytes(to_csv_bytes(table))
+        # The log travels with the tables so reports can count what was found.
+        (staging / QUALITY_LOG_NAME).write_bytes(to_csv_bytes(build.issues))
         (staging / ".gitkeep").touch()
         old = None
         if processed_dir.exists():
@@ -2168,15 +2216,31 @@ def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
     return result
 
 
+def _is_text(spec: pa.Column) -> bool:
+    return str(spec.dtype).startswith(("str", "string"))
+
+
+def _type_name(spec: pa.Column) -> str:
+    if _is_text(spec):
+        return "text"
+    kind = str(spec.dtype).lower()
+    name = "integer" if kind.startswith("int") else "number"
+    return f"{name} (may be empty)" if spec.nullable else name
+
+
 def load_processed(processed_dir: Path = PROCESSED_DIR) -> dict[str, pd.DataFrame]:
-    """Read every processed table back, typed by its schema."""
+    """Read every processed table back, typed by its schema and validated."""
     tables = {}
     for name, schema in PROCESSED_SCHEMAS.items():
-        frame = pd.read_csv(Path(processed_dir) / name, keep_default_na=False, na_values=[""],
-                            dtype={c: "string" for c, col in schema.columns.items() if col.dtype is not None and str(col.dtype) == "str"})
+        frame = pd.read_csv(Path(processed_dir) / name, dtype=str, keep_default_na=False)
         for col, spec in schema.columns.items():
-            if str(spec.dtype) == "str":
-                frame[col] = frame[col].fillna("").astype(str)
+            kind = str(spec.dtype)
+            if _is_text(spec) or col not in frame:
+                continue
+            numbers = pd.to_numeric(frame[col].replace("", None))
+            if kind.lower().startswith("int"):
+                numbers = numbers.astype("Int64" if spec.nullable else "int64")
+            frame[col] = numbers.astype("float64") if kind.startswith("float") else numbers
         tables[name.removesuffix(".csv")] = schema.validate(frame)
     return tables
 
@@ -2198,7 +2262,7 @@ def processed_schema_markdown() -> str:
     for name, schema in PROCESSED_SCHEMAS.items():
         parts.append(f"### `{name}`\n\n| column | type | meaning |\n| --- | --- | --- |")
         for col, spec in schema.columns.items():
-            parts.append(f"| `{col}` | {spec.dtype} | {spec.description or ''} |")
+            parts.append(f"| `{col}` | {_type_name(spec)} | {spec.description or ''} |")
         if schema.unique:
             parts.append(f"\nOne row per `{', '.join(schema.unique)}`.")
         parts.append("")

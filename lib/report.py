@@ -1,0 +1,912 @@
+"""Report sections: narrative, tables and charts built from data/processed/.
+
+The report notebooks are thin: each code cell calls one function here and
+displays what it returns (an :class:`lib.charts.Html` block). Every sentence
+that carries a figure or a comparison is generated from the processed tables,
+so changing the data changes the text. Free text from the sources is escaped
+(:func:`lib.charts.esc`) before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from lib import charts, claims, disclosure, evaluation, uncertainty
+from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
+
+CAVEATS_DOC = "docs/caveats.md"
+PROGRAMME_NAME = "Children's Centres and Voluntary and Community Sector (VCS) programme"
+SECTOR_WORDS = {"all": "all respondents", "vcs": "VCS respondents",
+                "childrens_centres": "children's centre respondents"}
+SECTOR_TITLES = {"all": "All respondents", "vcs": "VCS respondents",
+                 "childrens_centres": "Children's centre respondents"}
+YEAR_WORDS = {evaluation.YEAR_ONE: "2011-12 (year one)", evaluation.YEAR_TWO: "2012-13 (year two)"}
+
+
+class UnknownAuthority(ValueError):
+    """An authority id that is not in authorities.csv."""
+
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Workbook:
+    """The processed tables, read once, with the derived survey statistics."""
+
+    tables: dict[str, pd.DataFrame]
+    processed_dir: Path
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @cached_property
+    def bases(self) -> pd.DataFrame:
+        return uncertainty.approximate_bases(self.survey_respondents)
+
+    @cached_property
+    def changes(self) -> pd.DataFrame:
+        return uncertainty.before_after_changes(self.survey, self.bases)
+
+    def authority_row(self, authority_id: str) -> pd.Series:
+        match = self.authorities[self.authorities["authority_id"] == authority_id]
+        if match.empty:
+            valid = ", ".join(self.authorities["authority_id"])
+            raise UnknownAuthority(f"unknown authority {authority_id!r}; valid ids: {valid}")
+        return match.iloc[0]
+
+
+def load_workbook(processed_dir: str | Path = evaluation.PROCESSED_DIR) -> Workbook:
+    path = Path(processed_dir)
+    if not path.is_absolute():
+        path = evaluation.PROJECT_ROOT / path
+    tables = evaluation.load_processed(path)
+    log = path / evaluation.QUALITY_LOG_NAME
+    tables["quality_log"] = (
+        pd.read_csv(log, dtype=str, keep_default_na=False) if log.exists()
+        else pd.DataFrame(columns=evaluation.QUALITY_LOG_COLUMNS)
+    )
+    return Workbook(tables, path)
+
+
+# --------------------------------------------------------------------------
+# Small wording helpers
+# --------------------------------------------------------------------------
+
+
+def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def list_phrase(items: list[str]) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return "none"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def years_phrase(years: str) -> str:
+    if years == evaluation.UNRECORDED:
+        return "the documents do not say in which programme year it took part"
+    parts = years.split(";")
+    if len(parts) == 2:
+        return "it took part in both programme years, 2011-12 and 2012-13"
+    return f"it took part in {YEAR_WORDS[parts[0]]}"
+
+
+def source_doc(source: str) -> str:
+    """``'002_....txt § 6 KPI'`` -> ``'programme report (002), § 6 KPI'``."""
+    names = {
+        evaluation.PROGRAMME_REPORT: "programme report",
+        evaluation.SURVEY_REPORT: "attitude survey report",
+        evaluation.RICHMOND_CASE_STUDY: "Richmond case study",
+        evaluation.LEEDS_CASE_STUDY: "Leeds case study",
+        evaluation.COMMISSIONING_PAPER: "commissioning paper",
+    }
+    file, _, section = source.partition(" § ")
+    return f"{names.get(file, file)} ({file[:3]}), § {section}" if section else names.get(file, file)
+
+
+def status_label(status: str) -> str:
+    return charts.STATUS_LABELS[status]
+
+
+# --------------------------------------------------------------------------
+# Authority report
+# --------------------------------------------------------------------------
+
+
+def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    return wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+
+
+def evidence_counts(evidence: pd.DataFrame) -> pd.Series:
+    return evidence["status"].value_counts().reindex(evaluation.EVIDENCE_STATUSES, fill_value=0)
+
+
+def authority_title(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    ev = authority_evidence(wb, authority_id)
+    counts = evidence_counts(ev)
+    doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
+                           & (wb.profiles["alignment"] == "doubtful")]
+    glance = [
+        f"Programme years: {years_phrase(a['years'])}.",
+        f"Evidence items recorded as available: {counts['available']} of {len(ev)}; "
+        f"unrecorded (status lost in the source): {counts['unrecorded']}.",
+        "Case study: " + ("yes, with partner proposals on six themes." if a["case_study"] == "yes"
+                          else "none published."),
+        "Attitude survey: " + ("its 2012-13 workshops were among the survey's sources "
+                               "(no authority-level breakdown exists)."
+                               if a["attitude_survey"] == "yes"
+                               else "not among the authorities the survey report names."),
+    ]
+    if len(doubtful):
+        glance.append(f"{count_phrase(len(doubtful), 'profile answer')} flagged as possibly "
+                      "misaligned in the source table (shown with a warning below).")
+    return join(
+        Html(f"<h1>{esc(a['authority'])}: evaluation report</h1>"),
+        paragraph(
+            f"This report brings together the published evidence on {a['authority']}'s part in "
+            f"the {PROGRAMME_NAME}, which ran with 15 English local authorities in 2011-13. "
+            "Figures are computed from the workbook's processed tables; quotations are the "
+            "authority's own words as printed in the programme report."
+        ),
+        heading("At a glance", 2, "at-a-glance"),
+        bullets(glance),
+    )
+
+
+def participation_section(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    parts = [paragraph(f"{a['authority']}: {years_phrase(a['years'])}.")]
+    statements = wb.membership[wb.membership["authority_id"] == authority_id]
+    if len(statements):
+        rows = pd.DataFrame({
+            "Statement": statements["quote"],
+            "Years it indicates": statements["years_stated"].str.replace(";", " and "),
+            "Source": statements["source"].map(source_doc),
+        })
+        parts.append(table_html(rows, f"Statements that place {a['authority']} in a programme year"))
+    else:
+        parts.append(note("No document places this authority in a programme year; the workbook "
+                          "leaves the year unrecorded rather than guessing (see the data-quality log)."))
+    activity = _profile_text(wb, authority_id, "programme_activity")
+    if activity is not None:
+        parts.append(paragraph(f"Programme activity recorded for {a['authority']}: "
+                               f"{activity['text'] or 'nothing printed'}."))
+        if activity["alignment"] == "doubtful":
+            parts.append(note(activity["alignment_note"]))
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
+    if len(facts):
+        parts.append(case_study_events(facts, a["authority"]))
+    years = [] if a["years"] == evaluation.UNRECORDED else a["years"].split(";")
+    activity_rows = wb.kpis[(wb.kpis["kpi"] == "programme_activity")]
+    if years:
+        activity_rows = activity_rows[activity_rows["year"].isin(years)]
+    sentences = []
+    for year, group in activity_rows.groupby("year", sort=True):
+        sentences.append(f"In {year} the programme as a whole ran " + list_phrase([
+            f"{_bounded(r)} {r['measure_label'].lower()}" for _, r in group.iterrows()]) + ".")
+    if sentences:
+        parts.append(paragraph(
+            *sentences,
+            "These are programme-wide totals across all partner authorities; the documents do "
+            f"not give {a['authority']}'s share of them."))
+    return join(*parts)
+
+
+def _bounded(row: pd.Series) -> str:
+    value = int(row["value"])
+    return {"more_than": f"over {value}", "at_most": f"up to {value}",
+            "at_least": f"at least {value}"}.get(row["bound"], str(value))
+
+
+def case_study_events(facts: pd.DataFrame, name: str) -> Html:
+    f = dict(zip(facts["fact"], facts["value"]))
+    sentences = []
+    if "workshop_date" in f:
+        people = f" with {f['workshop_participants']} participants" if "workshop_participants" in f else ""
+        sentences.append(f"The case study records a workshop on {f['workshop_date']}{people}.")
+    if "task_group_date" in f:
+        people = (f" with {f['task_group_participants']} participants from "
+                  f"{f.get('task_group_participants_from', 'partners')}"
+                  if "task_group_participants" in f else "")
+        sentences.append(f"Task group meetings took place in {f['task_group_date']}{people}.")
+    if "withdrew" in f:
+        sentences.append(f"{name} {f['withdrew']} ({f.get('withdrawal_reason', 'reason not stated')}), "
+                         f"{f.get('withdrawal_timing', '')}.".replace(", .", "."))
+    if "activity_instead_of_workshop" in f:
+        sentences.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    return paragraph(*sentences) if sentences else Html("")
+
+
+def _profile_text(wb: Workbook, authority_id: str, question: str) -> pd.Series | None:
+    rows = wb.profiles[(wb.profiles["authority_id"] == authority_id)
+                       & (wb.profiles["question"] == question)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def profile_section(wb: Workbook, authority_id: str) -> Html:
+    """What attracted the authority, what it did, its challenges and plans."""
+    a = wb.authority_row(authority_id)
+    parts = []
+    for qid, label in evaluation.PROFILE_QUESTIONS[1:]:
+        row = _profile_text(wb, authority_id, qid)
+        parts.append(heading(label, 3))
+        if row is None or not row["text"]:
+            parts.append(paragraph(f"The programme report prints no answer for {a['authority']}."))
+            continue
+        if row["alignment"] == "doubtful":
+            parts.append(Html(
+                '<p class="warning" role="note"><strong>Possibly misaligned in the source:</strong> '
+                f"{esc(row['alignment_note'])}</p>"))
+        parts.append(charts.quote_block(row["text"], f"{a['authority']}, {source_doc(row['source'])}"))
+    return join(*parts)
+
+
+def evidence_profile_table(ev: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Evidence item": ev["evidence_label"],
+        "Status": ev["status"].map(status_label)
+        + ev["inferred"].map({"yes": " (inferred)", "no": ""}),
+        "How we know": ev["basis"],
+    })
+
+
+def evidence_section(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    ev = authority_evidence(wb, authority_id)
+    counts = evidence_counts(ev)
+    per_authority = (wb.evidence.assign(avail=wb.evidence["status"] == "available")
+                     .groupby("authority_id")["avail"].sum())
+    rank = int((per_authority > per_authority[authority_id]).sum()) + 1
+    inferred = ev[ev["inferred"] == "yes"]
+    programme_mean = wb.evidence.groupby("authority_id")["status"].value_counts().unstack(
+        fill_value=0).reindex(columns=evaluation.EVIDENCE_STATUSES, fill_value=0).mean()
+    summary = paragraph(
+        f"Of the {len(ev)} evidence items in the programme's Range of Evidence matrix, "
+        f"{counts['available']} {'is' if counts['available'] == 1 else 'are'} recorded as available "
+        f"for {a['authority']}, {counts['partial']} partial, {counts['not_produced']} not produced and "
+        f"{counts['not_applicable']} not applicable. {count_phrase(int(counts['unrecorded']), 'item')} "
+        f"cannot be read: the source's tick and cross glyphs were lost in extraction, so the workbook "
+        f"records them as unrecorded rather than guess.",
+        f"Across the 15 authorities the number of items recorded as available ranges from "
+        f"{int(per_authority.min())} to {int(per_authority.max())} (median {per_authority.median():g}); "
+        f"{a['authority']} ranks {rank} of 15 on this count, which mostly reflects which glyphs "
+        "survived, not what was produced.",
+    )
+    parts = [summary]
+    if len(inferred):
+        parts.append(paragraph(
+            f"{count_phrase(len(inferred), 'status was', 'statuses were')} inferred from another "
+            f"source ({list_phrase(list(inferred['evidence_label']))}); the table says what each "
+            "inference rests on."))
+    labels = [charts.STATUS_LABELS[s] for s in evaluation.EVIDENCE_STATUSES]
+    mine = [float(counts[s]) for s in evaluation.EVIDENCE_STATUSES]
+    avg = [float(programme_mean[s]) for s in evaluation.EVIDENCE_STATUSES]
+    fig = charts.paired_bars(labels, mine, avg, first_label=a["authority"],
+                             second_label="Programme average", xlabel="Number of evidence items (of 12)",
+                             percent_axis=False)
+    chart = charts.Chart(
+        title=f"{a['authority']}: {counts['available']} of {len(ev)} evidence items recorded as available",
+        subtitle=(f"Evidence items by status, {a['authority']} against the average of the 15 authorities; "
+                  f"{counts['unrecorded']} of {a['authority']}'s items are unrecorded (glyph lost)"),
+        alt=(f"Bar chart of evidence items by status. {a['authority']}: "
+             + "; ".join(f"{lab} {int(m)}" for lab, m in zip(labels, mine))
+             + ". Programme average: " + "; ".join(f"{lab} {v:.1f}" for lab, v in zip(labels, avg)) + "."),
+        table=pd.DataFrame({"Status": labels, a["authority"]: [f"{int(m)}" for m in mine],
+                            "Programme average": [f"{v:.1f}" for v in avg]}),
+        table_caption=f"Evidence items by status: {a['authority']} and the programme average",
+    )
+    parts.append(charts.figure_html(fig, chart))
+    parts.append(table_html(evidence_profile_table(ev),
+                            f"{a['authority']}: status of each evidence item, and its basis"))
+    return join(*parts)
+
+
+def proposals_section(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    props = wb.proposals[wb.proposals["authority_id"] == authority_id]
+    if props.empty:
+        return paragraph(
+            f"No case study was published for {a['authority']}, so there are no partner proposals "
+            "by theme for it. The programme report's practice guidance by theme, which draws on all "
+            "the workshops, is summarised in the programme report.")
+    parts = []
+    challenges = wb.challenges[wb.challenges["authority_id"] == authority_id]
+    if len(challenges):
+        parts.append(paragraph(f"The case study sets out {count_phrase(len(challenges), 'challenge')} "
+                               f"for {a['authority']}'s professionals, children's centre managers and the VCS:"))
+        parts.append(Html("<ol>" + "".join(f"<li>{esc(t)}</li>" for t in challenges["text"]) + "</ol>"))
+    parts.append(paragraph(
+        f"Partners proposed one way of working collaboratively for each of {len(props)} themes. "
+        "Beside each proposal is the programme's practice guidance for the same theme (key principles "
+        "and practice suggestions, 002 Practice Guidance)."))
+    for _, p in props.sort_values("theme_order").iterrows():
+        guidance = wb.guidance[wb.guidance["theme"] == p["theme"]]
+        parts.append(heading(p["theme_label"], 3))
+        parts.append(charts.quote_block(p["text"], f"Partners' proposal ({p['theme_as_printed']}), "
+                                                   f"{source_doc(p['source'])}"))
+        principles = [g for g in guidance["key_principle"] if g]
+        parts.append(paragraph(
+            f"Practice guidance for this theme: {count_phrase(len(principles), 'key principle')} and "
+            f"{count_phrase(len(guidance), 'practice suggestion')}."))
+        if principles:
+            parts.append(bullets(principles))
+    impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == authority_id]
+    if len(impacts):
+        parts.append(heading("Reported impact", 3))
+        parts.append(case_study_impact_table(wb, impacts, a["authority"]))
+    return join(*parts)
+
+
+def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Html:
+    """The case study's percentages, under disclosure control.
+
+    The group sizes behind these shares are not published; the groups are parts
+    of one workshop, so some are necessarily small. A share whose base cannot
+    be shown to reach the threshold is suppressed.
+    """
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
+    total = dict(zip(facts["fact"], facts["value"])).get("workshop_participants")
+    shown = disclosure.suppress_long_table(impacts, suppress_unknown_base=True)
+    table = pd.DataFrame({"Participant group": impacts["group_label"],
+                          "Reported share": shown.display,
+                          "Statement (as published)": impacts["statement"].where(~shown.mask, "[c]")})
+    hidden = int(shown.mask.sum())
+    threshold = disclosure.disclosure_threshold()
+    words = (f"The case study reports these shares for groups of the {total} workshop participants "
+             if total else "The case study reports these shares ")
+    return join(
+        paragraph(words + "without giving the size of each group."
+                  + (f" {hidden} of {len(impacts)} shares are suppressed ([c]) because their group "
+                     f"cannot be shown to have at least {threshold} people, so a share could identify "
+                     "individuals' views." if hidden else "")),
+        table_html(table, f"{name}: reported impact by participant group (disclosure control applied)"),
+    )
+
+
+def survey_section(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    named = wb.authorities[wb.authorities["attitude_survey"] == "yes"]["authority"].tolist()
+    if a["attitude_survey"] != "yes":
+        return paragraph(
+            f"The 2012-13 attitude survey report names the {len(named)} authorities its responses "
+            f"came from ({list_phrase(named)}); {a['authority']} is not among them, so none of the "
+            f"survey's figures describe {a['authority']}'s participants.")
+    understanding = understanding_changes(wb)
+    overall = understanding[understanding["sector"] == "all"].iloc[0]
+    return join(
+        paragraph(
+            f"{a['authority']} is one of the {len(named)} authorities whose workshops supplied the "
+            "2012-13 attitude survey. The survey report gives no breakdown by authority, so the "
+            f"figures below are programme-wide context only: they cannot show how {a['authority']}'s "
+            "own participants answered.",
+            uncertainty.describe_change(overall, "Across all seven authorities, the share of respondents "
+                                                 "confident that they understood co-production"),
+        ),
+        table_html(understanding_table(understanding),
+                   "Confidence in understanding co-production, before and after the workshops "
+                   "(all seven authorities)"),
+    )
+
+
+def kpi_section(wb: Workbook, authority_id: str) -> Html:
+    a = wb.authority_row(authority_id)
+    years = [] if a["years"] == evaluation.UNRECORDED else a["years"].split(";")
+    kpis = wb.kpis[(wb.kpis["kpi"] != "programme_activity")]
+    if years:
+        kpis = kpis[kpis["year"].isin(years)]
+        lead = (f"The programme's key performance measures for {list_phrase(years)}, the "
+                f"year{'s' if len(years) > 1 else ''} {a['authority']} took part. ")
+    else:
+        lead = (f"The documents do not say which year {a['authority']} took part in, so the measures "
+                "for both years are shown. ")
+    return join(
+        paragraph(lead + "They are programme-wide: the KPI table gives no figures by authority and no "
+                  "base sizes, so they describe the programme, not this authority."),
+        table_html(kpi_table(kpis), "Key performance measures (programme-wide)"),
+    )
+
+
+def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Measure": kpis["kpi_label"],
+        "Year": kpis["year"],
+        "Indicator": kpis["measure_label"],
+        "Value": [_kpi_value(r) for _, r in kpis.iterrows()],
+    })
+
+
+def _kpi_value(row: pd.Series) -> str:
+    if row["unit"] == "proportion":
+        return percent(row["value"])
+    if row["unit"] == "count":
+        return _bounded(row)
+    return row["text"]
+
+
+def supports_section(wb: Workbook, authority_id: str) -> Html:
+    """What this evidence supports and what it does not (generated)."""
+    a = wb.authority_row(authority_id)
+    ev = authority_evidence(wb, authority_id)
+    counts = evidence_counts(ev)
+    available = ev[ev["status"] == "available"]["evidence_label"].tolist()
+    doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
+                           & (wb.profiles["alignment"] == "doubtful")]
+    supports = []
+    if a["years"] != evaluation.UNRECORDED:
+        supports.append(f"That {a['authority']} took part in {list_phrase(a['years'].split(';'))}, "
+                        "as the documents state.")
+    if available:
+        supports.append(f"That {count_phrase(len(available), 'evidence item')} "
+                        f"{'was' if len(available) == 1 else 'were'} produced or recorded as available: "
+                        f"{list_phrase(available)}.")
+    supports.append(f"{a['authority']}'s own account of what attracted it, what it did, the challenges it "
+                    "met and its plans: self-reported, not independently verified.")
+    if a["case_study"] == "yes":
+        n = int((wb.proposals["authority_id"] == authority_id).sum())
+        supports.append(f"The {n} partner proposals recorded in the case study, as statements of what "
+                        "partners proposed, not of what was implemented.")
+    does_not = [
+        f"That the programme caused any change in {a['authority']}: there is no comparison group and "
+        "no authority-level outcome measure (Maryland Scientific Methods Scale level 1 at best).",
+    ]
+    if a["years"] == evaluation.UNRECORDED:
+        does_not.append(f"Any statement about which year {a['authority']} took part in.")
+    if counts["unrecorded"]:
+        does_not.append(f"Any statement about the {count_phrase(int(counts['unrecorded']), 'evidence item')} "
+                        "whose status was lost in the source.")
+    if a["attitude_survey"] == "yes":
+        does_not.append(f"Survey findings for {a['authority']} specifically: the survey report pools "
+                        "seven authorities and gives no breakdown by authority.")
+    if len(doubtful):
+        does_not.append(f"Confident attribution of the {count_phrase(len(doubtful), 'profile answer')} "
+                        "flagged as possibly misaligned in the source table.")
+    does_not.append("Any authority-level reading of the KPIs, which the programme reports only in total.")
+    return join(heading("What this evidence supports", 3), bullets(supports),
+                heading("What it does not support", 3), bullets(does_not),
+                paragraph("Assumptions and caveats are logged in the workbook's caveats log "
+                          f"({CAVEATS_DOC}: C1 survey design, C2 no comparison group, C6 disclosure "
+                          "control) and the data-quality log."))
+
+
+# --------------------------------------------------------------------------
+# Survey statistics shared by both reports
+# --------------------------------------------------------------------------
+
+
+def understanding_changes(wb: Workbook) -> pd.DataFrame:
+    c = wb.changes
+    order = {"all": 0, "childrens_centres": 1, "vcs": 2}
+    return (c[(c["question"] == "understanding") & (c["item"] == "understand_co_production")]
+            .assign(_o=lambda f: f["sector"].map(order)).sort_values("_o").drop(columns="_o"))
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{low * 100:.0f}% to {high * 100:.0f}%"
+
+
+def _change_interval(low: float, high: float) -> str:
+    return f"{round(low * 100):+d} to {round(high * 100):+d}"
+
+
+def understanding_table(changes: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Respondents": changes["sector"].map(lambda s: SECTOR_TITLES[s]),
+        "Before": changes["pre"].map(percent),
+        "Before, 95% CI": [_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])],
+        "After": changes["post"].map(percent),
+        "After, 95% CI": [_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])],
+        "Change (points)": changes["change"].map(lambda v: f"{round(v * 100):+d}"),
+        "Change, 95% CI": [_change_interval(l, h) for l, h in zip(changes["change_low"], changes["change_high"])],
+        "Significant at 5%": changes["significant"].map({True: "yes", False: "no"}),
+        "Bases (before / after)": [f"{b1} / {b2} ({basis})" for b1, b2, basis in
+                                   zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
+    })
+
+
+# --------------------------------------------------------------------------
+# Programme report
+# --------------------------------------------------------------------------
+
+
+def programme_title(wb: Workbook) -> Html:
+    a = wb.authorities
+    both = a[a["years"] == f"{evaluation.YEAR_ONE};{evaluation.YEAR_TWO}"]["authority"].tolist()
+    overall = understanding_changes(wb).query("sector == 'all'").iloc[0]
+    ev = wb.evidence
+    resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
+    glance = [
+        f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
+        f"({list_phrase(both)}) in both years.",
+        f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
+        f"{int((ev['status'] == 'available').sum())} recorded as available and "
+        f"{int((ev['status'] == 'unrecorded').sum())} unrecorded because their glyphs were lost.",
+        f"The 2012-13 attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
+        f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} authorities.",
+        f"Confidence in understanding co-production: {percent(overall['pre'])} before, "
+        f"{percent(overall['post'])} after ({round(overall['change'] * 100):+d} points, 95% CI "
+        f"{_change_interval(overall['change_low'], overall['change_high'])}): an association with "
+        "attending the workshops, not a measured impact.",
+    ]
+    return join(
+        Html("<h1>Children's Centres and VCS programme 2011-13: programme evaluation report</h1>"),
+        paragraph(f"This report evaluates the {PROGRAMME_NAME} across its 15 local authorities: how far "
+                  "the voluntary and community sector (VCS), children's centres and local authorities "
+                  "moved towards co-production and commissioning together. Every figure is computed "
+                  "from the workbook's processed tables; every judgement made in cleaning the sources "
+                  "is listed in the data-quality log."),
+        heading("At a glance", 2, "at-a-glance"),
+        bullets(glance),
+    )
+
+
+def participation_overview(wb: Workbook) -> Html:
+    a = wb.authorities.sort_values("authority")
+    y1 = int((a["in_2011_12"] == "yes").sum())
+    y2 = int((a["in_2012_13"] == "yes").sum())
+    unknown = a[a["years"] == evaluation.UNRECORDED]["authority"].tolist()
+    activity = wb.kpis[wb.kpis["kpi"] == "programme_activity"]
+    sentences = [
+        f"The documents place {y1} authorities in 2011-12 and {y2} in 2012-13.",
+        (f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) no document "
+         "states the year; the programme report says only that authorities other than the two-year "
+         "partners took part 'a year each'." if unknown else ""),
+    ]
+    for year, g in activity.groupby("year", sort=True):
+        sentences.append(f"In {year} the programme ran " + list_phrase(
+            [f"{_bounded(r)} {r['measure_label'].lower()}" for _, r in g.iterrows()]) + ".")
+    table = pd.DataFrame({
+        "Authority": a["authority"],
+        "2011-12": a["in_2011_12"],
+        "2012-13": a["in_2012_13"],
+        "Case study": a["case_study"],
+        "Attitude survey source": a["attitude_survey"],
+    })
+    return join(paragraph(*sentences),
+                table_html(table, "Participation by authority and year (unknown = not stated in any document)"))
+
+
+def evidence_matrix(wb: Workbook) -> pd.DataFrame:
+    ev = wb.evidence
+    names = wb.authorities.set_index("authority_id")["authority"]
+    matrix = ev.pivot(index="authority_id", columns="evidence_label", values="status")
+    labels = [label for _, label in evaluation.EVIDENCE_ITEMS]
+    matrix = matrix[labels]
+    matrix.index = matrix.index.map(names)
+    return matrix.sort_index()
+
+
+def evidence_coverage(wb: Workbook) -> Html:
+    ev = wb.evidence
+    matrix = evidence_matrix(wb)
+    counts = evidence_counts(ev)
+    by_item = ev.groupby("evidence_label")["status"].value_counts().unstack(fill_value=0).reindex(
+        columns=evaluation.EVIDENCE_STATUSES, fill_value=0)
+    by_item = by_item.reindex([label for _, label in evaluation.EVIDENCE_ITEMS])
+    most_lost = by_item["unrecorded"].idxmax()
+    inferred = int((ev["inferred"] == "yes").sum())
+    fig = charts.status_matrix(matrix)
+    chart = charts.Chart(
+        title=(f"{int(counts['unrecorded'])} of {len(ev)} evidence cells cannot be read: "
+               "the source's ticks and crosses were lost"),
+        subtitle=(f"Status of 12 evidence items for 15 authorities; available {counts['available']}, "
+                  f"partial {counts['partial']}, not produced {counts['not_produced']}, not applicable "
+                  f"{counts['not_applicable']}, unrecorded {counts['unrecorded']} "
+                  f"({inferred} statuses inferred from other sources)"),
+        alt=(f"Heatmap of evidence status, authorities by evidence item. {counts['unrecorded']} of "
+             f"{len(ev)} cells are unrecorded, {counts['not_applicable']} not applicable, "
+             f"{counts['available']} available, {counts['not_produced']} not produced and "
+             f"{counts['partial']} partial. The item with most unrecorded cells is {most_lost} "
+             f"({int(by_item.loc[most_lost, 'unrecorded'])} of 15). Each cell shows a letter code."),
+        table=matrix.map(charts.STATUS_CODES.get).reset_index().rename(columns={"authority_id": "Authority"}),
+        table_caption="Evidence status by authority (A available, P partial, X not produced, "
+                      "NA not applicable, ? unrecorded)",
+    )
+    item_table = by_item.reset_index().rename(columns={"evidence_label": "Evidence item", **{
+        s: charts.STATUS_LABELS[s].capitalize() for s in evaluation.EVIDENCE_STATUSES}})
+    return join(
+        paragraph(
+            f"The programme report's Range of Evidence matrix records which of 12 evidence items exist "
+            f"for each authority. In the surviving text, {counts['unrecorded']} of its {len(ev)} cells print "
+            "blank: the legend's tick (available) and cross (not produced) both lost their glyphs. The "
+            f"workbook infers {inferred} of them from facts stated elsewhere (for example, the survey "
+            "report names the authorities the attitude survey came from) and leaves the rest unrecorded."),
+        charts.figure_html(fig, chart),
+        table_html(item_table.astype(str), "Evidence items by status (number of authorities)"),
+    )
+
+
+def kpi_comparison(wb: Workbook) -> Html:
+    k = wb.kpis[wb.kpis["unit"] == "proportion"].sort_values(["kpi_order", "measure"])
+    wide = k.pivot_table(index=["kpi_order", "kpi_label", "measure_label"], columns="year",
+                         values="value").reset_index()
+    y1, y2 = evaluation.YEAR_ONE, evaluation.YEAR_TWO
+    wide["change"] = wide[y2] - wide[y1]
+    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
+    fig = charts.paired_bars(labels, wide[y1].tolist(), wide[y2].tolist(), first_label="2011-12",
+                             second_label="2012-13", xlabel="Share of participants")
+    rose = int((wide["change"] > 0).sum())
+    fell = int((wide["change"] < 0).sum())
+    biggest_fall = wide.loc[wide["change"].idxmin()]
+    biggest_rise = wide.loc[wide["change"].idxmax()]
+    sentences = [
+        f"Of the {len(wide)} percentage KPIs, {rose} were higher in year two and {fell} lower.",
+        f"The largest rise was in '{biggest_rise['measure_label']}' for '{biggest_rise['kpi_label']}' "
+        f"({percent(biggest_rise[y1])} to {percent(biggest_rise[y2])}); the largest fall in "
+        f"'{biggest_fall['measure_label']}' for '{biggest_fall['kpi_label']}' "
+        f"({percent(biggest_fall[y1])} to {percent(biggest_fall[y2])}).",
+        "The KPI table gives no base sizes and the two years involved different authorities, so "
+        "these differences cannot be tested and do not show change within any authority.",
+    ]
+    chart = charts.Chart(
+        title=f"{rose} of {len(wide)} percentage KPIs were higher in year two than in year one",
+        subtitle="Programme KPIs, 2011-12 and 2012-13; no base sizes published, so no intervals",
+        alt="Bar chart comparing KPIs between years: " + "; ".join(
+            f"{r['kpi_label']} ({r['measure_label']}) {percent(r[y1])} in 2011-12 and {percent(r[y2])} in 2012-13"
+            for _, r in wide.iterrows()) + ".",
+        table=pd.DataFrame({"KPI": wide["kpi_label"], "Indicator": wide["measure_label"],
+                            "2011-12": wide[y1].map(percent), "2012-13": wide[y2].map(percent),
+                            "Change (points)": wide["change"].map(lambda v: f"{round(v * 100):+d}")}),
+        table_caption="Percentage KPIs by year",
+    )
+    other = wb.kpis[wb.kpis["unit"] != "proportion"]
+    return join(paragraph(*sentences), charts.figure_html(fig, chart),
+                table_html(kpi_table(other), "Other KPIs and programme activity, as reported"))
+
+
+def survey_understanding(wb: Workbook) -> Html:
+    ch = understanding_changes(wb)
+    labels = [SECTOR_TITLES[s] for s in ch["sector"]]
+    fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
+                          pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
+                          post_ci=list(zip(ch["post_low"], ch["post_high"])),
+                          pre_label="Before the workshops", post_label="After the workshops")
+    overall = ch[ch["sector"] == "all"].iloc[0]
+    sig = int(ch["significant"].fillna(False).sum())
+    chart = charts.Chart(
+        title=(f"Understanding of co-production rose from {percent(overall['pre'])} to "
+               f"{percent(overall['post'])} of respondents"),
+        subtitle=(f"Share confident they understand co-production, before and after the 2012-13 workshops, "
+                  f"with 95% Wilson intervals; {sig} of {len(ch)} changes significant at the 5% level "
+                  "(Newcombe interval for the difference)"),
+        alt=("Dot plot of confidence in understanding co-production before and after the workshops. "
+             + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
+                         for lab, p, q in zip(labels, ch["pre"], ch["post"])) + "."),
+        table=understanding_table(ch),
+        table_caption="Understanding of co-production before and after, with 95% confidence intervals",
+    )
+    sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share confident "
+                                                "that they understood co-production")
+                 for _, r in ch.iterrows()]
+    return join(charts.figure_html(fig, chart), bullets(sentences), base_note(wb))
+
+
+def base_note(wb: Workbook) -> Html:
+    b = wb.bases
+    sector = b[b["sector"] != "all"].iloc[0]
+    return note(
+        "The survey report gives respondent numbers for each phase (all sectors) but gives sector "
+        "counts without saying which survey they describe; sector bases are therefore approximated "
+        f"(for example {SECTOR_WORDS[sector['sector']]} {sector['phase']}: {sector['base_n']}, "
+        f"plausible range {sector['base_low']} to {sector['base_high']}). Each verdict is also checked "
+        f"at both ends of that range. See {CAVEATS_DOC}, C1 and C3.")
+
+
+def survey_impacts(wb: Workbook, sector: str) -> Html:
+    c = wb.changes
+    ch = c[(c["question"] == "impacts") & (c["sector"] == sector)].sort_values("post")
+    labels = [charts.wrap(x, 30) for x in ch["item_label"]]
+    fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
+                          pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
+                          post_ci=list(zip(ch["post_low"], ch["post_high"])),
+                          pre_label="Before", post_label="After",
+                          xlabel="Share rating co-production as helpful")
+    up = int((ch["change"].round(2) > 0).sum())
+    same = int((ch["change"].round(2) == 0).sum())
+    down = int((ch["change"].round(2) < 0).sum())
+    significant = ch[ch["significant"].fillna(False).astype(bool)]
+    who = SECTOR_WORDS[sector]
+    chart = charts.Chart(
+        title=f"{SECTOR_TITLES[sector]}: higher after the workshops on {up} of {len(ch)} impacts",
+        subtitle=(f"Share rating co-production as helpful on each impact, before and after, with 95% Wilson "
+                  f"intervals (approximated bases); {len(significant)} of {len(ch)} changes significant "
+                  "at the 5% level"),
+        alt=(f"Dot plot of nine impacts for {who}: "
+             + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
+                         for lab, p, q in zip(ch["item_label"], ch["pre"], ch["post"])) + "."),
+        table=pd.DataFrame({
+            "Impact": ch["item_label"],
+            "Before": ch["pre"].map(percent),
+            "After": ch["post"].map(percent),
+            "Change (points)": ch["change"].map(lambda v: f"{round(v * 100):+d}"),
+            "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
+            "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
+            "Same verdict across plausible bases": ch["robust"].map({True: "yes", False: "no"}),
+        }),
+        table_caption=f"Nine impacts, {who}: before and after with 95% confidence intervals",
+    )
+    summary = paragraph(
+        f"Among {who}, the share rating co-production as helpful was higher after the workshops on "
+        f"{up} of the {len(ch)} impacts, unchanged on {same} and lower on {down}.",
+        (f"Only {list_phrase([repr(x) for x in significant['item_label']])} "
+         f"{'shows' if len(significant) == 1 else 'show'} a difference that is statistically significant "
+         "at the 5% level;" if len(significant) else "None of the differences is statistically "
+         "significant at the 5% level;")
+        + " the others are within what chance alone could produce with bases of this size.",
+    )
+    return join(summary, charts.figure_html(fig, chart))
+
+
+def comment_shares(wb: Workbook, question: str, sector: str) -> Html:
+    s = wb.survey[(wb.survey["question"] == question) & (wb.survey["sector"] == sector)]
+    who = SECTOR_WORDS[sector]
+    qlabel = s["question_label"].iloc[0]
+    phases = [p for p in ("pre", "post", "unstated") if p in set(s["phase"])]
+    wide = s.pivot_table(index=["item_order", "item_label"], columns="phase", values="value",
+                         dropna=False).reset_index().sort_values("item_order")
+    labels = [charts.wrap(x, 42) for x in wide["item_label"]]
+    totals = {p: s[s["phase"] == p]["value"].sum() for p in phases}
+    top = {p: wide.loc[wide[p].idxmax(), "item_label"] for p in phases}
+    if "pre" in phases and "post" in phases:
+        fig = charts.paired_bars(labels, wide["pre"].tolist(), wide["post"].tolist(), first_label="Before",
+                                 second_label="After", xlabel="Share of comments")
+        alt_values = "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
+                               for lab, p, q in zip(wide["item_label"], wide["pre"], wide["post"]))
+    else:
+        fig = charts.share_bars(labels, wide[phases[0]].fillna(0).tolist())
+        alt_values = "; ".join(f"{lab}: {percent(v)}" for lab, v in zip(wide["item_label"], wide[phases[0]]))
+    phase_words = {"pre": "before", "post": "after", "unstated": "(phase not stated)"}
+    lost = s[s["item_label"] == evaluation.LOST_LABEL]
+    caveat = (f" One printed share ({percent(lost['value'].iloc[0])}) has no label in the source and is "
+              "kept as unlabelled." if len(lost) else "")
+    total_words = "; ".join(f"{phase_words[p]}: {totals[p] * 100:.0f}%" for p in phases)
+    chart = charts.Chart(
+        title=f"{SECTOR_TITLES[sector]}: most comments were about '{top[phases[-1]]}'",
+        subtitle=(f"{qlabel}; shares of comments, not of respondents; printed shares total {total_words}"),
+        alt=f"Bar chart of comment themes for {who}. {alt_values}.{caveat}",
+        table=pd.DataFrame({"Theme": wide["item_label"], **{
+            phase_words[p].capitalize(): wide[p].map(percent) for p in phases}}),
+        table_caption=f"{qlabel}: {who}",
+    )
+    sentences = [f"The most frequent theme among {who}' comments was '{top[phases[-1]]}'."]
+    if "pre" in phases and "post" in phases:
+        wide["change"] = wide["post"] - wide["pre"]
+        moved = wide.loc[wide["change"].abs().idxmax()]
+        sentences.append(f"The largest shift between the surveys was in '{moved['item_label']}' "
+                         f"({percent(moved['pre'])} to {percent(moved['post'])}).")
+    if any(abs(t - 1) > 0.02 for t in totals.values()):
+        sentences.append(f"The printed shares do not add up to 100% ({total_words}); they are shown as "
+                         "printed, not rescaled." + caveat)
+    sentences.append("No counts of comments are published, so these shares carry no interval.")
+    return join(paragraph(*sentences), charts.figure_html(fig, chart))
+
+
+def themes_section(wb: Workbook) -> Html:
+    names = wb.authorities.set_index("authority_id")["authority"]
+    rows = []
+    for tid, label in evaluation.THEMES:
+        props = wb.proposals[wb.proposals["theme"] == tid]
+        g = wb.guidance[wb.guidance["theme"] == tid]
+        stages = sorted(set(g["commissioning_stages"]))
+        rows.append({
+            "Theme": label,
+            **{f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
+               for aid in sorted(evaluation.CASE_STUDY_AUTHORITIES)},
+            "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
+            "Practice suggestions": str(len(g)),
+            "Commissioning stages ticked": ", ".join(stages),
+        })
+    cycle = wb.commissioning_cycle
+    checklist = wb.checklist.groupby("stage", sort=False).size()
+    unrecorded = int((wb.guidance["commissioning_stages"] == evaluation.UNRECORDED).sum())
+    cycle_table = pd.DataFrame({
+        "Stage": cycle["stage"],
+        "Checklist items (003)": [str(checklist.get(s, 0)) for s in cycle["stage"]],
+        "Guidance column (002)": [next((c for c, sid in evaluation.GUIDANCE_STAGE_COLUMNS.items()
+                                        if sid == stage), "") .replace("_", " ") or "none"
+                                  for stage in cycle["stage_id"]],
+    })
+    return join(
+        paragraph(
+            f"Both case studies organise partners' proposals under the same {len(evaluation.THEMES)} "
+            "themes, and the programme's practice guidance uses them as its focus themes "
+            f"({len(wb.guidance)} practice suggestions in all). The guidance also ticks which "
+            f"commissioning stages each suggestion serves, but all {unrecorded} rows lost their ticks "
+            "in the source, so the link from each theme to a stage is unrecorded."),
+        table_html(pd.DataFrame(rows), "The six themes: case-study proposals, practice guidance and "
+                                       "commissioning stages"),
+        paragraph(
+            f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
+            f"a good-practice checklist of {len(wb.checklist)} items. The practice guidance covers "
+            f"only the first {len(evaluation.GUIDANCE_STAGE_COLUMNS)} stages (needs, resources and "
+            "planning), in line with its statement that the programme's emphasis was on planning "
+            "and delivery."),
+        table_html(cycle_table, "Commissioning cycle stages, checklist items and practice-guidance columns"),
+    )
+
+
+def conclusions(wb: Workbook) -> Html:
+    """Conclusions, each backed by a computed value."""
+    overall = understanding_changes(wb).query("sector == 'all'").iloc[0]
+    c = wb.changes
+    impacts = c[c["question"] == "impacts"]
+    ev = wb.evidence
+    unknown_years = int((wb.authorities["years"] == evaluation.UNRECORDED).sum())
+    items = []
+    items.append(
+        f"Participants' confidence that they understood co-production was higher after the workshops "
+        f"({percent(overall['pre'])} to {percent(overall['post'])}); "
+        + ("the difference is statistically significant at the 5% level" if overall["significant"]
+           else "the difference is within what chance alone could produce")
+        + ". With no comparison group this is an association, not evidence that the workshops caused it.")
+    for sector in ("vcs", "childrens_centres"):
+        s = impacts[impacts["sector"] == sector]
+        up = int((s["change"].round(2) > 0).sum())
+        sig = int(s["significant"].fillna(False).sum())
+        items.append(f"{SECTOR_TITLES[sector]} rated co-production as more helpful after the "
+                     f"workshops on {up} of {len(s)} impacts; {sig} of those differences "
+                     f"{'is' if sig == 1 else 'are'} statistically significant at the 5% level with "
+                     "approximated bases.")
+    items.append(f"The evidence base is thinner than the programme report's matrix suggests: "
+                 f"{int((ev['status'] == 'unrecorded').sum())} of {len(ev)} cells cannot be read, and "
+                 f"{unknown_years} authorities' programme years are not stated in any document.")
+    doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
+    items.append(f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
+                 "source table; conclusions about individual authorities' challenges should be checked "
+                 "with the authorities.")
+    return bullets(items)
+
+
+def data_quality_section(wb: Workbook) -> Html:
+    log = wb.quality_log
+    if log.empty:
+        return paragraph("No data-quality log was found beside the processed tables.")
+    counts = log.groupby("check").size().sort_values(ascending=False)
+    table = pd.DataFrame({"Check": counts.index.str.replace("_", " "), "Issues": counts.astype(str).values})
+    return join(
+        paragraph(f"Cleaning the sources recorded {len(log)} issues of {len(counts)} kinds; each is listed "
+                  "with what the cleaning did about it in the data-quality log (data_quality_log.csv, "
+                  "linked from the report index)."),
+        table_html(table, "Data-quality issues by kind"),
+    )
+
+
+def claim_audit(wb: Workbook) -> pd.DataFrame:
+    return claims.audit_claims(wb.claims, wb.survey, wb.changes)
+
+
+def claim_audit_section(wb: Workbook) -> Html:
+    audit = claim_audit(wb)
+    counts = audit["verdict"].value_counts()
+    summary = "; ".join(f"{v}: {int(counts.get(v, 0))}" for v in claims.VERDICTS)
+    table = pd.DataFrame({
+        "Claim (as published)": audit["claim"],
+        "Source": audit["source"].map(source_doc),
+        "What the data show": audit["what_the_data_show"],
+        "Verdict": audit["verdict"],
+        "Why": audit["reason"],
+    })
+    return join(
+        paragraph(
+            f"The source documents make {len(audit)} quantitative claims that the workbook checks "
+            f"against the processed data ({summary}). A claim of statistical significance is judged "
+            "with the Newcombe interval at the 5% level; 'about the same' and 'little or no change' "
+            "mean within the tolerance recorded with each claim. The list of claims, with their "
+            "provenance, is kept in the raw data (published_claims.csv), not in code."),
+        table_html(table, "Claim audit: each published claim, what the data show, and a verdict",
+                   css_class="data-table claim-audit"),
+    )
