@@ -166,8 +166,6 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
     c.HTMLExporter.mathjax_url = ""
     c.HTMLExporter.require_js_url = ""
     c.HTMLExporter.widget_renderer_url = ""
-    c.HTMLExporter.mermaid_js_url = ""
-    c.HTMLExporter.mermaid_layout_elk_js_url = ""
 
     class OfflineHTMLExporter(HTMLExporter):
         def _init_resources(self, resources):
@@ -185,6 +183,8 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
         extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
     )
     exporter.template_file = _TEMPLATE_NAME
+    exporter.mermaid_js_url = ""  # not configurable traits
+    exporter.mermaid_layout_elk_js_url = ""
     exporter.language_code = "en"
     return exporter
 

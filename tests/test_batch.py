@@ -1,0 +1,348 @@
+"""lib.batch: validation, failure isolation, manifest, index, atomic writes.
+
+Runs against the stand-in notebooks in tests/fixtures/notebooks and a tiny
+processed dir made in tmp_path. Tests that start kernels are marked
+``notebook``; the full fixture batch runs once per module.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib import batch
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
+PROGRAMME_NB = FIXTURES / "programme_report.ipynb"
+AUTHORITY_NB = FIXTURES / "authority_report.ipynb"
+XSS = "<script>alert(1)</script>"
+
+AUTHORITIES = [
+    # authority_id, authority (display name), fixture_fail
+    ("leeds", "Leeds", "0"),
+    ("barnet", "Barnet", "0"),
+    ("broken", "Broken Borough", "1"),  # the authority fixture raises for this one
+    ("xss", XSS, "0"),  # display names come from data: must be escaped
+]
+
+
+def make_processed(path: Path, rows=AUTHORITIES) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / "authorities.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["authority_id", "authority", "fixture_fail"])
+        w.writerows(rows)
+    (path / "kpis.csv").write_text("kpi,value\na,1\n", encoding="utf-8")
+    return path
+
+
+def cli_args(processed: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "--processed-dir", str(processed),
+        "--output-dir", str(out),
+        "--programme-notebook", str(PROGRAMME_NB),
+        "--authority-notebook", str(AUTHORITY_NB),
+        "--quiet",
+        *extra,
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Validation: before any kernel starts, nothing written
+# ---------------------------------------------------------------------------
+
+
+def test_unknown_authority_one_line_error_exit_2_nothing_written(tmp_path, capsys):
+    processed = make_processed(tmp_path / "processed")
+    out = tmp_path / "out"
+    rc = batch.main(cli_args(processed, out, "--authorities", "leeds,narnia"))
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert captured.err == "error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss\n"
+    assert captured.out == ""
+    assert not out.exists()
+
+
+def test_unknown_authority_real_cli_no_traceback(tmp_path):
+    processed = make_processed(tmp_path / "processed")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", *cli_args(processed, out, "--authorities", "narnia")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss"]
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_several_unknown_authorities_listed(tmp_path):
+    processed = make_processed(tmp_path / "processed")
+    with pytest.raises(batch.BatchError, match=r"^unknown authorities 'a', 'b'; valid ids: barnet, "):
+        batch.plan_reports(["a", "leeds", "b"], processed_dir=processed)
+
+
+def test_missing_processed_dir_and_unsafe_ids(tmp_path, capsys):
+    rc = batch.main(cli_args(tmp_path / "nope", tmp_path / "out"))
+    assert rc == 2
+    assert capsys.readouterr().err.startswith("error: processed data directory")
+    processed = make_processed(tmp_path / "p2", rows=[("../etc", "Evil", "0")])
+    with pytest.raises(batch.BatchError, match="lower-case slugs"):
+        batch.plan_reports(None, processed_dir=processed)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_assets_is_a_validation_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_NODE_MODULES", str(tmp_path / "empty"))
+    processed = make_processed(tmp_path / "processed")
+    rc = batch.main(cli_args(processed, tmp_path / "out"))
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "make assets" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_plan_defaults_and_parameters(tmp_path):
+    processed = make_processed(tmp_path / "processed")
+    specs, names = batch.plan_reports(
+        None, processed_dir=processed, programme_notebook=PROGRAMME_NB, authority_notebook=AUTHORITY_NB
+    )
+    assert [s.report_id for s in specs] == ["programme", "barnet", "broken", "leeds", "xss"]
+    assert specs[0].parameters == {"processed_dir": str(processed.resolve())}
+    assert specs[3].parameters == {"processed_dir": str(processed.resolve()), "authority_id": "leeds"}
+    assert names["xss"] == XSS
+    specs, _ = batch.plan_reports(
+        ["leeds", "leeds"], include_programme=False, processed_dir=processed, authority_notebook=AUTHORITY_NB
+    )
+    assert [s.report_id for s in specs] == ["leeds"]
+    # inside the project root the notebook sees a root-relative path
+    assert batch._param_path(ROOT / "data" / "processed", ROOT) == "data/processed"
+
+
+def test_help_lists_options():
+    proc = subprocess.run([sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0
+    for opt in ("--authorities", "--no-programme", "--workers", "--output-dir", "--processed-dir", "--keep-code",
+                "--quiet"):  # fmt: skip
+        assert opt in proc.stdout
+
+
+# ---------------------------------------------------------------------------
+# Hashes
+# ---------------------------------------------------------------------------
+
+
+def test_data_hashes_change_with_inputs(tmp_path):
+    processed = make_processed(tmp_path / "processed")
+    (processed / ".gitkeep").write_text("")
+    files, version = batch.hash_data_dir(processed)
+    assert set(files) == {"authorities.csv", "kpis.csv"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in files.values())
+    (processed / "kpis.csv").write_text("kpi,value\na,2\n", encoding="utf-8")
+    files2, version2 = batch.hash_data_dir(processed)
+    assert files2["kpis.csv"] != files["kpis.csv"] and files2["authorities.csv"] == files["authorities.csv"]
+    assert version2 != version
+    (processed / "sub").mkdir()
+    (processed / "sub" / "x.csv").write_text("x\n")
+    files3, version3 = batch.hash_data_dir(processed)
+    assert "sub/x.csv" in files3 and version3 != version2
+
+
+# ---------------------------------------------------------------------------
+# Atomic writes
+# ---------------------------------------------------------------------------
+
+
+def test_atomic_write_never_leaves_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "d" / "report.html"
+    batch.atomic_write_text(target, "old complete content")
+
+    def boom(fd):
+        raise OSError("disk gone mid-write")
+
+    monkeypatch.setattr(batch.os, "fsync", boom)  # after the data was partly written
+    with pytest.raises(OSError, match="mid-write"):
+        batch.atomic_write_text(target, "new content " * 10_000)
+    assert target.read_text() == "old complete content"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]  # no temp left
+    with pytest.raises(OSError):
+        batch.atomic_write_text(tmp_path / "d" / "fresh.json", "{}")
+    assert not (tmp_path / "d" / "fresh.json").exists()
+    monkeypatch.undo()
+    batch.atomic_write_text(target, "new")
+    assert target.read_text() == "new"
+
+
+def test_atomic_write_interrupted_by_keyboardinterrupt(tmp_path, monkeypatch):
+    target = tmp_path / "m.json"
+
+    def interrupt(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch.os, "replace", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        batch.atomic_write_text(target, "{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------
+# Index page (no kernels)
+# ---------------------------------------------------------------------------
+
+
+def _result(rid, kind, name, status="ok", error=None):
+    return batch.ReportResult(
+        id=rid, kind=kind, display_name=name, parameters={}, inputs={}, input_hash="0" * 64,
+        data_version="abcdef0123456789" + "0" * 48, started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:00:02Z", duration_s=2.0, status=status, error=error,
+        outputs={"notebook": f"notebooks/{rid}.ipynb", "html": f"html/{rid}.html"},
+    )  # fmt: skip
+
+
+def test_index_structure_order_and_escaping():
+    results = [
+        _result("zed", "authority", "Zed"),
+        _result("xss", "authority", XSS, status="failed", error=f"ValueError: {XSS}"),
+        _result("programme", "programme", "Programme report"),
+        _result("north-east-lincolnshire", "authority", "north East Lincolnshire"),
+        _result("barnet", "authority", "Barnet"),
+    ]
+    page = batch.render_index(results, prefix="html/", dq_href="html/data_quality_log.csv")
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    for tag in ("<main>", "<h1>", "<table>", "<caption>", '<th scope="col">'):
+        assert tag in page
+    assert XSS not in page and html.escape(XSS) in page
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    links = re.findall(r'<a href="([^"]+)">', page)
+    assert links == [
+        "html/data_quality_log.csv",
+        "html/programme.html",
+        "html/xss.html",  # "<script..." sorts before letters
+        "html/barnet.html",
+        "html/north-east-lincolnshire.html",  # case-insensitive A-Z
+        "html/zed.html",
+    ]
+    assert "Failed" in page and 'class="status-failed"' in page
+    assert "abcdef012345" in page and "2026-01-01T00:00:02Z" in page
+
+
+# ---------------------------------------------------------------------------
+# Full fixture batch (kernels)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("batch")
+    processed = make_processed(tmp / "processed")
+    out = tmp / "out"
+    out.mkdir()
+    (out / "data_quality_log.csv").write_text("file,row,problem\nx.csv,1,demo\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", *cli_args(processed, out, "--workers", "2")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    return {"processed": processed, "out": out, "proc": proc}
+
+
+@pytest.mark.notebook
+def test_failure_isolated_exit_1_and_summary(fixture_run):
+    proc, out = fixture_run["proc"], fixture_run["out"]
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["report", "status", "seconds"]
+    table = {ln.split()[0]: ln.split()[1] for ln in lines[2:7]}
+    assert table == {"programme": "ok", "barnet": "ok", "broken": "failed", "leeds": "ok", "xss": "ok"}
+    assert "5 reports, 4 ok, 1 failed" in proc.stdout
+    assert "failed: broken: ValueError: fixture failure for broken" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    for rid in ("programme", "barnet", "leeds", "xss", "broken"):
+        assert (out / "notebooks" / f"{rid}.ipynb").is_file()
+        assert (out / "html" / f"{rid}.html").is_file()
+    assert "OUTPUT-MARKER leeds Leeds" in (out / "html" / "leeds.html").read_text()
+    # the failed notebook is kept with its error, and its page shows it
+    nb = json.loads((out / "notebooks" / "broken.ipynb").read_text())
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["ename"] == "ValueError"
+    page = (out / "html" / "broken.html").read_text()
+    assert "fixture failure for broken" in page
+    # no temp files left anywhere
+    assert not [p for p in out.rglob(".*") if p.is_file()]
+
+
+@pytest.mark.notebook
+def test_index_pages_mark_failure_and_link_relatively(fixture_run):
+    out = fixture_run["out"]
+    for index, prefix in ((out / "index.html", "html/"), (out / "html" / "index.html", "")):
+        page = index.read_text()
+        links = re.findall(r'<a href="([^"]+)">', page)
+        assert links[0] == f"{prefix}data_quality_log.csv"
+        assert links[1] == f"{prefix}programme.html"
+        for link in links:
+            assert (index.parent / link).is_file(), link
+        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S).group(0)
+        assert "Failed" in row and "fixture failure for broken" in row
+        assert XSS not in page and html.escape(XSS) in page
+    assert (out / "html" / "data_quality_log.csv").read_text().startswith("file,row,problem")
+
+
+@pytest.mark.notebook
+def test_page_title_escaped(fixture_run):
+    page = (fixture_run["out"] / "html" / "xss.html").read_text()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "<script>" not in title and "&lt;script&gt;alert(1)&lt;/script&gt;" in title
+    assert "<script>alert(1)</script>" not in page
+    assert "<title>Programme report</title>" in (fixture_run["out"] / "html" / "programme.html").read_text()
+
+
+@pytest.mark.notebook
+def test_manifest_contents_and_rerun_merges(fixture_run):
+    out, processed = fixture_run["out"], fixture_run["processed"]
+    m = json.loads((out / "manifest.json").read_text())
+    reports = {r["id"]: r for r in m["reports"]}
+    assert set(reports) == {"programme", "barnet", "broken", "leeds", "xss"}
+    leeds = reports["leeds"]
+    assert leeds["kind"] == "authority" and leeds["display_name"] == "Leeds"
+    assert leeds["parameters"] == {"processed_dir": str(processed.resolve()), "authority_id": "leeds"}
+    assert leeds["status"] == "ok" and leeds["error"] is None
+    assert leeds["outputs"] == {"notebook": "notebooks/leeds.ipynb", "html": "html/leeds.html"}
+    assert set(leeds["inputs"]["processed_dir"]["files"]) == {"authorities.csv", "kpis.csv"}
+    assert leeds["inputs"]["notebook"]["sha256"] == batch.sha256_file(AUTHORITY_NB)
+    assert leeds["data_version"] == m["data_version"] == batch.hash_data_dir(processed)[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", leeds["started_at"])
+    assert leeds["duration_s"] > 0
+    assert reports["broken"]["status"] == "failed"
+    assert reports["broken"]["error"].startswith("ValueError: fixture failure for broken")
+    assert reports["programme"]["parameters"] == {"processed_dir": str(processed.resolve())}
+
+    # change an input, rebuild one report: its hashes change, the others stay
+    (processed / "kpis.csv").write_text("kpi,value\na,99\n", encoding="utf-8")
+    result = batch.run_batch(
+        ["leeds"], include_programme=False, workers=1, output_dir=out, processed_dir=processed,
+        programme_notebook=PROGRAMME_NB, authority_notebook=AUTHORITY_NB,
+    )  # fmt: skip
+    assert result.exit_code == 0 and [r.id for r in result.results] == ["leeds"]
+    m2 = json.loads((out / "manifest.json").read_text())
+    r2 = {r["id"]: r for r in m2["reports"]}
+    assert set(r2) == set(reports)
+    assert r2["leeds"]["data_version"] != leeds["data_version"]
+    assert r2["leeds"]["input_hash"] != leeds["input_hash"]
+    assert r2["leeds"]["inputs"]["processed_dir"]["files"]["kpis.csv"] != leeds["inputs"]["processed_dir"]["files"]["kpis.csv"]
+    assert r2["barnet"] == reports["barnet"]
+    assert m2["run_report_ids"] == ["leeds"]
+    assert len(re.findall(r'<a href="html/[a-z-]+\.html">', (out / "index.html").read_text())) == 5

@@ -1,0 +1,228 @@
+"""lib.render: one self-contained offline HTML file per executed notebook.
+
+Fast tests render in-memory notebooks (no kernel). The widget fixture is
+executed once (``notebook``) and opened in headless Chromium with every
+non-file/data request aborted (``browser``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from lib import render
+
+ROOT = Path(__file__).resolve().parents[1]
+WIDGETS_NB = ROOT / "tests" / "fixtures" / "notebooks" / "widgets.ipynb"
+XSS = "<script>alert(1)</script>"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _cell(src, tags=(), stdout=None):
+    c = new_code_cell(src, execution_count=1)
+    if tags:
+        c.metadata["tags"] = list(tags)
+    if stdout is not None:
+        c.outputs = [new_output("stream", name="stdout", text=stdout)]
+    return c
+
+
+def executed_nb(widgets: bool = False):
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Fixture *heading*\n\nSome text with maths $x^2$."),
+            _cell('processed_dir = "data/processed"', ["parameters"], "PARAM-DEFAULT-OUTPUT"),
+            _cell('processed_dir = "INJECTED-VALUE"', ["injected-parameters"]),
+            _cell("# CODE-MARKER\nprint('OUTPUT-MARKER')", stdout="OUTPUT-MARKER\n"),
+            _cell("print('x')", ["remove-cell"], "REMOVED-CELL-MARKER"),
+            _cell("# KEPT-INPUT-MARKER\nprint('y')", ["remove-output"], "REMOVED-OUTPUT-MARKER"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if widgets:
+        nb.metadata["widgets"] = {
+            render.WIDGET_STATE_MIME: {"version_major": 2, "version_minor": 0, "state": {}}
+        }
+    return nb
+
+
+# Resource loads that would leave the machine: src/href attributes, CSS
+# url() and @import pointing at http(s) or protocol-relative URLs. Checked
+# outside <script> bodies (the inlined widget bundle mentions URLs in
+# comments, licences and its CDN loader for third-party widgets, which the
+# browser test proves are never requested).
+_REMOTE = re.compile(
+    r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])(?:https?:)?//""", re.IGNORECASE
+)
+
+
+def strip_scripts(page: str) -> str:
+    """The page without <script> bodies and CSS comments (licence URLs)."""
+    page = re.sub(r"<script\b[^>]*>.*?</script>", "<script></script>", page, flags=re.S | re.I)
+    return re.sub(r"/\*.*?\*/", "", page, flags=re.S)
+
+
+def assert_offline(page: str) -> None:
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I), "external <script src>"
+    assert not re.search(r"<link[^>]*\bhref\s*=", page, re.I), "<link href>"
+    assert not _REMOTE.search(strip_scripts(page)), _REMOTE.search(strip_scripts(page)).group(0)
+    # the fixtures link nowhere, so no URL at all may remain outside scripts
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", strip_scripts(page), re.I)
+
+
+def test_default_hides_code_and_parameter_cells():
+    page = render.render_notebook(executed_nb())
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert "<title>Fixture heading</title>" in page
+    assert "OUTPUT-MARKER" in page
+    for hidden in ("CODE-MARKER", "KEPT-INPUT-MARKER", "processed_dir", "PARAM-DEFAULT-OUTPUT",
+                   "INJECTED-VALUE", "REMOVED-CELL-MARKER", "REMOVED-OUTPUT-MARKER"):  # fmt: skip
+        assert hidden not in page, hidden
+    assert "In&nbsp;[" not in page and 'class="jp-InputPrompt' not in page
+    assert_offline(page)
+
+
+def test_no_script_at_all_without_widgets():
+    page = render.render_notebook(executed_nb())
+    assert "<script" not in page.lower()  # no require.js, MathJax, Mermaid
+    assert "mathjax" not in page.lower()
+
+
+def test_keep_code_shows_code_but_still_removes_parameters():
+    page = render.render_notebook(executed_nb(), keep_code=True)
+    assert "CODE-MARKER" in page and "KEPT-INPUT-MARKER" in page
+    for hidden in ("processed_dir", "INJECTED-VALUE", "REMOVED-CELL-MARKER", "REMOVED-OUTPUT-MARKER"):
+        assert hidden not in page, hidden
+    assert_offline(page)
+
+
+def test_title_is_escaped_and_metadata_title_wins():
+    page = render.render_notebook(executed_nb(), title=f"{XSS}: authority report")
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title == "&lt;script&gt;alert(1)&lt;/script&gt;: authority report"
+    assert XSS not in page
+    nb = executed_nb()
+    nb.metadata["title"] = "From metadata"
+    assert "<title>From metadata</title>" in render.render_notebook(nb)
+    assert render.notebook_title(new_notebook(), "fallback") == "fallback"
+
+
+def test_widget_assets_inlined(tmp_path):
+    out = tmp_path / "w.html"
+    page = render.render_notebook(executed_nb(widgets=True), out)
+    assert out.read_text(encoding="utf-8") == page
+    assert_offline(page)
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S)
+    inline = [body for attrs, body in scripts if "type=" not in attrs]
+    assert len(inline) == 2  # require.js, then the widget manager
+    assert "requirejs" in inline[0] and 'define("@jupyter-widgets/html-manager"' in inline[1]
+    assert "data:font/woff2;base64," in inline[1]
+    assert not re.search(r'\.p\+"[0-9a-f]+\.(woff2?|ttf|eot|svg)"', inline[1])  # no font file fetched
+    assert "cdnjs" not in page and "unpkg" not in page
+    assert render.WIDGET_STATE_MIME in page
+
+
+def test_missing_assets_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_NODE_MODULES", str(tmp_path / "nowhere"))
+    render._ASSETS_CACHE.clear()
+    with pytest.raises(render.AssetsMissingError, match=r"run `make assets`"):
+        render.render_notebook(executed_nb(widgets=True))
+    # a notebook without widgets needs no assets
+    assert "OUTPUT-MARKER" in render.render_notebook(executed_nb())
+    monkeypatch.undo()
+    render._ASSETS_CACHE.clear()
+
+
+def test_script_safe():
+    assert render._script_safe('a="</script>";b="<!--"') == 'a="<\\/script>";b="\\x3C!--"'
+
+
+# ---------------------------------------------------------------------------
+# Executed widget fixture, in headless Chromium, offline
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def widget_html(tmp_path_factory):
+    import papermill
+
+    tmp = tmp_path_factory.mktemp("widgets")
+    nb_out = tmp / "widgets.ipynb"
+    papermill.execute_notebook(
+        str(WIDGETS_NB), str(nb_out), parameters={"label": XSS}, kernel_name="python3", cwd=str(ROOT),
+        progress_bar=False, shutdown_kernel="immediate",
+    )  # fmt: skip
+    executed = nbformat.read(nb_out, as_version=4)
+    assert render.has_widgets(executed)
+    html_out = tmp / "widgets.html"
+    render.render_notebook(nb_out, html_out, title=f"Widgets {XSS}")
+    return html_out
+
+
+@pytest.mark.notebook
+def test_rendered_widget_page_static(widget_html):
+    page = widget_html.read_text(encoding="utf-8")
+    assert_offline(page)
+    assert "<title>Widgets &lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+    assert "import ipywidgets" not in page  # code hidden
+    assert "WIDGET-OUTPUT colour=green" in page  # Output widget state kept
+
+
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_widgets_render_offline_in_chromium(widget_html):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    blocked, failed, console_errors, page_errors, requests, dialogs = [], [], [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+
+            def route(r):
+                if r.request.url.startswith(("file:", "data:")):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("request", lambda r: requests.append(r.url[:120]))
+            page.on("requestfailed", lambda r: failed.append(f"{r.url[:120]} {r.failure}"))
+            page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(widget_html.as_uri())
+            select = page.wait_for_selector(".widget-dropdown select", timeout=20_000)
+            assert select.evaluate("e => e.value") == "green"
+            label = page.locator(".widget-dropdown label").inner_text()
+            assert label == XSS  # shown as text, not executed
+            page.wait_for_function(
+                "() => document.querySelector('.widget-output')?.innerText.includes('WIDGET-OUTPUT colour=green')",
+                timeout=10_000,
+            )
+            page.wait_for_selector("button.jupyter-button i.fa-check", timeout=10_000)
+            page.evaluate("() => document.fonts.ready")
+            loaded = page.evaluate(
+                "() => Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family)"
+            )
+            assert any("Font Awesome" in f for f in loaded), loaded
+        finally:
+            browser.close()
+    assert blocked == [], blocked
+    assert failed == [], failed
+    assert console_errors == [], console_errors
+    assert page_errors == [], page_errors
+    assert requests == [widget_html.as_uri()], requests
+    assert dialogs == []  # the <script>alert(1)</script> label never ran
