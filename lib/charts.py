@@ -161,11 +161,72 @@ def note(text: str) -> Html:
     return Html(f'<p class="note"><strong>Note:</strong> {esc(text)}</p>')
 
 
+BULLET_CHARS = ("•", "·", "-", "*")
+
+
+def text_blocks(text: str) -> list[tuple[str, str]]:
+    """Split source text into ``("p" | "li", text)`` blocks.
+
+    Extraction broke lines mid-sentence, so single line breaks are joined;
+    lines that start with a bullet become list items.
+    """
+    blocks: list[tuple[str, str]] = []
+    for line in str(text).splitlines():
+        line = line.strip()
+        if not line:
+            if blocks and blocks[-1][0] == "p" and blocks[-1][1]:
+                blocks.append(("p", ""))
+            continue
+        if line.startswith(BULLET_CHARS):
+            blocks.append(("li", line.lstrip("".join(BULLET_CHARS)).strip()))
+        elif blocks and blocks[-1][0] == "p" and blocks[-1][1]:
+            blocks[-1] = ("p", f"{blocks[-1][1]} {line}")
+        else:
+            blocks.append(("p", line))
+    return [b for b in blocks if b[1]]
+
+
 def quote_block(text: str, cite: str = "") -> Html:
-    """A quotation from a source: escaped, line breaks kept as paragraphs."""
-    paras = "".join(f"<p>{esc(p)}</p>" for p in str(text).split("\n") if p.strip())
+    """A quotation from a source: escaped; bullets kept as a list."""
+    parts: list[str] = []
+    items: list[str] = []
+    for kind, body in text_blocks(text):
+        if kind == "li":
+            items.append(f"<li>{esc(body)}</li>")
+            continue
+        if items:
+            parts.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        parts.append(f"<p>{esc(body)}</p>")
+    if items:
+        parts.append(f"<ul>{''.join(items)}</ul>")
     footer = f"<footer>{esc(cite)}</footer>" if cite else ""
-    return Html(f"<blockquote>{paras}{footer}</blockquote>")
+    return Html(f"<blockquote>{''.join(parts)}{footer}</blockquote>")
+
+
+#: Styles the report blocks need on top of the notebook theme (left-aligned
+#: text tables, visible focus, readable widths); scoped to the report classes.
+REPORT_CSS = """
+<style>
+.data-table { border-collapse: collapse; margin: 0.5em 0 1.2em; }
+.data-table caption { text-align: left; font-weight: 600; padding: 0.3em 0; }
+.data-table th, .data-table td { text-align: left !important; vertical-align: top;
+  padding: 0.3em 0.6em; border-bottom: 1px solid #BFBFBF; }
+.data-table thead th { border-bottom: 2px solid #1A1A1A; }
+figure.chart { margin: 1em 0 1.5em; }
+figure.chart figcaption { font-size: 0.9em; color: #333333; }
+blockquote { border-left: 4px solid #595959; margin: 0.5em 0 1em; padding: 0.2em 1em; }
+blockquote footer { font-size: 0.85em; color: #333333; }
+p.warning { border-left: 4px solid #D55E00; padding: 0.3em 0.8em; background: #FFF4EC; }
+p.note { color: #1A1A1A; }
+details > summary { cursor: pointer; color: #08306B; text-decoration: underline; }
+a:focus, summary:focus { outline: 3px solid #D55E00; outline-offset: 2px; }
+</style>
+"""
+
+
+def report_style() -> Html:
+    return Html(REPORT_CSS)
 
 
 def join(*parts: str) -> Html:
@@ -283,15 +344,19 @@ def paired_bars(
         bars = ax.barh([y + offset for y in ys], vals, height=height, color=PALETTE[key],
                        label=label, hatch=hatch, edgecolor="white")
         for bar, v in zip(bars, values):
-            text = "n/a" if v is None or pd.isna(v) else (f"{v * 100:.0f}%" if percent_axis else f"{v:g}")
+            text = "n/a" if v is None or pd.isna(v) else (
+                f"{v * 100:.0f}%" if percent_axis else (f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"))
             ax.annotate(f"{label}: {text}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=8.5)
     ax.set_yticks(ys, labels)
     if percent_axis:
-        ax.set_xlim(0, 1.25)
+        ax.set_xlim(0, 1.3)
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    else:
+        top = max([0] + [v for v in list(first) + list(second) if v is not None and not pd.isna(v)])
+        ax.set_xlim(0, top * 1.45 + 1)
     ax.set_xlabel(xlabel)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 

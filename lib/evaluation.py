@@ -651,10 +651,16 @@ def _source_file(source: str) -> str:
 # --------------------------------------------------------------------------
 
 
+def strip_footnote_marks(text: str) -> str:
+    """Drop footnote markers kept in quotes (``<sup>1</sup>``, ``¹``)."""
+    return tidy_text(re.sub(r"<sup>\s*\d+\s*</sup>|[¹²³⁴⁵⁶⁷⁸⁹⁰]+", "", str(text)))
+
+
 def clean_membership(raw: pd.DataFrame) -> pd.DataFrame:
     """One row per statement, with the authority resolved to its id."""
     return (
-        raw.assign(authority_id=raw["authority_as_printed"].map(authority_id))
+        raw.assign(authority_id=raw["authority_as_printed"].map(authority_id),
+                   quote=raw["quote"].map(strip_footnote_marks))
         .loc[:, ["authority_id", "authority_as_printed", "years_stated", "quote", "source"]]
     )
 
@@ -1705,7 +1711,7 @@ def clean_case_study_facts(raw: pd.DataFrame) -> pd.DataFrame:
                 "authority_id": raw["authority_as_printed"].map(authority_id),
                 "fact": raw["fact"].map(str.strip),
                 "value": raw["value_as_printed"].map(tidy_text),
-                "quote": raw["quote"].map(tidy_text),
+                "quote": raw["quote"].map(strip_footnote_marks),
                 "source": raw["source"],
             }
         )

@@ -156,6 +156,7 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
         glance.append(f"{count_phrase(len(doubtful), 'profile answer')} flagged as possibly "
                       "misaligned in the source table (shown with a warning below).")
     return join(
+        charts.report_style(),
         Html(f"<h1>{esc(a['authority'])}: evaluation report</h1>"),
         paragraph(
             f"This report brings together the published evidence on {a['authority']}'s part in "
@@ -271,7 +272,7 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
     counts = evidence_counts(ev)
     per_authority = (wb.evidence.assign(avail=wb.evidence["status"] == "available")
                      .groupby("authority_id")["avail"].sum())
-    rank = int((per_authority > per_authority[authority_id]).sum()) + 1
+    more = int((per_authority > per_authority[authority_id]).sum())
     inferred = ev[ev["inferred"] == "yes"]
     programme_mean = wb.evidence.groupby("authority_id")["status"].value_counts().unstack(
         fill_value=0).reindex(columns=evaluation.EVIDENCE_STATUSES, fill_value=0).mean()
@@ -284,8 +285,8 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
         f"records them as unrecorded rather than guess.",
         f"Across the 15 authorities the number of items recorded as available ranges from "
         f"{int(per_authority.min())} to {int(per_authority.max())} (median {per_authority.median():g}); "
-        f"{a['authority']} ranks {rank} of 15 on this count, which mostly reflects which glyphs "
-        "survived, not what was produced.",
+        f"{count_phrase(more, 'authority has', 'authorities have')} more items recorded as available "
+        f"than {a['authority']}, a count that mostly reflects which glyphs survived, not what was produced.",
     )
     parts = [summary]
     if len(inferred):
@@ -543,6 +544,7 @@ def programme_title(wb: Workbook) -> Html:
         "attending the workshops, not a measured impact.",
     ]
     return join(
+        charts.report_style(),
         Html("<h1>Children's Centres and VCS programme 2011-13: programme evaluation report</h1>"),
         paragraph(f"This report evaluates the {PROGRAMME_NAME} across its 15 local authorities: how far "
                   "the voluntary and community sector (VCS), children's centres and local authorities "
