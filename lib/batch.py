@@ -516,6 +516,18 @@ def _load_previous(manifest_path: Path, out: Path) -> dict[str, ReportResult]:
         return {}
 
 
+def _notebook_title(path: Path, fallback: str) -> str:
+    import nbformat
+
+    from lib import render
+
+    try:
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        return render.notebook_title(nb, fallback)
+    except (OSError, ValueError, AttributeError, TypeError, nbformat.ValidationError):
+        return fallback
+
+
 def _default_workers(n_reports: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_reports))
 
@@ -579,9 +591,15 @@ def run_batch(
     html_dir.mkdir(parents=True, exist_ok=True)
 
     n_workers = min(workers or _default_workers(len(specs)), len(specs))
+    base_titles = {}
+    for s in specs:
+        if s.notebook not in base_titles:
+            base_titles[s.notebook] = _notebook_title(s.notebook, f"{s.kind.capitalize()} report")
     jobs = []
     for s in specs:
-        title = s.display_name if s.kind == "programme" else f"{s.display_name}: authority report"
+        # <title>: the notebook's metadata title (or first heading), then the
+        # authority's display name; plain text, escaped by the template.
+        title = base_titles[s.notebook] if s.kind == "programme" else f"{base_titles[s.notebook]}: {s.display_name}"
         jobs.append(
             {
                 "id": s.report_id,

@@ -307,6 +307,7 @@ def test_page_title_escaped(fixture_run):
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "<script>" not in title and "&lt;script&gt;alert(1)&lt;/script&gt;" in title
     assert "<script>alert(1)</script>" not in page
+    assert title == "Authority report: &lt;script&gt;alert(1)&lt;/script&gt;"  # first heading + name
     assert "<title>Programme report</title>" in (fixture_run["out"] / "html" / "programme.html").read_text()
 
 
@@ -346,3 +347,4 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert r2["barnet"] == reports["barnet"]
     assert m2["run_report_ids"] == ["leeds"]
     assert len(re.findall(r'<a href="html/[a-z-]+\.html">', (out / "index.html").read_text())) == 5
+    assert "<title>Authority report: Leeds</title>" in (out / "html" / "leeds.html").read_text()
