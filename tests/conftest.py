@@ -1,0 +1,33 @@
+"""Shared fixtures for the test suite."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def evaluation_build(tmp_path_factory):
+    """The real raw data built once into a temporary folder (about a second).
+
+    Returns a namespace with ``processed`` and ``outputs`` (paths), ``result``
+    (the :class:`lib.evaluation.Build`) and ``tables`` (the processed tables read
+    back from disk, typed by their schemas, keyed by name without ``.csv``).
+    """
+    from lib import evaluation
+
+    root = tmp_path_factory.mktemp("evaluation_build")
+    processed, outputs = root / "processed", root / "outputs"
+    result = evaluation.build(evaluation.RAW_DIR, processed, outputs)
+    return types.SimpleNamespace(
+        root=root,
+        processed=processed,
+        outputs=outputs,
+        result=result,
+        tables=evaluation.load_processed(processed),
+        quality_log=outputs / evaluation.QUALITY_LOG_NAME,
+    )
