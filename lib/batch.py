@@ -137,7 +137,7 @@ class ReportResult:
     status: str  # "ok" | "failed"
     error: str | None
     outputs: dict[str, str | None]
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -305,6 +305,11 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
         fd = os.open(stderr_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 2)
         os.close(fd)
+    # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -325,6 +330,16 @@ def _error_summary(exc: BaseException) -> str:
         msg = f"{type(exc).__name__}: {exc}".strip()
     msg = " ".join(msg.split())
     return msg if len(msg) <= 500 else msg[:497] + "..."
+
+
+def _is_infrastructure_error(exc: BaseException) -> bool:
+    """Kernel death or a timeout, as opposed to an error raised by a cell."""
+    if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
+        return False
+    names = {t.__name__ for t in type(exc).__mro__}
+    return bool(names & {"DeadKernelError", "CellTimeoutError", "TimeoutError"}) or (
+        isinstance(exc, RuntimeError) and "Kernel" in str(exc)
+    )
 
 
 def _utc_now() -> str:
@@ -349,25 +364,33 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     started_at = _utc_now()
     t0 = time.perf_counter()
     error: str | None = None
-    timings: dict[str, float] = {}
+    timings: dict[str, Any] = {}
     tmp_nb = _temp_path(nb_out)
     have_nb = False
     try:
-        try:
-            papermill.execute_notebook(
-                job["notebook"],
-                str(tmp_nb),
-                parameters=job["parameters"],
-                kernel_name=job.get("kernel_name", "python3"),
-                cwd=job["cwd"],
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                shutdown_kernel="immediate",
-                execution_timeout=job.get("timeout"),
-            )
-        except Exception as exc:  # report failure: keep going
-            error = _error_summary(exc)
+        for attempt in (1, 2):
+            try:
+                papermill.execute_notebook(
+                    job["notebook"],
+                    str(tmp_nb),
+                    parameters=job["parameters"],
+                    kernel_name=job.get("kernel_name", "python3"),
+                    cwd=job["cwd"],
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    shutdown_kernel="immediate",
+                    execution_timeout=job.get("timeout"),
+                )
+                error = None
+            except Exception as exc:  # report failure: keep going
+                error = _error_summary(exc)
+                if attempt == 1 and _is_infrastructure_error(exc):
+                    # kernel died or a reply never came (seen once under heavy
+                    # load): one retry with a fresh kernel, then give up
+                    timings["retried_after"] = error
+                    continue
+            break
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         have_nb = tmp_nb.is_file() and tmp_nb.stat().st_size > 0
         if have_nb:

@@ -348,3 +348,16 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert m2["run_report_ids"] == ["leeds"]
     assert len(re.findall(r'<a href="html/[a-z-]+\.html">', (out / "index.html").read_text())) == 5
     assert "<title>Authority report: Leeds</title>" in (out / "html" / "leeds.html").read_text()
+
+
+def test_only_infrastructure_errors_are_retried():
+    class DeadKernelError(RuntimeError):
+        pass
+
+    class PapermillExecutionError(Exception):
+        ename = "ValueError"
+
+    assert batch._is_infrastructure_error(DeadKernelError("Kernel died"))
+    assert batch._is_infrastructure_error(TimeoutError("Cell execution timed out"))
+    assert not batch._is_infrastructure_error(PapermillExecutionError("boom"))
+    assert not batch._is_infrastructure_error(ValueError("x"))
