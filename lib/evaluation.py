@@ -19,6 +19,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import os
 import re
@@ -254,6 +255,10 @@ _KNOWN_AUTHORITY = pa.Check(
     element_wise=True,
     error="a known authority name (one of the 15 programme authorities or a known spelling)",
 )
+_FIRST_ROW_FILLED = pa.Check(
+    lambda s: pd.Series([i > 0 or str(v).strip() != "" for i, v in enumerate(s)], index=s.index),
+    error="a value on the first row (later rows may continue it)",
+)
 _NOT_BLANK = pa.Check(lambda v: v.strip() != "", element_wise=True, error="non-empty text")
 _WHOLE = _matches(r"\d+", "a whole number")
 _SECTOR = pa.Check(lambda v: _sector_key(v) in {"vcs", "children's centres"}, element_wise=True,
@@ -286,7 +291,7 @@ RAW_TABLES: dict[str, RawTable] = {
             "evidence_matrix.csv",
             {
                 "item_order": _col(_WHOLE, _in_range(1, 12, "an item number")),
-                "evidence_item": _col(_NOT_BLANK),
+                "evidence_item": _col(_NOT_BLANK, _parses(lambda v: _evidence_item_id(v), "one of the 12 evidence items")),
                 "column_position": _col(_WHOLE, _in_range(1, 15, "a column position")),
                 "authority_as_printed": _col(_KNOWN_AUTHORITY),
                 "cell_as_printed": _col(_one_of(["", "NA", "/"], strip=True)),
@@ -316,7 +321,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
                 "kpi_as_printed": _col(_NOT_BLANK),
                 "year_as_printed": _col(_one_of(["Year one", "Year two"])),
-                "text": _col(_NOT_BLANK),
+                "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), "KPI figures between 0% and 100%")),
                 "source": _col(_SOURCE),
             },
             ["kpi_order", "year_as_printed"],
@@ -324,9 +329,9 @@ RAW_TABLES: dict[str, RawTable] = {
         RawTable(
             "programme_activity.csv",
             {
-                "year_as_printed": _col(_NOT_BLANK),
-                "measure_as_printed": _col(_NOT_BLANK),
-                "value_as_printed": _col(_NOT_BLANK),
+                "year_as_printed": _col(_NOT_BLANK, _parses(lambda v: programme_year(v), "a programme year such as 'year one' or 'second year'")),
+                "measure_as_printed": _col(_NOT_BLANK, _parses(lambda v: activity_measure(v), "workshops, surveys or participants")),
+                "value_as_printed": _col(_NOT_BLANK, _parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'")),
                 "quote": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
             },
@@ -348,7 +353,7 @@ RAW_TABLES: dict[str, RawTable] = {
             "practice_guidance.csv",
             {
                 "row_order": _col(_WHOLE),
-                "focus_theme_as_printed": _col(),
+                "focus_theme_as_printed": _col(_parses(lambda v: v.strip() == "" or theme_id(v), "one of the six focus themes, or empty on a continuation row"), _FIRST_ROW_FILLED),
                 "key_principle": _col(),
                 "practice_suggestion": _col(),
                 "develop_needs_assessment": _col(),
@@ -362,8 +367,8 @@ RAW_TABLES: dict[str, RawTable] = {
             "survey_respondents.csv",
             {
                 "phase_as_printed": _col(_one_of(["", "pre", "post"])),
-                "group_as_printed": _col(_NOT_BLANK),
-                "n": _col(_matches(r"\d+|[A-Za-z]+", "a count in digits or words (e.g. 'Seven')")),
+                "group_as_printed": _col(_NOT_BLANK, _parses(lambda v: respondent_group(v), "a respondent group named in 004 § 2.2-2.3")),
+                "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
                 "quote": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
             },
@@ -372,10 +377,10 @@ RAW_TABLES: dict[str, RawTable] = {
         RawTable(
             "survey_understanding.csv",
             {
-                "chart_title_as_printed": _col(_NOT_BLANK),
+                "chart_title_as_printed": _col(_NOT_BLANK, _parses(lambda v: understanding_item(v), "one of the two Q1 chart titles")),
                 "phase_as_printed": _col(_one_of(["Before Workshop", "After Workshop"])),
                 "position": _col(_WHOLE),
-                "series_as_printed": _col(_NOT_BLANK),
+                "series_as_printed": _col(_NOT_BLANK, _parses(lambda v: sector_id(v), "Overall, Children's Centres or VCS")),
                 "value_as_printed": _col(
                     _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
                 ),
@@ -399,7 +404,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 "sector_as_printed": _col(_SECTOR),
                 "phase_as_printed": _col(_one_of(["Before", "After"])),
                 "position": _col(_WHOLE, _in_range(1, 9, "an impact position")),
-                "label_as_printed": _col(_NOT_BLANK),
+                "label_as_printed": _col(_NOT_BLANK, _parses(lambda v: impact_id(v), "one of the nine Q3 impact labels")),
                 "value_as_printed": _col(
                     _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
                 ),
@@ -410,7 +415,7 @@ RAW_TABLES: dict[str, RawTable] = {
         RawTable(
             "survey_comment_shares.csv",
             {
-                "question_as_printed": _col(_NOT_BLANK),
+                "question_as_printed": _col(_NOT_BLANK, _parses(lambda v: _comment_question(v), "a Q2 or Q4 caption")),
                 "list_title_as_printed": _col(_NOT_BLANK),
                 "sector_as_printed": _col(_SECTOR),
                 "phase_as_printed": _col(_one_of(["", "Pre", "Post"])),
@@ -450,7 +455,7 @@ RAW_TABLES: dict[str, RawTable] = {
             {
                 "authority_as_printed": _col(_KNOWN_AUTHORITY),
                 "theme_order": _col(_WHOLE, _in_range(1, 6, "a theme number")),
-                "theme_as_printed": _col(_NOT_BLANK),
+                "theme_as_printed": _col(_NOT_BLANK, _parses(lambda v: theme_id(v), "one of the six themes")),
                 "text": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
             },
@@ -460,7 +465,7 @@ RAW_TABLES: dict[str, RawTable] = {
             "case_study_impacts.csv",
             {
                 "authority_as_printed": _col(_KNOWN_AUTHORITY),
-                "group_as_printed": _col(_NOT_BLANK),
+                "group_as_printed": _col(_NOT_BLANK, _parses(lambda v: case_study_group(v), "VCS, local authority or children's centre participants")),
                 "value_as_printed": _col(
                     _matches(PERCENT_RE, "a percentage such as '71%'"),
                     _in_range(0, 100, "a percentage"),
@@ -486,7 +491,7 @@ RAW_TABLES: dict[str, RawTable] = {
             "commissioning_cycle.csv",
             {
                 "stage_order": _col(_WHOLE),
-                "stage_as_printed": _col(_NOT_BLANK),
+                "stage_as_printed": _col(_NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage")),
                 "quote": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
             },
@@ -496,7 +501,7 @@ RAW_TABLES: dict[str, RawTable] = {
             "good_practice_checklist.csv",
             {
                 "stage_order": _col(_WHOLE),
-                "stage_as_printed": _col(_NOT_BLANK),
+                "stage_as_printed": _col(_NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage heading")),
                 "item_order": _col(_WHOLE),
                 "text": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
@@ -541,7 +546,7 @@ def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErro
                 Problem(_display(path), 1, str(case.failure_case), None, "this column in the header")
             )
             continue
-        row = None if index is None or pd.isna(index) else int(index) + 2
+        row = None if index is None or pd.isna(index) else int(_row(frame, int(index)))
         if check == "multiple_fields_uniqueness":
             key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
             value = None if row is None else tuple(frame.loc[int(index), key])
@@ -552,9 +557,26 @@ def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErro
         problems.append(
             Problem(_display(path), row, case.column, case.failure_case, check)
         )
-    # Duplicates are reported once per duplicated row; keep file order.
-    unique = list(dict.fromkeys(problems))
+    # One line per problem cell: a value failing two checks is reported once.
+    seen: set[tuple] = set()
+    unique = []
+    for problem in problems:
+        key = (problem.file, problem.row, problem.column)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
     return sorted(unique, key=lambda p: (p.row or 0, p.column or ""))
+
+
+def _record_lines(text: str) -> list[int]:
+    """Line number on which each data record starts (multi-line cells aware)."""
+    reader = csv.reader(io.StringIO(text))
+    starts, previous_end = [], 0
+    for record_index, _ in enumerate(reader):
+        if record_index > 0:
+            starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts
 
 
 def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
@@ -572,6 +594,7 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise RawDataError([Problem(_display(path), None, None, None, f"readable CSV ({err})")])
     frame = frame.astype(object)
+    frame.attrs["lines"] = _record_lines(text)
     spec = RAW_TABLES.get(name)
     if spec is not None:
         try:
@@ -637,9 +660,14 @@ def percent_to_proportion(text: str) -> float:
     return round(float(match.group(1)) / 100, 4)
 
 
-def _row(index: int) -> str:
-    """CSV line number of a 0-based data row (the header is line 1)."""
-    return str(index + 2)
+def _row(raw: pd.DataFrame, index: int) -> str:
+    """CSV line number where a 0-based data record starts (the header is line 1).
+
+    Records with multi-line cells span several lines, so the number comes from
+    the line map :func:`read_raw` stores in ``raw.attrs["lines"]``.
+    """
+    lines = raw.attrs.get("lines")
+    return str(lines[index] if lines is not None and index < len(lines) else index + 2)
 
 
 def _source_file(source: str) -> str:
@@ -885,6 +913,8 @@ def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
             "printed '/', a code not in the legend; read as partial (002 § 6 notes "
             "that regional sharing was weak in both years)",
         )
+    if code:
+        raise ValueError(f"unknown evidence code {cell!r}; expected '', 'NA' or '/'")
     return (
         UNRECORDED,
         "",
@@ -951,7 +981,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 "truncated_row",
                 "evidence_matrix.csv",
-                ", ".join(_row(i) for i in group.index),
+                ", ".join(_row(raw, i) for i in group.index),
                 "cell_as_printed",
                 "",
                 f"row '{item.strip()}' is truncated: no cell printed for {names}",
@@ -978,7 +1008,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 "code_not_in_legend",
                 "evidence_matrix.csv",
-                ", ".join(_row(i) for i in slash.index),
+                ", ".join(_row(raw, i) for i in slash.index),
                 "cell_as_printed",
                 "/",
                 "code '/' is not in the printed legend (tick, cross, NA)",
@@ -991,7 +1021,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 "stray_whitespace",
                 "evidence_matrix.csv",
-                ", ".join(_row(i) for i in spaced.index),
+                ", ".join(_row(raw, i) for i in spaced.index),
                 "cell_as_printed",
                 "; ".join(repr(v) for v in spaced["cell_as_printed"].unique()),
                 "codes printed with surrounding spaces",
@@ -1012,7 +1042,7 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
                 Issue(
                     "spelling_variant",
                     file,
-                    ", ".join(_row(i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
+                    ", ".join(_row(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
                     column,
                     printed,
                     f"authority spelled {printed!r}",
@@ -1061,7 +1091,7 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 "doubtful_alignment",
                 "authority_profiles.csv",
-                _row(i),
+                _row(raw, i),
                 "text",
                 f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
                 tidy_text(row["alignment_note"]) or "alignment doubtful",
@@ -1074,7 +1104,7 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 "empty_cell",
                 "authority_profiles.csv",
-                _row(i),
+                _row(raw, i),
                 "text",
                 f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
                 "no text printed in this cell",
@@ -1114,12 +1144,12 @@ KPIS: list[tuple[str, str]] = [
 KPI_MEASURES = {
     "reports_delivered": (r"(\d+)\s+reports delivered", "Reports delivered", "count"),
     "evaluation_good_plus": (
-        r"Overall evaluation\s*-\s*good plus\s*=\s*(\d+)\s*(%+)",
+        r"Overall evaluation\s*-\s*good plus\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
         "Overall evaluation good or better",
         "proportion",
     ),
     "more_positive_challenges": (
-        r"More positive about tackling key challenges\s*=\s*(\d+)\s*(%+)",
+        r"More positive about tackling key challenges\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
         "More positive about tackling key challenges",
         "proportion",
     ),
@@ -1142,8 +1172,11 @@ def parse_kpi_cell(text: str) -> list[dict]:
     for measure, (pattern, label, unit) in KPI_MEASURES.items():
         match = re.search(pattern, text)
         if match:
-            number = int(match.group(1))
-            value = number if unit == "count" else round(number / 100, 4)
+            number = float(match.group(1))
+            if unit == "proportion" and not 0 <= number <= 100:
+                raise ValueError(f"percentage out of range in KPI cell: {match.group(0)!r}; "
+                                 "expected 0% to 100%")
+            value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
     if not found:
         found.append(
@@ -1209,13 +1242,17 @@ ACTIVITY_MEASURES = {
 }
 
 
+def activity_measure(printed: str) -> tuple[str, str]:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if key not in ACTIVITY_MEASURES:
+        raise ValueError(f"unknown activity measure {printed!r}; expected one of {sorted(ACTIVITY_MEASURES)}")
+    return ACTIVITY_MEASURES[key]
+
+
 def clean_activity(raw: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples():
-        key = re.sub(r"\s+", " ", r.measure_as_printed).strip().casefold()
-        if key not in ACTIVITY_MEASURES:
-            raise ValueError(f"unknown activity measure {r.measure_as_printed!r}")
-        measure, label = ACTIVITY_MEASURES[key]
+        measure, label = activity_measure(r.measure_as_printed)
         value, bound = parse_count(r.value_as_printed)
         rows.append(
             {
@@ -1243,7 +1280,7 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     "typo",
                     "kpi_table.csv",
-                    _row(i),
+                    _row(raw, i),
                     "text",
                     re.search(r"\S*%%", r["text"]).group(0),
                     "doubled percent sign",
@@ -1255,7 +1292,7 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     "qualitative_kpi",
                     "kpi_table.csv",
-                    _row(i),
+                    _row(raw, i),
                     "text",
                     tidy_text(r["text"])[:60],
                     "KPI reported in words only, no figure",
@@ -1274,7 +1311,7 @@ def activity_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     "bounded_count",
                     "programme_activity.csv",
-                    _row(i),
+                    _row(raw, i),
                     "value_as_printed",
                     r["value_as_printed"],
                     "count stated as a bound, not an exact figure",
@@ -1354,11 +1391,17 @@ UNDERSTANDING_ITEMS = {
 }
 
 
+def understanding_item(title: str) -> tuple[str, str, str]:
+    key = re.sub(r"\s+", " ", title).strip().casefold()
+    if key not in UNDERSTANDING_ITEMS:
+        raise ValueError(f"unknown Q1 chart {title!r}; expected one of {sorted(UNDERSTANDING_ITEMS)}")
+    return UNDERSTANDING_ITEMS[key]
+
+
 def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples():
-        key = re.sub(r"\s+", " ", r.chart_title_as_printed).strip().casefold()
-        item, label, note = UNDERSTANDING_ITEMS[key]
+        item, label, note = understanding_item(r.chart_title_as_printed)
         sector = sector_id(r.series_as_printed)
         phase = phase_id(r.phase_as_printed)
         rows.append(
@@ -1467,23 +1510,24 @@ def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+RESPONDENT_GROUPS = {
+    "attendees": "all", "vcs organisations": "vcs", "children's centres": "childrens_centres",
+    "local authorities": "local_authorities", "other sectors": "other_sectors", "health": "health",
+    "community advice": "community_advice", "parents": "parents",
+}
+
+
+def respondent_group(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed.replace("’", "'")).strip().casefold()
+    if key not in RESPONDENT_GROUPS:
+        raise ValueError(f"unknown respondent group {printed!r}; expected one of {sorted(RESPONDENT_GROUPS)}")
+    return RESPONDENT_GROUPS[key]
+
+
 def clean_respondents(raw: pd.DataFrame) -> pd.DataFrame:
-    groups = {
-        "attendees": "all", "vcs organisations": "vcs", "children's centres": "childrens_centres",
-        "children’s centres": "childrens_centres", "local authorities": "local_authorities",
-        "other sectors": "other_sectors", "health": "health", "community advice": "community_advice",
-        "parents": "parents",
-    }
-
-    def group(printed: str) -> str:
-        key = re.sub(r"\s+", " ", printed).strip().casefold()
-        if key not in groups:
-            raise ValueError(f"unknown respondent group {printed!r}")
-        return groups[key]
-
     return pd.DataFrame(
         {
-            "group": raw["group_as_printed"].map(group),
+            "group": raw["group_as_printed"].map(respondent_group),
             "group_label": raw["group_as_printed"].map(str.strip),
             "phase": raw["phase_as_printed"].map(phase_id),
             "n": raw["n"].map(lambda v: parse_count(v)[0]),
@@ -1517,7 +1561,8 @@ def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame,
 
 def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
                   raw_comments: pd.DataFrame, stray: pd.DataFrame,
-                  respondents: pd.DataFrame) -> list[Issue]:
+                  respondents: pd.DataFrame, respondents_raw: pd.DataFrame | None = None) -> list[Issue]:
+    respondents_raw = respondents if respondents_raw is None else respondents_raw
     issues = []
     for name, raw in (("survey_understanding.csv", raw_understanding),
                       ("survey_impacts.csv", raw_impacts)):
@@ -1558,7 +1603,7 @@ def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
         values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
         total = sum(percent_to_proportion(v) for v in values) * 100
         where = f"{title.strip()}" + (f" ({phase})" if phase else "")
-        rows = ", ".join(_row(i) for i in group.index)
+        rows = ", ".join(_row(raw_comments, i) for i in group.index)
         if labels != len(values):
             issues.append(
                 Issue(
@@ -1601,7 +1646,7 @@ def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
             Issue(
                 "stray_value",
                 "survey_stray_values.csv",
-                _row(i),
+                _row(stray, i),
                 "value_as_printed",
                 r["value_as_printed"],
                 f"value with no label: {tidy_text(r['context'])}",
@@ -1615,7 +1660,7 @@ def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
             Issue(
                 "base_unstated",
                 "survey_respondents.csv",
-                ", ".join(_row(i) for i in sectors.index),
+                ", ".join(_row(respondents_raw, i) for i in sectors.index),
                 "phase_as_printed",
                 f"sector counts sum to {sectors['n'].sum()}",
                 f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
@@ -1656,16 +1701,25 @@ THEMES: list[tuple[str, str]] = [
 ]
 
 
+#: Printed theme wordings that differ from the canonical labels.
+THEME_VARIANTS = {
+    "vision": "vision",
+    "performance management of vcs": "performance_management",
+}
+
+
 def theme_id(printed: str) -> str:
+    """Map a printed theme to its id; '<authority> offer and vision' is the vision theme."""
     key = re.sub(r"\s+", " ", printed).strip().casefold()
-    if "vision" in key:
+    if key in THEME_VARIANTS:
+        return THEME_VARIANTS[key]
+    if key.endswith(" offer and vision"):
         return "vision"
-    if key.startswith("performance management"):
-        return "performance_management"
     for tid, label in THEMES:
         if key == label.casefold():
             return tid
-    raise ValueError(f"unknown theme {printed!r}")
+    raise ValueError(f"unknown theme {printed!r}; expected one of "
+                     f"{', '.join(label for _, label in THEMES)} (or '<authority> offer and vision')")
 
 
 def clean_proposals(raw: pd.DataFrame) -> pd.DataFrame:
@@ -1720,22 +1774,25 @@ def clean_case_study_facts(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
-    def group(printed: str) -> str:
-        key = printed.casefold()
-        if "vcs" in key:
-            return "vcs"
-        if "local authority" in key:
-            return "local_authorities"
-        if "children" in key:
-            return "childrens_centres"
-        raise ValueError(f"unknown group {printed!r}")
+def case_study_group(printed: str) -> str:
+    """'VCS participants' -> vcs; 'local authority participants'; "children's centres"."""
+    key = printed.replace("’", "'").casefold()
+    if "vcs" in key:
+        return "vcs"
+    if "local authorit" in key:
+        return "local_authorities"
+    if "children's centre" in key:
+        return "childrens_centres"
+    raise ValueError(f"unknown participant group {printed!r}; expected VCS, local authority "
+                     "or children's centre participants")
 
+
+def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
     return (
         pd.DataFrame(
             {
                 "authority_id": raw["authority_as_printed"].map(authority_id),
-                "group": raw["group_as_printed"].map(group),
+                "group": raw["group_as_printed"].map(case_study_group),
                 "group_label": raw["group_as_printed"].map(str.strip),
                 "value": raw["value_as_printed"].map(percent_to_proportion),
                 "base_n": pd.array([pd.NA] * len(raw), dtype="Int64"),
@@ -1819,6 +1876,9 @@ def clean_checklist(raw: pd.DataFrame) -> pd.DataFrame:
 def clean_guidance(raw: pd.DataFrame) -> pd.DataFrame:
     """Practice guidance rows with the focus theme carried down its rows."""
     printed = raw["focus_theme_as_printed"].map(str.strip).replace("", None)
+    if len(printed) and pd.isna(printed.iloc[0]):
+        raise ValueError("practice guidance: the first row has no focus theme, so there is "
+                         "nothing to carry down to its continuation rows")
     themes = printed.ffill().map(theme_id)
     stages = raw[list(GUIDANCE_STAGE_COLUMNS)]
     recorded = stages.apply(lambda r: ";".join(
@@ -2146,7 +2206,7 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *membership_issues(membership, authorities),
         *survey_issues(raw["survey_understanding.csv"], raw["survey_impacts.csv"],
                        raw["survey_comment_shares.csv"], raw["survey_stray_values.csv"],
-                       respondents),
+                       respondents, raw["survey_respondents.csv"]),
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
@@ -2174,12 +2234,19 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -2195,6 +2262,7 @@ def write_processed(build: Build, processed_dir: Path) -> None:
     processed_dir = Path(processed_dir)
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}.new.", dir=processed_dir.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700
     try:
         for name, table in sorted(build.tables.items()):
             (staging / name).write_bytes(to_csv_bytes(table))

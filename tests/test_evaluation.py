@@ -171,12 +171,6 @@ def test_evidence_code_status(cell, printed, status, raw_code, basis_words):
     assert got_status in ev.EVIDENCE_STATUSES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: evidence_code_status maps any unknown printed code (e.g. 'X') to "
-    "'unrecorded' with basis 'glyph lost in extraction' instead of rejecting it; "
-    "only the raw schema stands between a mistyped code and a false basis",
-)
 @pytest.mark.parametrize("cell", ["X", "yes", "n/a"])
 def test_evidence_code_status_rejects_a_code_not_in_the_legend(cell):
     with pytest.raises(ValueError):
@@ -365,12 +359,6 @@ def test_parse_kpi_cell_keeps_a_qualitative_cell_as_text_without_a_value(text):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a figure the KPI patterns cannot read (e.g. '69.5%') is silently "
-    "classed as the qualitative 'dissemination' measure with no value; the figure is "
-    "lost and the quality log then says the KPI is 'reported in words only'",
-)
 def test_parse_kpi_cell_does_not_turn_an_unreadable_figure_into_dissemination():
     got = ev.parse_kpi_cell("Overall evaluation - good plus = 69.5%")
     assert [m["measure"] for m in got] != ["dissemination"]
@@ -574,12 +562,6 @@ def test_theme_id_rejects_unknown_themes(printed):
         ev.theme_id(printed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: theme_id matches 'vision' as a substring, so any theme containing "
-    "the letters 'vision' (Provision, Supervision, Revision) is unified as the "
-    "'vision' theme instead of being rejected",
-)
 @pytest.mark.parametrize("printed", ["Service provision", "Supervision", "Revision of contracts"])
 def test_theme_id_does_not_match_vision_inside_another_word(printed):
     with pytest.raises(ValueError, match="unknown theme"):
@@ -645,13 +627,6 @@ def test_clean_guidance_rejects_an_unknown_theme():
         ev.clean_guidance(_guidance(["Leadership", ""]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: when the first guidance row has no theme there is nothing to carry "
-    "down; clean_guidance passes NaN to theme_id and fails with TypeError ('expected "
-    "string or bytes-like object') instead of a ValueError naming the row",
-)
 def test_clean_guidance_rejects_a_first_row_without_a_theme():
     with pytest.raises(ValueError):
         ev.clean_guidance(_guidance(["", "Vision"]))
@@ -789,12 +764,6 @@ def test_rebuild_through_the_cli_with_another_hash_seed_is_byte_identical(evalua
     assert (tmp_path / "outputs" / ev.QUALITY_LOG_NAME).read_bytes() == evaluation_build.quality_log.read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: write_processed stages in tempfile.mkdtemp (mode 0700) and _atomic_write "
-    "in mkstemp (mode 0600), so every build leaves data/processed/ readable by its owner "
-    "only and the quality log mode 0600, whatever the umask",
-)
 def test_build_output_has_ordinary_permissions(tmp_path):
     previous = os.umask(0o022)  # the usual umask: folders 0755, files 0644
     try:

@@ -298,12 +298,6 @@ def test_non_numeric_percentage(cli):
     assert all(e.startswith(where) for e in run.errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a cell failing two checks of the same column (pattern and range) is "
-    "reported twice ('expected a percentage such as ...' and 'expected a percentage "
-    "between 0 and 100'), breaking 'one error line per problem'",
-)
 def test_non_numeric_percentage_is_reported_once(cli):
     run = failed_cleanly(cli["non_numeric_percentage"])
     assert len(run.errors) == 1, run.errors
@@ -341,16 +335,10 @@ def test_every_problem_in_every_file_is_listed(cli):
 
 
 # --------------------------------------------------------------------------
-# Known bugs (xfail until lib/evaluation.py is fixed)
+# Regression tests for bugs found in review
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: row numbers are data-record numbers + 1, not CSV line numbers; in files "
-    "with multi-line quoted cells (kpi_table.csv, authority_profiles.csv, "
-    "practice_guidance.csv) the reported row points at the wrong line",
-)
 def test_row_is_the_csv_line_number_in_a_file_with_multiline_cells(cli):
     run = failed_cleanly(cli["kpi_order_in_multiline_file"])
     assert run.errors == [
@@ -359,13 +347,6 @@ def test_row_is_the_csv_line_number_in_a_file_with_multiline_cells(cli):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the raw schemas accept values the cleaning steps reject "
-    "(survey_impacts label_as_printed: only non-blank; programme_activity "
-    "year_as_printed and value_as_printed: only non-blank; survey_respondents n: any "
-    "word), so the build dies with a Python traceback instead of an 'error:' line",
-)
 @pytest.mark.parametrize("file, line, column, value", UNREADABLE)
 def test_a_value_the_cleaning_cannot_read_is_an_error_line_not_a_traceback(cli, file, line, column, value):
     run = failed_cleanly(cli[f"unreadable:{file}:{column}"])
@@ -373,23 +354,12 @@ def test_a_value_the_cleaning_cannot_read_is_an_error_line_not_a_traceback(cli, 
     assert run.errors[0].startswith(error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected "))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: practice_guidance.csv with no theme on its first row passes the raw "
-    "schema; clean_guidance then fails with TypeError (traceback) instead of an 'error:' line",
-)
 def test_guidance_without_a_first_theme_is_an_error_line(cli):
     run = failed_cleanly(cli["guidance_first_theme_blank"])
     assert len(run.errors) == 1
     assert "focus_theme_as_printed" in run.errors[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: KPI cells are checked only for being non-blank and kpis.csv does not "
-    "range-check proportions, so 'good plus = 180%' builds (exit 0) and writes "
-    "value 1.8 with unit 'proportion' into kpis.csv",
-)
 def test_kpi_percentage_out_of_range_stops_the_build(cli):
     run = failed_cleanly(cli["kpi_percentage_out_of_range"])
     assert len(run.errors) == 1
