@@ -39,7 +39,7 @@ data: venv
 	$(PY) -m lib.evaluation build
 
 reports: data assets
-	$(PY) -m lib.batch
+	$(PY) -m lib.batch --timeout 180
 
 # Headless Chromium for the browser tests (Debian package; root only).
 browser:
@@ -47,8 +47,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and this user cannot apt-get install it: browser tests will be skipped"; fi; }
 
+# Unit, batch and browser tests (tests/) and every notebook run by nbval.
 test: venv assets browser data
-	$(PY) -m pytest
+	$(PY) -m pytest --nbval-lax tests notebooks
 
 test-fast: venv
 	$(PY) -m pytest -m "not notebook and not browser"

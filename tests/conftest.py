@@ -31,3 +31,22 @@ def evaluation_build(tmp_path_factory):
         tables=evaluation.load_processed(processed),
         quality_log=outputs / evaluation.QUALITY_LOG_NAME,
     )
+
+
+@pytest.fixture(scope="session")
+def full_batch(evaluation_build, tmp_path_factory):
+    """Every report (programme + 15 authorities) executed and rendered once.
+
+    Runs the project's batch runner on the processed tables built from the real
+    raw data, into a temporary output folder (about 30 s on 2 cores). Returns a
+    namespace with ``result`` (:class:`lib.batch.BatchResult`), ``out`` (the
+    output folder), ``html`` (its html/ folder) and ``tables`` (processed
+    tables, the source of every expected figure).
+    """
+    from lib import batch
+
+    out = tmp_path_factory.mktemp("reports")
+    result = batch.run_batch(output_dir=out, processed_dir=evaluation_build.processed, timeout=180)
+    return types.SimpleNamespace(result=result, out=out, html=out / "html",
+                                 tables=evaluation_build.tables,
+                                 processed=evaluation_build.processed)

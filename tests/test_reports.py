@@ -1,0 +1,252 @@
+"""The real report notebooks, executed by the batch runner, show the right things.
+
+Expected figures are computed here from the processed tables (never copied
+from a rendered report), so a change in the data or in the report code that
+breaks a figure fails these tests.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from lib import batch, evaluation
+
+pytestmark = pytest.mark.notebook
+
+PROJECT_ROOT = evaluation.PROJECT_ROOT
+
+
+def page(full_batch, report_id: str) -> str:
+    return (full_batch.html / f"{report_id}.html").read_text(encoding="utf-8")
+
+
+def visible_text(page_html: str) -> str:
+    """Page text with scripts, styles and tags removed, entities decoded."""
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page_html, flags=re.S | re.I)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", html.unescape(body))
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def test_every_report_is_built_without_errors(full_batch):
+    authorities = full_batch.tables["authorities"]
+    result = full_batch.result
+    ids = {r.id for r in result.results}
+    assert ids == {"programme", *authorities["authority_id"]}
+    assert [r.id for r in result.results if r.status != "ok"] == []
+    assert result.exit_code == 0
+    for report_id in ids:
+        nb = nbformat.read(full_batch.out / "notebooks" / f"{report_id}.ipynb", as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"
+                  or (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        assert errors == [], f"{report_id}: error or stderr output in the executed notebook"
+        text = visible_text(page(full_batch, report_id))
+        assert "Traceback" not in text and "Error" not in text.replace("Errors", "")
+
+
+def test_manifest_records_each_report(full_batch):
+    manifest = json.loads((full_batch.out / "manifest.json").read_text())
+    reports = manifest["reports"] if isinstance(manifest, dict) else manifest
+    assert len(reports) == 16
+    for entry in reports:
+        assert entry["status"] == "ok"
+        assert entry["input_hash"]
+
+
+def test_code_and_parameters_are_hidden(full_batch):
+    text = page(full_batch, "leeds")
+    assert "report.load_workbook" not in text
+    assert "authority_id = " not in text
+
+
+@pytest.mark.parametrize("authority_id", ["leeds", "richmond-upon-thames", "barnet", "north-east-lincolnshire"])
+def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority_id):
+    t = full_batch.tables
+    name = t["authorities"].set_index("authority_id").loc[authority_id, "authority"]
+    text = visible_text(page(full_batch, authority_id))
+    assert f"{name}: evaluation report" in text
+    evidence = t["evidence"][t["evidence"]["authority_id"] == authority_id]
+    available = int((evidence["status"] == "available").sum())
+    unrecorded = int((evidence["status"] == "unrecorded").sum())
+    assert f"recorded as available: {available} of {len(evidence)}" in text
+    assert f"unrecorded (status lost in the source): {unrecorded}" in text
+    # Each evidence item appears with its status label.
+    for label in evidence["evidence_label"]:
+        assert label in text
+    # Its own words: every printed profile answer (first 60 characters).
+    profiles = t["profiles"][(t["profiles"]["authority_id"] == authority_id) & (t["profiles"]["text"] != "")]
+    assert len(profiles) >= 4
+    for answer in profiles["text"]:
+        first_line = re.sub(r"\s+", " ", answer.lstrip("•· ").split("\n")[0])[:60]
+        assert first_line in text, f"{authority_id}: profile text missing: {first_line!r}"
+    doubtful = profiles[profiles["alignment"] == "doubtful"]
+    assert text.count("Possibly misaligned in the source") == len(doubtful)
+
+
+def test_reports_of_other_authorities_do_not_leak(full_batch):
+    t = full_batch.tables
+    leeds_text = visible_text(page(full_batch, "leeds"))
+    richmond_challenge = t["challenges"][t["challenges"]["authority_id"] == "richmond-upon-thames"]["text"].iloc[0]
+    assert richmond_challenge[:50] not in leeds_text
+
+
+@pytest.mark.parametrize("authority_id", sorted(evaluation.CASE_STUDY_AUTHORITIES))
+def test_case_study_proposals_and_guidance_by_theme(full_batch, authority_id):
+    t = full_batch.tables
+    text = visible_text(page(full_batch, authority_id))
+    proposals = t["proposals"][t["proposals"]["authority_id"] == authority_id]
+    assert len(proposals) == 6
+    for _, p in proposals.iterrows():
+        assert p["theme_label"] in text
+        assert re.sub(r"\s+", " ", p["text"])[:60] in text
+        n_suggestions = int((t["guidance"]["theme"] == p["theme"]).sum())
+        assert f"{n_suggestions} practice suggestion" in text
+    for challenge in t["challenges"][t["challenges"]["authority_id"] == authority_id]["text"]:
+        assert challenge[:50] in text
+
+
+def test_case_study_impacts_are_suppressed_when_group_sizes_are_unknown(full_batch):
+    t = full_batch.tables
+    impacts = t["case_study_impacts"]
+    assert impacts["base_n"].isna().all()  # the case study gives no group sizes
+    leeds = page(full_batch, "leeds")
+    table = re.search(r"<caption>Leeds: reported impact by participant group[^<]*</caption>(.*?)</table>",
+                      leeds, re.S).group(1)
+    leeds_rows = impacts[impacts["authority_id"] == "leeds"]
+    assert table.count("<td>[c]</td>") == 2 * len(leeds_rows)  # share and statement hidden
+    for _, row in leeds_rows.iterrows():
+        assert pct(row["value"]) not in table
+        assert html.escape(row["statement"], quote=True)[:40] not in table
+
+
+def test_survey_context_only_where_the_authority_took_part(full_batch):
+    t = full_batch.tables
+    survey = t["survey"]
+    overall = survey[(survey["question"] == "understanding") & (survey["item"] == "understand_co_production")
+                     & (survey["sector"] == "all")].set_index("phase")["value"]
+    for _, a in t["authorities"].iterrows():
+        text = visible_text(page(full_batch, a["authority_id"]))
+        mentions = f"rose from {pct(overall['pre'])} to {pct(overall['post'])}" in text
+        if a["attitude_survey"] == "yes":
+            assert mentions and "programme-wide context only" in text, a["authority_id"]
+        else:
+            assert not mentions and "is not among them" in text, a["authority_id"]
+
+
+def test_kpis_follow_the_years_the_authority_took_part(full_batch):
+    t = full_batch.tables
+    kpis = t["kpis"][(t["kpis"]["unit"] == "proportion")]
+    for authority_id in ["leeds", "richmond-upon-thames", "kent", "barnet"]:
+        a = t["authorities"].set_index("authority_id").loc[authority_id]
+        text = page(full_batch, authority_id)
+        table = re.search(r"<caption>Key performance measures \(programme-wide\)</caption>(.*?)</table>",
+                          text, re.S).group(1)
+        years = set(re.findall(r"<td>(20\d\d-\d\d)</td>", table))
+        expected = {evaluation.YEAR_ONE, evaluation.YEAR_TWO} if a["years"] == evaluation.UNRECORDED \
+            else set(a["years"].split(";"))
+        assert years == expected, authority_id
+        for _, k in kpis[kpis["year"].isin(expected)].iterrows():
+            assert f"<td>{pct(k['value'])}</td>" in table
+
+
+def test_programme_report_figures(full_batch):
+    t = full_batch.tables
+    text = visible_text(page(full_batch, "programme"))
+    survey = t["survey"]
+    u = survey[(survey["question"] == "understanding") & (survey["item"] == "understand_co_production")]
+    for sector, label in [("all", "All respondents"), ("vcs", "VCS respondents"),
+                          ("childrens_centres", "Children's centre respondents")]:
+        pre, post = (u[(u["sector"] == sector) & (u["phase"] == p)]["value"].iloc[0] for p in ("pre", "post"))
+        assert f"{label}: {pct(pre)} before, {pct(post)} after" in text
+    overall = u[u["sector"] == "all"].set_index("phase")["value"]
+    assert f"Understanding of co-production rose from {pct(overall['pre'])} to {pct(overall['post'])}" in text
+    evidence = t["evidence"]
+    assert f"{int((evidence['status'] == 'unrecorded').sum())} of {len(evidence)} evidence cells cannot be read" in text
+    resp = t["survey_respondents"].set_index(["group", "phase"])["n"]
+    assert f"{resp[('all', 'pre')]} responses before the workshops and {resp[('all', 'post')]} after" in text
+    # Nine impacts per sector: count of impacts higher after, from the survey table.
+    impacts = survey[survey["question"] == "impacts"].pivot_table(
+        index=["sector", "item"], columns="phase", values="value")
+    for sector, label in [("vcs", "VCS respondents"), ("childrens_centres", "Children's centre respondents")]:
+        s = impacts.loc[sector]
+        up = int(((s["post"] - s["pre"]).round(2) > 0).sum())
+        assert f"{label}: higher after the workshops on {up} of {len(s)} impacts" in text
+    # KPI comparison in words.
+    kpis = t["kpis"][t["kpis"]["unit"] == "proportion"].pivot_table(
+        index=["kpi", "measure"], columns="year", values="value")
+    higher = int((kpis[evaluation.YEAR_TWO] > kpis[evaluation.YEAR_ONE]).sum())
+    assert f"{higher} of {len(kpis)} percentage KPIs were higher in year two" in text
+
+
+def test_programme_report_has_claim_audit_with_every_claim(full_batch):
+    t = full_batch.tables
+    text = visible_text(page(full_batch, "programme"))
+    claims = t["claims"]
+    assert f"make {len(claims)} quantitative claims" in text
+    for quote in claims["claim_quote"]:
+        assert re.sub(r"\s+", " ", quote)[:50] in text
+
+
+def test_programme_report_embeds_the_widget_state(full_batch):
+    nb = nbformat.read(full_batch.out / "notebooks" / "programme.ipynb", as_version=4)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    dropdowns = [m for m in state.values() if m["model_name"] == "DropdownModel"]
+    assert {d["state"]["description"] for d in dropdowns} == {"Question", "Sector"}
+    html_text = page(full_batch, "programme")
+    assert "application/vnd.jupyter.widget-state+json" in html_text
+    assert "application/vnd.jupyter.widget-view+json" in html_text
+
+
+def test_unknown_authority_is_a_one_line_error(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", "--authorities", "leeds,narnia", "--output-dir", str(tmp_path / "out")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: unknown authority 'narnia'; valid ids: ")
+    authorities = pd.read_csv(evaluation.PROCESSED_DIR / "authorities.csv")
+    for aid in authorities["authority_id"]:
+        assert aid in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.html"))
+
+
+def test_a_failing_report_leaves_the_others_complete(evaluation_build, tmp_path):
+    """Leeds's evidence rows removed: its report raises, Barnet's is unaffected."""
+    processed = tmp_path / "processed"
+    shutil.copytree(evaluation_build.processed, processed)
+    evidence = pd.read_csv(processed / "evidence.csv", dtype=str, keep_default_na=False)
+    evidence[evidence["authority_id"] != "leeds"].to_csv(processed / "evidence.csv", index=False)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", "--authorities", "leeds,barnet", "--no-programme",
+         "--processed-dir", str(processed), "--output-dir", str(out), "--quiet", "--timeout", "180"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr
+    summary = proc.stdout
+    assert re.search(r"^leeds\s+failed", summary, re.M)
+    assert re.search(r"^barnet\s+ok", summary, re.M)
+    barnet = (out / "html" / "barnet.html").read_text()
+    assert "Barnet: evaluation report" in visible_text(barnet)
+    failed_nb = nbformat.read(out / "notebooks" / "leeds.ipynb", as_version=4)
+    errors = [o for c in failed_nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors, "the failed notebook keeps its error"
+    assert (out / "html" / "leeds.html").exists()
+    index = visible_text((out / "html" / "index.html").read_text())
+    assert re.search(r"Leeds.*?[Ff]ailed", index)
