@@ -313,9 +313,9 @@ def dumbbell(
                     color=TEXT)
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel)
-    ax.legend(loc="lower right", frameon=True, title=None)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -351,7 +351,7 @@ def paired_bars(
     ax.set_yticks(ys, labels)
     if percent_axis:
         ax.set_xlim(0, 1.3)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     else:
         top = max([0] + [v for v in list(first) + list(second) if v is not None and not pd.isna(v)])
         ax.set_xlim(0, top * 1.45 + 1)
@@ -401,7 +401,7 @@ def share_bars(labels: Sequence[str], values: Sequence[float], *, colour: str = 
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, max(list(values) + [0.1]) * 1.25)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig

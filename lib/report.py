@@ -758,8 +758,8 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Html:
     who = SECTOR_WORDS[sector]
     qlabel = s["question_label"].iloc[0]
     phases = [p for p in ("pre", "post", "unstated") if p in set(s["phase"])]
-    wide = s.pivot_table(index=["item_order", "item_label"], columns="phase", values="value",
-                         dropna=False).reset_index().sort_values("item_order")
+    wide = (s.pivot(index=["item_order", "item_label"], columns="phase", values="value")
+            .reset_index().sort_values("item_order"))
     labels = [charts.wrap(x, 42) for x in wide["item_label"]]
     totals = {p: s[s["phase"] == p]["value"].sum() for p in phases}
     top = {p: wide.loc[wide[p].idxmax(), "item_label"] for p in phases}
@@ -771,7 +771,7 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Html:
     else:
         fig = charts.share_bars(labels, wide[phases[0]].fillna(0).tolist())
         alt_values = "; ".join(f"{lab}: {percent(v)}" for lab, v in zip(wide["item_label"], wide[phases[0]]))
-    phase_words = {"pre": "before", "post": "after", "unstated": "(phase not stated)"}
+    phase_words = {"pre": "before", "post": "after", "unstated": "phase not stated"}
     lost = s[s["item_label"] == evaluation.LOST_LABEL]
     caveat = (f" One printed share ({percent(lost['value'].iloc[0])}) has no label in the source and is "
               "kept as unlabelled." if len(lost) else "")
