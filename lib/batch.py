@@ -453,7 +453,8 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 <h1>{{ title }}</h1>
 <p>Built by <code>python -m lib.batch</code>. Each report is a single HTML file that works offline.
 {%- if n_failed %} <strong>{{ n_failed }} of {{ rows|length }} reports failed</strong>: their pages show the error.{% endif %}</p>
-<p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}</p>
+<p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}
+ · <a href="{{ caveats_href }}">Assumptions and caveats log</a></p>
 <table>
 <caption>Reports: programme first, then local authorities A to Z</caption>
 <thead>
@@ -517,6 +518,7 @@ def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: 
         groups=groups,
         n_failed=sum(1 for x in rows if x["status"] != "ok"),
         dq_href=dq_href,
+        caveats_href=prefix + "caveats.html",
     )
 
 
@@ -728,6 +730,12 @@ def run_batch(
     if dq_src is not None:
         atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
         dq_href = DATA_QUALITY_LOG
+
+    # The caveats log, so each report's links to the entries it relies on work offline.
+    from lib.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
+
+    if CAVEATS_SOURCE.is_file():
+        atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
 
     manifest_path = out / "manifest.json"
     previous = _load_previous(manifest_path, out)

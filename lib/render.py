@@ -293,3 +293,57 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+CAVEATS_SOURCE = PROJECT_ROOT / "docs" / "caveats.md"
+CAVEATS_PAGE = "caveats.html"
+
+_CAVEATS_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Assumptions and caveats log</title>
+<style>
+  body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5;
+         max-width: 50rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }}
+  table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #bfbfbf; padding: .3rem .5rem; text-align: left; }}
+  a {{ color: #0b4f9c; }} a:focus {{ outline: 3px solid #ffbf47; }}
+  code {{ font-family: ui-monospace, Menlo, Consolas, monospace; }}
+</style>
+</head>
+<body>
+<main>
+<p><a href="index.html">Back to the report index</a></p>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def caveat_anchor(heading_text: str) -> str:
+    """``'C3 Approximated sector bases'`` -> ``'c3'``; other headings slugged."""
+    match = re.match(r"\s*(C\d+)\b", heading_text)
+    if match:
+        return match.group(1).lower()
+    return re.sub(r"[^a-z0-9]+", "-", heading_text.lower()).strip("-")
+
+
+def render_caveats(source: Path = CAVEATS_SOURCE) -> str:
+    """docs/caveats.md as one offline HTML page; each caveat heading gets an id
+    (``#c1`` ...) so reports can link to the entry they rely on. Raw HTML in
+    the Markdown is escaped."""
+    import html as html_lib
+
+    import mistune
+
+    markdown = mistune.create_markdown(escape=True, plugins=["table"])
+    body = markdown(Path(source).read_text(encoding="utf-8"))
+
+    def add_id(m: re.Match) -> str:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
+        return f'<h{m.group(1)} id="{caveat_anchor(text)}">{m.group(2)}</h{m.group(1)}>'
+
+    body = re.sub(r"<h([1-6])>(.*?)</h\1>", add_id, body, flags=re.S)
+    return _CAVEATS_TEMPLATE.format(body=body)

@@ -19,6 +19,9 @@ from lib import charts, claims, disclosure, evaluation, uncertainty
 from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
 
 CAVEATS_DOC = "docs/caveats.md"
+#: Rendered beside the reports by the batch (lib.render.render_caveats).
+CAVEATS_PAGE = "caveats.html"
+QUALITY_LOG_PAGE = "data_quality_log.csv"
 PROGRAMME_NAME = "Children's Centres and Voluntary and Community Sector (VCS) programme"
 SECTOR_WORDS = {"all": "all respondents", "vcs": "VCS respondents",
                 "childrens_centres": "children's centre respondents"}
@@ -116,6 +119,19 @@ def source_doc(source: str) -> str:
     }
     file, _, section = source.partition(" § ")
     return f"{names.get(file, file)} ({file[:3]}), § {section}" if section else names.get(file, file)
+
+
+def caveat_link(caveat_id: str, label: str) -> str:
+    """HTML link to one entry of the caveats log (escaped)."""
+    return f'<a href="{CAVEATS_PAGE}#{esc(caveat_id.lower())}">{esc(label)}</a>'
+
+
+def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Html:
+    links = "; ".join(caveat_link(cid, f"{cid} {label}" if cid[:1] == "C" else label)
+                      for cid, label in entries)
+    return Html(f"<p>{esc(lead)} {links}. The data-quality log "
+                f'(<a href="{QUALITY_LOG_PAGE}">{QUALITY_LOG_PAGE}</a>) lists every inconsistency found '
+                "in the sources and what the cleaning did about it.</p>")
 
 
 def status_label(status: str) -> str:
@@ -401,6 +417,9 @@ def survey_section(wb: Workbook, authority_id: str) -> Html:
         table_html(understanding_table(understanding),
                    "Confidence in understanding co-production, before and after the workshops "
                    "(all seven authorities)"),
+        Html(f"<p>Design limits: {caveat_link('C1', 'C1 unlinked, overlapping before and after groups')}; "
+             f"{caveat_link('C2', 'C2 no comparison group')}; "
+             f"{caveat_link('C3', 'C3 approximated sector bases')}.</p>"),
     )
 
 
@@ -479,9 +498,11 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     does_not.append("Any authority-level reading of the KPIs, which the programme reports only in total.")
     return join(heading("What this evidence supports", 3), bullets(supports),
                 heading("What it does not support", 3), bullets(does_not),
-                paragraph("Assumptions and caveats are logged in the workbook's caveats log "
-                          f"({CAVEATS_DOC}: C1 survey design, C2 no comparison group, C6 disclosure "
-                          "control) and the data-quality log."))
+                caveats_paragraph("This report relies on these entries of the assumptions and caveats log:",
+                                  [("C1", "unlinked before and after groups"),
+                                   ("C2", "no comparison group"),
+                                   ("C6", "disclosure control"),
+                                   ("cleaning-inferences", "cleaning inferences")]))
 
 
 # --------------------------------------------------------------------------
@@ -504,16 +525,47 @@ def _change_interval(low: float, high: float) -> str:
     return f"{round(low * 100):+d} to {round(high * 100):+d}"
 
 
+def disclosed(changes: pd.DataFrame, phase: str) -> disclosure.Suppressed:
+    """Disclosure control of one phase's shares, judged on the smallest
+    plausible base (``base_<phase>_low``): a share on fewer people than the
+    threshold is shown as [c]."""
+    table = pd.DataFrame({"value": changes[phase].to_numpy(),
+                          "base_n": changes[f"base_{phase}_low"].to_numpy()}, index=changes.index)
+    return disclosure.suppress_long_table(table)
+
+
+def publishable(changes: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose shares pass disclosure control in both phases (for charts and sentences)."""
+    hidden = disclosed(changes, "pre").mask | disclosed(changes, "post").mask
+    return changes[~hidden.to_numpy()]
+
+
+def suppression_note(changes: pd.DataFrame) -> Html:
+    hidden = len(changes) - len(publishable(changes))
+    if not hidden:
+        return Html("")
+    return note(f"{count_phrase(hidden, 'row is', 'rows are')} based on fewer than "
+                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base and "
+                "shown as [c] (suppressed) in the table, and left out of the chart and the text.")
+
+
+def _hide(values: list[str], mask: pd.Series) -> list[str]:
+    return [disclosure.SUPPRESSED if hidden else v for v, hidden in zip(values, mask)]
+
+
 def understanding_table(changes: pd.DataFrame) -> pd.DataFrame:
+    pre, post = disclosed(changes, "pre"), disclosed(changes, "post")
+    either = pre.mask | post.mask
     return pd.DataFrame({
         "Respondents": changes["sector"].map(lambda s: SECTOR_TITLES[s]),
-        "Before": changes["pre"].map(percent),
-        "Before, 95% CI": [_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])],
-        "After": changes["post"].map(percent),
-        "After, 95% CI": [_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])],
-        "Change (points)": changes["change"].map(lambda v: f"{round(v * 100):+d}"),
-        "Change, 95% CI": [_change_interval(l, h) for l, h in zip(changes["change_low"], changes["change_high"])],
-        "Significant at 5%": changes["significant"].map({True: "yes", False: "no"}),
+        "Before": pre.display,
+        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], pre.mask),
+        "After": post.display,
+        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], post.mask),
+        "Change (points)": _hide(changes["change"].map(lambda v: f"{round(v * 100):+d}").tolist(), either),
+        "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
+                                 zip(changes["change_low"], changes["change_high"])], either),
+        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), either),
         "Bases (before / after)": [f"{b1} / {b2} ({basis})" for b1, b2, basis in
                                    zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
     })
@@ -671,7 +723,8 @@ def kpi_comparison(wb: Workbook) -> Html:
 
 
 def survey_understanding(wb: Workbook) -> Html:
-    ch = understanding_changes(wb)
+    full = understanding_changes(wb)
+    ch = publishable(full)
     labels = [SECTOR_TITLES[s] for s in ch["sector"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
                           pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
@@ -688,29 +741,35 @@ def survey_understanding(wb: Workbook) -> Html:
         alt=("Dot plot of confidence in understanding co-production before and after the workshops. "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(labels, ch["pre"], ch["post"])) + "."),
-        table=understanding_table(ch),
+        table=understanding_table(full),
         table_caption="Understanding of co-production before and after, with 95% confidence intervals",
     )
     sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share confident "
                                                 "that they understood co-production")
                  for _, r in ch.iterrows()]
-    return join(charts.figure_html(fig, chart), bullets(sentences), base_note(wb))
+    return join(charts.figure_html(fig, chart), bullets(sentences), suppression_note(full), base_note(wb))
 
 
 def base_note(wb: Workbook) -> Html:
     b = wb.bases
     sector = b[b["sector"] != "all"].iloc[0]
-    return note(
+    text = esc(
         "The survey report gives respondent numbers for each phase (all sectors) but gives sector "
         "counts without saying which survey they describe; sector bases are therefore approximated "
         f"(for example {SECTOR_WORDS[sector['sector']]} {sector['phase']}: {sector['base_n']}, "
         f"plausible range {sector['base_low']} to {sector['base_high']}). Each verdict is also checked "
-        f"at both ends of that range. See {CAVEATS_DOC}, C1 and C3.")
+        "at both ends of that range. See caveats")
+    return Html(f'<p class="note"><strong>Note:</strong> {text} {caveat_link("C1", "C1")} and '
+                f'{caveat_link("C3", "C3")}.</p>')
 
 
 def survey_impacts(wb: Workbook, sector: str) -> Html:
     c = wb.changes
-    ch = c[(c["question"] == "impacts") & (c["sector"] == sector)].sort_values("post")
+    full = c[(c["question"] == "impacts") & (c["sector"] == sector)].sort_values("post")
+    ch = publishable(full)
+    if ch.empty:
+        return join(paragraph(f"All nine impact figures for {SECTOR_WORDS[sector]} rest on fewer than "
+                              f"{disclosure.disclosure_threshold()} respondents and are suppressed."))
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
                           pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
@@ -732,8 +791,8 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
                          for lab, p, q in zip(ch["item_label"], ch["pre"], ch["post"])) + "."),
         table=pd.DataFrame({
             "Impact": ch["item_label"],
-            "Before": ch["pre"].map(percent),
-            "After": ch["post"].map(percent),
+            "Before": disclosed(ch, "pre").display,
+            "After": disclosed(ch, "post").display,
             "Change (points)": ch["change"].map(lambda v: f"{round(v * 100):+d}"),
             "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
             "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
@@ -750,7 +809,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
          "significant at the 5% level;")
         + " the others are within what chance alone could produce with bases of this size.",
     )
-    return join(summary, charts.figure_html(fig, chart))
+    return join(summary, charts.figure_html(fig, chart), suppression_note(full))
 
 
 def comment_shares(wb: Workbook, question: str, sector: str) -> Html:
@@ -875,15 +934,21 @@ def conclusions(wb: Workbook) -> Html:
 
 def data_quality_section(wb: Workbook) -> Html:
     log = wb.quality_log
+    caveats = caveats_paragraph(
+        "The assumptions behind this report are logged in the caveats log:",
+        [("C1", "unlinked before and after groups"), ("C2", "no comparison group"),
+         ("C3", "approximated sector bases"), ("C4", "1-7 scales"), ("C5", "comment shares"),
+         ("C6", "disclosure control"), ("C7", "rounding"), ("C8", "'about the same'"),
+         ("C9", "many comparisons"), ("C10", "which chart the prose figures match"),
+         ("cleaning-inferences", "cleaning inferences")])
     if log.empty:
-        return paragraph("No data-quality log was found beside the processed tables.")
+        return join(paragraph("No data-quality log was found beside the processed tables."), caveats)
     counts = log.groupby("check").size().sort_values(ascending=False)
     table = pd.DataFrame({"Check": counts.index.str.replace("_", " "), "Issues": counts.astype(str).values})
     return join(
-        paragraph(f"Cleaning the sources recorded {len(log)} issues of {len(counts)} kinds; each is listed "
-                  "with what the cleaning did about it in the data-quality log (data_quality_log.csv, "
-                  "linked from the report index)."),
+        paragraph(f"Cleaning the sources recorded {len(log)} issues of {len(counts)} kinds."),
         table_html(table, "Data-quality issues by kind"),
+        caveats,
     )
 
 
