@@ -786,20 +786,6 @@ def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> li
                     f"years kept as stated ({row.years}); reports show the basis",
                 )
             )
-    for aid, group in membership.groupby("authority_id", sort=True):
-        spellings = sorted(set(group["authority_as_printed"]) - {AUTHORITIES[aid]})
-        if spellings:
-            issues.append(
-                Issue(
-                    "spelling_variant",
-                    "programme_membership.csv",
-                    "",
-                    "authority_as_printed",
-                    "; ".join(spellings),
-                    f"spelled differently from the canonical '{AUTHORITIES[aid]}'",
-                    f"mapped to authority_id '{aid}'",
-                )
-            )
     return issues
 
 
@@ -2204,6 +2190,7 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *kpi_issues(raw["kpi_table.csv"]),
         *activity_issues(raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
+        *_spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
         *survey_issues(raw["survey_understanding.csv"], raw["survey_impacts.csv"],
                        raw["survey_comment_shares.csv"], raw["survey_stray_values.csv"],
                        respondents, raw["survey_respondents.csv"]),

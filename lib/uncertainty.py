@@ -98,6 +98,10 @@ BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
     "caveat_ids",
 )
 
+#: Whole-number columns of :func:`before_after_changes` (nullable integers).
+COUNT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in BEFORE_AFTER_COLUMNS if c.startswith(("base_pre", "base_post", "count_")))
+
 BASES_COLUMNS: tuple[str, ...] = (
     "sector",
     "phase",
@@ -388,16 +392,7 @@ def before_after_changes(
     out = pd.DataFrame(rows, columns=list(BEFORE_AFTER_COLUMNS))
     for column in ("significant", "significant_low_base", "significant_high_base", "robust"):
         out[column] = out[column].astype("boolean")
-    for column in (
-        "base_pre",
-        "base_post",
-        "count_pre",
-        "count_post",
-        "base_pre_low",
-        "base_post_low",
-        "base_pre_high",
-        "base_post_high",
-    ):
+    for column in COUNT_COLUMNS:
         out[column] = out[column].astype("Int64")
     sort_by = ["question", "sector", "item_order", "item"]
     return out.sort_values(sort_by, kind="stable", na_position="last").reset_index(drop=True)
