@@ -1,0 +1,609 @@
+"""Browser tests: the rendered reports and the index, opened in headless Chromium.
+
+Every page of one full batch run (the ``full_batch`` fixture: programme + every
+authority) is opened from a ``file://`` URL, exactly as a reviewer opens the
+zipped ``html/`` folder, with a route that lets through only ``file:`` and
+``data:`` requests (anything else is aborted and recorded). Each page is
+opened once; what the page did (blocked or failed requests, console errors,
+uncaught errors, dialogs) and what the DOM holds (headings, tables, images,
+text) are collected by a module-scoped fixture and checked by small tests.
+
+Expected figures come from the processed tables (``full_batch.tables``), never
+from the rendered output. Uses Debian's ``/usr/bin/chromium`` (``make
+browser``); the module is skipped when it is missing, and no browser is ever
+downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "chromium not installed: run `make browser` (apt-get install chromium) to run the browser tests",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+
+# Every test drives Chromium; all but the guard's self-test also need the
+# full batch run (notebooks executed), hence both markers.
+pytestmark = [pytest.mark.browser, pytest.mark.notebook]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+WIDGET_TIMEOUT_MS = 20_000
+
+# One evaluate() per page: everything the DOM tests need.
+_DOM_FACTS_JS = """
+() => {
+  const text = (e) => (e.textContent || '').replace(/\\s+/g, ' ').trim();
+  return {
+    lang: document.documentElement.getAttribute('lang'),
+    title: document.title,
+    headings: Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6'))
+      .map(h => [Number(h.tagName[1]), text(h)]),
+    tables: Array.from(document.querySelectorAll('table')).map(t => {
+      const cap = t.querySelector(':scope > caption');
+      return {caption: cap ? text(cap) : null, th: t.querySelectorAll('th').length,
+              first: text(t).slice(0, 80)};
+    }),
+    images: Array.from(document.querySelectorAll('img')).map(i => ({
+      alt: i.getAttribute('alt'), src: (i.getAttribute('src') || '').slice(0, 30),
+      loaded: i.complete && i.naturalWidth > 0})),
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => {
+      const href = a.getAttribute('href');
+      const same = href.startsWith('#');
+      const id = same ? decodeURIComponent(href.slice(1)) : null;
+      return {href, url: a.href, fragmentOk: same ? (id === '' || !!document.getElementById(id)) : null};
+    }),
+    bodyText: document.body ? document.body.innerText : '',
+    scrollHeight: document.documentElement.scrollHeight,
+    scrollWidth: document.documentElement.scrollWidth,
+  };
+}
+"""
+
+
+@dataclass
+class Visit:
+    """What one page did and what its DOM holds."""
+
+    name: str
+    url: str
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    nav_error: str | None = None
+    dom: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def problems(self) -> dict[str, list[str]]:
+        found = {
+            "blocked requests (not file:/data:)": self.blocked,
+            "failed requests": self.failed,
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "dialogs": self.dialogs,
+        }
+        if self.nav_error:
+            found["navigation"] = [self.nav_error]
+        return {k: v for k, v in found.items() if v}
+
+
+class Guard:
+    """A browser context whose pages may only load file: and data: URLs."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        self.blocked: list[str] = []
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def open(self, name: str, url: str, *, after_load=None) -> tuple[Visit, object]:
+        """Open ``url`` in a new page, run ``after_load(page, visit)``, collect the DOM facts."""
+        visit = Visit(name, url)
+        start = len(self.blocked)
+        page = self.context.new_page()
+        page.on("console", lambda m: visit.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
+        page.on("requestfailed", lambda r: visit.failed.append(f"{r.url[:120]} ({r.failure})"))
+
+        def on_dialog(d):
+            visit.dialogs.append(f"{d.type}: {d.message}")
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        try:
+            response = page.goto(url, wait_until="load")
+            if response is not None and not response.ok:
+                visit.nav_error = f"HTTP-like status {response.status} for {url}"
+        except sync_api.Error as exc:
+            visit.nav_error = f"{url}: {exc}".splitlines()[0]
+        if visit.nav_error is None:
+            if after_load is not None:
+                after_load(page, visit)
+            page.wait_for_timeout(150)  # let late console errors arrive
+            visit.dom = page.evaluate(_DOM_FACTS_JS)
+        visit.blocked = self.blocked[start:]
+        return visit, page
+
+    def close(self):
+        self.context.close()
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def _file_of(url: str) -> Path:
+    parsed = urlparse(url)
+    assert parsed.scheme == "file", f"link {url} is not a file: URL"
+    return Path(unquote(parsed.path))
+
+
+# ---------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    pw = sync_api.sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Exception:
+        pw.stop()
+        raise
+    yield b
+    b.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def batch_ok(full_batch):
+    failed = [(r.id, r.error) for r in full_batch.result.results if not r.ok]
+    assert not failed, f"reports failed in the batch run: {failed}"
+    return full_batch
+
+
+@pytest.fixture(scope="module")
+def site(browser, batch_ok):
+    """Open html/index.html, then every report it links to (one page each).
+
+    Returns a namespace-like dict: ``index`` (Visit, with the index rows and
+    links in ``extra``), ``reports`` (report id -> Visit), ``top_index``
+    (the <out>/index.html Visit) and ``screenshots`` (name -> path).
+    """
+    html_dir = batch_ok.html
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots: dict[str, Path] = {}
+    guard = Guard(browser)
+    try:
+
+        def read_index(page, visit):
+            visit.extra["rows"] = page.eval_on_selector_all(
+                "table tbody tr",
+                """rows => rows.map(r => {
+                    const g = r.querySelector('th[scope=colgroup]');
+                    if (g) return {group: g.textContent.trim()};
+                    const a = r.querySelector('th[scope=row] a');
+                    const st = r.querySelector('td[class^="status-"]');
+                    return {name: a ? a.textContent.trim() : null,
+                            href: a ? a.getAttribute('href') : null,
+                            url: a ? a.href : null,
+                            status: st ? st.className : null,
+                            statusText: st ? st.textContent.trim() : null};
+                })""",
+            )
+            visit.extra["links"] = page.eval_on_selector_all(
+                "a[href]", "as => as.map(a => ({href: a.getAttribute('href'), url: a.href}))"
+            )
+            shots["index"] = SCREENSHOTS / "index.png"
+            page.screenshot(path=str(shots["index"]), full_page=True)
+
+        index, index_page = guard.open("index", (html_dir / "index.html").as_uri(), after_load=read_index)
+
+        # Links outside the report table (data-quality log, caveats, ...):
+        # an HTML page is opened like a report; anything else must download.
+        report_hrefs = {r["href"] for r in index.extra.get("rows", []) if r.get("href")}
+        downloads, downloaded, others = {}, set(), {}
+        for link in index.extra.get("links", []):
+            if link["href"] in report_hrefs:
+                continue
+            if link["href"].endswith(".html"):
+                visit, page = guard.open(link["href"], link["url"])
+                page.close()
+                others[link["href"]] = visit
+            else:
+                with index_page.expect_download(timeout=10_000) as info:
+                    index_page.click(f'a[href="{link["href"]}"]')
+                dl = info.value
+                downloads[link["href"]] = (dl.suggested_filename, Path(dl.path()).read_bytes())
+                downloaded.add(f"{dl.url[:120]} (net::ERR_ABORTED)")
+        index.extra["downloads"] = downloads
+        index.extra["others"] = others
+
+        # One real click through the index to the first authority report.
+        rows = [r for r in index.extra.get("rows", []) if r.get("href")]
+        clicked = {}
+        if len(rows) > 1:
+            target = rows[1]
+            with index_page.expect_navigation(wait_until="load"):
+                index_page.click(f'a[href="{target["href"]}"]')
+            clicked = {"href": target["href"], "url": index_page.url,
+                       "h1": index_page.eval_on_selector_all("h1", "hs => hs.map(h => h.textContent)")}
+        index.extra["clicked"] = clicked
+        index_page.close()
+        # Chromium reports a navigation that turns into a download as a failed
+        # (ERR_ABORTED) request: expected for the CSV link, not a fault.
+        index.failed[:] = [f for f in index.failed if f not in downloaded]
+
+        def wait_widgets(page, visit):
+            try:
+                page.wait_for_selector(".widget-dropdown select", state="visible", timeout=WIDGET_TIMEOUT_MS)
+                page.wait_for_selector(".widget-output img", state="attached", timeout=WIDGET_TIMEOUT_MS)
+                visit.extra["widgets_rendered"] = True
+            except sync_api.TimeoutError as exc:
+                visit.extra["widgets_rendered"] = f"timed out: {str(exc).splitlines()[0]}"
+            visit.extra["selects"] = page.eval_on_selector_all(
+                ".widget-dropdown select",
+                """ss => ss.map(s => {
+                    const r = s.getBoundingClientRect();
+                    const st = getComputedStyle(s);
+                    // the widget manager writes option labels with no-break spaces
+                    const label = (o) => o.text.replace(/\u00a0/g, ' ');
+                    return {selected: s.selectedIndex >= 0 ? label(s.options[s.selectedIndex]) : null,
+                            options: Array.from(s.options).map(label),
+                            visible: r.width > 0 && r.height > 0 && st.visibility !== 'hidden'
+                                     && st.display !== 'none'};
+                })""",
+            )
+            visit.extra["output_images"] = page.eval_on_selector_all(
+                ".widget-output img",
+                "is => is.map(i => ({alt: i.getAttribute('alt'), loaded: i.complete && i.naturalWidth > 0}))",
+            )
+
+        reports: dict[str, Visit] = {}
+        for row in rows:
+            rid = Path(row["href"]).stem
+            is_programme = rid == "programme"
+            visit, page = guard.open(rid, row["url"], after_load=wait_widgets if is_programme else None)
+            if rid in ("programme", "leeds") and visit.nav_error is None:
+                shots[rid] = SCREENSHOTS / f"{rid}.png"
+                page.screenshot(path=str(shots[rid]), full_page=True)
+                visit.extra["screenshot_dom"] = page.evaluate(
+                    "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            page.close()
+            reports[rid] = visit
+
+        top, top_page = guard.open("top index", (batch_ok.out / "index.html").as_uri())
+        top.extra["links"] = top_page.eval_on_selector_all(
+            "a[href]", "as => as.map(a => ({href: a.getAttribute('href'), url: a.href}))")
+        top_page.close()
+        all_blocked = list(guard.blocked)
+    finally:
+        guard.close()
+    return {"index": index, "reports": reports, "top_index": top, "screenshots": shots,
+            "all_blocked": all_blocked}
+
+
+def _all_visits(site) -> list[Visit]:
+    """Every page opened: the two indexes, the reports, other linked pages."""
+    return [site["index"], site["top_index"], *site["reports"].values(),
+            *site["index"].extra["others"].values()]
+
+
+def _main_visits(site) -> list[Visit]:
+    """The indexes and the reports (pages that must carry data tables)."""
+    return [site["index"], site["top_index"], *site["reports"].values()]
+
+
+# ---------------------------------------------------------------------------
+# The guard itself can fail (so the zero-problem checks below mean something)
+# ---------------------------------------------------------------------------
+
+
+def test_guard_records_outside_requests_errors_and_dialogs(browser, tmp_path):
+    page_file = tmp_path / "canary.html"
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>canary</title>'
+        '<script src="https://cdn.example.invalid/lib.js"></script></head><body><h1>c</h1>'
+        '<img src="http://example.invalid/x.png" alt="">'
+        "<script>console.error('canary error'); alert('canary dialog');</script>"
+        "<script>throw new Error('canary throw')</script></body></html>",
+        encoding="utf-8",
+    )
+    guard = Guard(browser)
+    try:
+        visit, page = guard.open("canary", page_file.as_uri())
+        page.close()
+    finally:
+        guard.close()
+    assert any("cdn.example.invalid" in u for u in visit.blocked), visit.blocked
+    assert any("example.invalid/x.png" in u for u in visit.blocked), visit.blocked
+    assert visit.failed, "aborted requests should be reported as failed requests"
+    assert any("canary error" in m for m in visit.console_errors), visit.console_errors
+    assert any("canary throw" in m for m in visit.page_errors), visit.page_errors
+    assert visit.dialogs == ["alert: canary dialog"]
+    assert visit.dom["images"][0]["alt"] == ""
+
+
+# ---------------------------------------------------------------------------
+# Every page: offline, quiet, accessible structure
+# ---------------------------------------------------------------------------
+
+
+def test_every_report_was_opened(site, batch_ok):
+    expected = {r.id for r in batch_ok.result.results}
+    assert set(site["reports"]) == expected
+    assert len(expected) == 1 + len(batch_ok.tables["authorities"])
+
+
+def test_no_outside_requests_errors_or_dialogs(site):
+    problems = {v.name: v.problems() for v in _all_visits(site) if v.problems()}
+    assert not problems, f"pages with problems: {problems}"
+    # including requests made while clicking through the index
+    assert site["all_blocked"] == [], site["all_blocked"]
+
+
+def test_html_lang_is_english(site):
+    wrong = {v.name: v.dom.get("lang") for v in _all_visits(site) if v.dom.get("lang") != "en"}
+    assert not wrong, f'pages without <html lang="en">: {wrong}'
+
+
+def test_every_image_has_alt_text_and_loads(site):
+    bad = {}
+    for v in _all_visits(site):
+        for img in v.dom.get("images", []):
+            if not (img["alt"] or "").strip() or not img["loaded"]:
+                bad.setdefault(v.name, []).append(img)
+    assert not bad, f"images with empty/missing alt or not decoded: {bad}"
+
+
+def test_one_h1_and_heading_levels_never_skip(site):
+    bad = {}
+    for v in _all_visits(site):
+        heads = v.dom.get("headings", [])
+        levels = [lvl for lvl, _ in heads]
+        if levels.count(1) != 1 or not levels or levels[0] != 1:
+            bad[v.name] = f"expected exactly one <h1>, first: levels {levels[:5]}..."
+            continue
+        for (prev, _), (lvl, text) in zip(heads, heads[1:]):
+            if lvl > prev + 1:
+                bad[v.name] = f"h{prev} -> h{lvl} at {text!r}"
+                break
+    assert not bad, f"heading problems: {bad}"
+
+
+def _tables_without_caption_or_th(visits) -> dict[str, list]:
+    bad = {}
+    for v in visits:
+        for t in v.dom.get("tables", []):
+            if not t["caption"] or t["th"] == 0:
+                bad.setdefault(v.name, []).append(t)
+    return bad
+
+
+def test_every_table_has_caption_and_header_cells(site):
+    for v in _main_visits(site):
+        assert v.dom.get("tables"), f"{v.name}: no tables found"
+    bad = _tables_without_caption_or_th(_main_visits(site))
+    assert not bad, f"tables without a non-empty <caption> or without <th>: {bad}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect in lib/render.py render_caveats(): the Markdown table of docs/caveats.md "
+    "(C3 plausible bases) is rendered by mistune as a <table> with <th> but no <caption>"))
+def test_tables_in_other_linked_pages_have_captions(site):
+    others = list(site["index"].extra["others"].values())
+    if not any(v.dom.get("tables") for v in others):
+        pytest.skip("no other linked page with a table in this build")
+    bad = _tables_without_caption_or_th(others)
+    assert not bad, f"tables without a non-empty <caption> or without <th>: {bad}"
+
+
+def test_page_titles(site, batch_ok):
+    names = dict(zip(batch_ok.tables["authorities"]["authority_id"], batch_ok.tables["authorities"]["authority"]))
+    for rid, v in site["reports"].items():
+        assert v.dom["title"].strip(), f"{rid}: empty <title>"
+        if rid in names:
+            assert names[rid] in v.dom["title"], f"{rid}: title {v.dom['title']!r} lacks {names[rid]!r}"
+
+
+# ---------------------------------------------------------------------------
+# Content computed from the processed tables
+# ---------------------------------------------------------------------------
+
+
+def test_authority_reports_show_name_and_evidence_count(site, batch_ok):
+    authorities = batch_ok.tables["authorities"]
+    evidence = batch_ok.tables["evidence"]
+    errors = []
+    for aid, name in zip(authorities["authority_id"], authorities["authority"]):
+        v = site["reports"][aid]
+        h1 = [t for lvl, t in v.dom["headings"] if lvl == 1]
+        if not h1 or name not in h1[0]:
+            errors.append(f"{aid}: h1 {h1} does not show {name!r}")
+        mine = evidence[evidence["authority_id"] == aid]
+        assert len(mine) == 12, f"{aid}: expected 12 evidence items in the table, found {len(mine)}"
+        n_available = int((mine["status"] == "available").sum())
+        # lib.report.authority_title: "Evidence items recorded as available: N of 12; ..."
+        m = re.search(r"Evidence items recorded as available: (\d+) of (\d+)", v.dom["bodyText"])
+        if m is None:
+            errors.append(f"{aid}: no 'Evidence items recorded as available: N of 12' sentence")
+        elif (int(m.group(1)), int(m.group(2))) != (n_available, len(mine)):
+            errors.append(f"{aid}: page says {m.group(0)!r}, tables say {n_available} of {len(mine)}")
+        if f"{name}: {n_available} of {len(mine)} evidence items recorded as available" not in v.dom["bodyText"]:
+            errors.append(f"{aid}: evidence chart title with {n_available} of {len(mine)} not found")
+    assert not errors, "\n".join(errors)
+
+
+def test_programme_report_shows_understanding_before_and_after(site, batch_ok):
+    s = batch_ok.tables["survey"]
+    rows = s[(s["question"] == "understanding") & (s["item"] == "understand_co_production") & (s["sector"] == "all")]
+    by_phase = rows.set_index("phase")["value"]
+    assert {"pre", "post"} <= set(by_phase.index) and not by_phase.index.duplicated().any(), rows
+    pre, post = round(by_phase["pre"] * 100), round(by_phase["post"] * 100)
+    text = site["reports"]["programme"].dom["bodyText"]
+    # lib.report.programme_title (at a glance) and survey_understanding (chart title)
+    assert f"Confidence in understanding co-production: {pre}% before, {post}% after" in text
+    assert f"Understanding of co-production rose from {pre}% to {post}% of respondents" in text
+
+
+def test_programme_widgets_render_default_view(site, batch_ok):
+    from lib import explorer, report
+
+    v = site["reports"]["programme"]
+    assert v.extra.get("widgets_rendered") is True, v.extra.get("widgets_rendered")
+    selects = v.extra["selects"]
+    question_labels = [label for label, _ in explorer.QUESTIONS]
+    sector_labels = [label for label, _ in explorer.SECTORS]
+    assert [s["options"] for s in selects] == [question_labels, sector_labels], selects
+    assert all(s["visible"] for s in selects), selects
+    q_label, s_label = selects[0]["selected"], selects[1]["selected"]
+    images = v.extra["output_images"]
+    assert len(images) >= 1 and all(i["loaded"] for i in images), images
+    # The output area shows exactly what the report section for the selected
+    # question and sector shows: compare with a fresh render of that view.
+    wb = report.load_workbook(batch_ok.processed)
+    view = explorer.survey_view(wb, dict(explorer.QUESTIONS)[q_label], dict(explorer.SECTORS)[s_label])
+    expected_alts = _img_alts(str(view))
+    assert expected_alts, "the explorer's view has no chart"
+    assert [i["alt"] for i in images] == expected_alts
+
+
+class _AltParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.alts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.alts.append(dict(attrs).get("alt") or "")
+
+
+def _img_alts(fragment: str) -> list[str]:
+    p = _AltParser()
+    p.feed(fragment)
+    return p.alts
+
+
+# ---------------------------------------------------------------------------
+# The index
+# ---------------------------------------------------------------------------
+
+
+def test_index_lists_programme_first_then_authorities_a_to_z(site, batch_ok):
+    rows = site["index"].extra["rows"]
+    reports = [r for r in rows if "group" not in r]
+    groups = [r["group"] for r in rows if "group" in r]
+    assert groups == ["Programme", "Local authorities"], groups
+    assert rows[0] == {"group": "Programme"} and reports[0]["href"] == "programme.html", rows[:2]
+    a = batch_ok.tables["authorities"]
+    expected = [(aid, name) for name, aid in sorted(zip(a["authority"], a["authority_id"]),
+                                                     key=lambda t: (t[0].casefold(), t[1]))]
+    got = [(Path(r["href"]).stem, r["name"]) for r in reports[1:]]
+    assert got == expected
+    for r in reports:
+        assert r["status"] == "status-ok" and r["statusText"] == "OK", r
+
+
+def test_index_links_resolve_to_existing_files(site, batch_ok):
+    for visit, base in ((site["index"], batch_ok.html), (site["top_index"], batch_ok.out)):
+        links = visit.extra["links"]
+        linked = {_file_of(link["url"]).name for link in links}
+        expected = {f"{r.id}.html" for r in batch_ok.result.results} | {"data_quality_log.csv"}
+        assert expected <= linked, f"{visit.name}: not linked: {expected - linked}"
+        for link in links:
+            target = _file_of(link["url"])
+            assert target.is_file(), f"{visit.name}: {link['href']} -> {target} does not exist"
+            assert target.resolve().is_relative_to(base.resolve()), f"{link['href']} leaves {base}"
+
+
+def test_index_links_navigate(site, batch_ok):
+    # Every report link was followed (the report visits use the links' URLs)
+    # and landed on a page without errors whose h1 is the report's.
+    index_urls = {Path(r["href"]).stem: r["url"] for r in site["index"].extra["rows"] if r.get("href")}
+    assert set(index_urls) == set(site["reports"])
+    for rid, v in site["reports"].items():
+        assert v.url == index_urls[rid] and v.nav_error is None and v.dom.get("headings"), rid
+    # A real click lands on the linked page.
+    clicked = site["index"].extra["clicked"]
+    assert clicked and _file_of(clicked["url"]) == batch_ok.html / clicked["href"], clicked
+    name = dict(zip(batch_ok.tables["authorities"]["authority_id"], batch_ok.tables["authorities"]["authority"]))
+    assert len(clicked["h1"]) == 1 and name[Path(clicked["href"]).stem] in clicked["h1"][0], clicked
+    # Every other link was followed too: HTML pages opened (their problems
+    # are checked with every page's), anything else downloaded intact.
+    downloads = site["index"].extra["downloads"]
+    others = site["index"].extra["others"]
+    non_report = [l["href"] for l in site["index"].extra["links"]
+                  if Path(l["href"]).stem not in site["reports"]]
+    assert sorted(non_report) == sorted([*downloads, *others])
+    assert "data_quality_log.csv" in downloads, downloads
+    for href, (filename, content) in downloads.items():
+        assert filename == Path(href).name
+        assert content == (batch_ok.html / href).read_bytes() and content.strip(), href
+    for href, v in others.items():
+        assert v.nav_error is None and v.dom.get("bodyText", "").strip(), (href, v.nav_error)
+
+
+def test_links_in_every_page_resolve(site):
+    """Same-page anchors point to an existing id; other links to an existing local file."""
+    bad = {}
+    for v in _all_visits(site):
+        for link in v.dom.get("links", []):
+            if link["fragmentOk"] is not None:
+                ok = link["fragmentOk"]
+            else:
+                ok = link["url"].startswith("file:") and _file_of(link["url"]).is_file()
+            if not ok:
+                bad.setdefault(v.name, []).append(link["href"])
+    assert not bad, f"links that do not resolve: {bad}"
+
+
+# ---------------------------------------------------------------------------
+# Screenshots
+# ---------------------------------------------------------------------------
+
+
+def test_screenshots_written(site):
+    shots = site["screenshots"]
+    assert set(shots) == {"index", "programme", "leeds"}, shots
+    for name, path in shots.items():
+        assert path == SCREENSHOTS / f"{name}.png" and path.is_file(), path
+        width, height = _png_size(path)
+        assert path.stat().st_size > 20_000, f"{path}: only {path.stat().st_size} bytes"
+        assert width >= VIEWPORT["width"] - 20 and height >= 300, (path, width, height)
+    # Full-page shots of the reports: as tall as the document, not the viewport.
+    for rid in ("programme", "leeds"):
+        _, doc_height = site["reports"][rid].extra["screenshot_dom"]
+        _, height = _png_size(shots[rid])
+        assert doc_height > VIEWPORT["height"] and abs(height - doc_height) <= 2, (rid, height, doc_height)
