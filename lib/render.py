@@ -346,4 +346,19 @@ def render_caveats(source: Path = CAVEATS_SOURCE) -> str:
         return f'<h{m.group(1)} id="{caveat_anchor(text)}">{m.group(2)}</h{m.group(1)}>'
 
     body = re.sub(r"<h([1-6])>(.*?)</h\1>", add_id, body, flags=re.S)
-    return _CAVEATS_TEMPLATE.format(body=body)
+    return _CAVEATS_TEMPLATE.format(body=caption_tables(body))
+
+
+def caption_tables(body: str) -> str:
+    """Give each Markdown table a caption naming the section it belongs to
+    (Markdown has no syntax for one; screen readers announce it)."""
+    out, heading, pos = [], "Table", 0
+    for m in re.finditer(r"<h[1-6][^>]*>(.*?)</h[1-6]>|<table>", body, flags=re.S):
+        if m.group(0).startswith("<h"):
+            heading = re.sub(r"<[^>]+>", "", m.group(1)).strip()
+            continue
+        out.append(body[pos:m.end()])
+        out.append(f"<caption>{heading}: table</caption>")
+        pos = m.end()
+    out.append(body[pos:])
+    return "".join(out)

@@ -419,9 +419,6 @@ def test_every_table_has_caption_and_header_cells(site):
     assert not bad, f"tables without a non-empty <caption> or without <th>: {bad}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect in lib/render.py render_caveats(): the Markdown table of docs/caveats.md "
-    "(C3 plausible bases) is rendered by mistune as a <table> with <th> but no <caption>"))
 def test_tables_in_other_linked_pages_have_captions(site):
     others = list(site["index"].extra["others"].values())
     if not any(v.dom.get("tables") for v in others):
