@@ -454,7 +454,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 <p>Built by <code>python -m lib.batch</code>. Each report is a single HTML file that works offline.
 {%- if n_failed %} <strong>{{ n_failed }} of {{ rows|length }} reports failed</strong>: their pages show the error.{% endif %}</p>
 <p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}
- · <a href="{{ caveats_href }}">Assumptions and caveats log</a></p>
+{% if caveats_href %} · <a href="{{ caveats_href }}">Assumptions and caveats log</a>{% endif %}</p>
 <table>
 <caption>Reports: programme first, then local authorities A to Z</caption>
 <thead>
@@ -480,7 +480,8 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: str | None = None) -> str:
+def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: str | None = None,
+                 caveats_href: str | None = None) -> str:
     """The index page. ``prefix`` is prepended to the relative report links."""
     from jinja2 import Environment
 
@@ -518,7 +519,7 @@ def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: 
         groups=groups,
         n_failed=sum(1 for x in rows if x["status"] != "ok"),
         dq_href=dq_href,
-        caveats_href=prefix + "caveats.html",
+        caveats_href=caveats_href,
     )
 
 
@@ -734,8 +735,10 @@ def run_batch(
     # The caveats log, so each report's links to the entries it relies on work offline.
     from lib.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
 
+    caveats_href = None
     if CAVEATS_SOURCE.is_file():
         atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
+        caveats_href = CAVEATS_PAGE
 
     manifest_path = out / "manifest.json"
     previous = _load_previous(manifest_path, out)
@@ -754,10 +757,12 @@ def run_batch(
     }
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     html_index = html_dir / "index.html"
-    atomic_write_text(html_index, render_index(all_results, prefix="", dq_href=dq_href))
+    atomic_write_text(html_index, render_index(all_results, prefix="", dq_href=dq_href,
+                                               caveats_href=caveats_href))
     index = out / "index.html"
     atomic_write_text(
-        index, render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None)
+        index, render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None,
+                            caveats_href=f"html/{caveats_href}" if caveats_href else None)
     )
     return BatchResult(
         output_dir=out,
