@@ -195,7 +195,8 @@ def participation_section(wb: Workbook, authority_id: str) -> Html:
             "Years it indicates": statements["years_stated"].str.replace(";", " and "),
             "Source": statements["source"].map(source_doc),
         })
-        parts.append(table_html(rows, f"Statements that place {a['authority']} in a programme year"))
+        parts.append(table_html(rows, f"Statements that place {a['authority']} in a programme year",
+                                row_header=False))
     else:
         parts.append(note("No document places this authority in a programme year; the workbook "
                           "leaves the year unrecorded rather than guessing (see the data-quality log)."))
