@@ -511,10 +511,10 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
 # --------------------------------------------------------------------------
 
 
-def understanding_changes(wb: Workbook) -> pd.DataFrame:
+def understanding_changes(wb: Workbook, item: str = "understand_co_production") -> pd.DataFrame:
     c = wb.changes
     order = {"all": 0, "childrens_centres": 1, "vcs": 2}
-    return (c[(c["question"] == "understanding") & (c["item"] == "understand_co_production")]
+    return (c[(c["question"] == "understanding") & (c["item"] == item)]
             .assign(_o=lambda f: f["sector"].map(order)).sort_values("_o").drop(columns="_o"))
 
 
@@ -748,7 +748,18 @@ def survey_understanding(wb: Workbook) -> Html:
     sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share confident "
                                                 "that they understood co-production")
                  for _, r in ch.iterrows()]
-    return join(charts.figure_html(fig, chart), bullets(sentences), suppression_note(full), base_note(wb))
+    second = understanding_changes(wb, "confidence_understanding")
+    second_all = second[second["sector"] == "all"].iloc[0]
+    return join(
+        charts.figure_html(fig, chart), bullets(sentences), suppression_note(full), base_note(wb),
+        Html("<p>" + esc(
+            "The survey report prints a second Q1 chart, titled 'Confidence in understanding Co "
+            f"Production', with lower figures ({percent(second_all['pre'])} before, "
+            f"{percent(second_all['post'])} after, all respondents); its prose quotes the first. "
+            "Both are shown; see") + f" {caveat_link('C10', 'C10')}.</p>"),
+        table_html(understanding_table(second),
+                   "Second Q1 chart (confidence in understanding co-production), with 95% confidence intervals"),
+    )
 
 
 def base_note(wb: Workbook) -> Html:
@@ -793,7 +804,9 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
         table=pd.DataFrame({
             "Impact": ch["item_label"],
             "Before": disclosed(ch, "pre").display,
+            "Before, 95% CI": [_interval(l, h) for l, h in zip(ch["pre_low"], ch["pre_high"])],
             "After": disclosed(ch, "post").display,
+            "After, 95% CI": [_interval(l, h) for l, h in zip(ch["post_low"], ch["post_high"])],
             "Change (points)": ch["change"].map(lambda v: f"{round(v * 100):+d}"),
             "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
             "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
