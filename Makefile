@@ -54,8 +54,10 @@ test: venv assets browser data
 test-fast: venv
 	$(PY) -m pytest -m "not notebook and not browser"
 
+# Opens on the project root (so notebooks/, data/ and docs/ are all in reach);
+# --allow-root only where the session runs as root (as on our CI machines).
 lab: venv data
-	$(PY) -m jupyter lab --notebook-dir=. notebooks/
+	$(PY) -m jupyter lab --ServerApp.root_dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 bench: venv assets data
 	$(PY) bench/reports.py
