@@ -29,11 +29,9 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import html
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time

@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -192,8 +192,7 @@ QUALITY_LOG_COLUMNS = ["check", "file", "row", "column", "value", "issue", "acti
 
 
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
-    rows = [vars(i) if not hasattr(i, "__dataclass_fields__") else i.__dict__ for i in issues]
-    frame = pd.DataFrame(rows, columns=QUALITY_LOG_COLUMNS).astype(str)
+    frame = pd.DataFrame([asdict(i) for i in issues], columns=QUALITY_LOG_COLUMNS).astype(str)
     return frame.sort_values(QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
 
 

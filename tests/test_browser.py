@@ -25,12 +25,10 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from _chromium import CHROMIUM, NO_CHROMIUM, launch
+
 if not CHROMIUM.exists():
-    pytest.skip(
-        "chromium not installed: run `make browser` (apt-get install chromium) to run the browser tests",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # Every test drives Chromium; all but the guard's self-test also need the
@@ -39,14 +37,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 900}
 WIDGET_TIMEOUT_MS = 20_000
 
@@ -178,7 +168,7 @@ def _file_of(url: str) -> Path:
 def browser():
     pw = sync_api.sync_playwright().start()
     try:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = launch(pw)
     except Exception:
         pw.stop()
         raise

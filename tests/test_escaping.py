@@ -32,16 +32,8 @@ PARAM_PAYLOAD = "<img src=x onerror=alert('param')>"
 AUTHORITY = "leeds"
 PROFILE_QUESTION = "what_attracted"
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-NO_CHROMIUM = "chromium not installed: run `make browser` (apt-get install chromium) to run the browser tests"
+from _chromium import CHROMIUM, NO_CHROMIUM, launch
+
 
 
 class Elements(HTMLParser):
@@ -311,7 +303,7 @@ def test_injected_markup_is_inert_in_chromium(tampered):
         pytest.skip(NO_CHROMIUM)
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context()
             outside: list[str] = []

@@ -8,7 +8,6 @@ non-file/data request aborted (``browser``).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -20,7 +19,7 @@ from lib import render
 ROOT = Path(__file__).resolve().parents[1]
 WIDGETS_NB = ROOT / "tests" / "fixtures" / "notebooks" / "widgets.ipynb"
 XSS = "<script>alert(1)</script>"
-CHROMIUM = "/usr/bin/chromium"
+from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
 
 def _cell(src, tags=(), stdout=None):
@@ -176,17 +175,13 @@ def test_rendered_widget_page_static(widget_html):
 @pytest.mark.notebook
 @pytest.mark.browser
 def test_widgets_render_offline_in_chromium(widget_html):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (make browser)")
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     blocked, failed, console_errors, page_errors, requests, dialogs = [], [], [], [], [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+        browser = launch(p)
         try:
             page = browser.new_page()
 

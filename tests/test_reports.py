@@ -18,7 +18,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from lib import batch, evaluation
+from lib import evaluation
 
 pytestmark = pytest.mark.notebook
 
