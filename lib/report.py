@@ -60,6 +60,18 @@ class Workbook:
     def changes(self) -> pd.DataFrame:
         return uncertainty.before_after_changes(self.survey, self.bases)
 
+    @property
+    def n_authorities(self) -> int:
+        return len(self.authorities)
+
+    @property
+    def n_evidence_items(self) -> int:
+        return int(self.evidence["evidence_item"].nunique())
+
+    @property
+    def n_survey_authorities(self) -> int:
+        return int((self.authorities["attitude_survey"] == "yes").sum())
+
     def authority_row(self, authority_id: str) -> pd.Series:
         match = self.authorities[self.authorities["authority_id"] == authority_id]
         if match.empty:
@@ -161,8 +173,9 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
         f"Programme years: {years_phrase(a['years'])}.",
         f"Evidence items recorded as available: {counts['available']} of {len(ev)}; "
         f"unrecorded (status lost in the source): {counts['unrecorded']}.",
-        "Case study: " + ("yes, with partner proposals on six themes." if a["case_study"] == "yes"
-                          else "none published."),
+        "Case study: " + (f"yes, with partner proposals on "
+                          f"{int((wb.proposals['authority_id'] == authority_id).sum())} themes."
+                          if a["case_study"] == "yes" else "none published."),
         "Attitude survey: " + ("its 2012-13 workshops were among the survey's sources "
                                "(no authority-level breakdown exists)."
                                if a["attitude_survey"] == "yes"
@@ -176,7 +189,7 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
         Html(f"<h1>{esc(a['authority'])}: evaluation report</h1>"),
         paragraph(
             f"This report brings together the published evidence on {a['authority']}'s part in "
-            f"the {PROGRAMME_NAME}, which ran with 15 English local authorities in 2011-13. "
+            f"the {PROGRAMME_NAME}, which ran with {wb.n_authorities} English local authorities in 2011-13. "
             "Figures are computed from the workbook's processed tables; quotations are the "
             "authority's own words as printed in the programme report."
         ),
@@ -300,7 +313,7 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
         f"{counts['not_applicable']} not applicable. {count_phrase(int(counts['unrecorded']), 'item')} "
         f"cannot be read: the source's tick and cross glyphs were lost in extraction, so the workbook "
         f"records them as unrecorded rather than guess.",
-        f"Across the 15 authorities the number of items recorded as available ranges from "
+        f"Across the {wb.n_authorities} authorities the number of items recorded as available ranges from "
         f"{int(per_authority.min())} to {int(per_authority.max())} (median {per_authority.median():g}); "
         f"{count_phrase(more, 'authority has', 'authorities have')} more items recorded as available "
         f"than {a['authority']}, a count that mostly reflects which glyphs survived, not what was produced.",
@@ -315,11 +328,13 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
     mine = [float(counts[s]) for s in evaluation.EVIDENCE_STATUSES]
     avg = [float(programme_mean[s]) for s in evaluation.EVIDENCE_STATUSES]
     fig = charts.paired_bars(labels, mine, avg, first_label=a["authority"],
-                             second_label="Programme average", xlabel="Number of evidence items (of 12)",
+                             second_label="Programme average",
+                             xlabel=f"Number of evidence items (of {len(ev)})",
                              percent_axis=False)
     chart = charts.Chart(
         title=f"{a['authority']}: {counts['available']} of {len(ev)} evidence items recorded as available",
-        subtitle=(f"Evidence items by status, {a['authority']} against the average of the 15 authorities; "
+        subtitle=(f"Evidence items by status, {a['authority']} against the average of the "
+                  f"{wb.n_authorities} authorities; "
                   f"{counts['unrecorded']} of {a['authority']}'s items are unrecorded (glyph lost)"),
         alt=(f"Bar chart of evidence items by status. {a['authority']}: "
              + "; ".join(f"{lab} {int(m)}" for lab, m in zip(labels, mine))
@@ -412,12 +427,12 @@ def survey_section(wb: Workbook, authority_id: str) -> Html:
             "2012-13 attitude survey. The survey report gives no breakdown by authority, so the "
             f"figures below are programme-wide context only: they cannot show how {a['authority']}'s "
             "own participants answered.",
-            uncertainty.describe_change(overall, "Across all seven authorities, the share of respondents "
+            uncertainty.describe_change(overall, f"Across all {len(named)} authorities, the share of respondents "
                                                  "confident that they understood co-production"),
         ),
         table_html(understanding_table(understanding),
                    "Confidence in understanding co-production, before and after the workshops "
-                   "(all seven authorities)"),
+                   f"(all {len(named)} authorities)"),
         Html(f"<p>Design limits: {caveat_link('C1', 'C1 unlinked, overlapping before and after groups')}; "
              f"{caveat_link('C2', 'C2 no comparison group')}; "
              f"{caveat_link('C3', 'C3 approximated sector bases')}.</p>"),
@@ -492,7 +507,7 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
                         "whose status was lost in the source.")
     if a["attitude_survey"] == "yes":
         does_not.append(f"Survey findings for {a['authority']} specifically: the survey report pools "
-                        "seven authorities and gives no breakdown by authority.")
+                        f"{wb.n_survey_authorities} authorities and gives no breakdown by authority.")
     if len(doubtful):
         does_not.append(f"Confident attribution of the {count_phrase(len(doubtful), 'profile answer')} "
                         "flagged as possibly misaligned in the source table.")
@@ -599,7 +614,8 @@ def programme_title(wb: Workbook) -> Html:
     return join(
         charts.report_style(),
         Html("<h1>Children's Centres and VCS programme 2011-13: programme evaluation report</h1>"),
-        paragraph(f"This report evaluates the {PROGRAMME_NAME} across its 15 local authorities: how far "
+        paragraph(f"This report evaluates the {PROGRAMME_NAME} across its {wb.n_authorities} local "
+                  "authorities: how far "
                   "the voluntary and community sector (VCS), children's centres and local authorities "
                   "moved towards co-production and commissioning together. Every figure is computed "
                   "from the workbook's processed tables; every judgement made in cleaning the sources "
@@ -658,7 +674,8 @@ def evidence_coverage(wb: Workbook) -> Html:
     chart = charts.Chart(
         title=(f"{int(counts['unrecorded'])} of {len(ev)} evidence cells cannot be read: "
                "the source's ticks and crosses were lost"),
-        subtitle=(f"Status of 12 evidence items for 15 authorities; available {counts['available']}, "
+        subtitle=(f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
+                  f"available {counts['available']}, "
                   f"partial {counts['partial']}, not produced {counts['not_produced']}, not applicable "
                   f"{counts['not_applicable']}, unrecorded {counts['unrecorded']} "
                   f"({inferred} statuses inferred from other sources)"),
@@ -666,7 +683,7 @@ def evidence_coverage(wb: Workbook) -> Html:
              f"{len(ev)} cells are unrecorded, {counts['not_applicable']} not applicable, "
              f"{counts['available']} available, {counts['not_produced']} not produced and "
              f"{counts['partial']} partial. The item with most unrecorded cells is {most_lost} "
-             f"({int(by_item.loc[most_lost, 'unrecorded'])} of 15). Each cell shows a letter code."),
+             f"({int(by_item.loc[most_lost, 'unrecorded'])} of {wb.n_authorities}). Each cell shows a letter code."),
         table=matrix.map(charts.STATUS_CODES.get).reset_index().rename(columns={"authority_id": "Authority"}),
         table_caption="Evidence status by authority (A available, P partial, X not produced, "
                       "NA not applicable, ? unrecorded)",
@@ -675,7 +692,8 @@ def evidence_coverage(wb: Workbook) -> Html:
         s: charts.STATUS_LABELS[s].capitalize() for s in evaluation.EVIDENCE_STATUSES}})
     return join(
         paragraph(
-            f"The programme report's Range of Evidence matrix records which of 12 evidence items exist "
+            f"The programme report's Range of Evidence matrix records which of {wb.n_evidence_items} "
+            "evidence items exist "
             f"for each authority. In the surviving text, {counts['unrecorded']} of its {len(ev)} cells print "
             "blank: the legend's tick (available) and cross (not produced) both lost their glyphs. The "
             f"workbook infers {inferred} of them from facts stated elsewhere (for example, the survey "
@@ -780,7 +798,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
     full = c[(c["question"] == "impacts") & (c["sector"] == sector)].sort_values("post")
     ch = publishable(full)
     if ch.empty:
-        return join(paragraph(f"All nine impact figures for {SECTOR_WORDS[sector]} rest on fewer than "
+        return join(paragraph(f"All {len(full)} impact figures for {SECTOR_WORDS[sector]} rest on fewer than "
                               f"{disclosure.disclosure_threshold()} respondents and are suppressed."))
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
@@ -798,7 +816,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
         subtitle=(f"Share rating co-production as helpful on each impact, before and after, with 95% Wilson "
                   f"intervals (approximated bases); {len(significant)} of {len(ch)} changes significant "
                   "at the 5% level"),
-        alt=(f"Dot plot of nine impacts for {who}: "
+        alt=(f"Dot plot of {len(ch)} impacts for {who}: "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(ch["item_label"], ch["pre"], ch["post"])) + "."),
         table=pd.DataFrame({
@@ -812,7 +830,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
             "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
             "Same verdict across plausible bases": ch["robust"].map({True: "yes", False: "no"}),
         }),
-        table_caption=f"Nine impacts, {who}: before and after with 95% confidence intervals",
+        table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
     summary = paragraph(
         f"Among {who}, the share rating co-production as helpful was higher after the workshops on "
@@ -902,7 +920,7 @@ def themes_section(wb: Workbook) -> Html:
             f"({len(wb.guidance)} practice suggestions in all). The guidance also ticks which "
             f"commissioning stages each suggestion serves, but all {unrecorded} rows lost their ticks "
             "in the source, so the link from each theme to a stage is unrecorded."),
-        table_html(pd.DataFrame(rows), "The six themes: case-study proposals, practice guidance and "
+        table_html(pd.DataFrame(rows), f"The {len(rows)} themes: case-study proposals, practice guidance and "
                                        "commissioning stages"),
         paragraph(
             f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
