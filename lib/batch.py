@@ -284,6 +284,43 @@ def plan_reports(
 _WORKER: dict[str, Any] = {}
 
 
+_POLL_SLICE_S = 0.25
+
+
+def _poll_kernel_replies_in_short_slices() -> None:
+    """Work around a missed wake-up when a cell creates widgets (nbclient #312).
+
+    Now and then the execute reply of a cell that opens many widget comms is
+    picked up only when the whole per-cell timeout has run out, so a report
+    with widgets took ``timeout`` seconds longer (seen about one run in three
+    on 2 cores). Polling the kernel's channels in short slices until the same
+    deadline gives the same semantics (``Empty`` only after ``timeout``) and
+    notices the reply within a quarter of a second.
+    """
+    from queue import Empty
+    from time import monotonic
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    if getattr(AsyncZMQSocketChannel.get_msg, "_sliced", False):
+        return
+    original = AsyncZMQSocketChannel.get_msg
+
+    async def get_msg(self, timeout: float | None = None):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - monotonic())
+            step = _POLL_SLICE_S if remaining is None else min(_POLL_SLICE_S, remaining)
+            try:
+                return await original(self, timeout=step)
+            except Empty:
+                if deadline is not None and monotonic() >= deadline:
+                    raise
+
+    get_msg._sliced = True  # type: ignore[attr-defined]
+    AsyncZMQSocketChannel.get_msg = get_msg
+
+
 def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None) -> None:
     """Pool initializer: import papermill/nbconvert and build the exporter once.
 
@@ -311,6 +348,7 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+    _poll_kernel_replies_in_short_slices()
     _WORKER["papermill"] = papermill
     _WORKER["exporter"] = render.make_exporter(
         keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
