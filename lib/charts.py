@@ -104,9 +104,9 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def points(value: float) -> str:
-    pts = round(value * 100)
-    return f"{pts:+d} points" if pts else "no change"
+def signed_points(value: float) -> str:
+    """A change in proportion as signed whole percentage points, e.g. ``+25``."""
+    return f"{round(value * 100):+d}"
 
 
 # --------------------------------------------------------------------------

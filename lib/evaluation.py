@@ -638,17 +638,14 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def source_precision(value: str) -> int:
-    """Decimal places the source publishes a chart value to (whole percentages).
-
-    The survey charts were exported as floats such as ``0.56999999999999995``:
-    binary noise on a value published to two decimal places (a whole percent).
-    """
-    return 2
+#: Decimal places the survey charts publish (whole percentages). The charts
+#: were exported as floats such as ``0.56999999999999995``: binary noise on a
+#: value published to two decimal places.
+SOURCE_DECIMALS = 2
 
 
 def round_to_source(value: str) -> float:
-    return round(float(value), source_precision(value))
+    return round(float(value), SOURCE_DECIMALS)
 
 
 def percent_to_proportion(text: str) -> float:
@@ -667,10 +664,6 @@ def _row(raw: pd.DataFrame, index: int) -> str:
     """
     lines = raw.attrs.get("lines")
     return str(lines[index] if lines is not None and index < len(lines) else index + 2)
-
-
-def _source_file(source: str) -> str:
-    return source.split(" § ")[0]
 
 
 # --------------------------------------------------------------------------
@@ -739,14 +732,6 @@ def _yes_no_unknown(year: str, years: list[str]) -> str:
 
 
 CASE_STUDY_AUTHORITIES = {"leeds", "richmond-upon-thames"}
-
-#: 004 § 2.2: "The surveys derived from participating Local Authorities, namely ..."
-SURVEY_AUTHORITY_QUOTE = (
-    "The surveys derived from participating Local Authorities, namely Kent and Poole, "
-    "both in their second year in the programme and Hillingdon, Greenwich, Northampton, "
-    "NE Lincs and Telford, all of whom participated in the second year only."
-)
-
 
 def survey_authorities(membership: pd.DataFrame) -> set[str]:
     """Authorities the attitude survey report names as its sources (004 § 2.2)."""

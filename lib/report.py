@@ -18,7 +18,6 @@ import pandas as pd
 from lib import charts, claims, disclosure, evaluation, uncertainty
 from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
 
-CAVEATS_DOC = "docs/caveats.md"
 #: Rendered beside the reports by the batch (lib.render.render_caveats).
 CAVEATS_PAGE = "caveats.html"
 QUALITY_LOG_PAGE = "data_quality_log.csv"
@@ -222,20 +221,33 @@ def participation_section(wb: Workbook, authority_id: str) -> Html:
     facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
     if len(facts):
         parts.append(case_study_events(facts, a["authority"]))
-    years = [] if a["years"] == evaluation.UNRECORDED else a["years"].split(";")
-    activity_rows = wb.kpis[(wb.kpis["kpi"] == "programme_activity")]
-    if years:
-        activity_rows = activity_rows[activity_rows["year"].isin(years)]
-    sentences = []
-    for year, group in activity_rows.groupby("year", sort=True):
-        sentences.append(f"In {year} the programme as a whole ran " + list_phrase([
-            f"{_bounded(r)} {r['measure_label'].lower()}" for _, r in group.iterrows()]) + ".")
+    sentences = activity_sentences(wb, authority_years(a), "the programme as a whole")
     if sentences:
         parts.append(paragraph(
             *sentences,
             "These are programme-wide totals across all partner authorities; the documents do "
             f"not give {a['authority']}'s share of them."))
     return join(*parts)
+
+
+def authority_years(authority: pd.Series) -> list[str]:
+    """The programme years an authority row states; [] when unrecorded."""
+    years = authority["years"]
+    return [] if years == evaluation.UNRECORDED else years.split(";")
+
+
+def activity_sentences(wb: Workbook, years: list[str] | None = None,
+                       subject: str = "the programme") -> list[str]:
+    """'In 2012-13 the programme ran 10 workshops, ...', one sentence per year
+    (all years when ``years`` is empty or None)."""
+    rows = wb.kpis[wb.kpis["kpi"] == "programme_activity"]
+    if years:
+        rows = rows[rows["year"].isin(years)]
+    return [
+        f"In {year} {subject} ran "
+        + list_phrase([f"{_bounded(r)} {r['measure_label'].lower()}" for _, r in group.iterrows()]) + "."
+        for year, group in rows.groupby("year", sort=True)
+    ]
 
 
 def _bounded(row: pd.Series) -> str:
@@ -441,7 +453,7 @@ def survey_section(wb: Workbook, authority_id: str) -> Html:
 
 def kpi_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
-    years = [] if a["years"] == evaluation.UNRECORDED else a["years"].split(";")
+    years = authority_years(a)
     kpis = wb.kpis[(wb.kpis["kpi"] != "programme_activity")]
     if years:
         kpis = kpis[kpis["year"].isin(years)]
@@ -483,8 +495,8 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
                            & (wb.profiles["alignment"] == "doubtful")]
     supports = []
-    if a["years"] != evaluation.UNRECORDED:
-        supports.append(f"That {a['authority']} took part in {list_phrase(a['years'].split(';'))}, "
+    if authority_years(a):
+        supports.append(f"That {a['authority']} took part in {list_phrase(authority_years(a))}, "
                         "as the documents state.")
     if available:
         supports.append(f"That {count_phrase(len(available), 'evidence item')} "
@@ -538,7 +550,7 @@ def _interval(low: float, high: float) -> str:
 
 
 def _change_interval(low: float, high: float) -> str:
-    return f"{round(low * 100):+d} to {round(high * 100):+d}"
+    return f"{charts.signed_points(low)} to {charts.signed_points(high)}"
 
 
 def disclosed(changes: pd.DataFrame, phase: str) -> disclosure.Suppressed:
@@ -578,7 +590,7 @@ def understanding_table(changes: pd.DataFrame) -> pd.DataFrame:
         "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], pre.mask),
         "After": post.display,
         "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], post.mask),
-        "Change (points)": _hide(changes["change"].map(lambda v: f"{round(v * 100):+d}").tolist(), either),
+        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), either),
         "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
                                  zip(changes["change_low"], changes["change_high"])], either),
         "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), either),
@@ -607,7 +619,7 @@ def programme_title(wb: Workbook) -> Html:
         f"The 2012-13 attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
         f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} authorities.",
         f"Confidence in understanding co-production: {percent(overall['pre'])} before, "
-        f"{percent(overall['post'])} after ({round(overall['change'] * 100):+d} points, 95% CI "
+        f"{percent(overall['post'])} after ({charts.signed_points(overall['change'])} points, 95% CI "
         f"{_change_interval(overall['change_low'], overall['change_high'])}): an association with "
         "attending the workshops, not a measured impact.",
     ]
@@ -630,16 +642,13 @@ def participation_overview(wb: Workbook) -> Html:
     y1 = int((a["in_2011_12"] == "yes").sum())
     y2 = int((a["in_2012_13"] == "yes").sum())
     unknown = a[a["years"] == evaluation.UNRECORDED]["authority"].tolist()
-    activity = wb.kpis[wb.kpis["kpi"] == "programme_activity"]
     sentences = [
         f"The documents place {y1} authorities in 2011-12 and {y2} in 2012-13.",
         (f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) no document "
          "states the year; the programme report says only that authorities other than the two-year "
          "partners took part 'a year each'." if unknown else ""),
     ]
-    for year, g in activity.groupby("year", sort=True):
-        sentences.append(f"In {year} the programme ran " + list_phrase(
-            [f"{_bounded(r)} {r['measure_label'].lower()}" for _, r in g.iterrows()]) + ".")
+    sentences += activity_sentences(wb)
     table = pd.DataFrame({
         "Authority": a["authority"],
         "2011-12": a["in_2011_12"],
@@ -733,7 +742,7 @@ def kpi_comparison(wb: Workbook) -> Html:
             for _, r in wide.iterrows()) + ".",
         table=pd.DataFrame({"KPI": wide["kpi_label"], "Indicator": wide["measure_label"],
                             "2011-12": wide[y1].map(percent), "2012-13": wide[y2].map(percent),
-                            "Change (points)": wide["change"].map(lambda v: f"{round(v * 100):+d}")}),
+                            "Change (points)": wide["change"].map(charts.signed_points)}),
         table_caption="Percentage KPIs by year",
     )
     other = wb.kpis[wb.kpis["unit"] != "proportion"]
@@ -825,7 +834,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
             "Before, 95% CI": [_interval(l, h) for l, h in zip(ch["pre_low"], ch["pre_high"])],
             "After": disclosed(ch, "post").display,
             "After, 95% CI": [_interval(l, h) for l, h in zip(ch["post_low"], ch["post_high"])],
-            "Change (points)": ch["change"].map(lambda v: f"{round(v * 100):+d}"),
+            "Change (points)": ch["change"].map(charts.signed_points),
             "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
             "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
             "Same verdict across plausible bases": ch["robust"].map({True: "yes", False: "no"}),
