@@ -38,13 +38,18 @@ venv: $(STAMP) git-filter
 # Notebook outputs never reach a commit: .gitattributes sends notebooks through
 # the 'nbstripout' filter, defined here in the clone's .git/config (git does not
 # take filter commands from committed files). required=true: if the filter
-# cannot run, `git add` fails instead of committing outputs.
+# cannot run, `git add` fails instead of committing outputs. --keep-id keeps our
+# deterministic cell ids; the kernel's version details are dropped too, so
+# Run All and `git add` leave a committed notebook byte-identical.
+LANG_INFO := metadata.language_info
+NBSTRIPOUT := "$(abspath $(PY))" -m nbstripout --keep-id --extra-keys "$(foreach k,codemirror_mode file_extension \
+  mimetype nbconvert_exporter pygments_lexer version,$(LANG_INFO).$(k))"
 git-filter: $(STAMP)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean '"$(abspath $(PY))" -m nbstripout' && \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
-	  git config diff.ipynb.textconv '"$(abspath $(PY))" -m nbstripout -t'; \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
 	else echo "not a git checkout: notebook output filter not installed"; fi
 
 # Local copies of require.js and the widget manager, so rendered reports load
