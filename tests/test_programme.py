@@ -49,6 +49,8 @@ def test_programme_name_years_and_source_documents(prog):
     for printed in [*evaluation._YEARS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
         if printed.strip():
             assert prog.year_id(printed) == evaluation.programme_year(printed), printed
+    for document in prog.source_documents:
+        assert report.source_doc(f"{document.file} § 1") == f"{document.title} ({document.file[:3]}), § 1"
     files = {d.id: d.file for d in prog.source_documents}
     assert files == {
         "programme_report": evaluation.PROGRAMME_REPORT,
@@ -204,6 +206,17 @@ def test_processed_tables_carry_the_definitions_ids_and_labels(prog, built):
     assert list(built["authorities.csv"]["authority_id"]) == sorted(a.id for a in prog.authorities)
 
 
+def test_case_study_groups(prog):
+    printed = set(_raw("case_study_impacts.csv")["group_as_printed"]) | {
+        "VCS participants",
+        "Local Authorities",
+    }
+    for p in printed:
+        assert prog.case_study_group(p) == evaluation.case_study_group(p), p
+    with pytest.raises(programme.UnknownNameError, match="unknown case study participant group 'parents'"):
+        prog.case_study_group("parents")
+
+
 def test_themes_and_commissioning_stages(prog):
     assert [(t.id, t.label) for t in prog.themes] == evaluation.THEMES
     assert {s: t.id for t in prog.themes for s in t.spellings} == evaluation.THEME_VARIANTS
@@ -304,8 +317,8 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, commissioning, evidence, kpi_measures, kpis, profile_questions, "
-        "programme, schema_version, source_documents, survey, themes"
+        "activity_measures, authorities, case_study_groups, commissioning, evidence, kpi_measures, kpis, "
+        "profile_questions, programme, schema_version, source_documents, survey, themes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "

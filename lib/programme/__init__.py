@@ -29,6 +29,7 @@ import yaml
 from lib.programme.model import (
     ActivityMeasure,
     Authority,
+    CaseStudyGroup,
     EvidenceInference,
     EvidenceStatus,
     Item,
@@ -53,6 +54,7 @@ from lib.programme.schema import SCHEMA_VERSION, ProgrammeDefinitionError, parse
 
 __all__ = [
     "ActivityMeasure",
+    "CaseStudyGroup",
     "Authority",
     "EvidenceInference",
     "EvidenceStatus",

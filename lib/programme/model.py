@@ -145,6 +145,12 @@ class UnderstandingItem:
 
 
 @dataclass(frozen=True)
+class CaseStudyGroup:
+    id: str
+    contains: str  # folded text a printed group name includes
+
+
+@dataclass(frozen=True)
 class Stage:
     id: str
     label: str
@@ -177,6 +183,7 @@ class Programme:
     understanding_items: tuple[UnderstandingItem, ...]
     impacts: tuple[Item, ...]
     lost_label: str
+    case_study_groups: tuple[CaseStudyGroup, ...]
     themes: tuple[Item, ...]
     vision_suffix: str
     vision_theme: str
@@ -256,6 +263,14 @@ class Programme:
         return _lookup(
             "impact", printed, {spaced_key(k): i.id for i in self.impacts for k in i.spellings}, spaced_key
         )
+
+    def case_study_group(self, printed: str) -> str:
+        key = spaced_key(printed)
+        for group in self.case_study_groups:
+            if group.contains in key:
+                return group.id
+        known = [g.contains for g in self.case_study_groups]
+        raise UnknownNameError("case study participant group", printed, _close(key, known), known)
 
     def theme_id(self, printed: str) -> str:
         key = spaced_key(printed)

@@ -14,6 +14,7 @@ from typing import Any
 from lib.programme.model import (
     ActivityMeasure,
     Authority,
+    CaseStudyGroup,
     EvidenceInference,
     EvidenceStatus,
     Item,
@@ -33,6 +34,9 @@ from lib.programme.model import (
 )
 
 SCHEMA_VERSION = 1
+#: Source documents the build looks up by role (the survey authorities are the
+#: ones the survey report names; KPIs come from the programme report).
+REQUIRED_DOCUMENTS = ("programme_report", "survey_report")
 
 _AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
@@ -115,11 +119,12 @@ class _Reader:
 
     def items(self, node: Any, key: str, path: str, *, minimum: int = 1) -> list[tuple[str, dict]]:
         here = f"{path}.{key}" if path else key
-        values = self.get(node, key, path, list, f"a list of at least {minimum} entries")
+        expected = f"a list of at least {minimum} entries" if minimum else "a list"
+        values = self.get(node, key, path, list, expected)
         if values is None:
             return []
         if len(values) < minimum:
-            self.problem(here, values, f"a list of at least {minimum} entries")
+            self.problem(here, values, expected)
         out = []
         for i, v in enumerate(values):
             if isinstance(v, dict):
@@ -180,6 +185,7 @@ def parse_definition(data: Any, file: str) -> Programme:
         "kpi_measures",
         "activity_measures",
         "survey",
+        "case_study_groups",
         "themes",
         "commissioning",
     }
@@ -215,6 +221,11 @@ def parse_definition(data: Any, file: str) -> Programme:
         for p, n in r.items(data, "source_documents", "")
     )
     document_ids = [d.id for d in documents]
+    for role in REQUIRED_DOCUMENTS:
+        if documents and role not in document_ids:
+            r.problem(
+                "source_documents", sorted(document_ids), f"a document with id {role!r} (the build cites it)"
+            )
 
     authorities = []
     for p, n in r.items(data, "authorities", ""):
@@ -409,6 +420,12 @@ def parse_definition(data: Any, file: str) -> Programme:
     ]:
         r.unique(f"{kind} spelling", entries, spaced_key)
 
+    case_study_groups = tuple(
+        CaseStudyGroup(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", contains=r.text(n, "contains", p) or ""
+        )
+        for p, n in r.items(data, "case_study_groups", "", minimum=0)
+    )
     themes_node = r.get(data, "themes", "", dict, "a mapping", default={})
     themes = tuple(_item(r, p, n) for p, n in r.items(themes_node, "items", "themes"))
     vision = r.get(
@@ -464,6 +481,7 @@ def parse_definition(data: Any, file: str) -> Programme:
         understanding_items=understanding,
         impacts=impacts,
         lost_label=r.text(survey, "lost_label", "survey") or "",
+        case_study_groups=case_study_groups,
         themes=themes,
         vision_suffix=(vision.get("suffix") or "") if vision else "",
         vision_theme=vision_theme or "",
