@@ -8,8 +8,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ASSETS := node_modules/.installed
 # Every package, direct and transitive, pinned with hashes; generated from the
-# direct pins in requirements/runtime.in and requirements/dev.in (README:
-# "Updating dependencies").
+# direct pins in requirements/runtime.in and requirements/dev.in (README,
+# "Dependencies and the lock file").
 LOCK   := requirements/lock.txt
 # `make test` always runs `ruff check`; set LINT_FORMAT=1 to also require
 # `ruff format --check` (off until the tree has been formatted once).
