@@ -3,29 +3,54 @@
 # (plus npm for the offline report assets) are needed on a fresh machine.
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ASSETS := node_modules/.installed
+# Every package, direct and transitive, pinned with hashes; generated from the
+# direct pins in requirements/runtime.in and requirements/dev.in (README,
+# "Dependencies and the lock file").
+LOCK   := requirements/lock.txt
+# `make test` always runs `ruff check`; set LINT_FORMAT=1 to also require
+# `ruff format --check` (off until the tree has been formatted once).
+LINT_FORMAT ?= 0
 
-.PHONY: help venv assets data reports test test-fast lab bench browser clean
+.PHONY: help venv git-filter assets data reports test test-fast lint lint-test lab bench browser clean
 
 help:
 	@echo "make reports   build data/processed, execute every report, render HTML into outputs/"
 	@echo "make test      run the test suite (unit, notebook and browser tests)"
 	@echo "make data      rebuild data/processed/ only (prints the data-quality summary)"
-	@echo "make lab       open JupyterLab on the project environment"
+	@echo "make lint      ruff check and ruff format --check"
+	@echo "make lab       open JupyterLab on the project root"
 	@echo "make bench     print benchmark figures (bench/)"
 	@echo "make clean     remove generated files (data/processed, outputs)"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) git-filter
+
+# Notebook outputs never reach a commit: .gitattributes sends notebooks through
+# the 'nbstripout' filter, defined here in the clone's .git/config (git does not
+# take filter commands from committed files). required=true: if the filter
+# cannot run, `git add` fails instead of committing outputs. --keep-id keeps our
+# deterministic cell ids; the kernel's version details are dropped too, so
+# Run All and `git add` leave a committed notebook byte-identical.
+LANG_INFO := metadata.language_info
+NBSTRIPOUT := "$(abspath $(PY))" -m nbstripout --keep-id --extra-keys "$(foreach k,codemirror_mode file_extension \
+  mimetype nbconvert_exporter pygments_lexer version,$(LANG_INFO).$(k))"
+git-filter: $(STAMP)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
+	else echo "not a git checkout: notebook output filter not installed"; fi
 
 # Local copies of require.js and the widget manager, so rendered reports load
 # nothing from outside hosts. Versions are pinned in package.json.
@@ -47,17 +72,32 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and this user cannot apt-get install it: browser tests will be skipped"; fi; }
 
-# Unit, batch and browser tests (tests/) and every notebook run by nbval.
-test: venv assets browser data
+# Unit, batch and browser tests (tests/) and every notebook run by nbval,
+# after the lint gate.
+test: venv assets browser data lint-test
 	$(PY) -m pytest --nbval-lax tests notebooks
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+lint-test: venv
+	$(PY) -m ruff check .
+ifeq ($(LINT_FORMAT),1)
+	$(PY) -m ruff format --check .
+endif
 
 test-fast: venv
 	$(PY) -m pytest -m "not notebook and not browser"
 
-# Opens on the project root (so notebooks/, data/ and docs/ are all in reach);
+# Opens on the project root (so notebooks/, data/ and docs/ are all in reach),
+# showing notebooks/ first. No positional path: jupyter-server would take it
+# as the root directory and override --ServerApp.root_dir.
 # --allow-root only where the session runs as root (as on our CI machines).
+LAB_ARGS ?=
 lab: venv data
-	$(PY) -m jupyter lab --ServerApp.root_dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+	$(PY) -m jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: venv assets data
 	$(PY) bench/reports.py

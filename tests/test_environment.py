@@ -1,19 +1,31 @@
-"""The environment files agree; notebooks are committed clean; code is not ignored."""
+"""The dependency files agree; notebooks are committed clean; code is not ignored.
+
+Requirement lines are read with ``packaging`` (the library pip uses), names
+compared after PEP 503 normalisation (``canonicalize_name``).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
-import yaml  # PyYAML: a dependency of papermill and jupyter
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
+REQUIREMENTS = PROJECT_ROOT / "requirements"
+RUNTIME_IN = REQUIREMENTS / "runtime.in"
+DEV_IN = REQUIREMENTS / "dev.in"
+LOCK = REQUIREMENTS / "lock.txt"
 ENVIRONMENT = PROJECT_ROOT / "environment.yml"
+PYPROJECT = PROJECT_ROOT / "pyproject.toml"
 
 #: PyPI names whose conda-forge package of the same name is something else, so
 #: environment.yml must take them from pip ('playwright' on conda-forge is the
@@ -22,38 +34,63 @@ PIP_ONLY = {"playwright"}
 
 
 # --------------------------------------------------------------------------
-# requirements.txt and environment.yml
+# requirements/*.in (direct pins), requirements/lock.txt, environment.yml
 # --------------------------------------------------------------------------
 
 
-def normalise(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+def exact_pin(requirement: Requirement, where: str) -> str:
+    """The version of a ``name==version`` requirement; anything looser is an error."""
+    specs = list(requirement.specifier)
+    if len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
+        raise ValueError(f"{where}: {requirement.name} is not pinned with '==': {str(requirement)!r}")
+    return specs[0].version
 
 
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;#]+)\s*(;.*)?$")
-_CONDA = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:(==?)\s*([^\s=]+))?$")
-
-
-def parse_requirements(text: str) -> dict[str, str]:
-    """``name==version`` lines -> {normalised name: version}; anything else is an error."""
+def parse_pins(text: str, where: str) -> dict[str, str]:
+    """A requirements file of direct pins -> {canonical name: version}."""
     pins: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
+        line = line.split("#", 1)[0].strip()
+        if not line:
             continue
-        match = _PIN.match(line)
-        if not match:
-            raise ValueError(f"requirements.txt line {number} is not pinned with '==': {line!r}")
-        name = normalise(match.group(1))
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as error:
+            raise ValueError(f"{where} line {number}: {error}") from None
+        name = canonicalize_name(requirement.name)
         if name in pins:
-            raise ValueError(f"requirements.txt lists {name} twice")
-        pins[name] = match.group(3)
+            raise ValueError(f"{where} lists {name} twice")
+        pins[name] = exact_pin(requirement, f"{where} line {number}")
     return pins
 
 
+def parse_lock(text: str) -> dict[str, tuple[str, int]]:
+    """A ``--generate-hashes`` lock -> {canonical name: (version, number of hashes)}.
+
+    Continuation lines (``\\``) are joined first; option lines (``--index-url``)
+    and comments are skipped.
+    """
+    entries: dict[str, tuple[str, int]] = {}
+    joined = re.sub(r"\\\s*\n", " ", text)
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        spec, *options = re.split(r"\s+(?=--)", line)
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        if name in entries:
+            raise ValueError(f"lock lists {name} twice")
+        hashes = [o for o in options if o.startswith("--hash=sha256:")]
+        entries[name] = (exact_pin(requirement, "lock"), len(hashes))
+    return entries
+
+
 def parse_environment(text: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """environment.yml -> (base {python, pip}, conda pins, pip pins), names normalised."""
+    """environment.yml -> (base {python, pip}, conda pins, pip pins), names canonical.
+
+    A conda spec ``name=version`` is read as the requirement ``name==version``.
+    """
     env = yaml.safe_load(text)
     base: dict[str, str] = {}
     conda: dict[str, str] = {}
@@ -61,80 +98,128 @@ def parse_environment(text: str) -> tuple[dict[str, str], dict[str, str], dict[s
     for dep in env.get("dependencies", []):
         if isinstance(dep, dict):
             assert list(dep) == ["pip"], f"unexpected sub-list {list(dep)}"
-            for line in dep["pip"]:
-                match = _PIN.match(line.strip())
-                if not match:
-                    raise ValueError(f"pip entry not pinned with '==': {line!r}")
-                name = normalise(match.group(1))
-                if name in pip:
-                    raise ValueError(f"pip sub-list lists {name} twice")
-                pip[name] = match.group(3)
+            pip_pins = parse_pins("\n".join(dep["pip"]), "environment.yml pip sub-list")
+            if set(pip_pins) & set(pip):
+                raise ValueError("environment.yml has two pip sub-lists naming the same package")
+            pip.update(pip_pins)
             continue
-        match = _CONDA.match(str(dep).strip())
-        if not match:
-            raise ValueError(f"unreadable conda dependency {dep!r}")
-        name, version = normalise(match.group(1)), match.group(3) or ""
+        name, _, version = str(dep).strip().partition("=")
+        name = canonicalize_name(name)
         if name in ("python", "pip"):
             base[name] = version
             continue
         if not version:
-            raise ValueError(f"conda dependency {dep!r} is not pinned")
+            raise ValueError(f"environment.yml: conda dependency {dep!r} is not pinned")
+        requirement = Requirement(f"{name}=={version.lstrip('=')}")
         if name in conda:
-            raise ValueError(f"conda dependencies list {name} twice")
-        conda[name] = version
+            raise ValueError(f"environment.yml: conda dependencies list {name} twice")
+        conda[name] = exact_pin(requirement, "environment.yml")
     return base, conda, pip
 
 
-def compare(requirements: dict[str, str], conda: dict[str, str], pip: dict[str, str]) -> list[str]:
-    """Differences between requirements.txt and environment.yml, one line each."""
-    problems = [f"{name} is both a conda dependency and a pip dependency" for name in sorted(set(conda) & set(pip))]
+def compare(direct: dict[str, str], conda: dict[str, str], pip: dict[str, str]) -> list[str]:
+    """Differences between the direct pins and environment.yml, one line each."""
+    problems = [
+        f"{name} is both a conda dependency and a pip dependency" for name in sorted(set(conda) & set(pip))
+    ]
     env = {**conda, **pip}
-    problems += [f"{name} is in requirements.txt but not in environment.yml" for name in sorted(set(requirements) - set(env))]
-    problems += [f"{name} is in environment.yml but not in requirements.txt" for name in sorted(set(env) - set(requirements))]
     problems += [
-        f"{name}: requirements.txt pins {requirements[name]}, environment.yml pins {env[name]}"
-        for name in sorted(set(requirements) & set(env))
-        if requirements[name] != env[name]
+        f"{name} is in requirements/*.in but not in environment.yml"
+        for name in sorted(set(direct) - set(env))
+    ]
+    problems += [
+        f"{name} is in environment.yml but not in requirements/*.in"
+        for name in sorted(set(env) - set(direct))
+    ]
+    problems += [
+        f"{name}: requirements/*.in pins {direct[name]}, environment.yml pins {env[name]}"
+        for name in sorted(set(direct) & set(env))
+        if direct[name] != env[name]
     ]
     return problems
 
 
-@pytest.mark.parametrize(
-    "name, expected",
-    [("Jinja2", "jinja2"), ("MarkupSafe", "markupsafe"), ("ruamel.yaml", "ruamel-yaml"),
-     ("typing_extensions", "typing-extensions"), ("Foo__Bar--baz", "foo-bar-baz")],
-)
-def test_normalise_follows_pep_503(name, expected):
-    assert normalise(name) == expected
+def lock_problems(direct: dict[str, str], lock: dict[str, tuple[str, int]]) -> list[str]:
+    """Why the lock does not install exactly the direct pins, with hashes."""
+    problems = [
+        f"{name} is pinned in requirements/*.in but missing from the lock"
+        for name in sorted(set(direct) - set(lock))
+    ]
+    problems += [
+        f"{name}: requirements/*.in pins {direct[name]}, the lock pins {lock[name][0]}"
+        for name in sorted(set(direct) & set(lock))
+        if direct[name] != lock[name][0]
+    ]
+    problems += [f"{name} has no --hash in the lock" for name in sorted(lock) if lock[name][1] == 0]
+    return problems
+
+
+def _direct_pins() -> dict[str, str]:
+    runtime = parse_pins(RUNTIME_IN.read_text(encoding="utf-8"), "requirements/runtime.in")
+    dev = parse_pins(DEV_IN.read_text(encoding="utf-8"), "requirements/dev.in")
+    both = set(runtime) & set(dev)
+    assert not both, f"listed both as runtime and dev dependencies: {sorted(both)}"
+    return {**runtime, **dev}
 
 
 def test_compare_reports_every_kind_of_disagreement():
-    requirements = {"pandas": "3.1.1", "numpy": "2.4.6", "scipy": "1.17.1"}
-    problems = compare(requirements, conda={"pandas": "3.1.0", "numpy": "2.4.6", "tqdm": "4.70.1"},
-                       pip={"numpy": "2.4.6"})
+    direct = {"pandas": "3.1.1", "numpy": "2.4.6", "scipy": "1.17.1"}
+    problems = compare(
+        direct, conda={"pandas": "3.1.0", "numpy": "2.4.6", "tqdm": "4.70.1"}, pip={"numpy": "2.4.6"}
+    )
     assert problems == [
         "numpy is both a conda dependency and a pip dependency",
-        "scipy is in requirements.txt but not in environment.yml",
-        "tqdm is in environment.yml but not in requirements.txt",
-        "pandas: requirements.txt pins 3.1.1, environment.yml pins 3.1.0",
+        "scipy is in requirements/*.in but not in environment.yml",
+        "tqdm is in environment.yml but not in requirements/*.in",
+        "pandas: requirements/*.in pins 3.1.1, environment.yml pins 3.1.0",
     ]
-    assert compare(requirements, conda=dict(requirements), pip={}) == []
+    assert compare(direct, conda=dict(direct), pip={}) == []
 
 
-def test_parsers_reject_unpinned_packages():
-    with pytest.raises(ValueError, match="not pinned"):
-        parse_requirements("pandas>=3\n")
+def test_lock_problems_reports_missing_different_and_unhashed_pins():
+    direct = {"pandas": "3.1.1", "numpy": "2.4.6", "scipy": "1.17.1"}
+    lock = {"pandas": ("3.1.1", 2), "numpy": ("2.4.5", 1), "six": ("1.17.0", 0)}
+    assert lock_problems(direct, lock) == [
+        "scipy is pinned in requirements/*.in but missing from the lock",
+        "numpy: requirements/*.in pins 2.4.6, the lock pins 2.4.5",
+        "six has no --hash in the lock",
+    ]
+
+
+def test_parsers_normalise_names_and_reject_loose_pins():
+    assert parse_pins("Jinja2==3.1.6  # templates\nruamel.yaml==0.18.6\n", "x") == {
+        "jinja2": "3.1.6",
+        "ruamel-yaml": "0.18.6",
+    }
+    with pytest.raises(ValueError, match=r"x line 1: pandas is not pinned with '=='"):
+        parse_pins("pandas>=3\n", "x")
+    with pytest.raises(ValueError, match="x lists jinja2 twice"):
+        parse_pins("Jinja2==3.1.6\njinja2==3.1.6\n", "x")
     with pytest.raises(ValueError, match="not pinned"):
         parse_environment("dependencies:\n  - python=3.11\n  - pandas\n")
     with pytest.raises(ValueError, match="not pinned"):
         parse_environment("dependencies:\n  - pip:\n      - playwright\n")
+    lock = (
+        "a-b==1.0 ; sys_platform == 'win32' \\\n"
+        "    --hash=sha256:00 \\\n"
+        "    --hash=sha256:11\n"
+        "    # via x\n"
+        "C==2\n"
+    )
+    assert parse_lock(lock) == {"a-b": ("1.0", 2), "c": ("2", 0)}
 
 
-def test_requirements_and_environment_list_the_same_packages_at_the_same_versions():
-    requirements = parse_requirements(REQUIREMENTS.read_text(encoding="utf-8"))
+def test_lock_pins_every_direct_dependency_at_its_version_with_hashes():
+    lock = parse_lock(LOCK.read_text(encoding="utf-8"))
+    assert lock_problems(_direct_pins(), lock) == []
+    # Generated from both input files (the compile command is in the header).
+    header = LOCK.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    assert "--generate-hashes" in header and "runtime.in" in header and "dev.in" in header
+
+
+def test_environment_lists_the_direct_pins_at_the_same_versions():
     _, conda, pip = parse_environment(ENVIRONMENT.read_text(encoding="utf-8"))
-    assert requirements, "requirements.txt pins no package"
-    assert compare(requirements, conda, pip) == []
+    assert compare(_direct_pins(), conda, pip) == []
 
 
 def test_environment_uses_python_3_11_pip_and_conda_forge():
@@ -147,10 +232,26 @@ def test_environment_uses_python_3_11_pip_and_conda_forge():
 
 
 def test_packages_named_differently_on_conda_forge_come_from_pip():
-    requirements = parse_requirements(REQUIREMENTS.read_text(encoding="utf-8"))
     _, conda, pip = parse_environment(ENVIRONMENT.read_text(encoding="utf-8"))
-    for name in PIP_ONLY & set(requirements):
+    for name in PIP_ONLY & set(_direct_pins()):
         assert name in pip and name not in conda, name
+
+
+def test_dask_is_an_optional_extra_kept_out_of_the_default_install():
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    (dask,) = [Requirement(r) for r in project["optional-dependencies"]["dask"]]
+    assert canonicalize_name(dask.name) == "dask" and "distributed" in dask.extras
+    assert exact_pin(dask, "pyproject.toml")
+    lock = parse_lock(LOCK.read_text(encoding="utf-8"))
+    assert "dask" not in lock and "distributed" not in lock
+    assert "dask" not in _direct_pins()
+
+
+def test_pyproject_dependencies_come_from_the_runtime_pins():
+    pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    assert "dependencies" in pyproject["project"]["dynamic"]
+    files = pyproject["tool"]["setuptools"]["dynamic"]["dependencies"]["file"]
+    assert files == ["requirements/runtime.in"]
 
 
 # --------------------------------------------------------------------------
@@ -178,7 +279,13 @@ def test_notebook_problems_spots_outputs_counts_and_a_missing_kernelspec():
     clean = {
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": ["# Title"]},
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ["1 + 1"]},
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": ["1 + 1"],
+            },
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     }
@@ -188,7 +295,9 @@ def test_notebook_problems_spots_outputs_counts_and_a_missing_kernelspec():
     dirty["cells"][1]["outputs"] = [{"output_type": "execute_result", "data": {"text/plain": ["2"]}}]
     del dirty["metadata"]["kernelspec"]
     assert notebook_problems(dirty) == [
-        "cell 1 has outputs", "cell 1 has execution_count 3", "metadata.kernelspec.name is missing",
+        "cell 1 has outputs",
+        "cell 1 has execution_count 3",
+        "metadata.kernelspec.name is missing",
     ]
 
 
@@ -198,6 +307,9 @@ def _git(*args: str) -> subprocess.CompletedProcess:
 
 def _has_git() -> bool:
     return shutil.which("git") is not None and _git("rev-parse", "--git-dir").returncode == 0
+
+
+needs_git = pytest.mark.skipif(not _has_git(), reason="not a git checkout")
 
 
 def _source_notebooks() -> list[str]:
@@ -211,14 +323,40 @@ def _source_notebooks() -> list[str]:
 _NOTEBOOKS = _source_notebooks()
 
 
+def _clean_filter() -> str | None:
+    """The nbstripout clean command `make venv` wrote into .git/config, if any."""
+    if not _has_git():
+        return None
+    done = _git("config", "--get", "filter.nbstripout.clean")
+    return done.stdout.decode().strip() or None
+
+
+def _as_staged(text: str) -> str:
+    """What `git add` would stage: the text through the clean filter, when installed."""
+    command = _clean_filter()
+    if command is None:
+        return text
+    done = subprocess.run(
+        shlex.split(command), input=text.encode("utf-8"), capture_output=True, cwd=PROJECT_ROOT
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode("utf-8")
+
+
 @pytest.mark.parametrize(
     "path",
     _NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
 )
 def test_source_notebook_is_clean(path):
+    # The committed (index) version must be clean. The working copy may hold
+    # outputs (JupyterLab autosaves them after Run All) when the nbstripout
+    # filter is installed, because `git add` strips them; without the filter
+    # the working copy itself must be clean.
     versions = {}
     if (PROJECT_ROOT / path).exists():
-        versions["working tree"] = (PROJECT_ROOT / path).read_text(encoding="utf-8")
+        versions["working tree, as git add would stage it"] = _as_staged(
+            (PROJECT_ROOT / path).read_text(encoding="utf-8")
+        )
     if _has_git():
         staged = _git("show", f":{path}")  # the version that would be committed
         if staged.returncode == 0:
@@ -228,11 +366,43 @@ def test_source_notebook_is_clean(path):
         assert notebook_problems(json.loads(text)) == [], f"{path} ({where})"
 
 
+@needs_git
+@pytest.mark.parametrize(
+    "path", ["notebooks/explore.ipynb", "tests/fixtures/notebooks/widgets.ipynb", "new.ipynb"]
+)
+def test_gitattributes_sends_every_notebook_through_nbstripout(path):
+    done = _git("check-attr", "filter", "--", path)
+    assert done.stdout.decode().strip() == f"{path}: filter: nbstripout"
+
+
+@needs_git
+def test_gitattributes_leaves_other_files_unfiltered():
+    # Control for the test above: check-attr does report 'unspecified'.
+    assert (
+        _git("check-attr", "filter", "--", "lib/evaluation.py")
+        .stdout.decode()
+        .strip()
+        .endswith("unspecified")
+    )
+
+
+@pytest.mark.skipif(
+    _clean_filter() is None, reason="nbstripout filter not installed (`make venv` installs it)"
+)
+def test_installed_filter_strips_outputs_and_keeps_the_kernelspec():
+    notebook = json.loads((PROJECT_ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    code[0]["execution_count"] = 7
+    code[0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["figure 42\n"]}]
+    assert notebook_problems(notebook)  # dirty before
+    staged = json.loads(_as_staged(json.dumps(notebook)))
+    assert notebook_problems(staged) == []
+    assert [c["source"] for c in staged["cells"]] == [c["source"] for c in notebook["cells"]]
+
+
 # --------------------------------------------------------------------------
 # .gitignore keeps code and raw data tracked
 # --------------------------------------------------------------------------
-
-needs_git = pytest.mark.skipif(not _has_git(), reason="not a git checkout")
 
 
 def _ignored(path: str) -> bool:
@@ -245,15 +415,26 @@ def _ignored(path: str) -> bool:
 @needs_git
 @pytest.mark.parametrize(
     "path",
-    ["lib/evaluation.py", "requirements.txt", "environment.yml", "data/raw/evidence_matrix.csv",
-     "data/README.md", "data/processed/.gitkeep", "tests/test_evaluation.py"],
+    [
+        "lib/evaluation.py",
+        "requirements/lock.txt",
+        "requirements/runtime.in",
+        ".gitattributes",
+        "environment.yml",
+        "data/raw/evidence_matrix.csv",
+        "data/README.md",
+        "data/processed/.gitkeep",
+        "tests/test_evaluation.py",
+    ],
 )
 def test_gitignore_does_not_ignore_source_files(path):
     assert not _ignored(path)
 
 
 @needs_git
-@pytest.mark.parametrize("path", ["data/processed/survey.csv", "outputs/data_quality_log.csv", ".venv/bin/python"])
+@pytest.mark.parametrize(
+    "path", ["data/processed/survey.csv", "outputs/data_quality_log.csv", ".venv/bin/python"]
+)
 def test_gitignore_ignores_generated_files(path):
     # Control: check-ignore does report ignored paths, so the test above can fail.
     assert _ignored(path)

@@ -1,0 +1,156 @@
+"""The programme definition: this programme's vocabulary as data.
+
+Everything the workbook knows about *which* programme it evaluates (its
+authorities and their spellings, evidence items and legend, survey phases,
+sectors, questions and items, KPIs, themes, commissioning stages and source
+documents) lives in a YAML file under ``data/programme/``, not in code. This
+module reads it once, checks it at the boundary and returns an immutable,
+typed :class:`Programme` with lookup helpers.
+
+Which definition is used: the ``EVAL_PROGRAMME`` environment variable (a path
+to a definition file), else ``data/programme/definition.yaml``.
+
+A bad definition stops with one line per problem and no traceback::
+
+    $ python -m lib.programme check path/to/definition.yaml
+    error: path/to/definition.yaml, key authorities[3].id: value 'Bad Id': expected a lowercase slug ...
+    definition rejected: 1 problem(s)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from lib.programme.model import (
+    ActivityMeasure,
+    Authority,
+    CaseStudyGroup,
+    EvidenceInference,
+    EvidenceStatus,
+    Item,
+    Measure,
+    Phase,
+    PrintedCode,
+    Programme,
+    Question,
+    RespondentGroup,
+    Sector,
+    SourceDocument,
+    Stage,
+    UnderstandingItem,
+    UnknownNameError,
+    Year,
+    _authority_keys,
+    name_key,
+    slug_key,
+    spaced_key,
+)
+from lib.programme.schema import SCHEMA_VERSION, ProgrammeDefinitionError, parse_definition
+
+__all__ = [
+    "ActivityMeasure",
+    "CaseStudyGroup",
+    "Authority",
+    "EvidenceInference",
+    "EvidenceStatus",
+    "Item",
+    "Measure",
+    "Phase",
+    "PrintedCode",
+    "Programme",
+    "ProgrammeDefinitionError",
+    "Question",
+    "RespondentGroup",
+    "Sector",
+    "SourceDocument",
+    "Stage",
+    "UnderstandingItem",
+    "UnknownNameError",
+    "Year",
+    "SCHEMA_VERSION",
+    "DEFAULT_DEFINITION",
+    "PROGRAMME_ENV_VAR",
+    "current_programme",
+    "definition_path",
+    "load_programme",
+    "parse_definition",
+    "name_key",
+    "slug_key",
+    "spaced_key",
+    "_authority_keys",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DEFINITION = PROJECT_ROOT / "data" / "programme" / "definition.yaml"
+PROGRAMME_ENV_VAR = "EVAL_PROGRAMME"
+
+
+def definition_path(path: str | os.PathLike | None = None) -> Path:
+    """The definition in force: ``path``, else $EVAL_PROGRAMME, else this programme's file."""
+    chosen = path if path is not None else os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION
+    return Path(chosen)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def load_programme(path: str | os.PathLike | None = None) -> Programme:
+    """Read and validate a definition (see :func:`definition_path` for which one)."""
+    chosen = definition_path(path)
+    shown = _display(chosen)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ProgrammeDefinitionError(
+            [f"error: {shown}: cannot be read ({error.strerror or error})"]
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ProgrammeDefinitionError([f"error: {shown}{where}: not valid YAML ({problem})"]) from None
+    return parse_definition(data, shown)
+
+
+@cache
+def _cached(path: Path) -> Programme:
+    return load_programme(path)
+
+
+def current_programme() -> Programme:
+    """The programme in force, loaded once per process and path."""
+    return _cached(definition_path().resolve())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "check" or len(args) > 2:
+        print(
+            "usage: python -m lib.programme check [definition.yaml]  (default: $EVAL_PROGRAMME or "
+            f"{_display(DEFAULT_DEFINITION)})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        programme = load_programme(args[1] if len(args) == 2 else None)
+    except ProgrammeDefinitionError as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        print(f"definition rejected: {len(error.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(
+        f"{_display(programme.path)}: {programme.name}: {len(programme.authorities)} authorities, "
+        f"{len(programme.evidence_items)} evidence items, {len(programme.questions)} survey questions"
+    )
+    return 0

@@ -1,0 +1,350 @@
+"""The programme definition as typed, immutable objects, with lookup helpers.
+
+Built only by :mod:`lib.programme.schema` from a validated definition file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+
+class UnknownNameError(ValueError):
+    """A printed name that matches nothing in the definition (with close matches)."""
+
+    def __init__(self, kind: str, name: str, suggestions: list[str], known: list[str]):
+        self.kind, self.name, self.suggestions = kind, name, suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown {kind} {name!r}{hint} (expected one of {len(known)}: {', '.join(known)})")
+
+
+# --------------------------------------------------------------------------
+# The typed, immutable definition
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Year:
+    id: str  # "2011-12"
+    key: str  # "year_one"
+    label: str  # "2011-12 (year one)"
+    spellings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    id: str
+    file: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Authority:
+    id: str
+    name: str
+    spellings: tuple[str, ...]
+    case_study: str | None  # source document id of its case study
+
+
+@dataclass(frozen=True)
+class Item:
+    """A labelled thing with an id and optional extra printed spellings."""
+
+    id: str
+    label: str
+    spellings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceStatus:
+    id: str
+    code: str  # printed in tables and charts
+    label: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class PrintedCode:
+    printed: str
+    status: str
+    in_printed_legend: bool
+    basis: str
+
+
+@dataclass(frozen=True)
+class EvidenceInference:
+    item: str
+    authority: str | None  # None: every authority not named by another inference for the item
+    status: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    label: str
+    pattern: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ActivityMeasure:
+    printed: str
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    spellings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    label: str  # processed tables
+    title: str  # headings and explorer options
+    phrase: str  # running text ("VCS respondents")
+    claim_word: str  # claim audit ("VCS")
+    spellings: tuple[str, ...]
+    in_explorer: bool
+
+
+@dataclass(frozen=True)
+class RespondentGroup:
+    id: str
+    spellings: tuple[str, ...]
+    phrase: str | None
+    in_sector_total: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    number: int
+    label: str
+    explorer_label: str
+    base: str  # "respondents" or "comments"
+    printed_prefix: str | None
+
+
+@dataclass(frozen=True)
+class UnderstandingItem:
+    id: str
+    label: str
+    chart_title: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CaseStudyGroup:
+    id: str
+    contains: str  # folded text a printed group name includes
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    label: str
+    keyword: str
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One programme's definition. Lists keep the order the sources print."""
+
+    path: Path
+    id: str
+    name: str
+    years: tuple[Year, ...]
+    source_documents: tuple[SourceDocument, ...]
+    authorities: tuple[Authority, ...]
+    evidence_items: tuple[Item, ...]
+    evidence_statuses: tuple[EvidenceStatus, ...]
+    printed_codes: tuple[PrintedCode, ...]
+    not_printed: PrintedCode
+    evidence_inferences: tuple[EvidenceInference, ...]
+    profile_questions: tuple[Item, ...]
+    kpis: tuple[Item, ...]
+    kpi_measures: tuple[Measure, ...]
+    activity_measures: tuple[ActivityMeasure, ...]
+    phases: tuple[Phase, ...]
+    sectors: tuple[Sector, ...]
+    respondent_groups: tuple[RespondentGroup, ...]
+    questions: tuple[Question, ...]
+    understanding_items: tuple[UnderstandingItem, ...]
+    impacts: tuple[Item, ...]
+    lost_label: str
+    case_study_groups: tuple[CaseStudyGroup, ...]
+    themes: tuple[Item, ...]
+    vision_suffix: str
+    vision_theme: str
+    stages: tuple[Stage, ...]
+    guidance_stage_columns: tuple[tuple[str, str], ...]
+
+    # ---- lookups -----------------------------------------------------------
+
+    def authority(self, id_: str) -> Authority:
+        for a in self.authorities:
+            if a.id == id_:
+                return a
+        raise UnknownNameError(
+            "authority id",
+            id_,
+            _close(id_, [a.id for a in self.authorities]),
+            [a.id for a in self.authorities],
+        )
+
+    def authority_id(self, printed: str) -> str:
+        """Any printed spelling of an authority -> its id (close matches suggested)."""
+        keys = _authority_keys(self)
+        key = name_key(printed)
+        if key in keys:
+            return keys[key]
+        names = {a.id: a.name for a in self.authorities}
+        suggestions = list(dict.fromkeys(names[keys[k]] for k in _close(key, keys)))
+        raise UnknownNameError("authority", printed, suggestions, list(names.values()))
+
+    def is_known_authority(self, printed: str) -> bool:
+        return name_key(printed) in _authority_keys(self)
+
+    def source_file(self, document_id: str) -> str:
+        return _lookup("source document", document_id, {d.id: d.file for d in self.source_documents})
+
+    def year_id(self, printed: str) -> str:
+        return _lookup(
+            "programme year",
+            printed,
+            {k: y.id for y in self.years for k in (spaced_key(y.id), *map(spaced_key, y.spellings))},
+            spaced_key,
+        )
+
+    def phase_id(self, printed: str) -> str:
+        return _lookup(
+            "survey phase",
+            printed,
+            {spaced_key(s): p.id for p in self.phases for s in p.spellings},
+            spaced_key,
+        )
+
+    def sector_id(self, printed: str) -> str:
+        return _lookup(
+            "survey sector",
+            printed,
+            {k: s.id for s in self.sectors for k in (spaced_key(s.id), *map(spaced_key, s.spellings))},
+            spaced_key,
+        )
+
+    def respondent_group(self, printed: str) -> str:
+        return _lookup(
+            "respondent group",
+            printed,
+            {spaced_key(sp): g.id for g in self.respondent_groups for sp in g.spellings},
+            spaced_key,
+        )
+
+    def evidence_item_id(self, printed: str) -> str:
+        return _lookup(
+            "evidence item",
+            printed,
+            {slug_key(k): i.id for i in self.evidence_items for k in (i.id, i.label, *i.spellings)},
+            slug_key,
+        )
+
+    def impact_id(self, printed: str) -> str:
+        return _lookup(
+            "impact", printed, {spaced_key(k): i.id for i in self.impacts for k in i.spellings}, spaced_key
+        )
+
+    def case_study_group(self, printed: str) -> str:
+        key = spaced_key(printed)
+        for group in self.case_study_groups:
+            if group.contains in key:
+                return group.id
+        known = [g.contains for g in self.case_study_groups]
+        raise UnknownNameError("case study participant group", printed, _close(key, known), known)
+
+    def theme_id(self, printed: str) -> str:
+        key = spaced_key(printed)
+        if key.endswith(self.vision_suffix.casefold()):
+            return self.vision_theme
+        return _lookup(
+            "theme",
+            printed,
+            {spaced_key(k): t.id for t in self.themes for k in (t.label, *t.spellings)},
+            spaced_key,
+        )
+
+    def stage_id(self, printed: str) -> str:
+        key = spaced_key(printed).removeprefix("the ")
+        for stage in self.stages:
+            if key.startswith(stage.keyword):
+                return stage.id
+        raise UnknownNameError(
+            "commissioning stage",
+            printed,
+            _close(key, [s.keyword for s in self.stages]),
+            [s.keyword for s in self.stages],
+        )
+
+    def status(self, id_: str) -> EvidenceStatus:
+        return _lookup("evidence status", id_, {s.id: s for s in self.evidence_statuses})
+
+    @property
+    def case_study_authorities(self) -> frozenset[str]:
+        return frozenset(a.id for a in self.authorities if a.case_study)
+
+
+# --------------------------------------------------------------------------
+# Name folding (the rules lib/evaluation.py applies today)
+# --------------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """Authority names: NFKC, case, dots and hyphens as spaces, runs of spaces."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = text.replace(".", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def spaced_key(text: str) -> str:
+    """Other vocabulary: curly apostrophes straightened, case and runs of spaces folded."""
+    return re.sub(r"\s+", " ", str(text).replace("\u2019", "'")).strip().casefold()
+
+
+def slug_key(text: str) -> str:
+    """Evidence item labels: lowercase words joined by '_' (accents dropped)."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().casefold()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _close(name: str, candidates: Iterable[str]) -> list[str]:
+    return difflib.get_close_matches(str(name), list(dict.fromkeys(candidates)), n=3, cutoff=0.6)
+
+
+def _lookup(kind: str, printed: str, table: dict[str, Any], key: Callable[[str], str] = str) -> Any:
+    k = key(printed)
+    if k in table:
+        return table[k]
+    raise UnknownNameError(kind, printed, _close(k, table), sorted(table))
+
+
+@cache
+def _authority_keys_cached(authorities: tuple[Authority, ...]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for a in authorities:
+        for spelling in (a.id, a.name, *a.spellings):
+            keys[name_key(spelling)] = a.id
+    return keys
+
+
+def _authority_keys(programme: Programme) -> dict[str, str]:
+    return _authority_keys_cached(programme.authorities)

@@ -1,0 +1,490 @@
+"""Validation of a programme definition at the boundary: one line per problem.
+
+Each problem reads ``error: <file>, key <path>: value <value>: expected <what>``;
+every problem in the file is reported, not only the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from lib.programme.model import (
+    ActivityMeasure,
+    Authority,
+    CaseStudyGroup,
+    EvidenceInference,
+    EvidenceStatus,
+    Item,
+    Measure,
+    Phase,
+    PrintedCode,
+    Programme,
+    Question,
+    RespondentGroup,
+    Sector,
+    SourceDocument,
+    Stage,
+    UnderstandingItem,
+    Year,
+    name_key,
+    spaced_key,
+)
+
+SCHEMA_VERSION = 1
+#: Source documents the build looks up by role (the survey authorities are the
+#: ones the survey report names; KPIs come from the programme report).
+REQUIRED_DOCUMENTS = ("programme_report", "survey_report")
+
+_AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+
+
+class ProgrammeDefinitionError(Exception):
+    """The definition file is unreadable or breaks the schema; one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Reader:
+    """Walks the parsed YAML, collecting one line per problem (never stopping at the first)."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[str] = []
+
+    def problem(self, path: str, value: object, expected: str) -> None:
+        shown = "(missing)" if value is _MISSING else repr(value)
+        self.problems.append(f"error: {self.file}, key {path}: value {shown}: expected {expected}")
+
+    def get(
+        self,
+        node: Any,
+        key: str,
+        path: str,
+        kind: type | tuple[type, ...],
+        expected: str,
+        *,
+        optional: bool = False,
+        default: Any = None,
+    ) -> Any:
+        here = f"{path}.{key}" if path else key
+        if not isinstance(node, dict):
+            return default
+        if key not in node:
+            if not optional:
+                self.problem(here, _MISSING, expected)
+            return default
+        value = node[key]
+        if kind is bool and not isinstance(value, bool) or not isinstance(value, kind):
+            self.problem(here, value, expected)
+            return default
+        return value
+
+    def text(
+        self,
+        node: Any,
+        key: str,
+        path: str,
+        *,
+        optional: bool = False,
+        pattern: re.Pattern | None = None,
+        expected: str = "non-empty text",
+        allow_empty: bool = False,
+    ) -> str | None:
+        value = self.get(node, key, path, str, expected, optional=optional)
+        if value is None:
+            return None
+        here = f"{path}.{key}" if path else key
+        if (not allow_empty and not value.strip()) or (pattern is not None and not pattern.fullmatch(value)):
+            self.problem(here, value, expected)
+            return None
+        return value
+
+    def texts(self, node: Any, key: str, path: str) -> tuple[str, ...]:
+        values = self.get(node, key, path, list, "a list of text", optional=True, default=[])
+        out = []
+        for i, v in enumerate(values):
+            if isinstance(v, str):
+                out.append(v)
+            else:
+                self.problem(f"{path}.{key}[{i}]", v, "text")
+        return tuple(out)
+
+    def items(self, node: Any, key: str, path: str, *, minimum: int = 1) -> list[tuple[str, dict]]:
+        here = f"{path}.{key}" if path else key
+        expected = f"a list of at least {minimum} entries" if minimum else "a list"
+        values = self.get(node, key, path, list, expected)
+        if values is None:
+            return []
+        if len(values) < minimum:
+            self.problem(here, values, expected)
+        out = []
+        for i, v in enumerate(values):
+            if isinstance(v, dict):
+                out.append((f"{here}[{i}]", v))
+            else:
+                self.problem(f"{here}[{i}]", v, "a mapping")
+        return out
+
+    def unique(
+        self, what: str, entries: list[tuple[str, str | None]], key: Callable[[str], str] = str
+    ) -> None:
+        seen: dict[str, str] = {}
+        for path, value in entries:
+            if value is None:
+                continue
+            k = key(value)
+            if k in seen:
+                self.problem(path, value, f"a {what} not already used at {seen[k]}")
+            else:
+                seen[k] = path
+
+    def member(self, path: str, value: str | None, allowed: Iterable[str], what: str) -> None:
+        allowed = [a for a in allowed if a]
+        if value is not None and value not in allowed:
+            self.problem(path, value, f"{what} ({', '.join(allowed)})")
+
+
+_MISSING = object()
+_SLUG = "a lowercase id (a-z, 0-9, words joined by '_')"
+
+
+def _item(r: _Reader, path: str, node: dict, pattern: re.Pattern = _ID) -> Item:
+    return Item(
+        id=r.text(node, "id", path, pattern=pattern, expected=_SLUG) or "",
+        label=r.text(node, "label", path) or "",
+        spellings=r.texts(node, "spellings", path),
+    )
+
+
+def parse_definition(data: Any, file: str) -> Programme:
+    """Parsed YAML -> :class:`Programme`, or :class:`ProgrammeDefinitionError` listing every problem."""
+    r = _Reader(file)
+    if not isinstance(data, dict):
+        raise ProgrammeDefinitionError(
+            [f"error: {file}: value {type(data).__name__}: expected a YAML mapping"]
+        )
+    version = r.get(data, "schema_version", "", int, f"schema version {SCHEMA_VERSION}")
+    if version is not None and version != SCHEMA_VERSION:
+        r.problem("schema_version", version, f"schema version {SCHEMA_VERSION}")
+    known = {
+        "schema_version",
+        "programme",
+        "source_documents",
+        "authorities",
+        "evidence",
+        "profile_questions",
+        "kpis",
+        "kpi_measures",
+        "activity_measures",
+        "survey",
+        "case_study_groups",
+        "themes",
+        "commissioning",
+    }
+    for key in data:
+        if key not in known:
+            r.problem(str(key), data[key], f"one of the known keys ({', '.join(sorted(known))})")
+
+    prog = r.get(data, "programme", "", dict, "a mapping with id, name and years", default={})
+    years = tuple(
+        Year(
+            id=r.text(n, "id", p, pattern=re.compile(r"\d{4}-\d{2}"), expected="a year like '2011-12'") or "",
+            key=r.text(n, "key", p, pattern=_ID, expected=_SLUG) or "",
+            label=r.text(n, "label", p) or "",
+            spellings=r.texts(n, "spellings", p),
+        )
+        for p, n in r.items(prog, "years", "programme")
+    )
+    r.unique("year id", [(f"programme.years[{i}].id", y.id) for i, y in enumerate(years)])
+
+    documents = tuple(
+        SourceDocument(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            file=r.text(
+                n,
+                "file",
+                p,
+                pattern=_SOURCE_FILE,
+                expected="a source file name like '002_<16 hex digits>.txt'",
+            )
+            or "",
+            title=r.text(n, "title", p) or "",
+        )
+        for p, n in r.items(data, "source_documents", "")
+    )
+    document_ids = [d.id for d in documents]
+    for role in REQUIRED_DOCUMENTS:
+        if documents and role not in document_ids:
+            r.problem(
+                "source_documents", sorted(document_ids), f"a document with id {role!r} (the build cites it)"
+            )
+
+    authorities = []
+    for p, n in r.items(data, "authorities", ""):
+        case_study = r.text(n, "case_study", p, optional=True)
+        r.member(f"{p}.case_study", case_study, document_ids, "a source document id")
+        authorities.append(
+            Authority(
+                id=r.text(n, "id", p, pattern=_AUTHORITY_SLUG, expected="a lowercase slug (a-z, 0-9, '-')")
+                or "",
+                name=r.text(n, "name", p) or "",
+                spellings=r.texts(n, "spellings", p),
+                case_study=case_study,
+            )
+        )
+    r.unique("authority id", [(f"authorities[{i}].id", a.id) for i, a in enumerate(authorities)])
+    spellings = [(f"authorities[{i}].name", a.name) for i, a in enumerate(authorities)]
+    spellings += [
+        (f"authorities[{i}].spellings[{j}]", s)
+        for i, a in enumerate(authorities)
+        for j, s in enumerate(a.spellings)
+        if name_key(s) not in (name_key(a.name), name_key(a.id))
+    ]
+    r.unique("spelling (after folding case, dots and hyphens)", spellings, name_key)
+    authority_ids = [a.id for a in authorities]
+
+    evidence = r.get(data, "evidence", "", dict, "a mapping", default={})
+    items = tuple(_item(r, p, n) for p, n in r.items(evidence, "items", "evidence"))
+    r.unique("evidence item id", [(f"evidence.items[{i}].id", x.id) for i, x in enumerate(items)])
+    statuses = tuple(
+        EvidenceStatus(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            code=r.text(n, "code", p) or "",
+            label=r.text(n, "label", p) or "",
+            colour=r.text(n, "colour", p, pattern=_COLOUR, expected="a colour '#RRGGBB'") or "",
+            text_colour=r.text(n, "text_colour", p, pattern=_COLOUR, expected="a colour '#RRGGBB'") or "",
+        )
+        for p, n in r.items(evidence, "statuses", "evidence")
+    )
+    status_ids = [s.id for s in statuses]
+    r.unique("status id", [(f"evidence.statuses[{i}].id", s.id) for i, s in enumerate(statuses)])
+    r.unique(
+        "printed status code", [(f"evidence.statuses[{i}].code", s.code) for i, s in enumerate(statuses)]
+    )
+
+    def printed_code(p: str, n: dict, *, code_key: str = "printed") -> PrintedCode:
+        status = r.text(n, "status", p)
+        r.member(f"{p}.status", status, status_ids, "an evidence status id")
+        return PrintedCode(
+            printed=r.text(n, code_key, p, allow_empty=True, expected="text") or "",
+            status=status or "",
+            in_printed_legend=bool(
+                r.get(n, "in_printed_legend", p, bool, "true or false", optional=True, default=False)
+            ),
+            basis=r.text(n, "basis", p) or "",
+        )
+
+    codes = tuple(printed_code(p, n) for p, n in r.items(evidence, "printed_codes", "evidence"))
+    not_printed_node = r.get(
+        evidence, "not_printed", "evidence", dict, "a mapping with status, code, basis", default={}
+    )
+    not_printed = printed_code("evidence.not_printed", not_printed_node, code_key="code")
+
+    inferences = []
+    for p, n in r.items(evidence, "inferences", "evidence", minimum=0):
+        item, status = r.text(n, "item", p), r.text(n, "status", p)
+        r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
+        r.member(f"{p}.status", status, status_ids, "an evidence status id")
+        others = r.get(n, "other_authorities", p, bool, "true", optional=True, default=False)
+        authority = (
+            None
+            if others
+            else r.text(n, "authority", p, expected="an authority id (or other_authorities: true)")
+        )
+        r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        inferences.append(
+            EvidenceInference(
+                item=item or "", authority=authority, status=status or "", basis=r.text(n, "basis", p) or ""
+            )
+        )
+
+    profile_questions = tuple(_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))
+    kpis = tuple(_item(r, p, n) for p, n in r.items(data, "kpis", ""))
+    measures = []
+    for p, n in r.items(data, "kpi_measures", "", minimum=0):
+        pattern = r.text(n, "pattern", p)
+        if pattern is not None:
+            try:
+                if re.compile(pattern).groups < 1:
+                    r.problem(f"{p}.pattern", pattern, "a regular expression with a group for the value")
+            except re.error as error:
+                r.problem(f"{p}.pattern", pattern, f"a valid regular expression ({error})")
+        kind = r.text(n, "kind", p)
+        r.member(f"{p}.kind", kind, ["count", "proportion"], "a measure kind")
+        measures.append(
+            Measure(
+                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                label=r.text(n, "label", p) or "",
+                pattern=pattern or "",
+                kind=kind or "",
+            )
+        )
+    activity = tuple(
+        ActivityMeasure(
+            printed=r.text(n, "printed", p) or "",
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            label=r.text(n, "label", p) or "",
+        )
+        for p, n in r.items(data, "activity_measures", "", minimum=0)
+    )
+
+    survey = r.get(data, "survey", "", dict, "a mapping", default={})
+    phases = tuple(
+        Phase(id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", spellings=r.texts(n, "spellings", p))
+        for p, n in r.items(survey, "phases", "survey")
+    )
+    sectors = []
+    for p, n in r.items(survey, "sectors", "survey"):
+        sectors.append(
+            Sector(
+                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                label=r.text(n, "label", p) or "",
+                title=r.text(n, "title", p) or "",
+                phrase=r.text(n, "phrase", p) or "",
+                claim_word=r.text(n, "claim_word", p) or "",
+                spellings=r.texts(n, "spellings", p),
+                in_explorer=bool(
+                    r.get(n, "in_explorer", p, bool, "true or false", optional=True, default=False)
+                ),
+            )
+        )
+    groups = []
+    for p, n in r.items(survey, "respondent_groups", "survey"):
+        groups.append(
+            RespondentGroup(
+                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                spellings=r.texts(n, "spellings", p),
+                phrase=r.text(n, "phrase", p, optional=True),
+                in_sector_total=bool(
+                    r.get(n, "in_sector_total", p, bool, "true or false", optional=True, default=False)
+                ),
+            )
+        )
+    questions = []
+    for p, n in r.items(survey, "questions", "survey"):
+        base = r.text(n, "base", p)
+        r.member(f"{p}.base", base, ["respondents", "comments"], "what the shares are of")
+        questions.append(
+            Question(
+                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                number=r.get(n, "number", p, int, "a whole question number", default=0),
+                label=r.text(n, "label", p) or "",
+                explorer_label=r.text(n, "explorer_label", p) or "",
+                base=base or "",
+                printed_prefix=r.text(n, "printed_prefix", p, optional=True),
+            )
+        )
+    understanding = tuple(
+        UnderstandingItem(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            label=r.text(n, "label", p) or "",
+            chart_title=r.text(n, "chart_title", p) or "",
+            note=r.text(n, "note", p) or "",
+        )
+        for p, n in r.items(survey, "understanding_items", "survey", minimum=0)
+    )
+    impacts = tuple(_item(r, p, n) for p, n in r.items(survey, "impacts", "survey", minimum=0))
+    for where, entries in [
+        ("survey.phases", phases),
+        ("survey.sectors", sectors),
+        ("survey.respondent_groups", groups),
+        ("survey.questions", questions),
+        ("survey.impacts", impacts),
+    ]:
+        r.unique("id", [(f"{where}[{i}].id", e.id) for i, e in enumerate(entries)])
+    for kind, entries in [
+        (
+            "phase",
+            [
+                (f"survey.phases[{i}].spellings[{j}]", s)
+                for i, ph in enumerate(phases)
+                for j, s in enumerate(ph.spellings)
+            ],
+        ),
+        (
+            "impact",
+            [
+                (f"survey.impacts[{i}].spellings[{j}]", s)
+                for i, x in enumerate(impacts)
+                for j, s in enumerate(x.spellings)
+            ],
+        ),
+    ]:
+        r.unique(f"{kind} spelling", entries, spaced_key)
+
+    case_study_groups = tuple(
+        CaseStudyGroup(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", contains=r.text(n, "contains", p) or ""
+        )
+        for p, n in r.items(data, "case_study_groups", "", minimum=0)
+    )
+    themes_node = r.get(data, "themes", "", dict, "a mapping", default={})
+    themes = tuple(_item(r, p, n) for p, n in r.items(themes_node, "items", "themes"))
+    vision = r.get(
+        themes_node,
+        "authority_vision",
+        "themes",
+        dict,
+        "a mapping with suffix and theme",
+        optional=True,
+        default={},
+    )
+    vision_theme = r.text(vision, "theme", "themes.authority_vision", optional=True) if vision else None
+    if vision_theme is not None:
+        r.member("themes.authority_vision.theme", vision_theme, [t.id for t in themes], "a theme id")
+
+    commissioning = r.get(data, "commissioning", "", dict, "a mapping", default={})
+    stages = tuple(
+        Stage(
+            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            label=r.text(n, "label", p) or "",
+            keyword=r.text(n, "keyword", p) or "",
+        )
+        for p, n in r.items(commissioning, "stages", "commissioning", minimum=0)
+    )
+    columns = []
+    for p, n in r.items(commissioning, "guidance_stage_columns", "commissioning", minimum=0):
+        stage = r.text(n, "stage", p)
+        r.member(f"{p}.stage", stage, [s.id for s in stages], "a commissioning stage id")
+        columns.append((r.text(n, "column", p) or "", stage or ""))
+
+    if r.problems:
+        raise ProgrammeDefinitionError(r.problems)
+    return Programme(
+        path=Path(file),
+        id=r.text(prog, "id", "programme") or "",
+        name=r.text(prog, "name", "programme") or "",
+        years=years,
+        source_documents=documents,
+        authorities=tuple(authorities),
+        evidence_items=items,
+        evidence_statuses=statuses,
+        printed_codes=codes,
+        not_printed=not_printed,
+        evidence_inferences=tuple(inferences),
+        profile_questions=profile_questions,
+        kpis=kpis,
+        kpi_measures=tuple(measures),
+        activity_measures=activity,
+        phases=phases,
+        sectors=tuple(sectors),
+        respondent_groups=tuple(groups),
+        questions=tuple(questions),
+        understanding_items=understanding,
+        impacts=impacts,
+        lost_label=r.text(survey, "lost_label", "survey") or "",
+        case_study_groups=case_study_groups,
+        themes=themes,
+        vision_suffix=(vision.get("suffix") or "") if vision else "",
+        vision_theme=vision_theme or "",
+        stages=stages,
+        guidance_stage_columns=tuple(columns),
+    )

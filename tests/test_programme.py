@@ -1,0 +1,358 @@
+"""The programme definition (data/programme/definition.yaml, lib/programme.py).
+
+The first half proves the definition holds exactly the vocabulary lib/ hard-codes
+today, so that wiring it in (issue 10, second wave) preserves behaviour: each
+test compares the loaded definition with the constant it will replace, and the
+lookups with today's functions over every spelling the raw data prints. When a
+constant is removed from lib/, its comparison moves to the processed tables.
+The second half checks that a bad definition stops with one line per problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lib import charts, claims, evaluation, explorer, programme, report, uncertainty
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RAW = PROJECT_ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def prog() -> programme.Programme:
+    return programme.load_programme(programme.DEFAULT_DEFINITION)
+
+
+def _raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(RAW / name, dtype=str, keep_default_na=False)
+
+
+# --------------------------------------------------------------------------
+# The definition equals today's constants
+# --------------------------------------------------------------------------
+
+
+def test_programme_name_years_and_source_documents(prog):
+    assert prog.name == report.PROGRAMME_NAME
+    assert [y.id for y in prog.years] == [evaluation.YEAR_ONE, evaluation.YEAR_TWO]
+    assert {y.id: y.label for y in prog.years} == report.YEAR_WORDS
+    assert [y.key for y in prog.years] == [charts.ADJACENT_PAIRS[1][0], charts.ADJACENT_PAIRS[1][1]]
+    spellings = {s: y.id for y in prog.years for s in y.spellings}
+    assert spellings == evaluation._YEARS
+    for printed in [*evaluation._YEARS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
+        if printed.strip():
+            assert prog.year_id(printed) == evaluation.programme_year(printed), printed
+    for document in prog.source_documents:
+        assert report.source_doc(f"{document.file} § 1") == f"{document.title} ({document.file[:3]}), § 1"
+    files = {d.id: d.file for d in prog.source_documents}
+    assert files == {
+        "programme_report": evaluation.PROGRAMME_REPORT,
+        "survey_report": evaluation.SURVEY_REPORT,
+        "richmond_case_study": evaluation.RICHMOND_CASE_STUDY,
+        "leeds_case_study": evaluation.LEEDS_CASE_STUDY,
+        "commissioning_paper": evaluation.COMMISSIONING_PAPER,
+    }
+
+
+def test_authorities_in_order_with_names_and_case_studies(prog):
+    assert [(a.id, a.name) for a in prog.authorities] == list(evaluation.AUTHORITIES.items())
+    assert prog.case_study_authorities == evaluation.CASE_STUDY_AUTHORITIES
+
+
+def test_every_authority_spelling_maps_as_today(prog):
+    spellings = set(evaluation.AUTHORITY_ALIASES) | set(evaluation.AUTHORITIES.values())
+    spellings |= {s for a in prog.authorities for s in a.spellings}
+    for name in [
+        "authority_profiles.csv",
+        "evidence_matrix.csv",
+        "programme_membership.csv",
+        "case_study_facts.csv",
+        "case_study_proposals.csv",
+    ]:
+        spellings |= set(_raw(name)["authority_as_printed"])
+    spellings |= {"N.E.Lincs", "NE Lincs", "Telford & Wrekin", "  LEEDS  "}
+    assert len(spellings) > 40
+    for printed in spellings:
+        assert prog.authority_id(printed) == evaluation.authority_id(printed), printed
+    # and nothing more is known than today
+    for key in programme._authority_keys(prog):
+        assert evaluation.is_known_authority(key), key
+
+
+def test_evidence_items_statuses_and_legend(prog):
+    assert [(i.id, i.label) for i in prog.evidence_items] == evaluation.EVIDENCE_ITEMS
+    for printed in {
+        *_raw("evidence_matrix.csv")["evidence_item"],
+        *(s for i in prog.evidence_items for s in i.spellings),
+    }:
+        assert prog.evidence_item_id(printed) == evaluation._evidence_item_id(printed), printed
+    assert [s.id for s in prog.evidence_statuses] == evaluation.EVIDENCE_STATUSES
+    assert {s.id: s.code for s in prog.evidence_statuses} == charts.STATUS_CODES
+    assert {s.id: s.label for s in prog.evidence_statuses} == charts.STATUS_LABELS
+    assert {s.id: s.colour for s in prog.evidence_statuses} == {
+        s: charts.PALETTE[s] for s in charts.STATUS_CODES
+    }
+    assert {s.id: s.text_colour for s in prog.evidence_statuses} == charts.ON_FILL
+    for code in prog.printed_codes:
+        assert evaluation.evidence_code_status(code.printed, "yes") == (code.status, code.printed, code.basis)
+    assert {c.printed for c in prog.printed_codes} == {
+        c.strip() for c in _raw("evidence_matrix.csv")["cell_as_printed"]
+    }
+    lost = prog.not_printed
+    assert evaluation.evidence_code_status("", "no") == (lost.status, lost.printed, lost.basis)
+    assert [
+        (i.item, i.authority, i.status, i.basis) for i in prog.evidence_inferences
+    ] == evaluation.EVIDENCE_INFERENCES
+
+
+def test_profile_questions_kpis_and_measures(prog):
+    assert [(q.id, q.label) for q in prog.profile_questions] == evaluation.PROFILE_QUESTIONS
+    assert [(k.id, k.label) for k in prog.kpis] == evaluation.KPIS
+    assert {m.id: (m.pattern, m.label, m.kind) for m in prog.kpi_measures} == evaluation.KPI_MEASURES
+    assert {m.printed: (m.id, m.label) for m in prog.activity_measures} == evaluation.ACTIVITY_MEASURES
+
+
+def test_survey_phases_and_sectors(prog):
+    assert {s: p.id for p in prog.phases for s in p.spellings} == evaluation.PHASES
+    printed = set(evaluation.SECTORS)
+    for name in ["survey_impacts.csv", "survey_comment_shares.csv"]:
+        printed |= set(_raw(name)["sector_as_printed"])
+    printed |= set(_raw("survey_understanding.csv")["series_as_printed"])
+    for p in printed:
+        assert prog.sector_id(p) == evaluation.sector_id(p), p
+    for name in [
+        "survey_impacts.csv",
+        "survey_comment_shares.csv",
+        "survey_understanding.csv",
+        "survey_respondents.csv",
+    ]:
+        for p in set(_raw(name)["phase_as_printed"]):
+            assert prog.phase_id(p) == evaluation.phase_id(p), p
+    sectors = {s.id: s for s in prog.sectors}
+    assert {k: s.label for k, s in sectors.items()} == evaluation.SECTOR_LABELS
+    assert {k: s.title for k, s in sectors.items()} == report.SECTOR_TITLES
+    assert {k: s.phrase for k, s in sectors.items()} == report.SECTOR_WORDS
+    assert {k: s.claim_word for k, s in sectors.items()} == claims.SECTOR_WORDS
+    assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == explorer.SECTORS
+    phrases = {
+        **{k: s.phrase for k, s in sectors.items()},
+        **{g.id: g.phrase for g in prog.respondent_groups if g.phrase},
+    }
+    assert phrases == uncertainty.SECTOR_WORDS
+
+
+def test_respondent_groups(prog):
+    assert {s: g.id for g in prog.respondent_groups for s in g.spellings} == evaluation.RESPONDENT_GROUPS
+    assert tuple(g.id for g in prog.respondent_groups if g.in_sector_total) == uncertainty.SECTOR_GROUPS
+    for printed in set(_raw("survey_respondents.csv")["group_as_printed"]):
+        assert prog.respondent_group(printed) == evaluation.respondent_group(printed), printed
+
+
+def test_survey_questions_and_items(prog):
+    assert [q.id for q in sorted(prog.questions, key=lambda q: q.number)] == [
+        "understanding",
+        "best_features",
+        "impacts",
+        "la_role",
+    ]
+    assert {
+        q.printed_prefix: (q.id, q.label) for q in prog.questions if q.printed_prefix
+    } == evaluation.COMMENT_QUESTIONS
+    assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted(explorer.QUESTIONS)
+    assert tuple(q.id for q in prog.questions if q.base == "respondents") == uncertainty.RESPONDENT_QUESTIONS
+    assert {
+        u.chart_title: (u.id, u.label, u.note) for u in prog.understanding_items
+    } == evaluation.UNDERSTANDING_ITEMS
+    assert [(i.id, i.label, i.spellings) for i in prog.impacts] == evaluation.IMPACTS
+    for printed in set(_raw("survey_impacts.csv")["label_as_printed"]):
+        assert prog.impact_id(printed) == evaluation.impact_id(printed), printed
+    assert prog.lost_label == evaluation.LOST_LABEL
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, pd.DataFrame]:
+    return evaluation.build_tables(evaluation.load_raw()).tables
+
+
+def _pairs(frame: pd.DataFrame, key: str, label: str) -> dict[str, str]:
+    return dict(frame[[key, label]].drop_duplicates().itertuples(index=False))
+
+
+def test_processed_tables_carry_the_definitions_ids_and_labels(prog, built):
+    # Labels typed inside today's cleaners (e.g. the Q1 and Q3 question labels)
+    # are checked here against what the build writes.
+    assert _pairs(built["survey.csv"], "question", "question_label") == {
+        q.id: q.label for q in prog.questions
+    }
+    assert set(built["survey.csv"]["sector"]) == {s.id for s in prog.sectors}
+    assert set(built["survey.csv"]["phase"]) <= {p.id for p in prog.phases}
+    assert _pairs(built["evidence.csv"], "evidence_item", "evidence_label") == {
+        i.id: i.label for i in prog.evidence_items
+    }
+    assert set(built["evidence.csv"]["status"]) == {s.id for s in prog.evidence_statuses}
+    assert _pairs(built["profiles.csv"], "question", "question_label") == {
+        q.id: q.label for q in prog.profile_questions
+    }
+    assert _pairs(built["authorities.csv"], "authority_id", "authority") == {
+        a.id: a.name for a in prog.authorities
+    }
+    assert list(built["authorities.csv"]["authority_id"]) == sorted(a.id for a in prog.authorities)
+
+
+def test_case_study_groups(prog):
+    printed = set(_raw("case_study_impacts.csv")["group_as_printed"]) | {
+        "VCS participants",
+        "Local Authorities",
+    }
+    for p in printed:
+        assert prog.case_study_group(p) == evaluation.case_study_group(p), p
+    with pytest.raises(programme.UnknownNameError, match="unknown case study participant group 'parents'"):
+        prog.case_study_group("parents")
+
+
+def test_themes_and_commissioning_stages(prog):
+    assert [(t.id, t.label) for t in prog.themes] == evaluation.THEMES
+    assert {s: t.id for t in prog.themes for s in t.spellings} == evaluation.THEME_VARIANTS
+    printed = set(_raw("case_study_proposals.csv")["theme_as_printed"]) | {
+        "Richmond offer and vision",
+        "Vision",
+    }
+    for p in printed:
+        assert prog.theme_id(p) == evaluation.theme_id(p), p
+    assert [(s.id, s.label) for s in prog.stages] == evaluation.COMMISSIONING_STAGES
+    assert {s.keyword: s.id for s in prog.stages} == evaluation.STAGE_KEYWORDS
+    assert dict(prog.guidance_stage_columns) == evaluation.GUIDANCE_STAGE_COLUMNS
+    for p in set(_raw("commissioning_cycle.csv")["stage_as_printed"]) | set(
+        _raw("good_practice_checklist.csv")["stage_as_printed"]
+    ):
+        assert prog.stage_id(p) == evaluation.stage_id(p), p
+
+
+# --------------------------------------------------------------------------
+# Lookups, selection, immutability
+# --------------------------------------------------------------------------
+
+
+def test_unknown_names_are_one_error_type_with_close_matches(prog):
+    with pytest.raises(programme.UnknownNameError) as caught:
+        prog.authority_id("Barnett")
+    message = str(caught.value)
+    assert message.startswith("unknown authority 'Barnett'; did you mean 'Barnet'?")
+    assert "(expected one of 15: Barnet, Bexley," in message
+    with pytest.raises(
+        programme.UnknownNameError, match=r"unknown survey phase 'durng'; did you mean 'during'"
+    ):
+        dataclasses.replace(prog, phases=(*prog.phases, programme.Phase("during", ("during",)))).phase_id(
+            "durng"
+        )
+    with pytest.raises(ValueError, match="unknown evidence item 'Budget'"):
+        prog.evidence_item_id("Budget")
+    assert isinstance(caught.value, ValueError)
+
+
+def test_definition_is_immutable(prog):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prog.name = "Another programme"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prog.authorities[0].name = "X"  # type: ignore[misc]
+    assert isinstance(prog.authorities, tuple)
+
+
+def test_eval_programme_selects_another_definition(tmp_path, monkeypatch):
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["programme"]["name"] = "A smaller programme"
+    data["authorities"] = data["authorities"][:2]
+    data["evidence"]["inferences"] = []
+    path = tmp_path / "definition.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(programme.PROGRAMME_ENV_VAR, str(path))
+    loaded = programme.current_programme()
+    assert loaded.name == "A smaller programme"
+    assert [a.id for a in loaded.authorities] == ["barnet", "bexley"]
+    monkeypatch.delenv(programme.PROGRAMME_ENV_VAR)
+    assert programme.current_programme().name == report.PROGRAMME_NAME
+
+
+# --------------------------------------------------------------------------
+# A bad definition: one line per problem, no traceback
+# --------------------------------------------------------------------------
+
+
+def _check(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lib.programme", "check", str(path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_check_accepts_this_programme():
+    done = _check(programme.DEFAULT_DEFINITION)
+    assert done.returncode == 0, done.stderr
+    assert "15 authorities, 12 evidence items, 4 survey questions" in done.stdout
+
+
+def test_bad_definition_gives_one_line_per_problem(tmp_path):
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["authorities"][1]["id"] = "Bex Ley"
+    data["authorities"][4]["name"] = "Barnet"  # a second authority called Barnet
+    del data["authorities"][5]["name"]
+    data["evidence"]["statuses"][0]["colour"] = "navy"
+    data["evidence"]["inferences"][0]["authority"] = "atlantis"
+    data["survey"]["questions"][0]["number"] = "one"
+    data["themes"]["authority_vision"]["theme"] = "visions"
+    data["colour_scheme"] = "blue"
+    path = tmp_path / "definition.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    done = _check(path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    e = f"error: {path}, key "
+    known = (
+        "activity_measures, authorities, case_study_groups, commissioning, evidence, kpi_measures, kpis, "
+        "profile_questions, programme, schema_version, source_documents, survey, themes"
+    )
+    ids = (
+        "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "
+        "northamptonshire, poole, richmond-upon-thames, telford-and-wrekin, westminster"
+    )
+    themes = (
+        "performance_management, community_engagement, partnership_working, vision, "
+        "localised_commissioning, change_management"
+    )
+    assert done.stderr.splitlines() == [
+        f"{e}colour_scheme: value 'blue': expected one of the known keys ({known})",
+        f"{e}authorities[1].id: value 'Bex Ley': expected a lowercase slug (a-z, 0-9, '-')",
+        f"{e}authorities[5].name: value (missing): expected non-empty text",
+        f"{e}authorities[4].name: value 'Barnet': expected a spelling (after folding case, dots and hyphens) "
+        "not already used at authorities[0].name",
+        f"{e}evidence.statuses[0].colour: value 'navy': expected a colour '#RRGGBB'",
+        f"{e}evidence.inferences[0].authority: value 'atlantis': expected an authority id ({ids})",
+        f"{e}survey.questions[0].number: value 'one': expected a whole question number",
+        f"{e}themes.authority_vision.theme: value 'visions': expected a theme id ({themes})",
+        "definition rejected: 8 problem(s)",
+    ]
+
+
+def test_unreadable_definitions_are_one_line_too(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("programme:\n  name: [unclosed\n", encoding="utf-8")
+    done = _check(broken)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0].startswith(f"error: {broken}, line 3, column 1: not valid YAML (")
+    done = _check(tmp_path / "missing.yaml")
+    assert done.stderr.splitlines() == [
+        f"error: {tmp_path / 'missing.yaml'}: cannot be read (No such file or directory)",
+        "definition rejected: 1 problem(s)",
+    ]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(["not", "a", "mapping"], "x.yaml")
+    assert caught.value.problems == ["error: x.yaml: value list: expected a YAML mapping"]
