@@ -60,6 +60,8 @@ def view_caption(question: str, sector: str | None) -> str:
     """The line above each pre-rendered view naming what it shows (plain text)."""
     q_label = dict((v, k) for k, v in QUESTIONS)[question]
     s_label = "both sectors" if sector is None else dict((v, k) for k, v in SECTORS)[sector]
+    if s_label[1:2].islower():  # "Children's centre ..." reads mid-sentence; "VCS ..." stays
+        s_label = s_label[0].lower() + s_label[1:]
     return f"Showing: {q_label}, {s_label}"
 
 
