@@ -187,17 +187,33 @@ def write_downloads(processed_dir: Path, html_dir: Path, *, data_version: str,
     """Write ``<html_dir>/downloads/``: each processed CSV and ``<programme>.xlsx``, atomically.
 
     Returns the links for the index: the workbook first, then the CSVs in
-    schema order.
+    schema order. A processed folder without the full set of tables (a
+    partial test fixture) gets no downloads, and a line on stderr says why.
+    Files in the downloads folder that are not part of this set (left by an
+    earlier build) are removed, so the folder, the index and the manifest agree.
     """
+    import sys
+
     from lib.batch import atomic_copy, atomic_write_bytes
 
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
-    tables = evaluation.load_processed(processed_dir)
-    workbook = f"{programme}.xlsx"
-    atomic_write_bytes(dest / workbook, build_workbook(processed_dir, data_version=data_version, tables=tables))
-    links = [Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook")]
-    for name in table_names():
-        atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
-        links.append(Download(f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv",
-                              len(tables[name])))
+    missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]
+    links: list[Download] = []
+    if missing:
+        print(f"downloads: not built: {processed_dir} lacks {', '.join(missing)}", file=sys.stderr)
+    else:
+        tables = evaluation.load_processed(processed_dir)
+        workbook = f"{programme}.xlsx"
+        atomic_write_bytes(dest / workbook,
+                           build_workbook(processed_dir, data_version=data_version, tables=tables))
+        links.append(Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook"))
+        for name in table_names():
+            atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
+            links.append(Download(f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv",
+                                  len(tables[name])))
+    keep = {Path(d.href).name for d in links}
+    if dest.is_dir():
+        for stale in dest.iterdir():
+            if stale.is_file() and stale.name not in keep and stale.suffix in (".csv", ".xlsx"):
+                stale.unlink()
     return links

@@ -141,3 +141,16 @@ def test_index_links_the_downloads_escaped():
     assert '<a href="html/downloads/programme.xlsx" download>All processed tables (Excel workbook)</a>' in page
     assert '<a href="html/downloads/a.csv" download>&lt;b&gt;A&lt;/b&gt; (CSV)</a>, 3 rows' in page
     assert "Download the data" not in batch.render_index([], prefix="")
+
+
+def test_partial_processed_folder_gets_no_downloads_and_stale_files_go(evaluation_build, tmp_path, capsys):
+    html = tmp_path / "html"
+    links = downloads.write_downloads(evaluation_build.processed, html, data_version="v")
+    assert len(links) == 1 + len(evaluation.PROCESSED_SCHEMAS)
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(evaluation_build.processed / "authorities.csv", partial / "authorities.csv")
+    assert downloads.write_downloads(partial, html, data_version="v") == []
+    assert list((html / "downloads").iterdir()) == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"downloads: not built: {partial} lacks membership.csv, "), err
