@@ -513,7 +513,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 </table>
 {%- if downloads %}
 <h2 id="downloads">Download the data</h2>
-<p>The processed tables every report is computed from, built with these reports.</p>
+<p>The processed tables every report is computed from, built with these reports. The Excel workbook holds one sheet per table and a sheet describing every column.</p>
 <ul class="downloads">
 {%- for d in downloads %}
 <li><a href="{{ d.href }}" download>{{ d.label }}</a>{% if d.rows is not none %}, {{ d.rows }} rows{% endif %}</li>
