@@ -470,6 +470,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
   body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fff; line-height: 1.5; }
   main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
   h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; }
   table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
   caption { text-align: left; font-weight: 600; padding: .5rem 0; }
   th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
@@ -510,6 +511,15 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 {%- endfor %}
 </tbody>
 </table>
+{%- if downloads %}
+<h2 id="downloads">Download the data</h2>
+<p>The processed tables every report is computed from, built with these reports. The Excel workbook holds one sheet per table and a sheet describing every column.</p>
+<ul class="downloads">
+{%- for d in downloads %}
+<li><a href="{{ d.href }}" download>{{ d.label }}</a>{% if d.rows is not none %}, {{ d.rows }} rows{% endif %}</li>
+{%- endfor %}
+</ul>
+{%- endif %}
 </main>
 </body>
 </html>
@@ -517,8 +527,9 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
 
 
 def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: str | None = None,
-                 caveats_href: str | None = None) -> str:
-    """The index page. ``prefix`` is prepended to the relative report links."""
+                 caveats_href: str | None = None, downloads: Sequence = ()) -> str:
+    """The index page. ``prefix`` is prepended to the relative report and download
+    links; ``downloads`` are :class:`lib.downloads.Download` records."""
     from jinja2 import Environment
 
     env = Environment(autoescape=True, trim_blocks=False)
@@ -556,6 +567,7 @@ def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: 
         n_failed=sum(1 for x in rows if x["status"] != "ok"),
         dq_href=dq_href,
         caveats_href=caveats_href,
+        downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
     )
 
 
@@ -776,6 +788,11 @@ def run_batch(
         atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
         caveats_href = CAVEATS_PAGE
 
+    # Every processed table as CSV and one workbook, beside the pages (lib.downloads).
+    from lib.downloads import write_downloads
+
+    downloads = write_downloads(pdir, html_dir, data_version=data_version, programme=PROGRAMME_ID)
+
     manifest_path = out / "manifest.json"
     previous = _load_previous(manifest_path, out)
     current_ids = {r.id for r in results}
@@ -789,16 +806,18 @@ def run_batch(
         "keep_code": keep_code,
         "workers": n_workers,
         "run_report_ids": [r.id for r in results],
+        "downloads": [f"html/{d.href}" for d in downloads],
         "reports": [asdict(r) for r in all_results],
     }
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     html_index = html_dir / "index.html"
     atomic_write_text(html_index, render_index(all_results, prefix="", dq_href=dq_href,
-                                               caveats_href=caveats_href))
+                                               caveats_href=caveats_href, downloads=downloads))
     index = out / "index.html"
     atomic_write_text(
         index, render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None,
-                            caveats_href=f"html/{caveats_href}" if caveats_href else None)
+                            caveats_href=f"html/{caveats_href}" if caveats_href else None,
+                            downloads=downloads)
     )
     return BatchResult(
         output_dir=out,

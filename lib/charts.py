@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -114,6 +115,16 @@ def signed_points(value: float) -> str:
 # --------------------------------------------------------------------------
 
 
+_LONG_TOKEN = re.compile(r"[^\s<>]{16,}")
+
+
+def _cell(text: object) -> str:
+    """Escaped cell text in which a long run without spaces (names joined by
+    underscores) may wrap after each ``_``, so a narrow column or a printed
+    page wraps it instead of overflowing."""
+    return _LONG_TOKEN.sub(lambda m: m.group(0).replace("_", "_<wbr>"), esc(text))
+
+
 def table_html(
     frame: pd.DataFrame,
     caption: str,
@@ -132,9 +143,9 @@ def table_html(
         for i, value in enumerate(row):
             text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
             if i == 0 and row_header:
-                cells.append(f'<th scope="row">{esc(text)}</th>')
+                cells.append(f'<th scope="row">{_cell(text)}</th>')
             else:
-                cells.append(f"<td>{esc(text)}</td>")
+                cells.append(f"<td>{_cell(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return Html(
         f'<table class="{esc(css_class)}"><caption>{esc(caption)}</caption>'

@@ -1,16 +1,35 @@
 """Interactive views (ipywidgets) over the same report sections.
 
 Each explorer is a thin set of controls around functions of
-:mod:`lib.report`: a choice re-renders the section that the static report
-already contains, so a reviewer without a kernel misses nothing.
+:mod:`lib.report`: a choice shows the section that the static report already
+contains, so a reviewer without a kernel misses nothing.
+
+The survey explorer works the same with and without a kernel. Every view it
+can show (one per question and sector; the understanding question always
+shows both sectors) is rendered once, up front, into its own ``Output``
+widget, and the controls switch between them entirely in the browser:
+
+* the Question dropdown's ``index`` is ``jslink``-ed to the ``selected_index``
+  of a ``Stack`` holding one page per question;
+* each question that has a per-sector view holds its own ``Stack`` of the two
+  sector views, whose ``selected_index`` is ``jslink``-ed to the Sector
+  dropdown's ``index``;
+* the Sector control sits in a ``Stack`` too, also linked to the question:
+  while the question is the understanding one (which shows both sectors) a
+  disabled dropdown reading "Both sectors" stands in its place, so no control
+  is ever a no-op.
+
+Only core widgets and links are used, all of which the offline widget
+manager in the rendered HTML implements; nothing waits on a Python callback.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import HTML, display
 
 from lib import report
+from lib.charts import esc
 
 QUESTIONS = [
     ("Understanding of co-production (Q1)", "understanding"),
@@ -19,6 +38,13 @@ QUESTIONS = [
     ("What the local authority should do (Q4)", "la_role"),
 ]
 SECTORS = [("VCS respondents", "vcs"), ("Children's centre respondents", "childrens_centres")]
+
+#: Questions whose view does not depend on the sector (it shows both).
+BOTH_SECTORS = frozenset({"understanding"})
+BOTH_SECTORS_LABEL = "Both sectors (this question)"
+
+_CONTROL_WIDTH = "26em"
+_LABEL_WIDTH = "5em"
 
 
 def survey_view(wb: report.Workbook, question: str, sector: str) -> report.Html:
@@ -30,17 +56,58 @@ def survey_view(wb: report.Workbook, question: str, sector: str) -> report.Html:
     return report.comment_shares(wb, question, sector)
 
 
+def view_caption(question: str, sector: str | None) -> str:
+    """The line above each pre-rendered view naming what it shows (plain text)."""
+    q_label = dict((v, k) for k, v in QUESTIONS)[question]
+    s_label = "both sectors" if sector is None else dict((v, k) for k, v in SECTORS)[sector]
+    if s_label[1:2].islower():  # "Children's centre ..." reads mid-sentence; "VCS ..." stays
+        s_label = s_label[0].lower() + s_label[1:]
+    return f"Showing: {q_label}, {s_label}"
+
+
+def _view_output(wb: report.Workbook, question: str, sector: str | None) -> widgets.Output:
+    out = widgets.Output()
+    caption = f'<p class="explorer-view"><strong>{esc(view_caption(question, sector))}</strong></p>'
+    body = survey_view(wb, question, sector or SECTORS[0][1])
+    out.append_display_data(HTML(caption + str(body)))
+    return out
+
+
+def _control(**kwargs) -> widgets.Dropdown:
+    control = widgets.Dropdown(**kwargs)
+    control.layout.width = _CONTROL_WIDTH
+    control.style.description_width = _LABEL_WIDTH
+    return control
+
+
 def survey_explorer(wb: report.Workbook) -> widgets.VBox:
-    question = widgets.Dropdown(options=QUESTIONS, value="impacts", description="Question")
-    sector = widgets.Dropdown(options=SECTORS, value="vcs", description="Sector")
-    question.layout.width = sector.layout.width = "26em"
-    question.style.description_width = sector.style.description_width = "5em"
+    """Question and Sector dropdowns over every pre-rendered survey view."""
+    questions = [value for _, value in QUESTIONS]
+    question = _control(options=QUESTIONS, value="impacts", description="Question")
+    sector = _control(options=SECTORS, value="vcs", description="Sector")
+    both = _control(options=[BOTH_SECTORS_LABEL], description="Sector", disabled=True)
 
-    def show(question: str, sector: str) -> None:
-        display(survey_view(wb, question, sector))
+    pages, links = [], []
+    for q in questions:
+        if q in BOTH_SECTORS:
+            pages.append(_view_output(wb, q, None))
+            continue
+        by_sector = widgets.Stack([_view_output(wb, q, s) for _, s in SECTORS],
+                                  selected_index=sector.index)
+        links.append(widgets.jslink((sector, "index"), (by_sector, "selected_index")))
+        pages.append(by_sector)
+    views = widgets.Stack(pages, selected_index=question.index)
+    links.append(widgets.jslink((question, "index"), (views, "selected_index")))
 
-    output = widgets.interactive_output(show, {"question": question, "sector": sector})
-    return widgets.VBox([widgets.HBox([question, sector]), output])
+    # The Sector slot: the live dropdown, or the disabled stand-in for a
+    # question that always shows both sectors (one child per question).
+    sector_slot = widgets.Stack([both if q in BOTH_SECTORS else sector for q in questions],
+                                selected_index=question.index)
+    links.append(widgets.jslink((question, "index"), (sector_slot, "selected_index")))
+
+    box = widgets.VBox([widgets.HBox([question, sector_slot]), views])
+    box._explorer_links = links  # keep the links alive with the box
+    return box
 
 
 def authority_view(wb: report.Workbook, authority_id: str, section: str) -> report.Html:

@@ -70,6 +70,49 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style>
+{{ resources.page_css }}
+</style>
+{%- endblock html_head_css -%}
+"""
+
+#: The page chrome's own rules, after the notebook theme (so they win ties).
+#: Screen: links are underlined (the theme's link colour alone is not enough,
+#: WCAG 1.4.1). Print (A4): nothing is clipped -- tables wrap inside the page
+#: width, figures scale to it, collapsed ``<details>`` print open, and the
+#: interactive widgets give way to a line saying where their static views are.
+PAGE_CSS = """
+.jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
+.explorer-view { margin: 0.5em 0 0; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  html, body, body.jp-Notebook, main { width: auto !important; max-width: none !important;
+    margin: 0 !important; padding: 0 !important; overflow: visible !important; }
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output,
+  .jp-RenderedHTMLCommon { padding-left: 0 !important; padding-right: 0 !important;
+    margin-left: 0 !important; margin-right: 0 !important; overflow: visible !important;
+    max-width: 100% !important; min-width: 0 !important; }
+  table { table-layout: auto !important; width: auto !important; max-width: 100% !important;
+    font-size: 9pt !important; }
+  th, td { white-space: normal !important; overflow-wrap: break-word; word-break: normal;
+    padding-left: 0.35em !important; padding-right: 0.35em !important; }
+  thead th { overflow-wrap: anywhere; min-width: 3em; }
+  p, li, dd, dt, figcaption, caption, summary, blockquote { overflow-wrap: anywhere; }
+  img, svg, canvas, video { max-width: 100% !important; height: auto !important; }
+  figure { margin-left: 0 !important; margin-right: 0 !important; break-inside: avoid; }
+  pre, code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+  h1, h2, h3, h4, h5, h6 { break-after: avoid; }
+  tr, blockquote { break-inside: avoid; }
+  details::details-content { content-visibility: visible !important; display: block !important; }
+  details > summary { list-style: none; text-decoration: none !important; font-weight: 600; }
+  details > summary::-webkit-details-marker { display: none; }
+  .jp-OutputArea-output.jupyter-widgets > * { display: none !important; }
+  .jp-OutputArea-output.jupyter-widgets::after {
+    content: "The interactive explorer is not printed: each of its views appears, static, in the sections above.";
+    display: block; font-style: italic; }
+  a:link, a:visited { color: inherit; }
+}
 """
 
 
@@ -179,6 +222,7 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
                 return markupsafe.Markup(getattr(_assets(node_modules), name))  # noqa: S704
 
             resources["offline_script"] = offline_script
+            resources["page_css"] = markupsafe.Markup(PAGE_CSS)  # noqa: S704 (a constant)
             return resources
 
     exporter = OfflineHTMLExporter(

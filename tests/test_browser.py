@@ -40,6 +40,32 @@ SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 WIDGET_TIMEOUT_MS = 20_000
 
+# The accessibility engine (npm axe-core, pinned in package.json): every page
+# is checked against the WCAG 2.2 A and AA rules.
+AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_AXE_RUN_JS = """
+async (tags) => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return {version: axe.version, violations: r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(' ')),
+  }))};
+}
+"""
+
+
+def run_axe(page) -> dict:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now."""
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    return page.evaluate(_AXE_RUN_JS, AXE_TAGS)
+
+
+def axe_lines(name: str, result: dict) -> list[str]:
+    """One line per violating element: page, rule id, impact, target, help."""
+    return [f"{name}: {v['id']} ({v['impact']}) at {t}: {v['help']}"
+            for v in result["violations"] for t in v["targets"]]
+
 # One evaluate() per page: everything the DOM tests need.
 _DOM_FACTS_JS = """
 () => {
@@ -138,6 +164,8 @@ class Guard:
         if visit.nav_error is None:
             if after_load is not None:
                 after_load(page, visit)
+            if AXE_JS.is_file():
+                visit.extra["axe"] = run_axe(page)
             page.wait_for_timeout(150)  # let late console errors arrive
             visit.dom = page.evaluate(_DOM_FACTS_JS)
         visit.blocked = self.blocked[start:]
@@ -278,7 +306,8 @@ def site(browser, batch_ok):
             )
             visit.extra["output_images"] = page.eval_on_selector_all(
                 ".widget-output img",
-                "is => is.map(i => ({alt: i.getAttribute('alt'), loaded: i.complete && i.naturalWidth > 0}))",
+                "is => is.map(i => ({alt: i.getAttribute('alt'), loaded: i.complete && i.naturalWidth > 0,"
+                " visible: i.getClientRects().length > 0}))",
             )
 
         reports: dict[str, Visit] = {}
@@ -470,14 +499,15 @@ def test_programme_widgets_render_default_view(site, batch_ok):
 
     v = site["reports"]["programme"]
     assert v.extra.get("widgets_rendered") is True, v.extra.get("widgets_rendered")
-    selects = v.extra["selects"]
+    # Hidden controls (the stand-in Sector control and the views of other
+    # questions) are in the DOM but not displayed.
+    selects = [s for s in v.extra["selects"] if s["visible"]]
     question_labels = [label for label, _ in explorer.QUESTIONS]
     sector_labels = [label for label, _ in explorer.SECTORS]
-    assert [s["options"] for s in selects] == [question_labels, sector_labels], selects
-    assert all(s["visible"] for s in selects), selects
+    assert [s["options"] for s in selects] == [question_labels, sector_labels], v.extra["selects"]
     q_label, s_label = selects[0]["selected"], selects[1]["selected"]
-    images = v.extra["output_images"]
-    assert len(images) >= 1 and all(i["loaded"] for i in images), images
+    images = [i for i in v.extra["output_images"] if i["visible"]]
+    assert images and all(i["loaded"] for i in v.extra["output_images"]), v.extra["output_images"]
     # The output area shows exactly what the report section for the selected
     # question and sector shows: compare with a fresh render of that view.
     wb = report.load_workbook(batch_ok.processed)
@@ -551,8 +581,8 @@ def test_index_links_navigate(site, batch_ok):
     # are checked with every page's), anything else downloaded intact.
     downloads = site["index"].extra["downloads"]
     others = site["index"].extra["others"]
-    non_report = [l["href"] for l in site["index"].extra["links"]
-                  if Path(l["href"]).stem not in site["reports"]]
+    report_hrefs = {r["href"] for r in site["index"].extra["rows"] if r.get("href")}
+    non_report = [l["href"] for l in site["index"].extra["links"] if l["href"] not in report_hrefs]
     assert sorted(non_report) == sorted([*downloads, *others])
     assert "data_quality_log.csv" in downloads, downloads
     for href, (filename, content) in downloads.items():
@@ -594,3 +624,220 @@ def test_screenshots_written(site):
         _, doc_height = site["reports"][rid].extra["screenshot_dom"]
         _, height = _png_size(shots[rid])
         assert doc_height > VIEWPORT["height"] and abs(height - doc_height) <= 2, (rid, height, doc_height)
+
+
+# ---------------------------------------------------------------------------
+# Accessibility: axe-core, WCAG 2.2 A and AA, on every page
+# ---------------------------------------------------------------------------
+
+
+def _require_axe():
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core is not installed ({AXE_JS} missing): run `make assets`")
+
+
+def test_axe_reports_violations_on_a_canary_page(browser, tmp_path):
+    """The engine runs and finds known faults (so 'no violations' below means something)."""
+    _require_axe()
+    page_file = tmp_path / "axe-canary.html"
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>canary</title></head><body><main><h1>c</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<p style="color:#aaaaaa;background:#ffffff">pale text</p>'
+        '<input type="text"></main></body></html>',
+        encoding="utf-8",
+    )
+    guard = Guard(browser)
+    try:
+        visit, page = guard.open("axe canary", page_file.as_uri())
+        page.close()
+    finally:
+        guard.close()
+    found = {v["id"] for v in visit.extra["axe"]["violations"]}
+    assert {"image-alt", "color-contrast", "label"} <= found, found
+    assert visit.extra["axe"]["version"] == "4.14.1"
+
+
+def test_every_page_passes_axe_wcag22_aa(site):
+    _require_axe()
+    lines, unchecked = [], []
+    for v in _all_visits(site):
+        if "axe" not in v.extra:
+            unchecked.append(v.name)
+            continue
+        lines.extend(axe_lines(v.name, v.extra["axe"]))
+    assert not unchecked, f"pages axe did not check: {unchecked}"
+    assert not lines, f"{len(lines)} WCAG 2.2 A/AA violations:\n" + "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# The survey explorer: every control changes the view, offline
+# ---------------------------------------------------------------------------
+
+_EXPLORER_STATE_JS = """
+() => {
+  const shown = (e) => e.getClientRects().length > 0;
+  const label = (o) => o ? o.text.replace(/\\u00a0/g, ' ') : null;
+  const selects = Array.from(document.querySelectorAll('.widget-dropdown select')).filter(shown);
+  const outputs = Array.from(document.querySelectorAll('.widget-output')).filter(shown);
+  return {
+    controls: selects.map(s => ({selected: label(s.options[s.selectedIndex]), disabled: s.disabled,
+                                 options: Array.from(s.options).map(label)})),
+    captions: outputs.flatMap(o => Array.from(o.querySelectorAll('p.explorer-view')).filter(shown)
+                                   .map(p => p.textContent.trim())),
+    alts: outputs.flatMap(o => Array.from(o.querySelectorAll('img')).filter(shown)
+                               .map(i => i.getAttribute('alt'))),
+  };
+}
+"""
+
+
+def _visible_select(page, n: int):
+    return page.locator(".widget-dropdown select").locator("visible=true").nth(n)
+
+
+def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
+    from lib import explorer, report
+
+    wb = report.load_workbook(batch_ok.processed)
+    q_labels = dict(explorer.QUESTIONS)
+    s_labels = dict(explorer.SECTORS)
+    guard = Guard(browser)
+    seen, errors = [], []
+    try:
+        visit, page = guard.open(
+            "programme explorer", (batch_ok.html / "programme.html").as_uri(),
+            after_load=lambda p, v: p.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS))
+        for q_label, question in explorer.QUESTIONS:
+            _visible_select(page, 0).select_option(label=q_label)
+            for s_label, sector in explorer.SECTORS:
+                state = page.evaluate(_EXPLORER_STATE_JS)
+                controls = state["controls"]
+                if question in explorer.BOTH_SECTORS:
+                    # The Sector control cannot apply: it is disabled and says so.
+                    if [c["disabled"] for c in controls] != [False, True] or \
+                            controls[1]["selected"] != explorer.BOTH_SECTORS_LABEL:
+                        errors.append(f"{q_label}: sector control should be disabled: {controls}")
+                    expected_sector = None
+                else:
+                    _visible_select(page, 1).select_option(label=s_label)
+                    state = page.evaluate(_EXPLORER_STATE_JS)
+                    controls = state["controls"]
+                    if [c["disabled"] for c in controls] != [False, False] or \
+                            [c["selected"] for c in controls] != [q_label, s_label]:
+                        errors.append(f"{q_label} / {s_label}: controls read {controls}")
+                    expected_sector = sector
+                expected_caption = explorer.view_caption(question, expected_sector)
+                expected_alts = _img_alts(str(explorer.survey_view(wb, q_labels[q_label], s_labels[s_label])))
+                if state["captions"] != [expected_caption]:
+                    errors.append(f"{q_label} / {s_label}: shows {state['captions']}, expected {expected_caption!r}")
+                if state["alts"] != expected_alts:
+                    errors.append(f"{q_label} / {s_label}: charts {state['alts']}, expected {expected_alts}")
+                seen.append((question, expected_sector))
+        # The issue's example: Q4 then children's centres, then a screenshot.
+        _visible_select(page, 0).select_option(label=dict((v, k) for k, v in explorer.QUESTIONS)["la_role"])
+        _visible_select(page, 1).select_option(label=dict((v, k) for k, v in explorer.SECTORS)["childrens_centres"])
+        state = page.evaluate(_EXPLORER_STATE_JS)
+        assert state["captions"] == [explorer.view_caption("la_role", "childrens_centres")], state["captions"]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        box = page.locator(".widget-vbox").locator("visible=true").first
+        box.screenshot(path=str(SCREENSHOTS / "explorer.png"))
+        after_change = run_axe(page) if AXE_JS.is_file() else {"violations": []}
+        page.close()
+    finally:
+        guard.close()
+    assert not errors, "\n".join(errors)
+    n_views = len({v for v in seen})
+    assert n_views == 1 + 2 * (len(explorer.QUESTIONS) - len(explorer.BOTH_SECTORS)), seen
+    assert not visit.problems(), visit.problems()
+    assert not axe_lines("explorer after a change", after_change), axe_lines("explorer", after_change)
+    width, height = _png_size(SCREENSHOTS / "explorer.png")
+    assert width > 400 and height > 300, (width, height)
+
+
+# ---------------------------------------------------------------------------
+# Print: the programme report on A4
+# ---------------------------------------------------------------------------
+
+#: A4 is 210 mm wide; the print stylesheet's @page margin is 15 mm a side,
+#: so the printable width is 180 mm = 680 CSS px (96 px to the inch).
+A4_PRINTABLE_PX = round((210 - 2 * 15) / 25.4 * 96)
+
+_PRINT_FACTS_JS = """
+(width) => {
+  const clipped = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.getClientRects().length === 0) continue;          // not rendered in print
+    const r = e.getBoundingClientRect();
+    const ox = getComputedStyle(e).overflowX;
+    const hides = ['hidden', 'auto', 'scroll', 'clip'].includes(ox);
+    if (r.right > width + 1 || r.left < -1 || (hides && e.scrollWidth > e.clientWidth + 1)) {
+      clipped.push(`${e.tagName.toLowerCase()}.${String(e.className).split(' ')[0]}: left ${Math.round(r.left)},`
+                   + ` right ${Math.round(r.right)}, scrollWidth ${e.scrollWidth}, overflow ${ox}`);
+    }
+  }
+  const details = Array.from(document.querySelectorAll('details')).filter(d => d.getClientRects().length);
+  const closed = details.filter(d => Array.from(d.children).some(
+      c => c.tagName !== 'SUMMARY' && c.getClientRects().length === 0));
+  const widgets = Array.from(document.querySelectorAll('.widget-dropdown, .widget-output'))
+      .filter(e => e.getClientRects().length).length;
+  const stand_in = Array.from(document.querySelectorAll('.jp-OutputArea-output.jupyter-widgets'))
+      .map(e => getComputedStyle(e, '::after').content);
+  return {docWidth: document.documentElement.scrollWidth, clipped, details: details.length,
+          closed: closed.map(d => d.querySelector('summary').textContent.slice(0, 80)),
+          tables: Array.from(document.querySelectorAll('table')).filter(t => t.getClientRects().length).length,
+          figures: Array.from(document.querySelectorAll('figure img')).filter(i => i.getClientRects().length).length,
+          widgets, stand_in};
+}
+"""
+
+
+def test_programme_prints_to_a4_without_clipping(browser, batch_ok):
+    """Laid out at the A4 printable width with print media: nothing sticks out
+    or is cut by an overflow box, every <details> prints open, the widgets are
+    replaced by a line pointing to their static views; the PDF is A4."""
+    guard = Guard(browser)
+    try:
+        visit, page = guard.open(
+            "programme print", (batch_ok.html / "programme.html").as_uri(),
+            after_load=lambda p, v: p.wait_for_selector(".widget-output img", state="attached",
+                                                        timeout=WIDGET_TIMEOUT_MS))
+        page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
+        page.emulate_media(media="print")
+        facts = page.evaluate(_PRINT_FACTS_JS, A4_PRINTABLE_PX)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pdf_path = SCREENSHOTS / "programme.pdf"
+        page.pdf(path=str(pdf_path), format="A4", prefer_css_page_size=True, print_background=True)
+        page.close()
+    finally:
+        guard.close()
+    assert facts["tables"] > 5 and facts["figures"] > 5, facts
+    assert facts["docWidth"] <= A4_PRINTABLE_PX, facts["docWidth"]
+    assert not facts["clipped"], "clipped or overflowing in print:\n" + "\n".join(facts["clipped"][:20])
+    assert facts["details"] > 0 and not facts["closed"], f"details not expanded in print: {facts['closed']}"
+    assert facts["widgets"] == 0, "interactive widgets are printed"
+    assert facts["stand_in"] and all("static" in c for c in facts["stand_in"]), facts["stand_in"]
+    pdf = pdf_path.read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    boxes = {tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)}
+    assert boxes == {(596, 843)} or boxes == {(595, 842)}, f"PDF pages are not A4: {boxes}"
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 5
+
+
+# ---------------------------------------------------------------------------
+# Downloads linked from the index
+# ---------------------------------------------------------------------------
+
+
+def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
+    from lib import downloads
+
+    expected = {f"downloads/{name}.csv" for name in downloads.table_names()} | {"downloads/programme.xlsx"}
+    got = site["index"].extra["downloads"]
+    assert expected <= set(got), f"not downloadable from the index: {expected - set(got)}"
+    for href in expected:
+        filename, content = got[href]
+        assert filename == Path(href).name and content == (batch_ok.html / href).read_bytes(), href
+    for name in downloads.table_names():
+        assert got[f"downloads/{name}.csv"][1] == (batch_ok.processed / f"{name}.csv").read_bytes(), name
+    assert got["downloads/programme.xlsx"][1][:2] == b"PK"

@@ -355,3 +355,16 @@ def test_injected_markup_is_inert_in_chromium(tampered):
             context.close()
         finally:
             browser.close()
+
+
+def test_table_cells_let_long_runs_wrap_without_unescaping():
+    """Long runs without spaces get <wbr> after each '_' (print and narrow
+    screens wrap them); short words and the escaping are untouched."""
+    frame = pd.DataFrame({"a": ["extend_service_reach <b>x</b>"], "b": ["with_parts_<i>_and_more"]})
+    out = str(charts.table_html(frame, "c"))
+    assert '<th scope="row">extend_<wbr>service_<wbr>reach &lt;b&gt;x&lt;/b&gt;</th>' in out
+    assert "<td>with_<wbr>parts_<wbr>&lt;i&gt;_<wbr>and_<wbr>more</td>" in out
+    assert "<b>" not in out and "<i>" not in out
+    assert Elements(out).tags() == {"table", "caption", "thead", "tbody", "tr", "th", "td", "wbr"}
+    short = str(charts.table_html(pd.DataFrame({"a": ["two_words"]}), "c"))
+    assert "<wbr>" not in short

@@ -1,0 +1,219 @@
+"""Downloads built with the reports: every processed table as CSV, and one
+Excel workbook holding them all.
+
+The batch writes, beside the HTML pages (so a zipped ``html/`` folder keeps
+them)::
+
+    html/downloads/<table>.csv        each processed table, byte for byte
+    html/downloads/<programme>.xlsx   a sheet per table (same rows and columns
+                                      as its CSV, typed by the table's schema),
+                                      a "Columns" sheet describing every
+                                      column, an "About" sheet first
+
+and the index links each file. The workbook is deterministic: the same
+processed tables give the same bytes. Its document properties carry a fixed
+date (:data:`FIXED_TIMESTAMP`, the earliest date a zip entry can hold) instead
+of the build time, every zip entry the same date, and the data version (the
+hash of the processed tables) is written into the "About" sheet and the
+document's identifier, which is what tells two workbooks apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lib import evaluation
+
+DOWNLOADS_DIR = "downloads"
+FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)
+ABOUT_SHEET = "About"
+COLUMNS_SHEET = "Columns"
+WORKBOOK_TITLE = "Processed evaluation data"
+
+#: Sheet and link names where capitalising the table name is not enough.
+_TITLE_WORDS = {"kpis": "KPIs"}
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file written for download: its path relative to the html folder and its link text."""
+
+    href: str
+    label: str
+    kind: str  # "workbook" | "csv"
+    rows: int | None = None
+
+
+def table_names() -> list[str]:
+    """The processed tables, in the order the schemas declare them (names without ``.csv``)."""
+    return [name.removesuffix(".csv") for name in evaluation.PROCESSED_SCHEMAS]
+
+
+def table_title(name: str) -> str:
+    """``'case_study_facts'`` -> ``'Case study facts'``; ``'kpis'`` -> ``'KPIs'`` (at most 31 characters, Excel's limit)."""
+    words = [_TITLE_WORDS.get(w, w) for w in name.split("_")]
+    title = " ".join(words)
+    title = title[:1].upper() + title[1:]
+    if len(title) > 31 or title in (ABOUT_SHEET, COLUMNS_SHEET):
+        raise ValueError(f"table {name!r}: sheet title {title!r} is too long or reserved")
+    return title
+
+
+def _cell_value(value):
+    """A pandas/numpy scalar as a value openpyxl writes (None for missing)."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _put(ws, row: int, col: int, value) -> None:
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text from a source, never a formula
+
+
+def _header(ws, names: list[str], bold) -> None:
+    for j, name in enumerate(names, start=1):
+        _put(ws, 1, j, name)
+        ws.cell(row=1, column=j).font = bold
+    ws.freeze_panes = "A2"
+
+
+def _widths(ws, frame_like: list[list], cap: int = 60) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for j, column in enumerate(zip(*frame_like), start=1):
+        longest = max((len(str(v)) for v in column if v is not None), default=8)
+        ws.column_dimensions[get_column_letter(j)].width = min(cap, max(8, longest + 2))
+
+
+def build_workbook(processed_dir: Path, *, data_version: str,
+                   tables: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The Excel workbook of every processed table, as deterministic bytes.
+
+    ``tables`` (as :func:`lib.evaluation.load_processed` returns them) saves
+    reading ``processed_dir`` again.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    if tables is None:
+        tables = evaluation.load_processed(Path(processed_dir))
+    bold = Font(bold=True)
+    wb = Workbook()
+    about = wb.active
+    about.title = ABOUT_SHEET
+    about_rows = [
+        [WORKBOOK_TITLE],
+        ["Each sheet after this one holds one processed table: the same rows and columns as the CSV file "
+         "of the same name. The Columns sheet describes every column."],
+        ["Data version", data_version],
+        [],
+        ["Sheet", "File", "Rows", "Columns"],
+    ]
+    for name in table_names():
+        about_rows.append([table_title(name), f"{name}.csv", len(tables[name]), len(tables[name].columns)])
+    for i, row in enumerate(about_rows, start=1):
+        for j, value in enumerate(row, start=1):
+            _put(about, i, j, value)
+    about.cell(row=1, column=1).font = Font(bold=True, size=14)
+    for j in range(1, 5):
+        about.cell(row=5, column=j).font = bold
+    about.column_dimensions["A"].width = 28
+    about.column_dimensions["B"].width = 28
+
+    column_rows: list[list] = []
+    for name, (file_name, schema) in zip(table_names(), evaluation.PROCESSED_SCHEMAS.items()):
+        frame = tables[name]
+        ws = wb.create_sheet(table_title(name))
+        _header(ws, list(frame.columns), bold)
+        values = [[_cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        for i, row in enumerate(values, start=2):
+            for j, value in enumerate(row, start=1):
+                _put(ws, i, j, value)
+        _widths(ws, [list(frame.columns), *values])
+        for col, spec in schema.columns.items():
+            column_rows.append([table_title(name), file_name, col, evaluation._type_name(spec),
+                                spec.description or ""])
+
+    cols = wb.create_sheet(COLUMNS_SHEET)
+    header = ["Sheet", "File", "Column", "Type", "Meaning"]
+    _header(cols, header, bold)
+    for i, row in enumerate(column_rows, start=2):
+        for j, value in enumerate(row, start=1):
+            _put(cols, i, j, value)
+    _widths(cols, [header, *column_rows], cap=80)
+
+    props = wb.properties
+    props.title = WORKBOOK_TITLE
+    props.identifier = f"data version {data_version}"
+    props.creator = "Evaluation workbook"
+    props.lastModifiedBy = None
+    props.created = props.modified = FIXED_TIMESTAMP
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        # ExcelWriter directly: openpyxl's save_workbook stamps the save time.
+        ExcelWriter(wb, archive).save()
+    return _fix_zip_dates(raw.getvalue())
+
+
+def _fix_zip_dates(data: bytes) -> bytes:
+    """The same archive with every entry dated :data:`FIXED_TIMESTAMP`, in the same order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_downloads(processed_dir: Path, html_dir: Path, *, data_version: str,
+                    programme: str = "programme") -> list[Download]:
+    """Write ``<html_dir>/downloads/``: each processed CSV and ``<programme>.xlsx``, atomically.
+
+    Returns the links for the index: the workbook first, then the CSVs in
+    schema order. A processed folder without the full set of tables (a
+    partial test fixture) gets no downloads, and a line on stderr says why.
+    Files in the downloads folder that are not part of this set (left by an
+    earlier build) are removed, so the folder, the index and the manifest agree.
+    """
+    import sys
+
+    from lib.batch import atomic_copy, atomic_write_bytes
+
+    processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
+    missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]
+    links: list[Download] = []
+    if missing:
+        print(f"downloads: not built: {processed_dir} lacks {', '.join(missing)}", file=sys.stderr)
+    else:
+        tables = evaluation.load_processed(processed_dir)
+        workbook = f"{programme}.xlsx"
+        atomic_write_bytes(dest / workbook,
+                           build_workbook(processed_dir, data_version=data_version, tables=tables))
+        links.append(Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook"))
+        for name in table_names():
+            atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
+            links.append(Download(f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv",
+                                  len(tables[name])))
+    keep = {Path(d.href).name for d in links}
+    if dest.is_dir():
+        for stale in dest.iterdir():
+            if stale.is_file() and stale.name not in keep and stale.suffix in (".csv", ".xlsx"):
+                stale.unlink()
+    return links

@@ -1,0 +1,93 @@
+"""The survey explorer's structure (lib.explorer): every selection has a
+pre-rendered view, and the controls reach it through browser-side links only.
+
+The links run in the browser (jslink), so here the structure is walked the way
+the widget manager does: question index -> page of the outer Stack -> sector
+index -> view. The browser test (test_browser.py) drives the real thing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ipywidgets = pytest.importorskip("ipywidgets")
+
+from lib import explorer, report  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def built(evaluation_build):
+    wb = report.load_workbook(evaluation_build.processed)
+    return wb, explorer.survey_explorer(wb)
+
+
+def _parts(box):
+    controls, views = box.children
+    question, sector_slot = controls.children
+    sector = next(c for c in sector_slot.children if not c.disabled)
+    stand_in = next(c for c in sector_slot.children if c.disabled)
+    return question, sector_slot, sector, stand_in, views
+
+
+def _links(box):
+    return {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in box._explorer_links}
+
+
+def _view_html(output) -> str:
+    (item,) = output.outputs
+    return item["data"]["text/html"]
+
+
+def test_every_question_and_sector_reaches_its_own_view(built):
+    wb, box = built
+    question, _, sector, _, views = _parts(box)
+    assert [label for label, _ in question.options] == [label for label, _ in explorer.QUESTIONS]
+    assert [label for label, _ in sector.options] == [label for label, _ in explorer.SECTORS]
+    shown = set()
+    for qi, (_, q) in enumerate(explorer.QUESTIONS):
+        page = views.children[qi]
+        for si, (_, s) in enumerate(explorer.SECTORS):
+            if q in explorer.BOTH_SECTORS:
+                assert isinstance(page, ipywidgets.Output), q
+                html, expected_caption = _view_html(page), explorer.view_caption(q, None)
+            else:
+                assert isinstance(page, ipywidgets.Stack) and len(page.children) == len(explorer.SECTORS)
+                html, expected_caption = _view_html(page.children[si]), explorer.view_caption(q, s)
+            assert expected_caption.replace("'", "&#x27;") in html, (q, s)
+            assert str(explorer.survey_view(wb, q, s)) in html, (q, s)
+            shown.add(html)
+    assert len(shown) == 1 + 2 * (len(explorer.QUESTIONS) - len(explorer.BOTH_SECTORS))
+
+
+def test_controls_switch_views_through_browser_side_links(built):
+    _, box = built
+    question, sector_slot, sector, _, views = _parts(box)
+    links = _links(box)
+    assert (question.model_id, "index", views.model_id, "selected_index") in links
+    assert (question.model_id, "index", sector_slot.model_id, "selected_index") in links
+    per_sector = [p for p in views.children if isinstance(p, ipywidgets.Stack)]
+    for page in per_sector:
+        assert (sector.model_id, "index", page.model_id, "selected_index") in links
+    assert len(links) == 2 + len(per_sector)
+    # The initial state already agrees with the controls (the saved page shows it).
+    assert views.selected_index == question.index == sector_slot.selected_index
+    assert all(p.selected_index == sector.index for p in per_sector)
+
+
+def test_sector_control_gives_way_when_it_cannot_apply(built):
+    _, box = built
+    _, sector_slot, sector, stand_in, _ = _parts(box)
+    for qi, (_, q) in enumerate(explorer.QUESTIONS):
+        slot = sector_slot.children[qi]
+        if q in explorer.BOTH_SECTORS:
+            assert slot is stand_in and stand_in.disabled and stand_in.value == explorer.BOTH_SECTORS_LABEL
+        else:
+            assert slot is sector and not sector.disabled
+    assert stand_in.description == sector.description == "Sector"
+
+
+def test_view_caption_is_plain_reader_text():
+    assert explorer.view_caption("la_role", "childrens_centres") == (
+        "Showing: What the local authority should do (Q4), children's centre respondents")
+    assert explorer.view_caption("impacts", "vcs") == "Showing: Nine impacts of co-production (Q3), VCS respondents"
+    assert explorer.view_caption("understanding", None).endswith(", both sectors")
