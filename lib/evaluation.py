@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import os
 import re
 import shutil
@@ -167,12 +168,50 @@ class Problem:
         return f"{', '.join(where)}{value}: expected {self.expected}"
 
 
-class RawDataError(Exception):
-    """Raised when raw files fail validation; carries every problem found."""
+class BuildError(Exception):
+    """The data build cannot go on; carries every problem found, one line each."""
+
+    stage = "the build"
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class RawDataError(BuildError):
+    """Raw files break their contract (:class:`RawTable`)."""
+
+    stage = "the raw data"
+
+
+class ProcessedDataError(BuildError):
+    """A processed table breaks its schema, or a raw row is unaccounted for (a cleaning bug)."""
+
+    stage = "the processed tables"
+
+
+class PreflightError(BuildError):
+    """An output folder cannot be written; found before anything is read or replaced."""
+
+    stage = "the output folders"
+
+
+#: Lines printed per file before the rest are summarised as one count.
+ERRORS_PER_FILE = 20
+
+
+def problem_lines(problems: list[Problem], per_file: int = ERRORS_PER_FILE) -> list[str]:
+    """``error:`` lines, the first ``per_file`` of each file then one line counting the rest."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    lines = []
+    for file, found in by_file.items():
+        lines += [f"error: {p}" for p in found[:per_file]]
+        if len(found) > per_file:
+            lines.append(f"error: {file}: {len(found) - per_file} more problem(s) not listed "
+                         f"(the first {per_file} are shown)")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -263,25 +302,91 @@ _WHOLE = _matches(r"\d+", "a whole number")
 _SECTOR = pa.Check(lambda v: _sector_key(v) in {"vcs", "children's centres"}, element_wise=True,
                    error="a survey sector: 'VCS' or 'Children's Centres'")
 _SOURCE = _matches(r"\d{3}_[0-9a-f]{16}\.txt § .+", "a provenance '<file> § <section>'")
+KPI_CELL_EXPECTED = ("a KPI cell whose every named measure prints its figure, e.g. '35 reports "
+                     "delivered' or 'good plus = 80%' (percentages between 0% and 100%)")
 
 
 def _col(*checks: pa.Check) -> pa.Column:
     return pa.Column(checks=list(checks), nullable=False, coerce=False)
 
 
+def _grid(*axes: Iterable) -> tuple[tuple[str, ...], ...]:
+    """Every combination of the given key values, as text."""
+    return tuple(tuple(str(v) for v in combo) for combo in itertools.product(*axes))
+
+
+def _numbered(counts: dict) -> tuple[tuple[str, ...], ...]:
+    """``{group: n}`` -> ``(*group, '1') ... (*group, 'n')``: numbered rows within groups."""
+    keys = []
+    for group, n in counts.items():
+        group = group if isinstance(group, tuple) else (group,)
+        keys += [(*(str(g) for g in group), str(i)) for i in range(1, n + 1)]
+    return tuple(keys)
+
+
+def _key_text(value: object) -> str:
+    """How completeness keys compare: case, curly apostrophes and runs of spaces ignored."""
+    return re.sub(r"\s+", " ", str(value).replace("’", "'")).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Required:
+    """Completeness: key values the source prints, each of which must have a raw row.
+
+    ``keys`` are plain data (the printed table's rows and columns); they are
+    compared with the raw values after :func:`_key_text`.
+    """
+
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    printed: str  # what the source prints, said in the error line
+
+
+@dataclass(frozen=True)
+class RowsTo:
+    """Where a raw table's rows are accounted for after the build.
+
+    ``table`` is a processed table, or :data:`QUALITY_LOG_NAME` for rows the
+    cleaning logs instead of processing. ``where`` selects the rows of that table
+    that come from this raw table (column -> allowed values, compared as text).
+    ``per_raw_row`` names the columns that identify one raw row when a raw row
+    yields several processed rows (a KPI cell with two measures); empty means one
+    processed row per raw row.
+    """
+
+    table: str
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    per_raw_row: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class RawTable:
-    """Declared shape of one raw file."""
+    """The contract of one raw file.
+
+    ``columns`` are exactly the columns the header must hold (a missing or an
+    extra column is an error); ``key`` must be unique; ``required`` lists the
+    keys the source prints (completeness); ``min_rows``, ``max_rows`` and
+    ``max_bytes`` bound the file before it is parsed; ``rows_to`` says where each
+    raw row ends up (processed table or data-quality log), which the build
+    checks row for row (:func:`account_rows`).
+    """
 
     name: str
     columns: dict[str, pa.Column]
     key: list[str]
     description: str = ""
+    required: tuple[Required, ...] = ()
+    rows_to: tuple[RowsTo, ...] = ()
+    min_rows: int = 1
+    max_rows: int = 10_000
+    max_bytes: int = 1_000_000
 
     @property
     def schema(self) -> pa.DataFrameSchema:
         return pa.DataFrameSchema(self.columns, unique=self.key or None, name=self.name)
 
+
+_STRAY_LOG = RowsTo(QUALITY_LOG_NAME, {"file": ("survey_stray_values.csv",), "check": ("stray_value",)}, ("row",))
 
 RAW_TABLES: dict[str, RawTable] = {
     t.name: t
@@ -298,6 +403,9 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["item_order", "column_position"],
+            required=(Required(("item_order", "column_position"), _grid(range(1, 13), range(1, 16)),
+                               "12 evidence rows x 15 authority columns (002 Range of Evidence)"),),
+            rows_to=(RowsTo("evidence.csv"),),
         ),
         RawTable(
             "authority_profiles.csv",
@@ -313,6 +421,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["table_part", "question_order", "column_position"],
+            required=(Required(("table_part", "column_position", "question_order"),
+                               (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
+                               "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)"),),
+            rows_to=(RowsTo("profiles.csv"),),
         ),
         RawTable(
             "kpi_table.csv",
@@ -320,10 +432,13 @@ RAW_TABLES: dict[str, RawTable] = {
                 "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
                 "kpi_as_printed": _col(_NOT_BLANK),
                 "year_as_printed": _col(_one_of(["Year one", "Year two"])),
-                "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), "KPI figures between 0% and 100%")),
+                "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
                 "source": _col(_SOURCE),
             },
             ["kpi_order", "year_as_printed"],
+            required=(Required(("kpi_order", "year_as_printed"), _grid(range(1, 6), ["Year one", "Year two"]),
+                               "every KPI for year one and year two (002 § 6 KPI table)"),),
+            rows_to=(RowsTo("kpis.csv", {"kpi_order": ("1", "2", "3", "4", "5")}, ("kpi_order", "year")),),
         ),
         RawTable(
             "programme_activity.csv",
@@ -335,6 +450,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["year_as_printed", "measure_as_printed"],
+            required=(Required(("year_as_printed", "measure_as_printed"),
+                               (*_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
+                                *_grid(["second year"], ["workshops", "surveys", "participants"])),
+                               "workshops, surveys and participants for each year (002 § 6)"),),
+            rows_to=(RowsTo("kpis.csv", {"kpi": ("programme_activity",)}),),
         ),
         RawTable(
             "programme_membership.csv",
@@ -345,8 +465,18 @@ RAW_TABLES: dict[str, RawTable] = {
                 ),
                 "quote": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["authority_as_printed", "quote"],
+            required=(Required(("source",), _grid([
+                f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering",
+                f"{PROGRAMME_REPORT} § Authority profiles (Barnet-Leeds)",
+                f"{SURVEY_REPORT} § 2.2",
+                f"{RICHMOND_CASE_STUDY} § introduction",
+                f"{RICHMOND_CASE_STUDY} § Participation in the Programme with Richmond",
+                f"{LEEDS_CASE_STUDY} § Participation in the Programme with Leeds City Council",
+            ]), "a statement of membership in each of these passages"),),
+            rows_to=(RowsTo("membership.csv"),),
         ),
         RawTable(
             "practice_guidance.csv",
@@ -359,8 +489,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "identify_resources_and_set_priorities": _col(),
                 "plan_pattern_of_services": _col(),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["row_order"],
+            required=(Required(("row_order",), _grid(range(1, 31)), "30 rows of practice guidance (002 Practice Guidance)"),),
+            rows_to=(RowsTo("guidance.csv"),),
         ),
         RawTable(
             "survey_respondents.csv",
@@ -372,6 +505,12 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["phase_as_printed", "group_as_printed"],
+            required=(Required(("phase_as_printed", "group_as_printed"),
+                               (*_grid(["pre", "post"], ["attendees"]),
+                                *_grid([""], ["VCS organisations", "Children's Centres", "Local Authorities",
+                                              "other sectors", "health", "community advice", "parents"])),
+                               "the attendee totals before and after and the count of each group (004 § 2.2-2.3)"),),
+            rows_to=(RowsTo("survey_respondents.csv"),),
         ),
         RawTable(
             "survey_understanding.csv",
@@ -386,6 +525,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["chart_title_as_printed", "phase_as_printed", "position"],
+            required=(Required(("chart_title_as_printed", "phase_as_printed", "series_as_printed"),
+                               _grid(["Understanding Co Production Better", "Confidence in understanding Co Production"],
+                                     ["Before Workshop", "After Workshop"], ["Overall", "Children's Centres", "VCS"]),
+                               "both Q1 charts, before and after, for every series (004 chart data)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("understanding",)}),),
         ),
         RawTable(
             "survey_stray_values.csv",
@@ -395,6 +539,9 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             [],
+            required=(Required(("source",), _grid([f"{SURVEY_REPORT} § chart data: Understanding Co Production Better"]),
+                               "a value with no label after the Q1 chart series"),),
+            rows_to=(_STRAY_LOG,),
         ),
         RawTable(
             "survey_impacts.csv",
@@ -410,6 +557,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["sector_as_printed", "phase_as_printed", "position"],
+            required=(Required(("sector_as_printed", "phase_as_printed", "position"),
+                               _grid(["VCS", "Children's Centres"], ["Before", "After"], range(1, 10)),
+                               "the nine Q3 impacts for each sector before and after (004 chart data)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("impacts",)}),),
         ),
         RawTable(
             "survey_comment_shares.csv",
@@ -425,8 +576,16 @@ RAW_TABLES: dict[str, RawTable] = {
                     _in_range(0, 100, "a percentage", allow_empty=True),
                 ),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["list_title_as_printed", "phase_as_printed", "position"],
+            required=(Required(("list_title_as_printed", "phase_as_printed", "position"),
+                               _numbered({("VCS Organisations", "Pre"): 6, ("VCS Organisations", "Post"): 6,
+                                          ("Children's Centres", "Pre"): 8, ("Children's Centres", "Post"): 8,
+                                          ("VCS Perspective on the LA role", ""): 7,
+                                          ("Children's Centre Perspective on LA role", ""): 7}),
+                               "every entry of the Q2 and Q4 comment lists (004 § 4.3, 4.5 and 5)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("best_features", "la_role")}),),
         ),
         RawTable(
             "case_study_facts.csv",
@@ -438,6 +597,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "fact"],
+            required=(Required(("authority_as_printed",),
+                               _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
+                               "facts from both case studies (000, 001)"),),
+            rows_to=(RowsTo("case_study_facts.csv"),),
         ),
         RawTable(
             "case_study_challenges.csv",
@@ -448,6 +611,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "challenge_no"],
+            required=(Required(("authority_as_printed", "challenge_no"),
+                               _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
+                               "three challenges for Richmond and two for Leeds (000, 001)"),),
+            rows_to=(RowsTo("challenges.csv"),),
         ),
         RawTable(
             "case_study_proposals.csv",
@@ -459,6 +626,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "theme_order"],
+            required=(Required(("authority_as_printed", "theme_order"),
+                               _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
+                               "a proposal under each of the six themes in both case studies (000, 001)"),),
+            rows_to=(RowsTo("proposals.csv"),),
         ),
         RawTable(
             "case_study_impacts.csv",
@@ -473,6 +644,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "group_as_printed"],
+            required=(Required(("authority_as_printed", "group_as_printed"),
+                               _grid(["Leeds City Council"], ["VCS participants", "local authority participants",
+                                                              "children's centres"]),
+                               "the three participant groups of the Leeds case study (001 Positive impact achieved)"),),
+            rows_to=(RowsTo("case_study_impacts.csv"),),
         ),
         RawTable(
             "published_claims.csv",
@@ -485,6 +661,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 "test": _col(_NOT_BLANK),
             },
             ["claim_id"],
+            rows_to=(RowsTo("claims.csv"),),
         ),
         RawTable(
             "commissioning_cycle.csv",
@@ -495,6 +672,8 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["stage_order"],
+            required=(Required(("stage_order",), _grid(range(1, 6)), "the five stages of the commissioning cycle (003 § Commissioning)"),),
+            rows_to=(RowsTo("commissioning_cycle.csv"),),
         ),
         RawTable(
             "good_practice_checklist.csv",
@@ -506,14 +685,21 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["stage_order", "item_order"],
+            required=(Required(("stage_order", "item_order"), _numbered({0: 5, 1: 3, 2: 6, 3: 5, 4: 12, 5: 3}),
+                               "every checklist item under its stage heading (003 Checklist For Good Practice)"),),
+            rows_to=(RowsTo("checklist.csv"),),
         ),
     ]
 }
 
 
-def _decode(path: Path) -> tuple[str | None, list[Problem]]:
-    """Read a raw file as strict UTF-8; report the line of the first bad byte."""
-    data = path.read_bytes()
+def _decode(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Strict UTF-8, BOM dropped, newlines normalised to '\\n' (CRLF and CR too).
+
+    Normalising here, at the boundary, makes a file saved with Windows line
+    endings (including inside multi-line quoted cells) give the same processed
+    bytes as the same file with Unix line endings.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -524,7 +710,7 @@ def _decode(path: Path) -> tuple[str | None, list[Problem]]:
         ]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text, []
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
 def _display(path: Path) -> str:
@@ -567,39 +753,130 @@ def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErro
     return sorted(unique, key=lambda p: (p.row or 0, p.column or ""))
 
 
-def _record_lines(text: str) -> list[int]:
-    """Line number on which each data record starts (multi-line cells aware)."""
-    reader = csv.reader(io.StringIO(text))
-    starts, previous_end = [], 0
-    for record_index, _ in enumerate(reader):
-        if record_index > 0:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_bounded(path: Path, spec: RawTable) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, never more than the declared maximum (checked before parsing)."""
+    if not path.is_file():
+        return None, [Problem(_display(path), None, None, None, "the file to exist")]
+    with open(path, "rb") as handle:
+        data = handle.read(spec.max_bytes + 1)
+    if len(data) > spec.max_bytes:
+        size = path.stat().st_size
+        return None, [Problem(_display(path), None, None, f"{size:,} bytes",
+                              f"at most {spec.max_bytes:,} bytes (the declared maximum for this table; "
+                              "nothing was parsed)")]
+    return data, []
+
+
+def _parse_records(path: Path, text: str, spec: RawTable) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+    """Header, data records and the line each record starts on; cheap row checks.
+
+    Each record must have as many fields as the header, and there may be at
+    most ``spec.max_rows`` records (reading stops at the first one over).
+    Blank lines are skipped, as a CSV reader does.
+    """
+    file = _display(path)
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record:
+                continue
+            if header is None:
+                header = record
+                continue
+            if len(records) >= spec.max_rows:
+                problems.append(Problem(file, line, None, None,
+                                        f"at most {spec.max_rows:,} data rows (the declared maximum "
+                                        "for this table; reading stopped here)"))
+                break
+            if len(record) != len(header):
+                problems.append(Problem(file, line, None, _short(",".join(record)),
+                                        f"{len(header)} fields as in the header, found {len(record)}"))
+            records.append(record)
+            lines.append(line)
+    except csv.Error as err:
+        problems.append(Problem(file, start, None, None, f"readable CSV ({err})"))
+    if header is None and not problems:
+        problems.append(Problem(file, 1, None, None, "a header row naming the columns (the file is empty)"))
+    return header or [], records, lines, problems
+
+
+def _header_problems(path: Path, header: list[str], spec: RawTable) -> list[Problem]:
+    """Exactly the declared columns: each missing or extra column is one line."""
+    file = _display(path)
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(file, 1, name, None, "each column once (this column is repeated)"))
+        elif name not in spec.columns:
+            problems.append(Problem(file, 1, name, None,
+                                    "only the declared columns (this column is not one of them: "
+                                    + ", ".join(spec.columns) + ")"))
+        seen.add(name)
+    for name in spec.columns:
+        if name not in seen:
+            problems.append(Problem(file, 1, name, None, "this column in the header"))
+    return problems
+
+
+def _completeness_problems(path: Path, frame: pd.DataFrame, spec: RawTable) -> list[Problem]:
+    """At least ``min_rows`` rows, and a row for every key the source prints."""
+    file = _display(path)
+    if len(frame) < spec.min_rows:
+        found = "none" if len(frame) == 0 else str(len(frame))
+        return [Problem(file, None, None, None,
+                        f"at least {spec.min_rows} data row(s) below the header (found {found})")]
+    problems = []
+    for required in spec.required:
+        present = set(zip(*(frame[c].map(_key_text) for c in required.columns)))
+        for key in required.keys:
+            if tuple(_key_text(k) for k in key) not in present:
+                problems.append(Problem(file, None, "+".join(required.columns), key,
+                                        f"a row for this key (the source prints {required.printed})"))
+    return problems
 
 
 def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
-    """Read and validate one raw table; raise :class:`RawDataError` if malformed."""
+    """Read and check one raw table against its contract; raise :class:`RawDataError`.
+
+    In order, each step only if the previous passed: size (before parsing),
+    UTF-8, CSV records with as many fields as the header (at most ``max_rows``),
+    exactly the declared columns, the pandera schema, then completeness.
+    """
     path = Path(raw_dir) / name
-    if not path.exists():
-        raise RawDataError([Problem(_display(path), None, None, None, "the file to exist")])
-    text, problems = _decode(path)
+    spec = RAW_TABLES.get(name) or RawTable(name, {}, [])
+    data, problems = _read_bounded(path, spec)
     if problems:
         raise RawDataError(problems)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise RawDataError([Problem(_display(path), None, None, None, f"readable CSV ({err})")])
-    frame = frame.astype(object)
-    frame.attrs["lines"] = _record_lines(text)
-    spec = RAW_TABLES.get(name)
-    if spec is not None:
+    text, problems = _decode(path, data)
+    if problems:
+        raise RawDataError(problems)
+    header, records, lines, problems = _parse_records(path, text, spec)
+    if spec.columns:
+        problems = _header_problems(path, header, spec) + problems
+    if problems:
+        raise RawDataError(problems)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame.attrs["lines"] = lines
+    frame.attrs["file"] = _display(path)
+    if spec.columns:
         try:
             spec.schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
             raise RawDataError(_failure_problems(path, frame, err)) from None
+        problems = _completeness_problems(path, frame, spec)
+        if problems:
+            raise RawDataError(problems)
     return frame
 
 
@@ -1125,6 +1402,14 @@ KPI_MEASURES = {
     ),
 }
 
+#: Words naming each measure in a KPI cell: a cell that names a measure must
+#: print its figure in the measure's form, or the measure would silently vanish.
+KPI_MEASURE_NAMES = {
+    "reports_delivered": r"reports\s+delivered",
+    "evaluation_good_plus": r"overall\s+evaluation",
+    "more_positive_challenges": r"more\s+positive\s+about\s+tackling",
+}
+
 _YEARS = {"year one": YEAR_ONE, "year two": YEAR_TWO, "first year": YEAR_ONE,
           "second year": YEAR_TWO, "year 1": YEAR_ONE, "year 2": YEAR_TWO}
 
@@ -1148,6 +1433,8 @@ def parse_kpi_cell(text: str) -> list[dict]:
                                  "expected 0% to 100%")
             value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
+        elif re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
+            raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
     if not found:
         found.append(
             {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
