@@ -794,7 +794,7 @@ def _parse_records(path: Path, text: str, spec: RawTable) -> tuple[list[str], li
                 header = record
                 continue
             if len(records) >= spec.max_rows:
-                problems.append(Problem(file, line, None, None,
+                problems.insert(0, Problem(file, line, None, None,
                                         f"at most {spec.max_rows:,} data rows (the declared maximum "
                                         "for this table; reading stopped here)"))
                 break
@@ -834,8 +834,8 @@ def _completeness_problems(path: Path, frame: pd.DataFrame, spec: RawTable) -> l
     file = _display(path)
     if len(frame) < spec.min_rows:
         found = "none" if len(frame) == 0 else str(len(frame))
-        return [Problem(file, None, None, None,
-                        f"at least {spec.min_rows} data row(s) below the header (found {found})")]
+        rows = "one data row" if spec.min_rows == 1 else f"{spec.min_rows} data rows"
+        return [Problem(file, None, None, None, f"at least {rows} below the header (found {found})")]
     problems = []
     for required in spec.required:
         present = set(zip(*(frame[c].map(_key_text) for c in required.columns)))
@@ -2429,7 +2429,11 @@ class Build:
 
 
 def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
-    """Pure: raw tables in, processed tables and quality issues out."""
+    """Pure: raw tables in, processed tables and quality issues out.
+
+    Raises :class:`ProcessedDataError` if a processed table breaks its schema
+    or a raw row is neither processed nor logged (:func:`account_rows`).
+    """
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
     respondents = clean_respondents(raw["survey_respondents.csv"])
@@ -2468,19 +2472,86 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
+    problems: list[Problem] = []
     for name, table in tables.items():
-        tables[name] = validate_processed(name, table.reset_index(drop=True))
-    return Build(tables, issues_frame(issues))
+        try:
+            tables[name] = validate_processed(name, table.reset_index(drop=True))
+        except ProcessedDataError as err:
+            problems += err.problems
+    result = Build(tables, issues_frame(issues))
+    if not problems:
+        problems = [
+            Problem(raw[name].attrs.get("file", name), None, None, f"{account.rows_in} row(s) read",
+                    f"every raw row processed or logged; {account.processed} accounted for in "
+                    f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
+                    f", {account.logged} in the data-quality log")
+            for name, account in account_rows(raw, result).items() if not account.balanced
+        ]
+    if problems:
+        raise ProcessedDataError(problems)
+    return result
+
+
+@dataclass(frozen=True)
+class RowAccount:
+    """One raw table's rows: read, found again in processed tables, logged instead."""
+
+    rows_in: int
+    processed: int
+    logged: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.processed + self.logged
+
+
+def account_rows(raw: dict[str, pd.DataFrame], result: Build) -> dict[str, RowAccount]:
+    """Account for every raw row, per :attr:`RawTable.rows_to`.
+
+    A raw row is accounted for when it is found again in a processed table
+    (one row per raw row, or one distinct ``per_raw_row`` key when a raw row
+    yields several) or in the data-quality log (one distinct line number among
+    the log rows the declaration selects). A table is balanced when rows read =
+    rows processed + rows logged.
+    """
+    accounts = {}
+    for name, frame in raw.items():
+        spec = RAW_TABLES.get(name)
+        counts = {"processed": 0, "logged": 0}
+        for dest in spec.rows_to if spec else ():
+            is_log = dest.table == QUALITY_LOG_NAME
+            table = result.issues if is_log else result.tables.get(dest.table, pd.DataFrame())
+            chosen = pd.Series(True, index=table.index)
+            for column, values in dest.where.items():
+                chosen &= table[column].astype(str).isin([str(v) for v in values])
+            rows = table[chosen]
+            n = len(rows.drop_duplicates(list(dest.per_raw_row))) if dest.per_raw_row else len(rows)
+            counts["logged" if is_log else "processed"] += n
+        accounts[name] = RowAccount(len(frame), **counts)
+    return accounts
 
 
 def validate_processed(name: str, table: pd.DataFrame) -> pd.DataFrame:
-    """Check a processed table against its declared schema (a bug if it fails)."""
+    """Check a processed table against its declared schema (a bug if it fails).
+
+    Raises :class:`ProcessedDataError`, one problem per failing cell.
+    """
     schema = PROCESSED_SCHEMAS[name]
     try:
         return schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases.head(10).to_string()
-        raise AssertionError(f"processed table {name} breaks its schema:\n{cases}") from None
+        problems, seen = [], set()
+        for case in err.failure_cases.itertuples(index=False):
+            index = case.index
+            row = None if index is None or pd.isna(index) else int(index) + 2
+            column = None if case.column is None or pd.isna(case.column) else str(case.column)
+            if (row, column) in seen:
+                continue
+            seen.add((row, column))
+            value = None if case.failure_case is None or pd.isna(case.failure_case) else case.failure_case
+            problems.append(Problem(f"processed table {name} (as built)", row, column, value,
+                                    f"{case.check} (the processed schema; a cleaning bug)"))
+        raise ProcessedDataError(problems) from None
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -2498,17 +2569,68 @@ def _umask() -> int:
     return mask
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` (published with the usual mode)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like any file
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = _write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def preflight(processed_dir: Path, outputs_dir: Path) -> None:
+    """Check, before anything is read or replaced, that the build can write its outputs.
+
+    ``processed_dir`` is swapped into place by renaming within its parent, and
+    the quality log is written into ``outputs_dir``: both folders (or the
+    nearest folder that exists above them) must be folders we can create files
+    in. A real probe file is written and removed, so read-only mounts and
+    immutable folders are caught, not only permission bits.
+    """
+    problems = []
+    targets = {Path(processed_dir).parent: f"swapping {Path(processed_dir).name}/ into place",
+               Path(outputs_dir): "the data-quality log"}
+    if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
+        problems.append(Problem(_display(Path(processed_dir)), None, None, None,
+                                "a folder for the processed tables (it is a file); nothing was replaced"))
+    for folder, what in targets.items():
+        existing = _nearest_existing(folder)
+        reason = None
+        if not existing.is_dir():
+            reason = f"{_display(existing)} is not a folder"
+        else:
+            try:
+                fd, probe = tempfile.mkstemp(prefix=".preflight.", dir=existing)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as err:
+                reason = err.strerror or type(err).__name__
+        if reason:
+            problems.append(Problem(_display(folder), None, None, None,
+                                    f"a writable folder for {what} ({reason}); nothing was replaced"))
+    if problems:
+        raise PreflightError(problems)
 
 
 def write_processed(build: Build, processed_dir: Path) -> None:
@@ -2541,10 +2663,27 @@ def write_processed(build: Build, processed_dir: Path) -> None:
 
 def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
           outputs_dir: Path = OUTPUTS_DIR) -> Build:
-    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log."""
+    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
+
+    Order: preflight (output folders writable), raw contract, cleaning and
+    processed schemas, row accounting; only then is anything written. The
+    quality log is staged in ``outputs_dir`` before ``processed_dir`` is
+    swapped, so a write failure there changes nothing.
+    """
+    preflight(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
-    write_processed(result, processed_dir)
-    _atomic_write(Path(outputs_dir) / QUALITY_LOG_NAME, to_csv_bytes(result.issues))
+    log_path = Path(outputs_dir) / QUALITY_LOG_NAME
+    try:
+        staged_log = _write_temp(log_path, to_csv_bytes(result.issues))
+    except OSError as err:
+        raise PreflightError([Problem(_display(Path(outputs_dir)), None, None, None,
+                                      f"a writable folder for the data-quality log ({err.strerror}); "
+                                      "nothing was replaced")]) from None
+    try:
+        write_processed(result, processed_dir)
+        os.replace(staged_log, log_path)
+    finally:
+        staged_log.unlink(missing_ok=True)
     return result
 
 
@@ -2620,6 +2759,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the Python traceback of an unexpected error in the cleaning")
     args = parser.parse_args(argv)
     try:
         if args.command == "schema-docs":
@@ -2631,11 +2772,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
             return 0
         result = build(args.raw_dir, args.processed_dir, args.outputs_dir)
-    except RawDataError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"build stopped: {len(err.problems)} problem(s) in the raw data; "
+    except BuildError as err:
+        for line in problem_lines(err.problems):
+            print(line, file=sys.stderr)
+        if not isinstance(err, PreflightError):  # a preflight failure is its own one line
+            print(f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
+                  f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        if args.traceback:
+            raise
+        # The raw contract should make this unreachable: a cleaning bug, said in one line.
+        print(f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
+              f"{_short(str(err), 200)}); a bug, rerun with --traceback to see where", file=sys.stderr)
+        print(f"build stopped: 1 problem(s) in the cleaning; "
               f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        return 1
+    except OSError as err:  # a write failing after the preflight passed
+        print(f"error: {err.filename or args.processed_dir}: expected a writable file "
+              f"({err.strerror or err}); {_display(Path(args.processed_dir))} left unchanged",
+              file=sys.stderr)
         return 1
     summary = quality_summary(result.issues)
     print(summary.splitlines()[0] if args.quiet else summary)
