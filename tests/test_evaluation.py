@@ -142,8 +142,15 @@ def test_clean_authorities_keeps_unrecorded_where_no_statement_exists():
 def test_an_unknown_programme_year_in_a_statement_fails_the_authorities_schema():
     membership = _membership([("kent", "Kent", "2013-14", "a year outside the programme", SRC)])
     out = ev.clean_authorities(membership, set())
-    with pytest.raises(AssertionError, match="authorities.csv breaks its schema"):
+    with pytest.raises(ev.ProcessedDataError) as err:
         ev.validate_processed("authorities.csv", out)
+    # One line per failing cell (row = CSV line of the table as it would be written).
+    row = out.index[out["authority_id"] == "kent"][0] + 2
+    assert [str(p) for p in err.value.problems] == [
+        f"processed table authorities.csv (as built), row {row}, column 'years': value '2013-14': "
+        "expected isin(['2011-12', '2012-13', '2011-12;2012-13', 'unrecorded']) "
+        "(the processed schema; a cleaning bug)"
+    ]
 
 
 # ==========================================================================
