@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import pandas.testing as pd_testing
 import pytest
 
 from lib import evaluation as ev
@@ -574,3 +575,133 @@ def test_an_unwritable_output_folder_fails_the_preflight_with_nothing_replaced(c
     reason = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
     assert run.errors == [f"error: {run.context['folder']}: expected a writable folder for {what} "
                           f"({reason}); nothing was replaced"]
+
+
+# --------------------------------------------------------------------------
+# The contract table by table (in process: one file read per case, no build)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    shutil.copytree(ev.RAW_DIR, tmp_path / "raw")
+    return tmp_path / "raw"
+
+
+def problems(table: str, raw: Path) -> list[str]:
+    with pytest.raises(ev.RawDataError) as err:
+        ev.read_raw(table, raw)
+    return [f"error: {p}" for p in err.value.problems]
+
+
+DECLARED_COLUMNS = [(t, c) for t, spec in ev.RAW_TABLES.items() for c in spec.columns]
+
+
+@pytest.mark.parametrize("table, column", DECLARED_COLUMNS)
+def test_every_declared_column_must_be_in_the_header(raw_copy, table, column):
+    path = raw_copy / table
+    header, rows = _records(path)
+    drop = header.index(column)
+    _write(path, [h for i, h in enumerate(header) if i != drop], [[c for i, c in enumerate(r) if i != drop] for r in rows])
+    assert problems(table, raw_copy) == [error(path, f"row 1, column '{column}': expected this column in the header")]
+
+
+@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+def test_every_table_rejects_an_undeclared_column(raw_copy, table):
+    path = raw_copy / table
+    header, rows = _records(path)
+    _write(path, [*header, "note"], [[*r, ""] for r in rows])
+    declared = ", ".join(ev.RAW_TABLES[table].columns)
+    assert problems(table, raw_copy) == [
+        error(path, f"row 1, column 'note': expected only the declared columns (this column is not one of them: {declared})")
+    ]
+
+
+def test_every_raw_file_holds_exactly_its_declared_columns():
+    for table, spec in ev.RAW_TABLES.items():
+        header, _ = _records(ev.RAW_DIR / table)
+        assert sorted(header) == sorted(spec.columns), table
+
+
+REQUIRED = [(t, i) for t, spec in ev.RAW_TABLES.items() for i in range(len(spec.required))]
+
+
+def test_completeness_is_declared_for_every_table_the_sources_fix():
+    # Claims to audit are our own selection, not a printed table: only "at least one row".
+    assert {t for t, _ in REQUIRED} == set(ev.RAW_TABLES) - {"published_claims.csv"}
+    for table, spec in ev.RAW_TABLES.items():
+        assert spec.min_rows >= 1, table
+        for required in spec.required:
+            assert set(required.columns) <= set(spec.columns), table
+            assert required.keys and all(len(k) == len(required.columns) for k in required.keys), table
+            assert all(isinstance(v, str) for k in required.keys for v in k), table
+            assert len(set(required.keys)) == len(required.keys), table
+
+
+@pytest.mark.parametrize("table, index", REQUIRED)
+def test_a_missing_printed_key_is_one_line_naming_the_key(raw_copy, table, index):
+    required = ev.RAW_TABLES[table].required[index]
+    path = raw_copy / table
+    header, rows = _records(path)
+    key = required.keys[-1]
+    positions = [header.index(c) for c in required.columns]
+
+    def norm(v):
+        return re.sub(r"\s+", " ", v.replace("’", "'")).strip().casefold()
+
+    kept = [r for r in rows if [norm(r[i]) for i in positions] != [norm(k) for k in key]]
+    assert len(kept) < len(rows), f"{table}: the real data holds {key}"
+    _write(path, header, kept)
+    expected = error(path, f"column '{'+'.join(required.columns)}': value {key!r}: expected a row for this key "
+                           f"(the source prints {required.printed})")
+    if not kept:  # a one-row table: the empty file is the one problem
+        expected = f"error: {path}: expected at least one data row below the header (found none)"
+    assert problems(table, raw_copy) == [expected]
+
+
+@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+def test_crlf_and_lf_files_read_to_the_same_frame(raw_copy, table):
+    lf = ev.read_raw(table, raw_copy)
+    path = raw_copy / table
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    crlf = ev.read_raw(table, raw_copy)
+    pd_testing.assert_frame_equal(lf, crlf)
+    assert not crlf.map(lambda v: "\r" in v).any().any()
+    assert crlf.attrs["lines"] == lf.attrs["lines"]
+
+
+# --------------------------------------------------------------------------
+# Failures after the raw contract: one line per problem, never a traceback
+# --------------------------------------------------------------------------
+
+
+def _main(tmp_path, capsys) -> tuple[int, list[str]]:
+    processed, outputs = tmp_path / "site" / "processed", tmp_path / "outputs"
+    code = ev.main(["build", "--processed-dir", str(processed), "--outputs-dir", str(outputs), "--quiet"])
+    assert not processed.exists() and not processed.parent.exists()
+    assert not outputs.exists() or list(outputs.iterdir()) == []
+    return code, capsys.readouterr().err.splitlines()
+
+
+def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkeypatch):
+    clean = ev.clean_challenges
+    monkeypatch.setattr(ev, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
+    code, err = _main(tmp_path, capsys)
+    assert code == 1
+    assert err == [
+        "error: data/raw/case_study_challenges.csv: value '5 row(s) read': expected every raw row processed "
+        "or logged; 4 accounted for in challenges.csv, 0 in the data-quality log",
+        f"build stopped: 1 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+    ]
+
+
+def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, capsys, monkeypatch):
+    clean = ev.clean_case_study_impacts
+    monkeypatch.setattr(ev, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
+    code, err = _main(tmp_path, capsys)
+    assert code == 1
+    assert err == [
+        *[f"error: processed table case_study_impacts.csv (as built), row {row}, column 'value': value 1.5: "
+          "expected in_range(0, 1) (the processed schema; a cleaning bug)" for row in (2, 3, 4)],
+        f"build stopped: 3 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+    ]
