@@ -2,8 +2,11 @@
 
 ``data/raw/`` holds a faithful transcription of the source documents; this
 module is the only code that reads it. Each raw table is checked at the
-boundary against a declared schema (``RAW_SCHEMAS``); a malformed file stops the
-build with one line per problem (file, row, column, value, what was expected).
+boundary against its declared contract (``RAW_TABLES``: columns, value checks,
+the keys its source prints, size limits), and every raw row must end up in a
+processed table or the data-quality log. Any failure stops the build with one
+line per problem (file, row, column, value, what was expected) and replaces
+nothing.
 Cleaning is a set of small pure functions, one per processed table, composed
 with ``DataFrame.pipe``. Every judgement the cleaning makes is recorded: in a
 ``basis`` or ``note`` column of the processed table, and in the data-quality log
@@ -175,7 +178,7 @@ class BuildError(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(problem_lines(problems)))
 
 
 class RawDataError(BuildError):
@@ -720,37 +723,34 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors) -> list[Problem]:
+def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors,
+                      lines: list[int]) -> list[Problem]:
+    """One problem per failing cell (or duplicated row), from pandera's failure cases.
+
+    Plain lists only: indexing the frame per case would copy its ``attrs`` line
+    map each time, quadratic on a large bad file.
+    """
+    file = _display(path)
+    key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
+    key_values = list(zip(*(frame[c].tolist() for c in key))) if key else []
     problems: list[Problem] = []
-    cases = err.failure_cases
-    for case in cases.itertuples(index=False):
-        index = case.index
-        check = str(case.check)
-        if check == "column_in_dataframe":
-            problems.append(
-                Problem(_display(path), 1, str(case.failure_case), None, "this column in the header")
-            )
-            continue
-        row = None if index is None or pd.isna(index) else int(_row(frame, int(index)))
-        if check == "multiple_fields_uniqueness":
-            key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
-            value = None if row is None else tuple(frame.loc[int(index), key])
-            problems.append(
-                Problem(_display(path), row, "+".join(key), value, "a unique key (duplicate row)")
-            )
-            continue
-        problems.append(
-            Problem(_display(path), row, case.column, case.failure_case, check)
-        )
-    # One line per problem cell: a value failing two checks is reported once.
     seen: set[tuple] = set()
-    unique = []
-    for problem in problems:
-        key = (problem.file, problem.row, problem.column)
-        if key not in seen:
-            seen.add(key)
-            unique.append(problem)
-    return sorted(unique, key=lambda p: (p.row or 0, p.column or ""))
+    cases = err.failure_cases
+    for index, check, column, value in zip(cases["index"].tolist(), cases["check"].astype(str).tolist(),
+                                           cases["column"].tolist(), cases["failure_case"].tolist()):
+        if check == "column_in_dataframe":
+            row, column, value, check = 1, str(value), None, "this column in the header"
+        else:
+            position = None if index is None or pd.isna(index) else int(index)
+            row = None if position is None else (lines[position] if position < len(lines) else position + 2)
+            if check == "multiple_fields_uniqueness":
+                column, check = "+".join(key), "a unique key (duplicate row)"
+                value = None if position is None else key_values[position]
+        # One line per problem cell: a value failing two checks is reported once.
+        if (row, column) not in seen:
+            seen.add((row, column))
+            problems.append(Problem(file, row, column, value, check))
+    return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -867,16 +867,17 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     if problems:
         raise RawDataError(problems)
     frame = pd.DataFrame(records, columns=header, dtype=object)
-    frame.attrs["lines"] = lines
-    frame.attrs["file"] = _display(path)
     if spec.columns:
         try:
             spec.schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
-            raise RawDataError(_failure_problems(path, frame, err)) from None
+            raise RawDataError(_failure_problems(path, frame, err, lines)) from None
         problems = _completeness_problems(path, frame, spec)
         if problems:
             raise RawDataError(problems)
+    # Set last: pandas deep-copies attrs on every operation (slow on a large bad file).
+    frame.attrs["lines"] = lines
+    frame.attrs["file"] = _display(path)
     return frame
 
 
