@@ -2654,7 +2654,12 @@ def write_processed(build: Build, processed_dir: Path) -> None:
         if processed_dir.exists():
             old = processed_dir.with_name(f".{processed_dir.name}.old.{os.getpid()}")
             os.replace(processed_dir, old)
-        os.replace(staging, processed_dir)
+        try:
+            os.replace(staging, processed_dir)
+        except BaseException:
+            if old is not None:  # put the previous tables back: nothing replaced
+                os.replace(old, processed_dir)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:

@@ -705,3 +705,23 @@ def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, ca
           "expected in_range(0, 1) (the processed schema; a cleaning bug)" for row in (2, 3, 4)],
         f"build stopped: 3 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
     ]
+
+
+def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
+    """A write failing after the preflight passed (disk full, a race) replaces nothing."""
+    processed, outputs = tmp_path / "site" / "processed", tmp_path / "outputs"
+    ev.build(ev.RAW_DIR, processed, outputs)
+    before, before_log = _snapshot(processed), _snapshot(outputs)
+    replace = os.replace
+
+    def fail_on_swap(src, dst):
+        if Path(src).name.startswith(".processed.new."):
+            raise OSError(28, "No space left on device")
+        return replace(src, dst)
+
+    monkeypatch.setattr(ev.os, "replace", fail_on_swap)
+    with pytest.raises(OSError, match="No space left"):
+        ev.build(ev.RAW_DIR, processed, outputs)
+    assert _snapshot(processed) == before and _snapshot(outputs) == before_log
+    assert sorted(os.listdir(processed.parent)) == ["processed"]
+    assert sorted(os.listdir(outputs)) == [ev.QUALITY_LOG_NAME]
