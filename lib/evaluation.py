@@ -2,8 +2,11 @@
 
 ``data/raw/`` holds a faithful transcription of the source documents; this
 module is the only code that reads it. Each raw table is checked at the
-boundary against a declared schema (``RAW_SCHEMAS``); a malformed file stops the
-build with one line per problem (file, row, column, value, what was expected).
+boundary against its declared contract (``RAW_TABLES``: columns, value checks,
+the keys its source prints, size limits), and every raw row must end up in a
+processed table or the data-quality log. Any failure stops the build with one
+line per problem (file, row, column, value, what was expected) and replaces
+nothing.
 Cleaning is a set of small pure functions, one per processed table, composed
 with ``DataFrame.pipe``. Every judgement the cleaning makes is recorded: in a
 ``basis`` or ``note`` column of the processed table, and in the data-quality log
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import os
 import re
 import shutil
@@ -167,12 +171,50 @@ class Problem:
         return f"{', '.join(where)}{value}: expected {self.expected}"
 
 
-class RawDataError(Exception):
-    """Raised when raw files fail validation; carries every problem found."""
+class BuildError(Exception):
+    """The data build cannot go on; carries every problem found, one line each."""
+
+    stage = "the build"
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(problem_lines(problems)))
+
+
+class RawDataError(BuildError):
+    """Raw files break their contract (:class:`RawTable`)."""
+
+    stage = "the raw data"
+
+
+class ProcessedDataError(BuildError):
+    """A processed table breaks its schema, or a raw row is unaccounted for (a cleaning bug)."""
+
+    stage = "the processed tables"
+
+
+class PreflightError(BuildError):
+    """An output folder cannot be written; found before anything is read or replaced."""
+
+    stage = "the output folders"
+
+
+#: Lines printed per file before the rest are summarised as one count.
+ERRORS_PER_FILE = 20
+
+
+def problem_lines(problems: list[Problem], per_file: int = ERRORS_PER_FILE) -> list[str]:
+    """``error:`` lines, the first ``per_file`` of each file then one line counting the rest."""
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    lines = []
+    for file, found in by_file.items():
+        lines += [f"error: {p}" for p in found[:per_file]]
+        if len(found) > per_file:
+            lines.append(f"error: {file}: {len(found) - per_file} more problem(s) not listed "
+                         f"(the first {per_file} are shown)")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -263,25 +305,91 @@ _WHOLE = _matches(r"\d+", "a whole number")
 _SECTOR = pa.Check(lambda v: _sector_key(v) in {"vcs", "children's centres"}, element_wise=True,
                    error="a survey sector: 'VCS' or 'Children's Centres'")
 _SOURCE = _matches(r"\d{3}_[0-9a-f]{16}\.txt § .+", "a provenance '<file> § <section>'")
+KPI_CELL_EXPECTED = ("a KPI cell whose every named measure prints its figure, e.g. '35 reports "
+                     "delivered' or 'good plus = 80%' (percentages between 0% and 100%)")
 
 
 def _col(*checks: pa.Check) -> pa.Column:
     return pa.Column(checks=list(checks), nullable=False, coerce=False)
 
 
+def _grid(*axes: Iterable) -> tuple[tuple[str, ...], ...]:
+    """Every combination of the given key values, as text."""
+    return tuple(tuple(str(v) for v in combo) for combo in itertools.product(*axes))
+
+
+def _numbered(counts: dict) -> tuple[tuple[str, ...], ...]:
+    """``{group: n}`` -> ``(*group, '1') ... (*group, 'n')``: numbered rows within groups."""
+    keys = []
+    for group, n in counts.items():
+        group = group if isinstance(group, tuple) else (group,)
+        keys += [(*(str(g) for g in group), str(i)) for i in range(1, n + 1)]
+    return tuple(keys)
+
+
+def _key_text(value: object) -> str:
+    """How completeness keys compare: case, curly apostrophes and runs of spaces ignored."""
+    return re.sub(r"\s+", " ", str(value).replace("’", "'")).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Required:
+    """Completeness: key values the source prints, each of which must have a raw row.
+
+    ``keys`` are plain data (the printed table's rows and columns); they are
+    compared with the raw values after :func:`_key_text`.
+    """
+
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    printed: str  # what the source prints, said in the error line
+
+
+@dataclass(frozen=True)
+class RowsTo:
+    """Where a raw table's rows are accounted for after the build.
+
+    ``table`` is a processed table, or :data:`QUALITY_LOG_NAME` for rows the
+    cleaning logs instead of processing. ``where`` selects the rows of that table
+    that come from this raw table (column -> allowed values, compared as text).
+    ``per_raw_row`` names the columns that identify one raw row when a raw row
+    yields several processed rows (a KPI cell with two measures); empty means one
+    processed row per raw row.
+    """
+
+    table: str
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    per_raw_row: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class RawTable:
-    """Declared shape of one raw file."""
+    """The contract of one raw file.
+
+    ``columns`` are exactly the columns the header must hold (a missing or an
+    extra column is an error); ``key`` must be unique; ``required`` lists the
+    keys the source prints (completeness); ``min_rows``, ``max_rows`` and
+    ``max_bytes`` bound the file before it is parsed; ``rows_to`` says where each
+    raw row ends up (processed table or data-quality log), which the build
+    checks row for row (:func:`account_rows`).
+    """
 
     name: str
     columns: dict[str, pa.Column]
     key: list[str]
     description: str = ""
+    required: tuple[Required, ...] = ()
+    rows_to: tuple[RowsTo, ...] = ()
+    min_rows: int = 1
+    max_rows: int = 10_000
+    max_bytes: int = 1_000_000
 
     @property
     def schema(self) -> pa.DataFrameSchema:
         return pa.DataFrameSchema(self.columns, unique=self.key or None, name=self.name)
 
+
+_STRAY_LOG = RowsTo(QUALITY_LOG_NAME, {"file": ("survey_stray_values.csv",), "check": ("stray_value",)}, ("row",))
 
 RAW_TABLES: dict[str, RawTable] = {
     t.name: t
@@ -298,6 +406,9 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["item_order", "column_position"],
+            required=(Required(("item_order", "column_position"), _grid(range(1, 13), range(1, 16)),
+                               "12 evidence rows x 15 authority columns (002 Range of Evidence)"),),
+            rows_to=(RowsTo("evidence.csv"),),
         ),
         RawTable(
             "authority_profiles.csv",
@@ -313,6 +424,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["table_part", "question_order", "column_position"],
+            required=(Required(("table_part", "column_position", "question_order"),
+                               (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
+                               "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)"),),
+            rows_to=(RowsTo("profiles.csv"),),
         ),
         RawTable(
             "kpi_table.csv",
@@ -320,10 +435,13 @@ RAW_TABLES: dict[str, RawTable] = {
                 "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
                 "kpi_as_printed": _col(_NOT_BLANK),
                 "year_as_printed": _col(_one_of(["Year one", "Year two"])),
-                "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), "KPI figures between 0% and 100%")),
+                "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
                 "source": _col(_SOURCE),
             },
             ["kpi_order", "year_as_printed"],
+            required=(Required(("kpi_order", "year_as_printed"), _grid(range(1, 6), ["Year one", "Year two"]),
+                               "every KPI for year one and year two (002 § 6 KPI table)"),),
+            rows_to=(RowsTo("kpis.csv", {"kpi_order": ("1", "2", "3", "4", "5")}, ("kpi_order", "year")),),
         ),
         RawTable(
             "programme_activity.csv",
@@ -335,6 +453,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["year_as_printed", "measure_as_printed"],
+            required=(Required(("year_as_printed", "measure_as_printed"),
+                               (*_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
+                                *_grid(["second year"], ["workshops", "surveys", "participants"])),
+                               "workshops, surveys and participants for each year (002 § 6)"),),
+            rows_to=(RowsTo("kpis.csv", {"kpi": ("programme_activity",)}),),
         ),
         RawTable(
             "programme_membership.csv",
@@ -345,8 +468,18 @@ RAW_TABLES: dict[str, RawTable] = {
                 ),
                 "quote": _col(_NOT_BLANK),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["authority_as_printed", "quote"],
+            required=(Required(("source",), _grid([
+                f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering",
+                f"{PROGRAMME_REPORT} § Authority profiles (Barnet-Leeds)",
+                f"{SURVEY_REPORT} § 2.2",
+                f"{RICHMOND_CASE_STUDY} § introduction",
+                f"{RICHMOND_CASE_STUDY} § Participation in the Programme with Richmond",
+                f"{LEEDS_CASE_STUDY} § Participation in the Programme with Leeds City Council",
+            ]), "a statement of membership in each of these passages"),),
+            rows_to=(RowsTo("membership.csv"),),
         ),
         RawTable(
             "practice_guidance.csv",
@@ -359,8 +492,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "identify_resources_and_set_priorities": _col(),
                 "plan_pattern_of_services": _col(),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["row_order"],
+            required=(Required(("row_order",), _grid(range(1, 31)), "30 rows of practice guidance (002 Practice Guidance)"),),
+            rows_to=(RowsTo("guidance.csv"),),
         ),
         RawTable(
             "survey_respondents.csv",
@@ -372,6 +508,12 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["phase_as_printed", "group_as_printed"],
+            required=(Required(("phase_as_printed", "group_as_printed"),
+                               (*_grid(["pre", "post"], ["attendees"]),
+                                *_grid([""], ["VCS organisations", "Children's Centres", "Local Authorities",
+                                              "other sectors", "health", "community advice", "parents"])),
+                               "the attendee totals before and after and the count of each group (004 § 2.2-2.3)"),),
+            rows_to=(RowsTo("survey_respondents.csv"),),
         ),
         RawTable(
             "survey_understanding.csv",
@@ -386,6 +528,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["chart_title_as_printed", "phase_as_printed", "position"],
+            required=(Required(("chart_title_as_printed", "phase_as_printed", "series_as_printed"),
+                               _grid(["Understanding Co Production Better", "Confidence in understanding Co Production"],
+                                     ["Before Workshop", "After Workshop"], ["Overall", "Children's Centres", "VCS"]),
+                               "both Q1 charts, before and after, for every series (004 chart data)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("understanding",)}),),
         ),
         RawTable(
             "survey_stray_values.csv",
@@ -395,6 +542,9 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             [],
+            required=(Required(("source",), _grid([f"{SURVEY_REPORT} § chart data: Understanding Co Production Better"]),
+                               "a value with no label after the Q1 chart series"),),
+            rows_to=(_STRAY_LOG,),
         ),
         RawTable(
             "survey_impacts.csv",
@@ -410,6 +560,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["sector_as_printed", "phase_as_printed", "position"],
+            required=(Required(("sector_as_printed", "phase_as_printed", "position"),
+                               _grid(["VCS", "Children's Centres"], ["Before", "After"], range(1, 10)),
+                               "the nine Q3 impacts for each sector before and after (004 chart data)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("impacts",)}),),
         ),
         RawTable(
             "survey_comment_shares.csv",
@@ -425,8 +579,16 @@ RAW_TABLES: dict[str, RawTable] = {
                     _in_range(0, 100, "a percentage", allow_empty=True),
                 ),
                 "source": _col(_SOURCE),
+                "transcription_note": _col(),
             },
             ["list_title_as_printed", "phase_as_printed", "position"],
+            required=(Required(("list_title_as_printed", "phase_as_printed", "position"),
+                               _numbered({("VCS Organisations", "Pre"): 6, ("VCS Organisations", "Post"): 6,
+                                          ("Children's Centres", "Pre"): 8, ("Children's Centres", "Post"): 8,
+                                          ("VCS Perspective on the LA role", ""): 7,
+                                          ("Children's Centre Perspective on LA role", ""): 7}),
+                               "every entry of the Q2 and Q4 comment lists (004 § 4.3, 4.5 and 5)"),),
+            rows_to=(RowsTo("survey.csv", {"question": ("best_features", "la_role")}),),
         ),
         RawTable(
             "case_study_facts.csv",
@@ -438,6 +600,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "fact"],
+            required=(Required(("authority_as_printed",),
+                               _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
+                               "facts from both case studies (000, 001)"),),
+            rows_to=(RowsTo("case_study_facts.csv"),),
         ),
         RawTable(
             "case_study_challenges.csv",
@@ -448,6 +614,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "challenge_no"],
+            required=(Required(("authority_as_printed", "challenge_no"),
+                               _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
+                               "three challenges for Richmond and two for Leeds (000, 001)"),),
+            rows_to=(RowsTo("challenges.csv"),),
         ),
         RawTable(
             "case_study_proposals.csv",
@@ -459,6 +629,10 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "theme_order"],
+            required=(Required(("authority_as_printed", "theme_order"),
+                               _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
+                               "a proposal under each of the six themes in both case studies (000, 001)"),),
+            rows_to=(RowsTo("proposals.csv"),),
         ),
         RawTable(
             "case_study_impacts.csv",
@@ -473,6 +647,11 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["authority_as_printed", "group_as_printed"],
+            required=(Required(("authority_as_printed", "group_as_printed"),
+                               _grid(["Leeds City Council"], ["VCS participants", "local authority participants",
+                                                              "children's centres"]),
+                               "the three participant groups of the Leeds case study (001 Positive impact achieved)"),),
+            rows_to=(RowsTo("case_study_impacts.csv"),),
         ),
         RawTable(
             "published_claims.csv",
@@ -485,6 +664,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 "test": _col(_NOT_BLANK),
             },
             ["claim_id"],
+            rows_to=(RowsTo("claims.csv"),),
         ),
         RawTable(
             "commissioning_cycle.csv",
@@ -495,6 +675,8 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["stage_order"],
+            required=(Required(("stage_order",), _grid(range(1, 6)), "the five stages of the commissioning cycle (003 § Commissioning)"),),
+            rows_to=(RowsTo("commissioning_cycle.csv"),),
         ),
         RawTable(
             "good_practice_checklist.csv",
@@ -506,14 +688,21 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["stage_order", "item_order"],
+            required=(Required(("stage_order", "item_order"), _numbered({0: 5, 1: 3, 2: 6, 3: 5, 4: 12, 5: 3}),
+                               "every checklist item under its stage heading (003 Checklist For Good Practice)"),),
+            rows_to=(RowsTo("checklist.csv"),),
         ),
     ]
 }
 
 
-def _decode(path: Path) -> tuple[str | None, list[Problem]]:
-    """Read a raw file as strict UTF-8; report the line of the first bad byte."""
-    data = path.read_bytes()
+def _decode(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Strict UTF-8, BOM dropped, newlines normalised to '\\n' (CRLF and CR too).
+
+    Normalising here, at the boundary, makes a file saved with Windows line
+    endings (including inside multi-line quoted cells) give the same processed
+    bytes as the same file with Unix line endings.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -524,7 +713,7 @@ def _decode(path: Path) -> tuple[str | None, list[Problem]]:
         ]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text, []
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
 def _display(path: Path) -> str:
@@ -534,72 +723,161 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors) -> list[Problem]:
+def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors,
+                      lines: list[int]) -> list[Problem]:
+    """One problem per failing cell (or duplicated row), from pandera's failure cases.
+
+    Plain lists only: indexing the frame per case would copy its ``attrs`` line
+    map each time, quadratic on a large bad file.
+    """
+    file = _display(path)
+    key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
+    key_values = list(zip(*(frame[c].tolist() for c in key))) if key else []
     problems: list[Problem] = []
-    cases = err.failure_cases
-    for case in cases.itertuples(index=False):
-        index = case.index
-        check = str(case.check)
-        if check == "column_in_dataframe":
-            problems.append(
-                Problem(_display(path), 1, str(case.failure_case), None, "this column in the header")
-            )
-            continue
-        row = None if index is None or pd.isna(index) else int(_row(frame, int(index)))
-        if check == "multiple_fields_uniqueness":
-            key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
-            value = None if row is None else tuple(frame.loc[int(index), key])
-            problems.append(
-                Problem(_display(path), row, "+".join(key), value, "a unique key (duplicate row)")
-            )
-            continue
-        problems.append(
-            Problem(_display(path), row, case.column, case.failure_case, check)
-        )
-    # One line per problem cell: a value failing two checks is reported once.
     seen: set[tuple] = set()
-    unique = []
-    for problem in problems:
-        key = (problem.file, problem.row, problem.column)
-        if key not in seen:
-            seen.add(key)
-            unique.append(problem)
-    return sorted(unique, key=lambda p: (p.row or 0, p.column or ""))
+    cases = err.failure_cases
+    for index, check, column, value in zip(cases["index"].tolist(), cases["check"].astype(str).tolist(),
+                                           cases["column"].tolist(), cases["failure_case"].tolist()):
+        if check == "column_in_dataframe":
+            row, column, value, check = 1, str(value), None, "this column in the header"
+        else:
+            position = None if index is None or pd.isna(index) else int(index)
+            row = None if position is None else (lines[position] if position < len(lines) else position + 2)
+            if check == "multiple_fields_uniqueness":
+                column, check = "+".join(key), "a unique key (duplicate row)"
+                value = None if position is None else key_values[position]
+        # One line per problem cell: a value failing two checks is reported once.
+        if (row, column) not in seen:
+            seen.add((row, column))
+            problems.append(Problem(file, row, column, value, check))
+    return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 
-def _record_lines(text: str) -> list[int]:
-    """Line number on which each data record starts (multi-line cells aware)."""
-    reader = csv.reader(io.StringIO(text))
-    starts, previous_end = [], 0
-    for record_index, _ in enumerate(reader):
-        if record_index > 0:
-            starts.append(previous_end + 1)
-        previous_end = reader.line_num
-    return starts
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_bounded(path: Path, spec: RawTable) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, never more than the declared maximum (checked before parsing)."""
+    if not path.is_file():
+        return None, [Problem(_display(path), None, None, None, "the file to exist")]
+    with open(path, "rb") as handle:
+        data = handle.read(spec.max_bytes + 1)
+    if len(data) > spec.max_bytes:
+        size = path.stat().st_size
+        return None, [Problem(_display(path), None, None, f"{size:,} bytes",
+                              f"at most {spec.max_bytes:,} bytes (the declared maximum for this table; "
+                              "nothing was parsed)")]
+    return data, []
+
+
+def _parse_records(path: Path, text: str, spec: RawTable) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+    """Header, data records and the line each record starts on; cheap row checks.
+
+    Each record must have as many fields as the header, and there may be at
+    most ``spec.max_rows`` records (reading stops at the first one over).
+    Blank lines are skipped, as a CSV reader does.
+    """
+    file = _display(path)
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record:
+                continue
+            if header is None:
+                header = record
+                continue
+            if len(records) >= spec.max_rows:
+                problems.insert(0, Problem(file, line, None, None,
+                                        f"at most {spec.max_rows:,} data rows (the declared maximum "
+                                        "for this table; reading stopped here)"))
+                break
+            if len(record) != len(header):
+                problems.append(Problem(file, line, None, _short(",".join(record)),
+                                        f"{len(header)} fields as in the header, found {len(record)}"))
+            records.append(record)
+            lines.append(line)
+    except csv.Error as err:
+        problems.append(Problem(file, start, None, None, f"readable CSV ({err})"))
+    if header is None and not problems:
+        problems.append(Problem(file, 1, None, None, "a header row naming the columns (the file is empty)"))
+    return header or [], records, lines, problems
+
+
+def _header_problems(path: Path, header: list[str], spec: RawTable) -> list[Problem]:
+    """Exactly the declared columns: each missing or extra column is one line."""
+    file = _display(path)
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(file, 1, name, None, "each column once (this column is repeated)"))
+        elif name not in spec.columns:
+            problems.append(Problem(file, 1, name, None,
+                                    "only the declared columns (this column is not one of them: "
+                                    + ", ".join(spec.columns) + ")"))
+        seen.add(name)
+    for name in spec.columns:
+        if name not in seen:
+            problems.append(Problem(file, 1, name, None, "this column in the header"))
+    return problems
+
+
+def _completeness_problems(path: Path, frame: pd.DataFrame, spec: RawTable) -> list[Problem]:
+    """At least ``min_rows`` rows, and a row for every key the source prints."""
+    file = _display(path)
+    if len(frame) < spec.min_rows:
+        found = "none" if len(frame) == 0 else str(len(frame))
+        rows = "one data row" if spec.min_rows == 1 else f"{spec.min_rows} data rows"
+        return [Problem(file, None, None, None, f"at least {rows} below the header (found {found})")]
+    problems = []
+    for required in spec.required:
+        present = set(zip(*(frame[c].map(_key_text) for c in required.columns)))
+        for key in required.keys:
+            if tuple(_key_text(k) for k in key) not in present:
+                problems.append(Problem(file, None, "+".join(required.columns), key,
+                                        f"a row for this key (the source prints {required.printed})"))
+    return problems
 
 
 def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
-    """Read and validate one raw table; raise :class:`RawDataError` if malformed."""
+    """Read and check one raw table against its contract; raise :class:`RawDataError`.
+
+    In order, each step only if the previous passed: size (before parsing),
+    UTF-8, CSV records with as many fields as the header (at most ``max_rows``),
+    exactly the declared columns, the pandera schema, then completeness.
+    """
     path = Path(raw_dir) / name
-    if not path.exists():
-        raise RawDataError([Problem(_display(path), None, None, None, "the file to exist")])
-    text, problems = _decode(path)
+    spec = RAW_TABLES.get(name) or RawTable(name, {}, [])
+    data, problems = _read_bounded(path, spec)
     if problems:
         raise RawDataError(problems)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise RawDataError([Problem(_display(path), None, None, None, f"readable CSV ({err})")])
-    frame = frame.astype(object)
-    frame.attrs["lines"] = _record_lines(text)
-    spec = RAW_TABLES.get(name)
-    if spec is not None:
+    text, problems = _decode(path, data)
+    if problems:
+        raise RawDataError(problems)
+    header, records, lines, problems = _parse_records(path, text, spec)
+    if spec.columns:
+        problems = _header_problems(path, header, spec) + problems
+    if problems:
+        raise RawDataError(problems)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    if spec.columns:
         try:
             spec.schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
-            raise RawDataError(_failure_problems(path, frame, err)) from None
+            raise RawDataError(_failure_problems(path, frame, err, lines)) from None
+        problems = _completeness_problems(path, frame, spec)
+        if problems:
+            raise RawDataError(problems)
+    # Set last: pandas deep-copies attrs on every operation (slow on a large bad file).
+    frame.attrs["lines"] = lines
+    frame.attrs["file"] = _display(path)
     return frame
 
 
@@ -1125,6 +1403,14 @@ KPI_MEASURES = {
     ),
 }
 
+#: Words naming each measure in a KPI cell: a cell that names a measure must
+#: print its figure in the measure's form, or the measure would silently vanish.
+KPI_MEASURE_NAMES = {
+    "reports_delivered": r"reports\s+delivered",
+    "evaluation_good_plus": r"overall\s+evaluation",
+    "more_positive_challenges": r"more\s+positive\s+about\s+tackling",
+}
+
 _YEARS = {"year one": YEAR_ONE, "year two": YEAR_TWO, "first year": YEAR_ONE,
           "second year": YEAR_TWO, "year 1": YEAR_ONE, "year 2": YEAR_TWO}
 
@@ -1148,6 +1434,8 @@ def parse_kpi_cell(text: str) -> list[dict]:
                                  "expected 0% to 100%")
             value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
+        elif re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
+            raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
     if not found:
         found.append(
             {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
@@ -2142,7 +2430,11 @@ class Build:
 
 
 def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
-    """Pure: raw tables in, processed tables and quality issues out."""
+    """Pure: raw tables in, processed tables and quality issues out.
+
+    Raises :class:`ProcessedDataError` if a processed table breaks its schema
+    or a raw row is neither processed nor logged (:func:`account_rows`).
+    """
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
     respondents = clean_respondents(raw["survey_respondents.csv"])
@@ -2181,19 +2473,86 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
+    problems: list[Problem] = []
     for name, table in tables.items():
-        tables[name] = validate_processed(name, table.reset_index(drop=True))
-    return Build(tables, issues_frame(issues))
+        try:
+            tables[name] = validate_processed(name, table.reset_index(drop=True))
+        except ProcessedDataError as err:
+            problems += err.problems
+    result = Build(tables, issues_frame(issues))
+    if not problems:
+        problems = [
+            Problem(raw[name].attrs.get("file", name), None, None, f"{account.rows_in} row(s) read",
+                    f"every raw row processed or logged; {account.processed} accounted for in "
+                    f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
+                    f", {account.logged} in the data-quality log")
+            for name, account in account_rows(raw, result).items() if not account.balanced
+        ]
+    if problems:
+        raise ProcessedDataError(problems)
+    return result
+
+
+@dataclass(frozen=True)
+class RowAccount:
+    """One raw table's rows: read, found again in processed tables, logged instead."""
+
+    rows_in: int
+    processed: int
+    logged: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.processed + self.logged
+
+
+def account_rows(raw: dict[str, pd.DataFrame], result: Build) -> dict[str, RowAccount]:
+    """Account for every raw row, per :attr:`RawTable.rows_to`.
+
+    A raw row is accounted for when it is found again in a processed table
+    (one row per raw row, or one distinct ``per_raw_row`` key when a raw row
+    yields several) or in the data-quality log (one distinct line number among
+    the log rows the declaration selects). A table is balanced when rows read =
+    rows processed + rows logged.
+    """
+    accounts = {}
+    for name, frame in raw.items():
+        spec = RAW_TABLES.get(name)
+        counts = {"processed": 0, "logged": 0}
+        for dest in spec.rows_to if spec else ():
+            is_log = dest.table == QUALITY_LOG_NAME
+            table = result.issues if is_log else result.tables.get(dest.table, pd.DataFrame())
+            chosen = pd.Series(True, index=table.index)
+            for column, values in dest.where.items():
+                chosen &= table[column].astype(str).isin([str(v) for v in values])
+            rows = table[chosen]
+            n = len(rows.drop_duplicates(list(dest.per_raw_row))) if dest.per_raw_row else len(rows)
+            counts["logged" if is_log else "processed"] += n
+        accounts[name] = RowAccount(len(frame), **counts)
+    return accounts
 
 
 def validate_processed(name: str, table: pd.DataFrame) -> pd.DataFrame:
-    """Check a processed table against its declared schema (a bug if it fails)."""
+    """Check a processed table against its declared schema (a bug if it fails).
+
+    Raises :class:`ProcessedDataError`, one problem per failing cell.
+    """
     schema = PROCESSED_SCHEMAS[name]
     try:
         return schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases.head(10).to_string()
-        raise AssertionError(f"processed table {name} breaks its schema:\n{cases}") from None
+        problems, seen = [], set()
+        for case in err.failure_cases.itertuples(index=False):
+            index = case.index
+            row = None if index is None or pd.isna(index) else int(index) + 2
+            column = None if case.column is None or pd.isna(case.column) else str(case.column)
+            if (row, column) in seen:
+                continue
+            seen.add((row, column))
+            value = None if case.failure_case is None or pd.isna(case.failure_case) else case.failure_case
+            problems.append(Problem(f"processed table {name} (as built)", row, column, value,
+                                    f"{case.check} (the processed schema; a cleaning bug)"))
+        raise ProcessedDataError(problems) from None
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -2211,17 +2570,68 @@ def _umask() -> int:
     return mask
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _write_temp(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` (published with the usual mode)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like any file
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = _write_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def preflight(processed_dir: Path, outputs_dir: Path) -> None:
+    """Check, before anything is read or replaced, that the build can write its outputs.
+
+    ``processed_dir`` is swapped into place by renaming within its parent, and
+    the quality log is written into ``outputs_dir``: both folders (or the
+    nearest folder that exists above them) must be folders we can create files
+    in. A real probe file is written and removed, so read-only mounts and
+    immutable folders are caught, not only permission bits.
+    """
+    problems = []
+    targets = {Path(processed_dir).parent: f"swapping {Path(processed_dir).name}/ into place",
+               Path(outputs_dir): "the data-quality log"}
+    if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
+        problems.append(Problem(_display(Path(processed_dir)), None, None, None,
+                                "a folder for the processed tables (it is a file); nothing was replaced"))
+    for folder, what in targets.items():
+        existing = _nearest_existing(folder)
+        reason = None
+        if not existing.is_dir():
+            reason = f"{_display(existing)} is not a folder"
+        else:
+            try:
+                fd, probe = tempfile.mkstemp(prefix=".preflight.", dir=existing)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as err:
+                reason = err.strerror or type(err).__name__
+        if reason:
+            problems.append(Problem(_display(folder), None, None, None,
+                                    f"a writable folder for {what} ({reason}); nothing was replaced"))
+    if problems:
+        raise PreflightError(problems)
 
 
 def write_processed(build: Build, processed_dir: Path) -> None:
@@ -2244,7 +2654,12 @@ def write_processed(build: Build, processed_dir: Path) -> None:
         if processed_dir.exists():
             old = processed_dir.with_name(f".{processed_dir.name}.old.{os.getpid()}")
             os.replace(processed_dir, old)
-        os.replace(staging, processed_dir)
+        try:
+            os.replace(staging, processed_dir)
+        except BaseException:
+            if old is not None:  # put the previous tables back: nothing replaced
+                os.replace(old, processed_dir)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
@@ -2254,10 +2669,27 @@ def write_processed(build: Build, processed_dir: Path) -> None:
 
 def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
           outputs_dir: Path = OUTPUTS_DIR) -> Build:
-    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log."""
+    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
+
+    Order: preflight (output folders writable), raw contract, cleaning and
+    processed schemas, row accounting; only then is anything written. The
+    quality log is staged in ``outputs_dir`` before ``processed_dir`` is
+    swapped, so a write failure there changes nothing.
+    """
+    preflight(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
-    write_processed(result, processed_dir)
-    _atomic_write(Path(outputs_dir) / QUALITY_LOG_NAME, to_csv_bytes(result.issues))
+    log_path = Path(outputs_dir) / QUALITY_LOG_NAME
+    try:
+        staged_log = _write_temp(log_path, to_csv_bytes(result.issues))
+    except OSError as err:
+        raise PreflightError([Problem(_display(Path(outputs_dir)), None, None, None,
+                                      f"a writable folder for the data-quality log ({err.strerror}); "
+                                      "nothing was replaced")]) from None
+    try:
+        write_processed(result, processed_dir)
+        os.replace(staged_log, log_path)
+    finally:
+        staged_log.unlink(missing_ok=True)
     return result
 
 
@@ -2333,6 +2765,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the Python traceback of an unexpected error in the cleaning")
     args = parser.parse_args(argv)
     try:
         if args.command == "schema-docs":
@@ -2344,11 +2778,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
             return 0
         result = build(args.raw_dir, args.processed_dir, args.outputs_dir)
-    except RawDataError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"build stopped: {len(err.problems)} problem(s) in the raw data; "
+    except BuildError as err:
+        for line in problem_lines(err.problems):
+            print(line, file=sys.stderr)
+        if not isinstance(err, PreflightError):  # a preflight failure is its own one line
+            print(f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
+                  f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        if args.traceback:
+            raise
+        # The raw contract should make this unreachable: a cleaning bug, said in one line.
+        print(f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
+              f"{_short(str(err), 200)}); a bug, rerun with --traceback to see where", file=sys.stderr)
+        print(f"build stopped: 1 problem(s) in the cleaning; "
               f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        return 1
+    except OSError as err:  # a write failing after the preflight passed
+        print(f"error: {err.filename or args.processed_dir}: expected a writable file "
+              f"({err.strerror or err}); {_display(Path(args.processed_dir))} left unchanged",
+              file=sys.stderr)
         return 1
     summary = quality_summary(result.issues)
     print(summary.splitlines()[0] if args.quiet else summary)

@@ -142,8 +142,15 @@ def test_clean_authorities_keeps_unrecorded_where_no_statement_exists():
 def test_an_unknown_programme_year_in_a_statement_fails_the_authorities_schema():
     membership = _membership([("kent", "Kent", "2013-14", "a year outside the programme", SRC)])
     out = ev.clean_authorities(membership, set())
-    with pytest.raises(AssertionError, match="authorities.csv breaks its schema"):
+    with pytest.raises(ev.ProcessedDataError) as err:
         ev.validate_processed("authorities.csv", out)
+    # One line per failing cell (row = CSV line of the table as it would be written).
+    row = out.index[out["authority_id"] == "kent"][0] + 2
+    assert [str(p) for p in err.value.problems] == [
+        f"processed table authorities.csv (as built), row {row}, column 'years': value '2013-14': "
+        "expected isin(['2011-12', '2012-13', '2011-12;2012-13', 'unrecorded']) "
+        "(the processed schema; a cleaning bug)"
+    ]
 
 
 # ==========================================================================
@@ -1139,3 +1146,78 @@ def test_guidance_rows_all_have_a_theme_and_unrecorded_stages(tables):
     assert guidance["theme"].isin([t for t, _ in ev.THEMES]).all()
     assert (guidance["commissioning_stages"] == "unrecorded").all()  # all ticks lost
     assert set(guidance["theme_basis"].str.split().str[0]) == {"printed", "carried"}
+
+
+# ==========================================================================
+# Row accounting: every raw row is processed or logged (issue 8)
+# ==========================================================================
+#
+# "Accounted for" means: a raw row is found again as one row of the processed
+# table its RawTable.rows_to names (or, where one raw row yields several
+# processed rows, as one distinct per_raw_row key, e.g. a KPI cell holding two
+# measures), or as one distinct line number in the data-quality log rows
+# rows_to selects. rows in = processed + logged, table by table.
+
+
+@pytest.fixture(scope="module")
+def raw_tables():
+    return ev.load_raw()
+
+
+def _raw_record_count(name: str) -> int:
+    """Data records in a raw file, counted with the csv module (independent of lib)."""
+    with open(ev.RAW_DIR / name, encoding="utf-8", newline="") as handle:
+        return sum(1 for record in csv.reader(handle) if record) - 1
+
+
+def test_every_raw_table_declares_where_its_rows_go():
+    for name, spec in ev.RAW_TABLES.items():
+        assert spec.rows_to, name
+        for dest in spec.rows_to:
+            assert dest.table in ev.PROCESSED_SCHEMAS or dest.table == ev.QUALITY_LOG_NAME, name
+            columns = ev.QUALITY_LOG_COLUMNS if dest.table == ev.QUALITY_LOG_NAME else ev.PROCESSED_SCHEMAS[dest.table].columns
+            assert set(dest.where) | set(dest.per_raw_row) <= set(columns), name
+
+
+def test_every_raw_row_is_processed_or_logged(raw_tables, evaluation_build):
+    accounts = ev.account_rows(raw_tables, evaluation_build.result)
+    assert set(accounts) == set(ev.RAW_TABLES)
+    for name, account in accounts.items():
+        assert account.rows_in == _raw_record_count(name) > 0, name
+        assert account.balanced, (name, account)
+    # Independent figures: the one stray survey value is logged, not processed
+    # (004 chart data); the 10 KPI cells (5 KPIs x 2 years, 002 § 6) give more
+    # than 10 KPI rows because satisfaction cells hold two measures.
+    assert accounts["survey_stray_values.csv"] == ev.RowAccount(1, 0, 1)
+    assert accounts["kpi_table.csv"] == ev.RowAccount(10, 10, 0)
+    kpis = evaluation_build.tables["kpis"]
+    assert (kpis["kpi_order"] > 0).sum() > 10
+    assert accounts["evidence_matrix.csv"] == ev.RowAccount(180, 180, 0)
+
+
+@pytest.mark.parametrize("name", list(ev.RAW_TABLES))
+def test_row_accounting_notices_one_lost_row(raw_tables, evaluation_build, name):
+    """The check can fail: lose the processed (or logged) trace of one raw row."""
+    result = evaluation_build.result
+    dest = ev.RAW_TABLES[name].rows_to[0]
+    is_log = dest.table == ev.QUALITY_LOG_NAME
+    frame = result.issues if is_log else result.tables[dest.table]
+    chosen = pd.Series(True, index=frame.index)
+    for column, values in dest.where.items():
+        chosen &= frame[column].astype(str).isin(values)
+    first = frame[chosen].iloc[0]
+    if dest.per_raw_row:  # drop every processed row of that one raw row
+        lost = (frame[list(dest.per_raw_row)] == first[list(dest.per_raw_row)]).all(axis=1) & chosen
+    else:
+        lost = frame.index == frame[chosen].index[0]
+    damaged = frame[~lost]
+    broken = ev.Build(dict(result.tables), result.issues)
+    if is_log:
+        broken.issues = damaged
+    else:
+        broken.tables[dest.table] = damaged
+    accounts = ev.account_rows(raw_tables, broken)
+    account = accounts[name]
+    assert not account.balanced
+    assert account.processed + account.logged == account.rows_in - 1
+    assert all(a.balanced for n, a in accounts.items() if n != name)

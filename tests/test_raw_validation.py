@@ -21,11 +21,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import pandas.testing as pd_testing
 import pytest
 
 from lib import evaluation as ev
@@ -53,6 +55,12 @@ class Run:
     @property
     def errors(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
+
+    @property
+    def problem_count(self) -> int:
+        """Problems the error lines stand for: a capped file's last line counts the rest."""
+        more = [re.search(r": (\d+) more problem\(s\) not listed", e) for e in self.errors]
+        return sum(int(m.group(1)) if m else 1 for m in more)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -211,6 +219,117 @@ def _kpi_percentage_out_of_range(raw):
     return {"path": path}
 
 
+# Issue 8: every case the issue lists, through the command line.
+
+def header_only(path: Path) -> None:
+    """Keep only the header line (CSV header records are one line in every raw file)."""
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+
+
+for _table in ev.RAW_TABLES:
+    def _header_only(raw, table=_table):
+        header_only(raw / table)
+        return {"path": raw / table}
+    CASES[f"header_only:{_table}"] = _header_only
+
+
+#: KPI cells whose figure is not a printed percentage (002 § 6 prints "good plus = 80%", row 4).
+KPI_UNREADABLE = ["Overall evaluation - good plus = 0.80", "Overall evaluation - good plus = NaN%"]
+for _cell in KPI_UNREADABLE:
+    def _kpi_unreadable(raw, cell=_cell):
+        path = raw / "kpi_table.csv"
+        text = path.read_text(encoding="utf-8")
+        assert text.count("Overall evaluation - good plus = 80%") == 1
+        path.write_text(text.replace("Overall evaluation - good plus = 80%", cell), encoding="utf-8")
+        return {"path": path, "cell": cell}
+    CASES[f"kpi_unreadable:{_cell}"] = _kpi_unreadable
+
+
+#: (file, column) pairs whose removal gave a traceback before issue 8 (a key column).
+DROPPED = [("commissioning_cycle.csv", "stage_order"), ("practice_guidance.csv", "focus_theme_as_printed"),
+           ("kpi_table.csv", "year_as_printed")]
+for _file, _column in DROPPED:
+    def _dropped(raw, file=_file, column=_column):
+        path = raw / file
+        header, rows = _records(path)
+        drop = header.index(column)
+        _write(path, [h for i, h in enumerate(header) if i != drop],
+               [[c for i, c in enumerate(r) if i != drop] for r in rows])
+        return {"path": path}
+    CASES[f"dropped:{_file}:{_column}"] = _dropped
+
+
+@case("extra_column")
+def _extra_column(raw):
+    path = raw / "case_study_challenges.csv"
+    header, rows = _records(path)
+    _write(path, [*header, "reviewer_comment"], [[*r, "checked"] for r in rows])
+    return {"path": path}
+
+
+JUNK_LINE = b'junk,"more, junk",1,2,3,4,5\n'
+
+
+@case("junk_50mb")
+def _junk_50mb(raw):
+    path = raw / "survey_impacts.csv"
+    size = path.stat().st_size
+    with open(path, "ab") as handle:
+        handle.write(JUNK_LINE * (50_000_000 // len(JUNK_LINE)))
+    return {"path": path, "size": path.stat().st_size, "before": size}
+
+
+@case("junk_rows_capped")
+def _junk_rows_capped(raw):
+    path = raw / "survey_impacts.csv"
+    first = len(_records(path)[1]) + 2  # CSV line of the first appended row
+    with open(path, "ab") as handle:
+        handle.write(b"junk,more junk\n" * 500)
+    return {"path": path, "first": first}
+
+
+@case("too_many_rows")
+def _too_many_rows(raw):
+    path = raw / "survey_stray_values.csv"
+    header, rows = _records(path)
+    limit = ev.RAW_TABLES[path.name].max_rows
+    _write(path, header, [*rows, *[["x", "1", "y"]] * (limit + 5)])  # short rows, just too many
+    return {"path": path, "line": limit + 2}
+
+
+@case("crlf")
+def _crlf(raw):
+    """Every file saved with Windows line endings, inside quoted cells too."""
+    for path in raw.glob("*.csv"):
+        data = path.read_bytes()
+        assert b"\r" not in data
+        path.write_bytes(data.replace(b"\n", b"\r\n"))
+    assert "\r\n" in (raw / "kpi_table.csv").read_bytes().decode().split('"')[1]  # inside a quoted cell
+    return {}
+
+
+def _freeze(folder: Path) -> Callable[[], None]:
+    """Make a folder unwritable even for root (immutable flag), or by mode; return the undo."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    mode = folder.stat().st_mode
+    folder.chmod(0o555)
+    return lambda: folder.chmod(mode)
+
+
+@case("read_only_outputs")
+def _read_only_outputs(raw):
+    outputs = raw.parent / "outputs"
+    return {"folder": outputs, "undo": [_freeze(outputs)]}
+
+
+@case("read_only_processed_parent")
+def _read_only_processed_parent(raw):
+    site = raw.parent / "site"
+    return {"folder": site, "undo": [_freeze(site)]}
+
+
 def _prepare_and_run(name: str, root: Path) -> Run:
     raw = root / "raw"
     shutil.copytree(ev.RAW_DIR, raw)
@@ -219,12 +338,18 @@ def _prepare_and_run(name: str, root: Path) -> Run:
     ev.build(ev.RAW_DIR, processed, outputs)  # the previously built, good folder
     before_processed, before_outputs = _snapshot(processed), _snapshot(outputs)
     context = CASES[name](raw)
-    done = subprocess.run(
-        [sys.executable, "-m", "lib.evaluation", "build", "--raw-dir", str(raw),
-         "--processed-dir", str(processed), "--outputs-dir", str(outputs)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    try:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "lib.evaluation", "build", "--raw-dir", str(raw),
+             "--processed-dir", str(processed), "--outputs-dir", str(outputs)],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        context["seconds"] = time.perf_counter() - started
+    finally:
+        for undo in context.pop("undo", []):
+            undo()
     return Run(done.returncode, done.stdout, done.stderr, raw, processed, outputs,
                before_processed, before_outputs, context)
 
@@ -238,15 +363,19 @@ def cli(tmp_path_factory):
         return {name: future.result() for name, future in futures.items()}
 
 
-def failed_cleanly(run: Run) -> Run:
-    """What every bad-input case must satisfy."""
-    assert run.returncode != 0, run.stdout
+def failed_cleanly(run: Run, stage: str | None = "the raw data") -> Run:
+    """What every bad-input case must satisfy (``stage=None``: a preflight, one line only)."""
+    assert run.returncode == 1, (run.returncode, run.stdout, run.stderr)
     assert "Traceback" not in run.stderr, run.stderr
     assert run.errors, run.stderr
-    # The closing line counts the problems it listed and says nothing was touched.
-    last = run.stderr.splitlines()[-1]
-    assert last.startswith(f"build stopped: {len(run.errors)} problem(s) in the raw data"), last
-    assert last.endswith("left unchanged")
+    if stage is None:
+        assert run.stderr.splitlines() == run.errors
+    else:
+        # The closing line counts the problems found and says nothing was touched.
+        last = run.stderr.splitlines()[-1]
+        assert last.startswith(f"build stopped: {run.problem_count} problem(s) in {stage}"), last
+        assert last.endswith("left unchanged")
+        assert run.stderr.splitlines()[:-1] == run.errors
     assert "wrote" not in run.stdout
     # The good folder and log survive byte for byte; no staging or backup folder is left.
     assert _snapshot(run.processed) == run.before_processed
@@ -364,3 +493,235 @@ def test_kpi_percentage_out_of_range_stops_the_build(cli):
     run = failed_cleanly(cli["kpi_percentage_out_of_range"])
     assert len(run.errors) == 1
     assert "kpi_table.csv" in run.errors[0] and "180%" in run.errors[0]
+
+
+# --------------------------------------------------------------------------
+# Issue 8: the data-build cases, each through the command line
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+def test_a_header_only_file_stops_the_build_with_one_line(cli, table):
+    """Before: exit 0 and rows silently dropped (kpi_table, programme_activity,
+    survey_stray_values) or a processed-schema traceback (the others)."""
+    run = failed_cleanly(cli[f"header_only:{table}"])
+    assert run.errors == [f"error: {run.context['path']}: expected at least one data row below the header (found none)"]
+
+
+@pytest.mark.parametrize("cell", KPI_UNREADABLE)
+def test_a_kpi_figure_that_is_not_a_percentage_stops_the_build(cli, cell):
+    """Before: exit 0, the measure silently disappeared from kpis.csv."""
+    run = failed_cleanly(cli[f"kpi_unreadable:{cell}"])
+    value = f"{cell}  \nMore positive about tackling key challenges = 62%"
+    assert run.errors == [error(run.context["path"], f"row 4, column 'text': value {value!r}: expected "
+                                f"{ev.KPI_CELL_EXPECTED}")]
+
+
+@pytest.mark.parametrize("file, column", DROPPED)
+def test_a_dropped_column_is_one_line_not_a_traceback(cli, file, column):
+    run = failed_cleanly(cli[f"dropped:{file}:{column}"])
+    assert run.errors == [error(run.context["path"], f"row 1, column '{column}': expected this column in the header")]
+
+
+def test_an_unexpected_extra_column_is_named(cli):
+    """Before: accepted silently."""
+    run = failed_cleanly(cli["extra_column"])
+    assert run.errors == [error(run.context["path"], "row 1, column 'reviewer_comment': expected only the declared "
+                                "columns (this column is not one of them: authority_as_printed, challenge_no, "
+                                "text, source)")]
+
+
+def test_50_mb_of_junk_is_rejected_before_parsing(cli):
+    """Before: 7 minutes, 3.6 GB and 3.9 million error lines. Timing: bench/raw_junk.py."""
+    run = failed_cleanly(cli["junk_50mb"])
+    limit = ev.RAW_TABLES["survey_impacts.csv"].max_bytes
+    assert run.context["before"] < limit < run.context["size"]
+    assert run.errors == [f"error: {run.context['path']}: value '{run.context['size']:,} bytes': expected at most "
+                          f"{limit:,} bytes (the declared maximum for this table; nothing was parsed)"]
+
+
+def test_errors_are_capped_at_twenty_per_file_then_counted(cli):
+    run = failed_cleanly(cli["junk_rows_capped"])
+    path, first = run.context["path"], run.context["first"]
+    assert run.errors == [
+        *[error(path, f"row {first + i}: value 'junk,more junk': expected 7 fields as in the header, found 2")
+          for i in range(20)],
+        f"error: {path}: 480 more problem(s) not listed (the first 20 are shown)",
+    ]
+    assert run.stderr.splitlines()[-1].startswith("build stopped: 500 problem(s) in the raw data")
+
+
+def test_reading_stops_at_the_declared_maximum_row_count(cli):
+    run = failed_cleanly(cli["too_many_rows"])
+    limit = ev.RAW_TABLES["survey_stray_values.csv"].max_rows
+    # Reading stops at the first row over the limit: no value checks run on a file that large.
+    assert run.errors == [error(run.context["path"], f"row {run.context['line']}: expected at most {limit:,} data "
+                                "rows (the declared maximum for this table; reading stopped here)")]
+
+
+def test_crlf_inputs_give_byte_identical_processed_data(cli):
+    """Before: claims.csv kept '\\r' inside multi-line quoted cells."""
+    run = cli["crlf"]
+    assert run.returncode == 0, run.stderr
+    assert _snapshot(run.processed) == run.before_processed  # built from the LF files
+    assert _snapshot(run.outputs) == run.before_outputs
+
+
+@pytest.mark.parametrize("case_name, what", [("read_only_outputs", "the data-quality log"),
+                                             ("read_only_processed_parent", "swapping processed/ into place")])
+def test_an_unwritable_output_folder_fails_the_preflight_with_nothing_replaced(cli, case_name, what):
+    """Before: data/processed was already swapped when an OSError traceback stopped the build."""
+    run = failed_cleanly(cli[case_name], stage=None)
+    reason = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
+    assert run.errors == [f"error: {run.context['folder']}: expected a writable folder for {what} "
+                          f"({reason}); nothing was replaced"]
+
+
+# --------------------------------------------------------------------------
+# The contract table by table (in process: one file read per case, no build)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    shutil.copytree(ev.RAW_DIR, tmp_path / "raw")
+    return tmp_path / "raw"
+
+
+def problems(table: str, raw: Path) -> list[str]:
+    with pytest.raises(ev.RawDataError) as err:
+        ev.read_raw(table, raw)
+    return [f"error: {p}" for p in err.value.problems]
+
+
+DECLARED_COLUMNS = [(t, c) for t, spec in ev.RAW_TABLES.items() for c in spec.columns]
+
+
+@pytest.mark.parametrize("table, column", DECLARED_COLUMNS)
+def test_every_declared_column_must_be_in_the_header(raw_copy, table, column):
+    path = raw_copy / table
+    header, rows = _records(path)
+    drop = header.index(column)
+    _write(path, [h for i, h in enumerate(header) if i != drop], [[c for i, c in enumerate(r) if i != drop] for r in rows])
+    assert problems(table, raw_copy) == [error(path, f"row 1, column '{column}': expected this column in the header")]
+
+
+@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+def test_every_table_rejects_an_undeclared_column(raw_copy, table):
+    path = raw_copy / table
+    header, rows = _records(path)
+    _write(path, [*header, "note"], [[*r, ""] for r in rows])
+    declared = ", ".join(ev.RAW_TABLES[table].columns)
+    assert problems(table, raw_copy) == [
+        error(path, f"row 1, column 'note': expected only the declared columns (this column is not one of them: {declared})")
+    ]
+
+
+def test_every_raw_file_holds_exactly_its_declared_columns():
+    for table, spec in ev.RAW_TABLES.items():
+        header, _ = _records(ev.RAW_DIR / table)
+        assert sorted(header) == sorted(spec.columns), table
+
+
+REQUIRED = [(t, i) for t, spec in ev.RAW_TABLES.items() for i in range(len(spec.required))]
+
+
+def test_completeness_is_declared_for_every_table_the_sources_fix():
+    # Claims to audit are our own selection, not a printed table: only "at least one row".
+    assert {t for t, _ in REQUIRED} == set(ev.RAW_TABLES) - {"published_claims.csv"}
+    for table, spec in ev.RAW_TABLES.items():
+        assert spec.min_rows >= 1, table
+        for required in spec.required:
+            assert set(required.columns) <= set(spec.columns), table
+            assert required.keys and all(len(k) == len(required.columns) for k in required.keys), table
+            assert all(isinstance(v, str) for k in required.keys for v in k), table
+            assert len(set(required.keys)) == len(required.keys), table
+
+
+@pytest.mark.parametrize("table, index", REQUIRED)
+def test_a_missing_printed_key_is_one_line_naming_the_key(raw_copy, table, index):
+    required = ev.RAW_TABLES[table].required[index]
+    path = raw_copy / table
+    header, rows = _records(path)
+    key = required.keys[-1]
+    positions = [header.index(c) for c in required.columns]
+
+    def norm(v):
+        return re.sub(r"\s+", " ", v.replace("’", "'")).strip().casefold()
+
+    kept = [r for r in rows if [norm(r[i]) for i in positions] != [norm(k) for k in key]]
+    assert len(kept) < len(rows), f"{table}: the real data holds {key}"
+    _write(path, header, kept)
+    expected = error(path, f"column '{'+'.join(required.columns)}': value {key!r}: expected a row for this key "
+                           f"(the source prints {required.printed})")
+    if not kept:  # a one-row table: the empty file is the one problem
+        expected = f"error: {path}: expected at least one data row below the header (found none)"
+    assert problems(table, raw_copy) == [expected]
+
+
+@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+def test_crlf_and_lf_files_read_to_the_same_frame(raw_copy, table):
+    lf = ev.read_raw(table, raw_copy)
+    path = raw_copy / table
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    crlf = ev.read_raw(table, raw_copy)
+    pd_testing.assert_frame_equal(lf, crlf)
+    assert not crlf.map(lambda v: "\r" in v).any().any()
+    assert crlf.attrs["lines"] == lf.attrs["lines"]
+
+
+# --------------------------------------------------------------------------
+# Failures after the raw contract: one line per problem, never a traceback
+# --------------------------------------------------------------------------
+
+
+def _main(tmp_path, capsys) -> tuple[int, list[str]]:
+    processed, outputs = tmp_path / "site" / "processed", tmp_path / "outputs"
+    code = ev.main(["build", "--processed-dir", str(processed), "--outputs-dir", str(outputs), "--quiet"])
+    assert not processed.exists() and not processed.parent.exists()
+    assert not outputs.exists() or list(outputs.iterdir()) == []
+    return code, capsys.readouterr().err.splitlines()
+
+
+def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkeypatch):
+    clean = ev.clean_challenges
+    monkeypatch.setattr(ev, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
+    code, err = _main(tmp_path, capsys)
+    assert code == 1
+    assert err == [
+        "error: data/raw/case_study_challenges.csv: value '5 row(s) read': expected every raw row processed "
+        "or logged; 4 accounted for in challenges.csv, 0 in the data-quality log",
+        f"build stopped: 1 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+    ]
+
+
+def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, capsys, monkeypatch):
+    clean = ev.clean_case_study_impacts
+    monkeypatch.setattr(ev, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
+    code, err = _main(tmp_path, capsys)
+    assert code == 1
+    assert err == [
+        *[f"error: processed table case_study_impacts.csv (as built), row {row}, column 'value': value 1.5: "
+          "expected in_range(0, 1) (the processed schema; a cleaning bug)" for row in (2, 3, 4)],
+        f"build stopped: 3 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+    ]
+
+
+def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
+    """A write failing after the preflight passed (disk full, a race) replaces nothing."""
+    processed, outputs = tmp_path / "site" / "processed", tmp_path / "outputs"
+    ev.build(ev.RAW_DIR, processed, outputs)
+    before, before_log = _snapshot(processed), _snapshot(outputs)
+    replace = os.replace
+
+    def fail_on_swap(src, dst):
+        if Path(src).name.startswith(".processed.new."):
+            raise OSError(28, "No space left on device")
+        return replace(src, dst)
+
+    monkeypatch.setattr(ev.os, "replace", fail_on_swap)
+    with pytest.raises(OSError, match="No space left"):
+        ev.build(ev.RAW_DIR, processed, outputs)
+    assert _snapshot(processed) == before and _snapshot(outputs) == before_log
+    assert sorted(os.listdir(processed.parent)) == ["processed"]
+    assert sorted(os.listdir(outputs)) == [ev.QUALITY_LOG_NAME]
