@@ -793,58 +793,78 @@ EVIDENCE_ITEMS: list[tuple[str, str]] = [
     ("attitude_survey", "Attitude survey"),
 ]
 
-EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "partial", "unrecorded"]
+EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "unclear", "unrecorded"]
 
-#: Inferences for lost glyphs, each from a fact another source states.
-#: (evidence_item, authority_id or None for "every other authority", status, basis)
-EVIDENCE_INFERENCES: list[tuple[str, str | None, str, str]] = [
+#: Codes the printed legend defines (tick and cross print blank: their glyphs were lost).
+EVIDENCE_LEGEND = {"NA": "not_applicable"}
+
+
+@dataclass(frozen=True)
+class EvidenceInference:
+    """A status for a lost glyph, from a positive statement in another source.
+
+    ``statement`` is the source's own words and ``source`` where they are
+    (``<file> § <section>``). There is no "every other authority" form:
+    absence from a list is never evidence (docs/caveats.md, inference rule).
+    """
+
+    evidence_item: str
+    authority_id: str
+    status: str
+    statement: str
+    source: str
+    reading: str
+
+    def __post_init__(self) -> None:
+        if self.status not in {"available", "not_produced", "not_applicable"}:
+            raise ValueError(f"an inference gives a legend status, not {self.status!r}")
+        if self.authority_id not in AUTHORITIES:
+            raise ValueError(f"an inference names one known authority, not {self.authority_id!r}")
+        if not self.statement.strip() or not re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt § .+", self.source):
+            raise ValueError("an inference needs a positive statement and its source")
+
+    @property
+    def basis(self) -> str:
+        return f"inferred: {self.reading} ('{self.statement}', {self.source})"
+
+
+_SURVEY_NAMES = ("The surveys derived from participating Local Authorities, namely Kent and Poole, "
+                 "both in their second year in the programme and Hillingdon, Greenwich, "
+                 "Northampton, NE Lincs and Telford, all of whom participated in the second year only.")
+
+#: Every inference the cleaning makes for a lost glyph.
+EVIDENCE_INFERENCES: list[EvidenceInference] = [
     *[
-        (
-            "attitude_survey",
-            aid,
-            "available",
-            f"inferred: the attitude survey report names {AUTHORITIES[aid]} among the "
-            f"authorities the surveys derived from ({SURVEY_REPORT} § 2.2)",
+        EvidenceInference(
+            "attitude_survey", aid, "available", _SURVEY_NAMES, f"{SURVEY_REPORT} § 2.2",
+            f"the attitude survey report names {AUTHORITIES[aid]} among the authorities the "
+            "surveys derived from",
         )
-        for aid in [
-            "kent",
-            "poole",
-            "hillingdon",
-            "greenwich",
-            "northamptonshire",
-            "north-east-lincolnshire",
-            "telford-and-wrekin",
-        ]
+        for aid in ["kent", "poole", "hillingdon", "greenwich", "northamptonshire",
+                    "north-east-lincolnshire", "telford-and-wrekin"]
     ],
-    (
-        "attitude_survey",
-        None,
-        "not_produced",
-        "inferred: the attitude survey report lists the authorities the surveys derived "
-        f"from ('namely ...', {SURVEY_REPORT} § 2.2) and this authority is not among them",
-    ),
-    (
-        "questionnaire",
-        "greenwich",
-        "available",
-        f"inferred: its profile's programme activity is 'Survey and focus group' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
-    ),
-    (
-        "questionnaire",
-        "northamptonshire",
-        "available",
-        f"inferred: its profile's programme activity is 'Survey and focus group' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
-    ),
-    (
-        "questionnaire",
-        "luton",
-        "available",
-        "inferred: its profile says 'the questionnaire/survey had very positive response' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
+    EvidenceInference(
+        "questionnaire", "luton", "available",
+        "the questionnaire/survey had very positive response",
+        f"{PROGRAMME_REPORT} § authority profiles",
+        "its profile says it ran a questionnaire",
     ),
 ]
+
+#: Why a lost glyph stays unrecorded although a source seems to speak to it.
+EVIDENCE_NOT_INFERRED: dict[tuple[str, str | None], str] = {
+    ("attitude_survey", None): (
+        "; the attitude survey report's list of authorities (004 § 2.2) covers the 2012-13 "
+        "surveys only, and absence from a list is not evidence that nothing was produced"),
+    ("questionnaire", "greenwich"): (
+        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
+        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
+        "survey (counted in its own row)"),
+    ("questionnaire", "northamptonshire"): (
+        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
+        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
+        "survey (counted in its own row)"),
+}
 
 
 def _evidence_item_id(label: str) -> str:
@@ -870,18 +890,24 @@ def _evidence_item_id(label: str) -> str:
 
 
 def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
-    """Map one printed cell to ``(status, raw_code, basis)`` before inference."""
+    """Map one printed cell to ``(status, raw_code, basis)`` before inference.
+
+    Only a code the legend defines becomes a status. The printed ``/`` is not
+    in the legend: it keeps its raw code, gets the status ``unclear`` and the
+    basis gives both readings (docs/caveats.md, inference rule).
+    """
     if printed == "no":
         return UNRECORDED, "[not printed]", "cell lost: the row was truncated in the source"
     code = cell.strip()
-    if code == "NA":
-        return "not_applicable", "NA", "printed NA (legend: not applicable)"
+    if code in EVIDENCE_LEGEND:
+        return EVIDENCE_LEGEND[code], code, "printed NA (legend: not applicable)"
     if code == "/":
         return (
-            "partial",
+            "unclear",
             "/",
-            "printed '/', a code not in the legend; read as partial (002 § 6 notes "
-            "that regional sharing was weak in both years)",
+            "printed '/', a code not in the legend, so no status is read from it. Two readings: "
+            "a mark for partial or weak evidence, or two per-year marks run together (the '/' "
+            "appears only for the authorities that took part in both years)",
         )
     if code:
         raise ValueError(f"unknown evidence code {cell!r}; expected '', 'NA' or '/'")
@@ -894,19 +920,45 @@ def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
 
 
 def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
-    """Give a lost glyph a status only where another source states the fact."""
+    """Give a lost glyph a status only where another source positively states
+    the fact (:data:`EVIDENCE_INFERENCES`); say in the basis why a glyph that a
+    source seems to speak to stays unrecorded (:data:`EVIDENCE_NOT_INFERRED`)."""
     out = evidence.copy()
-    for item, aid, status, basis in EVIDENCE_INFERENCES:
-        lost = (out["evidence_item"] == item) & (out["status"] == UNRECORDED)
+    lost = out["status"] == UNRECORDED
+    for (item, aid), why in EVIDENCE_NOT_INFERRED.items():
+        target = lost & (out["evidence_item"] == item)
         if aid is not None:
-            target = lost & (out["authority_id"] == aid)
-        else:
-            named = {a for i, a, _, _ in EVIDENCE_INFERENCES if i == item and a is not None}
-            target = lost & ~out["authority_id"].isin(named)
-        out.loc[target, "status"] = status
-        out.loc[target, "basis"] = basis
+            target &= out["authority_id"] == aid
+        out.loc[target, "basis"] = out.loc[target, "basis"] + why
+    for inf in EVIDENCE_INFERENCES:
+        target = lost & (out["evidence_item"] == inf.evidence_item) & (out["authority_id"] == inf.authority_id)
+        out.loc[target, "status"] = inf.status
+        out.loc[target, "basis"] = inf.basis
         out.loc[target, "inferred"] = "yes"
     return out
+
+
+def evidence_rule_violations(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Rows that break the inference rule (docs/caveats.md); empty when none do.
+
+    - a status from the printed cell needs a legend code (``NA``);
+    - ``unclear`` is only for a printed code outside the legend, kept as raw_code;
+    - every other status is inferred (``inferred=yes``) and its basis quotes a
+      source, and ``not_produced`` is never inferred (only a printed cross,
+      lost in extraction, could give it).
+    """
+    status, code, inferred = evidence["status"], evidence["raw_code"], evidence["inferred"]
+    basis = evidence["basis"]
+    from_legend = code.isin(list(EVIDENCE_LEGEND)) & (status == code.map(EVIDENCE_LEGEND))
+    off_legend = (code != "") & (code != "[not printed]") & ~code.isin(list(EVIDENCE_LEGEND))
+    quoted = basis.str.startswith("inferred:") & basis.str.contains(r"\d{3}_[0-9a-f]{16}\.txt § ", regex=True)
+    ok = (
+        ((status == UNRECORDED) & (inferred == "no") & (code.isin(["", "[not printed]"])))
+        | (from_legend & (inferred == "no"))
+        | ((status == "unclear") & off_legend & (inferred == "no"))
+        | ((inferred == "yes") & quoted & (status != "not_produced") & code.isin(["", "[not printed]"]))
+    )
+    return evidence[~ok]
 
 
 def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
@@ -982,7 +1034,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
                 "cell_as_printed",
                 "/",
                 "code '/' is not in the printed legend (tick, cross, NA)",
-                "mapped to status 'partial'",
+                "raw code kept; status 'unclear', both readings given in the basis",
             )
         )
     spaced = raw[raw["cell_as_printed"] != raw["cell_as_printed"].str.strip()]
@@ -1988,13 +2040,16 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "evidence_item": pa.Column(str, pa.Check.isin([i for i, _ in EVIDENCE_ITEMS]), description="evidence item id"),
             "evidence_label": _text("evidence item display label"),
             "item_order": _int("1-12, the matrix's row order"),
-            "status": pa.Column(str, pa.Check.isin(EVIDENCE_STATUSES), description="available | not_produced | not_applicable | partial | unrecorded"),
+            "status": pa.Column(str, pa.Check.isin(EVIDENCE_STATUSES), description="available | not_produced | not_applicable | unclear (a printed code not in the legend) | unrecorded"),
             "raw_code": _text("code as printed, stripped ('' = glyph lost, '[not printed]' = truncated)"),
             "basis": _text("why this status: the legend, or the fact another source states"),
             "inferred": pa.Column(str, pa.Check.isin(["yes", "no"]), description="yes where the status was inferred from another source"),
             "source": _SRC,
         },
         strict=True, ordered=True, unique=["authority_id", "evidence_item"], name="evidence",
+        checks=[pa.Check(lambda f: evidence_rule_violations(f).empty,
+                         error="the inference rule (docs/caveats.md): a status other than "
+                               "unrecorded needs a legend code or a positive statement")],
     ),
     "profiles.csv": pa.DataFrameSchema(
         {

@@ -9,6 +9,7 @@ so changing the data changes the text. Free text from the sources is escaped
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -149,6 +150,12 @@ def status_label(status: str) -> str:
     return charts.STATUS_LABELS[status]
 
 
+def _inference_source(basis: str) -> str:
+    """The document an inferred status rests on, in reader's words."""
+    found = re.search(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)$", basis)
+    return source_doc(found.group(1)) if found else "another document"
+
+
 # --------------------------------------------------------------------------
 # Authority report
 # --------------------------------------------------------------------------
@@ -162,6 +169,34 @@ def evidence_counts(evidence: pd.DataFrame) -> pd.Series:
     return evidence["status"].value_counts().reindex(evaluation.EVIDENCE_STATUSES, fill_value=0)
 
 
+def evidence_status_counts(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Cells by status (rows, legend order) and how the status is known
+    (columns ``recorded``, ``inferred``): inferred statuses are never counted
+    as recorded ones (docs/caveats.md, inference rule)."""
+    how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
+    return (pd.crosstab(evidence["status"], how)
+            .reindex(index=evaluation.EVIDENCE_STATUSES, columns=["recorded", "inferred"], fill_value=0)
+            .astype(int))
+
+
+def status_count_phrase(counts: pd.DataFrame, status: str) -> str:
+    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
+    row = counts.loc[status]
+    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(status)}"
+
+
+def evidence_keys(evidence: pd.DataFrame) -> pd.Series:
+    """Each cell's heatmap/bar key: an inferred status is its own category."""
+    return pd.Series([charts.status_key(s, i) for s, i in zip(evidence["status"], evidence["inferred"])],
+                     index=evidence.index)
+
+
+def evidence_key_order(evidence: pd.DataFrame) -> list[str]:
+    present = set(evidence_keys(evidence))
+    return [k for s in evaluation.EVIDENCE_STATUSES for k in (s, f"{s}_inferred")
+            if k == s or k in present]
+
+
 def authority_title(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
@@ -170,8 +205,8 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
                            & (wb.profiles["alignment"] == "doubtful")]
     glance = [
         f"Programme years: {years_phrase(a['years'])}.",
-        f"Evidence items recorded as available: {counts['available']} of {len(ev)}; "
-        f"unrecorded (status lost in the source): {counts['unrecorded']}.",
+        f"Evidence items available: {status_count_phrase(evidence_status_counts(ev), 'available')} "
+        f"of {len(ev)}; unrecorded (status lost in the source): {counts['unrecorded']}.",
         "Case study: " + (f"yes, with partner proposals on "
                           f"{int((wb.proposals['authority_id'] == authority_id).sum())} themes."
                           if a["case_study"] == "yes" else "none published."),
@@ -312,43 +347,51 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
     counts = evidence_counts(ev)
-    per_authority = (wb.evidence.assign(avail=wb.evidence["status"] == "available")
-                     .groupby("authority_id")["avail"].sum())
-    more = int((per_authority > per_authority[authority_id]).sum())
+    how = evidence_status_counts(ev)
+    recorded_available = (wb.evidence.assign(avail=(wb.evidence["status"] == "available")
+                                             & (wb.evidence["inferred"] == "no"))
+                          .groupby("authority_id")["avail"].sum())
     inferred = ev[ev["inferred"] == "yes"]
-    programme_mean = wb.evidence.groupby("authority_id")["status"].value_counts().unstack(
-        fill_value=0).reindex(columns=evaluation.EVIDENCE_STATUSES, fill_value=0).mean()
+    keys = evidence_key_order(wb.evidence)
+    all_keys = evidence_keys(wb.evidence)
+    programme_mean = (pd.crosstab(wb.evidence["authority_id"], all_keys)
+                      .reindex(columns=keys, fill_value=0).mean())
+    mine_keys = evidence_keys(ev).value_counts().reindex(keys, fill_value=0)
     summary = paragraph(
         f"Of the {len(ev)} evidence items in the programme's Range of Evidence matrix, "
-        f"{counts['available']} {'is' if counts['available'] == 1 else 'are'} recorded as available "
-        f"for {a['authority']}, {counts['partial']} partial, {counts['not_produced']} not produced and "
-        f"{counts['not_applicable']} not applicable. {count_phrase(int(counts['unrecorded']), 'item')} "
+        f"{status_count_phrase(how, 'available')} for {a['authority']}; "
+        f"{status_count_phrase(how, 'not_produced')}; {status_count_phrase(how, 'not_applicable')}; "
+        f"{count_phrase(int(counts['unclear']), 'item')} printed with a code the legend does not define "
+        f"(unclear). {count_phrase(int(counts['unrecorded']), 'item')} "
         f"cannot be read: the source's tick and cross glyphs were lost in extraction, so the workbook "
         f"records them as unrecorded rather than guess.",
-        f"Across the {wb.n_authorities} authorities the number of items recorded as available ranges from "
-        f"{int(per_authority.min())} to {int(per_authority.max())} (median {per_authority.median():g}); "
-        f"{count_phrase(more, 'authority has', 'authorities have')} more items recorded as available "
-        f"than {a['authority']}, a count that mostly reflects which glyphs survived, not what was produced.",
+        (f"Across the {wb.n_authorities} authorities the matrix itself records between "
+         f"{int(recorded_available.min())} and {int(recorded_available.max())} items as available."
+         if recorded_available.max() else
+         f"The matrix itself records no item as available for any of the {wb.n_authorities} "
+         "authorities: every available status in the workbook is inferred from another document")
+        + "; counts of available items reflect which facts the documents state, not what was produced.",
     )
     parts = [summary]
     if len(inferred):
         parts.append(paragraph(
             f"{count_phrase(len(inferred), 'status was', 'statuses were')} inferred from another "
-            f"source ({list_phrase(list(inferred['evidence_label']))}); the table says what each "
-            "inference rests on."))
-    labels = [charts.STATUS_LABELS[s] for s in evaluation.EVIDENCE_STATUSES]
-    mine = [float(counts[s]) for s in evaluation.EVIDENCE_STATUSES]
-    avg = [float(programme_mean[s]) for s in evaluation.EVIDENCE_STATUSES]
+            f"source ({list_phrase(list(inferred['evidence_label']))}); they are drawn apart from recorded "
+            "statuses and the table says what each inference rests on."))
+    labels = [charts.status_key_label(k) for k in keys]
+    mine = [float(mine_keys[k]) for k in keys]
+    avg = [float(programme_mean[k]) for k in keys]
     fig = charts.paired_bars(labels, mine, avg, first_label=a["authority"],
                              second_label="Programme average",
                              xlabel=f"Number of evidence items (of {len(ev)})",
                              percent_axis=False)
     chart = charts.Chart(
-        title=f"{a['authority']}: {counts['available']} of {len(ev)} evidence items recorded as available",
-        subtitle=(f"Evidence items by status, {a['authority']} against the average of the "
-                  f"{wb.n_authorities} authorities; "
+        title=(f"{a['authority']}: {how.loc['available', 'recorded']} of {len(ev)} evidence items "
+               f"recorded as available, {how.loc['available', 'inferred']} inferred"),
+        subtitle=(f"Evidence items by status, recorded and inferred apart, {a['authority']} against the "
+                  f"average of the {wb.n_authorities} authorities; "
                   f"{counts['unrecorded']} of {a['authority']}'s items are unrecorded (glyph lost)"),
-        alt=(f"Bar chart of evidence items by status. {a['authority']}: "
+        alt=(f"Bar chart of evidence items by status, recorded and inferred apart. {a['authority']}: "
              + "; ".join(f"{lab} {int(m)}" for lab, m in zip(labels, mine))
              + ". Programme average: " + "; ".join(f"{lab} {v:.1f}" for lab, v in zip(labels, avg)) + "."),
         table=pd.DataFrame({"Status": labels, a["authority"]: [f"{int(m)}" for m in mine],
@@ -491,7 +534,10 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
     counts = evidence_counts(ev)
-    available = ev[ev["status"] == "available"]["evidence_label"].tolist()
+    available = ev[(ev["status"] == "available") & (ev["inferred"] == "no")]["evidence_label"].tolist()
+    inferred_available = ev[(ev["status"] == "available") & (ev["inferred"] == "yes")]
+    inferred_available = [f"{r['evidence_label']} ({_inference_source(r['basis'])})"
+                          for _, r in inferred_available.iterrows()]
     doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
                            & (wb.profiles["alignment"] == "doubtful")]
     supports = []
@@ -500,8 +546,13 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
                         "as the documents state.")
     if available:
         supports.append(f"That {count_phrase(len(available), 'evidence item')} "
-                        f"{'was' if len(available) == 1 else 'were'} produced or recorded as available: "
-                        f"{list_phrase(available)}.")
+                        f"{'is' if len(available) == 1 else 'are'} recorded as available in the "
+                        f"matrix: {list_phrase(available)}.")
+    if inferred_available:
+        supports.append(f"That {count_phrase(len(inferred_available), 'evidence item')} "
+                        f"{'was' if len(inferred_available) == 1 else 'were'} produced, as another "
+                        f"document states (inferred, not recorded in the matrix): "
+                        f"{list_phrase(inferred_available)}.")
     supports.append(f"{a['authority']}'s own account of what attracted it, what it did, the challenges it "
                     "met and its plans: self-reported, not independently verified.")
     if a["case_study"] == "yes":
@@ -614,7 +665,7 @@ def programme_title(wb: Workbook) -> Html:
         f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in both years.",
         f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
-        f"{int((ev['status'] == 'available').sum())} recorded as available and "
+        f"{status_count_phrase(evidence_status_counts(ev), 'available')} and "
         f"{int((ev['status'] == 'unrecorded').sum())} unrecorded because their glyphs were lost.",
         f"The 2012-13 attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
         f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} authorities.",
@@ -663,7 +714,8 @@ def participation_overview(wb: Workbook) -> Html:
 def evidence_matrix(wb: Workbook) -> pd.DataFrame:
     ev = wb.evidence
     names = wb.authorities.set_index("authority_id")["authority"]
-    matrix = ev.pivot(index="authority_id", columns="evidence_label", values="status")
+    matrix = (ev.assign(key=evidence_keys(ev))
+              .pivot(index="authority_id", columns="evidence_label", values="key"))
     labels = [label for _, label in evaluation.EVIDENCE_ITEMS]
     matrix = matrix[labels]
     matrix.index = matrix.index.map(names)
@@ -674,41 +726,47 @@ def evidence_coverage(wb: Workbook) -> Html:
     ev = wb.evidence
     matrix = evidence_matrix(wb)
     counts = evidence_counts(ev)
-    by_item = ev.groupby("evidence_label")["status"].value_counts().unstack(fill_value=0).reindex(
-        columns=evaluation.EVIDENCE_STATUSES, fill_value=0)
-    by_item = by_item.reindex([label for _, label in evaluation.EVIDENCE_ITEMS])
+    how = evidence_status_counts(ev)
+    keys = evidence_key_order(ev)
+    by_item = (pd.crosstab(ev["evidence_label"], evidence_keys(ev))
+               .reindex(index=[label for _, label in evaluation.EVIDENCE_ITEMS], columns=keys, fill_value=0))
     most_lost = by_item["unrecorded"].idxmax()
     inferred = int((ev["inferred"] == "yes").sum())
     fig = charts.status_matrix(matrix)
+    status_words = "; ".join([status_count_phrase(how, s) for s in ("available", "not_produced",
+                                                                    "not_applicable")]
+                             + [f"unclear (code not in the legend) {counts['unclear']}"])
     chart = charts.Chart(
         title=(f"{int(counts['unrecorded'])} of {len(ev)} evidence cells cannot be read: "
                "the source's ticks and crosses were lost"),
         subtitle=(f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
-                  f"available {counts['available']}, "
-                  f"partial {counts['partial']}, not produced {counts['not_produced']}, not applicable "
-                  f"{counts['not_applicable']}, unrecorded {counts['unrecorded']} "
-                  f"({inferred} statuses inferred from other sources)"),
+                  f"{status_words}; unrecorded {counts['unrecorded']}. Inferred statuses are starred "
+                  "and drawn in their own shade"),
         alt=(f"Heatmap of evidence status, authorities by evidence item. {counts['unrecorded']} of "
-             f"{len(ev)} cells are unrecorded, {counts['not_applicable']} not applicable, "
-             f"{counts['available']} available, {counts['not_produced']} not produced and "
-             f"{counts['partial']} partial. The item with most unrecorded cells is {most_lost} "
-             f"({int(by_item.loc[most_lost, 'unrecorded'])} of {wb.n_authorities}). Each cell shows a letter code."),
-        table=matrix.map(charts.STATUS_CODES.get).reset_index().rename(columns={"authority_id": "Authority"}),
-        table_caption="Evidence status by authority (A available, P partial, X not produced, "
-                      "NA not applicable, ? unrecorded)",
+             f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
+             f"{most_lost} ({int(by_item.loc[most_lost, 'unrecorded'])} of {wb.n_authorities}). Each cell "
+             "shows a letter code; a star marks a status inferred from another document."),
+        table=matrix.map(charts.status_key_code).reset_index().rename(columns={"authority_id": "Authority"}),
+        table_caption="Evidence status by authority (" + ", ".join(
+            f"{charts.status_key_code(k)} {charts.status_key_label(k)}" for k in keys) + ")",
     )
     item_table = by_item.reset_index().rename(columns={"evidence_label": "Evidence item", **{
-        s: charts.STATUS_LABELS[s].capitalize() for s in evaluation.EVIDENCE_STATUSES}})
+        k: charts.status_key_label(k).capitalize() for k in keys}})
     return join(
         paragraph(
             f"The programme report's Range of Evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
-            f"for each authority. In the surviving text, {counts['unrecorded']} of its {len(ev)} cells print "
-            "blank: the legend's tick (available) and cross (not produced) both lost their glyphs. The "
-            f"workbook infers {inferred} of them from facts stated elsewhere (for example, the survey "
-            "report names the authorities the attitude survey came from) and leaves the rest unrecorded."),
+            f"for each authority. In the surviving text, {counts['unrecorded'] + inferred} of its {len(ev)} "
+            "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
+            f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
+            "documents (for example, the survey report names the authorities the attitude survey came "
+            "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
+            "absence from a list is not read as evidence. "
+            f"{count_phrase(int(counts['unclear']), 'cell prints', 'cells print')} '/', a code the legend "
+            "does not define; it is shown as unclear, not read as a status."),
         charts.figure_html(fig, chart),
-        table_html(item_table.astype(str), "Evidence items by status (number of authorities)"),
+        table_html(item_table.astype(str), "Evidence items by status (number of authorities), "
+                                           "recorded and inferred apart"),
     )
 
 
