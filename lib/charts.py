@@ -304,18 +304,19 @@ def dumbbell(
         if post_ci is not None:
             ax.plot(post_ci[i], [y - 0.12] * 2, color=PALETTE["post"], lw=1.2, zorder=2)
     ax.scatter(pre, [y + 0.12 if pre_ci is not None else y for y in ys], marker="o", s=70,
-               color=PALETTE["pre"], zorder=3, label=pre_label)
+               color=PALETTE["pre"], zorder=3, label=pre_label, gid="pre")
     ax.scatter(post, [y - 0.12 if post_ci is not None else y for y in ys], marker="s", s=70,
-               color=PALETTE["post"], zorder=3, label=post_label)
-    for i, y in enumerate(ys):
-        left, right = (pre[i], post[i]) if pre[i] <= post[i] else (post[i], pre[i])
-        left_is_pre = pre[i] <= post[i]
-        ax.annotate(f"{(pre[i] if left_is_pre else post[i]) * 100:.0f}%", (left, y), xytext=(-8, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=9,
-                    color=TEXT)
-        ax.annotate(f"{(post[i] if left_is_pre else pre[i]) * 100:.0f}%", (right, y), xytext=(8, 0),
-                    textcoords="offset points", ha="left", va="center", fontsize=9,
-                    color=TEXT)
+               color=PALETTE["post"], zorder=3, label=post_label, gid="post")
+    # Value labels go by phase, never by size: the before value always to the left of
+    # its own marker, the after value always to the right of its own, each at its
+    # marker's height (on a decline the two labels sit on their own marker rows).
+    pre_y = [y + 0.12 if pre_ci is not None else y for y in ys]
+    post_y = [y - 0.12 if post_ci is not None else y for y in ys]
+    for i in range(n):
+        for phase, value, y, left in (("pre", pre[i], pre_y[i], True), ("post", post[i], post_y[i], False)):
+            ax.annotate(f"{value * 100:.0f}%", (value, y), xytext=(-8 if left else 8, 0),
+                        textcoords="offset points", ha="right" if left else "left",
+                        va="center", fontsize=9, color=TEXT, gid=phase)
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))

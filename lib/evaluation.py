@@ -1400,13 +1400,13 @@ def impact_id(label: str) -> str:
 UNDERSTANDING_ITEMS = {
     "understanding co production better": (
         "understand_co_production",
-        "Confident they understand co-production",
+        "Understanding co-production better",
         "chart titled 'Understanding Co Production Better'; its figures match the prose of "
         "004 § 4.1 (56% before, 81% after; 85% children's centres, 77% VCS after)",
     ),
     "confidence in understanding co production": (
         "confidence_understanding",
-        "Confidence in understanding co-production (second chart)",
+        "Confidence in understanding co-production",
         "chart titled 'Confidence in understanding Co Production'; the report's prose does "
         "not say how it differs from the other Q1 chart",
     ),

@@ -218,6 +218,9 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
     if len(doubtful):
         glance.append(f"{count_phrase(len(doubtful), 'profile answer')} flagged as possibly "
                       "misaligned in the source table (shown with a warning below).")
+    left = withdrawal(wb, authority_id)
+    if left is not None:
+        glance.insert(1, "Withdrawal: " + left.sentence(a["authority"]) + f" ({source_doc(left.source)})")
     return join(
         charts.report_style(),
         Html(f"<h1>{esc(a['authority'])}: evaluation report</h1>"),
@@ -263,6 +266,35 @@ def participation_section(wb: Workbook, authority_id: str) -> Html:
             "These are programme-wide totals across all partner authorities; the documents do "
             f"not give {a['authority']}'s share of them."))
     return join(*parts)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An authority's withdrawal from the programme, as its case study states it."""
+
+    reason: str
+    timing: str
+    planned: str
+    instead: str
+    source: str
+
+    def sentence(self, name: str) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        when = f" {self.timing}" if self.timing else ""
+        instead = f" Instead, {self.instead}." if self.instead else ""
+        return f"{name} withdrew from the programme{why}{when}.{instead}"
+
+
+def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
+    """The withdrawal the case study records for this authority, or None."""
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
+    f = dict(zip(facts["fact"], facts["value"]))
+    if "withdrew" not in f:
+        return None
+    src = facts.loc[facts["fact"] == "withdrew", "source"].iloc[0]
+    return Withdrawal(reason=f.get("withdrawal_reason", ""), timing=f.get("withdrawal_timing", ""),
+                      planned=f.get("workshop_planned", ""), instead=f.get("activity_instead_of_workshop", ""),
+                      source=src)
 
 
 def authority_years(authority: pd.Series) -> list[str]:
@@ -483,10 +515,10 @@ def survey_section(wb: Workbook, authority_id: str) -> Html:
             f"figures below are programme-wide context only: they cannot show how {a['authority']}'s "
             "own participants answered.",
             uncertainty.describe_change(overall, f"Across all {len(named)} authorities, the share of respondents "
-                                                 "confident that they understood co-production"),
+                                                 f"in the '{overall['item_label']}' series"),
         ),
         table_html(understanding_table(understanding),
-                   "Confidence in understanding co-production, before and after the workshops "
+                   f"{overall['item_label']}, before and after the workshops "
                    f"(all {len(named)} authorities)"),
         Html(f"<p>Design limits: {caveat_link('C1', 'C1 unlinked, overlapping before and after groups')}; "
              f"{caveat_link('C2', 'C2 no comparison group')}; "
@@ -498,7 +530,13 @@ def kpi_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     years = authority_years(a)
     kpis = wb.kpis[(wb.kpis["kpi"] != "programme_activity")]
-    if years:
+    left = withdrawal(wb, authority_id)
+    if years and left is not None:
+        kpis = kpis[kpis["year"].isin(years)]
+        lead = (f"The programme's key performance measures for {list_phrase(years)}. {a['authority']} "
+                f"was selected for that year but withdrew {left.timing or 'early'}, so none of these "
+                "figures comes from workshops it took part in. ")
+    elif years:
         kpis = kpis[kpis["year"].isin(years)]
         lead = (f"The programme's key performance measures for {list_phrase(years)}, the "
                 f"year{'s' if len(years) > 1 else ''} {a['authority']} took part. ")
@@ -541,7 +579,12 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
                            & (wb.profiles["alignment"] == "doubtful")]
     supports = []
-    if authority_years(a):
+    left = withdrawal(wb, authority_id)
+    if authority_years(a) and left is not None:
+        supports.append(f"That {a['authority']} joined the programme in {list_phrase(authority_years(a))} "
+                        f"and then withdrew {left.timing or ''} ({left.reason or 'reason not stated'}), "
+                        "as its case study states.")
+    elif authority_years(a):
         supports.append(f"That {a['authority']} took part in {list_phrase(authority_years(a))}, "
                         "as the documents state.")
     if available:
@@ -563,6 +606,9 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
         f"That the programme caused any change in {a['authority']}: there is no comparison group and "
         "no authority-level outcome measure (Maryland Scientific Methods Scale level 1 at best).",
     ]
+    if left is not None:
+        does_not.insert(0, f"Any outcome of a programme workshop in {a['authority']}: it withdrew "
+                           f"{left.timing or 'early'}, so no workshop figure describes it.")
     if a["years"] == evaluation.UNRECORDED:
         does_not.append(f"Any statement about which year {a['authority']} took part in.")
     if counts["unrecorded"]:
@@ -659,6 +705,7 @@ def programme_title(wb: Workbook) -> Html:
     a = wb.authorities
     both = a[a["years"] == f"{evaluation.YEAR_ONE};{evaluation.YEAR_TWO}"]["authority"].tolist()
     overall = understanding_changes(wb).query("sector == 'all'").iloc[0]
+    second_overall = understanding_changes(wb, "confidence_understanding").query("sector == 'all'").iloc[0]
     ev = wb.evidence
     resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
     glance = [
@@ -669,10 +716,12 @@ def programme_title(wb: Workbook) -> Html:
         f"{int((ev['status'] == 'unrecorded').sum())} unrecorded because their glyphs were lost.",
         f"The 2012-13 attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
         f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} authorities.",
-        f"Confidence in understanding co-production: {percent(overall['pre'])} before, "
+        f"{overall['item_label']}: {percent(overall['pre'])} before, "
         f"{percent(overall['post'])} after ({charts.signed_points(overall['change'])} points, 95% CI "
-        f"{_change_interval(overall['change_low'], overall['change_high'])}): an association with "
-        "attending the workshops, not a measured impact.",
+        f"{_change_interval(overall['change_low'], overall['change_high'])}); "
+        f"{second_overall['item_label'].lower()}: {percent(second_overall['pre'])} before, "
+        f"{percent(second_overall['post'])} after. Associations with attending the workshops, "
+        "not measured impacts.",
     ]
     return join(
         charts.report_style(),
@@ -821,17 +870,18 @@ def survey_understanding(wb: Workbook) -> Html:
     chart = charts.Chart(
         title=(f"Understanding of co-production rose from {percent(overall['pre'])} to "
                f"{percent(overall['post'])} of respondents"),
-        subtitle=(f"Share confident they understand co-production, before and after the 2012-13 workshops, "
+        subtitle=(f"Share in the '{overall['item_label']}' series (the one the survey report's prose "
+                  "quotes), before and after the 2012-13 workshops, "
                   f"with 95% Wilson intervals; {sig} of {len(ch)} changes significant at the 5% level "
                   "(Newcombe interval for the difference)"),
-        alt=("Dot plot of confidence in understanding co-production before and after the workshops. "
+        alt=(f"Dot plot of '{overall['item_label']}' before and after the workshops. "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(labels, ch["pre"], ch["post"])) + "."),
         table=understanding_table(full),
-        table_caption="Understanding of co-production before and after, with 95% confidence intervals",
+        table_caption=f"{overall['item_label']}: before and after, with 95% confidence intervals",
     )
-    sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share confident "
-                                                "that they understood co-production")
+    sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share in the "
+                                                f"'{r['item_label']}' series")
                  for _, r in ch.iterrows()]
     second = understanding_changes(wb, "confidence_understanding")
     second_all = second[second["sector"] == "all"].iloc[0]
@@ -843,7 +893,7 @@ def survey_understanding(wb: Workbook) -> Html:
             f"{percent(second_all['post'])} after, all respondents); its prose quotes the first. "
             "Both are shown; see") + f" {caveat_link('C10', 'C10')}.</p>"),
         table_html(understanding_table(second),
-                   "Second Q1 chart (confidence in understanding co-production), with 95% confidence intervals"),
+                   f"Second Q1 chart ({second_all['item_label'].lower()}), with 95% confidence intervals"),
     )
 
 
@@ -971,14 +1021,19 @@ def themes_section(wb: Workbook) -> Html:
             "Commissioning stages ticked": ", ".join(stages),
         })
     cycle = wb.commissioning_cycle
-    checklist = wb.checklist.groupby("stage", sort=False).size()
+    checklist = wb.checklist.groupby("stage_id", sort=False).size()
     unrecorded = int((wb.guidance["commissioning_stages"] == evaluation.UNRECORDED).sum())
+    in_cycle = set(cycle["stage_id"])
+    # Every checklist stage, including the items to settle before the cycle begins.
+    stages = [(sid, label) for sid, label in evaluation.COMMISSIONING_STAGES
+              if sid in in_cycle or sid in checklist.index]
+    before = [label for sid, label in stages if sid not in in_cycle]
     cycle_table = pd.DataFrame({
-        "Stage": cycle["stage"],
-        "Checklist items (003)": [str(checklist.get(s, 0)) for s in cycle["stage"]],
-        "Guidance column (002)": [next((c for c, sid in evaluation.GUIDANCE_STAGE_COLUMNS.items()
-                                        if sid == stage), "") .replace("_", " ") or "none"
-                                  for stage in cycle["stage_id"]],
+        "Stage": [label + ("" if sid in in_cycle else " (ahead of the cycle)") for sid, label in stages],
+        "Checklist items (003)": [str(int(checklist.get(sid, 0))) for sid, _ in stages],
+        "Guidance column (002)": [next((c for c, g in evaluation.GUIDANCE_STAGE_COLUMNS.items()
+                                        if g == sid), "").replace("_", " ") or "none"
+                                  for sid, _ in stages],
     })
     return join(
         paragraph(
@@ -991,7 +1046,11 @@ def themes_section(wb: Workbook) -> Html:
                                        "commissioning stages"),
         paragraph(
             f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
-            f"a good-practice checklist of {len(wb.checklist)} items. The practice guidance covers "
+            f"a good-practice checklist of {len(wb.checklist)} items"
+            + (f", {int(sum(checklist.get(sid, 0) for sid, l in stages if l in before))} of them to "
+               "settle before the cycle starts (the paper's "
+               f"{list_phrase([repr(b) for b in before])} items)" if before else "")
+            + ". The practice guidance covers "
             f"only the first {len(evaluation.GUIDANCE_STAGE_COLUMNS)} stages (needs, resources and "
             "planning), in line with its statement that the programme's emphasis was on planning "
             "and delivery."),
@@ -1008,8 +1067,8 @@ def conclusions(wb: Workbook) -> Html:
     unknown_years = int((wb.authorities["years"] == evaluation.UNRECORDED).sum())
     items = []
     items.append(
-        f"Participants' confidence that they understood co-production was higher after the workshops "
-        f"({percent(overall['pre'])} to {percent(overall['post'])}); "
+        f"The share of participants in the survey's '{overall['item_label']}' series was higher after "
+        f"the workshops ({percent(overall['pre'])} to {percent(overall['post'])}); "
         + ("the difference is statistically significant at the 5% level" if overall["significant"]
            else "the difference is within what chance alone could produce")
         + ". With no comparison group this is an association, not evidence that the workshops caused it.")

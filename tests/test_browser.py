@@ -461,7 +461,13 @@ def test_programme_report_shows_understanding_before_and_after(site, batch_ok):
     pre, post = round(by_phase["pre"] * 100), round(by_phase["post"] * 100)
     text = site["reports"]["programme"].dom["bodyText"]
     # lib.report.programme_title (at a glance) and survey_understanding (chart title)
-    assert f"Confidence in understanding co-production: {pre}% before, {post}% after" in text
+    assert f"Understanding co-production better: {pre}% before, {post}% after" in text
+    # The 'Confidence in understanding' series is 49/80 (004 chart data), never 56/81.
+    assert f"Confidence in understanding co-production: {pre}% before" not in text
+    conf = s[(s["question"] == "understanding") & (s["item"] == "confidence_understanding")
+             & (s["sector"] == "all")].set_index("phase")["value"]
+    assert (f"confidence in understanding co-production: {round(conf['pre'] * 100)}% before, "
+            f"{round(conf['post'] * 100)}% after") in text
     assert f"Understanding of co-production rose from {pre}% to {post}% of respondents" in text
 
 
