@@ -1114,24 +1114,47 @@ def claim_audit(wb: Workbook) -> pd.DataFrame:
     return claims.audit_claims(wb.claims, wb.survey, wb.changes)
 
 
+def audit_counts(audit: pd.DataFrame) -> dict[str, pd.Series]:
+    """Counts of the audit's answers to each question, in vocabulary order."""
+    return {
+        "direction": audit["direction"].value_counts().reindex(claims.DIRECTIONS, fill_value=0),
+        "strength": audit["strength"].value_counts().reindex(claims.STRENGTHS, fill_value=0),
+        "verdict": audit["verdict"].value_counts().reindex(claims.VERDICTS, fill_value=0),
+    }
+
+
+def _count_list(counts: pd.Series) -> str:
+    return "; ".join(f"{k}: {int(v)}" for k, v in counts.items() if v)
+
+
 def claim_audit_section(wb: Workbook) -> Html:
     audit = claim_audit(wb)
-    counts = audit["verdict"].value_counts()
-    summary = "; ".join(f"{v}: {int(counts.get(v, 0))}" for v in claims.VERDICTS)
+    counts = audit_counts(audit)
+    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
     table = pd.DataFrame({
         "Claim (as published)": audit["claim"],
         "Source": audit["source"].map(source_doc),
         "What the data show": audit["what_the_data_show"],
+        "Direction: does the data point the same way?": audit["direction"],
+        "Strength: distinguishable from chance?": audit["strength"],
         "Verdict": audit["verdict"],
         "Why": audit["reason"],
     })
     return join(
         paragraph(
-            f"The source documents make {len(audit)} quantitative claims that the workbook checks "
-            f"against the processed data ({summary}). A claim of statistical significance is judged "
-            "with the Newcombe interval at the 5% level; 'about the same' and 'little or no change' "
-            "mean within the tolerance recorded with each claim. The list of claims, with their "
-            "provenance, is kept in the raw data (published_claims.csv), not in code."),
-        table_html(table, "Claim audit: each published claim, what the data show, and a verdict",
+            f"The source documents make {len(audit)} claims that the workbook checks against the processed "
+            f"data, {causal} of them causal. Each claim is judged on two separate questions. Direction: does "
+            f"the data point the same way as the claim ({_count_list(counts['direction'])})? Strength: is "
+            "every change the claim rests on distinguishable from chance at both ends of the approximated "
+            f"base range ({_count_list(counts['strength'])})? The verdict combines the two and is never "
+            f"'supported' on direction alone ({_count_list(counts['verdict'])}).",
+            f"A causal claim gets the same answer whatever the direction: {claims.CAUSAL_WORDS}. "
+            "Significance is judged with the Newcombe interval at the 5% level; 'about the same' and "
+            "'little or no change' mean within the tolerance recorded with each claim. The list of "
+            "claims, with their provenance, is kept in the raw data (published_claims.csv), not in code."),
+        table_html(table, "Claim audit: each published claim, what the data show, its direction, its "
+                          "strength and a verdict",
                    css_class="data-table claim-audit"),
+        caveats_paragraph("The audit relies on:", [("C2", "no comparison group"), ("C3", "approximated bases"),
+                                                   ("C5", "comment shares"), ("C8", "'about the same'")]),
     )

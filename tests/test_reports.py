@@ -195,7 +195,15 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     t = full_batch.tables
     text = visible_text(page(full_batch, "programme"))
     claims = t["claims"]
-    assert f"make {len(claims)} quantitative claims" in text
+    assert f"make {len(claims)} claims" in text
+    # Two questions, two columns; counts of each answer computed from the audit.
+    from lib import claims as claims_module, report
+    audit = report.claim_audit(report.load_workbook(full_batch.processed))
+    assert "Direction: does the data point the same way?" in text
+    assert "Strength: distinguishable from chance?" in text
+    for value, n in audit["direction"].value_counts().items():
+        assert f"{value}: {n}" in text
+    assert claims_module.CAUSAL_WORDS in text
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text
 
