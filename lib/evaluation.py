@@ -49,6 +49,28 @@ COMMISSIONING_PAPER = "003_56c982d09bcf5222.txt"
 YEAR_ONE, YEAR_TWO = "2011-12", "2012-13"
 UNRECORDED = "unrecorded"
 
+#: Topics of the programme's own statements (programme_statements.csv), in report order.
+STATEMENT_TOPICS: list[tuple[str, str]] = [
+    ("launch", "Launch"),
+    ("aim", "Aims"),
+    ("objective", "Objectives"),
+    ("success_measure", "The programme's own success measure"),
+    ("delivery_strategy", "Delivery strategy"),
+    ("delivery_step", "The five steps of the delivery strategy"),
+    ("delivery_model", "Delivery models by year"),
+    ("commissioning_strategy", "Commissioning strategies identified"),
+    ("baseline_survey", "Baseline survey"),
+    ("co_production_definition", "Definition of co-production"),
+]
+
+#: Case-study sections transcribed in case_study_sections.csv.
+CASE_STUDY_SECTIONS: list[tuple[str, str]] = [
+    ("positive_impact", "Positive impact achieved"),
+    ("putting_learning_into_practice", "Putting learning into practice"),
+]
+
+
+
 # --------------------------------------------------------------------------
 # Authorities: one canonical id and display name, every spelling mapped.
 # --------------------------------------------------------------------------
@@ -495,6 +517,39 @@ RAW_TABLES: dict[str, RawTable] = {
                 "source": _col(_SOURCE),
             },
             ["stage_order"],
+        ),
+        RawTable(
+            "programme_statements.csv",
+            {
+                "topic": _col(_one_of([t for t, _ in STATEMENT_TOPICS])),
+                "item_order": _col(_WHOLE),
+                "year_as_printed": _col(_parses(lambda v: statement_years(v), "a programme year or empty")),
+                "text": _col(_NOT_BLANK),
+                "transcription_note": _col(),
+                "source": _col(_SOURCE),
+            },
+            ["topic", "item_order"],
+        ),
+        RawTable(
+            "evaluation_findings.csv",
+            {
+                "finding_order": _col(_WHOLE),
+                "years_as_printed": _col(_parses(lambda v: statement_years(v), "programme years or empty")),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["finding_order"],
+        ),
+        RawTable(
+            "case_study_sections.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "section_as_printed": _col(_parses(lambda v: case_study_section(v), "a case-study section heading")),
+                "paragraph_order": _col(_WHOLE),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "section_as_printed", "paragraph_order"],
         ),
         RawTable(
             "good_practice_checklist.csv",
@@ -1973,6 +2028,87 @@ def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
     return issues
 
 
+def statement_years(printed: str) -> str:
+    """Programme years a statement names: '2011-12', '2012-13', both
+    (';'-joined) or 'unstated' for an empty cell."""
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if not key:
+        return "unstated"
+    if key in ("after the two years", "both years", "over the two years"):
+        return f"{YEAR_ONE};{YEAR_TWO}"
+    years = []
+    for part in key.split(";"):
+        part = part.strip()
+        years.append(part if part in (YEAR_ONE, YEAR_TWO) else programme_year(part))
+    return ";".join(sorted(set(years)))
+
+
+def case_study_section(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    for sid, label in CASE_STUDY_SECTIONS:
+        if key.startswith(label.casefold()):
+            return sid
+    raise ValueError(f"unknown case-study section {printed!r}; expected one starting with "
+                     f"{[label for _, label in CASE_STUDY_SECTIONS]}")
+
+
+def clean_programme_statements(raw: pd.DataFrame) -> pd.DataFrame:
+    """The programme's aims, objectives, success measure, delivery strategy and
+    models, baseline survey and definitions, one row per printed statement."""
+    labels = dict(STATEMENT_TOPICS)
+    order = {t: i for i, (t, _) in enumerate(STATEMENT_TOPICS, start=1)}
+    return (
+        pd.DataFrame({
+            "topic": raw["topic"],
+            "topic_label": raw["topic"].map(labels),
+            "topic_order": raw["topic"].map(order).astype(int),
+            "item_order": raw["item_order"].astype(int),
+            "years": raw["year_as_printed"].map(statement_years),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        })
+        .sort_values(["topic_order", "item_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_evaluation_findings(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """The programme report's own evaluation findings (002 § 7), each linked to
+    the claim-audit row that tests it, where there is one."""
+    quotes = list(zip(claims["claim_id"], claims["claim_quote"].map(tidy_text),
+                      claims["source"].str.split(" § ").str[0]))
+    text = raw["text"].map(tidy_text)
+
+    def audited(finding: str, source: str) -> str:
+        file = source.split(" § ")[0]
+        return ";".join(cid for cid, quote, qfile in quotes if qfile == file and quote.rstrip(".") in finding)
+
+    return pd.DataFrame({
+        "finding_order": raw["finding_order"].astype(int),
+        "years": raw["years_as_printed"].map(statement_years),
+        "text": text,
+        "audited_as": [audited(t, src) for t, src in zip(text, raw["source"])],
+        "source": raw["source"],
+    }).sort_values("finding_order", kind="stable").reset_index(drop=True)
+
+
+def clean_case_study_sections(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(CASE_STUDY_SECTIONS)
+    sections = raw["section_as_printed"].map(case_study_section)
+    return (
+        pd.DataFrame({
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "section": sections,
+            "section_label": sections.map(labels),
+            "paragraph_order": raw["paragraph_order"].astype(int),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        })
+        .sort_values(["authority_id", "section", "paragraph_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 CLAIM_COLUMNS = ["claim_id", "claim_quote", "source", "question", "sector", "phase", "items",
                  "test", "threshold", "expected", "tolerance", "untestable_reason", "interpretation"]
 
@@ -2131,6 +2267,46 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
          "quote": _text("the sentence"), "source": _SRC},
         strict=True, ordered=True, unique=["authority_id", "fact"], name="case_study_facts",
     ),
+    "programme_statements.csv": pa.DataFrameSchema(
+        {
+            "topic": pa.Column(str, pa.Check.isin([t for t, _ in STATEMENT_TOPICS]),
+                               description="launch | aim | objective | success_measure | delivery_strategy | "
+                                           "delivery_step | delivery_model | commissioning_strategy | "
+                                           "baseline_survey | co_production_definition"),
+            "topic_label": _text("topic display label"),
+            "topic_order": _int("report order of the topic"),
+            "item_order": _int("order within the topic, as printed"),
+            "years": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}", "unstated"]),
+                               description="programme year(s) the statement names, or 'unstated'"),
+            "text": _text("the statement as printed (whitespace tidied)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["topic", "item_order"], name="programme_statements",
+    ),
+    "evaluation_findings.csv": pa.DataFrameSchema(
+        {
+            "finding_order": _int("1-10, order in 002 § 7"),
+            "years": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}", "unstated"]),
+                               description="programme year(s) the finding names, or 'unstated'"),
+            "text": _text("the finding as printed (whitespace tidied)"),
+            "audited_as": _text("claim ids of claims.csv that test this finding (';'-separated; empty: none)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["finding_order"], name="evaluation_findings",
+    ),
+    "case_study_sections.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "section": pa.Column(str, pa.Check.isin([c for c, _ in CASE_STUDY_SECTIONS]),
+                                 description="positive_impact | putting_learning_into_practice"),
+            "section_label": _text("section display label"),
+            "paragraph_order": _int("paragraph order within the section"),
+            "text": _text("the paragraph as printed (whitespace tidied)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["authority_id", "section", "paragraph_order"],
+        name="case_study_sections",
+    ),
     "case_study_impacts.csv": pa.DataFrameSchema(
         {"authority_id": _ID, "group": _text("vcs | local_authorities | childrens_centres"),
          "group_label": _text("group as printed"), "value": _PROPORTION,
@@ -2222,6 +2398,10 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
         "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
         "claims.csv": clean_claims(raw["published_claims.csv"]),
+        "programme_statements.csv": clean_programme_statements(raw["programme_statements.csv"]),
+        "evaluation_findings.csv": clean_evaluation_findings(raw["evaluation_findings.csv"],
+                                                             raw["published_claims.csv"]),
+        "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
     }
     issues = [
         *evidence_matrix_issues(raw["evidence_matrix.csv"]),

@@ -1207,3 +1207,78 @@ def test_guidance_rows_all_have_a_theme_and_unrecorded_stages(tables):
     assert guidance["theme"].isin([t for t, _ in ev.THEMES]).all()
     assert (guidance["commissioning_stages"] == "unrecorded").all()  # all ticks lost
     assert set(guidance["theme_basis"].str.split().str[0]) == {"printed", "carried"}
+
+
+# ==========================================================================
+# The programme's own statements, evaluation findings and case-study sections
+# ==========================================================================
+
+SEEDS_DIR = ev.PROJECT_ROOT.parent / "shared" / "seeds"
+
+
+def _raw_rows(name):
+    with open(ev.RAW_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="source documents not available")
+@pytest.mark.parametrize("name", ["programme_statements.csv", "evaluation_findings.csv", "case_study_sections.csv"])
+def test_new_raw_tables_are_verbatim_with_provenance(name):
+    for row in _raw_rows(name):
+        file, _, section = row["source"].partition(" § ")
+        assert section, row
+        document = (SEEDS_DIR / file).read_text(encoding="utf-8")
+        if row.get("transcription_note"):
+            # Folded over a printed break: equal once whitespace runs are one space.
+            assert re.sub(r"\s+", " ", row["text"]) in re.sub(r"\s+", " ", document), row["text"][:60]
+        else:
+            assert row["text"] in document, row["text"][:60]
+
+
+def test_programme_statements_hold_aims_success_measure_and_delivery_strategy(tables):
+    st = tables["programme_statements"]
+    by_topic = st.groupby("topic")["text"].apply(list)
+    assert by_topic["success_measure"] == ["Success was seen as increased positive attitudes to VCS involvement."]
+    assert by_topic["delivery_step"] == ["Engage", "Establish", "Enquire", "Ensure", "Embed Evaluation"]
+    assert "five step change management programme" in by_topic["delivery_strategy"][0]
+    models = st[st["topic"] == "delivery_model"].set_index("years")["text"]
+    assert "six delivery models" in models[ev.YEAR_ONE] and "listening and engaging" in models[ev.YEAR_TWO]
+    assert any("April 2011" in t for t in by_topic["launch"])
+    assert any("national baseline survey" in t for t in by_topic["baseline_survey"])
+    assert any("working with partners and the local authority to plan and deliver services" in t
+               for t in by_topic["co_production_definition"])
+    assert len(by_topic["aim"]) >= 2 and len(by_topic["objective"]) == 2
+
+
+def test_evaluation_findings_are_the_ten_bullets_and_link_to_their_audited_claims(tables):
+    f = tables["evaluation_findings"]
+    assert list(f["finding_order"]) == list(range(1, 11))
+    linked = f[f["audited_as"] != ""].set_index("finding_order")["audited_as"]
+    assert linked[5] == "E7-open-conversations-real-attitude-change"  # 'created real attitude change'
+    assert linked[3] == "E7-programme-catalyst"
+    assert set(linked) <= set(tables["claims"]["claim_id"])
+    assert f.set_index("finding_order").loc[8, "years"] == ev.YEAR_ONE
+
+
+def test_case_study_sections_cover_both_case_studies(tables):
+    cs = tables["case_study_sections"]
+    assert set(zip(cs["authority_id"], cs["section"])) == {
+        (a, s) for a in ("leeds", "richmond-upon-thames")
+        for s in ("positive_impact", "putting_learning_into_practice")}
+    richmond = cs[(cs["authority_id"] == "richmond-upon-thames") & (cs["section"] == "positive_impact")]
+    assert "positive shift" in richmond["text"].iloc[0]
+
+
+@pytest.mark.parametrize("printed, expected", [
+    ("", "unstated"), ("first year", "2011-12"), ("second year", "2012-13"), ("2012-13", "2012-13"),
+    ("first year; second year", "2011-12;2012-13"), ("after the two years", "2011-12;2012-13"),
+])
+def test_statement_years(printed, expected):
+    assert ev.statement_years(printed) == expected
+
+
+def test_statement_years_and_sections_refuse_unknown_words():
+    with pytest.raises(ValueError, match="unknown programme year"):
+        ev.statement_years("third year")
+    with pytest.raises(ValueError, match="unknown case-study section"):
+        ev.case_study_section("About 4Children")
