@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import charts, claims, disclosure, evaluation, uncertainty
+from lib import charts, claims, disclosure, evaluation, success, uncertainty
 from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
 
 #: Rendered beside the reports by the batch (lib.render.render_caveats).
@@ -1157,4 +1157,47 @@ def claim_audit_section(wb: Workbook) -> Html:
                    css_class="data-table claim-audit"),
         caveats_paragraph("The audit relies on:", [("C2", "no comparison group"), ("C3", "approximated bases"),
                                                    ("C5", "comment shares"), ("C8", "'about the same'")]),
+    )
+
+
+# --------------------------------------------------------------------------
+# The programme's own success measure
+# --------------------------------------------------------------------------
+
+
+def success_judgement(wb: Workbook) -> success.SuccessJudgement:
+    """The programme judged against its own success measure (lib.success)."""
+    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
+
+
+def success_measure_section(wb: Workbook) -> Html:
+    """Did positive attitudes to VCS involvement increase, by sector, how
+    confidently, and what the design cannot say."""
+    j = success_judgement(wb)
+    t = j.by_sector
+    table = pd.DataFrame({
+        "Sector": t["sector_label"],
+        "Impacts rated before and after": t["items"].astype(str),
+        "Higher / about the same / lower": [f"{r} / {a} / {f}" if n else "no published ratings"
+                                            for r, a, f, n in zip(t["rose"], t["about_the_same"], t["fell"],
+                                                                  t["items"])],
+        "Rises distinguishable from chance": [f"{d} of {r}" if n else "not applicable"
+                                              for d, r, n in zip(t["distinguishable"], t["rose"], t["items"])],
+        "Verdict": t["verdict"],
+        "Confidence": t["confidence"],
+        "Why": t["reasons"],
+    })
+    return join(
+        charts.quote_block(j.measure, f"The programme's own success measure, {source_doc(j.measure_source)}"),
+        paragraph(
+            f"Verdict: positive attitudes to VCS involvement were {j.verdict} "
+            f"(confidence: {j.confidence}).", *j.reasons),
+        table_html(table, "The success measure by sector: verdict, confidence and reasons"),
+        heading("What the design cannot say", 3),
+        bullets(list(j.design_limits)),
+        caveats_paragraph("This judgement relies on:", [("C1", "unlinked before and after groups"),
+                                                        ("C2", "no comparison group"),
+                                                        ("C3", "approximated bases"),
+                                                        ("C4", "1-7 scales"),
+                                                        ("C8", "'about the same'")]),
     )
