@@ -162,7 +162,12 @@ def _inference_source(basis: str) -> str:
 
 
 def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
-    return wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    """The authority's rows of the evidence matrix; an authority without rows is an error
+    (the matrix has a column for every partner authority)."""
+    rows = wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    if rows.empty:
+        raise ValueError(f"evidence.csv has no rows for authority {authority_id!r}")
+    return rows
 
 
 def evidence_counts(evidence: pd.DataFrame) -> pd.Series:
@@ -473,28 +478,27 @@ def proposals_section(wb: Workbook, authority_id: str) -> Html:
 
 
 def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Html:
-    """The case study's percentages, under disclosure control.
+    """The case study's percentages, shown as published, with their source.
 
-    The group sizes behind these shares are not published; the groups are parts
-    of one workshop, so some are necessarily small. A share whose base cannot
-    be shown to reach the threshold is suppressed.
+    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    is shown with its source on every page; disclosure control applies to
+    figures the workbook derives. The group sizes behind these shares are not
+    published, so nothing is derived from them (no count, no interval).
     """
     facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
     total = dict(zip(facts["fact"], facts["value"])).get("workshop_participants")
-    shown = disclosure.suppress_long_table(impacts, suppress_unknown_base=True)
     table = pd.DataFrame({"Participant group": impacts["group_label"],
-                          "Reported share": shown.display,
-                          "Statement (as published)": impacts["statement"].where(~shown.mask, "[c]")})
-    hidden = int(shown.mask.sum())
-    threshold = disclosure.disclosure_threshold()
+                          "Reported share (as published)": impacts["value"].map(percent),
+                          "Statement (as published)": impacts["statement"],
+                          "Source": impacts["source"].map(source_doc)})
     words = (f"The case study reports these shares for groups of the {total} workshop participants "
              if total else "The case study reports these shares ")
     return join(
-        paragraph(words + "without giving the size of each group."
-                  + (f" {hidden} of {len(impacts)} shares are suppressed ([c]) because their group "
-                     f"cannot be shown to have at least {threshold} people, so a share could identify "
-                     "individuals' views." if hidden else "")),
-        table_html(table, f"{name}: reported impact by participant group (disclosure control applied)"),
+        paragraph(words + "without giving the size of each group. They are shown as published, with their "
+                  "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
+                  "because a group could be small and its size is unknown."),
+        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        Html(f"<p>Disclosure rule: {caveat_link('C6', 'C6 disclosure control')}.</p>"),
     )
 
 
@@ -650,49 +654,76 @@ def _change_interval(low: float, high: float) -> str:
     return f"{charts.signed_points(low)} to {charts.signed_points(high)}"
 
 
+def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
+    """Rows whose *derived* figures (intervals, change, significance) are
+    hidden: the smallest plausible base of either phase (``base_<phase>_low``)
+    is below the disclosure threshold. The published shares themselves are
+    always shown, with their source (docs/caveats.md C6)."""
+    limit = disclosure.disclosure_threshold()
+    low = pd.concat([changes["base_pre_low"], changes["base_post_low"]], axis=1).min(axis=1)
+    return (pd.to_numeric(low, errors="coerce") < limit).reindex(changes.index).fillna(False).astype(bool)
+
+
 def disclosed(changes: pd.DataFrame, phase: str) -> disclosure.Suppressed:
-    """Disclosure control of one phase's shares, judged on the smallest
-    plausible base (``base_<phase>_low``): a share on fewer people than the
-    threshold is shown as [c]."""
-    table = pd.DataFrame({"value": changes[phase].to_numpy(),
-                          "base_n": changes[f"base_{phase}_low"].to_numpy()}, index=changes.index)
+    """One phase's published shares: shown as published (never [c])."""
+    table = pd.DataFrame({"value": changes[phase].to_numpy(), "base_n": float("nan")}, index=changes.index)
     return disclosure.suppress_long_table(table)
 
 
 def publishable(changes: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose shares pass disclosure control in both phases (for charts and sentences)."""
-    hidden = disclosed(changes, "pre").mask | disclosed(changes, "post").mask
-    return changes[~hidden.to_numpy()]
+    """Rows whose derived figures pass disclosure control (charts with intervals, sentences on change)."""
+    return changes[~derived_suppressed(changes).to_numpy()]
 
 
 def suppression_note(changes: pd.DataFrame) -> Html:
-    hidden = len(changes) - len(publishable(changes))
+    hidden = int(derived_suppressed(changes).sum())
     if not hidden:
         return Html("")
-    return note(f"{count_phrase(hidden, 'row is', 'rows are')} based on fewer than "
-                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base and "
-                "shown as [c] (suppressed) in the table, and left out of the chart and the text.")
+    return note(f"{count_phrase(hidden, 'row rests', 'rows rest')} on fewer than "
+                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: the published "
+                "shares are shown as printed in the survey report, but the figures the workbook derives "
+                "from them (intervals, changes, significance) are shown as [c] (suppressed) and left out of "
+                "the chart and the text.")
 
 
 def _hide(values: list[str], mask: pd.Series) -> list[str]:
     return [disclosure.SUPPRESSED if hidden else v for v, hidden in zip(values, mask)]
 
 
+def impacts_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """Q3 impacts: published shares as printed; derived figures under disclosure control."""
+    derived = derived_suppressed(changes)
+    return pd.DataFrame({
+        "Impact": changes["item_label"],
+        "Before": disclosed(changes, "pre").display,
+        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], derived),
+        "After": disclosed(changes, "post").display,
+        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], derived),
+        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), derived),
+        "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
+                                 zip(changes["change_low"], changes["change_high"])], derived),
+        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), derived),
+        "Same verdict across plausible bases": _hide(changes["robust"].map({True: "yes", False: "no"}).tolist(),
+                                                     derived),
+    })
+
+
 def understanding_table(changes: pd.DataFrame) -> pd.DataFrame:
     pre, post = disclosed(changes, "pre"), disclosed(changes, "post")
-    either = pre.mask | post.mask
+    derived = derived_suppressed(changes)
     return pd.DataFrame({
         "Respondents": changes["sector"].map(lambda s: SECTOR_TITLES[s]),
         "Before": pre.display,
-        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], pre.mask),
+        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], derived),
         "After": post.display,
-        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], post.mask),
-        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), either),
+        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], derived),
+        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), derived),
         "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
-                                 zip(changes["change_low"], changes["change_high"])], either),
-        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), either),
-        "Bases (before / after)": [f"{b1} / {b2} ({basis})" for b1, b2, basis in
-                                   zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
+                                 zip(changes["change_low"], changes["change_high"])], derived),
+        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), derived),
+        "Bases (before / after)": _hide([f"{b1} / {b2} ({basis})" for b1, b2, basis in
+                                         zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
+                                        derived),
     })
 
 
@@ -916,7 +947,11 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
     ch = publishable(full)
     if ch.empty:
         return join(paragraph(f"All {len(full)} impact figures for {SECTOR_WORDS[sector]} rest on fewer than "
-                              f"{disclosure.disclosure_threshold()} respondents and are suppressed."))
+                              f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: "
+                              "the published shares are shown as printed, and the figures the workbook would "
+                              "derive from them are suppressed."),
+                    table_html(impacts_table(full), f"{len(full)} impacts, {SECTOR_WORDS[sector]}: published "
+                                                    "shares (derived figures suppressed)"))
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
                           pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
@@ -936,17 +971,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
         alt=(f"Dot plot of {len(ch)} impacts for {who}: "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(ch["item_label"], ch["pre"], ch["post"])) + "."),
-        table=pd.DataFrame({
-            "Impact": ch["item_label"],
-            "Before": disclosed(ch, "pre").display,
-            "Before, 95% CI": [_interval(l, h) for l, h in zip(ch["pre_low"], ch["pre_high"])],
-            "After": disclosed(ch, "post").display,
-            "After, 95% CI": [_interval(l, h) for l, h in zip(ch["post_low"], ch["post_high"])],
-            "Change (points)": ch["change"].map(charts.signed_points),
-            "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
-            "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
-            "Same verdict across plausible bases": ch["robust"].map({True: "yes", False: "no"}),
-        }),
+        table=impacts_table(full),
         table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
     summary = paragraph(

@@ -52,7 +52,9 @@ def test_alt_text_states_the_message_from_the_data(wb):
     assert f"All respondents: {pre}% before, {post}% after" in html
 
 
-def test_sector_figures_are_suppressed_below_the_threshold(wb, monkeypatch):
+def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppressed(wb, monkeypatch):
+    """Disclosure rule (caveats C6): published figures are shown with their source;
+    what the workbook derives (intervals, change, significance, bases) is controlled."""
     changes = report.understanding_changes(wb)
     cc = changes[changes["sector"] == "childrens_centres"].iloc[0]
     threshold = int(max(cc["base_pre_low"], cc["base_post_low"])) + 1  # above both smallest plausible bases
@@ -60,13 +62,24 @@ def test_sector_figures_are_suppressed_below_the_threshold(wb, monkeypatch):
     monkeypatch.setenv(disclosure.THRESHOLD_ENV_VAR, str(threshold))
     table = report.understanding_table(changes)
     row = table[table["Respondents"] == "Children's centre respondents"].iloc[0]
-    assert row["Before"] == row["After"] == row["Change (points)"] == "[c]"
+    assert (row["Before"], row["After"]) == (f"{round(cc['pre'] * 100)}%", f"{round(cc['post'] * 100)}%")
+    assert row["Change (points)"] == row["Before, 95% CI"] == row["Significant at 5%"] == "[c]"
     html = report.survey_understanding(wb)
-    assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html
+    assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html  # not in the chart
     assert "shown as [c] (suppressed)" in html
     monkeypatch.delenv(disclosure.THRESHOLD_ENV_VAR)
     table = report.understanding_table(changes)
     assert "[c]" not in table.to_string()
+
+
+def test_leeds_published_shares_are_shown_with_their_source(wb):
+    impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == "leeds"]
+    html = report.proposals_section(wb, "leeds")
+    assert "[c]" not in html
+    for _, row in impacts.iterrows():
+        assert f"<td>{round(row['value'] * 100)}%</td>" in html
+        assert row["statement"][:40].replace("'", "&#x27;") in html
+    assert "Leeds case study (001), § Positive impact achieved" in html
 
 
 def test_reports_link_the_caveats_they_rely_on(wb):
