@@ -474,6 +474,29 @@ def proposals_section(wb: Workbook, authority_id: str) -> Html:
     if len(impacts):
         parts.append(heading("Reported impact", 3))
         parts.append(case_study_impact_table(wb, impacts, a["authority"]))
+    parts.append(case_study_sections(wb, authority_id))
+    return join(*parts)
+
+
+def case_study_sections(wb: Workbook, authority_id: str) -> Html:
+    """The case study's own 'Positive impact achieved' and 'Putting learning into
+    practice' sections, quoted, with what they can and cannot show."""
+    a = wb.authority_row(authority_id)
+    rows = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if rows.empty:
+        return Html("")
+    parts = []
+    for section, label in evaluation.CASE_STUDY_SECTIONS:
+        text = rows[rows["section"] == section].sort_values("paragraph_order")
+        if text.empty:
+            continue
+        parts.append(heading(f"In the case study's words: {label.lower()}", 3))
+        for _, r in text.iterrows():
+            parts.append(charts.quote_block(r["text"], source_doc(r["source"])))
+    parts.append(paragraph(
+        "These are the case study's own accounts, not independent measurements. Where they describe a "
+        f"change brought about by the programme, the claim audit in the programme report judges them: "
+        f"{claims.CAUSAL_WORDS}."))
     return join(*parts)
 
 
@@ -1226,3 +1249,49 @@ def success_measure_section(wb: Workbook) -> Html:
                                                         ("C4", "1-7 scales"),
                                                         ("C8", "'about the same'")]),
     )
+
+
+# --------------------------------------------------------------------------
+# The programme's own account of itself
+# --------------------------------------------------------------------------
+
+
+def programme_design_section(wb: Workbook) -> Html:
+    """Launch, aims, objectives, success measure, delivery strategy and models,
+    baseline survey and definitions, as the programme states them, then its own
+    evaluation findings with the claim audit's verdict where one tests them."""
+    st = wb.programme_statements
+    parts = []
+    for topic, label in evaluation.STATEMENT_TOPICS:
+        rows = st[st["topic"] == topic].sort_values("item_order")
+        if rows.empty or topic == "delivery_step":
+            continue
+        parts.append(heading(label, 3))
+        if topic == "delivery_strategy":
+            steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
+            parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
+        items = [f"{r['text']} ({'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}"
+                 f"{source_doc(r['source'])})" for _, r in rows.iterrows()]
+        parts.append(bullets(items))
+    audit = claim_audit(wb).set_index("claim_id")
+    f = wb.evaluation_findings.sort_values("finding_order")
+
+    def checked(ids: str) -> str:
+        found = [i for i in ids.split(";") if i and i in audit.index]
+        return "; ".join(f"{audit.at[i, 'verdict']} ({audit.at[i, 'strength']})" for i in found) or \
+            "not checked: no measure in the sources"
+
+    table = pd.DataFrame({
+        "Finding (as published)": f["text"],
+        "Year": f["years"].replace("unstated", "not stated").str.replace(";", " and "),
+        "Claim audit": f["audited_as"].map(checked),
+    })
+    audited = int((f["audited_as"] != "").sum())
+    parts += [
+        heading("The programme report's own evaluation findings", 3),
+        paragraph(f"The programme report lists {len(f)} findings of its own ({source_doc(f['source'].iloc[0])}). "
+                  f"{audited} of them make a claim the workbook can check; the claim audit below judges them, "
+                  "and the others rest on the programme team's observation alone."),
+        table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
+    ]
+    return join(*parts)

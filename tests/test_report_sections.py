@@ -214,3 +214,25 @@ def test_dot_plot_value_labels_sit_beside_their_own_phase_marker(wb, sector, ite
     pre_label = next(t for t in labels if t.get_gid() == "pre" and tuple(t.xy) == markers["pre"][i])
     assert pre_label.get_text() == f"{round(row['pre'] * 100)}%"
     plt.close(fig)
+
+
+def test_programme_design_section_shows_the_programmes_own_words_and_audits_its_findings(wb):
+    html = report.programme_design_section(wb)
+    text = re.sub(r"\s+", " ", html)
+    assert "Success was seen as increased positive attitudes to VCS involvement." in text
+    steps = wb.programme_statements.query("topic == 'delivery_step'")["text"].tolist()
+    assert f"The strategy had {len(steps)} steps: {', '.join(steps[:-1])} and {steps[-1]}." in text
+    audit = report.claim_audit(wb).set_index("claim_id")
+    finding = wb.evaluation_findings.query("audited_as == 'E7-open-conversations-real-attitude-change'")
+    assert len(finding) == 1
+    assert audit.at["E7-open-conversations-real-attitude-change", "verdict"] in text
+    assert "not checked: no measure in the sources" in text
+    assert "E7-" not in text  # no internal identifiers
+
+
+def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
+    for aid in ("leeds", "richmond-upon-thames"):
+        html = report.proposals_section(wb, aid)
+        for t in wb.case_study_sections.query("authority_id == @aid")["text"]:
+            assert t[:50].replace("'", "&#x27;") in html
+    assert report.case_study_sections(wb, "kent") == ""
