@@ -122,6 +122,14 @@ SECTOR_WORDS = {
 }
 
 
+QUESTION_WORDS = {
+    "understanding": "understanding (Q1)",
+    "impacts": "impacts (Q3)",
+    "best_features": "best features (Q2)",
+    "la_role": "local authority role (Q4)",
+}
+
+
 class Untestable(Exception):
     """The data needed to test a claim do not exist or cannot be matched."""
 
@@ -246,7 +254,8 @@ def _check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase
         lost = lost | rows["note"].fillna("").astype(str).str.contains(_LOST_LABEL_NOTE)
     if lost.any():
         raise Untestable(
-            f"the printed {question} list for {SECTOR_WORDS.get(sector, sector)} has {len(rows)} "
+            f"the printed {QUESTION_WORDS.get(question, question)} list for {SECTOR_WORDS.get(sector, sector)} "
+            f"has {len(rows)} "
             f"values but {int(lost.sum())} of them lost their label in the source, so which value "
             "belongs to which label cannot be established."
         )
@@ -413,7 +422,7 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
                 low = "significant" if bool(row["significant_low_base"]) else "not significant"
                 high = "significant" if bool(row["significant_high_base"]) else "not significant"
                 fragile.append(
-                    f"{item}: {low} at the low bases ({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
+                    f"{_label(row)}: {low} at the low bases ({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
                     f"{high} at the high bases ({int(row['base_pre_high'])}/{int(row['base_post_high'])})"
                 )
     verdict = _aggregate(passed)
@@ -439,11 +448,13 @@ def _test_value_equals(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataF
     for sector, phase, pattern, value in zip(sectors, phases, items, expected):
         rows = _list_rows(survey, claim["question"], sector, phase)
         item = _resolve_items([pattern], rows)[0]
-        actual = float(rows.loc[rows["item"] == item, "value"].iloc[0])
+        match = rows.loc[rows["item"] == item].iloc[0]
+        actual = float(match["value"])
         ok = abs(actual - value) <= tolerance + 1e-9
         passed.append(ok)
         parts.append(
-            f"{_sector_phrase(sector)} {_phase_phrase(phase)} '{item}': {_pct(actual)} (claim {_pct(value)})"
+            f"{_sector_phrase(sector)} {_phase_phrase(phase)} '{_label(match)}': {_pct(actual)} "
+            f"(claim {_pct(value)})"
         )
     return Finding(
         "; ".join(parts) + ".",
@@ -467,9 +478,9 @@ def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         passed.append(falls.empty)
         parts.append(f"{_sector_phrase(sector)} changes (points): {_change_parts(table)}")
         if not falls.empty:
-            notes.append(f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points ({', '.join(falls['item'])})")
+            notes.append(f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points ({', '.join(falls['label'].str.strip())})")
         if not within.empty:
-            notes.append(f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point tolerance ({', '.join(within['item'])})")
+            notes.append(f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point tolerance ({', '.join(within['label'].str.strip())})")
     verdict = _aggregate(passed)
     reason = f"'About the same' is taken as a change within {tolerance * 100:g} points."
     if notes:
@@ -501,7 +512,7 @@ def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], 
             passed.append(len(hits) == expected)
             parts.append(
                 f"{_sector_phrase(sector)}: {len(hits)} of {len(table)} items {what} "
-                f"({', '.join(hits['item']) or 'none'}); changes: {_change_parts(table)}"
+                f"({', '.join(hits['label'].str.strip()) or 'none'}); changes: {_change_parts(table)}"
             )
         return Finding(
             "; ".join(parts) + ".",
@@ -522,12 +533,12 @@ def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         top = table[table["change"] >= cutoff - 1e-9].sort_values("change", ascending=False)
         for item in wanted:
             passed.append(item in set(top["item"]))
-        extra = [item for item in top["item"] if item not in wanted]
+        extra = [label.strip() for item, label in zip(top["item"], top["label"]) if item not in wanted]
         if extra and len(top) > k:
             ties.append(f"{', '.join(extra)} tie(s) at {_pts(cutoff)} points")
         parts.append(
             f"{_sector_phrase(sector)} largest rises: "
-            + ", ".join(f"{row.item} {_pts(row.change)}" for row in top.itertuples())
+            + ", ".join(f"{row.label.strip()} {_pts(row.change)}" for row in top.itertuples())
         )
     reason = f"{sum(passed)} of {len(passed)} named items are among the largest {k} rises."
     if ties:
@@ -553,6 +564,7 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
             wanted = _resolve_items(_split(claim["items"]), rows)
             ranked = _ranked(rows)
             rank_of = dict(zip(ranked["item"], ranked["rank"]))
+            label_of = {item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"])}
             # a tie with the next item counts as holding the position
             best_possible = {
                 item: int((ranked["value"] > ranked.loc[ranked["item"] == item, "value"].iloc[0] + 1e-9).sum()) + 1
@@ -568,12 +580,12 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
                 ok = all(best_possible[item] <= len(wanted) for item in wanted)
             passed.append(ok)
             top = ranked.head(max(len(wanted) + 1, 3))
-            shown = ", ".join(f"{row.rank}. {row.item} {_pct(row.value)}" for row in top.itertuples())
+            shown = ", ".join(f"{row.rank}. {row.label.strip()} {_pct(row.value)}" for row in top.itertuples())
             parts.append(f"{_sector_phrase(sector)} {_phase_phrase(phase)}: {shown}")
             if not ok:
                 failures.append(
                     f"{_sector_phrase(sector)} {_phase_phrase(phase)}: "
-                    + ", ".join(f"{item} ranks {rank_of[item]}" for item in wanted)
+                    + ", ".join(f"'{label_of[item]}' ranks {rank_of[item]}" for item in wanted)
                 )
         what = "in the order claimed" if ordered else f"among the top {len(_split(claim['items']))}"
         reason = f"The named items are {what} in {sum(passed)} of {len(passed)} lists."
@@ -593,7 +605,7 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
         table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
         for row in table.itertuples():
             passed.append(row.change > tolerance + 1e-9)
-            parts.append(f"{_sector_phrase(sector)} '{row.item}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)")
+            parts.append(f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)")
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
     if claim["question"] in ("best_features", "la_role"):
         reason += " Shares of comments, not of respondents, with no base: no significance test is possible (caveat C5)."
