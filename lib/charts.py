@@ -37,29 +37,34 @@ PALETTE = {
     "year_two": "#D55E00",
     "neutral": "#595959",
     "available": "#08306B",
-    "partial": "#56B4E9",
+    "unclear": "#56B4E9",
     "not_produced": "#D55E00",
     "not_applicable": "#D9D9D9",
     "unrecorded": "#FFFFFF",
+    # Inferred statuses are drawn apart from recorded ones (docs/caveats.md).
+    "available_inferred": "#9ECAE1",
+    "not_applicable_inferred": "#F0F0F0",
 }
 #: Text colour to print on each status fill (contrast >= 4.5:1).
 ON_FILL = {
     "available": "#FFFFFF",
-    "partial": "#000000",
+    "available_inferred": "#000000",
+    "not_applicable_inferred": "#000000",
+    "unclear": "#000000",
     "not_produced": "#000000",
     "not_applicable": "#000000",
     "unrecorded": "#000000",
 }
 STATUS_CODES = {
     "available": "A",
-    "partial": "P",
+    "unclear": "/",
     "not_produced": "X",
     "not_applicable": "NA",
     "unrecorded": "?",
 }
 STATUS_LABELS = {
     "available": "available",
-    "partial": "partial",
+    "unclear": "unclear (code not in the legend)",
     "not_produced": "not produced",
     "not_applicable": "not applicable",
     "unrecorded": "unrecorded (glyph lost)",
@@ -310,18 +315,19 @@ def dumbbell(
         if post_ci is not None:
             ax.plot(post_ci[i], [y - 0.12] * 2, color=PALETTE["post"], lw=1.2, zorder=2)
     ax.scatter(pre, [y + 0.12 if pre_ci is not None else y for y in ys], marker="o", s=70,
-               color=PALETTE["pre"], zorder=3, label=pre_label)
+               color=PALETTE["pre"], zorder=3, label=pre_label, gid="pre")
     ax.scatter(post, [y - 0.12 if post_ci is not None else y for y in ys], marker="s", s=70,
-               color=PALETTE["post"], zorder=3, label=post_label)
-    for i, y in enumerate(ys):
-        left, right = (pre[i], post[i]) if pre[i] <= post[i] else (post[i], pre[i])
-        left_is_pre = pre[i] <= post[i]
-        ax.annotate(f"{(pre[i] if left_is_pre else post[i]) * 100:.0f}%", (left, y), xytext=(-8, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=9,
-                    color=TEXT)
-        ax.annotate(f"{(post[i] if left_is_pre else pre[i]) * 100:.0f}%", (right, y), xytext=(8, 0),
-                    textcoords="offset points", ha="left", va="center", fontsize=9,
-                    color=TEXT)
+               color=PALETTE["post"], zorder=3, label=post_label, gid="post")
+    # Value labels go by phase, never by size: the before value always to the left of
+    # its own marker, the after value always to the right of its own, each at its
+    # marker's height (on a decline the two labels sit on their own marker rows).
+    pre_y = [y + 0.12 if pre_ci is not None else y for y in ys]
+    post_y = [y - 0.12 if post_ci is not None else y for y in ys]
+    for i in range(n):
+        for phase, value, y, left in (("pre", pre[i], pre_y[i], True), ("post", post[i], post_y[i], False)):
+            ax.annotate(f"{value * 100:.0f}%", (value, y), xytext=(-8 if left else 8, 0),
+                        textcoords="offset points", ha="right" if left else "left",
+                        va="center", fontsize=9, color=TEXT, gid=phase)
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
@@ -372,29 +378,51 @@ def paired_bars(
     return fig
 
 
+def status_key(status: str, inferred: str | bool) -> str:
+    """Heatmap key of one evidence cell: an inferred status is its own key."""
+    return f"{status}_inferred" if inferred in (True, "yes") else status
+
+
+def status_key_code(key: str) -> str:
+    """Letter code printed in a heatmap cell; an inferred status is starred."""
+    status = key.removesuffix("_inferred")
+    return STATUS_CODES[status] + ("*" if key.endswith("_inferred") else "")
+
+
+def status_key_label(key: str) -> str:
+    status = key.removesuffix("_inferred")
+    return STATUS_LABELS[status] + (", inferred from another source" if key.endswith("_inferred")
+                                    else "" if status in ("unrecorded", "unclear") else ", recorded")
+
+
 def status_matrix(matrix: pd.DataFrame):
-    """Heatmap of evidence statuses with a text code in every cell."""
+    """Heatmap of evidence cells with a text code in every cell.
+
+    ``matrix`` holds :func:`status_key` values, so an inferred status has its
+    own fill and a starred code (``A*``), drawn apart from recorded ones.
+    """
     _style()
-    statuses = list(STATUS_CODES)
-    codes = matrix.map(lambda s: statuses.index(s))
-    cmap = matplotlib.colors.ListedColormap([PALETTE[s] for s in statuses])
-    fig, ax = plt.subplots(figsize=(11, 0.42 * len(matrix) + 2.2))
-    sns.heatmap(codes, cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5, cbar=False,
+    keys = [k for k in PALETTE if k.removesuffix("_inferred") in STATUS_CODES
+            and (k in STATUS_CODES or k in set(matrix.to_numpy().ravel()))]
+    codes = matrix.map(lambda s: keys.index(s))
+    cmap = matplotlib.colors.ListedColormap([PALETTE[s] for s in keys])
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(matrix) + 2.4))
+    sns.heatmap(codes, cmap=cmap, vmin=-0.5, vmax=len(keys) - 0.5, cbar=False,
                 linewidths=0.8, linecolor="#7F7F7F", ax=ax,
-                annot=matrix.map(lambda s: STATUS_CODES[s]), fmt="",
+                annot=matrix.map(status_key_code), fmt="",
                 annot_kws={"fontsize": 8.5})
-    for text, status in zip(ax.texts, matrix.to_numpy().ravel()):
-        text.set_color(ON_FILL[status])
+    for text, key in zip(ax.texts, matrix.to_numpy().ravel()):
+        text.set_color(ON_FILL[key])
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=40)
     plt.setp(ax.get_xticklabels(), ha="right")
     handles = [
         matplotlib.patches.Patch(facecolor=PALETTE[s], edgecolor="#7F7F7F",
-                                 label=f"{STATUS_CODES[s]} = {STATUS_LABELS[s]}")
-        for s in statuses
+                                 label=f"{status_key_code(s)} = {status_key_label(s)}")
+        for s in keys
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 

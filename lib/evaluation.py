@@ -53,6 +53,28 @@ COMMISSIONING_PAPER = "003_56c982d09bcf5222.txt"
 YEAR_ONE, YEAR_TWO = "2011-12", "2012-13"
 UNRECORDED = "unrecorded"
 
+#: Topics of the programme's own statements (programme_statements.csv), in report order.
+STATEMENT_TOPICS: list[tuple[str, str]] = [
+    ("launch", "Launch"),
+    ("aim", "Aims"),
+    ("objective", "Objectives"),
+    ("success_measure", "The programme's own success measure"),
+    ("delivery_strategy", "Delivery strategy"),
+    ("delivery_step", "The five steps of the delivery strategy"),
+    ("delivery_model", "Delivery models by year"),
+    ("commissioning_strategy", "Commissioning strategies identified"),
+    ("baseline_survey", "Baseline survey"),
+    ("co_production_definition", "Definition of co-production"),
+]
+
+#: Case-study sections transcribed in case_study_sections.csv.
+CASE_STUDY_SECTIONS: list[tuple[str, str]] = [
+    ("positive_impact", "Positive impact achieved"),
+    ("putting_learning_into_practice", "Putting learning into practice"),
+]
+
+
+
 # --------------------------------------------------------------------------
 # Authorities: one canonical id and display name, every spelling mapped.
 # --------------------------------------------------------------------------
@@ -679,6 +701,53 @@ RAW_TABLES: dict[str, RawTable] = {
             rows_to=(RowsTo("commissioning_cycle.csv"),),
         ),
         RawTable(
+            "programme_statements.csv",
+            {
+                "topic": _col(_one_of([t for t, _ in STATEMENT_TOPICS])),
+                "item_order": _col(_WHOLE),
+                "year_as_printed": _col(_parses(lambda v: statement_years(v), "a programme year or empty")),
+                "text": _col(_NOT_BLANK),
+                "transcription_note": _col(),
+                "source": _col(_SOURCE),
+            },
+            ["topic", "item_order"],
+            required=(Required(("topic",), _grid([t for t, _ in STATEMENT_TOPICS]),
+                               "at least one statement for every topic the sources print (000, 001, 002, 004)"),),
+            rows_to=(RowsTo("programme_statements.csv"),),
+        ),
+        RawTable(
+            "evaluation_findings.csv",
+            {
+                "finding_order": _col(_WHOLE),
+                "years_as_printed": _col(_parses(lambda v: statement_years(v), "programme years or empty")),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["finding_order"],
+            required=(Required(("finding_order",), _grid(range(1, 11)),
+                               "the ten findings of the programme evaluation (002 § 7)"),),
+            rows_to=(RowsTo("evaluation_findings.csv"),),
+        ),
+        RawTable(
+            "case_study_sections.csv",
+            {
+                "authority_as_printed": _col(_KNOWN_AUTHORITY),
+                "section_as_printed": _col(_parses(lambda v: case_study_section(v), "a case-study section heading")),
+                "paragraph_order": _col(_WHOLE),
+                "text": _col(_NOT_BLANK),
+                "source": _col(_SOURCE),
+            },
+            ["authority_as_printed", "section_as_printed", "paragraph_order"],
+            required=(Required(("authority_as_printed", "section_as_printed"),
+                               _grid(["London Borough of Richmond upon Thames", "Leeds City Council"],
+                                     ["Positive impact achieved",
+                                      "Putting learning into practice for success in developing a "
+                                      "collaborative working environment"]),
+                               "both case studies' 'Positive impact achieved' and 'Putting learning into "
+                               "practice' sections (000, 001)"),),
+            rows_to=(RowsTo("case_study_sections.csv"),),
+        ),
+        RawTable(
             "good_practice_checklist.csv",
             {
                 "stage_order": _col(_WHOLE),
@@ -1071,58 +1140,78 @@ EVIDENCE_ITEMS: list[tuple[str, str]] = [
     ("attitude_survey", "Attitude survey"),
 ]
 
-EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "partial", "unrecorded"]
+EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "unclear", "unrecorded"]
 
-#: Inferences for lost glyphs, each from a fact another source states.
-#: (evidence_item, authority_id or None for "every other authority", status, basis)
-EVIDENCE_INFERENCES: list[tuple[str, str | None, str, str]] = [
+#: Codes the printed legend defines (tick and cross print blank: their glyphs were lost).
+EVIDENCE_LEGEND = {"NA": "not_applicable"}
+
+
+@dataclass(frozen=True)
+class EvidenceInference:
+    """A status for a lost glyph, from a positive statement in another source.
+
+    ``statement`` is the source's own words and ``source`` where they are
+    (``<file> § <section>``). There is no "every other authority" form:
+    absence from a list is never evidence (docs/caveats.md, inference rule).
+    """
+
+    evidence_item: str
+    authority_id: str
+    status: str
+    statement: str
+    source: str
+    reading: str
+
+    def __post_init__(self) -> None:
+        if self.status not in {"available", "not_produced", "not_applicable"}:
+            raise ValueError(f"an inference gives a legend status, not {self.status!r}")
+        if self.authority_id not in AUTHORITIES:
+            raise ValueError(f"an inference names one known authority, not {self.authority_id!r}")
+        if not self.statement.strip() or not re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt § .+", self.source):
+            raise ValueError("an inference needs a positive statement and its source")
+
+    @property
+    def basis(self) -> str:
+        return f"inferred: {self.reading} ('{self.statement}', {self.source})"
+
+
+_SURVEY_NAMES = ("The surveys derived from participating Local Authorities, namely Kent and Poole, "
+                 "both in their second year in the programme and Hillingdon, Greenwich, "
+                 "Northampton, NE Lincs and Telford, all of whom participated in the second year only.")
+
+#: Every inference the cleaning makes for a lost glyph.
+EVIDENCE_INFERENCES: list[EvidenceInference] = [
     *[
-        (
-            "attitude_survey",
-            aid,
-            "available",
-            f"inferred: the attitude survey report names {AUTHORITIES[aid]} among the "
-            f"authorities the surveys derived from ({SURVEY_REPORT} § 2.2)",
+        EvidenceInference(
+            "attitude_survey", aid, "available", _SURVEY_NAMES, f"{SURVEY_REPORT} § 2.2",
+            f"the attitude survey report names {AUTHORITIES[aid]} among the authorities the "
+            "surveys derived from",
         )
-        for aid in [
-            "kent",
-            "poole",
-            "hillingdon",
-            "greenwich",
-            "northamptonshire",
-            "north-east-lincolnshire",
-            "telford-and-wrekin",
-        ]
+        for aid in ["kent", "poole", "hillingdon", "greenwich", "northamptonshire",
+                    "north-east-lincolnshire", "telford-and-wrekin"]
     ],
-    (
-        "attitude_survey",
-        None,
-        "not_produced",
-        "inferred: the attitude survey report lists the authorities the surveys derived "
-        f"from ('namely ...', {SURVEY_REPORT} § 2.2) and this authority is not among them",
-    ),
-    (
-        "questionnaire",
-        "greenwich",
-        "available",
-        f"inferred: its profile's programme activity is 'Survey and focus group' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
-    ),
-    (
-        "questionnaire",
-        "northamptonshire",
-        "available",
-        f"inferred: its profile's programme activity is 'Survey and focus group' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
-    ),
-    (
-        "questionnaire",
-        "luton",
-        "available",
-        "inferred: its profile says 'the questionnaire/survey had very positive response' "
-        f"({PROGRAMME_REPORT} § authority profiles)",
+    EvidenceInference(
+        "questionnaire", "luton", "available",
+        "the questionnaire/survey had very positive response",
+        f"{PROGRAMME_REPORT} § authority profiles",
+        "its profile says it ran a questionnaire",
     ),
 ]
+
+#: Why a lost glyph stays unrecorded although a source seems to speak to it.
+EVIDENCE_NOT_INFERRED: dict[tuple[str, str | None], str] = {
+    ("attitude_survey", None): (
+        "; the attitude survey report's list of authorities (004 § 2.2) covers the 2012-13 "
+        "surveys only, and absence from a list is not evidence that nothing was produced"),
+    ("questionnaire", "greenwich"): (
+        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
+        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
+        "survey (counted in its own row)"),
+    ("questionnaire", "northamptonshire"): (
+        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
+        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
+        "survey (counted in its own row)"),
+}
 
 
 def _evidence_item_id(label: str) -> str:
@@ -1148,18 +1237,24 @@ def _evidence_item_id(label: str) -> str:
 
 
 def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
-    """Map one printed cell to ``(status, raw_code, basis)`` before inference."""
+    """Map one printed cell to ``(status, raw_code, basis)`` before inference.
+
+    Only a code the legend defines becomes a status. The printed ``/`` is not
+    in the legend: it keeps its raw code, gets the status ``unclear`` and the
+    basis gives both readings (docs/caveats.md, inference rule).
+    """
     if printed == "no":
         return UNRECORDED, "[not printed]", "cell lost: the row was truncated in the source"
     code = cell.strip()
-    if code == "NA":
-        return "not_applicable", "NA", "printed NA (legend: not applicable)"
+    if code in EVIDENCE_LEGEND:
+        return EVIDENCE_LEGEND[code], code, "printed NA (legend: not applicable)"
     if code == "/":
         return (
-            "partial",
+            "unclear",
             "/",
-            "printed '/', a code not in the legend; read as partial (002 § 6 notes "
-            "that regional sharing was weak in both years)",
+            "printed '/', a code not in the legend, so no status is read from it. Two readings: "
+            "a mark for partial or weak evidence, or two per-year marks run together (the '/' "
+            "appears only for the authorities that took part in both years)",
         )
     if code:
         raise ValueError(f"unknown evidence code {cell!r}; expected '', 'NA' or '/'")
@@ -1172,19 +1267,45 @@ def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
 
 
 def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
-    """Give a lost glyph a status only where another source states the fact."""
+    """Give a lost glyph a status only where another source positively states
+    the fact (:data:`EVIDENCE_INFERENCES`); say in the basis why a glyph that a
+    source seems to speak to stays unrecorded (:data:`EVIDENCE_NOT_INFERRED`)."""
     out = evidence.copy()
-    for item, aid, status, basis in EVIDENCE_INFERENCES:
-        lost = (out["evidence_item"] == item) & (out["status"] == UNRECORDED)
+    lost = out["status"] == UNRECORDED
+    for (item, aid), why in EVIDENCE_NOT_INFERRED.items():
+        target = lost & (out["evidence_item"] == item)
         if aid is not None:
-            target = lost & (out["authority_id"] == aid)
-        else:
-            named = {a for i, a, _, _ in EVIDENCE_INFERENCES if i == item and a is not None}
-            target = lost & ~out["authority_id"].isin(named)
-        out.loc[target, "status"] = status
-        out.loc[target, "basis"] = basis
+            target &= out["authority_id"] == aid
+        out.loc[target, "basis"] = out.loc[target, "basis"] + why
+    for inf in EVIDENCE_INFERENCES:
+        target = lost & (out["evidence_item"] == inf.evidence_item) & (out["authority_id"] == inf.authority_id)
+        out.loc[target, "status"] = inf.status
+        out.loc[target, "basis"] = inf.basis
         out.loc[target, "inferred"] = "yes"
     return out
+
+
+def evidence_rule_violations(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Rows that break the inference rule (docs/caveats.md); empty when none do.
+
+    - a status from the printed cell needs a legend code (``NA``);
+    - ``unclear`` is only for a printed code outside the legend, kept as raw_code;
+    - every other status is inferred (``inferred=yes``) and its basis quotes a
+      source, and ``not_produced`` is never inferred (only a printed cross,
+      lost in extraction, could give it).
+    """
+    status, code, inferred = evidence["status"], evidence["raw_code"], evidence["inferred"]
+    basis = evidence["basis"]
+    from_legend = code.isin(list(EVIDENCE_LEGEND)) & (status == code.map(EVIDENCE_LEGEND))
+    off_legend = (code != "") & (code != "[not printed]") & ~code.isin(list(EVIDENCE_LEGEND))
+    quoted = basis.str.startswith("inferred:") & basis.str.contains(r"\d{3}_[0-9a-f]{16}\.txt § ", regex=True)
+    ok = (
+        ((status == UNRECORDED) & (inferred == "no") & (code.isin(["", "[not printed]"])))
+        | (from_legend & (inferred == "no"))
+        | ((status == "unclear") & off_legend & (inferred == "no"))
+        | ((inferred == "yes") & quoted & (status != "not_produced") & code.isin(["", "[not printed]"]))
+    )
+    return evidence[~ok]
 
 
 def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
@@ -1260,7 +1381,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
                 "cell_as_printed",
                 "/",
                 "code '/' is not in the printed legend (tick, cross, NA)",
-                "mapped to status 'partial'",
+                "raw code kept; status 'unclear', both readings given in the basis",
             )
         )
     spaced = raw[raw["cell_as_printed"] != raw["cell_as_printed"].str.strip()]
@@ -1636,13 +1757,13 @@ def impact_id(label: str) -> str:
 UNDERSTANDING_ITEMS = {
     "understanding co production better": (
         "understand_co_production",
-        "Confident they understand co-production",
+        "Understanding co-production better",
         "chart titled 'Understanding Co Production Better'; its figures match the prose of "
         "004 § 4.1 (56% before, 81% after; 85% children's centres, 77% VCS after)",
     ),
     "confidence in understanding co production": (
         "confidence_understanding",
-        "Confidence in understanding co-production (second chart)",
+        "Confidence in understanding co-production",
         "chart titled 'Confidence in understanding Co Production'; the report's prose does "
         "not say how it differs from the other Q1 chart",
     ),
@@ -2209,6 +2330,87 @@ def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
     return issues
 
 
+def statement_years(printed: str) -> str:
+    """Programme years a statement names: '2011-12', '2012-13', both
+    (';'-joined) or 'unstated' for an empty cell."""
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if not key:
+        return "unstated"
+    if key in ("after the two years", "both years", "over the two years"):
+        return f"{YEAR_ONE};{YEAR_TWO}"
+    years = []
+    for part in key.split(";"):
+        part = part.strip()
+        years.append(part if part in (YEAR_ONE, YEAR_TWO) else programme_year(part))
+    return ";".join(sorted(set(years)))
+
+
+def case_study_section(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    for sid, label in CASE_STUDY_SECTIONS:
+        if key.startswith(label.casefold()):
+            return sid
+    raise ValueError(f"unknown case-study section {printed!r}; expected one starting with "
+                     f"{[label for _, label in CASE_STUDY_SECTIONS]}")
+
+
+def clean_programme_statements(raw: pd.DataFrame) -> pd.DataFrame:
+    """The programme's aims, objectives, success measure, delivery strategy and
+    models, baseline survey and definitions, one row per printed statement."""
+    labels = dict(STATEMENT_TOPICS)
+    order = {t: i for i, (t, _) in enumerate(STATEMENT_TOPICS, start=1)}
+    return (
+        pd.DataFrame({
+            "topic": raw["topic"],
+            "topic_label": raw["topic"].map(labels),
+            "topic_order": raw["topic"].map(order).astype(int),
+            "item_order": raw["item_order"].astype(int),
+            "years": raw["year_as_printed"].map(statement_years),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        })
+        .sort_values(["topic_order", "item_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_evaluation_findings(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """The programme report's own evaluation findings (002 § 7), each linked to
+    the claim-audit row that tests it, where there is one."""
+    quotes = list(zip(claims["claim_id"], claims["claim_quote"].map(tidy_text),
+                      claims["source"].str.split(" § ").str[0]))
+    text = raw["text"].map(tidy_text)
+
+    def audited(finding: str, source: str) -> str:
+        file = source.split(" § ")[0]
+        return ";".join(cid for cid, quote, qfile in quotes if qfile == file and quote.rstrip(".") in finding)
+
+    return pd.DataFrame({
+        "finding_order": raw["finding_order"].astype(int),
+        "years": raw["years_as_printed"].map(statement_years),
+        "text": text,
+        "audited_as": [audited(t, src) for t, src in zip(text, raw["source"])],
+        "source": raw["source"],
+    }).sort_values("finding_order", kind="stable").reset_index(drop=True)
+
+
+def clean_case_study_sections(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(CASE_STUDY_SECTIONS)
+    sections = raw["section_as_printed"].map(case_study_section)
+    return (
+        pd.DataFrame({
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "section": sections,
+            "section_label": sections.map(labels),
+            "paragraph_order": raw["paragraph_order"].astype(int),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        })
+        .sort_values(["authority_id", "section", "paragraph_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 CLAIM_COLUMNS = ["claim_id", "claim_quote", "source", "question", "sector", "phase", "items",
                  "test", "threshold", "expected", "tolerance", "untestable_reason", "interpretation"]
 
@@ -2276,13 +2478,16 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "evidence_item": pa.Column(str, pa.Check.isin([i for i, _ in EVIDENCE_ITEMS]), description="evidence item id"),
             "evidence_label": _text("evidence item display label"),
             "item_order": _int("1-12, the matrix's row order"),
-            "status": pa.Column(str, pa.Check.isin(EVIDENCE_STATUSES), description="available | not_produced | not_applicable | partial | unrecorded"),
+            "status": pa.Column(str, pa.Check.isin(EVIDENCE_STATUSES), description="available | not_produced | not_applicable | unclear (a printed code not in the legend) | unrecorded"),
             "raw_code": _text("code as printed, stripped ('' = glyph lost, '[not printed]' = truncated)"),
             "basis": _text("why this status: the legend, or the fact another source states"),
             "inferred": pa.Column(str, pa.Check.isin(["yes", "no"]), description="yes where the status was inferred from another source"),
             "source": _SRC,
         },
         strict=True, ordered=True, unique=["authority_id", "evidence_item"], name="evidence",
+        checks=[pa.Check(lambda f: evidence_rule_violations(f).empty,
+                         error="the inference rule (docs/caveats.md): a status other than "
+                               "unrecorded needs a legend code or a positive statement")],
     ),
     "profiles.csv": pa.DataFrameSchema(
         {
@@ -2363,6 +2568,46 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         {"authority_id": _ID, "fact": _text("fact id"), "value": _text("value as stated"),
          "quote": _text("the sentence"), "source": _SRC},
         strict=True, ordered=True, unique=["authority_id", "fact"], name="case_study_facts",
+    ),
+    "programme_statements.csv": pa.DataFrameSchema(
+        {
+            "topic": pa.Column(str, pa.Check.isin([t for t, _ in STATEMENT_TOPICS]),
+                               description="launch | aim | objective | success_measure | delivery_strategy | "
+                                           "delivery_step | delivery_model | commissioning_strategy | "
+                                           "baseline_survey | co_production_definition"),
+            "topic_label": _text("topic display label"),
+            "topic_order": _int("report order of the topic"),
+            "item_order": _int("order within the topic, as printed"),
+            "years": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}", "unstated"]),
+                               description="programme year(s) the statement names, or 'unstated'"),
+            "text": _text("the statement as printed (whitespace tidied)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["topic", "item_order"], name="programme_statements",
+    ),
+    "evaluation_findings.csv": pa.DataFrameSchema(
+        {
+            "finding_order": _int("1-10, order in 002 § 7"),
+            "years": pa.Column(str, pa.Check.isin([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}", "unstated"]),
+                               description="programme year(s) the finding names, or 'unstated'"),
+            "text": _text("the finding as printed (whitespace tidied)"),
+            "audited_as": _text("claim ids of claims.csv that test this finding (';'-separated; empty: none)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["finding_order"], name="evaluation_findings",
+    ),
+    "case_study_sections.csv": pa.DataFrameSchema(
+        {
+            "authority_id": _ID,
+            "section": pa.Column(str, pa.Check.isin([c for c, _ in CASE_STUDY_SECTIONS]),
+                                 description="positive_impact | putting_learning_into_practice"),
+            "section_label": _text("section display label"),
+            "paragraph_order": _int("paragraph order within the section"),
+            "text": _text("the paragraph as printed (whitespace tidied)"),
+            "source": _SRC,
+        },
+        strict=True, ordered=True, unique=["authority_id", "section", "paragraph_order"],
+        name="case_study_sections",
     ),
     "case_study_impacts.csv": pa.DataFrameSchema(
         {"authority_id": _ID, "group": _text("vcs | local_authorities | childrens_centres"),
@@ -2459,6 +2704,10 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
         "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
         "claims.csv": clean_claims(raw["published_claims.csv"]),
+        "programme_statements.csv": clean_programme_statements(raw["programme_statements.csv"]),
+        "evaluation_findings.csv": clean_evaluation_findings(raw["evaluation_findings.csv"],
+                                                             raw["published_claims.csv"]),
+        "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
     }
     issues = [
         *evidence_matrix_issues(raw["evidence_matrix.csv"]),

@@ -9,13 +9,14 @@ so changing the data changes the text. Free text from the sources is escaped
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from lib import charts, claims, disclosure, evaluation, uncertainty
+from lib import charts, claims, disclosure, evaluation, success, uncertainty
 from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
 
 #: Rendered beside the reports by the batch (lib.render.render_caveats).
@@ -149,17 +150,56 @@ def status_label(status: str) -> str:
     return charts.STATUS_LABELS[status]
 
 
+def _inference_source(basis: str) -> str:
+    """The document an inferred status rests on, in reader's words."""
+    found = re.search(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)$", basis)
+    return source_doc(found.group(1)) if found else "another document"
+
+
 # --------------------------------------------------------------------------
 # Authority report
 # --------------------------------------------------------------------------
 
 
 def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
-    return wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    """The authority's rows of the evidence matrix; an authority without rows is an error
+    (the matrix has a column for every partner authority)."""
+    rows = wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    if rows.empty:
+        raise ValueError(f"evidence.csv has no rows for authority {authority_id!r}")
+    return rows
 
 
 def evidence_counts(evidence: pd.DataFrame) -> pd.Series:
     return evidence["status"].value_counts().reindex(evaluation.EVIDENCE_STATUSES, fill_value=0)
+
+
+def evidence_status_counts(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Cells by status (rows, legend order) and how the status is known
+    (columns ``recorded``, ``inferred``): inferred statuses are never counted
+    as recorded ones (docs/caveats.md, inference rule)."""
+    how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
+    return (pd.crosstab(evidence["status"], how)
+            .reindex(index=evaluation.EVIDENCE_STATUSES, columns=["recorded", "inferred"], fill_value=0)
+            .astype(int))
+
+
+def status_count_phrase(counts: pd.DataFrame, status: str) -> str:
+    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
+    row = counts.loc[status]
+    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(status)}"
+
+
+def evidence_keys(evidence: pd.DataFrame) -> pd.Series:
+    """Each cell's heatmap/bar key: an inferred status is its own category."""
+    return pd.Series([charts.status_key(s, i) for s, i in zip(evidence["status"], evidence["inferred"])],
+                     index=evidence.index)
+
+
+def evidence_key_order(evidence: pd.DataFrame) -> list[str]:
+    present = set(evidence_keys(evidence))
+    return [k for s in evaluation.EVIDENCE_STATUSES for k in (s, f"{s}_inferred")
+            if k == s or k in present]
 
 
 def authority_title(wb: Workbook, authority_id: str) -> Html:
@@ -170,8 +210,8 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
                            & (wb.profiles["alignment"] == "doubtful")]
     glance = [
         f"Programme years: {years_phrase(a['years'])}.",
-        f"Evidence items recorded as available: {counts['available']} of {len(ev)}; "
-        f"unrecorded (status lost in the source): {counts['unrecorded']}.",
+        f"Evidence items available: {status_count_phrase(evidence_status_counts(ev), 'available')} "
+        f"of {len(ev)}; unrecorded (status lost in the source): {counts['unrecorded']}.",
         "Case study: " + (f"yes, with partner proposals on "
                           f"{int((wb.proposals['authority_id'] == authority_id).sum())} themes."
                           if a["case_study"] == "yes" else "none published."),
@@ -183,6 +223,9 @@ def authority_title(wb: Workbook, authority_id: str) -> Html:
     if len(doubtful):
         glance.append(f"{count_phrase(len(doubtful), 'profile answer')} flagged as possibly "
                       "misaligned in the source table (shown with a warning below).")
+    left = withdrawal(wb, authority_id)
+    if left is not None:
+        glance.insert(1, "Withdrawal: " + left.sentence(a["authority"]) + f" ({source_doc(left.source)})")
     return join(
         charts.report_style(),
         Html(f"<h1>{esc(a['authority'])}: evaluation report</h1>"),
@@ -228,6 +271,35 @@ def participation_section(wb: Workbook, authority_id: str) -> Html:
             "These are programme-wide totals across all partner authorities; the documents do "
             f"not give {a['authority']}'s share of them."))
     return join(*parts)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An authority's withdrawal from the programme, as its case study states it."""
+
+    reason: str
+    timing: str
+    planned: str
+    instead: str
+    source: str
+
+    def sentence(self, name: str) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        when = f" {self.timing}" if self.timing else ""
+        instead = f" Instead, {self.instead}." if self.instead else ""
+        return f"{name} withdrew from the programme{why}{when}.{instead}"
+
+
+def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
+    """The withdrawal the case study records for this authority, or None."""
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
+    f = dict(zip(facts["fact"], facts["value"]))
+    if "withdrew" not in f:
+        return None
+    src = facts.loc[facts["fact"] == "withdrew", "source"].iloc[0]
+    return Withdrawal(reason=f.get("withdrawal_reason", ""), timing=f.get("withdrawal_timing", ""),
+                      planned=f.get("workshop_planned", ""), instead=f.get("activity_instead_of_workshop", ""),
+                      source=src)
 
 
 def authority_years(authority: pd.Series) -> list[str]:
@@ -312,43 +384,51 @@ def evidence_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
     counts = evidence_counts(ev)
-    per_authority = (wb.evidence.assign(avail=wb.evidence["status"] == "available")
-                     .groupby("authority_id")["avail"].sum())
-    more = int((per_authority > per_authority[authority_id]).sum())
+    how = evidence_status_counts(ev)
+    recorded_available = (wb.evidence.assign(avail=(wb.evidence["status"] == "available")
+                                             & (wb.evidence["inferred"] == "no"))
+                          .groupby("authority_id")["avail"].sum())
     inferred = ev[ev["inferred"] == "yes"]
-    programme_mean = wb.evidence.groupby("authority_id")["status"].value_counts().unstack(
-        fill_value=0).reindex(columns=evaluation.EVIDENCE_STATUSES, fill_value=0).mean()
+    keys = evidence_key_order(wb.evidence)
+    all_keys = evidence_keys(wb.evidence)
+    programme_mean = (pd.crosstab(wb.evidence["authority_id"], all_keys)
+                      .reindex(columns=keys, fill_value=0).mean())
+    mine_keys = evidence_keys(ev).value_counts().reindex(keys, fill_value=0)
     summary = paragraph(
         f"Of the {len(ev)} evidence items in the programme's Range of Evidence matrix, "
-        f"{counts['available']} {'is' if counts['available'] == 1 else 'are'} recorded as available "
-        f"for {a['authority']}, {counts['partial']} partial, {counts['not_produced']} not produced and "
-        f"{counts['not_applicable']} not applicable. {count_phrase(int(counts['unrecorded']), 'item')} "
+        f"{status_count_phrase(how, 'available')} for {a['authority']}; "
+        f"{status_count_phrase(how, 'not_produced')}; {status_count_phrase(how, 'not_applicable')}; "
+        f"{count_phrase(int(counts['unclear']), 'item')} printed with a code the legend does not define "
+        f"(unclear). {count_phrase(int(counts['unrecorded']), 'item')} "
         f"cannot be read: the source's tick and cross glyphs were lost in extraction, so the workbook "
         f"records them as unrecorded rather than guess.",
-        f"Across the {wb.n_authorities} authorities the number of items recorded as available ranges from "
-        f"{int(per_authority.min())} to {int(per_authority.max())} (median {per_authority.median():g}); "
-        f"{count_phrase(more, 'authority has', 'authorities have')} more items recorded as available "
-        f"than {a['authority']}, a count that mostly reflects which glyphs survived, not what was produced.",
+        (f"Across the {wb.n_authorities} authorities the matrix itself records between "
+         f"{int(recorded_available.min())} and {int(recorded_available.max())} items as available."
+         if recorded_available.max() else
+         f"The matrix itself records no item as available for any of the {wb.n_authorities} "
+         "authorities: every available status in the workbook is inferred from another document")
+        + "; counts of available items reflect which facts the documents state, not what was produced.",
     )
     parts = [summary]
     if len(inferred):
         parts.append(paragraph(
             f"{count_phrase(len(inferred), 'status was', 'statuses were')} inferred from another "
-            f"source ({list_phrase(list(inferred['evidence_label']))}); the table says what each "
-            "inference rests on."))
-    labels = [charts.STATUS_LABELS[s] for s in evaluation.EVIDENCE_STATUSES]
-    mine = [float(counts[s]) for s in evaluation.EVIDENCE_STATUSES]
-    avg = [float(programme_mean[s]) for s in evaluation.EVIDENCE_STATUSES]
+            f"source ({list_phrase(list(inferred['evidence_label']))}); they are drawn apart from recorded "
+            "statuses and the table says what each inference rests on."))
+    labels = [charts.status_key_label(k) for k in keys]
+    mine = [float(mine_keys[k]) for k in keys]
+    avg = [float(programme_mean[k]) for k in keys]
     fig = charts.paired_bars(labels, mine, avg, first_label=a["authority"],
                              second_label="Programme average",
                              xlabel=f"Number of evidence items (of {len(ev)})",
                              percent_axis=False)
     chart = charts.Chart(
-        title=f"{a['authority']}: {counts['available']} of {len(ev)} evidence items recorded as available",
-        subtitle=(f"Evidence items by status, {a['authority']} against the average of the "
-                  f"{wb.n_authorities} authorities; "
+        title=(f"{a['authority']}: {how.loc['available', 'recorded']} of {len(ev)} evidence items "
+               f"recorded as available, {how.loc['available', 'inferred']} inferred"),
+        subtitle=(f"Evidence items by status, recorded and inferred apart, {a['authority']} against the "
+                  f"average of the {wb.n_authorities} authorities; "
                   f"{counts['unrecorded']} of {a['authority']}'s items are unrecorded (glyph lost)"),
-        alt=(f"Bar chart of evidence items by status. {a['authority']}: "
+        alt=(f"Bar chart of evidence items by status, recorded and inferred apart. {a['authority']}: "
              + "; ".join(f"{lab} {int(m)}" for lab, m in zip(labels, mine))
              + ". Programme average: " + "; ".join(f"{lab} {v:.1f}" for lab, v in zip(labels, avg)) + "."),
         table=pd.DataFrame({"Status": labels, a["authority"]: [f"{int(m)}" for m in mine],
@@ -394,32 +474,54 @@ def proposals_section(wb: Workbook, authority_id: str) -> Html:
     if len(impacts):
         parts.append(heading("Reported impact", 3))
         parts.append(case_study_impact_table(wb, impacts, a["authority"]))
+    parts.append(case_study_sections(wb, authority_id))
+    return join(*parts)
+
+
+def case_study_sections(wb: Workbook, authority_id: str) -> Html:
+    """The case study's own 'Positive impact achieved' and 'Putting learning into
+    practice' sections, quoted, with what they can and cannot show."""
+    a = wb.authority_row(authority_id)
+    rows = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if rows.empty:
+        return Html("")
+    parts = []
+    for section, label in evaluation.CASE_STUDY_SECTIONS:
+        text = rows[rows["section"] == section].sort_values("paragraph_order")
+        if text.empty:
+            continue
+        parts.append(heading(f"In the case study's words: {label.lower()}", 3))
+        for _, r in text.iterrows():
+            parts.append(charts.quote_block(r["text"], source_doc(r["source"])))
+    parts.append(paragraph(
+        "These are the case study's own accounts, not independent measurements. Where they describe a "
+        f"change brought about by the programme, the claim audit in the programme report judges them: "
+        f"{claims.CAUSAL_WORDS}."))
     return join(*parts)
 
 
 def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Html:
-    """The case study's percentages, under disclosure control.
+    """The case study's percentages, shown as published, with their source.
 
-    The group sizes behind these shares are not published; the groups are parts
-    of one workshop, so some are necessarily small. A share whose base cannot
-    be shown to reach the threshold is suppressed.
+    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    is shown with its source on every page; disclosure control applies to
+    figures the workbook derives. The group sizes behind these shares are not
+    published, so nothing is derived from them (no count, no interval).
     """
     facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
     total = dict(zip(facts["fact"], facts["value"])).get("workshop_participants")
-    shown = disclosure.suppress_long_table(impacts, suppress_unknown_base=True)
     table = pd.DataFrame({"Participant group": impacts["group_label"],
-                          "Reported share": shown.display,
-                          "Statement (as published)": impacts["statement"].where(~shown.mask, "[c]")})
-    hidden = int(shown.mask.sum())
-    threshold = disclosure.disclosure_threshold()
+                          "Reported share (as published)": impacts["value"].map(percent),
+                          "Statement (as published)": impacts["statement"],
+                          "Source": impacts["source"].map(source_doc)})
     words = (f"The case study reports these shares for groups of the {total} workshop participants "
              if total else "The case study reports these shares ")
     return join(
-        paragraph(words + "without giving the size of each group."
-                  + (f" {hidden} of {len(impacts)} shares are suppressed ([c]) because their group "
-                     f"cannot be shown to have at least {threshold} people, so a share could identify "
-                     "individuals' views." if hidden else "")),
-        table_html(table, f"{name}: reported impact by participant group (disclosure control applied)"),
+        paragraph(words + "without giving the size of each group. They are shown as published, with their "
+                  "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
+                  "because a group could be small and its size is unknown."),
+        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        Html(f"<p>Disclosure rule: {caveat_link('C6', 'C6 disclosure control')}.</p>"),
     )
 
 
@@ -440,10 +542,10 @@ def survey_section(wb: Workbook, authority_id: str) -> Html:
             f"figures below are programme-wide context only: they cannot show how {a['authority']}'s "
             "own participants answered.",
             uncertainty.describe_change(overall, f"Across all {len(named)} authorities, the share of respondents "
-                                                 "confident that they understood co-production"),
+                                                 f"in the '{overall['item_label']}' series"),
         ),
         table_html(understanding_table(understanding),
-                   "Confidence in understanding co-production, before and after the workshops "
+                   f"{overall['item_label']}, before and after the workshops "
                    f"(all {len(named)} authorities)"),
         Html(f"<p>Design limits: {caveat_link('C1', 'C1 unlinked, overlapping before and after groups')}; "
              f"{caveat_link('C2', 'C2 no comparison group')}; "
@@ -455,7 +557,13 @@ def kpi_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     years = authority_years(a)
     kpis = wb.kpis[(wb.kpis["kpi"] != "programme_activity")]
-    if years:
+    left = withdrawal(wb, authority_id)
+    if years and left is not None:
+        kpis = kpis[kpis["year"].isin(years)]
+        lead = (f"The programme's key performance measures for {list_phrase(years)}. {a['authority']} "
+                f"was selected for that year but withdrew {left.timing or 'early'}, so none of these "
+                "figures comes from workshops it took part in. ")
+    elif years:
         kpis = kpis[kpis["year"].isin(years)]
         lead = (f"The programme's key performance measures for {list_phrase(years)}, the "
                 f"year{'s' if len(years) > 1 else ''} {a['authority']} took part. ")
@@ -491,17 +599,30 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
     counts = evidence_counts(ev)
-    available = ev[ev["status"] == "available"]["evidence_label"].tolist()
+    available = ev[(ev["status"] == "available") & (ev["inferred"] == "no")]["evidence_label"].tolist()
+    inferred_available = ev[(ev["status"] == "available") & (ev["inferred"] == "yes")]
+    inferred_available = [f"{r['evidence_label']} ({_inference_source(r['basis'])})"
+                          for _, r in inferred_available.iterrows()]
     doubtful = wb.profiles[(wb.profiles["authority_id"] == authority_id)
                            & (wb.profiles["alignment"] == "doubtful")]
     supports = []
-    if authority_years(a):
+    left = withdrawal(wb, authority_id)
+    if authority_years(a) and left is not None:
+        supports.append(f"That {a['authority']} joined the programme in {list_phrase(authority_years(a))} "
+                        f"and then withdrew {left.timing or ''} ({left.reason or 'reason not stated'}), "
+                        "as its case study states.")
+    elif authority_years(a):
         supports.append(f"That {a['authority']} took part in {list_phrase(authority_years(a))}, "
                         "as the documents state.")
     if available:
         supports.append(f"That {count_phrase(len(available), 'evidence item')} "
-                        f"{'was' if len(available) == 1 else 'were'} produced or recorded as available: "
-                        f"{list_phrase(available)}.")
+                        f"{'is' if len(available) == 1 else 'are'} recorded as available in the "
+                        f"matrix: {list_phrase(available)}.")
+    if inferred_available:
+        supports.append(f"That {count_phrase(len(inferred_available), 'evidence item')} "
+                        f"{'was' if len(inferred_available) == 1 else 'were'} produced, as another "
+                        f"document states (inferred, not recorded in the matrix): "
+                        f"{list_phrase(inferred_available)}.")
     supports.append(f"{a['authority']}'s own account of what attracted it, what it did, the challenges it "
                     "met and its plans: self-reported, not independently verified.")
     if a["case_study"] == "yes":
@@ -512,6 +633,9 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
         f"That the programme caused any change in {a['authority']}: there is no comparison group and "
         "no authority-level outcome measure (Maryland Scientific Methods Scale level 1 at best).",
     ]
+    if left is not None:
+        does_not.insert(0, f"Any outcome of a programme workshop in {a['authority']}: it withdrew "
+                           f"{left.timing or 'early'}, so no workshop figure describes it.")
     if a["years"] == evaluation.UNRECORDED:
         does_not.append(f"Any statement about which year {a['authority']} took part in.")
     if counts["unrecorded"]:
@@ -553,49 +677,76 @@ def _change_interval(low: float, high: float) -> str:
     return f"{charts.signed_points(low)} to {charts.signed_points(high)}"
 
 
+def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
+    """Rows whose *derived* figures (intervals, change, significance) are
+    hidden: the smallest plausible base of either phase (``base_<phase>_low``)
+    is below the disclosure threshold. The published shares themselves are
+    always shown, with their source (docs/caveats.md C6)."""
+    limit = disclosure.disclosure_threshold()
+    low = pd.concat([changes["base_pre_low"], changes["base_post_low"]], axis=1).min(axis=1)
+    return (pd.to_numeric(low, errors="coerce") < limit).reindex(changes.index).fillna(False).astype(bool)
+
+
 def disclosed(changes: pd.DataFrame, phase: str) -> disclosure.Suppressed:
-    """Disclosure control of one phase's shares, judged on the smallest
-    plausible base (``base_<phase>_low``): a share on fewer people than the
-    threshold is shown as [c]."""
-    table = pd.DataFrame({"value": changes[phase].to_numpy(),
-                          "base_n": changes[f"base_{phase}_low"].to_numpy()}, index=changes.index)
+    """One phase's published shares: shown as published (never [c])."""
+    table = pd.DataFrame({"value": changes[phase].to_numpy(), "base_n": float("nan")}, index=changes.index)
     return disclosure.suppress_long_table(table)
 
 
 def publishable(changes: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose shares pass disclosure control in both phases (for charts and sentences)."""
-    hidden = disclosed(changes, "pre").mask | disclosed(changes, "post").mask
-    return changes[~hidden.to_numpy()]
+    """Rows whose derived figures pass disclosure control (charts with intervals, sentences on change)."""
+    return changes[~derived_suppressed(changes).to_numpy()]
 
 
 def suppression_note(changes: pd.DataFrame) -> Html:
-    hidden = len(changes) - len(publishable(changes))
+    hidden = int(derived_suppressed(changes).sum())
     if not hidden:
         return Html("")
-    return note(f"{count_phrase(hidden, 'row is', 'rows are')} based on fewer than "
-                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base and "
-                "shown as [c] (suppressed) in the table, and left out of the chart and the text.")
+    return note(f"{count_phrase(hidden, 'row rests', 'rows rest')} on fewer than "
+                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: the published "
+                "shares are shown as printed in the survey report, but the figures the workbook derives "
+                "from them (intervals, changes, significance) are shown as [c] (suppressed) and left out of "
+                "the chart and the text.")
 
 
 def _hide(values: list[str], mask: pd.Series) -> list[str]:
     return [disclosure.SUPPRESSED if hidden else v for v, hidden in zip(values, mask)]
 
 
+def impacts_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """Q3 impacts: published shares as printed; derived figures under disclosure control."""
+    derived = derived_suppressed(changes)
+    return pd.DataFrame({
+        "Impact": changes["item_label"],
+        "Before": disclosed(changes, "pre").display,
+        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], derived),
+        "After": disclosed(changes, "post").display,
+        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], derived),
+        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), derived),
+        "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
+                                 zip(changes["change_low"], changes["change_high"])], derived),
+        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), derived),
+        "Same verdict across plausible bases": _hide(changes["robust"].map({True: "yes", False: "no"}).tolist(),
+                                                     derived),
+    })
+
+
 def understanding_table(changes: pd.DataFrame) -> pd.DataFrame:
     pre, post = disclosed(changes, "pre"), disclosed(changes, "post")
-    either = pre.mask | post.mask
+    derived = derived_suppressed(changes)
     return pd.DataFrame({
         "Respondents": changes["sector"].map(lambda s: SECTOR_TITLES[s]),
         "Before": pre.display,
-        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], pre.mask),
+        "Before, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["pre_low"], changes["pre_high"])], derived),
         "After": post.display,
-        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], post.mask),
-        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), either),
+        "After, 95% CI": _hide([_interval(l, h) for l, h in zip(changes["post_low"], changes["post_high"])], derived),
+        "Change (points)": _hide(changes["change"].map(charts.signed_points).tolist(), derived),
         "Change, 95% CI": _hide([_change_interval(l, h) for l, h in
-                                 zip(changes["change_low"], changes["change_high"])], either),
-        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), either),
-        "Bases (before / after)": [f"{b1} / {b2} ({basis})" for b1, b2, basis in
-                                   zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
+                                 zip(changes["change_low"], changes["change_high"])], derived),
+        "Significant at 5%": _hide(changes["significant"].map({True: "yes", False: "no"}).tolist(), derived),
+        "Bases (before / after)": _hide([f"{b1} / {b2} ({basis})" for b1, b2, basis in
+                                         zip(changes["base_pre"], changes["base_post"], changes["base_basis"])],
+                                        derived),
     })
 
 
@@ -608,20 +759,23 @@ def programme_title(wb: Workbook) -> Html:
     a = wb.authorities
     both = a[a["years"] == f"{evaluation.YEAR_ONE};{evaluation.YEAR_TWO}"]["authority"].tolist()
     overall = understanding_changes(wb).query("sector == 'all'").iloc[0]
+    second_overall = understanding_changes(wb, "confidence_understanding").query("sector == 'all'").iloc[0]
     ev = wb.evidence
     resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
     glance = [
         f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in both years.",
         f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
-        f"{int((ev['status'] == 'available').sum())} recorded as available and "
+        f"{status_count_phrase(evidence_status_counts(ev), 'available')} and "
         f"{int((ev['status'] == 'unrecorded').sum())} unrecorded because their glyphs were lost.",
         f"The 2012-13 attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
         f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} authorities.",
-        f"Confidence in understanding co-production: {percent(overall['pre'])} before, "
+        f"{overall['item_label']}: {percent(overall['pre'])} before, "
         f"{percent(overall['post'])} after ({charts.signed_points(overall['change'])} points, 95% CI "
-        f"{_change_interval(overall['change_low'], overall['change_high'])}): an association with "
-        "attending the workshops, not a measured impact.",
+        f"{_change_interval(overall['change_low'], overall['change_high'])}); "
+        f"{second_overall['item_label'].lower()}: {percent(second_overall['pre'])} before, "
+        f"{percent(second_overall['post'])} after. Associations with attending the workshops, "
+        "not measured impacts.",
     ]
     return join(
         charts.report_style(),
@@ -663,7 +817,8 @@ def participation_overview(wb: Workbook) -> Html:
 def evidence_matrix(wb: Workbook) -> pd.DataFrame:
     ev = wb.evidence
     names = wb.authorities.set_index("authority_id")["authority"]
-    matrix = ev.pivot(index="authority_id", columns="evidence_label", values="status")
+    matrix = (ev.assign(key=evidence_keys(ev))
+              .pivot(index="authority_id", columns="evidence_label", values="key"))
     labels = [label for _, label in evaluation.EVIDENCE_ITEMS]
     matrix = matrix[labels]
     matrix.index = matrix.index.map(names)
@@ -674,41 +829,47 @@ def evidence_coverage(wb: Workbook) -> Html:
     ev = wb.evidence
     matrix = evidence_matrix(wb)
     counts = evidence_counts(ev)
-    by_item = ev.groupby("evidence_label")["status"].value_counts().unstack(fill_value=0).reindex(
-        columns=evaluation.EVIDENCE_STATUSES, fill_value=0)
-    by_item = by_item.reindex([label for _, label in evaluation.EVIDENCE_ITEMS])
+    how = evidence_status_counts(ev)
+    keys = evidence_key_order(ev)
+    by_item = (pd.crosstab(ev["evidence_label"], evidence_keys(ev))
+               .reindex(index=[label for _, label in evaluation.EVIDENCE_ITEMS], columns=keys, fill_value=0))
     most_lost = by_item["unrecorded"].idxmax()
     inferred = int((ev["inferred"] == "yes").sum())
     fig = charts.status_matrix(matrix)
+    status_words = "; ".join([status_count_phrase(how, s) for s in ("available", "not_produced",
+                                                                    "not_applicable")]
+                             + [f"unclear (code not in the legend) {counts['unclear']}"])
     chart = charts.Chart(
         title=(f"{int(counts['unrecorded'])} of {len(ev)} evidence cells cannot be read: "
                "the source's ticks and crosses were lost"),
         subtitle=(f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
-                  f"available {counts['available']}, "
-                  f"partial {counts['partial']}, not produced {counts['not_produced']}, not applicable "
-                  f"{counts['not_applicable']}, unrecorded {counts['unrecorded']} "
-                  f"({inferred} statuses inferred from other sources)"),
+                  f"{status_words}; unrecorded {counts['unrecorded']}. Inferred statuses are starred "
+                  "and drawn in their own shade"),
         alt=(f"Heatmap of evidence status, authorities by evidence item. {counts['unrecorded']} of "
-             f"{len(ev)} cells are unrecorded, {counts['not_applicable']} not applicable, "
-             f"{counts['available']} available, {counts['not_produced']} not produced and "
-             f"{counts['partial']} partial. The item with most unrecorded cells is {most_lost} "
-             f"({int(by_item.loc[most_lost, 'unrecorded'])} of {wb.n_authorities}). Each cell shows a letter code."),
-        table=matrix.map(charts.STATUS_CODES.get).reset_index().rename(columns={"authority_id": "Authority"}),
-        table_caption="Evidence status by authority (A available, P partial, X not produced, "
-                      "NA not applicable, ? unrecorded)",
+             f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
+             f"{most_lost} ({int(by_item.loc[most_lost, 'unrecorded'])} of {wb.n_authorities}). Each cell "
+             "shows a letter code; a star marks a status inferred from another document."),
+        table=matrix.map(charts.status_key_code).reset_index().rename(columns={"authority_id": "Authority"}),
+        table_caption="Evidence status by authority (" + ", ".join(
+            f"{charts.status_key_code(k)} {charts.status_key_label(k)}" for k in keys) + ")",
     )
     item_table = by_item.reset_index().rename(columns={"evidence_label": "Evidence item", **{
-        s: charts.STATUS_LABELS[s].capitalize() for s in evaluation.EVIDENCE_STATUSES}})
+        k: charts.status_key_label(k).capitalize() for k in keys}})
     return join(
         paragraph(
             f"The programme report's Range of Evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
-            f"for each authority. In the surviving text, {counts['unrecorded']} of its {len(ev)} cells print "
-            "blank: the legend's tick (available) and cross (not produced) both lost their glyphs. The "
-            f"workbook infers {inferred} of them from facts stated elsewhere (for example, the survey "
-            "report names the authorities the attitude survey came from) and leaves the rest unrecorded."),
+            f"for each authority. In the surviving text, {counts['unrecorded'] + inferred} of its {len(ev)} "
+            "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
+            f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
+            "documents (for example, the survey report names the authorities the attitude survey came "
+            "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
+            "absence from a list is not read as evidence. "
+            f"{count_phrase(int(counts['unclear']), 'cell prints', 'cells print')} '/', a code the legend "
+            "does not define; it is shown as unclear, not read as a status."),
         charts.figure_html(fig, chart),
-        table_html(item_table.astype(str), "Evidence items by status (number of authorities)"),
+        table_html(item_table.astype(str), "Evidence items by status (number of authorities), "
+                                           "recorded and inferred apart"),
     )
 
 
@@ -763,17 +924,18 @@ def survey_understanding(wb: Workbook) -> Html:
     chart = charts.Chart(
         title=(f"Understanding of co-production rose from {percent(overall['pre'])} to "
                f"{percent(overall['post'])} of respondents"),
-        subtitle=(f"Share confident they understand co-production, before and after the 2012-13 workshops, "
+        subtitle=(f"Share in the '{overall['item_label']}' series (the one the survey report's prose "
+                  "quotes), before and after the 2012-13 workshops, "
                   f"with 95% Wilson intervals; {sig} of {len(ch)} changes significant at the 5% level "
                   "(Newcombe interval for the difference)"),
-        alt=("Dot plot of confidence in understanding co-production before and after the workshops. "
+        alt=(f"Dot plot of '{overall['item_label']}' before and after the workshops. "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(labels, ch["pre"], ch["post"])) + "."),
         table=understanding_table(full),
-        table_caption="Understanding of co-production before and after, with 95% confidence intervals",
+        table_caption=f"{overall['item_label']}: before and after, with 95% confidence intervals",
     )
-    sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share confident "
-                                                "that they understood co-production")
+    sentences = [uncertainty.describe_change(r, f"Among {SECTOR_WORDS[r['sector']]}, the share in the "
+                                                f"'{r['item_label']}' series")
                  for _, r in ch.iterrows()]
     second = understanding_changes(wb, "confidence_understanding")
     second_all = second[second["sector"] == "all"].iloc[0]
@@ -785,7 +947,7 @@ def survey_understanding(wb: Workbook) -> Html:
             f"{percent(second_all['post'])} after, all respondents); its prose quotes the first. "
             "Both are shown; see") + f" {caveat_link('C10', 'C10')}.</p>"),
         table_html(understanding_table(second),
-                   "Second Q1 chart (confidence in understanding co-production), with 95% confidence intervals"),
+                   f"Second Q1 chart ({second_all['item_label'].lower()}), with 95% confidence intervals"),
     )
 
 
@@ -808,7 +970,11 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
     ch = publishable(full)
     if ch.empty:
         return join(paragraph(f"All {len(full)} impact figures for {SECTOR_WORDS[sector]} rest on fewer than "
-                              f"{disclosure.disclosure_threshold()} respondents and are suppressed."))
+                              f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: "
+                              "the published shares are shown as printed, and the figures the workbook would "
+                              "derive from them are suppressed."),
+                    table_html(impacts_table(full), f"{len(full)} impacts, {SECTOR_WORDS[sector]}: published "
+                                                    "shares (derived figures suppressed)"))
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
                           pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),
@@ -828,17 +994,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Html:
         alt=(f"Dot plot of {len(ch)} impacts for {who}: "
              + "; ".join(f"{lab}: {percent(p)} before, {percent(q)} after"
                          for lab, p, q in zip(ch["item_label"], ch["pre"], ch["post"])) + "."),
-        table=pd.DataFrame({
-            "Impact": ch["item_label"],
-            "Before": disclosed(ch, "pre").display,
-            "Before, 95% CI": [_interval(l, h) for l, h in zip(ch["pre_low"], ch["pre_high"])],
-            "After": disclosed(ch, "post").display,
-            "After, 95% CI": [_interval(l, h) for l, h in zip(ch["post_low"], ch["post_high"])],
-            "Change (points)": ch["change"].map(charts.signed_points),
-            "Change, 95% CI": [_change_interval(l, h) for l, h in zip(ch["change_low"], ch["change_high"])],
-            "Significant at 5%": ch["significant"].map({True: "yes", False: "no"}),
-            "Same verdict across plausible bases": ch["robust"].map({True: "yes", False: "no"}),
-        }),
+        table=impacts_table(full),
         table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
     summary = paragraph(
@@ -913,14 +1069,19 @@ def themes_section(wb: Workbook) -> Html:
             "Commissioning stages ticked": ", ".join(stages),
         })
     cycle = wb.commissioning_cycle
-    checklist = wb.checklist.groupby("stage", sort=False).size()
+    checklist = wb.checklist.groupby("stage_id", sort=False).size()
     unrecorded = int((wb.guidance["commissioning_stages"] == evaluation.UNRECORDED).sum())
+    in_cycle = set(cycle["stage_id"])
+    # Every checklist stage, including the items to settle before the cycle begins.
+    stages = [(sid, label) for sid, label in evaluation.COMMISSIONING_STAGES
+              if sid in in_cycle or sid in checklist.index]
+    before = [label for sid, label in stages if sid not in in_cycle]
     cycle_table = pd.DataFrame({
-        "Stage": cycle["stage"],
-        "Checklist items (003)": [str(checklist.get(s, 0)) for s in cycle["stage"]],
-        "Guidance column (002)": [next((c for c, sid in evaluation.GUIDANCE_STAGE_COLUMNS.items()
-                                        if sid == stage), "") .replace("_", " ") or "none"
-                                  for stage in cycle["stage_id"]],
+        "Stage": [label + ("" if sid in in_cycle else " (ahead of the cycle)") for sid, label in stages],
+        "Checklist items (003)": [str(int(checklist.get(sid, 0))) for sid, _ in stages],
+        "Guidance column (002)": [next((c for c, g in evaluation.GUIDANCE_STAGE_COLUMNS.items()
+                                        if g == sid), "").replace("_", " ") or "none"
+                                  for sid, _ in stages],
     })
     return join(
         paragraph(
@@ -933,7 +1094,11 @@ def themes_section(wb: Workbook) -> Html:
                                        "commissioning stages"),
         paragraph(
             f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
-            f"a good-practice checklist of {len(wb.checklist)} items. The practice guidance covers "
+            f"a good-practice checklist of {len(wb.checklist)} items"
+            + (f", {int(sum(checklist.get(sid, 0) for sid, l in stages if l in before))} of them to "
+               "settle before the cycle starts (the paper's "
+               f"{list_phrase([repr(b) for b in before])} items)" if before else "")
+            + ". The practice guidance covers "
             f"only the first {len(evaluation.GUIDANCE_STAGE_COLUMNS)} stages (needs, resources and "
             "planning), in line with its statement that the programme's emphasis was on planning "
             "and delivery."),
@@ -950,8 +1115,8 @@ def conclusions(wb: Workbook) -> Html:
     unknown_years = int((wb.authorities["years"] == evaluation.UNRECORDED).sum())
     items = []
     items.append(
-        f"Participants' confidence that they understood co-production was higher after the workshops "
-        f"({percent(overall['pre'])} to {percent(overall['post'])}); "
+        f"The share of participants in the survey's '{overall['item_label']}' series was higher after "
+        f"the workshops ({percent(overall['pre'])} to {percent(overall['post'])}); "
         + ("the difference is statistically significant at the 5% level" if overall["significant"]
            else "the difference is within what chance alone could produce")
         + ". With no comparison group this is an association, not evidence that the workshops caused it.")
@@ -997,24 +1162,136 @@ def claim_audit(wb: Workbook) -> pd.DataFrame:
     return claims.audit_claims(wb.claims, wb.survey, wb.changes)
 
 
+def audit_counts(audit: pd.DataFrame) -> dict[str, pd.Series]:
+    """Counts of the audit's answers to each question, in vocabulary order."""
+    return {
+        "direction": audit["direction"].value_counts().reindex(claims.DIRECTIONS, fill_value=0),
+        "strength": audit["strength"].value_counts().reindex(claims.STRENGTHS, fill_value=0),
+        "verdict": audit["verdict"].value_counts().reindex(claims.VERDICTS, fill_value=0),
+    }
+
+
+def _count_list(counts: pd.Series) -> str:
+    return "; ".join(f"{k}: {int(v)}" for k, v in counts.items() if v)
+
+
 def claim_audit_section(wb: Workbook) -> Html:
     audit = claim_audit(wb)
-    counts = audit["verdict"].value_counts()
-    summary = "; ".join(f"{v}: {int(counts.get(v, 0))}" for v in claims.VERDICTS)
+    counts = audit_counts(audit)
+    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
     table = pd.DataFrame({
         "Claim (as published)": audit["claim"],
         "Source": audit["source"].map(source_doc),
         "What the data show": audit["what_the_data_show"],
+        "Direction: does the data point the same way?": audit["direction"],
+        "Strength: distinguishable from chance?": audit["strength"],
         "Verdict": audit["verdict"],
         "Why": audit["reason"],
     })
     return join(
         paragraph(
-            f"The source documents make {len(audit)} quantitative claims that the workbook checks "
-            f"against the processed data ({summary}). A claim of statistical significance is judged "
-            "with the Newcombe interval at the 5% level; 'about the same' and 'little or no change' "
-            "mean within the tolerance recorded with each claim. The list of claims, with their "
-            "provenance, is kept in the raw data (published_claims.csv), not in code."),
-        table_html(table, "Claim audit: each published claim, what the data show, and a verdict",
+            f"The source documents make {len(audit)} claims that the workbook checks against the processed "
+            f"data, {causal} of them causal. Each claim is judged on two separate questions. Direction: does "
+            f"the data point the same way as the claim ({_count_list(counts['direction'])})? Strength: is "
+            "every change the claim rests on distinguishable from chance at both ends of the approximated "
+            f"base range ({_count_list(counts['strength'])})? The verdict combines the two and is never "
+            f"'supported' on direction alone ({_count_list(counts['verdict'])}).",
+            f"A causal claim gets the same answer whatever the direction: {claims.CAUSAL_WORDS}. "
+            "Significance is judged with the Newcombe interval at the 5% level; 'about the same' and "
+            "'little or no change' mean within the tolerance recorded with each claim. The list of "
+            "claims, with their provenance, is kept in the raw data (published_claims.csv), not in code."),
+        table_html(table, "Claim audit: each published claim, what the data show, its direction, its "
+                          "strength and a verdict",
                    css_class="data-table claim-audit"),
+        caveats_paragraph("The audit relies on:", [("C2", "no comparison group"), ("C3", "approximated bases"),
+                                                   ("C5", "comment shares"), ("C8", "'about the same'")]),
     )
+
+
+# --------------------------------------------------------------------------
+# The programme's own success measure
+# --------------------------------------------------------------------------
+
+
+def success_judgement(wb: Workbook) -> success.SuccessJudgement:
+    """The programme judged against its own success measure (lib.success)."""
+    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
+
+
+def success_measure_section(wb: Workbook) -> Html:
+    """Did positive attitudes to VCS involvement increase, by sector, how
+    confidently, and what the design cannot say."""
+    j = success_judgement(wb)
+    t = j.by_sector
+    table = pd.DataFrame({
+        "Sector": t["sector_label"],
+        "Impacts rated before and after": t["items"].astype(str),
+        "Higher / about the same / lower": [f"{r} / {a} / {f}" if n else "no published ratings"
+                                            for r, a, f, n in zip(t["rose"], t["about_the_same"], t["fell"],
+                                                                  t["items"])],
+        "Rises distinguishable from chance": [f"{d} of {r}" if n else "not applicable"
+                                              for d, r, n in zip(t["distinguishable"], t["rose"], t["items"])],
+        "Verdict": t["verdict"],
+        "Confidence": t["confidence"],
+        "Why": t["reasons"],
+    })
+    return join(
+        charts.quote_block(j.measure, f"The programme's own success measure, {source_doc(j.measure_source)}"),
+        paragraph(
+            f"Verdict: positive attitudes to VCS involvement were {j.verdict} "
+            f"(confidence: {j.confidence}).", *j.reasons),
+        table_html(table, "The success measure by sector: verdict, confidence and reasons"),
+        heading("What the design cannot say", 3),
+        bullets(list(j.design_limits)),
+        caveats_paragraph("This judgement relies on:", [("C1", "unlinked before and after groups"),
+                                                        ("C2", "no comparison group"),
+                                                        ("C3", "approximated bases"),
+                                                        ("C4", "1-7 scales"),
+                                                        ("C8", "'about the same'")]),
+    )
+
+
+# --------------------------------------------------------------------------
+# The programme's own account of itself
+# --------------------------------------------------------------------------
+
+
+def programme_design_section(wb: Workbook) -> Html:
+    """Launch, aims, objectives, success measure, delivery strategy and models,
+    baseline survey and definitions, as the programme states them, then its own
+    evaluation findings with the claim audit's verdict where one tests them."""
+    st = wb.programme_statements
+    parts = []
+    for topic, label in evaluation.STATEMENT_TOPICS:
+        rows = st[st["topic"] == topic].sort_values("item_order")
+        if rows.empty or topic == "delivery_step":
+            continue
+        parts.append(heading(label, 3))
+        if topic == "delivery_strategy":
+            steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
+            parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
+        items = [f"{r['text']} ({'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}"
+                 f"{source_doc(r['source'])})" for _, r in rows.iterrows()]
+        parts.append(bullets(items))
+    audit = claim_audit(wb).set_index("claim_id")
+    f = wb.evaluation_findings.sort_values("finding_order")
+
+    def checked(ids: str) -> str:
+        found = [i for i in ids.split(";") if i and i in audit.index]
+        return "; ".join(f"{audit.at[i, 'verdict']} ({audit.at[i, 'strength']})" for i in found) or \
+            "not checked: no measure in the sources"
+
+    table = pd.DataFrame({
+        "Finding (as published)": f["text"],
+        "Year": f["years"].replace("unstated", "not stated").str.replace(";", " and "),
+        "Claim audit": f["audited_as"].map(checked),
+    })
+    audited = int((f["audited_as"] != "").sum())
+    parts += [
+        heading("The programme report's own evaluation findings", 3),
+        paragraph(f"The programme report lists {len(f)} findings of its own ({source_doc(f['source'].iloc[0])}). "
+                  f"{audited} of them make a claim the workbook can check; the claim audit below judges them, "
+                  "and the others rest on the programme team's observation alone."),
+        table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
+    ]
+    return join(*parts)

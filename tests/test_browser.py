@@ -470,15 +470,20 @@ def test_authority_reports_show_name_and_evidence_count(site, batch_ok):
             errors.append(f"{aid}: h1 {h1} does not show {name!r}")
         mine = evidence[evidence["authority_id"] == aid]
         assert len(mine) == 12, f"{aid}: expected 12 evidence items in the table, found {len(mine)}"
-        n_available = int((mine["status"] == "available").sum())
-        # lib.report.authority_title: "Evidence items recorded as available: N of 12; ..."
-        m = re.search(r"Evidence items recorded as available: (\d+) of (\d+)", v.dom["bodyText"])
+        available = mine[mine["status"] == "available"]
+        n_recorded = int((available["inferred"] == "no").sum())
+        n_inferred = int((available["inferred"] == "yes").sum())
+        # lib.report.authority_title: "Evidence items available: R recorded, I inferred available of 12; ..."
+        m = re.search(r"Evidence items available: (\d+) recorded, (\d+) inferred available of (\d+)",
+                      v.dom["bodyText"])
         if m is None:
-            errors.append(f"{aid}: no 'Evidence items recorded as available: N of 12' sentence")
-        elif (int(m.group(1)), int(m.group(2))) != (n_available, len(mine)):
-            errors.append(f"{aid}: page says {m.group(0)!r}, tables say {n_available} of {len(mine)}")
-        if f"{name}: {n_available} of {len(mine)} evidence items recorded as available" not in v.dom["bodyText"]:
-            errors.append(f"{aid}: evidence chart title with {n_available} of {len(mine)} not found")
+            errors.append(f"{aid}: no 'Evidence items available: R recorded, I inferred available of 12' sentence")
+        elif tuple(int(g) for g in m.groups()) != (n_recorded, n_inferred, len(mine)):
+            errors.append(f"{aid}: page says {m.group(0)!r}, tables say {n_recorded}/{n_inferred} of {len(mine)}")
+        title = (f"{name}: {n_recorded} of {len(mine)} evidence items recorded as available, "
+                 f"{n_inferred} inferred")
+        if title not in v.dom["bodyText"]:
+            errors.append(f"{aid}: evidence chart title {title!r} not found")
     assert not errors, "\n".join(errors)
 
 
@@ -490,7 +495,13 @@ def test_programme_report_shows_understanding_before_and_after(site, batch_ok):
     pre, post = round(by_phase["pre"] * 100), round(by_phase["post"] * 100)
     text = site["reports"]["programme"].dom["bodyText"]
     # lib.report.programme_title (at a glance) and survey_understanding (chart title)
-    assert f"Confidence in understanding co-production: {pre}% before, {post}% after" in text
+    assert f"Understanding co-production better: {pre}% before, {post}% after" in text
+    # The 'Confidence in understanding' series is 49/80 (004 chart data), never 56/81.
+    assert f"Confidence in understanding co-production: {pre}% before" not in text
+    conf = s[(s["question"] == "understanding") & (s["item"] == "confidence_understanding")
+             & (s["sector"] == "all")].set_index("phase")["value"]
+    assert (f"confidence in understanding co-production: {round(conf['pre'] * 100)}% before, "
+            f"{round(conf['post'] * 100)}% after") in text
     assert f"Understanding of co-production rose from {pre}% to {post}% of respondents" in text
 
 

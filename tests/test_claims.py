@@ -131,6 +131,14 @@ def verdict(result: pd.DataFrame, claim_id: str) -> str:
     return result.set_index("claim_id").at[claim_id, "verdict"]
 
 
+def direction(result: pd.DataFrame, claim_id: str) -> str:
+    return result.set_index("claim_id").at[claim_id, "direction"]
+
+
+def strength(result: pd.DataFrame, claim_id: str) -> str:
+    return result.set_index("claim_id").at[claim_id, "strength"]
+
+
 def reason(result: pd.DataFrame, claim_id: str) -> str:
     return result.set_index("claim_id").at[claim_id, "reason"]
 
@@ -223,7 +231,7 @@ def test_significance_at_approximated_base_and_its_sensitivity(baseline):
     changes = before_after_changes(published_survey(), approximate_bases(RESPONDENTS))
     named = changes[(changes["sector"] == "vcs") & changes["item"].isin(
         ["improve_service_delivery", "allow_culture_to_thrive", "cpd_opportunities"])]
-    n_significant = int(named["significant"].sum())
+    n_significant = int((named["significant_low_base"] & named["significant_high_base"]).sum())
     expected = {0: "not supported", 3: "supported"}.get(n_significant, "partly supported")
     assert verdict(baseline, claim) == expected
     assert ("depends on the approximated base" in reason(baseline, claim)) == (not named["robust"].all())
@@ -235,15 +243,43 @@ def test_significance_at_approximated_base_and_its_sensitivity(baseline):
 
 
 def test_about_the_same_uses_the_tolerance(baseline):
-    assert verdict(baseline, "S4.2-vcs-higher-or-same") == "supported"  # -1 point is within 2
+    # Direction: -1 point is within 2, so the data point the claim's way; strength: no rise
+    # is distinguishable from chance, so the overall verdict is not 'supported'.
+    assert direction(baseline, "S4.2-vcs-higher-or-same") == "agrees"
+    assert verdict(baseline, "S4.2-vcs-higher-or-same") == "direction only: could be chance"
     survey = set_value(published_survey(), "impacts", "vcs", "deliver_users_needs", "post", 0.25)
     result = audit(survey)
+    assert direction(result, "S4.2-vcs-higher-or-same") == "disagrees"
     assert verdict(result, "S4.2-vcs-higher-or-same") == "not supported"
-    assert verdict(result, "S3-helpful-on-all-impacts") == "partly supported"  # children's centres still hold
+    assert direction(result, "S3-helpful-on-all-impacts") == "partly agrees"  # children's centres still hold
+    assert verdict(result, "S3-helpful-on-all-impacts") == "partly supported"
+
+
+def test_more_helpful_on_all_impacts_is_not_supported_on_direction_alone(baseline):
+    """None of the 18 impact changes is distinguishable from chance at both ends of the base range."""
+    changes = before_after_changes(published_survey(), approximate_bases(RESPONDENTS))
+    impacts = changes[changes["question"] == "impacts"]
+    assert len(impacts) == 18
+    assert not (impacts["significant_low_base"] & impacts["significant_high_base"]).any()
+    claim = "S3-helpful-on-all-impacts"
+    assert (direction(baseline, claim), strength(baseline, claim)) == ("agrees", "not distinguishable from chance")
+    assert verdict(baseline, claim) != "supported"
+    # Make every rise large: the strength answer changes and so does the verdict.
+    survey = published_survey()
+    for sector, values in IMPACT_VALUES.items():
+        for item, (pre, post) in zip(IMPACTS, values):
+            if post - pre > 0.02:
+                survey = set_value(survey, "impacts", sector, item, "post", min(pre + 0.45, 0.99))
+    result = audit(survey)
+    assert strength(result, claim) == "distinguishable from chance"
+    assert verdict(result, claim) == "supported"
 
 
 def test_seven_of_nine_and_little_change(baseline):
-    assert verdict(baseline, "S4.4-cc-seven-of-nine") == "supported"
+    assert direction(baseline, "S4.4-cc-seven-of-nine") == "agrees"
+    assert verdict(baseline, "S4.4-cc-seven-of-nine") == "direction only: could be chance"
+    assert direction(baseline, "S4.4-cc-little-change-two") == "agrees"
+    assert strength(baseline, "S4.4-cc-little-change-two") == "not a question of chance"
     assert verdict(baseline, "S4.4-cc-little-change-two") == "supported"
     survey = set_value(published_survey(), "impacts", "childrens_centres", "deliver_users_needs", "post", 0.50)
     result = audit(survey)
@@ -252,9 +288,42 @@ def test_seven_of_nine_and_little_change(baseline):
 
 
 def test_improved_most(baseline):
-    assert verdict(baseline, "S4.4-cc-improved-most") == "supported"
+    assert direction(baseline, "S4.4-cc-improved-most") == "agrees"
+    assert verdict(baseline, "S4.4-cc-improved-most") == "direction only: could be chance"
     survey = set_value(published_survey(), "impacts", "childrens_centres", "enough_time_resources", "post", 0.45)
+    assert direction(audit(survey), "S4.4-cc-improved-most") == "partly agrees"
     assert verdict(audit(survey), "S4.4-cc-improved-most") == "partly supported"
+
+
+CAUSAL = "a before/after survey without a comparison group cannot support a causal claim"
+
+
+def test_causal_claims_are_transcribed_and_never_supported(baseline):
+    claims = load_claims(CLAIMS_PATH).set_index("claim_id")
+    quotes = " | ".join(claims["claim_quote"])
+    for words in ["created real attitude change", "a catalyst for change", "acted as a catalyst",
+                  "there was a positive shift"]:
+        assert words in quotes, words
+    causal = claims.index[claims["test"] == "causal"]
+    assert len(causal) >= 4
+    for claim_id in causal:
+        assert strength(baseline, claim_id) == "cannot support a causal claim"
+        assert verdict(baseline, claim_id) == "not supported"
+        assert CAUSAL in reason(baseline, claim_id)
+    # The direction is still answered where a measure exists: most attitudes rose.
+    assert direction(baseline, "E7-open-conversations-real-attitude-change") == "partly agrees"
+    assert direction(baseline, "R-richmond-positive-shift") == "cannot be tested"
+
+
+def test_overall_verdict_keeps_the_two_questions_apart():
+    from lib.claims import overall_verdict
+    assert overall_verdict("agrees", "distinguishable from chance") == "supported"
+    assert overall_verdict("agrees", "not distinguishable from chance") == "direction only: could be chance"
+    assert overall_verdict("agrees", "not distinguishable from chance", claims_significance=True) == "not supported"
+    assert overall_verdict("agrees", "cannot support a causal claim") == "not supported"
+    assert overall_verdict("disagrees", "distinguishable from chance") == "not supported"
+    with pytest.raises(ValueError):
+        overall_verdict("agrees", "strong")
 
 
 def test_published_values(baseline):
@@ -311,3 +380,45 @@ def test_unknown_test_type_raises():
     claims = load_claims(CLAIMS_PATH).head(1).assign(test="vibes")
     with pytest.raises(ValueError, match="unknown claim test"):
         audit(published_survey(), claims)
+
+
+# ------------------------------------------------------------- caveats and audit agree
+
+CAVEATS_PATH = ROOT / "docs" / "caveats.md"
+
+
+def _caveat_sections() -> dict[str, str]:
+    import re
+    text = CAVEATS_PATH.read_text(encoding="utf-8")
+    parts = re.split(r"^## ", text, flags=re.M)
+    return {part.split("\n", 1)[0].split(" ", 1)[0]: part for part in parts[1:]}
+
+
+def test_every_caveat_that_names_a_claim_agrees_with_the_audit(evaluation_build):
+    """A caveat may not say one thing about a claim while the audit says another."""
+    import re
+    from lib import report
+    audit = report.claim_audit(report.load_workbook(evaluation_build.processed)).set_index("claim_id")
+    ids = set(audit.index)
+    verdicts = "|".join(re.escape(v) for v in sorted(VERDICTS, key=len, reverse=True))
+    checked = 0
+    for caveat, text in _caveat_sections().items():
+        flat = re.sub(r"\s+", " ", text)
+        named = {i for i in ids if re.search(rf"(?<![\w.-]){re.escape(i)}(?![\w.-])", flat)}
+        stated = dict(re.findall(rf"`([\w.\-]+)` ({verdicts})", flat))
+        assert named <= set(stated), f"{caveat} names {sorted(named - set(stated))} without the audit's verdict"
+        for claim_id, said in stated.items():
+            assert claim_id in ids, f"{caveat} names an unknown claim {claim_id}"
+            assert audit.at[claim_id, "verdict"] == said, (caveat, claim_id, said, audit.at[claim_id, "verdict"])
+            checked += 1
+    assert checked >= 10
+    sections = _caveat_sections()
+    claims = load_claims(CLAIMS_PATH)
+    # C5: every claim on the children's centre LA-role list (labels lost) cannot be tested.
+    cc_q4 = claims[(claims["question"] == "la_role") & (claims["sector"] == "childrens_centres")]["claim_id"]
+    assert len(cc_q4) == 2
+    for claim_id in cc_q4:
+        assert f"`{claim_id}` cannot be tested" in re.sub(r"\s+", " ", sections["C5"])
+    # C2: every causal claim is listed and not supported.
+    for claim_id in claims.loc[claims["test"] == "causal", "claim_id"]:
+        assert f"`{claim_id}` not supported" in re.sub(r"\s+", " ", sections["C2"])

@@ -164,8 +164,8 @@ def test_an_unknown_programme_year_in_a_statement_fails_the_authorities_schema()
         ("", "yes", "unrecorded", "", "glyph lost"),  # tick/cross both print blank
         ("NA", "yes", "not_applicable", "NA", "not applicable"),
         (" NA ", "yes", "not_applicable", "NA", "not applicable"),
-        ("/", "yes", "partial", "/", "not in the legend"),
-        (" /", "yes", "partial", "/", "not in the legend"),  # stray space as printed
+        ("/", "yes", "unclear", "/", "not in the legend"),
+        (" /", "yes", "unclear", "/", "not in the legend"),  # stray space as printed
         ("", "no", "unrecorded", "[not printed]", "truncated"),  # Attitude Survey row
         ("NA", "no", "unrecorded", "[not printed]", "truncated"),
     ],
@@ -212,23 +212,24 @@ def test_apply_evidence_inferences_only_touches_lost_glyphs_and_records_basis():
         [
             # 004 § 2.2 names Kent among the survey's sources: lost glyph -> available.
             ("kent", "attitude_survey", "unrecorded", "", "lost"),
-            # Not named in 004 § 2.2: lost glyph -> not produced.
+            # Not named in 004 § 2.2: absence from a list is not evidence -> stays unrecorded.
             ("barnet", "attitude_survey", "unrecorded", "", "lost"),
-            # Truncated cell (not printed), not named: also a lost glyph.
+            # Truncated cell (not printed), not named: stays unrecorded too.
             ("westminster", "attitude_survey", "unrecorded", "[not printed]", "truncated"),
             # Truncated cell, named in 004 § 2.2 ("Telford").
             ("telford-and-wrekin", "attitude_survey", "unrecorded", "[not printed]", "truncated"),
             # Printed NA: a printed code is never overridden.
             ("luton", "attitude_survey", "not_applicable", "NA", "printed NA"),
             # Printed '/', and an item no inference covers.
-            ("kent", "regional_sharing", "partial", "/", "printed /"),
+            ("kent", "regional_sharing", "unclear", "/", "printed /"),
             ("barnet", "delivery_plan", "unrecorded", "", "lost"),
-            # Greenwich's profile says 'Survey and focus group' -> questionnaire available.
+            # Greenwich's profile says 'Survey and focus group': most likely the attitude
+            # survey (Poole's profile mentions a survey and its questionnaire cell is NA).
             ("greenwich", "questionnaire", "unrecorded", "", "lost"),
+            # Luton's profile: 'the questionnaire/survey had very positive response'.
+            ("luton", "questionnaire", "unrecorded", "", "lost"),
             # No other source says anything about Darlington's questionnaire.
             ("darlington", "questionnaire", "unrecorded", "", "lost"),
-            # Printed NA for the questionnaire of an authority that has an inference.
-            ("northamptonshire", "questionnaire", "not_applicable", "NA", "printed NA"),
         ]
     )
     before = frame.copy()
@@ -240,27 +241,62 @@ def test_apply_evidence_inferences_only_touches_lost_glyphs_and_records_basis():
 
     assert row("kent", "attitude_survey")["status"] == "available"
     assert row("telford-and-wrekin", "attitude_survey")["status"] == "available"
-    assert row("barnet", "attitude_survey")["status"] == "not_produced"
-    assert row("westminster", "attitude_survey")["status"] == "not_produced"
-    assert row("greenwich", "questionnaire")["status"] == "available"
-    for key in [("kent", "attitude_survey"), ("barnet", "attitude_survey"),
-                ("westminster", "attitude_survey"), ("greenwich", "questionnaire")]:
+    assert row("luton", "questionnaire")["status"] == "available"
+    for key in [("kent", "attitude_survey"), ("telford-and-wrekin", "attitude_survey"),
+                ("luton", "questionnaire")]:
         assert row(*key)["inferred"] == "yes"
         assert row(*key)["basis"].startswith("inferred:")
     assert f"{SURVEY} § 2.2" in row("kent", "attitude_survey")["basis"]
-    assert f"{SURVEY} § 2.2" in row("barnet", "attitude_survey")["basis"]
-    assert PROGRAMME in row("greenwich", "questionnaire")["basis"]
+    assert "namely Kent and Poole" in row("kent", "attitude_survey")["basis"]
+    assert "questionnaire/survey had very positive response" in row("luton", "questionnaire")["basis"]
+    # Absence from the survey's list never gives not_produced; the basis says why.
+    for aid in ("barnet", "westminster"):
+        got = row(aid, "attitude_survey")
+        assert (got["status"], got["inferred"]) == ("unrecorded", "no")
+        assert "absence from a list is not evidence" in got["basis"]
+    got = row("greenwich", "questionnaire")
+    assert (got["status"], got["inferred"]) == ("unrecorded", "no")
+    assert "Poole" in got["basis"] and "attitude survey" in got["basis"]
     # Untouched: printed codes, items without inferences, authorities without facts.
     for key, status, basis in [
         (("luton", "attitude_survey"), "not_applicable", "printed NA"),
-        (("kent", "regional_sharing"), "partial", "printed /"),
+        (("kent", "regional_sharing"), "unclear", "printed /"),
         (("barnet", "delivery_plan"), "unrecorded", "lost"),
         (("darlington", "questionnaire"), "unrecorded", "lost"),
-        (("northamptonshire", "questionnaire"), "not_applicable", "printed NA"),
     ]:
         assert (row(*key)["status"], row(*key)["basis"], row(*key)["inferred"]) == (status, basis, "no")
     # raw_code is never rewritten.
     assert list(out["raw_code"]) == list(before["raw_code"])
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"authority_id": "nowhere"}, "one known authority"),
+    ({"status": "partial"}, "legend status"),
+    ({"statement": " "}, "positive statement"),
+    ({"source": "somewhere"}, "positive statement"),
+])
+def test_an_evidence_inference_needs_one_authority_a_legend_status_and_a_quoted_statement(kwargs, words):
+    args = dict(evidence_item="questionnaire", authority_id="luton", status="available",
+                statement="the questionnaire/survey had very positive response",
+                source=f"{PROGRAMME} § authority profiles", reading="its profile says so")
+    with pytest.raises(ValueError, match=words):
+        ev.EvidenceInference(**{**args, **kwargs})
+
+
+def test_evidence_rule_violations_catches_each_kind_of_overreach():
+    base = dict(authority_id="barnet", evidence_item="attitude_survey", inferred="no", basis="lost")
+    rows = pd.DataFrame([
+        {**base, "status": "unrecorded", "raw_code": ""},  # fine
+        {**base, "status": "not_applicable", "raw_code": "NA"},  # fine: legend
+        {**base, "status": "unclear", "raw_code": "/"},  # fine: off-legend code kept
+        {**base, "status": "not_produced", "raw_code": ""},  # a status from nothing
+        {**base, "status": "partial", "raw_code": "/"},  # an off-legend code read as a status
+        {**base, "status": "available", "raw_code": "", "inferred": "yes",
+         "basis": "inferred: absent from the list"},  # inferred without a quoted source
+        {**base, "status": "not_produced", "raw_code": "", "inferred": "yes",
+         "basis": f"inferred: not named ('namely', {SURVEY} § 2.2)"},  # absence -> not produced
+    ])
+    assert list(ev.evidence_rule_violations(rows).index) == [3, 4, 5, 6]
 
 
 def test_apply_evidence_inferences_leaves_a_frame_without_lost_glyphs_unchanged():
@@ -683,7 +719,8 @@ def test_evidence_has_one_row_per_authority_and_item_and_only_five_statuses(tabl
     pairs = evidence.groupby(["authority_id", "evidence_item"]).size()
     assert len(pairs) == 180 and (pairs == 1).all()
     assert set(evidence["authority_id"]) == set(tables["authorities"]["authority_id"])
-    assert set(evidence["status"]) <= {"available", "not_produced", "not_applicable", "partial", "unrecorded"}
+    assert set(evidence["status"]) <= {"available", "not_produced", "not_applicable", "unclear", "unrecorded"}
+    assert ev.evidence_rule_violations(evidence).empty
     # Every status is explained, and only inferred rows say they are inferred.
     assert (evidence["basis"].str.len() > 0).all()
     assert (evidence.loc[evidence["inferred"] == "yes", "basis"].str.startswith("inferred:")).all()
@@ -699,7 +736,7 @@ def test_evidence_keeps_every_printed_code(tables):
     assert printed, "the matrix prints NA and '/' codes"
     for r in printed:
         got = evidence.loc[(ev.authority_id(r["authority_as_printed"]), ev._evidence_item_id(r["evidence_item"]))]
-        expected = {"NA": "not_applicable", "/": "partial"}[r["cell_as_printed"].strip()]
+        expected = {"NA": "not_applicable", "/": "unclear"}[r["cell_as_printed"].strip()]
         assert (got["status"], got["inferred"]) == (expected, "no")
 
 
@@ -711,12 +748,43 @@ def test_attitude_survey_evidence_follows_the_authorities_the_survey_report_name
     survey = tables["evidence"].query("evidence_item == 'attitude_survey'").set_index("authority_id")
     for aid in named:
         assert survey.loc[aid, "status"] == "available", aid
-    # The others: not produced where the glyph was lost; a printed NA stays NA.
+    # The others: the list covers 2012-13 only, so absence from it is not evidence:
+    # a lost glyph stays unrecorded, a printed NA stays NA.
     for aid in set(survey.index) - named:
-        assert survey.loc[aid, "status"] in {"not_produced", "not_applicable"}, aid
+        assert survey.loc[aid, "status"] in {"unrecorded", "not_applicable"}, aid
+    for aid in ["barnet", "bexley", "darlington", "knowsley", "leeds", "westminster"]:
+        assert (survey.loc[aid, "status"], survey.loc[aid, "inferred"]) == ("unrecorded", "no"), aid
+
     # The row is truncated for the last two columns (Telford & Wrekin, Westminster).
     assert survey.loc["westminster", "raw_code"] == "[not printed]"
     assert survey.loc["telford-and-wrekin", "raw_code"] == "[not printed]"
+
+
+def test_evidence_status_counts_recorded_and_inferred_apart(tables):
+    evidence = tables["evidence"]
+    # Only two inferences remain, both from quoted statements: the seven authorities
+    # 004 § 2.2 names (attitude survey) and Luton's profile (questionnaire).
+    inferred = evidence[evidence["inferred"] == "yes"]
+    assert sorted(zip(inferred["evidence_item"], inferred["authority_id"])) == sorted(
+        [("attitude_survey", a) for a in ["kent", "poole", "hillingdon", "greenwich", "northamptonshire",
+                                          "north-east-lincolnshire", "telford-and-wrekin"]]
+        + [("questionnaire", "luton")])
+    assert set(inferred["status"]) == {"available"}
+    # The matrix records no tick: every available status is inferred.
+    assert not ((evidence["status"] == "available") & (evidence["inferred"] == "no")).any()
+    # Greenwich/Northamptonshire questionnaire: the profile's 'survey' is the attitude survey.
+    q = evidence.query("evidence_item == 'questionnaire'").set_index("authority_id")
+    assert q.loc["greenwich", "status"] == q.loc["northamptonshire", "status"] == "unrecorded"
+    assert q.loc["poole", "status"] == "not_applicable"
+    # The printed '/' (Darlington national and regional, Kent and Poole regional) is unclear.
+    slash = evidence[evidence["raw_code"] == "/"]
+    assert sorted(zip(slash["authority_id"], slash["evidence_item"])) == [
+        ("darlington", "national_sharing"), ("darlington", "regional_sharing"),
+        ("kent", "regional_sharing"), ("poole", "regional_sharing")]
+    assert set(slash["status"]) == {"unclear"} and set(slash["inferred"]) == {"no"}
+    for basis in slash["basis"]:
+        assert "partial" in basis and "per-year marks" in basis  # both readings
+        assert "regional sharing was weak" not in basis
 
 
 def test_every_processed_table_passes_its_schema(evaluation_build):
@@ -1221,3 +1289,78 @@ def test_row_accounting_notices_one_lost_row(raw_tables, evaluation_build, name)
     assert not account.balanced
     assert account.processed + account.logged == account.rows_in - 1
     assert all(a.balanced for n, a in accounts.items() if n != name)
+
+
+# ==========================================================================
+# The programme's own statements, evaluation findings and case-study sections
+# ==========================================================================
+
+SEEDS_DIR = ev.PROJECT_ROOT.parent / "shared" / "seeds"
+
+
+def _raw_rows(name):
+    with open(ev.RAW_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="source documents not available")
+@pytest.mark.parametrize("name", ["programme_statements.csv", "evaluation_findings.csv", "case_study_sections.csv"])
+def test_new_raw_tables_are_verbatim_with_provenance(name):
+    for row in _raw_rows(name):
+        file, _, section = row["source"].partition(" § ")
+        assert section, row
+        document = (SEEDS_DIR / file).read_text(encoding="utf-8")
+        if row.get("transcription_note"):
+            # Folded over a printed break: equal once whitespace runs are one space.
+            assert re.sub(r"\s+", " ", row["text"]) in re.sub(r"\s+", " ", document), row["text"][:60]
+        else:
+            assert row["text"] in document, row["text"][:60]
+
+
+def test_programme_statements_hold_aims_success_measure_and_delivery_strategy(tables):
+    st = tables["programme_statements"]
+    by_topic = st.groupby("topic")["text"].apply(list)
+    assert by_topic["success_measure"] == ["Success was seen as increased positive attitudes to VCS involvement."]
+    assert by_topic["delivery_step"] == ["Engage", "Establish", "Enquire", "Ensure", "Embed Evaluation"]
+    assert "five step change management programme" in by_topic["delivery_strategy"][0]
+    models = st[st["topic"] == "delivery_model"].set_index("years")["text"]
+    assert "six delivery models" in models[ev.YEAR_ONE] and "listening and engaging" in models[ev.YEAR_TWO]
+    assert any("April 2011" in t for t in by_topic["launch"])
+    assert any("national baseline survey" in t for t in by_topic["baseline_survey"])
+    assert any("working with partners and the local authority to plan and deliver services" in t
+               for t in by_topic["co_production_definition"])
+    assert len(by_topic["aim"]) >= 2 and len(by_topic["objective"]) == 2
+
+
+def test_evaluation_findings_are_the_ten_bullets_and_link_to_their_audited_claims(tables):
+    f = tables["evaluation_findings"]
+    assert list(f["finding_order"]) == list(range(1, 11))
+    linked = f[f["audited_as"] != ""].set_index("finding_order")["audited_as"]
+    assert linked[5] == "E7-open-conversations-real-attitude-change"  # 'created real attitude change'
+    assert linked[3] == "E7-programme-catalyst"
+    assert set(linked) <= set(tables["claims"]["claim_id"])
+    assert f.set_index("finding_order").loc[8, "years"] == ev.YEAR_ONE
+
+
+def test_case_study_sections_cover_both_case_studies(tables):
+    cs = tables["case_study_sections"]
+    assert set(zip(cs["authority_id"], cs["section"])) == {
+        (a, s) for a in ("leeds", "richmond-upon-thames")
+        for s in ("positive_impact", "putting_learning_into_practice")}
+    richmond = cs[(cs["authority_id"] == "richmond-upon-thames") & (cs["section"] == "positive_impact")]
+    assert "positive shift" in richmond["text"].iloc[0]
+
+
+@pytest.mark.parametrize("printed, expected", [
+    ("", "unstated"), ("first year", "2011-12"), ("second year", "2012-13"), ("2012-13", "2012-13"),
+    ("first year; second year", "2011-12;2012-13"), ("after the two years", "2011-12;2012-13"),
+])
+def test_statement_years(printed, expected):
+    assert ev.statement_years(printed) == expected
+
+
+def test_statement_years_and_sections_refuse_unknown_words():
+    with pytest.raises(ValueError, match="unknown programme year"):
+        ev.statement_years("third year")
+    with pytest.raises(ValueError, match="unknown case-study section"):
+        ev.case_study_section("About 4Children")

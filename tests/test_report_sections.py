@@ -52,7 +52,9 @@ def test_alt_text_states_the_message_from_the_data(wb):
     assert f"All respondents: {pre}% before, {post}% after" in html
 
 
-def test_sector_figures_are_suppressed_below_the_threshold(wb, monkeypatch):
+def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppressed(wb, monkeypatch):
+    """Disclosure rule (caveats C6): published figures are shown with their source;
+    what the workbook derives (intervals, change, significance, bases) is controlled."""
     changes = report.understanding_changes(wb)
     cc = changes[changes["sector"] == "childrens_centres"].iloc[0]
     threshold = int(max(cc["base_pre_low"], cc["base_post_low"])) + 1  # above both smallest plausible bases
@@ -60,13 +62,24 @@ def test_sector_figures_are_suppressed_below_the_threshold(wb, monkeypatch):
     monkeypatch.setenv(disclosure.THRESHOLD_ENV_VAR, str(threshold))
     table = report.understanding_table(changes)
     row = table[table["Respondents"] == "Children's centre respondents"].iloc[0]
-    assert row["Before"] == row["After"] == row["Change (points)"] == "[c]"
+    assert (row["Before"], row["After"]) == (f"{round(cc['pre'] * 100)}%", f"{round(cc['post'] * 100)}%")
+    assert row["Change (points)"] == row["Before, 95% CI"] == row["Significant at 5%"] == "[c]"
     html = report.survey_understanding(wb)
-    assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html
+    assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html  # not in the chart
     assert "shown as [c] (suppressed)" in html
     monkeypatch.delenv(disclosure.THRESHOLD_ENV_VAR)
     table = report.understanding_table(changes)
     assert "[c]" not in table.to_string()
+
+
+def test_leeds_published_shares_are_shown_with_their_source(wb):
+    impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == "leeds"]
+    html = report.proposals_section(wb, "leeds")
+    assert "[c]" not in html
+    for _, row in impacts.iterrows():
+        assert f"<td>{round(row['value'] * 100)}%</td>" in html
+        assert row["statement"][:40].replace("'", "&#x27;") in html
+    assert "Leeds case study (001), § Positive impact achieved" in html
 
 
 def test_reports_link_the_caveats_they_rely_on(wb):
@@ -98,3 +111,128 @@ def test_every_sentence_changes_with_the_data(wb):
         kpis.loc[row, "value"] = original
     assert before != after
     assert "33%" in after and "33%" not in re.sub(r"data:image[^\"]+", "", before)
+
+
+# --------------------------------------------------------------------------
+# Issue 9: figures and labels that said more than (or other than) the sources
+# --------------------------------------------------------------------------
+
+
+def _series(wb, item, sector="all"):
+    s = wb.survey
+    rows = s[(s["question"] == "understanding") & (s["item"] == item) & (s["sector"] == sector)]
+    return {p: round(rows[rows["phase"] == p]["value"].iloc[0] * 100) for p in ("pre", "post")}
+
+
+def test_q1_labels_follow_the_chart_each_series_comes_from(wb, evaluation_build):
+    """56/81 is the 'Understanding Co Production Better' chart; 'Confidence' is 49/80."""
+    import csv
+    from lib import evaluation
+    with open(evaluation.RAW_DIR / "survey_understanding.csv", encoding="utf-8", newline="") as f:
+        raw = [r for r in csv.DictReader(f) if r["series_as_printed"] == "Overall"]
+    printed = {(r["chart_title_as_printed"], r["phase_as_printed"]): round(float(r["value_as_printed"]) * 100)
+               for r in raw}
+    better = _series(wb, "understand_co_production")
+    confidence = _series(wb, "confidence_understanding")
+    assert (better["pre"], better["post"]) == (printed[("Understanding Co Production Better", "Before Workshop")],
+                                               printed[("Understanding Co Production Better", "After Workshop")])
+    assert (confidence["pre"], confidence["post"]) == (
+        printed[("Confidence in understanding Co Production", "Before Workshop")],
+        printed[("Confidence in understanding Co Production", "After Workshop")])
+    glance = report.programme_title(wb)
+    assert f"Understanding co-production better: {better['pre']}% before, {better['post']}% after" in glance
+    assert (f"confidence in understanding co-production: {confidence['pre']}% before, "
+            f"{confidence['post']}% after") in glance
+    assert f"Confidence in understanding co-production: {better['pre']}%" not in glance
+    q1 = report.survey_understanding(wb)
+    alt = re.search(r'<img [^>]*alt="([^"]*)"', q1).group(1)
+    assert alt.startswith("Dot plot of &#x27;Understanding co-production better&#x27;")
+    assert "confidence in understanding" not in alt.lower()
+
+
+def test_checklist_table_counts_every_item_including_before_beginning(wb):
+    html = report.themes_section(wb)
+    table = re.search(r"<table[^>]*>\s*<caption>Commissioning cycle stages.*?</table>", html, re.S).group(0)
+    counts = [int(x) for x in re.findall(r"<td>(\d+)</td>", table)]
+    assert sum(counts) == len(wb.checklist) == 34  # 003 § Checklist: 5 + 3 + 6 + 5 + 12 + 3
+    assert "Before beginning" in table
+    assert f"checklist of {len(wb.checklist)} items, 5 of them" in html
+
+
+def test_available_statuses_are_counted_as_inferred_not_recorded(wb):
+    ev = wb.evidence
+    rec = int(((ev["status"] == "available") & (ev["inferred"] == "no")).sum())
+    inf = int(((ev["status"] == "available") & (ev["inferred"] == "yes")).sum())
+    assert rec == 0 and inf > 0
+    assert f"{rec} recorded, {inf} inferred available" in report.programme_title(wb)
+    coverage = report.evidence_coverage(wb)
+    assert f"{rec} recorded, {inf} inferred available" in coverage
+    assert "recorded as available" not in report.programme_title(wb).replace(f"{rec} recorded, ", "")
+    # The heatmap table stars inferred cells; the authority page counts them apart.
+    assert "A*" in coverage
+    kent = report.evidence_section(wb, "kent")
+    assert "0 recorded, 1 inferred available for Kent" in kent
+    assert "0 of 12 evidence items recorded as available, 1 inferred" in kent
+
+
+def test_richmond_withdrawal_is_stated_and_its_kpis_are_not_called_its_year(wb):
+    title = report.authority_title(wb, "richmond-upon-thames")
+    assert "withdrew from the programme (local authority capacity issues) before the workshop" in title
+    kpi = report.kpi_section(wb, "richmond-upon-thames")
+    assert "the year Richmond upon Thames took part" not in kpi
+    assert "withdrew before the workshop could take place" in kpi
+    supports = report.supports_section(wb, "richmond-upon-thames")
+    assert "withdrew" in supports.split("What it does not support")[1]
+    # An authority that did not withdraw keeps the plain wording.
+    assert "the year Leeds took part" in report.kpi_section(wb, "leeds")
+    assert "withdrew" not in report.authority_title(wb, "leeds")
+
+
+@pytest.mark.parametrize("sector, item", [("vcs", "deliver_users_needs"),
+                                          ("childrens_centres", "ensure_sustainability")])
+def test_dot_plot_value_labels_sit_beside_their_own_phase_marker(wb, sector, item):
+    """On a decline the before label used to be the after value (labels placed by size)."""
+    import matplotlib.pyplot as plt
+    c = wb.changes
+    rows = c[(c["question"] == "impacts") & (c["sector"] == sector)].reset_index(drop=True)
+    row = rows[rows["item"] == item].iloc[0]
+    assert row["pre"] > row["post"]  # 004 chart data: a one-point decline
+    fig = charts.dumbbell(list(rows["item_label"]), rows["pre"].tolist(), rows["post"].tolist(),
+                          pre_ci=list(zip(rows["pre_low"], rows["pre_high"])),
+                          post_ci=list(zip(rows["post_low"], rows["post_high"])))
+    ax = fig.axes[0]
+    markers = {c.get_gid(): [tuple(p) for p in c.get_offsets()] for c in ax.collections if c.get_gid()}
+    labels = [t for t in ax.texts if t.get_gid() in ("pre", "post")]
+    assert len(labels) == 2 * len(rows)
+    for text in labels:
+        phase = text.get_gid()
+        anchor = tuple(text.xy)
+        assert anchor in markers[phase], (phase, anchor)  # anchored on its own phase's marker
+        assert text.get_text() == f"{anchor[0] * 100:.0f}%"
+        assert text.get_horizontalalignment() == ("right" if phase == "pre" else "left")
+    i = int(rows.index[rows["item"] == item][0])
+    pre_label = next(t for t in labels if t.get_gid() == "pre" and tuple(t.xy) == markers["pre"][i])
+    assert pre_label.get_text() == f"{round(row['pre'] * 100)}%"
+    plt.close(fig)
+
+
+def test_programme_design_section_shows_the_programmes_own_words_and_audits_its_findings(wb):
+    html = report.programme_design_section(wb)
+    text = re.sub(r"\s+", " ", html)
+    assert "Success was seen as increased positive attitudes to VCS involvement." in text
+    steps = wb.programme_statements.query("topic == 'delivery_step'")["text"].tolist()
+    assert f"The strategy had {len(steps)} steps: {', '.join(steps[:-1])} and {steps[-1]}." in text
+    audit = report.claim_audit(wb).set_index("claim_id")
+    finding = wb.evaluation_findings.query("audited_as == 'E7-open-conversations-real-attitude-change'")
+    assert len(finding) == 1
+    assert audit.at["E7-open-conversations-real-attitude-change", "verdict"] in text
+    assert "not checked: no measure in the sources" in text
+    assert "E7-" not in text  # no internal identifiers
+
+
+def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
+    for aid in ("leeds", "richmond-upon-thames"):
+        html = report.proposals_section(wb, aid)
+        for t in wb.case_study_sections.query("authority_id == @aid")["text"]:
+            assert t[:50].replace("'", "&#x27;") in html
+    assert report.case_study_sections(wb, "kent") == ""

@@ -79,9 +79,12 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
     text = visible_text(page(full_batch, authority_id))
     assert f"{name}: evaluation report" in text
     evidence = t["evidence"][t["evidence"]["authority_id"] == authority_id]
-    available = int((evidence["status"] == "available").sum())
+    available = evidence[evidence["status"] == "available"]
+    recorded = int((available["inferred"] == "no").sum())
+    inferred = int((available["inferred"] == "yes").sum())
     unrecorded = int((evidence["status"] == "unrecorded").sum())
-    assert f"recorded as available: {available} of {len(evidence)}" in text
+    # Recorded and inferred statuses are counted apart (caveats: the inference rule).
+    assert f"available: {recorded} recorded, {inferred} inferred available of {len(evidence)}" in text
     assert f"unrecorded (status lost in the source): {unrecorded}" in text
     # Each evidence item appears with its status label.
     for label in evidence["evidence_label"]:
@@ -118,7 +121,8 @@ def test_case_study_proposals_and_guidance_by_theme(full_batch, authority_id):
         assert challenge[:50] in text
 
 
-def test_case_study_impacts_are_suppressed_when_group_sizes_are_unknown(full_batch):
+def test_case_study_impacts_are_shown_as_published_with_their_source(full_batch):
+    """Disclosure rule (caveats C6): a published figure is shown with its source."""
     t = full_batch.tables
     impacts = t["case_study_impacts"]
     assert impacts["base_n"].isna().all()  # the case study gives no group sizes
@@ -126,10 +130,56 @@ def test_case_study_impacts_are_suppressed_when_group_sizes_are_unknown(full_bat
     table = re.search(r"<caption>Leeds: reported impact by participant group[^<]*</caption>(.*?)</table>",
                       leeds, re.S).group(1)
     leeds_rows = impacts[impacts["authority_id"] == "leeds"]
-    assert table.count("<td>[c]</td>") == 2 * len(leeds_rows)  # share and statement hidden
+    assert "[c]" not in table
     for _, row in leeds_rows.iterrows():
-        assert pct(row["value"]) not in table
-        assert html.escape(row["statement"], quote=True)[:40] not in table
+        assert f"<td>{pct(row['value'])}</td>" in table
+        assert row["statement"] in visible_text(table)
+    assert "Leeds case study (001)" in visible_text(table)
+
+
+def _table_cells(page_html: str) -> list[tuple[str, str, str, str]]:
+    """(caption, column header, row label, cell) for every cell of every table."""
+    out = []
+    for caption, body in re.findall(r"<table[^>]*>\s*<caption>(.*?)</caption>(.*?)</table>", page_html, re.S):
+        headers = [visible_text(h) for h in re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", body, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+            cells = [visible_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            if not cells or len(cells) != len(headers):
+                continue
+            out += [(visible_text(caption), h, cells[0], c) for h, c in zip(headers, cells)]
+    return out
+
+
+def test_no_figure_shown_on_one_page_is_suppressed_on_another(full_batch):
+    """One disclosure rule on every page: render every page (the batch) and compare."""
+    pages = {p.stem: p.read_text(encoding="utf-8") for p in sorted(full_batch.html.glob("*.html"))}
+    assert {"programme", "leeds", "richmond-upon-thames"} <= set(pages)
+    figure = re.compile(r"\d+(\.\d+)?%|[+-]?\d+\b")
+    hidden, shown = {}, {}
+    for name, text in pages.items():
+        for caption, header, label, cell in _table_cells(text):
+            key = (header, label)
+            if cell.strip() == "[c]":
+                hidden.setdefault(key, set()).add(name)
+            elif figure.search(cell):
+                shown.setdefault(key, {}).setdefault(name, cell)
+    for key, where_hidden in hidden.items():
+        assert key not in shown, f"{key} is [c] on {sorted(where_hidden)} but shown on {sorted(shown[key])}"
+    # Every published sentence with a figure, wherever it is printed, is printed in full:
+    # a [c] never stands in a row whose statement another page prints with its numbers.
+    statements = list(full_batch.tables["case_study_impacts"]["statement"]) + list(
+        full_batch.tables["claims"]["claim_quote"])
+    for name, text in pages.items():
+        body = visible_text(text)
+        for statement in statements:
+            head = re.sub(r"\s+", " ", statement)[:40]
+            if head in body:
+                assert "[c]" not in body.split(head, 1)[1][:200], (name, head)
+    # The Leeds statements, with their figures, are printed in full on both pages that use them.
+    for _, row in full_batch.tables["case_study_impacts"].iterrows():
+        assert pct(row["value"]) in row["statement"]
+        for name in ("leeds", "programme"):
+            assert re.sub(r"\s+", " ", row["statement"]) in visible_text(pages[name]), (name, row["group"])
 
 
 def test_survey_context_only_where_the_authority_took_part(full_batch):
@@ -195,7 +245,15 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     t = full_batch.tables
     text = visible_text(page(full_batch, "programme"))
     claims = t["claims"]
-    assert f"make {len(claims)} quantitative claims" in text
+    assert f"make {len(claims)} claims" in text
+    # Two questions, two columns; counts of each answer computed from the audit.
+    from lib import claims as claims_module, report
+    audit = report.claim_audit(report.load_workbook(full_batch.processed))
+    assert "Direction: does the data point the same way?" in text
+    assert "Strength: distinguishable from chance?" in text
+    for value, n in audit["direction"].value_counts().items():
+        assert f"{value}: {n}" in text
+    assert claims_module.CAUSAL_WORDS in text
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text
 

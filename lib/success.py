@@ -1,0 +1,215 @@
+"""A judgement against the programme's own success measure.
+
+The programme report states its own test of success: "Success was seen as
+increased positive attitudes to VCS involvement" (002 § 2, transcribed in
+``programme_statements.csv``, topic ``success_measure``). This module answers
+it from the processed tables and the claim audit, sector by sector:
+
+* **did positive attitudes to VCS involvement increase?** The only before and
+  after measure of attitudes is the 2012-13 attitude survey's Q3: how far
+  respondents thought co-production with the VCS would help on nine impacts,
+  rated by VCS and children's centre respondents (004 § 4.2, 4.4). A sector's
+  attitudes are ``higher after the workshops`` when more than half of its
+  impacts rose beyond the audit's "about the same" tolerance and none fell
+  beyond it; ``not higher`` when no more rose than fell; ``mixed``
+  otherwise. Local authority respondents answered the survey but their
+  ratings are not published, so their sector ``cannot be judged``.
+* **how confidently?** From how many of the rises are distinguishable from
+  chance at *both* ends of the approximated base range (caveat C3), checked
+  against the claim audit's answers for the same sector: ``moderate`` (most
+  rises distinguishable), ``low`` (some), ``very low`` (none), ``none`` (no
+  measure). The rating is never above ``moderate``: the design has no
+  comparison group (caveat C2).
+* **what the design cannot say**: listed with every judgement.
+
+:func:`judge_success_measure` is pure and returns a :class:`SuccessJudgement`;
+``lib.report.success_measure_section`` renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib import claims as claims_module
+
+HIGHER = "higher after the workshops"
+MIXED = "mixed"
+NOT_HIGHER = "not higher"
+NOT_JUDGED = "cannot be judged"
+VERDICTS: tuple[str, ...] = (HIGHER, MIXED, NOT_HIGHER, NOT_JUDGED)
+
+MODERATE = "moderate"
+LOW = "low"
+VERY_LOW = "very low"
+NO_CONFIDENCE = "none"
+#: Confidence ratings, most to least confident. Nothing above 'moderate' is
+#: possible with a before/after design without a comparison group.
+CONFIDENCE: tuple[str, ...] = (MODERATE, LOW, VERY_LOW, NO_CONFIDENCE)
+
+#: The attitude measure: Q3 ratings of how co-production with the VCS would help.
+ATTITUDE_QUESTION = "impacts"
+#: Sectors whose attitudes the programme sought to change, in report order.
+SECTORS: tuple[tuple[str, str], ...] = (
+    ("vcs", "VCS organisations"),
+    ("childrens_centres", "Children's centres"),
+    ("local_authorities", "Local authorities"),
+)
+#: A change within this many points either way is "about the same" (caveat C8).
+DEFAULT_TOLERANCE = 0.02
+
+BY_SECTOR_COLUMNS: tuple[str, ...] = (
+    "sector", "sector_label", "items", "rose", "about_the_same", "fell", "distinguishable",
+    "verdict", "confidence", "audit_claims", "audit_supported", "reasons",
+)
+
+DESIGN_LIMITS: tuple[str, ...] = (
+    "Whether the programme caused any change: "
+    f"{claims_module.CAUSAL_WORDS} (caveat C2).",
+    "Whether attitudes lasted: both surveys were completed at the workshops, before and after the "
+    "activity, with no later follow-up.",
+    "Whether the same people changed their minds: the before and after answers are not linked "
+    "(caveat C1).",
+    "Anything about 2011-12: the attitude survey covers the 2012-13 workshops only.",
+    "Anything about a single authority: the survey is pooled across the authorities it came from.",
+    "Anything about local authority respondents: they took part but their ratings are not published.",
+    "Which scale points count as 'helpful': the survey reports shares of a 1-7 scale without the "
+    "cut-off (caveat C4).",
+)
+
+
+@dataclass(frozen=True)
+class SuccessJudgement:
+    """The answer to the programme's own success measure.
+
+    ``by_sector`` has one row per sector (:data:`BY_SECTOR_COLUMNS`);
+    ``verdict`` and ``confidence`` summarise the sectors that could be judged
+    (the least confident of them); ``reasons`` and ``design_limits`` are
+    reader-facing sentences.
+    """
+
+    measure: str
+    measure_source: str
+    verdict: str
+    confidence: str
+    by_sector: pd.DataFrame
+    reasons: tuple[str, ...]
+    design_limits: tuple[str, ...]
+
+
+def success_measure(statements: pd.DataFrame) -> tuple[str, str]:
+    """The programme's own success measure and its source, from programme_statements."""
+    rows = statements[statements["topic"] == "success_measure"]
+    if rows.empty:
+        raise ValueError("programme_statements has no success_measure row; nothing to judge against")
+    row = rows.sort_values("item_order").iloc[0]
+    return str(row["text"]), str(row["source"])
+
+
+def _sector_audit(audit: pd.DataFrame, claim_specs: pd.DataFrame, sector: str) -> pd.DataFrame:
+    """Audit rows of claims about the attitude measure that cover this sector."""
+    spec = claim_specs.set_index("claim_id")
+    ids = [cid for cid in audit["claim_id"]
+           if cid in spec.index and spec.at[cid, "question"] == ATTITUDE_QUESTION
+           and sector in str(spec.at[cid, "sector"]).split(";")]
+    return audit[audit["claim_id"].isin(ids)]
+
+
+def _confidence(n_rose: int, n_strong: int) -> str:
+    if n_rose == 0 or n_strong == 0:
+        return VERY_LOW
+    return MODERATE if n_strong * 2 > n_rose else LOW
+
+
+def judge_sector(changes: pd.DataFrame, audit: pd.DataFrame, claim_specs: pd.DataFrame,
+                 sector: str, label: str, tolerance: float = DEFAULT_TOLERANCE) -> dict:
+    """One row of :attr:`SuccessJudgement.by_sector`."""
+    rows = changes[(changes["question"] == ATTITUDE_QUESTION) & (changes["sector"] == sector)]
+    sector_audit = _sector_audit(audit, claim_specs, sector)
+    audit_ids = ";".join(sector_audit["claim_id"])
+    supported = int((sector_audit["verdict"] == claims_module.SUPPORTED).sum())
+    if rows.empty:
+        return dict(sector=sector, sector_label=label, items=0, rose=0, about_the_same=0, fell=0,
+                    distinguishable=0, verdict=NOT_JUDGED, confidence=NO_CONFIDENCE,
+                    audit_claims=audit_ids, audit_supported=supported,
+                    reasons=f"{label}: the survey took their answers but publishes no ratings for them, so "
+                            "there is no before and after measure of their attitudes.")
+    change = rows["change"].astype(float)
+    rose = rows[change > tolerance + 1e-9]
+    fell = rows[change < -tolerance - 1e-9]
+    same = len(rows) - len(rose) - len(fell)
+    strong = rose[rose["significant_low_base"].fillna(False).astype(bool)
+                  & rose["significant_high_base"].fillna(False).astype(bool)]
+    one_end = rose[(rose["significant_low_base"].fillna(False).astype(bool)
+                    | rose["significant_high_base"].fillna(False).astype(bool)) & ~rose.index.isin(strong.index)]
+    if len(rose) <= len(fell):
+        verdict = NOT_HIGHER
+    elif len(fell) == 0 and len(rose) * 2 > len(rows):
+        verdict = HIGHER
+    else:
+        verdict = MIXED
+    confidence = _confidence(len(rose), len(strong)) if verdict != NOT_HIGHER else VERY_LOW
+    points = f"{tolerance * 100:g}"
+    reasons = [
+        f"{label}: ratings of how far co-production with the VCS would help were higher after the workshops "
+        f"on {len(rose)} of {len(rows)} impacts, about the same (within {points} points) on {same} and lower "
+        f"on {len(fell)}.",
+        f"{len(strong)} of the {len(rose)} rises {'is' if len(strong) == 1 else 'are'} distinguishable from "
+        "chance at both ends of the approximated base range"
+        + (f"; {', '.join(one_end['item_label'])} only at one end" if len(one_end) else "") + ".",
+    ]
+    if len(sector_audit):
+        verdicts = sector_audit["verdict"].value_counts().reindex(claims_module.VERDICTS).dropna()
+        reasons.append(
+            f"The claim audit checks {len(sector_audit)} published claims about these ratings: "
+            + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items()) + "."
+        )
+        if (sector_audit["direction"] == claims_module.DISAGREES).any() and verdict == HIGHER:
+            verdict, confidence = MIXED, VERY_LOW
+            reasons.append("At least one published claim about these ratings points the other way.")
+    return dict(sector=sector, sector_label=label, items=len(rows), rose=len(rose), about_the_same=same,
+                fell=len(fell), distinguishable=len(strong), verdict=verdict, confidence=confidence,
+                audit_claims=audit_ids, audit_supported=supported, reasons=" ".join(reasons))
+
+
+def judge_success_measure(statements: pd.DataFrame, changes: pd.DataFrame, audit: pd.DataFrame,
+                          claim_specs: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> SuccessJudgement:
+    """Judge the programme against its own success measure.
+
+    ``statements``: processed ``programme_statements``; ``changes``:
+    :func:`lib.uncertainty.before_after_changes` of the survey; ``audit``:
+    :func:`lib.claims.audit_claims`; ``claim_specs``: the claims table (for
+    which claims are about the attitude measure). Pure: nothing is read or
+    written.
+    """
+    measure, source = success_measure(statements)
+    by_sector = pd.DataFrame(
+        [judge_sector(changes, audit, claim_specs, sector, label, tolerance) for sector, label in SECTORS],
+        columns=list(BY_SECTOR_COLUMNS),
+    )
+    judged = by_sector[by_sector["verdict"] != NOT_JUDGED]
+    if judged.empty:
+        verdict, confidence = NOT_JUDGED, NO_CONFIDENCE
+    elif (judged["verdict"] == HIGHER).all():
+        verdict = HIGHER
+        confidence = max(judged["confidence"], key=CONFIDENCE.index)
+    elif (judged["verdict"] == NOT_HIGHER).all():
+        verdict, confidence = NOT_HIGHER, max(judged["confidence"], key=CONFIDENCE.index)
+    else:
+        verdict, confidence = MIXED, max(judged["confidence"], key=CONFIDENCE.index)
+    names = " and ".join(label.lower().replace("vcs", "VCS") for label in judged["sector_label"])
+    unjudged = by_sector[by_sector["verdict"] == NOT_JUDGED]["sector_label"].tolist()
+    strong = int(judged["distinguishable"].sum())
+    rose = int(judged["rose"].sum())
+    reasons = [
+        f"Positive attitudes to VCS involvement, measured by how far respondents thought co-production with "
+        f"the VCS would help, were {verdict if verdict != NOT_JUDGED else 'not measured'} among {names}"
+        + (f"; {strong} of the {rose} rises {'is' if strong == 1 else 'are'} distinguishable from chance at both "
+           "ends of the approximated base range, so confidence in the increase itself is "
+           f"{confidence}." if rose else "."),
+    ]
+    if unjudged:
+        reasons.append(f"{' and '.join(unjudged)}: no published before and after measure, so not judged.")
+    return SuccessJudgement(measure=measure, measure_source=source, verdict=verdict, confidence=confidence,
+                            by_sector=by_sector, reasons=tuple(reasons), design_limits=DESIGN_LIMITS)
