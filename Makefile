@@ -47,12 +47,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and this user cannot apt-get install it: browser tests will be skipped"; fi; }
 
-# Unit, batch and browser tests (tests/) and every notebook run by nbval.
+# Unit, batch, fault-injection and browser tests (tests/) and every notebook run by nbval.
 test: venv assets browser data
 	$(PY) -m pytest --nbval-lax tests notebooks
 
+# No kernels, no browser, no npm assets: passes on a fresh clone.
 test-fast: venv
-	$(PY) -m pytest -m "not notebook and not browser"
+	$(PY) -m pytest -m "not notebook and not browser and not assets and not faults"
 
 # Opens on the project root (so notebooks/, data/ and docs/ are all in reach);
 # --allow-root only where the session runs as root (as on our CI machines).

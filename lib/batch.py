@@ -836,8 +836,8 @@ def _default_workers(n_reports: int) -> int:
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel queued reports and stop running ones at once: SIGKILL every
     worker and every kernel it started. Their temp files are swept after."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
     pool.shutdown(wait=False, cancel_futures=True)
-    procs = list((getattr(pool, "_processes", None) or {}).values())
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil comes with ipykernel

@@ -49,7 +49,7 @@ WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 BUILD_TIME_FIELD = ("workbook", "built_at")
 
 _MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
-_HEX32 = re.compile(r"\b[0-9a-f]{32}\b")
+_HEX32 = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
@@ -87,7 +87,12 @@ class SlicedPollKernelClient(AsyncKernelClient):
 
 
 class SlicedPollKernelManager(AsyncKernelManager):
+    """Starts kernels like its base class; ``client()`` returns a
+    :class:`SlicedPollKernelClient` (both traits set: AsyncKernelManager
+    gives ``client_factory`` a static default that ignores ``client_class``)."""
+
     client_class = DottedObjectName("lib.execution.SlicedPollKernelClient")
+    client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)
 
 
 def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd: str,
