@@ -201,7 +201,8 @@ def make_reproducible(nb, *, report_id: str, built_at: str, output_path: str,
     if isinstance(widgets, dict) and isinstance(widgets.get("state"), dict) and widgets["state"]:
         order = _widget_order(nb, widgets["state"])
         mapping = {old: stable_model_id(report_id, n) for n, old in enumerate(order)}
-        widgets["state"] = _rename(widgets["state"], mapping)
+        renamed = _rename(widgets["state"], mapping)
+        widgets["state"] = {mapping[m]: renamed[mapping[m]] for m in order}  # the page keeps this order
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell["outputs"] = nbformat.from_dict(_rename(cell.get("outputs", []), mapping))

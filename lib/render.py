@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -181,6 +182,14 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
 
             resources["offline_script"] = offline_script
             return resources
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # The lab template gives each widget view and JavaScript output a
+            # uuid4() element id; number them instead, so the same notebook
+            # always gives the same page.
+            counter = itertools.count(1)
+            self.environment.globals["uuid4"] = lambda: f"output-{next(counter)}"
+            return super().from_notebook_node(nb, resources, **kw)
 
     exporter = OfflineHTMLExporter(
         config=c,
