@@ -281,7 +281,7 @@ def plan_reports(
         selected = valid
     else:
         selected = list(dict.fromkeys(a.strip() for a in authorities if a.strip()))
-        if not selected:
+        if authorities and not selected:  # e.g. --authorities '' (an empty list: programme only)
             raise BatchError("--authorities is empty; give authority ids separated by commas, "
                              "or leave the option out for every authority")
         unknown = [a for a in selected if a not in names]
@@ -410,7 +410,7 @@ def preflight(
     except BatchError as exc:
         problems.extend(exc.problems)
     problems.extend(_check_output_dir(output_dir))
-    if check_assets:
+    if check_assets and not problems:  # an install step: reported once the arguments are right
         from lib import render
 
         try:

@@ -8,6 +8,7 @@ processed dir made in tmp_path. Tests that start kernels are marked
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import os
@@ -553,3 +554,29 @@ def test_get_msg_contract_and_sliced_polling():
     assert kc.iopub_channel_class is execution.SlicedPollChannel
     assert "get_msg" not in vars(AsyncZMQSocketChannel) or not getattr(
         AsyncZMQSocketChannel.get_msg, "_sliced", False)
+
+
+@pytest.mark.notebook
+def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_build, tmp_path, monkeypatch):
+    """Every share suppressed is a legitimate outcome, not a crash; the
+    threshold is in the manifest and in the input hash."""
+    monkeypatch.setenv("EVAL_DISCLOSURE_THRESHOLD", "1000")
+    out = tmp_path / "out"
+    result = batch.run_batch([], output_dir=out, processed_dir=evaluation_build.processed, timeout=180)
+    assert [r.id for r in result.results] == ["programme"]
+    assert result.exit_code == 0, result.results[0].error
+    page = (out / "html" / "programme.html").read_text()
+    assert "fewer than 1000 respondents and are suppressed" in page
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["settings"]["disclosure_threshold"] == 1000
+    entry = m["reports"][0]
+    assert entry["settings"] == {"disclosure_threshold": 1000, "keep_code": False}
+    s = batch.ReportSpec("programme", "programme", "", Path(), entry["parameters"],
+                         entry["inputs"]["notebook"]["sha256"])
+    expected = {}
+    for threshold in (1000, 10):
+        expected[threshold] = hashlib.sha256(json.dumps(
+            {"notebook": s.notebook_sha256, "data": entry["data_version"], "parameters": s.parameters,
+             "settings": {"disclosure_threshold": threshold, "keep_code": False}},
+            sort_keys=True).encode()).hexdigest()
+    assert entry["input_hash"] == expected[1000] != expected[10]
