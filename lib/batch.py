@@ -64,18 +64,37 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lib.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
+    DATA_QUALITY_LOG,
+    MANIFEST_VERSION,
+    Ledger,
+    OutputBusyError,
+    OutputLock,
+    ReportResult,
+    atomic_copy,
+    atomic_write_bytes,
+    atomic_write_text,
+    param_path,
+    remove_temp_files,
+    utc_now,
+)
+from lib.workers import (  # noqa: F401
+    _error_summary,
+    _is_infrastructure_error,
+    _worker_init,
+    execute_report,
+    kill_pool,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROGRAMME_NOTEBOOK = Path("notebooks/programme_report.ipynb")
 AUTHORITY_NOTEBOOK = Path("notebooks/authority_report.ipynb")
 PROGRAMME_ID = "programme"
 AUTHORITIES_CSV = "authorities.csv"
-DATA_QUALITY_LOG = "data_quality_log.csv"
-MANIFEST_VERSION = 1
 
 # Report ids become file names: keep them to lower-case slugs.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -92,52 +111,6 @@ class BatchError(Exception):
 
 
 # ---------------------------------------------------------------------------
-# Atomic writes
-# ---------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temp file next to ``path`` and rename it into place.
-
-    Readers see either the old file or the complete new one, never a partial
-    one; on any exception the temp file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    return atomic_write_bytes(dst, Path(src).read_bytes())
-
-
-def _temp_path(path: Path) -> Path:
-    """A unique temp name in ``path``'s directory (for writers we don't own)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
-# ---------------------------------------------------------------------------
 # Planning (cheap; no papermill/nbconvert imports)
 # ---------------------------------------------------------------------------
 
@@ -150,36 +123,6 @@ class ReportSpec:
     notebook: Path  # absolute
     parameters: dict[str, Any]
     notebook_sha256: str = ""
-
-
-@dataclass
-class ReportResult:
-    id: str
-    kind: str
-    display_name: str
-    parameters: dict[str, Any]
-    inputs: dict[str, Any]
-    input_hash: str
-    data_version: str
-    started_at: str
-    finished_at: str
-    duration_s: float
-    status: str  # "ok" | "failed"
-    error: str | None
-    outputs: dict[str, str | None]
-    timings: dict[str, Any] = field(default_factory=dict)
-    #: the settings that change a report (disclosure threshold, keep_code)
-    settings: dict[str, Any] = field(default_factory=dict)
-    #: True when the last run planned this report but did not rebuild it:
-    #: the outputs are the last good ones, built at ``finished_at``
-    stale: bool = False
-    #: the last run's attempt when it did not rebuild the report
-    #: (``{"at", "status", "error"}``; status "failed" or "cancelled")
-    last_attempt: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok" and not self.stale
 
 
 @dataclass
@@ -247,12 +190,7 @@ def read_authorities(processed_dir: Path) -> dict[str, str]:
     return out
 
 
-def _param_path(path: Path, project_root: Path) -> str:
-    """Path as the notebook should see it: relative to the project root if inside."""
-    try:
-        return path.resolve().relative_to(project_root.resolve()).as_posix()
-    except ValueError:
-        return str(path.resolve())
+_param_path = param_path
 
 
 def _abs(path: str | os.PathLike, base: Path) -> Path:
@@ -424,53 +362,6 @@ def preflight(
 
 
 # ---------------------------------------------------------------------------
-# Temp files and the output-folder lock
-# ---------------------------------------------------------------------------
-
-# atomic_write_bytes: .<name>.<random>.tmp ; _temp_path: .<stem>.<random>.tmp<suffix>
-_TEMP_NAME = re.compile(r"^\.[^/]+\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
-
-
-def remove_temp_files(out: Path) -> list[Path]:
-    """Delete temp files a run left in ``out`` (killed mid-write); return them."""
-    removed = []
-    for d in (out, out / "notebooks", out / "html"):
-        if not d.is_dir():
-            continue
-        for p in d.iterdir():
-            if _TEMP_NAME.match(p.name) and p.is_file():
-                try:
-                    p.unlink()
-                    removed.append(p)
-                except FileNotFoundError:
-                    pass
-    return removed
-
-
-class _OutputLock:
-    """An exclusive flock on the output folder: one batch writes there at a time."""
-
-    def __init__(self, out: Path):
-        self.out = out
-        self.fd: int | None = None
-
-    def __enter__(self) -> _OutputLock:
-        import fcntl
-
-        self.fd = os.open(self.out, os.O_RDONLY)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise BatchError(f"another batch run is writing to {self.out}; wait for it to finish") from None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # releases the lock
-
-
-# ---------------------------------------------------------------------------
 # Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit
 # ---------------------------------------------------------------------------
 
@@ -520,292 +411,6 @@ class _Interrupts:
 
 
 # ---------------------------------------------------------------------------
-# Worker side
-# ---------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the batch process dies
-    (its kernels follow: ipykernel exits when its parent is gone)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None,
-                 threshold: int | None = None, started: Any = None) -> None:
-    """Pool initializer: import papermill/nbconvert and build the exporter once.
-
-    ``stderr_log``: the worker's stderr (inherited by its kernels, whose
-    start-up warnings would otherwise garble the progress bar) is appended
-    to this file. ``threshold``: the checked disclosure threshold, passed to
-    the kernels through their environment. ``started``: a queue on which
-    the worker announces ``(report id, pid)`` when it starts a report.
-    """
-    import faulthandler
-    import logging
-    import signal
-    import warnings
-
-    import nbformat  # noqa: F401
-
-    from lib import execution, render  # noqa: F401
-
-    _die_with_parent()
-    # Ctrl-C in a terminal reaches the whole process group: the batch
-    # process decides what stops (kernels run in their own session).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if stderr_log:
-        fd = os.open(stderr_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(fd, 2)
-        os.close(fd)
-    # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
-    if threshold is not None:
-        from lib.disclosure import THRESHOLD_ENV_VAR
-
-        os.environ[THRESHOLD_ENV_VAR] = str(threshold)
-    _WORKER["started"] = started
-    _WORKER["exporter"] = render.make_exporter(
-        keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
-    )
-
-
-def _error_summary(exc: BaseException) -> str:
-    ename = getattr(exc, "ename", None)
-    if ename is not None:  # papermill.PapermillExecutionError
-        evalue = str(getattr(exc, "evalue", "")).strip()
-        where = getattr(exc, "exec_count", None)
-        cell = f" (cell [{where}])" if where is not None else ""
-        msg = f"{ename}: {evalue}{cell}"
-    else:
-        msg = f"{type(exc).__name__}: {exc}".strip()
-    msg = " ".join(msg.split())
-    return msg if len(msg) <= 500 else msg[:497] + "..."
-
-
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    """Kernel death or a timeout, as opposed to an error raised by a cell."""
-    if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
-        return False
-    names = {t.__name__ for t in type(exc).__mro__}
-    return bool(names & {"DeadKernelError", "CellTimeoutError", "TimeoutError"}) or (
-        isinstance(exc, RuntimeError) and "Kernel" in str(exc)
-    )
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def execute_report(job: dict[str, Any]) -> dict[str, Any]:
-    """Execute one report with papermill and render it. Runs in a worker.
-
-    Writes nothing under its final name: the executed notebook and the page
-    are left in temp files next to their targets (``staged``), which the
-    batch process moves into place and records in the manifest in one step.
-    Never raises for a report failure: returns status "failed" and the error
-    summary. A notebook that failed in a cell is kept (with the error) and
-    rendered like any other; a dead kernel or a timeout is retried once with
-    a fresh kernel.
-    """
-    import nbformat
-
-    from lib import execution, render
-
-    if not _WORKER:
-        _worker_init(job["keep_code"], job.get("node_modules"))
-    if _WORKER.get("started") is not None:
-        _WORKER["started"].put((job["id"], os.getpid()))
-    exporter = _WORKER["exporter"]
-    nb_out, html_out = Path(job["notebook_out"]), Path(job["html_out"])
-    started_at = _utc_now()
-    t0 = time.perf_counter()
-    error: str | None = None
-    infrastructure = False
-    timings: dict[str, Any] = {}
-    tmp_nb = _temp_path(nb_out)
-    tmp_html: Path | None = None
-    have_nb = False
-    try:
-        for attempt in (1, 2):
-            try:
-                execution.execute(job["notebook"], str(tmp_nb), parameters=job["parameters"], cwd=job["cwd"],
-                                  kernel_name=job.get("kernel_name", "python3"), timeout=job.get("timeout"))
-                error, infrastructure = None, False
-            except Exception as exc:  # report failure: keep going
-                error = _error_summary(exc)
-                infrastructure = _is_infrastructure_error(exc)
-                if attempt == 1 and infrastructure:
-                    # kernel died or a reply never came: one retry with a fresh kernel
-                    timings["retried_after"] = error
-                    continue
-            break
-        timings["execute_s"] = round(time.perf_counter() - t0, 3)
-        # A kernel that died or timed out twice leaves a half-run notebook:
-        # the last good page stays in place instead.
-        have_nb = not infrastructure and tmp_nb.is_file() and tmp_nb.stat().st_size > 0
-        if have_nb:
-            t1 = time.perf_counter()
-            nb = nbformat.read(tmp_nb, as_version=4)
-            execution.make_reproducible(nb, report_id=job["id"], built_at=_utc_now(),
-                                        output_path=f"notebooks/{nb_out.name}",
-                                        source_cell_ids=job.get("source_cell_ids", ()))
-            nbformat.write(nb, tmp_nb)
-            try:
-                page = render.render_notebook(nb, None, keep_code=job["keep_code"], title=job["title"],
-                                              exporter=exporter)
-                tmp_html = _temp_path(html_out)
-                tmp_html.write_text(page, encoding="utf-8")
-                os.chmod(tmp_html, 0o644)
-            except Exception as exc:
-                msg = f"render failed: {_error_summary(exc)}"
-                error = f"{error}; {msg}" if error else msg
-                if tmp_html is not None:
-                    tmp_html.unlink(missing_ok=True)
-                    tmp_html = None
-            timings["render_s"] = round(time.perf_counter() - t1, 3)
-            os.chmod(tmp_nb, 0o644)
-        else:
-            tmp_nb.unlink(missing_ok=True)
-    except BaseException:
-        tmp_nb.unlink(missing_ok=True)
-        if tmp_html is not None:
-            tmp_html.unlink(missing_ok=True)
-        raise
-    return {
-        "id": job["id"],
-        "started_at": started_at,
-        "finished_at": _utc_now(),
-        "duration_s": round(time.perf_counter() - t0, 3),
-        "status": "failed" if error else "ok",
-        "error": error,
-        "staged": {"notebook": str(tmp_nb) if have_nb else None, "html": str(tmp_html) if tmp_html else None},
-        "timings": timings,
-    }
-
-
-# ---------------------------------------------------------------------------
-# The ledger: manifest and index, always in step with the files on disk
-# ---------------------------------------------------------------------------
-
-_RESULT_FIELDS = {f.name for f in fields(ReportResult)}
-
-
-class Ledger:
-    """What is on disk, by report id; written as manifest.json and the two
-    index pages after every change (each write atomic)."""
-
-    def __init__(self, out: Path, root: Path, settings: Settings, data_version: str, pdir: Path,
-                 run_ids: list[str]):
-        self.out, self.root, self.settings = out, root, settings
-        self.data_version, self.pdir, self.run_ids = data_version, pdir, run_ids
-        self.manifest_path = out / "manifest.json"
-        self.entries: dict[str, ReportResult] = {}
-        self.run = {"started_at": _utc_now(), "finished_at": None, "state": "running"}
-        self.dq_href: str | None = None
-        self.caveats_href: str | None = None
-
-    def load_previous(self) -> None:
-        """Entries of the last manifest, reconciled with the disk: an entry
-        whose page is gone is dropped, a missing notebook is unlinked."""
-        try:
-            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            reports = data.get("reports", [])
-        except (OSError, ValueError, AttributeError):
-            return
-        for entry in reports if isinstance(reports, list) else []:
-            try:
-                r = ReportResult(**{k: v for k, v in entry.items() if k in _RESULT_FIELDS})
-                html = r.outputs.get("html")
-            except (TypeError, AttributeError):
-                continue
-            if not (html and (self.out / html).is_file()):
-                continue
-            nb = r.outputs.get("notebook")
-            if nb and not (self.out / nb).is_file():
-                r.outputs = {**r.outputs, "notebook": None}
-            self.entries[r.id] = r
-
-    def write_side_files(self, html_dir: Path) -> None:
-        """The data-quality log and the caveats page the index links to."""
-        dq_src = next((p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None)
-        if dq_src is not None:
-            atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
-            self.dq_href = DATA_QUALITY_LOG
-        from lib.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
-
-        if CAVEATS_SOURCE.is_file():
-            atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
-            self.caveats_href = CAVEATS_PAGE
-
-    def ordered(self) -> list[ReportResult]:
-        first = [self.entries[i] for i in self.run_ids if i in self.entries]
-        return first + [r for i, r in self.entries.items() if i not in self.run_ids]
-
-    def write(self) -> None:
-        from lib.render import render_index
-
-        s = self.settings
-        manifest = {
-            "manifest_version": MANIFEST_VERSION,
-            "generated_at": _utc_now(),
-            "run": self.run,
-            "data_version": self.data_version,
-            "processed_dir": _param_path(self.pdir, self.root),
-            "settings": {**s.report_settings, "timeout": s.timeout},
-            "keep_code": s.keep_code,
-            "workers": s.workers,
-            "run_report_ids": self.run_ids,
-            "reports": [asdict(r) for r in self.ordered()],
-        }
-        results = self.ordered()
-        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
-        html_dir = self.out / "html"
-        atomic_write_text(html_dir / "index.html", render_index(
-            results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href))
-        atomic_write_text(self.out / "index.html", render_index(
-            results, prefix="html/", dq_href=f"html/{self.dq_href}" if self.dq_href else None,
-            caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None))
-
-    def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
-        """Move a report's staged files into place and record them. With no
-        staged page, the previous entry (if its page exists) stays, marked
-        stale, with this attempt noted."""
-        nb_tmp, html_tmp = staged.get("notebook"), staged.get("html")
-        if nb_tmp or html_tmp:
-            if html_tmp:
-                os.replace(html_tmp, self.out / "html" / f"{fresh.id}.html")
-            else:  # notebook without a page (render failed): an older page would not match it
-                (self.out / "html" / f"{fresh.id}.html").unlink(missing_ok=True)
-            if nb_tmp:
-                os.replace(nb_tmp, self.out / "notebooks" / f"{fresh.id}.ipynb")
-            fresh.outputs = {"notebook": f"notebooks/{fresh.id}.ipynb" if nb_tmp else None,
-                             "html": f"html/{fresh.id}.html" if html_tmp else None}
-            self.entries[fresh.id] = fresh
-            return fresh
-        attempt = {"at": fresh.finished_at, "status": fresh.status, "error": fresh.error}
-        previous = self.entries.get(fresh.id)
-        if previous is not None:
-            previous.stale, previous.last_attempt = True, attempt
-            return previous
-        fresh.stale, fresh.last_attempt = True, attempt
-        fresh.outputs = {"notebook": None, "html": None}
-        self.entries[fresh.id] = fresh
-        return fresh
-
-
-# ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
 
@@ -831,36 +436,6 @@ def _cell_ids(path: Path) -> list[str]:
 
 def _default_workers(n_reports: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_reports))
-
-
-def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel queued reports and stop running ones at once: SIGKILL every
-    worker and every kernel it started. Their temp files are swept after."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with ipykernel
-        psutil = None
-    victims = []
-    for p in procs:
-        if psutil is not None:
-            try:
-                ps = psutil.Process(p.pid)
-                victims += ps.children(recursive=True) + [ps]
-            except psutil.Error:
-                pass
-        else:
-            victims.append(p)
-    for v in victims:
-        try:
-            v.kill()
-        except Exception:  # already gone
-            pass
-    if psutil is not None:
-        psutil.wait_procs([v for v in victims if isinstance(v, psutil.Process)], timeout=5)
-    for p in procs:
-        p.join(timeout=5)
 
 
 def run_batch(
@@ -913,9 +488,16 @@ def run_batch(
         s.notebook_sha256 = nb_hashes[s.notebook]
 
     out.mkdir(parents=True, exist_ok=True)
-    with _OutputLock(out), _Interrupts() as interrupts:
-        return _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, kernel_name,
-                           progress, interrupts, t_start)
+    try:
+        lock = OutputLock(out).__enter__()
+    except OutputBusyError as exc:
+        raise BatchError(str(exc)) from None
+    try:
+        with _Interrupts() as interrupts:
+            return _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, kernel_name,
+                               progress, interrupts, t_start)
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, kernel_name, progress,
@@ -969,7 +551,7 @@ def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, 
         return entry
 
     def unrun(job: dict[str, Any], status: str, error: str | None) -> dict[str, Any]:
-        now = _utc_now()
+        now = utc_now()
         return {"started_at": now, "finished_at": now, "duration_s": 0.0, "status": status, "error": error}
 
     import multiprocessing as mp
@@ -1060,7 +642,7 @@ def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, 
         interrupted = True
         interrupts.stopping = True
         if pool is not None:
-            _kill_pool(pool)
+            kill_pool(pool)
     finally:
         if bar:
             bar.close()
@@ -1070,7 +652,7 @@ def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, 
             if job["id"] not in attempts:
                 record(job, unrun(job, "cancelled", "run interrupted before this report finished"
                                   if interrupted else "not run"))
-        ledger.run.update(finished_at=_utc_now(), state="interrupted" if interrupted else "complete")
+        ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
         ledger.write()
     if interrupted:
         raise KeyboardInterrupt

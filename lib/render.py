@@ -393,7 +393,7 @@ def render_notebook(
     body, _resources = exporter.from_notebook_node(nb)
     body = strip_css_comments(body)
     if html_path is not None:
-        from lib.batch import atomic_write_text
+        from lib.outputs import atomic_write_text
 
         atomic_write_text(Path(html_path), body)
     return body
