@@ -588,7 +588,8 @@ def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, 
             inflight: dict[Future, dict[str, Any]] = {}
             broken: list[dict[str, Any]] = []
             while (pending or inflight) and not broken:
-                while pending and len(inflight) < settings.workers:
+                # one job queued beyond the workers, so none waits on the commit of another
+                while pending and len(inflight) < settings.workers + 1:
                     job = pending.popleft()
                     inflight[pool.submit(execute_report, job)] = job
                     procs.update(getattr(pool, "_processes", None) or {})
