@@ -580,3 +580,41 @@ def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_bui
              "settings": {"disclosure_threshold": threshold, "keep_code": False}},
             sort_keys=True).encode()).hexdigest()
     assert entry["input_hash"] == expected[1000] != expected[10]
+
+
+def test_ledger_reconciles_previous_manifest_with_disk(tmp_path):
+    """At the start of a run the manifest is rebuilt from what is on disk:
+    an entry whose page is gone is dropped, a missing notebook unlinked, and
+    a report not rebuilt keeps its last good page, marked stale."""
+    from lib.outputs import Ledger
+
+    out = tmp_path / "out"
+    (out / "html").mkdir(parents=True)
+    (out / "notebooks").mkdir()
+    for rid in ("keep", "nonb"):
+        (out / "html" / f"{rid}.html").write_text("page")
+    (out / "notebooks" / "keep.ipynb").write_text("{}")
+    entries = [asdict_result(_result(rid, "authority", rid.title())) for rid in ("keep", "nonb", "gone")]
+    entries.append({"id": "junk"})  # unreadable entries are skipped
+    (out / "manifest.json").write_text(json.dumps({"reports": entries}))
+    settings = batch.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
+    ledger = Ledger(out, tmp_path, settings, "v" * 64, tmp_path, ["keep"])
+    ledger.load_previous()
+    assert set(ledger.entries) == {"keep", "nonb"}
+    assert ledger.entries["nonb"].outputs == {"notebook": None, "html": "html/nonb.html"}
+    attempt = _result("keep", "authority", "Keep", status="cancelled", error="run interrupted")
+    ledger.commit(attempt, {})
+    ledger.write()
+    keep = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}["keep"]
+    assert keep["stale"] and keep["finished_at"] == "2026-01-01T00:00:02Z"
+    assert keep["last_attempt"]["status"] == "cancelled"
+    page = (out / "index.html").read_text()
+    row = re.search(r'<tr>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
+    assert "Stale" in row and "Not rebuilt by the last run (cancelled: run interrupted)" in row
+    assert "2026-01-01T00:00:02Z" in row
+
+
+def asdict_result(r):
+    from dataclasses import asdict
+
+    return asdict(r)
