@@ -72,8 +72,8 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and this user cannot apt-get install it: browser tests will be skipped"; fi; }
 
-# Unit, batch and browser tests (tests/) and every notebook run by nbval,
-# after the lint gate.
+# Unit, batch, fault-injection and browser tests (tests/) and every notebook
+# run by nbval, after the lint gate.
 test: venv assets browser data lint-test
 	$(PY) -m pytest --nbval-lax tests notebooks
 
@@ -87,8 +87,9 @@ ifeq ($(LINT_FORMAT),1)
 	$(PY) -m ruff format --check .
 endif
 
+# No kernels, no browser, no npm assets: passes on a fresh clone.
 test-fast: venv
-	$(PY) -m pytest -m "not notebook and not browser"
+	$(PY) -m pytest -m "not notebook and not browser and not assets and not faults"
 
 # Opens on the project root (so notebooks/, data/ and docs/ are all in reach),
 # showing notebooks/ first. No positional path: jupyter-server would take it

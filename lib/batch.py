@@ -16,10 +16,33 @@ Outputs (under ``--output-dir``, default ``outputs/``)::
     index.html               the same index, links pointing into html/
     manifest.json            ids, parameters, input hashes, timings, status
 
-Every file is written to a temporary name in its own directory and renamed
-into place, so an interrupted or concurrent run never leaves a half-written
-file. Reports that were not part of this run stay in the manifest and the
-index (with their own build time and data version) while their HTML exists.
+Before anything starts, :func:`preflight` checks every parameter and setting
+(authorities, ``--timeout`` > 0, an output folder that is, or can become, a
+writable directory, ``EVAL_DISCLOSURE_THRESHOLD`` a whole number >= 1, the
+offline assets) and reports every problem as one line; a failed preflight
+changes nothing.
+
+Faults cost at most the report they touch:
+
+* a worker writes a report's notebook and page to temp files only; the batch
+  process moves them into place and rewrites ``manifest.json`` and the index
+  in one step (:class:`Ledger`), so the manifest, the index and the files on
+  disk always agree, even after a SIGKILL of the batch process (whose
+  workers and kernels die with it); temp files a killed run left are removed
+  at the next start;
+* a dead kernel or a timeout is retried once with a fresh kernel;
+* a killed worker (out of memory) breaks the process pool: the pool is
+  replaced, the report that worker was running is marked failed, and every
+  other report (never started, or lost with the broken pool) runs;
+* Ctrl-C (or SIGTERM) cancels queued reports, kills running kernels, records
+  what is on disk and exits 130.
+
+A report this run planned but did not rebuild keeps its last good page,
+marked stale in the index with its build time. Reports that were not part of
+this run stay in the manifest and the index (with their own build time and
+data version) while their HTML exists. Executed notebooks and pages are
+reproducible (:mod:`lib.execution`): the same inputs give the same bytes,
+apart from ``metadata.workbook.built_at`` in the notebook.
 
 CLI: ``python -m lib.batch --help``. Python: :func:`run_batch`.
 """
@@ -36,73 +59,55 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lib.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
+    DATA_QUALITY_LOG,
+    MANIFEST_VERSION,
+    PROGRAMME_ID,
+    Ledger,
+    OutputBusyError,
+    OutputLock,
+    ReportResult,
+    atomic_copy,
+    atomic_write_bytes,
+    atomic_write_text,
+    param_path,
+    remove_temp_files,
+    utc_now,
+)
+from lib.workers import (  # noqa: F401
+    _error_summary,
+    _is_infrastructure_error,
+    _worker_init,
+    execute_report,
+    kill_pool,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROGRAMME_NOTEBOOK = Path("notebooks/programme_report.ipynb")
 AUTHORITY_NOTEBOOK = Path("notebooks/authority_report.ipynb")
-PROGRAMME_ID = "programme"
 AUTHORITIES_CSV = "authorities.csv"
-DATA_QUALITY_LOG = "data_quality_log.csv"
-MANIFEST_VERSION = 1
 
 # Report ids become file names: keep them to lower-case slugs.
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class BatchError(Exception):
-    """Invalid parameters or inputs, found before any kernel starts."""
+    """Invalid parameters or inputs, found before any kernel starts.
 
+    ``problems``: one line per problem (printed as ``error: <line>``)."""
 
-# ---------------------------------------------------------------------------
-# Atomic writes
-# ---------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temp file next to ``path`` and rename it into place.
-
-    Readers see either the old file or the complete new one, never a partial
-    one; on any exception the temp file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    return atomic_write_bytes(dst, Path(src).read_bytes())
-
-
-def _temp_path(path: Path) -> Path:
-    """A unique temp name in ``path``'s directory (for writers we don't own)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
+    def __init__(self, *problems: str):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
 
 
 # ---------------------------------------------------------------------------
@@ -118,28 +123,6 @@ class ReportSpec:
     notebook: Path  # absolute
     parameters: dict[str, Any]
     notebook_sha256: str = ""
-
-
-@dataclass
-class ReportResult:
-    id: str
-    kind: str
-    display_name: str
-    parameters: dict[str, Any]
-    inputs: dict[str, Any]
-    input_hash: str
-    data_version: str
-    started_at: str
-    finished_at: str
-    duration_s: float
-    status: str  # "ok" | "failed"
-    error: str | None
-    outputs: dict[str, str | None]
-    timings: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 @dataclass
@@ -207,12 +190,7 @@ def read_authorities(processed_dir: Path) -> dict[str, str]:
     return out
 
 
-def _param_path(path: Path, project_root: Path) -> str:
-    """Path as the notebook should see it: relative to the project root if inside."""
-    try:
-        return path.resolve().relative_to(project_root.resolve()).as_posix()
-    except ValueError:
-        return str(path.resolve())
+_param_path = param_path
 
 
 def _abs(path: str | os.PathLike, base: Path) -> Path:
@@ -241,6 +219,9 @@ def plan_reports(
         selected = valid
     else:
         selected = list(dict.fromkeys(a.strip() for a in authorities if a.strip()))
+        if authorities and not selected:  # e.g. --authorities '' (an empty list: programme only)
+            raise BatchError("--authorities is empty; give authority ids separated by commas, "
+                             "or leave the option out for every authority")
         unknown = [a for a in selected if a not in names]
         if unknown:
             which = ", ".join(repr(a) for a in unknown)
@@ -277,317 +258,161 @@ def plan_reports(
     return specs, names
 
 
+def render_index(results: Iterable[ReportResult], **kwargs: Any) -> str:
+    """The index page (:func:`lib.render.render_index`)."""
+    from lib.render import render_index as _render_index
+
+    return _render_index(results, **kwargs)
+
+
 # ---------------------------------------------------------------------------
-# Worker side
+# Settings and preflight (before any kernel starts; changes nothing)
 # ---------------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
 
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a run, parsed and checked once by :func:`preflight`.
 
-_POLL_SLICE_S = 0.25
-
-
-def _poll_kernel_replies_in_short_slices() -> None:
-    """Work around a missed wake-up when a cell creates widgets (nbclient #312).
-
-    Now and then the execute reply of a cell that opens many widget comms is
-    picked up only when the whole per-cell timeout has run out, so a report
-    with widgets took ``timeout`` seconds longer (seen about one run in three
-    on 2 cores). Polling the kernel's channels in short slices until the same
-    deadline gives the same semantics (``Empty`` only after ``timeout``) and
-    notices the reply within a quarter of a second.
+    ``report_settings`` are the ones that change a report's content: they
+    are recorded per report in the manifest and enter its input hash.
     """
-    from queue import Empty
-    from time import monotonic
 
-    from jupyter_client.channels import AsyncZMQSocketChannel
+    disclosure_threshold: int
+    keep_code: bool
+    timeout: int | None
+    workers: int
 
-    if getattr(AsyncZMQSocketChannel.get_msg, "_sliced", False):
-        return
-    original = AsyncZMQSocketChannel.get_msg
-
-    async def get_msg(self, timeout: float | None = None):
-        deadline = None if timeout is None else monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - monotonic())
-            step = _POLL_SLICE_S if remaining is None else min(_POLL_SLICE_S, remaining)
-            try:
-                return await original(self, timeout=step)
-            except Empty:
-                if deadline is not None and monotonic() >= deadline:
-                    raise
-
-    get_msg._sliced = True  # type: ignore[attr-defined]
-    AsyncZMQSocketChannel.get_msg = get_msg
+    @property
+    def report_settings(self) -> dict[str, Any]:
+        return {"disclosure_threshold": self.disclosure_threshold, "keep_code": self.keep_code}
 
 
-def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None) -> None:
-    """Pool initializer: import papermill/nbconvert and build the exporter once.
-
-    ``stderr_log``: the worker's stderr (inherited by its kernels, whose
-    start-up warnings would otherwise garble the progress bar) is appended
-    to this file.
-    """
-    import logging
-    import warnings
-
-    import nbformat  # noqa: F401
-    import papermill
-
-    from lib import render
-
-    if stderr_log:
-        fd = os.open(stderr_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(fd, 2)
-        os.close(fd)
-    # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
-    import faulthandler
-    import signal
-
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
-    _poll_kernel_replies_in_short_slices()
-    _WORKER["papermill"] = papermill
-    _WORKER["exporter"] = render.make_exporter(
-        keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
-    )
+def _check_output_dir(out: Path) -> list[str]:
+    """Problems with writing into ``out`` (created later if missing)."""
+    if out.exists() and not out.is_dir():
+        return [f"--output-dir {out} is a file, not a directory"]
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        return [f"--output-dir {out} cannot be created: {probe} is a file, not a directory"]
+    dirs = [d for d in (out, out / "notebooks", out / "html", out / "logs") if d.is_dir()] or [probe]
+    problems = []
+    for d in dirs:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".write-probe.", suffix=".tmp", dir=d)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            what = "cannot be created in" if d == probe and d != out else "is not writable:"
+            problems.append(f"--output-dir {out} {what} {d} ({exc.strerror or exc})")
+    return problems
 
 
-def _error_summary(exc: BaseException) -> str:
-    ename = getattr(exc, "ename", None)
-    if ename is not None:  # papermill.PapermillExecutionError
-        evalue = str(getattr(exc, "evalue", "")).strip()
-        where = getattr(exc, "exec_count", None)
-        cell = f" (cell [{where}])" if where is not None else ""
-        msg = f"{ename}: {evalue}{cell}"
-    else:
-        msg = f"{type(exc).__name__}: {exc}".strip()
-    msg = " ".join(msg.split())
-    return msg if len(msg) <= 500 else msg[:497] + "..."
-
-
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    """Kernel death or a timeout, as opposed to an error raised by a cell."""
-    if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
-        return False
-    names = {t.__name__ for t in type(exc).__mro__}
-    return bool(names & {"DeadKernelError", "CellTimeoutError", "TimeoutError"}) or (
-        isinstance(exc, RuntimeError) and "Kernel" in str(exc)
-    )
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def execute_report(job: dict[str, Any]) -> dict[str, Any]:
-    """Execute one report with papermill and render it. Runs in a worker.
-
-    Never raises for a report failure: returns a dict with status "failed"
-    and the error summary. The executed notebook is kept whenever papermill
-    wrote it (with the error cell), and rendered like any other.
-    """
-    if not _WORKER:
-        _worker_init(job["keep_code"], job.get("node_modules"))
-    papermill = _WORKER["papermill"]
-    exporter = _WORKER["exporter"]
-    from lib import render
-
-    nb_out = Path(job["notebook_out"])
-    html_out = Path(job["html_out"])
-    started_at = _utc_now()
-    t0 = time.perf_counter()
-    error: str | None = None
-    timings: dict[str, Any] = {}
-    tmp_nb = _temp_path(nb_out)
-    have_nb = False
+def preflight(
+    authorities: Sequence[str] | None,
+    *,
+    include_programme: bool,
+    workers: int | None,
+    output_dir: Path,
+    processed_dir: Path,
+    root: Path,
+    programme_notebook: Path,
+    authority_notebook: Path,
+    keep_code: bool,
+    timeout: int | None,
+    disclosure_threshold: int | None,
+    node_modules: Path | None,
+    check_assets: bool,
+) -> tuple[list[ReportSpec], Settings]:
+    """Check every parameter and setting; raise one BatchError listing every problem."""
+    problems: list[str] = []
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0):
+        problems.append(f"--timeout must be a whole number of seconds greater than 0, got {timeout!r}")
+    if workers is not None and workers < 1:
+        problems.append(f"--workers must be at least 1, got {workers}")
+    threshold = 0
     try:
-        for attempt in (1, 2):
-            try:
-                papermill.execute_notebook(
-                    job["notebook"],
-                    str(tmp_nb),
-                    parameters=job["parameters"],
-                    kernel_name=job.get("kernel_name", "python3"),
-                    cwd=job["cwd"],
-                    progress_bar=False,
-                    log_output=False,
-                    request_save_on_cell_execute=False,
-                    shutdown_kernel="immediate",
-                    execution_timeout=job.get("timeout"),
-                )
-                error = None
-            except Exception as exc:  # report failure: keep going
-                error = _error_summary(exc)
-                if attempt == 1 and _is_infrastructure_error(exc):
-                    # kernel died or a reply never came (seen once under heavy
-                    # load): one retry with a fresh kernel, then give up
-                    timings["retried_after"] = error
-                    continue
-            break
-        timings["execute_s"] = round(time.perf_counter() - t0, 3)
-        have_nb = tmp_nb.is_file() and tmp_nb.stat().st_size > 0
-        if have_nb:
-            t1 = time.perf_counter()
-            try:
-                render.render_notebook(
-                    tmp_nb, html_out, keep_code=job["keep_code"], title=job["title"], exporter=exporter
-                )
-            except Exception as exc:
-                msg = f"render failed: {_error_summary(exc)}"
-                error = f"{error}; {msg}" if error else msg
-            timings["render_s"] = round(time.perf_counter() - t1, 3)
-            os.replace(tmp_nb, nb_out)
-    finally:
-        if tmp_nb.exists():
-            tmp_nb.unlink()
-    return {
-        "id": job["id"],
-        "started_at": started_at,
-        "finished_at": _utc_now(),
-        "duration_s": round(time.perf_counter() - t0, 3),
-        "status": "failed" if error else "ok",
-        "error": error,
-        "have_notebook": have_nb,
-        "have_html": html_out.is_file() and have_nb,
-        "timings": timings,
-    }
+        from lib.disclosure import disclosure_threshold as _threshold
+
+        threshold = _threshold(disclosure_threshold)
+    except ValueError as exc:
+        problems.append(str(exc))
+    specs: list[ReportSpec] = []
+    try:
+        specs, _ = plan_reports(
+            authorities, include_programme=include_programme, processed_dir=processed_dir,
+            project_root=root, programme_notebook=programme_notebook, authority_notebook=authority_notebook,
+        )  # fmt: skip
+    except BatchError as exc:
+        problems.extend(exc.problems)
+    problems.extend(_check_output_dir(output_dir))
+    if check_assets and not problems:  # an install step: reported once the arguments are right
+        from lib import render
+
+        try:
+            render.check_assets(node_modules)
+        except render.AssetsMissingError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise BatchError(*problems)
+    n_workers = min(workers or _default_workers(len(specs)), len(specs))
+    return specs, Settings(disclosure_threshold=threshold, keep_code=keep_code, timeout=timeout, workers=n_workers)
 
 
 # ---------------------------------------------------------------------------
-# Index page
+# Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit
 # ---------------------------------------------------------------------------
 
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fff; line-height: 1.5; }
-  main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
-  h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; }
-  table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-  caption { text-align: left; font-weight: 600; padding: .5rem 0; }
-  th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
-  thead th { border-bottom: 2px solid #555; }
-  tbody th { font-weight: normal; }
-  tr.group th { background: #f0f0f0; font-weight: 600; }
-  a { color: #0b4f9c; }
-  a:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
-  .status-ok { color: #0f5b2a; }
-  .status-failed { color: #a4000f; font-weight: 600; }
-  code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-  .error { display: block; font-size: .875rem; color: #555; }
-</style>
-</head>
-<body>
-<main>
-<h1>{{ title }}</h1>
-<p>Built by <code>python -m lib.batch</code>. Each report is a single HTML file that works offline.
-{%- if n_failed %} <strong>{{ n_failed }} of {{ rows|length }} reports failed</strong>: their pages show the error.{% endif %}</p>
-<p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}
-{% if caveats_href %} · <a href="{{ caveats_href }}">Assumptions and caveats log</a>{% endif %}</p>
-<table>
-<caption>Reports: programme first, then local authorities A to Z</caption>
-<thead>
-<tr><th scope="col">Report</th><th scope="col">Status</th><th scope="col">Built (UTC)</th><th scope="col">Data version</th></tr>
-</thead>
-<tbody>
-{%- for group, items in groups %}
-<tr class="group"><th scope="colgroup" colspan="4">{{ group }}</th></tr>
-{%- for r in items %}
-<tr>
-<th scope="row">{% if r.href %}<a href="{{ r.href }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}{% if r.show_id %} <code>({{ r.id }})</code>{% endif %}</th>
-<td class="status-{{ r.status }}">{{ r.status_text }}{% if r.error %}<span class="error">{{ r.error }}</span>{% endif %}</td>
-<td><time datetime="{{ r.built }}">{{ r.built }}</time></td>
-<td><code title="{{ r.data_version }}">{{ r.data_version_short }}</code></td>
-</tr>
-{%- endfor %}
-{%- endfor %}
-</tbody>
-</table>
-{%- if downloads %}
-<h2 id="downloads">Download the data</h2>
-<p>The processed tables every report is computed from, built with these reports. The Excel workbook holds one sheet per table and a sheet describing every column.</p>
-<ul class="downloads">
-{%- for d in downloads %}
-<li><a href="{{ d.href }}" download>{{ d.label }}</a>{% if d.rows is not none %}, {{ d.rows }} rows{% endif %}</li>
-{%- endfor %}
-</ul>
-{%- endif %}
-</main>
-</body>
-</html>
-"""
 
+class _Interrupts:
+    """SIGINT/SIGTERM raise KeyboardInterrupt in the main thread, except
+    inside :meth:`critical` (moving a report's files into place and writing
+    the manifest), where the interrupt waits until the section ends."""
 
-def render_index(results: Iterable[ReportResult], *, prefix: str = "", dq_href: str | None = None,
-                 caveats_href: str | None = None, downloads: Sequence = ()) -> str:
-    """The index page. ``prefix`` is prepended to the relative report and download
-    links; ``downloads`` are :class:`lib.downloads.Download` records."""
-    from jinja2 import Environment
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.depth = 0
+        self.stopping = False
+        self._old: dict[int, Any] = {}
 
-    env = Environment(autoescape=True, trim_blocks=False)
-    tmpl = env.from_string(_INDEX_TEMPLATE)
-    rows = []
-    for r in results:
-        html_rel = r.outputs.get("html")
-        href = None
-        if html_rel:
-            href = prefix + Path(html_rel).name
-        rows.append(
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "name": r.display_name,
-                "show_id": r.kind == "authority",
-                "href": href,
-                "status": "ok" if r.ok else "failed",
-                "status_text": "OK" if r.ok else "Failed",
-                "error": r.error,
-                "built": r.finished_at,
-                "data_version": r.data_version,
-                "data_version_short": r.data_version[:12],
-            }
-        )
-    programme = [x for x in rows if x["kind"] == "programme"]
-    authorities = sorted(
-        (x for x in rows if x["kind"] != "programme"), key=lambda x: (x["name"].casefold(), x["id"])
-    )
-    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items]
-    return tmpl.render(
-        title="Evaluation reports",
-        rows=rows,
-        groups=groups,
-        n_failed=sum(1 for x in rows if x["status"] != "ok"),
-        dq_href=dq_href,
-        caveats_href=caveats_href,
-        downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
-    )
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.stopping:
+            return  # a second Ctrl-C while we clean up: keep cleaning up
+        self.signum = signum
+        if not self.depth:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+    @contextmanager
+    def critical(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if not self.depth and self.signum is not None and not self.stopping:
+            raise KeyboardInterrupt
 
 
 # ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
-
-
-def _load_previous(manifest_path: Path, out: Path) -> dict[str, ReportResult]:
-    """Entries of an earlier manifest whose HTML still exists (kept in the index)."""
-    try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-        kept = {}
-        for entry in data.get("reports", []):
-            r = ReportResult(**entry)
-            if r.outputs.get("html") and (out / r.outputs["html"]).is_file():
-                kept[r.id] = r
-        return kept
-    except (OSError, ValueError, TypeError, KeyError):
-        return {}
 
 
 def _notebook_title(path: Path, fallback: str) -> str:
@@ -600,6 +425,13 @@ def _notebook_title(path: Path, fallback: str) -> str:
         return render.notebook_title(nb, fallback)
     except (OSError, ValueError, AttributeError, TypeError, nbformat.ValidationError):
         return fallback
+
+
+def _cell_ids(path: Path) -> list[str]:
+    try:
+        return [c["id"] for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if "id" in c]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def _default_workers(n_reports: int) -> int:
@@ -622,36 +454,32 @@ def run_batch(
     timeout: int | None = 600,
     node_modules: str | os.PathLike | None = None,
     check_assets: bool = True,
+    disclosure_threshold: int | None = None,
 ) -> BatchResult:
-    """Execute and render the reports; write outputs, manifest and index.
+    """Execute and render the reports; keep manifest, index and disk in step.
 
     Relative ``output_dir``/``processed_dir``/notebook paths are taken from
     ``project_root`` (the notebooks run with cwd = project_root). Raises
-    :class:`BatchError` (before any kernel starts, writing nothing) for
-    invalid parameters. Report failures do not raise: see
-    ``BatchResult.failed`` / ``exit_code``.
+    :class:`BatchError` (before any kernel starts, changing nothing) listing
+    every invalid parameter or setting. ``disclosure_threshold`` defaults to
+    ``$EVAL_DISCLOSURE_THRESHOLD`` (else 10). Report failures do not raise:
+    see ``BatchResult.failed`` / ``exit_code``. An interrupt (Ctrl-C,
+    SIGTERM) stops every kernel, records what is on disk and re-raises
+    KeyboardInterrupt.
     """
     t_start = time.perf_counter()
     root = Path(project_root).resolve()
-    specs, _names = plan_reports(
-        authorities,
-        include_programme=include_programme,
-        processed_dir=processed_dir,
-        project_root=root,
-        programme_notebook=programme_notebook,
-        authority_notebook=authority_notebook,
-    )
-    if workers is not None and workers < 1:
-        raise BatchError("--workers must be at least 1")
-    if check_assets:
-        from lib import render
-
-        try:
-            render.check_assets(Path(node_modules) if node_modules else None)
-        except render.AssetsMissingError as exc:
-            raise BatchError(str(exc)) from None
-
+    out = _abs(output_dir, root).resolve()
     pdir = _abs(processed_dir, root).resolve()
+    nm = Path(node_modules) if node_modules else None
+    specs, settings = preflight(
+        authorities, include_programme=include_programme, workers=workers, output_dir=out,
+        processed_dir=_abs(processed_dir, root), root=root,
+        programme_notebook=_abs(programme_notebook, root), authority_notebook=_abs(authority_notebook, root),
+        keep_code=keep_code, timeout=timeout, disclosure_threshold=disclosure_threshold, node_modules=nm,
+        check_assets=check_assets,
+    )  # fmt: skip
+
     data_files, data_version = hash_data_dir(pdir)
     nb_hashes: dict[Path, str] = {}
     for s in specs:
@@ -659,173 +487,183 @@ def run_batch(
             nb_hashes[s.notebook] = sha256_file(s.notebook)
         s.notebook_sha256 = nb_hashes[s.notebook]
 
-    out = _abs(output_dir, root).resolve()
-    nb_dir, html_dir = out / "notebooks", out / "html"
-    nb_dir.mkdir(parents=True, exist_ok=True)
-    html_dir.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = OutputLock(out).__enter__()
+    except OutputBusyError as exc:
+        raise BatchError(str(exc)) from None
+    try:
+        with _Interrupts() as interrupts:
+            return _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, kernel_name,
+                               progress, interrupts, t_start)
+    finally:
+        lock.__exit__(None, None, None)
 
-    n_workers = min(workers or _default_workers(len(specs)), len(specs))
-    base_titles = {}
+
+def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, kernel_name, progress,
+                interrupts, t_start) -> BatchResult:
+    nb_dir, html_dir, log_dir = out / "notebooks", out / "html", out / "logs"
+    for d in (nb_dir, html_dir, log_dir):
+        d.mkdir(exist_ok=True)
+    remove_temp_files(out)  # left by a run that was killed
+    ledger = Ledger(out, root, settings, data_version, pdir, [s.report_id for s in specs])
+    ledger.load_previous()
+    ledger.write_side_files(html_dir)
+    ledger.write()
+
+    base_titles: dict[Path, str] = {}
+    cell_ids: dict[Path, list[str]] = {}
     for s in specs:
         if s.notebook not in base_titles:
             base_titles[s.notebook] = _notebook_title(s.notebook, f"{s.kind.capitalize()} report")
+            cell_ids[s.notebook] = _cell_ids(s.notebook)
+    by_id = {s.report_id: s for s in specs}
     jobs = []
     for s in specs:
         # <title>: the notebook's metadata title (or first heading), then the
         # authority's display name; plain text, escaped by the template.
         title = base_titles[s.notebook] if s.kind == "programme" else f"{base_titles[s.notebook]}: {s.display_name}"
-        jobs.append(
-            {
-                "id": s.report_id,
-                "notebook": str(s.notebook),
-                "parameters": s.parameters,
-                "cwd": str(root),
-                "notebook_out": str(nb_dir / f"{s.report_id}.ipynb"),
-                "html_out": str(html_dir / f"{s.report_id}.html"),
-                "keep_code": keep_code,
-                "title": title,
-                "kernel_name": kernel_name,
-                "timeout": timeout,
-                "node_modules": str(node_modules) if node_modules else None,
-            }
-        )
+        jobs.append({
+            "id": s.report_id, "notebook": str(s.notebook), "parameters": s.parameters, "cwd": str(root),
+            "notebook_out": str(nb_dir / f"{s.report_id}.ipynb"), "html_out": str(html_dir / f"{s.report_id}.html"),
+            "keep_code": settings.keep_code, "title": title, "kernel_name": kernel_name,
+            "timeout": settings.timeout, "node_modules": str(nm) if nm else None,
+            "source_cell_ids": cell_ids[s.notebook],
+        })  # fmt: skip
 
-    raw: dict[str, dict[str, Any]] = {}
-    bar = None
-    log_dir = out / "logs"
-    log_dir.mkdir(exist_ok=True)
+    def record(job: dict[str, Any], raw: dict[str, Any]) -> ReportResult:
+        s = by_id[job["id"]]
+        ih = hashlib.sha256(json.dumps(
+            {"notebook": s.notebook_sha256, "data": data_version, "parameters": s.parameters,
+             "settings": settings.report_settings}, sort_keys=True).encode()).hexdigest()
+        fresh = ReportResult(
+            id=s.report_id, kind=s.kind, display_name=s.display_name, parameters=s.parameters,
+            inputs={"notebook": {"path": _param_path(s.notebook, root), "sha256": s.notebook_sha256},
+                    "processed_dir": {"path": s.parameters["processed_dir"], "files": data_files}},
+            input_hash=ih, data_version=data_version, started_at=raw["started_at"],
+            finished_at=raw["finished_at"], duration_s=raw["duration_s"], status=raw["status"],
+            error=raw["error"], outputs={}, timings=raw.get("timings", {}), settings=settings.report_settings,
+        )  # fmt: skip
+        with interrupts.critical():
+            entry = ledger.commit(fresh, raw.get("staged") or {})
+            ledger.write()
+        attempts[job["id"]] = fresh
+        return entry
+
+    def unrun(job: dict[str, Any], status: str, error: str | None) -> dict[str, Any]:
+        now = utc_now()
+        return {"started_at": now, "finished_at": now, "duration_s": 0.0, "status": status, "error": error}
+
     import multiprocessing as mp
 
     # fork: workers inherit the parent's imports (papermill, nbconvert: ~1 s
-    # per process otherwise). The pool is created and every job submitted
-    # before tqdm starts its monitor thread. Elsewhere: the default context.
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    if ctx is not None:
+    # per process otherwise). Pools are created and jobs submitted before
+    # tqdm starts its monitor thread. Elsewhere: the default context.
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    if ctx.get_start_method() == "fork":
         import nbformat  # noqa: F401
         import papermill  # noqa: F401
 
-        from lib import render as _render  # noqa: F401
-    with ProcessPoolExecutor(
-        max_workers=n_workers,
-        mp_context=ctx,
-        initializer=_worker_init,
-        initargs=(keep_code, str(node_modules) if node_modules else None, str(log_dir / "kernels.log")),
-    ) as pool:
-        futures = {pool.submit(execute_report, job): job for job in jobs}
-        if progress:
-            from tqdm import tqdm
+        from lib import execution, render  # noqa: F401
 
-            bar = tqdm(total=len(jobs), unit="report", file=sys.stderr, desc="reports")
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                raw[job["id"]] = fut.result()
-            except Exception as exc:  # worker died (killed, out of memory)
-                raw[job["id"]] = {
-                    "id": job["id"],
-                    "started_at": _utc_now(),
-                    "finished_at": _utc_now(),
-                    "duration_s": 0.0,
-                    "status": "failed",
-                    "error": f"worker error: {_error_summary(exc)}",
-                    "have_notebook": False,
-                    "have_html": False,
-                    "timings": {},
-                }
-            if bar:
-                bar.set_postfix_str(f"{job['id']} {raw[job['id']]['status']}", refresh=False)
-                bar.update(1)
-    if bar:
-        bar.close()
+    attempts: dict[str, ReportResult] = {}
+    pending: deque[dict[str, Any]] = deque(jobs)
+    breaks: dict[str, int] = {}
+    bar = None
+    if progress:
+        from tqdm import tqdm
 
-    results: list[ReportResult] = []
-    for s in specs:
-        r = raw[s.report_id]
-        inputs = {
-            "notebook": {"path": _param_path(s.notebook, root), "sha256": s.notebook_sha256},
-            "processed_dir": {"path": s.parameters["processed_dir"], "files": data_files},
-        }
-        ih = hashlib.sha256(
-            json.dumps(
-                {"notebook": s.notebook_sha256, "data": data_version, "parameters": s.parameters},
-                sort_keys=True,
-            ).encode()
-        ).hexdigest()
-        results.append(
-            ReportResult(
-                id=s.report_id,
-                kind=s.kind,
-                display_name=s.display_name,
-                parameters=s.parameters,
-                inputs=inputs,
-                input_hash=ih,
-                data_version=data_version,
-                started_at=r["started_at"],
-                finished_at=r["finished_at"],
-                duration_s=r["duration_s"],
-                status=r["status"],
-                error=r["error"],
-                outputs={
-                    "notebook": f"notebooks/{s.report_id}.ipynb" if r["have_notebook"] else None,
-                    "html": f"html/{s.report_id}.html" if r["have_html"] else None,
-                },
-                timings=r.get("timings", {}),
-            )
-        )
-
-    # Data-quality log: make the link work inside a zipped html/ folder.
-    dq_src = next((p for p in (out / DATA_QUALITY_LOG, pdir / DATA_QUALITY_LOG) if p.is_file()), None)
-    dq_href = None
-    if dq_src is not None:
-        atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
-        dq_href = DATA_QUALITY_LOG
-
-    # The caveats log, so each report's links to the entries it relies on work offline.
-    from lib.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
-
-    caveats_href = None
-    if CAVEATS_SOURCE.is_file():
-        atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
-        caveats_href = CAVEATS_PAGE
-
-    # Every processed table as CSV and one workbook, beside the pages (lib.downloads).
-    from lib.downloads import write_downloads
-
-    downloads = write_downloads(pdir, html_dir, data_version=data_version, programme=PROGRAMME_ID)
-
-    manifest_path = out / "manifest.json"
-    previous = _load_previous(manifest_path, out)
-    current_ids = {r.id for r in results}
-    all_results = results + [r for rid, r in previous.items() if rid not in current_ids]
-
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "generated_at": _utc_now(),
-        "data_version": data_version,
-        "processed_dir": _param_path(pdir, root),
-        "keep_code": keep_code,
-        "workers": n_workers,
-        "run_report_ids": [r.id for r in results],
-        "downloads": [f"html/{d.href}" for d in downloads],
-        "reports": [asdict(r) for r in all_results],
-    }
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-    html_index = html_dir / "index.html"
-    atomic_write_text(html_index, render_index(all_results, prefix="", dq_href=dq_href,
-                                               caveats_href=caveats_href, downloads=downloads))
-    index = out / "index.html"
-    atomic_write_text(
-        index, render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None,
-                            caveats_href=f"html/{caveats_href}" if caveats_href else None,
-                            downloads=downloads)
-    )
+        bar = tqdm(total=len(jobs), unit="report", file=sys.stderr, desc="reports", delay=0.5)
+    pool: ProcessPoolExecutor | None = None
+    interrupted = False
+    try:
+        while pending:
+            started = ctx.SimpleQueue()
+            pool = ProcessPoolExecutor(
+                max_workers=settings.workers, mp_context=ctx, initializer=_worker_init,
+                initargs=(settings.keep_code, str(nm) if nm else None, str(log_dir / "kernels.log"),
+                          settings.disclosure_threshold, started),
+            )  # fmt: skip
+            procs: dict[int, Any] = {}
+            inflight: dict[Future, dict[str, Any]] = {}
+            broken: list[dict[str, Any]] = []
+            while (pending or inflight) and not broken:
+                # one job queued beyond the workers, so none waits on the commit of another
+                while pending and len(inflight) < settings.workers + 1:
+                    job = pending.popleft()
+                    inflight[pool.submit(execute_report, job)] = job
+                    procs.update(getattr(pool, "_processes", None) or {})
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = inflight.pop(fut)
+                    try:
+                        raw = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(job)
+                        continue
+                    except Exception as exc:  # a result that could not be sent back
+                        raw = unrun(job, "failed", f"worker error: {_error_summary(exc)}")
+                    record(job, raw)
+                    if bar:
+                        bar.set_postfix_str(f"{job['id']} {raw['status']}", refresh=False)
+                        bar.update(1)
+            if not broken:
+                pool.shutdown(wait=True)
+                pool = None
+                break
+            # A worker died (killed, out of memory). Every report it had in
+            # flight failed with BrokenProcessPool, including ones that never
+            # started there; find the one whose worker died on its own.
+            for fut, job in inflight.items():
+                try:
+                    record(job, fut.result(timeout=30))
+                except BaseException:
+                    broken.append(job)
+            pool.shutdown(wait=True)
+            pool = None
+            ran_on: dict[int, str] = {}
+            while not started.empty():
+                rid, pid = started.get()
+                ran_on[pid] = rid
+            culprits = {ran_on[pid]: p.exitcode for pid, p in procs.items()
+                        if pid in ran_on and p.exitcode not in (None, 0, -15)}
+            for job in sorted(broken, key=lambda j: jobs.index(j), reverse=True):
+                rid = job["id"]
+                breaks[rid] = breaks.get(rid, 0) + (1 if rid in culprits or not culprits else 0)
+                if rid in culprits or breaks[rid] >= 2:
+                    code = culprits.get(rid)
+                    how = f"killed by signal {-code}" if code is not None and code < 0 else "exited"
+                    record(job, unrun(job, "failed", f"worker process died while running this report "
+                                                    f"({how}; out of memory?)"))
+                    if bar:
+                        bar.update(1)
+                else:
+                    pending.appendleft(job)  # never started, or lost with the dead worker's neighbour
+    except KeyboardInterrupt:
+        interrupted = True
+        interrupts.stopping = True
+        if pool is not None:
+            kill_pool(pool)
+    finally:
+        if bar:
+            bar.close()
+        interrupts.stopping = True
+        remove_temp_files(out)
+        for job in jobs:
+            if job["id"] not in attempts:
+                record(job, unrun(job, "cancelled", "run interrupted before this report finished"
+                                  if interrupted else "not run"))
+        ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
+        ledger.write()
+    if interrupted:
+        raise KeyboardInterrupt
     return BatchResult(
         output_dir=out,
-        results=results,
+        results=[attempts[s.report_id] for s in specs],
         data_version=data_version,
-        manifest_path=manifest_path,
-        index_path=index,
-        html_index_path=html_index,
+        manifest_path=ledger.manifest_path,
+        index_path=out / "index.html",
+        html_index_path=html_dir / "index.html",
         wall_s=round(time.perf_counter() - t_start, 3),
     )
 
@@ -852,7 +690,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m lib.batch",
         description=(
             "Execute the programme report and one report per local authority with papermill, "
-            "render each to a self-contained offline HTML page, and write an index and a manifest."
+            "render each to a self-contained offline HTML page, and write an index and a manifest. "
+            "The disclosure threshold comes from $EVAL_DISCLOSURE_THRESHOLD (default 10)."
         ),
     )
     p.add_argument(
@@ -868,8 +707,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--processed-dir", default="data/processed", metavar="DIR", help="default: %(default)s")
     p.add_argument("--keep-code", action="store_true", help="show code cells in the HTML (default: hidden)")
     p.add_argument(
-        "--timeout", type=int, default=600, metavar="S", help="per-cell execution timeout (default: %(default)s)"
-    )
+        "--timeout", type=int, default=600, metavar="S",
+        help="per-cell execution timeout in seconds, greater than 0 (default: %(default)s)",
+    )  # fmt: skip
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar on stderr")
     p.add_argument("--programme-notebook", default=str(PROGRAMME_NOTEBOOK), help=argparse.SUPPRESS)
     p.add_argument("--authority-notebook", default=str(AUTHORITY_NOTEBOOK), help=argparse.SUPPRESS)
@@ -879,7 +719,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     cwd = Path.cwd()
-    authorities = None if args.authorities is None else [a for a in args.authorities.split(",")]
+    authorities = None if args.authorities is None else args.authorities.split(",")
     try:
         result = run_batch(
             authorities,
@@ -891,13 +731,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=not args.quiet,
             programme_notebook=_abs(args.programme_notebook, cwd),
             authority_notebook=_abs(args.authority_notebook, cwd),
-            timeout=args.timeout or None,
+            timeout=args.timeout,
         )
     except BatchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; outputs already in place are complete", file=sys.stderr)
+        print("interrupted: queued reports cancelled, running ones stopped; "
+              "manifest and index describe the pages on disk", file=sys.stderr)
         return 130
     except Exception:
         traceback.print_exc()

@@ -304,8 +304,10 @@ def dumbbell(
     xlabel: str = "Share of respondents",
 ):
     """Before/after dot plot with optional interval whiskers and direct labels."""
-    _style()
     n = len(labels)
+    if n == 0:
+        raise ValueError("dumbbell: nothing to plot (every row suppressed?); show a sentence instead")
+    _style()
     fig, ax = plt.subplots(figsize=(8, 0.55 * n + 1.4))
     ys = list(range(n))[::-1]
     for i, y in enumerate(ys):

@@ -21,6 +21,7 @@ each function, or set for a run with the environment variable
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,22 +55,26 @@ class Suppressed:
         return self.mask & ~self.primary
 
 
+def parse_threshold(raw: str, source: str = THRESHOLD_ENV_VAR) -> int:
+    """A threshold written as text (an environment variable, a CLI option):
+    a whole number of at least 1, else ValueError naming ``source``."""
+    text = raw.strip()
+    if not re.fullmatch(r"[+]?[0-9]+", text) or int(text) < 1:
+        raise ValueError(f"{source} must be a whole number of at least 1, got {raw!r}")
+    return int(text)
+
+
 def disclosure_threshold(threshold: int | None = None) -> int:
     """The threshold to use: ``threshold`` if given, else the environment
     variable ``EVAL_DISCLOSURE_THRESHOLD``, else :data:`DEFAULT_THRESHOLD`.
 
     Raises ValueError for a threshold that is not a positive whole number.
+    The batch runner checks the variable once, before any kernel starts
+    (:func:`lib.batch.preflight`), so a bad value never reaches a report.
     """
     if threshold is None:
-        raw = os.environ.get(THRESHOLD_ENV_VAR, "").strip()
-        if not raw:
-            return DEFAULT_THRESHOLD
-        try:
-            threshold = int(raw)
-        except ValueError:
-            raise ValueError(
-                f"{THRESHOLD_ENV_VAR} must be a positive whole number, got {raw!r}"
-            ) from None
+        raw = os.environ.get(THRESHOLD_ENV_VAR, "")
+        return parse_threshold(raw) if raw.strip() else DEFAULT_THRESHOLD
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 1:
         raise ValueError(f"disclosure threshold must be a positive whole number, got {threshold!r}")
     return int(threshold)

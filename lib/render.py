@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -225,6 +227,14 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
             resources["page_css"] = markupsafe.Markup(PAGE_CSS)  # noqa: S704 (a constant)
             return resources
 
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # The lab template gives each widget view and JavaScript output a
+            # uuid4() element id; number them instead, so the same notebook
+            # always gives the same page.
+            counter = itertools.count(1)
+            self.environment.globals["uuid4"] = lambda: f"output-{next(counter)}"
+            return super().from_notebook_node(nb, resources, **kw)
+
     exporter = OfflineHTMLExporter(
         config=c,
         template_name="lab",
@@ -235,6 +245,138 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
     exporter.mermaid_layout_elk_js_url = ""
     exporter.language_code = "en"
     return exporter
+
+
+# ---------------------------------------------------------------------------
+# Index page of a batch run
+# ---------------------------------------------------------------------------
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fff; line-height: 1.5; }
+  main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
+  h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; }
+  table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
+  caption { text-align: left; font-weight: 600; padding: .5rem 0; }
+  th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
+  thead th { border-bottom: 2px solid #555; }
+  tbody th { font-weight: normal; }
+  tr.group th { background: #f0f0f0; font-weight: 600; }
+  a { color: #0b4f9c; }
+  a:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
+  .status-ok { color: #0f5b2a; }
+  .status-failed { color: #a4000f; font-weight: 600; }
+  .status-stale { color: #7a4b00; font-weight: 600; }
+  code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+  .error { display: block; font-size: .875rem; color: #555; }
+</style>
+</head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+<p>Built by <code>python -m lib.batch</code>. Each report is a single HTML file that works offline.
+{%- if n_failed %} <strong>{{ n_failed }} of {{ rows|length }} reports failed</strong>: their pages show the error.{% endif %}
+{%- if n_stale %} <strong>{{ n_stale }} of {{ rows|length }} reports were not rebuilt by the last run</strong>: their links open the last good page, built at the time shown.{% endif %}</p>
+<p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}
+{% if caveats_href %} · <a href="{{ caveats_href }}">Assumptions and caveats log</a>{% endif %}</p>
+<table>
+<caption>Reports: programme first, then local authorities A to Z</caption>
+<thead>
+<tr><th scope="col">Report</th><th scope="col">Status</th><th scope="col">Built (UTC)</th><th scope="col">Data version</th></tr>
+</thead>
+<tbody>
+{%- for group, items in groups %}
+<tr class="group"><th scope="colgroup" colspan="4">{{ group }}</th></tr>
+{%- for r in items %}
+<tr>
+<th scope="row">{% if r.href %}<a href="{{ r.href }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}{% if r.show_id %} <code>({{ r.id }})</code>{% endif %}</th>
+<td class="status-{{ r.status }}">{{ r.status_text }}{% if r.error %}<span class="error">{{ r.error }}</span>{% endif %}</td>
+<td><time datetime="{{ r.built }}">{{ r.built }}</time></td>
+<td><code title="{{ r.data_version }}">{{ r.data_version_short }}</code></td>
+</tr>
+{%- endfor %}
+{%- endfor %}
+</tbody>
+</table>
+{%- if downloads %}
+<h2 id="downloads">Download the data</h2>
+<p>The processed tables every report is computed from, built with these reports. The Excel workbook holds one sheet per table and a sheet describing every column.</p>
+<ul class="downloads">
+{%- for d in downloads %}
+<li><a href="{{ d.href }}" download>{{ d.label }}</a>{% if d.rows is not none %}, {{ d.rows }} rows{% endif %}</li>
+{%- endfor %}
+</ul>
+{%- endif %}
+</main>
+</body>
+</html>
+"""
+
+
+def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | None = None,
+                 caveats_href: str | None = None, downloads: Sequence = ()) -> str:
+    """The index page of a batch run (``results``: :class:`lib.batch.ReportResult`).
+
+    ``prefix`` is prepended to the relative report and download links;
+    ``downloads`` are :class:`lib.downloads.Download` records. A report marked
+    ``stale`` links its last good page and says why this run did not
+    rebuild it."""
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True, trim_blocks=False)
+    tmpl = env.from_string(_INDEX_TEMPLATE)
+    rows = []
+    for r in results:
+        html_rel = r.outputs.get("html")
+        href = None
+        if html_rel:
+            href = prefix + Path(html_rel).name
+        stale = bool(getattr(r, "stale", False))
+        attempt = getattr(r, "last_attempt", None) or {}
+        if stale:
+            status, status_text = "stale", "Stale"
+            error = (f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
+                     + (f": {attempt['error']}" if attempt.get("error") else "")
+                     + ("); this is the last good page." if href else "); no earlier page exists."))
+        else:
+            status, status_text = ("ok", "OK") if r.ok else ("failed", "Failed")
+            error = r.error
+        rows.append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "name": r.display_name,
+                "show_id": r.kind == "authority",
+                "href": href,
+                "status": status,
+                "status_text": status_text,
+                "error": error,
+                "built": r.finished_at,
+                "data_version": r.data_version,
+                "data_version_short": r.data_version[:12],
+            }
+        )
+    programme = [x for x in rows if x["kind"] == "programme"]
+    authorities = sorted(
+        (x for x in rows if x["kind"] != "programme"), key=lambda x: (x["name"].casefold(), x["id"])
+    )
+    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items]
+    return tmpl.render(
+        title="Evaluation reports",
+        rows=rows,
+        groups=groups,
+        n_failed=sum(1 for x in rows if x["status"] == "failed"),
+        n_stale=sum(1 for x in rows if x["status"] == "stale"),
+        dq_href=dq_href,
+        caveats_href=caveats_href,
+        downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
+    )
 
 
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
@@ -307,7 +449,7 @@ def render_notebook(
     body, _resources = exporter.from_notebook_node(nb)
     body = strip_css_comments(body)
     if html_path is not None:
-        from lib.batch import atomic_write_text
+        from lib.outputs import atomic_write_text
 
         atomic_write_text(Path(html_path), body)
     return body

@@ -914,6 +914,11 @@ def kpi_comparison(wb: Workbook) -> Html:
 def survey_understanding(wb: Workbook) -> Html:
     full = understanding_changes(wb)
     ch = publishable(full)
+    if ch.empty:  # every share under the disclosure threshold: table of [c] only
+        return join(paragraph(f"All {len(full)} shares confident in understanding co-production rest on fewer "
+                              f"than {disclosure.disclosure_threshold()} respondents and are suppressed."),
+                    table_html(understanding_table(full), "Understanding of co-production before and after "
+                               "(disclosure control applied)"), base_note(wb))
     labels = [SECTOR_TITLES[s] for s in ch["sector"]]
     fig = charts.dumbbell(labels, ch["pre"].tolist(), ch["post"].tolist(),
                           pre_ci=list(zip(ch["pre_low"], ch["pre_high"])),

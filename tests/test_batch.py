@@ -8,11 +8,14 @@ processed dir made in tmp_path. Tests that start kernels are marked
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -362,3 +365,256 @@ def test_only_infrastructure_errors_are_retried():
     assert batch._is_infrastructure_error(TimeoutError("Cell execution timed out"))
     assert not batch._is_infrastructure_error(PapermillExecutionError("boom"))
     assert not batch._is_infrastructure_error(ValueError("x"))
+
+
+# ---------------------------------------------------------------------------
+# Preflight: every bad setting is one line, before any kernel, nothing written
+# ---------------------------------------------------------------------------
+
+
+def _preflight_cli(tmp_path, *extra, env=None):
+    processed = make_processed(tmp_path / "processed")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "lib.batch", *cli_args(processed, out, *extra)],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+    assert "Traceback" not in proc.stderr
+    return proc, out
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "2.5"])
+def test_bad_threshold_one_line_before_any_kernel(tmp_path, value):
+    proc, out = _preflight_cli(tmp_path, env={"EVAL_DISCLOSURE_THRESHOLD": value})
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"error: EVAL_DISCLOSURE_THRESHOLD must be a whole number of at least 1, got {value!r}"]
+    assert not out.exists()
+
+
+def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
+    proc, out = _preflight_cli(tmp_path, "--timeout", "-5")
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr.splitlines() == [
+        "error: --timeout must be a whole number of seconds greater than 0, got -5"]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    proc, _ = _preflight_cli(tmp_path, "--output-dir", str(a_file))
+    assert proc.returncode == 2 and a_file.read_text() == "keep me"
+    assert proc.stderr.splitlines() == [f"error: --output-dir {a_file} is a file, not a directory"]
+    proc, _ = _preflight_cli(tmp_path, "--output-dir", str(a_file / "sub"))
+    assert proc.stderr.splitlines() == [
+        f"error: --output-dir {a_file / 'sub'} cannot be created: {a_file} is a file, not a directory"]
+    proc, out = _preflight_cli(tmp_path, "--authorities", "")
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr.splitlines() == ["error: --authorities is empty; give authority ids separated by "
+                                        "commas, or leave the option out for every authority"]
+
+
+def test_every_problem_listed_at_once(tmp_path):
+    proc, out = _preflight_cli(tmp_path, "--timeout", "0", "--authorities", "narnia",
+                               env={"EVAL_DISCLOSURE_THRESHOLD": "abc"})
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr.splitlines() == [
+        "error: --timeout must be a whole number of seconds greater than 0, got 0",
+        "error: EVAL_DISCLOSURE_THRESHOLD must be a whole number of at least 1, got 'abc'",
+        "error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss",
+    ]
+
+
+def test_leftover_temp_files_removed_only_ours(tmp_path):
+    out = tmp_path / "out"
+    (out / "notebooks").mkdir(parents=True)
+    (out / "html").mkdir()
+    ours = [out / "notebooks" / ".leeds.k2j3h4_x.tmp.ipynb", out / "html" / ".index.html.abcd1234.tmp",
+            out / ".manifest.json.zz99yy88.tmp"]
+    theirs = [out / "html" / "leeds.html", out / ".gitkeep", out / "notes.tmp"]
+    for p in ours + theirs:
+        p.write_text("x")
+    assert sorted(batch.remove_temp_files(out)) == sorted(ours)
+    assert all(p.exists() for p in theirs)
+
+
+# ---------------------------------------------------------------------------
+# Reproducible outputs
+# ---------------------------------------------------------------------------
+
+
+def _masked(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix == ".ipynb":
+        data = re.sub(rb'"built_at": "[^"]*"', b'"built_at": "#"', data)
+    return data
+
+
+@pytest.mark.notebook
+def test_same_inputs_same_bytes(tmp_path):
+    """Widgets fixture as the programme report: two runs, identical bytes
+    apart from the notebook's one build-time field."""
+    processed = make_processed(tmp_path / "processed", rows=[("leeds", "Leeds", "0")])
+    outs = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        result = batch.run_batch(["leeds"], output_dir=out, processed_dir=processed, workers=1,
+                                 programme_notebook=FIXTURES / "widgets.ipynb", authority_notebook=AUTHORITY_NB)
+        assert result.exit_code == 0
+        outs.append(out)
+    files = ["notebooks/programme.ipynb", "notebooks/leeds.ipynb", "html/programme.html", "html/leeds.html"]
+    for f in files:
+        a, b = (outs[0] / f).read_bytes(), (outs[1] / f).read_bytes()
+        assert _masked(outs[0] / f) == _masked(outs[1] / f), f
+        assert (a == b) == f.endswith(".html") or b"built_at" not in a, f
+    nb = json.loads((outs[0] / "notebooks" / "programme.ipynb").read_text())
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    from lib.execution import stable_model_id
+
+    assert sorted(state) == sorted(stable_model_id("programme", n) for n in range(len(state)))
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c["id"]) for c in nb["cells"])
+    assert "start_time" not in json.dumps(nb) and nb["metadata"]["papermill"]["output_path"] == "notebooks/programme.ipynb"
+    page = (outs[0] / "html" / "programme.html").read_text()
+    assert stable_model_id("programme", 0) in page and 'id="output-1"' in page
+
+
+def test_make_reproducible_renames_widget_ids_consistently():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from lib import execution
+
+    a, b, c = "1" * 32, "2" * 32, "3" * 32
+    nb = new_notebook(cells=[new_code_cell("x", id="src1"), new_code_cell("y", id="random12")])
+    nb.cells[0].outputs = [new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": b}})]
+    nb.metadata["widgets"] = {execution.WIDGET_STATE_MIME: {"state": {
+        a: {"state": {"x": 1}}, b: {"state": {"layout": f"IPY_MODEL_{c}"}}, c: {"state": {}}}}}
+    nb.metadata["papermill"] = {"start_time": "t", "output_path": "/tmp/.x.tmp.ipynb"}
+    execution.make_reproducible(nb, report_id="r", built_at="B", output_path="notebooks/r.ipynb",
+                                source_cell_ids=["src1"])
+    ids = [execution.stable_model_id("r", n) for n in range(3)]
+    state = nb.metadata["widgets"][execution.WIDGET_STATE_MIME]["state"]
+    # the displayed view first, then what it refers to, then the rest
+    assert state == {ids[0]: {"state": {"layout": f"IPY_MODEL_{ids[1]}"}}, ids[1]: {"state": {}},
+                     ids[2]: {"state": {"x": 1}}}
+    assert nb.cells[0].outputs[0]["data"][execution.WIDGET_VIEW_MIME]["model_id"] == ids[0]
+    assert [c.id for c in nb.cells] == ["src1", "cell-1"]
+    assert nb.metadata["papermill"] == {"output_path": "notebooks/r.ipynb"}
+    assert nb.metadata["workbook"] == {"built_at": "B"}
+    nbformat.validate(nb)
+
+
+# ---------------------------------------------------------------------------
+# Kernel replies polled in slices (nbclient #312), without a global patch
+# ---------------------------------------------------------------------------
+
+
+def test_get_msg_contract_and_sliced_polling():
+    """The assumption: a channel's get_msg raises queue.Empty once the timeout
+    has passed. The sliced channel keeps that contract, polling every 0.25 s."""
+    import asyncio
+    from queue import Empty
+
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.channels import AsyncZMQSocketChannel
+    from jupyter_client.session import Session
+
+    from lib import execution
+
+    async def check():
+        ctx = zmq.asyncio.Context()
+        sock = ctx.socket(zmq.DEALER)
+        calls = []
+        base = AsyncZMQSocketChannel(sock, Session())
+        t0 = time.monotonic()
+        with pytest.raises(Empty):
+            await base.get_msg(timeout=0.1)
+        assert time.monotonic() - t0 >= 0.09
+        sliced = execution.SlicedPollChannel(sock, Session())
+        original = AsyncZMQSocketChannel.get_msg
+
+        async def spy(self, timeout=None):
+            calls.append(timeout)
+            return await original(self, timeout=timeout)
+
+        AsyncZMQSocketChannel.get_msg = spy
+        try:
+            t0 = time.monotonic()
+            with pytest.raises(Empty):
+                await sliced.get_msg(timeout=0.6)
+            assert time.monotonic() - t0 >= 0.59
+        finally:
+            AsyncZMQSocketChannel.get_msg = original
+        assert len(calls) >= 3 and max(calls) <= execution.POLL_SLICE_S
+        sock.close(0)
+        ctx.term()
+
+    asyncio.run(check())
+    # our kernels use it; jupyter_client itself is untouched
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    kc = execution.SlicedPollKernelManager(kernel_name="python3").client()
+    assert kc.shell_channel_class is execution.SlicedPollChannel
+    assert kc.iopub_channel_class is execution.SlicedPollChannel
+    assert "get_msg" not in vars(AsyncZMQSocketChannel) or not getattr(
+        AsyncZMQSocketChannel.get_msg, "_sliced", False)
+
+
+@pytest.mark.notebook
+def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_build, tmp_path, monkeypatch):
+    """Every share suppressed is a legitimate outcome, not a crash; the
+    threshold is in the manifest and in the input hash."""
+    monkeypatch.setenv("EVAL_DISCLOSURE_THRESHOLD", "1000")
+    out = tmp_path / "out"
+    result = batch.run_batch([], output_dir=out, processed_dir=evaluation_build.processed, timeout=180)
+    assert [r.id for r in result.results] == ["programme"]
+    assert result.exit_code == 0, result.results[0].error
+    page = (out / "html" / "programme.html").read_text()
+    assert "fewer than 1000 respondents and are suppressed" in page
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["settings"]["disclosure_threshold"] == 1000
+    entry = m["reports"][0]
+    assert entry["settings"] == {"disclosure_threshold": 1000, "keep_code": False}
+    s = batch.ReportSpec("programme", "programme", "", Path(), entry["parameters"],
+                         entry["inputs"]["notebook"]["sha256"])
+    expected = {}
+    for threshold in (1000, 10):
+        expected[threshold] = hashlib.sha256(json.dumps(
+            {"notebook": s.notebook_sha256, "data": entry["data_version"], "parameters": s.parameters,
+             "settings": {"disclosure_threshold": threshold, "keep_code": False}},
+            sort_keys=True).encode()).hexdigest()
+    assert entry["input_hash"] == expected[1000] != expected[10]
+
+
+def test_ledger_reconciles_previous_manifest_with_disk(tmp_path):
+    """At the start of a run the manifest is rebuilt from what is on disk:
+    an entry whose page is gone is dropped, a missing notebook unlinked, and
+    a report not rebuilt keeps its last good page, marked stale."""
+    from lib.outputs import Ledger
+
+    out = tmp_path / "out"
+    (out / "html").mkdir(parents=True)
+    (out / "notebooks").mkdir()
+    for rid in ("keep", "nonb"):
+        (out / "html" / f"{rid}.html").write_text("page")
+    (out / "notebooks" / "keep.ipynb").write_text("{}")
+    entries = [asdict_result(_result(rid, "authority", rid.title())) for rid in ("keep", "nonb", "gone")]
+    entries.append({"id": "junk"})  # unreadable entries are skipped
+    (out / "manifest.json").write_text(json.dumps({"reports": entries}))
+    settings = batch.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
+    ledger = Ledger(out, tmp_path, settings, "v" * 64, tmp_path, ["keep"])
+    ledger.load_previous()
+    assert set(ledger.entries) == {"keep", "nonb"}
+    assert ledger.entries["nonb"].outputs == {"notebook": None, "html": "html/nonb.html"}
+    attempt = _result("keep", "authority", "Keep", status="cancelled", error="run interrupted")
+    ledger.commit(attempt, {})
+    ledger.write()
+    keep = {r["id"]: r for r in json.loads((out / "manifest.json").read_text())["reports"]}["keep"]
+    assert keep["stale"] and keep["finished_at"] == "2026-01-01T00:00:02Z"
+    assert keep["last_attempt"]["status"] == "cancelled"
+    page = (out / "index.html").read_text()
+    row = re.search(r'<tr>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
+    assert "Stale" in row and "Not rebuilt by the last run (cancelled: run interrupted)" in row
+    assert "2026-01-01T00:00:02Z" in row
+
+
+def asdict_result(r):
+    from dataclasses import asdict
+
+    return asdict(r)

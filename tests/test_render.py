@@ -111,6 +111,7 @@ def test_title_is_escaped_and_metadata_title_wins():
     assert render.notebook_title(new_notebook(), "fallback") == "fallback"
 
 
+@pytest.mark.assets
 def test_widget_assets_inlined(tmp_path):
     out = tmp_path / "w.html"
     page = render.render_notebook(executed_nb(widgets=True), out)
@@ -164,6 +165,7 @@ def widget_html(tmp_path_factory):
 
 
 @pytest.mark.notebook
+@pytest.mark.assets
 def test_rendered_widget_page_static(widget_html):
     page = widget_html.read_text(encoding="utf-8")
     assert_offline(page)
@@ -173,6 +175,7 @@ def test_rendered_widget_page_static(widget_html):
 
 
 @pytest.mark.notebook
+@pytest.mark.assets
 @pytest.mark.browser
 def test_widgets_render_offline_in_chromium(widget_html):
     if not CHROMIUM.exists():

@@ -1,0 +1,210 @@
+"""Execute one report notebook with papermill, reproducibly.
+
+Two concerns of running a kernel that the batch runner (:mod:`lib.batch`)
+relies on, kept out of it:
+
+* **Replies noticed promptly** (nbclient issue #312). Now and then the
+  execute reply of a cell that opens many widget comms was picked up only
+  when the whole per-cell timeout ran out (a missed wake-up of the async
+  ZMQ socket), so a report with widgets took ``timeout`` seconds longer.
+  :class:`SlicedPollKernelManager` hands nbclient a kernel client whose
+  channels wait in short slices up to the same deadline: ``queue.Empty``
+  only after the full timeout, as documented for ``get_msg``, but a reply
+  is seen within :data:`POLL_SLICE_S`. It is plugged in through
+  configurable traits (``NotebookClient.kernel_manager_class``,
+  ``KernelManager.client_class``, ``KernelClient.*_channel_class``) that
+  papermill passes through, so only our kernels are affected: no global
+  patch of jupyter_client.
+
+* **Same inputs, same bytes.** papermill records wall-clock timings, a
+  random id for the injected-parameters cell and the temp output path, and
+  ipywidgets gives every widget model a random uuid.
+  :func:`make_reproducible` removes the timings, gives new cells ids
+  derived from their position, renames every widget model to an id derived
+  from the report id and the model's place in the widget tree, and keeps
+  exactly one build-time field: ``metadata.workbook.built_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterable
+from queue import Empty
+from typing import Any
+
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import DottedObjectName, Type
+
+#: Longest wait on a kernel socket before it is polled again (seconds).
+POLL_SLICE_S = 0.25
+
+WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+#: The one field of an executed notebook that changes from build to build.
+BUILD_TIME_FIELD = ("workbook", "built_at")
+
+_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+_HEX32 = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+# ---------------------------------------------------------------------------
+# Kernel client that polls in short slices
+# ---------------------------------------------------------------------------
+
+
+class SlicedPollChannel(AsyncZMQSocketChannel):
+    """An async ZMQ channel whose ``get_msg`` waits in short slices.
+
+    Same contract as the base class: returns the next message, or raises
+    ``queue.Empty`` once ``timeout`` seconds have passed (``None``: wait for
+    ever). Each slice is a fresh poll of the socket, so a missed wake-up
+    costs at most :data:`POLL_SLICE_S`.
+    """
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            step = POLL_SLICE_S if remaining is None else min(POLL_SLICE_S, remaining)
+            try:
+                return await super().get_msg(timeout=step)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+
+class SlicedPollKernelClient(AsyncKernelClient):
+    shell_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+    iopub_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+    stdin_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+    control_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+
+
+class SlicedPollKernelManager(AsyncKernelManager):
+    """Starts kernels like its base class; ``client()`` returns a
+    :class:`SlicedPollKernelClient` (both traits set: AsyncKernelManager
+    gives ``client_factory`` a static default that ignores ``client_class``)."""
+
+    client_class = DottedObjectName("lib.execution.SlicedPollKernelClient")
+    client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)
+
+
+def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd: str,
+            kernel_name: str = "python3", timeout: int | None = None) -> None:
+    """Run ``notebook`` with papermill into ``output_path`` (raises on a cell error)."""
+    import papermill
+
+    papermill.execute_notebook(
+        notebook, output_path, parameters=parameters, kernel_name=kernel_name, cwd=cwd,
+        progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        shutdown_kernel="immediate", execution_timeout=timeout,
+        # NotebookClient traits, passed through by papermill's nbclient engine
+        kernel_manager_class=SlicedPollKernelManager, record_timing=False,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Reproducible executed notebooks
+# ---------------------------------------------------------------------------
+
+
+def stable_model_id(report_id: str, n: int) -> str:
+    """The ``n``-th widget model id of a report: 32 hex digits, like a uuid."""
+    return hashlib.sha256(f"{report_id}:widget:{n}".encode()).hexdigest()[:32]
+
+
+def _refs(value: Any) -> list[str]:
+    """Model ids referenced from a widget's state, in a deterministic order."""
+    return _MODEL_REF.findall(json.dumps(value, sort_keys=True))
+
+
+def _widget_order(nb, state: dict[str, Any]) -> list[str]:
+    """Every model id of ``state``: the views displayed in the cells, in
+    order, each followed by the models it refers to (depth first); then the
+    models nothing refers to, ordered by their state with ids masked."""
+    roots: list[str] = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW_MIME)
+            if isinstance(view, dict) and view.get("model_id") in state:
+                roots.append(view["model_id"])
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(mid: str) -> None:
+        stack = [mid]
+        while stack:
+            m = stack.pop()
+            if m in seen or m not in state:
+                continue
+            seen.add(m)
+            order.append(m)
+            stack.extend(reversed(_refs(state[m])))
+
+    for r in roots:
+        visit(r)
+    while len(seen) < len(state):
+        rest = [m for m in state if m not in seen]
+        rest.sort(key=lambda m: _HEX32.sub("#", json.dumps(state[m], sort_keys=True)))
+        visit(rest[0])
+    return order
+
+
+def _rename(value: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return _HEX32.sub(lambda m: mapping.get(m.group(0), m.group(0)), value)
+    if isinstance(value, list):
+        return [_rename(v, mapping) for v in value]
+    if isinstance(value, dict):
+        return {mapping.get(k, k): _rename(v, mapping) for k, v in value.items()}
+    return value
+
+
+def make_reproducible(nb, *, report_id: str, built_at: str, output_path: str,
+                      source_cell_ids: Iterable[str] = ()):
+    """Make an executed notebook a function of its inputs (in place; returns it).
+
+    ``output_path`` replaces papermill's record of the temp file it wrote;
+    ``source_cell_ids`` are the ids of the source notebook's cells, kept;
+    any other cell (papermill's injected parameters) gets ``cell-<index>``.
+    """
+    import nbformat
+
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for k in _TIMING_KEYS:
+            pm.pop(k, None)
+        pm["output_path"] = output_path
+    keep = set(source_cell_ids)
+    used: set[str] = set()
+    for i, cell in enumerate(nb.cells):
+        cpm = cell.metadata.get("papermill")
+        if isinstance(cpm, dict):
+            for k in _TIMING_KEYS:
+                cpm.pop(k, None)
+        cell.metadata.pop("execution", None)
+        cid = cell.get("id")
+        if cid not in keep or cid in used:
+            cid, k = f"cell-{i}", i
+            while cid in used or cid in keep:
+                k += 1
+                cid = f"cell-{k}"
+            cell["id"] = cid
+        used.add(cid)
+    widgets = nb.metadata.get("widgets", {}).get(WIDGET_STATE_MIME)
+    if isinstance(widgets, dict) and isinstance(widgets.get("state"), dict) and widgets["state"]:
+        order = _widget_order(nb, widgets["state"])
+        mapping = {old: stable_model_id(report_id, n) for n, old in enumerate(order)}
+        renamed = _rename(widgets["state"], mapping)
+        widgets["state"] = {mapping[m]: renamed[mapping[m]] for m in order}  # the page keeps this order
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell["outputs"] = nbformat.from_dict(_rename(cell.get("outputs", []), mapping))
+    nb.metadata[BUILD_TIME_FIELD[0]] = {BUILD_TIME_FIELD[1]: built_at}
+    return nb

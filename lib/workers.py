@@ -1,0 +1,219 @@
+"""Worker processes of the batch runner: each executes and renders reports.
+
+Workers are long-lived (papermill, nbconvert and the HTML exporter are
+imported or built once per process) but every report gets a fresh kernel.
+A worker never writes a final output: it leaves the executed notebook and
+the page in temp files next to their targets and returns their names; the
+batch process commits them (:class:`lib.outputs.Ledger`). A worker dies with
+the batch process, and ignores Ctrl-C (the batch process decides what stops).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lib.outputs import temp_path, utc_now
+
+_WORKER: dict[str, Any] = {}
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the batch process dies
+    (its kernels follow: ipykernel exits when its parent is gone)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None,
+                 threshold: int | None = None, started: Any = None) -> None:
+    """Pool initializer: import papermill/nbconvert and build the exporter once.
+
+    ``stderr_log``: the worker's stderr (inherited by its kernels, whose
+    start-up warnings would otherwise garble the progress bar) is appended
+    to this file. ``threshold``: the checked disclosure threshold, passed to
+    the kernels through their environment. ``started``: a queue on which
+    the worker announces ``(report id, pid)`` when it starts a report.
+    """
+    import faulthandler
+    import logging
+    import signal
+    import warnings
+
+    import nbformat  # noqa: F401
+
+    from lib import execution, render  # noqa: F401
+
+    _die_with_parent()
+    # Ctrl-C in a terminal reaches the whole process group: the batch
+    # process decides what stops (kernels run in their own session).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if stderr_log:
+        fd = os.open(stderr_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+    # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    if threshold is not None:
+        from lib.disclosure import THRESHOLD_ENV_VAR
+
+        os.environ[THRESHOLD_ENV_VAR] = str(threshold)
+    _WORKER["started"] = started
+    _WORKER["exporter"] = render.make_exporter(
+        keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
+    )
+
+
+def _error_summary(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename is not None:  # papermill.PapermillExecutionError
+        evalue = str(getattr(exc, "evalue", "")).strip()
+        where = getattr(exc, "exec_count", None)
+        cell = f" (cell [{where}])" if where is not None else ""
+        msg = f"{ename}: {evalue}{cell}"
+    else:
+        msg = f"{type(exc).__name__}: {exc}".strip()
+    msg = " ".join(msg.split())
+    return msg if len(msg) <= 500 else msg[:497] + "..."
+
+
+def _is_infrastructure_error(exc: BaseException) -> bool:
+    """Kernel death or a timeout, as opposed to an error raised by a cell."""
+    if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
+        return False
+    names = {t.__name__ for t in type(exc).__mro__}
+    return bool(names & {"DeadKernelError", "CellTimeoutError", "TimeoutError"}) or (
+        isinstance(exc, RuntimeError) and "Kernel" in str(exc)
+    )
+
+
+def execute_report(job: dict[str, Any]) -> dict[str, Any]:
+    """Execute one report with papermill and render it. Runs in a worker.
+
+    Writes nothing under its final name: the executed notebook and the page
+    are left in temp files next to their targets (``staged``), which the
+    batch process moves into place and records in the manifest in one step.
+    Never raises for a report failure: returns status "failed" and the error
+    summary. A notebook that failed in a cell is kept (with the error) and
+    rendered like any other; a dead kernel or a timeout is retried once with
+    a fresh kernel.
+    """
+    import nbformat
+
+    from lib import execution, render
+
+    if not _WORKER:
+        _worker_init(job["keep_code"], job.get("node_modules"))
+    if _WORKER.get("started") is not None:
+        _WORKER["started"].put((job["id"], os.getpid()))
+    exporter = _WORKER["exporter"]
+    nb_out, html_out = Path(job["notebook_out"]), Path(job["html_out"])
+    started_at = utc_now()
+    t0 = time.perf_counter()
+    error: str | None = None
+    infrastructure = False
+    timings: dict[str, Any] = {}
+    tmp_nb = temp_path(nb_out)
+    tmp_html: Path | None = None
+    have_nb = False
+    try:
+        for attempt in (1, 2):
+            try:
+                execution.execute(job["notebook"], str(tmp_nb), parameters=job["parameters"], cwd=job["cwd"],
+                                  kernel_name=job.get("kernel_name", "python3"), timeout=job.get("timeout"))
+                error, infrastructure = None, False
+            except Exception as exc:  # report failure: keep going
+                error = _error_summary(exc)
+                infrastructure = _is_infrastructure_error(exc)
+                if attempt == 1 and infrastructure:
+                    # kernel died or a reply never came: one retry with a fresh kernel
+                    timings["retried_after"] = error
+                    continue
+            break
+        timings["execute_s"] = round(time.perf_counter() - t0, 3)
+        # A kernel that died or timed out twice leaves a half-run notebook:
+        # the last good page stays in place instead.
+        have_nb = not infrastructure and tmp_nb.is_file() and tmp_nb.stat().st_size > 0
+        if have_nb:
+            t1 = time.perf_counter()
+            nb = nbformat.read(tmp_nb, as_version=4)
+            execution.make_reproducible(nb, report_id=job["id"], built_at=utc_now(),
+                                        output_path=f"notebooks/{nb_out.name}",
+                                        source_cell_ids=job.get("source_cell_ids", ()))
+            nbformat.write(nb, tmp_nb)
+            try:
+                page = render.render_notebook(nb, None, keep_code=job["keep_code"], title=job["title"],
+                                              exporter=exporter)
+                tmp_html = temp_path(html_out)
+                tmp_html.write_text(page, encoding="utf-8")
+                os.chmod(tmp_html, 0o644)
+            except Exception as exc:
+                msg = f"render failed: {_error_summary(exc)}"
+                error = f"{error}; {msg}" if error else msg
+                if tmp_html is not None:
+                    tmp_html.unlink(missing_ok=True)
+                    tmp_html = None
+            timings["render_s"] = round(time.perf_counter() - t1, 3)
+            os.chmod(tmp_nb, 0o644)
+        else:
+            tmp_nb.unlink(missing_ok=True)
+    except BaseException:
+        tmp_nb.unlink(missing_ok=True)
+        if tmp_html is not None:
+            tmp_html.unlink(missing_ok=True)
+        raise
+    return {
+        "id": job["id"],
+        "started_at": started_at,
+        "finished_at": utc_now(),
+        "duration_s": round(time.perf_counter() - t0, 3),
+        "status": "failed" if error else "ok",
+        "error": error,
+        "staged": {"notebook": str(tmp_nb) if have_nb else None, "html": str(tmp_html) if tmp_html else None},
+        "timings": timings,
+    }
+
+
+
+def kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued reports and stop running ones at once: SIGKILL every
+    worker and every kernel it started. Their temp files are swept after."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        psutil = None
+    victims = []
+    for p in procs:
+        if psutil is not None:
+            try:
+                ps = psutil.Process(p.pid)
+                victims += ps.children(recursive=True) + [ps]
+            except psutil.Error:
+                pass
+        else:
+            victims.append(p)
+    for v in victims:
+        try:
+            v.kill()
+        except Exception:  # already gone
+            pass
+    if psutil is not None:
+        psutil.wait_procs([v for v in victims if isinstance(v, psutil.Process)], timeout=5)
+    for p in procs:
+        p.join(timeout=5)
+
+
