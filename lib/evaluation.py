@@ -2253,9 +2253,18 @@ def write_processed(build: Build, processed_dir: Path) -> None:
 
 
 def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
-          outputs_dir: Path = OUTPUTS_DIR) -> Build:
+          outputs_dir: Path = OUTPUTS_DIR, responses_dir: Path | None = None) -> Build:
     """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log."""
     result = build_tables(load_raw(raw_dir))
+    # --- issue 12: respondent-level survey data, when response files exist
+    # (default <raw_dir>/responses/; all logic in lib/sources/responses.py) ---
+    from lib.sources import responses
+
+    try:
+        result = responses.add_response_tables(result, responses.responses_dir(raw_dir, responses_dir))
+    except responses.ResponseDataError as err:
+        raise RawDataError(err.problems) from None
+    # --- end issue 12 ---
     write_processed(result, processed_dir)
     _atomic_write(Path(outputs_dir) / QUALITY_LOG_NAME, to_csv_bytes(result.issues))
     return result
@@ -2332,6 +2341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
+    parser.add_argument("--responses-dir", type=Path, default=None,  # issue 12
+                        help="respondent-level survey files (default: <raw-dir>/responses)")
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
     args = parser.parse_args(argv)
     try:
@@ -2343,7 +2354,7 @@ def main(argv: list[str] | None = None) -> int:
             load_raw(args.raw_dir)
             print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
             return 0
-        result = build(args.raw_dir, args.processed_dir, args.outputs_dir)
+        result = build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir)
     except RawDataError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
