@@ -793,12 +793,13 @@ def run_batch(
     }
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     html_index = html_dir / "index.html"
-    atomic_write_text(html_index, render_index(all_results, prefix="", dq_href=dq_href,
-                                               caveats_href=caveats_href))
+    from lib.banner import mark_index  # issue 12: SYNTHETIC DATA banner when the data are synthetic
+    atomic_write_text(html_index, mark_index(render_index(all_results, prefix="", dq_href=dq_href,
+                                                          caveats_href=caveats_href), pdir))
     index = out / "index.html"
     atomic_write_text(
-        index, render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None,
-                            caveats_href=f"html/{caveats_href}" if caveats_href else None)
+        index, mark_index(render_index(all_results, prefix="html/", dq_href=f"html/{dq_href}" if dq_href else None,
+                                       caveats_href=f"html/{caveats_href}" if caveats_href else None), pdir)
     )
     return BatchResult(
         output_dir=out,

@@ -673,7 +673,7 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
     out = out.assign(
         base_n=out["n"].astype("int64"), confident_n=out["k"].astype("int64"),
         value_as_printed="",
-        note=f"confident = answer {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
+        note=f"confident = {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
         source="response files (see response_files.csv)", basis=EXACT_BASIS,
         _q=out["question"].map(vocab.question_order), _s=out["sector"].map(sector_order),
         _p=out["phase"].map({"pre": 0, "post": 1}),
@@ -694,7 +694,8 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
     columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", "both",
                "before_only", "after_only", "neither"]
     if linked.empty:
-        return pd.DataFrame(columns=columns)
+        text = {"authority_id", "question", "item", "sector"}
+        return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
     # A person's sector is taken from the before answer (the after one if blank).
     sector = linked["sector_pre"].astype(object).where(linked["sector_pre"].notna(), linked["sector_post"])
     parts = []
@@ -818,11 +819,3 @@ def load_response_tables(processed_dir: Path) -> dict[str, pd.DataFrame] | None:
                 frame[col] = pd.to_numeric(frame[col]).astype("float64" if kind.startswith("float") else "int64")
         out[name.removesuffix(".csv")] = schemas[name].validate(frame)
     return out
-
-
-def is_synthetic(processed_dir: Path) -> bool:
-    """True when the build's response data include generated (synthetic) files."""
-    path = Path(processed_dir) / "response_files.csv"
-    if not path.exists():
-        return False
-    return bool((pd.read_csv(path, dtype=str, keep_default_na=False)["synthetic"] == "yes").any())

@@ -1,0 +1,82 @@
+"""Benchmark: read, clean and aggregate 10k, 100k and 1M survey responses.
+
+Each size is generated once (SYNTHETIC, seeded, with the usual mess, as CSV
+files in a temporary folder; generation is not timed), then a fresh child
+process reads, cleans and aggregates it (lib.sources.responses.response_tables)
+and reports its wall time and peak resident memory (ru_maxrss of the child,
+which includes the interpreter and the imported libraries). The sizes run side
+by side in one run; "growth" is the time ratio to the previous size divided by
+the size ratio (1.0 = linear).
+
+Target (issue 12): 1M responses in under 30 s and under 2 GB on 2 cores, time
+growing no faster than linearly.
+
+    python bench/responses.py [--sizes 10000,100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from lib.sources import responses
+responses.programme_vocabulary()
+t0 = time.perf_counter()  # imports excluded: read + clean + aggregate only
+paths = responses.response_files(Path(sys.argv[1]))
+tables, issues = responses.response_tables(paths)
+elapsed = time.perf_counter() - t0
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": elapsed, "peak_mib": peak_kib / 1024,
+                  "cells": len(tables["survey_responses.csv"]), "log_rows": len(issues)}))
+"""
+
+
+def make_data(n: int, folder: Path) -> int:
+    from lib.sources import synthetic
+
+    per_authority = max(1, n // 15 // 2)
+    df = synthetic.generate(15, per_authority * 2, seed=n % 9973, linked_share=0.6)
+    df = df.iloc[:n] if len(df) > n else df
+    synthetic.write_files(df, folder, formats=("csv",))
+    return len(df)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-responses-") as tmp:
+        for n in sizes:
+            folder = Path(tmp) / str(n)
+            actual = make_data(n, folder)
+            out = subprocess.run([sys.executable, "-c", CHILD, str(folder)], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, check=True)
+            rows.append({"n": actual, **json.loads(out.stdout.strip().splitlines()[-1])})
+    print(f"{'responses':>10} {'seconds':>9} {'peak MiB':>9} {'s per 100k':>11} {'growth':>7} {'cells':>6} {'log rows':>9}")
+    prev = None
+    for r in rows:
+        growth = "" if prev is None else f"{(r['seconds'] / prev['seconds']) / (r['n'] / prev['n']):.2f}"
+        print(f"{r['n']:>10,} {r['seconds']:>9.2f} {r['peak_mib']:>9.0f} {r['seconds'] / r['n'] * 1e5:>11.2f} "
+              f"{growth:>7} {r['cells']:>6} {r['log_rows']:>9}")
+        prev = r
+    last = rows[-1]
+    print(f"target: 1M in < 30 s and < 2048 MiB; largest run: {last['seconds']:.1f} s, {last['peak_mib']:.0f} MiB "
+          f"(cpu count {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
