@@ -375,7 +375,7 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 def parse_column(column: pd.Series, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised :func:`parse_answer`: (status int8, value int8, reason per row as category codes)."""
     codes, cats = _codes(column)
-    parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent
+    parsed = [parse_answer(c, vocab) for c in cats.tolist()] + [(MISSING, 0, "")]  # code -1 = absent
     status = np.array([p[0] for p in parsed], dtype=np.int8)[codes]
     value = np.array([p[1] for p in parsed], dtype=np.int8)[codes]
     reasons = np.array([p[2] for p in parsed], dtype=object)
@@ -385,7 +385,7 @@ def parse_column(column: pd.Series, vocab: Vocabulary) -> tuple[np.ndarray, np.n
 def lookup_column(column: pd.Series, table: dict[str, str]) -> pd.Series:
     """Map spellings through ``table`` (after :func:`name_key`), once per distinct value."""
     codes, cats = _codes(column)
-    mapped = np.array([table.get(name_key(c)) for c in cats] + [None], dtype=object)
+    mapped = np.array([table.get(name_key(c)) for c in cats.tolist()] + [None], dtype=object)
     return pd.Series(mapped[codes], index=column.index, dtype=object)
 
 
@@ -414,116 +414,126 @@ class Cleaned:
     files: pd.DataFrame  # response_files.csv
 
 
-def _issue_frame(**columns) -> pd.DataFrame:
+LOG_KEYS = ["check", "file", "column", "value", "issue", "action"]
+
+
+def _row_labels(rows: np.ndarray | pd.Series, sav: np.ndarray | pd.Series | bool) -> pd.Series:
+    """Row numbers as the log shows them: ``12`` (header = row 1) or ``case 11`` (.sav)."""
+    text = pd.Series(np.asarray(rows)).astype(str)
+    sav = pd.Series(np.broadcast_to(np.asarray(sav, dtype=bool), len(text)))
+    return text.where(~sav, "case " + text)
+
+
+def _row_words(rows: pd.Series, sav: pd.Series) -> pd.Series:
+    labels = _row_labels(rows, sav)
+    return labels.where(labels.str.startswith("case"), "row " + labels)
+
+
+def _bad(check: str, file: str, column: str, value, issue, action: str, rows: np.ndarray, sav: bool) -> pd.DataFrame:
+    """Rows behind one kind of log entry, ungrouped (grouped once at the end)."""
+    return pd.DataFrame({"check": check, "file": file, "column": column, "value": value, "issue": issue,
+                         "action": action, "row": rows, "sav": sav})
+
+
+def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
+    """One log row per distinct (check, file, column, value, issue), its rows listed."""
     cols = _ev().QUALITY_LOG_COLUMNS
-    n = max((len(v) for v in columns.values() if not isinstance(v, str)), default=1)
-    return pd.DataFrame({c: columns.get(c, "") if isinstance(columns.get(c, ""), str) else columns[c]
-                         for c in cols}, index=range(n)).astype(str)
+    if not bad:
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
+    frame = pd.concat(bad, ignore_index=True)
+    frame["label"] = _row_labels(frame["row"].to_numpy(), frame["sav"].to_numpy()).to_numpy()
+    grouped = (frame.sort_values("row", kind="stable").groupby(LOG_KEYS, sort=True)["label"]
+               .agg(", ".join).reset_index().rename(columns={"label": "row"}))
+    return grouped[cols].astype(str)
 
 
-def _rows_text(rows: pd.Series) -> str:
-    return ", ".join(rows.astype(str))
-
-
-def _grouped_issues(frame: pd.DataFrame, keys: list[str], **fixed) -> pd.DataFrame:
-    """One log row per distinct (file, column, value, ...) with its rows listed."""
-    if frame.empty:
-        return _issue_frame(**{k: [] for k in _ev().QUALITY_LOG_COLUMNS})
-    grouped = frame.groupby(keys, sort=True, observed=True)["row"].agg(_rows_text).reset_index()
-    out = {c: grouped[c] for c in keys if c in _ev().QUALITY_LOG_COLUMNS}
-    out["row"] = grouped["row"]
-    for name, value in fixed.items():
-        out[name] = value(grouped) if callable(value) else value
-    return _issue_frame(**out)
+def _category_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, stripped text of each category, with '' appended for code -1)."""
+    codes, cats = _codes(column)
+    text = np.array([str(c).strip() for c in cats.tolist()] + [""], dtype=object)
+    return codes, text
 
 
 def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
-    """Read and clean one file: (rows in canonical form, quality-log frames, file record)."""
+    """Read and clean one file: (rows in canonical form, log rows, file record)."""
     raw, fmt = read_file(path)
     shown = display_path(path)
+    sav = fmt == "sav"
     mapping = column_map(vocab)
-    issues: list[pd.DataFrame] = []
+    bad: list[pd.DataFrame] = []
     canon: dict[str, str] = {}
     for header in raw.columns:
         name = mapping.get(header_key(header))
         if name is None:
-            issues.append(_issue_frame(check="response_unknown_column", file=shown, column=header,
-                                       issue="column not in the response file format",
-                                       action="not used"))
+            bad.append(_bad("response_unknown_column", shown, header, "", "column not in the response file format",
+                            "not used", np.array([1]), False))
         elif name in canon:
             raise ResponseFileError(shown, f"columns {canon[name]!r} and {header!r} both give '{name}'",
                                     column=header)
         else:
             canon[name] = header
-    items = [it for it in vocab.items if it.item in canon]
     if "authority" not in canon:
         raise ResponseFileError(shown, "no authority column (expected a header such as 'authority')")
-    if not items:
+    if not any(it.item in canon for it in vocab.items):
         raise ResponseFileError(shown, "no survey question columns (expected e.g. "
                                        f"'{vocab.items[0].item}' or '{vocab.items[-1].item}')")
     n = len(raw)
-    row_label = (np.arange(n) + 1).astype(str) if fmt == "sav" else (np.arange(n) + 2).astype(str)
-    row_label = pd.Series(row_label, dtype=object)
-    if fmt == "sav":
-        row_label = "case " + row_label
-    blank = pd.Series("", index=raw.index, dtype="category")
-    col = {name: raw[header] if header in raw else blank for name, header in canon.items()}
-    get = lambda name: col.get(name, blank)  # noqa: E731
+    rownum = np.arange(n) + (1 if sav else 2)
+    blank = pd.Series(pd.Categorical([""] * n))
+    get = lambda name: raw[canon[name]] if name in canon else blank  # noqa: E731
 
     # Exact duplicates are judged on every field as written (canonical order).
-    content = pd.DataFrame({name: get(name) for name in [*STANDARD_COLUMNS, *(it.item for it in vocab.items)]})
+    content = pd.DataFrame({name: get(name).reset_index(drop=True)
+                            for name in [*STANDARD_COLUMNS, *(it.item for it in vocab.items)]})
     row_hash = pd.util.hash_pandas_object(content, index=False).to_numpy()
+    del content
 
     authority = lookup_column(get("authority"), vocab.authority_keys)
     sector = lookup_column(get("sector"), vocab.sectors)
     phase = lookup_column(get("phase"), vocab.phases)
+    phase_codes, phase_text = _category_text(get("phase"))
+    phase_blank = phase_text[phase_codes] == ""
     from_name = phase_from_name(path)
-    phase_text = get("phase").astype(str).str.strip()
     if from_name is not None:
-        disagree = phase.notna() & (phase != from_name)
+        disagree = (phase.notna() & (phase != from_name)).to_numpy()
         if disagree.any():
-            issues.append(_issue_frame(check="response_phase_conflict", file=shown, row=_rows_text(row_label[disagree]),
-                                       column=canon.get("phase", ""), value=f"file name says '{from_name}'",
-                                       issue="the phase column disagrees with the file name",
-                                       action="the phase column is used"))
-        phase = phase.where(phase.notna() | (phase_text != ""), from_name)
-    frame = pd.DataFrame({"file": shown, "row": row_label, "authority_id": authority, "sector": sector,
-                          "phase": phase, "hash": row_hash})
+            bad.append(_bad("response_phase_conflict", shown, canon.get("phase", ""), f"file name says '{from_name}'",
+                            "the phase column disagrees with the file name", "the phase column is used",
+                            rownum[disagree], sav))
+        phase = phase.where(phase.notna() | ~phase_blank, from_name)
+    frame = pd.DataFrame({"file": shown, "row": rownum, "sav": sav, "authority_id": authority.to_numpy(),
+                          "sector": sector.to_numpy(), "phase": phase.to_numpy(), "hash": row_hash})
 
     # Authority: unknown or blank spellings are listed, never matched silently.
-    auth_text = get("authority").astype(str).str.strip()
-    unknown = authority.isna()
+    unknown = authority.isna().to_numpy()
     if unknown.any():
-        bad = pd.DataFrame({"file": shown, "row": row_label[unknown], "column": canon["authority"],
-                            "value": auth_text[unknown]})
-        issues.append(_grouped_issues(
-            bad, ["file", "column", "value"], check="response_unknown_authority",
-            issue=lambda g: g["value"].map(lambda v: "authority missing" if v == "" else
-                                           f"unknown authority; closest known: "
-                                           f"{suggest(v, vocab.authority_keys, vocab.authorities)}"),
-            action="rows left out of every figure; correct the spelling, or add it to the "
-                   "authority's spelling variants if it is one of the programme's authorities"))
+        codes, text = _category_text(get("authority"))
+        values = text[codes][unknown]
+        issue = {v: ("authority missing" if v == "" else
+                     f"unknown authority; closest known: {suggest(v, vocab.authority_keys, vocab.authorities)}")
+                 for v in set(values)}
+        bad.append(_bad("response_unknown_authority", shown, canon["authority"], values,
+                        [issue[v] for v in values],
+                        "rows left out of every figure; correct the spelling, or add it to the authority's "
+                        "spelling variants if it is one of the programme's authorities", rownum[unknown], sav))
     # Sector: unknown spellings are listed and counted in 'all respondents' only.
-    sector_text = get("sector").astype(str).str.strip()
-    odd = sector.isna() & ~unknown
+    odd = sector.isna().to_numpy() & ~unknown
     if odd.any():
-        bad = pd.DataFrame({"file": shown, "row": row_label[odd], "column": canon.get("sector", "sector"),
-                            "value": sector_text[odd]})
+        codes, text = _category_text(get("sector"))
+        values = text[codes][odd]
         labels = {s: s.replace("_", " ") for s in set(vocab.sectors.values())}
-        issues.append(_grouped_issues(
-            bad, ["file", "column", "value"], check="response_unknown_sector",
-            issue=lambda g: g["value"].map(lambda v: "sector missing" if v == "" else
-                                           f"unknown sector; closest known: {suggest(v, vocab.sectors, labels)}"),
-            action="counted in 'all respondents' only, not in a sector's figures"))
-    no_phase = phase.isna() & ~unknown
+        issue = {v: ("sector missing" if v == "" else
+                     f"unknown sector; closest known: {suggest(v, vocab.sectors, labels)}") for v in set(values)}
+        bad.append(_bad("response_unknown_sector", shown, canon.get("sector", "sector"), values,
+                        [issue[v] for v in values], "counted in 'all respondents' only, not in a sector's figures",
+                        rownum[odd], sav))
+    no_phase = phase.isna().to_numpy() & ~unknown
     if no_phase.any():
-        bad = pd.DataFrame({"file": shown, "row": row_label[no_phase], "column": canon.get("phase", "phase"),
-                            "value": phase_text[no_phase]})
-        issues.append(_grouped_issues(
-            bad, ["file", "column", "value"], check="response_unknown_phase",
-            issue=lambda g: g["value"].map(lambda v: "phase missing and not in the file name" if v == ""
-                                           else "unknown phase; expected before/pre or after/post"),
-            action="rows left out of every figure"))
+        values = phase_text[phase_codes][no_phase]
+        bad.append(_bad("response_unknown_phase", shown, canon.get("phase", "phase"), values,
+                        np.where(values == "", "phase missing and not in the file name",
+                                 "unknown phase; expected before/pre or after/post"),
+                        "rows left out of every figure", rownum[no_phase], sav))
 
     # Answers: parsed once per distinct spelling.
     for it in vocab.items:
@@ -534,24 +544,34 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
         frame[it.item] = np.where(status == ANSWERED, value, 0).astype(np.int8)
         invalid = status == INVALID
         if invalid.any():
-            bad = pd.DataFrame({"file": shown, "row": row_label[invalid], "column": canon[it.item],
-                                "value": get(it.item).astype(str)[invalid].to_numpy(), "reason": reason[invalid]})
-            issues.append(_grouped_issues(
-                bad, ["file", "column", "value", "reason"], check="response_invalid_answer",
-                issue=lambda g: g["reason"], action="left out of the base for this question"))
-    ref = get("respondent_ref").astype(str).str.strip()
-    frame["ref"] = ref.str.casefold().to_numpy()
-    frame["submitted"] = pd.to_datetime(get("submitted_at").astype(str).str.strip().replace("", None),
-                                        errors="coerce", dayfirst=True, format="mixed").to_numpy()
-    synthetic = get("synthetic").astype(str).str.strip().str.casefold().isin(["yes", "true", "1", "y"])
+            codes, text = _category_text(get(it.item))
+            bad.append(_bad("response_invalid_answer", shown, canon[it.item], text[codes][invalid], reason[invalid],
+                            "left out of the base for this question", rownum[invalid], sav))
+    codes, text = _category_text(get("respondent_ref"))
+    frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
+    codes, text = _category_text(get("submitted_at"))
+    frame["submitted"] = parse_times(text)[codes]
+    codes, text = _category_text(get("synthetic"))
+    synthetic = np.isin(np.char.lower(text.astype(str)), ["yes", "true", "1", "y"])[codes]
     record = {"file": shown, "format": fmt, "rows_read": n, "synthetic": "yes" if synthetic.any() else "no",
               "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
-    return frame, issues, record
+    return frame, bad, record
 
 
-def _row_words(rows: pd.Series) -> pd.Series:
-    rows = rows.astype(str)
-    return rows.where(rows.str.startswith("case"), "row " + rows)
+def parse_times(text: np.ndarray) -> np.ndarray:
+    """Submission times, day first (UK); fast fixed formats first, then any
+    format; unreadable times are NaT (they only order repeated references)."""
+    series = pd.Series(text, dtype=object).replace("", None)
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "ISO8601", "%d/%m/%Y"):
+        todo = out.isna() & series.notna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(series[todo], format=fmt, errors="coerce")
+    todo = out.isna() & series.notna()
+    if todo.any():
+        out[todo] = pd.to_datetime(series[todo], format="mixed", dayfirst=True, errors="coerce")
+    return out.to_numpy()
 
 
 def response_files(directory: Path) -> list[Path]:
@@ -567,7 +587,7 @@ def response_files(directory: Path) -> list[Path]:
 def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Cleaned:
     """Read and clean every file; remove exact duplicates and repeated references."""
     vocab = vocab or programme_vocabulary()
-    frames, issues, records, problems = [], [], [], []
+    frames, bad, records, problems = [], [], [], []
     for path in paths:
         try:
             frame, found, record = clean_file(path, vocab)
@@ -576,54 +596,60 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
             continue
         frame["order"] = len(frames)
         frames.append(frame)
-        issues.extend(found)
+        bad.extend(found)
         records.append(record)
     if problems:
         ev = _ev()
         raise ResponseDataError([ev.Problem(p.file, p.row, p.column, p.value, f"a usable response file ({p.reason})")
                                  for p in problems])
     data = pd.concat(frames, ignore_index=True)
+    del frames
     for col in ("authority_id", "sector", "phase", "file"):
         data[col] = data[col].astype("category")
+    single: list[pd.DataFrame] = []  # log rows, one per removed response
 
     # Exact duplicate submissions: every field identical to an earlier row.
-    first_row = data.groupby("hash", sort=False)["row"].transform("first")
-    first_file = data.groupby("hash", sort=False)["file"].transform("first").astype(str)
     dup = data["hash"].duplicated(keep="first").to_numpy()
     if dup.any():
+        involved = data[data["hash"].duplicated(keep=False).to_numpy()]
+        first = involved.groupby("hash", sort=False)[["file", "row", "sav"]].transform("first")
+        first = first[involved["hash"].duplicated(keep="first").to_numpy()]
         d = data[dup]
-        issues.append(_issue_frame(
-            check="response_duplicate", file=d["file"].astype(str).to_numpy(), row=d["row"].to_numpy(),
-            column="", value="", issue=("exact duplicate of " + first_file[dup] + ", " + _row_words(first_row[dup])).to_numpy(),
-            action="removed"))
+        single.append(pd.DataFrame({
+            "check": "response_duplicate", "file": d["file"].astype(str).to_numpy(),
+            "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(), "column": "", "value": "",
+            "issue": ("exact duplicate of " + first["file"].astype(str) + ", "
+                      + _row_words(first["row"], first["sav"]).to_numpy()).to_numpy(),
+            "action": "removed"}))
     data = data[~dup]
-    usable = data["authority_id"].notna() & data["phase"].notna()
-    data = data[usable.to_numpy()]
+    data = data[(data["authority_id"].notna() & data["phase"].notna()).to_numpy()]
 
     # A respondent reference repeated within a phase (of one authority): the
     # earliest submission is kept (file order where times are missing).
-    linked = data["ref"] != ""
-    ordered = data[linked].sort_values(["submitted", "order"], kind="stable", na_position="last")
+    linked = data[data["ref"] != ""]
+    ordered = linked.sort_values(["submitted", "order", "row"], kind="stable", na_position="last")
     keys = ["authority_id", "phase", "ref"]
-    repeat = ordered.duplicated(keys, keep="first")
+    repeat = ordered.duplicated(keys, keep="first").to_numpy()
     if repeat.any():
-        kept = ordered.groupby(keys, observed=True, sort=False)[["file", "row"]].transform("first")
-        r = ordered[repeat]
-        issues.append(_issue_frame(
-            check="response_repeated_reference", file=r["file"].astype(str).to_numpy(),
-            row=r["row"].to_numpy(), column="respondent_ref", value=r["ref"].to_numpy(),
-            issue=("respondent reference repeated within phase '" + r["phase"].astype(str)
-                   + "'; earliest kept: " + kept["file"][repeat].astype(str) + ", "
-                   + _row_words(kept["row"][repeat])).to_numpy(),
-            action="removed (one answer per person per phase)"))
-        data = data.drop(index=r.index)
+        involved = ordered[ordered.duplicated(keys, keep=False).to_numpy()]
+        kept = involved.groupby(keys, observed=True, sort=False)[["file", "row", "sav"]].transform("first")
+        kept = kept[involved.duplicated(keys, keep="first").to_numpy()]
+        rr = ordered[repeat]
+        single.append(pd.DataFrame({
+            "check": "response_repeated_reference", "file": rr["file"].astype(str).to_numpy(),
+            "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
+            "column": "respondent_ref", "value": rr["ref"].to_numpy(),
+            "issue": ("respondent reference repeated within phase '" + rr["phase"].astype(str)
+                      + "'; earliest kept: " + kept["file"].astype(str) + ", "
+                      + _row_words(kept["row"], kept["sav"]).to_numpy()).to_numpy(),
+            "action": "removed (one answer per person per phase)"}))
+        data = data.drop(index=rr.index)
     used = data.groupby("file", observed=False).size()
     files = pd.DataFrame(records)
     files["rows_used"] = files["file"].map(used).fillna(0).astype(int)
     files = files[["file", "format", "rows_read", "rows_used", "synthetic", "sha256"]]
     keep = ["authority_id", "sector", "phase", "ref", *(it.item for it in vocab.items)]
-    log = pd.concat(issues, ignore_index=True) if issues else _issue_frame(
-        **{k: [] for k in _ev().QUALITY_LOG_COLUMNS})
+    log = pd.concat([_group_log(bad), *single], ignore_index=True)[_ev().QUALITY_LOG_COLUMNS].astype(str)
     return Cleaned(data[keep].reset_index(drop=True), log, files)
 
 
