@@ -6,7 +6,9 @@ process reads, cleans and aggregates it (lib.sources.responses.response_tables)
 and reports its wall time and peak resident memory (ru_maxrss of the child,
 which includes the interpreter and the imported libraries). The sizes run side
 by side in one run; "growth" is the time ratio to the previous size divided by
-the size ratio (1.0 = linear).
+the size ratio (1.0 = linear, below 1 = better than linear). CPU seconds (user +
+system of the child) are printed beside wall time because the machine may be
+shared: wall time then includes waiting for a core.
 
 Target (issue 12): 1M responses in under 30 s and under 2 GB on 2 cores, time
 growing no faster than linearly.
@@ -32,11 +34,14 @@ from pathlib import Path
 from lib.sources import responses
 responses.programme_vocabulary()
 t0 = time.perf_counter()  # imports excluded: read + clean + aggregate only
+u0 = resource.getrusage(resource.RUSAGE_SELF)
+cpu0 = u0.ru_utime + u0.ru_stime
 paths = responses.response_files(Path(sys.argv[1]))
 tables, issues = responses.response_tables(paths)
 elapsed = time.perf_counter() - t0
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "peak_mib": peak_kib / 1024,
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu = usage.ru_utime + usage.ru_stime - cpu0
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mib": usage.ru_maxrss / 1024,
                   "cells": len(tables["survey_responses.csv"]), "log_rows": len(issues)}))
 """
 
@@ -65,12 +70,14 @@ def main(argv: list[str] | None = None) -> int:
             out = subprocess.run([sys.executable, "-c", CHILD, str(folder)], env=env, cwd=ROOT,
                                  capture_output=True, text=True, check=True)
             rows.append({"n": actual, **json.loads(out.stdout.strip().splitlines()[-1])})
-    print(f"{'responses':>10} {'seconds':>9} {'peak MiB':>9} {'s per 100k':>11} {'growth':>7} {'cells':>6} {'log rows':>9}")
+    print(f"{'responses':>10} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'wall s/100k':>12} {'growth':>7} "
+          f"{'CPU growth':>10} {'cells':>6} {'log rows':>9}")
     prev = None
     for r in rows:
         growth = "" if prev is None else f"{(r['seconds'] / prev['seconds']) / (r['n'] / prev['n']):.2f}"
-        print(f"{r['n']:>10,} {r['seconds']:>9.2f} {r['peak_mib']:>9.0f} {r['seconds'] / r['n'] * 1e5:>11.2f} "
-              f"{growth:>7} {r['cells']:>6} {r['log_rows']:>9}")
+        cpu_growth = "" if prev is None else f"{(r['cpu'] / prev['cpu']) / (r['n'] / prev['n']):.2f}"
+        print(f"{r['n']:>10,} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {r['peak_mib']:>9.0f} "
+              f"{r['seconds'] / r['n'] * 1e5:>12.2f} {growth:>7} {cpu_growth:>10} {r['cells']:>6} {r['log_rows']:>9}")
         prev = r
     last = rows[-1]
     print(f"target: 1M in < 30 s and < 2048 MiB; largest run: {last['seconds']:.1f} s, {last['peak_mib']:.0f} MiB "

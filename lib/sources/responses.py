@@ -18,7 +18,7 @@ The input format is documented in ``data/README.md`` ("Response files").
 Cleaning records every judgement in the data-quality log (file and row); a file
 that cannot be read at all stops the build with one line naming the file and
 the reason, and ``data/processed/`` is left untouched. The work is vectorised:
-answers are parsed once per *distinct* spelling (categorical codes), never
+answers are parsed once per *distinct* spelling (factorised codes), never
 once per row, so a million responses take seconds.
 
 The programme's vocabulary (authorities and their spellings, sectors, phases,
@@ -255,7 +255,7 @@ def _separator(text: str) -> str:
 
 
 def read_file(path: Path) -> tuple[pd.DataFrame, str]:
-    """Read one response file as text columns (categorical); return (frame, format).
+    """Read one response file as text columns; return (frame, format).
 
     Every value is kept as text: parsing happens in the cleaning, so nothing is
     coerced silently. Raises :class:`ResponseFileError` with the reason when the
@@ -273,11 +273,11 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             text = _decode(path, shown)
             if not text.strip():
                 raise ResponseFileError(shown, "the file is empty (no header row)")
-            frame = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype="category",
+            frame = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=object,
                                 keep_default_na=False, na_filter=False, skipinitialspace=False)
         elif fmt == "xlsx":
-            frame = pd.read_excel(path, engine="openpyxl", dtype=str, na_filter=False)
-            frame = frame.astype("category")
+            frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
+            frame = frame.apply(_sav_text)
         else:
             import pyreadstat
 
@@ -285,7 +285,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             # confident", "Don't know") and goes through the same parser;
             # declared missing values arrive as blanks.
             frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
-            frame = frame.apply(_sav_text).astype("category")
+            frame = frame.apply(_sav_text)
     except ResponseFileError:
         raise
     except Exception as err:  # every reader failure becomes one line
@@ -303,7 +303,7 @@ def _sav_text(column: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v)
 
-    return column.map(text).astype(str)
+    return column.map(text).astype(object)
 
 
 def phase_from_name(path: Path) -> str | None:
@@ -367,26 +367,28 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
     return ANSWERED, value, ""
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    cat = column.astype("category")
-    return cat.cat.codes.to_numpy(), cat.cat.categories
+def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """(code per row, distinct values): values are handled once each (code -1 = missing)."""
+    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+    return codes, list(uniques)
 
 
-def parse_column(column: pd.Series, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :func:`parse_answer`: (status int8, value int8, reason per row as category codes)."""
-    codes, cats = _codes(column)
-    parsed = [parse_answer(c, vocab) for c in cats.tolist()] + [(MISSING, 0, "")]  # code -1 = absent
+def parse_column(coded: tuple[np.ndarray, list], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
+    (status int8, value int8, reason) per row."""
+    codes, cats = coded
+    parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent
     status = np.array([p[0] for p in parsed], dtype=np.int8)[codes]
     value = np.array([p[1] for p in parsed], dtype=np.int8)[codes]
     reasons = np.array([p[2] for p in parsed], dtype=object)
     return status, value, reasons[codes]
 
 
-def lookup_column(column: pd.Series, table: dict[str, str]) -> pd.Series:
+def lookup_column(coded: tuple[np.ndarray, list], table: dict[str, str]) -> pd.Series:
     """Map spellings through ``table`` (after :func:`name_key`), once per distinct value."""
-    codes, cats = _codes(column)
-    mapped = np.array([table.get(name_key(c)) for c in cats.tolist()] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=column.index, dtype=object)
+    codes, cats = coded
+    mapped = np.array([table.get(name_key(c)) for c in cats] + [None], dtype=object)
+    return pd.Series(mapped[codes], dtype=object)
 
 
 def suggest(name: str, known: dict[str, str], labels: dict[str, str] | None = None, n: int = 3) -> str:
@@ -447,10 +449,10 @@ def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
     return grouped[cols].astype(str)
 
 
-def _category_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, stripped text of each category, with '' appended for code -1)."""
-    codes, cats = _codes(column)
-    text = np.array([str(c).strip() for c in cats.tolist()] + [""], dtype=object)
+def _category_text(coded: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, stripped text of each distinct value, with '' appended for code -1)."""
+    codes, cats = coded
+    text = np.array([str(c).strip() for c in cats] + [""], dtype=object)
     return codes, text
 
 
@@ -479,19 +481,30 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
                                        f"'{vocab.items[0].item}' or '{vocab.items[-1].item}')")
     n = len(raw)
     rownum = np.arange(n) + (1 if sav else 2)
-    blank = pd.Series(pd.Categorical([""] * n))
+    blank = pd.Series(np.full(n, "", dtype=object))
     get = lambda name: raw[canon[name]] if name in canon else blank  # noqa: E731
+    factorised: dict[str, tuple[np.ndarray, list]] = {}
+
+    def coded(name: str) -> tuple[np.ndarray, list]:
+        if name not in factorised:
+            factorised[name] = _codes(get(name))
+        return factorised[name]
 
     # Exact duplicates are judged on every field as written (canonical order).
-    content = pd.DataFrame({name: get(name).reset_index(drop=True)
-                            for name in [*STANDARD_COLUMNS, *(it.item for it in vocab.items)]})
-    row_hash = pd.util.hash_pandas_object(content, index=False).to_numpy()
-    del content
+    # Each distinct value is hashed once; absent columns count as blank.
+    row_hash = np.zeros(n, dtype=np.uint64)
+    for name in [*STANDARD_COLUMNS, *(it.item for it in vocab.items)]:
+        if name in canon:
+            codes, uniques = coded(name)
+            hashed = pd.util.hash_array(np.array([*map(str, uniques), ""], dtype=object))[codes]
+        else:
+            hashed = pd.util.hash_array(np.array([""], dtype=object))[np.zeros(n, dtype=np.int64)]
+        row_hash = (row_hash * np.uint64(1_000_003)) ^ hashed
 
-    authority = lookup_column(get("authority"), vocab.authority_keys)
-    sector = lookup_column(get("sector"), vocab.sectors)
-    phase = lookup_column(get("phase"), vocab.phases)
-    phase_codes, phase_text = _category_text(get("phase"))
+    authority = lookup_column(coded("authority"), vocab.authority_keys)
+    sector = lookup_column(coded("sector"), vocab.sectors)
+    phase = lookup_column(coded("phase"), vocab.phases)
+    phase_codes, phase_text = _category_text(coded("phase"))
     phase_blank = phase_text[phase_codes] == ""
     from_name = phase_from_name(path)
     if from_name is not None:
@@ -507,7 +520,7 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
     # Authority: unknown or blank spellings are listed, never matched silently.
     unknown = authority.isna().to_numpy()
     if unknown.any():
-        codes, text = _category_text(get("authority"))
+        codes, text = _category_text(coded("authority"))
         values = text[codes][unknown]
         issue = {v: ("authority missing" if v == "" else
                      f"unknown authority; closest known: {suggest(v, vocab.authority_keys, vocab.authorities)}")
@@ -519,7 +532,7 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
     # Sector: unknown spellings are listed and counted in 'all respondents' only.
     odd = sector.isna().to_numpy() & ~unknown
     if odd.any():
-        codes, text = _category_text(get("sector"))
+        codes, text = _category_text(coded("sector"))
         values = text[codes][odd]
         labels = {s: s.replace("_", " ") for s in set(vocab.sectors.values())}
         issue = {v: ("sector missing" if v == "" else
@@ -540,18 +553,18 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
         if it.item not in canon:
             frame[it.item] = np.zeros(n, dtype=np.int8)
             continue
-        status, value, reason = parse_column(get(it.item), vocab)
+        status, value, reason = parse_column(coded(it.item), vocab)
         frame[it.item] = np.where(status == ANSWERED, value, 0).astype(np.int8)
         invalid = status == INVALID
         if invalid.any():
-            codes, text = _category_text(get(it.item))
+            codes, text = _category_text(coded(it.item))
             bad.append(_bad("response_invalid_answer", shown, canon[it.item], text[codes][invalid], reason[invalid],
                             "left out of the base for this question", rownum[invalid], sav))
-    codes, text = _category_text(get("respondent_ref"))
+    codes, text = _category_text(coded("respondent_ref"))
     frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
-    codes, text = _category_text(get("submitted_at"))
+    codes, text = _category_text(coded("submitted_at"))
     frame["submitted"] = parse_times(text)[codes]
-    codes, text = _category_text(get("synthetic"))
+    codes, text = _category_text(coded("synthetic"))
     synthetic = np.isin(np.char.lower(text.astype(str)), ["yes", "true", "1", "y"])[codes]
     record = {"file": shown, "format": fmt, "rows_read": n, "synthetic": "yes" if synthetic.any() else "no",
               "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
@@ -712,11 +725,15 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
     vocab = vocab or programme_vocabulary()
     cut = confident_from(cut)
     ids = [it.item for it in vocab.items]
-    data = cleaned.responses[cleaned.responses["ref"] != ""]
-    data = data.assign(authority_id=data["authority_id"].astype(str), phase=data["phase"].astype(str))
-    pre = data[data["phase"] == "pre"]
-    post = data[data["phase"] == "post"]
-    linked = pre.merge(post, on=["authority_id", "ref"], suffixes=("_pre", "_post"))
+    data = cleaned.responses[(cleaned.responses["ref"] != "").to_numpy()]
+    # One integer per person (authority x reference), so the before/after join is on integers.
+    ref_codes, refs = pd.factorize(data["ref"])
+    person = data["authority_id"].cat.codes.to_numpy().astype(np.int64) * (len(refs) + 1) + ref_codes
+    phase = data["phase"].astype(str).to_numpy()
+    data = data.drop(columns=["ref", "phase"]).assign(person=person)
+    pre, post = data[phase == "pre"], data[phase == "post"]
+    linked = pre.merge(post.drop(columns=["authority_id"]), on="person", suffixes=("_pre", "_post"))
+    linked["authority_id"] = linked["authority_id"].astype(str)
     columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", "both",
                "before_only", "after_only", "neither"]
     if linked.empty:
@@ -724,28 +741,32 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
         return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
     # A person's sector is taken from the before answer (the after one if blank).
     sector = linked["sector_pre"].astype(object).where(linked["sector_pre"].notna(), linked["sector_post"])
-    parts = []
+    counted = ["both", "before_only", "after_only", "neither"]
+    indicators = {}
     for it in ids:
         a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
         ok = (a > 0) & (b > 0)
-        cells = pd.DataFrame({
-            "authority_id": linked["authority_id"].to_numpy()[ok], "sector": sector.to_numpy()[ok],
-            "both": ((a >= cut) & (b >= cut))[ok], "before_only": ((a >= cut) & (b < cut))[ok],
-            "after_only": ((a < cut) & (b >= cut))[ok], "neither": ((a < cut) & (b < cut))[ok]})
-        cells["item"] = it
-        parts.append(cells)
-    cells = pd.concat(parts, ignore_index=True)
-    counted = ["both", "before_only", "after_only", "neither"]
+        hi_a, hi_b = a >= cut, b >= cut
+        for name, flag in zip(counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b)):
+            indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
+    flags = pd.DataFrame(indicators)
+    in_sector = sector.isin(vocab.report_sectors).to_numpy()
     groups = []
     for authority in (True, False):
         for by_sector in (False, True):
-            subset = cells[cells["sector"].isin(vocab.report_sectors)] if by_sector else cells
-            keyed = subset.assign(authority_id=subset["authority_id"] if authority else "",
-                                  sector=subset["sector"] if by_sector else "all")
-            groups.append(keyed.groupby(["authority_id", "sector", "item"], sort=True)[counted].sum().reset_index())
+            rows = in_sector if by_sector else np.ones(len(flags), dtype=bool)
+            keys = [linked["authority_id"].to_numpy()[rows] if authority else np.full(rows.sum(), ""),
+                    sector.to_numpy()[rows].astype(str) if by_sector else np.full(rows.sum(), "all")]
+            summed = flags[rows].groupby(keys, sort=True).sum()
+            summed.index.names = ["authority_id", "sector"]
+            long = summed.stack(future_stack=True).rename("count").reset_index()
+            long[["stat", "item"]] = long["level_2"].str.split("|", expand=True)
+            groups.append(long.pivot_table(index=["authority_id", "sector", "item"], columns="stat",
+                                           values="count").reset_index())
     out = pd.concat(groups, ignore_index=True)
     out[counted] = out[counted].astype("int64")
     out["pairs_n"] = out[counted].sum(axis=1)
+    out = out[out["pairs_n"] > 0]
     meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items])[["item", "question", "item_order"]]
     out = out.merge(meta, on="item", how="left")
     out = (out.assign(_q=out["question"].map(vocab.question_order))
