@@ -37,6 +37,19 @@ def _tables(wb: report.Workbook) -> dict[str, pd.DataFrame] | None:
     return cache["tables"]
 
 
+def has_response_data(wb: report.Workbook, authority_id: str) -> bool:
+    """True when the build read respondent-level survey data for this authority."""
+    tables = _tables(wb)
+    return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
+
+
+def supports_sentence(wb: report.Workbook, authority_id: str) -> str:
+    """The 'what this evidence supports' line for an authority with response data."""
+    name = wb.authority_row(authority_id)["authority"]
+    return (f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
+            "from the response data: an association with the workshops, not their impact (no comparison group).")
+
+
 def synthetic_banner(wb: report.Workbook | str | Path) -> Html:
     """A visible banner when the build used synthetic responses; empty otherwise."""
     processed = wb.processed_dir if isinstance(wb, report.Workbook) else Path(wb)

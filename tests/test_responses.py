@@ -175,6 +175,18 @@ def test_synthetic_generator_refuses_data_raw(tmp_path):
     assert {p.suffix for p in (tmp_path / "s").iterdir()} == {".csv", ".xlsx", ".sav"}
 
 
+def test_generated_mess_is_found_and_logged(tmp_path):
+    df = synthetic.generate(3, 60, seed=12)
+    paths = synthetic.write_files(df, tmp_path, ("csv", "xlsx", "sav"))
+    tables, log = r.response_tables(paths)
+    assert {"response_duplicate", "response_repeated_reference", "response_unknown_authority",
+            "response_invalid_answer"} <= set(log["check"])
+    unknown = log[log["check"] == "response_unknown_authority"]
+    assert unknown["issue"].str.fullmatch(r"unknown authority; closest known: \w+").all()
+    assert (tables["response_files.csv"]["synthetic"] == "yes").all()
+    assert len(tables["survey_response_pairs.csv"]) and (tables["survey_responses.csv"]["base_n"] > 0).all()
+
+
 def test_generator_is_seeded():
     a, b = synthetic.generate(2, 15, seed=5), synthetic.generate(2, 15, seed=5)
     pd.testing.assert_frame_equal(a, b)
@@ -185,7 +197,7 @@ def test_generator_is_seeded():
 
 @pytest.mark.notebook
 def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
-    from lib import batch
+    from lib import batch, uncertainty
     from lib.analysis.paired import paired_difference
 
     synthetic.main(["--out", str(tmp_path / "resp"), "--authorities", "3", "--respondents", "60", "--seed", "12"])
@@ -204,6 +216,8 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     pre, post = cell.set_index("phase").loc["pre"], cell.set_index("phase").loc["post"]
     assert f"{round(pre['value'] * 100)}% of {pre['base_n']} before the workshops" in text
     assert f"{pre['base_n']} / {post['base_n']}" in text
+    low_pre, high_pre = uncertainty.wilson_interval(int(pre["confident_n"]), int(pre["base_n"]))
+    assert f"{low_pre * 100:.0f}% to {high_pre * 100:.0f}%" in text
     # The paired interval, recomputed from the pairs table.
     p = tables["survey_response_pairs"]
     pr = p[(p["authority_id"] == "barnet") & (p["item"] == "understand_co_production") & (p["sector"] == "all")].iloc[0]

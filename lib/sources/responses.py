@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import io
 import os
 import re
 import unicodedata
@@ -66,9 +67,9 @@ def confident_from(value: int | None = None) -> int:
     """The cut-point: ``value``, else ``EVAL_CONFIDENT_FROM``, else 5."""
     if value is None:
         raw = os.environ.get(CONFIDENT_FROM_ENV_VAR, "").strip()
-        value = int(raw) if raw.isdigit() else DEFAULT_CONFIDENT_FROM
         if raw and not raw.isdigit():
             raise ValueError(f"{CONFIDENT_FROM_ENV_VAR} must be a whole number on the scale, got {raw!r}")
+        value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
     vocab = programme_vocabulary()
     if not vocab.scale_low < value <= vocab.scale_high:
         raise ValueError(f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}")
@@ -147,11 +148,12 @@ def programme_vocabulary() -> Vocabulary:
     })
     phases = {name_key(k): v for k, v in ev.PHASES.items() if v in ("pre", "post")}
     phases.update({"baseline": "pre", "pre workshop": "pre", "post workshop": "post", "follow up": "post"})
+    # Respondents answer one Q1 question; the second published Q1 chart is an
+    # artefact of the report (see survey_understanding.csv), not a question.
     understanding = [
         Item("understanding", "Q1 Confidence that they understand co-production (scale 1-7)",
-             iid, label, order, (iid, name_key(label).replace(" ", "_"), "q1"))
-        for _, (iid, label, _) in ev.UNDERSTANDING_ITEMS.items()
-        for order in [1] if iid == "understand_co_production"
+             iid, label, 1, (iid, name_key(label).replace(" ", "_"), "q1"))
+        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values() if iid == "understand_co_production"
     ]
     impacts = [
         Item("impacts", "Q3 How confident are you that co-production will help ... (scale 1-7)",
@@ -268,8 +270,6 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
         raise ResponseFileError(shown, f"unsupported file type {path.suffix!r}; expected .csv, .xlsx or .sav")
     try:
         if fmt == "csv":
-            import io
-
             text = _decode(path, shown)
             if not text.strip():
                 raise ResponseFileError(shown, "the file is empty (no header row)")
@@ -277,7 +277,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
                                 keep_default_na=False, na_filter=False, skipinitialspace=False)
         elif fmt == "xlsx":
             frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
-            frame = frame.apply(_sav_text)
+            frame = frame.apply(_as_text)
         else:
             import pyreadstat
 
@@ -285,7 +285,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             # confident", "Don't know") and goes through the same parser;
             # declared missing values arrive as blanks.
             frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
-            frame = frame.apply(_sav_text)
+            frame = frame.apply(_as_text)
     except ResponseFileError:
         raise
     except Exception as err:  # every reader failure becomes one line
@@ -295,7 +295,8 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
     return frame, fmt
 
 
-def _sav_text(column: pd.Series) -> pd.Series:
+def _as_text(column: pd.Series) -> pd.Series:
+    """Spreadsheet and SPSS cells as text: whole numbers without '.0', blanks as ''."""
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from lib.sources import responses
+from lib.sources.responses import name_key
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = PROJECT_ROOT / "data" / "synthetic" / "responses"
@@ -56,14 +57,28 @@ SECTOR_SPELLINGS = {
     "local_authorities": ["Local authority", "Council"],
     "other_sectors": ["Other sectors", "Health"],
 }
-MISSPELLINGS = {"leeds": "Leedz", "kent": "Kentt", "barnet": "Barnit", "poole": "Pool e"}
 
 
-def _authority_spellings(aid: str, name: str) -> list[str]:
-    from lib import evaluation as ev
+def misspell(name: str) -> str:
+    """A typing slip no variant covers: two letters swapped ("Barnet" -> "Banret")."""
+    i = max(1, len(name) // 2 - 1)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2:] if len(name) > 3 else name + name[-1]
 
-    variants = [alias for alias, target in ev.AUTHORITY_ALIASES.items() if target == aid and alias != aid]
-    return [name, name.upper(), *[v.title() for v in variants[:3]]]
+
+def _authority_spellings(aid: str, vocab: responses.Vocabulary) -> list[str]:
+    """The display name, shouted, and registry variants (as typed by people)."""
+    name = vocab.authorities[aid]
+    variants = sorted(k for k, target in vocab.authority_keys.items() if target == aid and k != name_key(name))
+    return [name, name.upper(), *(v.title() for v in variants)][:5]
+
+
+def _pick(options: dict[str, list[str]], keys: pd.Series, pick: np.ndarray) -> np.ndarray:
+    """Vectorised: for each row, option ``pick % len(options[key])`` of its key."""
+    width = max(len(v) for v in options.values())
+    order = list(options)
+    table = np.array([[v[i % len(v)] for i in range(width)] for v in options.values()], dtype=object)
+    index = keys.map({k: i for i, k in enumerate(order)}).to_numpy()
+    return table[index, pick % width]
 
 
 def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
@@ -125,17 +140,13 @@ def _add_mess(df: pd.DataFrame, items: list[str], ids: list[str], rng: np.random
         text = np.where((roll >= 0.06) & (roll < 0.065), rng.choice(["8", "0", "77", "maybe"], size=rows), text)
         df[it] = text
     # Authority spellings: registry variants, and a few misspellings.
-    spell = {aid: _authority_spellings(aid, vocab.authorities[aid]) for aid in ids}
-    pick = rng.integers(0, 5, size=rows)
-    df["authority"] = [spell[a][p % len(spell[a])] for a, p in zip(df["_aid"], pick)] if rows < 200_000 else df["authority"]
+    spell = {aid: _authority_spellings(aid, vocab) for aid in ids}
+    df["authority"] = _pick(spell, df["_aid"], rng.integers(0, 5, size=rows))
     wrong = (np.arange(rows) % 97) == 50  # about 1%, at least one in 60+ rows
-    df.loc[wrong, "authority"] = df.loc[wrong, "_aid"].map(lambda a: MISSPELLINGS.get(a, a[::-1].title()))
+    df.loc[wrong, "authority"] = df.loc[wrong, "_aid"].map(lambda a: misspell(vocab.authorities[a]))
     # Sector spellings and blanks.
-    sector_pick = rng.integers(0, 3, size=rows)
     reverse = {v[0]: k for k, v in SECTOR_SPELLINGS.items()}
-    sid = df["sector"].map(reverse)
-    df["sector"] = [SECTOR_SPELLINGS[s][p % len(SECTOR_SPELLINGS[s])] for s, p in zip(sid, sector_pick)] \
-        if rows < 200_000 else df["sector"]
+    df["sector"] = _pick(SECTOR_SPELLINGS, df["sector"].map(reverse), rng.integers(0, 3, size=rows))
     df.loc[rng.random(rows) < 0.01, "sector"] = ""
     # Exact duplicate submissions (~1%) and a repeated reference in a phase (~1%).
     dups = df.sample(frac=0.01, random_state=int(rng.integers(1 << 31)))
