@@ -2,7 +2,7 @@
 
 Each size is generated once (SYNTHETIC, seeded, with the usual mess, as CSV
 files in a temporary folder; generation is not timed), then a fresh child
-process reads, cleans and aggregates it (lib.sources.responses.response_tables)
+process reads, cleans and aggregates it (lib.sources.response_tables.response_tables)
 and reports its wall time and peak resident memory (ru_maxrss of the child,
 which includes the interpreter and the imported libraries). The sizes run side
 by side in one run; "growth" is the time ratio to the previous size divided by
@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from lib.sources import responses
-responses.programme_vocabulary()
+from lib.sources import response_format, response_tables
+response_format.programme_vocabulary()
 t0 = time.perf_counter()  # imports excluded: read + clean + aggregate only
 u0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = u0.ru_utime + u0.ru_stime
-paths = responses.response_files(Path(sys.argv[1]))
-tables, issues = responses.response_tables(paths)
+paths = response_tables.response_files(Path(sys.argv[1]))
+tables, issues = response_tables.response_tables(paths)
 elapsed = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime - cpu0

@@ -2257,12 +2257,12 @@ def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
     """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log."""
     result = build_tables(load_raw(raw_dir))
     # --- issue 12: respondent-level survey data, when response files exist
-    # (default <raw_dir>/responses/; all logic in lib/sources/responses.py) ---
-    from lib.sources import responses
+    # (default <raw_dir>/responses/; all logic in lib/sources/) ---
+    from lib.sources import response_format, response_tables
 
     try:
-        result = responses.add_response_tables(result, responses.responses_dir(raw_dir, responses_dir))
-    except responses.ResponseDataError as err:
+        result = response_tables.add_response_tables(result, response_format.responses_dir(raw_dir, responses_dir))
+    except response_tables.ResponseDataError as err:
         raise RawDataError(err.problems) from None
     # --- end issue 12 ---
     write_processed(result, processed_dir)

@@ -1,6 +1,6 @@
 """The authority report's survey section, from respondent-level data when it exists.
 
-Where the build read response files (``lib/sources/responses.py``) that cover
+Where the build read response files (``lib/sources/``) that cover
 an authority, its report shows that authority's own survey results: the share
 confident before and after, on exact bases, with Wilson intervals, the change
 with its interval (paired, Newcombe 1998 method 10, where respondent references
@@ -22,7 +22,7 @@ import pandas as pd
 from lib import banner, charts, disclosure, report, uncertainty
 from lib.analysis.paired import paired_difference
 from lib.charts import Html, join, note, paragraph, table_html
-from lib.sources import responses
+from lib.sources import response_format, response_tables
 
 #: Today's introduction to the survey section (kept word for word where no
 #: response data exist).
@@ -33,7 +33,7 @@ PUBLISHED_INTRO = ("The 2012-13 attitude survey was completed by workshop attend
 def _tables(wb: report.Workbook) -> dict[str, pd.DataFrame] | None:
     cache = wb.__dict__.setdefault("_response_tables", {})
     if "tables" not in cache:
-        cache["tables"] = responses.load_response_tables(wb.processed_dir)
+        cache["tables"] = response_tables.load_response_tables(wb.processed_dir)
     return cache["tables"]
 
 
@@ -82,7 +82,7 @@ def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
             low_post, high_post = uncertainty.wilson_interval(int(r.post_k), int(r.post_n))
         method = ""
         smaller = min(r.pre_n if r.pre_n == r.pre_n else 0, r.post_n if r.post_n == r.post_n else 0)
-        if r.pairs_n > 0 and r.pairs_n >= responses.PAIRED_MIN_SHARE * smaller:
+        if r.pairs_n > 0 and r.pairs_n >= response_format.PAIRED_MIN_SHARE * smaller:
             change, low, high = (float(x) for x in paired_difference(r.both, r.before_only, r.after_only, r.neither))
             method = f"paired: {r.pairs_n} people answered both"
         elif r.pre_n > 0 and r.post_n > 0:

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from lib import evaluation
+from lib.sources import response_format as fmt
+from lib.sources import response_tables as t
 from lib.sources import responses as r
 from lib.sources import synthetic
 
@@ -33,12 +35,12 @@ def write_csv(path, rows, header="respondent_ref,authority,sector,phase,understa
     ("seven", 7), ("1 - Not at all confident", 1), ("Not at all confident", 1), ("3", 3), ("5.00", 5),
 ])
 def test_likert_spellings_become_integers(text, value):
-    assert r.parse_answer(text)[:2] == (r.ANSWERED, value)
+    assert fmt.parse_answer(text)[:2] == (fmt.ANSWERED, value)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "Don't know", "don’t know", "N/A", "n/a", "Not applicable", "DK"])
 def test_dont_know_na_and_blank_are_missing_not_zero(text):
-    assert r.parse_answer(text) == (r.MISSING, 0, "")
+    assert fmt.parse_answer(text) == (fmt.MISSING, 0, "")
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -47,7 +49,7 @@ def test_dont_know_na_and_blank_are_missing_not_zero(text):
     ("Eight", "outside the 1-7 scale"), ("3 - Very confident", "number and label disagree (3 vs 'very confident')"),
 ])
 def test_out_of_range_and_unparseable_are_invalid(text, reason):
-    assert r.parse_answer(text) == (r.INVALID, 0, reason)
+    assert fmt.parse_answer(text) == (fmt.INVALID, 0, reason)
 
 
 # ---------------------------------------------------------------- cleaning
@@ -90,7 +92,7 @@ def test_bases_exclude_missing_and_invalid(tmp_path):
         ["", "Leeds", "VCS", "pre", "7", "1"], ["", "Leeds", "VCS", "pre", "Don't know", "5"],
         ["", "Leeds", "VCS", "pre", "9", "6"], ["", "Leeds", "VCS", "pre", "4", ""],
     ])
-    tables, _ = r.response_tables([f])
+    tables, _ = t.response_tables([f])
     s = tables["survey_responses.csv"]
     row = s[(s["authority_id"] == "leeds") & (s["item"] == "understand_co_production") & (s["sector"] == "all")].iloc[0]
     assert (row["base_n"], row["confident_n"], row["value"]) == (2, 1, 0.5)  # 7 and 4 only
@@ -101,8 +103,8 @@ def test_bases_exclude_missing_and_invalid(tmp_path):
 
 def test_confident_cut_point_is_a_setting(tmp_path, monkeypatch):
     f = write_csv(tmp_path / "x_pre.csv", [["", "Leeds", "VCS", "pre", "5", "6"], ["", "Leeds", "VCS", "pre", "6", "6"]])
-    monkeypatch.setenv(r.CONFIDENT_FROM_ENV_VAR, "6")
-    s = r.response_tables([f])[0]["survey_responses.csv"]
+    monkeypatch.setenv(fmt.CONFIDENT_FROM_ENV_VAR, "6")
+    s = t.response_tables([f])[0]["survey_responses.csv"]
     assert s.loc[s["item"] == "understand_co_production", "confident_n"].iloc[0] == 1
     assert s["note"].iloc[0] == "confident = 6 or above on the 1-7 scale"
 
@@ -119,7 +121,7 @@ def test_paired_counts_link_references(tmp_path):
     pre = write_csv(tmp_path / "a_pre.csv", [["P1", "Leeds", "VCS", "pre", "3", "3"], ["P2", "Leeds", "VCS", "pre", "6", "6"],
                                              ["", "Leeds", "VCS", "pre", "6", "6"]])
     post = write_csv(tmp_path / "a_post.csv", [["p1", "Leeds", "VCS", "post", "6", "2"], ["P2", "Leeds", "VCS", "post", "6", "6"]])
-    pairs = r.response_tables([pre, post])[0]["survey_response_pairs.csv"]
+    pairs = t.response_tables([pre, post])[0]["survey_response_pairs.csv"]
     row = pairs[(pairs["authority_id"] == "leeds") & (pairs["item"] == "understand_co_production")
                 & (pairs["sector"] == "all")].iloc[0]
     assert row[["pairs_n", "both", "before_only", "after_only", "neither"]].tolist() == [2, 1, 0, 1, 0]
@@ -130,7 +132,7 @@ def test_three_formats_read_alike(tmp_path):
     synthetic.write_files(df, tmp_path / "csv", ("csv",))
     synthetic.write_files(df, tmp_path / "xlsx", ("xlsx",))
     synthetic.write_files(df, tmp_path / "sav", ("sav",))
-    results = {fmt: r.response_tables(r.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
+    results = {fmt: t.response_tables(r.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
                for fmt in ("csv", "xlsx", "sav")}
     key = ["authority_id", "item", "sector", "phase"]
     base = results["csv"].set_index(key)[["base_n", "confident_n"]]
@@ -178,7 +180,7 @@ def test_synthetic_generator_refuses_data_raw(tmp_path):
 def test_generated_mess_is_found_and_logged(tmp_path):
     df = synthetic.generate(3, 60, seed=12)
     paths = synthetic.write_files(df, tmp_path, ("csv", "xlsx", "sav"))
-    tables, log = r.response_tables(paths)
+    tables, log = t.response_tables(paths)
     assert {"response_duplicate", "response_repeated_reference", "response_unknown_authority",
             "response_invalid_answer"} <= set(log["check"])
     unknown = log[log["check"] == "response_unknown_authority"]
@@ -203,7 +205,7 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     synthetic.main(["--out", str(tmp_path / "resp"), "--authorities", "3", "--respondents", "60", "--seed", "12"])
     processed = tmp_path / "processed"
     evaluation.build(evaluation.RAW_DIR, processed, tmp_path / "o", responses_dir=tmp_path / "resp")
-    tables = r.load_response_tables(processed)
+    tables = t.load_response_tables(processed)
     result = batch.run_batch(["barnet", "kent"], include_programme=False, output_dir=tmp_path / "out",
                              processed_dir=processed, timeout=180)
     assert result.exit_code == 0

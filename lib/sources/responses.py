@@ -1,18 +1,12 @@
-"""Respondent-level survey data: read, clean and aggregate raw response exports.
+"""Respondent-level survey data: read and clean raw response exports.
 
 An evaluation team usually holds the raw pre/post workshop survey exports: one
 row per response, from an online form tool (CSV or Excel) or SPSS (``.sav``),
-or typed in from paper. This module turns the files in ``data/raw/responses/``
-(or another directory: :func:`responses_dir`) into three processed tables:
-
-* ``survey_responses.csv``: the ``survey.csv`` contract at authority x sector x
-  phase level and programme level (``authority_id`` empty), with an exact
-  ``base_n`` on every row and a ``basis`` column;
-* ``survey_response_pairs.csv``: for people whose respondent reference links a
-  before and an after answer, the paired 2 x 2 counts behind the change
-  (analysed with :mod:`lib.analysis.paired`);
-* ``response_files.csv``: each file read, its format, rows read and used, and
-  whether it is synthetic (reports then carry a SYNTHETIC DATA banner).
+or typed in from paper. This module reads the files in
+``data/raw/responses/`` (or another directory:
+``response_format.responses_dir``) and cleans them into one row per usable
+response; :mod:`lib.sources.response_tables` aggregates those into the
+processed tables and holds the build hook.
 
 The input format is documented in ``data/README.md`` ("Response files").
 Cleaning records every judgement in the data-quality log (file and row); a file
@@ -21,193 +15,26 @@ the reason, and ``data/processed/`` is left untouched. The work is vectorised:
 answers are parsed once per *distinct* spelling (factorised codes), never
 once per row, so a million responses take seconds.
 
-The programme's vocabulary (authorities and their spellings, sectors, phases,
-the questions and items on the 1-7 scale) comes through one adapter,
-:func:`programme_vocabulary`, so moving it into the programme definition file
-changes that function only.
+The file format, the settings and the programme's vocabulary (one adapter to
+the registry) live in :mod:`lib.sources.response_format`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import hashlib
 import io
-import os
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
-# --------------------------------------------------------------------------
-# Settings (each defined once here)
-# --------------------------------------------------------------------------
-
-#: An answer at or above this point of the 1-7 scale counts as "confident".
-DEFAULT_CONFIDENT_FROM = 5
-CONFIDENT_FROM_ENV_VAR = "EVAL_CONFIDENT_FROM"
-#: Directory of response files; default ``<raw dir>/responses``.
-RESPONSES_DIR_ENV_VAR = "EVAL_RESPONSES_DIR"
-RESPONSES_SUBDIR = "responses"
-#: The change uses the paired method when linked people make up at least this
-#: share of the smaller of the before and after bases; otherwise the two
-#: phases are compared as independent samples (lib.uncertainty).
-PAIRED_MIN_SHARE = 0.5
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav"}
-EXACT_BASIS = "exact base from response data"
-TABLES = ("survey_responses.csv", "survey_response_pairs.csv", "response_files.csv")
-
-
-def confident_from(value: int | None = None) -> int:
-    """The cut-point: ``value``, else ``EVAL_CONFIDENT_FROM``, else 5."""
-    if value is None:
-        raw = os.environ.get(CONFIDENT_FROM_ENV_VAR, "").strip()
-        if raw and not raw.isdigit():
-            raise ValueError(f"{CONFIDENT_FROM_ENV_VAR} must be a whole number on the scale, got {raw!r}")
-        value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
-    vocab = programme_vocabulary()
-    if not vocab.scale_low < value <= vocab.scale_high:
-        raise ValueError(f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}")
-    return int(value)
-
-
-def responses_dir(raw_dir: Path, override: Path | None = None) -> Path:
-    """Where response files are read from: ``override``, else the environment
-    variable ``EVAL_RESPONSES_DIR``, else ``<raw_dir>/responses``."""
-    if override is not None:
-        return Path(override)
-    env = os.environ.get(RESPONSES_DIR_ENV_VAR, "").strip()
-    return Path(env) if env else Path(raw_dir) / RESPONSES_SUBDIR
-
-
-# --------------------------------------------------------------------------
-# The programme vocabulary: the one adapter to the registry
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    question: str
-    question_label: str
-    item: str
-    item_label: str
-    item_order: int
-    headers: tuple[str, ...]  # accepted column headers (normalised)
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    authorities: dict[str, str]  # id -> display name
-    authority_keys: dict[str, str]  # normalised spelling -> id
-    sectors: dict[str, str]  # normalised spelling -> sector id
-    report_sectors: tuple[str, ...]  # sectors with their own rows (besides "all")
-    phases: dict[str, str]  # normalised spelling -> pre | post
-    items: tuple[Item, ...]
-    scale_low: int
-    scale_high: int
-    scale_labels: dict[str, int]  # normalised label -> scale point
-    question_order: dict[str, int]
-    survey_columns: tuple[str, ...]
-    survey_schema: pa.DataFrameSchema
-
-
-def name_key(text: str) -> str:
-    """Normalise a spelling for lookup: Unicode, case, apostrophes, dots, spaces."""
-    text = unicodedata.normalize("NFKC", str(text)).casefold().replace("’", "'")
-    text = re.sub(r"[.\-_/&]", lambda m: " and " if m.group() == "&" else " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@lru_cache(maxsize=1)
-def programme_vocabulary() -> Vocabulary:
-    """The survey vocabulary of the programme.
-
-    Today it is read from ``lib/evaluation.py``'s registry; when the programme
-    definition file exists (issue 10) only this function changes.
-    """
-    from lib import evaluation as ev  # lazy: evaluation imports this module in build()
-
-    keys = {name_key(alias): aid for alias, aid in ev.AUTHORITY_ALIASES.items()}
-    keys.update({name_key(name): aid for aid, name in ev.AUTHORITIES.items()})
-    keys.update({name_key(aid): aid for aid in ev.AUTHORITIES})
-    report_sectors = tuple(s for s in ev.SECTOR_LABELS if s != "all")
-    sectors = {name_key(k): v for k, v in ev.SECTORS.items() if v != "all"}
-    sectors.update({name_key(k): v for k, v in ev.RESPONDENT_GROUPS.items() if v != "all"})
-    sectors.update({name_key(label): sid for sid, label in ev.SECTOR_LABELS.items() if sid != "all"})
-    sectors.update({name_key(v): v for v in ev.RESPONDENT_GROUPS.values() if v != "all"})
-    # Common singular / long-hand forms of the same sectors.
-    sectors.update({
-        "voluntary and community sector": "vcs", "voluntary sector": "vcs", "vcs organisation": "vcs",
-        "children's centre": "childrens_centres", "childrens centre": "childrens_centres",
-        "local authority": "local_authorities", "council": "local_authorities",
-    })
-    phases = {name_key(k): v for k, v in ev.PHASES.items() if v in ("pre", "post")}
-    phases.update({"baseline": "pre", "pre workshop": "pre", "post workshop": "post", "follow up": "post"})
-    # Respondents answer one Q1 question; the second published Q1 chart is an
-    # artefact of the report (see survey_understanding.csv), not a question.
-    understanding = [
-        Item("understanding", "Q1 Confidence that they understand co-production (scale 1-7)",
-             iid, label, 1, (iid, name_key(label).replace(" ", "_"), "q1"))
-        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values() if iid == "understand_co_production"
-    ]
-    impacts = [
-        Item("impacts", "Q3 How confident are you that co-production will help ... (scale 1-7)",
-             iid, label, order, (iid, name_key(label).replace(" ", "_"), f"q3_{order}",
-                                 *(v.replace(" ", "_") for v in variants)))
-        for order, (iid, label, variants) in enumerate(ev.IMPACTS, start=1)
-    ]
-    survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
-    return Vocabulary(
-        authorities=dict(ev.AUTHORITIES), authority_keys=keys, sectors=sectors,
-        report_sectors=report_sectors, phases=phases, items=tuple(understanding + impacts),
-        scale_low=1, scale_high=7,
-        scale_labels={"not at all confident": 1, "not confident at all": 1, "very confident": 7,
-                      "extremely confident": 7},
-        question_order={"understanding": 1, "impacts": 3},
-        survey_columns=tuple(ev.SURVEY_COLUMNS), survey_schema=survey_schema,
-    )
-
-
-def _ev():
-    from lib import evaluation
-
-    return evaluation
-
-
-# --------------------------------------------------------------------------
-# Input columns
-# --------------------------------------------------------------------------
-
-#: Canonical column -> accepted headers (normalised with :func:`header_key`).
-STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "respondent_ref": ("respondent_ref", "respondent_reference", "respondent_id", "respondent", "ref", "reference"),
-    "authority": ("authority", "local_authority", "la", "council"),
-    "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
-    "phase": ("phase", "survey_phase", "wave", "before_or_after"),
-    "submitted_at": ("submitted_at", "submission_time", "submitted", "timestamp", "date"),
-    "best_features_text": ("best_features_text", "best_features", "q2"),
-    "best_features_themes": ("best_features_themes", "q2_themes"),
-    "la_role_text": ("la_role_text", "la_role", "q4"),
-    "la_role_themes": ("la_role_themes", "q4_themes"),
-    "synthetic": ("synthetic",),
-}
-
-
-def header_key(header: object) -> str:
-    text = unicodedata.normalize("NFKC", str(header)).casefold().replace("’", "'").replace("'", "")
-    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
-
-
-def column_map(vocab: Vocabulary) -> dict[str, str]:
-    mapping = {h: canon for canon, headers in STANDARD_COLUMNS.items() for h in headers}
-    mapping.update({header_key(h): item.item for item in vocab.items for h in item.headers})
-    return mapping
-
+from lib.sources.response_format import (
+    ANSWERED, FORMATS, INVALID, MISSING, STANDARD_COLUMNS, Vocabulary, _ev, column_map, header_key, name_key,
+    parse_answer, programme_vocabulary,
+)
 
 # --------------------------------------------------------------------------
 # Reading one file
@@ -318,54 +145,8 @@ def phase_from_name(path: Path) -> str | None:
 
 
 # --------------------------------------------------------------------------
-# Parsing answers (once per distinct spelling)
+# Cleaning helpers (each distinct value handled once)
 # --------------------------------------------------------------------------
-
-MISSING_ANSWERS = {
-    "", "don't know", "dont know", "do not know", "dk", "n/a", "na", "n a", "not applicable",
-    "prefer not to say", "no answer", "no response", "-", "--", ".", "missing", "none",
-}
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten".split())}
-_NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+)?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
-
-ANSWERED, MISSING, INVALID = 1, 0, -1
-
-
-def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, str]:
-    """One answer as written -> ``(status, value, reason)``.
-
-    ``status`` is ANSWERED (value on the scale), MISSING ("Don't know", "N/A",
-    blank: explicit missing, never zero) or INVALID (out of range or
-    unparseable; ``reason`` says which).
-
-    >>> parse_answer(" 7 - Very confident ")[:2]
-    (1, 7)
-    """
-    vocab = vocab or programme_vocabulary()
-    low, high = vocab.scale_low, vocab.scale_high
-    key = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).replace("’", "'")).strip().casefold()
-    if key in MISSING_ANSWERS:
-        return MISSING, 0, ""
-    match = _NUMBER.match(key)
-    if match:
-        number, label = match.group(1), (match.group(2) or "").strip()
-        value = float(number)
-        if not value.is_integer():
-            return INVALID, 0, f"not a whole point of the {low}-{high} scale"
-        value = int(value)
-        if not low <= value <= high:
-            return INVALID, 0, f"outside the {low}-{high} scale"
-        labelled = vocab.scale_labels.get(label) or NUMBER_WORDS.get(label)
-        if label and labelled is not None and labelled != value:
-            return INVALID, 0, f"number and label disagree ({value} vs '{label}')"
-        return ANSWERED, value, ""
-    value = vocab.scale_labels.get(key, NUMBER_WORDS.get(key))
-    if value is None:
-        return INVALID, 0, f"not an answer on the {low}-{high} scale"
-    if not low <= value <= high:
-        return INVALID, 0, f"outside the {low}-{high} scale"
-    return ANSWERED, value, ""
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
@@ -665,205 +446,3 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
     keep = ["authority_id", "sector", "phase", "ref", *(it.item for it in vocab.items)]
     log = pd.concat([_group_log(bad), *single], ignore_index=True)[_ev().QUALITY_LOG_COLUMNS].astype(str)
     return Cleaned(data[keep].reset_index(drop=True), log, files)
-
-
-# --------------------------------------------------------------------------
-# Aggregation
-# --------------------------------------------------------------------------
-
-
-def _long_counts(data: pd.DataFrame, by: list[str], vocab: Vocabulary, cut: int) -> pd.DataFrame:
-    """Answered and confident counts per group and item, long."""
-    ids = [it.item for it in vocab.items]
-    values = data[ids].to_numpy()
-    counts = pd.DataFrame(
-        np.concatenate([(values > 0), (values >= cut)], axis=1).astype(np.int32),
-        columns=[f"n|{i}" for i in ids] + [f"k|{i}" for i in ids], index=data.index)
-    keys = {k: data[k] for k in by}
-    summed = counts.groupby([keys[k] for k in by], observed=True, sort=True).sum()
-    long = summed.stack(future_stack=True).rename("count").reset_index()
-    long.columns = [*by, "measure", "count"]
-    long[["stat", "item"]] = long["measure"].str.split("|", expand=True)
-    wide = long.pivot_table(index=[*by, "item"], columns="stat", values="count", observed=True).reset_index()
-    return wide
-
-
-def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_responses.csv``: share confident by authority x sector x phase and programme-wide."""
-    vocab = vocab or programme_vocabulary()
-    cut = confident_from(cut)
-    data = cleaned.responses.copy()
-    data["authority_id"] = data["authority_id"].astype(str)
-    data["phase"] = data["phase"].astype(str)
-    in_sector = data["sector"].isin(vocab.report_sectors)
-    parts = []
-    for authority in (True, False):
-        for by_sector in (False, True):
-            subset = data[in_sector.to_numpy()] if by_sector else data
-            frame = subset.assign(
-                authority_id=subset["authority_id"] if authority else "",
-                sector=subset["sector"].astype(str) if by_sector else "all")
-            parts.append(_long_counts(frame, ["authority_id", "sector", "phase"], vocab, cut))
-    counts = pd.concat(parts, ignore_index=True)
-    counts = counts[counts["n"] > 0]
-    meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items]).drop(columns="headers")
-    out = counts.merge(meta, on="item", how="left")
-    out["value"] = out["k"] / out["n"]
-    sector_order = {s: i for i, s in enumerate(("all", *vocab.report_sectors))}
-    out = out.assign(
-        base_n=out["n"].astype("int64"), confident_n=out["k"].astype("int64"),
-        value_as_printed="",
-        note=f"confident = {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
-        source="response files (see response_files.csv)", basis=EXACT_BASIS,
-        _q=out["question"].map(vocab.question_order), _s=out["sector"].map(sector_order),
-        _p=out["phase"].map({"pre": 0, "post": 1}),
-    ).sort_values(["authority_id", "_q", "_s", "item_order", "_p"], kind="stable")
-    return out[["authority_id", *vocab.survey_columns, "confident_n", "basis"]].reset_index(drop=True)
-
-
-def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_response_pairs.csv``: 2 x 2 counts of linked people per cell and item."""
-    vocab = vocab or programme_vocabulary()
-    cut = confident_from(cut)
-    ids = [it.item for it in vocab.items]
-    data = cleaned.responses[(cleaned.responses["ref"] != "").to_numpy()]
-    # One integer per person (authority x reference), so the before/after join is on integers.
-    ref_codes, refs = pd.factorize(data["ref"])
-    person = data["authority_id"].cat.codes.to_numpy().astype(np.int64) * (len(refs) + 1) + ref_codes
-    phase = data["phase"].astype(str).to_numpy()
-    data = data.drop(columns=["ref", "phase"]).assign(person=person)
-    pre, post = data[phase == "pre"], data[phase == "post"]
-    linked = pre.merge(post.drop(columns=["authority_id"]), on="person", suffixes=("_pre", "_post"))
-    linked["authority_id"] = linked["authority_id"].astype(str)
-    columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", "both",
-               "before_only", "after_only", "neither"]
-    if linked.empty:
-        text = {"authority_id", "question", "item", "sector"}
-        return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
-    # A person's sector is taken from the before answer (the after one if blank).
-    sector = linked["sector_pre"].astype(object).where(linked["sector_pre"].notna(), linked["sector_post"])
-    counted = ["both", "before_only", "after_only", "neither"]
-    indicators = {}
-    for it in ids:
-        a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
-        ok = (a > 0) & (b > 0)
-        hi_a, hi_b = a >= cut, b >= cut
-        for name, flag in zip(counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b)):
-            indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
-    flags = pd.DataFrame(indicators)
-    in_sector = sector.isin(vocab.report_sectors).to_numpy()
-    groups = []
-    for authority in (True, False):
-        for by_sector in (False, True):
-            rows = in_sector if by_sector else np.ones(len(flags), dtype=bool)
-            keys = [linked["authority_id"].to_numpy()[rows] if authority else np.full(rows.sum(), ""),
-                    sector.to_numpy()[rows].astype(str) if by_sector else np.full(rows.sum(), "all")]
-            summed = flags[rows].groupby(keys, sort=True).sum()
-            summed.index.names = ["authority_id", "sector"]
-            long = summed.stack(future_stack=True).rename("count").reset_index()
-            long[["stat", "item"]] = long["level_2"].str.split("|", expand=True)
-            groups.append(long.pivot_table(index=["authority_id", "sector", "item"], columns="stat",
-                                           values="count").reset_index())
-    out = pd.concat(groups, ignore_index=True)
-    out[counted] = out[counted].astype("int64")
-    out["pairs_n"] = out[counted].sum(axis=1)
-    out = out[out["pairs_n"] > 0]
-    meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items])[["item", "question", "item_order"]]
-    out = out.merge(meta, on="item", how="left")
-    out = (out.assign(_q=out["question"].map(vocab.question_order))
-           .sort_values(["authority_id", "_q", "item_order", "sector"], kind="stable"))
-    return out[columns].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------
-# Processed schemas and the build hook
-# --------------------------------------------------------------------------
-
-
-def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
-    survey = vocab.survey_schema.columns
-    authority = pa.Column(str, pa.Check.isin(["", *vocab.authorities]),
-                          description="authority slug; empty = programme level (every authority)")
-    count = lambda d: pa.Column("int64", pa.Check.ge(0), coerce=True, description=d)  # noqa: E731
-    responses_cols = {"authority_id": authority}
-    for name in vocab.survey_columns:
-        spec = survey[name]
-        if name == "source":
-            spec = pa.Column(str, description="where the figures come from")
-        elif name == "base_n":
-            spec = pa.Column("int64", pa.Check.gt(0), coerce=True,
-                             description="respondents who gave a usable answer (exact)")
-        elif name == "question":
-            spec = pa.Column(str, pa.Check.isin(sorted(vocab.question_order)), description=spec.description)
-        responses_cols[name] = spec
-    responses_cols["confident_n"] = count("respondents at or above the confident cut-point")
-    responses_cols["basis"] = pa.Column(str, pa.Check.isin([EXACT_BASIS]), description="how base_n is known")
-    return {
-        "survey_responses.csv": pa.DataFrameSchema(
-            responses_cols, strict=True, ordered=True, name="survey_responses",
-            unique=["authority_id", "question", "item", "sector", "phase"]),
-        "survey_response_pairs.csv": pa.DataFrameSchema(
-            {"authority_id": authority, "question": pa.Column(str), "item": pa.Column(str),
-             "item_order": pa.Column("int64", coerce=True),
-             "sector": pa.Column(str, pa.Check.isin(["all", *vocab.report_sectors])),
-             "pairs_n": count("linked people with a usable answer before and after"),
-             "both": count("confident before and after"), "before_only": count("confident before only"),
-             "after_only": count("confident after only"), "neither": count("confident at neither")},
-            strict=True, ordered=True, name="survey_response_pairs",
-            unique=["authority_id", "item", "sector"]),
-        "response_files.csv": pa.DataFrameSchema(
-            {"file": pa.Column(str, unique=True), "format": pa.Column(str, pa.Check.isin(["csv", "xlsx", "sav"])),
-             "rows_read": count("data rows in the file"), "rows_used": count("rows in the figures"),
-             "synthetic": pa.Column(str, pa.Check.isin(["yes", "no"]), description="generated test data"),
-             "sha256": pa.Column(str, pa.Check.str_matches(r"[0-9a-f]{64}"))},
-            strict=True, ordered=True, name="response_files"),
-    }
-
-
-def response_tables(paths: list[Path], cut: int | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Read, clean and aggregate: the three processed tables and the log rows."""
-    vocab = programme_vocabulary()
-    cleaned = clean_responses(paths, vocab)
-    tables = {
-        "survey_responses.csv": aggregate(cleaned, vocab, cut),
-        "survey_response_pairs.csv": paired_counts(cleaned, vocab, cut),
-        "response_files.csv": cleaned.files,
-    }
-    schemas = _schemas(vocab)
-    for name, table in tables.items():
-        try:
-            tables[name] = schemas[name].validate(table, lazy=True)
-        except pa.errors.SchemaErrors as err:
-            raise AssertionError(f"processed table {name} breaks its schema:\n"
-                                 f"{err.failure_cases.head(10).to_string()}") from None
-    return tables, cleaned.issues
-
-
-def add_response_tables(build, directory: Path, cut: int | None = None):
-    """Build hook: ``build`` plus the response tables and log rows when
-    ``directory`` holds response files; ``build`` unchanged otherwise."""
-    paths = response_files(directory)
-    if not paths:
-        return build
-    tables, issues = response_tables(paths, cut)
-    ev = _ev()
-    log = pd.concat([build.issues, issues], ignore_index=True).astype(str)
-    log = log.sort_values(ev.QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
-    return dataclasses.replace(build, tables={**build.tables, **tables}, issues=log)
-
-
-def load_response_tables(processed_dir: Path) -> dict[str, pd.DataFrame] | None:
-    """The response tables of a build, typed, or None when it had no response data."""
-    processed_dir = Path(processed_dir)
-    if not (processed_dir / TABLES[0]).exists():
-        return None
-    schemas = _schemas(programme_vocabulary())
-    out = {}
-    for name in TABLES:
-        frame = pd.read_csv(processed_dir / name, dtype=str, keep_default_na=False)
-        for col, spec in schemas[name].columns.items():
-            kind = str(spec.dtype).lower()
-            if kind.startswith(("int", "float")):
-                frame[col] = pd.to_numeric(frame[col]).astype("float64" if kind.startswith("float") else "int64")
-        out[name.removesuffix(".csv")] = schemas[name].validate(frame)
-    return out

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib.sources import responses
-from lib.sources.responses import name_key
+from lib.sources import response_format as fmt
+from lib.sources.response_format import name_key
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = PROJECT_ROOT / "data" / "synthetic" / "responses"
@@ -65,7 +65,7 @@ def misspell(name: str) -> str:
     return name[:i] + name[i + 1] + name[i] + name[i + 2:] if len(name) > 3 else name + name[-1]
 
 
-def _authority_spellings(aid: str, vocab: responses.Vocabulary) -> list[str]:
+def _authority_spellings(aid: str, vocab: fmt.Vocabulary) -> list[str]:
     """The display name, shouted, and registry variants (as typed by people)."""
     name = vocab.authorities[aid]
     variants = sorted(k for k, target in vocab.authority_keys.items() if target == aid and k != name_key(name))
@@ -89,7 +89,7 @@ def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
     after under one reference, the rest once (before or after) without one.
     """
     rng = np.random.default_rng(seed)
-    vocab = responses.programme_vocabulary()
+    vocab = fmt.programme_vocabulary()
     ids = list(vocab.authorities)[: max(1, authorities)] if authorities <= len(vocab.authorities) else [
         list(vocab.authorities)[i % len(vocab.authorities)] for i in range(authorities)]
     n = respondents * len(ids)
@@ -129,7 +129,7 @@ def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
 
 def _add_mess(df: pd.DataFrame, items: list[str], ids: list[str], rng: np.random.Generator) -> pd.DataFrame:
     rows = len(df)
-    vocab = responses.programme_vocabulary()
+    vocab = fmt.programme_vocabulary()
     for it in items:
         values = df[it].to_numpy()
         text = _VARIANT_TABLE[values, rng.integers(0, 6, size=rows)]
@@ -185,16 +185,16 @@ def _write_sav(part: pd.DataFrame, path: Path) -> None:
     """SPSS file: answers as numeric codes with value labels (98 = Don't know)."""
     import pyreadstat
 
-    vocab = responses.programme_vocabulary()
+    vocab = fmt.programme_vocabulary()
     out = part.copy()
     labels = {1.0: "Not at all confident", 7.0: "Very confident", 98.0: "Don't know"}
     value_labels = {}
     for it in (i.item for i in vocab.items):
         if it not in out:
             continue
-        parsed = [responses.parse_answer(v, vocab) for v in out[it]]
+        parsed = [fmt.parse_answer(v, vocab) for v in out[it]]
         raw = out[it].astype(str).str.strip()
-        codes = [float(v) if s == responses.ANSWERED else
+        codes = [float(v) if s == fmt.ANSWERED else
                  (98.0 if r in ("Don't know", "N/A") else (float(r) if r.isdigit() else np.nan))
                  for (s, v, _), r in zip(parsed, raw)]
         out[it] = codes
