@@ -12,11 +12,14 @@ from lib.analysis.paired import corrected_phi, paired_difference, wilson_bounds
 def test_published_example_bentur_airway_table():
     # Bentur et al. (2009) airway hyper-responsiveness before/after stem cell
     # transplantation, the worked example of Fagerland, Lydersen & Laake (2014,
-    # Stat Med 33:2850-2875; and their book "Statistical Analysis of
-    # Contingency Tables", 2017, ch. 8): both = 1, before only = 1, after only
-    # = 7, neither = 12 (n = 21). Newcombe square-and-add (method 10):
-    # difference 0.286, 95% CI 0.026 to 0.507 (published as -0.507 to -0.026
-    # for before - after).
+    # Stat Med 33:2850-2875, "Recommended tests and confidence intervals for
+    # paired binomial proportions"; also their book "Statistical Analysis of
+    # Contingency Tables", 2017, ch. 8, and R's contingencytables::bentur_2009):
+    # both = 1, before only = 1, after only = 7, neither = 12 (n = 21); their
+    # Newcombe square-and-add interval (method 10) for before - after is
+    # -0.507 to -0.026, i.e. 0.026 to 0.507 for after - before.
+    # NOTE: these two published figures were quoted from memory of that table
+    # (the paper could not be fetched offline); check them against the print.
     change, low, high = paired_difference(1, 1, 7, 12)
     assert float(change) == pytest.approx(6 / 21)
     assert round(float(low), 3) == 0.026

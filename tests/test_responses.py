@@ -158,16 +158,23 @@ def test_unreadable_file_one_line_and_processed_untouched(tmp_path, evaluation_b
     assert [p.name for p in processed.iterdir()] == ["marker.txt"]
 
 
-def test_real_build_unchanged_without_response_files(tmp_path, evaluation_build):
+def test_real_build_unchanged_without_response_files(tmp_path, monkeypatch):
+    # Reference: the real build with the response hook switched off entirely.
+    monkeypatch.setattr(t, "add_response_tables", lambda build, directory, cut=None: build)
+    reference = tmp_path / "reference"
+    evaluation.build(evaluation.RAW_DIR, reference / "processed", reference / "outputs")
+    monkeypatch.undo()
     empty = tmp_path / "responses"
     empty.mkdir()
-    for directory in (empty, tmp_path / "absent"):
-        processed = tmp_path / f"p_{directory.name}"
-        evaluation.build(evaluation.RAW_DIR, processed, tmp_path / "o", responses_dir=directory)
-        names = sorted(p.name for p in evaluation_build.processed.iterdir())
-        assert sorted(p.name for p in processed.iterdir()) == names
-        for name in names:
-            assert (processed / name).read_bytes() == (evaluation_build.processed / name).read_bytes(), name
+    (empty / "README.md").write_text("not a response file")
+    for directory in (None, empty, tmp_path / "absent"):  # None = the default data/raw/responses/
+        run = tmp_path / f"run_{getattr(directory, 'name', 'default')}"
+        evaluation.build(evaluation.RAW_DIR, run / "processed", run / "outputs", responses_dir=directory)
+        for folder in ("processed", "outputs"):
+            names = sorted(p.name for p in (reference / folder).iterdir())
+            assert sorted(p.name for p in (run / folder).iterdir()) == names
+            for name in names:
+                assert (run / folder / name).read_bytes() == (reference / folder / name).read_bytes(), name
 
 
 def test_synthetic_generator_refuses_data_raw(tmp_path):
