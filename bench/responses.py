@@ -46,14 +46,25 @@ print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mib": usage.ru_maxrss / 
 """
 
 
-def make_data(n: int, folder: Path) -> int:
-    from lib.sources import synthetic
+GENERATE = r"""
+import sys
+from pathlib import Path
+from lib.sources import synthetic
+n, folder = int(sys.argv[1]), Path(sys.argv[2])
+per_authority = max(1, n // 15 // 2)
+df = synthetic.generate(15, per_authority * 2, seed=n % 9973, linked_share=0.6)
+df = df.iloc[:n] if len(df) > n else df
+synthetic.write_files(df, folder, formats=("csv",))
+print(len(df))
+"""
 
-    per_authority = max(1, n // 15 // 2)
-    df = synthetic.generate(15, per_authority * 2, seed=n % 9973, linked_share=0.6)
-    df = df.iloc[:n] if len(df) > n else df
-    synthetic.write_files(df, folder, formats=("csv",))
-    return len(df)
+
+def make_data(n: int, folder: Path, env: dict) -> int:
+    """Generate in a child process, so this parent stays small: a child's
+    ru_maxrss starts from its parent's resident size at fork on Linux."""
+    out = subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-responses-") as tmp:
         for n in sizes:
             folder = Path(tmp) / str(n)
-            actual = make_data(n, folder)
+            actual = make_data(n, folder, env)
             out = subprocess.run([sys.executable, "-c", CHILD, str(folder)], env=env, cwd=ROOT,
                                  capture_output=True, text=True, check=True)
             rows.append({"n": actual, **json.loads(out.stdout.strip().splitlines()[-1])})
