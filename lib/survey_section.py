@@ -149,9 +149,9 @@ def _headline(name: str, row: pd.Series, cut: str) -> str:
     else:
         change = (f"Compared as separate groups (their answers are not linked), the change is "
                   f"{charts.signed_points(row['change'])} points ({interval}).")
-    verdict = ("The interval excludes no change, so the change is statistically significant at the 5% level."
+    verdict = ("The interval does not include zero, so the change is statistically significant at the 5% level."
                if uncertainty.interval_excludes_zero(row["change_low"], row["change_high"])
-               else "The interval includes no change, so the data cannot rule out that the share stayed the same.")
+               else "The interval includes zero, so the data cannot rule out that the share stayed the same.")
     return " ".join([shares, change, verdict])
 
 

@@ -240,3 +240,31 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     assert "It has no comparison group and no breakdown by authority." in kent
     for name in ("barnet.html", "kent.html", "index.html"):
         assert "SYNTHETIC DATA" in (html_dir / name).read_text(encoding="utf-8"), name
+
+
+def _section_text(tmp_path, **generate):
+    from lib import report, survey_section
+
+    df = synthetic.generate(seed=7, mess=False, **generate)
+    synthetic.write_files(df, tmp_path / "resp", ("csv",))
+    processed = tmp_path / "processed"
+    evaluation.build(evaluation.RAW_DIR, processed, tmp_path / "o", responses_dir=tmp_path / "resp")
+    wb = report.load_workbook(processed)
+    html = survey_section.authority_survey(wb, "barnet")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)), t.load_response_tables(processed)
+
+
+def test_section_unlinked_change_when_no_references(tmp_path):
+    text, tables = _section_text(tmp_path, authorities=1, respondents=80, linked_share=0.0)
+    assert "unlinked: before and after compared as separate groups" in text
+    assert "Compared as separate groups (their answers are not linked)" in text
+    assert tables["survey_response_pairs"].empty
+
+
+def test_section_suppresses_small_bases(tmp_path):
+    text, tables = _section_text(tmp_path, authorities=1, respondents=12, linked_share=0.5)
+    s = tables["survey_responses"]
+    small = s[(s["authority_id"] == "barnet") & (s["base_n"] < 10)]
+    assert len(small) and "[c]" in text
+    for row in small.itertuples():  # a share on fewer than 10 people is never printed with its base
+        assert f"{round(row.value * 100)}% of {row.base_n} " not in text
