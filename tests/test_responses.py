@@ -158,6 +158,18 @@ def test_unreadable_file_one_line_and_processed_untouched(tmp_path, evaluation_b
     assert [p.name for p in processed.iterdir()] == ["marker.txt"]
 
 
+def test_other_file_types_are_refused_not_skipped(tmp_path):
+    write_csv(tmp_path / "a_pre.csv", [["", "Leeds", "VCS", "pre", "5", "5"]])
+    (tmp_path / "old_export.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "README.md").write_text("notes")
+    (tmp_path / "~$a_pre.xlsx").write_bytes(b"lock")
+    with pytest.raises(r.ResponseDataError) as err:
+        r.clean_responses(r.response_files(tmp_path))
+    assert [str(p) for p in err.value.problems] == [
+        f"{tmp_path / 'old_export.xls'}: expected a usable response file (unsupported file type '.xls'; "
+        "expected .csv, .xlsx or .sav)"]
+
+
 def test_real_build_unchanged_without_response_files(tmp_path, monkeypatch):
     # Reference: the real build with the response hook switched off entirely.
     monkeypatch.setattr(t, "add_response_tables", lambda build, directory, cut=None: build)

@@ -33,7 +33,7 @@ RESPONSES_SUBDIR = "responses"
 #: share of the smaller of the before and after bases; otherwise the two
 #: phases are compared as independent samples (lib.uncertainty).
 PAIRED_MIN_SHARE = 0.5
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav"}
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 EXACT_BASIS = "exact base from response data"
 TABLES = ("survey_responses.csv", "survey_response_pairs.csv", "response_files.csv")
 

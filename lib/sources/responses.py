@@ -370,13 +370,14 @@ def parse_times(text: np.ndarray) -> np.ndarray:
 
 
 def response_files(directory: Path) -> list[Path]:
-    """Response files in ``directory`` (sorted; hidden files and READMEs skipped)."""
+    """Every file in ``directory`` (sorted), except hidden files, Office lock
+    files (``~$...``) and READMEs: a file of another type is not skipped but
+    refused by :func:`read_file`, so nothing is left out silently."""
     directory = Path(directory)
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in FORMATS
-                  and p.stem.casefold() != "readme")
+                  if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.casefold().startswith("readme"))
 
 
 def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Cleaned:
