@@ -21,7 +21,7 @@ import pandas as pd
 
 from lib import banner, charts, disclosure, report, uncertainty
 from lib.analysis.paired import paired_difference
-from lib.charts import Html, join, note, paragraph, table_html
+from lib.charts import Html, heading, join, note, paragraph, table_html
 from lib.sources import response_format, response_tables
 
 #: Today's introduction to the survey section (kept word for word where no
@@ -155,31 +155,30 @@ def _headline(name: str, row: pd.Series, cut: str) -> str:
     return " ".join([shares, change, verdict])
 
 
-def authority_survey(wb: report.Workbook, authority_id: str) -> Html:
-    """The survey section: the authority's own results where response data
-    exist for it, today's programme-wide context otherwise."""
-    tables = _tables(wb)
-    cells = None
-    if tables is not None:
-        sr = tables["survey_responses"]
-        cells = sr[sr["authority_id"] == authority_id]
-    if cells is None or cells.empty:
-        return join(paragraph(PUBLISHED_INTRO), report.survey_section(wb, authority_id))
-    name = wb.authority_row(authority_id)["authority"]
-    pairs = tables["survey_response_pairs"]
-    pairs = pairs[pairs["authority_id"] == authority_id]
-    rows = _change_rows(cells, pairs)
+METHOD_NOTE = ("Shares based on fewer than {limit} people, and changes resting on them, are shown as [c]. "
+               "Where respondent references link a person's before and after answers (for at least half of "
+               "the smaller phase), the change and its interval come from those linked people (Newcombe 1998, "
+               "paired data, method 10); otherwise the two phases are compared as separate groups (Newcombe "
+               "1998, method 10). A paired change is measured on the linked people only, so it can differ "
+               "slightly from the difference between the two shares.")
+
+
+def _results(tables: dict[str, pd.DataFrame], authority_id: str, name: str, who: str) -> Html:
+    """Intro, headline, the Q1 table by sector and the Q3 table for one
+    authority (or the programme, ``authority_id == ''``)."""
+    sr, pairs = tables["survey_responses"], tables["survey_response_pairs"]
+    cells = sr[sr["authority_id"] == authority_id]
+    rows = _change_rows(cells, pairs[pairs["authority_id"] == authority_id])
     cut = cells["note"].iloc[0].removeprefix("confident = ")
     understanding = rows[rows["question"] == "understanding"].copy()
     understanding["_o"] = understanding["sector"].map({"all": 0, "childrens_centres": 1, "vcs": 2})
     understanding = understanding.sort_values("_o")
     impacts = rows[(rows["question"] == "impacts") & (rows["sector"] == "all")].sort_values("item_order")
-    files = tables["response_files"]
     overall = understanding[understanding["sector"] == "all"]
-    synthetic = bool((files["synthetic"] == "yes").any())
+    synthetic = bool((tables["response_files"]["synthetic"] == "yes").any())
     return join(
         paragraph(
-            f"This section reports {name}'s own respondents, from the survey's respondent-level response "
+            f"This section reports {who}, from the survey's respondent-level response "
             f"files{' (SYNTHETIC test data)' if synthetic else ''}: every base is the exact number of people "
             "who gave a usable answer, so these figures replace the approximated bases used for the "
             "published, programme-wide survey. Answers such as 'Don't know', 'N/A' and blanks are left out of "
@@ -196,10 +195,39 @@ def authority_survey(wb: report.Workbook, authority_id: str) -> Html:
         table_html(results_table(impacts, "Co-production will help ...", impacts["item_label"].tolist()),
                    f"Confidence that co-production will help, before and after: all of {name}'s respondents "
                    "(exact bases; disclosure control applied)"),
-        note(f"Shares based on fewer than {disclosure.disclosure_threshold()} people, and changes resting on "
-             "them, are shown as [c]. Where respondent references link a person's before and after answers "
-             "(for at least half of the smaller phase), the change and its interval come from those linked "
-             "people (Newcombe 1998, paired data, method 10); otherwise the two phases are compared as "
-             "separate groups (Newcombe 1998, method 10). A paired change is measured on the linked people only, so "
-             "it can differ slightly from the difference between the two shares."),
+        note(METHOD_NOTE.format(limit=disclosure.disclosure_threshold())),
+    )
+
+
+def authority_survey(wb: report.Workbook, authority_id: str) -> Html:
+    """The survey section: the authority's own results where response data
+    exist for it, today's programme-wide context otherwise."""
+    if not has_response_data(wb, authority_id):
+        return join(paragraph(PUBLISHED_INTRO), report.survey_section(wb, authority_id))
+    name = wb.authority_row(authority_id)["authority"]
+    return _results(_tables(wb), authority_id, name, f"{name}'s own respondents")
+
+
+def programme_survey(wb: report.Workbook) -> Html:
+    """Programme report: results from respondent-level data, with one row per
+    authority, when the build read response files; nothing otherwise."""
+    tables = _tables(wb)
+    if tables is None:
+        return Html("")
+    sr = tables["survey_responses"]
+    authorities = [a for a in wb.authorities["authority_id"] if (sr["authority_id"] == a).any()]
+    by_authority = []
+    for aid in authorities:
+        cells = sr[(sr["authority_id"] == aid) & (sr["item"] == "understand_co_production") & (sr["sector"] == "all")]
+        pairs = tables["survey_response_pairs"]
+        rows = _change_rows(cells, pairs[pairs["authority_id"] == aid])
+        by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
+    table = pd.concat(by_authority, ignore_index=True)
+    return join(
+        heading("Survey results from respondent-level data", 2),
+        _results(tables, "", "the programme", f"the respondents of all {len(authorities)} authorities "
+                 "with response files"),
+        table_html(results_table(table, "Authority", table["authority"].tolist()),
+                   "Confidence in understanding co-production, before and after the workshops, by authority "
+                   "(all respondents; exact bases; disclosure control applied)"),
     )

@@ -280,3 +280,17 @@ def test_section_suppresses_small_bases(tmp_path):
     assert len(small) and "[c]" in text
     for row in small.itertuples():  # a share on fewer than 10 people is never printed with its base
         assert f"{round(row.value * 100)}% of {row.base_n} " not in text
+
+
+def test_programme_section_only_with_response_data(tmp_path, evaluation_build):
+    from lib import report, survey_section
+
+    assert survey_section.programme_survey(report.load_workbook(evaluation_build.processed)) == ""
+    text, tables = _section_text(tmp_path, authorities=2, respondents=40, linked_share=0.6)
+    wb = report.load_workbook(tmp_path / "processed")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", survey_section.programme_survey(wb)))
+    s = tables["survey_responses"]
+    row = s[(s["authority_id"] == "") & (s["item"] == "understand_co_production") & (s["sector"] == "all")
+            & (s["phase"] == "pre")].iloc[0]
+    assert f"{round(row['value'] * 100)}% of {row['base_n']} before the workshops" in page
+    assert "by authority" in page and "Barnet" in page and "Bexley" in page
