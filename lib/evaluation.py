@@ -2917,16 +2917,23 @@ def write_processed(build: Build, processed_dir: Path) -> None:
 
 
 def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
-          outputs_dir: Path = OUTPUTS_DIR) -> Build:
+          outputs_dir: Path = OUTPUTS_DIR, responses_dir: Path | None = None) -> Build:
     """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
 
     Order: preflight (output folders writable), raw contract, cleaning and
-    processed schemas, row accounting; only then is anything written. The
-    quality log is staged in ``outputs_dir`` before ``processed_dir`` is
-    swapped, so a write failure there changes nothing.
+    processed schemas, row accounting, respondent-level survey files when
+    present (:mod:`lib.sources.response_tables`); only then is anything
+    written. The quality log is staged in ``outputs_dir`` before
+    ``processed_dir`` is swapped, so a write failure there changes nothing.
     """
     preflight(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
+    from lib.sources import response_format, response_tables
+
+    try:
+        result = response_tables.add_response_tables(result, response_format.responses_dir(raw_dir, responses_dir))
+    except response_tables.ResponseDataError as err:
+        raise RawDataError(err.problems) from None
     log_path = Path(outputs_dir) / QUALITY_LOG_NAME
     try:
         staged_log = _write_temp(log_path, to_csv_bytes(result.issues))
@@ -3013,6 +3020,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
+    parser.add_argument("--responses-dir", type=Path, default=None,  # issue 12
+                        help="respondent-level survey files (default: <raw-dir>/responses)")
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
     parser.add_argument("--traceback", action="store_true",
                         help="show the Python traceback of an unexpected error in the cleaning")
@@ -3026,7 +3035,7 @@ def main(argv: list[str] | None = None) -> int:
             load_raw(args.raw_dir)
             print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
             return 0
-        result = build(args.raw_dir, args.processed_dir, args.outputs_dir)
+        result = build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir)
     except BuildError as err:
         for line in problem_lines(err.problems):
             print(line, file=sys.stderr)

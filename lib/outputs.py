@@ -252,13 +252,15 @@ class Ledger:
         results = self.ordered()
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
         html_dir = self.out / "html"
-        atomic_write_text(html_dir / "index.html", render_index(
+        from lib.banner import mark_index  # SYNTHETIC DATA banner when the data are synthetic
+
+        atomic_write_text(html_dir / "index.html", mark_index(render_index(
             results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href,
-            downloads=self.downloads))
-        atomic_write_text(self.out / "index.html", render_index(
+            downloads=self.downloads), self.pdir))
+        atomic_write_text(self.out / "index.html", mark_index(render_index(
             results, prefix="html/", dq_href=f"html/{self.dq_href}" if self.dq_href else None,
             caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None,
-            downloads=self.downloads))
+            downloads=self.downloads), self.pdir))
 
     def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
         """Move a report's staged files into place and record them. With no

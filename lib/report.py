@@ -641,7 +641,11 @@ def supports_section(wb: Workbook, authority_id: str) -> Html:
     if counts["unrecorded"]:
         does_not.append(f"Any statement about the {count_phrase(int(counts['unrecorded']), 'evidence item')} "
                         "whose status was lost in the source.")
-    if a["attitude_survey"] == "yes":
+    from lib import survey_section  # issue 12: respondent-level survey data, where they exist
+
+    if survey_section.has_response_data(wb, authority_id):
+        supports.append(survey_section.supports_sentence(wb, authority_id))
+    elif a["attitude_survey"] == "yes":
         does_not.append(f"Survey findings for {a['authority']} specifically: the survey report pools "
                         f"{wb.n_survey_authorities} authorities and gives no breakdown by authority.")
     if len(doubtful):

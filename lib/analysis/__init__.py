@@ -1,0 +1,1 @@
+"""Statistical methods used by the reports (intervals, tests)."""

@@ -1,0 +1,1 @@
+"""Readers for raw sources that arrive as files rather than transcriptions."""

@@ -1,0 +1,235 @@
+"""The response-file format: settings, the programme's survey vocabulary, the
+accepted column headers and how one answer is read.
+
+Documented for users in ``data/README.md`` ("Response files"). The programme's
+vocabulary (authorities and their spellings, sectors, phases, the questions and
+items on the 1-7 scale) comes through one adapter, :func:`programme_vocabulary`,
+so moving it into the programme definition file (issue 10) changes that
+function only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandera.pandas as pa
+
+# --------------------------------------------------------------------------
+# Settings (each defined once here)
+# --------------------------------------------------------------------------
+
+#: An answer at or above this point of the 1-7 scale counts as "confident".
+DEFAULT_CONFIDENT_FROM = 5
+CONFIDENT_FROM_ENV_VAR = "EVAL_CONFIDENT_FROM"
+#: Directory of response files; default ``<raw dir>/responses``.
+RESPONSES_DIR_ENV_VAR = "EVAL_RESPONSES_DIR"
+RESPONSES_SUBDIR = "responses"
+#: The change uses the paired method when linked people make up at least this
+#: share of the smaller of the before and after bases; otherwise the two
+#: phases are compared as independent samples (lib.uncertainty).
+PAIRED_MIN_SHARE = 0.5
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
+EXACT_BASIS = "exact base from response data"
+TABLES = ("survey_responses.csv", "survey_response_pairs.csv", "response_files.csv")
+
+
+def confident_from(value: int | None = None) -> int:
+    """The cut-point: ``value``, else ``EVAL_CONFIDENT_FROM``, else 5."""
+    if value is None:
+        raw = os.environ.get(CONFIDENT_FROM_ENV_VAR, "").strip()
+        if raw and not raw.isdigit():
+            raise ValueError(f"{CONFIDENT_FROM_ENV_VAR} must be a whole number on the scale, got {raw!r}")
+        value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
+    vocab = programme_vocabulary()
+    if not vocab.scale_low < value <= vocab.scale_high:
+        raise ValueError(f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}")
+    return int(value)
+
+
+def responses_dir(raw_dir: Path, override: Path | None = None) -> Path:
+    """Where response files are read from: ``override``, else the environment
+    variable ``EVAL_RESPONSES_DIR``, else ``<raw_dir>/responses``."""
+    if override is not None:
+        return Path(override)
+    env = os.environ.get(RESPONSES_DIR_ENV_VAR, "").strip()
+    return Path(env) if env else Path(raw_dir) / RESPONSES_SUBDIR
+
+
+# --------------------------------------------------------------------------
+# The programme vocabulary: the one adapter to the registry
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    question: str
+    question_label: str
+    item: str
+    item_label: str
+    item_order: int
+    headers: tuple[str, ...]  # accepted column headers (normalised)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    authorities: dict[str, str]  # id -> display name
+    authority_keys: dict[str, str]  # normalised spelling -> id
+    sectors: dict[str, str]  # normalised spelling -> sector id
+    report_sectors: tuple[str, ...]  # sectors with their own rows (besides "all")
+    phases: dict[str, str]  # normalised spelling -> pre | post
+    items: tuple[Item, ...]
+    scale_low: int
+    scale_high: int
+    scale_labels: dict[str, int]  # normalised label -> scale point
+    question_order: dict[str, int]
+    survey_columns: tuple[str, ...]
+    survey_schema: pa.DataFrameSchema
+
+
+def name_key(text: str) -> str:
+    """Normalise a spelling for lookup: Unicode, case, apostrophes, dots, spaces."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold().replace("’", "'")
+    text = re.sub(r"[.\-_/&]", lambda m: " and " if m.group() == "&" else " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def programme_vocabulary() -> Vocabulary:
+    """The survey vocabulary of the programme.
+
+    Today it is read from ``lib/evaluation.py``'s registry; when the programme
+    definition file exists (issue 10) only this function changes.
+    """
+    from lib import evaluation as ev  # lazy: evaluation imports this module in build()
+
+    keys = {name_key(alias): aid for alias, aid in ev.AUTHORITY_ALIASES.items()}
+    keys.update({name_key(name): aid for aid, name in ev.AUTHORITIES.items()})
+    keys.update({name_key(aid): aid for aid in ev.AUTHORITIES})
+    report_sectors = tuple(s for s in ev.SECTOR_LABELS if s != "all")
+    sectors = {name_key(k): v for k, v in ev.SECTORS.items() if v != "all"}
+    sectors.update({name_key(k): v for k, v in ev.RESPONDENT_GROUPS.items() if v != "all"})
+    sectors.update({name_key(label): sid for sid, label in ev.SECTOR_LABELS.items() if sid != "all"})
+    sectors.update({name_key(v): v for v in ev.RESPONDENT_GROUPS.values() if v != "all"})
+    # Common singular / long-hand forms of the same sectors.
+    sectors.update({
+        "voluntary and community sector": "vcs", "voluntary sector": "vcs", "vcs organisation": "vcs",
+        "children's centre": "childrens_centres", "childrens centre": "childrens_centres",
+        "local authority": "local_authorities", "council": "local_authorities",
+    })
+    phases = {name_key(k): v for k, v in ev.PHASES.items() if v in ("pre", "post")}
+    phases.update({"baseline": "pre", "pre workshop": "pre", "post workshop": "post", "follow up": "post"})
+    # Respondents answer one Q1 question; the second published Q1 chart is an
+    # artefact of the report (see survey_understanding.csv), not a question.
+    understanding = [
+        Item("understanding", "Q1 Confidence that they understand co-production (scale 1-7)",
+             iid, label, 1, (iid, name_key(label).replace(" ", "_"), "q1"))
+        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values() if iid == "understand_co_production"
+    ]
+    impacts = [
+        Item("impacts", "Q3 How confident are you that co-production will help ... (scale 1-7)",
+             iid, label, order, (iid, name_key(label).replace(" ", "_"), f"q3_{order}",
+                                 *(v.replace(" ", "_") for v in variants)))
+        for order, (iid, label, variants) in enumerate(ev.IMPACTS, start=1)
+    ]
+    survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
+    return Vocabulary(
+        authorities=dict(ev.AUTHORITIES), authority_keys=keys, sectors=sectors,
+        report_sectors=report_sectors, phases=phases, items=tuple(understanding + impacts),
+        scale_low=1, scale_high=7,
+        scale_labels={"not at all confident": 1, "not confident at all": 1, "very confident": 7,
+                      "extremely confident": 7},
+        question_order={"understanding": 1, "impacts": 3},
+        survey_columns=tuple(ev.SURVEY_COLUMNS), survey_schema=survey_schema,
+    )
+
+
+def _ev():
+    from lib import evaluation
+
+    return evaluation
+
+
+# --------------------------------------------------------------------------
+# Input columns
+# --------------------------------------------------------------------------
+
+#: Canonical column -> accepted headers (normalised with :func:`header_key`).
+STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "respondent_ref": ("respondent_ref", "respondent_reference", "respondent_id", "respondent", "ref", "reference"),
+    "authority": ("authority", "local_authority", "la", "council"),
+    "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
+    "phase": ("phase", "survey_phase", "wave", "before_or_after"),
+    "submitted_at": ("submitted_at", "submission_time", "submitted", "timestamp", "date"),
+    "best_features_text": ("best_features_text", "best_features", "q2"),
+    "best_features_themes": ("best_features_themes", "q2_themes"),
+    "la_role_text": ("la_role_text", "la_role", "q4"),
+    "la_role_themes": ("la_role_themes", "q4_themes"),
+    "synthetic": ("synthetic",),
+}
+
+
+def header_key(header: object) -> str:
+    text = unicodedata.normalize("NFKC", str(header)).casefold().replace("’", "'").replace("'", "")
+    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+
+
+def column_map(vocab: Vocabulary) -> dict[str, str]:
+    mapping = {h: canon for canon, headers in STANDARD_COLUMNS.items() for h in headers}
+    mapping.update({header_key(h): item.item for item in vocab.items for h in item.headers})
+    return mapping
+
+
+# --------------------------------------------------------------------------
+# Parsing answers (once per distinct spelling)
+# --------------------------------------------------------------------------
+
+MISSING_ANSWERS = {
+    "", "don't know", "dont know", "do not know", "dk", "n/a", "na", "n a", "not applicable",
+    "prefer not to say", "no answer", "no response", "-", "--", ".", "missing", "none",
+}
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten".split())}
+_NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+)?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
+
+ANSWERED, MISSING, INVALID = 1, 0, -1
+
+
+def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, str]:
+    """One answer as written -> ``(status, value, reason)``.
+
+    ``status`` is ANSWERED (value on the scale), MISSING ("Don't know", "N/A",
+    blank: explicit missing, never zero) or INVALID (out of range or
+    unparseable; ``reason`` says which).
+
+    >>> parse_answer(" 7 - Very confident ")[:2]
+    (1, 7)
+    """
+    vocab = vocab or programme_vocabulary()
+    low, high = vocab.scale_low, vocab.scale_high
+    key = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).replace("’", "'")).strip().casefold()
+    if key in MISSING_ANSWERS:
+        return MISSING, 0, ""
+    match = _NUMBER.match(key)
+    if match:
+        number, label = match.group(1), (match.group(2) or "").strip()
+        value = float(number)
+        if not value.is_integer():
+            return INVALID, 0, f"not a whole point of the {low}-{high} scale"
+        value = int(value)
+        if not low <= value <= high:
+            return INVALID, 0, f"outside the {low}-{high} scale"
+        labelled = vocab.scale_labels.get(label) or NUMBER_WORDS.get(label)
+        if label and labelled is not None and labelled != value:
+            return INVALID, 0, f"number and label disagree ({value} vs '{label}')"
+        return ANSWERED, value, ""
+    value = vocab.scale_labels.get(key, NUMBER_WORDS.get(key))
+    if value is None:
+        return INVALID, 0, f"not an answer on the {low}-{high} scale"
+    if not low <= value <= high:
+        return INVALID, 0, f"outside the {low}-{high} scale"
+    return ANSWERED, value, ""
