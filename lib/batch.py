@@ -91,7 +91,7 @@ from lib.workers import (  # noqa: F401
     kill_pool,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from lib.config import PROJECT_ROOT  # noqa: E402
 PROGRAMME_NOTEBOOK = Path("notebooks/programme_report.ipynb")
 AUTHORITY_NOTEBOOK = Path("notebooks/authority_report.ipynb")
 AUTHORITIES_CSV = "authorities.csv"
@@ -334,7 +334,7 @@ def preflight(
         problems.append(f"--workers must be at least 1, got {workers}")
     threshold = 0
     try:
-        from lib.disclosure import disclosure_threshold as _threshold
+        from lib.analysis.disclosure import disclosure_threshold as _threshold
 
         threshold = _threshold(disclosure_threshold)
     except ValueError as exc:

@@ -38,11 +38,7 @@ from typing import Callable, Iterable
 import pandas as pd
 import pandera.pandas as pa
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RAW_DIR = PROJECT_ROOT / "data" / "raw"
-PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
-OUTPUTS_DIR = PROJECT_ROOT / "outputs"
-QUALITY_LOG_NAME = "data_quality_log.csv"
+from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR  # noqa: F401
 
 PROGRAMME_REPORT = "002_1a84d9ca59562927.txt"
 SURVEY_REPORT = "004_be0f5f862c51d4da.txt"
@@ -2045,7 +2041,7 @@ def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
                 f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
                 f"matches neither the pre ({totals.get('pre', 'n/a')}) nor the post "
                 f"({totals.get('post', 'n/a')}) total",
-                "survey.csv leaves base_n empty for sector rows; lib.uncertainty approximates "
+                "survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
                 "bases and shows the sensitivity (docs/caveats.md)",
             )
         )
@@ -2644,7 +2640,7 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
                 ("sector", "sectors (';'-separated)"),
                 ("phase", "phases (';'-separated)"),
                 ("items", "item ids (';'-separated, '*' = all)"),
-                ("test", "how the claim is tested (see lib/claims.py)"),
+                ("test", "how the claim is tested (see lib/analysis/claims.py)"),
                 ("threshold", "whole number for counting tests"),
                 ("expected", "published proportions for value checks"),
                 ("tolerance", "agreement tolerance ('about the same' = |change| <= tolerance)"),

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 2
-DATA_QUALITY_LOG = "data_quality_log.csv"
+from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG  # noqa: E402
 #: The report id of the programme report (its page is html/programme.html).
 PROGRAMME_ID = "programme"
 

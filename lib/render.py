@@ -36,7 +36,7 @@ from pathlib import Path
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from lib.config import CAVEATS_PAGE, CAVEATS_SOURCE, PROJECT_ROOT  # noqa: E402
 
 #: The npm command ``make assets`` runs (at the project root).
 ASSETS_COMMAND = "npm install --no-audit --no-fund --package-lock=false"
@@ -481,8 +481,6 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-CAVEATS_SOURCE = PROJECT_ROOT / "docs" / "caveats.md"
-CAVEATS_PAGE = "caveats.html"
 
 _CAVEATS_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">

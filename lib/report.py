@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import charts, claims, disclosure, evaluation, success, uncertainty
+from lib import charts, evaluation
+from lib.analysis import claims, disclosure, success, uncertainty
 from lib.charts import Html, bullets, esc, heading, join, note, paragraph, percent, table_html
 
 #: Rendered beside the reports by the batch (lib.render.render_caveats).
-CAVEATS_PAGE = "caveats.html"
-QUALITY_LOG_PAGE = "data_quality_log.csv"
+from lib.config import CAVEATS_PAGE  # noqa: E402
+from lib.config import QUALITY_LOG_NAME as QUALITY_LOG_PAGE  # noqa: E402
 PROGRAMME_NAME = "Children's Centres and Voluntary and Community Sector (VCS) programme"
 SECTOR_WORDS = {"all": "all respondents", "vcs": "VCS respondents",
                 "childrens_centres": "children's centre respondents"}
@@ -1223,7 +1224,7 @@ def claim_audit_section(wb: Workbook) -> Html:
 
 
 def success_judgement(wb: Workbook) -> success.SuccessJudgement:
-    """The programme judged against its own success measure (lib.success)."""
+    """The programme judged against its own success measure (lib.analysis.success)."""
     return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
 
 

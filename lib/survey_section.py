@@ -5,7 +5,7 @@ an authority, its report shows that authority's own survey results: the share
 confident before and after, on exact bases, with Wilson intervals, the change
 with its interval (paired, Newcombe 1998 method 10, where respondent references
 link before and after; otherwise the unlinked comparison of
-``lib.uncertainty``), and disclosure control (``lib.disclosure``). Where there
+``lib.analysis.uncertainty``), and disclosure control (``lib.analysis.disclosure``). Where there
 are none, the section is today's programme-wide context, word for word.
 
 Reports built from synthetic responses carry a SYNTHETIC DATA banner
@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import banner, charts, disclosure, report, uncertainty
+from lib import banner, charts, report
+from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
 from lib.charts import Html, heading, join, note, paragraph, table_html
 from lib.sources import response_format, response_tables

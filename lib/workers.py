@@ -67,7 +67,7 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
     logging.getLogger("papermill").setLevel(logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     if threshold is not None:
-        from lib.disclosure import THRESHOLD_ENV_VAR
+        from lib.analysis.disclosure import THRESHOLD_ENV_VAR
 
         os.environ[THRESHOLD_ENV_VAR] = str(threshold)
     _WORKER["started"] = started

@@ -1,4 +1,4 @@
-"""Tests for lib/claims.py and data/raw/published_claims.csv.
+"""Tests for lib/analysis/claims.py and data/raw/published_claims.csv.
 
 The survey fixture holds the published 004 values (the only hard-coded
 numbers); each verdict test changes one value and checks the verdict moves.
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.claims import (
+from lib.analysis.claims import (
     AUDIT_COLUMNS,
     CLAIM_COLUMNS,
     TESTS,
@@ -20,7 +20,7 @@ from lib.claims import (
     load_claims,
     slugify,
 )
-from lib.uncertainty import approximate_bases, before_after_changes
+from lib.analysis.uncertainty import approximate_bases, before_after_changes
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS_PATH = ROOT / "data" / "raw" / "published_claims.csv"
@@ -316,7 +316,7 @@ def test_causal_claims_are_transcribed_and_never_supported(baseline):
 
 
 def test_overall_verdict_keeps_the_two_questions_apart():
-    from lib.claims import overall_verdict
+    from lib.analysis.claims import overall_verdict
     assert overall_verdict("agrees", "distinguishable from chance") == "supported"
     assert overall_verdict("agrees", "not distinguishable from chance") == "direction only: could be chance"
     assert overall_verdict("agrees", "not distinguishable from chance", claims_significance=True) == "not supported"

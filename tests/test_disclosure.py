@@ -1,4 +1,4 @@
-"""Tests for lib/disclosure.py against hand-made tables.
+"""Tests for lib/analysis/disclosure.py against hand-made tables.
 
 Every expected mask below was worked out by hand from the rule: hide counts
 below the threshold, then, in any row or column with a shown total that has
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.disclosure import (
+from lib.analysis.disclosure import (
     DEFAULT_THRESHOLD,
     NOT_APPLICABLE,
     NOT_AVAILABLE,

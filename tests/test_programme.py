@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib import charts, claims, evaluation, explorer, programme, report, uncertainty
+from lib import charts, evaluation, explorer, programme, report
+from lib.analysis import claims, uncertainty
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW = PROJECT_ROOT / "data" / "raw"

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from lib import charts, disclosure, report
+from lib import charts, report
+from lib.analysis import disclosure
 
 
 @pytest.fixture(scope="module")

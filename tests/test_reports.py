@@ -247,7 +247,8 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     claims = t["claims"]
     assert f"make {len(claims)} claims" in text
     # Two questions, two columns; counts of each answer computed from the audit.
-    from lib import claims as claims_module, report
+    from lib import report
+    from lib.analysis import claims as claims_module
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
     assert "Direction: does the data point the same way?" in text
     assert "Strength: distinguishable from chance?" in text

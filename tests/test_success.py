@@ -1,4 +1,4 @@
-"""lib/success.py: the programme judged against its own success measure.
+"""lib/analysis/success.py: the programme judged against its own success measure.
 
 The expected answers follow from the 004 chart series (the processed survey
 table) and the claim audit; each test moves the data and checks the judgement
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib import claims, report, success
-from lib.uncertainty import before_after_changes
+from lib import report
+from lib.analysis import claims, success
+from lib.analysis.uncertainty import before_after_changes
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for lib/uncertainty.py.
+"""Tests for lib/analysis/uncertainty.py.
 
 Reference values:
 * Wilson score interval: Newcombe RG (1998a), "Two-sided confidence intervals
@@ -19,7 +19,7 @@ import math
 import pandas as pd
 import pytest
 
-from lib.uncertainty import (
+from lib.analysis.uncertainty import (
     BASES_COLUMNS,
     BEFORE_AFTER_COLUMNS,
     approximate_bases,

@@ -9,7 +9,7 @@ The interval used is Newcombe's hybrid score interval for paired data:
     17: 2635-2650, method 10.
 
 Each marginal proportion gets a Wilson score interval (the same interval as
-``lib.uncertainty.wilson_interval``), and the two are combined
+``lib.analysis.uncertainty.wilson_interval``), and the two are combined
 "square-and-add" with a correction for the correlation between the paired
 answers, estimated by the continuity-corrected phi coefficient of the 2 x 2
 table. With phi = 0 the interval is the independent-samples interval of

@@ -85,9 +85,7 @@ __all__ = [
     "_authority_keys",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DEFINITION = PROJECT_ROOT / "data" / "programme" / "definition.yaml"
-PROGRAMME_ENV_VAR = "EVAL_PROGRAMME"
+from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402
 
 
 def definition_path(path: str | os.PathLike | None = None) -> Path:

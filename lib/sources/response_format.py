@@ -31,7 +31,7 @@ RESPONSES_DIR_ENV_VAR = "EVAL_RESPONSES_DIR"
 RESPONSES_SUBDIR = "responses"
 #: The change uses the paired method when linked people make up at least this
 #: share of the smaller of the before and after bases; otherwise the two
-#: phases are compared as independent samples (lib.uncertainty).
+#: phases are compared as independent samples (lib.analysis.uncertainty).
 PAIRED_MIN_SHARE = 0.5
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 EXACT_BASIS = "exact base from response data"

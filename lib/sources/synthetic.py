@@ -36,8 +36,9 @@ import pandas as pd
 from lib.sources import response_format as fmt
 from lib.sources.response_format import name_key
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUT = PROJECT_ROOT / "data" / "synthetic" / "responses"
+from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
+
+DEFAULT_OUT = SYNTHETIC_DIR / "responses"
 FORMAT_CHOICES = ("csv", "xlsx", "sav")
 
 #: How one scale point may be written (index = variant, then value 0-7).

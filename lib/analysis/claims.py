@@ -3,7 +3,7 @@
 ``data/raw/published_claims.csv`` transcribes each claim verbatim with its
 provenance and a machine-readable test specification; :func:`audit_claims`
 checks every claim against the processed survey table and the
-before/after changes of :mod:`lib.uncertainty`, and returns a verdict with a
+before/after changes of :mod:`lib.analysis.uncertainty`, and returns a verdict with a
 sentence built from the computed values.
 
 Test specification columns (lists are ``;``-separated; a one-element list is
@@ -673,7 +673,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
     direction, strength, verdict, reason``.
 
     ``claims``: rows of ``published_claims.csv``; ``survey``: the processed
-    survey table; ``changes``: :func:`lib.uncertainty.before_after_changes` of
+    survey table; ``changes``: :func:`lib.analysis.uncertainty.before_after_changes` of
     that survey. ``direction`` says whether the data point the way the claim
     does; ``strength`` whether every change it rests on is distinguishable
     from chance at both ends of the approximated base range (or why that

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import claims as claims_module
+from lib.analysis import claims as claims_module
 
 HIGHER = "higher after the workshops"
 MIXED = "mixed"
@@ -178,8 +178,8 @@ def judge_success_measure(statements: pd.DataFrame, changes: pd.DataFrame, audit
     """Judge the programme against its own success measure.
 
     ``statements``: processed ``programme_statements``; ``changes``:
-    :func:`lib.uncertainty.before_after_changes` of the survey; ``audit``:
-    :func:`lib.claims.audit_claims`; ``claim_specs``: the claims table (for
+    :func:`lib.analysis.uncertainty.before_after_changes` of the survey; ``audit``:
+    :func:`lib.analysis.claims.audit_claims`; ``claim_specs``: the claims table (for
     which claims are about the attitude measure). Pure: nothing is read or
     written.
     """
