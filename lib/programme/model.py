@@ -80,10 +80,32 @@ class PrintedCode:
 
 @dataclass(frozen=True)
 class EvidenceInference:
+    """A status for a lost glyph, from a positive statement in another source.
+
+    ``statement`` is the source's own words and ``source`` where they are
+    (``<file> § <section>``). There is no "every other authority" form:
+    absence from a list is never evidence (docs/caveats.md, inference rule).
+    """
+
     item: str
-    authority: str | None  # None: every authority not named by another inference for the item
+    authority: str
     status: str
-    basis: str
+    statement: str
+    source: str
+    reading: str
+
+    @property
+    def basis(self) -> str:
+        return f"inferred: {self.reading} ('{self.statement}', {self.source})"
+
+
+@dataclass(frozen=True)
+class NotInferred:
+    """Why a lost glyph stays unrecorded although a source seems to speak to it."""
+
+    item: str
+    authority: str | None  # None: every lost glyph of the item
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -172,6 +194,7 @@ class Programme:
     printed_codes: tuple[PrintedCode, ...]
     not_printed: PrintedCode
     evidence_inferences: tuple[EvidenceInference, ...]
+    evidence_not_inferred: tuple[NotInferred, ...]
     profile_questions: tuple[Item, ...]
     kpis: tuple[Item, ...]
     kpi_measures: tuple[Measure, ...]
@@ -189,6 +212,9 @@ class Programme:
     vision_theme: str
     stages: tuple[Stage, ...]
     guidance_stage_columns: tuple[tuple[str, str], ...]
+    statement_topics: tuple[Item, ...] = ()
+    all_years_phrases: tuple[str, ...] = ()
+    case_study_sections: tuple[Item, ...] = ()
 
     # ---- lookups -----------------------------------------------------------
 

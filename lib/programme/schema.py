@@ -16,6 +16,7 @@ from lib.programme.model import (
     Authority,
     CaseStudyGroup,
     EvidenceInference,
+    NotInferred,
     EvidenceStatus,
     Item,
     Measure,
@@ -41,6 +42,7 @@ REQUIRED_DOCUMENTS = ("programme_report", "survey_report")
 _AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_PROVENANCE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt § .+")
 _SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 
 
@@ -187,6 +189,8 @@ def parse_definition(data: Any, file: str) -> Programme:
         "survey",
         "case_study_groups",
         "themes",
+        "statements",
+        "case_study_sections",
         "commissioning",
     }
     for key in data:
@@ -293,18 +297,27 @@ def parse_definition(data: Any, file: str) -> Programme:
         item, status = r.text(n, "item", p), r.text(n, "status", p)
         r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
         r.member(f"{p}.status", status, status_ids, "an evidence status id")
-        others = r.get(n, "other_authorities", p, bool, "true", optional=True, default=False)
-        authority = (
-            None
-            if others
-            else r.text(n, "authority", p, expected="an authority id (or other_authorities: true)")
-        )
+        authority = r.text(n, "authority", p, expected="an authority id")
         r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        source = r.text(n, "source", p, pattern=_PROVENANCE, expected="a provenance '<file> § <section>'")
         inferences.append(
             EvidenceInference(
-                item=item or "", authority=authority, status=status or "", basis=r.text(n, "basis", p) or ""
+                item=item or "",
+                authority=authority or "",
+                status=status or "",
+                statement=r.text(n, "statement", p) or "",
+                source=source or "",
+                reading=r.text(n, "reading", p) or "",
             )
         )
+    not_inferred = []
+    for p, n in r.items(evidence, "not_inferred", "evidence", minimum=0):
+        item = r.text(n, "item", p)
+        r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
+        authority = r.text(n, "authority", p, optional=True)
+        if authority is not None:
+            r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        not_inferred.append(NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or ""))
 
     profile_questions = tuple(_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))
     kpis = tuple(_item(r, p, n) for p, n in r.items(data, "kpis", ""))
@@ -456,6 +469,14 @@ def parse_definition(data: Any, file: str) -> Programme:
         r.member(f"{p}.stage", stage, [s.id for s in stages], "a commissioning stage id")
         columns.append((r.text(n, "column", p) or "", stage or ""))
 
+    statements = r.get(data, "statements", "", dict, "a mapping", default={})
+    topics = tuple(_item(r, p, n) for p, n in r.items(statements, "topics", "statements", minimum=0))
+    all_years = tuple(
+        str(x).strip().casefold()
+        for x in r.get(statements, "all_years", "statements", list, "a list of phrases", default=[])
+    )
+    sections = tuple(_item(r, p, n) for p, n in r.items(data, "case_study_sections", "", minimum=0))
+
     if r.problems:
         raise ProgrammeDefinitionError(r.problems)
     return Programme(
@@ -470,6 +491,7 @@ def parse_definition(data: Any, file: str) -> Programme:
         printed_codes=codes,
         not_printed=not_printed,
         evidence_inferences=tuple(inferences),
+        evidence_not_inferred=tuple(not_inferred),
         profile_questions=profile_questions,
         kpis=kpis,
         kpi_measures=tuple(measures),
@@ -487,4 +509,7 @@ def parse_definition(data: Any, file: str) -> Programme:
         vision_theme=vision_theme or "",
         stages=stages,
         guidance_stage_columns=tuple(columns),
+        statement_topics=topics,
+        all_years_phrases=all_years,
+        case_study_sections=sections,
     )
