@@ -19,10 +19,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.sources.response_format import (
-    EXACT_BASIS, TABLES, Vocabulary, _ev, confident_from, programme_vocabulary,
+    EXACT_BASIS,
+    TABLES,
+    Vocabulary,
+    _ev,
+    confident_from,
+    programme_vocabulary,
 )
 from lib.sources.responses import Cleaned, ResponseDataError, clean_responses, response_files  # noqa: F401
-
 
 # --------------------------------------------------------------------------
 # Aggregation

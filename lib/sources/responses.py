@@ -32,8 +32,18 @@ import numpy as np
 import pandas as pd
 
 from lib.sources.response_format import (
-    ANSWERED, FORMATS, INVALID, MISSING, STANDARD_COLUMNS, Vocabulary, _ev, column_map, header_key, name_key,
-    parse_answer, programme_vocabulary,
+    ANSWERED,
+    FORMATS,
+    INVALID,
+    MISSING,
+    STANDARD_COLUMNS,
+    Vocabulary,
+    _ev,
+    column_map,
+    header_key,
+    name_key,
+    parse_answer,
+    programme_vocabulary,
 )
 
 # --------------------------------------------------------------------------

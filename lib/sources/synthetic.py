@@ -33,10 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
 from lib.sources import response_format as fmt
 from lib.sources.response_format import name_key
-
-from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
 
 DEFAULT_OUT = SYNTHETIC_DIR / "responses"
 FORMAT_CHOICES = ("csv", "xlsx", "sav")

@@ -1,0 +1,280 @@
+"""The case studies: proposals by theme, challenges, facts, participant
+impacts and transcribed sections.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from lib.sources.common import _KNOWN_AUTHORITY, authority_id, percent_to_proportion, tidy_text
+from lib.sources.contract import (
+    _NOT_BLANK,
+    _SOURCE,
+    _WHOLE,
+    PERCENT_RE,
+    Issue,
+    RawTable,
+    Required,
+    RowsTo,
+    _col,
+    _grid,
+    _in_range,
+    _matches,
+    _numbered,
+    _parses,
+)
+from lib.sources.membership import strip_footnote_marks
+
+#: Case-study sections transcribed in case_study_sections.csv.
+CASE_STUDY_SECTIONS: list[tuple[str, str]] = [
+    ("positive_impact", "Positive impact achieved"),
+    ("putting_learning_into_practice", "Putting learning into practice"),
+]
+
+
+THEMES: list[tuple[str, str]] = [
+    ("performance_management", "Performance management"),
+    ("community_engagement", "Community engagement"),
+    ("partnership_working", "Partnership working"),
+    ("vision", "Local authority offer and vision"),
+    ("localised_commissioning", "Localised commissioning"),
+    ("change_management", "Change management"),
+]
+
+
+#: Printed theme wordings that differ from the canonical labels.
+THEME_VARIANTS = {
+    "vision": "vision",
+    "performance management of vcs": "performance_management",
+}
+
+
+def theme_id(printed: str) -> str:
+    """Map a printed theme to its id; '<authority> offer and vision' is the vision theme."""
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if key in THEME_VARIANTS:
+        return THEME_VARIANTS[key]
+    if key.endswith(" offer and vision"):
+        return "vision"
+    for tid, label in THEMES:
+        if key == label.casefold():
+            return tid
+    raise ValueError(f"unknown theme {printed!r}; expected one of "
+                     f"{', '.join(label for _, label in THEMES)} (or '<authority> offer and vision')")
+
+
+def clean_proposals(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(THEMES)
+    order = {t: i for i, (t, _) in enumerate(THEMES, start=1)}
+    themes = raw["theme_as_printed"].map(theme_id)
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "theme": themes,
+                "theme_label": themes.map(labels),
+                "theme_order": themes.map(order),
+                "theme_as_printed": raw["theme_as_printed"].map(str.strip),
+                "text": raw["text"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "theme_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_challenges(raw: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "challenge_no": raw["challenge_no"].astype(int),
+                "text": raw["text"].map(tidy_text).str.strip("\"“” "),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "challenge_no"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def clean_case_study_facts(raw: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "fact": raw["fact"].map(str.strip),
+                "value": raw["value_as_printed"].map(tidy_text),
+                "quote": raw["quote"].map(strip_footnote_marks),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "fact"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def case_study_group(printed: str) -> str:
+    """'VCS participants' -> vcs; 'local authority participants'; "children's centres"."""
+    key = printed.replace("’", "'").casefold()
+    if "vcs" in key:
+        return "vcs"
+    if "local authorit" in key:
+        return "local_authorities"
+    if "children's centre" in key:
+        return "childrens_centres"
+    raise ValueError(f"unknown participant group {printed!r}; expected VCS, local authority "
+                     "or children's centre participants")
+
+
+def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "group": raw["group_as_printed"].map(case_study_group),
+                "group_label": raw["group_as_printed"].map(str.strip),
+                "value": raw["value_as_printed"].map(percent_to_proportion),
+                "base_n": pd.array([pd.NA] * len(raw), dtype="Int64"),
+                "statement": raw["statement"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["authority_id", "group"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for printed in sorted(set(raw["theme_as_printed"].str.strip())):
+        tid = theme_id(printed)
+        if printed.casefold() != dict(THEMES)[tid].casefold():
+            issues.append(
+                Issue(
+                    "label_variant",
+                    "case_study_proposals.csv",
+                    "",
+                    "theme_as_printed",
+                    printed,
+                    "theme worded differently between case studies",
+                    f"unified as theme '{tid}' ({dict(THEMES)[tid]})",
+                )
+            )
+    return issues
+
+
+def case_study_section(printed: str) -> str:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    for sid, label in CASE_STUDY_SECTIONS:
+        if key.startswith(label.casefold()):
+            return sid
+    raise ValueError(f"unknown case-study section {printed!r}; expected one starting with "
+                     f"{[label for _, label in CASE_STUDY_SECTIONS]}")
+
+
+def clean_case_study_sections(raw: pd.DataFrame) -> pd.DataFrame:
+    labels = dict(CASE_STUDY_SECTIONS)
+    sections = raw["section_as_printed"].map(case_study_section)
+    return (
+        pd.DataFrame({
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "section": sections,
+            "section_label": sections.map(labels),
+            "paragraph_order": raw["paragraph_order"].astype(int),
+            "text": raw["text"].map(tidy_text),
+            "source": raw["source"],
+        })
+        .sort_values(["authority_id", "section", "paragraph_order"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+#: The contracts of this source's raw files.
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        "case_study_facts.csv",
+        {
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "fact": _col(_NOT_BLANK),
+            "value_as_printed": _col(),
+            "quote": _col(),
+            "source": _col(_SOURCE),
+        },
+        ["authority_as_printed", "fact"],
+        required=(Required(("authority_as_printed",),
+                           _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
+                           "facts from both case studies (000, 001)"),),
+        rows_to=(RowsTo("case_study_facts.csv"),),
+    ),
+    RawTable(
+        "case_study_challenges.csv",
+        {
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "challenge_no": _col(_WHOLE),
+            "text": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["authority_as_printed", "challenge_no"],
+        required=(Required(("authority_as_printed", "challenge_no"),
+                           _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
+                           "three challenges for Richmond and two for Leeds (000, 001)"),),
+        rows_to=(RowsTo("challenges.csv"),),
+    ),
+    RawTable(
+        "case_study_proposals.csv",
+        {
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "theme_order": _col(_WHOLE, _in_range(1, 6, "a theme number")),
+            "theme_as_printed": _col(_NOT_BLANK, _parses(lambda v: theme_id(v), "one of the six themes")),
+            "text": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["authority_as_printed", "theme_order"],
+        required=(Required(("authority_as_printed", "theme_order"),
+                           _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
+                           "a proposal under each of the six themes in both case studies (000, 001)"),),
+        rows_to=(RowsTo("proposals.csv"),),
+    ),
+    RawTable(
+        "case_study_impacts.csv",
+        {
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "group_as_printed": _col(_NOT_BLANK, _parses(lambda v: case_study_group(v), "VCS, local authority or children's centre participants")),
+            "value_as_printed": _col(
+                _matches(PERCENT_RE, "a percentage such as '71%'"),
+                _in_range(0, 100, "a percentage"),
+            ),
+            "statement": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["authority_as_printed", "group_as_printed"],
+        required=(Required(("authority_as_printed", "group_as_printed"),
+                           _grid(["Leeds City Council"], ["VCS participants", "local authority participants",
+                                                          "children's centres"]),
+                           "the three participant groups of the Leeds case study (001 Positive impact achieved)"),),
+        rows_to=(RowsTo("case_study_impacts.csv"),),
+    ),
+    RawTable(
+        "case_study_sections.csv",
+        {
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "section_as_printed": _col(_parses(lambda v: case_study_section(v), "a case-study section heading")),
+            "paragraph_order": _col(_WHOLE),
+            "text": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["authority_as_printed", "section_as_printed", "paragraph_order"],
+        required=(Required(("authority_as_printed", "section_as_printed"),
+                           _grid(["London Borough of Richmond upon Thames", "Leeds City Council"],
+                                 ["Positive impact achieved",
+                                  "Putting learning into practice for success in developing a "
+                                  "collaborative working environment"]),
+                           "both case studies' 'Positive impact achieved' and 'Putting learning into "
+                           "practice' sections (000, 001)"),),
+        rows_to=(RowsTo("case_study_sections.csv"),),
+    ),
+)

@@ -1,0 +1,253 @@
+"""The KPI table (kpi_table.csv) and programme activity (programme_activity.csv):
+each KPI cell parsed into its measures, each activity count into a number.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from lib.sources.common import _row, programme_year, tidy_text
+from lib.sources.contract import (
+    _NOT_BLANK,
+    _SOURCE,
+    _WHOLE,
+    Issue,
+    RawTable,
+    Required,
+    RowsTo,
+    _col,
+    _grid,
+    _in_range,
+    _one_of,
+    _parses,
+)
+
+KPI_CELL_EXPECTED = ("a KPI cell whose every named measure prints its figure, e.g. '35 reports "
+                     "delivered' or 'good plus = 80%' (percentages between 0% and 100%)")
+
+
+KPIS: list[tuple[str, str]] = [
+    ("grant_management", "Providing strong and effective management of DfE grant funded activities"),
+    ("vcs_satisfaction", "Achieving high levels of VCS satisfaction"),
+    ("la_capacity", "Strengthening capacity and intent of local authorities to commission and engage the VCS"),
+    ("neighbouring_las", "Strengthening intent of neighbouring local authorities to engage the VCS"),
+    ("cc_manager_capacity", "Strengthening capacity and intent of children's centre managers to commission VCS services"),
+]
+
+
+KPI_MEASURES = {
+    "reports_delivered": (r"(\d+)\s+reports delivered", "Reports delivered", "count"),
+    "evaluation_good_plus": (
+        r"Overall evaluation\s*-\s*good plus\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
+        "Overall evaluation good or better",
+        "proportion",
+    ),
+    "more_positive_challenges": (
+        r"More positive about tackling key challenges\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
+        "More positive about tackling key challenges",
+        "proportion",
+    ),
+}
+
+
+#: Words naming each measure in a KPI cell: a cell that names a measure must
+#: print its figure in the measure's form, or the measure would silently vanish.
+KPI_MEASURE_NAMES = {
+    "reports_delivered": r"reports\s+delivered",
+    "evaluation_good_plus": r"overall\s+evaluation",
+    "more_positive_challenges": r"more\s+positive\s+about\s+tackling",
+}
+
+
+def parse_kpi_cell(text: str) -> list[dict]:
+    """Split one KPI cell into measures; qualitative cells keep their text."""
+    found = []
+    for measure, (pattern, label, unit) in KPI_MEASURES.items():
+        match = re.search(pattern, text)
+        if match:
+            number = float(match.group(1))
+            if unit == "proportion" and not 0 <= number <= 100:
+                raise ValueError(f"percentage out of range in KPI cell: {match.group(0)!r}; "
+                                 "expected 0% to 100%")
+            value = int(number) if unit == "count" else round(number / 100, 4)
+            found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
+        elif re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
+            raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
+    if not found:
+        found.append(
+            {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
+        )
+    return found
+
+
+def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    kpi_ids = dict(enumerate(KPIS, start=1))
+    rows = []
+    for r in raw.itertuples():
+        kid, label = kpi_ids[int(r.kpi_order)]
+        for measure in parse_kpi_cell(r.text):
+            rows.append(
+                {
+                    "kpi": kid,
+                    "kpi_label": label,
+                    "kpi_order": int(r.kpi_order),
+                    "year": programme_year(r.year_as_printed),
+                    **measure,
+                    "bound": "exact",
+                    "text": tidy_text(r.text),
+                    "source": r.source,
+                }
+            )
+    frame = pd.concat([pd.DataFrame(rows), activity], ignore_index=True)
+    measure_order = {m: i for i, m in enumerate(
+        [*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])}
+    return (
+        frame.assign(_m=frame["measure"].map(measure_order))
+        .sort_values(["kpi_order", "year", "_m"], kind="stable")
+        .drop(columns="_m")
+        .reset_index(drop=True)
+    )
+
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def parse_count(text: str) -> tuple[int, str]:
+    """``'over 280'`` -> (280, 'at_least'); ``'up to 379'`` -> (379, 'at_most')."""
+    t = re.sub(r"\s+", " ", text).strip().casefold()
+    bound = "exact"
+    for prefix, b in (("over ", "more_than"), ("more than ", "more_than"),
+                      ("up to ", "at_most"), ("at least ", "at_least")):
+        if t.startswith(prefix):
+            bound, t = b, t[len(prefix):]
+    if t.isdigit():
+        return int(t), bound
+    if t in _NUMBER_WORDS:
+        return _NUMBER_WORDS[t], bound
+    raise ValueError(f"not a count: {text!r}")
+
+
+ACTIVITY_MEASURES = {
+    "focus workshops": ("workshops", "Workshops (focus workshops)"),
+    "workshops": ("workshops", "Workshops"),
+    "interview surveys": ("surveys", "Surveys (interview surveys)"),
+    "surveys": ("surveys", "Surveys"),
+    "participants": ("participants", "Participants"),
+}
+
+
+def activity_measure(printed: str) -> tuple[str, str]:
+    key = re.sub(r"\s+", " ", printed).strip().casefold()
+    if key not in ACTIVITY_MEASURES:
+        raise ValueError(f"unknown activity measure {printed!r}; expected one of {sorted(ACTIVITY_MEASURES)}")
+    return ACTIVITY_MEASURES[key]
+
+
+def clean_activity(raw: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in raw.itertuples():
+        measure, label = activity_measure(r.measure_as_printed)
+        value, bound = parse_count(r.value_as_printed)
+        rows.append(
+            {
+                "kpi": "programme_activity",
+                "kpi_label": "Programme activity",
+                "kpi_order": 0,
+                "year": programme_year(r.year_as_printed),
+                "measure": measure,
+                "measure_label": label,
+                "value": value,
+                "unit": "count",
+                "bound": bound,
+                "text": tidy_text(r.quote),
+                "source": r.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, r in raw.iterrows():
+        if "%%" in r["text"]:
+            issues.append(
+                Issue(
+                    "typo",
+                    "kpi_table.csv",
+                    _row(raw, i),
+                    "text",
+                    re.search(r"\S*%%", r["text"]).group(0),
+                    "doubled percent sign",
+                    "read as a single percentage",
+                )
+            )
+        if not any(re.search(p, r["text"]) for p, _, _ in KPI_MEASURES.values()):
+            issues.append(
+                Issue(
+                    "qualitative_kpi",
+                    "kpi_table.csv",
+                    _row(raw, i),
+                    "text",
+                    tidy_text(r["text"])[:60],
+                    "KPI reported in words only, no figure",
+                    "kept as measure 'dissemination' with an empty value and the text",
+                )
+            )
+    return issues
+
+
+def activity_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, r in raw.iterrows():
+        _, bound = parse_count(r["value_as_printed"])
+        if bound != "exact":
+            issues.append(
+                Issue(
+                    "bounded_count",
+                    "programme_activity.csv",
+                    _row(raw, i),
+                    "value_as_printed",
+                    r["value_as_printed"],
+                    "count stated as a bound, not an exact figure",
+                    f"value kept with bound='{bound}'; reports say '{r['value_as_printed'].strip()}'",
+                )
+            )
+    return issues
+
+
+#: The contracts of this source's raw files.
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        "kpi_table.csv",
+        {
+            "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
+            "kpi_as_printed": _col(_NOT_BLANK),
+            "year_as_printed": _col(_one_of(["Year one", "Year two"])),
+            "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
+            "source": _col(_SOURCE),
+        },
+        ["kpi_order", "year_as_printed"],
+        required=(Required(("kpi_order", "year_as_printed"), _grid(range(1, 6), ["Year one", "Year two"]),
+                           "every KPI for year one and year two (002 § 6 KPI table)"),),
+        rows_to=(RowsTo("kpis.csv", {"kpi_order": ("1", "2", "3", "4", "5")}, ("kpi_order", "year")),),
+    ),
+    RawTable(
+        "programme_activity.csv",
+        {
+            "year_as_printed": _col(_NOT_BLANK, _parses(lambda v: programme_year(v), "a programme year such as 'year one' or 'second year'")),
+            "measure_as_printed": _col(_NOT_BLANK, _parses(lambda v: activity_measure(v), "workshops, surveys or participants")),
+            "value_as_printed": _col(_NOT_BLANK, _parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'")),
+            "quote": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["year_as_printed", "measure_as_printed"],
+        required=(Required(("year_as_printed", "measure_as_printed"),
+                           (*_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
+                            *_grid(["second year"], ["workshops", "surveys", "participants"])),
+                           "workshops, surveys and participants for each year (002 § 6)"),),
+        rows_to=(RowsTo("kpis.csv", {"kpi": ("programme_activity",)}),),
+    ),
+)

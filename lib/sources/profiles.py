@@ -1,0 +1,118 @@
+"""Authority profiles (authority_profiles.csv): each authority's answers to the
+profile questions, with the alignment doubts the transcription records.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib.sources.common import _KNOWN_AUTHORITY, _row, _spelling_issues, authority_id, tidy_text
+from lib.sources.contract import (
+    _NOT_BLANK,
+    _SOURCE,
+    _WHOLE,
+    Issue,
+    RawTable,
+    Required,
+    RowsTo,
+    _col,
+    _grid,
+    _in_range,
+    _one_of,
+)
+
+PROFILE_QUESTIONS: list[tuple[str, str]] = [
+    ("programme_activity", "Programme activity"),
+    ("what_attracted", "What attracted you to the project?"),
+    ("done_so_far", "What have you done so far, particularly with the VCS?"),
+    ("challenges", "What challenges have you identified?"),
+    ("future_plans", "What are your plans for the future?"),
+]
+
+
+def clean_profiles(raw: pd.DataFrame) -> pd.DataFrame:
+    questions = dict(enumerate(PROFILE_QUESTIONS, start=1))
+    order = raw["question_order"].astype(int)
+    frame = pd.DataFrame(
+        {
+            "authority_id": raw["authority_as_printed"].map(authority_id),
+            "question": order.map(lambda o: questions[o][0]),
+            "question_label": order.map(lambda o: questions[o][1]),
+            "question_order": order,
+            "text": raw["text"].map(tidy_text),
+            "alignment": raw["alignment"],
+            "alignment_note": raw["alignment_note"].map(tidy_text),
+            "source": raw["source"],
+        }
+    )
+    frame["text_status"] = frame["text"].map(lambda t: "printed" if t else "empty")
+    return frame.sort_values(["authority_id", "question_order"], kind="stable").reset_index(drop=True)
+
+
+def profile_issues(raw: pd.DataFrame) -> list[Issue]:
+    issues = []
+    for i, row in raw[raw["alignment"] == "doubtful"].iterrows():
+        issues.append(
+            Issue(
+                "doubtful_alignment",
+                "authority_profiles.csv",
+                _row(raw, i),
+                "text",
+                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                tidy_text(row["alignment_note"]) or "alignment doubtful",
+                "text kept under the printed authority and question, flagged "
+                "alignment='doubtful' in profiles.csv and in the reports",
+            )
+        )
+    for i, row in raw[raw["text"].map(tidy_text) == ""].iterrows():
+        issues.append(
+            Issue(
+                "empty_cell",
+                "authority_profiles.csv",
+                _row(raw, i),
+                "text",
+                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                "no text printed in this cell",
+                "kept as empty text (text_status='empty'); not filled from elsewhere",
+            )
+        )
+    counts = raw.groupby("authority_as_printed")["question_order"].nunique()
+    for name, n in counts.items():
+        if n != len(PROFILE_QUESTIONS):
+            issues.append(
+                Issue(
+                    "missing_profile_rows",
+                    "authority_profiles.csv",
+                    "",
+                    "question_order",
+                    name,
+                    f"{n} of {len(PROFILE_QUESTIONS)} questions transcribed",
+                    "missing questions are absent from profiles.csv",
+                )
+            )
+    issues += _spelling_issues(raw, "authority_profiles.csv")
+    return issues
+
+
+#: The contracts of this source's raw files.
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        "authority_profiles.csv",
+        {
+            "table_part": _col(_one_of(["1", "2"])),
+            "question_order": _col(_WHOLE, _in_range(1, 5, "a question number")),
+            "question_as_printed": _col(_NOT_BLANK),
+            "column_position": _col(_WHOLE),
+            "authority_as_printed": _col(_KNOWN_AUTHORITY),
+            "text": _col(),
+            "alignment": _col(_one_of(["as_printed", "doubtful"])),
+            "alignment_note": _col(),
+            "source": _col(_SOURCE),
+        },
+        ["table_part", "question_order", "column_position"],
+        required=(Required(("table_part", "column_position", "question_order"),
+                           (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
+                           "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)"),),
+        rows_to=(RowsTo("profiles.csv"),),
+    ),
+)
