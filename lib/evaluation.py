@@ -36,120 +36,6 @@ import sys
 from pathlib import Path
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR  # noqa: F401
-from lib.sources.contract import (
-    _display,
-    _short,
-    BuildError,
-    Issue,
-    PreflightError,
-    Problem,
-    ProcessedDataError,
-    QUALITY_LOG_COLUMNS,
-    RawDataError,
-    RawTable,
-    Required,
-    RowsTo,
-    issues_frame,
-    problem_lines,
-)
-from lib.sources.common import (
-    AUTHORITIES,
-    AUTHORITY_ALIASES,
-    COMMISSIONING_PAPER,
-    LEEDS_CASE_STUDY,
-    PROGRAMME_REPORT,
-    RICHMOND_CASE_STUDY,
-    SURVEY_REPORT,
-    UNRECORDED,
-    UnknownAuthorityError,
-    YEAR_ONE,
-    YEAR_TWO,
-    _YEARS,
-    authority_id,
-    is_known_authority,
-    percent_to_proportion,
-    programme_year,
-    round_to_source,
-    slugify,
-    tidy_text,
-)
-from lib.sources.registry import (
-    RAW_TABLES,
-)
-from lib.sources.reading import (
-    load_raw,
-    read_raw,
-)
-from lib.sources.membership import (
-    CASE_STUDY_AUTHORITIES,
-    clean_authorities,
-    clean_membership,
-)
-from lib.sources.evidence import (
-    EVIDENCE_INFERENCES,
-    EVIDENCE_ITEMS,
-    EVIDENCE_NOT_INFERRED,
-    EVIDENCE_STATUSES,
-    EvidenceInference,
-    _evidence_item_id,
-    apply_evidence_inferences,
-    evidence_code_status,
-    evidence_rule_violations,
-)
-from lib.sources.profiles import (
-    PROFILE_QUESTIONS,
-)
-from lib.sources.kpis import (
-    ACTIVITY_MEASURES,
-    KPIS,
-    KPI_CELL_EXPECTED,
-    KPI_MEASURES,
-    clean_activity,
-    parse_count,
-    parse_kpi_cell,
-)
-from lib.sources.survey import (
-    COMMENT_QUESTIONS,
-    IMPACTS,
-    LOST_LABEL,
-    PHASES,
-    RESPONDENT_GROUPS,
-    SECTORS,
-    SECTOR_LABELS,
-    SURVEY_COLUMNS,
-    UNDERSTANDING_ITEMS,
-    clean_comment_shares,
-    clean_respondents,
-    clean_survey,
-    impact_id,
-    phase_id,
-    respondent_group,
-    sector_id,
-)
-from lib.sources.case_studies import (
-    CASE_STUDY_SECTIONS,
-    THEMES,
-    THEME_VARIANTS,
-    case_study_group,
-    case_study_section,
-    clean_case_study_impacts,
-    clean_challenges,
-    theme_id,
-)
-from lib.sources.guidance import (
-    COMMISSIONING_STAGES,
-    GUIDANCE_STAGE_COLUMNS,
-    STAGE_KEYWORDS,
-    clean_guidance,
-    stage_id,
-)
-from lib.sources.statements import (
-    STATEMENT_TOPICS,
-    statement_years,
-)
-from lib.sources.claims import (
-    CLAIM_COLUMNS,
-)
 from lib.schemas import (
     PROCESSED_SCHEMAS,
     _type_name,
@@ -168,6 +54,120 @@ from lib.sources.build import (
     to_csv_bytes,
     validate_processed,
     write_processed,
+)
+from lib.sources.case_studies import (
+    CASE_STUDY_SECTIONS,
+    THEME_VARIANTS,
+    THEMES,
+    case_study_group,
+    case_study_section,
+    clean_case_study_impacts,
+    clean_challenges,
+    theme_id,
+)
+from lib.sources.claims import (
+    CLAIM_COLUMNS,
+)
+from lib.sources.common import (
+    _YEARS,
+    AUTHORITIES,
+    AUTHORITY_ALIASES,
+    COMMISSIONING_PAPER,
+    LEEDS_CASE_STUDY,
+    PROGRAMME_REPORT,
+    RICHMOND_CASE_STUDY,
+    SURVEY_REPORT,
+    UNRECORDED,
+    YEAR_ONE,
+    YEAR_TWO,
+    UnknownAuthorityError,
+    authority_id,
+    is_known_authority,
+    percent_to_proportion,
+    programme_year,
+    round_to_source,
+    slugify,
+    tidy_text,
+)
+from lib.sources.contract import (
+    QUALITY_LOG_COLUMNS,
+    BuildError,
+    Issue,
+    PreflightError,
+    Problem,
+    ProcessedDataError,
+    RawDataError,
+    RawTable,
+    Required,
+    RowsTo,
+    _display,
+    _short,
+    issues_frame,
+    problem_lines,
+)
+from lib.sources.evidence import (
+    EVIDENCE_INFERENCES,
+    EVIDENCE_ITEMS,
+    EVIDENCE_NOT_INFERRED,
+    EVIDENCE_STATUSES,
+    EvidenceInference,
+    _evidence_item_id,
+    apply_evidence_inferences,
+    evidence_code_status,
+    evidence_rule_violations,
+)
+from lib.sources.guidance import (
+    COMMISSIONING_STAGES,
+    GUIDANCE_STAGE_COLUMNS,
+    STAGE_KEYWORDS,
+    clean_guidance,
+    stage_id,
+)
+from lib.sources.kpis import (
+    ACTIVITY_MEASURES,
+    KPI_CELL_EXPECTED,
+    KPI_MEASURES,
+    KPIS,
+    clean_activity,
+    parse_count,
+    parse_kpi_cell,
+)
+from lib.sources.membership import (
+    CASE_STUDY_AUTHORITIES,
+    clean_authorities,
+    clean_membership,
+)
+from lib.sources.profiles import (
+    PROFILE_QUESTIONS,
+)
+from lib.sources.reading import (
+    load_raw,
+    read_raw,
+)
+from lib.sources.registry import (
+    RAW_TABLES,
+)
+from lib.sources.statements import (
+    STATEMENT_TOPICS,
+    statement_years,
+)
+from lib.sources.survey import (
+    COMMENT_QUESTIONS,
+    IMPACTS,
+    LOST_LABEL,
+    PHASES,
+    RESPONDENT_GROUPS,
+    SECTOR_LABELS,
+    SECTORS,
+    SURVEY_COLUMNS,
+    UNDERSTANDING_ITEMS,
+    clean_comment_shares,
+    clean_respondents,
+    clean_survey,
+    impact_id,
+    phase_id,
+    respondent_group,
+    sector_id,
 )
 
 __all__ = [
@@ -287,11 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
-    parser.add_argument("--responses-dir", type=Path, default=None,  # issue 12
-                        help="respondent-level survey files (default: <raw-dir>/responses)")
+    parser.add_argument(
+        "--responses-dir",
+        type=Path,
+        default=None,  # issue 12
+        help="respondent-level survey files (default: <raw-dir>/responses)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
-    parser.add_argument("--traceback", action="store_true",
-                        help="show the Python traceback of an unexpected error in the cleaning")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="show the Python traceback of an unexpected error in the cleaning",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "schema-docs":
@@ -307,27 +314,40 @@ def main(argv: list[str] | None = None) -> int:
         for line in problem_lines(err.problems):
             print(line, file=sys.stderr)
         if not isinstance(err, PreflightError):  # a preflight failure is its own one line
-            print(f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
-                  f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+            print(
+                f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
+                f"{_display(Path(args.processed_dir))} left unchanged",
+                file=sys.stderr,
+            )
         return 1
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         if args.traceback:
             raise
         # The raw contract should make this unreachable: a cleaning bug, said in one line.
-        print(f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
-              f"{_short(str(err), 200)}); a bug, rerun with --traceback to see where", file=sys.stderr)
-        print(f"build stopped: 1 problem(s) in the cleaning; "
-              f"{_display(Path(args.processed_dir))} left unchanged", file=sys.stderr)
+        print(
+            f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
+            f"{_short(str(err), 200)}); a bug, rerun with --traceback to see where",
+            file=sys.stderr,
+        )
+        print(
+            f"build stopped: 1 problem(s) in the cleaning; "
+            f"{_display(Path(args.processed_dir))} left unchanged",
+            file=sys.stderr,
+        )
         return 1
     except OSError as err:  # a write failing after the preflight passed
-        print(f"error: {err.filename or args.processed_dir}: expected a writable file "
-              f"({err.strerror or err}); {_display(Path(args.processed_dir))} left unchanged",
-              file=sys.stderr)
+        print(
+            f"error: {err.filename or args.processed_dir}: expected a writable file "
+            f"({err.strerror or err}); {_display(Path(args.processed_dir))} left unchanged",
+            file=sys.stderr,
+        )
         return 1
     summary = quality_summary(result.issues)
     print(summary.splitlines()[0] if args.quiet else summary)
-    print(f"wrote {len(result.tables)} tables to {_display(Path(args.processed_dir))} and "
-          f"{_display(Path(args.outputs_dir) / QUALITY_LOG_NAME)}")
+    print(
+        f"wrote {len(result.tables)} tables to {_display(Path(args.processed_dir))} and "
+        f"{_display(Path(args.outputs_dir) / QUALITY_LOG_NAME)}"
+    )
     return 0
 
 

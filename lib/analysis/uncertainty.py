@@ -100,7 +100,8 @@ BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
 
 #: Whole-number columns of :func:`before_after_changes` (nullable integers).
 COUNT_COLUMNS: tuple[str, ...] = tuple(
-    c for c in BEFORE_AFTER_COLUMNS if c.startswith(("base_pre", "base_post", "count_")))
+    c for c in BEFORE_AFTER_COLUMNS if c.startswith(("base_pre", "base_post", "count_"))
+)
 
 BASES_COLUMNS: tuple[str, ...] = (
     "sector",
@@ -319,8 +320,7 @@ def _phase_totals(respondents: pd.DataFrame) -> dict[str, int]:
         match = respondents[(respondents["group"] == "all") & (respondents["phase"] == phase)]
         if len(match) != 1:
             raise ValueError(
-                f"respondents needs exactly one row for group 'all', phase '{phase}'; "
-                f"found {len(match)}"
+                f"respondents needs exactly one row for group 'all', phase '{phase}'; found {len(match)}"
             )
         totals[phase] = _check_whole(match["n"].iloc[0], f"n of all/{phase}")
     return totals
@@ -459,24 +459,26 @@ def _change_row(
         caveats.append(CAVEAT_BASES)
     row["caveat_ids"] = ";".join(sorted(set(caveats)))
     if basis == "unavailable":
-        row.update({"significant": pd.NA, "significant_low_base": pd.NA,
-                    "significant_high_base": pd.NA, "robust": pd.NA})
+        row.update(
+            {
+                "significant": pd.NA,
+                "significant_low_base": pd.NA,
+                "significant_high_base": pd.NA,
+                "robust": pd.NA,
+            }
+        )
         return row
     row["base_pre"], row["base_post"] = n_pre, n_post
     row["count_pre"] = approximate_count(p_pre, n_pre)
     row["count_post"] = approximate_count(p_post, n_post)
     row["pre_low"], row["pre_high"] = wilson_interval(row["count_pre"], n_pre, alpha)
     row["post_low"], row["post_high"] = wilson_interval(row["count_post"], n_post, alpha)
-    row["change_low"], row["change_high"], row["significant"] = _verdict(
-        p_pre, n_pre, p_post, n_post, alpha
-    )
+    row["change_low"], row["change_high"], row["significant"] = _verdict(p_pre, n_pre, p_post, n_post, alpha)
     row["base_pre_low"], row["base_post_low"] = low_pre, low_post
     row["base_pre_high"], row["base_post_high"] = high_pre, high_post
     row["significant_low_base"] = _verdict(p_pre, low_pre, p_post, low_post, alpha)[2]
     row["significant_high_base"] = _verdict(p_pre, high_pre, p_post, high_post, alpha)[2]
-    row["robust"] = (
-        row["significant"] == row["significant_low_base"] == row["significant_high_base"]
-    )
+    row["robust"] = row["significant"] == row["significant_low_base"] == row["significant_high_base"]
     return row
 
 

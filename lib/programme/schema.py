@@ -16,10 +16,10 @@ from lib.programme.model import (
     Authority,
     CaseStudyGroup,
     EvidenceInference,
-    NotInferred,
     EvidenceStatus,
     Item,
     Measure,
+    NotInferred,
     Phase,
     PrintedCode,
     Programme,
@@ -317,7 +317,9 @@ def parse_definition(data: Any, file: str) -> Programme:
         authority = r.text(n, "authority", p, optional=True)
         if authority is not None:
             r.member(f"{p}.authority", authority, authority_ids, "an authority id")
-        not_inferred.append(NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or ""))
+        not_inferred.append(
+            NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or "")
+        )
 
     profile_questions = tuple(_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))
     kpis = tuple(_item(r, p, n) for p, n in r.items(data, "kpis", ""))

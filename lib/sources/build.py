@@ -91,8 +91,9 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
         "claims.csv": clean_claims(raw["published_claims.csv"]),
         "programme_statements.csv": clean_programme_statements(raw["programme_statements.csv"]),
-        "evaluation_findings.csv": clean_evaluation_findings(raw["evaluation_findings.csv"],
-                                                             raw["published_claims.csv"]),
+        "evaluation_findings.csv": clean_evaluation_findings(
+            raw["evaluation_findings.csv"], raw["published_claims.csv"]
+        ),
         "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
     }
     issues = [
@@ -102,9 +103,14 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *activity_issues(raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
         *_spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
-        *survey_issues(raw["survey_understanding.csv"], raw["survey_impacts.csv"],
-                       raw["survey_comment_shares.csv"], raw["survey_stray_values.csv"],
-                       respondents, raw["survey_respondents.csv"]),
+        *survey_issues(
+            raw["survey_understanding.csv"],
+            raw["survey_impacts.csv"],
+            raw["survey_comment_shares.csv"],
+            raw["survey_stray_values.csv"],
+            respondents,
+            raw["survey_respondents.csv"],
+        ),
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
@@ -117,11 +123,17 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
     result = Build(tables, issues_frame(issues))
     if not problems:
         problems = [
-            Problem(raw[name].attrs.get("file", name), None, None, f"{account.rows_in} row(s) read",
-                    f"every raw row processed or logged; {account.processed} accounted for in "
-                    f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
-                    f", {account.logged} in the data-quality log")
-            for name, account in account_rows(raw, result).items() if not account.balanced
+            Problem(
+                raw[name].attrs.get("file", name),
+                None,
+                None,
+                f"{account.rows_in} row(s) read",
+                f"every raw row processed or logged; {account.processed} accounted for in "
+                f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
+                f", {account.logged} in the data-quality log",
+            )
+            for name, account in account_rows(raw, result).items()
+            if not account.balanced
         ]
     if problems:
         raise ProcessedDataError(problems)
@@ -185,8 +197,15 @@ def validate_processed(name: str, table: pd.DataFrame) -> pd.DataFrame:
                 continue
             seen.add((row, column))
             value = None if case.failure_case is None or pd.isna(case.failure_case) else case.failure_case
-            problems.append(Problem(f"processed table {name} (as built)", row, column, value,
-                                    f"{case.check} (the processed schema; a cleaning bug)"))
+            problems.append(
+                Problem(
+                    f"processed table {name} (as built)",
+                    row,
+                    column,
+                    value,
+                    f"{case.check} (the processed schema; a cleaning bug)",
+                )
+            )
         raise ProcessedDataError(problems) from None
 
 
@@ -245,11 +264,20 @@ def preflight(processed_dir: Path, outputs_dir: Path) -> None:
     immutable folders are caught, not only permission bits.
     """
     problems = []
-    targets = {Path(processed_dir).parent: f"swapping {Path(processed_dir).name}/ into place",
-               Path(outputs_dir): "the data-quality log"}
+    targets = {
+        Path(processed_dir).parent: f"swapping {Path(processed_dir).name}/ into place",
+        Path(outputs_dir): "the data-quality log",
+    }
     if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
-        problems.append(Problem(_display(Path(processed_dir)), None, None, None,
-                                "a folder for the processed tables (it is a file); nothing was replaced"))
+        problems.append(
+            Problem(
+                _display(Path(processed_dir)),
+                None,
+                None,
+                None,
+                "a folder for the processed tables (it is a file); nothing was replaced",
+            )
+        )
     for folder, what in targets.items():
         existing = _nearest_existing(folder)
         reason = None
@@ -263,8 +291,15 @@ def preflight(processed_dir: Path, outputs_dir: Path) -> None:
             except OSError as err:
                 reason = err.strerror or type(err).__name__
         if reason:
-            problems.append(Problem(_display(folder), None, None, None,
-                                    f"a writable folder for {what} ({reason}); nothing was replaced"))
+            problems.append(
+                Problem(
+                    _display(folder),
+                    None,
+                    None,
+                    None,
+                    f"a writable folder for {what} ({reason}); nothing was replaced",
+                )
+            )
     if problems:
         raise PreflightError(problems)
 
@@ -302,8 +337,12 @@ def write_processed(build: Build, processed_dir: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
-          outputs_dir: Path = OUTPUTS_DIR, responses_dir: Path | None = None) -> Build:
+def build(
+    raw_dir: Path = RAW_DIR,
+    processed_dir: Path = PROCESSED_DIR,
+    outputs_dir: Path = OUTPUTS_DIR,
+    responses_dir: Path | None = None,
+) -> Build:
     """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
 
     Order: preflight (output folders writable), raw contract, cleaning and
@@ -317,16 +356,26 @@ def build(raw_dir: Path = RAW_DIR, processed_dir: Path = PROCESSED_DIR,
     from lib.sources import response_format, response_tables
 
     try:
-        result = response_tables.add_response_tables(result, response_format.responses_dir(raw_dir, responses_dir))
+        result = response_tables.add_response_tables(
+            result, response_format.responses_dir(raw_dir, responses_dir)
+        )
     except response_tables.ResponseDataError as err:
         raise RawDataError(err.problems) from None
     log_path = Path(outputs_dir) / QUALITY_LOG_NAME
     try:
         staged_log = _write_temp(log_path, to_csv_bytes(result.issues))
     except OSError as err:
-        raise PreflightError([Problem(_display(Path(outputs_dir)), None, None, None,
-                                      f"a writable folder for the data-quality log ({err.strerror}); "
-                                      "nothing was replaced")]) from None
+        raise PreflightError(
+            [
+                Problem(
+                    _display(Path(outputs_dir)),
+                    None,
+                    None,
+                    None,
+                    f"a writable folder for the data-quality log ({err.strerror}); nothing was replaced",
+                )
+            ]
+        ) from None
     try:
         write_processed(result, processed_dir)
         os.replace(staged_log, log_path)

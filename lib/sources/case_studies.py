@@ -61,8 +61,10 @@ def theme_id(printed: str) -> str:
     for tid, label in THEMES:
         if key == label.casefold():
             return tid
-    raise ValueError(f"unknown theme {printed!r}; expected one of "
-                     f"{', '.join(label for _, label in THEMES)} (or '<authority> offer and vision')")
+    raise ValueError(
+        f"unknown theme {printed!r}; expected one of "
+        f"{', '.join(label for _, label in THEMES)} (or '<authority> offer and vision')"
+    )
 
 
 def clean_proposals(raw: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +94,7 @@ def clean_challenges(raw: pd.DataFrame) -> pd.DataFrame:
             {
                 "authority_id": raw["authority_as_printed"].map(authority_id),
                 "challenge_no": raw["challenge_no"].astype(int),
-                "text": raw["text"].map(tidy_text).str.strip("\"“” "),
+                "text": raw["text"].map(tidy_text).str.strip('"“” '),
                 "source": raw["source"],
             }
         )
@@ -126,8 +128,10 @@ def case_study_group(printed: str) -> str:
         return "local_authorities"
     if "children's centre" in key:
         return "childrens_centres"
-    raise ValueError(f"unknown participant group {printed!r}; expected VCS, local authority "
-                     "or children's centre participants")
+    raise ValueError(
+        f"unknown participant group {printed!r}; expected VCS, local authority "
+        "or children's centre participants"
+    )
 
 
 def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
@@ -172,22 +176,26 @@ def case_study_section(printed: str) -> str:
     for sid, label in CASE_STUDY_SECTIONS:
         if key.startswith(label.casefold()):
             return sid
-    raise ValueError(f"unknown case-study section {printed!r}; expected one starting with "
-                     f"{[label for _, label in CASE_STUDY_SECTIONS]}")
+    raise ValueError(
+        f"unknown case-study section {printed!r}; expected one starting with "
+        f"{[label for _, label in CASE_STUDY_SECTIONS]}"
+    )
 
 
 def clean_case_study_sections(raw: pd.DataFrame) -> pd.DataFrame:
     labels = dict(CASE_STUDY_SECTIONS)
     sections = raw["section_as_printed"].map(case_study_section)
     return (
-        pd.DataFrame({
-            "authority_id": raw["authority_as_printed"].map(authority_id),
-            "section": sections,
-            "section_label": sections.map(labels),
-            "paragraph_order": raw["paragraph_order"].astype(int),
-            "text": raw["text"].map(tidy_text),
-            "source": raw["source"],
-        })
+        pd.DataFrame(
+            {
+                "authority_id": raw["authority_as_printed"].map(authority_id),
+                "section": sections,
+                "section_label": sections.map(labels),
+                "paragraph_order": raw["paragraph_order"].astype(int),
+                "text": raw["text"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
         .sort_values(["authority_id", "section", "paragraph_order"], kind="stable")
         .reset_index(drop=True)
     )
@@ -205,9 +213,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "fact"],
-        required=(Required(("authority_as_printed",),
-                           _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
-                           "facts from both case studies (000, 001)"),),
+        required=(
+            Required(
+                ("authority_as_printed",),
+                _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
+                "facts from both case studies (000, 001)",
+            ),
+        ),
         rows_to=(RowsTo("case_study_facts.csv"),),
     ),
     RawTable(
@@ -219,9 +231,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "challenge_no"],
-        required=(Required(("authority_as_printed", "challenge_no"),
-                           _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
-                           "three challenges for Richmond and two for Leeds (000, 001)"),),
+        required=(
+            Required(
+                ("authority_as_printed", "challenge_no"),
+                _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
+                "three challenges for Richmond and two for Leeds (000, 001)",
+            ),
+        ),
         rows_to=(RowsTo("challenges.csv"),),
     ),
     RawTable(
@@ -234,16 +250,25 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "theme_order"],
-        required=(Required(("authority_as_printed", "theme_order"),
-                           _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
-                           "a proposal under each of the six themes in both case studies (000, 001)"),),
+        required=(
+            Required(
+                ("authority_as_printed", "theme_order"),
+                _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
+                "a proposal under each of the six themes in both case studies (000, 001)",
+            ),
+        ),
         rows_to=(RowsTo("proposals.csv"),),
     ),
     RawTable(
         "case_study_impacts.csv",
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "group_as_printed": _col(_NOT_BLANK, _parses(lambda v: case_study_group(v), "VCS, local authority or children's centre participants")),
+            "group_as_printed": _col(
+                _NOT_BLANK,
+                _parses(
+                    lambda v: case_study_group(v), "VCS, local authority or children's centre participants"
+                ),
+            ),
             "value_as_printed": _col(
                 _matches(PERCENT_RE, "a percentage such as '71%'"),
                 _in_range(0, 100, "a percentage"),
@@ -252,29 +277,45 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "group_as_printed"],
-        required=(Required(("authority_as_printed", "group_as_printed"),
-                           _grid(["Leeds City Council"], ["VCS participants", "local authority participants",
-                                                          "children's centres"]),
-                           "the three participant groups of the Leeds case study (001 Positive impact achieved)"),),
+        required=(
+            Required(
+                ("authority_as_printed", "group_as_printed"),
+                _grid(
+                    ["Leeds City Council"],
+                    ["VCS participants", "local authority participants", "children's centres"],
+                ),
+                "the three participant groups of the Leeds case study (001 Positive impact achieved)",
+            ),
+        ),
         rows_to=(RowsTo("case_study_impacts.csv"),),
     ),
     RawTable(
         "case_study_sections.csv",
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "section_as_printed": _col(_parses(lambda v: case_study_section(v), "a case-study section heading")),
+            "section_as_printed": _col(
+                _parses(lambda v: case_study_section(v), "a case-study section heading")
+            ),
             "paragraph_order": _col(_WHOLE),
             "text": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "section_as_printed", "paragraph_order"],
-        required=(Required(("authority_as_printed", "section_as_printed"),
-                           _grid(["London Borough of Richmond upon Thames", "Leeds City Council"],
-                                 ["Positive impact achieved",
-                                  "Putting learning into practice for success in developing a "
-                                  "collaborative working environment"]),
-                           "both case studies' 'Positive impact achieved' and 'Putting learning into "
-                           "practice' sections (000, 001)"),),
+        required=(
+            Required(
+                ("authority_as_printed", "section_as_printed"),
+                _grid(
+                    ["London Borough of Richmond upon Thames", "Leeds City Council"],
+                    [
+                        "Positive impact achieved",
+                        "Putting learning into practice for success in developing a "
+                        "collaborative working environment",
+                    ],
+                ),
+                "both case studies' 'Positive impact achieved' and 'Putting learning into "
+                "practice' sections (000, 001)",
+            ),
+        ),
         rows_to=(RowsTo("case_study_sections.csv"),),
     ),
 )

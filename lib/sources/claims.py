@@ -1,5 +1,4 @@
-"""Published claims to audit (published_claims.csv), kept as printed.
-"""
+"""Published claims to audit (published_claims.csv), kept as printed."""
 
 from __future__ import annotations
 
@@ -7,8 +6,21 @@ import pandas as pd
 
 from lib.sources.contract import _NOT_BLANK, _SOURCE, RawTable, RowsTo, _col, _matches
 
-CLAIM_COLUMNS = ["claim_id", "claim_quote", "source", "question", "sector", "phase", "items",
-                 "test", "threshold", "expected", "tolerance", "untestable_reason", "interpretation"]
+CLAIM_COLUMNS = [
+    "claim_id",
+    "claim_quote",
+    "source",
+    "question",
+    "sector",
+    "phase",
+    "items",
+    "test",
+    "threshold",
+    "expected",
+    "tolerance",
+    "untestable_reason",
+    "interpretation",
+]
 
 
 def clean_claims(raw: pd.DataFrame) -> pd.DataFrame:
@@ -25,11 +37,25 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "published_claims.csv",
         {
-            "claim_id": _col(_matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")),
+            "claim_id": _col(
+                _matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
+            ),
             "claim_quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
-            **{c: _col() for c in ("question", "sector", "phase", "items", "threshold",
-                                     "expected", "tolerance", "untestable_reason", "interpretation")},
+            **{
+                c: _col()
+                for c in (
+                    "question",
+                    "sector",
+                    "phase",
+                    "items",
+                    "threshold",
+                    "expected",
+                    "tolerance",
+                    "untestable_reason",
+                    "interpretation",
+                )
+            },
             "test": _col(_NOT_BLANK),
         },
         ["claim_id"],

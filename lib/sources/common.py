@@ -194,8 +194,14 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
     return issues
 
 
-_YEARS = {"year one": YEAR_ONE, "year two": YEAR_TWO, "first year": YEAR_ONE,
-          "second year": YEAR_TWO, "year 1": YEAR_ONE, "year 2": YEAR_TWO}
+_YEARS = {
+    "year one": YEAR_ONE,
+    "year two": YEAR_TWO,
+    "first year": YEAR_ONE,
+    "second year": YEAR_TWO,
+    "year 1": YEAR_ONE,
+    "year 2": YEAR_TWO,
+}
 
 
 def programme_year(printed: str) -> str:

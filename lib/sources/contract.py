@@ -85,8 +85,10 @@ def problem_lines(problems: list[Problem], per_file: int = ERRORS_PER_FILE) -> l
     for file, found in by_file.items():
         lines += [f"error: {p}" for p in found[:per_file]]
         if len(found) > per_file:
-            lines.append(f"error: {file}: {len(found) - per_file} more problem(s) not listed "
-                         f"(the first {per_file} are shown)")
+            lines.append(
+                f"error: {file}: {len(found) - per_file} more problem(s) not listed "
+                f"(the first {per_file} are shown)"
+            )
     return lines
 
 

@@ -88,24 +88,39 @@ class EvidenceInference:
         return f"inferred: {self.reading} ('{self.statement}', {self.source})"
 
 
-_SURVEY_NAMES = ("The surveys derived from participating Local Authorities, namely Kent and Poole, "
-                 "both in their second year in the programme and Hillingdon, Greenwich, "
-                 "Northampton, NE Lincs and Telford, all of whom participated in the second year only.")
+_SURVEY_NAMES = (
+    "The surveys derived from participating Local Authorities, namely Kent and Poole, "
+    "both in their second year in the programme and Hillingdon, Greenwich, "
+    "Northampton, NE Lincs and Telford, all of whom participated in the second year only."
+)
 
 
 #: Every inference the cleaning makes for a lost glyph.
 EVIDENCE_INFERENCES: list[EvidenceInference] = [
     *[
         EvidenceInference(
-            "attitude_survey", aid, "available", _SURVEY_NAMES, f"{SURVEY_REPORT} § 2.2",
+            "attitude_survey",
+            aid,
+            "available",
+            _SURVEY_NAMES,
+            f"{SURVEY_REPORT} § 2.2",
             f"the attitude survey report names {AUTHORITIES[aid]} among the authorities the "
             "surveys derived from",
         )
-        for aid in ["kent", "poole", "hillingdon", "greenwich", "northamptonshire",
-                    "north-east-lincolnshire", "telford-and-wrekin"]
+        for aid in [
+            "kent",
+            "poole",
+            "hillingdon",
+            "greenwich",
+            "northamptonshire",
+            "north-east-lincolnshire",
+            "telford-and-wrekin",
+        ]
     ],
     EvidenceInference(
-        "questionnaire", "luton", "available",
+        "questionnaire",
+        "luton",
+        "available",
         "the questionnaire/survey had very positive response",
         f"{PROGRAMME_REPORT} § authority profiles",
         "its profile says it ran a questionnaire",
@@ -117,15 +132,18 @@ EVIDENCE_INFERENCES: list[EvidenceInference] = [
 EVIDENCE_NOT_INFERRED: dict[tuple[str, str | None], str] = {
     ("attitude_survey", None): (
         "; the attitude survey report's list of authorities (004 § 2.2) covers the 2012-13 "
-        "surveys only, and absence from a list is not evidence that nothing was produced"),
+        "surveys only, and absence from a list is not evidence that nothing was produced"
+    ),
     ("questionnaire", "greenwich"): (
         "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
         "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
-        "survey (counted in its own row)"),
+        "survey (counted in its own row)"
+    ),
     ("questionnaire", "northamptonshire"): (
         "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
         "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
-        "survey (counted in its own row)"),
+        "survey (counted in its own row)"
+    ),
 }
 
 
@@ -176,8 +194,7 @@ def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
     return (
         UNRECORDED,
         "",
-        "glyph lost in extraction: the legend's tick (available) and cross (not "
-        "produced) both print blank",
+        "glyph lost in extraction: the legend's tick (available) and cross (not produced) both print blank",
     )
 
 
@@ -193,7 +210,9 @@ def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
             target &= out["authority_id"] == aid
         out.loc[target, "basis"] = out.loc[target, "basis"] + why
     for inf in EVIDENCE_INFERENCES:
-        target = lost & (out["evidence_item"] == inf.evidence_item) & (out["authority_id"] == inf.authority_id)
+        target = (
+            lost & (out["evidence_item"] == inf.evidence_item) & (out["authority_id"] == inf.authority_id)
+        )
         out.loc[target, "status"] = inf.status
         out.loc[target, "basis"] = inf.basis
         out.loc[target, "inferred"] = "yes"
@@ -251,8 +270,21 @@ def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
         .assign(authority=lambda f: f["authority_id"].map(AUTHORITIES))
         .sort_values(["authority_id", "item_order"], kind="stable")
         .reset_index(drop=True)
-        .loc[:, ["authority_id", "authority", "evidence_item", "evidence_label", "item_order",
-                 "status", "raw_code", "basis", "inferred", "source"]]
+        .loc[
+            :,
+            [
+                "authority_id",
+                "authority",
+                "evidence_item",
+                "evidence_label",
+                "item_order",
+                "status",
+                "raw_code",
+                "basis",
+                "inferred",
+                "source",
+            ],
+        ]
     )
 
 
@@ -322,7 +354,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "evidence_matrix.csv",
         {
             "item_order": _col(_WHOLE, _in_range(1, 12, "an item number")),
-            "evidence_item": _col(_NOT_BLANK, _parses(lambda v: _evidence_item_id(v), "one of the 12 evidence items")),
+            "evidence_item": _col(
+                _NOT_BLANK, _parses(lambda v: _evidence_item_id(v), "one of the 12 evidence items")
+            ),
             "column_position": _col(_WHOLE, _in_range(1, 15, "a column position")),
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
             "cell_as_printed": _col(_one_of(["", "NA", "/"], strip=True)),
@@ -330,8 +364,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["item_order", "column_position"],
-        required=(Required(("item_order", "column_position"), _grid(range(1, 13), range(1, 16)),
-                           "12 evidence rows x 15 authority columns (002 Range of Evidence)"),),
+        required=(
+            Required(
+                ("item_order", "column_position"),
+                _grid(range(1, 13), range(1, 16)),
+                "12 evidence rows x 15 authority columns (002 Range of Evidence)",
+            ),
+        ),
         rows_to=(RowsTo("evidence.csv"),),
     ),
 )

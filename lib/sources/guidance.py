@@ -60,65 +60,86 @@ def stage_id(printed: str) -> str:
     for words, sid in STAGE_KEYWORDS.items():
         if key.startswith(words):
             return sid
-    raise ValueError(f"unknown commissioning stage {printed!r}; expected a heading "
-                     f"starting with one of {sorted(STAGE_KEYWORDS)}")
+    raise ValueError(
+        f"unknown commissioning stage {printed!r}; expected a heading "
+        f"starting with one of {sorted(STAGE_KEYWORDS)}"
+    )
 
 
 def clean_cycle(raw: pd.DataFrame) -> pd.DataFrame:
     labels = dict(COMMISSIONING_STAGES)
     stages = raw["stage_as_printed"].map(stage_id)
-    return pd.DataFrame(
-        {
-            "stage_order": raw["stage_order"].astype(int),
-            "stage_id": stages,
-            "stage": stages.map(labels),
-            "stage_as_printed": raw["stage_as_printed"].map(str.strip),
-            "quote": raw["quote"].map(tidy_text),
-            "source": raw["source"],
-        }
-    ).sort_values("stage_order", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "stage_order": raw["stage_order"].astype(int),
+                "stage_id": stages,
+                "stage": stages.map(labels),
+                "stage_as_printed": raw["stage_as_printed"].map(str.strip),
+                "quote": raw["quote"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values("stage_order", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def clean_checklist(raw: pd.DataFrame) -> pd.DataFrame:
     labels = dict(COMMISSIONING_STAGES)
     stages = raw["stage_as_printed"].map(stage_id)
-    return pd.DataFrame(
-        {
-            "stage_order": raw["stage_order"].astype(int),
-            "stage_id": stages,
-            "stage": stages.map(labels),
-            "item_order": raw["item_order"].astype(int),
-            "text": raw["text"].map(tidy_text),
-            "source": raw["source"],
-        }
-    ).sort_values(["stage_order", "item_order"], kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "stage_order": raw["stage_order"].astype(int),
+                "stage_id": stages,
+                "stage": stages.map(labels),
+                "item_order": raw["item_order"].astype(int),
+                "text": raw["text"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
+        .sort_values(["stage_order", "item_order"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def clean_guidance(raw: pd.DataFrame) -> pd.DataFrame:
     """Practice guidance rows with the focus theme carried down its rows."""
     printed = raw["focus_theme_as_printed"].map(str.strip).replace("", None)
     if len(printed) and pd.isna(printed.iloc[0]):
-        raise ValueError("practice guidance: the first row has no focus theme, so there is "
-                         "nothing to carry down to its continuation rows")
+        raise ValueError(
+            "practice guidance: the first row has no focus theme, so there is "
+            "nothing to carry down to its continuation rows"
+        )
     themes = printed.ffill().map(theme_id)
     stages = raw[list(GUIDANCE_STAGE_COLUMNS)]
-    recorded = stages.apply(lambda r: ";".join(
-        GUIDANCE_STAGE_COLUMNS[c] for c in stages.columns if r[c].strip()), axis=1)
+    recorded = stages.apply(
+        lambda r: ";".join(GUIDANCE_STAGE_COLUMNS[c] for c in stages.columns if r[c].strip()), axis=1
+    )
     labels = dict(THEMES)
-    return pd.DataFrame(
-        {
-            "theme": themes,
-            "theme_label": themes.map(labels),
-            "row_order": raw["row_order"].astype(int),
-            "key_principle": raw["key_principle"].map(tidy_text),
-            "practice_suggestion": raw["practice_suggestion"].map(tidy_text),
-            "commissioning_stages": recorded.replace("", UNRECORDED),
-            "theme_basis": printed.map(
-                lambda p: "printed" if p is not None and not pd.isna(p)
-                else "carried down from the theme printed above (continuation row)"),
-            "source": raw["source"],
-        }
-    ).sort_values("row_order", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "theme": themes,
+                "theme_label": themes.map(labels),
+                "row_order": raw["row_order"].astype(int),
+                "key_principle": raw["key_principle"].map(tidy_text),
+                "practice_suggestion": raw["practice_suggestion"].map(tidy_text),
+                "commissioning_stages": recorded.replace("", UNRECORDED),
+                "theme_basis": printed.map(
+                    lambda p: (
+                        "printed"
+                        if p is not None and not pd.isna(p)
+                        else "carried down from the theme printed above (continuation row)"
+                    )
+                ),
+                "source": raw["source"],
+            }
+        )
+        .sort_values("row_order", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def guidance_issues(raw: pd.DataFrame) -> list[Issue]:
@@ -137,7 +158,13 @@ def guidance_issues(raw: pd.DataFrame) -> list[Issue]:
             )
         )
     printed = raw["focus_theme_as_printed"].str.strip()
-    variants = sorted({p for p in printed if p and p.casefold() != THEMES[[t for t, _ in THEMES].index(theme_id(p))][1].casefold()})
+    variants = sorted(
+        {
+            p
+            for p in printed
+            if p and p.casefold() != THEMES[[t for t, _ in THEMES].index(theme_id(p))][1].casefold()
+        }
+    )
     for v in variants:
         issues.append(
             Issue(
@@ -159,7 +186,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "practice_guidance.csv",
         {
             "row_order": _col(_WHOLE),
-            "focus_theme_as_printed": _col(_parses(lambda v: v.strip() == "" or theme_id(v), "one of the six focus themes, or empty on a continuation row"), _FIRST_ROW_FILLED),
+            "focus_theme_as_printed": _col(
+                _parses(
+                    lambda v: v.strip() == "" or theme_id(v),
+                    "one of the six focus themes, or empty on a continuation row",
+                ),
+                _FIRST_ROW_FILLED,
+            ),
             "key_principle": _col(),
             "practice_suggestion": _col(),
             "develop_needs_assessment": _col(),
@@ -169,33 +202,52 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "transcription_note": _col(),
         },
         ["row_order"],
-        required=(Required(("row_order",), _grid(range(1, 31)), "30 rows of practice guidance (002 Practice Guidance)"),),
+        required=(
+            Required(
+                ("row_order",), _grid(range(1, 31)), "30 rows of practice guidance (002 Practice Guidance)"
+            ),
+        ),
         rows_to=(RowsTo("guidance.csv"),),
     ),
     RawTable(
         "commissioning_cycle.csv",
         {
             "stage_order": _col(_WHOLE),
-            "stage_as_printed": _col(_NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage")),
+            "stage_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage")
+            ),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["stage_order"],
-        required=(Required(("stage_order",), _grid(range(1, 6)), "the five stages of the commissioning cycle (003 § Commissioning)"),),
+        required=(
+            Required(
+                ("stage_order",),
+                _grid(range(1, 6)),
+                "the five stages of the commissioning cycle (003 § Commissioning)",
+            ),
+        ),
         rows_to=(RowsTo("commissioning_cycle.csv"),),
     ),
     RawTable(
         "good_practice_checklist.csv",
         {
             "stage_order": _col(_WHOLE),
-            "stage_as_printed": _col(_NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage heading")),
+            "stage_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage heading")
+            ),
             "item_order": _col(_WHOLE),
             "text": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["stage_order", "item_order"],
-        required=(Required(("stage_order", "item_order"), _numbered({0: 5, 1: 3, 2: 6, 3: 5, 4: 12, 5: 3}),
-                           "every checklist item under its stage heading (003 Checklist For Good Practice)"),),
+        required=(
+            Required(
+                ("stage_order", "item_order"),
+                _numbered({0: 5, 1: 3, 2: 6, 3: 5, 4: 12, 5: 3}),
+                "every checklist item under its stage heading (003 Checklist For Good Practice)",
+            ),
+        ),
         rows_to=(RowsTo("checklist.csv"),),
     ),
 )

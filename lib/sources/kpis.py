@@ -24,16 +24,24 @@ from lib.sources.contract import (
     _parses,
 )
 
-KPI_CELL_EXPECTED = ("a KPI cell whose every named measure prints its figure, e.g. '35 reports "
-                     "delivered' or 'good plus = 80%' (percentages between 0% and 100%)")
+KPI_CELL_EXPECTED = (
+    "a KPI cell whose every named measure prints its figure, e.g. '35 reports "
+    "delivered' or 'good plus = 80%' (percentages between 0% and 100%)"
+)
 
 
 KPIS: list[tuple[str, str]] = [
     ("grant_management", "Providing strong and effective management of DfE grant funded activities"),
     ("vcs_satisfaction", "Achieving high levels of VCS satisfaction"),
-    ("la_capacity", "Strengthening capacity and intent of local authorities to commission and engage the VCS"),
+    (
+        "la_capacity",
+        "Strengthening capacity and intent of local authorities to commission and engage the VCS",
+    ),
     ("neighbouring_las", "Strengthening intent of neighbouring local authorities to engage the VCS"),
-    ("cc_manager_capacity", "Strengthening capacity and intent of children's centre managers to commission VCS services"),
+    (
+        "cc_manager_capacity",
+        "Strengthening capacity and intent of children's centre managers to commission VCS services",
+    ),
 ]
 
 
@@ -69,8 +77,9 @@ def parse_kpi_cell(text: str) -> list[dict]:
         if match:
             number = float(match.group(1))
             if unit == "proportion" and not 0 <= number <= 100:
-                raise ValueError(f"percentage out of range in KPI cell: {match.group(0)!r}; "
-                                 "expected 0% to 100%")
+                raise ValueError(
+                    f"percentage out of range in KPI cell: {match.group(0)!r}; expected 0% to 100%"
+                )
             value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
         elif re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
@@ -101,8 +110,9 @@ def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     frame = pd.concat([pd.DataFrame(rows), activity], ignore_index=True)
-    measure_order = {m: i for i, m in enumerate(
-        [*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])}
+    measure_order = {
+        m: i for i, m in enumerate([*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])
+    }
     return (
         frame.assign(_m=frame["measure"].map(measure_order))
         .sort_values(["kpi_order", "year", "_m"], kind="stable")
@@ -111,18 +121,23 @@ def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBER_WORDS = {
+    w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
+}
 
 
 def parse_count(text: str) -> tuple[int, str]:
     """``'over 280'`` -> (280, 'at_least'); ``'up to 379'`` -> (379, 'at_most')."""
     t = re.sub(r"\s+", " ", text).strip().casefold()
     bound = "exact"
-    for prefix, b in (("over ", "more_than"), ("more than ", "more_than"),
-                      ("up to ", "at_most"), ("at least ", "at_least")):
+    for prefix, b in (
+        ("over ", "more_than"),
+        ("more than ", "more_than"),
+        ("up to ", "at_most"),
+        ("at least ", "at_least"),
+    ):
         if t.startswith(prefix):
-            bound, t = b, t[len(prefix):]
+            bound, t = b, t[len(prefix) :]
     if t.isdigit():
         return int(t), bound
     if t in _NUMBER_WORDS:
@@ -230,24 +245,43 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["kpi_order", "year_as_printed"],
-        required=(Required(("kpi_order", "year_as_printed"), _grid(range(1, 6), ["Year one", "Year two"]),
-                           "every KPI for year one and year two (002 § 6 KPI table)"),),
+        required=(
+            Required(
+                ("kpi_order", "year_as_printed"),
+                _grid(range(1, 6), ["Year one", "Year two"]),
+                "every KPI for year one and year two (002 § 6 KPI table)",
+            ),
+        ),
         rows_to=(RowsTo("kpis.csv", {"kpi_order": ("1", "2", "3", "4", "5")}, ("kpi_order", "year")),),
     ),
     RawTable(
         "programme_activity.csv",
         {
-            "year_as_printed": _col(_NOT_BLANK, _parses(lambda v: programme_year(v), "a programme year such as 'year one' or 'second year'")),
-            "measure_as_printed": _col(_NOT_BLANK, _parses(lambda v: activity_measure(v), "workshops, surveys or participants")),
-            "value_as_printed": _col(_NOT_BLANK, _parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'")),
+            "year_as_printed": _col(
+                _NOT_BLANK,
+                _parses(lambda v: programme_year(v), "a programme year such as 'year one' or 'second year'"),
+            ),
+            "measure_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: activity_measure(v), "workshops, surveys or participants")
+            ),
+            "value_as_printed": _col(
+                _NOT_BLANK,
+                _parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'"),
+            ),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["year_as_printed", "measure_as_printed"],
-        required=(Required(("year_as_printed", "measure_as_printed"),
-                           (*_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
-                            *_grid(["second year"], ["workshops", "surveys", "participants"])),
-                           "workshops, surveys and participants for each year (002 § 6)"),),
+        required=(
+            Required(
+                ("year_as_printed", "measure_as_printed"),
+                (
+                    *_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
+                    *_grid(["second year"], ["workshops", "surveys", "participants"]),
+                ),
+                "workshops, surveys and participants for each year (002 § 6)",
+            ),
+        ),
         rows_to=(RowsTo("kpis.csv", {"kpi": ("programme_activity",)}),),
     ),
 )

@@ -31,11 +31,10 @@ def strip_footnote_marks(text: str) -> str:
 
 def clean_membership(raw: pd.DataFrame) -> pd.DataFrame:
     """One row per statement, with the authority resolved to its id."""
-    return (
-        raw.assign(authority_id=raw["authority_as_printed"].map(authority_id),
-                   quote=raw["quote"].map(strip_footnote_marks))
-        .loc[:, ["authority_id", "authority_as_printed", "years_stated", "quote", "source"]]
-    )
+    return raw.assign(
+        authority_id=raw["authority_as_printed"].map(authority_id),
+        quote=raw["quote"].map(strip_footnote_marks),
+    ).loc[:, ["authority_id", "authority_as_printed", "years_stated", "quote", "source"]]
 
 
 def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) -> pd.DataFrame:
@@ -52,9 +51,7 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
         stated = membership[membership["authority_id"] == aid]
         years = sorted({y for ys in stated["years_stated"] for y in ys.split(";")})
         if years:
-            basis = " | ".join(
-                f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"])
-            )
+            basis = " | ".join(f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"], strict=False))
             sources = "; ".join(sorted(set(stated["source"])))
         else:
             basis = "no document states which programme year this authority took part in"
@@ -133,22 +130,28 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "programme_membership.csv",
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "years_stated": _col(
-                _one_of([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}"])
-            ),
+            "years_stated": _col(_one_of([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}"])),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
             "transcription_note": _col(),
         },
         ["authority_as_printed", "quote"],
-        required=(Required(("source",), _grid([
-            f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering",
-            f"{PROGRAMME_REPORT} § Authority profiles (Barnet-Leeds)",
-            f"{SURVEY_REPORT} § 2.2",
-            f"{RICHMOND_CASE_STUDY} § introduction",
-            f"{RICHMOND_CASE_STUDY} § Participation in the Programme with Richmond",
-            f"{LEEDS_CASE_STUDY} § Participation in the Programme with Leeds City Council",
-        ]), "a statement of membership in each of these passages"),),
+        required=(
+            Required(
+                ("source",),
+                _grid(
+                    [
+                        f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering",
+                        f"{PROGRAMME_REPORT} § Authority profiles (Barnet-Leeds)",
+                        f"{SURVEY_REPORT} § 2.2",
+                        f"{RICHMOND_CASE_STUDY} § introduction",
+                        f"{RICHMOND_CASE_STUDY} § Participation in the Programme with Richmond",
+                        f"{LEEDS_CASE_STUDY} § Participation in the Programme with Leeds City Council",
+                    ]
+                ),
+                "a statement of membership in each of these passages",
+            ),
+        ),
         rows_to=(RowsTo("membership.csv"),),
     ),
 )

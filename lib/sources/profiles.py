@@ -110,9 +110,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["table_part", "question_order", "column_position"],
-        required=(Required(("table_part", "column_position", "question_order"),
-                           (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
-                           "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)"),),
+        required=(
+            Required(
+                ("table_part", "column_position", "question_order"),
+                (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
+                "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)",
+            ),
+        ),
         rows_to=(RowsTo("profiles.csv"),),
     ),
 )

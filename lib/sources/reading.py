@@ -30,16 +30,15 @@ def _decode(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         bad = data[err.start : err.end]
-        return None, [
-            Problem(_display(path), line, None, bad, "UTF-8 text (the file is not valid UTF-8)")
-        ]
+        return None, [Problem(_display(path), line, None, bad, "UTF-8 text (the file is not valid UTF-8)")]
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
-def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors,
-                      lines: list[int]) -> list[Problem]:
+def _failure_problems(
+    path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors, lines: list[int]
+) -> list[Problem]:
     """One problem per failing cell (or duplicated row), from pandera's failure cases.
 
     Plain lists only: indexing the frame per case would copy its ``attrs`` line
@@ -47,12 +46,16 @@ def _failure_problems(path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErro
     """
     file = _display(path)
     key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
-    key_values = list(zip(*(frame[c].tolist() for c in key))) if key else []
+    key_values = list(zip(*(frame[c].tolist() for c in key), strict=False)) if key else []
     problems: list[Problem] = []
     seen: set[tuple] = set()
     cases = err.failure_cases
-    for index, check, column, value in zip(cases["index"].tolist(), cases["check"].astype(str).tolist(),
-                                           cases["column"].tolist(), cases["failure_case"].tolist()):
+    for index, check, column, value in zip(
+        cases["index"].tolist(),
+        cases["check"].astype(str).tolist(),
+        cases["column"].tolist(),
+        cases["failure_case"].tolist(), strict=False,
+    ):
         if check == "column_in_dataframe":
             row, column, value, check = 1, str(value), None, "this column in the header"
         else:
@@ -76,13 +79,21 @@ def _read_bounded(path: Path, spec: RawTable) -> tuple[bytes | None, list[Proble
         data = handle.read(spec.max_bytes + 1)
     if len(data) > spec.max_bytes:
         size = path.stat().st_size
-        return None, [Problem(_display(path), None, None, f"{size:,} bytes",
-                              f"at most {spec.max_bytes:,} bytes (the declared maximum for this table; "
-                              "nothing was parsed)")]
+        return None, [
+            Problem(
+                _display(path),
+                None,
+                None,
+                f"{size:,} bytes",
+                f"at most {spec.max_bytes:,} bytes (the declared maximum for this table; nothing was parsed)",
+            )
+        ]
     return data, []
 
 
-def _parse_records(path: Path, text: str, spec: RawTable) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
+def _parse_records(
+    path: Path, text: str, spec: RawTable
+) -> tuple[list[str], list[list[str]], list[int], list[Problem]]:
     """Header, data records and the line each record starts on; cheap row checks.
 
     Each record must have as many fields as the header, and there may be at
@@ -105,13 +116,28 @@ def _parse_records(path: Path, text: str, spec: RawTable) -> tuple[list[str], li
                 header = record
                 continue
             if len(records) >= spec.max_rows:
-                problems.insert(0, Problem(file, line, None, None,
-                                        f"at most {spec.max_rows:,} data rows (the declared maximum "
-                                        "for this table; reading stopped here)"))
+                problems.insert(
+                    0,
+                    Problem(
+                        file,
+                        line,
+                        None,
+                        None,
+                        f"at most {spec.max_rows:,} data rows (the declared maximum "
+                        "for this table; reading stopped here)",
+                    ),
+                )
                 break
             if len(record) != len(header):
-                problems.append(Problem(file, line, None, _short(",".join(record)),
-                                        f"{len(header)} fields as in the header, found {len(record)}"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        None,
+                        _short(",".join(record)),
+                        f"{len(header)} fields as in the header, found {len(record)}",
+                    )
+                )
             records.append(record)
             lines.append(line)
     except csv.Error as err:
@@ -130,9 +156,17 @@ def _header_problems(path: Path, header: list[str], spec: RawTable) -> list[Prob
         if name in seen:
             problems.append(Problem(file, 1, name, None, "each column once (this column is repeated)"))
         elif name not in spec.columns:
-            problems.append(Problem(file, 1, name, None,
-                                    "only the declared columns (this column is not one of them: "
-                                    + ", ".join(spec.columns) + ")"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name,
+                    None,
+                    "only the declared columns (this column is not one of them: "
+                    + ", ".join(spec.columns)
+                    + ")",
+                )
+            )
         seen.add(name)
     for name in spec.columns:
         if name not in seen:
@@ -149,11 +183,18 @@ def _completeness_problems(path: Path, frame: pd.DataFrame, spec: RawTable) -> l
         return [Problem(file, None, None, None, f"at least {rows} below the header (found {found})")]
     problems = []
     for required in spec.required:
-        present = set(zip(*(frame[c].map(_key_text) for c in required.columns)))
+        present = set(zip(*(frame[c].map(_key_text) for c in required.columns), strict=False))
         for key in required.keys:
             if tuple(_key_text(k) for k in key) not in present:
-                problems.append(Problem(file, None, "+".join(required.columns), key,
-                                        f"a row for this key (the source prints {required.printed})"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        "+".join(required.columns),
+                        key,
+                        f"a row for this key (the source prints {required.printed})",
+                    )
+                )
     return problems
 
 

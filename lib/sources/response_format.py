@@ -47,7 +47,9 @@ def confident_from(value: int | None = None) -> int:
         value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
     vocab = programme_vocabulary()
     if not vocab.scale_low < value <= vocab.scale_high:
-        raise ValueError(f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}")
+        raise ValueError(
+            f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}"
+        )
     return int(value)
 
 
@@ -116,35 +118,63 @@ def programme_vocabulary() -> Vocabulary:
     sectors.update({name_key(label): sid for sid, label in ev.SECTOR_LABELS.items() if sid != "all"})
     sectors.update({name_key(v): v for v in ev.RESPONDENT_GROUPS.values() if v != "all"})
     # Common singular / long-hand forms of the same sectors.
-    sectors.update({
-        "voluntary and community sector": "vcs", "voluntary sector": "vcs", "vcs organisation": "vcs",
-        "children's centre": "childrens_centres", "childrens centre": "childrens_centres",
-        "local authority": "local_authorities", "council": "local_authorities",
-    })
+    sectors.update(
+        {
+            "voluntary and community sector": "vcs",
+            "voluntary sector": "vcs",
+            "vcs organisation": "vcs",
+            "children's centre": "childrens_centres",
+            "childrens centre": "childrens_centres",
+            "local authority": "local_authorities",
+            "council": "local_authorities",
+        }
+    )
     phases = {name_key(k): v for k, v in ev.PHASES.items() if v in ("pre", "post")}
     phases.update({"baseline": "pre", "pre workshop": "pre", "post workshop": "post", "follow up": "post"})
     # Respondents answer one Q1 question; the second published Q1 chart is an
     # artefact of the report (see survey_understanding.csv), not a question.
     understanding = [
-        Item("understanding", "Q1 Confidence that they understand co-production (scale 1-7)",
-             iid, label, 1, (iid, name_key(label).replace(" ", "_"), "q1"))
-        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values() if iid == "understand_co_production"
+        Item(
+            "understanding",
+            "Q1 Confidence that they understand co-production (scale 1-7)",
+            iid,
+            label,
+            1,
+            (iid, name_key(label).replace(" ", "_"), "q1"),
+        )
+        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values()
+        if iid == "understand_co_production"
     ]
     impacts = [
-        Item("impacts", "Q3 How confident are you that co-production will help ... (scale 1-7)",
-             iid, label, order, (iid, name_key(label).replace(" ", "_"), f"q3_{order}",
-                                 *(v.replace(" ", "_") for v in variants)))
+        Item(
+            "impacts",
+            "Q3 How confident are you that co-production will help ... (scale 1-7)",
+            iid,
+            label,
+            order,
+            (iid, name_key(label).replace(" ", "_"), f"q3_{order}", *(v.replace(" ", "_") for v in variants)),
+        )
         for order, (iid, label, variants) in enumerate(ev.IMPACTS, start=1)
     ]
     survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
     return Vocabulary(
-        authorities=dict(ev.AUTHORITIES), authority_keys=keys, sectors=sectors,
-        report_sectors=report_sectors, phases=phases, items=tuple(understanding + impacts),
-        scale_low=1, scale_high=7,
-        scale_labels={"not at all confident": 1, "not confident at all": 1, "very confident": 7,
-                      "extremely confident": 7},
+        authorities=dict(ev.AUTHORITIES),
+        authority_keys=keys,
+        sectors=sectors,
+        report_sectors=report_sectors,
+        phases=phases,
+        items=tuple(understanding + impacts),
+        scale_low=1,
+        scale_high=7,
+        scale_labels={
+            "not at all confident": 1,
+            "not confident at all": 1,
+            "very confident": 7,
+            "extremely confident": 7,
+        },
         question_order={"understanding": 1, "impacts": 3},
-        survey_columns=tuple(ev.SURVEY_COLUMNS), survey_schema=survey_schema,
+        survey_columns=tuple(ev.SURVEY_COLUMNS),
+        survey_schema=survey_schema,
     )
 
 
@@ -160,7 +190,14 @@ def _ev():
 
 #: Canonical column -> accepted headers (normalised with :func:`header_key`).
 STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "respondent_ref": ("respondent_ref", "respondent_reference", "respondent_id", "respondent", "ref", "reference"),
+    "respondent_ref": (
+        "respondent_ref",
+        "respondent_reference",
+        "respondent_id",
+        "respondent",
+        "ref",
+        "reference",
+    ),
     "authority": ("authority", "local_authority", "la", "council"),
     "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
     "phase": ("phase", "survey_phase", "wave", "before_or_after"),
@@ -189,11 +226,25 @@ def column_map(vocab: Vocabulary) -> dict[str, str]:
 # --------------------------------------------------------------------------
 
 MISSING_ANSWERS = {
-    "", "don't know", "dont know", "do not know", "dk", "n/a", "na", "n a", "not applicable",
-    "prefer not to say", "no answer", "no response", "-", "--", ".", "missing", "none",
+    "",
+    "don't know",
+    "dont know",
+    "do not know",
+    "dk",
+    "n/a",
+    "na",
+    "n a",
+    "not applicable",
+    "prefer not to say",
+    "no answer",
+    "no response",
+    "-",
+    "--",
+    ".",
+    "missing",
+    "none",
 }
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten".split())}
+NUMBER_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
 _NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+)?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
 
 ANSWERED, MISSING, INVALID = 1, 0, -1

@@ -58,15 +58,17 @@ def clean_programme_statements(raw: pd.DataFrame) -> pd.DataFrame:
     labels = dict(STATEMENT_TOPICS)
     order = {t: i for i, (t, _) in enumerate(STATEMENT_TOPICS, start=1)}
     return (
-        pd.DataFrame({
-            "topic": raw["topic"],
-            "topic_label": raw["topic"].map(labels),
-            "topic_order": raw["topic"].map(order).astype(int),
-            "item_order": raw["item_order"].astype(int),
-            "years": raw["year_as_printed"].map(statement_years),
-            "text": raw["text"].map(tidy_text),
-            "source": raw["source"],
-        })
+        pd.DataFrame(
+            {
+                "topic": raw["topic"],
+                "topic_label": raw["topic"].map(labels),
+                "topic_order": raw["topic"].map(order).astype(int),
+                "item_order": raw["item_order"].astype(int),
+                "years": raw["year_as_printed"].map(statement_years),
+                "text": raw["text"].map(tidy_text),
+                "source": raw["source"],
+            }
+        )
         .sort_values(["topic_order", "item_order"], kind="stable")
         .reset_index(drop=True)
     )
@@ -75,21 +77,30 @@ def clean_programme_statements(raw: pd.DataFrame) -> pd.DataFrame:
 def clean_evaluation_findings(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """The programme report's own evaluation findings (002 § 7), each linked to
     the claim-audit row that tests it, where there is one."""
-    quotes = list(zip(claims["claim_id"], claims["claim_quote"].map(tidy_text),
-                      claims["source"].str.split(" § ").str[0]))
+    quotes = list(
+        zip(
+            claims["claim_id"], claims["claim_quote"].map(tidy_text), claims["source"].str.split(" § ").str[0], strict=False
+        )
+    )
     text = raw["text"].map(tidy_text)
 
     def audited(finding: str, source: str) -> str:
         file = source.split(" § ")[0]
         return ";".join(cid for cid, quote, qfile in quotes if qfile == file and quote.rstrip(".") in finding)
 
-    return pd.DataFrame({
-        "finding_order": raw["finding_order"].astype(int),
-        "years": raw["years_as_printed"].map(statement_years),
-        "text": text,
-        "audited_as": [audited(t, src) for t, src in zip(text, raw["source"])],
-        "source": raw["source"],
-    }).sort_values("finding_order", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "finding_order": raw["finding_order"].astype(int),
+                "years": raw["years_as_printed"].map(statement_years),
+                "text": text,
+                "audited_as": [audited(t, src) for t, src in zip(text, raw["source"], strict=False)],
+                "source": raw["source"],
+            }
+        )
+        .sort_values("finding_order", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 #: The contracts of this source's raw files.
@@ -105,8 +116,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["topic", "item_order"],
-        required=(Required(("topic",), _grid([t for t, _ in STATEMENT_TOPICS]),
-                           "at least one statement for every topic the sources print (000, 001, 002, 004)"),),
+        required=(
+            Required(
+                ("topic",),
+                _grid([t for t, _ in STATEMENT_TOPICS]),
+                "at least one statement for every topic the sources print (000, 001, 002, 004)",
+            ),
+        ),
         rows_to=(RowsTo("programme_statements.csv"),),
     ),
     RawTable(
@@ -118,8 +134,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["finding_order"],
-        required=(Required(("finding_order",), _grid(range(1, 11)),
-                           "the ten findings of the programme evaluation (002 § 7)"),),
+        required=(
+            Required(
+                ("finding_order",),
+                _grid(range(1, 11)),
+                "the ten findings of the programme evaluation (002 § 7)",
+            ),
+        ),
         rows_to=(RowsTo("evaluation_findings.csv"),),
     ),
 )

@@ -31,23 +31,43 @@ from lib.sources.contract import (
 )
 from lib.sources.kpis import parse_count
 
-_SECTOR = pa.Check(lambda v: _sector_key(v) in {"vcs", "children's centres"}, element_wise=True,
-                   error="a survey sector: 'VCS' or 'Children's Centres'")
+_SECTOR = pa.Check(
+    lambda v: _sector_key(v) in {"vcs", "children's centres"},
+    element_wise=True,
+    error="a survey sector: 'VCS' or 'Children's Centres'",
+)
 
 
-_STRAY_LOG = RowsTo(QUALITY_LOG_NAME, {"file": ("survey_stray_values.csv",), "check": ("stray_value",)}, ("row",))
+_STRAY_LOG = RowsTo(
+    QUALITY_LOG_NAME, {"file": ("survey_stray_values.csv",), "check": ("stray_value",)}, ("row",)
+)
 
 
-SECTORS = {"vcs": "VCS", "childrens centres": "childrens_centres", "children's centres": "childrens_centres",
-           "children’s centres": "childrens_centres", "overall": "all"}
+SECTORS = {
+    "vcs": "VCS",
+    "childrens centres": "childrens_centres",
+    "children's centres": "childrens_centres",
+    "children’s centres": "childrens_centres",
+    "overall": "all",
+}
 
 
-SECTOR_LABELS = {"all": "All respondents", "vcs": "VCS organisations",
-                 "childrens_centres": "Children's centres"}
+SECTOR_LABELS = {
+    "all": "All respondents",
+    "vcs": "VCS organisations",
+    "childrens_centres": "Children's centres",
+}
 
 
-PHASES = {"before": "pre", "before workshop": "pre", "pre": "pre",
-          "after": "post", "after workshop": "post", "post": "post", "": "unstated"}
+PHASES = {
+    "before": "pre",
+    "before workshop": "pre",
+    "pre": "pre",
+    "after": "post",
+    "after workshop": "post",
+    "post": "post",
+    "": "unstated",
+}
 
 
 def _sector_key(printed: str) -> str:
@@ -79,8 +99,16 @@ IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("deliver_users_needs", "Deliver users' needs", ("deliver users' needs",)),
     ("allow_culture_to_thrive", "Allow the VCS culture to thrive", ("allow culture to thrive",)),
     ("cpd_opportunities", "Opportunities for personal career development (CPD)", ("cpd opportunities",)),
-    ("enhance_la_partner_role", "Enhance the local authority's role as a partner", ("enhance la partner role",)),
-    ("enough_time_resources", "Enough time or resources", ("enough time or resources", "enough time and resources")),
+    (
+        "enhance_la_partner_role",
+        "Enhance the local authority's role as a partner",
+        ("enhance la partner role",),
+    ),
+    (
+        "enough_time_resources",
+        "Enough time or resources",
+        ("enough time or resources", "enough time and resources"),
+    ),
 ]
 
 
@@ -142,10 +170,8 @@ def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.Data
 def _with_stated_bases(frame: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     """Attach the base the source states: only whole-survey phase totals exist."""
     stated = respondents[(respondents["group"] == "all") & (respondents["phase"] != "unstated")]
-    bases = dict(zip(stated["phase"], stated["n"]))
-    base = [
-        bases.get(p) if s == "all" else None for s, p in zip(frame["sector"], frame["phase"])
-    ]
+    bases = dict(zip(stated["phase"], stated["n"], strict=False))
+    base = [bases.get(p) if s == "all" else None for s, p in zip(frame["sector"], frame["phase"], strict=False)]
     return frame.assign(base_n=pd.array(base, dtype="Int64"))
 
 
@@ -168,8 +194,11 @@ def clean_impacts(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
             "source": raw["source"],
         }
     )
-    variants = raw.assign(item=items).groupby("item")["label_as_printed"].agg(
-        lambda s: sorted({re.sub(r"\s+", " ", v).strip() for v in s}))
+    variants = (
+        raw.assign(item=items)
+        .groupby("item")["label_as_printed"]
+        .agg(lambda s: sorted({re.sub(r"\s+", " ", v).strip() for v in s}))
+    )
     for item, printed in variants.items():
         if len(printed) > 1:
             frame.loc[frame["item"] == item, "note"] = (
@@ -230,9 +259,14 @@ def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 RESPONDENT_GROUPS = {
-    "attendees": "all", "vcs organisations": "vcs", "children's centres": "childrens_centres",
-    "local authorities": "local_authorities", "other sectors": "other_sectors", "health": "health",
-    "community advice": "community_advice", "parents": "parents",
+    "attendees": "all",
+    "vcs organisations": "vcs",
+    "children's centres": "childrens_centres",
+    "local authorities": "local_authorities",
+    "other sectors": "other_sectors",
+    "health": "health",
+    "community advice": "community_advice",
+    "parents": "parents",
 }
 
 
@@ -256,12 +290,23 @@ def clean_respondents(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-SURVEY_COLUMNS = ["question", "question_label", "item", "item_label", "item_order", "sector",
-                  "phase", "value", "base_n", "value_as_printed", "note", "source"]
+SURVEY_COLUMNS = [
+    "question",
+    "question_label",
+    "item",
+    "item_label",
+    "item_order",
+    "sector",
+    "phase",
+    "value",
+    "base_n",
+    "value_as_printed",
+    "note",
+    "source",
+]
 
 
-def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame,
-                 comments: pd.DataFrame) -> pd.DataFrame:
+def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame, comments: pd.DataFrame) -> pd.DataFrame:
     question_order = {"understanding": 1, "best_features": 2, "impacts": 3, "la_role": 4}
     sector_order = {"all": 0, "vcs": 1, "childrens_centres": 2}
     phase_order = {"pre": 0, "post": 1, "unstated": 2}
@@ -278,13 +323,17 @@ def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame,
     )
 
 
-def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
-                  raw_comments: pd.DataFrame, stray: pd.DataFrame,
-                  respondents: pd.DataFrame, respondents_raw: pd.DataFrame | None = None) -> list[Issue]:
+def survey_issues(
+    raw_understanding: pd.DataFrame,
+    raw_impacts: pd.DataFrame,
+    raw_comments: pd.DataFrame,
+    stray: pd.DataFrame,
+    respondents: pd.DataFrame,
+    respondents_raw: pd.DataFrame | None = None,
+) -> list[Issue]:
     respondents_raw = respondents if respondents_raw is None else respondents_raw
     issues = []
-    for name, raw in (("survey_understanding.csv", raw_understanding),
-                      ("survey_impacts.csv", raw_impacts)):
+    for name, raw in (("survey_understanding.csv", raw_understanding), ("survey_impacts.csv", raw_impacts)):
         noisy = raw[raw["value_as_printed"].map(lambda v: len(v.split(".")[-1]) > 2)]
         if len(noisy):
             worst = max(abs(float(v) - round_to_source(v)) for v in noisy["value_as_printed"])
@@ -372,7 +421,9 @@ def survey_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame,
                 "not used",
             )
         )
-    sectors = respondents[respondents["group"].isin(["vcs", "childrens_centres", "local_authorities", "other_sectors"])]
+    sectors = respondents[
+        respondents["group"].isin(["vcs", "childrens_centres", "local_authorities", "other_sectors"])
+    ]
     totals = respondents[respondents["group"] == "all"].set_index("phase")["n"]
     if len(sectors) and (sectors["phase"] == "unstated").all():
         issues.append(
@@ -412,36 +463,64 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "survey_respondents.csv",
         {
             "phase_as_printed": _col(_one_of(["", "pre", "post"])),
-            "group_as_printed": _col(_NOT_BLANK, _parses(lambda v: respondent_group(v), "a respondent group named in 004 § 2.2-2.3")),
+            "group_as_printed": _col(
+                _NOT_BLANK,
+                _parses(lambda v: respondent_group(v), "a respondent group named in 004 § 2.2-2.3"),
+            ),
             "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["phase_as_printed", "group_as_printed"],
-        required=(Required(("phase_as_printed", "group_as_printed"),
-                           (*_grid(["pre", "post"], ["attendees"]),
-                            *_grid([""], ["VCS organisations", "Children's Centres", "Local Authorities",
-                                          "other sectors", "health", "community advice", "parents"])),
-                           "the attendee totals before and after and the count of each group (004 § 2.2-2.3)"),),
+        required=(
+            Required(
+                ("phase_as_printed", "group_as_printed"),
+                (
+                    *_grid(["pre", "post"], ["attendees"]),
+                    *_grid(
+                        [""],
+                        [
+                            "VCS organisations",
+                            "Children's Centres",
+                            "Local Authorities",
+                            "other sectors",
+                            "health",
+                            "community advice",
+                            "parents",
+                        ],
+                    ),
+                ),
+                "the attendee totals before and after and the count of each group (004 § 2.2-2.3)",
+            ),
+        ),
         rows_to=(RowsTo("survey_respondents.csv"),),
     ),
     RawTable(
         "survey_understanding.csv",
         {
-            "chart_title_as_printed": _col(_NOT_BLANK, _parses(lambda v: understanding_item(v), "one of the two Q1 chart titles")),
+            "chart_title_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: understanding_item(v), "one of the two Q1 chart titles")
+            ),
             "phase_as_printed": _col(_one_of(["Before Workshop", "After Workshop"])),
             "position": _col(_WHOLE),
-            "series_as_printed": _col(_NOT_BLANK, _parses(lambda v: sector_id(v), "Overall, Children's Centres or VCS")),
-            "value_as_printed": _col(
-                _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
+            "series_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: sector_id(v), "Overall, Children's Centres or VCS")
             ),
+            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
             "source": _col(_SOURCE),
         },
         ["chart_title_as_printed", "phase_as_printed", "position"],
-        required=(Required(("chart_title_as_printed", "phase_as_printed", "series_as_printed"),
-                           _grid(["Understanding Co Production Better", "Confidence in understanding Co Production"],
-                                 ["Before Workshop", "After Workshop"], ["Overall", "Children's Centres", "VCS"]),
-                           "both Q1 charts, before and after, for every series (004 chart data)"),),
+        required=(
+            Required(
+                ("chart_title_as_printed", "phase_as_printed", "series_as_printed"),
+                _grid(
+                    ["Understanding Co Production Better", "Confidence in understanding Co Production"],
+                    ["Before Workshop", "After Workshop"],
+                    ["Overall", "Children's Centres", "VCS"],
+                ),
+                "both Q1 charts, before and after, for every series (004 chart data)",
+            ),
+        ),
         rows_to=(RowsTo("survey.csv", {"question": ("understanding",)}),),
     ),
     RawTable(
@@ -452,8 +531,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         [],
-        required=(Required(("source",), _grid([f"{SURVEY_REPORT} § chart data: Understanding Co Production Better"]),
-                           "a value with no label after the Q1 chart series"),),
+        required=(
+            Required(
+                ("source",),
+                _grid([f"{SURVEY_REPORT} § chart data: Understanding Co Production Better"]),
+                "a value with no label after the Q1 chart series",
+            ),
+        ),
         rows_to=(_STRAY_LOG,),
     ),
     RawTable(
@@ -463,22 +547,28 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "sector_as_printed": _col(_SECTOR),
             "phase_as_printed": _col(_one_of(["Before", "After"])),
             "position": _col(_WHOLE, _in_range(1, 9, "an impact position")),
-            "label_as_printed": _col(_NOT_BLANK, _parses(lambda v: impact_id(v), "one of the nine Q3 impact labels")),
-            "value_as_printed": _col(
-                _matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")
+            "label_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: impact_id(v), "one of the nine Q3 impact labels")
             ),
+            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
             "source": _col(_SOURCE),
         },
         ["sector_as_printed", "phase_as_printed", "position"],
-        required=(Required(("sector_as_printed", "phase_as_printed", "position"),
-                           _grid(["VCS", "Children's Centres"], ["Before", "After"], range(1, 10)),
-                           "the nine Q3 impacts for each sector before and after (004 chart data)"),),
+        required=(
+            Required(
+                ("sector_as_printed", "phase_as_printed", "position"),
+                _grid(["VCS", "Children's Centres"], ["Before", "After"], range(1, 10)),
+                "the nine Q3 impacts for each sector before and after (004 chart data)",
+            ),
+        ),
         rows_to=(RowsTo("survey.csv", {"question": ("impacts",)}),),
     ),
     RawTable(
         "survey_comment_shares.csv",
         {
-            "question_as_printed": _col(_NOT_BLANK, _parses(lambda v: _comment_question(v), "a Q2 or Q4 caption")),
+            "question_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: _comment_question(v), "a Q2 or Q4 caption")
+            ),
             "list_title_as_printed": _col(_NOT_BLANK),
             "sector_as_printed": _col(_SECTOR),
             "phase_as_printed": _col(_one_of(["", "Pre", "Post"])),
@@ -492,12 +582,22 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "transcription_note": _col(),
         },
         ["list_title_as_printed", "phase_as_printed", "position"],
-        required=(Required(("list_title_as_printed", "phase_as_printed", "position"),
-                           _numbered({("VCS Organisations", "Pre"): 6, ("VCS Organisations", "Post"): 6,
-                                      ("Children's Centres", "Pre"): 8, ("Children's Centres", "Post"): 8,
-                                      ("VCS Perspective on the LA role", ""): 7,
-                                      ("Children's Centre Perspective on LA role", ""): 7}),
-                           "every entry of the Q2 and Q4 comment lists (004 § 4.3, 4.5 and 5)"),),
+        required=(
+            Required(
+                ("list_title_as_printed", "phase_as_printed", "position"),
+                _numbered(
+                    {
+                        ("VCS Organisations", "Pre"): 6,
+                        ("VCS Organisations", "Post"): 6,
+                        ("Children's Centres", "Pre"): 8,
+                        ("Children's Centres", "Post"): 8,
+                        ("VCS Perspective on the LA role", ""): 7,
+                        ("Children's Centre Perspective on LA role", ""): 7,
+                    }
+                ),
+                "every entry of the Q2 and Q4 comment lists (004 § 4.3, 4.5 and 5)",
+            ),
+        ),
         rows_to=(RowsTo("survey.csv", {"question": ("best_features", "la_role")}),),
     ),
 )
