@@ -69,13 +69,11 @@ from lib.sources.claims import (
     CLAIM_COLUMNS,
 )
 from lib.sources.common import (
+    PROGRAMME,
     _YEARS,
     AUTHORITIES,
     AUTHORITY_ALIASES,
-    COMMISSIONING_PAPER,
-    LEEDS_CASE_STUDY,
     PROGRAMME_REPORT,
-    RICHMOND_CASE_STUDY,
     SURVEY_REPORT,
     UNRECORDED,
     YEAR_ONE,
@@ -171,6 +169,7 @@ from lib.sources.survey import (
 )
 
 __all__ = [
+    "PROGRAMME",
     "ACTIVITY_MEASURES",
     "KPIS",
     "KPI_CELL_EXPECTED",
@@ -180,10 +179,7 @@ __all__ = [
     "parse_kpi_cell",
     "AUTHORITIES",
     "AUTHORITY_ALIASES",
-    "COMMISSIONING_PAPER",
-    "LEEDS_CASE_STUDY",
     "PROGRAMME_REPORT",
-    "RICHMOND_CASE_STUDY",
     "SURVEY_REPORT",
     "UNRECORDED",
     "UnknownAuthorityError",
@@ -279,6 +275,14 @@ __all__ = [
     "QUALITY_LOG_NAME",
     "main",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """A source document's file by its definition id in capitals (``SURVEY_REPORT``)."""
+    try:
+        return PROGRAMME.source_file(name.lower())
+    except ValueError:
+        raise AttributeError(f"module 'lib.evaluation' has no attribute {name!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

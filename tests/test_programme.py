@@ -110,9 +110,7 @@ def test_evidence_items_statuses_and_legend(prog):
     }
     lost = prog.not_printed
     assert evaluation.evidence_code_status("", "no") == (lost.status, lost.printed, lost.basis)
-    assert [(i.item, i.authority, i.status, i.basis) for i in prog.evidence_inferences] == [
-        (i.evidence_item, i.authority_id, i.status, i.basis) for i in evaluation.EVIDENCE_INFERENCES
-    ]
+    assert list(prog.evidence_inferences) == evaluation.EVIDENCE_INFERENCES
     assert {(n.item, n.authority): n.reason for n in prog.evidence_not_inferred} == (
         evaluation.EVIDENCE_NOT_INFERRED
     )
@@ -339,9 +337,9 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, evidence, "
-        "kpi_measures, kpis, profile_questions, programme, schema_version, source_documents, statements, "
-        "survey, themes"
+        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, completeness, "
+        "evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, source_documents, "
+        "statements, survey, themes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "

@@ -109,11 +109,26 @@ class NotInferred:
 
 
 @dataclass(frozen=True)
+class Completeness:
+    """Keys a source prints for one raw file (its layout), each needing a raw row.
+
+    ``keys`` are printed text, compared with the raw values after folding case,
+    curly apostrophes and runs of spaces.
+    """
+
+    file: str
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    printed: str
+
+
+@dataclass(frozen=True)
 class Measure:
     id: str
     label: str
     pattern: str
     kind: str
+    names: str = ""  # words naming the measure in a cell (regex): a cell naming it must print its figure
 
 
 @dataclass(frozen=True)
@@ -215,6 +230,10 @@ class Programme:
     statement_topics: tuple[Item, ...] = ()
     all_years_phrases: tuple[str, ...] = ()
     case_study_sections: tuple[Item, ...] = ()
+    completeness: tuple[Completeness, ...] = ()
+    never_inferred: tuple[str, ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
+    chart_questions: tuple[tuple[str, str], ...] = ()
 
     # ---- lookups -----------------------------------------------------------
 
@@ -323,6 +342,27 @@ class Programme:
 
     def status(self, id_: str) -> EvidenceStatus:
         return _lookup("evidence status", id_, {s.id: s for s in self.evidence_statuses})
+
+    def chart_question(self, which: str) -> Question:
+        """The question whose charts hold the ``understanding`` items or the ``impacts`` items.
+
+        Named in ``survey.chart_questions``; by default the first and second
+        questions (by number) asked of respondents.
+        """
+        named = dict(self.chart_questions).get(which)
+        asked = sorted((q for q in self.questions if q.base == "respondents"), key=lambda q: q.number)
+        if named is None:
+            position = {"understanding": 0, "impacts": 1}[which]
+            return asked[min(position, len(asked) - 1)]
+        return next(q for q in self.questions if q.id == named)
+
+    def note(self, key: str, default: str = "") -> str:
+        """A sentence of this programme's sources the quality log quotes (``notes``), else ``default``."""
+        return dict(self.notes).get(key, default)
+
+    def completeness_for(self, file: str) -> tuple[Completeness, ...]:
+        """The printed layouts the definition declares for one raw file."""
+        return tuple(c for c in self.completeness if c.file == file)
 
     @property
     def case_study_authorities(self) -> frozenset[str]:

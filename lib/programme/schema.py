@@ -6,6 +6,7 @@ every problem in the file is reported, not only the first.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,6 +16,7 @@ from lib.programme.model import (
     ActivityMeasure,
     Authority,
     CaseStudyGroup,
+    Completeness,
     EvidenceInference,
     EvidenceStatus,
     Item,
@@ -166,6 +168,58 @@ def _item(r: _Reader, path: str, node: dict, pattern: re.Pattern = _ID) -> Item:
     )
 
 
+def _axis(r: _Reader, path: str, node: Any) -> list[str]:
+    """One axis of a key grid: a list of values, or ``{from: a, to: b}`` (whole numbers)."""
+    if isinstance(node, dict) and set(node) == {"from", "to"}:
+        low, high = node["from"], node["to"]
+        if isinstance(low, int) and isinstance(high, int) and low <= high:
+            return [str(i) for i in range(low, high + 1)]
+    elif isinstance(node, list) and node and all(isinstance(v, (str, int)) for v in node):
+        return [str(v) for v in node]
+    r.problem(path, node, "a list of values or {from: <whole number>, to: <whole number>}")
+    return []
+
+
+def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
+    """``completeness: {file: [{columns, printed, grids | numbered}]}``: keys each source prints.
+
+    ``grids`` is a list of grids (each a list of axes, one per column);
+    ``numbered`` is a list of ``{group: [values], count: n}``: rows numbered
+    1..n within a group (the last column holds the number).
+    """
+    out = []
+    for file, entries in node.items():
+        base = f"completeness.{file}"
+        if not isinstance(entries, list):
+            r.problem(base, entries, "a list of printed layouts")
+            continue
+        for i, entry in enumerate(entries):
+            p = f"{base}[{i}]"
+            columns = r.texts(entry, "columns", p)
+            if not columns:
+                r.problem(f"{p}.columns", entry.get("columns") if isinstance(entry, dict) else entry, "columns")
+            keys: list[tuple[str, ...]] = []
+            for g, grid in enumerate(r.get(entry, "grids", p, list, "a list of grids", optional=True, default=[])):
+                axes = [_axis(r, f"{p}.grids[{g}][{a}]", axis) for a, axis in enumerate(grid)]
+                if len(axes) != len(columns):
+                    r.problem(f"{p}.grids[{g}]", grid, f"one axis per column ({len(columns)})")
+                    continue
+                keys += list(itertools.product(*axes))
+            for n, group in enumerate(r.get(entry, "numbered", p, list, "a list", optional=True, default=[])):
+                values = group.get("group", []) if isinstance(group, dict) else None
+                count = group.get("count") if isinstance(group, dict) else None
+                if not isinstance(values, list) or not isinstance(count, int) or len(values) + 1 != len(columns):
+                    r.problem(f"{p}.numbered[{n}]", group, "{group: [one value per column but the last], count: n}")
+                    continue
+                keys += [(*(str(v) for v in values), str(k)) for k in range(1, count + 1)]
+            if not keys:
+                r.problem(p, entry, "grids or numbered keys")
+            out.append(
+                Completeness(file=file, columns=columns, keys=tuple(keys), printed=r.text(entry, "printed", p) or "")
+            )
+    return tuple(out)
+
+
 def parse_definition(data: Any, file: str) -> Programme:
     """Parsed YAML -> :class:`Programme`, or :class:`ProgrammeDefinitionError` listing every problem."""
     r = _Reader(file)
@@ -191,6 +245,8 @@ def parse_definition(data: Any, file: str) -> Programme:
         "themes",
         "statements",
         "case_study_sections",
+        "completeness",
+        "notes",
         "commissioning",
     }
     for key in data:
@@ -299,6 +355,14 @@ def parse_definition(data: Any, file: str) -> Programme:
         r.member(f"{p}.status", status, status_ids, "an evidence status id")
         authority = r.text(n, "authority", p, expected="an authority id")
         r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        legend = [
+            x.id
+            for x in statuses
+            if x.id not in {c.status for c in codes if not c.in_printed_legend and c.printed}
+            and x.id not in {c.status for c in codes if not c.printed} | {not_printed.status}
+        ]
+        if status in status_ids:
+            r.member(f"{p}.status", status, legend, "a legend status (an inference never gives another)")
         source = r.text(n, "source", p, pattern=_PROVENANCE, expected="a provenance '<file> § <section>'")
         inferences.append(
             EvidenceInference(
@@ -340,6 +404,7 @@ def parse_definition(data: Any, file: str) -> Programme:
                 label=r.text(n, "label", p) or "",
                 pattern=pattern or "",
                 kind=kind or "",
+                names=r.text(n, "names", p, optional=True) or "",
             )
         )
     activity = tuple(
@@ -479,6 +544,24 @@ def parse_definition(data: Any, file: str) -> Programme:
     )
     sections = tuple(_item(r, p, n) for p, n in r.items(data, "case_study_sections", "", minimum=0))
 
+    notes_node = r.get(data, "notes", "", dict, "a mapping of note ids to text", optional=True, default={})
+    notes = []
+    for key, value in notes_node.items():
+        if isinstance(value, str) and value.strip():
+            notes.append((str(key), value))
+        else:
+            r.problem(f"notes.{key}", value, "non-empty text")
+    chart_questions = []
+    charts = r.get(survey, "chart_questions", "survey", dict, "a mapping", optional=True, default={})
+    for which, qid in charts.items():
+        r.member(f"survey.chart_questions.{which}", which, ["understanding", "impacts"], "understanding or impacts")
+        r.member(f"survey.chart_questions.{which}", qid, [q.id for q in questions], "a survey question id")
+        chart_questions.append((str(which), str(qid)))
+    never_inferred = r.texts(evidence, "never_inferred", "evidence")
+    for i, status in enumerate(never_inferred):
+        r.member(f"evidence.never_inferred[{i}]", status, status_ids, "an evidence status id")
+    completeness = _completeness(r, r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={}))
+
     if r.problems:
         raise ProgrammeDefinitionError(r.problems)
     return Programme(
@@ -514,4 +597,8 @@ def parse_definition(data: Any, file: str) -> Programme:
         statement_topics=topics,
         all_years_phrases=all_years,
         case_study_sections=sections,
+        completeness=completeness,
+        never_inferred=never_inferred,
+        notes=tuple(notes),
+        chart_questions=tuple(chart_questions),
     )

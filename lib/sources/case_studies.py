@@ -8,7 +8,14 @@ import re
 
 import pandas as pd
 
-from lib.sources.common import _KNOWN_AUTHORITY, authority_id, percent_to_proportion, tidy_text
+from lib.sources.common import (
+    _KNOWN_AUTHORITY,
+    PROGRAMME,
+    authority_id,
+    declared_required,
+    percent_to_proportion,
+    tidy_text,
+)
 from lib.sources.contract import (
     _NOT_BLANK,
     _SOURCE,
@@ -16,55 +23,27 @@ from lib.sources.contract import (
     PERCENT_RE,
     Issue,
     RawTable,
-    Required,
     RowsTo,
     _col,
-    _grid,
     _in_range,
     _matches,
-    _numbered,
     _parses,
 )
 from lib.sources.membership import strip_footnote_marks
 
-#: Case-study sections transcribed in case_study_sections.csv.
-CASE_STUDY_SECTIONS: list[tuple[str, str]] = [
-    ("positive_impact", "Positive impact achieved"),
-    ("putting_learning_into_practice", "Putting learning into practice"),
-]
+#: Case-study sections transcribed in case_study_sections.csv: (id, label).
+CASE_STUDY_SECTIONS: list[tuple[str, str]] = [(s.id, s.label) for s in PROGRAMME.case_study_sections]
 
+#: Proposal themes in the case studies' order: (id, label).
+THEMES: list[tuple[str, str]] = [(t.id, t.label) for t in PROGRAMME.themes]
 
-THEMES: list[tuple[str, str]] = [
-    ("performance_management", "Performance management"),
-    ("community_engagement", "Community engagement"),
-    ("partnership_working", "Partnership working"),
-    ("vision", "Local authority offer and vision"),
-    ("localised_commissioning", "Localised commissioning"),
-    ("change_management", "Change management"),
-]
-
-
-#: Printed theme wordings that differ from the canonical labels.
-THEME_VARIANTS = {
-    "vision": "vision",
-    "performance management of vcs": "performance_management",
-}
+#: Printed theme wordings (folded) that differ from the labels -> theme id.
+THEME_VARIANTS = {s: t.id for t in PROGRAMME.themes for s in t.spellings}
 
 
 def theme_id(printed: str) -> str:
-    """Map a printed theme to its id; '<authority> offer and vision' is the vision theme."""
-    key = re.sub(r"\s+", " ", printed).strip().casefold()
-    if key in THEME_VARIANTS:
-        return THEME_VARIANTS[key]
-    if key.endswith(" offer and vision"):
-        return "vision"
-    for tid, label in THEMES:
-        if key == label.casefold():
-            return tid
-    raise ValueError(
-        f"unknown theme {printed!r}; expected one of "
-        f"{', '.join(label for _, label in THEMES)} (or '<authority> offer and vision')"
-    )
+    """Map a printed theme to its id (an authority's own vision heading included)."""
+    return PROGRAMME.theme_id(printed)
 
 
 def clean_proposals(raw: pd.DataFrame) -> pd.DataFrame:
@@ -120,18 +99,8 @@ def clean_case_study_facts(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def case_study_group(printed: str) -> str:
-    """'VCS participants' -> vcs; 'local authority participants'; "children's centres"."""
-    key = printed.replace("’", "'").casefold()
-    if "vcs" in key:
-        return "vcs"
-    if "local authorit" in key:
-        return "local_authorities"
-    if "children's centre" in key:
-        return "childrens_centres"
-    raise ValueError(
-        f"unknown participant group {printed!r}; expected VCS, local authority "
-        "or children's centre participants"
-    )
+    """A printed participant group -> its id (the definition's ``case_study_groups``)."""
+    return PROGRAMME.case_study_group(printed)
 
 
 def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
@@ -213,13 +182,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "fact"],
-        required=(
-            Required(
-                ("authority_as_printed",),
-                _grid(["Leeds City Council", "London Borough of Richmond upon Thames"]),
-                "facts from both case studies (000, 001)",
-            ),
-        ),
+        required=declared_required("case_study_facts.csv"),
         rows_to=(RowsTo("case_study_facts.csv"),),
     ),
     RawTable(
@@ -231,32 +194,20 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "challenge_no"],
-        required=(
-            Required(
-                ("authority_as_printed", "challenge_no"),
-                _numbered({"London Borough of Richmond upon Thames": 3, "Leeds City Council": 2}),
-                "three challenges for Richmond and two for Leeds (000, 001)",
-            ),
-        ),
+        required=declared_required("case_study_challenges.csv"),
         rows_to=(RowsTo("challenges.csv"),),
     ),
     RawTable(
         "case_study_proposals.csv",
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "theme_order": _col(_WHOLE, _in_range(1, 6, "a theme number")),
-            "theme_as_printed": _col(_NOT_BLANK, _parses(lambda v: theme_id(v), "one of the six themes")),
+            "theme_order": _col(_WHOLE, _in_range(1, len(THEMES), "a theme number")),
+            "theme_as_printed": _col(_NOT_BLANK, _parses(lambda v: theme_id(v), f"one of the {len(THEMES)} themes")),
             "text": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "theme_order"],
-        required=(
-            Required(
-                ("authority_as_printed", "theme_order"),
-                _grid(["Leeds City Council", "London Borough of Richmond upon Thames"], range(1, 7)),
-                "a proposal under each of the six themes in both case studies (000, 001)",
-            ),
-        ),
+        required=declared_required("case_study_proposals.csv"),
         rows_to=(RowsTo("proposals.csv"),),
     ),
     RawTable(
@@ -266,7 +217,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "group_as_printed": _col(
                 _NOT_BLANK,
                 _parses(
-                    lambda v: case_study_group(v), "VCS, local authority or children's centre participants"
+                    lambda v: case_study_group(v), "a participant group naming " + ", ".join(repr(g.contains) for g in PROGRAMME.case_study_groups)
                 ),
             ),
             "value_as_printed": _col(
@@ -277,16 +228,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "group_as_printed"],
-        required=(
-            Required(
-                ("authority_as_printed", "group_as_printed"),
-                _grid(
-                    ["Leeds City Council"],
-                    ["VCS participants", "local authority participants", "children's centres"],
-                ),
-                "the three participant groups of the Leeds case study (001 Positive impact achieved)",
-            ),
-        ),
+        required=declared_required("case_study_impacts.csv"),
         rows_to=(RowsTo("case_study_impacts.csv"),),
     ),
     RawTable(
@@ -301,21 +243,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["authority_as_printed", "section_as_printed", "paragraph_order"],
-        required=(
-            Required(
-                ("authority_as_printed", "section_as_printed"),
-                _grid(
-                    ["London Borough of Richmond upon Thames", "Leeds City Council"],
-                    [
-                        "Positive impact achieved",
-                        "Putting learning into practice for success in developing a "
-                        "collaborative working environment",
-                    ],
-                ),
-                "both case studies' 'Positive impact achieved' and 'Putting learning into "
-                "practice' sections (000, 001)",
-            ),
-        ),
+        required=declared_required("case_study_sections.csv"),
         rows_to=(RowsTo("case_study_sections.csv"),),
     ),
 )

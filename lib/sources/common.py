@@ -10,123 +10,53 @@ import unicodedata
 import pandas as pd
 import pandera.pandas as pa
 
-from lib.sources.contract import Issue
+from lib.programme import UnknownNameError, current_programme, name_key
+from lib.sources.contract import Issue, Required
 
-PROGRAMME_REPORT = "002_1a84d9ca59562927.txt"
+#: The programme in force (data/programme/definition.yaml, or $EVAL_PROGRAMME).
+PROGRAMME = current_programme()
 
+#: Source documents the build looks up by role (file names from the definition).
+PROGRAMME_REPORT = PROGRAMME.source_file("programme_report")
+SURVEY_REPORT = PROGRAMME.source_file("survey_report")
 
-SURVEY_REPORT = "004_be0f5f862c51d4da.txt"
-
-
-RICHMOND_CASE_STUDY = "000_e64096077011f87f.txt"
-
-
-LEEDS_CASE_STUDY = "001_4a60edc3d89a3d64.txt"
-
-
-COMMISSIONING_PAPER = "003_56c982d09bcf5222.txt"
-
-
-YEAR_ONE, YEAR_TWO = "2011-12", "2012-13"
-
+#: Programme years, in order (ids such as '2011-12').
+YEARS: tuple[str, ...] = tuple(y.id for y in PROGRAMME.years)
+#: The first two years (the report room reads these until it reads YEARS).
+YEAR_ONE, YEAR_TWO = YEARS[0], YEARS[1] if len(YEARS) > 1 else YEARS[0]
 
 UNRECORDED = "unrecorded"
 
+#: authority_id -> display name, in the definition's order.
+AUTHORITIES: dict[str, str] = {a.id: a.name for a in PROGRAMME.authorities}
 
-#: authority_id -> display name, in the programme report's order.
-AUTHORITIES: dict[str, str] = {
-    "barnet": "Barnet",
-    "bexley": "Bexley",
-    "darlington": "Darlington",
-    "greenwich": "Greenwich",
-    "hillingdon": "Hillingdon",
-    "kent": "Kent",
-    "knowsley": "Knowsley",
-    "leeds": "Leeds",
-    "luton": "Luton",
-    "north-east-lincolnshire": "North East Lincolnshire",
-    "northamptonshire": "Northamptonshire",
-    "poole": "Poole",
-    "richmond-upon-thames": "Richmond upon Thames",
-    "telford-and-wrekin": "Telford and Wrekin",
-    "westminster": "Westminster",
-}
+#: Every spelling the definition lists -> authority_id.
+AUTHORITY_ALIASES: dict[str, str] = {s: a.id for a in PROGRAMME.authorities for s in (a.id, *a.spellings)}
 
+#: Authorities with a case study in the sources.
+CASE_STUDY_AUTHORITIES: frozenset[str] = PROGRAMME.case_study_authorities
 
-#: Every spelling met in the sources (after :func:`_name_key`) -> authority_id.
-AUTHORITY_ALIASES: dict[str, str] = {
-    **{_k: _k for _k in AUTHORITIES},
-    "barnet": "barnet",
-    "bexley": "bexley",
-    "darlington": "darlington",
-    "greenwich": "greenwich",
-    "hillingdon": "hillingdon",
-    "kent": "kent",
-    "knowsley": "knowsley",
-    "leeds": "leeds",
-    "leeds city council": "leeds",
-    "luton": "luton",
-    "nelincs": "north-east-lincolnshire",
-    "ne lincs": "north-east-lincolnshire",
-    "n e lincs": "north-east-lincolnshire",
-    "north east lincolnshire": "north-east-lincolnshire",
-    "northamptonshire": "northamptonshire",
-    "northampton": "northamptonshire",
-    "poole": "poole",
-    "richmond": "richmond-upon-thames",
-    "richmond upon thames": "richmond-upon-thames",
-    "london borough of richmond upon thames": "richmond-upon-thames",
-    "telford & wrekin": "telford-and-wrekin",
-    "telford and wrekin": "telford-and-wrekin",
-    "telford": "telford-and-wrekin",
-    "westminster": "westminster",
-}
+#: A printed name that matches no authority of the definition (never a new authority).
+UnknownAuthorityError = UnknownNameError
 
 
 def _name_key(name: str) -> str:
-    """Normalise a printed authority name for lookup: case, dots, spaces."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold()
-    text = text.replace(".", " ").replace("-", " ")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _alias_keys() -> dict[str, str]:
-    keys = {_name_key(alias): aid for alias, aid in AUTHORITY_ALIASES.items()}
-    keys.update({_name_key(name): aid for aid, name in AUTHORITIES.items()})
-    # "N.E.Lincs" folds to "n e lincs"; "NE Lincs" to "ne lincs": both listed.
-    return keys
-
-
-_ALIAS_KEYS = _alias_keys()
-
-
-class UnknownAuthorityError(ValueError):
-    """A name that matches no known authority (never a new authority)."""
+    return name_key(name)
 
 
 def authority_id(name: str) -> str:
-    """Map any printed spelling of an authority to its canonical id.
-
-    >>> authority_id("N.E.Lincs")
-    'north-east-lincolnshire'
-    """
-    key = _name_key(name)
-    if key not in _ALIAS_KEYS:
-        raise UnknownAuthorityError(
-            f"unknown authority {name!r}; expected one of the 15 programme authorities "
-            f"({', '.join(AUTHORITIES.values())}) or a known spelling of one"
-        )
-    return _ALIAS_KEYS[key]
+    """Map any printed spelling of an authority to its canonical id."""
+    return PROGRAMME.authority_id(name)
 
 
 def is_known_authority(name: str) -> bool:
-    return _name_key(name) in _ALIAS_KEYS
+    return PROGRAMME.is_known_authority(name)
 
 
 _KNOWN_AUTHORITY = pa.Check(
     is_known_authority,
     element_wise=True,
-    error="a known authority name (one of the 15 programme authorities or a known spelling)",
+    error=f"a known authority name (one of the {len(AUTHORITIES)} programme authorities or a known spelling)",
 )
 
 
@@ -194,18 +124,15 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
     return issues
 
 
-_YEARS = {
-    "year one": YEAR_ONE,
-    "year two": YEAR_TWO,
-    "first year": YEAR_ONE,
-    "second year": YEAR_TWO,
-    "year 1": YEAR_ONE,
-    "year 2": YEAR_TWO,
-}
+#: Printed year spellings (folded) -> year id.
+_YEARS = {s.casefold(): y.id for y in PROGRAMME.years for s in y.spellings}
 
 
 def programme_year(printed: str) -> str:
-    key = re.sub(r"\s+", " ", printed).strip().casefold()
-    if key not in _YEARS:
-        raise ValueError(f"unknown programme year {printed!r}; expected one of {sorted(_YEARS)}")
-    return _YEARS[key]
+    """A printed programme year ('Year one', 'second year') -> its id."""
+    return PROGRAMME.year_id(printed)
+
+
+def declared_required(file: str) -> tuple[Required, ...]:
+    """The keys the definition says the sources print for ``file`` (its ``completeness``)."""
+    return tuple(Required(c.columns, c.keys, c.printed) for c in PROGRAMME.completeness_for(file))

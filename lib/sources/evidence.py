@@ -4,21 +4,18 @@ produced, the printed legend, and the inferences made for lost glyphs.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import pandas as pd
 
+from lib.programme import EvidenceInference as ProgrammeInference
 from lib.sources.common import (
     _KNOWN_AUTHORITY,
     AUTHORITIES,
-    PROGRAMME_REPORT,
-    SURVEY_REPORT,
+    PROGRAMME,
     UNRECORDED,
     _row,
     _spelling_issues,
     authority_id,
-    slugify,
+    declared_required,
 )
 from lib.sources.contract import (
     _NOT_BLANK,
@@ -35,167 +32,55 @@ from lib.sources.contract import (
     _parses,
 )
 
-#: Canonical evidence items in the matrix's order (raw label -> id, display).
-EVIDENCE_ITEMS: list[tuple[str, str]] = [
-    ("delivery_plan", "Delivery plan and notes"),
-    ("workshop_1_materials", "Workshop 1 materials"),
-    ("questionnaire", "Questionnaire"),
-    ("outcomes_1_report", "Outcomes 1 report"),
-    ("questionnaire_report", "Questionnaire report"),
-    ("workshop_2_materials", "Workshop 2 materials"),
-    ("outcomes_2_report", "Outcomes 2 report"),
-    ("training_resource", "Training resource"),
-    ("workshop_evaluations", "Workshop evaluations"),
-    ("national_sharing", "National sharing"),
-    ("regional_sharing", "Regional sharing"),
-    ("attitude_survey", "Attitude survey"),
-]
+#: Evidence items in the matrix's order: (id, label).
+EVIDENCE_ITEMS: list[tuple[str, str]] = [(i.id, i.label) for i in PROGRAMME.evidence_items]
 
+EVIDENCE_STATUSES = [s.id for s in PROGRAMME.evidence_statuses]
 
-EVIDENCE_STATUSES = ["available", "not_produced", "not_applicable", "unclear", "unrecorded"]
+#: Every printed cell code -> its reading (status, whether the legend defines it, basis).
+PRINTED_CODES = {c.printed: c for c in PROGRAMME.printed_codes}
 
+#: Codes the printed legend defines and that survived extraction (blank cells lost their glyph).
+EVIDENCE_LEGEND = {c.printed: c.status for c in PROGRAMME.printed_codes if c.in_printed_legend and c.printed}
 
-#: Codes the printed legend defines (tick and cross print blank: their glyphs were lost).
-EVIDENCE_LEGEND = {"NA": "not_applicable"}
+#: Printed codes outside the legend: kept as raw codes, their status says no more than the code.
+OFF_LEGEND = {c.printed: c.status for c in PROGRAMME.printed_codes if not c.in_printed_legend and c.printed}
 
+#: Raw codes of a cell whose glyph was lost (printed blank, or not printed at all).
+LOST_CODES = ["", PROGRAMME.not_printed.printed]
 
-@dataclass(frozen=True)
-class EvidenceInference:
-    """A status for a lost glyph, from a positive statement in another source.
+EvidenceInference = ProgrammeInference
 
-    ``statement`` is the source's own words and ``source`` where they are
-    (``<file> § <section>``). There is no "every other authority" form:
-    absence from a list is never evidence (docs/caveats.md, inference rule).
-    """
-
-    evidence_item: str
-    authority_id: str
-    status: str
-    statement: str
-    source: str
-    reading: str
-
-    def __post_init__(self) -> None:
-        if self.status not in {"available", "not_produced", "not_applicable"}:
-            raise ValueError(f"an inference gives a legend status, not {self.status!r}")
-        if self.authority_id not in AUTHORITIES:
-            raise ValueError(f"an inference names one known authority, not {self.authority_id!r}")
-        if not self.statement.strip() or not re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt § .+", self.source):
-            raise ValueError("an inference needs a positive statement and its source")
-
-    @property
-    def basis(self) -> str:
-        return f"inferred: {self.reading} ('{self.statement}', {self.source})"
-
-
-_SURVEY_NAMES = (
-    "The surveys derived from participating Local Authorities, namely Kent and Poole, "
-    "both in their second year in the programme and Hillingdon, Greenwich, "
-    "Northampton, NE Lincs and Telford, all of whom participated in the second year only."
-)
-
-
-#: Every inference the cleaning makes for a lost glyph.
-EVIDENCE_INFERENCES: list[EvidenceInference] = [
-    *[
-        EvidenceInference(
-            "attitude_survey",
-            aid,
-            "available",
-            _SURVEY_NAMES,
-            f"{SURVEY_REPORT} § 2.2",
-            f"the attitude survey report names {AUTHORITIES[aid]} among the authorities the "
-            "surveys derived from",
-        )
-        for aid in [
-            "kent",
-            "poole",
-            "hillingdon",
-            "greenwich",
-            "northamptonshire",
-            "north-east-lincolnshire",
-            "telford-and-wrekin",
-        ]
-    ],
-    EvidenceInference(
-        "questionnaire",
-        "luton",
-        "available",
-        "the questionnaire/survey had very positive response",
-        f"{PROGRAMME_REPORT} § authority profiles",
-        "its profile says it ran a questionnaire",
-    ),
-]
-
+#: Every inference the cleaning makes for a lost glyph (from the definition).
+EVIDENCE_INFERENCES: list[EvidenceInference] = list(PROGRAMME.evidence_inferences)
 
 #: Why a lost glyph stays unrecorded although a source seems to speak to it.
 EVIDENCE_NOT_INFERRED: dict[tuple[str, str | None], str] = {
-    ("attitude_survey", None): (
-        "; the attitude survey report's list of authorities (004 § 2.2) covers the 2012-13 "
-        "surveys only, and absence from a list is not evidence that nothing was produced"
-    ),
-    ("questionnaire", "greenwich"): (
-        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
-        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
-        "survey (counted in its own row)"
-    ),
-    ("questionnaire", "northamptonshire"): (
-        "; its profile says 'Survey and focus group', but Poole's profile also mentions a survey "
-        "while its questionnaire cell is printed NA, so 'survey' most likely means the attitude "
-        "survey (counted in its own row)"
-    ),
+    (n.item, n.authority): n.reason for n in PROGRAMME.evidence_not_inferred
 }
 
 
 def _evidence_item_id(label: str) -> str:
-    key = slugify(label)
-    aliases = {
-        "delivery_plan_and_notes": "delivery_plan",
-        "workshop_1_materials": "workshop_1_materials",
-        "questionnaire": "questionnaire",
-        "outcomes_1_report": "outcomes_1_report",
-        "questionnaire_report": "questionnaire_report",
-        "workshop_2_material": "workshop_2_materials",
-        "workshop_2_materials": "workshop_2_materials",
-        "outcomes_2_report": "outcomes_2_report",
-        "training_resource": "training_resource",
-        "workshop_evaluations": "workshop_evaluations",
-        "national_sharing": "national_sharing",
-        "regional_sharing": "regional_sharing",
-        "attitude_survey": "attitude_survey",
-    }
-    if key not in aliases:
-        raise ValueError(f"unknown evidence item {label!r}")
-    return aliases[key]
+    return PROGRAMME.evidence_item_id(label)
 
 
 def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
     """Map one printed cell to ``(status, raw_code, basis)`` before inference.
 
-    Only a code the legend defines becomes a status. The printed ``/`` is not
-    in the legend: it keeps its raw code, gets the status ``unclear`` and the
-    basis gives both readings (docs/caveats.md, inference rule).
+    Only a code the legend defines becomes a status; a code outside the
+    legend keeps its raw code and a status that says no more than the code
+    (``unclear`` here), and its basis gives the readings (docs/caveats.md,
+    inference rule). The readings are the definition's ``printed_codes``.
     """
     if printed == "no":
-        return UNRECORDED, "[not printed]", "cell lost: the row was truncated in the source"
+        lost = PROGRAMME.not_printed
+        return lost.status, lost.printed, lost.basis
     code = cell.strip()
-    if code in EVIDENCE_LEGEND:
-        return EVIDENCE_LEGEND[code], code, "printed NA (legend: not applicable)"
-    if code == "/":
-        return (
-            "unclear",
-            "/",
-            "printed '/', a code not in the legend, so no status is read from it. Two readings: "
-            "a mark for partial or weak evidence, or two per-year marks run together (the '/' "
-            "appears only for the authorities that took part in both years)",
-        )
-    if code:
-        raise ValueError(f"unknown evidence code {cell!r}; expected '', 'NA' or '/'")
-    return (
-        UNRECORDED,
-        "",
-        "glyph lost in extraction: the legend's tick (available) and cross (not produced) both print blank",
-    )
+    if code not in PRINTED_CODES:
+        expected = " or ".join(repr(c) for c in PRINTED_CODES)
+        raise ValueError(f"unknown evidence code {cell!r}; expected {expected}")
+    reading = PRINTED_CODES[code]
+    return reading.status, code, reading.basis
 
 
 def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -210,9 +95,7 @@ def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
             target &= out["authority_id"] == aid
         out.loc[target, "basis"] = out.loc[target, "basis"] + why
     for inf in EVIDENCE_INFERENCES:
-        target = (
-            lost & (out["evidence_item"] == inf.evidence_item) & (out["authority_id"] == inf.authority_id)
-        )
+        target = lost & (out["evidence_item"] == inf.item) & (out["authority_id"] == inf.authority)
         out.loc[target, "status"] = inf.status
         out.loc[target, "basis"] = inf.basis
         out.loc[target, "inferred"] = "yes"
@@ -222,22 +105,23 @@ def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
 def evidence_rule_violations(evidence: pd.DataFrame) -> pd.DataFrame:
     """Rows that break the inference rule (docs/caveats.md); empty when none do.
 
-    - a status from the printed cell needs a legend code (``NA``);
-    - ``unclear`` is only for a printed code outside the legend, kept as raw_code;
+    - a status from the printed cell needs a legend code;
+    - a code outside the legend keeps its raw code and its own status;
     - every other status is inferred (``inferred=yes``) and its basis quotes a
-      source, and ``not_produced`` is never inferred (only a printed cross,
-      lost in extraction, could give it).
+      source, and a status only a printed code can give (the definition's
+      ``never_inferred``) is never inferred.
     """
     status, code, inferred = evidence["status"], evidence["raw_code"], evidence["inferred"]
     basis = evidence["basis"]
     from_legend = code.isin(list(EVIDENCE_LEGEND)) & (status == code.map(EVIDENCE_LEGEND))
-    off_legend = (code != "") & (code != "[not printed]") & ~code.isin(list(EVIDENCE_LEGEND))
+    off_legend = code.isin(list(OFF_LEGEND)) & (status == code.map(OFF_LEGEND))
+    lost = code.isin(LOST_CODES)
     quoted = basis.str.startswith("inferred:") & basis.str.contains(r"\d{3}_[0-9a-f]{16}\.txt § ", regex=True)
     ok = (
-        ((status == UNRECORDED) & (inferred == "no") & (code.isin(["", "[not printed]"])))
+        ((status == UNRECORDED) & (inferred == "no") & lost)
         | (from_legend & (inferred == "no"))
-        | ((status == "unclear") & off_legend & (inferred == "no"))
-        | ((inferred == "yes") & quoted & (status != "not_produced") & code.isin(["", "[not printed]"]))
+        | (off_legend & (inferred == "no"))
+        | ((inferred == "yes") & quoted & ~status.isin(list(PROGRAMME.never_inferred)) & lost)
     )
     return evidence[~ok]
 
@@ -312,25 +196,28 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             "",
             "cell_as_printed",
             "",
-            f"{len(lost)} of {len(raw)} cells print blank: the tick (available) and cross "
-            "(not produced) glyphs were both lost in extraction",
+            f"{len(lost)} of {len(raw)} cells print blank: "
+            + PROGRAMME.note("lost_glyph", "their glyphs were lost in extraction"),
             "status 'unrecorded' unless another source states the fact; inferences "
             "are listed in evidence.csv column basis",
         )
     )
-    slash = raw[raw["cell_as_printed"].str.strip() == "/"]
-    if len(slash):
-        issues.append(
-            Issue(
-                "code_not_in_legend",
-                "evidence_matrix.csv",
-                ", ".join(_row(raw, i) for i in slash.index),
-                "cell_as_printed",
-                "/",
-                "code '/' is not in the printed legend (tick, cross, NA)",
-                "raw code kept; status 'unclear', both readings given in the basis",
+    legend = PROGRAMME.note("legend_described", ", ".join(EVIDENCE_LEGEND))
+    for code, status in OFF_LEGEND.items():
+        off = raw[raw["cell_as_printed"].str.strip() == code]
+        if len(off):
+            issues.append(
+                Issue(
+                    check="code_not_in_legend",
+                    file="evidence_matrix.csv",
+                    row=", ".join(_row(raw, i) for i in off.index),
+                    column="cell_as_printed",
+                    value=code,
+                    issue=f"code {code!r} is not in the printed legend ({legend})",
+                    action=f"raw code kept; status {status!r}, "
+                    + PROGRAMME.note("off_legend_readings", "its readings given in the basis"),
+                )
             )
-        )
     spaced = raw[raw["cell_as_printed"] != raw["cell_as_printed"].str.strip()]
     if len(spaced):
         issues.append(
@@ -353,13 +240,14 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "evidence_matrix.csv",
         {
-            "item_order": _col(_WHOLE, _in_range(1, 12, "an item number")),
+            "item_order": _col(_WHOLE, _in_range(1, len(EVIDENCE_ITEMS), "an item number")),
             "evidence_item": _col(
-                _NOT_BLANK, _parses(lambda v: _evidence_item_id(v), "one of the 12 evidence items")
+                _NOT_BLANK,
+                _parses(lambda v: _evidence_item_id(v), f"one of the {len(EVIDENCE_ITEMS)} evidence items"),
             ),
-            "column_position": _col(_WHOLE, _in_range(1, 15, "a column position")),
+            "column_position": _col(_WHOLE, _in_range(1, len(AUTHORITIES), "a column position")),
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "cell_as_printed": _col(_one_of(["", "NA", "/"], strip=True)),
+            "cell_as_printed": _col(_one_of(list(PRINTED_CODES), strip=True)),
             "cell_printed": _col(_one_of(["yes", "no"])),
             "source": _col(_SOURCE),
         },
@@ -367,9 +255,10 @@ RAW_TABLES: tuple[RawTable, ...] = (
         required=(
             Required(
                 ("item_order", "column_position"),
-                _grid(range(1, 13), range(1, 16)),
-                "12 evidence rows x 15 authority columns (002 Range of Evidence)",
+                _grid(range(1, len(EVIDENCE_ITEMS) + 1), range(1, len(AUTHORITIES) + 1)),
+                f"{len(EVIDENCE_ITEMS)} evidence rows x {len(AUTHORITIES)} authority columns (the evidence matrix)",
             ),
+            *declared_required("evidence_matrix.csv"),
         ),
         rows_to=(RowsTo("evidence.csv"),),
     ),

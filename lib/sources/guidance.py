@@ -4,12 +4,10 @@ checklist and the practice guidance table.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from lib.sources.case_studies import THEMES, theme_id
-from lib.sources.common import UNRECORDED, tidy_text
+from lib.sources.common import PROGRAMME, UNRECORDED, declared_required, tidy_text
 from lib.sources.contract import (
     _FIRST_ROW_FILLED,
     _NOT_BLANK,
@@ -17,53 +15,24 @@ from lib.sources.contract import (
     _WHOLE,
     Issue,
     RawTable,
-    Required,
     RowsTo,
     _col,
-    _grid,
-    _numbered,
     _parses,
 )
 
-COMMISSIONING_STAGES: list[tuple[str, str]] = [
-    ("before_beginning", "Before beginning"),
-    ("assessing_need", "Assessing need"),
-    ("identifying_resources", "Identifying resources available"),
-    ("planning", "Planning how to use the resources"),
-    ("arranging_delivery", "Arranging service delivery"),
-    ("reviewing", "Reviewing the service and reassessing need"),
-]
+#: Commissioning-cycle stages in order: (id, label).
+COMMISSIONING_STAGES: list[tuple[str, str]] = [(s.id, s.label) for s in PROGRAMME.stages]
 
+#: The practice guidance's stage columns, mapped to the cycle's stages.
+GUIDANCE_STAGE_COLUMNS = dict(PROGRAMME.guidance_stage_columns)
 
-#: The practice guidance's three stage columns, mapped to the cycle's stages.
-GUIDANCE_STAGE_COLUMNS = {
-    "develop_needs_assessment": "assessing_need",
-    "identify_resources_and_set_priorities": "identifying_resources",
-    "plan_pattern_of_services": "planning",
-}
-
-
-STAGE_KEYWORDS = {
-    "before beginning": "before_beginning",
-    "assessing need": "assessing_need",
-    "identifying resources": "identifying_resources",
-    "planning how to use": "planning",
-    "arranging service delivery": "arranging_delivery",
-    "reviewing": "reviewing",
-}
+#: The words a printed stage heading starts with -> stage id.
+STAGE_KEYWORDS = {s.keyword: s.id for s in PROGRAMME.stages}
 
 
 def stage_id(printed: str) -> str:
     """Map a printed commissioning-stage heading to its stage id."""
-    key = re.sub(r"\s+", " ", printed).strip().casefold()
-    key = key.removeprefix("the ")
-    for words, sid in STAGE_KEYWORDS.items():
-        if key.startswith(words):
-            return sid
-    raise ValueError(
-        f"unknown commissioning stage {printed!r}; expected a heading "
-        f"starting with one of {sorted(STAGE_KEYWORDS)}"
-    )
+    return PROGRAMME.stage_id(printed)
 
 
 def clean_cycle(raw: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +158,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "focus_theme_as_printed": _col(
                 _parses(
                     lambda v: v.strip() == "" or theme_id(v),
-                    "one of the six focus themes, or empty on a continuation row",
+                    f"one of the {len(THEMES)} focus themes, or empty on a continuation row",
                 ),
                 _FIRST_ROW_FILLED,
             ),
@@ -202,11 +171,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "transcription_note": _col(),
         },
         ["row_order"],
-        required=(
-            Required(
-                ("row_order",), _grid(range(1, 31)), "30 rows of practice guidance (002 Practice Guidance)"
-            ),
-        ),
+        required=declared_required("practice_guidance.csv"),
         rows_to=(RowsTo("guidance.csv"),),
     ),
     RawTable(
@@ -220,13 +185,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["stage_order"],
-        required=(
-            Required(
-                ("stage_order",),
-                _grid(range(1, 6)),
-                "the five stages of the commissioning cycle (003 § Commissioning)",
-            ),
-        ),
+        required=declared_required("commissioning_cycle.csv"),
         rows_to=(RowsTo("commissioning_cycle.csv"),),
     ),
     RawTable(
@@ -241,13 +200,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["stage_order", "item_order"],
-        required=(
-            Required(
-                ("stage_order", "item_order"),
-                _numbered({0: 5, 1: 3, 2: 6, 3: 5, 4: 12, 5: 3}),
-                "every checklist item under its stage heading (003 Checklist For Good Practice)",
-            ),
-        ),
+        required=declared_required("good_practice_checklist.csv"),
         rows_to=(RowsTo("checklist.csv"),),
     ),
 )

@@ -8,19 +8,16 @@ import re
 
 import pandas as pd
 
-from lib.sources.common import _row, programme_year, tidy_text
+from lib.sources.common import PROGRAMME, _row, declared_required, programme_year, tidy_text
 from lib.sources.contract import (
     _NOT_BLANK,
     _SOURCE,
     _WHOLE,
     Issue,
     RawTable,
-    Required,
     RowsTo,
     _col,
-    _grid,
     _in_range,
-    _one_of,
     _parses,
 )
 
@@ -30,43 +27,14 @@ KPI_CELL_EXPECTED = (
 )
 
 
-KPIS: list[tuple[str, str]] = [
-    ("grant_management", "Providing strong and effective management of DfE grant funded activities"),
-    ("vcs_satisfaction", "Achieving high levels of VCS satisfaction"),
-    (
-        "la_capacity",
-        "Strengthening capacity and intent of local authorities to commission and engage the VCS",
-    ),
-    ("neighbouring_las", "Strengthening intent of neighbouring local authorities to engage the VCS"),
-    (
-        "cc_manager_capacity",
-        "Strengthening capacity and intent of children's centre managers to commission VCS services",
-    ),
-]
+KPIS: list[tuple[str, str]] = [(k.id, k.label) for k in PROGRAMME.kpis]
 
-
-KPI_MEASURES = {
-    "reports_delivered": (r"(\d+)\s+reports delivered", "Reports delivered", "count"),
-    "evaluation_good_plus": (
-        r"Overall evaluation\s*-\s*good plus\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
-        "Overall evaluation good or better",
-        "proportion",
-    ),
-    "more_positive_challenges": (
-        r"More positive about tackling key challenges\s*=\s*(\d+(?:\.\d+)?)\s*(%+)",
-        "More positive about tackling key challenges",
-        "proportion",
-    ),
-}
-
+#: measure id -> (pattern with the figure as group 1, label, kind), from the definition.
+KPI_MEASURES = {m.id: (m.pattern, m.label, m.kind) for m in PROGRAMME.kpi_measures}
 
 #: Words naming each measure in a KPI cell: a cell that names a measure must
 #: print its figure in the measure's form, or the measure would silently vanish.
-KPI_MEASURE_NAMES = {
-    "reports_delivered": r"reports\s+delivered",
-    "evaluation_good_plus": r"overall\s+evaluation",
-    "more_positive_challenges": r"more\s+positive\s+about\s+tackling",
-}
+KPI_MEASURE_NAMES = {m.id: m.names for m in PROGRAMME.kpi_measures if m.names}
 
 
 def parse_kpi_cell(text: str) -> list[dict]:
@@ -82,7 +50,7 @@ def parse_kpi_cell(text: str) -> list[dict]:
                 )
             value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
-        elif re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
+        elif measure in KPI_MEASURE_NAMES and re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
             raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
     if not found:
         found.append(
@@ -145,13 +113,8 @@ def parse_count(text: str) -> tuple[int, str]:
     raise ValueError(f"not a count: {text!r}")
 
 
-ACTIVITY_MEASURES = {
-    "focus workshops": ("workshops", "Workshops (focus workshops)"),
-    "workshops": ("workshops", "Workshops"),
-    "interview surveys": ("surveys", "Surveys (interview surveys)"),
-    "surveys": ("surveys", "Surveys"),
-    "participants": ("participants", "Participants"),
-}
+#: Printed activity measure (folded) -> (measure id, label), from the definition.
+ACTIVITY_MEASURES = {m.printed: (m.id, m.label) for m in PROGRAMME.activity_measures}
 
 
 def activity_measure(printed: str) -> tuple[str, str]:
@@ -238,31 +201,27 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "kpi_table.csv",
         {
-            "kpi_order": _col(_WHOLE, _in_range(1, 5, "a KPI number")),
+            "kpi_order": _col(_WHOLE, _in_range(1, len(KPIS), "a KPI number")),
             "kpi_as_printed": _col(_NOT_BLANK),
-            "year_as_printed": _col(_one_of(["Year one", "Year two"])),
+            "year_as_printed": _col(_parses(lambda v: programme_year(v), "a programme year")),
             "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
             "source": _col(_SOURCE),
         },
         ["kpi_order", "year_as_printed"],
-        required=(
-            Required(
-                ("kpi_order", "year_as_printed"),
-                _grid(range(1, 6), ["Year one", "Year two"]),
-                "every KPI for year one and year two (002 § 6 KPI table)",
-            ),
+        required=declared_required("kpi_table.csv"),
+        rows_to=(
+            RowsTo("kpis.csv", {"kpi_order": tuple(str(i) for i in range(1, len(KPIS) + 1))}, ("kpi_order", "year")),
         ),
-        rows_to=(RowsTo("kpis.csv", {"kpi_order": ("1", "2", "3", "4", "5")}, ("kpi_order", "year")),),
     ),
     RawTable(
         "programme_activity.csv",
         {
             "year_as_printed": _col(
                 _NOT_BLANK,
-                _parses(lambda v: programme_year(v), "a programme year such as 'year one' or 'second year'"),
+                _parses(lambda v: programme_year(v), "a programme year (" + ", ".join(y.label for y in PROGRAMME.years) + ")"),
             ),
             "measure_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: activity_measure(v), "workshops, surveys or participants")
+                _NOT_BLANK, _parses(lambda v: activity_measure(v), "an activity measure: " + ", ".join(ACTIVITY_MEASURES))
             ),
             "value_as_printed": _col(
                 _NOT_BLANK,
@@ -272,16 +231,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["year_as_printed", "measure_as_printed"],
-        required=(
-            Required(
-                ("year_as_printed", "measure_as_printed"),
-                (
-                    *_grid(["year one"], ["focus workshops", "interview surveys", "participants"]),
-                    *_grid(["second year"], ["workshops", "surveys", "participants"]),
-                ),
-                "workshops, surveys and participants for each year (002 § 6)",
-            ),
-        ),
+        required=declared_required("programme_activity.csv"),
         rows_to=(RowsTo("kpis.csv", {"kpi": ("programme_activity",)}),),
     ),
 )

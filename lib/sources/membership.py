@@ -11,17 +11,17 @@ import pandas as pd
 from lib.sources.common import (
     _KNOWN_AUTHORITY,
     AUTHORITIES,
-    LEEDS_CASE_STUDY,
+    CASE_STUDY_AUTHORITIES,
+    PROGRAMME,
     PROGRAMME_REPORT,
-    RICHMOND_CASE_STUDY,
     SURVEY_REPORT,
     UNRECORDED,
-    YEAR_ONE,
-    YEAR_TWO,
+    YEARS,
     authority_id,
+    declared_required,
     tidy_text,
 )
-from lib.sources.contract import _NOT_BLANK, _SOURCE, Issue, RawTable, Required, RowsTo, _col, _grid, _one_of
+from lib.sources.contract import _NOT_BLANK, _SOURCE, Issue, RawTable, RowsTo, _col, _parses
 
 
 def strip_footnote_marks(text: str) -> str:
@@ -55,14 +55,13 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
             sources = "; ".join(sorted(set(stated["source"])))
         else:
             basis = "no document states which programme year this authority took part in"
-            sources = f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering"
+            sources = PROGRAMME.note("membership_source", PROGRAMME_REPORT)
         rows.append(
             {
                 "authority_id": aid,
                 "authority": name,
                 "years": ";".join(years) if years else UNRECORDED,
-                "in_2011_12": _yes_no_unknown(YEAR_ONE, years),
-                "in_2012_13": _yes_no_unknown(YEAR_TWO, years),
+                **{year_column(year): _yes_no_unknown(year, years) for year in YEARS},
                 "years_basis": basis,
                 "case_study": "yes" if aid in CASE_STUDY_AUTHORITIES else "no",
                 "attitude_survey": "yes" if aid in survey_authorities else "no",
@@ -70,6 +69,11 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
             }
         )
     return pd.DataFrame(rows)
+
+
+def year_column(year: str) -> str:
+    """authorities.csv's column for one programme year: '2011-12' -> 'in_2011_12'."""
+    return "in_" + re.sub(r"[^0-9a-z]+", "_", year.casefold()).strip("_")
 
 
 def _yes_no_unknown(year: str, years: list[str]) -> str:
@@ -81,13 +85,22 @@ def _yes_no_unknown(year: str, years: list[str]) -> str:
     return "no"
 
 
-CASE_STUDY_AUTHORITIES = {"leeds", "richmond-upon-thames"}
+def _stated_years(value: str) -> list[str]:
+    years = value.split(";")
+    if any(y not in YEARS for y in years) or len(set(years)) != len(years):
+        raise ValueError(f"not programme years: {value!r}")
+    return years
 
 
 def survey_authorities(membership: pd.DataFrame) -> set[str]:
     """Authorities the attitude survey report names as its sources (004 § 2.2)."""
     named = membership[membership["source"].str.startswith(SURVEY_REPORT)]
     return set(named["authority_id"])
+
+
+def _note(joint: str, key: str) -> str:
+    note = PROGRAMME.note(key)
+    return f"{joint}{note}" if note else ""
 
 
 def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> list[Issue]:
@@ -101,9 +114,8 @@ def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> li
                     "",
                     "years_stated",
                     row.authority,
-                    f"no document states which programme year {row.authority} took part in "
-                    "(002 § 4 says only that authorities other than Darlington, Kent and "
-                    "Poole took part 'a year each')",
+                    f"no document states which programme year {row.authority} took part in"
+                    + _note(" ", "membership_unstated"),
                     "years kept as 'unrecorded'; not inferred by elimination",
                 )
             )
@@ -115,9 +127,8 @@ def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> li
                     "",
                     "years_stated",
                     row.authority,
-                    f"{row.authority}'s year rests only on its own profile text ({row.years_basis}); "
-                    "it is not among the second-year authorities the survey report names "
-                    "(004 § 2.2)",
+                    f"{row.authority}'s year rests only on its own profile text ({row.years_basis})"
+                    + _note("; ", "membership_weak_basis"),
                     f"years kept as stated ({row.years}); reports show the basis",
                 )
             )
@@ -130,28 +141,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "programme_membership.csv",
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "years_stated": _col(_one_of([YEAR_ONE, YEAR_TWO, f"{YEAR_ONE};{YEAR_TWO}"])),
+            "years_stated": _col(_parses(_stated_years, "programme years (ids joined by ';')")),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
             "transcription_note": _col(),
         },
         ["authority_as_printed", "quote"],
-        required=(
-            Required(
-                ("source",),
-                _grid(
-                    [
-                        f"{PROGRAMME_REPORT} § 4 Partners and evidence gathering",
-                        f"{PROGRAMME_REPORT} § Authority profiles (Barnet-Leeds)",
-                        f"{SURVEY_REPORT} § 2.2",
-                        f"{RICHMOND_CASE_STUDY} § introduction",
-                        f"{RICHMOND_CASE_STUDY} § Participation in the Programme with Richmond",
-                        f"{LEEDS_CASE_STUDY} § Participation in the Programme with Leeds City Council",
-                    ]
-                ),
-                "a statement of membership in each of these passages",
-            ),
-        ),
+        required=declared_required("programme_membership.csv"),
         rows_to=(RowsTo("membership.csv"),),
     ),
 )

@@ -6,28 +6,28 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.sources.common import _KNOWN_AUTHORITY, _row, _spelling_issues, authority_id, tidy_text
+from lib.sources.common import (
+    _KNOWN_AUTHORITY,
+    PROGRAMME,
+    _row,
+    _spelling_issues,
+    authority_id,
+    declared_required,
+    tidy_text,
+)
 from lib.sources.contract import (
     _NOT_BLANK,
     _SOURCE,
     _WHOLE,
     Issue,
     RawTable,
-    Required,
     RowsTo,
     _col,
-    _grid,
     _in_range,
     _one_of,
 )
 
-PROFILE_QUESTIONS: list[tuple[str, str]] = [
-    ("programme_activity", "Programme activity"),
-    ("what_attracted", "What attracted you to the project?"),
-    ("done_so_far", "What have you done so far, particularly with the VCS?"),
-    ("challenges", "What challenges have you identified?"),
-    ("future_plans", "What are your plans for the future?"),
-]
+PROFILE_QUESTIONS: list[tuple[str, str]] = [(q.id, q.label) for q in PROGRAMME.profile_questions]
 
 
 def clean_profiles(raw: pd.DataFrame) -> pd.DataFrame:
@@ -100,7 +100,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "authority_profiles.csv",
         {
             "table_part": _col(_one_of(["1", "2"])),
-            "question_order": _col(_WHOLE, _in_range(1, 5, "a question number")),
+            "question_order": _col(_WHOLE, _in_range(1, len(PROFILE_QUESTIONS), "a question number")),
             "question_as_printed": _col(_NOT_BLANK),
             "column_position": _col(_WHOLE),
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
@@ -110,13 +110,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["table_part", "question_order", "column_position"],
-        required=(
-            Required(
-                ("table_part", "column_position", "question_order"),
-                (*_grid([1], range(1, 9), range(1, 6)), *_grid([2], range(1, 8), range(1, 6))),
-                "5 questions for 8 authorities in part 1 and 7 in part 2 (002 Authority profiles)",
-            ),
-        ),
+        required=declared_required("authority_profiles.csv"),
         rows_to=(RowsTo("profiles.csv"),),
     ),
 )

@@ -8,7 +8,13 @@ import re
 
 import pandas as pd
 
-from lib.sources.common import YEAR_ONE, YEAR_TWO, programme_year, tidy_text
+from lib.sources.common import (
+    PROGRAMME,
+    YEARS,
+    declared_required,
+    programme_year,
+    tidy_text,
+)
 from lib.sources.contract import (
     _NOT_BLANK,
     _SOURCE,
@@ -23,32 +29,22 @@ from lib.sources.contract import (
 )
 
 #: Topics of the programme's own statements (programme_statements.csv), in report order.
-STATEMENT_TOPICS: list[tuple[str, str]] = [
-    ("launch", "Launch"),
-    ("aim", "Aims"),
-    ("objective", "Objectives"),
-    ("success_measure", "The programme's own success measure"),
-    ("delivery_strategy", "Delivery strategy"),
-    ("delivery_step", "The five steps of the delivery strategy"),
-    ("delivery_model", "Delivery models by year"),
-    ("commissioning_strategy", "Commissioning strategies identified"),
-    ("baseline_survey", "Baseline survey"),
-    ("co_production_definition", "Definition of co-production"),
-]
+#: Topics of the programme's own statements, in report order: (id, label).
+STATEMENT_TOPICS: list[tuple[str, str]] = [(s.id, s.label) for s in PROGRAMME.statement_topics]
 
 
 def statement_years(printed: str) -> str:
-    """Programme years a statement names: '2011-12', '2012-13', both
-    (';'-joined) or 'unstated' for an empty cell."""
+    """Programme years a statement names: year ids joined by ';' (every year
+    for a phrase such as 'both years'), or 'unstated' for an empty cell."""
     key = re.sub(r"\s+", " ", printed).strip().casefold()
     if not key:
         return "unstated"
-    if key in ("after the two years", "both years", "over the two years"):
-        return f"{YEAR_ONE};{YEAR_TWO}"
+    if key in PROGRAMME.all_years_phrases:
+        return ";".join(YEARS)
     years = []
     for part in key.split(";"):
         part = part.strip()
-        years.append(part if part in (YEAR_ONE, YEAR_TWO) else programme_year(part))
+        years.append(part if part in YEARS else programme_year(part))
     return ";".join(sorted(set(years)))
 
 
@@ -120,8 +116,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
             Required(
                 ("topic",),
                 _grid([t for t, _ in STATEMENT_TOPICS]),
-                "at least one statement for every topic the sources print (000, 001, 002, 004)",
+                "at least one statement for every topic the sources print (the definition's statements.topics)",
             ),
+            *declared_required("programme_statements.csv"),
         ),
         rows_to=(RowsTo("programme_statements.csv"),),
     ),
@@ -134,13 +131,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         ["finding_order"],
-        required=(
-            Required(
-                ("finding_order",),
-                _grid(range(1, 11)),
-                "the ten findings of the programme evaluation (002 § 7)",
-            ),
-        ),
+        required=declared_required("evaluation_findings.csv"),
         rows_to=(RowsTo("evaluation_findings.csv"),),
     ),
 )

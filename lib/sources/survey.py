@@ -10,7 +10,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import QUALITY_LOG_NAME
-from lib.sources.common import SURVEY_REPORT, _row, percent_to_proportion, round_to_source, slugify, tidy_text
+from lib.programme import Question, spaced_key
+from lib.sources.common import (
+    PROGRAMME,
+    _row,
+    declared_required,
+    percent_to_proportion,
+    round_to_source,
+    slugify,
+    tidy_text,
+)
 from lib.sources.contract import (
     _NOT_BLANK,
     _SOURCE,
@@ -19,22 +28,30 @@ from lib.sources.contract import (
     PERCENT_RE,
     Issue,
     RawTable,
-    Required,
     RowsTo,
     _col,
-    _grid,
     _in_range,
     _matches,
-    _numbered,
-    _one_of,
     _parses,
 )
 from lib.sources.kpis import parse_count
 
+#: The survey's sectors in report order; the first ("all") is the whole survey.
+SECTOR_IDS = [s.id for s in PROGRAMME.sectors]
+PHASE_IDS = [p.id for p in PROGRAMME.phases]
+
+#: Printed sector spelling (folded) -> sector id, from the definition.
+SECTORS = {s: sector.id for sector in PROGRAMME.sectors for s in sector.spellings}
+
+SECTOR_LABELS = {s.id: s.label for s in PROGRAMME.sectors}
+
+#: Printed phase spelling (folded) -> phase id.
+PHASES = {s: p.id for p in PROGRAMME.phases for s in p.spellings}
+
 _SECTOR = pa.Check(
-    lambda v: _sector_key(v) in {"vcs", "children's centres"},
+    lambda v: _sector_or_none(v) not in (None, SECTOR_IDS[0]),
     element_wise=True,
-    error="a survey sector: 'VCS' or 'Children's Centres'",
+    error="a survey sector: " + ", ".join(repr(s.label) for s in PROGRAMME.sectors[1:]),
 )
 
 
@@ -43,103 +60,49 @@ _STRAY_LOG = RowsTo(
 )
 
 
-SECTORS = {
-    "vcs": "VCS",
-    "childrens centres": "childrens_centres",
-    "children's centres": "childrens_centres",
-    "children’s centres": "childrens_centres",
-    "overall": "all",
-}
-
-
-SECTOR_LABELS = {
-    "all": "All respondents",
-    "vcs": "VCS organisations",
-    "childrens_centres": "Children's centres",
-}
-
-
-PHASES = {
-    "before": "pre",
-    "before workshop": "pre",
-    "pre": "pre",
-    "after": "post",
-    "after workshop": "post",
-    "post": "post",
-    "": "unstated",
-}
-
-
 def _sector_key(printed: str) -> str:
-    return re.sub(r"\s+", " ", printed.replace("’", "'")).strip().casefold()
+    return spaced_key(printed)
 
 
 def sector_id(printed: str) -> str:
-    key = _sector_key(printed)
-    if key == "vcs":
-        return "vcs"
-    if key in SECTORS:
-        return SECTORS[key]
-    raise ValueError(f"unknown survey sector {printed!r}")
+    return PROGRAMME.sector_id(printed)
+
+
+def _sector_or_none(printed: str) -> str | None:
+    try:
+        return sector_id(printed)
+    except ValueError:
+        return None
 
 
 def phase_id(printed: str) -> str:
-    key = re.sub(r"\s+", " ", printed).strip().casefold()
-    if key not in PHASES:
-        raise ValueError(f"unknown survey phase {printed!r}")
-    return PHASES[key]
+    return PROGRAMME.phase_id(printed)
 
 
-#: The nine Q3 impacts; labels differing only in wording between sectors unify.
-IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("extend_service_reach", "Extend service reach", ("extend service reach",)),
-    ("improve_service_delivery", "Improve service delivery", ("improve service delivery",)),
-    ("resolve_partners_needs", "Resolve partners' needs", ("resolve partners' needs",)),
-    ("ensure_sustainability", "Ensure sustainability", ("ensure sustainability",)),
-    ("deliver_users_needs", "Deliver users' needs", ("deliver users' needs",)),
-    ("allow_culture_to_thrive", "Allow the VCS culture to thrive", ("allow culture to thrive",)),
-    ("cpd_opportunities", "Opportunities for personal career development (CPD)", ("cpd opportunities",)),
-    (
-        "enhance_la_partner_role",
-        "Enhance the local authority's role as a partner",
-        ("enhance la partner role",),
-    ),
-    (
-        "enough_time_resources",
-        "Enough time or resources",
-        ("enough time or resources", "enough time and resources"),
-    ),
-]
+def _question(which: str) -> Question:
+    """The survey question whose charts hold the ``understanding`` or ``impacts`` items."""
+    return PROGRAMME.chart_question(which)
+
+
+UNDERSTANDING_QUESTION, IMPACTS_QUESTION = _question("understanding"), _question("impacts")
+
+#: The impact items; labels differing only in wording between sectors unify.
+IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [(i.id, i.label, i.spellings) for i in PROGRAMME.impacts]
 
 
 def impact_id(label: str) -> str:
-    key = re.sub(r"\s+", " ", label.replace("’", "'")).strip().casefold()
-    for iid, _, variants in IMPACTS:
-        if key in variants:
-            return iid
-    raise ValueError(f"unknown impact label {label!r}")
+    return PROGRAMME.impact_id(label)
 
 
-UNDERSTANDING_ITEMS = {
-    "understanding co production better": (
-        "understand_co_production",
-        "Understanding co-production better",
-        "chart titled 'Understanding Co Production Better'; its figures match the prose of "
-        "004 § 4.1 (56% before, 81% after; 85% children's centres, 77% VCS after)",
-    ),
-    "confidence in understanding co production": (
-        "confidence_understanding",
-        "Confidence in understanding co-production",
-        "chart titled 'Confidence in understanding Co Production'; the report's prose does "
-        "not say how it differs from the other Q1 chart",
-    ),
-}
+#: Folded chart title -> (item id, label, note), from the definition.
+UNDERSTANDING_ITEMS = {u.chart_title: (u.id, u.label, u.note) for u in PROGRAMME.understanding_items}
+_UNDERSTANDING_ORDER = {u.id: i for i, u in enumerate(PROGRAMME.understanding_items, start=1)}
 
 
 def understanding_item(title: str) -> tuple[str, str, str]:
-    key = re.sub(r"\s+", " ", title).strip().casefold()
+    key = spaced_key(title)
     if key not in UNDERSTANDING_ITEMS:
-        raise ValueError(f"unknown Q1 chart {title!r}; expected one of {sorted(UNDERSTANDING_ITEMS)}")
+        raise ValueError(f"unknown chart {title!r}; expected one of {sorted(UNDERSTANDING_ITEMS)}")
     return UNDERSTANDING_ITEMS[key]
 
 
@@ -151,11 +114,11 @@ def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.Data
         phase = phase_id(r.phase_as_printed)
         rows.append(
             {
-                "question": "understanding",
-                "question_label": "Q1 Confidence that they understand co-production (scale 1-7)",
+                "question": UNDERSTANDING_QUESTION.id,
+                "question_label": UNDERSTANDING_QUESTION.label,
                 "item": item,
                 "item_label": label,
-                "item_order": 1 if item == "understand_co_production" else 2,
+                "item_order": _UNDERSTANDING_ORDER[item],
                 "sector": sector,
                 "phase": phase,
                 "value": round_to_source(r.value_as_printed),
@@ -169,9 +132,9 @@ def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.Data
 
 def _with_stated_bases(frame: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     """Attach the base the source states: only whole-survey phase totals exist."""
-    stated = respondents[(respondents["group"] == "all") & (respondents["phase"] != "unstated")]
+    stated = respondents[(respondents["group"] == SECTOR_IDS[0]) & (respondents["phase"] != "unstated")]
     bases = dict(zip(stated["phase"], stated["n"], strict=False))
-    base = [bases.get(p) if s == "all" else None for s, p in zip(frame["sector"], frame["phase"], strict=False)]
+    base = [bases.get(p) if s == SECTOR_IDS[0] else None for s, p in zip(frame["sector"], frame["phase"], strict=False)]
     return frame.assign(base_n=pd.array(base, dtype="Int64"))
 
 
@@ -181,8 +144,8 @@ def clean_impacts(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     items = raw["label_as_printed"].map(impact_id)
     frame = pd.DataFrame(
         {
-            "question": "impacts",
-            "question_label": "Q3 How confident are you that co-production will help ... (scale 1-7)",
+            "question": IMPACTS_QUESTION.id,
+            "question_label": IMPACTS_QUESTION.label,
             "item": items,
             "item_label": items.map(labels),
             "item_order": items.map(order),
@@ -207,13 +170,10 @@ def clean_impacts(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     return _with_stated_bases(frame, respondents)
 
 
-COMMENT_QUESTIONS = {
-    "q2": ("best_features", "Q2 The three best features of working collaboratively (share of comments)"),
-    "q4": ("la_role", "Q4 What the local authority needs to do (share of comments)"),
-}
+#: Printed caption prefix -> (question id, label) for the comment-share questions.
+COMMENT_QUESTIONS = {q.printed_prefix: (q.id, q.label) for q in PROGRAMME.questions if q.printed_prefix}
 
-
-LOST_LABEL = "[label lost in extraction]"
+LOST_LABEL = PROGRAMME.lost_label
 
 
 def _comment_question(printed: str) -> tuple[str, str]:
@@ -258,23 +218,15 @@ def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-RESPONDENT_GROUPS = {
-    "attendees": "all",
-    "vcs organisations": "vcs",
-    "children's centres": "childrens_centres",
-    "local authorities": "local_authorities",
-    "other sectors": "other_sectors",
-    "health": "health",
-    "community advice": "community_advice",
-    "parents": "parents",
-}
+#: Printed respondent group (folded) -> group id.
+RESPONDENT_GROUPS = {s: g.id for g in PROGRAMME.respondent_groups for s in g.spellings}
+
+#: Groups whose counts add up to the survey's sector total.
+SECTOR_TOTAL_GROUPS = [g.id for g in PROGRAMME.respondent_groups if g.in_sector_total]
 
 
 def respondent_group(printed: str) -> str:
-    key = re.sub(r"\s+", " ", printed.replace("’", "'")).strip().casefold()
-    if key not in RESPONDENT_GROUPS:
-        raise ValueError(f"unknown respondent group {printed!r}; expected one of {sorted(RESPONDENT_GROUPS)}")
-    return RESPONDENT_GROUPS[key]
+    return PROGRAMME.respondent_group(printed)
 
 
 def clean_respondents(raw: pd.DataFrame) -> pd.DataFrame:
@@ -307,9 +259,9 @@ SURVEY_COLUMNS = [
 
 
 def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame, comments: pd.DataFrame) -> pd.DataFrame:
-    question_order = {"understanding": 1, "best_features": 2, "impacts": 3, "la_role": 4}
-    sector_order = {"all": 0, "vcs": 1, "childrens_centres": 2}
-    phase_order = {"pre": 0, "post": 1, "unstated": 2}
+    question_order = {q.id: q.number for q in PROGRAMME.questions}
+    sector_order = {s: i for i, s in enumerate(SECTOR_IDS)}
+    phase_order = {p: i for i, p in enumerate(PHASE_IDS)}
     frame = pd.concat([understanding, impacts, comments], ignore_index=True)[SURVEY_COLUMNS]
     return (
         frame.assign(
@@ -421,10 +373,9 @@ def survey_issues(
                 "not used",
             )
         )
-    sectors = respondents[
-        respondents["group"].isin(["vcs", "childrens_centres", "local_authorities", "other_sectors"])
-    ]
-    totals = respondents[respondents["group"] == "all"].set_index("phase")["n"]
+    sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
+    totals = respondents[respondents["group"] == SECTOR_IDS[0]].set_index("phase")["n"]
+    stated = [p for p in PHASE_IDS if p != "unstated"]
     if len(sectors) and (sectors["phase"] == "unstated").all():
         issues.append(
             Issue(
@@ -434,8 +385,9 @@ def survey_issues(
                 "phase_as_printed",
                 f"sector counts sum to {sectors['n'].sum()}",
                 f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
-                f"matches neither the pre ({totals.get('pre', 'n/a')}) nor the post "
-                f"({totals.get('post', 'n/a')}) total",
+                "matches neither "
+                + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
+                + " total",
                 "survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
                 "bases and shows the sensitivity (docs/caveats.md)",
             )
@@ -449,78 +401,49 @@ def survey_issues(
                 "",
                 "chart_title_as_printed",
                 " / ".join(titles),
-                "two Q1 charts with near-identical titles and different figures",
-                "kept as two items; the report's prose figures (56% -> 81%) match "
-                "'Understanding Co Production Better', used as the headline item",
+                PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
+                PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
             )
         )
     return issues
 
+
+_PHASE = _parses(phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings))
 
 #: The contracts of this source's raw files.
 RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_respondents.csv",
         {
-            "phase_as_printed": _col(_one_of(["", "pre", "post"])),
+            "phase_as_printed": _col(_PHASE),
             "group_as_printed": _col(
                 _NOT_BLANK,
-                _parses(lambda v: respondent_group(v), "a respondent group named in 004 § 2.2-2.3"),
+                _parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
             ),
             "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
             "quote": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
         ["phase_as_printed", "group_as_printed"],
-        required=(
-            Required(
-                ("phase_as_printed", "group_as_printed"),
-                (
-                    *_grid(["pre", "post"], ["attendees"]),
-                    *_grid(
-                        [""],
-                        [
-                            "VCS organisations",
-                            "Children's Centres",
-                            "Local Authorities",
-                            "other sectors",
-                            "health",
-                            "community advice",
-                            "parents",
-                        ],
-                    ),
-                ),
-                "the attendee totals before and after and the count of each group (004 § 2.2-2.3)",
-            ),
-        ),
+        required=declared_required("survey_respondents.csv"),
         rows_to=(RowsTo("survey_respondents.csv"),),
     ),
     RawTable(
         "survey_understanding.csv",
         {
             "chart_title_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: understanding_item(v), "one of the two Q1 chart titles")
+                _NOT_BLANK, _parses(lambda v: understanding_item(v), f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles")
             ),
-            "phase_as_printed": _col(_one_of(["Before Workshop", "After Workshop"])),
+            "phase_as_printed": _col(_PHASE),
             "position": _col(_WHOLE),
             "series_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: sector_id(v), "Overall, Children's Centres or VCS")
+                _NOT_BLANK, _parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
             ),
             "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
             "source": _col(_SOURCE),
         },
         ["chart_title_as_printed", "phase_as_printed", "position"],
-        required=(
-            Required(
-                ("chart_title_as_printed", "phase_as_printed", "series_as_printed"),
-                _grid(
-                    ["Understanding Co Production Better", "Confidence in understanding Co Production"],
-                    ["Before Workshop", "After Workshop"],
-                    ["Overall", "Children's Centres", "VCS"],
-                ),
-                "both Q1 charts, before and after, for every series (004 chart data)",
-            ),
-        ),
+        required=declared_required("survey_understanding.csv"),
         rows_to=(RowsTo("survey.csv", {"question": ("understanding",)}),),
     ),
     RawTable(
@@ -531,13 +454,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "source": _col(_SOURCE),
         },
         [],
-        required=(
-            Required(
-                ("source",),
-                _grid([f"{SURVEY_REPORT} § chart data: Understanding Co Production Better"]),
-                "a value with no label after the Q1 chart series",
-            ),
-        ),
+        required=declared_required("survey_stray_values.csv"),
         rows_to=(_STRAY_LOG,),
     ),
     RawTable(
@@ -545,33 +462,27 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {
             "chart_title_as_printed": _col(_NOT_BLANK),
             "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_one_of(["Before", "After"])),
-            "position": _col(_WHOLE, _in_range(1, 9, "an impact position")),
+            "phase_as_printed": _col(_PHASE),
+            "position": _col(_WHOLE, _in_range(1, len(IMPACTS), "an impact position")),
             "label_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: impact_id(v), "one of the nine Q3 impact labels")
+                _NOT_BLANK, _parses(lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels")
             ),
             "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
             "source": _col(_SOURCE),
         },
         ["sector_as_printed", "phase_as_printed", "position"],
-        required=(
-            Required(
-                ("sector_as_printed", "phase_as_printed", "position"),
-                _grid(["VCS", "Children's Centres"], ["Before", "After"], range(1, 10)),
-                "the nine Q3 impacts for each sector before and after (004 chart data)",
-            ),
-        ),
+        required=declared_required("survey_impacts.csv"),
         rows_to=(RowsTo("survey.csv", {"question": ("impacts",)}),),
     ),
     RawTable(
         "survey_comment_shares.csv",
         {
             "question_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: _comment_question(v), "a Q2 or Q4 caption")
+                _NOT_BLANK, _parses(lambda v: _comment_question(v), "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS))
             ),
             "list_title_as_printed": _col(_NOT_BLANK),
             "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_one_of(["", "Pre", "Post"])),
+            "phase_as_printed": _col(_PHASE),
             "position": _col(_WHOLE),
             "label_as_printed": _col(),
             "value_as_printed": _col(
@@ -582,22 +493,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "transcription_note": _col(),
         },
         ["list_title_as_printed", "phase_as_printed", "position"],
-        required=(
-            Required(
-                ("list_title_as_printed", "phase_as_printed", "position"),
-                _numbered(
-                    {
-                        ("VCS Organisations", "Pre"): 6,
-                        ("VCS Organisations", "Post"): 6,
-                        ("Children's Centres", "Pre"): 8,
-                        ("Children's Centres", "Post"): 8,
-                        ("VCS Perspective on the LA role", ""): 7,
-                        ("Children's Centre Perspective on LA role", ""): 7,
-                    }
-                ),
-                "every entry of the Q2 and Q4 comment lists (004 § 4.3, 4.5 and 5)",
-            ),
-        ),
+        required=declared_required("survey_comment_shares.csv"),
         rows_to=(RowsTo("survey.csv", {"question": ("best_features", "la_role")}),),
     ),
 )
