@@ -99,7 +99,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "authority_profiles.csv",
         {
-            "table_part": _col(_one_of(["1", "2"])),
+            "table_part": _col(_WHOLE),
             "question_order": _col(_WHOLE, _in_range(1, len(PROFILE_QUESTIONS), "a question number")),
             "question_as_printed": _col(_NOT_BLANK),
             "column_position": _col(_WHOLE),

@@ -444,7 +444,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         },
         ["chart_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_understanding.csv"),
-        rows_to=(RowsTo("survey.csv", {"question": ("understanding",)}),),
+        rows_to=(RowsTo("survey.csv", {"question": (UNDERSTANDING_QUESTION.id,)}),),
     ),
     RawTable(
         "survey_stray_values.csv",
@@ -472,7 +472,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         },
         ["sector_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_impacts.csv"),
-        rows_to=(RowsTo("survey.csv", {"question": ("impacts",)}),),
+        rows_to=(RowsTo("survey.csv", {"question": (IMPACTS_QUESTION.id,)}),),
     ),
     RawTable(
         "survey_comment_shares.csv",
@@ -494,6 +494,6 @@ RAW_TABLES: tuple[RawTable, ...] = (
         },
         ["list_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_comment_shares.csv"),
-        rows_to=(RowsTo("survey.csv", {"question": ("best_features", "la_role")}),),
+        rows_to=(RowsTo("survey.csv", {"question": tuple(q for q, _ in COMMENT_QUESTIONS.values())}),),
     ),
 )
