@@ -18,6 +18,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from lib.config import PROJECT_ROOT
+from lib.files import atomic_write_text
 from lib.sources.case_studies import CASE_STUDY_SECTIONS, THEMES
 from lib.sources.common import AUTHORITIES, PROGRAMME, UNRECORDED, YEARS
 from lib.sources.evidence import EVIDENCE_ITEMS, EVIDENCE_STATUSES, OFF_LEGEND, evidence_rule_violations
@@ -71,7 +72,9 @@ class Authorities(pa.DataFrameModel):
     )
     source: Series[str] = pa.Field(description="provenance of the years")
 
-    @pa.check("years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unrecorded'")
+    @pa.check(
+        "years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unrecorded'"
+    )
     def _years(cls, value: str) -> bool:
         return _years_or(value, UNRECORDED)
 
@@ -311,7 +314,9 @@ class ProgrammeStatements(pa.DataFrameModel):
     item_order: Series[int] = pa.Field(coerce=True, description="order within the topic, as printed")
     years: Series[str] = pa.Field(description="programme year(s) the statement names, or 'unstated'")
 
-    @pa.check("years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unstated'")
+    @pa.check(
+        "years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unstated'"
+    )
     def _years(cls, value: str) -> bool:
         return _years_or(value, "unstated")
 
@@ -333,7 +338,9 @@ class EvaluationFindings(pa.DataFrameModel):
     )
     years: Series[str] = pa.Field(description="programme year(s) the finding names, or 'unstated'")
 
-    @pa.check("years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unstated'")
+    @pa.check(
+        "years", element_wise=True, error=f"programme years ({_YEARS_TEXT}) joined by ';', or 'unstated'"
+    )
     def _years(cls, value: str) -> bool:
         return _years_or(value, "unstated")
 
@@ -553,5 +560,5 @@ def update_data_readme(path: Path = PROJECT_ROOT / "data" / "README.md") -> bool
     _, tail = rest.split(end, 1)
     new = f"{head}{start}\n{processed_schema_markdown()}{end}{tail}"
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        atomic_write_text(path, new)
     return new != text

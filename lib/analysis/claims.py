@@ -10,8 +10,7 @@ Test specification columns (lists are ``;``-separated; a one-element list is
 repeated to the length of the others):
 
 ``question``
-    survey question (``understanding``, ``impacts``, ``best_features``,
-    ``la_role``).
+    survey question id (the programme definition's ``survey.questions``).
 ``sector``, ``phase``
     sectors and phases the claim is about.
 ``items``
@@ -60,6 +59,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
+
+PROGRAMME = current_programme()
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -123,19 +126,14 @@ CLAIM_COLUMNS: tuple[str, ...] = (
     "interpretation",
 )
 
-SECTOR_WORDS = {
-    "all": "all respondents",
-    "vcs": "VCS",
-    "childrens_centres": "children's centres",
-}
+#: How the claim audit names each sector and question (from the definition).
+SECTOR_WORDS = {s.id: s.claim_word for s in PROGRAMME.sectors}
 
 
-QUESTION_WORDS = {
-    "understanding": "understanding (Q1)",
-    "impacts": "impacts (Q3)",
-    "best_features": "best features (Q2)",
-    "la_role": "local authority role (Q4)",
-}
+QUESTION_WORDS = {q.id: q.claim_words for q in PROGRAMME.questions}
+
+#: Questions whose values are shares of comments, not of respondents.
+COMMENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "comments")
 
 
 class Untestable(Exception):
@@ -188,12 +186,6 @@ def overall_verdict(direction: str, strength: str, *, claims_significance: bool 
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def slugify(text: str) -> str:
-    """Lower-case ASCII slug: runs of anything but letters/digits become ``_``."""
-    text = text.replace("\u2019", "").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _split(cell: Any) -> list[str]:
@@ -390,7 +382,7 @@ def judge_strength(
     test, question = claim["test"], claim.get("question", "")
     if test == "not_testable" or finding.verdict == UNTESTABLE:
         return NO_STRENGTH, ""
-    if question in ("best_features", "la_role"):
+    if question in COMMENT_QUESTIONS:
         return NO_BASE, (
             "Shares of comments, not of respondents, with no base: whether a difference is "
             "distinguishable from chance cannot be judged (caveat C5)."
@@ -561,7 +553,11 @@ def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         top = table[table["change"] >= cutoff - 1e-9].sort_values("change", ascending=False)
         for item in wanted:
             passed.append(item in set(top["item"]))
-        extra = [label.strip() for item, label in zip(top["item"], top["label"], strict=False) if item not in wanted]
+        extra = [
+            label.strip()
+            for item, label in zip(top["item"], top["label"], strict=False)
+            if item not in wanted
+        ]
         if extra and len(top) > k:
             ties.append(f"{', '.join(extra)} tie(s) at {_pts(cutoff)} points")
         parts.append(
@@ -592,7 +588,9 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
             wanted = _resolve_items(_split(claim["items"]), rows)
             ranked = _ranked(rows)
             rank_of = dict(zip(ranked["item"], ranked["rank"], strict=False))
-            label_of = {item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"], strict=False)}
+            label_of = {
+                item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"], strict=False)
+            }
             # a tie with the next item counts as holding the position
             best_possible = {
                 item: int(
@@ -628,7 +626,7 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
         reason = f"The named items are {what} in {sum(passed)} of {len(passed)} lists."
         if failures:
             reason += " Not so in " + "; ".join(failures) + "."
-        if claim["question"] in ("best_features", "la_role"):
+        if claim["question"] in COMMENT_QUESTIONS:
             reason += " These are shares of comments, not of respondents (caveat C5)."
         return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
 
@@ -646,7 +644,7 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
                 f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)"
             )
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
-    if claim["question"] in ("best_features", "la_role"):
+    if claim["question"] in COMMENT_QUESTIONS:
         reason += " Shares of comments, not of respondents, with no base: no significance test is possible (caveat C5)."
     return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
 

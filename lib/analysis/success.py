@@ -33,6 +33,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.analysis import claims as claims_module
+from lib.programme import current_programme
+
+PROGRAMME = current_programme()
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: 'Children's centres' -> 'children's centres'; 'VCS ...' kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
 
 HIGHER = "higher after the workshops"
 MIXED = "mixed"
@@ -48,14 +57,10 @@ NO_CONFIDENCE = "none"
 #: possible with a before/after design without a comparison group.
 CONFIDENCE: tuple[str, ...] = (MODERATE, LOW, VERY_LOW, NO_CONFIDENCE)
 
-#: The attitude measure: Q3 ratings of how co-production with the VCS would help.
-ATTITUDE_QUESTION = "impacts"
-#: Sectors whose attitudes the programme sought to change, in report order.
-SECTORS: tuple[tuple[str, str], ...] = (
-    ("vcs", "VCS organisations"),
-    ("childrens_centres", "Children's centres"),
-    ("local_authorities", "Local authorities"),
-)
+#: The attitude measure: the question whose impact items rate how co-production would help.
+ATTITUDE_QUESTION = PROGRAMME.chart_question("impacts").id
+#: Sectors whose attitudes the programme sought to change, in report order (the definition).
+SECTORS: tuple[tuple[str, str], ...] = PROGRAMME.success_sectors
 #: A change within this many points either way is "about the same" (caveat C8).
 DEFAULT_TOLERANCE = 0.02
 
@@ -251,7 +256,7 @@ def judge_success_measure(
         verdict, confidence = NOT_HIGHER, max(judged["confidence"], key=CONFIDENCE.index)
     else:
         verdict, confidence = MIXED, max(judged["confidence"], key=CONFIDENCE.index)
-    names = " and ".join(label.lower().replace("vcs", "VCS") for label in judged["sector_label"])
+    names = " and ".join(_in_sentence(label) for label in judged["sector_label"])
     unjudged = by_sector[by_sector["verdict"] == NOT_JUDGED]["sector_label"].tolist()
     strong = int(judged["distinguishable"].sum())
     rose = int(judged["rose"].sum())

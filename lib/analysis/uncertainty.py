@@ -45,6 +45,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from lib.programme import current_programme
+
+PROGRAMME = current_programme()
+
 #: Caveat ids in docs/caveats.md referred to by the tables built here.
 CAVEAT_DESIGN = "C1"
 CAVEAT_SMS = "C2"
@@ -53,18 +57,13 @@ CAVEAT_SCALE = "C4"
 CAVEAT_ROUNDING = "C7"
 
 #: Groups of ``survey_respondents.csv`` that partition the respondents by
-#: sector (004 § 2.3: 76 + 46 + 14 + 28 = 164). health, community advice and
-#: parents are listed separately in the source and are not added to these.
-SECTOR_GROUPS: tuple[str, ...] = (
-    "vcs",
-    "childrens_centres",
-    "local_authorities",
-    "other_sectors",
-)
+#: sector (the definition's ``in_sector_total``; this programme: 004 § 2.3,
+#: 76 + 46 + 14 + 28 = 164). Other groups are listed separately in the source.
+SECTOR_GROUPS: tuple[str, ...] = tuple(g.id for g in PROGRAMME.respondent_groups if g.in_sector_total)
 
 #: Questions whose values are shares of respondents (so a respondent base
-#: applies). Q2 best features and Q4 LA role are shares of comments (C5).
-RESPONDENT_QUESTIONS: tuple[str, ...] = ("understanding", "impacts")
+#: applies); the others are shares of comments (C5).
+RESPONDENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "respondents")
 
 BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
     "question",
@@ -484,12 +483,10 @@ def _change_row(
 
 # ---------------------------------------------------------------- wording
 
+#: How running text names each sector and respondent group (the definition's phrases).
 SECTOR_WORDS: dict[str, str] = {
-    "all": "all respondents",
-    "vcs": "VCS respondents",
-    "childrens_centres": "children's centre respondents",
-    "local_authorities": "local authority respondents",
-    "other_sectors": "respondents from other sectors",
+    **{s.id: s.phrase for s in PROGRAMME.sectors},
+    **{g.id: g.phrase for g in PROGRAMME.respondent_groups if g.phrase},
 }
 
 

@@ -171,6 +171,11 @@ class Question:
     explorer_label: str
     base: str  # "respondents" or "comments"
     printed_prefix: str | None
+    claim_label: str = ""  # how the claim audit names it ("local authority role (Q4)")
+
+    @property
+    def claim_words(self) -> str:
+        return self.claim_label or f"{self.id.replace('_', ' ')} (Q{self.number})"
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,13 @@ class Programme:
     never_inferred: tuple[str, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
     chart_questions: tuple[tuple[str, str], ...] = ()
+    #: Respondent-level response files (issue 12): the answer scale and extra spellings.
+    response_scale: tuple[int, int] = (1, 7)
+    #: The sectors whose attitudes the programme sought to change (the success judgement): (id, label).
+    success_sectors: tuple[tuple[str, str], ...] = ()
+    response_scale_labels: tuple[tuple[str, int], ...] = ()
+    response_sector_spellings: tuple[tuple[str, str], ...] = ()
+    response_phase_spellings: tuple[tuple[str, str], ...] = ()
 
     # ---- lookups -----------------------------------------------------------
 
@@ -386,10 +398,17 @@ def spaced_key(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).replace("\u2019", "'")).strip().casefold()
 
 
-def slug_key(text: str) -> str:
-    """Evidence item labels: lowercase words joined by '_' (accents dropped)."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().casefold()
+def slugify(text: str) -> str:
+    """The one slug rule: accents dropped (``Café`` -> ``cafe``), apostrophes
+    removed (``partners'`` -> ``partners``), case folded, runs of anything but
+    letters and digits joined by ``_``."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = re.sub(r"['’]", "", text.casefold())
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+#: Evidence item labels are matched by their slug.
+slug_key = slugify
 
 
 def _close(name: str, candidates: Iterable[str]) -> list[str]:

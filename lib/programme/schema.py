@@ -124,7 +124,14 @@ class _Reader:
     def items(self, node: Any, key: str, path: str, *, minimum: int = 1) -> list[tuple[str, dict]]:
         here = f"{path}.{key}" if path else key
         expected = f"a list of at least {minimum} entries" if minimum else "a list"
-        values = self.get(node, key, path, list, expected)
+        values = self.get(
+            node,
+            key,
+            path,
+            list,
+            expected,
+            optional=minimum == 0 and isinstance(node, dict) and key not in node,
+        )
         if values is None:
             return []
         if len(values) < minimum:
@@ -197,9 +204,13 @@ def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
             p = f"{base}[{i}]"
             columns = r.texts(entry, "columns", p)
             if not columns:
-                r.problem(f"{p}.columns", entry.get("columns") if isinstance(entry, dict) else entry, "columns")
+                r.problem(
+                    f"{p}.columns", entry.get("columns") if isinstance(entry, dict) else entry, "columns"
+                )
             keys: list[tuple[str, ...]] = []
-            for g, grid in enumerate(r.get(entry, "grids", p, list, "a list of grids", optional=True, default=[])):
+            for g, grid in enumerate(
+                r.get(entry, "grids", p, list, "a list of grids", optional=True, default=[])
+            ):
                 axes = [_axis(r, f"{p}.grids[{g}][{a}]", axis) for a, axis in enumerate(grid)]
                 if len(axes) != len(columns):
                     r.problem(f"{p}.grids[{g}]", grid, f"one axis per column ({len(columns)})")
@@ -208,14 +219,22 @@ def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
             for n, group in enumerate(r.get(entry, "numbered", p, list, "a list", optional=True, default=[])):
                 values = group.get("group", []) if isinstance(group, dict) else None
                 count = group.get("count") if isinstance(group, dict) else None
-                if not isinstance(values, list) or not isinstance(count, int) or len(values) + 1 != len(columns):
-                    r.problem(f"{p}.numbered[{n}]", group, "{group: [one value per column but the last], count: n}")
+                if (
+                    not isinstance(values, list)
+                    or not isinstance(count, int)
+                    or len(values) + 1 != len(columns)
+                ):
+                    r.problem(
+                        f"{p}.numbered[{n}]", group, "{group: [one value per column but the last], count: n}"
+                    )
                     continue
                 keys += [(*(str(v) for v in values), str(k)) for k in range(1, count + 1)]
             if not keys:
                 r.problem(p, entry, "grids or numbered keys")
             out.append(
-                Completeness(file=file, columns=columns, keys=tuple(keys), printed=r.text(entry, "printed", p) or "")
+                Completeness(
+                    file=file, columns=columns, keys=tuple(keys), printed=r.text(entry, "printed", p) or ""
+                )
             )
     return tuple(out)
 
@@ -460,6 +479,7 @@ def parse_definition(data: Any, file: str) -> Programme:
                 explorer_label=r.text(n, "explorer_label", p) or "",
                 base=base or "",
                 printed_prefix=r.text(n, "printed_prefix", p, optional=True),
+                claim_label=r.text(n, "claim_label", p, optional=True) or "",
             )
         )
     understanding = tuple(
@@ -554,13 +574,52 @@ def parse_definition(data: Any, file: str) -> Programme:
     chart_questions = []
     charts = r.get(survey, "chart_questions", "survey", dict, "a mapping", optional=True, default={})
     for which, qid in charts.items():
-        r.member(f"survey.chart_questions.{which}", which, ["understanding", "impacts"], "understanding or impacts")
+        r.member(
+            f"survey.chart_questions.{which}", which, ["understanding", "impacts"], "understanding or impacts"
+        )
         r.member(f"survey.chart_questions.{which}", qid, [q.id for q in questions], "a survey question id")
         chart_questions.append((str(which), str(qid)))
+    responses = r.get(survey, "responses", "survey", dict, "a mapping", optional=True, default={})
+    scale = r.get(responses, "scale", "survey.responses", list, "[low, high]", optional=True, default=[1, 7])
+    if not (len(scale) == 2 and all(isinstance(v, int) for v in scale) and scale[0] < scale[1]):
+        r.problem("survey.responses.scale", scale, "[low, high], whole numbers, low < high")
+        scale = [1, 7]
+    scale_labels = []
+    for label, point in r.get(
+        responses, "scale_labels", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        if not isinstance(point, int) or not scale[0] <= point <= scale[1]:
+            r.problem(f"survey.responses.scale_labels.{label}", point, "a point on the scale")
+        scale_labels.append((str(label), point))
+    sector_ids = [s.id for s in sectors] + [g.id for g in groups]
+    response_sectors = []
+    for spelling, sid in r.get(
+        responses, "sector_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        r.member(
+            f"survey.responses.sector_spellings.{spelling}",
+            sid,
+            sector_ids,
+            "a sector or respondent group id",
+        )
+        response_sectors.append((str(spelling), str(sid)))
+    response_phases = []
+    for spelling, pid in r.get(
+        responses, "phase_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        r.member(f"survey.responses.phase_spellings.{spelling}", pid, [p.id for p in phases], "a phase id")
+        response_phases.append((str(spelling), str(pid)))
+    success_sectors = []
+    for p, n in r.items(survey, "success_sectors", "survey", minimum=0):
+        sid = r.text(n, "id", p)
+        r.member(f"{p}.id", sid, sector_ids, "a sector or respondent group id")
+        success_sectors.append((sid or "", r.text(n, "label", p) or ""))
     never_inferred = r.texts(evidence, "never_inferred", "evidence")
     for i, status in enumerate(never_inferred):
         r.member(f"evidence.never_inferred[{i}]", status, status_ids, "an evidence status id")
-    completeness = _completeness(r, r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={}))
+    completeness = _completeness(
+        r, r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={})
+    )
 
     if r.problems:
         raise ProgrammeDefinitionError(r.problems)
@@ -601,4 +660,9 @@ def parse_definition(data: Any, file: str) -> Programme:
         never_inferred=never_inferred,
         notes=tuple(notes),
         chart_questions=tuple(chart_questions),
+        response_scale=(scale[0], scale[1]),
+        success_sectors=tuple(success_sectors),
+        response_scale_labels=tuple(scale_labels),
+        response_sector_spellings=tuple(response_sectors),
+        response_phase_spellings=tuple(response_phases),
     )

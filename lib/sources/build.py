@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
+from lib.files import folder_mode, write_temp
 from lib.schemas import PROCESSED_SCHEMAS, _is_text
 from lib.sources.case_studies import (
     clean_case_study_facts,
@@ -218,35 +219,6 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_temp(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path`` (published with the usual mode)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; publish like any file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = _write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _nearest_existing(path: Path) -> Path:
     path = Path(os.path.abspath(path))
     while not path.exists() and path != path.parent:
@@ -313,7 +285,7 @@ def write_processed(build: Build, processed_dir: Path) -> None:
     processed_dir = Path(processed_dir)
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}.new.", dir=processed_dir.parent))
-    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700
+    os.chmod(staging, folder_mode())  # mkdtemp makes 0700
     try:
         for name, table in sorted(build.tables.items()):
             (staging / name).write_bytes(to_csv_bytes(table))
@@ -363,7 +335,7 @@ def build(
         raise RawDataError(err.problems) from None
     log_path = Path(outputs_dir) / QUALITY_LOG_NAME
     try:
-        staged_log = _write_temp(log_path, to_csv_bytes(result.issues))
+        staged_log = write_temp(log_path, to_csv_bytes(result.issues))
     except OSError as err:
         raise PreflightError(
             [

@@ -128,13 +128,13 @@ def proposals_issues(raw: pd.DataFrame) -> list[Issue]:
         if printed.casefold() != dict(THEMES)[tid].casefold():
             issues.append(
                 Issue(
-                    "label_variant",
-                    "case_study_proposals.csv",
-                    "",
-                    "theme_as_printed",
-                    printed,
-                    "theme worded differently between case studies",
-                    f"unified as theme '{tid}' ({dict(THEMES)[tid]})",
+                    check="label_variant",
+                    file="case_study_proposals.csv",
+                    row="",
+                    column="theme_as_printed",
+                    value=printed,
+                    issue="theme worded differently between case studies",
+                    action=f"unified as theme '{tid}' ({dict(THEMES)[tid]})",
                 )
             )
     return issues
@@ -202,7 +202,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {
             "authority_as_printed": _col(_KNOWN_AUTHORITY),
             "theme_order": _col(_WHOLE, _in_range(1, len(THEMES), "a theme number")),
-            "theme_as_printed": _col(_NOT_BLANK, _parses(lambda v: theme_id(v), f"one of the {len(THEMES)} themes")),
+            "theme_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: theme_id(v), f"one of the {len(THEMES)} themes")
+            ),
             "text": _col(_NOT_BLANK),
             "source": _col(_SOURCE),
         },
@@ -217,7 +219,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "group_as_printed": _col(
                 _NOT_BLANK,
                 _parses(
-                    lambda v: case_study_group(v), "a participant group naming " + ", ".join(repr(g.contains) for g in PROGRAMME.case_study_groups)
+                    lambda v: case_study_group(v),
+                    "a participant group naming "
+                    + ", ".join(repr(g.contains) for g in PROGRAMME.case_study_groups),
                 ),
             ),
             "value_as_printed": _col(

@@ -10,7 +10,7 @@ import unicodedata
 import pandas as pd
 import pandera.pandas as pa
 
-from lib.programme import UnknownNameError, current_programme, name_key
+from lib.programme import UnknownNameError, current_programme, name_key, slugify  # noqa: F401 (re-exported)
 from lib.sources.contract import Issue, Required
 
 #: The programme in force (data/programme/definition.yaml, or $EVAL_PROGRAMME).
@@ -70,12 +70,6 @@ def tidy_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = re.sub(r"[’']", "", text.casefold())
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-
-
 #: Decimal places the survey charts publish (whole percentages). The charts
 #: were exported as floats such as ``0.56999999999999995``: binary noise on a
 #: value published to two decimal places.
@@ -112,13 +106,13 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
             rows = raw.index[raw[column] == printed]
             issues.append(
                 Issue(
-                    "spelling_variant",
-                    file,
-                    ", ".join(_row(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
-                    column,
-                    printed,
-                    f"authority spelled {printed!r}",
-                    f"mapped to '{AUTHORITIES[aid]}' ({aid})",
+                    check="spelling_variant",
+                    file=file,
+                    row=", ".join(_row(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
+                    column=column,
+                    value=printed,
+                    issue=f"authority spelled {printed!r}",
+                    action=f"mapped to '{AUTHORITIES[aid]}' ({aid})",
                 )
             )
     return issues

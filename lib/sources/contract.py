@@ -92,7 +92,7 @@ def problem_lines(problems: list[Problem], per_file: int = ERRORS_PER_FILE) -> l
     return lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Issue:
     """An inconsistency in the sources and what the cleaning did about it."""
 

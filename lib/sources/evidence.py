@@ -179,26 +179,26 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
         names = ", ".join(group["authority_as_printed"])
         issues.append(
             Issue(
-                "truncated_row",
-                "evidence_matrix.csv",
-                ", ".join(_row(raw, i) for i in group.index),
-                "cell_as_printed",
-                "",
-                f"row '{item.strip()}' is truncated: no cell printed for {names}",
-                "status 'unrecorded' unless another source states the fact (see basis)",
+                check="truncated_row",
+                file="evidence_matrix.csv",
+                row=", ".join(_row(raw, i) for i in group.index),
+                column="cell_as_printed",
+                value="",
+                issue=f"row '{item.strip()}' is truncated: no cell printed for {names}",
+                action="status 'unrecorded' unless another source states the fact (see basis)",
             )
         )
     lost = raw[(raw["cell_printed"] == "yes") & (raw["cell_as_printed"].str.strip() == "")]
     issues.append(
         Issue(
-            "lost_glyph",
-            "evidence_matrix.csv",
-            "",
-            "cell_as_printed",
-            "",
-            f"{len(lost)} of {len(raw)} cells print blank: "
+            check="lost_glyph",
+            file="evidence_matrix.csv",
+            row="",
+            column="cell_as_printed",
+            value="",
+            issue=f"{len(lost)} of {len(raw)} cells print blank: "
             + PROGRAMME.note("lost_glyph", "their glyphs were lost in extraction"),
-            "status 'unrecorded' unless another source states the fact; inferences "
+            action="status 'unrecorded' unless another source states the fact; inferences "
             "are listed in evidence.csv column basis",
         )
     )
@@ -222,13 +222,13 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
     if len(spaced):
         issues.append(
             Issue(
-                "stray_whitespace",
-                "evidence_matrix.csv",
-                ", ".join(_row(raw, i) for i in spaced.index),
-                "cell_as_printed",
-                "; ".join(repr(v) for v in spaced["cell_as_printed"].unique()),
-                "codes printed with surrounding spaces",
-                "whitespace stripped before mapping the code",
+                check="stray_whitespace",
+                file="evidence_matrix.csv",
+                row=", ".join(_row(raw, i) for i in spaced.index),
+                column="cell_as_printed",
+                value="; ".join(repr(v) for v in spaced["cell_as_printed"].unique()),
+                issue="codes printed with surrounding spaces",
+                action="whitespace stripped before mapping the code",
             )
         )
     issues += _spelling_issues(raw, "evidence_matrix.csv")

@@ -117,13 +117,13 @@ def guidance_issues(raw: pd.DataFrame) -> list[Issue]:
     if (stages.map(str.strip) == "").all().all():
         issues.append(
             Issue(
-                "lost_glyph",
-                "practice_guidance.csv",
-                "",
-                ", ".join(GUIDANCE_STAGE_COLUMNS),
-                "",
-                "every commissioning-stage tick in the practice guidance was lost in extraction",
-                "commissioning_stages = 'unrecorded' for every guidance row",
+                check="lost_glyph",
+                file="practice_guidance.csv",
+                row="",
+                column=", ".join(GUIDANCE_STAGE_COLUMNS),
+                value="",
+                issue="every commissioning-stage tick in the practice guidance was lost in extraction",
+                action="commissioning_stages = 'unrecorded' for every guidance row",
             )
         )
     printed = raw["focus_theme_as_printed"].str.strip()
@@ -137,13 +137,13 @@ def guidance_issues(raw: pd.DataFrame) -> list[Issue]:
     for v in variants:
         issues.append(
             Issue(
-                "label_variant",
-                "practice_guidance.csv",
-                "",
-                "focus_theme_as_printed",
-                v,
-                "focus theme worded differently from the case studies' theme",
-                f"unified as theme '{theme_id(v)}'",
+                check="label_variant",
+                file="practice_guidance.csv",
+                row="",
+                column="focus_theme_as_printed",
+                value=v,
+                issue="focus theme worded differently from the case studies' theme",
+                action=f"unified as theme '{theme_id(v)}'",
             )
         )
     return issues

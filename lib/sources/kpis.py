@@ -50,7 +50,9 @@ def parse_kpi_cell(text: str) -> list[dict]:
                 )
             value = int(number) if unit == "count" else round(number / 100, 4)
             found.append({"measure": measure, "measure_label": label, "value": value, "unit": unit})
-        elif measure in KPI_MEASURE_NAMES and re.search(KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE):
+        elif measure in KPI_MEASURE_NAMES and re.search(
+            KPI_MEASURE_NAMES[measure], text, flags=re.IGNORECASE
+        ):
             raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
     if not found:
         found.append(
@@ -90,7 +92,24 @@ def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
 
 
 _NUMBER_WORDS = {
-    w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
 }
 
 
@@ -153,25 +172,25 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
         if "%%" in r["text"]:
             issues.append(
                 Issue(
-                    "typo",
-                    "kpi_table.csv",
-                    _row(raw, i),
-                    "text",
-                    re.search(r"\S*%%", r["text"]).group(0),
-                    "doubled percent sign",
-                    "read as a single percentage",
+                    check="typo",
+                    file="kpi_table.csv",
+                    row=_row(raw, i),
+                    column="text",
+                    value=re.search(r"\S*%%", r["text"]).group(0),
+                    issue="doubled percent sign",
+                    action="read as a single percentage",
                 )
             )
         if not any(re.search(p, r["text"]) for p, _, _ in KPI_MEASURES.values()):
             issues.append(
                 Issue(
-                    "qualitative_kpi",
-                    "kpi_table.csv",
-                    _row(raw, i),
-                    "text",
-                    tidy_text(r["text"])[:60],
-                    "KPI reported in words only, no figure",
-                    "kept as measure 'dissemination' with an empty value and the text",
+                    check="qualitative_kpi",
+                    file="kpi_table.csv",
+                    row=_row(raw, i),
+                    column="text",
+                    value=tidy_text(r["text"])[:60],
+                    issue="KPI reported in words only, no figure",
+                    action="kept as measure 'dissemination' with an empty value and the text",
                 )
             )
     return issues
@@ -184,13 +203,13 @@ def activity_issues(raw: pd.DataFrame) -> list[Issue]:
         if bound != "exact":
             issues.append(
                 Issue(
-                    "bounded_count",
-                    "programme_activity.csv",
-                    _row(raw, i),
-                    "value_as_printed",
-                    r["value_as_printed"],
-                    "count stated as a bound, not an exact figure",
-                    f"value kept with bound='{bound}'; reports say '{r['value_as_printed'].strip()}'",
+                    check="bounded_count",
+                    file="programme_activity.csv",
+                    row=_row(raw, i),
+                    column="value_as_printed",
+                    value=r["value_as_printed"],
+                    issue="count stated as a bound, not an exact figure",
+                    action=f"value kept with bound='{bound}'; reports say '{r['value_as_printed'].strip()}'",
                 )
             )
     return issues
@@ -210,7 +229,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ["kpi_order", "year_as_printed"],
         required=declared_required("kpi_table.csv"),
         rows_to=(
-            RowsTo("kpis.csv", {"kpi_order": tuple(str(i) for i in range(1, len(KPIS) + 1))}, ("kpi_order", "year")),
+            RowsTo(
+                "kpis.csv",
+                {"kpi_order": tuple(str(i) for i in range(1, len(KPIS) + 1))},
+                ("kpi_order", "year"),
+            ),
         ),
     ),
     RawTable(
@@ -218,10 +241,16 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {
             "year_as_printed": _col(
                 _NOT_BLANK,
-                _parses(lambda v: programme_year(v), "a programme year (" + ", ".join(y.label for y in PROGRAMME.years) + ")"),
+                _parses(
+                    lambda v: programme_year(v),
+                    "a programme year (" + ", ".join(y.label for y in PROGRAMME.years) + ")",
+                ),
             ),
             "measure_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: activity_measure(v), "an activity measure: " + ", ".join(ACTIVITY_MEASURES))
+                _NOT_BLANK,
+                _parses(
+                    lambda v: activity_measure(v), "an activity measure: " + ", ".join(ACTIVITY_MEASURES)
+                ),
             ),
             "value_as_printed": _col(
                 _NOT_BLANK,

@@ -51,7 +51,9 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
         stated = membership[membership["authority_id"] == aid]
         years = sorted({y for ys in stated["years_stated"] for y in ys.split(";")})
         if years:
-            basis = " | ".join(f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"], strict=False))
+            basis = " | ".join(
+                f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"], strict=False)
+            )
             sources = "; ".join(sorted(set(stated["source"])))
         else:
             basis = "no document states which programme year this authority took part in"
@@ -109,27 +111,27 @@ def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> li
         if row.years == UNRECORDED:
             issues.append(
                 Issue(
-                    "membership_unstated",
-                    "programme_membership.csv",
-                    "",
-                    "years_stated",
-                    row.authority,
-                    f"no document states which programme year {row.authority} took part in"
+                    check="membership_unstated",
+                    file="programme_membership.csv",
+                    row="",
+                    column="years_stated",
+                    value=row.authority,
+                    issue=f"no document states which programme year {row.authority} took part in"
                     + _note(" ", "membership_unstated"),
-                    "years kept as 'unrecorded'; not inferred by elimination",
+                    action="years kept as 'unrecorded'; not inferred by elimination",
                 )
             )
         elif row.source and all("Authority profiles" in s for s in row.source.split("; ")):
             issues.append(
                 Issue(
-                    "membership_weak_basis",
-                    "programme_membership.csv",
-                    "",
-                    "years_stated",
-                    row.authority,
-                    f"{row.authority}'s year rests only on its own profile text ({row.years_basis})"
+                    check="membership_weak_basis",
+                    file="programme_membership.csv",
+                    row="",
+                    column="years_stated",
+                    value=row.authority,
+                    issue=f"{row.authority}'s year rests only on its own profile text ({row.years_basis})"
                     + _note("; ", "membership_weak_basis"),
-                    f"years kept as stated ({row.years}); reports show the basis",
+                    action=f"years kept as stated ({row.years}); reports show the basis",
                 )
             )
     return issues

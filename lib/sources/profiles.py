@@ -54,26 +54,26 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
     for i, row in raw[raw["alignment"] == "doubtful"].iterrows():
         issues.append(
             Issue(
-                "doubtful_alignment",
-                "authority_profiles.csv",
-                _row(raw, i),
-                "text",
-                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
-                tidy_text(row["alignment_note"]) or "alignment doubtful",
-                "text kept under the printed authority and question, flagged "
+                check="doubtful_alignment",
+                file="authority_profiles.csv",
+                row=_row(raw, i),
+                column="text",
+                value=f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                issue=tidy_text(row["alignment_note"]) or "alignment doubtful",
+                action="text kept under the printed authority and question, flagged "
                 "alignment='doubtful' in profiles.csv and in the reports",
             )
         )
     for i, row in raw[raw["text"].map(tidy_text) == ""].iterrows():
         issues.append(
             Issue(
-                "empty_cell",
-                "authority_profiles.csv",
-                _row(raw, i),
-                "text",
-                f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
-                "no text printed in this cell",
-                "kept as empty text (text_status='empty'); not filled from elsewhere",
+                check="empty_cell",
+                file="authority_profiles.csv",
+                row=_row(raw, i),
+                column="text",
+                value=f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
+                issue="no text printed in this cell",
+                action="kept as empty text (text_status='empty'); not filled from elsewhere",
             )
         )
     counts = raw.groupby("authority_as_printed")["question_order"].nunique()
@@ -81,13 +81,13 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
         if n != len(PROFILE_QUESTIONS):
             issues.append(
                 Issue(
-                    "missing_profile_rows",
-                    "authority_profiles.csv",
-                    "",
-                    "question_order",
-                    name,
-                    f"{n} of {len(PROFILE_QUESTIONS)} questions transcribed",
-                    "missing questions are absent from profiles.csv",
+                    check="missing_profile_rows",
+                    file="authority_profiles.csv",
+                    row="",
+                    column="question_order",
+                    value=name,
+                    issue=f"{n} of {len(PROFILE_QUESTIONS)} questions transcribed",
+                    action="missing questions are absent from profiles.csv",
                 )
             )
     issues += _spelling_issues(raw, "authority_profiles.csv")

@@ -54,7 +54,8 @@ def _failure_problems(
         cases["index"].tolist(),
         cases["check"].astype(str).tolist(),
         cases["column"].tolist(),
-        cases["failure_case"].tolist(), strict=False,
+        cases["failure_case"].tolist(),
+        strict=False,
     ):
         if check == "column_in_dataframe":
             row, column, value, check = 1, str(value), None, "this column in the header"

@@ -125,7 +125,9 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
         a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
         ok = (a > 0) & (b > 0)
         hi_a, hi_b = a >= cut, b >= cut
-        for name, flag in zip(counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=False):
+        for name, flag in zip(
+            counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=False
+        ):
             indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
     flags = pd.DataFrame(indicators)
     in_sector = sector.isin(vocab.report_sectors).to_numpy()

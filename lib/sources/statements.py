@@ -75,7 +75,10 @@ def clean_evaluation_findings(raw: pd.DataFrame, claims: pd.DataFrame) -> pd.Dat
     the claim-audit row that tests it, where there is one."""
     quotes = list(
         zip(
-            claims["claim_id"], claims["claim_quote"].map(tidy_text), claims["source"].str.split(" § ").str[0], strict=False
+            claims["claim_id"],
+            claims["claim_quote"].map(tidy_text),
+            claims["source"].str.split(" § ").str[0],
+            strict=False,
         )
     )
     text = raw["text"].map(tidy_text)

@@ -134,7 +134,10 @@ def _with_stated_bases(frame: pd.DataFrame, respondents: pd.DataFrame) -> pd.Dat
     """Attach the base the source states: only whole-survey phase totals exist."""
     stated = respondents[(respondents["group"] == SECTOR_IDS[0]) & (respondents["phase"] != "unstated")]
     bases = dict(zip(stated["phase"], stated["n"], strict=False))
-    base = [bases.get(p) if s == SECTOR_IDS[0] else None for s, p in zip(frame["sector"], frame["phase"], strict=False)]
+    base = [
+        bases.get(p) if s == SECTOR_IDS[0] else None
+        for s, p in zip(frame["sector"], frame["phase"], strict=False)
+    ]
     return frame.assign(base_n=pd.array(base, dtype="Int64"))
 
 
@@ -291,14 +294,14 @@ def survey_issues(
             worst = max(abs(float(v) - round_to_source(v)) for v in noisy["value_as_printed"])
             issues.append(
                 Issue(
-                    "float_noise",
-                    name,
-                    "",
-                    "value_as_printed",
-                    noisy["value_as_printed"].iloc[0],
-                    f"{len(noisy)} chart values carry binary float noise (largest deviation "
+                    check="float_noise",
+                    file=name,
+                    row="",
+                    column="value_as_printed",
+                    value=noisy["value_as_printed"].iloc[0],
+                    issue=f"{len(noisy)} chart values carry binary float noise (largest deviation "
                     f"from 2 dp: {worst:.1e})",
-                    "rounded to the source's precision (2 dp, whole percentages)",
+                    action="rounded to the source's precision (2 dp, whole percentages)",
                 )
             )
     variants = raw_impacts.assign(item=raw_impacts["label_as_printed"].map(impact_id))
@@ -307,13 +310,13 @@ def survey_issues(
         if len(printed) > 1:
             issues.append(
                 Issue(
-                    "label_variant",
-                    "survey_impacts.csv",
-                    "",
-                    "label_as_printed",
-                    " / ".join(repr(p) for p in printed),
-                    "the same impact is labelled differently between sectors or phases",
-                    f"unified as item '{item}'",
+                    check="label_variant",
+                    file="survey_impacts.csv",
+                    row="",
+                    column="label_as_printed",
+                    value=" / ".join(repr(p) for p in printed),
+                    issue="the same impact is labelled differently between sectors or phases",
+                    action=f"unified as item '{item}'",
                 )
             )
     for (title, phase), group in raw_comments.groupby(
@@ -327,50 +330,50 @@ def survey_issues(
         if labels != len(values):
             issues.append(
                 Issue(
-                    "values_labels_mismatch",
-                    "survey_comment_shares.csv",
-                    rows,
-                    "label_as_printed",
-                    f"{len(values)} values, {labels} labels",
-                    f"list '{where}' prints {len(values)} percentages but {labels} labels",
-                    f"values paired with labels by printed position; the unpaired entry kept "
+                    check="values_labels_mismatch",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="label_as_printed",
+                    value=f"{len(values)} values, {labels} labels",
+                    issue=f"list '{where}' prints {len(values)} percentages but {labels} labels",
+                    action=f"values paired with labels by printed position; the unpaired entry kept "
                     f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
                 )
             )
         if abs(total - 100) > 2:
             issues.append(
                 Issue(
-                    "shares_do_not_sum",
-                    "survey_comment_shares.csv",
-                    rows,
-                    "value_as_printed",
-                    f"{total:.0f}%",
-                    f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
-                    "kept as printed; reports show the printed total and do not rescale",
+                    check="shares_do_not_sum",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="value_as_printed",
+                    value=f"{total:.0f}%",
+                    issue=f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
+                    action="kept as printed; reports show the printed total and do not rescale",
                 )
             )
         elif round(total) != 100:
             issues.append(
                 Issue(
-                    "rounding_total",
-                    "survey_comment_shares.csv",
-                    rows,
-                    "value_as_printed",
-                    f"{total:.0f}%",
-                    f"shares in list '{where}' sum to {total:.0f}% (rounding)",
-                    "kept as printed",
+                    check="rounding_total",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="value_as_printed",
+                    value=f"{total:.0f}%",
+                    issue=f"shares in list '{where}' sum to {total:.0f}% (rounding)",
+                    action="kept as printed",
                 )
             )
     for i, r in stray.iterrows():
         issues.append(
             Issue(
-                "stray_value",
-                "survey_stray_values.csv",
-                _row(stray, i),
-                "value_as_printed",
-                r["value_as_printed"],
-                f"value with no label: {tidy_text(r['context'])}",
-                "not used",
+                check="stray_value",
+                file="survey_stray_values.csv",
+                row=_row(stray, i),
+                column="value_as_printed",
+                value=r["value_as_printed"],
+                issue=f"value with no label: {tidy_text(r['context'])}",
+                action="not used",
             )
         )
     sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
@@ -379,16 +382,16 @@ def survey_issues(
     if len(sectors) and (sectors["phase"] == "unstated").all():
         issues.append(
             Issue(
-                "base_unstated",
-                "survey_respondents.csv",
-                ", ".join(_row(respondents_raw, i) for i in sectors.index),
-                "phase_as_printed",
-                f"sector counts sum to {sectors['n'].sum()}",
-                f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
+                check="base_unstated",
+                file="survey_respondents.csv",
+                row=", ".join(_row(respondents_raw, i) for i in sectors.index),
+                column="phase_as_printed",
+                value=f"sector counts sum to {sectors['n'].sum()}",
+                issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
                 "matches neither "
                 + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
                 + " total",
-                "survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
+                action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
                 "bases and shows the sensitivity (docs/caveats.md)",
             )
         )
@@ -396,19 +399,21 @@ def survey_issues(
     if len(titles) > 1:
         issues.append(
             Issue(
-                "ambiguous_chart",
-                "survey_understanding.csv",
-                "",
-                "chart_title_as_printed",
-                " / ".join(titles),
-                PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
-                PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
+                check="ambiguous_chart",
+                file="survey_understanding.csv",
+                row="",
+                column="chart_title_as_printed",
+                value=" / ".join(titles),
+                issue=PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
+                action=PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
             )
         )
     return issues
 
 
-_PHASE = _parses(phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings))
+_PHASE = _parses(
+    phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings)
+)
 
 #: The contracts of this source's raw files.
 RAW_TABLES: tuple[RawTable, ...] = (
@@ -432,7 +437,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "survey_understanding.csv",
         {
             "chart_title_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: understanding_item(v), f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles")
+                _NOT_BLANK,
+                _parses(
+                    lambda v: understanding_item(v),
+                    f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles",
+                ),
             ),
             "phase_as_printed": _col(_PHASE),
             "position": _col(_WHOLE),
@@ -465,7 +474,10 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "phase_as_printed": _col(_PHASE),
             "position": _col(_WHOLE, _in_range(1, len(IMPACTS), "an impact position")),
             "label_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels")
+                _NOT_BLANK,
+                _parses(
+                    lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels"
+                ),
             ),
             "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
             "source": _col(_SOURCE),
@@ -478,7 +490,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "survey_comment_shares.csv",
         {
             "question_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: _comment_question(v), "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS))
+                _NOT_BLANK,
+                _parses(
+                    lambda v: _comment_question(v),
+                    "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS),
+                ),
             ),
             "list_title_as_printed": _col(_NOT_BLANK),
             "sector_as_printed": _col(_SECTOR),
