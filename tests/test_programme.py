@@ -100,7 +100,9 @@ def test_evidence_items_statuses_and_legend(prog):
     assert {s.id: s.colour for s in prog.evidence_statuses} == {
         s: charts.PALETTE[s] for s in charts.STATUS_CODES
     }
-    assert {s.id: s.text_colour for s in prog.evidence_statuses} == charts.ON_FILL
+    assert {s.id: s.text_colour for s in prog.evidence_statuses} == {
+        s: charts.ON_FILL[s] for s in charts.STATUS_CODES
+    }
     for code in prog.printed_codes:
         assert evaluation.evidence_code_status(code.printed, "yes") == (code.status, code.printed, code.basis)
     assert {c.printed for c in prog.printed_codes} == {
@@ -108,9 +110,24 @@ def test_evidence_items_statuses_and_legend(prog):
     }
     lost = prog.not_printed
     assert evaluation.evidence_code_status("", "no") == (lost.status, lost.printed, lost.basis)
-    assert [
-        (i.item, i.authority, i.status, i.basis) for i in prog.evidence_inferences
-    ] == evaluation.EVIDENCE_INFERENCES
+    assert list(prog.evidence_inferences) == evaluation.EVIDENCE_INFERENCES
+    assert {(n.item, n.authority): n.reason for n in prog.evidence_not_inferred} == (
+        evaluation.EVIDENCE_NOT_INFERRED
+    )
+
+
+def test_statement_topics_and_case_study_sections(prog):
+    assert [(t.id, t.label) for t in prog.statement_topics] == evaluation.STATEMENT_TOPICS
+    assert [(s.id, s.label) for s in prog.case_study_sections] == evaluation.CASE_STUDY_SECTIONS
+    for printed in ["after the two years", "Both years", "2011-12; 2012-13", "year one", ""]:
+        assert evaluation.statement_years(printed) == {
+            "after the two years": "2011-12;2012-13",
+            "Both years": "2011-12;2012-13",
+            "2011-12; 2012-13": "2011-12;2012-13",
+            "year one": "2011-12",
+            "": "unstated",
+        }[printed]
+    assert set(prog.all_years_phrases) == {"after the two years", "both years", "over the two years"}
 
 
 def test_profile_questions_kpis_and_measures(prog):
@@ -197,7 +214,8 @@ def test_processed_tables_carry_the_definitions_ids_and_labels(prog, built):
     assert _pairs(built["evidence.csv"], "evidence_item", "evidence_label") == {
         i.id: i.label for i in prog.evidence_items
     }
-    assert set(built["evidence.csv"]["status"]) == {s.id for s in prog.evidence_statuses}
+    # not_produced is never inferred and its printed cross was lost: no row has it.
+    assert set(built["evidence.csv"]["status"]) == {s.id for s in prog.evidence_statuses} - {"not_produced"}
     assert _pairs(built["profiles.csv"], "question", "question_label") == {
         q.id: q.label for q in prog.profile_questions
     }
@@ -271,6 +289,7 @@ def test_eval_programme_selects_another_definition(tmp_path, monkeypatch):
     data["programme"]["name"] = "A smaller programme"
     data["authorities"] = data["authorities"][:2]
     data["evidence"]["inferences"] = []
+    data["evidence"]["not_inferred"] = []
     path = tmp_path / "definition.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv(programme.PROGRAMME_ENV_VAR, str(path))
@@ -318,8 +337,9 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, case_study_groups, commissioning, evidence, kpi_measures, kpis, "
-        "profile_questions, programme, schema_version, source_documents, survey, themes"
+        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, completeness, "
+        "evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, source_documents, "
+        "statements, survey, themes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "

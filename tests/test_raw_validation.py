@@ -31,6 +31,7 @@ import pandas.testing as pd_testing
 import pytest
 
 from lib import evaluation as ev
+from lib.sources import build as build_room
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -685,7 +686,7 @@ def _main(tmp_path, capsys) -> tuple[int, list[str]]:
 
 def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkeypatch):
     clean = ev.clean_challenges
-    monkeypatch.setattr(ev, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
+    monkeypatch.setattr(build_room, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
     code, err = _main(tmp_path, capsys)
     assert code == 1
     assert err == [
@@ -697,7 +698,7 @@ def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkey
 
 def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, capsys, monkeypatch):
     clean = ev.clean_case_study_impacts
-    monkeypatch.setattr(ev, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
+    monkeypatch.setattr(build_room, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
     code, err = _main(tmp_path, capsys)
     assert code == 1
     assert err == [
@@ -719,7 +720,7 @@ def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return replace(src, dst)
 
-    monkeypatch.setattr(ev.os, "replace", fail_on_swap)
+    monkeypatch.setattr(os, "replace", fail_on_swap)
     with pytest.raises(OSError, match="No space left"):
         ev.build(ev.RAW_DIR, processed, outputs)
     assert _snapshot(processed) == before and _snapshot(outputs) == before_log

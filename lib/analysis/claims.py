@@ -10,8 +10,7 @@ Test specification columns (lists are ``;``-separated; a one-element list is
 repeated to the length of the others):
 
 ``question``
-    survey question (``understanding``, ``impacts``, ``best_features``,
-    ``la_role``).
+    survey question id (the programme definition's ``survey.questions``).
 ``sector``, ``phase``
     sectors and phases the claim is about.
 ``items``
@@ -61,6 +60,10 @@ from typing import Any
 
 import pandas as pd
 
+from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
+
+PROGRAMME = current_programme()
+
 SUPPORTED = "supported"
 PARTLY = "partly supported"
 DIRECTION_ONLY = "direction only: could be chance"
@@ -83,7 +86,15 @@ NO_BASE = "cannot be judged: no base"
 NOT_A_CHANGE = "not a question of chance"
 CAUSAL_STRENGTH = "cannot support a causal claim"
 NO_STRENGTH = "cannot be judged"
-STRENGTHS: tuple[str, ...] = (STRONG, PARTLY_STRONG, WEAK, NO_BASE, NOT_A_CHANGE, CAUSAL_STRENGTH, NO_STRENGTH)
+STRENGTHS: tuple[str, ...] = (
+    STRONG,
+    PARTLY_STRONG,
+    WEAK,
+    NO_BASE,
+    NOT_A_CHANGE,
+    CAUSAL_STRENGTH,
+    NO_STRENGTH,
+)
 
 #: The audit's words on every causal claim (caveat C2).
 CAUSAL_WORDS = "a before/after survey without a comparison group cannot support a causal claim"
@@ -115,19 +126,14 @@ CLAIM_COLUMNS: tuple[str, ...] = (
     "interpretation",
 )
 
-SECTOR_WORDS = {
-    "all": "all respondents",
-    "vcs": "VCS",
-    "childrens_centres": "children's centres",
-}
+#: How the claim audit names each sector and question (from the definition).
+SECTOR_WORDS = {s.id: s.claim_word for s in PROGRAMME.sectors}
 
 
-QUESTION_WORDS = {
-    "understanding": "understanding (Q1)",
-    "impacts": "impacts (Q3)",
-    "best_features": "best features (Q2)",
-    "la_role": "local authority role (Q4)",
-}
+QUESTION_WORDS = {q.id: q.claim_words for q in PROGRAMME.questions}
+
+#: Questions whose values are shares of comments, not of respondents.
+COMMENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "comments")
 
 
 class Untestable(Exception):
@@ -180,12 +186,6 @@ def overall_verdict(direction: str, strength: str, *, claims_significance: bool 
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def slugify(text: str) -> str:
-    """Lower-case ASCII slug: runs of anything but letters/digits become ``_``."""
-    text = text.replace("\u2019", "").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _split(cell: Any) -> list[str]:
@@ -343,14 +343,22 @@ def _both_ends(row: Any) -> bool:
 def _strength_of(rows: pd.DataFrame) -> tuple[str, str]:
     """Strength of the changes a claim rests on (rows of before_after_changes)."""
     if rows.empty:
-        return WEAK, "No change the claim rests on rose beyond the tolerance, so none can be told from chance."
+        return (
+            WEAK,
+            "No change the claim rests on rose beyond the tolerance, so none can be told from chance.",
+        )
     strong = [bool(_both_ends(row)) for _, row in rows.iterrows()]
     names = [_label(row) if "item_label" in row else str(row["item"]) for _, row in rows.iterrows()]
-    one_end = [name for (_, row), ok, name in zip(rows.iterrows(), strong, names)
-               if not ok and (bool(row.get("significant_low_base")) or bool(row.get("significant_high_base")))]
+    one_end = [
+        name
+        for (_, row), ok, name in zip(rows.iterrows(), strong, names, strict=False)
+        if not ok and (bool(row.get("significant_low_base")) or bool(row.get("significant_high_base")))
+    ]
     k, m = sum(strong), len(strong)
-    why = (f"{k} of {m} changes the claim rests on {'is' if k == 1 else 'are'} distinguishable from chance "
-           "at both ends of the approximated base range (5% level, Newcombe interval).")
+    why = (
+        f"{k} of {m} changes the claim rests on {'is' if k == 1 else 'are'} distinguishable from chance "
+        "at both ends of the approximated base range (5% level, Newcombe interval)."
+    )
     if one_end:
         why += " Significant at one end only: " + ", ".join(one_end) + "."
     if k == m:
@@ -358,26 +366,34 @@ def _strength_of(rows: pd.DataFrame) -> tuple[str, str]:
     return (PARTLY_STRONG if k else WEAK), why
 
 
-def _change_rows(changes: pd.DataFrame, question: str, sectors: list[str], items: list[str] | None) -> pd.DataFrame:
+def _change_rows(
+    changes: pd.DataFrame, question: str, sectors: list[str], items: list[str] | None
+) -> pd.DataFrame:
     rows = changes[(changes["question"] == question) & changes["sector"].isin(sectors)]
     return rows if items is None else rows[rows["item"].isin(items)]
 
 
-def judge_strength(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame, finding: Finding) -> tuple[str, str]:
+def judge_strength(
+    claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame, finding: Finding
+) -> tuple[str, str]:
     """The strength question for a claim whose test did not answer it."""
     if finding.strength:
         return finding.strength, finding.strength_reason
     test, question = claim["test"], claim.get("question", "")
     if test == "not_testable" or finding.verdict == UNTESTABLE:
         return NO_STRENGTH, ""
-    if question in ("best_features", "la_role"):
-        return NO_BASE, ("Shares of comments, not of respondents, with no base: whether a difference is "
-                         "distinguishable from chance cannot be judged (caveat C5).")
+    if question in COMMENT_QUESTIONS:
+        return NO_BASE, (
+            "Shares of comments, not of respondents, with no base: whether a difference is "
+            "distinguishable from chance cannot be judged (caveat C5)."
+        )
     if test in ("value_equals", "top_values", "rank_order"):
         return NOT_A_CHANGE, "The claim states published figures or their order, not a change over time."
     if test == "count_little_change":
-        return NOT_A_CHANGE, ("The claim is of little or no change; a significance test cannot show that "
-                              "nothing changed, only fail to find a change.")
+        return NOT_A_CHANGE, (
+            "The claim is of little or no change; a significance test cannot show that "
+            "nothing changed, only fail to find a change."
+        )
     tolerance = _tolerance(claim)
     sectors = _split(claim["sector"])
     rows = []
@@ -445,7 +461,7 @@ def _test_value_equals(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataF
     sectors, phases, items, expected = ([v[0]] * length if len(v) == 1 else v for v in lists)
     tolerance = _tolerance(claim)
     parts, passed = [], []
-    for sector, phase, pattern, value in zip(sectors, phases, items, expected):
+    for sector, phase, pattern, value in zip(sectors, phases, items, expected, strict=False):
         rows = _list_rows(survey, claim["question"], sector, phase)
         item = _resolve_items([pattern], rows)[0]
         match = rows.loc[rows["item"] == item].iloc[0]
@@ -478,9 +494,13 @@ def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         passed.append(falls.empty)
         parts.append(f"{_sector_phrase(sector)} changes (points): {_change_parts(table)}")
         if not falls.empty:
-            notes.append(f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points ({', '.join(falls['label'].str.strip())})")
+            notes.append(
+                f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points ({', '.join(falls['label'].str.strip())})"
+            )
         if not within.empty:
-            notes.append(f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point tolerance ({', '.join(within['label'].str.strip())})")
+            notes.append(
+                f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point tolerance ({', '.join(within['label'].str.strip())})"
+            )
     verdict = _aggregate(passed)
     reason = f"'About the same' is taken as a change within {tolerance * 100:g} points."
     if notes:
@@ -533,7 +553,11 @@ def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         top = table[table["change"] >= cutoff - 1e-9].sort_values("change", ascending=False)
         for item in wanted:
             passed.append(item in set(top["item"]))
-        extra = [label.strip() for item, label in zip(top["item"], top["label"]) if item not in wanted]
+        extra = [
+            label.strip()
+            for item, label in zip(top["item"], top["label"], strict=False)
+            if item not in wanted
+        ]
         if extra and len(top) > k:
             ties.append(f"{', '.join(extra)} tie(s) at {_pts(cutoff)} points")
         parts.append(
@@ -563,24 +587,35 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
             _check_labels_complete(rows, claim["question"], sector, phase)
             wanted = _resolve_items(_split(claim["items"]), rows)
             ranked = _ranked(rows)
-            rank_of = dict(zip(ranked["item"], ranked["rank"]))
-            label_of = {item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"])}
+            rank_of = dict(zip(ranked["item"], ranked["rank"], strict=False))
+            label_of = {
+                item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"], strict=False)
+            }
             # a tie with the next item counts as holding the position
             best_possible = {
-                item: int((ranked["value"] > ranked.loc[ranked["item"] == item, "value"].iloc[0] + 1e-9).sum()) + 1
+                item: int(
+                    (ranked["value"] > ranked.loc[ranked["item"] == item, "value"].iloc[0] + 1e-9).sum()
+                )
+                + 1
                 for item in wanted
             }
             worst_possible = {
-                item: int((ranked["value"] >= ranked.loc[ranked["item"] == item, "value"].iloc[0] - 1e-9).sum())
+                item: int(
+                    (ranked["value"] >= ranked.loc[ranked["item"] == item, "value"].iloc[0] - 1e-9).sum()
+                )
                 for item in wanted
             }
             if ordered:
-                ok = all(best_possible[item] <= pos <= worst_possible[item] for pos, item in enumerate(wanted, 1))
+                ok = all(
+                    best_possible[item] <= pos <= worst_possible[item] for pos, item in enumerate(wanted, 1)
+                )
             else:
                 ok = all(best_possible[item] <= len(wanted) for item in wanted)
             passed.append(ok)
             top = ranked.head(max(len(wanted) + 1, 3))
-            shown = ", ".join(f"{row.rank}. {row.label.strip()} {_pct(row.value)}" for row in top.itertuples())
+            shown = ", ".join(
+                f"{row.rank}. {row.label.strip()} {_pct(row.value)}" for row in top.itertuples()
+            )
             parts.append(f"{_sector_phrase(sector)} {_phase_phrase(phase)}: {shown}")
             if not ok:
                 failures.append(
@@ -591,7 +626,7 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
         reason = f"The named items are {what} in {sum(passed)} of {len(passed)} lists."
         if failures:
             reason += " Not so in " + "; ".join(failures) + "."
-        if claim["question"] in ("best_features", "la_role"):
+        if claim["question"] in COMMENT_QUESTIONS:
             reason += " These are shares of comments, not of respondents (caveat C5)."
         return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
 
@@ -605,9 +640,11 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
         table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
         for row in table.itertuples():
             passed.append(row.change > tolerance + 1e-9)
-            parts.append(f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)")
+            parts.append(
+                f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)"
+            )
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
-    if claim["question"] in ("best_features", "la_role"):
+    if claim["question"] in COMMENT_QUESTIONS:
         reason += " Shares of comments, not of respondents, with no base: no significance test is possible (caveat C5)."
     return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
 
@@ -616,24 +653,36 @@ def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) 
     """A claim that something caused a change. The direction is tested where a
     measure exists (``question``/``sector``/``items``); the strength is always
     :data:`CAUSAL_STRENGTH`."""
-    why = (f"The claim is causal, and {CAUSAL_WORDS} (caveat C2): the change cannot be told apart "
-           "from what would have happened anyway.")
+    why = (
+        f"The claim is causal, and {CAUSAL_WORDS} (caveat C2): the change cannot be told apart "
+        "from what would have happened anyway."
+    )
     if _missing(claim.get("question")):
         reason = claim.get("untestable_reason")
-        return Finding("No measure in the sources matches what the claim says changed.", UNTESTABLE,
-                       str(reason) if not _missing(reason) else "No data in the workbook measure this change.",
-                       CAUSAL_STRENGTH, why)
+        return Finding(
+            "No measure in the sources matches what the claim says changed.",
+            UNTESTABLE,
+            str(reason) if not _missing(reason) else "No data in the workbook measure this change.",
+            CAUSAL_STRENGTH,
+            why,
+        )
     tolerance = _tolerance(claim)
     parts, passed = [], []
     for sector in _split(claim["sector"]):
         table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
         rose = table[table["change"] > tolerance + 1e-9]
         passed.extend([True] * len(rose) + [False] * (len(table) - len(rose)))
-        parts.append(f"{_sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
-                     f"{tolerance * 100:g} points; changes: {_change_parts(table)}")
-    return Finding("; ".join(parts) + ".", _aggregate(passed),
-                   f"{sum(passed)} of {len(passed)} measured items moved the way the claim says.",
-                   CAUSAL_STRENGTH, why)
+        parts.append(
+            f"{_sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
+            f"{tolerance * 100:g} points; changes: {_change_parts(table)}"
+        )
+    return Finding(
+        "; ".join(parts) + ".",
+        _aggregate(passed),
+        f"{sum(passed)} of {len(passed)} measured items moved the way the claim says.",
+        CAUSAL_STRENGTH,
+        why,
+    )
 
 
 def _test_not_testable(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
@@ -696,8 +745,9 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
         except Untestable:
             strength, strength_reason = NO_STRENGTH, ""
         direction = _DIRECTION_OF[finding.verdict]
-        verdict = overall_verdict(direction, strength,
-                                  claims_significance=claim["test"] == "significant_increase")
+        verdict = overall_verdict(
+            direction, strength, claims_significance=claim["test"] == "significant_increase"
+        )
         reason = finding.reason
         if strength_reason:
             reason = f"{reason} {strength_reason}"

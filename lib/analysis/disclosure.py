@@ -142,7 +142,7 @@ def suppress_long_table(
     display = pd.Series(
         [
             NOT_APPLICABLE if na else NOT_AVAILABLE if miss else SUPPRESSED if hide else formatter(v)
-            for v, na, miss, hide in zip(values, not_applicable, missing_value, primary)
+            for v, na, miss, hide in zip(values, not_applicable, missing_value, primary, strict=False)
         ],
         index=table.index,
         dtype="object",
@@ -182,7 +182,10 @@ def suppress_wide_table(
     Returns :class:`Suppressed` of DataFrames shaped like ``counts``.
     """
     limit = disclosure_threshold(threshold)
-    for name, label, axis in (("total_row", total_row, counts.index), ("total_col", total_col, counts.columns)):
+    for name, label, axis in (
+        ("total_row", total_row, counts.index),
+        ("total_col", total_col, counts.columns),
+    ):
         if label is not None and label not in axis:
             raise ValueError(f"{name} {label!r} is not in the table; pass None if there is no total")
     values = counts.apply(pd.to_numeric, errors="coerce").astype(float)

@@ -77,8 +77,9 @@ def corrected_phi(both, before_only, after_only, neither) -> np.ndarray:
     return phi
 
 
-def paired_difference(both, before_only, after_only, neither,
-                      alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def paired_difference(
+    both, before_only, after_only, neither, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Change ``after - before`` in a paired proportion with its interval.
 
     Newcombe (1998b), method 10. Arguments may be scalars or equal-length
@@ -88,7 +89,7 @@ def paired_difference(both, before_only, after_only, neither,
     Raises ValueError for negative counts or a table with no people.
     """
     a, b, c, d = (np.asarray(x) for x in (both, before_only, after_only, neither))
-    for name, x in zip(("both", "before_only", "after_only", "neither"), (a, b, c, d)):
+    for name, x in zip(("both", "before_only", "after_only", "neither"), (a, b, c, d), strict=False):
         if np.any(x < 0) or np.any(np.asarray(x, dtype=float) % 1 != 0):
             raise ValueError(f"{name} must be whole counts >= 0")
     n = (a + b + c + d).astype(float)
@@ -102,8 +103,12 @@ def paired_difference(both, before_only, after_only, neither,
     change = after - before
     # Newcombe's theta = p1 - p2 with p1 = after and p2 = before:
     # L = theta - sqrt((p1-l1)^2 - 2 phi (p1-l1)(u2-p2) + (u2-p2)^2), U likewise.
-    lo_term = (after - l_after) ** 2 - 2 * phi * (after - l_after) * (u_before - before) + (u_before - before) ** 2
-    hi_term = (before - l_before) ** 2 - 2 * phi * (before - l_before) * (u_after - after) + (u_after - after) ** 2
+    lo_term = (
+        (after - l_after) ** 2 - 2 * phi * (after - l_after) * (u_before - before) + (u_before - before) ** 2
+    )
+    hi_term = (
+        (before - l_before) ** 2 - 2 * phi * (before - l_before) * (u_after - after) + (u_after - after) ** 2
+    )
     lower = np.maximum(-1.0, change - np.sqrt(np.maximum(lo_term, 0.0)))
     upper = np.minimum(1.0, change + np.sqrt(np.maximum(hi_term, 0.0)))
     return change, lower, upper

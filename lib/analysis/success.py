@@ -33,6 +33,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.analysis import claims as claims_module
+from lib.programme import current_programme
+
+PROGRAMME = current_programme()
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: 'Children's centres' -> 'children's centres'; 'VCS ...' kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
 
 HIGHER = "higher after the workshops"
 MIXED = "mixed"
@@ -48,29 +57,33 @@ NO_CONFIDENCE = "none"
 #: possible with a before/after design without a comparison group.
 CONFIDENCE: tuple[str, ...] = (MODERATE, LOW, VERY_LOW, NO_CONFIDENCE)
 
-#: The attitude measure: Q3 ratings of how co-production with the VCS would help.
-ATTITUDE_QUESTION = "impacts"
-#: Sectors whose attitudes the programme sought to change, in report order.
-SECTORS: tuple[tuple[str, str], ...] = (
-    ("vcs", "VCS organisations"),
-    ("childrens_centres", "Children's centres"),
-    ("local_authorities", "Local authorities"),
-)
+#: The attitude measure: the question whose impact items rate how co-production would help.
+ATTITUDE_QUESTION = PROGRAMME.chart_question("impacts").id
+#: Sectors whose attitudes the programme sought to change, in report order (the definition).
+SECTORS: tuple[tuple[str, str], ...] = PROGRAMME.success_sectors
 #: A change within this many points either way is "about the same" (caveat C8).
 DEFAULT_TOLERANCE = 0.02
 
 BY_SECTOR_COLUMNS: tuple[str, ...] = (
-    "sector", "sector_label", "items", "rose", "about_the_same", "fell", "distinguishable",
-    "verdict", "confidence", "audit_claims", "audit_supported", "reasons",
+    "sector",
+    "sector_label",
+    "items",
+    "rose",
+    "about_the_same",
+    "fell",
+    "distinguishable",
+    "verdict",
+    "confidence",
+    "audit_claims",
+    "audit_supported",
+    "reasons",
 )
 
 DESIGN_LIMITS: tuple[str, ...] = (
-    "Whether the programme caused any change: "
-    f"{claims_module.CAUSAL_WORDS} (caveat C2).",
+    f"Whether the programme caused any change: {claims_module.CAUSAL_WORDS} (caveat C2).",
     "Whether attitudes lasted: both surveys were completed at the workshops, before and after the "
     "activity, with no later follow-up.",
-    "Whether the same people changed their minds: the before and after answers are not linked "
-    "(caveat C1).",
+    "Whether the same people changed their minds: the before and after answers are not linked (caveat C1).",
     "Anything about 2011-12: the attitude survey covers the 2012-13 workshops only.",
     "Anything about a single authority: the survey is pooled across the authorities it came from.",
     "Anything about local authority respondents: they took part but their ratings are not published.",
@@ -110,9 +123,13 @@ def success_measure(statements: pd.DataFrame) -> tuple[str, str]:
 def _sector_audit(audit: pd.DataFrame, claim_specs: pd.DataFrame, sector: str) -> pd.DataFrame:
     """Audit rows of claims about the attitude measure that cover this sector."""
     spec = claim_specs.set_index("claim_id")
-    ids = [cid for cid in audit["claim_id"]
-           if cid in spec.index and spec.at[cid, "question"] == ATTITUDE_QUESTION
-           and sector in str(spec.at[cid, "sector"]).split(";")]
+    ids = [
+        cid
+        for cid in audit["claim_id"]
+        if cid in spec.index
+        and spec.at[cid, "question"] == ATTITUDE_QUESTION
+        and sector in str(spec.at[cid, "sector"]).split(";")
+    ]
     return audit[audit["claim_id"].isin(ids)]
 
 
@@ -122,27 +139,50 @@ def _confidence(n_rose: int, n_strong: int) -> str:
     return MODERATE if n_strong * 2 > n_rose else LOW
 
 
-def judge_sector(changes: pd.DataFrame, audit: pd.DataFrame, claim_specs: pd.DataFrame,
-                 sector: str, label: str, tolerance: float = DEFAULT_TOLERANCE) -> dict:
+def judge_sector(
+    changes: pd.DataFrame,
+    audit: pd.DataFrame,
+    claim_specs: pd.DataFrame,
+    sector: str,
+    label: str,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> dict:
     """One row of :attr:`SuccessJudgement.by_sector`."""
     rows = changes[(changes["question"] == ATTITUDE_QUESTION) & (changes["sector"] == sector)]
     sector_audit = _sector_audit(audit, claim_specs, sector)
     audit_ids = ";".join(sector_audit["claim_id"])
     supported = int((sector_audit["verdict"] == claims_module.SUPPORTED).sum())
     if rows.empty:
-        return dict(sector=sector, sector_label=label, items=0, rose=0, about_the_same=0, fell=0,
-                    distinguishable=0, verdict=NOT_JUDGED, confidence=NO_CONFIDENCE,
-                    audit_claims=audit_ids, audit_supported=supported,
-                    reasons=f"{label}: the survey took their answers but publishes no ratings for them, so "
-                            "there is no before and after measure of their attitudes.")
+        return dict(
+            sector=sector,
+            sector_label=label,
+            items=0,
+            rose=0,
+            about_the_same=0,
+            fell=0,
+            distinguishable=0,
+            verdict=NOT_JUDGED,
+            confidence=NO_CONFIDENCE,
+            audit_claims=audit_ids,
+            audit_supported=supported,
+            reasons=f"{label}: the survey took their answers but publishes no ratings for them, so "
+            "there is no before and after measure of their attitudes.",
+        )
     change = rows["change"].astype(float)
     rose = rows[change > tolerance + 1e-9]
     fell = rows[change < -tolerance - 1e-9]
     same = len(rows) - len(rose) - len(fell)
-    strong = rose[rose["significant_low_base"].fillna(False).astype(bool)
-                  & rose["significant_high_base"].fillna(False).astype(bool)]
-    one_end = rose[(rose["significant_low_base"].fillna(False).astype(bool)
-                    | rose["significant_high_base"].fillna(False).astype(bool)) & ~rose.index.isin(strong.index)]
+    strong = rose[
+        rose["significant_low_base"].fillna(False).astype(bool)
+        & rose["significant_high_base"].fillna(False).astype(bool)
+    ]
+    one_end = rose[
+        (
+            rose["significant_low_base"].fillna(False).astype(bool)
+            | rose["significant_high_base"].fillna(False).astype(bool)
+        )
+        & ~rose.index.isin(strong.index)
+    ]
     if len(rose) <= len(fell):
         verdict = NOT_HIGHER
     elif len(fell) == 0 and len(rose) * 2 > len(rows):
@@ -157,24 +197,42 @@ def judge_sector(changes: pd.DataFrame, audit: pd.DataFrame, claim_specs: pd.Dat
         f"on {len(fell)}.",
         f"{len(strong)} of the {len(rose)} rises {'is' if len(strong) == 1 else 'are'} distinguishable from "
         "chance at both ends of the approximated base range"
-        + (f"; {', '.join(one_end['item_label'])} only at one end" if len(one_end) else "") + ".",
+        + (f"; {', '.join(one_end['item_label'])} only at one end" if len(one_end) else "")
+        + ".",
     ]
     if len(sector_audit):
         verdicts = sector_audit["verdict"].value_counts().reindex(claims_module.VERDICTS).dropna()
         reasons.append(
             f"The claim audit checks {len(sector_audit)} published claims about these ratings: "
-            + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items()) + "."
+            + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items())
+            + "."
         )
         if (sector_audit["direction"] == claims_module.DISAGREES).any() and verdict == HIGHER:
             verdict, confidence = MIXED, VERY_LOW
             reasons.append("At least one published claim about these ratings points the other way.")
-    return dict(sector=sector, sector_label=label, items=len(rows), rose=len(rose), about_the_same=same,
-                fell=len(fell), distinguishable=len(strong), verdict=verdict, confidence=confidence,
-                audit_claims=audit_ids, audit_supported=supported, reasons=" ".join(reasons))
+    return dict(
+        sector=sector,
+        sector_label=label,
+        items=len(rows),
+        rose=len(rose),
+        about_the_same=same,
+        fell=len(fell),
+        distinguishable=len(strong),
+        verdict=verdict,
+        confidence=confidence,
+        audit_claims=audit_ids,
+        audit_supported=supported,
+        reasons=" ".join(reasons),
+    )
 
 
-def judge_success_measure(statements: pd.DataFrame, changes: pd.DataFrame, audit: pd.DataFrame,
-                          claim_specs: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> SuccessJudgement:
+def judge_success_measure(
+    statements: pd.DataFrame,
+    changes: pd.DataFrame,
+    audit: pd.DataFrame,
+    claim_specs: pd.DataFrame,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> SuccessJudgement:
     """Judge the programme against its own success measure.
 
     ``statements``: processed ``programme_statements``; ``changes``:
@@ -198,18 +256,29 @@ def judge_success_measure(statements: pd.DataFrame, changes: pd.DataFrame, audit
         verdict, confidence = NOT_HIGHER, max(judged["confidence"], key=CONFIDENCE.index)
     else:
         verdict, confidence = MIXED, max(judged["confidence"], key=CONFIDENCE.index)
-    names = " and ".join(label.lower().replace("vcs", "VCS") for label in judged["sector_label"])
+    names = " and ".join(_in_sentence(label) for label in judged["sector_label"])
     unjudged = by_sector[by_sector["verdict"] == NOT_JUDGED]["sector_label"].tolist()
     strong = int(judged["distinguishable"].sum())
     rose = int(judged["rose"].sum())
     reasons = [
         f"Positive attitudes to VCS involvement, measured by how far respondents thought co-production with "
         f"the VCS would help, were {verdict if verdict != NOT_JUDGED else 'not measured'} among {names}"
-        + (f"; {strong} of the {rose} rises {'is' if strong == 1 else 'are'} distinguishable from chance at both "
-           "ends of the approximated base range, so confidence in the increase itself is "
-           f"{confidence}." if rose else "."),
+        + (
+            f"; {strong} of the {rose} rises {'is' if strong == 1 else 'are'} distinguishable from chance at both "
+            "ends of the approximated base range, so confidence in the increase itself is "
+            f"{confidence}."
+            if rose
+            else "."
+        ),
     ]
     if unjudged:
         reasons.append(f"{' and '.join(unjudged)}: no published before and after measure, so not judged.")
-    return SuccessJudgement(measure=measure, measure_source=source, verdict=verdict, confidence=confidence,
-                            by_sector=by_sector, reasons=tuple(reasons), design_limits=DESIGN_LIMITS)
+    return SuccessJudgement(
+        measure=measure,
+        measure_source=source,
+        verdict=verdict,
+        confidence=confidence,
+        by_sector=by_sector,
+        reasons=tuple(reasons),
+        design_limits=DESIGN_LIMITS,
+    )

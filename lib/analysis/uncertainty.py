@@ -45,6 +45,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from lib.programme import current_programme
+
+PROGRAMME = current_programme()
+
 #: Caveat ids in docs/caveats.md referred to by the tables built here.
 CAVEAT_DESIGN = "C1"
 CAVEAT_SMS = "C2"
@@ -53,18 +57,13 @@ CAVEAT_SCALE = "C4"
 CAVEAT_ROUNDING = "C7"
 
 #: Groups of ``survey_respondents.csv`` that partition the respondents by
-#: sector (004 § 2.3: 76 + 46 + 14 + 28 = 164). health, community advice and
-#: parents are listed separately in the source and are not added to these.
-SECTOR_GROUPS: tuple[str, ...] = (
-    "vcs",
-    "childrens_centres",
-    "local_authorities",
-    "other_sectors",
-)
+#: sector (the definition's ``in_sector_total``; this programme: 004 § 2.3,
+#: 76 + 46 + 14 + 28 = 164). Other groups are listed separately in the source.
+SECTOR_GROUPS: tuple[str, ...] = tuple(g.id for g in PROGRAMME.respondent_groups if g.in_sector_total)
 
 #: Questions whose values are shares of respondents (so a respondent base
-#: applies). Q2 best features and Q4 LA role are shares of comments (C5).
-RESPONDENT_QUESTIONS: tuple[str, ...] = ("understanding", "impacts")
+#: applies); the others are shares of comments (C5).
+RESPONDENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "respondents")
 
 BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
     "question",
@@ -100,7 +99,8 @@ BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
 
 #: Whole-number columns of :func:`before_after_changes` (nullable integers).
 COUNT_COLUMNS: tuple[str, ...] = tuple(
-    c for c in BEFORE_AFTER_COLUMNS if c.startswith(("base_pre", "base_post", "count_")))
+    c for c in BEFORE_AFTER_COLUMNS if c.startswith(("base_pre", "base_post", "count_"))
+)
 
 BASES_COLUMNS: tuple[str, ...] = (
     "sector",
@@ -319,8 +319,7 @@ def _phase_totals(respondents: pd.DataFrame) -> dict[str, int]:
         match = respondents[(respondents["group"] == "all") & (respondents["phase"] == phase)]
         if len(match) != 1:
             raise ValueError(
-                f"respondents needs exactly one row for group 'all', phase '{phase}'; "
-                f"found {len(match)}"
+                f"respondents needs exactly one row for group 'all', phase '{phase}'; found {len(match)}"
             )
         totals[phase] = _check_whole(match["n"].iloc[0], f"n of all/{phase}")
     return totals
@@ -459,35 +458,35 @@ def _change_row(
         caveats.append(CAVEAT_BASES)
     row["caveat_ids"] = ";".join(sorted(set(caveats)))
     if basis == "unavailable":
-        row.update({"significant": pd.NA, "significant_low_base": pd.NA,
-                    "significant_high_base": pd.NA, "robust": pd.NA})
+        row.update(
+            {
+                "significant": pd.NA,
+                "significant_low_base": pd.NA,
+                "significant_high_base": pd.NA,
+                "robust": pd.NA,
+            }
+        )
         return row
     row["base_pre"], row["base_post"] = n_pre, n_post
     row["count_pre"] = approximate_count(p_pre, n_pre)
     row["count_post"] = approximate_count(p_post, n_post)
     row["pre_low"], row["pre_high"] = wilson_interval(row["count_pre"], n_pre, alpha)
     row["post_low"], row["post_high"] = wilson_interval(row["count_post"], n_post, alpha)
-    row["change_low"], row["change_high"], row["significant"] = _verdict(
-        p_pre, n_pre, p_post, n_post, alpha
-    )
+    row["change_low"], row["change_high"], row["significant"] = _verdict(p_pre, n_pre, p_post, n_post, alpha)
     row["base_pre_low"], row["base_post_low"] = low_pre, low_post
     row["base_pre_high"], row["base_post_high"] = high_pre, high_post
     row["significant_low_base"] = _verdict(p_pre, low_pre, p_post, low_post, alpha)[2]
     row["significant_high_base"] = _verdict(p_pre, high_pre, p_post, high_post, alpha)[2]
-    row["robust"] = (
-        row["significant"] == row["significant_low_base"] == row["significant_high_base"]
-    )
+    row["robust"] = row["significant"] == row["significant_low_base"] == row["significant_high_base"]
     return row
 
 
 # ---------------------------------------------------------------- wording
 
+#: How running text names each sector and respondent group (the definition's phrases).
 SECTOR_WORDS: dict[str, str] = {
-    "all": "all respondents",
-    "vcs": "VCS respondents",
-    "childrens_centres": "children's centre respondents",
-    "local_authorities": "local authority respondents",
-    "other_sectors": "respondents from other sectors",
+    **{s.id: s.phrase for s in PROGRAMME.sectors},
+    **{g.id: g.phrase for g in PROGRAMME.respondent_groups if g.phrase},
 }
 
 

@@ -48,6 +48,7 @@ from lib.programme.model import (
     _authority_keys,
     name_key,
     slug_key,
+    slugify,
     spaced_key,
 )
 from lib.programme.schema import SCHEMA_VERSION, ProgrammeDefinitionError, parse_definition
@@ -81,6 +82,7 @@ __all__ = [
     "parse_definition",
     "name_key",
     "slug_key",
+    "slugify",
     "spaced_key",
     "_authority_keys",
 ]

@@ -80,10 +80,46 @@ class PrintedCode:
 
 @dataclass(frozen=True)
 class EvidenceInference:
+    """A status for a lost glyph, from a positive statement in another source.
+
+    ``statement`` is the source's own words and ``source`` where they are
+    (``<file> § <section>``). There is no "every other authority" form:
+    absence from a list is never evidence (docs/caveats.md, inference rule).
+    """
+
     item: str
-    authority: str | None  # None: every authority not named by another inference for the item
+    authority: str
     status: str
-    basis: str
+    statement: str
+    source: str
+    reading: str
+
+    @property
+    def basis(self) -> str:
+        return f"inferred: {self.reading} ('{self.statement}', {self.source})"
+
+
+@dataclass(frozen=True)
+class NotInferred:
+    """Why a lost glyph stays unrecorded although a source seems to speak to it."""
+
+    item: str
+    authority: str | None  # None: every lost glyph of the item
+    reason: str
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Keys a source prints for one raw file (its layout), each needing a raw row.
+
+    ``keys`` are printed text, compared with the raw values after folding case,
+    curly apostrophes and runs of spaces.
+    """
+
+    file: str
+    columns: tuple[str, ...]
+    keys: tuple[tuple[str, ...], ...]
+    printed: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ class Measure:
     label: str
     pattern: str
     kind: str
+    names: str = ""  # words naming the measure in a cell (regex): a cell naming it must print its figure
 
 
 @dataclass(frozen=True)
@@ -134,6 +171,11 @@ class Question:
     explorer_label: str
     base: str  # "respondents" or "comments"
     printed_prefix: str | None
+    claim_label: str = ""  # how the claim audit names it ("local authority role (Q4)")
+
+    @property
+    def claim_words(self) -> str:
+        return self.claim_label or f"{self.id.replace('_', ' ')} (Q{self.number})"
 
 
 @dataclass(frozen=True)
@@ -172,6 +214,7 @@ class Programme:
     printed_codes: tuple[PrintedCode, ...]
     not_printed: PrintedCode
     evidence_inferences: tuple[EvidenceInference, ...]
+    evidence_not_inferred: tuple[NotInferred, ...]
     profile_questions: tuple[Item, ...]
     kpis: tuple[Item, ...]
     kpi_measures: tuple[Measure, ...]
@@ -189,6 +232,20 @@ class Programme:
     vision_theme: str
     stages: tuple[Stage, ...]
     guidance_stage_columns: tuple[tuple[str, str], ...]
+    statement_topics: tuple[Item, ...] = ()
+    all_years_phrases: tuple[str, ...] = ()
+    case_study_sections: tuple[Item, ...] = ()
+    completeness: tuple[Completeness, ...] = ()
+    never_inferred: tuple[str, ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
+    chart_questions: tuple[tuple[str, str], ...] = ()
+    #: Respondent-level response files (issue 12): the answer scale and extra spellings.
+    response_scale: tuple[int, int] = (1, 7)
+    #: The sectors whose attitudes the programme sought to change (the success judgement): (id, label).
+    success_sectors: tuple[tuple[str, str], ...] = ()
+    response_scale_labels: tuple[tuple[str, int], ...] = ()
+    response_sector_spellings: tuple[tuple[str, str], ...] = ()
+    response_phase_spellings: tuple[tuple[str, str], ...] = ()
 
     # ---- lookups -----------------------------------------------------------
 
@@ -298,6 +355,27 @@ class Programme:
     def status(self, id_: str) -> EvidenceStatus:
         return _lookup("evidence status", id_, {s.id: s for s in self.evidence_statuses})
 
+    def chart_question(self, which: str) -> Question:
+        """The question whose charts hold the ``understanding`` items or the ``impacts`` items.
+
+        Named in ``survey.chart_questions``; by default the first and second
+        questions (by number) asked of respondents.
+        """
+        named = dict(self.chart_questions).get(which)
+        asked = sorted((q for q in self.questions if q.base == "respondents"), key=lambda q: q.number)
+        if named is None:
+            position = {"understanding": 0, "impacts": 1}[which]
+            return asked[min(position, len(asked) - 1)]
+        return next(q for q in self.questions if q.id == named)
+
+    def note(self, key: str, default: str = "") -> str:
+        """A sentence of this programme's sources the quality log quotes (``notes``), else ``default``."""
+        return dict(self.notes).get(key, default)
+
+    def completeness_for(self, file: str) -> tuple[Completeness, ...]:
+        """The printed layouts the definition declares for one raw file."""
+        return tuple(c for c in self.completeness if c.file == file)
+
     @property
     def case_study_authorities(self) -> frozenset[str]:
         return frozenset(a.id for a in self.authorities if a.case_study)
@@ -320,10 +398,17 @@ def spaced_key(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).replace("\u2019", "'")).strip().casefold()
 
 
-def slug_key(text: str) -> str:
-    """Evidence item labels: lowercase words joined by '_' (accents dropped)."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().casefold()
+def slugify(text: str) -> str:
+    """The one slug rule: accents dropped (``Café`` -> ``cafe``), apostrophes
+    removed (``partners'`` -> ``partners``), case folded, runs of anything but
+    letters and digits joined by ``_``."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = re.sub(r"['’]", "", text.casefold())
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+#: Evidence item labels are matched by their slug.
+slug_key = slugify
 
 
 def _close(name: str, candidates: Iterable[str]) -> list[str]:

@@ -6,6 +6,7 @@ every problem in the file is reported, not only the first.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,10 +16,12 @@ from lib.programme.model import (
     ActivityMeasure,
     Authority,
     CaseStudyGroup,
+    Completeness,
     EvidenceInference,
     EvidenceStatus,
     Item,
     Measure,
+    NotInferred,
     Phase,
     PrintedCode,
     Programme,
@@ -41,6 +44,7 @@ REQUIRED_DOCUMENTS = ("programme_report", "survey_report")
 _AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_PROVENANCE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt § .+")
 _SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 
 
@@ -120,7 +124,14 @@ class _Reader:
     def items(self, node: Any, key: str, path: str, *, minimum: int = 1) -> list[tuple[str, dict]]:
         here = f"{path}.{key}" if path else key
         expected = f"a list of at least {minimum} entries" if minimum else "a list"
-        values = self.get(node, key, path, list, expected)
+        values = self.get(
+            node,
+            key,
+            path,
+            list,
+            expected,
+            optional=minimum == 0 and isinstance(node, dict) and key not in node,
+        )
         if values is None:
             return []
         if len(values) < minimum:
@@ -164,6 +175,70 @@ def _item(r: _Reader, path: str, node: dict, pattern: re.Pattern = _ID) -> Item:
     )
 
 
+def _axis(r: _Reader, path: str, node: Any) -> list[str]:
+    """One axis of a key grid: a list of values, or ``{from: a, to: b}`` (whole numbers)."""
+    if isinstance(node, dict) and set(node) == {"from", "to"}:
+        low, high = node["from"], node["to"]
+        if isinstance(low, int) and isinstance(high, int) and low <= high:
+            return [str(i) for i in range(low, high + 1)]
+    elif isinstance(node, list) and node and all(isinstance(v, (str, int)) for v in node):
+        return [str(v) for v in node]
+    r.problem(path, node, "a list of values or {from: <whole number>, to: <whole number>}")
+    return []
+
+
+def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
+    """``completeness: {file: [{columns, printed, grids | numbered}]}``: keys each source prints.
+
+    ``grids`` is a list of grids (each a list of axes, one per column);
+    ``numbered`` is a list of ``{group: [values], count: n}``: rows numbered
+    1..n within a group (the last column holds the number).
+    """
+    out = []
+    for file, entries in node.items():
+        base = f"completeness.{file}"
+        if not isinstance(entries, list):
+            r.problem(base, entries, "a list of printed layouts")
+            continue
+        for i, entry in enumerate(entries):
+            p = f"{base}[{i}]"
+            columns = r.texts(entry, "columns", p)
+            if not columns:
+                r.problem(
+                    f"{p}.columns", entry.get("columns") if isinstance(entry, dict) else entry, "columns"
+                )
+            keys: list[tuple[str, ...]] = []
+            for g, grid in enumerate(
+                r.get(entry, "grids", p, list, "a list of grids", optional=True, default=[])
+            ):
+                axes = [_axis(r, f"{p}.grids[{g}][{a}]", axis) for a, axis in enumerate(grid)]
+                if len(axes) != len(columns):
+                    r.problem(f"{p}.grids[{g}]", grid, f"one axis per column ({len(columns)})")
+                    continue
+                keys += list(itertools.product(*axes))
+            for n, group in enumerate(r.get(entry, "numbered", p, list, "a list", optional=True, default=[])):
+                values = group.get("group", []) if isinstance(group, dict) else None
+                count = group.get("count") if isinstance(group, dict) else None
+                if (
+                    not isinstance(values, list)
+                    or not isinstance(count, int)
+                    or len(values) + 1 != len(columns)
+                ):
+                    r.problem(
+                        f"{p}.numbered[{n}]", group, "{group: [one value per column but the last], count: n}"
+                    )
+                    continue
+                keys += [(*(str(v) for v in values), str(k)) for k in range(1, count + 1)]
+            if not keys:
+                r.problem(p, entry, "grids or numbered keys")
+            out.append(
+                Completeness(
+                    file=file, columns=columns, keys=tuple(keys), printed=r.text(entry, "printed", p) or ""
+                )
+            )
+    return tuple(out)
+
+
 def parse_definition(data: Any, file: str) -> Programme:
     """Parsed YAML -> :class:`Programme`, or :class:`ProgrammeDefinitionError` listing every problem."""
     r = _Reader(file)
@@ -187,6 +262,10 @@ def parse_definition(data: Any, file: str) -> Programme:
         "survey",
         "case_study_groups",
         "themes",
+        "statements",
+        "case_study_sections",
+        "completeness",
+        "notes",
         "commissioning",
     }
     for key in data:
@@ -293,17 +372,36 @@ def parse_definition(data: Any, file: str) -> Programme:
         item, status = r.text(n, "item", p), r.text(n, "status", p)
         r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
         r.member(f"{p}.status", status, status_ids, "an evidence status id")
-        others = r.get(n, "other_authorities", p, bool, "true", optional=True, default=False)
-        authority = (
-            None
-            if others
-            else r.text(n, "authority", p, expected="an authority id (or other_authorities: true)")
-        )
+        authority = r.text(n, "authority", p, expected="an authority id")
         r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        legend = [
+            x.id
+            for x in statuses
+            if x.id not in {c.status for c in codes if not c.in_printed_legend and c.printed}
+            and x.id not in {c.status for c in codes if not c.printed} | {not_printed.status}
+        ]
+        if status in status_ids:
+            r.member(f"{p}.status", status, legend, "a legend status (an inference never gives another)")
+        source = r.text(n, "source", p, pattern=_PROVENANCE, expected="a provenance '<file> § <section>'")
         inferences.append(
             EvidenceInference(
-                item=item or "", authority=authority, status=status or "", basis=r.text(n, "basis", p) or ""
+                item=item or "",
+                authority=authority or "",
+                status=status or "",
+                statement=r.text(n, "statement", p) or "",
+                source=source or "",
+                reading=r.text(n, "reading", p) or "",
             )
+        )
+    not_inferred = []
+    for p, n in r.items(evidence, "not_inferred", "evidence", minimum=0):
+        item = r.text(n, "item", p)
+        r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
+        authority = r.text(n, "authority", p, optional=True)
+        if authority is not None:
+            r.member(f"{p}.authority", authority, authority_ids, "an authority id")
+        not_inferred.append(
+            NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or "")
         )
 
     profile_questions = tuple(_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))
@@ -325,6 +423,7 @@ def parse_definition(data: Any, file: str) -> Programme:
                 label=r.text(n, "label", p) or "",
                 pattern=pattern or "",
                 kind=kind or "",
+                names=r.text(n, "names", p, optional=True) or "",
             )
         )
     activity = tuple(
@@ -380,6 +479,7 @@ def parse_definition(data: Any, file: str) -> Programme:
                 explorer_label=r.text(n, "explorer_label", p) or "",
                 base=base or "",
                 printed_prefix=r.text(n, "printed_prefix", p, optional=True),
+                claim_label=r.text(n, "claim_label", p, optional=True) or "",
             )
         )
     understanding = tuple(
@@ -456,6 +556,71 @@ def parse_definition(data: Any, file: str) -> Programme:
         r.member(f"{p}.stage", stage, [s.id for s in stages], "a commissioning stage id")
         columns.append((r.text(n, "column", p) or "", stage or ""))
 
+    statements = r.get(data, "statements", "", dict, "a mapping", default={})
+    topics = tuple(_item(r, p, n) for p, n in r.items(statements, "topics", "statements", minimum=0))
+    all_years = tuple(
+        str(x).strip().casefold()
+        for x in r.get(statements, "all_years", "statements", list, "a list of phrases", default=[])
+    )
+    sections = tuple(_item(r, p, n) for p, n in r.items(data, "case_study_sections", "", minimum=0))
+
+    notes_node = r.get(data, "notes", "", dict, "a mapping of note ids to text", optional=True, default={})
+    notes = []
+    for key, value in notes_node.items():
+        if isinstance(value, str) and value.strip():
+            notes.append((str(key), value))
+        else:
+            r.problem(f"notes.{key}", value, "non-empty text")
+    chart_questions = []
+    charts = r.get(survey, "chart_questions", "survey", dict, "a mapping", optional=True, default={})
+    for which, qid in charts.items():
+        r.member(
+            f"survey.chart_questions.{which}", which, ["understanding", "impacts"], "understanding or impacts"
+        )
+        r.member(f"survey.chart_questions.{which}", qid, [q.id for q in questions], "a survey question id")
+        chart_questions.append((str(which), str(qid)))
+    responses = r.get(survey, "responses", "survey", dict, "a mapping", optional=True, default={})
+    scale = r.get(responses, "scale", "survey.responses", list, "[low, high]", optional=True, default=[1, 7])
+    if not (len(scale) == 2 and all(isinstance(v, int) for v in scale) and scale[0] < scale[1]):
+        r.problem("survey.responses.scale", scale, "[low, high], whole numbers, low < high")
+        scale = [1, 7]
+    scale_labels = []
+    for label, point in r.get(
+        responses, "scale_labels", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        if not isinstance(point, int) or not scale[0] <= point <= scale[1]:
+            r.problem(f"survey.responses.scale_labels.{label}", point, "a point on the scale")
+        scale_labels.append((str(label), point))
+    sector_ids = [s.id for s in sectors] + [g.id for g in groups]
+    response_sectors = []
+    for spelling, sid in r.get(
+        responses, "sector_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        r.member(
+            f"survey.responses.sector_spellings.{spelling}",
+            sid,
+            sector_ids,
+            "a sector or respondent group id",
+        )
+        response_sectors.append((str(spelling), str(sid)))
+    response_phases = []
+    for spelling, pid in r.get(
+        responses, "phase_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        r.member(f"survey.responses.phase_spellings.{spelling}", pid, [p.id for p in phases], "a phase id")
+        response_phases.append((str(spelling), str(pid)))
+    success_sectors = []
+    for p, n in r.items(survey, "success_sectors", "survey", minimum=0):
+        sid = r.text(n, "id", p)
+        r.member(f"{p}.id", sid, sector_ids, "a sector or respondent group id")
+        success_sectors.append((sid or "", r.text(n, "label", p) or ""))
+    never_inferred = r.texts(evidence, "never_inferred", "evidence")
+    for i, status in enumerate(never_inferred):
+        r.member(f"evidence.never_inferred[{i}]", status, status_ids, "an evidence status id")
+    completeness = _completeness(
+        r, r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={})
+    )
+
     if r.problems:
         raise ProgrammeDefinitionError(r.problems)
     return Programme(
@@ -470,6 +635,7 @@ def parse_definition(data: Any, file: str) -> Programme:
         printed_codes=codes,
         not_printed=not_printed,
         evidence_inferences=tuple(inferences),
+        evidence_not_inferred=tuple(not_inferred),
         profile_questions=profile_questions,
         kpis=kpis,
         kpi_measures=tuple(measures),
@@ -487,4 +653,16 @@ def parse_definition(data: Any, file: str) -> Programme:
         vision_theme=vision_theme or "",
         stages=stages,
         guidance_stage_columns=tuple(columns),
+        statement_topics=topics,
+        all_years_phrases=all_years,
+        case_study_sections=sections,
+        completeness=completeness,
+        never_inferred=never_inferred,
+        notes=tuple(notes),
+        chart_questions=tuple(chart_questions),
+        response_scale=(scale[0], scale[1]),
+        success_sectors=tuple(success_sectors),
+        response_scale_labels=tuple(scale_labels),
+        response_sector_spellings=tuple(response_sectors),
+        response_phase_spellings=tuple(response_phases),
     )

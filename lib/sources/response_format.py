@@ -47,7 +47,9 @@ def confident_from(value: int | None = None) -> int:
         value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
     vocab = programme_vocabulary()
     if not vocab.scale_low < value <= vocab.scale_high:
-        raise ValueError(f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}")
+        raise ValueError(
+            f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}"
+        )
     return int(value)
 
 
@@ -100,51 +102,70 @@ def name_key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def programme_vocabulary() -> Vocabulary:
-    """The survey vocabulary of the programme.
-
-    Today it is read from ``lib/evaluation.py``'s registry; when the programme
-    definition file exists (issue 10) only this function changes.
-    """
+    """The survey vocabulary of the programme in force (the definition, lib.programme)."""
     from lib import evaluation as ev  # lazy: evaluation imports this module in build()
 
-    keys = {name_key(alias): aid for alias, aid in ev.AUTHORITY_ALIASES.items()}
-    keys.update({name_key(name): aid for aid, name in ev.AUTHORITIES.items()})
-    keys.update({name_key(aid): aid for aid in ev.AUTHORITIES})
-    report_sectors = tuple(s for s in ev.SECTOR_LABELS if s != "all")
-    sectors = {name_key(k): v for k, v in ev.SECTORS.items() if v != "all"}
-    sectors.update({name_key(k): v for k, v in ev.RESPONDENT_GROUPS.items() if v != "all"})
-    sectors.update({name_key(label): sid for sid, label in ev.SECTOR_LABELS.items() if sid != "all"})
-    sectors.update({name_key(v): v for v in ev.RESPONDENT_GROUPS.values() if v != "all"})
-    # Common singular / long-hand forms of the same sectors.
-    sectors.update({
-        "voluntary and community sector": "vcs", "voluntary sector": "vcs", "vcs organisation": "vcs",
-        "children's centre": "childrens_centres", "childrens centre": "childrens_centres",
-        "local authority": "local_authorities", "council": "local_authorities",
-    })
-    phases = {name_key(k): v for k, v in ev.PHASES.items() if v in ("pre", "post")}
-    phases.update({"baseline": "pre", "pre workshop": "pre", "post workshop": "post", "follow up": "post"})
-    # Respondents answer one Q1 question; the second published Q1 chart is an
-    # artefact of the report (see survey_understanding.csv), not a question.
+    prog = ev.PROGRAMME
+    total = prog.sectors[0].id  # the whole survey ("all")
+    keys = {name_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
+    report_sectors = tuple(s.id for s in prog.sectors if s.id != total)
+    sectors = {
+        name_key(s): v.id for v in prog.sectors if v.id != total for s in (v.id, v.label, *v.spellings)
+    }
+    sectors.update(
+        {name_key(s): g.id for g in prog.respondent_groups if g.id != total for s in (g.id, *g.spellings)}
+    )
+    sectors.update({name_key(s): sid for s, sid in prog.response_sector_spellings})
+    stated = [p.id for p in prog.phases if p.id != "unstated"]
+    phases = {name_key(s): p.id for p in prog.phases if p.id in stated for s in (p.id, *p.spellings)}
+    phases.update({name_key(s): pid for s, pid in prog.response_phase_spellings})
+    # Respondents answer one question per chart question; a second published
+    # chart of the same question (this programme's Q1) is an artefact of the
+    # report (see survey_understanding.csv), so only the first item is asked.
+    asked = prog.chart_question("understanding")
+    first = prog.understanding_items[:1]
     understanding = [
-        Item("understanding", "Q1 Confidence that they understand co-production (scale 1-7)",
-             iid, label, 1, (iid, name_key(label).replace(" ", "_"), "q1"))
-        for iid, label, _ in ev.UNDERSTANDING_ITEMS.values() if iid == "understand_co_production"
+        Item(
+            asked.id,
+            asked.label,
+            u.id,
+            u.label,
+            1,
+            (u.id, name_key(u.label).replace(" ", "_"), f"q{asked.number}"),
+        )
+        for u in first
     ]
+    rated = prog.chart_question("impacts")
     impacts = [
-        Item("impacts", "Q3 How confident are you that co-production will help ... (scale 1-7)",
-             iid, label, order, (iid, name_key(label).replace(" ", "_"), f"q3_{order}",
-                                 *(v.replace(" ", "_") for v in variants)))
-        for order, (iid, label, variants) in enumerate(ev.IMPACTS, start=1)
+        Item(
+            rated.id,
+            rated.label,
+            i.id,
+            i.label,
+            order,
+            (
+                i.id,
+                name_key(i.label).replace(" ", "_"),
+                f"q{rated.number}_{order}",
+                *(v.replace(" ", "_") for v in i.spellings),
+            ),
+        )
+        for order, i in enumerate(prog.impacts, start=1)
     ]
     survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
     return Vocabulary(
-        authorities=dict(ev.AUTHORITIES), authority_keys=keys, sectors=sectors,
-        report_sectors=report_sectors, phases=phases, items=tuple(understanding + impacts),
-        scale_low=1, scale_high=7,
-        scale_labels={"not at all confident": 1, "not confident at all": 1, "very confident": 7,
-                      "extremely confident": 7},
-        question_order={"understanding": 1, "impacts": 3},
-        survey_columns=tuple(ev.SURVEY_COLUMNS), survey_schema=survey_schema,
+        authorities={a.id: a.name for a in prog.authorities},
+        authority_keys=keys,
+        sectors=sectors,
+        report_sectors=report_sectors,
+        phases=phases,
+        items=tuple(understanding + impacts),
+        scale_low=prog.response_scale[0],
+        scale_high=prog.response_scale[1],
+        scale_labels=dict(prog.response_scale_labels),
+        question_order={asked.id: asked.number, rated.id: rated.number},
+        survey_columns=tuple(ev.SURVEY_COLUMNS),
+        survey_schema=survey_schema,
     )
 
 
@@ -160,7 +181,14 @@ def _ev():
 
 #: Canonical column -> accepted headers (normalised with :func:`header_key`).
 STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "respondent_ref": ("respondent_ref", "respondent_reference", "respondent_id", "respondent", "ref", "reference"),
+    "respondent_ref": (
+        "respondent_ref",
+        "respondent_reference",
+        "respondent_id",
+        "respondent",
+        "ref",
+        "reference",
+    ),
     "authority": ("authority", "local_authority", "la", "council"),
     "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
     "phase": ("phase", "survey_phase", "wave", "before_or_after"),
@@ -189,11 +217,30 @@ def column_map(vocab: Vocabulary) -> dict[str, str]:
 # --------------------------------------------------------------------------
 
 MISSING_ANSWERS = {
-    "", "don't know", "dont know", "do not know", "dk", "n/a", "na", "n a", "not applicable",
-    "prefer not to say", "no answer", "no response", "-", "--", ".", "missing", "none",
+    "",
+    "don't know",
+    "dont know",
+    "do not know",
+    "dk",
+    "n/a",
+    "na",
+    "n a",
+    "not applicable",
+    "prefer not to say",
+    "no answer",
+    "no response",
+    "-",
+    "--",
+    ".",
+    "missing",
+    "none",
 }
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten".split())}
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    )
+}
 _NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+)?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
 
 ANSWERED, MISSING, INVALID = 1, 0, -1

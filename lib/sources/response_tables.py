@@ -19,10 +19,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.sources.response_format import (
-    EXACT_BASIS, TABLES, Vocabulary, _ev, confident_from, programme_vocabulary,
+    EXACT_BASIS,
+    TABLES,
+    Vocabulary,
+    _ev,
+    confident_from,
+    programme_vocabulary,
 )
 from lib.sources.responses import Cleaned, ResponseDataError, clean_responses, response_files  # noqa: F401
-
 
 # --------------------------------------------------------------------------
 # Aggregation
@@ -35,7 +39,9 @@ def _long_counts(data: pd.DataFrame, by: list[str], vocab: Vocabulary, cut: int)
     values = data[ids].to_numpy()
     counts = pd.DataFrame(
         np.concatenate([(values > 0), (values >= cut)], axis=1).astype(np.int32),
-        columns=[f"n|{i}" for i in ids] + [f"k|{i}" for i in ids], index=data.index)
+        columns=[f"n|{i}" for i in ids] + [f"k|{i}" for i in ids],
+        index=data.index,
+    )
     keys = {k: data[k] for k in by}
     summed = counts.groupby([keys[k] for k in by], observed=True, sort=True).sum()
     long = summed.stack(future_stack=True).rename("count").reset_index()
@@ -59,7 +65,8 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
             subset = data[in_sector.to_numpy()] if by_sector else data
             frame = subset.assign(
                 authority_id=subset["authority_id"] if authority else "",
-                sector=subset["sector"].astype(str) if by_sector else "all")
+                sector=subset["sector"].astype(str) if by_sector else "all",
+            )
             parts.append(_long_counts(frame, ["authority_id", "sector", "phase"], vocab, cut))
     counts = pd.concat(parts, ignore_index=True)
     counts = counts[counts["n"] > 0]
@@ -68,11 +75,14 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
     out["value"] = out["k"] / out["n"]
     sector_order = {s: i for i, s in enumerate(("all", *vocab.report_sectors))}
     out = out.assign(
-        base_n=out["n"].astype("int64"), confident_n=out["k"].astype("int64"),
+        base_n=out["n"].astype("int64"),
+        confident_n=out["k"].astype("int64"),
         value_as_printed="",
         note=f"confident = {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
-        source="response files (see response_files.csv)", basis=EXACT_BASIS,
-        _q=out["question"].map(vocab.question_order), _s=out["sector"].map(sector_order),
+        source="response files (see response_files.csv)",
+        basis=EXACT_BASIS,
+        _q=out["question"].map(vocab.question_order),
+        _s=out["sector"].map(sector_order),
         _p=out["phase"].map({"pre": 0, "post": 1}),
     ).sort_values(["authority_id", "_q", "_s", "item_order", "_p"], kind="stable")
     return out[["authority_id", *vocab.survey_columns, "confident_n", "basis"]].reset_index(drop=True)
@@ -92,8 +102,18 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
     pre, post = data[phase == "pre"], data[phase == "post"]
     linked = pre.merge(post.drop(columns=["authority_id"]), on="person", suffixes=("_pre", "_post"))
     linked["authority_id"] = linked["authority_id"].astype(str)
-    columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", "both",
-               "before_only", "after_only", "neither"]
+    columns = [
+        "authority_id",
+        "question",
+        "item",
+        "item_order",
+        "sector",
+        "pairs_n",
+        "both",
+        "before_only",
+        "after_only",
+        "neither",
+    ]
     if linked.empty:
         text = {"authority_id", "question", "item", "sector"}
         return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
@@ -105,7 +125,9 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
         a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
         ok = (a > 0) & (b > 0)
         hi_a, hi_b = a >= cut, b >= cut
-        for name, flag in zip(counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b)):
+        for name, flag in zip(
+            counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=False
+        ):
             indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
     flags = pd.DataFrame(indicators)
     in_sector = sector.isin(vocab.report_sectors).to_numpy()
@@ -113,22 +135,28 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
     for authority in (True, False):
         for by_sector in (False, True):
             rows = in_sector if by_sector else np.ones(len(flags), dtype=bool)
-            keys = [linked["authority_id"].to_numpy()[rows] if authority else np.full(rows.sum(), ""),
-                    sector.to_numpy()[rows].astype(str) if by_sector else np.full(rows.sum(), "all")]
+            keys = [
+                linked["authority_id"].to_numpy()[rows] if authority else np.full(rows.sum(), ""),
+                sector.to_numpy()[rows].astype(str) if by_sector else np.full(rows.sum(), "all"),
+            ]
             summed = flags[rows].groupby(keys, sort=True).sum()
             summed.index.names = ["authority_id", "sector"]
             long = summed.stack(future_stack=True).rename("count").reset_index()
             long[["stat", "item"]] = long["level_2"].str.split("|", expand=True)
-            groups.append(long.pivot_table(index=["authority_id", "sector", "item"], columns="stat",
-                                           values="count").reset_index())
+            groups.append(
+                long.pivot_table(
+                    index=["authority_id", "sector", "item"], columns="stat", values="count"
+                ).reset_index()
+            )
     out = pd.concat(groups, ignore_index=True)
     out[counted] = out[counted].astype("int64")
     out["pairs_n"] = out[counted].sum(axis=1)
     out = out[out["pairs_n"] > 0]
     meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items])[["item", "question", "item_order"]]
     out = out.merge(meta, on="item", how="left")
-    out = (out.assign(_q=out["question"].map(vocab.question_order))
-           .sort_values(["authority_id", "_q", "item_order", "sector"], kind="stable"))
+    out = out.assign(_q=out["question"].map(vocab.question_order)).sort_values(
+        ["authority_id", "_q", "item_order", "sector"], kind="stable"
+    )
     return out[columns].reset_index(drop=True)
 
 
@@ -139,8 +167,11 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
 
 def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
     survey = vocab.survey_schema.columns
-    authority = pa.Column(str, pa.Check.isin(["", *vocab.authorities]),
-                          description="authority slug; empty = programme level (every authority)")
+    authority = pa.Column(
+        str,
+        pa.Check.isin(["", *vocab.authorities]),
+        description="authority slug; empty = programme level (every authority)",
+    )
     count = lambda d: pa.Column("int64", pa.Check.ge(0), coerce=True, description=d)  # noqa: E731
     responses_cols = {"authority_id": authority}
     for name in vocab.survey_columns:
@@ -148,8 +179,12 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
         if name == "source":
             spec = pa.Column(str, description="where the figures come from")
         elif name == "base_n":
-            spec = pa.Column("int64", pa.Check.gt(0), coerce=True,
-                             description="respondents who gave a usable answer (exact)")
+            spec = pa.Column(
+                "int64",
+                pa.Check.gt(0),
+                coerce=True,
+                description="respondents who gave a usable answer (exact)",
+            )
         elif name == "question":
             spec = pa.Column(str, pa.Check.isin(sorted(vocab.question_order)), description=spec.description)
         responses_cols[name] = spec
@@ -157,27 +192,49 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
     responses_cols["basis"] = pa.Column(str, pa.Check.isin([EXACT_BASIS]), description="how base_n is known")
     return {
         "survey_responses.csv": pa.DataFrameSchema(
-            responses_cols, strict=True, ordered=True, name="survey_responses",
-            unique=["authority_id", "question", "item", "sector", "phase"]),
+            responses_cols,
+            strict=True,
+            ordered=True,
+            name="survey_responses",
+            unique=["authority_id", "question", "item", "sector", "phase"],
+        ),
         "survey_response_pairs.csv": pa.DataFrameSchema(
-            {"authority_id": authority, "question": pa.Column(str), "item": pa.Column(str),
-             "item_order": pa.Column("int64", coerce=True),
-             "sector": pa.Column(str, pa.Check.isin(["all", *vocab.report_sectors])),
-             "pairs_n": count("linked people with a usable answer before and after"),
-             "both": count("confident before and after"), "before_only": count("confident before only"),
-             "after_only": count("confident after only"), "neither": count("confident at neither")},
-            strict=True, ordered=True, name="survey_response_pairs",
-            unique=["authority_id", "item", "sector"]),
+            {
+                "authority_id": authority,
+                "question": pa.Column(str),
+                "item": pa.Column(str),
+                "item_order": pa.Column("int64", coerce=True),
+                "sector": pa.Column(str, pa.Check.isin(["all", *vocab.report_sectors])),
+                "pairs_n": count("linked people with a usable answer before and after"),
+                "both": count("confident before and after"),
+                "before_only": count("confident before only"),
+                "after_only": count("confident after only"),
+                "neither": count("confident at neither"),
+            },
+            strict=True,
+            ordered=True,
+            name="survey_response_pairs",
+            unique=["authority_id", "item", "sector"],
+        ),
         "response_files.csv": pa.DataFrameSchema(
-            {"file": pa.Column(str, unique=True), "format": pa.Column(str, pa.Check.isin(["csv", "xlsx", "sav"])),
-             "rows_read": count("data rows in the file"), "rows_used": count("rows in the figures"),
-             "synthetic": pa.Column(str, pa.Check.isin(["yes", "no"]), description="generated test data"),
-             "sha256": pa.Column(str, pa.Check.str_matches(r"[0-9a-f]{64}"))},
-            strict=True, ordered=True, name="response_files"),
+            {
+                "file": pa.Column(str, unique=True),
+                "format": pa.Column(str, pa.Check.isin(["csv", "xlsx", "sav"])),
+                "rows_read": count("data rows in the file"),
+                "rows_used": count("rows in the figures"),
+                "synthetic": pa.Column(str, pa.Check.isin(["yes", "no"]), description="generated test data"),
+                "sha256": pa.Column(str, pa.Check.str_matches(r"[0-9a-f]{64}")),
+            },
+            strict=True,
+            ordered=True,
+            name="response_files",
+        ),
     }
 
 
-def response_tables(paths: list[Path], cut: int | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def response_tables(
+    paths: list[Path], cut: int | None = None
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Read, clean and aggregate: the three processed tables and the log rows."""
     vocab = programme_vocabulary()
     cleaned = clean_responses(paths, vocab)
@@ -191,8 +248,9 @@ def response_tables(paths: list[Path], cut: int | None = None) -> tuple[dict[str
         try:
             tables[name] = schemas[name].validate(table, lazy=True)
         except pa.errors.SchemaErrors as err:
-            raise AssertionError(f"processed table {name} breaks its schema:\n"
-                                 f"{err.failure_cases.head(10).to_string()}") from None
+            raise AssertionError(
+                f"processed table {name} breaks its schema:\n{err.failure_cases.head(10).to_string()}"
+            ) from None
     return tables, cleaned.issues
 
 
@@ -221,6 +279,8 @@ def load_response_tables(processed_dir: Path) -> dict[str, pd.DataFrame] | None:
         for col, spec in schemas[name].columns.items():
             kind = str(spec.dtype).lower()
             if kind.startswith(("int", "float")):
-                frame[col] = pd.to_numeric(frame[col]).astype("float64" if kind.startswith("float") else "int64")
+                frame[col] = pd.to_numeric(frame[col]).astype(
+                    "float64" if kind.startswith("float") else "int64"
+                )
         out[name.removesuffix(".csv")] = schemas[name].validate(frame)
     return out

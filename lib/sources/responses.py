@@ -32,8 +32,18 @@ import numpy as np
 import pandas as pd
 
 from lib.sources.response_format import (
-    ANSWERED, FORMATS, INVALID, MISSING, STANDARD_COLUMNS, Vocabulary, _ev, column_map, header_key, name_key,
-    parse_answer, programme_vocabulary,
+    ANSWERED,
+    FORMATS,
+    INVALID,
+    MISSING,
+    STANDARD_COLUMNS,
+    Vocabulary,
+    _ev,
+    column_map,
+    header_key,
+    name_key,
+    parse_answer,
+    programme_vocabulary,
 )
 
 # --------------------------------------------------------------------------
@@ -44,8 +54,9 @@ from lib.sources.response_format import (
 class ResponseFileError(Exception):
     """A response file that cannot be read or used at all (stops the build)."""
 
-    def __init__(self, file: str, reason: str, row: int | None = None, column: str | None = None,
-                 value: object = None):
+    def __init__(
+        self, file: str, reason: str, row: int | None = None, column: str | None = None, value: object = None
+    ):
         self.file, self.reason, self.row, self.column, self.value = file, reason, row, column, value
         super().__init__(f"{file}: {reason}")
 
@@ -73,8 +84,10 @@ def _decode(path: Path, shown: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ResponseFileError(
-            shown, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
-                   "save the export as CSV UTF-8") from None
+            shown,
+            f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "save the export as CSV UTF-8",
+        ) from None
 
 
 def _separator(text: str) -> str:
@@ -100,8 +113,14 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             text = _decode(path, shown)
             if not text.strip():
                 raise ResponseFileError(shown, "the file is empty (no header row)")
-            frame = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=object,
-                                keep_default_na=False, na_filter=False, skipinitialspace=False)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=_separator(text),
+                dtype=object,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=False,
+            )
         elif fmt == "xlsx":
             frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
             frame = frame.apply(_as_text)
@@ -124,6 +143,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
 
 def _as_text(column: pd.Series) -> pd.Series:
     """Spreadsheet and SPSS cells as text: whole numbers without '.0', blanks as ''."""
+
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
@@ -155,7 +175,9 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
-def parse_column(coded: tuple[np.ndarray, list], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_column(
+    coded: tuple[np.ndarray, list], vocab: Vocabulary
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
     (status int8, value int8, reason) per row."""
     codes, cats = coded
@@ -213,10 +235,22 @@ def _row_words(rows: pd.Series, sav: pd.Series) -> pd.Series:
     return labels.where(labels.str.startswith("case"), "row " + labels)
 
 
-def _bad(check: str, file: str, column: str, value, issue, action: str, rows: np.ndarray, sav: bool) -> pd.DataFrame:
+def _bad(
+    check: str, file: str, column: str, value, issue, action: str, rows: np.ndarray, sav: bool
+) -> pd.DataFrame:
     """Rows behind one kind of log entry, ungrouped (grouped once at the end)."""
-    return pd.DataFrame({"check": check, "file": file, "column": column, "value": value, "issue": issue,
-                         "action": action, "row": rows, "sav": sav})
+    return pd.DataFrame(
+        {
+            "check": check,
+            "file": file,
+            "column": column,
+            "value": value,
+            "issue": issue,
+            "action": action,
+            "row": rows,
+            "sav": sav,
+        }
+    )
 
 
 def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
@@ -226,8 +260,13 @@ def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
     frame = pd.concat(bad, ignore_index=True)
     frame["label"] = _row_labels(frame["row"].to_numpy(), frame["sav"].to_numpy()).to_numpy()
-    grouped = (frame.sort_values("row", kind="stable").groupby(LOG_KEYS, sort=True)["label"]
-               .agg(", ".join).reset_index().rename(columns={"label": "row"}))
+    grouped = (
+        frame.sort_values("row", kind="stable")
+        .groupby(LOG_KEYS, sort=True)["label"]
+        .agg(", ".join)
+        .reset_index()
+        .rename(columns={"label": "row"})
+    )
     return grouped[cols].astype(str)
 
 
@@ -249,18 +288,31 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
     for header in raw.columns:
         name = mapping.get(header_key(header))
         if name is None:
-            bad.append(_bad("response_unknown_column", shown, header, "", "column not in the response file format",
-                            "not used", np.array([1]), False))
+            bad.append(
+                _bad(
+                    "response_unknown_column",
+                    shown,
+                    header,
+                    "",
+                    "column not in the response file format",
+                    "not used",
+                    np.array([1]),
+                    False,
+                )
+            )
         elif name in canon:
-            raise ResponseFileError(shown, f"columns {canon[name]!r} and {header!r} both give '{name}'",
-                                    column=header)
+            raise ResponseFileError(
+                shown, f"columns {canon[name]!r} and {header!r} both give '{name}'", column=header
+            )
         else:
             canon[name] = header
     if "authority" not in canon:
         raise ResponseFileError(shown, "no authority column (expected a header such as 'authority')")
     if not any(it.item in canon for it in vocab.items):
-        raise ResponseFileError(shown, "no survey question columns (expected e.g. "
-                                       f"'{vocab.items[0].item}' or '{vocab.items[-1].item}')")
+        raise ResponseFileError(
+            shown,
+            f"no survey question columns (expected e.g. '{vocab.items[0].item}' or '{vocab.items[-1].item}')",
+        )
     n = len(raw)
     rownum = np.arange(n) + (1 if sav else 2)
     blank = pd.Series(np.full(n, "", dtype=object))
@@ -292,43 +344,102 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
     if from_name is not None:
         disagree = (phase.notna() & (phase != from_name)).to_numpy()
         if disagree.any():
-            bad.append(_bad("response_phase_conflict", shown, canon.get("phase", ""), f"file name says '{from_name}'",
-                            "the phase column disagrees with the file name", "the phase column is used",
-                            rownum[disagree], sav))
+            bad.append(
+                _bad(
+                    "response_phase_conflict",
+                    shown,
+                    canon.get("phase", ""),
+                    f"file name says '{from_name}'",
+                    "the phase column disagrees with the file name",
+                    "the phase column is used",
+                    rownum[disagree],
+                    sav,
+                )
+            )
         phase = phase.where(phase.notna() | ~phase_blank, from_name)
-    frame = pd.DataFrame({"file": shown, "row": rownum, "sav": sav, "authority_id": authority.to_numpy(),
-                          "sector": sector.to_numpy(), "phase": phase.to_numpy(), "hash": row_hash})
+    frame = pd.DataFrame(
+        {
+            "file": shown,
+            "row": rownum,
+            "sav": sav,
+            "authority_id": authority.to_numpy(),
+            "sector": sector.to_numpy(),
+            "phase": phase.to_numpy(),
+            "hash": row_hash,
+        }
+    )
 
     # Authority: unknown or blank spellings are listed, never matched silently.
     unknown = authority.isna().to_numpy()
     if unknown.any():
         codes, text = _category_text(coded("authority"))
         values = text[codes][unknown]
-        issue = {v: ("authority missing" if v == "" else
-                     f"unknown authority; closest known: {suggest(v, vocab.authority_keys, vocab.authorities)}")
-                 for v in set(values)}
-        bad.append(_bad("response_unknown_authority", shown, canon["authority"], values,
-                        [issue[v] for v in values],
-                        "rows left out of every figure; correct the spelling, or add it to the authority's "
-                        "spelling variants if it is one of the programme's authorities", rownum[unknown], sav))
+        issue = {
+            v: (
+                "authority missing"
+                if v == ""
+                else f"unknown authority; closest known: {suggest(v, vocab.authority_keys, vocab.authorities)}"
+            )
+            for v in set(values)
+        }
+        bad.append(
+            _bad(
+                "response_unknown_authority",
+                shown,
+                canon["authority"],
+                values,
+                [issue[v] for v in values],
+                "rows left out of every figure; correct the spelling, or add it to the authority's "
+                "spelling variants if it is one of the programme's authorities",
+                rownum[unknown],
+                sav,
+            )
+        )
     # Sector: unknown spellings are listed and counted in 'all respondents' only.
     odd = sector.isna().to_numpy() & ~unknown
     if odd.any():
         codes, text = _category_text(coded("sector"))
         values = text[codes][odd]
         labels = {s: s.replace("_", " ") for s in set(vocab.sectors.values())}
-        issue = {v: ("sector missing" if v == "" else
-                     f"unknown sector; closest known: {suggest(v, vocab.sectors, labels)}") for v in set(values)}
-        bad.append(_bad("response_unknown_sector", shown, canon.get("sector", "sector"), values,
-                        [issue[v] for v in values], "counted in 'all respondents' only, not in a sector's figures",
-                        rownum[odd], sav))
+        issue = {
+            v: (
+                "sector missing"
+                if v == ""
+                else f"unknown sector; closest known: {suggest(v, vocab.sectors, labels)}"
+            )
+            for v in set(values)
+        }
+        bad.append(
+            _bad(
+                "response_unknown_sector",
+                shown,
+                canon.get("sector", "sector"),
+                values,
+                [issue[v] for v in values],
+                "counted in 'all respondents' only, not in a sector's figures",
+                rownum[odd],
+                sav,
+            )
+        )
     no_phase = phase.isna().to_numpy() & ~unknown
     if no_phase.any():
         values = phase_text[phase_codes][no_phase]
-        bad.append(_bad("response_unknown_phase", shown, canon.get("phase", "phase"), values,
-                        np.where(values == "", "phase missing and not in the file name",
-                                 "unknown phase; expected before/pre or after/post"),
-                        "rows left out of every figure", rownum[no_phase], sav))
+        bad.append(
+            _bad(
+                "response_unknown_phase",
+                shown,
+                canon.get("phase", "phase"),
+                values,
+                np.where(
+                    values == "",
+                    "phase missing and not in the file name",
+                    "unknown phase; expected before/pre or after/post",
+                ),
+                "rows left out of every figure",
+                rownum[no_phase],
+                sav,
+            )
+        )
 
     # Answers: parsed once per distinct spelling.
     for it in vocab.items:
@@ -340,16 +451,31 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
         invalid = status == INVALID
         if invalid.any():
             codes, text = _category_text(coded(it.item))
-            bad.append(_bad("response_invalid_answer", shown, canon[it.item], text[codes][invalid], reason[invalid],
-                            "left out of the base for this question", rownum[invalid], sav))
+            bad.append(
+                _bad(
+                    "response_invalid_answer",
+                    shown,
+                    canon[it.item],
+                    text[codes][invalid],
+                    reason[invalid],
+                    "left out of the base for this question",
+                    rownum[invalid],
+                    sav,
+                )
+            )
     codes, text = _category_text(coded("respondent_ref"))
     frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
     codes, text = _category_text(coded("submitted_at"))
     frame["submitted"] = parse_times(text)[codes]
     codes, text = _category_text(coded("synthetic"))
     synthetic = np.isin(np.char.lower(text.astype(str)), ["yes", "true", "1", "y"])[codes]
-    record = {"file": shown, "format": fmt, "rows_read": n, "synthetic": "yes" if synthetic.any() else "no",
-              "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+    record = {
+        "file": shown,
+        "format": fmt,
+        "rows_read": n,
+        "synthetic": "yes" if synthetic.any() else "no",
+        "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+    }
     return frame, bad, record
 
 
@@ -376,8 +502,11 @@ def response_files(directory: Path) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.casefold().startswith("readme"))
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.casefold().startswith("readme")
+    )
 
 
 def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Cleaned:
@@ -396,8 +525,12 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
         records.append(record)
     if problems:
         ev = _ev()
-        raise ResponseDataError([ev.Problem(p.file, p.row, p.column, p.value, f"a usable response file ({p.reason})")
-                                 for p in problems])
+        raise ResponseDataError(
+            [
+                ev.Problem(p.file, p.row, p.column, p.value, f"a usable response file ({p.reason})")
+                for p in problems
+            ]
+        )
     data = pd.concat(frames, ignore_index=True)
     del frames
     for col in ("authority_id", "sector", "phase", "file"):
@@ -411,12 +544,24 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
         first = involved.groupby("hash", sort=False)[["file", "row", "sav"]].transform("first")
         first = first[involved["hash"].duplicated(keep="first").to_numpy()]
         d = data[dup]
-        single.append(pd.DataFrame({
-            "check": "response_duplicate", "file": d["file"].astype(str).to_numpy(),
-            "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(), "column": "", "value": "",
-            "issue": ("exact duplicate of " + first["file"].astype(str) + ", "
-                      + _row_words(first["row"], first["sav"]).to_numpy()).to_numpy(),
-            "action": "removed"}))
+        single.append(
+            pd.DataFrame(
+                {
+                    "check": "response_duplicate",
+                    "file": d["file"].astype(str).to_numpy(),
+                    "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(),
+                    "column": "",
+                    "value": "",
+                    "issue": (
+                        "exact duplicate of "
+                        + first["file"].astype(str)
+                        + ", "
+                        + _row_words(first["row"], first["sav"]).to_numpy()
+                    ).to_numpy(),
+                    "action": "removed",
+                }
+            )
+        )
     data = data[~dup]
     data = data[(data["authority_id"].notna() & data["phase"].notna()).to_numpy()]
 
@@ -431,14 +576,26 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
         kept = involved.groupby(keys, observed=True, sort=False)[["file", "row", "sav"]].transform("first")
         kept = kept[involved.duplicated(keys, keep="first").to_numpy()]
         rr = ordered[repeat]
-        single.append(pd.DataFrame({
-            "check": "response_repeated_reference", "file": rr["file"].astype(str).to_numpy(),
-            "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
-            "column": "respondent_ref", "value": rr["ref"].to_numpy(),
-            "issue": ("respondent reference repeated within phase '" + rr["phase"].astype(str)
-                      + "'; earliest kept: " + kept["file"].astype(str) + ", "
-                      + _row_words(kept["row"], kept["sav"]).to_numpy()).to_numpy(),
-            "action": "removed (one answer per person per phase)"}))
+        single.append(
+            pd.DataFrame(
+                {
+                    "check": "response_repeated_reference",
+                    "file": rr["file"].astype(str).to_numpy(),
+                    "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
+                    "column": "respondent_ref",
+                    "value": rr["ref"].to_numpy(),
+                    "issue": (
+                        "respondent reference repeated within phase '"
+                        + rr["phase"].astype(str)
+                        + "'; earliest kept: "
+                        + kept["file"].astype(str)
+                        + ", "
+                        + _row_words(kept["row"], kept["sav"]).to_numpy()
+                    ).to_numpy(),
+                    "action": "removed (one answer per person per phase)",
+                }
+            )
+        )
         data = data.drop(index=rr.index)
     used = data.groupby("file", observed=False).size()
     files = pd.DataFrame(records)

@@ -33,10 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
 from lib.sources import response_format as fmt
 from lib.sources.response_format import name_key
-
-from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
 
 DEFAULT_OUT = SYNTHETIC_DIR / "responses"
 FORMAT_CHOICES = ("csv", "xlsx", "sav")
@@ -47,8 +46,14 @@ _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven"]
 
 def _variants(value: int) -> list[str]:
     label = {1: "Not at all confident", 7: "Very confident"}.get(value, "")
-    return [str(value), f"{value}.0", f" {value} ", f"{value} - {label}" if label else str(value),
-            label or str(value), _WORDS[value].capitalize()]
+    return [
+        str(value),
+        f"{value}.0",
+        f" {value} ",
+        f"{value} - {label}" if label else str(value),
+        label or str(value),
+        _WORDS[value].capitalize(),
+    ]
 
 
 _VARIANT_TABLE = np.array([_variants(v) if v else [""] * 6 for v in range(8)], dtype=object)
@@ -63,13 +68,15 @@ SECTOR_SPELLINGS = {
 def misspell(name: str) -> str:
     """A typing slip no variant covers: two letters swapped ("Barnet" -> "Banret")."""
     i = max(1, len(name) // 2 - 1)
-    return name[:i] + name[i + 1] + name[i] + name[i + 2:] if len(name) > 3 else name + name[-1]
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :] if len(name) > 3 else name + name[-1]
 
 
 def _authority_spellings(aid: str, vocab: fmt.Vocabulary) -> list[str]:
     """The display name, shouted, and registry variants (as typed by people)."""
     name = vocab.authorities[aid]
-    variants = sorted(k for k, target in vocab.authority_keys.items() if target == aid and k != name_key(name))
+    variants = sorted(
+        k for k, target in vocab.authority_keys.items() if target == aid and k != name_key(name)
+    )
     return [name, name.upper(), *(v.title() for v in variants)][:5]
 
 
@@ -82,8 +89,14 @@ def _pick(options: dict[str, list[str]], keys: pd.Series, pick: np.ndarray) -> n
     return table[index, pick % width]
 
 
-def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
-             linked_share: float = 0.6, mess: bool = True) -> pd.DataFrame:
+def generate(
+    authorities: int = 3,
+    respondents: int = 60,
+    *,
+    seed: int = 12,
+    linked_share: float = 0.6,
+    mess: bool = True,
+) -> pd.DataFrame:
     """One frame of synthetic responses (all authorities, both phases).
 
     ``respondents`` per authority; a ``linked_share`` of them answer before and
@@ -91,8 +104,11 @@ def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
     """
     rng = np.random.default_rng(seed)
     vocab = fmt.programme_vocabulary()
-    ids = list(vocab.authorities)[: max(1, authorities)] if authorities <= len(vocab.authorities) else [
-        list(vocab.authorities)[i % len(vocab.authorities)] for i in range(authorities)]
+    ids = (
+        list(vocab.authorities)[: max(1, authorities)]
+        if authorities <= len(vocab.authorities)
+        else [list(vocab.authorities)[i % len(vocab.authorities)] for i in range(authorities)]
+    )
     n = respondents * len(ids)
     person_auth = np.repeat(np.arange(len(ids)), respondents)
     sector_ids = np.array(list(SECTOR_SPELLINGS))
@@ -106,12 +122,18 @@ def generate(authorities: int = 3, respondents: int = 60, *, seed: int = 12,
     items = [it.item for it in vocab.items]
     propensity = rng.normal(3.8, 1.1, size=n)
     frame = {
-        "respondent_ref": np.where(linked[person], np.char.add("R", np.char.zfill(person.astype(str), 6)), ""),
-        "authority": np.array([vocab.authorities[ids[i]] for i in range(len(ids))], dtype=object)[person_auth[person]],
+        "respondent_ref": np.where(
+            linked[person], np.char.add("R", np.char.zfill(person.astype(str), 6)), ""
+        ),
+        "authority": np.array([vocab.authorities[ids[i]] for i in range(len(ids))], dtype=object)[
+            person_auth[person]
+        ],
         "sector": np.array([SECTOR_SPELLINGS[s][0] for s in sector_ids], dtype=object)[person_sector[person]],
         "phase": np.where(phase == 0, "Before", "After").astype(object),
-        "submitted_at": (pd.Timestamp("2026-03-02 09:00") + pd.to_timedelta(
-            phase * 14 * 86400 + rng.integers(0, 8 * 3600, size=rows), unit="s")).strftime("%d/%m/%Y %H:%M"),
+        "submitted_at": (
+            pd.Timestamp("2026-03-02 09:00")
+            + pd.to_timedelta(phase * 14 * 86400 + rng.integers(0, 8 * 3600, size=rows), unit="s")
+        ).strftime("%d/%m/%Y %H:%M"),
     }
     for k, it in enumerate(items):
         latent = propensity[person] + phase * 0.9 + rng.normal(0, 0.9, size=rows) + (k % 3) * 0.2
@@ -138,7 +160,9 @@ def _add_mess(df: pd.DataFrame, items: list[str], ids: list[str], rng: np.random
         text = np.where(roll < 0.03, "", text)
         text = np.where((roll >= 0.03) & (roll < 0.05), "Don't know", text)
         text = np.where((roll >= 0.05) & (roll < 0.06), "N/A", text)
-        text = np.where((roll >= 0.06) & (roll < 0.065), rng.choice(["8", "0", "77", "maybe"], size=rows), text)
+        text = np.where(
+            (roll >= 0.06) & (roll < 0.065), rng.choice(["8", "0", "77", "maybe"], size=rows), text
+        )
         df[it] = text
     # Authority spellings: registry variants, and a few misspellings.
     spell = {aid: _authority_spellings(aid, vocab) for aid in ids}
@@ -153,8 +177,9 @@ def _add_mess(df: pd.DataFrame, items: list[str], ids: list[str], rng: np.random
     dups = df.sample(frac=0.01, random_state=int(rng.integers(1 << 31)))
     linked = df[df["respondent_ref"] != ""]
     again = linked.sample(frac=0.01, random_state=int(rng.integers(1 << 31))).copy()
-    again["submitted_at"] = (pd.to_datetime(again["submitted_at"], format="%d/%m/%Y %H:%M")
-                             + pd.Timedelta(hours=1)).dt.strftime("%d/%m/%Y %H:%M")
+    again["submitted_at"] = (
+        pd.to_datetime(again["submitted_at"], format="%d/%m/%Y %H:%M") + pd.Timedelta(hours=1)
+    ).dt.strftime("%d/%m/%Y %H:%M")
     return pd.concat([df, dups, again], ignore_index=True)
 
 
@@ -195,24 +220,39 @@ def _write_sav(part: pd.DataFrame, path: Path) -> None:
             continue
         parsed = [fmt.parse_answer(v, vocab) for v in out[it]]
         raw = out[it].astype(str).str.strip()
-        codes = [float(v) if s == fmt.ANSWERED else
-                 (98.0 if r in ("Don't know", "N/A") else (float(r) if r.isdigit() else np.nan))
-                 for (s, v, _), r in zip(parsed, raw)]
+        codes = [
+            float(v)
+            if s == fmt.ANSWERED
+            else (98.0 if r in ("Don't know", "N/A") else (float(r) if r.isdigit() else np.nan))
+            for (s, v, _), r in zip(parsed, raw, strict=False)
+        ]
         out[it] = codes
         value_labels[it] = labels
-    pyreadstat.write_sav(out, str(path), variable_value_labels=value_labels,
-                         file_label="SYNTHETIC survey responses (generated, not real data)")
+    pyreadstat.write_sav(
+        out,
+        str(path),
+        variable_value_labels=value_labels,
+        file_label="SYNTHETIC survey responses (generated, not real data)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.sources.synthetic", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.sources.synthetic", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--authorities", type=int, default=3, help="number of authorities (default 3)")
     parser.add_argument("--respondents", type=int, default=60, help="respondents per authority (default 60)")
     parser.add_argument("--seed", type=int, default=12, help="random seed (default 12)")
-    parser.add_argument("--linked-share", type=float, default=0.6,
-                        help="share of respondents answering before and after under one reference")
+    parser.add_argument(
+        "--linked-share",
+        type=float,
+        default=0.6,
+        help="share of respondents answering before and after under one reference",
+    )
     parser.add_argument("--formats", default="csv,xlsx,sav", help="comma-separated: csv,xlsx,sav")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
+    )
     parser.add_argument("--clean", action="store_true", help="no injected mess")
     parser.add_argument("--allow-raw", action="store_true", help="allow writing inside data/raw/")
     args = parser.parse_args(argv)
@@ -222,11 +262,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out.resolve()
     if (PROJECT_ROOT / "data" / "raw") in (out, *out.parents) and not args.allow_raw:
-        print(f"error: {out} is inside data/raw/; synthetic files never go there unless --allow-raw",
-              file=sys.stderr)
+        print(
+            f"error: {out} is inside data/raw/; synthetic files never go there unless --allow-raw",
+            file=sys.stderr,
+        )
         return 2
-    df = generate(args.authorities, args.respondents, seed=args.seed, linked_share=args.linked_share,
-                  mess=not args.clean)
+    df = generate(
+        args.authorities,
+        args.respondents,
+        seed=args.seed,
+        linked_share=args.linked_share,
+        mess=not args.clean,
+    )
     paths = write_files(df, out, formats)
     print(f"wrote {len(df)} SYNTHETIC responses in {len(paths)} files to {out}")
     return 0

@@ -1,0 +1,384 @@
+"""The build: raw tables in, processed tables and the data-quality log out.
+
+:func:`build_tables` is pure (cleaning, processed schemas, row accounting);
+:func:`build` adds the preflight, the respondent-level files and the atomic
+writes. :func:`load_processed` reads the tables back, typed by their schemas.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
+from lib.files import folder_mode, write_temp
+from lib.schemas import PROCESSED_SCHEMAS, _is_text
+from lib.sources.case_studies import (
+    clean_case_study_facts,
+    clean_case_study_impacts,
+    clean_case_study_sections,
+    clean_challenges,
+    clean_proposals,
+    proposals_issues,
+)
+from lib.sources.claims import clean_claims
+from lib.sources.common import _spelling_issues
+from lib.sources.contract import (
+    PreflightError,
+    Problem,
+    ProcessedDataError,
+    RawDataError,
+    _display,
+    issues_frame,
+)
+from lib.sources.evidence import clean_evidence_matrix, evidence_matrix_issues
+from lib.sources.guidance import clean_checklist, clean_cycle, clean_guidance, guidance_issues
+from lib.sources.kpis import activity_issues, clean_activity, clean_kpis, kpi_issues
+from lib.sources.membership import clean_authorities, clean_membership, membership_issues, survey_authorities
+from lib.sources.profiles import clean_profiles, profile_issues
+from lib.sources.reading import load_raw
+from lib.sources.registry import RAW_TABLES
+from lib.sources.statements import clean_evaluation_findings, clean_programme_statements
+from lib.sources.survey import (
+    clean_comment_shares,
+    clean_impacts,
+    clean_respondents,
+    clean_survey,
+    clean_understanding,
+    survey_issues,
+)
+
+
+@dataclass
+class Build:
+    tables: dict[str, pd.DataFrame]
+    issues: pd.DataFrame = field(default_factory=lambda: issues_frame([]))
+
+
+def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
+    """Pure: raw tables in, processed tables and quality issues out.
+
+    Raises :class:`ProcessedDataError` if a processed table breaks its schema
+    or a raw row is neither processed nor logged (:func:`account_rows`).
+    """
+    membership = clean_membership(raw["programme_membership.csv"])
+    authorities = clean_authorities(membership, survey_authorities(membership))
+    respondents = clean_respondents(raw["survey_respondents.csv"])
+    survey = clean_survey(
+        clean_understanding(raw["survey_understanding.csv"], respondents),
+        clean_impacts(raw["survey_impacts.csv"], respondents),
+        clean_comment_shares(raw["survey_comment_shares.csv"]),
+    )
+    tables = {
+        "authorities.csv": authorities,
+        "membership.csv": membership.sort_values(["authority_id", "source", "quote"], kind="stable"),
+        "evidence.csv": clean_evidence_matrix(raw["evidence_matrix.csv"]),
+        "profiles.csv": clean_profiles(raw["authority_profiles.csv"]),
+        "kpis.csv": clean_kpis(raw["kpi_table.csv"], clean_activity(raw["programme_activity.csv"])),
+        "survey.csv": survey,
+        "survey_respondents.csv": respondents,
+        "proposals.csv": clean_proposals(raw["case_study_proposals.csv"]),
+        "challenges.csv": clean_challenges(raw["case_study_challenges.csv"]),
+        "case_study_facts.csv": clean_case_study_facts(raw["case_study_facts.csv"]),
+        "case_study_impacts.csv": clean_case_study_impacts(raw["case_study_impacts.csv"]),
+        "guidance.csv": clean_guidance(raw["practice_guidance.csv"]),
+        "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
+        "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
+        "claims.csv": clean_claims(raw["published_claims.csv"]),
+        "programme_statements.csv": clean_programme_statements(raw["programme_statements.csv"]),
+        "evaluation_findings.csv": clean_evaluation_findings(
+            raw["evaluation_findings.csv"], raw["published_claims.csv"]
+        ),
+        "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
+    }
+    issues = [
+        *evidence_matrix_issues(raw["evidence_matrix.csv"]),
+        *profile_issues(raw["authority_profiles.csv"]),
+        *kpi_issues(raw["kpi_table.csv"]),
+        *activity_issues(raw["programme_activity.csv"]),
+        *membership_issues(membership, authorities),
+        *_spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
+        *survey_issues(
+            raw["survey_understanding.csv"],
+            raw["survey_impacts.csv"],
+            raw["survey_comment_shares.csv"],
+            raw["survey_stray_values.csv"],
+            respondents,
+            raw["survey_respondents.csv"],
+        ),
+        *guidance_issues(raw["practice_guidance.csv"]),
+        *proposals_issues(raw["case_study_proposals.csv"]),
+    ]
+    problems: list[Problem] = []
+    for name, table in tables.items():
+        try:
+            tables[name] = validate_processed(name, table.reset_index(drop=True))
+        except ProcessedDataError as err:
+            problems += err.problems
+    result = Build(tables, issues_frame(issues))
+    if not problems:
+        problems = [
+            Problem(
+                raw[name].attrs.get("file", name),
+                None,
+                None,
+                f"{account.rows_in} row(s) read",
+                f"every raw row processed or logged; {account.processed} accounted for in "
+                f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
+                f", {account.logged} in the data-quality log",
+            )
+            for name, account in account_rows(raw, result).items()
+            if not account.balanced
+        ]
+    if problems:
+        raise ProcessedDataError(problems)
+    return result
+
+
+@dataclass(frozen=True)
+class RowAccount:
+    """One raw table's rows: read, found again in processed tables, logged instead."""
+
+    rows_in: int
+    processed: int
+    logged: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.processed + self.logged
+
+
+def account_rows(raw: dict[str, pd.DataFrame], result: Build) -> dict[str, RowAccount]:
+    """Account for every raw row, per :attr:`RawTable.rows_to`.
+
+    A raw row is accounted for when it is found again in a processed table
+    (one row per raw row, or one distinct ``per_raw_row`` key when a raw row
+    yields several) or in the data-quality log (one distinct line number among
+    the log rows the declaration selects). A table is balanced when rows read =
+    rows processed + rows logged.
+    """
+    accounts = {}
+    for name, frame in raw.items():
+        spec = RAW_TABLES.get(name)
+        counts = {"processed": 0, "logged": 0}
+        for dest in spec.rows_to if spec else ():
+            is_log = dest.table == QUALITY_LOG_NAME
+            table = result.issues if is_log else result.tables.get(dest.table, pd.DataFrame())
+            chosen = pd.Series(True, index=table.index)
+            for column, values in dest.where.items():
+                chosen &= table[column].astype(str).isin([str(v) for v in values])
+            rows = table[chosen]
+            n = len(rows.drop_duplicates(list(dest.per_raw_row))) if dest.per_raw_row else len(rows)
+            counts["logged" if is_log else "processed"] += n
+        accounts[name] = RowAccount(len(frame), **counts)
+    return accounts
+
+
+def validate_processed(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Check a processed table against its declared schema (a bug if it fails).
+
+    Raises :class:`ProcessedDataError`, one problem per failing cell.
+    """
+    schema = PROCESSED_SCHEMAS[name]
+    try:
+        return schema.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems, seen = [], set()
+        for case in err.failure_cases.itertuples(index=False):
+            index = case.index
+            row = None if index is None or pd.isna(index) else int(index) + 2
+            column = None if case.column is None or pd.isna(case.column) else str(case.column)
+            if (row, column) in seen:
+                continue
+            seen.add((row, column))
+            value = None if case.failure_case is None or pd.isna(case.failure_case) else case.failure_case
+            problems.append(
+                Problem(
+                    f"processed table {name} (as built)",
+                    row,
+                    column,
+                    value,
+                    f"{case.check} (the processed schema; a cleaning bug)",
+                )
+            )
+        raise ProcessedDataError(problems) from None
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Deterministic CSV: UTF-8, '\\n', floats without noise, empty for missing."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.10g}")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def preflight(processed_dir: Path, outputs_dir: Path) -> None:
+    """Check, before anything is read or replaced, that the build can write its outputs.
+
+    ``processed_dir`` is swapped into place by renaming within its parent, and
+    the quality log is written into ``outputs_dir``: both folders (or the
+    nearest folder that exists above them) must be folders we can create files
+    in. A real probe file is written and removed, so read-only mounts and
+    immutable folders are caught, not only permission bits.
+    """
+    problems = []
+    targets = {
+        Path(processed_dir).parent: f"swapping {Path(processed_dir).name}/ into place",
+        Path(outputs_dir): "the data-quality log",
+    }
+    if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
+        problems.append(
+            Problem(
+                _display(Path(processed_dir)),
+                None,
+                None,
+                None,
+                "a folder for the processed tables (it is a file); nothing was replaced",
+            )
+        )
+    for folder, what in targets.items():
+        existing = _nearest_existing(folder)
+        reason = None
+        if not existing.is_dir():
+            reason = f"{_display(existing)} is not a folder"
+        else:
+            try:
+                fd, probe = tempfile.mkstemp(prefix=".preflight.", dir=existing)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as err:
+                reason = err.strerror or type(err).__name__
+        if reason:
+            problems.append(
+                Problem(
+                    _display(folder),
+                    None,
+                    None,
+                    None,
+                    f"a writable folder for {what} ({reason}); nothing was replaced",
+                )
+            )
+    if problems:
+        raise PreflightError(problems)
+
+
+def write_processed(build: Build, processed_dir: Path) -> None:
+    """Write every table into a temporary folder, then swap it into place.
+
+    The previous ``processed_dir`` survives intact until the new one is
+    complete, so a failed build never leaves half-written outputs.
+    """
+    processed_dir = Path(processed_dir)
+    processed_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}.new.", dir=processed_dir.parent))
+    os.chmod(staging, folder_mode())  # mkdtemp makes 0700
+    try:
+        for name, table in sorted(build.tables.items()):
+            (staging / name).write_bytes(to_csv_bytes(table))
+        # The log travels with the tables so reports can count what was found.
+        (staging / QUALITY_LOG_NAME).write_bytes(to_csv_bytes(build.issues))
+        (staging / ".gitkeep").touch()
+        old = None
+        if processed_dir.exists():
+            old = processed_dir.with_name(f".{processed_dir.name}.old.{os.getpid()}")
+            os.replace(processed_dir, old)
+        try:
+            os.replace(staging, processed_dir)
+        except BaseException:
+            if old is not None:  # put the previous tables back: nothing replaced
+                os.replace(old, processed_dir)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build(
+    raw_dir: Path = RAW_DIR,
+    processed_dir: Path = PROCESSED_DIR,
+    outputs_dir: Path = OUTPUTS_DIR,
+    responses_dir: Path | None = None,
+) -> Build:
+    """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
+
+    Order: preflight (output folders writable), raw contract, cleaning and
+    processed schemas, row accounting, respondent-level survey files when
+    present (:mod:`lib.sources.response_tables`); only then is anything
+    written. The quality log is staged in ``outputs_dir`` before
+    ``processed_dir`` is swapped, so a write failure there changes nothing.
+    """
+    preflight(processed_dir, outputs_dir)
+    result = build_tables(load_raw(raw_dir))
+    from lib.sources import response_format, response_tables
+
+    try:
+        result = response_tables.add_response_tables(
+            result, response_format.responses_dir(raw_dir, responses_dir)
+        )
+    except response_tables.ResponseDataError as err:
+        raise RawDataError(err.problems) from None
+    log_path = Path(outputs_dir) / QUALITY_LOG_NAME
+    try:
+        staged_log = write_temp(log_path, to_csv_bytes(result.issues))
+    except OSError as err:
+        raise PreflightError(
+            [
+                Problem(
+                    _display(Path(outputs_dir)),
+                    None,
+                    None,
+                    None,
+                    f"a writable folder for the data-quality log ({err.strerror}); nothing was replaced",
+                )
+            ]
+        ) from None
+    try:
+        write_processed(result, processed_dir)
+        os.replace(staged_log, log_path)
+    finally:
+        staged_log.unlink(missing_ok=True)
+    return result
+
+
+def load_processed(processed_dir: Path = PROCESSED_DIR) -> dict[str, pd.DataFrame]:
+    """Read every processed table back, typed by its schema and validated."""
+    tables = {}
+    for name, schema in PROCESSED_SCHEMAS.items():
+        frame = pd.read_csv(Path(processed_dir) / name, dtype=str, keep_default_na=False)
+        for col, spec in schema.columns.items():
+            kind = str(spec.dtype)
+            if _is_text(spec) or col not in frame:
+                continue
+            numbers = pd.to_numeric(frame[col].replace("", None))
+            if kind.lower().startswith("int"):
+                numbers = numbers.astype("Int64" if spec.nullable else "int64")
+            frame[col] = numbers.astype("float64") if kind.startswith("float") else numbers
+        tables[name.removesuffix(".csv")] = schema.validate(frame)
+    return tables
+
+
+def quality_summary(issues: pd.DataFrame) -> str:
+    """Printed summary of the data-quality log: counts by check, and each issue."""
+    lines = [f"Data-quality log: {len(issues)} issues found in the sources"]
+    for check, group in issues.groupby("check", sort=True):
+        lines.append(f"  {check} ({len(group)})")
+        for row in group.itertuples():
+            value = f" [{row.value}]" if row.value else ""
+            lines.append(f"    - {row.file}{value}: {row.issue} -> {row.action}")
+    return "\n".join(lines)

@@ -1,0 +1,515 @@
+"""The attitude survey: respondents, Q1 understanding charts, Q3 impacts,
+Q2/Q4 comment shares and stray chart values, cleaned into one long table.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+
+from lib.config import QUALITY_LOG_NAME
+from lib.programme import Question, spaced_key
+from lib.sources.common import (
+    PROGRAMME,
+    _row,
+    declared_required,
+    percent_to_proportion,
+    round_to_source,
+    slugify,
+    tidy_text,
+)
+from lib.sources.contract import (
+    _NOT_BLANK,
+    _SOURCE,
+    _WHOLE,
+    NUMBER_RE,
+    PERCENT_RE,
+    Issue,
+    RawTable,
+    RowsTo,
+    _col,
+    _in_range,
+    _matches,
+    _parses,
+)
+from lib.sources.kpis import parse_count
+
+#: The survey's sectors in report order; the first ("all") is the whole survey.
+SECTOR_IDS = [s.id for s in PROGRAMME.sectors]
+PHASE_IDS = [p.id for p in PROGRAMME.phases]
+
+#: Printed sector spelling (folded) -> sector id, from the definition.
+SECTORS = {s: sector.id for sector in PROGRAMME.sectors for s in sector.spellings}
+
+SECTOR_LABELS = {s.id: s.label for s in PROGRAMME.sectors}
+
+#: Printed phase spelling (folded) -> phase id.
+PHASES = {s: p.id for p in PROGRAMME.phases for s in p.spellings}
+
+_SECTOR = pa.Check(
+    lambda v: _sector_or_none(v) not in (None, SECTOR_IDS[0]),
+    element_wise=True,
+    error="a survey sector: " + ", ".join(repr(s.label) for s in PROGRAMME.sectors[1:]),
+)
+
+
+_STRAY_LOG = RowsTo(
+    QUALITY_LOG_NAME, {"file": ("survey_stray_values.csv",), "check": ("stray_value",)}, ("row",)
+)
+
+
+def _sector_key(printed: str) -> str:
+    return spaced_key(printed)
+
+
+def sector_id(printed: str) -> str:
+    return PROGRAMME.sector_id(printed)
+
+
+def _sector_or_none(printed: str) -> str | None:
+    try:
+        return sector_id(printed)
+    except ValueError:
+        return None
+
+
+def phase_id(printed: str) -> str:
+    return PROGRAMME.phase_id(printed)
+
+
+def _question(which: str) -> Question:
+    """The survey question whose charts hold the ``understanding`` or ``impacts`` items."""
+    return PROGRAMME.chart_question(which)
+
+
+UNDERSTANDING_QUESTION, IMPACTS_QUESTION = _question("understanding"), _question("impacts")
+
+#: The impact items; labels differing only in wording between sectors unify.
+IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [(i.id, i.label, i.spellings) for i in PROGRAMME.impacts]
+
+
+def impact_id(label: str) -> str:
+    return PROGRAMME.impact_id(label)
+
+
+#: Folded chart title -> (item id, label, note), from the definition.
+UNDERSTANDING_ITEMS = {u.chart_title: (u.id, u.label, u.note) for u in PROGRAMME.understanding_items}
+_UNDERSTANDING_ORDER = {u.id: i for i, u in enumerate(PROGRAMME.understanding_items, start=1)}
+
+
+def understanding_item(title: str) -> tuple[str, str, str]:
+    key = spaced_key(title)
+    if key not in UNDERSTANDING_ITEMS:
+        raise ValueError(f"unknown chart {title!r}; expected one of {sorted(UNDERSTANDING_ITEMS)}")
+    return UNDERSTANDING_ITEMS[key]
+
+
+def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in raw.itertuples():
+        item, label, note = understanding_item(r.chart_title_as_printed)
+        sector = sector_id(r.series_as_printed)
+        phase = phase_id(r.phase_as_printed)
+        rows.append(
+            {
+                "question": UNDERSTANDING_QUESTION.id,
+                "question_label": UNDERSTANDING_QUESTION.label,
+                "item": item,
+                "item_label": label,
+                "item_order": _UNDERSTANDING_ORDER[item],
+                "sector": sector,
+                "phase": phase,
+                "value": round_to_source(r.value_as_printed),
+                "value_as_printed": r.value_as_printed,
+                "note": note,
+                "source": r.source,
+            }
+        )
+    return _with_stated_bases(pd.DataFrame(rows), respondents)
+
+
+def _with_stated_bases(frame: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    """Attach the base the source states: only whole-survey phase totals exist."""
+    stated = respondents[(respondents["group"] == SECTOR_IDS[0]) & (respondents["phase"] != "unstated")]
+    bases = dict(zip(stated["phase"], stated["n"], strict=False))
+    base = [
+        bases.get(p) if s == SECTOR_IDS[0] else None
+        for s, p in zip(frame["sector"], frame["phase"], strict=False)
+    ]
+    return frame.assign(base_n=pd.array(base, dtype="Int64"))
+
+
+def clean_impacts(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    labels = {iid: label for iid, label, _ in IMPACTS}
+    order = {iid: i for i, (iid, _, _) in enumerate(IMPACTS, start=1)}
+    items = raw["label_as_printed"].map(impact_id)
+    frame = pd.DataFrame(
+        {
+            "question": IMPACTS_QUESTION.id,
+            "question_label": IMPACTS_QUESTION.label,
+            "item": items,
+            "item_label": items.map(labels),
+            "item_order": items.map(order),
+            "sector": raw["sector_as_printed"].map(sector_id),
+            "phase": raw["phase_as_printed"].map(phase_id),
+            "value": raw["value_as_printed"].map(round_to_source),
+            "value_as_printed": raw["value_as_printed"],
+            "note": "",
+            "source": raw["source"],
+        }
+    )
+    variants = (
+        raw.assign(item=items)
+        .groupby("item")["label_as_printed"]
+        .agg(lambda s: sorted({re.sub(r"\s+", " ", v).strip() for v in s}))
+    )
+    for item, printed in variants.items():
+        if len(printed) > 1:
+            frame.loc[frame["item"] == item, "note"] = (
+                "label printed differently by sector: " + " / ".join(printed) + "; unified"
+            )
+    return _with_stated_bases(frame, respondents)
+
+
+#: Printed caption prefix -> (question id, label) for the comment-share questions.
+COMMENT_QUESTIONS = {q.printed_prefix: (q.id, q.label) for q in PROGRAMME.questions if q.printed_prefix}
+
+LOST_LABEL = PROGRAMME.lost_label
+
+
+def _comment_question(printed: str) -> tuple[str, str]:
+    key = printed.strip().casefold()
+    for prefix, value in COMMENT_QUESTIONS.items():
+        if key.startswith(prefix):
+            return value
+    raise ValueError(f"unknown comment question {printed!r}")
+
+
+def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
+    """Shares of comments by theme; a value whose label was lost stays unlabelled."""
+    rows = []
+    for r in raw.itertuples():
+        question, qlabel = _comment_question(r.question_as_printed)
+        label = tidy_text(r.label_as_printed).replace("\n", " ")
+        has_value = r.value_as_printed.strip() != ""
+        item = slugify(label) if label else f"unlabelled_{int(r.position)}"
+        note = ""
+        if not label:
+            note = "value printed without a label (more values than labels in the source list)"
+        elif not has_value:
+            note = "label printed without a value (fewer values than labels in the source list)"
+        rows.append(
+            {
+                "question": question,
+                "question_label": qlabel,
+                "item": item,
+                "item_label": label or LOST_LABEL,
+                "item_order": int(r.position),
+                "sector": sector_id(r.sector_as_printed),
+                "phase": phase_id(r.phase_as_printed),
+                "value": percent_to_proportion(r.value_as_printed) if has_value else None,
+                "value_as_printed": r.value_as_printed,
+                "base_n": pd.NA,
+                "note": note,
+                "source": r.source,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["base_n"] = frame["base_n"].astype("Int64")
+    return frame
+
+
+#: Printed respondent group (folded) -> group id.
+RESPONDENT_GROUPS = {s: g.id for g in PROGRAMME.respondent_groups for s in g.spellings}
+
+#: Groups whose counts add up to the survey's sector total.
+SECTOR_TOTAL_GROUPS = [g.id for g in PROGRAMME.respondent_groups if g.in_sector_total]
+
+
+def respondent_group(printed: str) -> str:
+    return PROGRAMME.respondent_group(printed)
+
+
+def clean_respondents(raw: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": raw["group_as_printed"].map(respondent_group),
+            "group_label": raw["group_as_printed"].map(str.strip),
+            "phase": raw["phase_as_printed"].map(phase_id),
+            "n": raw["n"].map(lambda v: parse_count(v)[0]),
+            "quote": raw["quote"].map(tidy_text),
+            "source": raw["source"],
+        }
+    )
+
+
+SURVEY_COLUMNS = [
+    "question",
+    "question_label",
+    "item",
+    "item_label",
+    "item_order",
+    "sector",
+    "phase",
+    "value",
+    "base_n",
+    "value_as_printed",
+    "note",
+    "source",
+]
+
+
+def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame, comments: pd.DataFrame) -> pd.DataFrame:
+    question_order = {q.id: q.number for q in PROGRAMME.questions}
+    sector_order = {s: i for i, s in enumerate(SECTOR_IDS)}
+    phase_order = {p: i for i, p in enumerate(PHASE_IDS)}
+    frame = pd.concat([understanding, impacts, comments], ignore_index=True)[SURVEY_COLUMNS]
+    return (
+        frame.assign(
+            _q=frame["question"].map(question_order),
+            _s=frame["sector"].map(sector_order),
+            _p=frame["phase"].map(phase_order),
+        )
+        .sort_values(["_q", "_s", "item_order", "item", "_p"], kind="stable")
+        .drop(columns=["_q", "_s", "_p"])
+        .reset_index(drop=True)
+    )
+
+
+def survey_issues(
+    raw_understanding: pd.DataFrame,
+    raw_impacts: pd.DataFrame,
+    raw_comments: pd.DataFrame,
+    stray: pd.DataFrame,
+    respondents: pd.DataFrame,
+    respondents_raw: pd.DataFrame | None = None,
+) -> list[Issue]:
+    respondents_raw = respondents if respondents_raw is None else respondents_raw
+    issues = []
+    for name, raw in (("survey_understanding.csv", raw_understanding), ("survey_impacts.csv", raw_impacts)):
+        noisy = raw[raw["value_as_printed"].map(lambda v: len(v.split(".")[-1]) > 2)]
+        if len(noisy):
+            worst = max(abs(float(v) - round_to_source(v)) for v in noisy["value_as_printed"])
+            issues.append(
+                Issue(
+                    check="float_noise",
+                    file=name,
+                    row="",
+                    column="value_as_printed",
+                    value=noisy["value_as_printed"].iloc[0],
+                    issue=f"{len(noisy)} chart values carry binary float noise (largest deviation "
+                    f"from 2 dp: {worst:.1e})",
+                    action="rounded to the source's precision (2 dp, whole percentages)",
+                )
+            )
+    variants = raw_impacts.assign(item=raw_impacts["label_as_printed"].map(impact_id))
+    for item, group in variants.groupby("item", sort=True):
+        printed = sorted({v for v in group["label_as_printed"]})
+        if len(printed) > 1:
+            issues.append(
+                Issue(
+                    check="label_variant",
+                    file="survey_impacts.csv",
+                    row="",
+                    column="label_as_printed",
+                    value=" / ".join(repr(p) for p in printed),
+                    issue="the same impact is labelled differently between sectors or phases",
+                    action=f"unified as item '{item}'",
+                )
+            )
+    for (title, phase), group in raw_comments.groupby(
+        ["list_title_as_printed", "phase_as_printed"], sort=True
+    ):
+        labels = (group["label_as_printed"].str.strip() != "").sum()
+        values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
+        total = sum(percent_to_proportion(v) for v in values) * 100
+        where = f"{title.strip()}" + (f" ({phase})" if phase else "")
+        rows = ", ".join(_row(raw_comments, i) for i in group.index)
+        if labels != len(values):
+            issues.append(
+                Issue(
+                    check="values_labels_mismatch",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="label_as_printed",
+                    value=f"{len(values)} values, {labels} labels",
+                    issue=f"list '{where}' prints {len(values)} percentages but {labels} labels",
+                    action=f"values paired with labels by printed position; the unpaired entry kept "
+                    f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
+                )
+            )
+        if abs(total - 100) > 2:
+            issues.append(
+                Issue(
+                    check="shares_do_not_sum",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="value_as_printed",
+                    value=f"{total:.0f}%",
+                    issue=f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
+                    action="kept as printed; reports show the printed total and do not rescale",
+                )
+            )
+        elif round(total) != 100:
+            issues.append(
+                Issue(
+                    check="rounding_total",
+                    file="survey_comment_shares.csv",
+                    row=rows,
+                    column="value_as_printed",
+                    value=f"{total:.0f}%",
+                    issue=f"shares in list '{where}' sum to {total:.0f}% (rounding)",
+                    action="kept as printed",
+                )
+            )
+    for i, r in stray.iterrows():
+        issues.append(
+            Issue(
+                check="stray_value",
+                file="survey_stray_values.csv",
+                row=_row(stray, i),
+                column="value_as_printed",
+                value=r["value_as_printed"],
+                issue=f"value with no label: {tidy_text(r['context'])}",
+                action="not used",
+            )
+        )
+    sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
+    totals = respondents[respondents["group"] == SECTOR_IDS[0]].set_index("phase")["n"]
+    stated = [p for p in PHASE_IDS if p != "unstated"]
+    if len(sectors) and (sectors["phase"] == "unstated").all():
+        issues.append(
+            Issue(
+                check="base_unstated",
+                file="survey_respondents.csv",
+                row=", ".join(_row(respondents_raw, i) for i in sectors.index),
+                column="phase_as_printed",
+                value=f"sector counts sum to {sectors['n'].sum()}",
+                issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
+                "matches neither "
+                + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
+                + " total",
+                action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
+                "bases and shows the sensitivity (docs/caveats.md)",
+            )
+        )
+    titles = sorted(set(raw_understanding["chart_title_as_printed"].str.strip()))
+    if len(titles) > 1:
+        issues.append(
+            Issue(
+                check="ambiguous_chart",
+                file="survey_understanding.csv",
+                row="",
+                column="chart_title_as_printed",
+                value=" / ".join(titles),
+                issue=PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
+                action=PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
+            )
+        )
+    return issues
+
+
+_PHASE = _parses(
+    phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings)
+)
+
+#: The contracts of this source's raw files.
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        "survey_respondents.csv",
+        {
+            "phase_as_printed": _col(_PHASE),
+            "group_as_printed": _col(
+                _NOT_BLANK,
+                _parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
+            ),
+            "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
+            "quote": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        ["phase_as_printed", "group_as_printed"],
+        required=declared_required("survey_respondents.csv"),
+        rows_to=(RowsTo("survey_respondents.csv"),),
+    ),
+    RawTable(
+        "survey_understanding.csv",
+        {
+            "chart_title_as_printed": _col(
+                _NOT_BLANK,
+                _parses(
+                    lambda v: understanding_item(v),
+                    f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles",
+                ),
+            ),
+            "phase_as_printed": _col(_PHASE),
+            "position": _col(_WHOLE),
+            "series_as_printed": _col(
+                _NOT_BLANK, _parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
+            ),
+            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
+            "source": _col(_SOURCE),
+        },
+        ["chart_title_as_printed", "phase_as_printed", "position"],
+        required=declared_required("survey_understanding.csv"),
+        rows_to=(RowsTo("survey.csv", {"question": (UNDERSTANDING_QUESTION.id,)}),),
+    ),
+    RawTable(
+        "survey_stray_values.csv",
+        {
+            "context": _col(_NOT_BLANK),
+            "value_as_printed": _col(_NOT_BLANK),
+            "source": _col(_SOURCE),
+        },
+        [],
+        required=declared_required("survey_stray_values.csv"),
+        rows_to=(_STRAY_LOG,),
+    ),
+    RawTable(
+        "survey_impacts.csv",
+        {
+            "chart_title_as_printed": _col(_NOT_BLANK),
+            "sector_as_printed": _col(_SECTOR),
+            "phase_as_printed": _col(_PHASE),
+            "position": _col(_WHOLE, _in_range(1, len(IMPACTS), "an impact position")),
+            "label_as_printed": _col(
+                _NOT_BLANK,
+                _parses(
+                    lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels"
+                ),
+            ),
+            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
+            "source": _col(_SOURCE),
+        },
+        ["sector_as_printed", "phase_as_printed", "position"],
+        required=declared_required("survey_impacts.csv"),
+        rows_to=(RowsTo("survey.csv", {"question": (IMPACTS_QUESTION.id,)}),),
+    ),
+    RawTable(
+        "survey_comment_shares.csv",
+        {
+            "question_as_printed": _col(
+                _NOT_BLANK,
+                _parses(
+                    lambda v: _comment_question(v),
+                    "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS),
+                ),
+            ),
+            "list_title_as_printed": _col(_NOT_BLANK),
+            "sector_as_printed": _col(_SECTOR),
+            "phase_as_printed": _col(_PHASE),
+            "position": _col(_WHOLE),
+            "label_as_printed": _col(),
+            "value_as_printed": _col(
+                _matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
+                _in_range(0, 100, "a percentage", allow_empty=True),
+            ),
+            "source": _col(_SOURCE),
+            "transcription_note": _col(),
+        },
+        ["list_title_as_printed", "phase_as_printed", "position"],
+        required=declared_required("survey_comment_shares.csv"),
+        rows_to=(RowsTo("survey.csv", {"question": tuple(q for q, _ in COMMENT_QUESTIONS.values())}),),
+    ),
+)
