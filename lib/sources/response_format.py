@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from lib.programme import current_programme
+
 # --------------------------------------------------------------------------
 # Settings (each defined once here)
 # --------------------------------------------------------------------------
@@ -196,10 +198,16 @@ STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
     "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
     "phase": ("phase", "survey_phase", "wave", "before_or_after"),
     "submitted_at": ("submitted_at", "submission_time", "submitted", "timestamp", "date"),
-    "best_features_text": ("best_features_text", "best_features", "q2"),
-    "best_features_themes": ("best_features_themes", "q2_themes"),
-    "la_role_text": ("la_role_text", "la_role", "q4"),
-    "la_role_themes": ("la_role_themes", "q4_themes"),
+    # free-text answers and their coded themes, one pair per comment question of the definition
+    **{
+        column: headers
+        for q in current_programme().questions
+        if q.base == "comments"
+        for column, headers in (
+            (f"{q.id}_text", (f"{q.id}_text", q.id, f"q{q.number}")),
+            (f"{q.id}_themes", (f"{q.id}_themes", f"q{q.number}_themes")),
+        )
+    },
     "synthetic": ("synthetic",),
 }
 
