@@ -69,10 +69,10 @@ from lib.sources.claims import (
     CLAIM_COLUMNS,
 )
 from lib.sources.common import (
-    PROGRAMME,
     _YEARS,
     AUTHORITIES,
     AUTHORITY_ALIASES,
+    PROGRAMME,
     PROGRAMME_REPORT,
     SURVEY_REPORT,
     UNRECORDED,

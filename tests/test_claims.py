@@ -40,18 +40,51 @@ IMPACTS = [
     "enough_time_resources",
 ]
 IMPACT_VALUES = {  # 004 chart series: (pre, post)
-    "vcs": [(0.57, 0.57), (0.42, 0.56), (0.37, 0.41), (0.34, 0.36), (0.33, 0.32), (0.32, 0.47), (0.30, 0.41), (0.28, 0.31), (0.18, 0.23)],
-    "childrens_centres": [(0.50, 0.55), (0.48, 0.53), (0.30, 0.47), (0.37, 0.36), (0.43, 0.43), (0.22, 0.36), (0.26, 0.32), (0.28, 0.38), (0.22, 0.32)],
+    "vcs": [
+        (0.57, 0.57),
+        (0.42, 0.56),
+        (0.37, 0.41),
+        (0.34, 0.36),
+        (0.33, 0.32),
+        (0.32, 0.47),
+        (0.30, 0.41),
+        (0.28, 0.31),
+        (0.18, 0.23),
+    ],
+    "childrens_centres": [
+        (0.50, 0.55),
+        (0.48, 0.53),
+        (0.30, 0.47),
+        (0.37, 0.36),
+        (0.43, 0.43),
+        (0.22, 0.36),
+        (0.26, 0.32),
+        (0.28, 0.38),
+        (0.22, 0.32),
+    ],
 }
 UNDERSTANDING = {  # 004 § 4.1 chart series: sector -> (pre, post)
-    ("understand_co_production", "Understanding Co Production Better"): {"all": (0.56, 0.81), "childrens_centres": (0.59, 0.85), "vcs": (0.59, 0.77)},
-    ("confidence_understanding", "Confidence in understanding Co Production"): {"all": (0.49, 0.80), "childrens_centres": (0.37, 0.80), "vcs": (0.50, 0.78)},
+    ("understand_co_production", "Understanding Co Production Better"): {
+        "all": (0.56, 0.81),
+        "childrens_centres": (0.59, 0.85),
+        "vcs": (0.59, 0.77),
+    },
+    ("confidence_understanding", "Confidence in understanding Co Production"): {
+        "all": (0.49, 0.80),
+        "childrens_centres": (0.37, 0.80),
+        "vcs": (0.50, 0.78),
+    },
 }
 BEST_FEATURES = {  # 004 § 4.3, 4.5: label -> (pre, post)
     "vcs": [
         ("Sharing information, resources, skills, experience and thinking", 0.33, 0.33),
         ("Better service delivery for users/ customers", 0.24, 0.27),
-        ("Understanding and respecting each other’s learning, skills and challenges through working in joint partnership", 0.16, 0.16),
+        (
+            "Understanding and respecting each other’s learning, skills and challenges through working "
+            "in joint partnership",
+            0.16,
+            0.16,
+        ),
         ("Communication/networking", 0.15, 0.13),
         ("Honesty, openness and trust", 0.07, 0.05),
         ("Understanding local needs through feedback and signposting", 0.05, 0.05),
@@ -72,7 +105,11 @@ LA_ROLE = {  # 004 § 5 "Mentions"; the children's centre list prints 7 values, 
         ("Openness and transparency in participation and engagement", 0.25),
         ("Review contracts to tailor for small VCS e.g. longer notice, support, size", 0.18),
         ("Regular meetings and open discussion with VCS and other partners", 0.18),
-        ("More commitment and effort to achieve a collaborative working environment - listen, adapt, plan, lead", 0.15),
+        (
+            "More commitment and effort to achieve a collaborative working environment - "
+            "listen, adapt, plan, lead",
+            0.15,
+        ),
         ("Look at funding possibilities and options", 0.11),
         ("Set up local databases, help the voluntary sector to create critical mass", 0.07),
         ("Manage change, allowing time and opportunities for change", 0.05),
@@ -88,9 +125,17 @@ LA_ROLE = {  # 004 § 5 "Mentions"; the children's centre list prints 7 values, 
     ],
 }
 RESPONDENTS = pd.DataFrame(
-    [("all", "pre", 154), ("all", "post", 165), ("vcs", "unstated", 76), ("childrens_centres", "unstated", 46),
-     ("local_authorities", "unstated", 14), ("other_sectors", "unstated", 28), ("health", "unstated", 9),
-     ("community_advice", "unstated", 3), ("parents", "unstated", 7)],
+    [
+        ("all", "pre", 154),
+        ("all", "post", 165),
+        ("vcs", "unstated", 76),
+        ("childrens_centres", "unstated", 46),
+        ("local_authorities", "unstated", 14),
+        ("other_sectors", "unstated", 28),
+        ("health", "unstated", 9),
+        ("community_advice", "unstated", 3),
+        ("parents", "unstated", 7),
+    ],
     columns=["group", "phase", "n"],
 )
 
@@ -99,15 +144,27 @@ def published_survey() -> pd.DataFrame:
     rows = []
 
     def add(question, item, label, order, sector, phase, value, base=None, note=""):
-        rows.append(dict(question=question, item=item, item_label=label, item_order=order, sector=sector,
-                         phase=phase, value=value, base_n=base, note=note, source="004"))
+        rows.append(
+            dict(
+                question=question,
+                item=item,
+                item_label=label,
+                item_order=order,
+                sector=sector,
+                phase=phase,
+                value=value,
+                base_n=base,
+                note=note,
+                source="004",
+            )
+        )
 
     for order, ((item, label), by_sector) in enumerate(UNDERSTANDING.items(), 1):
         for sector, (pre, post) in by_sector.items():
             add("understanding", item, label, order, sector, "pre", pre, 154 if sector == "all" else None)
             add("understanding", item, label, order, sector, "post", post, 165 if sector == "all" else None)
     for sector, values in IMPACT_VALUES.items():
-        for order, (item, (pre, post)) in enumerate(zip(IMPACTS, values), 1):
+        for order, (item, (pre, post)) in enumerate(zip(IMPACTS, values, strict=False), 1):
             label = item.replace("_", " ").capitalize()
             add("impacts", item, label, order, sector, "pre", pre)
             add("impacts", item, label, order, sector, "post", post)
@@ -118,7 +175,16 @@ def published_survey() -> pd.DataFrame:
     for sector, values in LA_ROLE.items():
         for order, (label, value) in enumerate(values, 1):
             item = slugify(label) if label else None
-            add("la_role", item, label, order, sector, "unstated", value, note="" if label else "label lost in the source")
+            add(
+                "la_role",
+                item,
+                label,
+                order,
+                sector,
+                "unstated",
+                value,
+                note="" if label else "label lost in the source",
+            )
     return pd.DataFrame(rows)
 
 
@@ -145,7 +211,12 @@ def reason(result: pd.DataFrame, claim_id: str) -> str:
 
 def set_value(survey, question, sector, item, phase, value):
     survey = survey.copy()
-    where = (survey["question"] == question) & (survey["sector"] == sector) & (survey["item"] == item) & (survey["phase"] == phase)
+    where = (
+        (survey["question"] == question)
+        & (survey["sector"] == sector)
+        & (survey["item"] == item)
+        & (survey["phase"] == phase)
+    )
     assert where.sum() == 1, (question, sector, item, phase)
     survey.loc[where, "value"] = value
     return survey
@@ -171,10 +242,18 @@ def test_claims_file_shape():
 def test_required_claims_are_transcribed():
     ids = set(load_claims(CLAIMS_PATH)["claim_id"])
     required = {
-        "S3-understanding-significant", "S3-helpful-on-all-impacts", "S4.1-understanding-56-81",
-        "S4.1-cc-85-vcs-77", "S4.2-vcs-higher-or-same", "S4.2-vcs-significant-increase",
-        "S4.4-cc-seven-of-nine", "S4.4-cc-little-change-two", "S4.4-cc-improved-most",
-        "S4.3-vcs-sharing-then-service", "S4.5-cc-more-outcome-comments", "S5-vcs-openness-transparency",
+        "S3-understanding-significant",
+        "S3-helpful-on-all-impacts",
+        "S4.1-understanding-56-81",
+        "S4.1-cc-85-vcs-77",
+        "S4.2-vcs-higher-or-same",
+        "S4.2-vcs-significant-increase",
+        "S4.4-cc-seven-of-nine",
+        "S4.4-cc-little-change-two",
+        "S4.4-cc-improved-most",
+        "S4.3-vcs-sharing-then-service",
+        "S4.5-cc-more-outcome-comments",
+        "S5-vcs-openness-transparency",
         "S5-cc-involve-commitment",
     }
     assert required <= ids
@@ -229,8 +308,10 @@ def test_significance_claim_follows_the_data(baseline):
 def test_significance_at_approximated_base_and_its_sensitivity(baseline):
     claim = "S4.2-vcs-significant-increase"
     changes = before_after_changes(published_survey(), approximate_bases(RESPONDENTS))
-    named = changes[(changes["sector"] == "vcs") & changes["item"].isin(
-        ["improve_service_delivery", "allow_culture_to_thrive", "cpd_opportunities"])]
+    named = changes[
+        (changes["sector"] == "vcs")
+        & changes["item"].isin(["improve_service_delivery", "allow_culture_to_thrive", "cpd_opportunities"])
+    ]
     n_significant = int((named["significant_low_base"] & named["significant_high_base"]).sum())
     expected = {0: "not supported", 3: "supported"}.get(n_significant, "partly supported")
     assert verdict(baseline, claim) == expected
@@ -262,12 +343,15 @@ def test_more_helpful_on_all_impacts_is_not_supported_on_direction_alone(baselin
     assert len(impacts) == 18
     assert not (impacts["significant_low_base"] & impacts["significant_high_base"]).any()
     claim = "S3-helpful-on-all-impacts"
-    assert (direction(baseline, claim), strength(baseline, claim)) == ("agrees", "not distinguishable from chance")
+    assert (direction(baseline, claim), strength(baseline, claim)) == (
+        "agrees",
+        "not distinguishable from chance",
+    )
     assert verdict(baseline, claim) != "supported"
     # Make every rise large: the strength answer changes and so does the verdict.
     survey = published_survey()
     for sector, values in IMPACT_VALUES.items():
-        for item, (pre, post) in zip(IMPACTS, values):
+        for item, (pre, post) in zip(IMPACTS, values, strict=False):
             if post - pre > 0.02:
                 survey = set_value(survey, "impacts", sector, item, "post", min(pre + 0.45, 0.99))
     result = audit(survey)
@@ -281,7 +365,9 @@ def test_seven_of_nine_and_little_change(baseline):
     assert direction(baseline, "S4.4-cc-little-change-two") == "agrees"
     assert strength(baseline, "S4.4-cc-little-change-two") == "not a question of chance"
     assert verdict(baseline, "S4.4-cc-little-change-two") == "supported"
-    survey = set_value(published_survey(), "impacts", "childrens_centres", "deliver_users_needs", "post", 0.50)
+    survey = set_value(
+        published_survey(), "impacts", "childrens_centres", "deliver_users_needs", "post", 0.50
+    )
     result = audit(survey)
     assert verdict(result, "S4.4-cc-seven-of-nine") == "not supported"
     assert verdict(result, "S4.4-cc-little-change-two") == "not supported"
@@ -290,7 +376,9 @@ def test_seven_of_nine_and_little_change(baseline):
 def test_improved_most(baseline):
     assert direction(baseline, "S4.4-cc-improved-most") == "agrees"
     assert verdict(baseline, "S4.4-cc-improved-most") == "direction only: could be chance"
-    survey = set_value(published_survey(), "impacts", "childrens_centres", "enough_time_resources", "post", 0.45)
+    survey = set_value(
+        published_survey(), "impacts", "childrens_centres", "enough_time_resources", "post", 0.45
+    )
     assert direction(audit(survey), "S4.4-cc-improved-most") == "partly agrees"
     assert verdict(audit(survey), "S4.4-cc-improved-most") == "partly supported"
 
@@ -301,8 +389,12 @@ CAUSAL = "a before/after survey without a comparison group cannot support a caus
 def test_causal_claims_are_transcribed_and_never_supported(baseline):
     claims = load_claims(CLAIMS_PATH).set_index("claim_id")
     quotes = " | ".join(claims["claim_quote"])
-    for words in ["created real attitude change", "a catalyst for change", "acted as a catalyst",
-                  "there was a positive shift"]:
+    for words in [
+        "created real attitude change",
+        "a catalyst for change",
+        "acted as a catalyst",
+        "there was a positive shift",
+    ]:
         assert words in quotes, words
     causal = claims.index[claims["test"] == "causal"]
     assert len(causal) >= 4
@@ -317,9 +409,13 @@ def test_causal_claims_are_transcribed_and_never_supported(baseline):
 
 def test_overall_verdict_keeps_the_two_questions_apart():
     from lib.analysis.claims import overall_verdict
+
     assert overall_verdict("agrees", "distinguishable from chance") == "supported"
     assert overall_verdict("agrees", "not distinguishable from chance") == "direction only: could be chance"
-    assert overall_verdict("agrees", "not distinguishable from chance", claims_significance=True) == "not supported"
+    assert (
+        overall_verdict("agrees", "not distinguishable from chance", claims_significance=True)
+        == "not supported"
+    )
     assert overall_verdict("agrees", "cannot support a causal claim") == "not supported"
     assert overall_verdict("disagrees", "distinguishable from chance") == "not supported"
     with pytest.raises(ValueError):
@@ -336,13 +432,25 @@ def test_ranked_comment_shares(baseline):
     assert verdict(baseline, "S4.3-vcs-sharing-then-service") == "supported"
     # after the workshops outcomes (18%) overtook understanding (15%) among children's centres
     assert verdict(baseline, "S4.5-cc-sharing-then-understanding") == "partly supported"
-    survey = set_value(published_survey(), "best_features", "childrens_centres",
-                       slugify("Outcomes for children and families/users and reaching more of them"), "post", 0.10)
+    survey = set_value(
+        published_survey(),
+        "best_features",
+        "childrens_centres",
+        slugify("Outcomes for children and families/users and reaching more of them"),
+        "post",
+        0.10,
+    )
     result = audit(survey)
     assert verdict(result, "S4.5-cc-sharing-then-understanding") == "supported"
     assert verdict(result, "S4.5-cc-more-outcome-comments") == "supported"  # 7% -> 10%
-    survey = set_value(survey, "best_features", "childrens_centres",
-                       slugify("Outcomes for children and families/users and reaching more of them"), "post", 0.06)
+    survey = set_value(
+        survey,
+        "best_features",
+        "childrens_centres",
+        slugify("Outcomes for children and families/users and reaching more of them"),
+        "post",
+        0.06,
+    )
     assert verdict(audit(survey), "S4.5-cc-more-outcome-comments") == "not supported"
 
 
@@ -365,12 +473,21 @@ def test_unknown_item_cannot_be_tested():
 
 
 def test_new_claim_row_needs_no_code_change():
-    extra = pd.DataFrame([{
-        **{column: "" for column in CLAIM_COLUMNS},
-        "claim_id": "X-cc-confidence", "claim_quote": "made-up claim for the test", "source": "test",
-        "question": "understanding", "sector": "childrens_centres", "phase": "pre;post",
-        "items": "confidence_understanding", "test": "significant_increase",
-    }])
+    extra = pd.DataFrame(
+        [
+            {
+                **{column: "" for column in CLAIM_COLUMNS},
+                "claim_id": "X-cc-confidence",
+                "claim_quote": "made-up claim for the test",
+                "source": "test",
+                "question": "understanding",
+                "sector": "childrens_centres",
+                "phase": "pre;post",
+                "items": "confidence_understanding",
+                "test": "significant_increase",
+            }
+        ]
+    )
     result = audit(published_survey(), extra)
     assert result["verdict"].iloc[0] in {"supported", "not supported"}
     assert "approximated bases" in result["what_the_data_show"].iloc[0]
@@ -389,6 +506,7 @@ CAVEATS_PATH = ROOT / "docs" / "caveats.md"
 
 def _caveat_sections() -> dict[str, str]:
     import re
+
     text = CAVEATS_PATH.read_text(encoding="utf-8")
     parts = re.split(r"^## ", text, flags=re.M)
     return {part.split("\n", 1)[0].split(" ", 1)[0]: part for part in parts[1:]}
@@ -397,7 +515,9 @@ def _caveat_sections() -> dict[str, str]:
 def test_every_caveat_that_names_a_claim_agrees_with_the_audit(evaluation_build):
     """A caveat may not say one thing about a claim while the audit says another."""
     import re
+
     from lib import report
+
     audit = report.claim_audit(report.load_workbook(evaluation_build.processed)).set_index("claim_id")
     ids = set(audit.index)
     verdicts = "|".join(re.escape(v) for v in sorted(VERDICTS, key=len, reverse=True))
@@ -406,10 +526,17 @@ def test_every_caveat_that_names_a_claim_agrees_with_the_audit(evaluation_build)
         flat = re.sub(r"\s+", " ", text)
         named = {i for i in ids if re.search(rf"(?<![\w.-]){re.escape(i)}(?![\w.-])", flat)}
         stated = dict(re.findall(rf"`([\w.\-]+)` ({verdicts})", flat))
-        assert named <= set(stated), f"{caveat} names {sorted(named - set(stated))} without the audit's verdict"
+        assert named <= set(stated), (
+            f"{caveat} names {sorted(named - set(stated))} without the audit's verdict"
+        )
         for claim_id, said in stated.items():
             assert claim_id in ids, f"{caveat} names an unknown claim {claim_id}"
-            assert audit.at[claim_id, "verdict"] == said, (caveat, claim_id, said, audit.at[claim_id, "verdict"])
+            assert audit.at[claim_id, "verdict"] == said, (
+                caveat,
+                claim_id,
+                said,
+                audit.at[claim_id, "verdict"],
+            )
             checked += 1
     assert checked >= 10
     sections = _caveat_sections()

@@ -114,9 +114,7 @@ def test_long_rejects_unknown_kind_and_missing_base():
 
 
 def test_wide_secondary_in_a_row():
-    table = pd.DataFrame(
-        {"X": [5, 40], "Y": [20, 12], "Z": [30, 50], "Total": [55, 102]}, index=["A", "B"]
-    )
+    table = pd.DataFrame({"X": [5, 40], "Y": [20, 12], "Z": [30, 50], "Total": [55, 102]}, index=["A", "B"])
     result = suppress_wide_table(table, total_row=None)
     # row A: X=5 hidden; its smallest shown cell is Y=20
     assert _hidden(result) == {("A", "X"), ("A", "Y")}
@@ -153,7 +151,15 @@ def test_wide_rows_and_columns_iterate_until_stable():
     result = suppress_wide_table(table)
     # pass 1: row A -> A.Y; column X -> C.X; column Y -> B.Y
     # pass 2: row B -> B.X; row C -> C.Z; column Z -> A.Z; pass 3: stable
-    assert _hidden(result) == {("A", "X"), ("A", "Y"), ("C", "X"), ("B", "Y"), ("B", "X"), ("C", "Z"), ("A", "Z")}
+    assert _hidden(result) == {
+        ("A", "X"),
+        ("A", "Y"),
+        ("C", "X"),
+        ("B", "Y"),
+        ("B", "X"),
+        ("C", "Z"),
+        ("A", "Z"),
+    }
     assert _hidden(result) - {("A", "X")} == {
         (r, c) for r in table.index for c in table.columns if result.secondary.at[r, c]
     }
@@ -166,14 +172,15 @@ def test_wide_threshold_change_removes_suppression():
     table = pd.DataFrame({"X": [5, 40], "Y": [20, 12], "Total": [25, 52]}, index=["A", "B"])
     assert _hidden(suppress_wide_table(table, total_row=None, threshold=5)) == set()
     assert _hidden(suppress_wide_table(table, total_row=None, threshold=13)) == {
-        ("A", "X"), ("A", "Y"), ("B", "Y"), ("B", "X")
+        ("A", "X"),
+        ("A", "Y"),
+        ("B", "Y"),
+        ("B", "X"),
     }
 
 
 def test_wide_z_and_x_are_shown_and_never_chosen_for_secondary():
-    table = pd.DataFrame(
-        {"X": [5.0], "Y": [np.nan], "W": [0.0], "Z": [30.0], "Total": [35.0]}, index=["A"]
-    )
+    table = pd.DataFrame({"X": [5.0], "Y": [np.nan], "W": [0.0], "Z": [30.0], "Total": [35.0]}, index=["A"])
     not_applicable = pd.DataFrame(False, index=table.index, columns=table.columns)
     not_applicable.loc["A", "W"] = True
     result = suppress_wide_table(table, total_row=None, not_applicable=not_applicable)

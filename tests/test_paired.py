@@ -37,10 +37,16 @@ def test_against_the_formula_step_by_step():
     cross = a * d - b * c  # 165 > n/2 = 20
     phi = (cross - n / 2) / np.sqrt((a + b) * (c + d) * (a + c) * (b + d))
     delta = p_after - p_before
-    low = delta - np.sqrt((p_after - l_after) ** 2 - 2 * phi * (p_after - l_after) * (u_before - p_before)
-                          + (u_before - p_before) ** 2)
-    high = delta + np.sqrt((p_before - l_before) ** 2 - 2 * phi * (p_before - l_before) * (u_after - p_after)
-                           + (u_after - p_after) ** 2)
+    low = delta - np.sqrt(
+        (p_after - l_after) ** 2
+        - 2 * phi * (p_after - l_after) * (u_before - p_before)
+        + (u_before - p_before) ** 2
+    )
+    high = delta + np.sqrt(
+        (p_before - l_before) ** 2
+        - 2 * phi * (p_before - l_before) * (u_after - p_after)
+        + (u_after - p_after) ** 2
+    )
     got = paired_difference(a, b, c, d)
     assert np.allclose([float(x) for x in got], [delta, low, high], atol=1e-12)
 
@@ -49,7 +55,7 @@ def test_phi_correction_rules():
     # B = ad - bc; C = B - n/2 if B > n/2; 0 if 0 <= B <= n/2; B if B < 0.
     assert float(corrected_phi(5, 5, 5, 5)) == 0.0  # B = 0
     assert float(corrected_phi(3, 2, 2, 3)) == 0.0  # B = 5 <= n/2 = 5
-    assert float(corrected_phi(2, 5, 5, 2)) == pytest.approx(-21 / np.sqrt(7 ** 4))
+    assert float(corrected_phi(2, 5, 5, 2)) == pytest.approx(-21 / np.sqrt(7**4))
     assert float(corrected_phi(10, 0, 0, 0)) == 0.0  # an empty margin
 
 
@@ -70,7 +76,12 @@ def test_positive_correlation_narrows_the_interval():
 
 
 def test_vectorised_and_bounded():
-    both, before, after, neither = np.array([0, 0, 30]), np.array([0, 10, 0]), np.array([10, 0, 0]), np.array([0, 0, 0])
+    both, before, after, neither = (
+        np.array([0, 0, 30]),
+        np.array([0, 10, 0]),
+        np.array([10, 0, 0]),
+        np.array([0, 0, 0]),
+    )
     change, low, high = paired_difference(both, before, after, neither)
     assert change.tolist() == [1.0, -1.0, 0.0]
     assert (low >= -1).all() and (high <= 1).all() and (low <= change).all() and (change <= high).all()
@@ -78,7 +89,7 @@ def test_vectorised_and_bounded():
 
 def test_wilson_bounds_match_statsmodels():
     low, high = wilson_bounds(np.array([0, 7, 20]), np.array([20, 20, 20]))
-    for k, lo, hi in zip([0, 7, 20], low, high):
+    for k, lo, hi in zip([0, 7, 20], low, high, strict=False):
         ref = proportion_confint(k, 20, method="wilson")
         assert lo == pytest.approx(max(0, ref[0])) and hi == pytest.approx(min(1, ref[1]))
 

@@ -120,13 +120,16 @@ def test_statement_topics_and_case_study_sections(prog):
     assert [(t.id, t.label) for t in prog.statement_topics] == evaluation.STATEMENT_TOPICS
     assert [(s.id, s.label) for s in prog.case_study_sections] == evaluation.CASE_STUDY_SECTIONS
     for printed in ["after the two years", "Both years", "2011-12; 2012-13", "year one", ""]:
-        assert evaluation.statement_years(printed) == {
-            "after the two years": "2011-12;2012-13",
-            "Both years": "2011-12;2012-13",
-            "2011-12; 2012-13": "2011-12;2012-13",
-            "year one": "2011-12",
-            "": "unstated",
-        }[printed]
+        assert (
+            evaluation.statement_years(printed)
+            == {
+                "after the two years": "2011-12;2012-13",
+                "Both years": "2011-12;2012-13",
+                "2011-12; 2012-13": "2011-12;2012-13",
+                "year one": "2011-12",
+                "": "unstated",
+            }[printed]
+        )
     assert set(prog.all_years_phrases) == {"after the two years", "both years", "over the two years"}
 
 
@@ -337,9 +340,9 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, completeness, "
-        "evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, source_documents, "
-        "statements, survey, themes"
+        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, "
+        "completeness, evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, "
+        "source_documents, statements, survey, themes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "

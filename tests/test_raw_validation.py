@@ -22,10 +22,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas.testing as pd_testing
 import pytest
@@ -109,6 +109,7 @@ def case(name: str):
     def register(corrupt):
         CASES[name] = corrupt
         return corrupt
+
     return register
 
 
@@ -122,8 +123,11 @@ def _missing_column(raw):
     path = raw / "case_study_impacts.csv"
     header, rows = _records(path)
     drop = header.index("statement")
-    _write(path, [h for i, h in enumerate(header) if i != drop],
-           [[c for i, c in enumerate(r) if i != drop] for r in rows])
+    _write(
+        path,
+        [h for i, h in enumerate(header) if i != drop],
+        [[c for i, c in enumerate(r) if i != drop] for r in rows],
+    )
     return {"path": path}
 
 
@@ -184,7 +188,7 @@ def _several_problems(raw):
 def _kpi_order_in_multiline_file(raw):
     path = raw / "kpi_table.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
-    target = max(i for i, l in enumerate(lines) if l.startswith("5,"))  # last record's first line
+    target = max(i for i, line in enumerate(lines) if line.startswith("5,"))  # last record's first line
     lines[target] = "9" + lines[target][1:]  # kpi_order 5 -> 9 (allowed: 1-5)
     path.write_text("\n".join(lines), encoding="utf-8")
     return {"path": path, "line": target + 1}
@@ -196,9 +200,11 @@ UNREADABLE = [
     ("survey_respondents.csv", 10, "n", "Many"),
 ]
 for _file, _line, _column, _value in UNREADABLE:
+
     def _unreadable(raw, file=_file, line=_line, column=_column, value=_value):
         set_cell(raw / file, line, column, value)
         return {"path": raw / file}
+
     CASES[f"unreadable:{_file}:{_column}"] = _unreadable
 
 
@@ -222,41 +228,54 @@ def _kpi_percentage_out_of_range(raw):
 
 # Issue 8: every case the issue lists, through the command line.
 
+
 def header_only(path: Path) -> None:
     """Keep only the header line (CSV header records are one line in every raw file)."""
     path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
 
 
 for _table in ev.RAW_TABLES:
+
     def _header_only(raw, table=_table):
         header_only(raw / table)
         return {"path": raw / table}
+
     CASES[f"header_only:{_table}"] = _header_only
 
 
 #: KPI cells whose figure is not a printed percentage (002 § 6 prints "good plus = 80%", row 4).
 KPI_UNREADABLE = ["Overall evaluation - good plus = 0.80", "Overall evaluation - good plus = NaN%"]
 for _cell in KPI_UNREADABLE:
+
     def _kpi_unreadable(raw, cell=_cell):
         path = raw / "kpi_table.csv"
         text = path.read_text(encoding="utf-8")
         assert text.count("Overall evaluation - good plus = 80%") == 1
         path.write_text(text.replace("Overall evaluation - good plus = 80%", cell), encoding="utf-8")
         return {"path": path, "cell": cell}
+
     CASES[f"kpi_unreadable:{_cell}"] = _kpi_unreadable
 
 
 #: (file, column) pairs whose removal gave a traceback before issue 8 (a key column).
-DROPPED = [("commissioning_cycle.csv", "stage_order"), ("practice_guidance.csv", "focus_theme_as_printed"),
-           ("kpi_table.csv", "year_as_printed")]
+DROPPED = [
+    ("commissioning_cycle.csv", "stage_order"),
+    ("practice_guidance.csv", "focus_theme_as_printed"),
+    ("kpi_table.csv", "year_as_printed"),
+]
 for _file, _column in DROPPED:
+
     def _dropped(raw, file=_file, column=_column):
         path = raw / file
         header, rows = _records(path)
         drop = header.index(column)
-        _write(path, [h for i, h in enumerate(header) if i != drop],
-               [[c for i, c in enumerate(r) if i != drop] for r in rows])
+        _write(
+            path,
+            [h for i, h in enumerate(header) if i != drop],
+            [[c for i, c in enumerate(r) if i != drop] for r in rows],
+        )
         return {"path": path}
+
     CASES[f"dropped:{_file}:{_column}"] = _dropped
 
 
@@ -342,17 +361,39 @@ def _prepare_and_run(name: str, root: Path) -> Run:
     try:
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "lib.evaluation", "build", "--raw-dir", str(raw),
-             "--processed-dir", str(processed), "--outputs-dir", str(outputs)],
-            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "lib.evaluation",
+                "build",
+                "--raw-dir",
+                str(raw),
+                "--processed-dir",
+                str(processed),
+                "--outputs-dir",
+                str(outputs),
+            ],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         context["seconds"] = time.perf_counter() - started
     finally:
         for undo in context.pop("undo", []):
             undo()
-    return Run(done.returncode, done.stdout, done.stderr, raw, processed, outputs,
-               before_processed, before_outputs, context)
+    return Run(
+        done.returncode,
+        done.stdout,
+        done.stderr,
+        raw,
+        processed,
+        outputs,
+        before_processed,
+        before_outputs,
+        context,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -409,15 +450,21 @@ def test_missing_column(cli):
 def test_unknown_authority(cli):
     run = failed_cleanly(cli["unknown_authority"])
     assert run.errors == [
-        error(run.context["path"], "row 10, column 'authority_as_printed': value 'Atlantis': expected a "
-              "known authority name (one of the 15 programme authorities or a known spelling)")
+        error(
+            run.context["path"],
+            "row 10, column 'authority_as_printed': value 'Atlantis': expected a "
+            "known authority name (one of the 15 programme authorities or a known spelling)",
+        )
     ]
 
 
 def test_proportion_out_of_range(cli):
     run = failed_cleanly(cli["proportion_out_of_range"])
     assert run.errors == [
-        error(run.context["path"], "row 2, column 'value_as_printed': value '1.7': expected a proportion between 0 and 1")
+        error(
+            run.context["path"],
+            "row 2, column 'value_as_printed': value '1.7': expected a proportion between 0 and 1",
+        )
     ]
 
 
@@ -437,7 +484,7 @@ def test_duplicate_key(cli):
     run = failed_cleanly(cli["duplicate_key"])
     path, key, lines = run.context["path"], run.context["key"], run.context["lines"]
     assert len(run.errors) == 2  # one line per duplicated row
-    for line, row in zip(run.errors, lines):
+    for line, row in zip(run.errors, lines, strict=False):
         assert line.startswith(error(path, f"row {row}, column 'stage_order': value "))
         assert f"'{key}'" in line
         assert line.endswith("expected a unique key (duplicate row)")
@@ -459,9 +506,20 @@ def test_every_problem_in_every_file_is_listed(cli):
     run = failed_cleanly(cli["several_problems"])
     impacts, matrix = run.context["impacts"], run.context["matrix"]
     assert len(run.errors) == 3
-    assert error(impacts, "row 5, column 'value_as_printed': value '-0.2': expected a proportion between 0 and 1") in run.errors
-    assert error(impacts, "row 7, column 'value_as_printed': value '2': expected a proportion between 0 and 1") in run.errors
-    assert any(e.startswith(error(matrix, "row 4, column 'authority_as_printed': value 'Grenwich'")) for e in run.errors)
+    assert (
+        error(
+            impacts, "row 5, column 'value_as_printed': value '-0.2': expected a proportion between 0 and 1"
+        )
+        in run.errors
+    )
+    assert (
+        error(impacts, "row 7, column 'value_as_printed': value '2': expected a proportion between 0 and 1")
+        in run.errors
+    )
+    assert any(
+        e.startswith(error(matrix, "row 4, column 'authority_as_printed': value 'Grenwich'"))
+        for e in run.errors
+    )
 
 
 # --------------------------------------------------------------------------
@@ -472,8 +530,11 @@ def test_every_problem_in_every_file_is_listed(cli):
 def test_row_is_the_csv_line_number_in_a_file_with_multiline_cells(cli):
     run = failed_cleanly(cli["kpi_order_in_multiline_file"])
     assert run.errors == [
-        error(run.context["path"], f"row {run.context['line']}, column 'kpi_order': value '9': "
-              "expected a KPI number between 1 and 5")
+        error(
+            run.context["path"],
+            f"row {run.context['line']}, column 'kpi_order': value '9': "
+            "expected a KPI number between 1 and 5",
+        )
     ]
 
 
@@ -481,7 +542,9 @@ def test_row_is_the_csv_line_number_in_a_file_with_multiline_cells(cli):
 def test_a_value_the_cleaning_cannot_read_is_an_error_line_not_a_traceback(cli, file, line, column, value):
     run = failed_cleanly(cli[f"unreadable:{file}:{column}"])
     assert len(run.errors) == 1
-    assert run.errors[0].startswith(error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected "))
+    assert run.errors[0].startswith(
+        error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected ")
+    )
 
 
 def test_guidance_without_a_first_theme_is_an_error_line(cli):
@@ -506,7 +569,9 @@ def test_a_header_only_file_stops_the_build_with_one_line(cli, table):
     """Before: exit 0 and rows silently dropped (kpi_table, programme_activity,
     survey_stray_values) or a processed-schema traceback (the others)."""
     run = failed_cleanly(cli[f"header_only:{table}"])
-    assert run.errors == [f"error: {run.context['path']}: expected at least one data row below the header (found none)"]
+    assert run.errors == [
+        f"error: {run.context['path']}: expected at least one data row below the header (found none)"
+    ]
 
 
 @pytest.mark.parametrize("cell", KPI_UNREADABLE)
@@ -514,22 +579,30 @@ def test_a_kpi_figure_that_is_not_a_percentage_stops_the_build(cli, cell):
     """Before: exit 0, the measure silently disappeared from kpis.csv."""
     run = failed_cleanly(cli[f"kpi_unreadable:{cell}"])
     value = f"{cell}  \nMore positive about tackling key challenges = 62%"
-    assert run.errors == [error(run.context["path"], f"row 4, column 'text': value {value!r}: expected "
-                                f"{ev.KPI_CELL_EXPECTED}")]
+    assert run.errors == [
+        error(run.context["path"], f"row 4, column 'text': value {value!r}: expected {ev.KPI_CELL_EXPECTED}")
+    ]
 
 
 @pytest.mark.parametrize("file, column", DROPPED)
 def test_a_dropped_column_is_one_line_not_a_traceback(cli, file, column):
     run = failed_cleanly(cli[f"dropped:{file}:{column}"])
-    assert run.errors == [error(run.context["path"], f"row 1, column '{column}': expected this column in the header")]
+    assert run.errors == [
+        error(run.context["path"], f"row 1, column '{column}': expected this column in the header")
+    ]
 
 
 def test_an_unexpected_extra_column_is_named(cli):
     """Before: accepted silently."""
     run = failed_cleanly(cli["extra_column"])
-    assert run.errors == [error(run.context["path"], "row 1, column 'reviewer_comment': expected only the declared "
-                                "columns (this column is not one of them: authority_as_printed, challenge_no, "
-                                "text, source)")]
+    assert run.errors == [
+        error(
+            run.context["path"],
+            "row 1, column 'reviewer_comment': expected only the declared "
+            "columns (this column is not one of them: authority_as_printed, challenge_no, "
+            "text, source)",
+        )
+    ]
 
 
 def test_50_mb_of_junk_is_rejected_before_parsing(cli):
@@ -537,16 +610,22 @@ def test_50_mb_of_junk_is_rejected_before_parsing(cli):
     run = failed_cleanly(cli["junk_50mb"])
     limit = ev.RAW_TABLES["survey_impacts.csv"].max_bytes
     assert run.context["before"] < limit < run.context["size"]
-    assert run.errors == [f"error: {run.context['path']}: value '{run.context['size']:,} bytes': expected at most "
-                          f"{limit:,} bytes (the declared maximum for this table; nothing was parsed)"]
+    assert run.errors == [
+        f"error: {run.context['path']}: value '{run.context['size']:,} bytes': expected at most "
+        f"{limit:,} bytes (the declared maximum for this table; nothing was parsed)"
+    ]
 
 
 def test_errors_are_capped_at_twenty_per_file_then_counted(cli):
     run = failed_cleanly(cli["junk_rows_capped"])
     path, first = run.context["path"], run.context["first"]
     assert run.errors == [
-        *[error(path, f"row {first + i}: value 'junk,more junk': expected 7 fields as in the header, found 2")
-          for i in range(20)],
+        *[
+            error(
+                path, f"row {first + i}: value 'junk,more junk': expected 7 fields as in the header, found 2"
+            )
+            for i in range(20)
+        ],
         f"error: {path}: 480 more problem(s) not listed (the first 20 are shown)",
     ]
     assert run.stderr.splitlines()[-1].startswith("build stopped: 500 problem(s) in the raw data")
@@ -556,8 +635,13 @@ def test_reading_stops_at_the_declared_maximum_row_count(cli):
     run = failed_cleanly(cli["too_many_rows"])
     limit = ev.RAW_TABLES["survey_stray_values.csv"].max_rows
     # Reading stops at the first row over the limit: no value checks run on a file that large.
-    assert run.errors == [error(run.context["path"], f"row {run.context['line']}: expected at most {limit:,} data "
-                                "rows (the declared maximum for this table; reading stopped here)")]
+    assert run.errors == [
+        error(
+            run.context["path"],
+            f"row {run.context['line']}: expected at most {limit:,} data "
+            "rows (the declared maximum for this table; reading stopped here)",
+        )
+    ]
 
 
 def test_crlf_inputs_give_byte_identical_processed_data(cli):
@@ -568,14 +652,21 @@ def test_crlf_inputs_give_byte_identical_processed_data(cli):
     assert _snapshot(run.outputs) == run.before_outputs
 
 
-@pytest.mark.parametrize("case_name, what", [("read_only_outputs", "the data-quality log"),
-                                             ("read_only_processed_parent", "swapping processed/ into place")])
+@pytest.mark.parametrize(
+    "case_name, what",
+    [
+        ("read_only_outputs", "the data-quality log"),
+        ("read_only_processed_parent", "swapping processed/ into place"),
+    ],
+)
 def test_an_unwritable_output_folder_fails_the_preflight_with_nothing_replaced(cli, case_name, what):
     """Before: data/processed was already swapped when an OSError traceback stopped the build."""
     run = failed_cleanly(cli[case_name], stage=None)
     reason = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
-    assert run.errors == [f"error: {run.context['folder']}: expected a writable folder for {what} "
-                          f"({reason}); nothing was replaced"]
+    assert run.errors == [
+        f"error: {run.context['folder']}: expected a writable folder for {what} "
+        f"({reason}); nothing was replaced"
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -603,8 +694,14 @@ def test_every_declared_column_must_be_in_the_header(raw_copy, table, column):
     path = raw_copy / table
     header, rows = _records(path)
     drop = header.index(column)
-    _write(path, [h for i, h in enumerate(header) if i != drop], [[c for i, c in enumerate(r) if i != drop] for r in rows])
-    assert problems(table, raw_copy) == [error(path, f"row 1, column '{column}': expected this column in the header")]
+    _write(
+        path,
+        [h for i, h in enumerate(header) if i != drop],
+        [[c for i, c in enumerate(r) if i != drop] for r in rows],
+    )
+    assert problems(table, raw_copy) == [
+        error(path, f"row 1, column '{column}': expected this column in the header")
+    ]
 
 
 @pytest.mark.parametrize("table", list(ev.RAW_TABLES))
@@ -614,7 +711,11 @@ def test_every_table_rejects_an_undeclared_column(raw_copy, table):
     _write(path, [*header, "note"], [[*r, ""] for r in rows])
     declared = ", ".join(ev.RAW_TABLES[table].columns)
     assert problems(table, raw_copy) == [
-        error(path, f"row 1, column 'note': expected only the declared columns (this column is not one of them: {declared})")
+        error(
+            path,
+            "row 1, column 'note': expected only the declared columns "
+            f"(this column is not one of them: {declared})",
+        )
     ]
 
 
@@ -653,8 +754,11 @@ def test_a_missing_printed_key_is_one_line_naming_the_key(raw_copy, table, index
     kept = [r for r in rows if [norm(r[i]) for i in positions] != [norm(k) for k in key]]
     assert len(kept) < len(rows), f"{table}: the real data holds {key}"
     _write(path, header, kept)
-    expected = error(path, f"column '{'+'.join(required.columns)}': value {key!r}: expected a row for this key "
-                           f"(the source prints {required.printed})")
+    expected = error(
+        path,
+        f"column '{'+'.join(required.columns)}': value {key!r}: expected a row for this key "
+        f"(the source prints {required.printed})",
+    )
     if not kept:  # a one-row table: the empty file is the one problem
         expected = f"error: {path}: expected at least one data row below the header (found none)"
     assert problems(table, raw_copy) == [expected]
@@ -692,7 +796,8 @@ def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkey
     assert err == [
         "error: data/raw/case_study_challenges.csv: value '5 row(s) read': expected every raw row processed "
         "or logged; 4 accounted for in challenges.csv, 0 in the data-quality log",
-        f"build stopped: 1 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+        "build stopped: 1 problem(s) in the processed tables; "
+        f"{tmp_path / 'site' / 'processed'} left unchanged",
     ]
 
 
@@ -702,9 +807,14 @@ def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, ca
     code, err = _main(tmp_path, capsys)
     assert code == 1
     assert err == [
-        *[f"error: processed table case_study_impacts.csv (as built), row {row}, column 'value': value 1.5: "
-          "expected in_range(0, 1) (the processed schema; a cleaning bug)" for row in (2, 3, 4)],
-        f"build stopped: 3 problem(s) in the processed tables; {tmp_path / 'site' / 'processed'} left unchanged",
+        *[
+            f"error: processed table case_study_impacts.csv (as built), row {row}, column 'value': "
+            "value 1.5: "
+            "expected in_range(0, 1) (the processed schema; a cleaning bug)"
+            for row in (2, 3, 4)
+        ],
+        "build stopped: 3 problem(s) in the processed tables; "
+        f"{tmp_path / 'site' / 'processed'} left unchanged",
     ]
 
 

@@ -19,8 +19,14 @@ from lib.sources import synthetic
 ITEMS = ["understand_co_production", "extend_service_reach"]
 
 
-def write_csv(path, rows, header="respondent_ref,authority,sector,phase,understand_co_production,extend_service_reach",
-              sep=",", bom=False, crlf=False):
+def write_csv(
+    path,
+    rows,
+    header="respondent_ref,authority,sector,phase,understand_co_production,extend_service_reach",
+    sep=",",
+    bom=False,
+    crlf=False,
+):
     lines = [header.replace(",", sep)] + [sep.join(row) for row in rows]
     text = ("\r\n" if crlf else "\n").join(lines) + "\n"
     path.write_bytes(text.encode("utf-8-sig" if bom else "utf-8"))
@@ -30,24 +36,45 @@ def write_csv(path, rows, header="respondent_ref,authority,sector,phase,understa
 # ---------------------------------------------------------------- answers
 
 
-@pytest.mark.parametrize("text, value", [
-    ("7", 7), ("7.0", 7), (" 7 ", 7), ("7 - Very confident", 7), ("Very confident", 7), ("Seven", 7),
-    ("seven", 7), ("1 - Not at all confident", 1), ("Not at all confident", 1), ("3", 3), ("5.00", 5),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("7", 7),
+        ("7.0", 7),
+        (" 7 ", 7),
+        ("7 - Very confident", 7),
+        ("Very confident", 7),
+        ("Seven", 7),
+        ("seven", 7),
+        ("1 - Not at all confident", 1),
+        ("Not at all confident", 1),
+        ("3", 3),
+        ("5.00", 5),
+    ],
+)
 def test_likert_spellings_become_integers(text, value):
     assert fmt.parse_answer(text)[:2] == (fmt.ANSWERED, value)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "Don't know", "don’t know", "N/A", "n/a", "Not applicable", "DK"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "Don't know", "don’t know", "N/A", "n/a", "Not applicable", "DK"]
+)
 def test_dont_know_na_and_blank_are_missing_not_zero(text):
     assert fmt.parse_answer(text) == (fmt.MISSING, 0, "")
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("8", "outside the 1-7 scale"), ("0", "outside the 1-7 scale"), ("77", "outside the 1-7 scale"),
-    ("6.5", "not a whole point of the 1-7 scale"), ("maybe", "not an answer on the 1-7 scale"),
-    ("Eight", "outside the 1-7 scale"), ("3 - Very confident", "number and label disagree (3 vs 'very confident')"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("8", "outside the 1-7 scale"),
+        ("0", "outside the 1-7 scale"),
+        ("77", "outside the 1-7 scale"),
+        ("6.5", "not a whole point of the 1-7 scale"),
+        ("maybe", "not an answer on the 1-7 scale"),
+        ("Eight", "outside the 1-7 scale"),
+        ("3 - Very confident", "number and label disagree (3 vs 'very confident')"),
+    ],
+)
 def test_out_of_range_and_unparseable_are_invalid(text, reason):
     assert fmt.parse_answer(text) == (fmt.INVALID, 0, reason)
 
@@ -56,21 +83,27 @@ def test_out_of_range_and_unparseable_are_invalid(text, reason):
 
 
 def test_messy_file_cleaned_and_logged(tmp_path):
-    f = write_csv(tmp_path / "wave_pre.csv", [
-        ["A1", "Leeds", "VCS", "before", "7 - Very confident", "Seven"],
-        ["A2", "leeds city council", "Children's centres", "pre", "Don't know", " 3 "],
-        ["A3", "Leedz", "VCS", "pre", "6", "6"],               # unknown authority
-        ["A4", "N.E.Lincs", "Voluntary sector", "pre", "8", "N/A"],  # out of range
-        ["A5", "Leeds", "Parks dept", "pre", "5", ""],          # unknown sector
-        ["A1", "Leeds", "VCS", "before", "7 - Very confident", "Seven"],  # exact duplicate
-        ["A2", "Leeds", "VCS", "pre", "2", "2"],                # reference repeated in phase
-    ])
+    f = write_csv(
+        tmp_path / "wave_pre.csv",
+        [
+            ["A1", "Leeds", "VCS", "before", "7 - Very confident", "Seven"],
+            ["A2", "leeds city council", "Children's centres", "pre", "Don't know", " 3 "],
+            ["A3", "Leedz", "VCS", "pre", "6", "6"],  # unknown authority
+            ["A4", "N.E.Lincs", "Voluntary sector", "pre", "8", "N/A"],  # out of range
+            ["A5", "Leeds", "Parks dept", "pre", "5", ""],  # unknown sector
+            ["A1", "Leeds", "VCS", "before", "7 - Very confident", "Seven"],  # exact duplicate
+            ["A2", "Leeds", "VCS", "pre", "2", "2"],  # reference repeated in phase
+        ],
+    )
     cleaned = r.clean_responses([f])
     data = cleaned.responses.set_index("ref")
     assert sorted(data.index) == ["a1", "a2", "a4", "a5"]
     assert data.loc["a1", ITEMS].tolist() == [7, 7]
     assert data.loc["a2", ITEMS].tolist() == [0, 3]  # Don't know stays missing (0 = no usable answer)
-    assert data.loc["a2", "authority_id"] == "leeds" and data.loc["a4", "authority_id"] == "north-east-lincolnshire"
+    assert (
+        data.loc["a2", "authority_id"] == "leeds"
+        and data.loc["a4", "authority_id"] == "north-east-lincolnshire"
+    )
     assert data.loc["a4", "sector"] == "vcs" and pd.isna(data.loc["a5", "sector"])
     log = cleaned.issues.set_index("check")
     unknown = log.loc["response_unknown_authority"]
@@ -78,7 +111,11 @@ def test_messy_file_cleaned_and_logged(tmp_path):
     assert unknown["issue"] == "unknown authority; closest known: Leeds"
     invalid = log.loc["response_invalid_answer"]
     assert (invalid["row"], invalid["column"], invalid["value"], invalid["issue"]) == (
-        "5", "understand_co_production", "8", "outside the 1-7 scale")
+        "5",
+        "understand_co_production",
+        "8",
+        "outside the 1-7 scale",
+    )
     assert log.loc["response_unknown_sector", "issue"].startswith("unknown sector; closest known")
     dup = log.loc["response_duplicate"]
     assert dup["row"] == "7" and dup["issue"].endswith("wave_pre.csv, row 2")
@@ -88,21 +125,32 @@ def test_messy_file_cleaned_and_logged(tmp_path):
 
 
 def test_bases_exclude_missing_and_invalid(tmp_path):
-    f = write_csv(tmp_path / "x_pre.csv", [
-        ["", "Leeds", "VCS", "pre", "7", "1"], ["", "Leeds", "VCS", "pre", "Don't know", "5"],
-        ["", "Leeds", "VCS", "pre", "9", "6"], ["", "Leeds", "VCS", "pre", "4", ""],
-    ])
+    f = write_csv(
+        tmp_path / "x_pre.csv",
+        [
+            ["", "Leeds", "VCS", "pre", "7", "1"],
+            ["", "Leeds", "VCS", "pre", "Don't know", "5"],
+            ["", "Leeds", "VCS", "pre", "9", "6"],
+            ["", "Leeds", "VCS", "pre", "4", ""],
+        ],
+    )
     tables, _ = t.response_tables([f])
     s = tables["survey_responses.csv"]
-    row = s[(s["authority_id"] == "leeds") & (s["item"] == "understand_co_production") & (s["sector"] == "all")].iloc[0]
+    row = s[
+        (s["authority_id"] == "leeds") & (s["item"] == "understand_co_production") & (s["sector"] == "all")
+    ].iloc[0]
     assert (row["base_n"], row["confident_n"], row["value"]) == (2, 1, 0.5)  # 7 and 4 only
     assert row["basis"] == "exact base from response data"
-    prog = s[(s["authority_id"] == "") & (s["item"] == "extend_service_reach") & (s["sector"] == "all")].iloc[0]
+    prog = s[(s["authority_id"] == "") & (s["item"] == "extend_service_reach") & (s["sector"] == "all")].iloc[
+        0
+    ]
     assert (prog["base_n"], prog["confident_n"]) == (3, 2)
 
 
 def test_confident_cut_point_is_a_setting(tmp_path, monkeypatch):
-    f = write_csv(tmp_path / "x_pre.csv", [["", "Leeds", "VCS", "pre", "5", "6"], ["", "Leeds", "VCS", "pre", "6", "6"]])
+    f = write_csv(
+        tmp_path / "x_pre.csv", [["", "Leeds", "VCS", "pre", "5", "6"], ["", "Leeds", "VCS", "pre", "6", "6"]]
+    )
     monkeypatch.setenv(fmt.CONFIDENT_FROM_ENV_VAR, "6")
     s = t.response_tables([f])[0]["survey_responses.csv"]
     assert s.loc[s["item"] == "understand_co_production", "confident_n"].iloc[0] == 1
@@ -110,20 +158,37 @@ def test_confident_cut_point_is_a_setting(tmp_path, monkeypatch):
 
 
 def test_phase_from_file_name_and_separators(tmp_path):
-    f = write_csv(tmp_path / "leeds_post_export.csv",
-                  [["B1", "Leeds", "VCS", "6", "7"]], header="ref;authority;sector;understand_co_production;q3_1",
-                  sep=";", bom=True, crlf=True)
+    f = write_csv(
+        tmp_path / "leeds_post_export.csv",
+        [["B1", "Leeds", "VCS", "6", "7"]],
+        header="ref;authority;sector;understand_co_production;q3_1",
+        sep=";",
+        bom=True,
+        crlf=True,
+    )
     data = r.clean_responses([f]).responses
     assert data["phase"].tolist() == ["post"] and data[ITEMS].iloc[0].tolist() == [6, 7]
 
 
 def test_paired_counts_link_references(tmp_path):
-    pre = write_csv(tmp_path / "a_pre.csv", [["P1", "Leeds", "VCS", "pre", "3", "3"], ["P2", "Leeds", "VCS", "pre", "6", "6"],
-                                             ["", "Leeds", "VCS", "pre", "6", "6"]])
-    post = write_csv(tmp_path / "a_post.csv", [["p1", "Leeds", "VCS", "post", "6", "2"], ["P2", "Leeds", "VCS", "post", "6", "6"]])
+    pre = write_csv(
+        tmp_path / "a_pre.csv",
+        [
+            ["P1", "Leeds", "VCS", "pre", "3", "3"],
+            ["P2", "Leeds", "VCS", "pre", "6", "6"],
+            ["", "Leeds", "VCS", "pre", "6", "6"],
+        ],
+    )
+    post = write_csv(
+        tmp_path / "a_post.csv",
+        [["p1", "Leeds", "VCS", "post", "6", "2"], ["P2", "Leeds", "VCS", "post", "6", "6"]],
+    )
     pairs = t.response_tables([pre, post])[0]["survey_response_pairs.csv"]
-    row = pairs[(pairs["authority_id"] == "leeds") & (pairs["item"] == "understand_co_production")
-                & (pairs["sector"] == "all")].iloc[0]
+    row = pairs[
+        (pairs["authority_id"] == "leeds")
+        & (pairs["item"] == "understand_co_production")
+        & (pairs["sector"] == "all")
+    ].iloc[0]
     assert row[["pairs_n", "both", "before_only", "after_only", "neither"]].tolist() == [2, 1, 0, 1, 0]
 
 
@@ -132,12 +197,16 @@ def test_three_formats_read_alike(tmp_path):
     synthetic.write_files(df, tmp_path / "csv", ("csv",))
     synthetic.write_files(df, tmp_path / "xlsx", ("xlsx",))
     synthetic.write_files(df, tmp_path / "sav", ("sav",))
-    results = {fmt: t.response_tables(r.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
-               for fmt in ("csv", "xlsx", "sav")}
+    results = {
+        fmt: t.response_tables(r.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
+        for fmt in ("csv", "xlsx", "sav")
+    }
     key = ["authority_id", "item", "sector", "phase"]
     base = results["csv"].set_index(key)[["base_n", "confident_n"]]
-    for fmt in ("xlsx", "sav"):
-        pd.testing.assert_frame_equal(results[fmt].set_index(key)[["base_n", "confident_n"]], base, check_like=True)
+    for kind in ("xlsx", "sav"):
+        pd.testing.assert_frame_equal(
+            results[kind].set_index(key)[["base_n", "confident_n"]], base, check_like=True
+        )
 
 
 def test_unreadable_file_one_line_and_processed_untouched(tmp_path, evaluation_build):
@@ -147,13 +216,30 @@ def test_unreadable_file_one_line_and_processed_untouched(tmp_path, evaluation_b
     processed = tmp_path / "processed"
     processed.mkdir()
     (processed / "marker.txt").write_text("old")
-    out = subprocess.run([sys.executable, "-m", "lib.evaluation", "build", "--processed-dir", str(processed),
-                          "--outputs-dir", str(tmp_path / "out"), "--responses-dir", str(responses_dir)],
-                         capture_output=True, text=True, cwd=evaluation.PROJECT_ROOT)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib.evaluation",
+            "build",
+            "--processed-dir",
+            str(processed),
+            "--outputs-dir",
+            str(tmp_path / "out"),
+            "--responses-dir",
+            str(responses_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=evaluation.PROJECT_ROOT,
+    )
     assert out.returncode == 1 and "Traceback" not in out.stderr
     lines = out.stderr.strip().splitlines()
-    assert re.fullmatch(r"error: .*broken\.xlsx: expected a usable response file \(cannot be read as XLSX: "
-                        r"File is not a zip file\)", lines[0])
+    assert re.fullmatch(
+        r"error: .*broken\.xlsx: expected a usable response file \(cannot be read as XLSX: "
+        r"File is not a zip file\)",
+        lines[0],
+    )
     assert lines[1].startswith("build stopped: 1 problem(s)")
     assert [p.name for p in processed.iterdir()] == ["marker.txt"]
 
@@ -167,7 +253,8 @@ def test_other_file_types_are_refused_not_skipped(tmp_path):
         r.clean_responses(r.response_files(tmp_path))
     assert [str(p) for p in err.value.problems] == [
         f"{tmp_path / 'old_export.xls'}: expected a usable response file (unsupported file type '.xls'; "
-        "expected .csv, .xlsx or .sav)"]
+        "expected .csv, .xlsx or .sav)"
+    ]
 
 
 def test_real_build_unchanged_without_response_files(tmp_path, monkeypatch):
@@ -200,8 +287,12 @@ def test_generated_mess_is_found_and_logged(tmp_path):
     df = synthetic.generate(3, 60, seed=12)
     paths = synthetic.write_files(df, tmp_path, ("csv", "xlsx", "sav"))
     tables, log = t.response_tables(paths)
-    assert {"response_duplicate", "response_repeated_reference", "response_unknown_authority",
-            "response_invalid_answer"} <= set(log["check"])
+    assert {
+        "response_duplicate",
+        "response_repeated_reference",
+        "response_unknown_authority",
+        "response_invalid_answer",
+    } <= set(log["check"])
     unknown = log[log["check"] == "response_unknown_authority"]
     assert unknown["issue"].str.fullmatch(r"unknown authority; closest known: \w+").all()
     assert (tables["response_files.csv"]["synthetic"] == "yes").all()
@@ -222,19 +313,28 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     from lib.analysis import uncertainty
     from lib.analysis.paired import paired_difference
 
-    synthetic.main(["--out", str(tmp_path / "resp"), "--authorities", "3", "--respondents", "60", "--seed", "12"])
+    synthetic.main(
+        ["--out", str(tmp_path / "resp"), "--authorities", "3", "--respondents", "60", "--seed", "12"]
+    )
     processed = tmp_path / "processed"
     evaluation.build(evaluation.RAW_DIR, processed, tmp_path / "o", responses_dir=tmp_path / "resp")
     tables = t.load_response_tables(processed)
-    result = batch.run_batch(["barnet", "kent"], include_programme=False, output_dir=tmp_path / "out",
-                             processed_dir=processed, timeout=180)
+    result = batch.run_batch(
+        ["barnet", "kent"],
+        include_programme=False,
+        output_dir=tmp_path / "out",
+        processed_dir=processed,
+        timeout=180,
+    )
     assert result.exit_code == 0
     html_dir = tmp_path / "out" / "html"
     page = (html_dir / "barnet.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     # Exact bases and the share, from the processed table.
     s = tables["survey_responses"]
-    cell = s[(s["authority_id"] == "barnet") & (s["item"] == "understand_co_production") & (s["sector"] == "all")]
+    cell = s[
+        (s["authority_id"] == "barnet") & (s["item"] == "understand_co_production") & (s["sector"] == "all")
+    ]
     pre, post = cell.set_index("phase").loc["pre"], cell.set_index("phase").loc["post"]
     assert f"{round(pre['value'] * 100)}% of {pre['base_n']} before the workshops" in text
     assert f"{pre['base_n']} / {post['base_n']}" in text
@@ -242,7 +342,9 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     assert f"{low_pre * 100:.0f}% to {high_pre * 100:.0f}%" in text
     # The paired interval, recomputed from the pairs table.
     p = tables["survey_response_pairs"]
-    pr = p[(p["authority_id"] == "barnet") & (p["item"] == "understand_co_production") & (p["sector"] == "all")].iloc[0]
+    pr = p[
+        (p["authority_id"] == "barnet") & (p["item"] == "understand_co_production") & (p["sector"] == "all")
+    ].iloc[0]
     _, low, high = paired_difference(pr["both"], pr["before_only"], pr["after_only"], pr["neither"])
     assert f"paired: {pr['pairs_n']} people answered both" in text
     signed = lambda x: f"{round(float(x) * 100):+d}".replace("+0", "0")  # noqa: E731
@@ -291,7 +393,11 @@ def test_programme_section_only_with_response_data(tmp_path, evaluation_build):
     wb = report.load_workbook(tmp_path / "processed")
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", survey_section.programme_survey(wb)))
     s = tables["survey_responses"]
-    row = s[(s["authority_id"] == "") & (s["item"] == "understand_co_production") & (s["sector"] == "all")
-            & (s["phase"] == "pre")].iloc[0]
+    row = s[
+        (s["authority_id"] == "")
+        & (s["item"] == "understand_co_production")
+        & (s["sector"] == "all")
+        & (s["phase"] == "pre")
+    ].iloc[0]
     assert f"{round(row['value'] * 100)}% of {row['base_n']} before the workshops" in page
     assert "by authority" in page and "Barnet" in page and "Bexley" in page

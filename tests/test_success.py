@@ -28,8 +28,12 @@ def _judge(wb, survey=None):
 
 def _set(survey, sector, item, phase, value):
     survey = survey.copy()
-    where = ((survey["question"] == "impacts") & (survey["sector"] == sector)
-             & (survey["item"] == item) & (survey["phase"] == phase))
+    where = (
+        (survey["question"] == "impacts")
+        & (survey["sector"] == sector)
+        & (survey["item"] == item)
+        & (survey["phase"] == phase)
+    )
     assert where.sum() == 1
     survey.loc[where, "value"] = value
     return survey
@@ -51,12 +55,18 @@ def test_on_the_published_data_attitudes_rose_but_no_rise_can_be_told_from_chanc
         s = c[c["sector"] == sector]
         assert t.at[sector, "rose"] == int((s["change"] > 0.02 + 1e-9).sum())
         assert t.at[sector, "fell"] == int((s["change"] < -0.02 - 1e-9).sum()) == 0
-        assert t.at[sector, "distinguishable"] == int((s["significant_low_base"] & s["significant_high_base"]).sum()) == 0
+        assert (
+            t.at[sector, "distinguishable"]
+            == int((s["significant_low_base"] & s["significant_high_base"]).sum())
+            == 0
+        )
         assert t.at[sector, "verdict"] == success.HIGHER
         assert t.at[sector, "confidence"] == success.VERY_LOW
     # Local authority ratings are not published: not judged, never guessed.
     assert (t.at["local_authorities", "verdict"], t.at["local_authorities", "confidence"]) == (
-        success.NOT_JUDGED, success.NO_CONFIDENCE)
+        success.NOT_JUDGED,
+        success.NO_CONFIDENCE,
+    )
     assert (j.verdict, j.confidence) == (success.HIGHER, success.VERY_LOW)
     # The audit is part of the judgement: the sector's claims and how many are supported.
     assert "S3-helpful-on-all-impacts" in t.at["vcs", "audit_claims"].split(";")
@@ -67,7 +77,7 @@ def test_confidence_rises_only_when_rises_are_distinguishable_from_chance(wb):
     survey = wb.survey
     c = wb.changes
     vcs_rises = c[(c["question"] == "impacts") & (c["sector"] == "vcs") & (c["change"] > 0.02)]
-    for item, pre in zip(vcs_rises["item"], vcs_rises["pre"]):
+    for item, pre in zip(vcs_rises["item"], vcs_rises["pre"], strict=False):
         survey = _set(survey, "vcs", item, "post", min(pre + 0.45, 0.99))
     t = _judge(wb, survey).by_sector.set_index("sector")
     assert t.at["vcs", "distinguishable"] == len(vcs_rises)
@@ -81,7 +91,7 @@ def test_falls_make_the_verdict_mixed_or_not_higher(wb):
     assert t.at["childrens_centres", "verdict"] == success.MIXED
     c = wb.changes
     cc = c[(c["question"] == "impacts") & (c["sector"] == "childrens_centres")]
-    for item, pre in zip(cc["item"], cc["pre"]):
+    for item, pre in zip(cc["item"], cc["pre"], strict=False):
         survey = _set(survey, "childrens_centres", item, "post", max(pre - 0.10, 0.0))
     j = _judge(wb, survey)
     assert j.by_sector.set_index("sector").at["childrens_centres", "verdict"] == success.NOT_HIGHER

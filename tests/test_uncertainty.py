@@ -222,8 +222,26 @@ def _survey(rows):
 # 004 § 4.1 (Q1, all respondents, stated bases) and 004 § 4.2 chart (Q3, VCS)
 PUBLISHED_SURVEY = _survey(
     [
-        ("understanding", "understand_co_production", "Understanding Co Production Better", 1, "all", "pre", 0.56, 154),
-        ("understanding", "understand_co_production", "Understanding Co Production Better", 1, "all", "post", 0.81, 165),
+        (
+            "understanding",
+            "understand_co_production",
+            "Understanding Co Production Better",
+            1,
+            "all",
+            "pre",
+            0.56,
+            154,
+        ),
+        (
+            "understanding",
+            "understand_co_production",
+            "Understanding Co Production Better",
+            1,
+            "all",
+            "post",
+            0.81,
+            165,
+        ),
         ("impacts", "allow_culture_to_thrive", "Allow culture to thrive", 6, "vcs", "pre", 0.32, None),
         ("impacts", "allow_culture_to_thrive", "Allow culture to thrive", 6, "vcs", "post", 0.47, None),
         ("impacts", "extend_service_reach", "Extend service reach", 1, "vcs", "pre", 0.57, None),
@@ -291,14 +309,20 @@ def test_sensitivity_columns_recompute_at_low_and_high_bases(changes):
                 approximate_count(row["pre"], n_pre), n_pre, approximate_count(row["post"], n_post), n_post
             )
             assert bool(row[f"significant_{suffix}"]) == interval_excludes_zero(low, high)
-        verdicts = {bool(row["significant"]), bool(row["significant_low_base"]), bool(row["significant_high_base"])}
+        verdicts = {
+            bool(row["significant"]),
+            bool(row["significant_low_base"]),
+            bool(row["significant_high_base"]),
+        }
         assert bool(row["robust"]) == (len(verdicts) == 1)
 
 
 def test_larger_bases_can_only_help_significance():
     survey = PUBLISHED_SURVEY[PUBLISHED_SURVEY["item"] == "allow_culture_to_thrive"]
     bases = approximate_bases(PUBLISHED_RESPONDENTS)
-    bigger = bases.assign(base_n=bases["base_n"] * 4, base_low=bases["base_low"] * 4, base_high=bases["base_high"] * 4)
+    bigger = bases.assign(
+        base_n=bases["base_n"] * 4, base_low=bases["base_low"] * 4, base_high=bases["base_high"] * 4
+    )
     small = before_after_changes(survey, bases).iloc[0]
     large = before_after_changes(survey, bigger).iloc[0]
     assert (large["change_high"] - large["change_low"]) < (small["change_high"] - small["change_low"])

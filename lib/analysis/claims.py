@@ -53,359 +53,64 @@ type needs only a new row in the CSV.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
-
-PROGRAMME = current_programme()
-
-SUPPORTED = "supported"
-PARTLY = "partly supported"
-DIRECTION_ONLY = "direction only: could be chance"
-NOT_SUPPORTED = "not supported"
-UNTESTABLE = "cannot be tested"
-VERDICTS: tuple[str, ...] = (SUPPORTED, PARTLY, DIRECTION_ONLY, NOT_SUPPORTED, UNTESTABLE)
-
-# Question 1: does the data point the same way as the claim?
-AGREES = "agrees"
-PARTLY_AGREES = "partly agrees"
-DISAGREES = "disagrees"
-NO_DIRECTION = "cannot be tested"
-DIRECTIONS: tuple[str, ...] = (AGREES, PARTLY_AGREES, DISAGREES, NO_DIRECTION)
-
-# Question 2: is the evidence strong enough to say so?
-STRONG = "distinguishable from chance"
-PARTLY_STRONG = "partly distinguishable from chance"
-WEAK = "not distinguishable from chance"
-NO_BASE = "cannot be judged: no base"
-NOT_A_CHANGE = "not a question of chance"
-CAUSAL_STRENGTH = "cannot support a causal claim"
-NO_STRENGTH = "cannot be judged"
-STRENGTHS: tuple[str, ...] = (
-    STRONG,
-    PARTLY_STRONG,
-    WEAK,
-    NO_BASE,
-    NOT_A_CHANGE,
+from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's vocabulary)
+    _DIRECTION_OF,
+    _LOST_LABEL_NOTE,
+    AGREES,
+    AUDIT_COLUMNS,
     CAUSAL_STRENGTH,
+    CAUSAL_WORDS,
+    CLAIM_COLUMNS,
+    COMMENT_QUESTIONS,
+    DIRECTION_ONLY,
+    DIRECTIONS,
+    DISAGREES,
+    NO_BASE,
+    NO_DIRECTION,
     NO_STRENGTH,
+    NOT_A_CHANGE,
+    NOT_SUPPORTED,
+    PARTLY,
+    PARTLY_AGREES,
+    PARTLY_STRONG,
+    PROGRAMME,
+    QUESTION_WORDS,
+    SECTOR_WORDS,
+    STRENGTHS,
+    STRONG,
+    SUPPORTED,
+    UNTESTABLE,
+    VERDICTS,
+    WEAK,
+    Finding,
+    Untestable,
+    _aggregate,
+    _both_ends,
+    _change_rows,
+    _changes_from_survey,
+    _check_labels_complete,
+    _label,
+    _list_rows,
+    _missing,
+    _number,
+    _pct,
+    _phase_phrase,
+    _pts,
+    _resolve_items,
+    _sector_phrase,
+    _select,
+    _split,
+    _strength_of,
+    _tolerance,
+    _units,
+    judge_strength,
+    overall_verdict,
 )
-
-#: The audit's words on every causal claim (caveat C2).
-CAUSAL_WORDS = "a before/after survey without a comparison group cannot support a causal claim"
-
-AUDIT_COLUMNS: tuple[str, ...] = (
-    "claim_id",
-    "claim",
-    "source",
-    "what_the_data_show",
-    "direction",
-    "strength",
-    "verdict",
-    "reason",
-)
-
-CLAIM_COLUMNS: tuple[str, ...] = (
-    "claim_id",
-    "claim_quote",
-    "source",
-    "question",
-    "sector",
-    "phase",
-    "items",
-    "test",
-    "threshold",
-    "expected",
-    "tolerance",
-    "untestable_reason",
-    "interpretation",
-)
-
-#: How the claim audit names each sector and question (from the definition).
-SECTOR_WORDS = {s.id: s.claim_word for s in PROGRAMME.sectors}
-
-
-QUESTION_WORDS = {q.id: q.claim_words for q in PROGRAMME.questions}
-
-#: Questions whose values are shares of comments, not of respondents.
-COMMENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "comments")
-
-
-class Untestable(Exception):
-    """The data needed to test a claim do not exist or cannot be matched."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What one test found: the data sentence, the direction and why.
-
-    ``verdict`` holds the answer to the direction question in the aggregate
-    vocabulary (supported / partly / not supported), mapped by
-    :data:`_DIRECTION_OF`; ``strength`` is filled in by :func:`judge_strength`
-    unless the test sets it.
-    """
-
-    what_the_data_show: str
-    verdict: str
-    reason: str
-    strength: str = ""
-    strength_reason: str = ""
-
-
-_DIRECTION_OF = {SUPPORTED: AGREES, PARTLY: PARTLY_AGREES, NOT_SUPPORTED: DISAGREES, UNTESTABLE: NO_DIRECTION}
-
-
-def overall_verdict(direction: str, strength: str, *, claims_significance: bool = False) -> str:
-    """One verdict from the two answers; never 'supported' on direction alone.
-
-    A causal claim is not supported whatever the direction; a claim whose
-    direction agrees but whose changes are not distinguishable from chance is
-    'direction only: could be chance' (or 'not supported' when the claim itself
-    asserts significance).
-    """
-    if direction not in DIRECTIONS or strength not in STRENGTHS:
-        raise ValueError(f"unknown direction/strength {direction!r}/{strength!r}")
-    if strength == CAUSAL_STRENGTH:
-        return NOT_SUPPORTED
-    if direction == NO_DIRECTION:
-        return UNTESTABLE
-    if direction == DISAGREES:
-        return NOT_SUPPORTED
-    if direction == PARTLY_AGREES:
-        return PARTLY
-    if strength in (STRONG, NO_BASE, NOT_A_CHANGE):
-        return SUPPORTED
-    if strength == PARTLY_STRONG:
-        return PARTLY
-    return NOT_SUPPORTED if claims_significance else DIRECTION_ONLY
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _split(cell: Any) -> list[str]:
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-        return []
-    return [part.strip() for part in str(cell).split(";") if part.strip()]
-
-
-def _number(cell: Any, name: str, claim_id: str) -> float:
-    try:
-        value = float(cell)
-    except (TypeError, ValueError):
-        raise ValueError(f"claim {claim_id}: {name} must be a number, got {cell!r}") from None
-    if pd.isna(value):
-        raise ValueError(f"claim {claim_id}: {name} is required for this test")
-    return value
-
-
-def _tolerance(claim: pd.Series) -> float:
-    cell = claim.get("tolerance")
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == "":
-        return 0.0
-    return _number(cell, "tolerance", claim["claim_id"])
-
-
-def _pct(x: float) -> str:
-    return f"{round(x * 100):d}%"
-
-
-def _pts(x: float) -> str:
-    value = round(x * 100)
-    return f"{value:+d}" if value else "0"
-
-
-def _label(row: pd.Series) -> str:
-    label = row.get("item_label")
-    if label is None or (isinstance(label, float) and pd.isna(label)) or str(label).strip() == "":
-        return str(row.get("item"))
-    return str(label).strip()
-
-
-def _missing(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == ""
-
-
-_LOST_LABEL_NOTE = re.compile(r"label.*(?:lost|missing|not printed)|unlabel|no label|without a label", re.I)
-
-
-def _list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> pd.DataFrame:
-    rows = survey[
-        (survey["question"] == question) & (survey["sector"] == sector) & (survey["phase"] == phase)
-    ]
-    if rows.empty:
-        raise Untestable(f"the survey table has no {question} values for {sector} ({phase})")
-    return rows
-
-
-def _check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase: str) -> None:
-    """A ranked list with a value whose label was lost cannot be ranked by label."""
-    lost = rows["item_label"].map(_missing) if "item_label" in rows else pd.Series(False, index=rows.index)
-    if "item_label" in rows:
-        lost = lost | rows["item_label"].fillna("").astype(str).str.contains(_LOST_LABEL_NOTE)
-    if "item" in rows:
-        lost = lost | rows["item"].map(_missing)
-    if "note" in rows:
-        lost = lost | rows["note"].fillna("").astype(str).str.contains(_LOST_LABEL_NOTE)
-    if lost.any():
-        raise Untestable(
-            f"the printed {QUESTION_WORDS.get(question, question)} list for {SECTOR_WORDS.get(sector, sector)} "
-            f"has {len(rows)} "
-            f"values but {int(lost.sum())} of them lost their label in the source, so which value "
-            "belongs to which label cannot be established."
-        )
-
-
-def _resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:
-    """Map the claim's item patterns to item slugs present in ``rows``."""
-    available = [str(item) for item in rows["item"] if not _missing(item)]
-    if patterns == ["*"]:
-        return sorted(set(available), key=available.index)
-    labels = {
-        str(row["item"]): slugify(_label(row)) for _, row in rows.iterrows() if not _missing(row["item"])
-    }
-    resolved: list[str] = []
-    for pattern in patterns:
-        if pattern.endswith("*"):
-            prefix = pattern[:-1]
-            found = sorted(
-                {item for item in available if item.startswith(prefix) or labels[item].startswith(prefix)}
-            )
-        else:
-            found = [pattern] if pattern in available else []
-        if len(found) != 1:
-            what = "no item" if not found else f"{len(found)} items ({', '.join(found)})"
-            raise Untestable(f"'{pattern}' matches {what} in the survey table")
-        resolved.append(found[0])
-    return resolved
-
-
-def _units(claim: pd.Series) -> list[tuple[str, str]]:
-    """(sector, phase) pairs a ranking/value claim is about (every combination)."""
-    sectors, phases = _split(claim["sector"]), _split(claim["phase"])
-    if not sectors or not phases:
-        raise ValueError(f"claim {claim['claim_id']}: sector and phase are required")
-    return [(sector, phase) for sector in sectors for phase in phases]
-
-
-def _changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd.DataFrame:
-    """post - pre for each item of one question and sector (from the survey table)."""
-    rows = survey[(survey["question"] == question) & (survey["sector"] == sector)]
-    pre = rows[rows["phase"] == "pre"].set_index("item")
-    post = rows[rows["phase"] == "post"].set_index("item")
-    common = [item for item in post.index if item in pre.index and not _missing(item)]
-    if not common:
-        raise Untestable(f"the survey table has no pre and post {question} values for {sector}")
-    out = pd.DataFrame(
-        {
-            "item": common,
-            "label": [_label(post.loc[item]) for item in common],
-            "pre": [float(pre.at[item, "value"]) for item in common],
-            "post": [float(post.at[item, "value"]) for item in common],
-        }
-    )
-    out["change"] = (out["post"] - out["pre"]).round(10)
-    return out
-
-
-def _aggregate(passed: list[bool]) -> str:
-    if all(passed):
-        return SUPPORTED
-    if any(passed):
-        return PARTLY
-    return NOT_SUPPORTED
-
-
-def _sector_phrase(sector: str) -> str:
-    return SECTOR_WORDS.get(sector, sector)
-
-
-def _phase_phrase(phase: str) -> str:
-    return {"pre": "before", "post": "after", "unstated": "(no phase stated)"}.get(phase, phase)
-
-
-# ---------------------------------------------------------------- strength
-
-
-def _both_ends(row: Any) -> bool:
-    """Significant at the low *and* the high end of the approximated base range."""
-    low, high = row.get("significant_low_base"), row.get("significant_high_base")
-    if low is None or high is None or pd.isna(low) or pd.isna(high):
-        return False
-    return bool(low) and bool(high)
-
-
-def _strength_of(rows: pd.DataFrame) -> tuple[str, str]:
-    """Strength of the changes a claim rests on (rows of before_after_changes)."""
-    if rows.empty:
-        return (
-            WEAK,
-            "No change the claim rests on rose beyond the tolerance, so none can be told from chance.",
-        )
-    strong = [bool(_both_ends(row)) for _, row in rows.iterrows()]
-    names = [_label(row) if "item_label" in row else str(row["item"]) for _, row in rows.iterrows()]
-    one_end = [
-        name
-        for (_, row), ok, name in zip(rows.iterrows(), strong, names, strict=False)
-        if not ok and (bool(row.get("significant_low_base")) or bool(row.get("significant_high_base")))
-    ]
-    k, m = sum(strong), len(strong)
-    why = (
-        f"{k} of {m} changes the claim rests on {'is' if k == 1 else 'are'} distinguishable from chance "
-        "at both ends of the approximated base range (5% level, Newcombe interval)."
-    )
-    if one_end:
-        why += " Significant at one end only: " + ", ".join(one_end) + "."
-    if k == m:
-        return STRONG, why
-    return (PARTLY_STRONG if k else WEAK), why
-
-
-def _change_rows(
-    changes: pd.DataFrame, question: str, sectors: list[str], items: list[str] | None
-) -> pd.DataFrame:
-    rows = changes[(changes["question"] == question) & changes["sector"].isin(sectors)]
-    return rows if items is None else rows[rows["item"].isin(items)]
-
-
-def judge_strength(
-    claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame, finding: Finding
-) -> tuple[str, str]:
-    """The strength question for a claim whose test did not answer it."""
-    if finding.strength:
-        return finding.strength, finding.strength_reason
-    test, question = claim["test"], claim.get("question", "")
-    if test == "not_testable" or finding.verdict == UNTESTABLE:
-        return NO_STRENGTH, ""
-    if question in COMMENT_QUESTIONS:
-        return NO_BASE, (
-            "Shares of comments, not of respondents, with no base: whether a difference is "
-            "distinguishable from chance cannot be judged (caveat C5)."
-        )
-    if test in ("value_equals", "top_values", "rank_order"):
-        return NOT_A_CHANGE, "The claim states published figures or their order, not a change over time."
-    if test == "count_little_change":
-        return NOT_A_CHANGE, (
-            "The claim is of little or no change; a significance test cannot show that "
-            "nothing changed, only fail to find a change."
-        )
-    tolerance = _tolerance(claim)
-    sectors = _split(claim["sector"])
-    rows = []
-    for sector in sectors:
-        table = _select(_changes_from_survey(survey, question, sector), claim)
-        if test == "top_changes":
-            named = _resolve_items(_split(claim["items"]), table.rename(columns={"label": "item_label"}))
-            table = table[table["item"].isin(named)]
-        rose = table[table["change"] > tolerance + 1e-9]["item"].tolist()
-        rows.append(_change_rows(changes, question, [sector], rose))
-    return _strength_of(pd.concat(rows) if rows else pd.DataFrame())
-
+from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
 
 # ---------------------------------------------------------------- tests
 
@@ -428,7 +133,8 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
             relied.append(row)
             basis = "stated" if row["base_basis"] == "stated" else "approximated"
             parts.append(
-                f"{_sector_phrase(sector)} '{row['item_label'] if not _missing(row['item_label']) else item}' "
+                f"{_sector_phrase(sector)} "
+                f"'{row['item_label'] if not _missing(row['item_label']) else item}' "
                 f"{_pct(row['pre'])} -> {_pct(row['post'])} ({_pts(row['change'])} points, 95% CI "
                 f"{_pts(row['change_low'])} to {_pts(row['change_high'])}; {basis} bases "
                 f"{int(row['base_pre'])}/{int(row['base_post'])}): "
@@ -438,7 +144,8 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
                 low = "significant" if bool(row["significant_low_base"]) else "not significant"
                 high = "significant" if bool(row["significant_high_base"]) else "not significant"
                 fragile.append(
-                    f"{_label(row)}: {low} at the low bases ({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
+                    f"{_label(row)}: {low} at the low bases "
+                    f"({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
                     f"{high} at the high bases ({int(row['base_pre_high'])}/{int(row['base_post_high'])})"
                 )
     verdict = _aggregate(passed)
@@ -495,25 +202,19 @@ def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         parts.append(f"{_sector_phrase(sector)} changes (points): {_change_parts(table)}")
         if not falls.empty:
             notes.append(
-                f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points ({', '.join(falls['label'].str.strip())})"
+                f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
+                f"({', '.join(falls['label'].str.strip())})"
             )
         if not within.empty:
             notes.append(
-                f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point tolerance ({', '.join(within['label'].str.strip())})"
+                f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
+                f"tolerance ({', '.join(within['label'].str.strip())})"
             )
     verdict = _aggregate(passed)
     reason = f"'About the same' is taken as a change within {tolerance * 100:g} points."
     if notes:
         reason += " " + "; ".join(notes) + "."
     return Finding("; ".join(parts) + ".", verdict, reason)
-
-
-def _select(table: pd.DataFrame, claim: pd.Series) -> pd.DataFrame:
-    patterns = _split(claim["items"])
-    if patterns == ["*"] or not patterns:
-        return table
-    wanted = _resolve_items(patterns, table.rename(columns={"label": "item_label"}))
-    return table[table["item"].isin(wanted)]
 
 
 def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
@@ -641,11 +342,15 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
         for row in table.itertuples():
             passed.append(row.change > tolerance + 1e-9)
             parts.append(
-                f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} ({_pts(row.change)} points)"
+                f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} "
+                f"({_pts(row.change)} points)"
             )
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
     if claim["question"] in COMMENT_QUESTIONS:
-        reason += " Shares of comments, not of respondents, with no base: no significance test is possible (caveat C5)."
+        reason += (
+            " Shares of comments, not of respondents, with no base: "
+            "no significance test is possible (caveat C5)."
+        )
     return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
 
 

@@ -264,7 +264,8 @@ def judge_success_measure(
         f"Positive attitudes to VCS involvement, measured by how far respondents thought co-production with "
         f"the VCS would help, were {verdict if verdict != NOT_JUDGED else 'not measured'} among {names}"
         + (
-            f"; {strong} of the {rose} rises {'is' if strong == 1 else 'are'} distinguishable from chance at both "
+            f"; {strong} of the {rose} rises {'is' if strong == 1 else 'are'} distinguishable from chance "
+            "at both "
             "ends of the approximated base range, so confidence in the increase itself is "
             f"{confidence}."
             if rose

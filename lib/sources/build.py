@@ -130,8 +130,11 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
                 None,
                 f"{account.rows_in} row(s) read",
                 f"every raw row processed or logged; {account.processed} accounted for in "
-                f"{', '.join(t.table for t in RAW_TABLES[name].rows_to) or 'no declared table (RawTable.rows_to)'}"
-                f", {account.logged} in the data-quality log",
+                + (
+                    ", ".join(t.table for t in RAW_TABLES[name].rows_to)
+                    or "no declared table (RawTable.rows_to)"
+                )
+                + f", {account.logged} in the data-quality log",
             )
             for name, account in account_rows(raw, result).items()
             if not account.balanced

@@ -5,7 +5,6 @@ authority spellings, and small text and number parsers.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pandas as pd
 import pandera.pandas as pa

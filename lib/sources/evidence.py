@@ -256,7 +256,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
             Required(
                 ("item_order", "column_position"),
                 _grid(range(1, len(EVIDENCE_ITEMS) + 1), range(1, len(AUTHORITIES) + 1)),
-                f"{len(EVIDENCE_ITEMS)} evidence rows x {len(AUTHORITIES)} authority columns (the evidence matrix)",
+                f"{len(EVIDENCE_ITEMS)} evidence rows x {len(AUTHORITIES)} authority columns "
+                "(the evidence matrix)",
             ),
             *declared_required("evidence_matrix.csv"),
         ),

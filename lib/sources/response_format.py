@@ -10,6 +10,7 @@ function only.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import unicodedata
@@ -17,7 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pandera.pandas as pa
+
+from lib.programme import current_programme
 
 # --------------------------------------------------------------------------
 # Settings (each defined once here)
@@ -193,10 +198,16 @@ STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
     "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
     "phase": ("phase", "survey_phase", "wave", "before_or_after"),
     "submitted_at": ("submitted_at", "submission_time", "submitted", "timestamp", "date"),
-    "best_features_text": ("best_features_text", "best_features", "q2"),
-    "best_features_themes": ("best_features_themes", "q2_themes"),
-    "la_role_text": ("la_role_text", "la_role", "q4"),
-    "la_role_themes": ("la_role_themes", "q4_themes"),
+    # free-text answers and their coded themes, one pair per comment question of the definition
+    **{
+        column: headers
+        for q in current_programme().questions
+        if q.base == "comments"
+        for column, headers in (
+            (f"{q.id}_text", (f"{q.id}_text", q.id, f"q{q.number}")),
+            (f"{q.id}_themes", (f"{q.id}_themes", f"q{q.number}_themes")),
+        )
+    },
     "synthetic": ("synthetic",),
 }
 
@@ -280,3 +291,45 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
     if not low <= value <= high:
         return INVALID, 0, f"outside the {low}-{high} scale"
     return ANSWERED, value, ""
+
+
+# --------------------------------------------------------------------------
+# Coded columns: parse each distinct value once
+# --------------------------------------------------------------------------
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """(code per row, distinct values): values are handled once each (code -1 = missing)."""
+    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def parse_column(
+    coded: tuple[np.ndarray, list], vocab: Vocabulary
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
+    (status int8, value int8, reason) per row."""
+    codes, cats = coded
+    parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent
+    status = np.array([p[0] for p in parsed], dtype=np.int8)[codes]
+    value = np.array([p[1] for p in parsed], dtype=np.int8)[codes]
+    reasons = np.array([p[2] for p in parsed], dtype=object)
+    return status, value, reasons[codes]
+
+
+def lookup_column(coded: tuple[np.ndarray, list], table: dict[str, str]) -> pd.Series:
+    """Map spellings through ``table`` (after :func:`name_key`), once per distinct value."""
+    codes, cats = coded
+    mapped = np.array([table.get(name_key(c)) for c in cats] + [None], dtype=object)
+    return pd.Series(mapped[codes], dtype=object)
+
+
+def suggest(name: str, known: dict[str, str], labels: dict[str, str] | None = None, n: int = 3) -> str:
+    """The closest known names to an unknown spelling (difflib), for the log."""
+    close = difflib.get_close_matches(name_key(name), list(known), n=n * 3, cutoff=0.6)
+    names: list[str] = []
+    for key in close:
+        shown = (labels or {}).get(known[key], known[key])
+        if shown not in names:
+            names.append(shown)
+    return ", ".join(names[:n]) if names else "none close"

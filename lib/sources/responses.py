@@ -21,7 +21,6 @@ the registry) live in :mod:`lib.sources.response_format`.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import io
 import re
@@ -35,15 +34,16 @@ from lib.sources.response_format import (
     ANSWERED,
     FORMATS,
     INVALID,
-    MISSING,
     STANDARD_COLUMNS,
     Vocabulary,
+    _codes,
     _ev,
     column_map,
     header_key,
-    name_key,
-    parse_answer,
+    lookup_column,
+    parse_column,
     programme_vocabulary,
+    suggest,
 )
 
 # --------------------------------------------------------------------------
@@ -167,43 +167,6 @@ def phase_from_name(path: Path) -> str | None:
 # --------------------------------------------------------------------------
 # Cleaning helpers (each distinct value handled once)
 # --------------------------------------------------------------------------
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
-    """(code per row, distinct values): values are handled once each (code -1 = missing)."""
-    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
-    return codes, list(uniques)
-
-
-def parse_column(
-    coded: tuple[np.ndarray, list], vocab: Vocabulary
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
-    (status int8, value int8, reason) per row."""
-    codes, cats = coded
-    parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent
-    status = np.array([p[0] for p in parsed], dtype=np.int8)[codes]
-    value = np.array([p[1] for p in parsed], dtype=np.int8)[codes]
-    reasons = np.array([p[2] for p in parsed], dtype=object)
-    return status, value, reasons[codes]
-
-
-def lookup_column(coded: tuple[np.ndarray, list], table: dict[str, str]) -> pd.Series:
-    """Map spellings through ``table`` (after :func:`name_key`), once per distinct value."""
-    codes, cats = coded
-    mapped = np.array([table.get(name_key(c)) for c in cats] + [None], dtype=object)
-    return pd.Series(mapped[codes], dtype=object)
-
-
-def suggest(name: str, known: dict[str, str], labels: dict[str, str] | None = None, n: int = 3) -> str:
-    """The closest known names to an unknown spelling (difflib), for the log."""
-    close = difflib.get_close_matches(name_key(name), list(known), n=n * 3, cutoff=0.6)
-    names: list[str] = []
-    for key in close:
-        shown = (labels or {}).get(known[key], known[key])
-        if shown not in names:
-            names.append(shown)
-    return ", ".join(names[:n]) if names else "none close"
 
 
 # --------------------------------------------------------------------------
@@ -378,7 +341,8 @@ def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.Dat
             v: (
                 "authority missing"
                 if v == ""
-                else f"unknown authority; closest known: {suggest(v, vocab.authority_keys, vocab.authorities)}"
+                else "unknown authority; closest known: "
+                + suggest(v, vocab.authority_keys, vocab.authorities)
             )
             for v in set(values)
         }

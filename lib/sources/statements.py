@@ -119,7 +119,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
             Required(
                 ("topic",),
                 _grid([t for t, _ in STATEMENT_TOPICS]),
-                "at least one statement for every topic the sources print (the definition's statements.topics)",
+                "at least one statement for every topic the sources print "
+                "(the definition's statements.topics)",
             ),
             *declared_required("programme_statements.csv"),
         ),

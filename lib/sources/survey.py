@@ -391,8 +391,8 @@ def survey_issues(
                 "matches neither "
                 + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
                 + " total",
-                action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty approximates "
-                "bases and shows the sensitivity (docs/caveats.md)",
+                action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
+                "approximates bases and shows the sensitivity (docs/caveats.md)",
             )
         )
     titles = sorted(set(raw_understanding["chart_title_as_printed"].str.strip()))
