@@ -841,7 +841,7 @@ def test_programme_prints_to_a4_without_clipping(browser, batch_ok):
 
 
 def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
-    from lib import downloads
+    from lib.run import downloads
 
     expected = {f"downloads/{name}.csv" for name in downloads.table_names()} | {"downloads/programme.xlsx"}
     got = site["index"].extra["downloads"]
