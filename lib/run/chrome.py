@@ -95,6 +95,8 @@ class _Scanner(HTMLParser):
             self.depth -= 1
         elif tag == "a" and self._skip:
             self._skip -= 1
+        elif tag == "h1" and self.h1_seen and self.split is None and self._h1_depth == 0 == self.depth:
+            self.split = self.text.index(">", self._offset()) + 1  # an <h1> outside any cell
         elif tag == self.level and self._open is not None:
             self.headings.append(self._open)
             self._open = None
@@ -106,8 +108,9 @@ class _Scanner(HTMLParser):
 
 def outline(cells_html: str, level: int = TOC_LEVEL) -> Outline:
     """The cells' headings of ``level`` (ids added where missing), and the
-    cells split after the top-level cell holding the first ``<h1>`` (the table
-    of contents goes there; at the top when there is no ``<h1>``)."""
+    cells split after the top-level ``<div>`` (cell) holding the first
+    ``<h1>``, or after the ``<h1>`` itself when no ``<div>`` holds it (the
+    table of contents goes there; at the top when there is no ``<h1>``)."""
     scan = _Scanner(cells_html, level)
     scan.feed(cells_html)
     scan.close()

@@ -436,9 +436,11 @@ def render_caveats(source: Path = CAVEATS_SOURCE, *, synthetic: bool = False) ->
     they rely on. Raw HTML in the Markdown is escaped."""
     from markupsafe import Markup
 
+    from lib.run.chrome import outline
+
     text = reader_text(Path(source).read_text(encoding="utf-8"), str(source))
-    body = Markup(_caveats_markdown()(text))  # noqa: S704 (mistune escapes the Markdown's raw HTML)
+    page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(
-        "caveats.html.j2", body=body, css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
+        "caveats.html.j2", page=page, css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
         nav=site.site_nav("caveats", {}), version=site.workbook_version(),
         banner=synthetic, banner_text=banner.SYNTHETIC_SITE_TEXT)
