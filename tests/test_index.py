@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
+from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
 from lib.run import index, site
 from lib.run.outputs import ReportResult
-
-from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
 N = 500
 DATA_VERSION = "0123456789abcdef" * 4
@@ -88,13 +87,14 @@ def test_500_entries_render_with_summary_coverage_and_status(big_index):
     expected = ["programme.html"] + [f"{r.id}.html" for r in sorted(
         authorities, key=lambda r: site.name_key(r.display_name, r.id))]
     assert hrefs == expected
-    by_href = dict(zip(hrefs, rows))
+    by_href = dict(zip(hrefs, rows, strict=True))
     for r in authorities:
         row = by_href[f"{r.id}.html"]
         s = big_index["summaries"][r.id]
         assert html.escape(s.line, quote=False) in row, r.id
         c = s.coverage
-        assert f"{c.recorded + c.inferred} of 12 with a status: {c.recorded} recorded, {c.inferred} inferred" in row
+        known = c.recorded + c.inferred
+        assert f"{known} of 12 with a status: {c.recorded} recorded, {c.inferred} inferred" in row
         status = expected_status(r)
         assert f'class="status-{status}"' in row, (r.id, status)
     assert page.count('class="status-failed"') == N // 50
@@ -131,7 +131,8 @@ def test_footer_gives_build_date_data_version_and_workbook_version(big_index):
     assert f'<code title="{DATA_VERSION}">{DATA_VERSION[:12]}</code>' in footer
     import tomllib
 
-    version = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text())["project"]["version"]
     assert f"<dd>{version}</dd>" in footer
 
 
@@ -225,7 +226,8 @@ def test_search_and_status_filter_at_500_entries(chromium, big_index):
             assert all(r["status"] == status for r in shown)
         page.select_option("#report-status", "failed")
         page.fill("#report-search", "district 100")
-        assert _reports(page.evaluate(_VISIBLE_ROWS_JS)) == [{"href": "district-100.html", "status": "failed"}]
+        shown = _reports(page.evaluate(_VISIBLE_ROWS_JS))
+        assert shown == [{"href": "district-100.html", "status": "failed"}]
         page.fill("#report-search", "district 101")
         assert page.evaluate(_VISIBLE_ROWS_JS) == []
         assert page.text_content("#report-count").strip() == f"Showing 0 of {N + 1} reports."

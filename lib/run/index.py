@@ -173,11 +173,15 @@ def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | Non
     programme = [x for x in rows if x["kind"] == "programme"]
     authorities = sorted((x for x in rows if x["kind"] != "programme"),
                          key=lambda x: site.name_key(x["name"], x["id"]))
-    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items]
+    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities))
+              if items]
     newest = max(rows, key=lambda x: x["built"] or "", default=None)
+
+    def status_rank(key: str) -> tuple[int, str]:
+        return (STATUS_ORDER.index(key) if key in STATUS_ORDER else len(STATUS_ORDER), key)
+
     statuses = sorted({x["status"]: x["status_text"] for x in rows}.items(),
-                      key=lambda kv: (STATUS_ORDER.index(kv[0]) if kv[0] in STATUS_ORDER else len(STATUS_ORDER),
-                                      kv[0]))
+                      key=lambda kv: status_rank(kv[0]))
     return site.render_template(
         "run_index.html.j2",
         title="Evaluation reports",
