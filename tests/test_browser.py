@@ -98,7 +98,8 @@ _DOM_FACTS_JS = """
     siteNav: Array.from(document.querySelectorAll('nav.site-nav a, nav.pager a')).map(a => ({
       nav: a.closest('nav').classList.contains('site-nav') ? 'header' : 'footer',
       href: a.getAttribute('href'), url: a.href, text: text(a), rel: a.getAttribute('rel')})),
-    footer: Array.from(document.querySelectorAll('footer')).map(text).join(' '),
+    footer: Array.from(document.querySelectorAll('footer'))
+      .map(f => f.innerText.replace(/\\s+/g, ' ').trim()).join(' '),
     scrollHeight: document.documentElement.scrollHeight,
     scrollWidth: document.documentElement.scrollWidth,
   };

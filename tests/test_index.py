@@ -119,9 +119,16 @@ def test_summaries_from_processed_tables(evaluation_build):
         assert (c.items, c.recorded, c.inferred, c.unrecorded) == (
             len(group), int((known["inferred"] == "no").sum()), int((known["inferred"] == "yes").sum()),
             int((group["status"] == "unrecorded").sum())), aid
+    # Richmond: the years it took part, and its withdrawal as its case study states it
+    facts = evaluation_build.tables["case_study_facts"]
+    withdrew = facts[facts["fact"] == "withdrew"]
+    assert list(withdrew["authority_id"]) == ["richmond-upon-thames"]
+    timing = facts[(facts["fact"] == "withdrawal_timing")].set_index("authority_id")["value"]
     row = authorities.set_index("authority_id").loc["richmond-upon-thames"]
     assert summaries["richmond-upon-thames"].line.startswith(
-        f"Took part in {row['years'].replace(';', ' and ')}; case study published")
+        f"Took part in {row['years'].replace(';', ' and ')} (withdrew {timing['richmond-upon-thames']}); "
+        "case study published")
+    assert all("withdrew" not in s.line for aid, s in summaries.items() if aid != "richmond-upon-thames")
 
 
 def test_footer_gives_build_date_data_version_and_workbook_version(big_index):

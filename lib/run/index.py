@@ -31,6 +31,7 @@ from markupsafe import Markup
 from lib.run import banner, site
 
 EVIDENCE_CSV = "evidence.csv"
+CASE_STUDY_FACTS_CSV = "case_study_facts.csv"
 #: Index statuses in the order the filter lists them.
 STATUS_ORDER = ("ok", "cached", "stale", "failed")
 
@@ -79,9 +80,12 @@ def _years_phrase(years: str) -> str:
     return "Took part in " + " and ".join(parts)
 
 
-def summary_line(row: dict[str, str]) -> str:
-    """``'Took part in 2012-13; case study published; named as an attitude survey source'``."""
+def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
+    """``'Took part in 2012-13; case study published; named as an attitude survey source'``;
+    ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``)."""
     parts = [_years_phrase(row.get("years", ""))]
+    if withdrawal is not None:
+        parts[0] += f" (withdrew {withdrawal})" if withdrawal else " (withdrew)"
     if "case_study" in row:
         parts.append("case study published" if row["case_study"] == "yes" else "no case study")
     if "attitude_survey" in row:
@@ -99,6 +103,14 @@ def authority_summaries(processed_dir: str | Path) -> dict[str, Summary]:
     pdir = Path(processed_dir)
     authorities = _read_csv(pdir / site.AUTHORITIES_CSV) or []
     evidence = _read_csv(pdir / EVIDENCE_CSV) or []
+    withdrawals: dict[str, str] = {}
+    facts = _read_csv(pdir / CASE_STUDY_FACTS_CSV) or []
+    for row in facts:  # the 'withdrew' fact, and its timing when the case study gives one
+        if row.get("fact") == "withdrew":
+            withdrawals.setdefault(row.get("authority_id", ""), "")
+    for row in facts:
+        if row.get("fact") == "withdrawal_timing" and row.get("authority_id") in withdrawals:
+            withdrawals[row["authority_id"]] = (row.get("value") or "").strip()
     counts: dict[str, list[int]] = {}
     unrecorded = _unrecorded()
     for row in evidence:
@@ -118,7 +130,7 @@ def authority_summaries(processed_dir: str | Path) -> dict[str, Summary]:
             continue
         c = counts.get(aid)
         coverage = Coverage(items=sum(c), recorded=c[0], inferred=c[1], unrecorded=c[2]) if c else None
-        out[aid] = Summary(line=summary_line(row), coverage=coverage)
+        out[aid] = Summary(line=summary_line(row, withdrawals.get(aid)), coverage=coverage)
     return out
 
 
