@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lib.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
+from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
     DATA_QUALITY_LOG,
     MANIFEST_VERSION,
     PROGRAMME_ID,
@@ -260,7 +260,7 @@ def plan_reports(
 
 def render_index(results: Iterable[ReportResult], **kwargs: Any) -> str:
     """The index page (:func:`lib.render.render_index`)."""
-    from lib.render import render_index as _render_index
+    from lib.run.index import render_index as _render_index
 
     return _render_index(results, **kwargs)
 
@@ -349,7 +349,7 @@ def preflight(
         problems.extend(exc.problems)
     problems.extend(_check_output_dir(output_dir))
     if check_assets and not problems:  # an install step: reported once the arguments are right
-        from lib import render
+        from lib.run import render
 
         try:
             render.check_assets(node_modules)
@@ -418,7 +418,7 @@ class _Interrupts:
 def _notebook_title(path: Path, fallback: str) -> str:
     import nbformat
 
-    from lib import render
+    from lib.run import render
 
     try:
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
@@ -564,7 +564,8 @@ def _run_locked(specs, settings, out, root, pdir, data_files, data_version, nm, 
         import nbformat  # noqa: F401
         import papermill  # noqa: F401
 
-        from lib import execution, render  # noqa: F401
+        from lib import execution  # noqa: F401
+        from lib.run import render  # noqa: F401
 
     attempts: dict[str, ReportResult] = {}
     pending: deque[dict[str, Any]] = deque(jobs)

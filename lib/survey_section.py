@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib import banner, charts, report
+from lib import charts, report
+from lib.run import banner
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
 from lib.charts import Html, heading, join, note, paragraph, table_html

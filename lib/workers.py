@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from lib.outputs import temp_path, utc_now
+from lib.run.outputs import temp_path, utc_now
 
 _WORKER: dict[str, Any] = {}
 
@@ -51,7 +51,8 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
 
     import nbformat  # noqa: F401
 
-    from lib import execution, render  # noqa: F401
+    from lib import execution  # noqa: F401
+    from lib.run import render  # noqa: F401
 
     _die_with_parent()
     # Ctrl-C in a terminal reaches the whole process group: the batch
@@ -112,7 +113,8 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     """
     import nbformat
 
-    from lib import execution, render
+    from lib import execution
+    from lib.run import render
 
     if not _WORKER:
         _worker_init(job["keep_code"], job.get("node_modules"))

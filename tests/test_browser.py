@@ -90,6 +90,16 @@ _DOM_FACTS_JS = """
       return {href, url: a.href, fragmentOk: same ? (id === '' || !!document.getElementById(id)) : null};
     }),
     bodyText: document.body ? document.body.innerText : '',
+    toc: Array.from(document.querySelectorAll('nav.page-toc a[href^="#"]')).map(a => {
+      const target = document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)));
+      return {text: text(a), target: target ? target.tagName.toLowerCase() : null,
+              targetText: target ? text(target).replace(/\u00b6$/, '').trim() : null};
+    }),
+    siteNav: Array.from(document.querySelectorAll('nav.site-nav a, nav.pager a')).map(a => ({
+      nav: a.closest('nav').classList.contains('site-nav') ? 'header' : 'footer',
+      href: a.getAttribute('href'), url: a.href, text: text(a), rel: a.getAttribute('rel')})),
+    footer: Array.from(document.querySelectorAll('footer'))
+      .map(f => f.innerText.replace(/\\s+/g, ' ').trim()).join(' '),
     scrollHeight: document.documentElement.scrollHeight,
     scrollWidth: document.documentElement.scrollWidth,
   };
@@ -841,7 +851,7 @@ def test_programme_prints_to_a4_without_clipping(browser, batch_ok):
 
 
 def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
-    from lib import downloads
+    from lib.run import downloads
 
     expected = {f"downloads/{name}.csv" for name in downloads.table_names()} | {"downloads/programme.xlsx"}
     got = site["index"].extra["downloads"]
@@ -852,3 +862,117 @@ def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
     for name in downloads.table_names():
         assert got[f"downloads/{name}.csv"][1] == (batch_ok.processed / f"{name}.csv").read_bytes(), name
     assert got["downloads/programme.xlsx"][1][:2] == b"PK"
+
+
+# ---------------------------------------------------------------------------
+# Navigation: contents, index, programme report, previous/next authority
+# ---------------------------------------------------------------------------
+
+
+def test_contents_links_resolve_to_headings_on_every_report(site):
+    bad = {}
+    for rid, v in site["reports"].items():
+        toc = v.dom.get("toc", [])
+        if len(toc) < 3:
+            bad[rid] = f"contents list has {len(toc)} entries"
+            continue
+        h2 = [text for lvl, text in v.dom["headings"] if lvl == 2 and text != "Contents"]
+        wrong = [t for t in toc if t["target"] != "h2" or t["targetText"] != t["text"]]
+        if wrong:
+            bad[rid] = wrong
+        elif [t["text"] for t in toc] != [h.replace("\u00b6", "").strip() for h in h2]:
+            bad[rid] = f"contents {[t['text'] for t in toc]} != h2 headings {h2}"
+    assert not bad, bad
+
+
+def test_index_programme_and_previous_next_links_on_every_report(site, batch_ok):
+    a = batch_ok.tables["authorities"]
+    names = dict(zip(a["authority_id"], a["authority"]))
+    order = [aid for _, aid in sorted((name.casefold(), aid) for aid, name in names.items())]
+    errors = []
+    for rid, v in site["reports"].items():
+        header = [(link["href"], link["text"]) for link in v.dom["siteNav"] if link["nav"] == "header"]
+        footer = [(link["href"], link["text"]) for link in v.dom["siteNav"] if link["nav"] == "footer"]
+        expected = [("index.html", "All reports")]
+        pager = []
+        if rid != "programme":
+            expected.append(("programme.html", "Programme report"))
+            i = order.index(rid)
+            if i > 0:
+                pager.append((f"{order[i - 1]}.html", f"Previous: {names[order[i - 1]]}"))
+            if i + 1 < len(order):
+                pager.append((f"{order[i + 1]}.html", f"Next: {names[order[i + 1]]}"))
+        if header != expected + pager or footer != pager:
+            errors.append(f"{rid}: header {header}, footer {footer}; expected {expected + pager}, {pager}")
+        for link in v.dom["siteNav"]:
+            target = _file_of(link["url"])
+            if not target.is_file() or target.parent != batch_ok.html:
+                errors.append(f"{rid}: {link['href']} -> {target} is not a page beside it")
+    assert not errors, "\n".join(errors)
+    # every authority is reachable from the first by following 'Next'
+    assert [rid for rid in order] == sorted(set(site["reports"]) - {"programme"},
+                                            key=lambda r: (names[r].casefold(), r))
+
+
+def test_index_footer_shows_build_date_data_version_and_workbook_version(site, batch_ok):
+    from lib.run import site as run_site
+
+    for visit in (site["index"], site["top_index"]):
+        footer = visit.dom["footer"]
+        newest = max(r.finished_at for r in batch_ok.result.results)
+        assert f"Built {newest} (UTC, the newest page)" in footer, footer
+        assert f"Data version {batch_ok.result.data_version[:12]}" in footer, footer
+        assert f"Workbook version {run_site.workbook_version()}" in footer, footer
+
+
+def test_index_summary_and_coverage_per_authority(site, batch_ok):
+    rows = {Path(r["href"]).stem: r for r in site["index"].extra["rows"] if r.get("href")}
+    evidence = batch_ok.tables["evidence"]
+    text = site["index"].dom["bodyText"]
+    for aid, group in evidence.groupby("authority_id"):
+        known = group[group["status"] != "unrecorded"]
+        recorded, inferred = int((known["inferred"] == "no").sum()), int((known["inferred"] == "yes").sum())
+        assert aid in rows
+        assert f"{recorded + inferred} of {len(group)} with a status: {recorded} recorded, {inferred} inferred" in text
+
+
+_SHOWN_REPORTS_JS = """
+() => Array.from(document.querySelectorAll('#reports tbody tr'))
+  .filter(r => r.getClientRects().length > 0 && r.querySelector('th[scope=row] a'))
+  .map(r => r.querySelector('th[scope=row] a').getAttribute('href'))
+"""
+
+
+def test_index_search_and_status_filter(browser, batch_ok):
+    a = batch_ok.tables["authorities"]
+    guard = Guard(browser)
+    try:
+        visit, page = guard.open("index filter", (batch_ok.html / "index.html").as_uri())
+        every = page.evaluate(_SHOWN_REPORTS_JS)
+        assert len(every) == len(batch_ok.result.results)
+        for aid, name in zip(a["authority_id"], a["authority"]):
+            page.fill("#report-search", name.upper())
+            expected = [h for h in every if any(name.casefold() in f"{n} ({i})".casefold() and h == f"{i}.html"
+                                                for i, n in zip(a["authority_id"], a["authority"]))]
+            assert f"{aid}.html" in expected and page.evaluate(_SHOWN_REPORTS_JS) == expected, (name, expected)
+        page.fill("#report-search", a["authority"].iloc[-1])
+        assert page.evaluate(_SHOWN_REPORTS_JS) == [f"{a['authority_id'].iloc[-1]}.html"]
+        page.fill("#report-search", "")
+        page.select_option("#report-status", "ok")
+        assert page.evaluate(_SHOWN_REPORTS_JS) == every  # every report of this run is OK
+        assert page.eval_on_selector_all("#report-status option", "os => os.map(o => o.value)") == ["", "ok"]
+        after = run_axe(page) if AXE_JS.is_file() else {"violations": []}
+        page.close()
+    finally:
+        guard.close()
+    assert not visit.problems(), visit.problems()
+    assert not axe_lines("index after filtering", after)
+    # Without JavaScript: no controls, every report listed.
+    context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto((batch_ok.html / "index.html").as_uri(), wait_until="load")
+        assert page.evaluate(_SHOWN_REPORTS_JS) == every
+        assert not page.is_visible("#report-search")
+    finally:
+        context.close()

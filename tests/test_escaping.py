@@ -368,3 +368,67 @@ def test_table_cells_let_long_runs_wrap_without_unescaping():
     assert Elements(out).tags() == {"table", "caption", "thead", "tbody", "tr", "th", "td", "wbr"}
     short = str(charts.table_html(pd.DataFrame({"a": ["two_words"]}), "c"))
     assert "<wbr>" not in short
+
+
+# ---------------------------------------------------------------------------
+# The site's chrome: index summaries and navigation links carry names as text
+# ---------------------------------------------------------------------------
+
+
+def _site_processed(tmp_path: Path) -> Path:
+    pdir = tmp_path / "processed"
+    pdir.mkdir()
+    with open(pdir / "authorities.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["authority_id", "authority", "years", "case_study", "attitude_survey"])
+        w.writerow(["alpha", "Alpha", PAYLOAD, "no", "no"])
+        w.writerow(["beta", PAYLOAD, "2012-13", "yes", "no"])
+        w.writerow(["gamma", PARAM_PAYLOAD, "2012-13", "no", "yes"])
+    with open(pdir / "evidence.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["authority_id", "status", "inferred"])
+        w.writerows([["alpha", "available", "no"], ["alpha", "unrecorded", "no"], ["beta", "available", "yes"]])
+    return pdir
+
+
+def test_index_summary_and_names_with_markup_are_text(tmp_path):
+    from lib.run import index
+    from lib.run.outputs import ReportResult
+
+    pdir = _site_processed(tmp_path)
+    summaries = index.authority_summaries(pdir)
+    assert summaries["alpha"].line.startswith("Took part in " + PAYLOAD)  # plain text until the template
+    results = [ReportResult(
+        id=aid, kind="authority", display_name=name, parameters={}, inputs={}, input_hash="0" * 64,
+        data_version="f" * 64, started_at="2026-01-01T00:00:00Z", finished_at="2026-01-01T00:00:01Z",
+        duration_s=1.0, status="ok", error=None, outputs={"notebook": None, "html": f"html/{aid}.html"},
+    ) for aid, name in (("alpha", "Alpha"), ("beta", PAYLOAD), ("gamma", PARAM_PAYLOAD))]  # fmt: skip
+    page = index.render_index(results, summaries=summaries)
+    _assert_not_live(page, "index")
+    doc = Elements(page)
+    summary_cells = [e["text"] for e in doc.elements if e["tag"] == "td" and "summary" in e["attrs"].get("class", "")]
+    assert any(cell.startswith("Took part in " + PAYLOAD) for cell in summary_cells), summary_cells
+    names = [e["text"] for e in doc.elements if e["tag"] == "a" and e["attrs"].get("href", "").endswith(".html")]
+    assert PAYLOAD in names and PARAM_PAYLOAD in names
+
+
+def test_navigation_links_carry_names_with_markup_as_text(tmp_path):
+    import nbformat.v4 as v4
+
+    from lib.run import render
+
+    pdir = _site_processed(tmp_path)
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Report\n\n## Section")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["papermill"] = {"parameters": {"processed_dir": str(pdir), "authority_id": "alpha"}}
+    # A to Z: '<img...' and '<script...' sort before 'Alpha': alpha is last, its previous is beta
+    page = render.render_notebook(nb)
+    _assert_not_live(page, "report chrome")
+    links = {e["attrs"]["href"]: e["text"] for e in Elements(page).elements
+             if e["tag"] == "a" and e["attrs"].get("rel") == "prev"}
+    assert links == {"beta.html": f"Previous: {PAYLOAD}"}, links
+    nb.metadata["papermill"]["parameters"]["authority_id"] = "gamma"
+    page = render.render_notebook(nb)
+    _assert_not_live(page, "report chrome")
+    nexts = [e["text"] for e in Elements(page).elements if e["tag"] == "a" and e["attrs"].get("rel") == "next"]
+    assert nexts == [f"Next: {PAYLOAD}"] * 2  # header and footer

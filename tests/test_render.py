@@ -7,6 +7,7 @@ non-file/data request aborted (``browser``).
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lib import render
+from lib.run import render
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGETS_NB = ROOT / "tests" / "fixtures" / "notebooks" / "widgets.ipynb"
@@ -224,3 +225,154 @@ def test_widgets_render_offline_in_chromium(widget_html):
     assert page_errors == [], page_errors
     assert requests == [widget_html.as_uri()], requests
     assert dialogs == []  # the <script>alert(1)</script> label never ran
+
+
+# ---------------------------------------------------------------------------
+# The report chrome: contents, site navigation (lib.run.chrome, lib.run.site)
+# ---------------------------------------------------------------------------
+
+
+def _html_output(fragment: str):
+    c = new_code_cell("show()", execution_count=1)
+    c.outputs = [new_output("display_data", data={"text/html": fragment, "text/plain": "x"})]
+    return c
+
+
+def chrome_nb(params: dict | None = None):
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Report title\n\nIntro."),
+        new_markdown_cell("## From Markdown\n\nText."),
+        _html_output('<h2 id="kept-id">Has an id</h2><p>a</p>'),
+        _html_output("<h2>No id: <em>here</em></h2><p>b</p>"),
+        _html_output("<h2>No id: here</h2><p>same text again</p>"),
+        _html_output('<p id="no-id-here">an element already using the slug</p>'),
+        _html_output("<h3>Not listed</h3>"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if params is not None:
+        nb.metadata["papermill"] = {"parameters": params}
+    return nb
+
+
+def _toc(page: str) -> list[tuple[str, str]]:
+    nav = re.search(r'<nav[^>]*class="page-toc"[^>]*>.*?</nav>', page, re.S).group(0)
+    return [(href, re.sub(r"<[^>]+>", "", text)) for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav)]
+
+
+def test_contents_list_every_h2_and_each_link_finds_its_heading():
+    nb = chrome_nb()
+    page = render.render_notebook(nb)
+    toc = _toc(page)
+    assert [text for _, text in toc] == ["From Markdown", "Has an id", "No id: here", "No id: here"]
+    ids = [href for href, _ in toc]
+    assert ids[1] == "kept-id" and len(set(ids)) == 4
+    # ids added where missing: the anchor rule, made unique against every id on the page
+    assert ids[2:] == ["no-id-here-2", "no-id-here-3"]
+    for hid, text in toc:
+        heading = re.search(rf'<h2 id="{re.escape(hid)}"[^>]*>(.*?)</h2>', page, re.S)
+        assert heading and text in re.sub(r"<[^>]+>", "", heading.group(1)), hid
+    # after the cell holding the <h1>, before the first listed heading
+    assert page.index("<h1") < page.index('class="page-toc"') < page.index('id="From-Markdown"')
+    assert render.render_notebook(nb) == page  # deterministic
+    assert_offline(page)
+
+
+def test_a_page_without_site_parameters_links_nowhere_else():
+    page = render.render_notebook(chrome_nb())
+    assert 'class="site-nav"' not in page and 'href="index.html"' not in page
+    assert "<footer" in page and "version" in page
+
+
+def _processed(tmp_path, names: dict[str, str]) -> Path:
+    import csv
+
+    pdir = tmp_path / "processed"
+    pdir.mkdir()
+    with open(pdir / "authorities.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["authority_id", "authority"])
+        w.writerows(names.items())
+    return pdir
+
+
+NAMES = {"zed": "Zed", "barnet": "Barnet", "ebene": "Ébène", "xss": XSS, "alpha": "alpha"}
+
+
+def _site_links(page: str) -> dict[str, list[tuple[str, str]]]:
+    out = {}
+    for cls in ("site-nav", "pager"):
+        m = re.search(rf'<nav[^>]*class="{cls}"[^>]*>.*?</nav>', page, re.S)
+        out[cls] = re.findall(r'<a[^>]*href="([^"]+)"[^>]*>(.*?)</a>', m.group(0)) if m else []
+    return out
+
+
+def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
+    pdir = _processed(tmp_path, NAMES)
+    # A to Z by display name, case-folded: '<script...' sorts first, 'alpha' before 'Barnet'
+    order = ["xss", "alpha", "barnet", "zed", "ebene"]  # 'É' (U+00C9) sorts after 'z'
+    from lib.run import site
+
+    assert site.a_to_z(NAMES) == order
+    for i, aid in enumerate(order):
+        page = render.render_notebook(chrome_nb({"processed_dir": str(pdir), "authority_id": aid}))
+        links = _site_links(page)
+        expected = [("index.html", "All reports"), ("programme.html", "Programme report")]
+        pager = []
+        if i > 0:
+            pager.append((f"{order[i - 1]}.html", f"Previous: {html.escape(NAMES[order[i - 1]])}"))
+        if i + 1 < len(order):
+            pager.append((f"{order[i + 1]}.html", f"Next: {html.escape(NAMES[order[i + 1]])}"))
+        assert links["site-nav"] == expected + pager, aid
+        assert links["pager"] == pager, aid
+        assert XSS not in page
+    programme = render.render_notebook(chrome_nb({"processed_dir": str(pdir)}))
+    assert _site_links(programme) == {"site-nav": [("index.html", "All reports")], "pager": []}
+
+
+def test_the_chrome_shows_the_synthetic_banner_once(tmp_path):
+    pdir = _processed(tmp_path, {"alpha": "Alpha"})
+    (pdir / "response_files.csv").write_text("file,synthetic\na.csv,yes\n", encoding="utf-8")
+    params = {"processed_dir": str(pdir), "authority_id": "alpha"}
+    page = render.render_notebook(chrome_nb(params))
+    assert page.count('class="synthetic-banner"') == 1
+    main = page[page.index("<main"):]
+    assert main.index('class="synthetic-banner"') < main.index("Report title")
+    # a notebook that shows the banner itself does not get a second one
+    from lib.run import banner
+
+    nb = chrome_nb(params)
+    nb.cells.insert(0, _html_output(str(banner.banner_html())))
+    assert render.render_notebook(nb).count('class="synthetic-banner"') == 1
+
+
+# ---------------------------------------------------------------------------
+# The caveats page: for readers
+# ---------------------------------------------------------------------------
+
+
+def test_caveats_page_is_for_readers():
+    from lib.config import CAVEATS_SOURCE
+
+    page = render.render_caveats(CAVEATS_SOURCE)
+    main = page[page.index("<main"):page.index("</main>")]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", main))
+    assert "Never renumber" not in text and "maintainers" not in text.lower()
+    assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", text), re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", text)
+    assert not re.search(r"lib/|\.py\b|\.csv\b|EVAL_|docs/", text)
+    source = CAVEATS_SOURCE.read_text(encoding="utf-8")
+    ids = [m.lower() for m in re.findall(r"^## (C\d+) ", source, re.M)]
+    assert ids and all(f'<h2 id="{i}">' in page for i in ids)
+    for i in ids:  # each caveat says what it means for the reports
+        section = page[page.index(f'<h2 id="{i}">'):]
+        section = section[:section.find("<h2", 5)]
+        assert "What this means for the reports." in section, i
+    assert re.search(r'<a href="index.html">', page) and "<caption>" in page
+    assert_offline(page)
+
+
+def test_maintainers_markers_must_pair():
+    assert render.reader_text("a\n<!-- maintainers -->\nsecret\n<!-- /maintainers -->\nb\n") == "a\nb\n"
+    with pytest.raises(ValueError, match=r"^docs/caveats.md:2: <!-- maintainers --> is never closed"):
+        render.reader_text("a\n<!-- maintainers -->\nsecret\n")
+    with pytest.raises(ValueError, match=r"^x.md:1: <!-- /maintainers --> without an opening"):
+        render.reader_text("<!-- /maintainers -->\n", "x.md")

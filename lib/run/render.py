@@ -17,7 +17,14 @@ This module renders with the same template but:
   refers to rewritten to ``data:`` URIs, so the page makes no request at all;
 * sets ``<html lang="en">`` and the ``<title>`` from an explicit title, the
   notebook metadata ``title`` or the first Markdown heading (escaped by the
-  template).
+  template);
+* wraps the cells in the site's chrome (:mod:`lib.run.chrome`): navigation to
+  the index, the programme report and the previous/next authority, a table of
+  contents from the page's headings, the SYNTHETIC DATA banner and a footer.
+
+The chrome template is ``templates/report.html.j2``; the caveats page
+(:func:`render_caveats`) is rendered here too, from ``docs/caveats.md``
+through ``templates/caveats.html.j2``.
 
 Only the widgets built into the HTML manager (ipywidgets' controls and
 Output) render offline: a third-party widget library would be fetched from a
@@ -33,10 +40,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lib.config import CAVEATS_PAGE, CAVEATS_SOURCE, PROJECT_ROOT  # noqa: E402
+from lib.config import CAVEATS_PAGE, CAVEATS_SOURCE, PROJECT_ROOT  # noqa: F401 (CAVEATS_PAGE: public name)
+from lib.run import banner, site
+from lib.run.chrome import Chrome
 
 #: The npm command ``make assets`` runs (at the project root).
 ASSETS_COMMAND = "npm install --no-audit --no-fund --package-lock=false"
@@ -54,37 +62,15 @@ _WIDGETS_JS = _WIDGETS_DIST / "embed-amd.js"
 # webpack asset modules in embed-amd.js: ``e.exports=n.p+"<hash>.<ext>"``
 _FONT_ASSET = re.compile(r'\b[A-Za-z_$][\w$]*\.p\+"([0-9a-f]{16,32}\.(woff2|woff|ttf|eot|svg))"')
 
-_TEMPLATE_NAME = "offline_report.html.j2"
-_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}
-{%- if "widgets" in nb.metadata -%}
-<script>
-{{ resources.offline_script("requirejs") }}
-</script>
-{%- endif -%}
-{%- endblock html_head_js -%}
-{% block jupyter_widgets %}
-{%- if "widgets" in nb.metadata -%}
-<script>
-{{ resources.offline_script("widgets") }}
-</script>
-{%- endif -%}
-{% endblock jupyter_widgets %}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}
-<style>
-{{ resources.page_css }}
-</style>
-{%- endblock html_head_css -%}
-"""
+#: The report chrome (lib/run/templates/report.html.j2; see lib/run/chrome.py).
+_TEMPLATE_NAME = "report.html.j2"
 
 #: The page chrome's own rules, after the notebook theme (so they win ties).
 #: Screen: links are underlined (the theme's link colour alone is not enough,
 #: WCAG 1.4.1). Print (A4): nothing is clipped -- tables wrap inside the page
 #: width, figures scale to it, collapsed ``<details>`` print open, and the
 #: interactive widgets give way to a line saying where their static views are.
-PAGE_CSS = """
+PAGE_CSS = site.template_text("site.css") + """
 .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
 .explorer-view { margin: 0.5em 0 0; }
 @page { size: A4; margin: 15mm; }
@@ -198,7 +184,7 @@ def _assets(node_modules: Path | None) -> OfflineAssets:
 def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
     """An HTMLExporter configured for offline reports (reuse it: it is not cheap)."""
     import markupsafe
-    from jinja2 import DictLoader
+    from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -225,6 +211,7 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
 
             resources["offline_script"] = offline_script
             resources["page_css"] = markupsafe.Markup(PAGE_CSS)  # noqa: S704 (a constant)
+            resources.setdefault("chrome", Chrome())
             return resources
 
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -238,145 +225,13 @@ def make_exporter(keep_code: bool = False, node_modules: Path | None = None):
     exporter = OfflineHTMLExporter(
         config=c,
         template_name="lab",
-        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+        extra_loaders=[FileSystemLoader(site.TEMPLATES_DIR)],
     )
     exporter.template_file = _TEMPLATE_NAME
     exporter.mermaid_js_url = ""  # not configurable traits
     exporter.mermaid_layout_elk_js_url = ""
     exporter.language_code = "en"
     return exporter
-
-
-# ---------------------------------------------------------------------------
-# Index page of a batch run
-# ---------------------------------------------------------------------------
-
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fff; line-height: 1.5; }
-  main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-  h1 { font-size: 1.75rem; margin: 0 0 .5rem; }
-  h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; }
-  table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-  caption { text-align: left; font-weight: 600; padding: .5rem 0; }
-  th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
-  thead th { border-bottom: 2px solid #555; }
-  tbody th { font-weight: normal; }
-  tr.group th { background: #f0f0f0; font-weight: 600; }
-  a { color: #0b4f9c; }
-  a:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
-  .status-ok { color: #0f5b2a; }
-  .status-failed { color: #a4000f; font-weight: 600; }
-  .status-stale { color: #7a4b00; font-weight: 600; }
-  code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-  .error { display: block; font-size: .875rem; color: #555; }
-</style>
-</head>
-<body>
-<main>
-<h1>{{ title }}</h1>
-<p>Built by <code>python -m lib.batch</code>. Each report is a single HTML file that works offline.
-{%- if n_failed %} <strong>{{ n_failed }} of {{ rows|length }} reports failed</strong>: their pages show the error.{% endif %}
-{%- if n_stale %} <strong>{{ n_stale }} of {{ rows|length }} reports were not rebuilt by the last run</strong>: their links open the last good page, built at the time shown.{% endif %}</p>
-<p>{% if dq_href %}<a href="{{ dq_href }}">Data-quality log (CSV)</a>{% else %}Data-quality log: not available for this run.{% endif %}
-{% if caveats_href %} · <a href="{{ caveats_href }}">Assumptions and caveats log</a>{% endif %}</p>
-<table>
-<caption>Reports: programme first, then local authorities A to Z</caption>
-<thead>
-<tr><th scope="col">Report</th><th scope="col">Status</th><th scope="col">Built (UTC)</th><th scope="col">Data version</th></tr>
-</thead>
-<tbody>
-{%- for group, items in groups %}
-<tr class="group"><th scope="colgroup" colspan="4">{{ group }}</th></tr>
-{%- for r in items %}
-<tr>
-<th scope="row">{% if r.href %}<a href="{{ r.href }}">{{ r.name }}</a>{% else %}{{ r.name }}{% endif %}{% if r.show_id %} <code>({{ r.id }})</code>{% endif %}</th>
-<td class="status-{{ r.status }}">{{ r.status_text }}{% if r.error %}<span class="error">{{ r.error }}</span>{% endif %}</td>
-<td><time datetime="{{ r.built }}">{{ r.built }}</time></td>
-<td><code title="{{ r.data_version }}">{{ r.data_version_short }}</code></td>
-</tr>
-{%- endfor %}
-{%- endfor %}
-</tbody>
-</table>
-{%- if downloads %}
-<h2 id="downloads">Download the data</h2>
-<p>The processed tables every report is computed from, built with these reports. The Excel workbook holds one sheet per table and a sheet describing every column.</p>
-<ul class="downloads">
-{%- for d in downloads %}
-<li><a href="{{ d.href }}" download>{{ d.label }}</a>{% if d.rows is not none %}, {{ d.rows }} rows{% endif %}</li>
-{%- endfor %}
-</ul>
-{%- endif %}
-</main>
-</body>
-</html>
-"""
-
-
-def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | None = None,
-                 caveats_href: str | None = None, downloads: Sequence = ()) -> str:
-    """The index page of a batch run (``results``: :class:`lib.batch.ReportResult`).
-
-    ``prefix`` is prepended to the relative report and download links;
-    ``downloads`` are :class:`lib.downloads.Download` records. A report marked
-    ``stale`` links its last good page and says why this run did not
-    rebuild it."""
-    from jinja2 import Environment
-
-    env = Environment(autoescape=True, trim_blocks=False)
-    tmpl = env.from_string(_INDEX_TEMPLATE)
-    rows = []
-    for r in results:
-        html_rel = r.outputs.get("html")
-        href = None
-        if html_rel:
-            href = prefix + Path(html_rel).name
-        stale = bool(getattr(r, "stale", False))
-        attempt = getattr(r, "last_attempt", None) or {}
-        if stale:
-            status, status_text = "stale", "Stale"
-            error = (f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
-                     + (f": {attempt['error']}" if attempt.get("error") else "")
-                     + ("); this is the last good page." if href else "); no earlier page exists."))
-        else:
-            status, status_text = ("ok", "OK") if r.ok else ("failed", "Failed")
-            error = r.error
-        rows.append(
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "name": r.display_name,
-                "show_id": r.kind == "authority",
-                "href": href,
-                "status": status,
-                "status_text": status_text,
-                "error": error,
-                "built": r.finished_at,
-                "data_version": r.data_version,
-                "data_version_short": r.data_version[:12],
-            }
-        )
-    programme = [x for x in rows if x["kind"] == "programme"]
-    authorities = sorted(
-        (x for x in rows if x["kind"] != "programme"), key=lambda x: (x["name"].casefold(), x["id"])
-    )
-    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items]
-    return tmpl.render(
-        title="Evaluation reports",
-        rows=rows,
-        groups=groups,
-        n_failed=sum(1 for x in rows if x["status"] == "failed"),
-        n_stale=sum(1 for x in rows if x["status"] == "stale"),
-        dq_href=dq_href,
-        caveats_href=caveats_href,
-        downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
-    )
 
 
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
@@ -424,13 +279,16 @@ def render_notebook(
     title: str | None = None,
     exporter=None,
     node_modules: Path | None = None,
+    chrome: Chrome | None = None,
 ) -> str:
     """Render an executed notebook (path or NotebookNode) to one HTML string.
 
     If ``html_path`` is given the HTML is also written there atomically.
     ``title`` (plain text; escaped by the template) overrides the title found
-    by :func:`notebook_title`. Raises AssetsMissingError if the notebook has
-    widget state and ``make assets`` has not been run.
+    by :func:`notebook_title`. ``chrome`` defaults to :func:`report_chrome`
+    of the notebook (site navigation when it was executed with the batch's
+    parameters). Raises AssetsMissingError if the notebook has widget state
+    and ``make assets`` has not been run.
     """
     import nbformat
 
@@ -446,13 +304,37 @@ def render_notebook(
     nb.metadata["title"] = title if title is not None else notebook_title(nb, fallback)
     if exporter is None:
         exporter = make_exporter(keep_code=keep_code, node_modules=node_modules)
-    body, _resources = exporter.from_notebook_node(nb)
+    if chrome is None:
+        chrome = report_chrome(nb)
+    body, _resources = exporter.from_notebook_node(nb, resources={"chrome": chrome})
     body = strip_css_comments(body)
     if html_path is not None:
-        from lib.outputs import atomic_write_text
+        from lib.run.outputs import atomic_write_text
 
         atomic_write_text(Path(html_path), body)
     return body
+
+
+def report_chrome(nb, project_root: Path = PROJECT_ROOT) -> Chrome:
+    """The chrome of a report executed by the batch, from its papermill parameters.
+
+    ``processed_dir`` (relative to the project root, as the batch passes it)
+    gives the authorities (``authorities.csv``) for the previous/next links
+    and tells whether the data are synthetic; ``authority_id`` says which
+    authority the page is about (none: the programme report). A notebook
+    without these parameters gets a table of contents and a footer, and no
+    links to pages that may not exist beside it.
+    """
+    params = (nb.metadata.get("papermill") or {}).get("parameters") or {}
+    processed = params.get("processed_dir")
+    if not isinstance(processed, str) or not processed:
+        return Chrome()
+    pdir = Path(processed) if Path(processed).is_absolute() else project_root / processed
+    names = site.authority_names(pdir)
+    if not names:
+        return Chrome(synthetic=banner.is_synthetic(pdir))
+    report_id = params.get("authority_id") or site.PROGRAMME_ID
+    return Chrome(nav=site.site_nav(str(report_id), names), synthetic=banner.is_synthetic(pdir))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -460,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     p = argparse.ArgumentParser(
-        prog="python -m lib.render",
+        prog="python -m lib.run.render",
         description="Render an executed notebook to one offline HTML file.",
     )
     p.add_argument("notebook")
@@ -481,68 +363,84 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
+# ---------------------------------------------------------------------------
+# The caveats page
+# ---------------------------------------------------------------------------
 
-_CAVEATS_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Assumptions and caveats log</title>
-<style>
-  body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5;
-         max-width: 50rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }}
-  table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #bfbfbf; padding: .3rem .5rem; text-align: left; }}
-  a {{ color: #0b4f9c; }} a:focus {{ outline: 3px solid #ffbf47; }}
-  code {{ font-family: ui-monospace, Menlo, Consolas, monospace; }}
-</style>
-</head>
-<body>
-<main>
-<p><a href="index.html">Back to the report index</a></p>
-{body}
-</main>
-</body>
-</html>
-"""
+#: docs/caveats.md: text between these lines is for maintainers (how to add
+#: an entry, which code uses it, the claim audit's verdicts) and is left out
+#: of the page readers get.
+MAINTAINERS_START = "<!-- maintainers -->"
+MAINTAINERS_END = "<!-- /maintainers -->"
 
 
 def caveat_anchor(heading_text: str) -> str:
-    """``'C3 Approximated sector bases'`` -> ``'c3'``; other headings slugged."""
+    """``'C3 Approximated sector bases'`` -> ``'c3'``; other headings by :func:`lib.run.site.anchor_id`."""
     match = re.match(r"\s*(C\d+)\b", heading_text)
-    if match:
-        return match.group(1).lower()
-    return re.sub(r"[^a-z0-9]+", "-", heading_text.lower()).strip("-")
+    return match.group(1).lower() if match else site.anchor_id(heading_text)
 
 
-def render_caveats(source: Path = CAVEATS_SOURCE) -> str:
-    """docs/caveats.md as one offline HTML page; each caveat heading gets an id
-    (``#c1`` ...) so reports can link to the entry they rely on. Raw HTML in
-    the Markdown is escaped."""
+def reader_text(markdown: str, source: str = "docs/caveats.md") -> str:
+    """The Markdown without its maintainers' sections; an unclosed or stray
+    marker is an error naming the line."""
+    out, inside, start = [], False, 0
+    for n, line in enumerate(markdown.splitlines(keepends=True), start=1):
+        mark = line.strip()
+        if mark == MAINTAINERS_START:
+            if inside:
+                raise ValueError(f"{source}:{n}: {MAINTAINERS_START} inside another maintainers' section "
+                                 f"(opened on line {start})")
+            inside, start = True, n
+        elif mark == MAINTAINERS_END:
+            if not inside:
+                raise ValueError(f"{source}:{n}: {MAINTAINERS_END} without an opening {MAINTAINERS_START}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{source}:{start}: {MAINTAINERS_START} is never closed by {MAINTAINERS_END}")
+    return "".join(out)
+
+
+def _caveats_markdown():
+    """Markdown to HTML for the caveats page: raw HTML escaped, each heading
+    with an id (``#c1`` ...), each table captioned with its section's heading
+    (Markdown has no syntax for a caption; screen readers announce it)."""
     import html as html_lib
 
     import mistune
 
-    markdown = mistune.create_markdown(escape=True, plugins=["table"])
-    body = markdown(Path(source).read_text(encoding="utf-8"))
+    class Renderer(mistune.HTMLRenderer):
+        section = "Table"
+        used: set[str] = set()
 
-    def add_id(m: re.Match) -> str:
-        text = html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
-        return f'<h{m.group(1)} id="{caveat_anchor(text)}">{m.group(2)}</h{m.group(1)}>'
+        def heading(self, text: str, level: int, **attrs: Any) -> str:
+            plain = html_lib.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+            self.section = html_lib.escape(plain)
+            hid, base, n = caveat_anchor(plain), caveat_anchor(plain), 2
+            while hid in self.used:
+                hid, n = f"{base}-{n}", n + 1
+            self.used = self.used | {hid}
+            return f'<h{level} id="{hid}">{text}</h{level}>\n'
 
-    body = re.sub(r"<h([1-6])>(.*?)</h\1>", add_id, body, flags=re.S)
-    return _CAVEATS_TEMPLATE.format(body=caption_tables(body))
+    renderer = Renderer(escape=True)
+    markdown = mistune.create_markdown(renderer=renderer, plugins=["table"])
+    renderer.register("table", lambda r, text: f"<table>\n<caption>{r.section}: table</caption>\n{text}</table>\n")
+    return markdown
 
 
-def caption_tables(body: str) -> str:
-    """Give each Markdown table a caption naming the section it belongs to
-    (Markdown has no syntax for one; screen readers announce it)."""
-    out, heading, pos = [], "Table", 0
-    for m in re.finditer(r"<h[1-6][^>]*>(.*?)</h[1-6]>|<table>", body, flags=re.S):
-        if m.group(0).startswith("<h"):
-            heading = re.sub(r"<[^>]+>", "", m.group(1)).strip()
-            continue
-        out.append(body[pos:m.end()])
-        out.append(f"<caption>{heading}: table</caption>")
-        pos = m.end()
-    out.append(body[pos:])
-    return "".join(out)
+def render_caveats(source: Path = CAVEATS_SOURCE, *, synthetic: bool = False) -> str:
+    """The reader's caveats page: ``docs/caveats.md`` without its maintainers'
+    sections, as one offline HTML page (``templates/caveats.html.j2``). Each
+    caveat heading gets an id (``#c1`` ...) so reports can link to the entry
+    they rely on. Raw HTML in the Markdown is escaped."""
+    from markupsafe import Markup
+
+    from lib.run.chrome import outline
+
+    text = reader_text(Path(source).read_text(encoding="utf-8"), str(source))
+    page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
+    return site.render_template(
+        "caveats.html.j2", page=page, css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
+        nav=site.site_nav("caveats", {}), version=site.workbook_version(),
+        banner=synthetic, banner_text=banner.SYNTHETIC_SITE_TEXT)

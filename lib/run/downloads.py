@@ -194,7 +194,7 @@ def write_downloads(processed_dir: Path, html_dir: Path, *, data_version: str,
     """
     import sys
 
-    from lib.batch import atomic_copy, atomic_write_bytes
+    from lib.run.outputs import atomic_copy, atomic_write_bytes
 
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
     missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]

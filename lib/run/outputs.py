@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
+from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module and lib.batch)
+
 MANIFEST_VERSION = 2
-from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG  # noqa: E402
-#: The report id of the programme report (its page is html/programme.html).
-PROGRAMME_ID = "programme"
 
 
 def utc_now() -> str:
@@ -189,6 +189,9 @@ class Ledger:
         self.dq_href: str | None = None
         self.caveats_href: str | None = None
         self.downloads: list = []
+        #: authority_id -> one-line summary and evidence coverage (lib.run.index)
+        self.summaries: dict = {}
+        self.synthetic = False
 
     def load_previous(self) -> None:
         """Entries of the last manifest, reconciled with the disk: an entry
@@ -212,18 +215,24 @@ class Ledger:
             self.entries[r.id] = r
 
     def write_side_files(self, html_dir: Path) -> None:
-        """The data-quality log and the caveats page the index links to."""
+        """The data-quality log, the caveats page and the downloads the index
+        links to; the authorities' summaries the index shows."""
+        from lib.run.banner import is_synthetic
+        from lib.run.index import authority_summaries
+
+        self.synthetic = is_synthetic(self.pdir)
+        self.summaries = authority_summaries(self.pdir)
         dq_src = next((p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None)
         if dq_src is not None:
             atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
             self.dq_href = DATA_QUALITY_LOG
-        from lib.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
+        from lib.run.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
 
         if CAVEATS_SOURCE.is_file():
-            atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE))
+            atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic))
             self.caveats_href = CAVEATS_PAGE
         # Every processed table as CSV and one workbook, beside the pages (lib.downloads).
-        from lib.downloads import write_downloads
+        from lib.run.downloads import write_downloads
 
         self.downloads = write_downloads(self.pdir, html_dir, data_version=self.data_version,
                                          programme=PROGRAMME_ID)
@@ -233,7 +242,7 @@ class Ledger:
         return first + [r for i, r in self.entries.items() if i not in self.run_ids]
 
     def write(self) -> None:
-        from lib.render import render_index
+        from lib.run.index import render_index
 
         s = self.settings
         manifest = {
@@ -252,15 +261,13 @@ class Ledger:
         results = self.ordered()
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
         html_dir = self.out / "html"
-        from lib.banner import mark_index  # SYNTHETIC DATA banner when the data are synthetic
-
-        atomic_write_text(html_dir / "index.html", mark_index(render_index(
-            results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href,
-            downloads=self.downloads), self.pdir))
-        atomic_write_text(self.out / "index.html", mark_index(render_index(
+        common = {"downloads": self.downloads, "summaries": self.summaries, "data_version": self.data_version,
+                  "synthetic": self.synthetic}
+        atomic_write_text(html_dir / "index.html", render_index(
+            results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href, **common))
+        atomic_write_text(self.out / "index.html", render_index(
             results, prefix="html/", dq_href=f"html/{self.dq_href}" if self.dq_href else None,
-            caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None,
-            downloads=self.downloads), self.pdir))
+            caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None, **common))
 
     def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
         """Move a report's staged files into place and record them. With no

@@ -1,0 +1,215 @@
+"""The index page of a batch run (``html/index.html`` and ``<out>/index.html``).
+
+One row per report, the programme report first and then the authorities A to
+Z (:func:`lib.run.site.a_to_z`), each with:
+
+* a one-line summary and the evidence coverage of the authority, computed from
+  the processed tables (:func:`authority_summaries`: programme years,
+  case study, named survey source; evidence items with a recorded status, an
+  inferred one, or none);
+* its status (OK, failed with the error, stale with the last attempt), build
+  time and data version.
+
+Then the downloads, and a footer with the build details: when the newest page
+was built, the data version and the workbook version. A search box and a
+status filter (``templates/index_filter.js``, inline: no event-handler
+attributes, no ``eval``) narrow the table in the browser; without JavaScript
+they stay hidden and every row shows. HTML from ``templates/run_index.html.j2``
+(autoescaped).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from lib.run import banner, site
+
+EVIDENCE_CSV = "evidence.csv"
+CASE_STUDY_FACTS_CSV = "case_study_facts.csv"
+#: Index statuses in the order the filter lists them.
+STATUS_ORDER = ("ok", "cached", "stale", "failed")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An authority's evidence items: with a recorded status, an inferred one, or none
+    (``'3 of 12 with a status: 2 recorded, 1 inferred'``)."""
+
+    items: int
+    recorded: int
+    inferred: int
+    unrecorded: int
+
+    @property
+    def text(self) -> str:
+        return (f"{self.recorded + self.inferred} of {self.items} with a status: "
+                f"{self.recorded} recorded, {self.inferred} inferred")
+
+
+@dataclass(frozen=True)
+class Summary:
+    line: str
+    coverage: Coverage | None
+
+
+def _read_csv(path: Path) -> list[dict[str, str]] | None:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def _unrecorded() -> str:
+    """The value the cleaning gives what no source states (``lib.evaluation.UNRECORDED``)."""
+    from lib import evaluation
+
+    return evaluation.UNRECORDED
+
+
+def _years_phrase(years: str) -> str:
+    parts = [y.strip() for y in (years or "").split(";") if y.strip()]
+    if not parts or parts == [_unrecorded()]:
+        return "Programme year not stated in the sources"
+    return "Took part in " + " and ".join(parts)
+
+
+def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
+    """``'Took part in 2012-13; case study published; named as an attitude survey source'``;
+    ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``)."""
+    parts = [_years_phrase(row.get("years", ""))]
+    if withdrawal is not None:
+        parts[0] += f" (withdrew {withdrawal})" if withdrawal else " (withdrew)"
+    if "case_study" in row:
+        parts.append("case study published" if row["case_study"] == "yes" else "no case study")
+    if "attitude_survey" in row:
+        parts.append("named as an attitude survey source" if row["attitude_survey"] == "yes"
+                     else "not named as an attitude survey source")
+    return "; ".join(parts)
+
+
+def authority_summaries(processed_dir: str | Path) -> dict[str, Summary]:
+    """authority_id -> its summary, from ``authorities.csv`` and ``evidence.csv``.
+
+    Missing tables or columns give a shorter summary (no coverage), never a
+    made-up one: an authority without evidence rows has no coverage.
+    """
+    pdir = Path(processed_dir)
+    authorities = _read_csv(pdir / site.AUTHORITIES_CSV) or []
+    evidence = _read_csv(pdir / EVIDENCE_CSV) or []
+    withdrawals: dict[str, str] = {}
+    facts = _read_csv(pdir / CASE_STUDY_FACTS_CSV) or []
+    for row in facts:  # the 'withdrew' fact, and its timing when the case study gives one
+        if row.get("fact") == "withdrew":
+            withdrawals.setdefault(row.get("authority_id", ""), "")
+    for row in facts:
+        if row.get("fact") == "withdrawal_timing" and row.get("authority_id") in withdrawals:
+            withdrawals[row["authority_id"]] = (row.get("value") or "").strip()
+    counts: dict[str, list[int]] = {}
+    unrecorded = _unrecorded()
+    for row in evidence:
+        if not {"authority_id", "status", "inferred"} <= set(row):
+            break
+        c = counts.setdefault(row["authority_id"], [0, 0, 0])
+        if row["status"] == unrecorded:
+            c[2] += 1
+        elif row["inferred"] == "yes":
+            c[1] += 1
+        else:
+            c[0] += 1
+    out = {}
+    for row in authorities:
+        aid = (row.get("authority_id") or "").strip()
+        if not aid:
+            continue
+        c = counts.get(aid)
+        coverage = Coverage(items=sum(c), recorded=c[0], inferred=c[1], unrecorded=c[2]) if c else None
+        out[aid] = Summary(line=summary_line(row, withdrawals.get(aid)), coverage=coverage)
+    return out
+
+
+def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
+    """(status key, status text, error line) of a report row."""
+    attempt = getattr(r, "last_attempt", None) or {}
+    if getattr(r, "stale", False):
+        return "stale", "Stale", (
+            f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
+            + (f": {attempt['error']}" if attempt.get("error") else "")
+            + ("); this is the last good page." if href else "); no earlier page exists."))
+    if r.status == "ok":
+        return "ok", "OK", None
+    if r.status == "failed":
+        return "failed", "Failed", r.error
+    return r.status, r.status.capitalize(), r.error
+
+
+def index_rows(results: Iterable[Any], *, prefix: str = "",
+               summaries: dict[str, Summary] | None = None) -> list[dict[str, Any]]:
+    summaries = summaries or {}
+    rows = []
+    for r in results:
+        html_rel = r.outputs.get("html")
+        href = prefix + Path(html_rel).name if html_rel else None
+        status, status_text, error = _status(r, href)
+        summary = summaries.get(r.id) if r.kind == "authority" else None
+        rows.append({
+            "id": r.id, "kind": r.kind, "name": r.display_name, "show_id": r.kind == "authority",
+            "href": href, "status": status, "status_text": status_text, "error": error,
+            "built": r.finished_at, "data_version": r.data_version,
+            "data_version_short": r.data_version[:12],
+            "summary": summary.line if summary else None,
+            "coverage": summary.coverage if summary else None,
+        })  # fmt: skip
+    return rows
+
+
+def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | None = None,
+                 caveats_href: str | None = None, downloads: Sequence = (),
+                 summaries: dict[str, Summary] | None = None, data_version: str | None = None,
+                 synthetic: bool = False) -> str:
+    """The index page (``results``: :class:`lib.run.outputs.ReportResult`).
+
+    ``prefix`` is prepended to the relative report and download links;
+    ``downloads`` are :class:`lib.run.downloads.Download` records;
+    ``summaries`` come from :func:`authority_summaries`; ``data_version`` is
+    the run's (default: the newest page's); ``synthetic`` shows the SYNTHETIC
+    DATA banner. A report marked ``stale`` links its last good page and says
+    why this run did not rebuild it."""
+    rows = index_rows(results, prefix=prefix, summaries=summaries)
+    programme = [x for x in rows if x["kind"] == "programme"]
+    authorities = sorted((x for x in rows if x["kind"] != "programme"),
+                         key=lambda x: site.name_key(x["name"], x["id"]))
+    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities))
+              if items]
+    newest = max(rows, key=lambda x: x["built"] or "", default=None)
+
+    def status_rank(key: str) -> tuple[int, str]:
+        return (STATUS_ORDER.index(key) if key in STATUS_ORDER else len(STATUS_ORDER), key)
+
+    statuses = sorted({x["status"]: x["status_text"] for x in rows}.items(),
+                      key=lambda kv: status_rank(kv[0]))
+    return site.render_template(
+        "run_index.html.j2",
+        title="Evaluation reports",
+        rows=rows,
+        groups=groups,
+        statuses=statuses,
+        n_failed=sum(1 for x in rows if x["status"] == "failed"),
+        n_stale=sum(1 for x in rows if x["status"] == "stale"),
+        dq_href=dq_href,
+        caveats_href=caveats_href,
+        downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
+        built=newest["built"] if newest else None,
+        data_version=data_version or (newest["data_version"] if newest else None),
+        version=site.workbook_version(),
+        css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
+        script=Markup(site.template_text("index_filter.js").replace("</", "<\\/")),  # noqa: S704
+        banner=synthetic,
+        banner_text=banner.SYNTHETIC_SITE_TEXT,
+    )
