@@ -480,8 +480,11 @@ def test_authority_reports_show_name_and_evidence_count(site, batch_ok):
             errors.append(f"{aid}: no 'Evidence items available: R recorded, I inferred available of 12' sentence")
         elif tuple(int(g) for g in m.groups()) != (n_recorded, n_inferred, len(mine)):
             errors.append(f"{aid}: page says {m.group(0)!r}, tables say {n_recorded}/{n_inferred} of {len(mine)}")
-        title = (f"{name}: {n_recorded} of {len(mine)} evidence items recorded as available, "
-                 f"{n_inferred} inferred")
+        lost = int((mine["status"] == "unrecorded").sum())
+        known_recorded = int(((mine["inferred"] == "no") & (mine["status"] != "unrecorded")).sum())
+        known_inferred = int((mine["inferred"] == "yes").sum())
+        title = (f"{name}: the status of {len(mine) - lost} of {len(mine)} evidence items can be read "
+                 f"({known_recorded} recorded, {known_inferred} inferred from other documents)")
         if title not in v.dom["bodyText"]:
             errors.append(f"{aid}: evidence chart title {title!r} not found")
     assert not errors, "\n".join(errors)
@@ -506,15 +509,17 @@ def test_programme_report_shows_understanding_before_and_after(site, batch_ok):
 
 
 def test_programme_widgets_render_default_view(site, batch_ok):
-    from lib import explorer, report
+    from lib import report
+    from lib.report import explorer
 
     v = site["reports"]["programme"]
     assert v.extra.get("widgets_rendered") is True, v.extra.get("widgets_rendered")
     # Hidden controls (the stand-in Sector control and the views of other
     # questions) are in the DOM but not displayed.
     selects = [s for s in v.extra["selects"] if s["visible"]]
-    question_labels = [label for label, _ in explorer.QUESTIONS]
-    sector_labels = [label for label, _ in explorer.SECTORS]
+    wb = report.load_workbook(batch_ok.processed)
+    question_labels = [label for label, _ in explorer.questions(wb)]
+    sector_labels = [label for label, _ in explorer.sectors(wb)]
     assert [s["options"] for s in selects] == [question_labels, sector_labels], v.extra["selects"]
     q_label, s_label = selects[0]["selected"], selects[1]["selected"]
     images = [i for i in v.extra["output_images"] if i["visible"]]
@@ -522,7 +527,7 @@ def test_programme_widgets_render_default_view(site, batch_ok):
     # The output area shows exactly what the report section for the selected
     # question and sector shows: compare with a fresh render of that view.
     wb = report.load_workbook(batch_ok.processed)
-    view = explorer.survey_view(wb, dict(explorer.QUESTIONS)[q_label], dict(explorer.SECTORS)[s_label])
+    view = explorer.survey_view(wb, dict(explorer.questions(wb))[q_label], dict(explorer.sectors(wb))[s_label])
     expected_alts = _img_alts(str(view))
     assert expected_alts, "the explorer's view has no chart"
     assert [i["alt"] for i in images] == expected_alts
@@ -708,23 +713,24 @@ def _visible_select(page, n: int):
 
 
 def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
-    from lib import explorer, report
+    from lib import report
+    from lib.report import explorer
 
     wb = report.load_workbook(batch_ok.processed)
-    q_labels = dict(explorer.QUESTIONS)
-    s_labels = dict(explorer.SECTORS)
+    q_labels = dict(explorer.questions(wb))
+    s_labels = dict(explorer.sectors(wb))
     guard = Guard(browser)
     seen, errors = [], []
     try:
         visit, page = guard.open(
             "programme explorer", (batch_ok.html / "programme.html").as_uri(),
             after_load=lambda p, v: p.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS))
-        for q_label, question in explorer.QUESTIONS:
+        for q_label, question in explorer.questions(wb):
             _visible_select(page, 0).select_option(label=q_label)
-            for s_label, sector in explorer.SECTORS:
+            for s_label, sector in explorer.sectors(wb):
                 state = page.evaluate(_EXPLORER_STATE_JS)
                 controls = state["controls"]
-                if question in explorer.BOTH_SECTORS:
+                if question in explorer.both_sectors(wb):
                     # The Sector control cannot apply: it is disabled and says so.
                     if [c["disabled"] for c in controls] != [False, True] or \
                             controls[1]["selected"] != explorer.BOTH_SECTORS_LABEL:
@@ -738,7 +744,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
                             [c["selected"] for c in controls] != [q_label, s_label]:
                         errors.append(f"{q_label} / {s_label}: controls read {controls}")
                     expected_sector = sector
-                expected_caption = explorer.view_caption(question, expected_sector)
+                expected_caption = explorer.view_caption(wb, question, expected_sector)
                 expected_alts = _img_alts(str(explorer.survey_view(wb, q_labels[q_label], s_labels[s_label])))
                 if state["captions"] != [expected_caption]:
                     errors.append(f"{q_label} / {s_label}: shows {state['captions']}, expected {expected_caption!r}")
@@ -746,10 +752,10 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
                     errors.append(f"{q_label} / {s_label}: charts {state['alts']}, expected {expected_alts}")
                 seen.append((question, expected_sector))
         # The example: Q4 then children's centres, then a screenshot.
-        _visible_select(page, 0).select_option(label=dict((v, k) for k, v in explorer.QUESTIONS)["la_role"])
-        _visible_select(page, 1).select_option(label=dict((v, k) for k, v in explorer.SECTORS)["childrens_centres"])
+        _visible_select(page, 0).select_option(label=dict((v, k) for k, v in explorer.questions(wb))["la_role"])
+        _visible_select(page, 1).select_option(label=dict((v, k) for k, v in explorer.sectors(wb))["childrens_centres"])
         state = page.evaluate(_EXPLORER_STATE_JS)
-        assert state["captions"] == [explorer.view_caption("la_role", "childrens_centres")], state["captions"]
+        assert state["captions"] == [explorer.view_caption(wb, "la_role", "childrens_centres")], state["captions"]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         box = page.locator(".widget-vbox").locator("visible=true").first
         box.screenshot(path=str(SCREENSHOTS / "explorer.png"))
@@ -759,7 +765,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
         guard.close()
     assert not errors, "\n".join(errors)
     n_views = len({v for v in seen})
-    assert n_views == 1 + 2 * (len(explorer.QUESTIONS) - len(explorer.BOTH_SECTORS)), seen
+    assert n_views == 1 + 2 * (len(explorer.questions(wb)) - len(explorer.both_sectors(wb))), seen
     assert not visit.problems(), visit.problems()
     assert not axe_lines("explorer after a change", after_change), axe_lines("explorer", after_change)
     width, height = _png_size(SCREENSHOTS / "explorer.png")

@@ -256,7 +256,8 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
 
 
 def _section_text(tmp_path, **generate):
-    from lib import report, survey_section
+    from lib import report
+    from lib.report import survey_responses as survey_section
 
     df = synthetic.generate(seed=7, mess=False, **generate)
     synthetic.write_files(df, tmp_path / "resp", ("csv",))
@@ -284,7 +285,8 @@ def test_section_suppresses_small_bases(tmp_path):
 
 
 def test_programme_section_only_with_response_data(tmp_path, evaluation_build):
-    from lib import report, survey_section
+    from lib import report
+    from lib.report import survey_responses as survey_section
 
     assert survey_section.programme_survey(report.load_workbook(evaluation_build.processed)) == ""
     text, tables = _section_text(tmp_path, authorities=2, respondents=40, linked_share=0.6)
