@@ -248,9 +248,10 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     signed = lambda x: f"{round(float(x) * 100):+d}".replace("+0", "0")  # noqa: E731
     assert f"95% CI {signed(low)} to {signed(high)}" in text
     assert "[c]" in text or (s[s["authority_id"] == "barnet"]["base_n"] >= 10).all()
-    # Kent has no response data: today's wording, unchanged.
+    # Kent has no response data: no survey section of its own, its survey source status in the summary.
     kent = (html_dir / "kent.html").read_text(encoding="utf-8")
-    assert "It has no comparison group and no breakdown by authority." in kent
+    assert "own respondents" not in kent and "exact bases" not in kent
+    assert "it is among the authorities the attitude survey names as its sources" in kent
     for name in ("barnet.html", "kent.html", "index.html"):
         assert "SYNTHETIC DATA" in (html_dir / name).read_text(encoding="utf-8"), name
 

@@ -45,6 +45,18 @@ from lib.report.authority import (  # noqa: F401
     survey_section,
     withdrawal,
 )
+from lib.report.authority_page import (  # noqa: F401
+    AUTHORITY_ANCHORS,
+    authority_summary,  # noqa: F401
+    withdrawal_meaning,
+)
+from lib.report.authority_page import case_study as authority_case_study  # noqa: F401
+from lib.report.authority_page import evidence_row as authority_evidence_row  # noqa: F401
+from lib.report.authority_page import participation as authority_participation  # noqa: F401
+from lib.report.authority_page import profile as authority_profile  # noqa: F401
+from lib.report.authority_page import programme_context as authority_context  # noqa: F401
+from lib.report.authority_page import supports as authority_supports  # noqa: F401
+from lib.report.authority_page import survey_note as authority_survey_note  # noqa: F401
 from lib.report.claims_audit import (  # noqa: F401
     audit_counts,
     claim_audit,
@@ -73,6 +85,16 @@ from lib.report.programme import (  # noqa: F401
     programme_design_section,
     programme_title,
     themes_section,
+)
+from lib.report.summary import (  # noqa: F401
+    ANCHORS,
+    authority_comparison,
+    design,
+    index_summaries,
+    key_findings,
+    methods_section,
+    programme_summary,
+    recommendations,
 )
 from lib.report.survey import (  # noqa: F401
     base_note,

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from lib.analysis import claims, success
 from lib.report.common import caveats_paragraph
-from lib.report.html import bullets, heading, join, paragraph, quote_block, table_html
+from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
 from lib.report.workbook import Workbook, source_doc
 
 
@@ -38,39 +38,46 @@ def _count_list(counts: pd.Series) -> str:
     return "; ".join(f"{k}: {int(v)}" for k, v in counts.items() if v)
 
 
+#: A quotation longer than this folds into a <details> on the audit cards.
+LONG_QUOTE = 240
+
+
 def claim_audit_section(wb: Workbook) -> Markup:
+    """The audit as cards, verdicts first: a count summary on top, then one card per claim
+    (verdict, the claim as published, what the data show, the two questions, why), long
+    quotations folded. Readable at 390 px without scrolling the page sideways."""
     audit = claim_audit(wb)
+    if audit.empty:
+        return paragraph("The source documents make no claim that the workbook can check.")
     counts = audit_counts(audit)
     causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-    table = pd.DataFrame(
+    order = {v: i for i, v in enumerate(claims.VERDICTS)}
+    audit = audit.assign(_o=audit["verdict"].map(order)).sort_values(["_o", "source"], kind="stable")
+    cards = [
         {
-            "Claim (as published)": audit["claim"],
-            "Source": audit["source"].map(lambda x: source_doc(wb, x)),
-            "What the data show": audit["what_the_data_show"],
-            "Direction: does the data point the same way?": audit["direction"],
-            "Strength: distinguishable from chance?": audit["strength"],
-            "Verdict": audit["verdict"],
-            "Why": audit["reason"],
+            "verdict": r["verdict"][:1].upper() + r["verdict"][1:],
+            "css": _verdict_class(r["verdict"]),
+            "claim": quote_block(r["claim"], "", collapse_after=LONG_QUOTE),
+            "source": source_doc(wb, r["source"]),
+            "data": r["what_the_data_show"],
+            "direction": r["direction"],
+            "strength": r["strength"],
+            "why": r["reason"],
+            "long_why": len(str(r["reason"])) > LONG_QUOTE,
         }
-    )
+        for _, r in audit.iterrows()
+    ]
+    summary = [(k[:1].upper() + k[1:], int(v)) for k, v in counts["verdict"].items() if v]
     return join(
-        paragraph(
-            f"The source documents make {len(audit)} claims that the workbook checks against the processed "
-            f"data, {causal} of them causal. Each claim is judged on two separate questions. Direction: does "
-            f"the data point the same way as the claim ({_count_list(counts['direction'])})? Strength: is "
-            "every change the claim rests on distinguishable from chance at both ends of the approximated "
-            f"base range ({_count_list(counts['strength'])})? The verdict combines the two and is never "
-            f"'supported' on direction alone ({_count_list(counts['verdict'])}).",
-            f"A causal claim gets the same answer whatever the direction: {claims.CAUSAL_WORDS}. "
-            "Significance is judged with the Newcombe interval at the 5% level; 'about the same' and "
-            "'little or no change' mean within the tolerance recorded with each claim. The list of "
-            "claims, with their provenance, is kept in the raw data (published_claims.csv), not in code.",
-        ),
-        table_html(
-            table,
-            "Claim audit: each published claim, what the data show, its direction, its "
-            "strength and a verdict",
-            css_class="data-table claim-audit",
+        render(
+            "claim_audit.j2",
+            n=len(audit),
+            causal=causal,
+            summary=summary,
+            cards=cards,
+            causal_words=claims.CAUSAL_WORDS,
+            direction=_count_list(counts["direction"]),
+            strength=_count_list(counts["strength"]),
         ),
         caveats_paragraph(
             "The audit relies on:",
@@ -82,6 +89,14 @@ def claim_audit_section(wb: Workbook) -> Markup:
             ],
         ),
     )
+
+
+def _verdict_class(verdict: str) -> str:
+    return {
+        claims.SUPPORTED: "supported",
+        claims.PARTLY: "partly",
+        claims.NOT_SUPPORTED: "not-supported",
+    }.get(verdict, "other")
 
 
 def success_judgement(wb: Workbook) -> success.SuccessJudgement:
