@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claims, disclosure, success
+from lib.report.authority import ACTIVITY
 from lib.report.claims_audit import claim_audit, success_judgement
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.evidence import _positive
@@ -443,7 +444,7 @@ def comparison_rows(wb: Workbook) -> list[dict]:
         mine = ev[ev["authority_id"] == aid]
         recorded = int(((mine["inferred"] == "no") & (mine["status"] != UNRECORDED)).sum())
         inferred = int((mine["inferred"] == "yes").sum())
-        activity = prof[(prof["authority_id"] == aid) & (prof["question"] == "programme_activity")]
+        activity = prof[(prof["authority_id"] == aid) & (prof["question"] == ACTIVITY)]
         first_answer = prof[(prof["authority_id"] == aid) & (prof["text"] != "")].sort_values(
             "question_order"
         )
