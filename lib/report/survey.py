@@ -295,7 +295,10 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
     significant = ch[ch["significant"].fillna(False).astype(bool)]
     who = sector_phrase(wb, sector)
     chart = charts.Chart(
-        title=f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts",
+        title=(
+            f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts; "
+            f"{len(significant)} of {len(ch)} differences clear of chance at the 5% level"
+        ),
         subtitle=(
             f"Share giving a positive rating on each impact, before and after, with 95% Wilson "
             f"intervals (approximated bases); {len(significant)} of {len(ch)} changes significant "
@@ -370,7 +373,10 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
     )
     total_words = "; ".join(f"{phase_words[p]}: {totals[p] * 100:.0f}%" for p in phases)
     chart = charts.Chart(
-        title=f"{sector_title(wb, sector)}: most comments were about '{top[phases[-1]]}'",
+        title=(
+            f"{sector_title(wb, sector)}: the most frequent theme was '{top[phases[-1]]}' "
+            f"({percent(wide[phases[-1]].max())} of comments{' after' if phases[-1] == 'post' else ''})"
+        ),
         subtitle=(f"{qlabel}; shares of comments, not of respondents; printed shares total {total_words}"),
         alt=f"Bar chart of comment themes for {who}. {alt_values}.{caveat}",
         table=pd.DataFrame(
