@@ -22,7 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import batch, charts
+from lib import batch
+from lib.report import format as charts_format
+from lib.report import html as charts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = "<script>alert('xss')</script><b>bold</b>"
@@ -92,13 +94,13 @@ def _assert_not_live(markup: str, where: str) -> None:
 
 
 def test_esc_escapes_markup_and_quotes():
-    out = charts.esc(PAYLOAD + "\"&")
+    out = charts_format.esc(PAYLOAD + "\"&")
     assert "<" not in out and ">" not in out and "'" not in out and '"' not in out
     assert out.startswith("&lt;script&gt;alert(") and out.endswith("&quot;&amp;")
-    assert charts.esc(None) == ""
+    assert charts_format.esc(None) == ""
     # Unescaping gives back exactly the text: nothing lost, nothing doubled.
     assert Elements(f"<p>{out}</p>").first("p")["text"] == PAYLOAD + "\"&"
-    assert Elements(f'<a title="{charts.esc(PAYLOAD + chr(34))}">x</a>').first("a")["attrs"]["title"] == PAYLOAD + '"'
+    assert Elements(f'<a title="{charts_format.esc(PAYLOAD + chr(34))}">x</a>').first("a")["attrs"]["title"] == PAYLOAD + '"'
 
 
 def test_table_html_escapes_caption_headers_cells_and_class():
@@ -150,9 +152,11 @@ def test_figure_html_escapes_title_subtitle_alt_and_table():
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(1, 1))
-    chart = charts.Chart(title=PAYLOAD, subtitle=PAYLOAD, alt=PAYLOAD + '" onerror="alert(1)',
+    from lib.report import charts as figures
+
+    chart = figures.Chart(title=PAYLOAD, subtitle=PAYLOAD, alt=PAYLOAD + '" onerror="alert(1)',
                          table=pd.DataFrame({"A": [PAYLOAD]}), table_caption=PAYLOAD)
-    out = str(charts.figure_html(fig, chart))
+    out = str(figures.figure_html(fig, chart))
     _assert_not_live(out, "figure_html")
     doc = Elements(out)
     img = doc.first("img")

@@ -12,7 +12,8 @@ import pytest
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
-from lib import explorer, report  # noqa: E402
+from lib import report  # noqa: E402
+from lib.report import explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,9 @@ def _parts(box):
 
 
 def _links(box):
-    return {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in box._explorer_links}
+    return {
+        (k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in box._explorer_links
+    }
 
 
 def _view_html(output) -> str:
@@ -41,22 +44,22 @@ def _view_html(output) -> str:
 def test_every_question_and_sector_reaches_its_own_view(built):
     wb, box = built
     question, _, sector, _, views = _parts(box)
-    assert [label for label, _ in question.options] == [label for label, _ in explorer.QUESTIONS]
-    assert [label for label, _ in sector.options] == [label for label, _ in explorer.SECTORS]
+    assert [label for label, _ in question.options] == [label for label, _ in explorer.questions(wb)]
+    assert [label for label, _ in sector.options] == [label for label, _ in explorer.sectors(wb)]
     shown = set()
-    for qi, (_, q) in enumerate(explorer.QUESTIONS):
+    for qi, (_, q) in enumerate(explorer.questions(wb)):
         page = views.children[qi]
-        for si, (_, s) in enumerate(explorer.SECTORS):
-            if q in explorer.BOTH_SECTORS:
+        for si, (_, s) in enumerate(explorer.sectors(wb)):
+            if q in explorer.both_sectors(wb):
                 assert isinstance(page, ipywidgets.Output), q
-                html, expected_caption = _view_html(page), explorer.view_caption(q, None)
+                html, expected_caption = _view_html(page), explorer.view_caption(wb, q, None)
             else:
-                assert isinstance(page, ipywidgets.Stack) and len(page.children) == len(explorer.SECTORS)
-                html, expected_caption = _view_html(page.children[si]), explorer.view_caption(q, s)
-            assert expected_caption.replace("'", "&#x27;") in html, (q, s)
+                assert isinstance(page, ipywidgets.Stack) and len(page.children) == len(explorer.sectors(wb))
+                html, expected_caption = _view_html(page.children[si]), explorer.view_caption(wb, q, s)
+            assert expected_caption.replace("'", "&#39;") in html, (q, s)
             assert str(explorer.survey_view(wb, q, s)) in html, (q, s)
             shown.add(html)
-    assert len(shown) == 1 + 2 * (len(explorer.QUESTIONS) - len(explorer.BOTH_SECTORS))
+    assert len(shown) == 1 + 2 * (len(explorer.questions(wb)) - len(explorer.both_sectors(wb)))
 
 
 def test_controls_switch_views_through_browser_side_links(built):
@@ -75,19 +78,24 @@ def test_controls_switch_views_through_browser_side_links(built):
 
 
 def test_sector_control_gives_way_when_it_cannot_apply(built):
-    _, box = built
+    wb, box = built
     _, sector_slot, sector, stand_in, _ = _parts(box)
-    for qi, (_, q) in enumerate(explorer.QUESTIONS):
+    for qi, (_, q) in enumerate(explorer.questions(wb)):
         slot = sector_slot.children[qi]
-        if q in explorer.BOTH_SECTORS:
+        if q in explorer.both_sectors(wb):
             assert slot is stand_in and stand_in.disabled and stand_in.value == explorer.BOTH_SECTORS_LABEL
         else:
             assert slot is sector and not sector.disabled
     assert stand_in.description == sector.description == "Sector"
 
 
-def test_view_caption_is_plain_reader_text():
-    assert explorer.view_caption("la_role", "childrens_centres") == (
-        "Showing: What the local authority should do (Q4), children's centre respondents")
-    assert explorer.view_caption("impacts", "vcs") == "Showing: Nine impacts of co-production (Q3), VCS respondents"
-    assert explorer.view_caption("understanding", None).endswith(", both sectors")
+def test_view_caption_is_plain_reader_text(built):
+    wb, _ = built
+    assert explorer.view_caption(wb, "la_role", "childrens_centres") == (
+        "Showing: What the local authority should do (Q4), children's centre respondents"
+    )
+    assert (
+        explorer.view_caption(wb, "impacts", "vcs")
+        == "Showing: Nine impacts of co-production (Q3), VCS respondents"
+    )
+    assert explorer.view_caption(wb, "understanding", None).endswith(", both sectors")

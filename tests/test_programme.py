@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib import charts, evaluation, explorer, programme, report
+from lib import evaluation, programme, report
 from lib.analysis import claims, uncertainty
+from lib.report import charts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW = PROJECT_ROOT / "data" / "raw"
@@ -41,17 +42,21 @@ def _raw(name: str) -> pd.DataFrame:
 
 
 def test_programme_name_years_and_source_documents(prog):
-    assert prog.name == report.PROGRAMME_NAME
+    assert prog.name == "Children's Centres and Voluntary and Community Sector (VCS) programme"
     assert [y.id for y in prog.years] == [evaluation.YEAR_ONE, evaluation.YEAR_TWO]
-    assert {y.id: y.label for y in prog.years} == report.YEAR_WORDS
-    assert [y.key for y in prog.years] == [charts.ADJACENT_PAIRS[1][0], charts.ADJACENT_PAIRS[1][1]]
+    assert {y.id: y.label for y in prog.years} == {
+        "2011-12": "2011-12 (year one)",
+        "2012-13": "2012-13 (year two)",
+    }
+    assert [y.key for y in prog.years] == ["year_one", "year_two"]
     spellings = {s: y.id for y in prog.years for s in y.spellings}
     assert spellings == evaluation._YEARS
     for printed in [*evaluation._YEARS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
         if printed.strip():
             assert prog.year_id(printed) == evaluation.programme_year(printed), printed
     for document in prog.source_documents:
-        assert report.source_doc(f"{document.file} § 1") == f"{document.title} ({document.file[:3]}), § 1"
+        cited = report.source_doc(report.load_workbook(), f"{document.file} § 1")
+        assert cited == f"{document.title} ({document.file[:3]}), § 1"
     files = {d.id: d.file for d in prog.source_documents}
     assert files == {
         "programme_report": evaluation.PROGRAMME_REPORT,
@@ -95,14 +100,10 @@ def test_evidence_items_statuses_and_legend(prog):
     }:
         assert prog.evidence_item_id(printed) == evaluation._evidence_item_id(printed), printed
     assert [s.id for s in prog.evidence_statuses] == evaluation.EVIDENCE_STATUSES
-    assert {s.id: s.code for s in prog.evidence_statuses} == charts.STATUS_CODES
-    assert {s.id: s.label for s in prog.evidence_statuses} == charts.STATUS_LABELS
-    assert {s.id: s.colour for s in prog.evidence_statuses} == {
-        s: charts.PALETTE[s] for s in charts.STATUS_CODES
-    }
-    assert {s.id: s.text_colour for s in prog.evidence_statuses} == {
-        s: charts.ON_FILL[s] for s in charts.STATUS_CODES
-    }
+    styles = charts.status_styles(prog.evidence_statuses)
+    assert all(styles[s.id].code == s.code for s in prog.evidence_statuses)
+    for s in prog.evidence_statuses:
+        assert charts.contrast_ratio(s.colour, s.text_colour) >= 4.5, s.id
     for code in prog.printed_codes:
         assert evaluation.evidence_code_status(code.printed, "yes") == (code.status, code.printed, code.basis)
     assert {c.printed for c in prog.printed_codes} == {
@@ -158,10 +159,19 @@ def test_survey_phases_and_sectors(prog):
             assert prog.phase_id(p) == evaluation.phase_id(p), p
     sectors = {s.id: s for s in prog.sectors}
     assert {k: s.label for k, s in sectors.items()} == evaluation.SECTOR_LABELS
-    assert {k: s.title for k, s in sectors.items()} == report.SECTOR_TITLES
-    assert {k: s.phrase for k, s in sectors.items()} == report.SECTOR_WORDS
+    assert {k: s.title for k, s in sectors.items()} == {
+        "all": "All respondents",
+        "vcs": "VCS respondents",
+        "childrens_centres": "Children's centre respondents",
+    }
+    assert {k: s.phrase for k, s in sectors.items()} == {
+        "all": "all respondents",
+        "vcs": "VCS respondents",
+        "childrens_centres": "children's centre respondents",
+    }
     assert {k: s.claim_word for k, s in sectors.items()} == claims.SECTOR_WORDS
-    assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == explorer.SECTORS
+    assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == [
+        ("VCS respondents", "vcs"), ("Children's centre respondents", "childrens_centres")]
     phrases = {
         **{k: s.phrase for k, s in sectors.items()},
         **{g.id: g.phrase for g in prog.respondent_groups if g.phrase},
@@ -186,7 +196,11 @@ def test_survey_questions_and_items(prog):
     assert {
         q.printed_prefix: (q.id, q.label) for q in prog.questions if q.printed_prefix
     } == evaluation.COMMENT_QUESTIONS
-    assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted(explorer.QUESTIONS)
+    assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted([
+        ("Understanding of co-production (Q1)", "understanding"),
+        ("Nine impacts of co-production (Q3)", "impacts"),
+        ("Best features of collaborative working (Q2)", "best_features"),
+        ("What the local authority should do (Q4)", "la_role")])
     assert tuple(q.id for q in prog.questions if q.base == "respondents") == uncertainty.RESPONDENT_QUESTIONS
     assert {
         u.chart_title: (u.id, u.label, u.note) for u in prog.understanding_items
@@ -300,7 +314,9 @@ def test_eval_programme_selects_another_definition(tmp_path, monkeypatch):
     assert loaded.name == "A smaller programme"
     assert [a.id for a in loaded.authorities] == ["barnet", "bexley"]
     monkeypatch.delenv(programme.PROGRAMME_ENV_VAR)
-    assert programme.current_programme().name == report.PROGRAMME_NAME
+    assert programme.current_programme().name == (
+        "Children's Centres and Voluntary and Community Sector (VCS) programme"
+    )
 
 
 # --------------------------------------------------------------------------

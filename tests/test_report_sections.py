@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from lib import charts, report
+from lib import report
 from lib.analysis import disclosure
+from lib.report import charts
 
 
 @pytest.fixture(scope="module")
@@ -15,13 +16,13 @@ def wb(evaluation_build):
     return report.load_workbook(evaluation_build.processed)
 
 
-def test_palette_pairs_meet_contrast_targets():
+def test_palette_pairs_meet_contrast_targets(wb):
     for a, b in charts.ADJACENT_PAIRS:
         assert charts.contrast_ratio(charts.PALETTE[a], charts.PALETTE[b]) >= 3
         for colour in (a, b):
             assert charts.contrast_ratio(charts.PALETTE[colour], charts.BACKGROUND) >= 3
-    for status, text_colour in charts.ON_FILL.items():
-        assert charts.contrast_ratio(charts.PALETTE[status], text_colour) >= 4.5
+    for style in charts.status_styles(report.evidence_statuses(wb)).values():
+        assert charts.contrast_ratio(style.fill, style.text) >= 4.5, style.key
     assert charts.contrast_ratio(charts.TEXT, charts.BACKGROUND) >= 4.5
 
 
@@ -31,10 +32,14 @@ def test_contrast_ratio_matches_wcag_reference_values():
 
 
 def test_every_chart_has_alt_text_title_subtitle_and_table(wb):
-    sections = [report.survey_understanding(wb), report.survey_impacts(wb, "vcs"),
-                report.evidence_coverage(wb), report.kpi_comparison(wb),
-                report.comment_shares(wb, "la_role", "childrens_centres"),
-                report.evidence_section(wb, "leeds")]
+    sections = [
+        report.survey_understanding(wb),
+        report.survey_impacts(wb, "vcs"),
+        report.evidence_coverage(wb),
+        report.kpi_comparison(wb),
+        report.comment_shares(wb, "la_role", "childrens_centres"),
+        report.evidence_section(wb, "leeds"),
+    ]
     for html in sections:
         figures = re.findall(r"<figure.*?</figure>", html, re.S)
         assert figures
@@ -46,7 +51,11 @@ def test_every_chart_has_alt_text_title_subtitle_and_table(wb):
 
 def test_alt_text_states_the_message_from_the_data(wb):
     s = wb.survey
-    u = s[(s["question"] == "understanding") & (s["item"] == "understand_co_production") & (s["sector"] == "all")]
+    u = s[
+        (s["question"] == "understanding")
+        & (s["item"] == "understand_co_production")
+        & (s["sector"] == "all")
+    ]
     pre, post = (round(u[u["phase"] == p]["value"].iloc[0] * 100) for p in ("pre", "post"))
     html = report.survey_understanding(wb)
     assert f"Understanding of co-production rose from {pre}% to {post}% of respondents" in html
@@ -61,7 +70,7 @@ def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppr
     threshold = int(max(cc["base_pre_low"], cc["base_post_low"])) + 1  # above both smallest plausible bases
     assert threshold > 10
     monkeypatch.setenv(disclosure.THRESHOLD_ENV_VAR, str(threshold))
-    table = report.understanding_table(changes)
+    table = report.understanding_table(wb, changes)
     row = table[table["Respondents"] == "Children's centre respondents"].iloc[0]
     assert (row["Before"], row["After"]) == (f"{round(cc['pre'] * 100)}%", f"{round(cc['post'] * 100)}%")
     assert row["Change (points)"] == row["Before, 95% CI"] == row["Significant at 5%"] == "[c]"
@@ -69,7 +78,7 @@ def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppr
     assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html  # not in the chart
     assert "shown as [c] (suppressed)" in html
     monkeypatch.delenv(disclosure.THRESHOLD_ENV_VAR)
-    table = report.understanding_table(changes)
+    table = report.understanding_table(wb, changes)
     assert "[c]" not in table.to_string()
 
 
@@ -79,7 +88,7 @@ def test_leeds_published_shares_are_shown_with_their_source(wb):
     assert "[c]" not in html
     for _, row in impacts.iterrows():
         assert f"<td>{round(row['value'] * 100)}%</td>" in html
-        assert row["statement"][:40].replace("'", "&#x27;") in html
+        assert row["statement"][:40].replace("'", "&#39;") in html
     assert "Leeds case study (001), § Positive impact achieved" in html
 
 
@@ -91,7 +100,7 @@ def test_reports_link_the_caveats_they_rely_on(wb):
 
 
 def test_source_text_is_escaped_and_keeps_its_bullets():
-    html = charts.quote_block("• first <b>point</b>\n• second\nplain line\ncontinued", "cite <i>x</i>")
+    html = report.html.quote_block("• first <b>point</b>\n• second\nplain line\ncontinued", "cite <i>x</i>")
     assert "<b>" not in html and "&lt;b&gt;point&lt;/b&gt;" in html
     assert html.count("<li>") == 2
     assert "<p>plain line continued</p>" in html
@@ -102,8 +111,11 @@ def test_every_sentence_changes_with_the_data(wb):
     """Changing a processed value changes the generated text (nothing typed in)."""
     before = report.kpi_comparison(wb)
     kpis = wb.tables["kpis"]
-    row = kpis.index[(kpis["kpi"] == "vcs_satisfaction") & (kpis["measure"] == "evaluation_good_plus")
-                     & (kpis["year"] == "2012-13")][0]
+    row = kpis.index[
+        (kpis["kpi"] == "vcs_satisfaction")
+        & (kpis["measure"] == "evaluation_good_plus")
+        & (kpis["year"] == "2012-13")
+    ][0]
     original = kpis.loc[row, "value"]
     kpis.loc[row, "value"] = 0.33
     try:
@@ -128,26 +140,34 @@ def _series(wb, item, sector="all"):
 def test_q1_labels_follow_the_chart_each_series_comes_from(wb, evaluation_build):
     """56/81 is the 'Understanding Co Production Better' chart; 'Confidence' is 49/80."""
     import csv
+
     from lib import evaluation
+
     with open(evaluation.RAW_DIR / "survey_understanding.csv", encoding="utf-8", newline="") as f:
         raw = [r for r in csv.DictReader(f) if r["series_as_printed"] == "Overall"]
-    printed = {(r["chart_title_as_printed"], r["phase_as_printed"]): round(float(r["value_as_printed"]) * 100)
-               for r in raw}
+    printed = {
+        (r["chart_title_as_printed"], r["phase_as_printed"]): round(float(r["value_as_printed"]) * 100)
+        for r in raw
+    }
     better = _series(wb, "understand_co_production")
     confidence = _series(wb, "confidence_understanding")
-    assert (better["pre"], better["post"]) == (printed[("Understanding Co Production Better", "Before Workshop")],
-                                               printed[("Understanding Co Production Better", "After Workshop")])
+    assert (better["pre"], better["post"]) == (
+        printed[("Understanding Co Production Better", "Before Workshop")],
+        printed[("Understanding Co Production Better", "After Workshop")],
+    )
     assert (confidence["pre"], confidence["post"]) == (
         printed[("Confidence in understanding Co Production", "Before Workshop")],
-        printed[("Confidence in understanding Co Production", "After Workshop")])
+        printed[("Confidence in understanding Co Production", "After Workshop")],
+    )
     glance = report.programme_title(wb)
     assert f"Understanding co-production better: {better['pre']}% before, {better['post']}% after" in glance
-    assert (f"confidence in understanding co-production: {confidence['pre']}% before, "
-            f"{confidence['post']}% after") in glance
+    assert (
+        f"confidence in understanding co-production: {confidence['pre']}% before, {confidence['post']}% after"
+    ) in glance
     assert f"Confidence in understanding co-production: {better['pre']}%" not in glance
     q1 = report.survey_understanding(wb)
     alt = re.search(r'<img [^>]*alt="([^"]*)"', q1).group(1)
-    assert alt.startswith("Dot plot of &#x27;Understanding co-production better&#x27;")
+    assert alt.startswith("Dot plot of &#39;Understanding co-production better&#39;")
     assert "confidence in understanding" not in alt.lower()
 
 
@@ -173,7 +193,16 @@ def test_available_statuses_are_counted_as_inferred_not_recorded(wb):
     assert "A*" in coverage
     kent = report.evidence_section(wb, "kent")
     assert "0 recorded, 1 inferred available for Kent" in kent
-    assert "0 of 12 evidence items recorded as available, 1 inferred" in kent
+    k = ev[ev["authority_id"] == "kent"]
+    lost = int((k["status"] == "unrecorded").sum())
+    known_recorded = int(((k["inferred"] == "no") & (k["status"] != "unrecorded")).sum())
+    known_inferred = int((k["inferred"] == "yes").sum())
+    assert (
+        f"Kent: the status of {len(k) - lost} of {len(k)} evidence items can be read "
+        f"({known_recorded} recorded, {known_inferred} inferred from other documents)"
+    ) in kent
+    # The headline no longer reads a lost glyph as a finding ("0 of 12 ... recorded as available").
+    assert "evidence items recorded as available" not in kent
 
 
 def test_richmond_withdrawal_is_stated_and_its_kpis_are_not_called_its_year(wb):
@@ -189,31 +218,70 @@ def test_richmond_withdrawal_is_stated_and_its_kpis_are_not_called_its_year(wb):
     assert "withdrew" not in report.authority_title(wb, "leeds")
 
 
-@pytest.mark.parametrize("sector, item", [("vcs", "deliver_users_needs"),
-                                          ("childrens_centres", "ensure_sustainability")])
-def test_dot_plot_value_labels_sit_beside_their_own_phase_marker(wb, sector, item):
-    """On a decline the before label used to be the after value (labels placed by size)."""
+@pytest.mark.parametrize(
+    "sector, item", [("vcs", "deliver_users_needs"), ("childrens_centres", "ensure_sustainability")]
+)
+def test_dot_plot_value_labels_are_tied_to_their_phase_and_never_collide(wb, sector, item):
+    """On a decline the before label used to be the after value (labels placed by size);
+    labels also used to sit on the interval lines. Each label now names its phase, sits
+    on its own phase's row, and its box touches no marker and no interval line."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
     c = wb.changes
     rows = c[(c["question"] == "impacts") & (c["sector"] == sector)].reset_index(drop=True)
     row = rows[rows["item"] == item].iloc[0]
     assert row["pre"] > row["post"]  # 004 chart data: a one-point decline
-    fig = charts.dumbbell(list(rows["item_label"]), rows["pre"].tolist(), rows["post"].tolist(),
-                          pre_ci=list(zip(rows["pre_low"], rows["pre_high"])),
-                          post_ci=list(zip(rows["post_low"], rows["post_high"])))
+    fig = charts.dumbbell(
+        list(rows["item_label"]),
+        rows["pre"].tolist(),
+        rows["post"].tolist(),
+        pre_ci=list(zip(rows["pre_low"], rows["pre_high"], strict=True)),
+        post_ci=list(zip(rows["post_low"], rows["post_high"], strict=True)),
+    )
     ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
     markers = {c.get_gid(): [tuple(p) for p in c.get_offsets()] for c in ax.collections if c.get_gid()}
     labels = [t for t in ax.texts if t.get_gid() in ("pre", "post")]
     assert len(labels) == 2 * len(rows)
+    values = {"pre": rows["pre"].tolist(), "post": rows["post"].tolist()}
+    # Marker boxes (display pixels) and interval lines (the coloured horizontal segments).
+    radius = 5
+    marker_boxes = [
+        Bbox.from_extents(x - radius, y - radius, x + radius, y + radius)
+        for pts in markers.values()
+        for x, y in ax.transData.transform(pts)
+    ]
+    intervals = [
+        line.get_window_extent(renderer)
+        for line in ax.lines
+        if line.get_color() in (charts.PALETTE["pre"], charts.PALETTE["post"])
+    ]
+    assert len(intervals) == 2 * len(rows)
     for text in labels:
         phase = text.get_gid()
-        anchor = tuple(text.xy)
-        assert anchor in markers[phase], (phase, anchor)  # anchored on its own phase's marker
-        assert text.get_text() == f"{anchor[0] * 100:.0f}%"
-        assert text.get_horizontalalignment() == ("right" if phase == "pre" else "left")
-    i = int(rows.index[rows["item"] == item][0])
-    pre_label = next(t for t in labels if t.get_gid() == "pre" and tuple(t.xy) == markers["pre"][i])
-    assert pre_label.get_text() == f"{round(row['pre'] * 100)}%"
+        y = text.xy[1]
+        own = [p for p in markers[phase] if p[1] == y]
+        assert len(own) == 1, (phase, y)  # on its own phase's row
+        index = markers[phase].index(own[0])
+        assert text.get_text() == f"{'B' if phase == 'pre' else 'A'} {values[phase][index] * 100:.0f}%"
+        box = text.get_window_extent(renderer)
+        for other in marker_boxes + intervals:
+            assert not box.overlaps(other), (phase, text.get_text())
+    plt.close(fig)
+
+
+def test_share_axes_run_from_zero_to_one_hundred_percent(wb):
+    import matplotlib.pyplot as plt
+
+    fig = charts.paired_bars(
+        ["a", "b"], [0.95, 0.2], [0.99, None], first_label="2011-12", second_label="2012-13", xlabel="Share"
+    )
+    assert fig.axes[0].get_xlim() == (0, 1)
+    plt.close(fig)
+    fig = charts.share_bars(["a"], [0.97])
+    assert fig.axes[0].get_xlim() == (0, 1)
     plt.close(fig)
 
 
@@ -235,5 +303,5 @@ def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
     for aid in ("leeds", "richmond-upon-thames"):
         html = report.proposals_section(wb, aid)
         for t in wb.case_study_sections.query("authority_id == @aid")["text"]:
-            assert t[:50].replace("'", "&#x27;") in html
+            assert t[:50].replace("'", "&#39;") in html
     assert report.case_study_sections(wb, "kent") == ""

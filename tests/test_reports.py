@@ -79,16 +79,18 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
     text = visible_text(page(full_batch, authority_id))
     assert f"{name}: evaluation report" in text
     evidence = t["evidence"][t["evidence"]["authority_id"] == authority_id]
-    available = evidence[evidence["status"] == "available"]
-    recorded = int((available["inferred"] == "no").sum())
-    inferred = int((available["inferred"] == "yes").sum())
-    unrecorded = int((evidence["status"] == "unrecorded").sum())
-    # Recorded and inferred statuses are counted apart (caveats: the inference rule).
-    assert f"available: {recorded} recorded, {inferred} inferred available of {len(evidence)}" in text
-    assert f"unrecorded (status lost in the source): {unrecorded}" in text
-    # Each evidence item appears with its status label.
+    # The evidence row, one sentence grouped by status; inferred statuses apart (the inference rule).
+    row = re.search(rf"Of the {len(evidence)} items in the programme's evidence matrix, [^:]+'s row reads: (.*?)\. ",
+                    text).group(1)
+    groups = dict(g.split(": ", 1) for g in row.split("; "))
+    lost = evidence[evidence["status"] == "unrecorded"]["evidence_label"]
+    if len(lost):
+        assert all(label in groups["status lost in the source"] for label in lost)
+    inferred = evidence[evidence["inferred"] == "yes"]
+    for label in inferred["evidence_label"]:
+        assert any(label in items for words, items in groups.items() if "by inference from" in words), label
     for label in evidence["evidence_label"]:
-        assert label in text
+        assert label in row
     # Its own words: every printed profile answer (first 60 characters).
     profiles = t["profiles"][(t["profiles"]["authority_id"] == authority_id) & (t["profiles"]["text"] != "")]
     assert len(profiles) >= 4
@@ -115,8 +117,8 @@ def test_case_study_proposals_and_guidance_by_theme(full_batch, authority_id):
     for _, p in proposals.iterrows():
         assert p["theme_label"] in text
         assert re.sub(r"\s+", " ", p["text"])[:60] in text
-        n_suggestions = int((t["guidance"]["theme"] == p["theme"]).sum())
-        assert f"{n_suggestions} practice suggestion" in text
+    # The guidance for each theme is linked once, not repeated on each page.
+    assert "the programme's practice guidance for the same themes is set out once" in text
     for challenge in t["challenges"][t["challenges"]["authority_id"] == authority_id]["text"]:
         assert challenge[:50] in text
 
@@ -182,34 +184,29 @@ def test_no_figure_shown_on_one_page_is_suppressed_on_another(full_batch):
             assert re.sub(r"\s+", " ", row["statement"]) in visible_text(pages[name]), (name, row["group"])
 
 
-def test_survey_context_only_where_the_authority_took_part(full_batch):
+def test_survey_source_status_on_every_authority_page_and_pooled_figures_only_in_the_programme_report(
+        full_batch):
     t = full_batch.tables
     survey = t["survey"]
     overall = survey[(survey["question"] == "understanding") & (survey["item"] == "understand_co_production")
                      & (survey["sector"] == "all")].set_index("phase")["value"]
     for _, a in t["authorities"].iterrows():
         text = visible_text(page(full_batch, a["authority_id"]))
-        mentions = f"rose from {pct(overall['pre'])} to {pct(overall['post'])}" in text
-        if a["attitude_survey"] == "yes":
-            assert mentions and "programme-wide context only" in text, a["authority_id"]
-        else:
-            assert not mentions and "is not among them" in text, a["authority_id"]
+        assert f"rose from {pct(overall['pre'])} to {pct(overall['post'])}" not in text, a["authority_id"]
+        said = "is among" if a["attitude_survey"] == "yes" else "is not among"
+        assert f"it {said} the authorities the attitude survey names as its sources" in text, a["authority_id"]
+        assert 'href="programme.html#survey"' in page(full_batch, a["authority_id"])
 
 
-def test_kpis_follow_the_years_the_authority_took_part(full_batch):
+def test_authority_pages_link_the_programme_wide_kpis_instead_of_repeating_them(full_batch):
     t = full_batch.tables
-    kpis = t["kpis"][(t["kpis"]["unit"] == "proportion")]
-    for authority_id in ["leeds", "richmond-upon-thames", "kent", "barnet"]:
-        a = t["authorities"].set_index("authority_id").loc[authority_id]
+    for authority_id in t["authorities"]["authority_id"]:
         text = page(full_batch, authority_id)
-        table = re.search(r"<caption>Key performance measures \(programme-wide\)</caption>(.*?)</table>",
-                          text, re.S).group(1)
-        years = set(re.findall(r"<td>(20\d\d-\d\d)</td>", table))
-        expected = {evaluation.YEAR_ONE, evaluation.YEAR_TWO} if a["years"] == evaluation.UNRECORDED \
-            else set(a["years"].split(";"))
-        assert years == expected, authority_id
-        for _, k in kpis[kpis["year"].isin(expected)].iterrows():
-            assert f"<td>{pct(k['value'])}</td>" in table
+        assert "Key performance measures (programme-wide)" not in text
+        assert 'href="programme.html#kpis"' in text
+    programme = page(full_batch, "programme")
+    for _, k in t["kpis"][t["kpis"]["unit"] == "proportion"].iterrows():
+        assert f"<td>{pct(k['value'])}</td>" in programme
 
 
 def test_programme_report_figures(full_batch):
@@ -238,7 +235,8 @@ def test_programme_report_figures(full_batch):
     kpis = t["kpis"][t["kpis"]["unit"] == "proportion"].pivot_table(
         index=["kpi", "measure"], columns="year", values="value")
     higher = int((kpis[evaluation.YEAR_TWO] > kpis[evaluation.YEAR_ONE]).sum())
-    assert f"{higher} of {len(kpis)} percentage KPIs were higher in year two" in text
+    first, last = evaluation.YEAR_ONE, evaluation.YEAR_TWO
+    assert f"{higher} of {len(kpis)} percentage KPIs were higher in {last} than in {first}" in text
 
 
 def test_programme_report_has_claim_audit_with_every_claim(full_batch):
@@ -250,10 +248,17 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     from lib import report
     from lib.analysis import claims as claims_module
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
-    assert "Direction: does the data point the same way?" in text
-    assert "Strength: distinguishable from chance?" in text
+    assert "Does the data point the same way?" in text and "Could it be chance?" in text
     for value, n in audit["direction"].value_counts().items():
         assert f"{value}: {n}" in text
+    # Verdicts first: a count summary, then one card per claim in verdict order.
+    for value, n in audit["verdict"].value_counts().items():
+        assert re.search(rf"<th scope=\"row\">{re.escape(value[:1].upper() + value[1:])}</th><td>{n}</td>",
+                         page(full_batch, "programme"))
+    cards = re.findall(r'<p class="verdict">Verdict: ([^<]+)</p>', page(full_batch, "programme"))
+    assert len(cards) == len(audit)
+    order = [claims_module.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
+    assert order == sorted(order)
     assert claims_module.CAUSAL_WORDS in text
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text

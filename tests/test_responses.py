@@ -350,15 +350,17 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     signed = lambda x: f"{round(float(x) * 100):+d}".replace("+0", "0")  # noqa: E731
     assert f"95% CI {signed(low)} to {signed(high)}" in text
     assert "[c]" in text or (s[s["authority_id"] == "barnet"]["base_n"] >= 10).all()
-    # Kent has no response data: today's wording, unchanged.
+    # Kent has no response data: no survey section of its own, its survey source status in the summary.
     kent = (html_dir / "kent.html").read_text(encoding="utf-8")
-    assert "It has no comparison group and no breakdown by authority." in kent
+    assert "own respondents" not in kent and "exact bases" not in kent
+    assert "it is among the authorities the attitude survey names as its sources" in kent
     for name in ("barnet.html", "kent.html", "index.html"):
         assert "SYNTHETIC DATA" in (html_dir / name).read_text(encoding="utf-8"), name
 
 
 def _section_text(tmp_path, **generate):
-    from lib import report, survey_section
+    from lib import report
+    from lib.report import survey_responses as survey_section
 
     df = synthetic.generate(seed=7, mess=False, **generate)
     synthetic.write_files(df, tmp_path / "resp", ("csv",))
@@ -386,7 +388,8 @@ def test_section_suppresses_small_bases(tmp_path):
 
 
 def test_programme_section_only_with_response_data(tmp_path, evaluation_build):
-    from lib import report, survey_section
+    from lib import report
+    from lib.report import survey_responses as survey_section
 
     assert survey_section.programme_survey(report.load_workbook(evaluation_build.processed)) == ""
     text, tables = _section_text(tmp_path, authorities=2, respondents=40, linked_share=0.6)

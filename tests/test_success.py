@@ -108,6 +108,6 @@ def test_section_renders_the_judgement_with_its_reasons(wb):
     j = _judge(wb)
     html = report.success_measure_section(wb)
     assert "Success was seen as increased positive attitudes to VCS involvement." in html
-    assert f"positive attitudes to VCS involvement were {j.verdict} (confidence: {j.confidence})" in html
+    assert f"Verdict against this measure: the ratings were {j.verdict} (confidence: {j.confidence})" in html
     assert "What the design cannot say" in html
     assert "S3-helpful" not in html  # no internal identifiers in reader-facing text

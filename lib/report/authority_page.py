@@ -1,0 +1,357 @@
+"""The authority page, led by what is specific to the authority.
+
+Each function returns one section with its own ``<h2 id=...>`` (stable anchors
+for the table of contents), or nothing when the authority has no such
+material, so a page never carries an empty section. Programme-wide context
+(KPIs, the pooled survey, the claim audit, the caveats) appears once, as a
+short linked paragraph (:func:`programme_context`), not repeated section by
+section.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib.report.authority import (
+    ACTIVITY,
+    _profile_text,
+    case_study_impact_table,
+    case_study_sections,
+    report_style,
+    withdrawal,
+)
+from lib.report.common import caveat_link, status_label
+from lib.report.evidence import _positive, authority_evidence
+from lib.report.format import count_phrase, list_phrase
+from lib.report.html import bullets, heading, join, link, numbered, paragraph, quote_block, render, warning
+from lib.report.summary import ANCHORS
+from lib.report.workbook import (
+    CAVEATS_PAGE,
+    UNRECORDED,
+    Workbook,
+    authority_years,
+    inference_source,
+    period,
+    programme_name,
+    source_doc,
+    year_label,
+)
+
+#: Stable section anchors of an authority page (h2 ids).
+AUTHORITY_ANCHORS = {
+    "summary": "summary",
+    "participation": "participation",
+    "profile": "profile",
+    "evidence": "evidence",
+    "case_study": "case-study",
+    "survey": "survey",
+    "supports": "what-it-supports",
+    "context": "programme-context",
+}
+PROGRAMME_PAGE = "programme.html"
+
+
+def _facts(wb: Workbook, authority_id: str) -> dict[str, str]:
+    f = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
+    return dict(zip(f["fact"], f["value"], strict=True))
+
+
+def _years_sentence(wb: Workbook, name: str, authority: pd.Series) -> str:
+    ys = authority_years(authority)
+    if not ys:
+        return f"No document says in which programme year {name} took part."
+    return f"{name} took part in {list_phrase([year_label(wb, y) for y in ys])}."
+
+
+def withdrawal_meaning(wb: Workbook, authority_id: str) -> str:
+    """What a withdrawal means for the evidence about this authority (empty if none)."""
+    left = withdrawal(wb, authority_id)
+    if left is None:
+        return ""
+    f = _facts(wb, authority_id)
+    people = f.get("task_group_participants")
+    group = (
+        f" The evidence about it comes from {people} people in its task group "
+        f"({f.get('task_group_participants_from', 'its partners')})"
+        if people
+        else " The evidence about it comes from its planning"
+    )
+    return (
+        group + ", not from a workshop: no survey answer, KPI or workshop figure describes it, and its "
+        "proposals are plans that were never put to a workshop, not results."
+    )
+
+
+def authority_summary(wb: Workbook, authority_id: str) -> Markup:
+    """Title and a summary of what the documents say about this authority."""
+    a = wb.authority_row(authority_id)
+    name = a["authority"]
+    f = _facts(wb, authority_id)
+    left = withdrawal(wb, authority_id)
+    ys = authority_years(a)
+    sentences = [
+        _years_sentence(wb, name, a)
+        if left is None or not ys
+        else f"{name} was selected for {list_phrase([year_label(wb, y) for y in ys])}."
+    ]
+    if f.get("selection_reason"):
+        sentences.append(f"It was selected because {f['selection_reason']}.")
+    activity = _profile_text(wb, authority_id, ACTIVITY)
+    if activity is not None and activity["text"]:
+        sentences[0] = (
+            sentences[0].rstrip(".") + "; its profile records its programme activity as "
+            f"\u201c{activity['text']}\u201d."
+        )
+    if left is not None:
+        sentences.append(left.sentence(name) + withdrawal_meaning(wb, authority_id))
+    elif "workshop_participants" in f:
+        sentences.append(
+            f"Its case study records a workshop on {f.get('workshop_date', 'a date not stated')} "
+            f"with {f['workshop_participants']} participants."
+        )
+    sentences[0] = (
+        sentences[0].rstrip(".")
+        + "; "
+        + (
+            f"it {'is' if a['attitude_survey'] == 'yes' else 'is not'} among the authorities "
+            "the attitude survey names as its sources"
+            + (
+                f", alongside {list_phrase(_other_survey_names(wb, authority_id))}"
+                if a["attitude_survey"] == "yes"
+                else ""
+            )
+            + "."
+        )
+    )
+    doubtful = int(
+        ((wb.profiles["authority_id"] == authority_id) & (wb.profiles["alignment"] == "doubtful")).sum()
+    )
+    if doubtful:
+        sentences.append(
+            f"{count_phrase(doubtful, 'profile answer')} may be misaligned in the source table "
+            "and carry a warning below."
+        )
+    return join(
+        report_style(),
+        heading(f"{name}: evaluation report", 1),
+        heading("Summary", 2, AUTHORITY_ANCHORS["summary"]),
+        paragraph(*sentences),
+    )
+
+
+def _other_survey_names(wb: Workbook, authority_id: str) -> list[str]:
+    a = wb.authorities
+    return a[(a["attitude_survey"] == "yes") & (a["authority_id"] != authority_id)]["authority"].tolist()
+
+
+def participation(wb: Workbook, authority_id: str) -> Markup:
+    """The statements that place the authority in a year, and its case-study events."""
+    a = wb.authority_row(authority_id)
+    name = a["authority"]
+    statements = wb.membership[wb.membership["authority_id"] == authority_id]
+    f = _facts(wb, authority_id)
+    parts = []
+    for _, s in statements.iterrows():
+        parts.append(
+            quote_block(
+                s["quote"],
+                f"{source_doc(wb, s['source'])}; places {name} in {s['years_stated'].replace(';', ' and ')}",
+            )
+        )
+    events = []
+    if "task_group_date" in f:
+        events.append(
+            f"Task group meetings took place in {f['task_group_date']}"
+            + (
+                f" with {f['task_group_participants']} participants from "
+                f"{f.get('task_group_participants_from', 'partners')}"
+                if "task_group_participants" in f
+                else ""
+            )
+            + "."
+        )
+    if "workshop_date" in f:
+        events.append(
+            f"A workshop took place on {f['workshop_date']}"
+            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
+            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
+            + "."
+        )
+    if "workshop_planned" in f and "withdrew" in f:
+        events.append(
+            f"A workshop was planned for {f['workshop_planned']}"
+            + (f" as {f['planned_workshop_format']}" if "planned_workshop_format" in f else "")
+            + "."
+        )
+    if "activity_instead_of_workshop" in f:
+        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    if events:
+        parts.append(paragraph(*events))
+    if not parts:
+        return Markup("")
+    return join(heading("Participation", 2, AUTHORITY_ANCHORS["participation"]), *parts)
+
+
+def profile(wb: Workbook, authority_id: str) -> Markup:
+    """The authority's own answers to the profile questions, quoted under one citation;
+    unanswered questions in one line."""
+    name = wb.name(authority_id)
+    parts, missing, sources = [], [], []
+    for q in wb.programme.profile_questions:
+        if q.id == ACTIVITY:
+            continue
+        row = _profile_text(wb, authority_id, q.id)
+        if row is None or not row["text"]:
+            missing.append(q.label)
+            continue
+        sources.append(source_doc(wb, row["source"]))
+        parts.append(heading(q.label, 3))
+        if row["alignment"] == "doubtful":
+            parts.append(warning(row["alignment_note"]))
+        parts.append(quote_block(row["text"]))
+    if missing:
+        parts.append(
+            paragraph(f"The programme report prints no answer for {name} to: {list_phrase(missing)}.")
+        )
+    if not parts:
+        return Markup("")
+    cited = f", as printed in the {list_phrase(sorted(set(sources)))}" if sources else ""
+    return join(heading(f"In {name}'s own words{cited}", 2, AUTHORITY_ANCHORS["profile"]), *parts)
+
+
+def evidence_groups(wb: Workbook, authority_id: str) -> list[tuple[str, list[str]]]:
+    """The authority's evidence row grouped: ``[(status words, [item labels]), ...]``."""
+    ev = authority_evidence(wb, authority_id)
+    groups = []
+    for status in dict.fromkeys(ev["status"]):
+        for inferred in ("no", "yes"):
+            rows = ev[(ev["status"] == status) & (ev["inferred"] == inferred)]
+            if rows.empty:
+                continue
+            if inferred == "yes":
+                sources = sorted({inference_source(wb, b) for b in rows["basis"]})
+                words = f"{status_label(wb, status)} by inference from the {list_phrase(sources)}"
+            elif status == UNRECORDED:
+                words = "status lost in the source"
+            else:
+                words = status_label(wb, status)
+            groups.append((words, list(rows["evidence_label"])))
+    return groups
+
+
+def evidence_row(wb: Workbook, authority_id: str) -> Markup:
+    """The authority's row of the evidence matrix in one sentence, grouped by status."""
+    name = wb.name(authority_id)
+    groups = evidence_groups(wb, authority_id)
+    n = sum(len(items) for _, items in groups)
+    sentence = (
+        f"Of the {n} items in the programme's evidence matrix, {name}'s row reads: "
+        + "; ".join(f"{words}: {list_phrase(items)}" for words, items in groups)
+        + "."
+    )
+    return join(
+        heading(f"Evidence row: {name} in the programme's evidence matrix", 2, AUTHORITY_ANCHORS["evidence"]),
+        paragraph(sentence),
+    )
+
+
+def case_study(wb: Workbook, authority_id: str) -> Markup:
+    """Challenges, partners' proposals by theme beside the practice guidance, reported impact and
+    the case study's own accounts; nothing when no case study was published."""
+    name = wb.name(authority_id)
+    props = wb.proposals[wb.proposals["authority_id"] == authority_id]
+    challenges = wb.challenges[wb.challenges["authority_id"] == authority_id]
+    impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == authority_id]
+    sections = case_study_sections(wb, authority_id)
+    if props.empty and challenges.empty and impacts.empty and not sections:
+        return Markup("")
+    parts = [heading("Case study", 2, AUTHORITY_ANCHORS["case_study"])]
+    if len(challenges):
+        parts += [
+            paragraph(f"{name}'s case study sets out {count_phrase(len(challenges), 'challenge')}:"),
+            numbered(challenges["text"]),
+        ]
+    if len(props):
+        parts.append(
+            render("proposals_lead.j2", name=name, n=len(props), href=f"{PROGRAMME_PAGE}#{ANCHORS['themes']}")
+        )
+    for _, p in props.sort_values("theme_order").iterrows():
+        parts.append(heading(p["theme_label"], 3))
+        parts.append(
+            quote_block(
+                p["text"], f"{name}'s partners ({p['theme_as_printed']}), {source_doc(wb, p['source'])}"
+            )
+        )
+    if len(impacts):
+        parts += [heading("Reported impact", 3), case_study_impact_table(wb, impacts, name)]
+    parts.append(sections)
+    return join(*parts)
+
+
+def survey_note(wb: Workbook, authority_id: str) -> Markup:
+    """Respondent-level results where they exist; otherwise one sentence on the survey source status."""
+    from lib.report import survey_responses
+
+    name = wb.name(authority_id)
+    if not survey_responses.has_response_data(wb, authority_id):
+        return Markup(
+            ""
+        )  # its survey source status is in the summary; the pooled results in the programme report
+    body = survey_responses.authority_survey(wb, authority_id)
+    return join(heading(f"Attitude survey: {name}'s own respondents", 2, AUTHORITY_ANCHORS["survey"]), body)
+
+
+def supports(wb: Workbook, authority_id: str) -> Markup:
+    """What this authority's evidence supports and what it does not, in one judgement each."""
+    from lib.report import survey_responses
+
+    a = wb.authority_row(authority_id)
+    name = a["authority"]
+    ev = authority_evidence(wb, authority_id)
+    positive = _positive(wb)
+    have = ev[ev["status"] == positive]
+    lost = ev[ev["status"] == UNRECORDED]["evidence_label"].tolist()
+    left = withdrawal(wb, authority_id)
+    ys = authority_years(a)
+    yes = []
+    if ys:
+        yes.append(
+            f"{'its selection for' if left is not None else 'its part in'} {list_phrase(ys)}"
+            + (f" and its withdrawal {left.timing}" if left is not None and left.timing else "")
+        )
+    if len(have):
+        yes.append(
+            f"the existence of {list_phrase(list(have['evidence_label']))}"
+            + (" (by inference from another document)" if (have["inferred"] == "yes").all() else "")
+        )
+    yes.append("its own account of its aims, work and challenges, which is self-reported, not verified")
+    no = []
+    if not ys:
+        no.append("which year it took part in")
+    if lost:
+        no.append(f"whether {list_phrase(lost)} existed")
+    if left is not None:
+        no.append("any outcome of a workshop there")
+    no.append("any change the programme caused")
+    items = [f"For {name}, the documents support {list_phrase(yes)}, but cannot show {list_phrase(no)}."]
+    if survey_responses.has_response_data(wb, authority_id):
+        items.append(survey_responses.supports_sentence(wb, authority_id))
+    return join(heading("What this evidence supports", 2, AUTHORITY_ANCHORS["supports"]), bullets(items))
+
+
+def programme_context(wb: Workbook, authority_id: str) -> Markup:
+    """The shared programme context, once, as a short linked paragraph."""
+    name = wb.name(authority_id)
+    return render(
+        "programme_context.j2",
+        anchor=AUTHORITY_ANCHORS["context"],
+        name=name,
+        programme=programme_name(wb),
+        n=wb.n_authorities,
+        period=period(wb),
+        programme_page=PROGRAMME_PAGE,
+        anchors=ANCHORS,
+        caveats=link(CAVEATS_PAGE, "caveats"),
+        c2=caveat_link("C2", "no comparison group"),
+    )

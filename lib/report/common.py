@@ -1,0 +1,89 @@
+"""Pieces every report part shares: links to the caveats log, the evidence legend."""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib import programme
+from lib.report.charts import StatusStyle, status_styles
+from lib.report.html import join, link, render
+from lib.report.workbook import CAVEATS_PAGE, QUALITY_LOG_PAGE, Workbook
+
+
+def caveat_link(caveat_id: str, label: str) -> Markup:
+    """A link to one entry of the caveats page."""
+    return link(f"{CAVEATS_PAGE}#{caveat_id.lower()}", label)
+
+
+def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Markup:
+    links = Markup("; ").join(
+        caveat_link(cid, f"{cid} {label}" if cid[:1] == "C" else label) for cid, label in entries
+    )
+    return render("caveats_paragraph.j2", lead=lead, links=links, log=QUALITY_LOG_PAGE)
+
+
+def evidence_statuses(wb: Workbook) -> list[programme.EvidenceStatus]:
+    """The legend in force: the definition's statuses, in its order, where a status
+    the evidence table holds under another name (a printed code outside the legend,
+    kept as its own status by the build) takes the place of the status its printed
+    code maps to."""
+    cached = wb.__dict__.get("_evidence_statuses")
+    if cached is not None:
+        return cached
+    prog = wb.programme
+    defined = {s.id: s for s in prog.evidence_statuses}
+    ev = wb.evidence
+    present = list(dict.fromkeys(ev["status"]))
+    extras: dict[str, programme.EvidenceStatus] = {}
+    for status in present:
+        if status in defined:
+            continue
+        raw = ev.loc[ev["status"] == status, "raw_code"].mode()
+        raw = str(raw.iloc[0]) if len(raw) else ""
+        code = next((c for c in prog.printed_codes if c.printed == raw), None)
+        base = defined.get(code.status) if code else None
+        label = status.replace("_", " ") + (
+            " (code not in the legend)" if code and not code.in_printed_legend else ""
+        )
+        extras[code.status if code else status] = programme.EvidenceStatus(
+            id=status,
+            code=raw or "?",
+            label=label,
+            colour=base.colour if base else "#BFBFBF",
+            text_colour=base.text_colour if base else "#000000",
+        )
+    out = []
+    for s in prog.evidence_statuses:
+        if s.id in extras and s.id not in present:
+            out.append(extras.pop(s.id))
+        else:
+            out.append(s)
+    out += list(extras.values())
+    wb.__dict__["_evidence_statuses"] = out
+    return out
+
+
+def status_ids(wb: Workbook) -> list[str]:
+    return [s.id for s in evidence_statuses(wb)]
+
+
+def status_label(wb: Workbook, status: str) -> str:
+    return {s.id: s.label for s in evidence_statuses(wb)}[status]
+
+
+def styles(wb: Workbook) -> dict[str, StatusStyle]:
+    return status_styles(evidence_statuses(wb))
+
+
+def evidence_keys(evidence: pd.DataFrame) -> pd.Series:
+    """Each cell's heatmap/bar key: an inferred status is its own category."""
+    from lib.report.charts import status_key
+
+    return pd.Series(
+        [status_key(s, i) for s, i in zip(evidence["status"], evidence["inferred"], strict=False)],
+        index=evidence.index,
+    )
+
+
+__all__ = ["caveat_link", "caveats_paragraph", "evidence_statuses", "join"]

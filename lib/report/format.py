@@ -1,0 +1,77 @@
+"""The one home of the reports' number and word formatting.
+
+Every percentage, signed change in points, interval, count and list phrase a
+report prints goes through one of these functions, so the same value reads
+the same way on every page.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+#: Shown for a value the sources do not give.
+MISSING = "[x]"
+
+
+def esc(text: object) -> str:
+    """Escape any value for HTML text or attribute context (templates autoescape; this is
+    for the few attribute values assembled in Python)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A proportion as a percentage: ``0.56`` -> ``'56%'``; missing -> ``[x]``."""
+    if value is None or pd.isna(value):
+        return MISSING
+    return f"{value * 100:.{digits}f}%"
+
+
+def signed_points(value: float) -> str:
+    """A change in proportion as signed whole percentage points: ``+25``, ``-3``; a change
+    that rounds to zero has no sign (``0``)."""
+    points = round(value * 100)
+    return f"{points:+d}" if points else "0"
+
+
+def percent_interval(low: float, high: float) -> str:
+    """``'45% to 67%'``."""
+    return f"{percent(low)} to {percent(high)}"
+
+
+def points_interval(low: float, high: float) -> str:
+    """``'+3 to +41'``."""
+    return f"{signed_points(low)} to {signed_points(high)}"
+
+
+def number(value: float) -> str:
+    """A count or an average: whole numbers without decimals, others to one decimal."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
+    """``count_phrase(1, 'item')`` -> ``'1 item'``; ``count_phrase(3, 'item')`` -> ``'3 items'``."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def list_phrase(items: list[str]) -> str:
+    """``['a', 'b', 'c']`` -> ``'a, b and c'``; empty -> ``'none'``."""
+    items = [str(i) for i in items]
+    if not items:
+        return "none"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def is_are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def bounded(value: float, bound: str) -> str:
+    """A printed count with its bound: ``'over 10'``, ``'up to 5'``, ``'at least 3'``."""
+    value = int(value)
+    return {"more_than": f"over {value}", "at_most": f"up to {value}", "at_least": f"at least {value}"}.get(
+        bound, str(value)
+    )

@@ -1,0 +1,405 @@
+"""The programme report: the whole programme across its authorities.
+
+Participation, evidence coverage, KPIs, themes and the commissioning cycle,
+conclusions and data quality. Years, themes, stages and case-study
+authorities come from the programme definition and the processed tables.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib.report import charts
+from lib.report.authority import activity_sentences, kpi_table, report_style
+from lib.report.claims_audit import claim_audit
+from lib.report.common import caveats_paragraph
+from lib.report.evidence import _positive, evidence_status_counts, status_count_phrase
+from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
+from lib.report.html import bullets, heading, join, paragraph, table_html
+from lib.report.survey import understanding_changes
+from lib.report.workbook import (
+    UNRECORDED,
+    Workbook,
+    explorer_sectors,
+    impacts_question,
+    period,
+    programme_name,
+    sector_title,
+    source_doc,
+    understanding_item,
+    years,
+)
+
+
+def participation_flags(wb: Workbook) -> pd.DataFrame:
+    """One row per authority, one column per programme year: yes, no or unknown."""
+    a = wb.authorities
+    out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
+    for y in years(wb):
+        out[y] = [
+            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
+        ]
+    return out
+
+
+def kpi_years(wb: Workbook) -> tuple[str, str] | None:
+    """The first and last programme years with percentage KPIs (None if fewer than two)."""
+    k = wb.kpis[wb.kpis["unit"] == "proportion"]
+    present = [y for y in years(wb) if y in set(k["year"])]
+    return (present[0], present[-1]) if len(present) >= 2 else None
+
+
+def programme_title(wb: Workbook) -> Markup:
+    a = wb.authorities
+    every = ";".join(years(wb))
+    both = a[a["years"] == every]["authority"].tolist()
+    first = understanding_changes(wb).query("sector == 'all'")
+    second_item = understanding_item(wb, 1)
+    second = (
+        understanding_changes(wb, second_item).query("sector == 'all'") if second_item else first.iloc[0:0]
+    )
+    ev = wb.evidence
+    resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
+    glance = [
+        f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
+        f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
+        f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
+        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), _positive(wb))} and "
+        f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost.",
+    ]
+    if ("all", "pre") in resp.index and ("all", "post") in resp.index:
+        glance.append(
+            f"The attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
+            f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} "
+            "authorities."
+        )
+    if len(first):
+        overall = first.iloc[0]
+        line = (
+            f"{overall['item_label']}: {percent(overall['pre'])} before, "
+            f"{percent(overall['post'])} after ({signed_points(overall['change'])} points, 95% CI "
+            f"{points_interval(overall['change_low'], overall['change_high'])})"
+        )
+        if len(second):
+            s2 = second.iloc[0]
+            line += f"; {s2['item_label'].lower()}: {percent(s2['pre'])} before, {percent(s2['post'])} after"
+        glance.append(line + ". Associations with attending the workshops, not measured impacts.")
+    return join(
+        report_style(),
+        heading(f"{programme_name(wb)} {period(wb)}: programme evaluation report", 1),
+        paragraph(
+            f"This report evaluates the {programme_name(wb)} across its {wb.n_authorities} local "
+            "authorities. Every figure is computed "
+            "from the workbook's processed tables; every judgement made in cleaning the sources "
+            "is listed in the data-quality log."
+        ),
+        heading("At a glance", 2, "at-a-glance"),
+        bullets(glance),
+    )
+
+
+def participation_overview(wb: Workbook) -> Markup:
+    a = wb.authorities.sort_values("authority")
+    flags = participation_flags(wb).set_index("authority_id").loc[a["authority_id"]]
+    unknown = a[a["years"] == UNRECORDED]["authority"].tolist()
+    sentences = [
+        "The documents place "
+        + list_phrase([f"{int((flags[y] == 'yes').sum())} authorities in {y}" for y in years(wb)])
+        + ".",
+        (
+            f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) "
+            "no document "
+            "states the year; the programme report says only that authorities other than the two-year "
+            "partners took part 'a year each'."
+            if unknown
+            else ""
+        ),
+    ]
+    sentences += activity_sentences(wb)
+    table = pd.DataFrame(
+        {
+            "Authority": a["authority"],
+            **{y: flags[y].to_numpy() for y in years(wb)},
+            "Case study": a["case_study"],
+            "Attitude survey source": a["attitude_survey"],
+        }
+    )
+    return join(
+        paragraph(*sentences),
+        table_html(table, "Participation by authority and year (unknown = not stated in any document)"),
+    )
+
+
+def kpi_comparison(wb: Workbook) -> Markup:
+    other = wb.kpis[wb.kpis["unit"] != "proportion"]
+    pair = kpi_years(wb)
+    if pair is None:
+        if wb.kpis.empty:
+            return paragraph(
+                "The programme's documents publish no key performance measures, so this "
+                "report has none to compare."
+            )
+        return join(
+            paragraph(
+                "The percentage KPIs are not published for two years, so no year-on-year "
+                "comparison can be made."
+            ),
+            table_html(kpi_table(wb.kpis), "KPIs, as reported"),
+        )
+    y1, y2 = pair
+    k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)].sort_values(
+        ["kpi_order", "measure"]
+    )
+    wide = k.pivot_table(
+        index=["kpi_order", "kpi_label", "measure_label"], columns="year", values="value"
+    ).reset_index()
+    wide["change"] = wide[y2] - wide[y1]
+    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
+    fig = charts.paired_bars(
+        labels,
+        wide[y1].tolist(),
+        wide[y2].tolist(),
+        first_label=y1,
+        second_label=y2,
+        xlabel="Share of participants",
+    )
+    rose = int((wide["change"] > 0).sum())
+    fell = int((wide["change"] < 0).sum())
+    biggest_fall = wide.loc[wide["change"].idxmin()]
+    biggest_rise = wide.loc[wide["change"].idxmax()]
+    sentences = [
+        f"Of the {len(wide)} percentage KPIs, {rose} were higher in {y2} than in {y1} and {fell} lower.",
+        f"The largest rise was in '{biggest_rise['measure_label']}' for '{biggest_rise['kpi_label']}' "
+        f"({percent(biggest_rise[y1])} to {percent(biggest_rise[y2])}); the largest fall in "
+        f"'{biggest_fall['measure_label']}' for '{biggest_fall['kpi_label']}' "
+        f"({percent(biggest_fall[y1])} to {percent(biggest_fall[y2])}).",
+        "The KPI table gives no base sizes and the years involved different authorities, so "
+        "these differences cannot be tested and do not show change within any authority.",
+    ]
+    chart = charts.Chart(
+        title=f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}",
+        subtitle=f"Programme KPIs, {y1} and {y2}; no base sizes published, so no intervals",
+        alt="Bar chart comparing KPIs between years: "
+        + "; ".join(
+            f"{r['kpi_label']} ({r['measure_label']}) {percent(r[y1])} in {y1} and {percent(r[y2])} in {y2}"
+            for _, r in wide.iterrows()
+        )
+        + ".",
+        table=pd.DataFrame(
+            {
+                "KPI": wide["kpi_label"],
+                "Indicator": wide["measure_label"],
+                y1: wide[y1].map(percent),
+                y2: wide[y2].map(percent),
+                "Change (points)": wide["change"].map(signed_points),
+            }
+        ),
+        table_caption="Percentage KPIs by year",
+    )
+    return join(
+        paragraph(*sentences),
+        charts.figure_html(fig, chart),
+        table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
+    )
+
+
+def themes_section(wb: Workbook) -> Markup:
+    names = wb.authorities.set_index("authority_id")["authority"]
+    rows = []
+    case_studies = sorted(a.id for a in wb.programme.authorities if a.case_study)
+    for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
+        props = wb.proposals[wb.proposals["theme"] == tid]
+        g = wb.guidance[wb.guidance["theme"] == tid]
+        stages = sorted(set(g["commissioning_stages"]))
+        rows.append(
+            {
+                "Theme": label,
+                **{
+                    f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
+                    for aid in case_studies
+                },
+                "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
+                "Practice suggestions": str(len(g)),
+                "Commissioning stages ticked": ", ".join(stages),
+            }
+        )
+    cycle = wb.commissioning_cycle
+    checklist = wb.checklist.groupby("stage_id", sort=False).size()
+    unrecorded = int((wb.guidance["commissioning_stages"] == UNRECORDED).sum())
+    in_cycle = set(cycle["stage_id"])
+    # Every checklist stage, including the items to settle before the cycle begins.
+    stage_columns = dict(wb.programme.guidance_stage_columns)
+    stages = [
+        (st.id, st.label) for st in wb.programme.stages if st.id in in_cycle or st.id in checklist.index
+    ]
+    stages = [(sid, label) for sid, label in stages if sid in in_cycle or sid in checklist.index]
+    before = [label for sid, label in stages if sid not in in_cycle]
+    cycle_table = pd.DataFrame(
+        {
+            "Stage": [label + ("" if sid in in_cycle else " (ahead of the cycle)") for sid, label in stages],
+            "Checklist items (003)": [str(int(checklist.get(sid, 0))) for sid, _ in stages],
+            "Guidance column (002)": [
+                next((c for c, g in stage_columns.items() if g == sid), "").replace("_", " ") or "none"
+                for sid, _ in stages
+            ],
+        }
+    )
+    return join(
+        paragraph(
+            f"The case studies organise partners' proposals under the same {len(wb.programme.themes)} "
+            "themes, and the programme's practice guidance uses them as its focus themes "
+            f"({len(wb.guidance)} practice suggestions in all). The guidance also ticks which "
+            f"commissioning stages each suggestion serves, but all {unrecorded} rows lost their ticks "
+            "in the source, so the link from each theme to a stage is unrecorded."
+        ),
+        table_html(
+            pd.DataFrame(rows),
+            f"The {len(rows)} themes: case-study proposals, practice guidance and commissioning stages",
+        ),
+        paragraph(
+            f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
+            f"a good-practice checklist of {len(wb.checklist)} items"
+            + (
+                f", {int(sum(checklist.get(sid, 0) for sid, label in stages if label in before))} of them to "
+                "settle before the cycle starts (the paper's "
+                f"{list_phrase([repr(b) for b in before])} items)"
+                if before
+                else ""
+            )
+            + ". The practice guidance covers "
+            f"only the first {len(stage_columns)} stages ("
+            + list_phrase([label.lower() for sid, label in stages if sid in stage_columns.values()])
+            + ")."
+        ),
+        table_html(cycle_table, "Commissioning cycle stages, checklist items and practice-guidance columns"),
+    )
+
+
+def conclusions(wb: Workbook) -> Markup:
+    """Conclusions, each backed by a computed value."""
+    first = understanding_changes(wb).query("sector == 'all'")
+    c = wb.changes
+    impacts = c[c["question"] == impacts_question(wb)]
+    ev = wb.evidence
+    unknown_years = int((wb.authorities["years"] == UNRECORDED).sum())
+    items = []
+    overall = first.iloc[0] if len(first) else None
+    if overall is not None:
+        items.append(
+            f"The share of participants in the survey's '{overall['item_label']}' series was "
+            f"{'higher' if overall['change'] > 0 else 'lower' if overall['change'] < 0 else 'the same'}"
+            " after "
+            f"the workshops ({percent(overall['pre'])} to {percent(overall['post'])}); "
+            + (
+                "the difference is statistically significant at the 5% level"
+                if overall["significant"]
+                else "the difference is within what chance alone could produce"
+            )
+            + ". With no comparison group this is an association, not evidence that the workshops caused it."
+        )
+    for sector in explorer_sectors(wb):
+        s = impacts[impacts["sector"] == sector]
+        if s.empty:
+            continue
+        up = int((s["change"].round(2) > 0).sum())
+        sig = int(s["significant"].fillna(False).sum())
+        items.append(
+            f"{sector_title(wb, sector)} gave more positive ratings after the "
+            f"workshops on {up} of {len(s)} impacts; {sig} of those differences "
+            f"{is_are(sig)} statistically significant at the 5% level with "
+            "approximated bases."
+        )
+    items.append(
+        f"The evidence base is thinner than the programme report's matrix suggests: "
+        f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
+        f"{unknown_years} authorities' programme years are not stated in any document."
+    )
+    doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
+    items.append(
+        f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
+        "source table; conclusions about individual authorities' challenges should be checked "
+        "with the authorities."
+    )
+    return bullets(items)
+
+
+def data_quality_section(wb: Workbook) -> Markup:
+    log = wb.quality_log
+    caveats = caveats_paragraph(
+        "The assumptions behind this report are logged in the caveats log:",
+        [
+            ("C1", "unlinked before and after groups"),
+            ("C2", "no comparison group"),
+            ("C3", "approximated sector bases"),
+            ("C4", "1-7 scales"),
+            ("C5", "comment shares"),
+            ("C6", "disclosure control"),
+            ("C7", "rounding"),
+            ("C8", "'about the same'"),
+            ("C9", "many comparisons"),
+            ("C10", "which chart the prose figures match"),
+            ("cleaning-inferences", "cleaning inferences"),
+        ],
+    )
+    if log.empty:
+        return join(paragraph("No data-quality log was found beside the processed tables."), caveats)
+    counts = log.groupby("check").size().sort_values(ascending=False)
+    table = pd.DataFrame({"Check": counts.index.str.replace("_", " "), "Issues": counts.astype(str).values})
+    return join(
+        paragraph(f"Cleaning the sources recorded {len(log)} issues of {len(counts)} kinds."),
+        table_html(table, "Data-quality issues by kind"),
+        caveats,
+    )
+
+
+def programme_design_section(wb: Workbook) -> Markup:
+    """Launch, aims, objectives, success measure, delivery strategy and models,
+    baseline survey and definitions, as the programme states them, then its own
+    evaluation findings with the claim audit's verdict where one tests them."""
+    st = wb.programme_statements
+    parts = []
+    topics = st.sort_values("topic_order")[["topic", "topic_label"]].drop_duplicates("topic")
+    for topic, label in topics.itertuples(index=False):
+        rows = st[st["topic"] == topic].sort_values("item_order")
+        if rows.empty or topic == "delivery_step":
+            continue
+        parts.append(heading(label, 3))
+        if topic == "delivery_strategy":
+            steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
+            parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
+        items = [
+            f"{r['text']} ({'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}"
+            f"{source_doc(wb, r['source'])})"
+            for _, r in rows.iterrows()
+        ]
+        parts.append(bullets(items))
+    audit = claim_audit(wb).set_index("claim_id")
+    f = wb.evaluation_findings.sort_values("finding_order")
+
+    def checked(ids: str) -> str:
+        found = [i for i in ids.split(";") if i and i in audit.index]
+        return (
+            "; ".join(f"{audit.at[i, 'verdict']} ({audit.at[i, 'strength']})" for i in found)
+            or "not checked: no measure in the sources"
+        )
+
+    table = pd.DataFrame(
+        {
+            "Finding (as published)": f["text"],
+            "Year": f["years"].replace("unstated", "not stated").str.replace(";", " and "),
+            "Claim audit": f["audited_as"].map(checked),
+        }
+    )
+    audited = int((f["audited_as"] != "").sum())
+    parts += [
+        heading("The programme report's own evaluation findings", 3),
+        paragraph(
+            f"The programme report lists {len(f)} findings of its own "
+            f"({source_doc(wb, f['source'].iloc[0])}). "
+            f"{audited} of them make a claim the workbook can check; the claim audit below judges them, "
+            "and the others rest on the programme team's observation alone."
+        ),
+        table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
+    ]
+    return join(*parts)

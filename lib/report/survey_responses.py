@@ -1,0 +1,312 @@
+"""The authority report's survey section, from respondent-level data when it exists.
+
+Where the build read response files (``lib/sources/``) that cover
+an authority, its report shows that authority's own survey results: the share
+confident before and after, on exact bases, with Wilson intervals, the change
+with its interval (paired, Newcombe 1998 method 10, where respondent references
+link before and after; otherwise the unlinked comparison of
+``lib.analysis.uncertainty``), and disclosure control (``lib.analysis.disclosure``). Where there
+are none, the section is today's programme-wide context, word for word.
+
+Reports built from synthetic responses carry a SYNTHETIC DATA banner
+recorded in ``response_files.csv`` (the site's chrome shows the SYNTHETIC DATA banner, lib.run.banner).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from lib.analysis import disclosure, uncertainty
+from lib.analysis.paired import paired_difference
+from lib.report.authority import survey_section as published_survey_section
+from lib.report.format import percent_interval, points_interval, signed_points
+from lib.report.html import heading, join, note, paragraph, table_html
+from lib.report.survey import question_topic
+from lib.report.workbook import (
+    Workbook,
+    impacts_question,
+    sector_order,
+    sector_title,
+    understanding_item,
+    understanding_question,
+)
+from lib.sources import response_format, response_tables
+
+#: Today's introduction to the survey section (kept word for word where no
+#: response data exist).
+PUBLISHED_INTRO = (
+    "The attitude survey was completed by workshop attendees before and after the "
+    "workshops. It has no comparison group and no breakdown by authority."
+)
+
+
+def _tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
+    cache = wb.__dict__.setdefault("_response_tables", {})
+    if "tables" not in cache:
+        cache["tables"] = response_tables.load_response_tables(wb.processed_dir)
+    return cache["tables"]
+
+
+def has_response_data(wb: Workbook, authority_id: str) -> bool:
+    """True when the build read respondent-level survey data for this authority."""
+    tables = _tables(wb)
+    return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
+
+
+def supports_sentence(wb: Workbook, authority_id: str) -> str:
+    """The 'what this evidence supports' line for an authority with response data."""
+    name = wb.authority_row(authority_id)["authority"]
+    return (
+        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
+        "from the response data: an association with the workshops, not their impact (no comparison group)."
+    )
+
+
+def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per sector x item: before and after shares, change, interval, method."""
+    pre = cells[cells["phase"] == "pre"].set_index(["sector", "item"])
+    post = cells[cells["phase"] == "post"].set_index(["sector", "item"])
+    keys = pre.index.union(post.index)
+    out = pd.DataFrame(index=keys).reset_index()
+    for name, frame in (("pre", pre), ("post", post)):
+        out[f"{name}_n"] = frame["base_n"].reindex(keys).to_numpy()
+        out[f"{name}_k"] = frame["confident_n"].reindex(keys).to_numpy()
+    labels = cells.drop_duplicates("item").set_index("item")
+    out["item_label"] = out["item"].map(labels["item_label"])
+    out["item_order"] = out["item"].map(labels["item_order"])
+    out["question"] = out["item"].map(labels["question"])
+    paired = pairs.set_index(["sector", "item"]).reindex(keys)
+    out["pairs_n"] = paired["pairs_n"].fillna(0).astype(int).to_numpy()
+    for col in ("both", "before_only", "after_only", "neither"):
+        out[col] = paired[col].fillna(0).astype(int).to_numpy()
+    rows = []
+    for r in out.itertuples(index=False):  # one row per item x sector of one authority: a few dozen
+        low_pre = high_pre = low_post = high_post = change = low = high = np.nan
+        if r.pre_n > 0:
+            low_pre, high_pre = uncertainty.wilson_interval(int(r.pre_k), int(r.pre_n))
+        if r.post_n > 0:
+            low_post, high_post = uncertainty.wilson_interval(int(r.post_k), int(r.post_n))
+        method = ""
+        smaller = min(r.pre_n if r.pre_n == r.pre_n else 0, r.post_n if r.post_n == r.post_n else 0)
+        if r.pairs_n > 0 and r.pairs_n >= response_format.PAIRED_MIN_SHARE * smaller:
+            change, low, high = (
+                float(x) for x in paired_difference(r.both, r.before_only, r.after_only, r.neither)
+            )
+            method = f"paired: {r.pairs_n} people answered both"
+        elif r.pre_n > 0 and r.post_n > 0:
+            change, low, high = uncertainty.newcombe_difference(
+                int(r.pre_k), int(r.pre_n), int(r.post_k), int(r.post_n)
+            )
+            method = "unlinked: before and after compared as separate groups"
+        rows.append(
+            {
+                "pre_low": low_pre,
+                "pre_high": high_pre,
+                "post_low": low_post,
+                "post_high": high_post,
+                "change": change,
+                "change_low": low,
+                "change_high": high,
+                "method": method,
+            }
+        )
+    return pd.concat([out, pd.DataFrame(rows, index=out.index)], axis=1)
+
+
+def _percent_or_c(value: float, base: float, shown: bool) -> str:
+    if base != base or base == 0:
+        return disclosure.NOT_AVAILABLE
+    return disclosure.format_percent(value) if shown else disclosure.SUPPRESSED
+
+
+def _interval(low: float, high: float, shown: bool) -> str:
+    if not shown or low != low:
+        return disclosure.SUPPRESSED if not shown else disclosure.NOT_AVAILABLE
+    return percent_interval(low, high)
+
+
+def results_table(rows: pd.DataFrame, first_column: str, first_values: list[str]) -> pd.DataFrame:
+    """Formatted table with disclosure control: a share on fewer people than the
+    threshold is [c], and so is any change that rests on it (or on too few pairs)."""
+    limit = disclosure.disclosure_threshold()
+    pre_ok = rows["pre_n"].fillna(0) >= limit
+    post_ok = rows["post_n"].fillna(0) >= limit
+    paired = rows["method"].str.startswith("paired")
+    change_ok = pre_ok & post_ok & (~paired | (rows["pairs_n"] >= limit)) & rows["change"].notna()
+    fmt_base = lambda b: "0" if b != b else str(int(b))  # noqa: E731
+    return pd.DataFrame(
+        {
+            first_column: first_values,
+            "Before": [
+                _percent_or_c(v, n, ok)
+                for v, n, ok in zip(rows["pre_k"] / rows["pre_n"], rows["pre_n"], pre_ok, strict=False)
+            ],
+            "Before, 95% CI": [
+                _interval(lo, hi, ok)
+                for lo, hi, ok in zip(rows["pre_low"], rows["pre_high"], pre_ok, strict=False)
+            ],
+            "After": [
+                _percent_or_c(v, n, ok)
+                for v, n, ok in zip(rows["post_k"] / rows["post_n"], rows["post_n"], post_ok, strict=False)
+            ],
+            "After, 95% CI": [
+                _interval(lo, hi, ok)
+                for lo, hi, ok in zip(rows["post_low"], rows["post_high"], post_ok, strict=False)
+            ],
+            "Change (points)": [
+                signed_points(c) if ok else disclosure.SUPPRESSED
+                for c, ok in zip(rows["change"], change_ok, strict=False)
+            ],
+            "Change, 95% CI": [
+                points_interval(lo, hi) if ok else disclosure.SUPPRESSED
+                for lo, hi, ok in zip(rows["change_low"], rows["change_high"], change_ok, strict=False)
+            ],
+            "Bases (before / after, exact)": [
+                f"{fmt_base(a)} / {fmt_base(b)}" for a, b in zip(rows["pre_n"], rows["post_n"], strict=False)
+            ],
+            "How the change is estimated": [
+                m if ok else disclosure.SUPPRESSED for m, ok in zip(rows["method"], change_ok, strict=False)
+            ],
+        }
+    )
+
+
+def _headline(name: str, row: pd.Series, cut: str) -> str:
+    limit = disclosure.disclosure_threshold()
+    if min(row["pre_n"], row["post_n"]) < limit or row["change"] != row["change"]:
+        return (
+            f"Fewer than {limit} of {name}'s respondents answered in one of the phases, so the shares "
+            "are not shown (disclosure control)."
+        )
+    pre, post = row["pre_k"] / row["pre_n"], row["post_k"] / row["post_n"]
+    direction = "rose" if post > pre else "fell" if post < pre else "stayed"
+    shares = (
+        f"Among {name}'s respondents, the share confident on '{row['item_label']}' ({cut}) "
+        f"{direction} from {disclosure.format_percent(pre)} of {int(row['pre_n'])} before the workshops "
+        f"to {disclosure.format_percent(post)} of {int(row['post_n'])} after."
+    )
+    interval = f"95% CI {points_interval(row['change_low'], row['change_high'])}"
+    if row["method"].startswith("paired"):
+        if row["pairs_n"] < limit:
+            return shares
+        change = (
+            f"Among the {int(row['pairs_n'])} people who answered both times, the share changed by "
+            f"{signed_points(row['change'])} points ({interval})."
+        )
+    else:
+        change = (
+            f"Compared as separate groups (their answers are not linked), the change is "
+            f"{signed_points(row['change'])} points ({interval})."
+        )
+    verdict = (
+        "The interval does not include zero, so the change is statistically significant at the 5% level."
+        if uncertainty.interval_excludes_zero(row["change_low"], row["change_high"])
+        else "The interval includes zero, so the data cannot rule out that the share stayed the same."
+    )
+    return " ".join([shares, change, verdict])
+
+
+METHOD_NOTE = (
+    "Shares based on fewer than {limit} people, and changes resting on them, are shown as [c]. "
+    "Where respondent references link a person's before and after answers (for at least half of "
+    "the smaller phase), the change and its interval come from those linked people (Newcombe 1998, "
+    "paired data, method 10); otherwise the two phases are compared as separate groups (Newcombe "
+    "1998, method 10). A paired change is measured on the linked people only, so it can differ "
+    "slightly from the difference between the two shares."
+)
+
+
+def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, name: str, who: str) -> Markup:
+    """Intro, headline, the Q1 table by sector and the Q3 table for one
+    authority (or the programme, ``authority_id == ''``)."""
+    sr, pairs = tables["survey_responses"], tables["survey_response_pairs"]
+    cells = sr[sr["authority_id"] == authority_id]
+    rows = _change_rows(cells, pairs[pairs["authority_id"] == authority_id])
+    cut = cells["note"].iloc[0].removeprefix("confident = ")
+    understanding = rows[rows["question"] == understanding_question(wb)].copy()
+    understanding["_o"] = understanding["sector"].map(sector_order(wb))
+    understanding = understanding.sort_values("_o")
+    impacts = rows[(rows["question"] == impacts_question(wb)) & (rows["sector"] == "all")].sort_values(
+        "item_order"
+    )
+    overall = understanding[understanding["sector"] == "all"]
+    synthetic = bool((tables["response_files"]["synthetic"] == "yes").any())
+    return join(
+        paragraph(
+            f"This section reports {who}, from the survey's respondent-level response "
+            f"files{' (SYNTHETIC test data)' if synthetic else ''}: every base is the exact number of people "
+            "who gave a usable answer, so these figures replace the approximated bases used for the "
+            "published, programme-wide survey. Answers such as 'Don't know', 'N/A' and blanks are left "
+            "out of "
+            "the bases, never counted as zero; answers that could not be read are listed in the "
+            "data-quality log.",
+            f"A respondent counts as confident when they answered {cut}.",
+            "The before and after surveys have no comparison group, so a change shows an association with "
+            "the workshops, not their impact.",
+        ),
+        paragraph(_headline(name, overall.iloc[0], cut)) if len(overall) else Markup(""),
+        table_html(
+            results_table(
+                understanding, "Respondents", [sector_title(wb, s) for s in understanding["sector"]]
+            ),
+            f"{_label(understanding)}, before and after the workshops: {name} "
+            "(exact bases; disclosure control applied)",
+        ),
+        table_html(
+            results_table(impacts, "Item", impacts["item_label"].tolist()),
+            f"{question_topic(wb, impacts_question(wb))}, before and after: all of {name}'s respondents "
+            "(exact bases; disclosure control applied)",
+        ),
+        note(METHOD_NOTE.format(limit=disclosure.disclosure_threshold())),
+    )
+
+
+def _label(rows: pd.DataFrame) -> str:
+    return str(rows["item_label"].iloc[0]) if len(rows) else "Survey results"
+
+
+def authority_survey(wb: Workbook, authority_id: str) -> Markup:
+    """The survey section: the authority's own results where response data
+    exist for it, today's programme-wide context otherwise."""
+    if not has_response_data(wb, authority_id):
+        return join(paragraph(PUBLISHED_INTRO), published_survey_section(wb, authority_id))
+    name = wb.authority_row(authority_id)["authority"]
+    return _results(wb, _tables(wb), authority_id, name, f"{name}'s own respondents")
+
+
+def programme_survey(wb: Workbook) -> Markup:
+    """Programme report: results from respondent-level data, with one row per
+    authority, when the build read response files; nothing otherwise."""
+    tables = _tables(wb)
+    if tables is None:
+        return Markup("")
+    sr = tables["survey_responses"]
+    authorities = [a for a in wb.authorities["authority_id"] if (sr["authority_id"] == a).any()]
+    by_authority = []
+    for aid in authorities:
+        cells = sr[
+            (sr["authority_id"] == aid) & (sr["item"] == understanding_item(wb, 0)) & (sr["sector"] == "all")
+        ]
+        pairs = tables["survey_response_pairs"]
+        rows = _change_rows(cells, pairs[pairs["authority_id"] == aid])
+        by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
+    table = pd.concat(by_authority, ignore_index=True)
+    return join(
+        heading("Survey results from respondent-level data", 2),
+        _results(
+            wb,
+            tables,
+            "",
+            "the programme",
+            f"the respondents of all {len(authorities)} authorities with response files",
+        ),
+        table_html(
+            results_table(table, "Authority", table["authority"].tolist()),
+            f"{_label(table)}, before and after the workshops, by authority "
+            "(all respondents; exact bases; disclosure control applied)",
+        ),
+    )

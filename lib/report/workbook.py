@@ -1,0 +1,217 @@
+"""The processed tables, read once, and the programme's vocabulary in reader's words.
+
+Nothing here names this programme: years, sectors, questions, evidence
+statuses and source documents come from the programme definition
+(:mod:`lib.programme`) or from the processed tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from lib import evaluation, programme
+from lib.analysis import uncertainty
+from lib.config import CAVEATS_PAGE, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME
+
+#: Workbook vocabulary (not programme vocabulary): a value the sources do not state.
+UNRECORDED = evaluation.UNRECORDED
+QUALITY_LOG_PAGE = QUALITY_LOG_NAME
+
+
+class UnknownAuthority(ValueError):
+    """An authority id that is not in authorities.csv."""
+
+
+@dataclass
+class Workbook:
+    """The processed tables, read once, with the derived survey statistics."""
+
+    tables: dict[str, pd.DataFrame]
+    processed_dir: Path
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @cached_property
+    def programme(self) -> programme.Programme:
+        """The programme definition in force ($EVAL_PROGRAMME or this programme's file)."""
+        return programme.current_programme()
+
+    @cached_property
+    def bases(self) -> pd.DataFrame:
+        return uncertainty.approximate_bases(self.survey_respondents)
+
+    @cached_property
+    def changes(self) -> pd.DataFrame:
+        return uncertainty.before_after_changes(self.survey, self.bases)
+
+    @property
+    def n_authorities(self) -> int:
+        return len(self.authorities)
+
+    @property
+    def n_evidence_items(self) -> int:
+        return int(self.evidence["evidence_item"].nunique())
+
+    @property
+    def n_survey_authorities(self) -> int:
+        return int((self.authorities["attitude_survey"] == "yes").sum())
+
+    @cached_property
+    def _authority_rows(self) -> dict[str, pd.Series]:
+        return {r["authority_id"]: r for _, r in self.authorities.iterrows()}
+
+    def authority_row(self, authority_id: str) -> pd.Series:
+        try:
+            return self._authority_rows[authority_id]
+        except KeyError:
+            valid = ", ".join(self.authorities["authority_id"])
+            raise UnknownAuthority(f"unknown authority {authority_id!r}; valid ids: {valid}") from None
+
+    def name(self, authority_id: str) -> str:
+        return str(self.authority_row(authority_id)["authority"])
+
+
+def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
+    path = Path(processed_dir)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    tables = evaluation.load_processed(path)
+    log = path / QUALITY_LOG_NAME
+    tables["quality_log"] = (
+        pd.read_csv(log, dtype=str, keep_default_na=False)
+        if log.exists()
+        else pd.DataFrame(columns=evaluation.QUALITY_LOG_COLUMNS)
+    )
+    return Workbook(tables, path)
+
+
+# --------------------------------------------------------------------------
+# The programme's vocabulary in reader's words
+# --------------------------------------------------------------------------
+
+
+def programme_name(wb: Workbook) -> str:
+    return wb.programme.name
+
+
+def years(wb: Workbook) -> list[str]:
+    """Programme year ids in order."""
+    return [y.id for y in wb.programme.years]
+
+
+def year_label(wb: Workbook, year: str) -> str:
+    return {y.id: y.label for y in wb.programme.years}.get(year, year)
+
+
+def period(wb: Workbook) -> str:
+    """``'2011-13'``: the first year's start to the last year's end, as the ids print them."""
+    ids = years(wb)
+    first, last = ids[0], ids[-1]
+    return f"{first.split('-')[0]}-{last.split('-')[-1]}" if "-" in first and "-" in last else first
+
+
+def sector(wb: Workbook, sector_id: str) -> programme.Sector:
+    for s in wb.programme.sectors:
+        if s.id == sector_id:
+            return s
+    raise KeyError(sector_id)
+
+
+def sector_phrase(wb: Workbook, sector_id: str) -> str:
+    """Running text: ``'VCS respondents'``."""
+    return sector(wb, sector_id).phrase
+
+
+def sector_title(wb: Workbook, sector_id: str) -> str:
+    """Headings: ``'VCS respondents'``, ``"Children's centre respondents"``."""
+    return sector(wb, sector_id).title
+
+
+def sector_order(wb: Workbook) -> dict[str, int]:
+    return {s.id: i for i, s in enumerate(wb.programme.sectors)}
+
+
+def explorer_sectors(wb: Workbook) -> list[str]:
+    """The sectors a reader can choose between (the programme's own, not the total)."""
+    return [s.id for s in wb.programme.sectors if s.in_explorer]
+
+
+def question_label(wb: Workbook, question: str) -> str:
+    return {q.id: q.explorer_label for q in wb.programme.questions}[question]
+
+
+def understanding_question(wb: Workbook) -> str | None:
+    """The question whose items are the programme's understanding items (in the survey table)."""
+    return _question_of(wb, {i.id for i in wb.programme.understanding_items})
+
+
+def impacts_question(wb: Workbook) -> str | None:
+    """The question whose items are the programme's impact items (in the survey table)."""
+    return _question_of(wb, {i.id for i in wb.programme.impacts})
+
+
+def comment_questions(wb: Workbook) -> list[str]:
+    """Questions answered as shares of comments, in definition order, that the survey table holds."""
+    present = set(wb.survey["question"])
+    return [q.id for q in wb.programme.questions if q.base == "comments" and q.id in present]
+
+
+def _question_of(wb: Workbook, items: set[str]) -> str | None:
+    rows = wb.survey[wb.survey["item"].isin(items)]
+    return None if rows.empty else str(rows["question"].iloc[0])
+
+
+def understanding_item(wb: Workbook, index: int = 0) -> str | None:
+    items = [i.id for i in wb.programme.understanding_items]
+    return items[index] if len(items) > index else None
+
+
+def evidence_item_labels(wb: Workbook) -> list[str]:
+    return [i.label for i in wb.programme.evidence_items]
+
+
+def years_phrase(wb: Workbook, years_value: str) -> str:
+    if years_value == UNRECORDED:
+        return "the documents do not say in which programme year it took part"
+    parts = years_value.split(";")
+    if len(parts) == len(wb.programme.years) and len(parts) > 1:
+        from lib.report.format import list_phrase
+
+        both = "both programme years" if len(parts) == 2 else f"all {len(parts)} programme years"
+        return f"it took part in {both}, {list_phrase(parts)}"
+    if len(parts) > 1:
+        from lib.report.format import list_phrase
+
+        return f"it took part in {list_phrase([year_label(wb, p) for p in parts])}"
+    return f"it took part in {year_label(wb, parts[0])}"
+
+
+def source_doc(wb: Workbook, source: str) -> str:
+    """``'002_....txt § 6 KPI'`` -> ``'programme report (002), § 6 KPI'``."""
+    names = {d.file: d.title for d in wb.programme.source_documents}
+    file, _, section = source.partition(" § ")
+    return f"{names.get(file, file)} ({file[:3]}), § {section}" if section else names.get(file, file)
+
+
+def inference_source(wb: Workbook, basis: str) -> str:
+    """The document an inferred status rests on, in reader's words."""
+    found = re.search(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)$", basis)
+    return source_doc(wb, found.group(1)) if found else "another document"
+
+
+def authority_years(authority: pd.Series) -> list[str]:
+    """The programme years an authority row states; [] when unrecorded."""
+    value = authority["years"]
+    return [] if value == UNRECORDED else value.split(";")
+
+
+__all__ = ["CAVEATS_PAGE", "QUALITY_LOG_PAGE", "UNRECORDED", "UnknownAuthority", "Workbook", "load_workbook"]
