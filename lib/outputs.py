@@ -109,6 +109,10 @@ class ReportResult:
     #: the last run's attempt when it did not rebuild the report
     #: (``{"at", "status", "error"}``; status "failed" or "cancelled")
     last_attempt: dict[str, Any] | None = None
+    #: True when this run reused the last build (inputs unchanged, outputs intact: lib.run.cache)
+    cached: bool = False
+    #: sha256 of the committed outputs, by kind ("notebook", "html")
+    output_sha256: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

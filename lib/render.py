@@ -273,6 +273,7 @@ _INDEX_TEMPLATE = """<!DOCTYPE html>
   .status-ok { color: #0f5b2a; }
   .status-failed { color: #a4000f; font-weight: 600; }
   .status-stale { color: #7a4b00; font-weight: 600; }
+  .status-cached { color: #0f5b2a; }
   code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
   .error { display: block; font-size: .875rem; color: #555; }
 </style>
@@ -344,6 +345,8 @@ def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | Non
             error = (f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
                      + (f": {attempt['error']}" if attempt.get("error") else "")
                      + ("); this is the last good page." if href else "); no earlier page exists."))
+        elif getattr(r, "cached", False) and r.ok:  # reused: inputs unchanged (lib.run.cache)
+            status, status_text, error = "cached", "OK (cached: inputs unchanged)", None
         else:
             status, status_text = ("ok", "OK") if r.ok else ("failed", "Failed")
             error = r.error

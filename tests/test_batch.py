@@ -1,4 +1,4 @@
-"""lib.batch: validation, failure isolation, manifest, index, atomic writes.
+"""lib.run (python -m lib.run, formerly lib.batch): validation, failure isolation, manifest, index, atomic writes.
 
 Runs against the stand-in notebooks in tests/fixtures/notebooks and a tiny
 processed dir made in tmp_path. Tests that start kernels are marked
@@ -8,7 +8,6 @@ processed dir made in tmp_path. Tests that start kernels are marked
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import json
 import os
@@ -464,7 +463,7 @@ def test_same_inputs_same_bytes(tmp_path):
         assert (a == b) == f.endswith(".html") or b"built_at" not in a, f
     nb = json.loads((outs[0] / "notebooks" / "programme.ipynb").read_text())
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    from lib.execution import stable_model_id
+    from lib.run.execution import stable_model_id
 
     assert sorted(state) == sorted(stable_model_id("programme", n) for n in range(len(state)))
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c["id"]) for c in nb["cells"])
@@ -477,7 +476,7 @@ def test_make_reproducible_renames_widget_ids_consistently():
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from lib import execution
+    from lib.run import execution
 
     a, b, c = "1" * 32, "2" * 32, "3" * 32
     nb = new_notebook(cells=[new_code_cell("x", id="src1"), new_code_cell("y", id="random12")])
@@ -515,7 +514,7 @@ def test_get_msg_contract_and_sliced_polling():
     from jupyter_client.channels import AsyncZMQSocketChannel
     from jupyter_client.session import Session
 
-    from lib import execution
+    from lib.run import execution
 
     async def check():
         ctx = zmq.asyncio.Context()
@@ -547,7 +546,6 @@ def test_get_msg_contract_and_sliced_polling():
 
     asyncio.run(check())
     # our kernels use it; jupyter_client itself is untouched
-    from jupyter_client.channels import AsyncZMQSocketChannel
 
     kc = execution.SlicedPollKernelManager(kernel_name="python3").client()
     assert kc.shell_channel_class is execution.SlicedPollChannel
@@ -571,14 +569,16 @@ def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_bui
     assert m["settings"]["disclosure_threshold"] == 1000
     entry = m["reports"][0]
     assert entry["settings"] == {"disclosure_threshold": 1000, "keep_code": False}
-    s = batch.ReportSpec("programme", "programme", "", Path(), entry["parameters"],
-                         entry["inputs"]["notebook"]["sha256"])
+    from lib.run import cache
+
+    inputs = entry["inputs"]
+    assert inputs["processed_dir"]["files"] == batch.hash_data_dir(evaluation_build.processed)[0]
     expected = {}
     for threshold in (1000, 10):
-        expected[threshold] = hashlib.sha256(json.dumps(
-            {"notebook": s.notebook_sha256, "data": entry["data_version"], "parameters": s.parameters,
-             "settings": {"disclosure_threshold": threshold, "keep_code": False}},
-            sort_keys=True).encode()).hexdigest()
+        expected[threshold] = cache.input_key(
+            notebook_sha256=inputs["notebook"]["sha256"], code=inputs["code"], environment=inputs["environment"],
+            data=inputs["processed_dir"]["files"], parameters=entry["parameters"], title=inputs["title"],
+            settings={"disclosure_threshold": threshold, "keep_code": False})
     assert entry["input_hash"] == expected[1000] != expected[10]
 
 

@@ -1,6 +1,6 @@
 """Execute one report notebook with papermill, reproducibly.
 
-Two concerns of running a kernel that the batch runner (:mod:`lib.batch`)
+Two concerns of running a kernel that the batch runner (:mod:`lib.run.batch`)
 relies on, kept out of it:
 
 * **Replies noticed promptly** (nbclient issue #312). Now and then the
@@ -91,7 +91,7 @@ class SlicedPollKernelManager(AsyncKernelManager):
     :class:`SlicedPollKernelClient` (both traits set: AsyncKernelManager
     gives ``client_factory`` a static default that ignores ``client_class``)."""
 
-    client_class = DottedObjectName("lib.execution.SlicedPollKernelClient")
+    client_class = DottedObjectName("lib.run.execution.SlicedPollKernelClient")
     client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)
 
 
@@ -105,8 +105,50 @@ def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd:
         progress_bar=False, log_output=False, request_save_on_cell_execute=False,
         shutdown_kernel="immediate", execution_timeout=timeout,
         # NotebookClient traits, passed through by papermill's nbclient engine
-        kernel_manager_class=SlicedPollKernelManager, record_timing=False,
+        # record_timing: per-cell busy/idle times for time_breakdown(); make_reproducible drops them
+        kernel_manager_class=SlicedPollKernelManager, record_timing=True,
     )  # fmt: skip
+
+
+def _epoch(stamp: Any) -> float | None:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def time_breakdown(nb, started: float, finished: float) -> dict[str, float]:
+    """Where a report's execution time went, from the cells' busy/idle times
+    (call before :func:`make_reproducible`). ``started``/``finished``: epoch
+    seconds around :func:`execute`.
+
+    * ``kernel_start_s``: until the kernel began the first cell (launch,
+      ipykernel's own imports, connecting);
+    * ``imports_load_s``: the first cell after the parameters (the notebooks'
+      ``from lib import report`` and ``load_workbook``: imports of the
+      scientific stack and reading the processed tables);
+    * ``cells_s``: every other cell (the report's own work);
+    * ``shutdown_s``: from the last cell to the notebook written and the kernel gone.
+    """
+    spans = []
+    for cell in nb.cells:
+        ex = cell.get("metadata", {}).get("execution") or {}
+        busy, idle = _epoch(ex.get("iopub.status.busy")), _epoch(ex.get("iopub.status.idle"))
+        if cell.get("cell_type") == "code" and busy is not None and idle is not None:
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            spans.append((busy, idle, bool(tags & {"parameters", "injected-parameters"})))
+    if not spans:
+        return {}
+    work = [(b, i) for b, i, param in spans if not param]
+    first = work[0] if work else (spans[0][0], spans[0][0])
+    return {
+        "kernel_start_s": round(max(0.0, spans[0][0] - started), 3),
+        "imports_load_s": round(first[1] - first[0], 3),
+        "cells_s": round(sum(i - b for b, i in work[1:]) + sum(i - b for b, i, p in spans if p), 3),
+        "shutdown_s": round(max(0.0, finished - spans[-1][1]), 3),
+    }
 
 
 # ---------------------------------------------------------------------------
