@@ -137,7 +137,9 @@ class DaskExecutor:
         futures = {self.client.submit(run_remote, job, shared, key=f"report-{job['id']}-{run_id}", pure=False): job
                    for job in jobs}
         try:
-            for fut in as_completed(list(futures)):
+            with self.client.as_current():
+                done = as_completed(list(futures))
+            for fut in done:
                 job = futures.pop(fut)
                 try:
                     raw = fut.result()
