@@ -195,3 +195,32 @@ def test_own_rows_declaration_matches_the_authority_report(evaluation_build, tmp
     assert sum(n for _, n in touched) > 0, touched
     after = _run_in_process(cells, {"processed_dir": str(edited), "authority_id": target})
     assert after == before, f"the authority report read other authorities' rows of {touched}"
+
+
+@pytest.mark.notebook
+def test_editing_one_authoritys_raw_profile_reruns_it_and_the_programme_only(tmp_path):
+    """The real pipeline: raw file -> processed tables -> reports."""
+    from lib import evaluation
+
+    raw, processed, out = tmp_path / "raw", tmp_path / "processed", tmp_path / "out"
+    shutil.copytree(evaluation.RAW_DIR, raw)
+    evaluation.build(raw, processed, tmp_path / "o")
+    chosen = ["barnet", "leeds"]
+    first = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180)
+    assert rebuilt(first) == {"programme", "barnet", "leeds"}
+
+    path = raw / "authority_profiles.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    row = next(r for r in rows if r["authority_as_printed"] == "Barnet" and r["text"].strip())
+    row["text"] += " (edited)"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    evaluation.build(raw, processed, tmp_path / "o")
+    second = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180)
+    assert rebuilt(second) == {"programme", "barnet"}
+    assert "(edited)" in (out / "html" / "barnet.html").read_text(encoding="utf-8")
+    assert batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180).results[0].cached
