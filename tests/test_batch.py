@@ -498,6 +498,33 @@ def test_make_reproducible_renames_widget_ids_consistently():
     nbformat.validate(nb)
 
 
+def test_links_nothing_displays_are_ordered_by_what_they_link_not_creation_order():
+    """Two links of the same kind (no view refers to them) created in either
+    order, with random ids: the same stable ids and the same bytes."""
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from lib.run import execution
+
+    def notebook(ids: dict[str, str], link_order: list[str]):
+        nb = new_notebook(cells=[new_code_cell("x", id="src1")])
+        nb.cells[0].outputs = [new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": ids[v]}})
+                               for v in ("dropdown", "tabs", "slider")]
+        links = {"link1": ("dropdown", "tabs"), "link2": ("slider", "tabs")}
+        state = {ids[v]: {"state": {"kind": v}} for v in ("dropdown", "tabs", "slider")}
+        for name in link_order:
+            src, dst = links[name]
+            state[ids[name]] = {"state": {"source": [f"IPY_MODEL_{ids[src]}", "index"],
+                                          "target": [f"IPY_MODEL_{ids[dst]}", "selected_index"]}}
+        nb.metadata["widgets"] = {execution.WIDGET_STATE_MIME: {"state": state}}
+        execution.make_reproducible(nb, report_id="r", built_at="B", output_path="n.ipynb", source_cell_ids=["src1"])
+        return nb.metadata["widgets"]
+
+    names = ["dropdown", "tabs", "slider", "link1", "link2"]
+    first = notebook({n: f"{i + 1:x}" * 32 for i, n in enumerate(names)}, ["link1", "link2"])
+    second = notebook({n: f"{9 - i:x}" * 32 for i, n in enumerate(names)}, ["link2", "link1"])
+    assert first == second
+
+
 # ---------------------------------------------------------------------------
 # Kernel replies polled in slices (nbclient #312), without a global patch
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_batch import AUTHORITY_NB, PROGRAMME_NB, ROOT
+from test_batch import AUTHORITY_NB, FIXTURES, PROGRAMME_NB, ROOT
 
 from lib import batch
 from lib.run import cache
@@ -35,6 +35,10 @@ def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
+
+
+def nb_bytes(out: Path, rid: str) -> bytes:
+    return (out / "notebooks" / f"{rid}.ipynb").read_bytes()
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -224,3 +228,27 @@ def test_editing_one_authoritys_raw_profile_reruns_it_and_the_programme_only(tmp
     assert rebuilt(second) == {"programme", "barnet"}
     assert "(edited)" in (out / "html" / "barnet.html").read_text(encoding="utf-8")
     assert batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180).results[0].cached
+
+
+@pytest.mark.notebook
+def test_forked_kernels_give_the_same_bytes(tmp_path):
+    """--fork-kernels (lib.run.zygote): same pages and notebooks as fresh interpreters,
+    each report in its own kernel process, and the kernels are gone afterwards."""
+    import psutil
+
+    processed = make_processed(tmp_path / "processed")
+    kw = dict(processed_dir=processed, workers=2, programme_notebook=FIXTURES / "widgets.ipynb",
+              authority_notebook=AUTHORITY_NB)
+    plain = batch.run_batch(output_dir=tmp_path / "plain", **kw)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    forked = batch.run_batch(output_dir=tmp_path / "forked", fork_kernels=True, **kw)
+    assert rebuilt(plain) == rebuilt(forked) == {"programme", "leeds", "barnet", "kent"}
+    for rid in ("programme", "leeds", "barnet", "kent"):
+        pages = [(tmp_path / d / "html" / f"{rid}.html").read_bytes() for d in ("plain", "forked")]
+        assert pages[0] == pages[1], rid
+        nbs = [re.sub(rb'"built_at": "[^"]*"', b"", nb_bytes(tmp_path / d, rid))
+               for d in ("plain", "forked")]
+        assert nbs[0] == nbs[1], rid
+    m = json.loads((tmp_path / "forked" / "manifest.json").read_text())
+    assert m["run"]["executor"] == "local, kernels forked from a warm process"
+    assert {p.pid for p in psutil.Process().children(recursive=True)} <= before  # no zygote or kernel left

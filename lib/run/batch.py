@@ -229,6 +229,7 @@ def run_batch(
     disclosure_threshold: int | None = None,
     force: bool = False,
     dask_scheduler: str | None = None,
+    fork_kernels: bool = False,
 ) -> BatchResult:
     """Execute and render the reports whose inputs changed; keep manifest,
     index and disk in step.
@@ -241,7 +242,9 @@ def run_batch(
     unchanged and whose outputs are intact is reused and marked cached
     (:mod:`lib.run.cache`); ``force`` rebuilds every selected report.
     ``dask_scheduler``: run the reports on that Dask cluster
-    (:mod:`lib.run.dask_executor`) instead of local worker processes. Report
+    (:mod:`lib.run.dask_executor`) instead of local worker processes.
+    ``fork_kernels``: local workers fork each kernel from a process that has
+    already imported the report stack (:mod:`lib.run.zygote`). Report
     failures do not raise: see ``BatchResult.failed`` / ``exit_code``. An
     interrupt (Ctrl-C, SIGTERM) stops every kernel, records what is on disk
     and re-raises KeyboardInterrupt.
@@ -278,6 +281,7 @@ def run_batch(
     try:
         with _Interrupts() as interrupts:
             run = _Run(specs, settings, out, root, pdir, nm, kernel_name, interrupts, force, executor)
+            run.fork_kernels = fork_kernels
             return run.go(progress, t_start)
     finally:
         lock.__exit__(None, None, None)
@@ -295,6 +299,7 @@ class _Run:
         self.by_id = {s.report_id: s for s in specs}
         self.attempts: dict[str, ReportResult] = {}
         self.bar = None
+        self.fork_kernels = False
         ids = [s.report_id for s in specs if s.kind == "authority"]
         own = set().union(*cache.OWN_ROWS_TABLES.values())
         self.fp = cache.fingerprint_data(pdir, ids, own)
@@ -314,7 +319,8 @@ class _Run:
         remove_temp_files(out)  # left by a run that was killed
         self.ledger = ledger = Ledger(out, self.root, settings, self.fp.data_version, self.pdir,
                                       [s.report_id for s in self.specs])
-        ledger.run["executor"] = f"dask {self.executor.address}" if self.executor else "local"
+        ledger.run["executor"] = (f"dask {self.executor.address}" if self.executor
+                                  else "local, kernels forked from a warm process" if self.fork_kernels else "local")
         ledger.load_previous()
         side_files.write(ledger, html_dir, log_dir, self.code)
         titles: dict[Path, str] = {}
@@ -363,8 +369,9 @@ class _Run:
                 ctx = pool.fork_context()  # before tqdm's monitor thread would start
                 initargs = (settings.keep_code, str(self.nm) if self.nm else None, str(log_dir / "kernels.log"),
                             settings.disclosure_threshold)
+                forked = sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None
                 pool.run_local(jobs, workers=min(settings.workers, len(jobs)), initargs=initargs,
-                               record=self.record, ctx=ctx)
+                               record=self.record, ctx=ctx, fork_notebooks=forked)
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -94,6 +94,23 @@ class SlicedPollKernelManager(AsyncKernelManager):
     client_class = DottedObjectName("lib.run.execution.SlicedPollKernelClient")
     client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        """With a kernel zygote in this worker (``--fork-kernels``, :mod:`lib.run.zygote`),
+        the kernel is forked from it instead of started as a new interpreter."""
+        from lib.run import zygote
+
+        z = zygote.current()
+        if z is None or "ipykernel_launcher" not in kernel_cmd:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        import os
+
+        prov = self.provisioner
+        env = kw.get("env") or dict(os.environ)
+        pid = z.spawn(kernel_cmd, env, str(kw.get("cwd") or os.getcwd()))
+        prov.process = zygote.ForkedKernel(pid)
+        prov.pid, prov.pgid, prov.cwd = pid, pid, kw.get("cwd")
+        self._reconcile_connection_info(prov.connection_info)
+
 
 def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd: str,
             kernel_name: str = "python3", timeout: int | None = None) -> None:
@@ -169,7 +186,8 @@ def _refs(value: Any) -> list[str]:
 def _widget_order(nb, state: dict[str, Any]) -> list[str]:
     """Every model id of ``state``: the views displayed in the cells, in
     order, each followed by the models it refers to (depth first); then the
-    models nothing refers to, ordered by their state with ids masked."""
+    models nothing refers to, ordered by their state (ids of models already
+    placed replaced by their place, other ids masked)."""
     roots: list[str] = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -192,10 +210,18 @@ def _widget_order(nb, state: dict[str, Any]) -> list[str]:
     for r in roots:
         visit(r)
     while len(seen) < len(state):
-        rest = [m for m in state if m not in seen]
-        rest.sort(key=lambda m: _HEX32.sub("#", json.dumps(state[m], sort_keys=True)))
+        # a model no view shows (e.g. a link between two controls): ordered by its state, with
+        # the ids it refers to replaced by their place in the order so far (two links of the
+        # same kind are told apart by what they link, not by the kernel's creation order,
+        # which follows string hashing), other ids masked
+        place = {m: str(i) for i, m in enumerate(order)}
+        rest = sorted((m for m in state if m not in seen), key=lambda m, place=place: _placed(state[m], place))
         visit(rest[0])
     return order
+
+
+def _placed(model_state: Any, place: dict[str, str]) -> str:
+    return _HEX32.sub(lambda x: place.get(x.group(0), "#"), json.dumps(model_state, sort_keys=True))
 
 
 def _rename(value: Any, mapping: dict[str, str]) -> Any:

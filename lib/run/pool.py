@@ -45,7 +45,7 @@ def fork_context():
 
 
 def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, record: Record,
-              ctx: Any) -> None:
+              ctx: Any, fork_notebooks: list[str] | None = None) -> None:
     """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result."""
     pending: deque[dict[str, Any]] = deque(jobs)
     breaks: dict[str, int] = {}
@@ -54,7 +54,7 @@ def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, reco
         while pending:
             started = ctx.SimpleQueue()
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                       initargs=(*initargs, started))
+                                       initargs=(*initargs, started, fork_notebooks))
             procs: dict[int, Any] = {}
             inflight: dict[Future, dict[str, Any]] = {}
             broken: list[dict[str, Any]] = []

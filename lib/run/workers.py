@@ -35,7 +35,8 @@ def _die_with_parent() -> None:
 
 
 def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None,
-                 threshold: int | None = None, started: Any = None) -> None:
+                 threshold: int | None = None, started: Any = None,
+                 fork_notebooks: list[str] | None = None) -> None:
     """Pool initializer: import papermill/nbconvert and build the exporter once.
 
     ``stderr_log``: the worker's stderr (inherited by its kernels, whose
@@ -78,6 +79,10 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
     _WORKER["exporter"] = render.make_exporter(
         keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
     )
+    if fork_notebooks:  # --fork-kernels: a warm process forks this worker's kernels (lib.run.zygote)
+        from lib.run import zygote
+
+        zygote.start([Path(p) for p in fork_notebooks])
 
 
 def _error_summary(exc: BaseException) -> str:
