@@ -64,7 +64,7 @@ data: venv
 	$(PY) -m lib.evaluation build
 
 reports: data assets
-	$(PY) -m lib.run --timeout 180
+	$(PY) -m lib.run --timeout 180 --fork-kernels
 
 # Headless Chromium for the browser tests (Debian package; root only).
 browser:

@@ -106,7 +106,11 @@ class SlicedPollKernelManager(AsyncKernelManager):
 
         prov = self.provisioner
         env = kw.get("env") or dict(os.environ)
-        pid = z.spawn(kernel_cmd, env, str(kw.get("cwd") or os.getcwd()))
+        try:
+            pid = z.spawn(kernel_cmd, env, str(kw.get("cwd") or os.getcwd()))
+        except (OSError, EOFError, RuntimeError):  # the zygote is gone: start kernels the usual way
+            zygote.stop()
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
         prov.process = zygote.ForkedKernel(pid)
         prov.pid, prov.pgid, prov.cwd = pid, pid, kw.get("cwd")
         self._reconcile_connection_info(prov.connection_info)

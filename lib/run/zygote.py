@@ -66,6 +66,12 @@ def current() -> Zygote | None:
     return _CURRENT
 
 
+def stop() -> None:
+    """Forget this worker's zygote (it died): kernels start as new interpreters again."""
+    global _CURRENT
+    _CURRENT = None
+
+
 class ForkedKernel:
     """A kernel process forked by the zygote, seen from the worker like a Popen."""
 
