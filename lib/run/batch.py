@@ -61,6 +61,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,7 +372,8 @@ class _Run:
                             settings.disclosure_threshold)
                 forked = sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None
                 pool.run_local(jobs, workers=min(settings.workers, len(jobs)), initargs=initargs,
-                               record=self.record, ctx=ctx, fork_notebooks=forked)
+                               record=self.record, ctx=ctx, fork_notebooks=forked,
+                               executor_class=ProcessPoolExecutor, task=execute_report)
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -45,15 +45,17 @@ def fork_context():
 
 
 def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, record: Record,
-              ctx: Any, fork_notebooks: list[str] | None = None) -> None:
-    """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result."""
+              ctx: Any, fork_notebooks: list[str] | None = None,
+              executor_class: Any = ProcessPoolExecutor, task: Callable = execute_report) -> None:
+    """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result.
+    ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names)."""
     pending: deque[dict[str, Any]] = deque(jobs)
     breaks: dict[str, int] = {}
     pool: ProcessPoolExecutor | None = None
     try:
         while pending:
             started = ctx.SimpleQueue()
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+            pool = executor_class(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                        initargs=(*initargs, started, fork_notebooks))
             procs: dict[int, Any] = {}
             inflight: dict[Future, dict[str, Any]] = {}
@@ -62,7 +64,7 @@ def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, reco
                 # one job queued beyond the workers, so none waits on the commit of another
                 while pending and len(inflight) < workers + 1:
                     job = pending.popleft()
-                    inflight[pool.submit(execute_report, job)] = job
+                    inflight[pool.submit(task, job)] = job
                     procs.update(getattr(pool, "_processes", None) or {})
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                 for fut in done:

@@ -133,29 +133,54 @@ class Zygote:
         ready = self.conn.recv()  # the modules that imported (after the zygote's imports)
         self.preloaded: list[str] = ready
 
+        self.spawned: list[int] = []
+
     def spawn(self, cmd: list[str], env: dict[str, str], cwd: str) -> int:
-        self.conn.send((list(cmd), dict(env), str(cwd)))
+        self.conn.send(("spawn", list(cmd), dict(env), str(cwd)))
         answer = self.conn.recv()
         if isinstance(answer, str):
             raise RuntimeError(f"kernel zygote could not start a kernel: {answer}")
+        self.spawned.append(answer)
         return answer
+
+    def kernel_cpu(self) -> float:
+        """CPU seconds of the kernels spawned since the last call (the ones that have exited)."""
+        pids, self.spawned = self.spawned, []
+        self.conn.send(("cpu", pids))
+        return float(self.conn.recv())
+
+    def close(self) -> None:
+        """Let the zygote finish (after its kernels) and reap it, so its CPU is accounted."""
+        try:
+            self.conn.close()
+            os.waitpid(self.pid, 0)
+        except (OSError, ChildProcessError):
+            pass
 
 
 def start(notebooks: Iterable[Path]) -> Zygote:
     """Start this worker's zygote (call before the worker starts any thread or socket)."""
     global _CURRENT
+    from multiprocessing import util
+
     _CURRENT = Zygote(["ipykernel.kernelapp", "ipykernel.ipkernel", *notebook_imports(notebooks)])
+    util.Finalize(_CURRENT, _CURRENT.close, exitpriority=10)  # runs when the pool worker exits
     return _CURRENT
 
 
-def _reap(*_: Any) -> None:
+#: In the zygote: CPU seconds of each kernel it reaped, by pid (from wait4).
+_KERNEL_CPU: dict[int, float] = {}
+
+
+def _reap(*_: Any, block: bool = False) -> None:
     while True:
         try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
+            pid, _status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        _KERNEL_CPU[pid] = usage.ru_utime + usage.ru_stime
 
 
 def _serve(conn: Connection, preload: list[str]) -> None:
@@ -175,9 +200,16 @@ def _serve(conn: Connection, preload: list[str]) -> None:
     conn.send(done)
     while True:
         try:
-            cmd, env, cwd = conn.recv()
-        except EOFError:
+            request = conn.recv()
+        except EOFError:  # the worker is leaving: wait for the kernels, then exit
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _reap(block=True)
             return
+        if request[0] == "cpu":
+            _reap()
+            conn.send(sum(_KERNEL_CPU.pop(pid, 0.0) for pid in request[1]))
+            continue
+        cmd, env, cwd = request[1:]
         pid = os.fork()
         if pid == 0:
             code = 0
