@@ -15,7 +15,7 @@ LOCK   := requirements/lock.txt
 # `ruff format --check` (off until the tree has been formatted once).
 LINT_FORMAT ?= 0
 
-.PHONY: help venv git-filter assets data reports test test-fast lint lint-test lab bench browser clean
+.PHONY: help venv git-filter assets data reports test test-fast lint lint-test lab bench bench-scale browser clean dask-extra
 
 help:
 	@echo "make reports   build data/processed, execute every report, render HTML into outputs/"
@@ -23,7 +23,7 @@ help:
 	@echo "make data      rebuild data/processed/ only (prints the data-quality summary)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make lab       open JupyterLab on the project root"
-	@echo "make bench     print benchmark figures (bench/)"
+	@echo "make bench     print benchmark figures (bench/); make bench-scale: bench/scale.py"
 	@echo "make clean     remove generated files (data/processed, outputs)"
 
 $(STAMP): $(LOCK) pyproject.toml
@@ -64,7 +64,7 @@ data: venv
 	$(PY) -m lib.evaluation build
 
 reports: data assets
-	$(PY) -m lib.batch --timeout 180
+	$(PY) -m lib.run --timeout 180 --fork-kernels
 
 # Headless Chromium for the browser tests (Debian package; root only).
 browser:
@@ -72,9 +72,19 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and this user cannot apt-get install it: browser tests will be skipped"; fi; }
 
-# Unit, batch, fault-injection and browser tests (tests/) and every notebook
-# run by nbval, after the lint gate.
-test: venv assets browser data lint-test
+# The optional Dask executor (pyproject's [dask] extra, not in the lock file or
+# the default install): installed into the venv for the tests only, so
+# tests/test_dask.py runs against a LocalCluster instead of being skipped.
+DASK_STAMP := $(VENV)/.dask-installed
+$(DASK_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet "$$($(PY) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dask"][0])')"
+	@touch $(DASK_STAMP)
+
+dask-extra: $(DASK_STAMP)
+
+# Unit, batch, fault-injection, Dask and browser tests (tests/) and every
+# notebook run by nbval, after the lint gate.
+test: venv assets browser data lint-test dask-extra
 	$(PY) -m pytest --nbval-lax tests notebooks
 
 lint: venv
@@ -102,6 +112,10 @@ lab: venv data
 
 bench: venv assets data
 	$(PY) bench/reports.py
+
+# Incremental re-runs, one-authority change, 152 synthetic authorities, naive baseline (minutes).
+bench-scale: venv assets data
+	$(PY) bench/scale.py
 
 clean:
 	find data/processed -mindepth 1 ! -name .gitkeep -delete

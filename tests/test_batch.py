@@ -1,4 +1,4 @@
-"""lib.batch: validation, failure isolation, manifest, index, atomic writes.
+"""lib.run (python -m lib.run, formerly lib.batch): validation, failure isolation, manifest, index, atomic writes.
 
 Runs against the stand-in notebooks in tests/fixtures/notebooks and a tiny
 processed dir made in tmp_path. Tests that start kernels are marked
@@ -8,7 +8,6 @@ processed dir made in tmp_path. Tests that start kernels are marked
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import json
 import os
@@ -464,7 +463,7 @@ def test_same_inputs_same_bytes(tmp_path):
         assert (a == b) == f.endswith(".html") or b"built_at" not in a, f
     nb = json.loads((outs[0] / "notebooks" / "programme.ipynb").read_text())
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    from lib.execution import stable_model_id
+    from lib.run.execution import stable_model_id
 
     assert sorted(state) == sorted(stable_model_id("programme", n) for n in range(len(state)))
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c["id"]) for c in nb["cells"])
@@ -477,7 +476,7 @@ def test_make_reproducible_renames_widget_ids_consistently():
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from lib import execution
+    from lib.run import execution
 
     a, b, c = "1" * 32, "2" * 32, "3" * 32
     nb = new_notebook(cells=[new_code_cell("x", id="src1"), new_code_cell("y", id="random12")])
@@ -499,6 +498,33 @@ def test_make_reproducible_renames_widget_ids_consistently():
     nbformat.validate(nb)
 
 
+def test_links_nothing_displays_are_ordered_by_what_they_link_not_creation_order():
+    """Two links of the same kind (no view refers to them) created in either
+    order, with random ids: the same stable ids and the same bytes."""
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from lib.run import execution
+
+    def notebook(ids: dict[str, str], link_order: list[str]):
+        nb = new_notebook(cells=[new_code_cell("x", id="src1")])
+        nb.cells[0].outputs = [new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": ids[v]}})
+                               for v in ("dropdown", "tabs", "slider")]
+        links = {"link1": ("dropdown", "tabs"), "link2": ("slider", "tabs")}
+        state = {ids[v]: {"state": {"kind": v}} for v in ("dropdown", "tabs", "slider")}
+        for name in link_order:
+            src, dst = links[name]
+            state[ids[name]] = {"state": {"source": [f"IPY_MODEL_{ids[src]}", "index"],
+                                          "target": [f"IPY_MODEL_{ids[dst]}", "selected_index"]}}
+        nb.metadata["widgets"] = {execution.WIDGET_STATE_MIME: {"state": state}}
+        execution.make_reproducible(nb, report_id="r", built_at="B", output_path="n.ipynb", source_cell_ids=["src1"])
+        return nb.metadata["widgets"]
+
+    names = ["dropdown", "tabs", "slider", "link1", "link2"]
+    first = notebook({n: f"{i + 1:x}" * 32 for i, n in enumerate(names)}, ["link1", "link2"])
+    second = notebook({n: f"{9 - i:x}" * 32 for i, n in enumerate(names)}, ["link2", "link1"])
+    assert first == second
+
+
 # ---------------------------------------------------------------------------
 # Kernel replies polled in slices (nbclient #312), without a global patch
 # ---------------------------------------------------------------------------
@@ -515,7 +541,7 @@ def test_get_msg_contract_and_sliced_polling():
     from jupyter_client.channels import AsyncZMQSocketChannel
     from jupyter_client.session import Session
 
-    from lib import execution
+    from lib.run import execution
 
     async def check():
         ctx = zmq.asyncio.Context()
@@ -547,7 +573,6 @@ def test_get_msg_contract_and_sliced_polling():
 
     asyncio.run(check())
     # our kernels use it; jupyter_client itself is untouched
-    from jupyter_client.channels import AsyncZMQSocketChannel
 
     kc = execution.SlicedPollKernelManager(kernel_name="python3").client()
     assert kc.shell_channel_class is execution.SlicedPollChannel
@@ -571,14 +596,16 @@ def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_bui
     assert m["settings"]["disclosure_threshold"] == 1000
     entry = m["reports"][0]
     assert entry["settings"] == {"disclosure_threshold": 1000, "keep_code": False}
-    s = batch.ReportSpec("programme", "programme", "", Path(), entry["parameters"],
-                         entry["inputs"]["notebook"]["sha256"])
+    from lib.run import cache
+
+    inputs = entry["inputs"]
+    assert inputs["processed_dir"]["files"] == batch.hash_data_dir(evaluation_build.processed)[0]
     expected = {}
     for threshold in (1000, 10):
-        expected[threshold] = hashlib.sha256(json.dumps(
-            {"notebook": s.notebook_sha256, "data": entry["data_version"], "parameters": s.parameters,
-             "settings": {"disclosure_threshold": threshold, "keep_code": False}},
-            sort_keys=True).encode()).hexdigest()
+        expected[threshold] = cache.input_key(
+            notebook_sha256=inputs["notebook"]["sha256"], code=inputs["code"], environment=inputs["environment"],
+            data=inputs["processed_dir"]["files"], parameters=entry["parameters"], title=inputs["title"],
+            settings={"disclosure_threshold": threshold, "keep_code": False})
     assert entry["input_hash"] == expected[1000] != expected[10]
 
 

@@ -1,4 +1,4 @@
-"""Downloads: the processed tables as CSV and one Excel workbook (lib.downloads).
+"""Downloads: the processed tables as CSV and one Excel workbook (lib.run.downloads).
 
 Expected rows come from the processed CSV files read with the csv module, not
 from the workbook builder's own reading of them.

@@ -1,4 +1,4 @@
-"""lib.render: one self-contained offline HTML file per executed notebook.
+"""lib.run.render: one self-contained offline HTML file per executed notebook.
 
 Fast tests render in-memory notebooks (no kernel). The widget fixture is
 executed once (``notebook``) and opened in headless Chromium with every

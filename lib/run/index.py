@@ -142,6 +142,8 @@ def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
             f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
             + (f": {attempt['error']}" if attempt.get("error") else "")
             + ("); this is the last good page." if href else "); no earlier page exists."))
+    if getattr(r, "cached", False) and r.ok:  # reused: inputs unchanged (lib.run.cache)
+        return "cached", "OK (cached: inputs unchanged)", None
     if r.status == "ok":
         return "ok", "OK", None
     if r.status == "failed":

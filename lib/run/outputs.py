@@ -109,6 +109,10 @@ class ReportResult:
     #: the last run's attempt when it did not rebuild the report
     #: (``{"at", "status", "error"}``; status "failed" or "cancelled")
     last_attempt: dict[str, Any] | None = None
+    #: True when this run reused the last build (inputs unchanged, outputs intact: lib.run.cache)
+    cached: bool = False
+    #: sha256 of the committed outputs, by kind ("notebook", "html")
+    output_sha256: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -231,7 +235,7 @@ class Ledger:
         if CAVEATS_SOURCE.is_file():
             atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic))
             self.caveats_href = CAVEATS_PAGE
-        # Every processed table as CSV and one workbook, beside the pages (lib.downloads).
+        # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
         self.downloads = write_downloads(self.pdir, html_dir, data_version=self.data_version,

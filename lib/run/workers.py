@@ -4,7 +4,7 @@ Workers are long-lived (papermill, nbconvert and the HTML exporter are
 imported or built once per process) but every report gets a fresh kernel.
 A worker never writes a final output: it leaves the executed notebook and
 the page in temp files next to their targets and returns their names; the
-batch process commits them (:class:`lib.outputs.Ledger`). A worker dies with
+batch process commits them (:class:`lib.run.outputs.Ledger`). A worker dies with
 the batch process, and ignores Ctrl-C (the batch process decides what stops).
 """
 
@@ -35,7 +35,8 @@ def _die_with_parent() -> None:
 
 
 def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None,
-                 threshold: int | None = None, started: Any = None) -> None:
+                 threshold: int | None = None, started: Any = None,
+                 fork_notebooks: list[str] | None = None) -> None:
     """Pool initializer: import papermill/nbconvert and build the exporter once.
 
     ``stderr_log``: the worker's stderr (inherited by its kernels, whose
@@ -47,23 +48,25 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
     import faulthandler
     import logging
     import signal
+    import threading
     import warnings
 
     import nbformat  # noqa: F401
 
-    from lib import execution  # noqa: F401
-    from lib.run import render  # noqa: F401
+    from lib.run import render
+    from lib.run import execution  # noqa: F401
 
-    _die_with_parent()
-    # Ctrl-C in a terminal reaches the whole process group: the batch
-    # process decides what stops (kernels run in their own session).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threading.current_thread() is threading.main_thread():  # a pool worker, not a Dask worker's thread
+        _die_with_parent()
+        # Ctrl-C in a terminal reaches the whole process group: the batch
+        # process decides what stops (kernels run in their own session).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     if stderr_log:
         fd = os.open(stderr_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 2)
         os.close(fd)
-    # `kill -USR1 <worker pid>` dumps every thread's stack to the log.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -72,9 +75,14 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
 
         os.environ[THRESHOLD_ENV_VAR] = str(threshold)
     _WORKER["started"] = started
+    _WORKER["keep_code"] = keep_code
     _WORKER["exporter"] = render.make_exporter(
         keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
     )
+    if fork_notebooks:  # --fork-kernels: a warm process forks this worker's kernels (lib.run.zygote)
+        from lib.run import zygote
+
+        zygote.start([Path(p) for p in fork_notebooks])
 
 
 def _error_summary(exc: BaseException) -> str:
@@ -111,19 +119,27 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     rendered like any other; a dead kernel or a timeout is retried once with
     a fresh kernel.
     """
+    import resource
+
     import nbformat
 
-    from lib import execution
     from lib.run import render
+    from lib.run import execution
 
-    if not _WORKER:
-        _worker_init(job["keep_code"], job.get("node_modules"))
+    if not _WORKER or _WORKER.get("keep_code") != job["keep_code"]:  # a Dask worker: no pool initializer
+        _worker_init(job["keep_code"], job.get("node_modules"), threshold=job.get("threshold"),
+                     started=_WORKER.get("started"))
+    if job.get("threshold") is not None:
+        from lib.analysis.disclosure import THRESHOLD_ENV_VAR
+
+        os.environ[THRESHOLD_ENV_VAR] = str(job["threshold"])
     if _WORKER.get("started") is not None:
         _WORKER["started"].put((job["id"], os.getpid()))
     exporter = _WORKER["exporter"]
     nb_out, html_out = Path(job["notebook_out"]), Path(job["html_out"])
     started_at = utc_now()
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     error: str | None = None
     infrastructure = False
     timings: dict[str, Any] = {}
@@ -132,6 +148,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     have_nb = False
     try:
         for attempt in (1, 2):
+            t_exec = time.time()
             try:
                 execution.execute(job["notebook"], str(tmp_nb), parameters=job["parameters"], cwd=job["cwd"],
                                   kernel_name=job.get("kernel_name", "python3"), timeout=job.get("timeout"))
@@ -144,6 +161,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
                     timings["retried_after"] = error
                     continue
             break
+        t_done = time.time()
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         # A kernel that died or timed out twice leaves a half-run notebook:
         # the last good page stays in place instead.
@@ -151,6 +169,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         if have_nb:
             t1 = time.perf_counter()
             nb = nbformat.read(tmp_nb, as_version=4)
+            timings.update(execution.time_breakdown(nb, t_exec, t_done))
             execution.make_reproducible(nb, report_id=job["id"], built_at=utc_now(),
                                         output_path=f"notebooks/{nb_out.name}",
                                         source_cell_ids=job.get("source_cell_ids", ()))
@@ -171,6 +190,19 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
             os.chmod(tmp_nb, 0o644)
         else:
             tmp_nb.unlink(missing_ok=True)
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        # worker: papermill, reproducibility, rendering; kernels: reaped children (the notebook's own work)
+        timings["cpu_worker_s"] = round(sum(getattr(cpu1[0], f) - getattr(cpu0[0], f)
+                                            for f in ("ru_utime", "ru_stime")), 3)
+        timings["cpu_kernel_s"] = round(sum(getattr(cpu1[1], f) - getattr(cpu0[1], f)
+                                            for f in ("ru_utime", "ru_stime")), 3)
+        from lib.run import zygote
+
+        if zygote.current() is not None:  # forked kernels are the zygote's children, not ours
+            try:
+                timings["cpu_kernel_s"] = round(zygote.current().kernel_cpu(), 3)
+            except (OSError, EOFError):
+                pass
     except BaseException:
         tmp_nb.unlink(missing_ok=True)
         if tmp_html is not None:

@@ -1,6 +1,6 @@
 """Execute one report notebook with papermill, reproducibly.
 
-Two concerns of running a kernel that the batch runner (:mod:`lib.batch`)
+Two concerns of running a kernel that the batch runner (:mod:`lib.run.batch`)
 relies on, kept out of it:
 
 * **Replies noticed promptly** (nbclient issue #312). Now and then the
@@ -91,8 +91,29 @@ class SlicedPollKernelManager(AsyncKernelManager):
     :class:`SlicedPollKernelClient` (both traits set: AsyncKernelManager
     gives ``client_factory`` a static default that ignores ``client_class``)."""
 
-    client_class = DottedObjectName("lib.execution.SlicedPollKernelClient")
+    client_class = DottedObjectName("lib.run.execution.SlicedPollKernelClient")
     client_factory = Type(SlicedPollKernelClient, klass=AsyncKernelClient)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        """With a kernel zygote in this worker (``--fork-kernels``, :mod:`lib.run.zygote`),
+        the kernel is forked from it instead of started as a new interpreter."""
+        from lib.run import zygote
+
+        z = zygote.current()
+        if z is None or "ipykernel_launcher" not in kernel_cmd:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        import os
+
+        prov = self.provisioner
+        env = kw.get("env") or dict(os.environ)
+        try:
+            pid = z.spawn(kernel_cmd, env, str(kw.get("cwd") or os.getcwd()))
+        except (OSError, EOFError, RuntimeError):  # the zygote is gone: start kernels the usual way
+            zygote.stop()
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        prov.process = zygote.ForkedKernel(pid)
+        prov.pid, prov.pgid, prov.cwd = pid, pid, kw.get("cwd")
+        self._reconcile_connection_info(prov.connection_info)
 
 
 def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd: str,
@@ -105,8 +126,50 @@ def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd:
         progress_bar=False, log_output=False, request_save_on_cell_execute=False,
         shutdown_kernel="immediate", execution_timeout=timeout,
         # NotebookClient traits, passed through by papermill's nbclient engine
-        kernel_manager_class=SlicedPollKernelManager, record_timing=False,
+        # record_timing: per-cell busy/idle times for time_breakdown(); make_reproducible drops them
+        kernel_manager_class=SlicedPollKernelManager, record_timing=True,
     )  # fmt: skip
+
+
+def _epoch(stamp: Any) -> float | None:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def time_breakdown(nb, started: float, finished: float) -> dict[str, float]:
+    """Where a report's execution time went, from the cells' busy/idle times
+    (call before :func:`make_reproducible`). ``started``/``finished``: epoch
+    seconds around :func:`execute`.
+
+    * ``kernel_start_s``: until the kernel began the first cell (launch,
+      ipykernel's own imports, connecting);
+    * ``imports_load_s``: the first cell after the parameters (the notebooks'
+      ``from lib import report`` and ``load_workbook``: imports of the
+      scientific stack and reading the processed tables);
+    * ``cells_s``: every other cell (the report's own work);
+    * ``shutdown_s``: from the last cell to the notebook written and the kernel gone.
+    """
+    spans = []
+    for cell in nb.cells:
+        ex = cell.get("metadata", {}).get("execution") or {}
+        busy, idle = _epoch(ex.get("iopub.status.busy")), _epoch(ex.get("iopub.status.idle"))
+        if cell.get("cell_type") == "code" and busy is not None and idle is not None:
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            spans.append((busy, idle, bool(tags & {"parameters", "injected-parameters"})))
+    if not spans:
+        return {}
+    work = [(b, i) for b, i, param in spans if not param]
+    first = work[0] if work else (spans[0][0], spans[0][0])
+    return {
+        "kernel_start_s": round(max(0.0, spans[0][0] - started), 3),
+        "imports_load_s": round(first[1] - first[0], 3),
+        "cells_s": round(sum(i - b for b, i in work[1:]) + sum(i - b for b, i, p in spans if p), 3),
+        "shutdown_s": round(max(0.0, finished - spans[-1][1]), 3),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +190,8 @@ def _refs(value: Any) -> list[str]:
 def _widget_order(nb, state: dict[str, Any]) -> list[str]:
     """Every model id of ``state``: the views displayed in the cells, in
     order, each followed by the models it refers to (depth first); then the
-    models nothing refers to, ordered by their state with ids masked."""
+    models nothing refers to, ordered by their state (ids of models already
+    placed replaced by their place, other ids masked)."""
     roots: list[str] = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -150,10 +214,18 @@ def _widget_order(nb, state: dict[str, Any]) -> list[str]:
     for r in roots:
         visit(r)
     while len(seen) < len(state):
-        rest = [m for m in state if m not in seen]
-        rest.sort(key=lambda m: _HEX32.sub("#", json.dumps(state[m], sort_keys=True)))
+        # a model no view shows (e.g. a link between two controls): ordered by its state, with
+        # the ids it refers to replaced by their place in the order so far (two links of the
+        # same kind are told apart by what they link, not by the kernel's creation order,
+        # which follows string hashing), other ids masked
+        place = {m: str(i) for i, m in enumerate(order)}
+        rest = sorted((m for m in state if m not in seen), key=lambda m, place=place: _placed(state[m], place))
         visit(rest[0])
     return order
+
+
+def _placed(model_state: Any, place: dict[str, str]) -> str:
+    return _HEX32.sub(lambda x: place.get(x.group(0), "#"), json.dumps(model_state, sort_keys=True))
 
 
 def _rename(value: Any, mapping: dict[str, str]) -> Any:

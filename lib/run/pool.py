@@ -1,0 +1,113 @@
+"""The local executor: a pool of long-lived worker processes on this machine.
+
+:func:`run_local` executes jobs (dicts built by :mod:`lib.run.batch`) with
+:func:`lib.run.workers.execute_report` and hands every result to ``record``
+(which commits it through the ledger) as soon as it arrives. A killed worker
+breaks a ``ProcessPoolExecutor``: the pool is replaced, the report that worker
+was running is marked failed, and every other report runs. Ctrl-C kills every
+worker and kernel at once and re-raises KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from lib.run.workers import _error_summary, _worker_init, execute_report, kill_pool
+
+Record = Callable[[dict[str, Any], dict[str, Any]], Any]
+
+
+def unrun(status: str, error: str | None) -> dict[str, Any]:
+    """The raw result of a report that did not run (failed before, or cancelled)."""
+    from lib.run.outputs import utc_now
+
+    now = utc_now()
+    return {"started_at": now, "finished_at": now, "duration_s": 0.0, "status": status, "error": error}
+
+
+def fork_context():
+    """fork: workers inherit the parent's imports (papermill, nbconvert: ~1 s
+    per process otherwise). Elsewhere: the default context."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    if ctx.get_start_method() == "fork":
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+
+        from lib.run import render  # noqa: F401
+        from lib.run import execution  # noqa: F401
+    return ctx
+
+
+def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, record: Record,
+              ctx: Any, fork_notebooks: list[str] | None = None,
+              executor_class: Any = ProcessPoolExecutor, task: Callable = execute_report) -> None:
+    """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result.
+    ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names)."""
+    pending: deque[dict[str, Any]] = deque(jobs)
+    breaks: dict[str, int] = {}
+    pool: ProcessPoolExecutor | None = None
+    try:
+        while pending:
+            started = ctx.SimpleQueue()
+            pool = executor_class(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                       initargs=(*initargs, started, fork_notebooks))
+            procs: dict[int, Any] = {}
+            inflight: dict[Future, dict[str, Any]] = {}
+            broken: list[dict[str, Any]] = []
+            while (pending or inflight) and not broken:
+                # one job queued beyond the workers, so none waits on the commit of another
+                while pending and len(inflight) < workers + 1:
+                    job = pending.popleft()
+                    inflight[pool.submit(task, job)] = job
+                    procs.update(getattr(pool, "_processes", None) or {})
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = inflight.pop(fut)
+                    try:
+                        raw = fut.result()
+                    except BrokenProcessPool:
+                        broken.append(job)
+                        continue
+                    except Exception as exc:  # a result that could not be sent back
+                        raw = unrun("failed", f"worker error: {_error_summary(exc)}")
+                    record(job, raw)
+            if not broken:
+                pool.shutdown(wait=True)
+                pool = None
+                break
+            # A worker died (killed, out of memory). Every report it had in
+            # flight failed with BrokenProcessPool, including ones that never
+            # started there; find the one whose worker died on its own.
+            for fut, job in inflight.items():
+                try:
+                    record(job, fut.result(timeout=30))
+                except BaseException:
+                    broken.append(job)
+            pool.shutdown(wait=True)
+            pool = None
+            ran_on: dict[int, str] = {}
+            while not started.empty():
+                rid, pid = started.get()
+                ran_on[pid] = rid
+            culprits = {ran_on[pid]: p.exitcode for pid, p in procs.items()
+                        if pid in ran_on and p.exitcode not in (None, 0, -15)}
+            for job in sorted(broken, key=lambda j: jobs.index(j), reverse=True):
+                rid = job["id"]
+                breaks[rid] = breaks.get(rid, 0) + (1 if rid in culprits or not culprits else 0)
+                if rid in culprits or breaks[rid] >= 2:
+                    code = culprits.get(rid)
+                    how = f"killed by signal {-code}" if code is not None and code < 0 else "exited"
+                    record(job, unrun("failed", f"worker process died while running this report "
+                                                f"({how}; out of memory?)"))
+                else:
+                    pending.appendleft(job)  # never started, or lost with the dead worker's neighbour
+    except KeyboardInterrupt:
+        if pool is not None:
+            kill_pool(pool)
+        raise
