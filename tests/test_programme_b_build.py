@@ -145,3 +145,57 @@ def test_this_programmes_raw_data_fails_closed_under_programme_b(built):
     assert any(
         "expected a known authority name (one of the 42 programme authorities" in line for line in lines
     )
+
+
+# --------------------------------------------------------------------------
+# Programme B's reports: the same batch, no code change (issue 10 point 2)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reports(built):
+    """Every report of programme B executed and rendered by the batch, as a user runs it."""
+    root, prog, _ = built
+    env = {**os.environ, programme.PROGRAMME_ENV_VAR: str(root / "definition.yaml"),
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "lib.run", "--processed-dir", str(root / "processed"),
+         "--output-dir", str(root / "site"), "--timeout", "300", "--fork-kernels"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    return root / "site", prog, done
+
+
+@pytest.mark.notebook
+def test_programme_b_reports_index_and_manifest(reports):
+    import json
+    from html import unescape
+
+    from markupsafe import escape
+
+    site, prog, done = reports
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    by_id = {r["id"]: r for r in manifest["reports"]}
+    # one report per authority of ITS definition, plus the programme report, all ok
+    assert set(by_id) == {"programme", *(a.id for a in prog.authorities)}
+    assert len(prog.authorities) >= 40
+    assert all(r["status"] == "ok" for r in by_id.values()), [r["id"] for r in by_id.values() if r["status"] != "ok"]
+    index = (site / "html" / "index.html").read_text(encoding="utf-8")
+    for a in prog.authorities:
+        page = site / "html" / f"{a.id}.html"
+        assert page.is_file(), a.id
+        html = page.read_text(encoding="utf-8")
+        # names needing escaping arrive as text, never as markup
+        assert a.name in unescape(html) and a.name in unescape(index), a.name
+        if "<" in a.name:
+            assert a.name not in html and a.name not in index, a.name
+            assert str(escape(a.name)) in html, a.name
+    assert "<b>Bold</b>" not in index
+    assert "Ynys Môn" in index
+    programme_page = (site / "html" / "programme.html").read_text(encoding="utf-8")
+    assert prog.name in unescape(programme_page)
+    # nothing of this programme's vocabulary leaks into the other programme's pages
+    for word in ("Children's Centres and Voluntary", "Richmond upon Thames", "Leeds"):
+        assert word not in programme_page, word

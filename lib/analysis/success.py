@@ -241,6 +241,18 @@ def judge_success_measure(
     which claims are about the attitude measure). Pure: nothing is read or
     written.
     """
+    if statements[statements["topic"] == "success_measure"].empty:
+        # Absence is not evidence: with no stated measure there is nothing to judge against.
+        return SuccessJudgement(
+            measure="",
+            measure_source="",
+            verdict=NOT_JUDGED,
+            confidence=NO_CONFIDENCE,
+            by_sector=pd.DataFrame(columns=list(BY_SECTOR_COLUMNS)),
+            reasons=("The sources state no success measure for this programme, so the workbook does not "
+                     "judge it against one.",),
+            design_limits=DESIGN_LIMITS,
+        )
     measure, source = success_measure(statements)
     by_sector = pd.DataFrame(
         [judge_sector(changes, audit, claim_specs, sector, label, tolerance) for sector, label in SECTORS],

@@ -253,6 +253,12 @@ def parse_definition(data: Any, file: str) -> Programme:
         Phase(id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", spellings=r.texts(n, "spellings", p))
         for p, n in r.items(survey, "phases", "survey")
     )
+    # The survey is a before/after design: its two phases have the ids "pre" and
+    # "post" in every programme (what a programme calls them is in the spellings).
+    for role in ("pre", "post"):
+        if phases and role not in {ph.id for ph in phases}:
+            r.problem("survey.phases", [ph.id for ph in phases],
+                      f"a phase with id '{role}' (the before/after roles; name it in its spellings)")
     sectors = []
     for p, n in r.items(survey, "sectors", "survey"):
         sectors.append(

@@ -108,6 +108,8 @@ def success_measure_section(wb: Workbook) -> Markup:
     """Did the programme meet its own success measure, by sector, how
     confidently, and what the design cannot say."""
     j = success_judgement(wb)
+    if not j.measure:
+        return paragraph(*j.reasons)
     t = j.by_sector
     table = pd.DataFrame(
         {

@@ -127,8 +127,15 @@ def sector(wb: Workbook, sector_id: str) -> programme.Sector:
 
 
 def sector_phrase(wb: Workbook, sector_id: str) -> str:
-    """Running text: ``'VCS respondents'``."""
-    return sector(wb, sector_id).phrase
+    """Running text: ``'VCS respondents'``; a respondent group that is not a
+    survey sector (e.g. local authority staff) by its own phrase."""
+    for s in wb.programme.sectors:
+        if s.id == sector_id:
+            return s.phrase
+    for g in wb.programme.respondent_groups:
+        if g.id == sector_id and g.phrase:
+            return g.phrase
+    raise KeyError(sector_id)
 
 
 def sector_title(wb: Workbook, sector_id: str) -> str:
