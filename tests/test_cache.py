@@ -112,7 +112,7 @@ def test_incremental_sequence(tmp_path):
     assert all(r["cached"] for r in again.values())
     assert {i: r["finished_at"] for i, r in again.items()} == {i: r["finished_at"] for i, r in first.items()}
     index = (out / "index.html").read_text()
-    assert index.count("OK (cached: inputs unchanged)") == 4
+    assert index.count('<td class="status-cached">OK (cached: inputs unchanged)') == 4  # one per row (the filter lists it once more)
     assert json.loads((out / "manifest.json").read_text())["run"]["reused"] == 4
 
     # one authority's rows of a per-authority table: that authority and the programme
