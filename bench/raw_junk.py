@@ -32,9 +32,22 @@ def run(raw: Path, work: Path) -> tuple[int, float, float, int]:
     """Exit status, seconds, peak RSS in MB, error lines."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lib.evaluation", "build", "--quiet", "--raw-dir", str(raw),
-         "--processed-dir", str(work / "processed"), "--outputs-dir", str(work / "outputs")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "lib.evaluation",
+            "build",
+            "--quiet",
+            "--raw-dir",
+            str(raw),
+            "--processed-dir",
+            str(work / "processed"),
+            "--outputs-dir",
+            str(work / "outputs"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     lines = sum(1 for line in proc.stderr if line.startswith(b"error:"))
@@ -50,9 +63,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cases = {}
-        for name, junk in (("good", b""), (f"{args.mb} MB junk", JUNK_LINE * (args.mb * 1_000_000 // len(JUNK_LINE))),
-                           ("500 junk rows", b"junk,more junk\n" * 500),
-                           ("9,900 bad rows", b"junk,junk,junk,junk,junk,junk,junk\n" * 9_900)):
+        for name, junk in (
+            ("good", b""),
+            (f"{args.mb} MB junk", JUNK_LINE * (args.mb * 1_000_000 // len(JUNK_LINE))),
+            ("500 junk rows", b"junk,more junk\n" * 500),
+            ("9,900 bad rows", b"junk,junk,junk,junk,junk,junk,junk\n" * 9_900),
+        ):
             raw = Path(tmp) / name.replace(" ", "_") / "raw"
             shutil.copytree(ROOT / "data" / "raw", raw)
             with open(raw / args.file, "ab") as handle:

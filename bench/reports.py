@@ -57,13 +57,31 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
     t0 = time.perf_counter()
     for s in specs:
         nb_out = out / "notebooks" / f"{s.report_id}.ipynb"
-        cmd = [papermill, str(s.notebook), str(nb_out), "-k", "python3", "--cwd", str(ROOT), "--no-progress-bar"]
+        cmd = [
+            papermill,
+            str(s.notebook),
+            str(nb_out),
+            "-k",
+            "python3",
+            "--cwd",
+            str(ROOT),
+            "--no-progress-bar",
+        ]
         for k, v in s.parameters.items():
             cmd += ["-r", k, str(v)]
         r1 = subprocess.run(cmd, capture_output=True, text=True)
         if nb_out.exists():
             r2 = subprocess.run(
-                [jupyter, "nbconvert", "--to", "html", "--no-input", str(nb_out), "--output-dir", str(out / "html")],
+                [
+                    jupyter,
+                    "nbconvert",
+                    "--to",
+                    "html",
+                    "--no-input",
+                    str(nb_out),
+                    "--output-dir",
+                    str(out / "html"),
+                ],
                 capture_output=True,
                 text=True,
             )
@@ -74,7 +92,9 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reports", type=int, default=16, metavar="N", help="bench the first N reports (default 16)")
+    ap.add_argument(
+        "--reports", type=int, default=16, metavar="N", help="bench the first N reports (default 16)"
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--processed-dir", default="data/processed")
     ap.add_argument("--fixtures", action="store_true", help="use the stand-in notebook and synthetic data")
@@ -101,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         ids = [s.report_id for s in specs if s.kind == "authority"]
         include_programme = any(s.kind == "programme" for s in specs)
         n = len(specs)
-        print(f"reports: {n} ({'programme + ' if include_programme else ''}{len(ids)} authorities); "
-              f"cpus: {os.cpu_count()}; workers: {args.workers}")
+        print(
+            f"reports: {n} ({'programme + ' if include_programme else ''}{len(ids)} authorities); "
+            f"cpus: {os.cpu_count()}; workers: {args.workers}"
+        )
 
         t0 = time.perf_counter()
         result = batch.run_batch(
@@ -110,20 +132,26 @@ def main(argv: list[str] | None = None) -> int:
             output_dir=tmp / "runner", progress=False, project_root=ROOT, **kw,
         )  # fmt: skip
         runner_s = time.perf_counter() - t0
-        print(f"(a) project runner, {args.workers} workers: {runner_s:7.1f} s  "
-              f"({runner_s / n:.2f} s/report, {len(result.failed)} failed)")
+        print(
+            f"(a) project runner, {args.workers} workers: {runner_s:7.1f} s  "
+            f"({runner_s / n:.2f} s/report, {len(result.failed)} failed)"
+        )
         if args.profile:
             ex = [r.timings.get("execute_s", 0) for r in result.results]
             rd = [r.timings.get("render_s", 0) for r in result.results]
-            print(f"    per report: execute median {statistics.median(ex):.2f} s, "
-                  f"render median {statistics.median(rd):.2f} s, total median "
-                  f"{statistics.median(r.duration_s for r in result.results):.2f} s")
+            print(
+                f"    per report: execute median {statistics.median(ex):.2f} s, "
+                f"render median {statistics.median(rd):.2f} s, total median "
+                f"{statistics.median(r.duration_s for r in result.results):.2f} s"
+            )
 
         if args.skip_baseline:
             return 0
         base_s, base_fail = baseline(specs, tmp / "baseline")
-        print(f"(b) naive papermill + nbconvert CLIs:  {base_s:7.1f} s  "
-              f"({base_s / n:.2f} s/report, {base_fail} failed steps)")
+        print(
+            f"(b) naive papermill + nbconvert CLIs:  {base_s:7.1f} s  "
+            f"({base_s / n:.2f} s/report, {base_fail} failed steps)"
+        )
         ratio = base_s / runner_s
         print(f"ratio (b)/(a): {ratio:.2f}x  (target >= 3x: {'met' if ratio >= 3 else 'NOT met'})")
     return 0

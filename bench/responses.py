@@ -62,8 +62,14 @@ print(len(df))
 def make_data(n: int, folder: Path, env: dict) -> int:
     """Generate in a child process, so this parent stays small: a child's
     ru_maxrss starts from its parent's resident size at fork on Linux."""
-    out = subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", GENERATE, str(n), str(folder)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -78,21 +84,35 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             folder = Path(tmp) / str(n)
             actual = make_data(n, folder, env)
-            out = subprocess.run([sys.executable, "-c", CHILD, str(folder)], env=env, cwd=ROOT,
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(folder)],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rows.append({"n": actual, **json.loads(out.stdout.strip().splitlines()[-1])})
-    print(f"{'responses':>10} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'wall s/100k':>12} {'growth':>7} "
-          f"{'CPU growth':>10} {'cells':>6} {'log rows':>9}")
+    print(
+        f"{'responses':>10} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'wall s/100k':>12} {'growth':>7} "
+        f"{'CPU growth':>10} {'cells':>6} {'log rows':>9}"
+    )
     prev = None
     for r in rows:
         growth = "" if prev is None else f"{(r['seconds'] / prev['seconds']) / (r['n'] / prev['n']):.2f}"
         cpu_growth = "" if prev is None else f"{(r['cpu'] / prev['cpu']) / (r['n'] / prev['n']):.2f}"
-        print(f"{r['n']:>10,} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {r['peak_mib']:>9.0f} "
-              f"{r['seconds'] / r['n'] * 1e5:>12.2f} {growth:>7} {cpu_growth:>10} {r['cells']:>6} {r['log_rows']:>9}")
+        print(
+            f"{r['n']:>10,} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {r['peak_mib']:>9.0f} "
+            f"{r['seconds'] / r['n'] * 1e5:>12.2f} {growth:>7} {cpu_growth:>10} "
+            f"{r['cells']:>6} {r['log_rows']:>9}"
+        )
         prev = r
     last = rows[-1]
-    print(f"target: 1M in < 30 s and < 2048 MiB; largest run: {last['seconds']:.1f} s, {last['peak_mib']:.0f} MiB "
-          f"(cpu count {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"target: 1M in < 30 s and < 2048 MiB; largest run: {last['seconds']:.1f} s, "
+        f"{last['peak_mib']:.0f} MiB "
+        f"(cpu count {os.cpu_count()}; load average {os.getloadavg()[0]:.1f})"
+    )
     return 0
 
 

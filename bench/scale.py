@@ -48,8 +48,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-BREAKDOWN = ("kernel_start_s", "imports_load_s", "cells_s", "shutdown_s", "render_s",
-             "cpu_kernel_s", "cpu_worker_s")
+BREAKDOWN = (
+    "kernel_start_s",
+    "imports_load_s",
+    "cells_s",
+    "shutdown_s",
+    "render_s",
+    "cpu_kernel_s",
+    "cpu_worker_s",
+)
 
 
 def _cpu_children() -> float:
@@ -90,21 +97,48 @@ class PeakRSS:
 
 def timed(cmd: list[str], env: dict | None = None) -> dict:
     cpu0, t0 = _cpu_children(), time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     sampler = PeakRSS(proc.pid)
     out, err = proc.communicate()
     peak = sampler.stop()
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{out[-2000:]}\n{err[-2000:]}")
-    return {"wall": wall, "cpu": _cpu_children() - cpu0, "peak_mib": peak / 2**20,
-            "load": os.getloadavg()[0], "stdout": out}
+    return {
+        "wall": wall,
+        "cpu": _cpu_children() - cpu0,
+        "peak_mib": peak / 2**20,
+        "load": os.getloadavg()[0],
+        "stdout": out,
+    }
 
 
 def batch(processed: Path, out: Path, workers: int, *extra: str, env: dict | None = None) -> dict:
-    r = timed([PY, "-m", "lib.run", "--processed-dir", str(processed), "--output-dir", str(out), "--quiet",
-               "--workers", str(workers), "--timeout", "300", *extra], env=env)
+    r = timed(
+        [
+            PY,
+            "-m",
+            "lib.run",
+            "--processed-dir",
+            str(processed),
+            "--output-dir",
+            str(out),
+            "--quiet",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "300",
+            *extra,
+        ],
+        env=env,
+    )
     m = json.loads((out / "manifest.json").read_text())
     r["reports"] = len(m["run_report_ids"])
     r["rebuilt"] = m["run"]["rebuilt"]
@@ -114,8 +148,21 @@ def batch(processed: Path, out: Path, workers: int, *extra: str, env: dict | Non
 
 
 def build(raw: Path, processed: Path, outputs: Path) -> dict:
-    return timed([PY, "-m", "lib.evaluation", "build", "--raw-dir", str(raw),
-                  "--processed-dir", str(processed), "--outputs-dir", str(outputs), "--quiet"])
+    return timed(
+        [
+            PY,
+            "-m",
+            "lib.evaluation",
+            "build",
+            "--raw-dir",
+            str(raw),
+            "--processed-dir",
+            str(processed),
+            "--outputs-dir",
+            str(outputs),
+            "--quiet",
+        ]
+    )
 
 
 def clone_definition(dest: Path, clones: dict[str, str]) -> Path:
@@ -125,14 +172,15 @@ def clone_definition(dest: Path, clones: dict[str, str]) -> Path:
     from lib.config import DEFAULT_DEFINITION
 
     definition = yaml.safe_load(DEFAULT_DEFINITION.read_text(encoding="utf-8"))
-    definition["authorities"] += [{"id": new, "name": f"Synthetic authority {new.split('-')[1]}"}
-                                  for new in clones]
+    definition["authorities"] += [
+        {"id": new, "name": f"Synthetic authority {new.split('-')[1]}"} for new in clones
+    ]
     path = dest / "definition.yaml"
     path.write_text(yaml.safe_dump(definition, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
-_SHIM = r'''
+_SHIM = r"""
 # bench/scale.py only: lib/evaluation.py still lists the authorities in code on this branch
 # (the data helper makes it read the programme definition), so its processed-table contract
 # refuses the cloned ids. Add them to that list as the module loads; no-op once it is gone.
@@ -163,7 +211,7 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _Finder())
-'''
+"""
 
 
 def shim_env(tmp: Path, ids: list[str], definition: Path) -> dict[str, str]:
@@ -172,8 +220,11 @@ def shim_env(tmp: Path, ids: list[str], definition: Path) -> dict[str, str]:
     shim.mkdir(exist_ok=True)
     (shim / "sitecustomize.py").write_text(_SHIM, encoding="utf-8")
     extra = {i: f"Synthetic authority {i.split('-')[1]}" for i in ids if i.startswith("synthetic-")}
-    return {"EVAL_PROGRAMME": str(definition), "PYTHONPATH": f"{shim}{os.pathsep}{ROOT}",
-            "BENCH_EXTRA_AUTHORITIES": json.dumps(extra)}
+    return {
+        "EVAL_PROGRAMME": str(definition),
+        "PYTHONPATH": f"{shim}{os.pathsep}{ROOT}",
+        "BENCH_EXTRA_AUTHORITIES": json.dumps(extra),
+    }
 
 
 def clone_programme(src: Path, dest: Path, n: int) -> tuple[list[str], Path]:
@@ -219,8 +270,15 @@ def naive(processed: Path, out: Path) -> dict:
     specs, _ = lib_batch.plan_reports(None, processed_dir=processed)
     cpu0 = _cpu_children()
     wall, failures = baseline(specs, out)
-    return {"wall": wall, "cpu": _cpu_children() - cpu0, "peak_mib": float("nan"), "load": os.getloadavg()[0],
-            "reports": len(specs), "rebuilt": len(specs) - failures, "timings": []}
+    return {
+        "wall": wall,
+        "cpu": _cpu_children() - cpu0,
+        "peak_mib": float("nan"),
+        "load": os.getloadavg()[0],
+        "reports": len(specs),
+        "rebuilt": len(specs) - failures,
+        "timings": [],
+    }
 
 
 def edit_profile(raw: Path) -> str:
@@ -239,8 +297,10 @@ def edit_profile(raw: Path) -> str:
 
 def line(label: str, r: dict, target: str = "") -> str:
     n = max(r["rebuilt"], 1)
-    return (f"{label:<44} {r['reports']:>7} {r['rebuilt']:>7} {r['wall']:>8.1f} {r['cpu']:>8.1f} "
-            f"{r['wall'] / n:>7.2f} {r['cpu'] / n:>7.2f} {r['peak_mib']:>8.0f} {r['load']:>5.1f}  {target}")
+    return (
+        f"{label:<44} {r['reports']:>7} {r['rebuilt']:>7} {r['wall']:>8.1f} {r['cpu']:>8.1f} "
+        f"{r['wall'] / n:>7.2f} {r['cpu'] / n:>7.2f} {r['peak_mib']:>8.0f} {r['load']:>5.1f}  {target}"
+    )
 
 
 def breakdown(label: str, timings: list[dict]) -> str:
@@ -257,12 +317,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--skip-baseline", action="store_true")
     p.add_argument("--skip-scale", action="store_true")
-    p.add_argument("--scale-modes", default="fork,fresh",
-                   help="kernels for the synthetic programme: fork (--fork-kernels), fresh, "
-                        "or both (default)")
+    p.add_argument(
+        "--scale-modes",
+        default="fork,fresh",
+        help="kernels for the synthetic programme: fork (--fork-kernels), fresh, or both (default)",
+    )
     args = p.parse_args(argv)
-    print(f"machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f} "
-          "(shared with other users: figures are upper bounds)", flush=True)
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.2f} "
+        "(shared with other users: figures are upper bounds)",
+        flush=True,
+    )
     rows, notes = [], []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         tmp = Path(tmp)
@@ -274,16 +339,26 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(line("full batch (--force), fresh kernels", full, "-"))
         notes.append(breakdown("full batch, fresh kernels", full["timings"]))
         forked = batch(processed, out, args.workers, "--force", "--fork-kernels")
-        rows.append(line("full batch (--force), --fork-kernels", forked,
-                         f"{full['cpu'] / forked['cpu']:.1f}x less CPU than fresh kernels"))
+        rows.append(
+            line(
+                "full batch (--force), --fork-kernels",
+                forked,
+                f"{full['cpu'] / forked['cpu']:.1f}x less CPU than fresh kernels",
+            )
+        )
         notes.append(breakdown("full batch, --fork-kernels", forked["timings"]))
         same = batch(processed, out, args.workers, "--fork-kernels")
         rows.append(line("unchanged re-run", same, f"< 2 s: {'met' if same['wall'] < 2 else 'NOT met'}"))
         name = edit_profile(raw)
         b2 = build(raw, processed, tmp / "o")
         one = batch(processed, out, args.workers, "--fork-kernels")
-        rows.append(line(f"one authority changed ({name})", one,
-                         f"< 8 s: {'met' if one['wall'] < 8 else 'NOT met'} (+ build {b2['wall']:.1f} s)"))
+        rows.append(
+            line(
+                f"one authority changed ({name})",
+                one,
+                f"< 8 s: {'met' if one['wall'] < 8 else 'NOT met'} (+ build {b2['wall']:.1f} s)",
+            )
+        )
         if not args.skip_scale:
             big = tmp / "processed-big"
             ids, definition = clone_programme(processed, big, args.authorities)
@@ -301,13 +376,22 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(line(f"  unchanged re-run, {len(ids)} authorities", again, "-"))
         if not args.skip_baseline:
             nv = naive(processed, tmp / "naive")
-            rows.append(line("naive: papermill CLI + nbconvert CLI", nv,
-                             f"full batch is {nv['wall'] / full['wall']:.1f}x faster"))
-    print(f"{'step':<44} {'reports':>7} {'rebuilt':>7} {'wall s':>8} {'CPU s':>8} "
-          f"{'s/rep':>7} {'CPU/rep':>7} {'peak MiB':>8} {'load':>5}  target")
+            rows.append(
+                line(
+                    "naive: papermill CLI + nbconvert CLI",
+                    nv,
+                    f"full batch is {nv['wall'] / full['wall']:.1f}x faster",
+                )
+            )
+    print(
+        f"{'step':<44} {'reports':>7} {'rebuilt':>7} {'wall s':>8} {'CPU s':>8} "
+        f"{'s/rep':>7} {'CPU/rep':>7} {'peak MiB':>8} {'load':>5}  target"
+    )
     print("\n".join(rows))
-    print("(s/rep and CPU/rep per rebuilt report; CPU: batch process, workers and kernels; "
-          "peak MiB: whole process tree; load: 1-minute load average after the step)")
+    print(
+        "(s/rep and CPU/rep per rebuilt report; CPU: batch process, workers and kernels; "
+        "peak MiB: whole process tree; load: 1-minute load average after the step)"
+    )
     print("\n".join(notes))
     return 0
 

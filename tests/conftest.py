@@ -47,6 +47,10 @@ def full_batch(evaluation_build, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("reports")
     result = batch.run_batch(output_dir=out, processed_dir=evaluation_build.processed, timeout=180)
-    return types.SimpleNamespace(result=result, out=out, html=out / "html",
-                                 tables=evaluation_build.tables,
-                                 processed=evaluation_build.processed)
+    return types.SimpleNamespace(
+        result=result,
+        out=out,
+        html=out / "html",
+        tables=evaluation_build.tables,
+        processed=evaluation_build.processed,
+    )

@@ -83,7 +83,9 @@ def test_unknown_authority_real_cli_no_traceback(tmp_path):
         cwd=ROOT,
     )
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == ["error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss"]
+    assert proc.stderr.splitlines() == [
+        "error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss"
+    ]
     assert "Traceback" not in proc.stderr
     assert not out.exists()
 
@@ -132,7 +134,9 @@ def test_plan_defaults_and_parameters(tmp_path):
 
 
 def test_help_lists_options():
-    proc = subprocess.run([sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 0
     for opt in ("--authorities", "--no-programme", "--workers", "--output-dir", "--processed-dir", "--keep-code",
                 "--quiet"):  # fmt: skip
@@ -220,7 +224,7 @@ def test_index_structure_order_and_escaping():
         _result("barnet", "authority", "Barnet"),
     ]
     page = batch.render_index(results, prefix="html/", dq_href="html/data_quality_log.csv")
-    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
     for tag in ("<main>", "<h1>", "<table>", "<caption>", '<th scope="col">'):
         assert tag in page
     assert XSS not in page and html.escape(XSS) in page
@@ -297,7 +301,9 @@ def test_index_pages_mark_failure_and_link_relatively(fixture_run):
         assert links[2] == f"{prefix}programme.html"
         for link in links:
             assert (index.parent / link).is_file(), link
-        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S).group(0)
+        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S).group(
+            0
+        )
         assert "Failed" in row and "fixture failure for broken" in row
         assert XSS not in page and html.escape(XSS) in page
     assert (out / "html" / "data_quality_log.csv").read_text().startswith("file,row,problem")
@@ -345,7 +351,10 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert set(r2) == set(reports)
     assert r2["leeds"]["data_version"] != leeds["data_version"]
     assert r2["leeds"]["input_hash"] != leeds["input_hash"]
-    assert r2["leeds"]["inputs"]["processed_dir"]["files"]["kpis.csv"] != leeds["inputs"]["processed_dir"]["files"]["kpis.csv"]
+    assert (
+        r2["leeds"]["inputs"]["processed_dir"]["files"]["kpis.csv"]
+        != leeds["inputs"]["processed_dir"]["files"]["kpis.csv"]
+    )
     assert r2["barnet"] == reports["barnet"]
     assert m2["run_report_ids"] == ["leeds"]
     report_links = re.findall(r'<a href="html/([a-z-]+)\.html">', (out / "index.html").read_text())
@@ -374,8 +383,13 @@ def test_only_infrastructure_errors_are_retried():
 def _preflight_cli(tmp_path, *extra, env=None):
     processed = make_processed(tmp_path / "processed")
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "lib.batch", *cli_args(processed, out, *extra)],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.batch", *cli_args(processed, out, *extra)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
     assert "Traceback" not in proc.stderr
     return proc, out
 
@@ -385,7 +399,8 @@ def test_bad_threshold_one_line_before_any_kernel(tmp_path, value):
     proc, out = _preflight_cli(tmp_path, env={"EVAL_DISCLOSURE_THRESHOLD": value})
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        f"error: EVAL_DISCLOSURE_THRESHOLD must be a whole number of at least 1, got {value!r}"]
+        f"error: EVAL_DISCLOSURE_THRESHOLD must be a whole number of at least 1, got {value!r}"
+    ]
     assert not out.exists()
 
 
@@ -393,7 +408,8 @@ def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
     proc, out = _preflight_cli(tmp_path, "--timeout", "-5")
     assert proc.returncode == 2 and not out.exists()
     assert proc.stderr.splitlines() == [
-        "error: --timeout must be a whole number of seconds greater than 0, got -5"]
+        "error: --timeout must be a whole number of seconds greater than 0, got -5"
+    ]
     a_file = tmp_path / "a_file"
     a_file.write_text("keep me")
     proc, _ = _preflight_cli(tmp_path, "--output-dir", str(a_file))
@@ -401,16 +417,20 @@ def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
     assert proc.stderr.splitlines() == [f"error: --output-dir {a_file} is a file, not a directory"]
     proc, _ = _preflight_cli(tmp_path, "--output-dir", str(a_file / "sub"))
     assert proc.stderr.splitlines() == [
-        f"error: --output-dir {a_file / 'sub'} cannot be created: {a_file} is a file, not a directory"]
+        f"error: --output-dir {a_file / 'sub'} cannot be created: {a_file} is a file, not a directory"
+    ]
     proc, out = _preflight_cli(tmp_path, "--authorities", "")
     assert proc.returncode == 2 and not out.exists()
-    assert proc.stderr.splitlines() == ["error: --authorities is empty; give authority ids separated by "
-                                        "commas, or leave the option out for every authority"]
+    assert proc.stderr.splitlines() == [
+        "error: --authorities is empty; give authority ids separated by "
+        "commas, or leave the option out for every authority"
+    ]
 
 
 def test_every_problem_listed_at_once(tmp_path):
-    proc, out = _preflight_cli(tmp_path, "--timeout", "0", "--authorities", "narnia",
-                               env={"EVAL_DISCLOSURE_THRESHOLD": "abc"})
+    proc, out = _preflight_cli(
+        tmp_path, "--timeout", "0", "--authorities", "narnia", env={"EVAL_DISCLOSURE_THRESHOLD": "abc"}
+    )
     assert proc.returncode == 2 and not out.exists()
     assert proc.stderr.splitlines() == [
         "error: --timeout must be a whole number of seconds greater than 0, got 0",
@@ -423,8 +443,11 @@ def test_leftover_temp_files_removed_only_ours(tmp_path):
     out = tmp_path / "out"
     (out / "notebooks").mkdir(parents=True)
     (out / "html").mkdir()
-    ours = [out / "notebooks" / ".leeds.k2j3h4_x.tmp.ipynb", out / "html" / ".index.html.abcd1234.tmp",
-            out / ".manifest.json.zz99yy88.tmp"]
+    ours = [
+        out / "notebooks" / ".leeds.k2j3h4_x.tmp.ipynb",
+        out / "html" / ".index.html.abcd1234.tmp",
+        out / ".manifest.json.zz99yy88.tmp",
+    ]
     theirs = [out / "html" / "leeds.html", out / ".gitkeep", out / "notes.tmp"]
     for p in ours + theirs:
         p.write_text("x")
@@ -452,8 +475,14 @@ def test_same_inputs_same_bytes(tmp_path):
     outs = []
     for n in (1, 2):
         out = tmp_path / f"out{n}"
-        result = batch.run_batch(["leeds"], output_dir=out, processed_dir=processed, workers=1,
-                                 programme_notebook=FIXTURES / "widgets.ipynb", authority_notebook=AUTHORITY_NB)
+        result = batch.run_batch(
+            ["leeds"],
+            output_dir=out,
+            processed_dir=processed,
+            workers=1,
+            programme_notebook=FIXTURES / "widgets.ipynb",
+            authority_notebook=AUTHORITY_NB,
+        )
         assert result.exit_code == 0
         outs.append(out)
     files = ["notebooks/programme.ipynb", "notebooks/leeds.ipynb", "html/programme.html", "html/leeds.html"]
@@ -467,7 +496,10 @@ def test_same_inputs_same_bytes(tmp_path):
 
     assert sorted(state) == sorted(stable_model_id("programme", n) for n in range(len(state)))
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c["id"]) for c in nb["cells"])
-    assert "start_time" not in json.dumps(nb) and nb["metadata"]["papermill"]["output_path"] == "notebooks/programme.ipynb"
+    assert (
+        "start_time" not in json.dumps(nb)
+        and nb["metadata"]["papermill"]["output_path"] == "notebooks/programme.ipynb"
+    )
     page = (outs[0] / "html" / "programme.html").read_text()
     assert stable_model_id("programme", 0) in page and 'id="output-1"' in page
 
@@ -481,16 +513,23 @@ def test_make_reproducible_renames_widget_ids_consistently():
     a, b, c = "1" * 32, "2" * 32, "3" * 32
     nb = new_notebook(cells=[new_code_cell("x", id="src1"), new_code_cell("y", id="random12")])
     nb.cells[0].outputs = [new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": b}})]
-    nb.metadata["widgets"] = {execution.WIDGET_STATE_MIME: {"state": {
-        a: {"state": {"x": 1}}, b: {"state": {"layout": f"IPY_MODEL_{c}"}}, c: {"state": {}}}}}
+    nb.metadata["widgets"] = {
+        execution.WIDGET_STATE_MIME: {
+            "state": {a: {"state": {"x": 1}}, b: {"state": {"layout": f"IPY_MODEL_{c}"}}, c: {"state": {}}}
+        }
+    }
     nb.metadata["papermill"] = {"start_time": "t", "output_path": "/tmp/.x.tmp.ipynb"}
-    execution.make_reproducible(nb, report_id="r", built_at="B", output_path="notebooks/r.ipynb",
-                                source_cell_ids=["src1"])
+    execution.make_reproducible(
+        nb, report_id="r", built_at="B", output_path="notebooks/r.ipynb", source_cell_ids=["src1"]
+    )
     ids = [execution.stable_model_id("r", n) for n in range(3)]
     state = nb.metadata["widgets"][execution.WIDGET_STATE_MIME]["state"]
     # the displayed view first, then what it refers to, then the rest
-    assert state == {ids[0]: {"state": {"layout": f"IPY_MODEL_{ids[1]}"}}, ids[1]: {"state": {}},
-                     ids[2]: {"state": {"x": 1}}}
+    assert state == {
+        ids[0]: {"state": {"layout": f"IPY_MODEL_{ids[1]}"}},
+        ids[1]: {"state": {}},
+        ids[2]: {"state": {"x": 1}},
+    }
     assert nb.cells[0].outputs[0]["data"][execution.WIDGET_VIEW_MIME]["model_id"] == ids[0]
     assert [c.id for c in nb.cells] == ["src1", "cell-1"]
     assert nb.metadata["papermill"] == {"output_path": "notebooks/r.ipynb"}
@@ -507,16 +546,24 @@ def test_links_nothing_displays_are_ordered_by_what_they_link_not_creation_order
 
     def notebook(ids: dict[str, str], link_order: list[str]):
         nb = new_notebook(cells=[new_code_cell("x", id="src1")])
-        nb.cells[0].outputs = [new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": ids[v]}})
-                               for v in ("dropdown", "tabs", "slider")]
+        nb.cells[0].outputs = [
+            new_output("display_data", data={execution.WIDGET_VIEW_MIME: {"model_id": ids[v]}})
+            for v in ("dropdown", "tabs", "slider")
+        ]
         links = {"link1": ("dropdown", "tabs"), "link2": ("slider", "tabs")}
         state = {ids[v]: {"state": {"kind": v}} for v in ("dropdown", "tabs", "slider")}
         for name in link_order:
             src, dst = links[name]
-            state[ids[name]] = {"state": {"source": [f"IPY_MODEL_{ids[src]}", "index"],
-                                          "target": [f"IPY_MODEL_{ids[dst]}", "selected_index"]}}
+            state[ids[name]] = {
+                "state": {
+                    "source": [f"IPY_MODEL_{ids[src]}", "index"],
+                    "target": [f"IPY_MODEL_{ids[dst]}", "selected_index"],
+                }
+            }
         nb.metadata["widgets"] = {execution.WIDGET_STATE_MIME: {"state": state}}
-        execution.make_reproducible(nb, report_id="r", built_at="B", output_path="n.ipynb", source_cell_ids=["src1"])
+        execution.make_reproducible(
+            nb, report_id="r", built_at="B", output_path="n.ipynb", source_cell_ids=["src1"]
+        )
         return nb.metadata["widgets"]
 
     names = ["dropdown", "tabs", "slider", "link1", "link2"]
@@ -578,7 +625,8 @@ def test_get_msg_contract_and_sliced_polling():
     assert kc.shell_channel_class is execution.SlicedPollChannel
     assert kc.iopub_channel_class is execution.SlicedPollChannel
     assert "get_msg" not in vars(AsyncZMQSocketChannel) or not getattr(
-        AsyncZMQSocketChannel.get_msg, "_sliced", False)
+        AsyncZMQSocketChannel.get_msg, "_sliced", False
+    )
 
 
 @pytest.mark.notebook
@@ -603,9 +651,14 @@ def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_bui
     expected = {}
     for threshold in (1000, 10):
         expected[threshold] = cache.input_key(
-            notebook_sha256=inputs["notebook"]["sha256"], code=inputs["code"], environment=inputs["environment"],
-            data=inputs["processed_dir"]["files"], parameters=entry["parameters"], title=inputs["title"],
-            settings={"disclosure_threshold": threshold, "keep_code": False})
+            notebook_sha256=inputs["notebook"]["sha256"],
+            code=inputs["code"],
+            environment=inputs["environment"],
+            data=inputs["processed_dir"]["files"],
+            parameters=entry["parameters"],
+            title=inputs["title"],
+            settings={"disclosure_threshold": threshold, "keep_code": False},
+        )
     assert entry["input_hash"] == expected[1000] != expected[10]
 
 

@@ -50,14 +50,24 @@ def make_processed(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     write_csv(path / "authorities.csv", ["authority_id", "authority", "fixture_fail"], ROWS)
     write_csv(path / "kpis.csv", ["kpi", "value"], [("a", "1")])
-    write_csv(path / "profiles.csv", ["authority_id", "question", "text"],
-              [(a, "attracted", f"{name} text") for a, name, _ in ROWS] + [("", "note", "every authority")])
+    write_csv(
+        path / "profiles.csv",
+        ["authority_id", "question", "text"],
+        [(a, "attracted", f"{name} text") for a, name, _ in ROWS] + [("", "note", "every authority")],
+    )
     return path
 
 
 def run(processed: Path, out: Path, root: Path = ROOT, **kw):
-    return batch.run_batch(output_dir=out, processed_dir=processed, workers=2, project_root=root,
-                           programme_notebook=PROGRAMME_NB, authority_notebook=AUTHORITY_NB, **kw)
+    return batch.run_batch(
+        output_dir=out,
+        processed_dir=processed,
+        workers=2,
+        project_root=root,
+        programme_notebook=PROGRAMME_NB,
+        authority_notebook=AUTHORITY_NB,
+        **kw,
+    )
 
 
 def rebuilt(result) -> set[str]:
@@ -78,8 +88,9 @@ def test_row_fingerprints_follow_one_authority(tmp_path):
     write_csv(p / "profiles.csv", rows[0], [tuple(r) for r in rows[1:]])
     after = cache.fingerprint_data(p, ids, {"profiles"})
     assert after.data_version != before.data_version
-    changed = {a for a in ids
-               if after.for_authority(a, {"profiles"}) != before.for_authority(a, {"profiles"})}
+    changed = {
+        a for a in ids if after.for_authority(a, {"profiles"}) != before.for_authority(a, {"profiles"})
+    }
     assert changed == {"leeds"}
     # a row no authority owns is read by all of them
     rows[-1][2] = "every authority, edited"
@@ -112,7 +123,9 @@ def test_incremental_sequence(tmp_path):
     assert all(r["cached"] for r in again.values())
     assert {i: r["finished_at"] for i, r in again.items()} == {i: r["finished_at"] for i, r in first.items()}
     index = (out / "index.html").read_text()
-    assert index.count('<td class="status-cached">OK (cached: inputs unchanged)') == 4  # one per row (the filter lists it once more)
+    assert (
+        index.count('<td class="status-cached">OK (cached: inputs unchanged)') == 4
+    )  # one per row (the filter lists it once more)
     assert json.loads((out / "manifest.json").read_text())["run"]["reused"] == 4
 
     # one authority's rows of a per-authority table: that authority and the programme
@@ -120,8 +133,9 @@ def test_incremental_sequence(tmp_path):
     rows[1][2] = "Leeds text, edited"
     write_csv(processed / "profiles.csv", rows[0], [tuple(r) for r in rows[1:]])
     assert rebuilt(run(processed, out, root)) == {"leeds", "programme"}
-    assert "OK (cached" not in re.search(r'<tr>\s*<th scope="row"><a href="html/leeds.html">.*?</tr>',
-                                         (out / "index.html").read_text(), re.S).group(0)
+    assert "OK (cached" not in re.search(
+        r'<tr>\s*<th scope="row"><a href="html/leeds.html">.*?</tr>', (out / "index.html").read_text(), re.S
+    ).group(0)
 
     # a programme-wide table (no authority column): every report
     write_csv(processed / "kpis.csv", ["kpi", "value"], [("a", "2")])
@@ -143,10 +157,26 @@ def test_incremental_sequence(tmp_path):
 
     # --force: every report, whatever the cache says
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.run", "--processed-dir", str(processed), "--output-dir", str(out),
-         "--programme-notebook", str(PROGRAMME_NB), "--authority-notebook", str(AUTHORITY_NB), "--quiet",
-         "--force"],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "EVAL_DISCLOSURE_THRESHOLD": "11"})
+        [
+            sys.executable,
+            "-m",
+            "lib.run",
+            "--processed-dir",
+            str(processed),
+            "--output-dir",
+            str(out),
+            "--programme-notebook",
+            str(PROGRAMME_NB),
+            "--authority-notebook",
+            str(AUTHORITY_NB),
+            "--quiet",
+            "--force",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "EVAL_DISCLOSURE_THRESHOLD": "11"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "(0 cached: inputs unchanged)" in proc.stdout
     assert not any(r["cached"] for r in manifest(out).values())
@@ -154,8 +184,11 @@ def test_incremental_sequence(tmp_path):
 
 def _notebook_cells(path: Path) -> list[str]:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
-            and "parameters" not in c.get("metadata", {}).get("tags", [])]
+    return [
+        "".join(c["source"])
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
 
 
 def _run_in_process(cells: list[str], params: dict) -> list[str]:
@@ -237,8 +270,12 @@ def test_forked_kernels_give_the_same_bytes(tmp_path):
     import psutil
 
     processed = make_processed(tmp_path / "processed")
-    kw = dict(processed_dir=processed, workers=2, programme_notebook=FIXTURES / "widgets.ipynb",
-              authority_notebook=AUTHORITY_NB)
+    kw = dict(
+        processed_dir=processed,
+        workers=2,
+        programme_notebook=FIXTURES / "widgets.ipynb",
+        authority_notebook=AUTHORITY_NB,
+    )
     plain = batch.run_batch(output_dir=tmp_path / "plain", **kw)
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     forked = batch.run_batch(output_dir=tmp_path / "forked", fork_kernels=True, **kw)
@@ -246,8 +283,7 @@ def test_forked_kernels_give_the_same_bytes(tmp_path):
     for rid in ("programme", "leeds", "barnet", "kent"):
         pages = [(tmp_path / d / "html" / f"{rid}.html").read_bytes() for d in ("plain", "forked")]
         assert pages[0] == pages[1], rid
-        nbs = [re.sub(rb'"built_at": "[^"]*"', b"", nb_bytes(tmp_path / d, rid))
-               for d in ("plain", "forked")]
+        nbs = [re.sub(rb'"built_at": "[^"]*"', b"", nb_bytes(tmp_path / d, rid)) for d in ("plain", "forked")]
         assert nbs[0] == nbs[1], rid
     m = json.loads((tmp_path / "forked" / "manifest.json").read_text())
     assert m["run"]["executor"] == "local, kernels forked from a warm process"

@@ -26,11 +26,21 @@ def _masked(data: bytes) -> bytes:
 @pytest.mark.notebook
 def test_dask_executor_same_outputs_as_local_pool(tmp_path):
     processed = make_processed(tmp_path / "processed", rows=ROWS)
-    kw = dict(processed_dir=processed, programme_notebook=FIXTURES / "widgets.ipynb",
-              authority_notebook=AUTHORITY_NB, timeout=120)
+    kw = dict(
+        processed_dir=processed,
+        programme_notebook=FIXTURES / "widgets.ipynb",
+        authority_notebook=AUTHORITY_NB,
+        timeout=120,
+    )
     local = batch.run_batch(output_dir=tmp_path / "local", workers=2, **kw)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1", protocol="tcp://",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp://",
+        dashboard_address=None,
+    ) as cluster:
         remote = batch.run_batch(output_dir=tmp_path / "dask", dask_scheduler=cluster.scheduler_address, **kw)
         # unchanged inputs: nothing is sent to the cluster again
         again = batch.run_batch(output_dir=tmp_path / "dask", dask_scheduler=cluster.scheduler_address, **kw)
@@ -52,8 +62,17 @@ def test_dask_executor_same_outputs_as_local_pool(tmp_path):
 
 def test_unreachable_scheduler_is_one_line_before_anything_runs(tmp_path, capsys):
     processed = make_processed(tmp_path / "processed", rows=ROWS[:1])
-    rc = batch.main(["--processed-dir", str(processed), "--output-dir", str(tmp_path / "out"), "--quiet",
-                     "--dask-scheduler", "tcp://127.0.0.1:9"])
+    rc = batch.main(
+        [
+            "--processed-dir",
+            str(processed),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--quiet",
+            "--dask-scheduler",
+            "tcp://127.0.0.1:9",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2
     assert err.startswith("error: --dask-scheduler tcp://127.0.0.1:9: cannot connect to the scheduler (")

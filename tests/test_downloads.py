@@ -44,8 +44,13 @@ def built(evaluation_build, tmp_path_factory):
     _, version = batch.hash_data_dir(evaluation_build.processed)
     links = downloads.write_downloads(evaluation_build.processed, html, data_version=version)
     book = openpyxl.load_workbook(html / "downloads" / "programme.xlsx")
-    return {"html": html, "links": links, "book": book, "version": version,
-            "processed": evaluation_build.processed}
+    return {
+        "html": html,
+        "links": links,
+        "book": book,
+        "version": version,
+        "processed": evaluation_build.processed,
+    }
 
 
 def test_one_sheet_per_processed_table_with_the_csv_rows(built):
@@ -57,8 +62,8 @@ def test_one_sheet_per_processed_table_with_the_csv_rows(built):
         values = list(book[downloads.table_title(name)].iter_rows(values_only=True))
         assert list(values[0]) == header, name
         assert len(values) - 1 == len(rows) > 0, name
-        for i, (cells, fields) in enumerate(zip(values[1:], rows), start=2):
-            bad = [(h, c, f) for h, c, f in zip(header, cells, fields) if not _same_value(c, f)]
+        for i, (cells, fields) in enumerate(zip(values[1:], rows, strict=False), start=2):
+            bad = [(h, c, f) for h, c, f in zip(header, cells, fields, strict=False) if not _same_value(c, f)]
             assert not bad, f"{name} row {i}: {bad[:3]}"
 
 
@@ -66,9 +71,13 @@ def test_numbers_are_numbers_and_text_stays_text(built):
     survey = built["book"][downloads.table_title("survey")]
     header = [c.value for c in survey[1]]
     value_col = header.index("value") + 1
-    assert all(isinstance(survey.cell(row=r, column=value_col).value, (int, float, type(None)))
-               for r in range(2, survey.max_row + 1))
-    assert any(isinstance(survey.cell(row=r, column=value_col).value, float) for r in range(2, survey.max_row + 1))
+    assert all(
+        isinstance(survey.cell(row=r, column=value_col).value, (int, float, type(None)))
+        for r in range(2, survey.max_row + 1)
+    )
+    assert any(
+        isinstance(survey.cell(row=r, column=value_col).value, float) for r in range(2, survey.max_row + 1)
+    )
 
 
 def test_columns_sheet_describes_every_column(built):
@@ -101,13 +110,14 @@ def test_csv_downloads_are_the_processed_files_and_links_list_them(built):
     assert hrefs[0] == "downloads/programme.xlsx"
     names = [n.removesuffix(".csv") for n in evaluation.PROCESSED_SCHEMAS]
     assert hrefs[1:] == [f"downloads/{n}.csv" for n in names]
-    for name, link in zip(names, built["links"][1:]):
+    for name, link in zip(names, built["links"][1:], strict=False):
         copy = built["html"] / link.href
         assert copy.read_bytes() == (built["processed"] / f"{name}.csv").read_bytes()
         assert link.rows == len(_csv_rows(copy)[1])
         assert "_" not in link.label, link.label  # reader-facing: no internal names
     assert sorted(p.name for p in (built["html"] / "downloads").iterdir()) == sorted(
-        Path(h).name for h in hrefs), "stray or temporary files in downloads/"
+        Path(h).name for h in hrefs
+    ), "stray or temporary files in downloads/"
 
 
 def test_two_builds_give_identical_bytes(evaluation_build):
@@ -136,10 +146,14 @@ def test_text_that_looks_like_a_formula_stays_text(evaluation_build, tmp_path):
 
 
 def test_index_links_the_downloads_escaped():
-    links = [downloads.Download("downloads/programme.xlsx", "All processed tables (Excel workbook)", "workbook"),
-             downloads.Download("downloads/a.csv", "<b>A</b> (CSV)", "csv", 3)]
+    links = [
+        downloads.Download("downloads/programme.xlsx", "All processed tables (Excel workbook)", "workbook"),
+        downloads.Download("downloads/a.csv", "<b>A</b> (CSV)", "csv", 3),
+    ]
     page = batch.render_index([], prefix="html/", downloads=links)
-    assert '<a href="html/downloads/programme.xlsx" download>All processed tables (Excel workbook)</a>' in page
+    assert (
+        '<a href="html/downloads/programme.xlsx" download>All processed tables (Excel workbook)</a>' in page
+    )
     assert '<a href="html/downloads/a.csv" download>&lt;b&gt;A&lt;/b&gt; (CSV)</a>, 3 rows' in page
     assert "Download the data" not in batch.render_index([], prefix="")
 

@@ -37,11 +37,24 @@ PROFILE_QUESTION = "what_attracted"
 from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
 
-
 class Elements(HTMLParser):
     """Every element (tag, attrs, text inside it) of an HTML document or fragment."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self, markup: str):
         super().__init__(convert_charrefs=True)
@@ -79,12 +92,17 @@ def _assert_not_live(markup: str, where: str) -> None:
     assert "<b>bold</b>" not in markup, f"{where}: <b>bold</b> appears unescaped"
     assert PARAM_PAYLOAD not in markup, f"{where}: the parameter payload appears unescaped"
     doc = Elements(markup)
-    scripts = [e for e in doc.elements if e["tag"] == "script" and "alert(" in e["text"] and "xss" in e["text"]]
+    scripts = [
+        e for e in doc.elements if e["tag"] == "script" and "alert(" in e["text"] and "xss" in e["text"]
+    ]
     assert not scripts, f"{where}: a <script> element runs the payload"
     bolds = [e for e in doc.elements if e["tag"] == "b" and e["text"].strip() == "bold"]
     assert not bolds, f"{where}: a live <b>bold</b> element"
-    handlers = [e for e in doc.elements if any(k.startswith("on") and "param" in (v or "")
-                                               for k, v in e["attrs"].items())]
+    handlers = [
+        e
+        for e in doc.elements
+        if any(k.startswith("on") and "param" in (v or "") for k, v in e["attrs"].items())
+    ]
     assert not handlers, f"{where}: an element with the injected event handler: {handlers}"
 
 
@@ -94,13 +112,16 @@ def _assert_not_live(markup: str, where: str) -> None:
 
 
 def test_esc_escapes_markup_and_quotes():
-    out = charts_format.esc(PAYLOAD + "\"&")
+    out = charts_format.esc(PAYLOAD + '"&')
     assert "<" not in out and ">" not in out and "'" not in out and '"' not in out
     assert out.startswith("&lt;script&gt;alert(") and out.endswith("&quot;&amp;")
     assert charts_format.esc(None) == ""
     # Unescaping gives back exactly the text: nothing lost, nothing doubled.
-    assert Elements(f"<p>{out}</p>").first("p")["text"] == PAYLOAD + "\"&"
-    assert Elements(f'<a title="{charts_format.esc(PAYLOAD + chr(34))}">x</a>').first("a")["attrs"]["title"] == PAYLOAD + '"'
+    assert Elements(f"<p>{out}</p>").first("p")["text"] == PAYLOAD + '"&'
+    assert (
+        Elements(f'<a title="{charts_format.esc(PAYLOAD + chr(34))}">x</a>').first("a")["attrs"]["title"]
+        == PAYLOAD + '"'
+    )
 
 
 def test_table_html_escapes_caption_headers_cells_and_class():
@@ -127,7 +148,10 @@ def test_quote_block_escapes_text_bullets_and_cite():
     doc = Elements(out)
     assert doc.tags() == {"blockquote", "p", "ul", "li", "footer"}
     assert [e["text"] for e in doc.elements if e["tag"] == "p"] == [f"{PAYLOAD} first line continued"]
-    assert [e["text"] for e in doc.elements if e["tag"] == "li"] == [f"{PAYLOAD} as a bullet", "second bullet"]
+    assert [e["text"] for e in doc.elements if e["tag"] == "li"] == [
+        f"{PAYLOAD} as a bullet",
+        "second bullet",
+    ]
     assert doc.first("footer")["text"] == PAYLOAD
 
 
@@ -154,8 +178,13 @@ def test_figure_html_escapes_title_subtitle_alt_and_table():
     fig, ax = plt.subplots(figsize=(1, 1))
     from lib.report import charts as figures
 
-    chart = figures.Chart(title=PAYLOAD, subtitle=PAYLOAD, alt=PAYLOAD + '" onerror="alert(1)',
-                         table=pd.DataFrame({"A": [PAYLOAD]}), table_caption=PAYLOAD)
+    chart = figures.Chart(
+        title=PAYLOAD,
+        subtitle=PAYLOAD,
+        alt=PAYLOAD + '" onerror="alert(1)',
+        table=pd.DataFrame({"A": [PAYLOAD]}),
+        table_caption=PAYLOAD,
+    )
     out = str(figures.figure_html(fig, chart))
     _assert_not_live(out, "figure_html")
     doc = Elements(out)
@@ -184,8 +213,9 @@ def no_kernels(monkeypatch):
 def test_unknown_authority_with_markup_is_rejected_before_any_kernel(evaluation_build, tmp_path, no_kernels):
     out = tmp_path / "out"
     with pytest.raises(batch.BatchError) as info:
-        batch.run_batch(["<script>"], include_programme=False, output_dir=out,
-                        processed_dir=evaluation_build.processed)
+        batch.run_batch(
+            ["<script>"], include_programme=False, output_dir=out, processed_dir=evaluation_build.processed
+        )
     message = str(info.value)
     assert "\n" not in message and message.startswith("unknown authority '<script>'"), message
     assert AUTHORITY in message  # the valid ids are listed
@@ -195,9 +225,23 @@ def test_unknown_authority_with_markup_is_rejected_before_any_kernel(evaluation_
 def test_unknown_authority_cli_exits_2_with_one_line(evaluation_build, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.batch", "--authorities", PAYLOAD, "--no-programme", "--quiet",
-         "--processed-dir", str(evaluation_build.processed), "--output-dir", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "lib.batch",
+            "--authorities",
+            PAYLOAD,
+            "--no-programme",
+            "--quiet",
+            "--processed-dir",
+            str(evaluation_build.processed),
+            "--output-dir",
+            str(out),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
     lines = proc.stderr.strip().splitlines()
@@ -209,11 +253,13 @@ def test_unknown_authority_cli_exits_2_with_one_line(evaluation_build, tmp_path)
 def test_markup_in_an_authority_id_in_the_data_is_rejected(evaluation_build, tmp_path, no_kernels):
     processed = tmp_path / "processed"
     shutil.copytree(evaluation_build.processed, processed)
-    _rewrite_csv(processed / "authorities.csv", lambda r: r["authority_id"] == AUTHORITY,
-                 {"authority_id": "<script>"})
+    _rewrite_csv(
+        processed / "authorities.csv", lambda r: r["authority_id"] == AUTHORITY, {"authority_id": "<script>"}
+    )
     with pytest.raises(batch.BatchError) as info:
-        batch.run_batch(["<script>"], include_programme=False, output_dir=tmp_path / "out",
-                        processed_dir=processed)
+        batch.run_batch(
+            ["<script>"], include_programme=False, output_dir=tmp_path / "out", processed_dir=processed
+        )
     message = str(info.value)
     assert "\n" not in message and "invalid authority id '<script>'" in message, message
     assert not (tmp_path / "out").exists()
@@ -246,21 +292,29 @@ def tampered(evaluation_build, tmp_path_factory):
     root = tmp_path_factory.mktemp("escaping")
     processed = root / f"processed {PARAM_PAYLOAD}"
     shutil.copytree(evaluation_build.processed, processed)
-    n = _rewrite_csv(processed / "profiles.csv",
-                     lambda r: r["authority_id"] == AUTHORITY and r["question"] == PROFILE_QUESTION,
-                     {"text": PAYLOAD})
+    n = _rewrite_csv(
+        processed / "profiles.csv",
+        lambda r: r["authority_id"] == AUTHORITY and r["question"] == PROFILE_QUESTION,
+        {"text": PAYLOAD},
+    )
     assert n == 1, f"expected one {AUTHORITY}/{PROFILE_QUESTION} profile row, found {n}"
-    n = _rewrite_csv(processed / "authorities.csv", lambda r: r["authority_id"] == AUTHORITY,
-                     {"authority": PAYLOAD})
+    n = _rewrite_csv(
+        processed / "authorities.csv", lambda r: r["authority_id"] == AUTHORITY, {"authority": PAYLOAD}
+    )
     assert n == 1
     out = root / "out"
-    result = batch.run_batch([AUTHORITY], include_programme=False, output_dir=out,
-                             processed_dir=processed, timeout=180)
+    result = batch.run_batch(
+        [AUTHORITY], include_programme=False, output_dir=out, processed_dir=processed, timeout=180
+    )
     (report,) = result.results
     assert report.ok, f"the tampered report failed: {report.error}"
     assert report.parameters["processed_dir"].endswith(PARAM_PAYLOAD)  # the parameter carried the payload
-    return {"result": result, "out": out, "report": out / "html" / f"{AUTHORITY}.html",
-            "indexes": [out / "html" / "index.html", out / "index.html"]}
+    return {
+        "result": result,
+        "out": out,
+        "report": out / "html" / f"{AUTHORITY}.html",
+        "indexes": [out / "html" / "index.html", out / "index.html"],
+    }
 
 
 @pytest.mark.notebook
@@ -269,7 +323,7 @@ def test_report_html_escapes_injected_text(tampered):
     _assert_not_live(page, "report")
     title = re.search(r"<title>(.*?)</title>", page, re.S)
     assert title and "&lt;script&gt;" in title.group(1) and "<" not in title.group(1), title
-    body = page[page.index("<body"):]
+    body = page[page.index("<body") :]
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     assert h1 and "&lt;script&gt;alert(" in h1.group(1) and "<script" not in h1.group(1), h1
     # The profile answer (a) is quoted in a blockquote, as text.
@@ -284,8 +338,14 @@ def test_index_html_escapes_injected_name(tampered):
     for index in tampered["indexes"]:
         page = index.read_text(encoding="utf-8")
         _assert_not_live(page, index.name)
-        link = next((e for e in Elements(page).elements
-                     if e["tag"] == "a" and e["attrs"].get("href", "").endswith(f"{AUTHORITY}.html")), None)
+        link = next(
+            (
+                e
+                for e in Elements(page).elements
+                if e["tag"] == "a" and e["attrs"].get("href", "").endswith(f"{AUTHORITY}.html")
+            ),
+            None,
+        )
         assert link is not None and link["text"] == PAYLOAD, link
         assert "&lt;script&gt;" in page
 
@@ -337,10 +397,12 @@ def test_injected_markup_is_inert_in_chromium(tampered):
                 assert errors == [], f"{where}: page errors: {errors}"
                 live_bold = page.evaluate(
                     "() => Array.from(document.body.querySelectorAll('b'))"
-                    ".filter(b => b.textContent.trim() === 'bold').length")
+                    ".filter(b => b.textContent.trim() === 'bold').length"
+                )
                 assert live_bold == 0, f"{where}: a live <b>bold</b> element"
                 live_script = page.evaluate(
-                    "() => Array.from(document.scripts).filter(s => s.text.includes(\"alert('xss')\")).length")
+                    "() => Array.from(document.scripts).filter(s => s.text.includes(\"alert('xss')\")).length"
+                )
                 assert live_script == 0, f"{where}: a live <script> with the payload"
                 handlers = page.evaluate("() => document.querySelectorAll('[onerror]').length")
                 assert handlers == 0, f"{where}: an element with an onerror handler"
@@ -391,7 +453,9 @@ def _site_processed(tmp_path: Path) -> Path:
     with open(pdir / "evidence.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["authority_id", "status", "inferred"])
-        w.writerows([["alpha", "available", "no"], ["alpha", "unrecorded", "no"], ["beta", "available", "yes"]])
+        w.writerows(
+            [["alpha", "available", "no"], ["alpha", "unrecorded", "no"], ["beta", "available", "yes"]]
+        )
     return pdir
 
 
@@ -410,9 +474,13 @@ def test_index_summary_and_names_with_markup_are_text(tmp_path):
     page = index.render_index(results, summaries=summaries)
     _assert_not_live(page, "index")
     doc = Elements(page)
-    summary_cells = [e["text"] for e in doc.elements if e["tag"] == "td" and "summary" in e["attrs"].get("class", "")]
+    summary_cells = [
+        e["text"] for e in doc.elements if e["tag"] == "td" and "summary" in e["attrs"].get("class", "")
+    ]
     assert any(cell.startswith("Took part in " + PAYLOAD) for cell in summary_cells), summary_cells
-    names = [e["text"] for e in doc.elements if e["tag"] == "a" and e["attrs"].get("href", "").endswith(".html")]
+    names = [
+        e["text"] for e in doc.elements if e["tag"] == "a" and e["attrs"].get("href", "").endswith(".html")
+    ]
     assert PAYLOAD in names and PARAM_PAYLOAD in names
 
 
@@ -428,11 +496,16 @@ def test_navigation_links_carry_names_with_markup_as_text(tmp_path):
     # A to Z: '<img...' and '<script...' sort before 'Alpha': alpha is last, its previous is beta
     page = render.render_notebook(nb)
     _assert_not_live(page, "report chrome")
-    links = {e["attrs"]["href"]: e["text"] for e in Elements(page).elements
-             if e["tag"] == "a" and e["attrs"].get("rel") == "prev"}
+    links = {
+        e["attrs"]["href"]: e["text"]
+        for e in Elements(page).elements
+        if e["tag"] == "a" and e["attrs"].get("rel") == "prev"
+    }
     assert links == {"beta.html": f"Previous: {PAYLOAD}"}, links
     nb.metadata["papermill"]["parameters"]["authority_id"] = "gamma"
     page = render.render_notebook(nb)
     _assert_not_live(page, "report chrome")
-    nexts = [e["text"] for e in Elements(page).elements if e["tag"] == "a" and e["attrs"].get("rel") == "next"]
+    nexts = [
+        e["text"] for e in Elements(page).elements if e["tag"] == "a" and e["attrs"].get("rel") == "next"
+    ]
     assert nexts == [f"Next: {PAYLOAD}"] * 2  # header and footer

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from test_batch import make_processed
 
 pytestmark = pytest.mark.faults
@@ -45,8 +44,14 @@ def batch_cmd(processed: Path, out: Path, *extra: str) -> list[str]:
 
 def start(processed, out, marks, sleep="", *extra) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FAULT_MARKS": str(marks), "FAULT_SLEEP": sleep}
-    return subprocess.Popen(batch_cmd(processed, out, *extra), cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        batch_cmd(processed, out, *extra),
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for_mark(marks: Path, rid: str, proc: subprocess.Popen, timeout: float = 60) -> int:
@@ -92,7 +97,9 @@ def assert_consistent(out: Path) -> dict:
         assert linked == on_disk_html
         for rid, r in entries.items():
             if r.get("stale"):
-                row = re.search(rf'<tr>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>', page, re.S)
+                row = re.search(
+                    rf'<tr>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>', page, re.S
+                )
                 assert row and "Stale" in row.group(0) and r["finished_at"] in row.group(0), rid
     temps = [p for d in (out, out / "html", out / "notebooks") for p in d.iterdir() if p.name.startswith(".")]
     assert temps == []
@@ -105,8 +112,14 @@ def baseline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     processed = make_processed(tmp / "processed", rows=ROWS)
     out = tmp / "baseline"
-    proc = subprocess.run(batch_cmd(processed, out), cwd=ROOT, capture_output=True, text=True, timeout=240,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        batch_cmd(processed, out),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return processed, out
 
@@ -132,8 +145,10 @@ def test_sigint_stops_kernels_records_disk_exits_130(run_dir):
     _, err = proc.communicate(timeout=30)
     assert time.monotonic() - t0 < 10
     assert proc.returncode == 130, err
-    assert err.splitlines() == ["interrupted: queued reports cancelled, running ones stopped; "
-                                "manifest and index describe the pages on disk"]
+    assert err.splitlines() == [
+        "interrupted: queued reports cancelled, running ones stopped; "
+        "manifest and index describe the pages on disk"
+    ]
     assert gone(kernel), "the running kernel was not stopped"
     m = assert_consistent(out)
     assert m["run"]["state"] == "interrupted"
@@ -174,7 +189,10 @@ def test_killed_worker_costs_only_its_report(run_dir):
     os.kill(worker, signal.SIGKILL)  # as the out-of-memory killer would
     stdout, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "failed: a2: worker process died while running this report (killed by signal 9; out of memory?)" in stdout
+    assert (
+        "failed: a2: worker process died while running this report (killed by signal 9; out of memory?)"
+        in stdout
+    )
     assert re.search(r"5 reports, 4 ok, 1 failed", stdout), stdout
     m = assert_consistent(out)
     reports = {r["id"]: r for r in m["reports"]}
@@ -224,10 +242,11 @@ def test_read_only_output_folder_changes_nothing(run_dir, where):
     finally:
         _make_writable(target)
     assert proc.returncode == 2
-    assert err.splitlines() == [f"error: --output-dir {out} is not writable: {target.resolve()} "
-                                "(Operation not permitted)" if os.geteuid() == 0 else
-                                f"error: --output-dir {out} is not writable: {target.resolve()} "
-                                "(Permission denied)"]
+    assert err.splitlines() == [
+        f"error: --output-dir {out} is not writable: {target.resolve()} (Operation not permitted)"
+        if os.geteuid() == 0
+        else f"error: --output-dir {out} is not writable: {target.resolve()} (Permission denied)"
+    ]
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == snapshot
     assert list(marks.iterdir()) == []  # no report started
     assert_consistent(out)

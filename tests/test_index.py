@@ -26,8 +26,16 @@ DATA_VERSION = "0123456789abcdef" * 4
 MARKUP = "<b>Bold</b> & <i>Co</i>"
 
 
-def _result(rid: str, kind: str, name: str, *, status: str = "ok", error: str | None = None,
-            stale: bool = False, minute: int = 0) -> ReportResult:
+def _result(
+    rid: str,
+    kind: str,
+    name: str,
+    *,
+    status: str = "ok",
+    error: str | None = None,
+    stale: bool = False,
+    minute: int = 0,
+) -> ReportResult:
     return ReportResult(
         id=rid, kind=kind, display_name=name, parameters={}, inputs={}, input_hash="0" * 64,
         data_version=DATA_VERSION, started_at="2026-01-01T00:00:00Z",
@@ -45,13 +53,27 @@ def synthetic_run(n: int = N) -> tuple[list[ReportResult], dict[str, index.Summa
         rid = f"district-{i:03d}"
         name = {1: "Ébène-sur-Mer", 2: MARKUP}.get(i, f"Synthetic District {i:03d}")
         failed, stale = i % 50 == 0, i % 70 == 0 and i % 50 != 0
-        results.append(_result(rid, "authority", name, status="failed" if failed else "ok",
-                               error=f"ValueError: district {i} <broken>" if failed else None,
-                               stale=stale, minute=i))
+        results.append(
+            _result(
+                rid,
+                "authority",
+                name,
+                status="failed" if failed else "ok",
+                error=f"ValueError: district {i} <broken>" if failed else None,
+                stale=stale,
+                minute=i,
+            )
+        )
         summaries[rid] = index.Summary(
-            line=index.summary_line({"years": "2012-13" if i % 2 else "unrecorded",
-                                     "case_study": "yes" if i % 7 == 0 else "no", "attitude_survey": "no"}),
-            coverage=index.Coverage(items=12, recorded=i % 5, inferred=i % 3, unrecorded=12 - i % 5 - i % 3))
+            line=index.summary_line(
+                {
+                    "years": "2012-13" if i % 2 else "unrecorded",
+                    "case_study": "yes" if i % 7 == 0 else "no",
+                    "attitude_survey": "no",
+                }
+            ),
+            coverage=index.Coverage(items=12, recorded=i % 5, inferred=i % 3, unrecorded=12 - i % 5 - i % 3),
+        )
     return results, summaries
 
 
@@ -63,8 +85,13 @@ def expected_status(r: ReportResult) -> str:
 def big_index(tmp_path_factory) -> dict:
     results, summaries = synthetic_run()
     t0 = time.perf_counter()
-    page = index.render_index(results, summaries=summaries, data_version=DATA_VERSION,
-                              dq_href="data_quality_log.csv", caveats_href="caveats.html")
+    page = index.render_index(
+        results,
+        summaries=summaries,
+        data_version=DATA_VERSION,
+        dq_href="data_quality_log.csv",
+        caveats_href="caveats.html",
+    )
     seconds = time.perf_counter() - t0
     path = tmp_path_factory.mktemp("index") / "index.html"
     path.write_text(page, encoding="utf-8")
@@ -84,8 +111,9 @@ def test_500_entries_render_with_summary_coverage_and_status(big_index):
     # A to Z by display name after the programme, as the site orders them
     hrefs = [re.search(r'<a href="([^"]+)">', r).group(1) for r in rows]
     authorities = [r for r in results if r.kind == "authority"]
-    expected = ["programme.html"] + [f"{r.id}.html" for r in sorted(
-        authorities, key=lambda r: site.name_key(r.display_name, r.id))]
+    expected = ["programme.html"] + [
+        f"{r.id}.html" for r in sorted(authorities, key=lambda r: site.name_key(r.display_name, r.id))
+    ]
     assert hrefs == expected
     by_href = dict(zip(hrefs, rows, strict=True))
     for r in authorities:
@@ -104,7 +132,8 @@ def test_500_entries_render_with_summary_coverage_and_status(big_index):
 
 def test_summary_line_is_computed_from_the_row():
     assert index.summary_line({"years": "2011-12;2012-13", "case_study": "yes", "attitude_survey": "no"}) == (
-        "Took part in 2011-12 and 2012-13; case study published; not named as an attitude survey source")
+        "Took part in 2011-12 and 2012-13; case study published; not named as an attitude survey source"
+    )
     assert index.summary_line({"years": "unrecorded"}) == "Programme year not stated in the sources"
 
 
@@ -117,8 +146,11 @@ def test_summaries_from_processed_tables(evaluation_build):
         known = group[group["status"] != "unrecorded"]
         c = summaries[aid].coverage
         assert (c.items, c.recorded, c.inferred, c.unrecorded) == (
-            len(group), int((known["inferred"] == "no").sum()), int((known["inferred"] == "yes").sum()),
-            int((group["status"] == "unrecorded").sum())), aid
+            len(group),
+            int((known["inferred"] == "no").sum()),
+            int((known["inferred"] == "yes").sum()),
+            int((group["status"] == "unrecorded").sum()),
+        ), aid
     # Richmond: the years it took part, and its withdrawal as its case study states it
     facts = evaluation_build.tables["case_study_facts"]
     withdrew = facts[facts["fact"] == "withdrew"]
@@ -127,12 +159,13 @@ def test_summaries_from_processed_tables(evaluation_build):
     row = authorities.set_index("authority_id").loc["richmond-upon-thames"]
     assert summaries["richmond-upon-thames"].line.startswith(
         f"Took part in {row['years'].replace(';', ' and ')} (withdrew {timing['richmond-upon-thames']}); "
-        "case study published")
+        "case study published"
+    )
     assert all("withdrew" not in s.line for aid, s in summaries.items() if aid != "richmond-upon-thames")
 
 
 def test_footer_gives_build_date_data_version_and_workbook_version(big_index):
-    footer = big_index["page"][big_index["page"].index("<footer"):]
+    footer = big_index["page"][big_index["page"].index("<footer") :]
     newest = max(r.finished_at for r in big_index["results"])
     assert f'<time datetime="{newest}">' in footer
     assert f'<code title="{DATA_VERSION}">{DATA_VERSION[:12]}</code>' in footer
@@ -148,7 +181,7 @@ def test_synthetic_banner_comes_from_the_template():
     plain = index.render_index(results, summaries=summaries)
     marked = index.render_index(results, summaries=summaries, synthetic=True)
     assert "synthetic-banner" not in plain and "SYNTHETIC" not in plain
-    main = marked[marked.index("<main>"):marked.index("<h1>")]
+    main = marked[marked.index("<main>") : marked.index("<h1>")]
     assert main.count('class="synthetic-banner"') == 1 and "SYNTHETIC DATA" in main
 
 
@@ -191,8 +224,12 @@ def chromium():
 
 def _open(chromium, path: Path, *, javascript: bool = True):
     context = chromium.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
-                  else r.abort("blockedbyclient"))
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort("blockedbyclient")
+        ),
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -171,7 +171,9 @@ def test_survey_phases_and_sectors(prog):
     }
     assert {k: s.claim_word for k, s in sectors.items()} == claims.SECTOR_WORDS
     assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == [
-        ("VCS respondents", "vcs"), ("Children's centre respondents", "childrens_centres")]
+        ("VCS respondents", "vcs"),
+        ("Children's centre respondents", "childrens_centres"),
+    ]
     phrases = {
         **{k: s.phrase for k, s in sectors.items()},
         **{g.id: g.phrase for g in prog.respondent_groups if g.phrase},
@@ -196,11 +198,14 @@ def test_survey_questions_and_items(prog):
     assert {
         q.printed_prefix: (q.id, q.label) for q in prog.questions if q.printed_prefix
     } == evaluation.COMMENT_QUESTIONS
-    assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted([
-        ("Understanding of co-production (Q1)", "understanding"),
-        ("Nine impacts of co-production (Q3)", "impacts"),
-        ("Best features of collaborative working (Q2)", "best_features"),
-        ("What the local authority should do (Q4)", "la_role")])
+    assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted(
+        [
+            ("Understanding of co-production (Q1)", "understanding"),
+            ("Nine impacts of co-production (Q3)", "impacts"),
+            ("Best features of collaborative working (Q2)", "best_features"),
+            ("What the local authority should do (Q4)", "la_role"),
+        ]
+    )
     assert tuple(q.id for q in prog.questions if q.base == "respondents") == uncertainty.RESPONDENT_QUESTIONS
     assert {
         u.chart_title: (u.id, u.label, u.note) for u in prog.understanding_items

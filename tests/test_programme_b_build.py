@@ -156,12 +156,29 @@ def test_this_programmes_raw_data_fails_closed_under_programme_b(built):
 def reports(built):
     """Every report of programme B executed and rendered by the batch, as a user runs it."""
     root, prog, _ = built
-    env = {**os.environ, programme.PROGRAMME_ENV_VAR: str(root / "definition.yaml"),
-           "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        programme.PROGRAMME_ENV_VAR: str(root / "definition.yaml"),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "lib.run", "--processed-dir", str(root / "processed"),
-         "--output-dir", str(root / "site"), "--timeout", "300", "--fork-kernels"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "lib.run",
+            "--processed-dir",
+            str(root / "processed"),
+            "--output-dir",
+            str(root / "site"),
+            "--timeout",
+            "300",
+            "--fork-kernels",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     return root / "site", prog, done
 
@@ -181,7 +198,9 @@ def test_programme_b_reports_index_and_manifest(reports):
     # one report per authority of ITS definition, plus the programme report, all ok
     assert set(by_id) == {"programme", *(a.id for a in prog.authorities)}
     assert len(prog.authorities) >= 40
-    assert all(r["status"] == "ok" for r in by_id.values()), [r["id"] for r in by_id.values() if r["status"] != "ok"]
+    assert all(r["status"] == "ok" for r in by_id.values()), [
+        r["id"] for r in by_id.values() if r["status"] != "ok"
+    ]
     index = (site / "html" / "index.html").read_text(encoding="utf-8")
     for a in prog.authorities:
         page = site / "html" / f"{a.id}.html"

@@ -239,15 +239,17 @@ def _html_output(fragment: str):
 
 
 def chrome_nb(params: dict | None = None):
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Report title\n\nIntro."),
-        new_markdown_cell("## From Markdown\n\nText."),
-        _html_output('<h2 id="kept-id">Has an id</h2><p>a</p>'),
-        _html_output("<h2>No id: <em>here</em></h2><p>b</p>"),
-        _html_output("<h2>No id: here</h2><p>same text again</p>"),
-        _html_output('<p id="no-id-here">an element already using the slug</p>'),
-        _html_output("<h3>Not listed</h3>"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Report title\n\nIntro."),
+            new_markdown_cell("## From Markdown\n\nText."),
+            _html_output('<h2 id="kept-id">Has an id</h2><p>a</p>'),
+            _html_output("<h2>No id: <em>here</em></h2><p>b</p>"),
+            _html_output("<h2>No id: here</h2><p>same text again</p>"),
+            _html_output('<p id="no-id-here">an element already using the slug</p>'),
+            _html_output("<h3>Not listed</h3>"),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     if params is not None:
         nb.metadata["papermill"] = {"parameters": params}
@@ -256,7 +258,10 @@ def chrome_nb(params: dict | None = None):
 
 def _toc(page: str) -> list[tuple[str, str]]:
     nav = re.search(r'<nav[^>]*class="page-toc"[^>]*>.*?</nav>', page, re.S).group(0)
-    return [(href, re.sub(r"<[^>]+>", "", text)) for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav)]
+    return [
+        (href, re.sub(r"<[^>]+>", "", text))
+        for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav)
+    ]
 
 
 def test_contents_list_every_h2_and_each_link_finds_its_heading():
@@ -335,7 +340,7 @@ def test_the_chrome_shows_the_synthetic_banner_once(tmp_path):
     params = {"processed_dir": str(pdir), "authority_id": "alpha"}
     page = render.render_notebook(chrome_nb(params))
     assert page.count('class="synthetic-banner"') == 1
-    main = page[page.index("<main"):]
+    main = page[page.index("<main") :]
     assert main.index('class="synthetic-banner"') < main.index("Report title")
     # a notebook that shows the banner itself does not get a second one
     from lib.run import banner
@@ -354,7 +359,7 @@ def test_caveats_page_is_for_readers():
     from lib.config import CAVEATS_SOURCE
 
     page = render.render_caveats(CAVEATS_SOURCE)
-    main = page[page.index("<main"):page.index("</main>")]
+    main = page[page.index("<main") : page.index("</main>")]
     text = html.unescape(re.sub(r"<[^>]+>", " ", main))
     assert "Never renumber" not in text and "maintainers" not in text.lower()
     assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", text), re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", text)
@@ -363,8 +368,8 @@ def test_caveats_page_is_for_readers():
     ids = [m.lower() for m in re.findall(r"^## (C\d+) ", source, re.M)]
     assert ids and all(f'<h2 id="{i}">' in page for i in ids)
     for i in ids:  # each caveat says what it means for the reports
-        section = page[page.index(f'<h2 id="{i}">'):]
-        section = section[:section.find("<h2", 5)]
+        section = page[page.index(f'<h2 id="{i}">') :]
+        section = section[: section.find("<h2", 5)]
         assert "What this means for the reports." in section, i
     assert re.search(r'<a href="index.html">', page) and "<caption>" in page
     assert_offline(page)

@@ -49,9 +49,14 @@ def test_every_report_is_built_without_errors(full_batch):
     assert result.exit_code == 0
     for report_id in ids:
         nb = nbformat.read(full_batch.out / "notebooks" / f"{report_id}.ipynb", as_version=4)
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                  if o.get("output_type") == "error"
-                  or (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        errors = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.get("output_type") == "error"
+            or (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        ]
         assert errors == [], f"{report_id}: error or stderr output in the executed notebook"
         text = visible_text(page(full_batch, report_id))
         assert "Traceback" not in text and "Error" not in text.replace("Errors", "")
@@ -72,7 +77,9 @@ def test_code_and_parameters_are_hidden(full_batch):
     assert "authority_id = " not in text
 
 
-@pytest.mark.parametrize("authority_id", ["leeds", "richmond-upon-thames", "barnet", "north-east-lincolnshire"])
+@pytest.mark.parametrize(
+    "authority_id", ["leeds", "richmond-upon-thames", "barnet", "north-east-lincolnshire"]
+)
 def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority_id):
     t = full_batch.tables
     name = t["authorities"].set_index("authority_id").loc[authority_id, "authority"]
@@ -80,8 +87,9 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
     assert f"{name}: evaluation report" in text
     evidence = t["evidence"][t["evidence"]["authority_id"] == authority_id]
     # The evidence row, one sentence grouped by status; inferred statuses apart (the inference rule).
-    row = re.search(rf"Of the {len(evidence)} items in the programme's evidence matrix, [^:]+'s row reads: (.*?)\. ",
-                    text).group(1)
+    row = re.search(
+        rf"Of the {len(evidence)} items in the programme's evidence matrix, [^:]+'s row reads: (.*?)\. ", text
+    ).group(1)
     groups = dict(g.split(": ", 1) for g in row.split("; "))
     lost = evidence[evidence["status"] == "unrecorded"]["evidence_label"]
     if len(lost):
@@ -104,7 +112,9 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
 def test_reports_of_other_authorities_do_not_leak(full_batch):
     t = full_batch.tables
     leeds_text = visible_text(page(full_batch, "leeds"))
-    richmond_challenge = t["challenges"][t["challenges"]["authority_id"] == "richmond-upon-thames"]["text"].iloc[0]
+    richmond_challenge = t["challenges"][t["challenges"]["authority_id"] == "richmond-upon-thames"][
+        "text"
+    ].iloc[0]
     assert richmond_challenge[:50] not in leeds_text
 
 
@@ -129,8 +139,9 @@ def test_case_study_impacts_are_shown_as_published_with_their_source(full_batch)
     impacts = t["case_study_impacts"]
     assert impacts["base_n"].isna().all()  # the case study gives no group sizes
     leeds = page(full_batch, "leeds")
-    table = re.search(r"<caption>Leeds: reported impact by participant group[^<]*</caption>(.*?)</table>",
-                      leeds, re.S).group(1)
+    table = re.search(
+        r"<caption>Leeds: reported impact by participant group[^<]*</caption>(.*?)</table>", leeds, re.S
+    ).group(1)
     leeds_rows = impacts[impacts["authority_id"] == "leeds"]
     assert "[c]" not in table
     for _, row in leeds_rows.iterrows():
@@ -148,7 +159,7 @@ def _table_cells(page_html: str) -> list[tuple[str, str, str, str]]:
             cells = [visible_text(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
             if not cells or len(cells) != len(headers):
                 continue
-            out += [(visible_text(caption), h, cells[0], c) for h, c in zip(headers, cells)]
+            out += [(visible_text(caption), h, cells[0], c) for h, c in zip(headers, cells, strict=False)]
     return out
 
 
@@ -159,7 +170,7 @@ def test_no_figure_shown_on_one_page_is_suppressed_on_another(full_batch):
     figure = re.compile(r"\d+(\.\d+)?%|[+-]?\d+\b")
     hidden, shown = {}, {}
     for name, text in pages.items():
-        for caption, header, label, cell in _table_cells(text):
+        for _caption, header, label, cell in _table_cells(text):
             key = (header, label)
             if cell.strip() == "[c]":
                 hidden.setdefault(key, set()).add(name)
@@ -170,7 +181,8 @@ def test_no_figure_shown_on_one_page_is_suppressed_on_another(full_batch):
     # Every published sentence with a figure, wherever it is printed, is printed in full:
     # a [c] never stands in a row whose statement another page prints with its numbers.
     statements = list(full_batch.tables["case_study_impacts"]["statement"]) + list(
-        full_batch.tables["claims"]["claim_quote"])
+        full_batch.tables["claims"]["claim_quote"]
+    )
     for name, text in pages.items():
         body = visible_text(text)
         for statement in statements:
@@ -185,16 +197,22 @@ def test_no_figure_shown_on_one_page_is_suppressed_on_another(full_batch):
 
 
 def test_survey_source_status_on_every_authority_page_and_pooled_figures_only_in_the_programme_report(
-        full_batch):
+    full_batch,
+):
     t = full_batch.tables
     survey = t["survey"]
-    overall = survey[(survey["question"] == "understanding") & (survey["item"] == "understand_co_production")
-                     & (survey["sector"] == "all")].set_index("phase")["value"]
+    overall = survey[
+        (survey["question"] == "understanding")
+        & (survey["item"] == "understand_co_production")
+        & (survey["sector"] == "all")
+    ].set_index("phase")["value"]
     for _, a in t["authorities"].iterrows():
         text = visible_text(page(full_batch, a["authority_id"]))
         assert f"rose from {pct(overall['pre'])} to {pct(overall['post'])}" not in text, a["authority_id"]
         said = "is among" if a["attitude_survey"] == "yes" else "is not among"
-        assert f"it {said} the authorities the attitude survey names as its sources" in text, a["authority_id"]
+        assert f"it {said} the authorities the attitude survey names as its sources" in text, a[
+            "authority_id"
+        ]
         assert 'href="programme.html#survey"' in page(full_batch, a["authority_id"])
 
 
@@ -214,26 +232,34 @@ def test_programme_report_figures(full_batch):
     text = visible_text(page(full_batch, "programme"))
     survey = t["survey"]
     u = survey[(survey["question"] == "understanding") & (survey["item"] == "understand_co_production")]
-    for sector, label in [("all", "All respondents"), ("vcs", "VCS respondents"),
-                          ("childrens_centres", "Children's centre respondents")]:
+    for sector, label in [
+        ("all", "All respondents"),
+        ("vcs", "VCS respondents"),
+        ("childrens_centres", "Children's centre respondents"),
+    ]:
         pre, post = (u[(u["sector"] == sector) & (u["phase"] == p)]["value"].iloc[0] for p in ("pre", "post"))
         assert f"{label}: {pct(pre)} before, {pct(post)} after" in text
     overall = u[u["sector"] == "all"].set_index("phase")["value"]
     assert f"Understanding of co-production rose from {pct(overall['pre'])} to {pct(overall['post'])}" in text
     evidence = t["evidence"]
-    assert f"{int((evidence['status'] == 'unrecorded').sum())} of {len(evidence)} evidence cells cannot be read" in text
+    assert (
+        f"{int((evidence['status'] == 'unrecorded').sum())} of {len(evidence)} evidence cells cannot be read"
+        in text
+    )
     resp = t["survey_respondents"].set_index(["group", "phase"])["n"]
     assert f"{resp[('all', 'pre')]} responses before the workshops and {resp[('all', 'post')]} after" in text
     # Nine impacts per sector: count of impacts higher after, from the survey table.
     impacts = survey[survey["question"] == "impacts"].pivot_table(
-        index=["sector", "item"], columns="phase", values="value")
+        index=["sector", "item"], columns="phase", values="value"
+    )
     for sector, label in [("vcs", "VCS respondents"), ("childrens_centres", "Children's centre respondents")]:
         s = impacts.loc[sector]
         up = int(((s["post"] - s["pre"]).round(2) > 0).sum())
         assert f"{label}: higher after the workshops on {up} of {len(s)} impacts" in text
     # KPI comparison in words.
     kpis = t["kpis"][t["kpis"]["unit"] == "proportion"].pivot_table(
-        index=["kpi", "measure"], columns="year", values="value")
+        index=["kpi", "measure"], columns="year", values="value"
+    )
     higher = int((kpis[evaluation.YEAR_TWO] > kpis[evaluation.YEAR_ONE]).sum())
     first, last = evaluation.YEAR_ONE, evaluation.YEAR_TWO
     assert f"{higher} of {len(kpis)} percentage KPIs were higher in {last} than in {first}" in text
@@ -247,14 +273,17 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     # Two questions, two columns; counts of each answer computed from the audit.
     from lib import report
     from lib.analysis import claims as claims_module
+
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
     assert "Does the data point the same way?" in text and "Could it be chance?" in text
     for value, n in audit["direction"].value_counts().items():
         assert f"{value}: {n}" in text
     # Verdicts first: a count summary, then one card per claim in verdict order.
     for value, n in audit["verdict"].value_counts().items():
-        assert re.search(rf"<th scope=\"row\">{re.escape(value[:1].upper() + value[1:])}</th><td>{n}</td>",
-                         page(full_batch, "programme"))
+        assert re.search(
+            rf"<th scope=\"row\">{re.escape(value[:1].upper() + value[1:])}</th><td>{n}</td>",
+            page(full_batch, "programme"),
+        )
     cards = re.findall(r'<p class="verdict">Verdict: ([^<]+)</p>', page(full_batch, "programme"))
     assert len(cards) == len(audit)
     order = [claims_module.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
@@ -276,8 +305,19 @@ def test_programme_report_embeds_the_widget_state(full_batch):
 
 def test_unknown_authority_is_a_one_line_error(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.batch", "--authorities", "leeds,narnia", "--output-dir", str(tmp_path / "out")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "lib.batch",
+            "--authorities",
+            "leeds,narnia",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -298,9 +338,25 @@ def test_a_failing_report_leaves_the_others_complete(evaluation_build, tmp_path)
     evidence[evidence["authority_id"] != "leeds"].to_csv(processed / "evidence.csv", index=False)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.batch", "--authorities", "leeds,barnet", "--no-programme",
-         "--processed-dir", str(processed), "--output-dir", str(out), "--quiet", "--timeout", "180"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "lib.batch",
+            "--authorities",
+            "leeds,barnet",
+            "--no-programme",
+            "--processed-dir",
+            str(processed),
+            "--output-dir",
+            str(out),
+            "--quiet",
+            "--timeout",
+            "180",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 1, proc.stderr
     summary = proc.stdout

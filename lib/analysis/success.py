@@ -249,8 +249,10 @@ def judge_success_measure(
             verdict=NOT_JUDGED,
             confidence=NO_CONFIDENCE,
             by_sector=pd.DataFrame(columns=list(BY_SECTOR_COLUMNS)),
-            reasons=("The sources state no success measure for this programme, so the workbook does not "
-                     "judge it against one.",),
+            reasons=(
+                "The sources state no success measure for this programme, so the workbook does not "
+                "judge it against one.",
+            ),
             design_limits=DESIGN_LIMITS,
         )
     measure, source = success_measure(statements)

@@ -257,8 +257,11 @@ def parse_definition(data: Any, file: str) -> Programme:
     # "post" in every programme (what a programme calls them is in the spellings).
     for role in ("pre", "post"):
         if phases and role not in {ph.id for ph in phases}:
-            r.problem("survey.phases", [ph.id for ph in phases],
-                      f"a phase with id '{role}' (the before/after roles; name it in its spellings)")
+            r.problem(
+                "survey.phases",
+                [ph.id for ph in phases],
+                f"a phase with id '{role}' (the before/after roles; name it in its spellings)",
+            )
     sectors = []
     for p, n in r.items(survey, "sectors", "survey"):
         sectors.append(

@@ -14,8 +14,6 @@ recorded in ``response_files.csv`` (the site's chrome shows the SYNTHETIC DATA b
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from markupsafe import Markup

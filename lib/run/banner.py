@@ -17,11 +17,15 @@ from pathlib import Path
 from markupsafe import Markup
 
 RESPONSE_FILES = "response_files.csv"
-SYNTHETIC_TEXT = ("SYNTHETIC DATA: the survey responses behind this report were generated for testing. "
-                  "No figure from them describes real people.")
+SYNTHETIC_TEXT = (
+    "SYNTHETIC DATA: the survey responses behind this report were generated for testing. "
+    "No figure from them describes real people."
+)
 #: The wording on pages about every report (the index, the caveats page).
-SYNTHETIC_SITE_TEXT = ("SYNTHETIC DATA: the survey responses behind these reports were generated "
-                       "for testing. No figure from them describes real people.")
+SYNTHETIC_SITE_TEXT = (
+    "SYNTHETIC DATA: the survey responses behind these reports were generated "
+    "for testing. No figure from them describes real people."
+)
 
 
 def is_synthetic(processed_dir: str | Path) -> bool:

@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import PROJECT_ROOT
+from lib.run import cache, pool, side_files
 from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
     DATA_QUALITY_LOG,
     MANIFEST_VERSION,
@@ -83,7 +84,6 @@ from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: pu
     remove_temp_files,
     utc_now,
 )
-from lib.run import cache, pool, side_files
 from lib.run.planning import (  # noqa: F401  (public names of lib.batch)
     AUTHORITIES_CSV,
     AUTHORITY_NOTEBOOK,
@@ -128,14 +128,11 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-
 def render_index(results: Iterable[ReportResult], **kwargs: Any) -> str:
     """The index page (:func:`lib.run.index.render_index`)."""
     from lib.run.index import render_index as _render_index
 
     return _render_index(results, **kwargs)
-
-
 
 
 # ---------------------------------------------------------------------------
@@ -318,10 +315,16 @@ class _Run:
         for d in (nb_dir, html_dir, log_dir):
             d.mkdir(exist_ok=True)
         remove_temp_files(out)  # left by a run that was killed
-        self.ledger = ledger = Ledger(out, self.root, settings, self.fp.data_version, self.pdir,
-                                      [s.report_id for s in self.specs])
-        ledger.run["executor"] = (f"dask {self.executor.address}" if self.executor
-                                  else "local, kernels forked from a warm process" if self.fork_kernels else "local")
+        self.ledger = ledger = Ledger(
+            out, self.root, settings, self.fp.data_version, self.pdir, [s.report_id for s in self.specs]
+        )
+        ledger.run["executor"] = (
+            f"dask {self.executor.address}"
+            if self.executor
+            else "local, kernels forked from a warm process"
+            if self.fork_kernels
+            else "local"
+        )
         ledger.load_previous()
         side_files.write(ledger, html_dir, log_dir, self.code)
         titles: dict[Path, str] = {}
@@ -334,9 +337,15 @@ class _Run:
             # <title>: the notebook's metadata title (or first heading), then the
             # authority's display name; plain text, escaped by the template.
             title = titles[s.notebook] if s.kind == "programme" else f"{titles[s.notebook]}: {s.display_name}"
-            key = cache.input_key(notebook_sha256=s.notebook_sha256, code=self.code, environment=self.env,
-                                  data=self.data_inputs(s), parameters=s.parameters,
-                                  settings=settings.report_settings, title=title)
+            key = cache.input_key(
+                notebook_sha256=s.notebook_sha256,
+                code=self.code,
+                environment=self.env,
+                data=self.data_inputs(s),
+                parameters=s.parameters,
+                settings=settings.report_settings,
+                title=title,
+            )
             previous = ledger.entries.get(s.report_id)
             if previous is not None:
                 previous.cached = False
@@ -361,19 +370,36 @@ class _Run:
             if progress and jobs:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=len(jobs), unit="report", file=sys.stderr, desc="reports", delay=0.5,
-                                bar_format="{desc}: {n}/{total} {bar} [{elapsed} elapsed, {remaining} left, "
-                                           "{rate_inv_fmt}]{postfix}")
+                self.bar = tqdm(
+                    total=len(jobs),
+                    unit="report",
+                    file=sys.stderr,
+                    desc="reports",
+                    delay=0.5,
+                    bar_format="{desc}: {n}/{total} {bar} [{elapsed} elapsed, {remaining} left, "
+                    "{rate_inv_fmt}]{postfix}",
+                )
             if self.executor is not None:
                 self.executor.run(jobs, record=self.record, pdir=self.pdir, root=self.root)
             elif jobs:
                 ctx = pool.fork_context()  # before tqdm's monitor thread would start
-                initargs = (settings.keep_code, str(self.nm) if self.nm else None, str(log_dir / "kernels.log"),
-                            settings.disclosure_threshold)
+                initargs = (
+                    settings.keep_code,
+                    str(self.nm) if self.nm else None,
+                    str(log_dir / "kernels.log"),
+                    settings.disclosure_threshold,
+                )
                 forked = sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None
-                pool.run_local(jobs, workers=min(settings.workers, len(jobs)), initargs=initargs,
-                               record=self.record, ctx=ctx, fork_notebooks=forked,
-                               executor_class=ProcessPoolExecutor, task=execute_report)
+                pool.run_local(
+                    jobs,
+                    workers=min(settings.workers, len(jobs)),
+                    initargs=initargs,
+                    record=self.record,
+                    ctx=ctx,
+                    fork_notebooks=forked,
+                    executor_class=ProcessPoolExecutor,
+                    task=execute_report,
+                )
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -383,8 +409,13 @@ class _Run:
             remove_temp_files(out)
             for job in jobs:
                 if job["id"] not in self.attempts:
-                    self.record(job, pool.unrun("cancelled", "run interrupted before this report finished"
-                                                if interrupted else "not run"))
+                    self.record(
+                        job,
+                        pool.unrun(
+                            "cancelled",
+                            "run interrupted before this report finished" if interrupted else "not run",
+                        ),
+                    )
             ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
             ledger.write()
         if interrupted:
@@ -421,7 +452,9 @@ class _Run:
 
 
 def format_summary(result: BatchResult) -> str:
-    rows = [(r.id, "cached" if r.cached and r.ok else r.status, f"{r.duration_s:.1f}") for r in result.results]
+    rows = [
+        (r.id, "cached" if r.cached and r.ok else r.status, f"{r.duration_s:.1f}") for r in result.results
+    ]
     w_id = max([len("report")] + [len(r[0]) for r in rows])
     w_st = max(len("status"), 6)
     lines = [f"{'report':<{w_id}}  {'status':<{w_st}}  {'seconds':>7}"]

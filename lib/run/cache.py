@@ -51,10 +51,17 @@ from lib.config import CAVEATS_SOURCE, DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PR
 #: Tables an authority report reads only through its own authority's rows
 #: (filtered on ``authority_id``). Every other table enters its key whole.
 OWN_ROWS_TABLES: dict[str, frozenset[str]] = {
-    "authority": frozenset({
-        "profiles", "proposals", "challenges", "membership",
-        "case_study_facts", "case_study_sections", "case_study_impacts",
-    }),
+    "authority": frozenset(
+        {
+            "profiles",
+            "proposals",
+            "challenges",
+            "membership",
+            "case_study_facts",
+            "case_study_sections",
+            "case_study_impacts",
+        }
+    ),
 }
 AUTHORITY_COLUMN = "authority_id"
 LOCK_FILE = Path("requirements") / "lock.txt"
@@ -84,22 +91,32 @@ def code_version(root: Path = PROJECT_ROOT) -> dict[str, str]:
     import os
 
     lib = root / "lib"
-    files = sorted(p for p in lib.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES
-                   and "__pycache__" not in p.parts)
+    files = sorted(
+        p
+        for p in lib.rglob("*")
+        if p.is_file() and p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts
+    )
     h = hashlib.sha256()
     for p in files:
         h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
     out = {"lib": h.hexdigest()}
     definition = Path(os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION)
-    for name, path in (("definition", definition), ("caveats", CAVEATS_SOURCE), ("assets", root / ASSET_PINS)):
+    for name, path in (
+        ("definition", definition),
+        ("caveats", CAVEATS_SOURCE),
+        ("assets", root / ASSET_PINS),
+    ):
         out[name] = sha256_file(path) if path.is_file() else "absent"
     return out
 
 
 def environment_version(root: Path = PROJECT_ROOT, kernel_name: str = "python3") -> dict[str, str]:
     lock = root / LOCK_FILE
-    return {"lock": sha256_file(lock) if lock.is_file() else "absent",
-            "python": sys.version.split()[0], "kernel": kernel_name}
+    return {
+        "lock": sha256_file(lock) if lock.is_file() else "absent",
+        "python": sys.version.split()[0],
+        "kernel": kernel_name,
+    }
 
 
 @dataclass
@@ -124,8 +141,9 @@ class DataFingerprints:
         return out
 
 
-def fingerprint_data(processed_dir: Path, authority_ids: Iterable[str],
-                     own_rows: Iterable[str] = ()) -> DataFingerprints:
+def fingerprint_data(
+    processed_dir: Path, authority_ids: Iterable[str], own_rows: Iterable[str] = ()
+) -> DataFingerprints:
     """Hash every file under ``processed_dir`` (hidden files skipped) and,
     for the top-level CSVs named in ``own_rows`` with an ``authority_id``
     column, the rows of each authority. Key ``""`` holds the hash for an
@@ -165,11 +183,28 @@ def fingerprint_data(processed_dir: Path, authority_ids: Iterable[str],
     return DataFingerprints(files=files, data_version=combined.hexdigest(), rows=rows)
 
 
-def input_key(*, notebook_sha256: str, code: dict[str, str], environment: dict[str, str],
-              data: dict[str, str], parameters: dict[str, Any], settings: dict[str, Any], title: str) -> str:
+def input_key(
+    *,
+    notebook_sha256: str,
+    code: dict[str, str],
+    environment: dict[str, str],
+    data: dict[str, str],
+    parameters: dict[str, Any],
+    settings: dict[str, Any],
+    title: str,
+) -> str:
     """The report's input hash: equal keys, equal outputs (apart from the build time)."""
-    return _combine({"notebook": notebook_sha256, "code": code, "environment": environment, "data": data,
-                     "parameters": parameters, "settings": settings, "title": title})
+    return _combine(
+        {
+            "notebook": notebook_sha256,
+            "code": code,
+            "environment": environment,
+            "data": data,
+            "parameters": parameters,
+            "settings": settings,
+            "title": title,
+        }
+    )
 
 
 def outputs_intact(out: Path, entry: Any) -> bool:
@@ -188,5 +223,10 @@ def outputs_intact(out: Path, entry: Any) -> bool:
 
 def reusable(out: Path, entry: Any, key: str) -> bool:
     """Can the last build of this report be served for input key ``key``?"""
-    return (entry is not None and entry.status == "ok" and not entry.stale
-            and entry.input_hash == key and outputs_intact(out, entry))
+    return (
+        entry is not None
+        and entry.status == "ok"
+        and not entry.stale
+        and entry.input_hash == key
+        and outputs_intact(out, entry)
+    )

@@ -139,8 +139,13 @@ def outline(cells_html: str, level: int = TOC_LEVEL) -> Outline:
     # where the split lands after the inserted attributes
     shift = sum(len(attr) for offset, attr in inserts if offset < split)
     html = "".join(pieces)
-    return Outline(intro=Markup(html[:split + shift]), rest=Markup(html[split + shift:]),  # noqa: S704
-                   headings=headings, has_h1=scan.h1_seen, has_banner=scan.has_banner)
+    return Outline(
+        intro=Markup(html[: split + shift]),
+        rest=Markup(html[split + shift :]),  # noqa: S704
+        headings=headings,
+        has_h1=scan.h1_seen,
+        has_banner=scan.has_banner,
+    )
 
 
 @dataclass
@@ -156,10 +161,20 @@ class Chrome:
 
     def body(self, cells_html: str) -> Markup:
         page = outline(str(cells_html))
-        return Markup(site.render_template(  # noqa: S704 (autoescaped template)
-            "report_body.html.j2", page=page, banner=self.synthetic and not page.has_banner,
-            banner_text=banner.SYNTHETIC_TEXT))
+        return Markup(
+            site.render_template(  # noqa: S704 (autoescaped template)
+                "report_body.html.j2",
+                page=page,
+                banner=self.synthetic and not page.has_banner,
+                banner_text=banner.SYNTHETIC_TEXT,
+            )
+        )
 
     def footer(self) -> Markup:
-        return Markup(site.render_template("report_footer.html.j2", nav=self.nav,  # noqa: S704
-                                           version=self.version))
+        return Markup(
+            site.render_template(
+                "report_footer.html.j2",
+                nav=self.nav,  # noqa: S704
+                version=self.version,
+            )
+        )

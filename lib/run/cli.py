@@ -28,7 +28,10 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-programme", action="store_true", help="skip the programme report")
     p.add_argument(
-        "--workers", type=int, metavar="N", help="worker processes (default: CPUs, at most the number of reports)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: CPUs, at most the number of reports)",
     )
     p.add_argument("--output-dir", default="outputs", metavar="DIR", help="default: %(default)s")
     p.add_argument("--processed-dir", default="data/processed", metavar="DIR", help="default: %(default)s")
@@ -37,14 +40,23 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--timeout", type=int, default=600, metavar="S",
         help="per-cell execution timeout in seconds, greater than 0 (default: %(default)s)",
     )  # fmt: skip
-    p.add_argument("--force", action="store_true",
-                   help="rebuild every selected report, even those whose inputs are unchanged")
-    p.add_argument("--dask-scheduler", metavar="ADDRESS",
-                   help="run the reports on this Dask cluster (e.g. tcp://10.0.0.5:8786; needs the 'dask' extra) "
-                        "instead of local worker processes")
-    p.add_argument("--fork-kernels", action="store_true",
-                   help="fork each report's fresh kernel from a process that has already imported the "
-                        "report stack (saves most of a report's CPU; local workers only)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every selected report, even those whose inputs are unchanged",
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run the reports on this Dask cluster (e.g. tcp://10.0.0.5:8786; needs the 'dask' extra) "
+        "instead of local worker processes",
+    )
+    p.add_argument(
+        "--fork-kernels",
+        action="store_true",
+        help="fork each report's fresh kernel from a process that has already imported the "
+        "report stack (saves most of a report's CPU; local workers only)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar on stderr")
     p.add_argument("--programme-notebook", default=str(PROGRAMME_NOTEBOOK), help=argparse.SUPPRESS)
     p.add_argument("--authority-notebook", default=str(AUTHORITY_NOTEBOOK), help=argparse.SUPPRESS)
@@ -76,8 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: queued reports cancelled, running ones stopped; "
-              "manifest and index describe the pages on disk", file=sys.stderr)
+        print(
+            "interrupted: queued reports cancelled, running ones stopped; "
+            "manifest and index describe the pages on disk",
+            file=sys.stderr,
+        )
         return 130
     except Exception:
         traceback.print_exc()
@@ -88,4 +103,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

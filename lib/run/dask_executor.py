@@ -40,8 +40,11 @@ _MATERIALISED: dict[str, str] = {}
 
 
 def _read_tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
 
 
 def _same_tree(folder: Path, files: dict[str, bytes]) -> bool:
@@ -107,20 +110,30 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError:
-            raise BatchError("--dask-scheduler needs Dask, an optional extra: "
-                             "pip install -e '.[dask]' (README, 'Running on a Dask cluster')") from None
+            raise BatchError(
+                "--dask-scheduler needs Dask, an optional extra: "
+                "pip install -e '.[dask]' (README, 'Running on a Dask cluster')"
+            ) from None
         try:
             client = Client(address, timeout=timeout, set_as_default=False)
         except Exception as exc:  # OSError, TimeoutError, ValueError (bad address)
-            raise BatchError(f"--dask-scheduler {address}: cannot connect to the scheduler "
-                             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+            raise BatchError(
+                f"--dask-scheduler {address}: cannot connect to the scheduler "
+                f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            ) from None
         return cls(client, address)
 
     def close(self) -> None:
         self.client.close()
 
-    def run(self, jobs: list[dict[str, Any]], *, record: Callable[[dict[str, Any], dict[str, Any]], Any],
-            pdir: Path, root: Path) -> None:
+    def run(
+        self,
+        jobs: list[dict[str, Any]],
+        *,
+        record: Callable[[dict[str, Any], dict[str, Any]], Any],
+        pdir: Path,
+        root: Path,
+    ) -> None:
         if not jobs:
             return
         from distributed import as_completed
@@ -130,12 +143,17 @@ class DaskExecutor:
         from lib.run.workers import _error_summary
 
         files = _read_tree(pdir)
-        bundle = {"data_version": cache.fingerprint_data(pdir, ()).data_version, "files": files,
-                  "notebooks": {j["notebook"]: Path(j["notebook"]).read_bytes() for j in jobs}}
+        bundle = {
+            "data_version": cache.fingerprint_data(pdir, ()).data_version,
+            "files": files,
+            "notebooks": {j["notebook"]: Path(j["notebook"]).read_bytes() for j in jobs},
+        }
         [shared] = self.client.scatter([bundle], broadcast=True, hash=False)
         run_id = uuid.uuid4().hex[:8]
-        futures = {self.client.submit(run_remote, job, shared, key=f"report-{job['id']}-{run_id}", pure=False): job
-                   for job in jobs}
+        futures = {
+            self.client.submit(run_remote, job, shared, key=f"report-{job['id']}-{run_id}", pure=False): job
+            for job in jobs
+        }
         try:
             with self.client.as_current():
                 done = as_completed(list(futures))

@@ -93,13 +93,14 @@ def _header(ws, names: list[str], bold) -> None:
 def _widths(ws, frame_like: list[list], cap: int = 60) -> None:
     from openpyxl.utils import get_column_letter
 
-    for j, column in enumerate(zip(*frame_like), start=1):
+    for j, column in enumerate(zip(*frame_like, strict=False), start=1):
         longest = max((len(str(v)) for v in column if v is not None), default=8)
         ws.column_dimensions[get_column_letter(j)].width = min(cap, max(8, longest + 2))
 
 
-def build_workbook(processed_dir: Path, *, data_version: str,
-                   tables: dict[str, pd.DataFrame] | None = None) -> bytes:
+def build_workbook(
+    processed_dir: Path, *, data_version: str, tables: dict[str, pd.DataFrame] | None = None
+) -> bytes:
     """The Excel workbook of every processed table, as deterministic bytes.
 
     ``tables`` (as :func:`lib.evaluation.load_processed` returns them) saves
@@ -117,8 +118,10 @@ def build_workbook(processed_dir: Path, *, data_version: str,
     about.title = ABOUT_SHEET
     about_rows = [
         [WORKBOOK_TITLE],
-        ["Each sheet after this one holds one processed table: the same rows and columns as the CSV file "
-         "of the same name. The Columns sheet describes every column."],
+        [
+            "Each sheet after this one holds one processed table: the same rows and columns as the CSV file "
+            "of the same name. The Columns sheet describes every column."
+        ],
         ["Data version", data_version],
         [],
         ["Sheet", "File", "Rows", "Columns"],
@@ -135,7 +138,7 @@ def build_workbook(processed_dir: Path, *, data_version: str,
     about.column_dimensions["B"].width = 28
 
     column_rows: list[list] = []
-    for name, (file_name, schema) in zip(table_names(), evaluation.PROCESSED_SCHEMAS.items()):
+    for name, (file_name, schema) in zip(table_names(), evaluation.PROCESSED_SCHEMAS.items(), strict=False):
         frame = tables[name]
         ws = wb.create_sheet(table_title(name))
         _header(ws, list(frame.columns), bold)
@@ -145,8 +148,9 @@ def build_workbook(processed_dir: Path, *, data_version: str,
                 _put(ws, i, j, value)
         _widths(ws, [list(frame.columns), *values])
         for col, spec in schema.columns.items():
-            column_rows.append([table_title(name), file_name, col, evaluation._type_name(spec),
-                                spec.description or ""])
+            column_rows.append(
+                [table_title(name), file_name, col, evaluation._type_name(spec), spec.description or ""]
+            )
 
     cols = wb.create_sheet(COLUMNS_SHEET)
     header = ["Sheet", "File", "Column", "Type", "Meaning"]
@@ -182,8 +186,9 @@ def _fix_zip_dates(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_downloads(processed_dir: Path, html_dir: Path, *, data_version: str,
-                    programme: str = "programme") -> list[Download]:
+def write_downloads(
+    processed_dir: Path, html_dir: Path, *, data_version: str, programme: str = "programme"
+) -> list[Download]:
     """Write ``<html_dir>/downloads/``: each processed CSV and ``<programme>.xlsx``, atomically.
 
     Returns the links for the index: the workbook first, then the CSVs in
@@ -204,13 +209,19 @@ def write_downloads(processed_dir: Path, html_dir: Path, *, data_version: str,
     else:
         tables = evaluation.load_processed(processed_dir)
         workbook = f"{programme}.xlsx"
-        atomic_write_bytes(dest / workbook,
-                           build_workbook(processed_dir, data_version=data_version, tables=tables))
-        links.append(Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook"))
+        atomic_write_bytes(
+            dest / workbook, build_workbook(processed_dir, data_version=data_version, tables=tables)
+        )
+        links.append(
+            Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook")
+        )
         for name in table_names():
             atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
-            links.append(Download(f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv",
-                                  len(tables[name])))
+            links.append(
+                Download(
+                    f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv", len(tables[name])
+                )
+            )
     keep = {Path(d.href).name for d in links}
     if dest.is_dir():
         for stale in dest.iterdir():

@@ -116,8 +116,15 @@ class SlicedPollKernelManager(AsyncKernelManager):
         self._reconcile_connection_info(prov.connection_info)
 
 
-def execute(notebook: str, output_path: str, *, parameters: dict[str, Any], cwd: str,
-            kernel_name: str = "python3", timeout: int | None = None) -> None:
+def execute(
+    notebook: str,
+    output_path: str,
+    *,
+    parameters: dict[str, Any],
+    cwd: str,
+    kernel_name: str = "python3",
+    timeout: int | None = None,
+) -> None:
     """Run ``notebook`` with papermill into ``output_path`` (raises on a cell error)."""
     import papermill
 
@@ -219,7 +226,9 @@ def _widget_order(nb, state: dict[str, Any]) -> list[str]:
         # same kind are told apart by what they link, not by the kernel's creation order,
         # which follows string hashing), other ids masked
         place = {m: str(i) for i, m in enumerate(order)}
-        rest = sorted((m for m in state if m not in seen), key=lambda m, place=place: _placed(state[m], place))
+        rest = sorted(
+            (m for m in state if m not in seen), key=lambda m, place=place: _placed(state[m], place)
+        )
         visit(rest[0])
     return order
 
@@ -238,8 +247,9 @@ def _rename(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def make_reproducible(nb, *, report_id: str, built_at: str, output_path: str,
-                      source_cell_ids: Iterable[str] = ()):
+def make_reproducible(
+    nb, *, report_id: str, built_at: str, output_path: str, source_cell_ids: Iterable[str] = ()
+):
     """Make an executed notebook a function of its inputs (in place; returns it).
 
     ``output_path`` replaces papermill's record of the temp file it wrote;

@@ -48,8 +48,10 @@ class Coverage:
 
     @property
     def text(self) -> str:
-        return (f"{self.recorded + self.inferred} of {self.items} with a status: "
-                f"{self.recorded} recorded, {self.inferred} inferred")
+        return (
+            f"{self.recorded + self.inferred} of {self.items} with a status: "
+            f"{self.recorded} recorded, {self.inferred} inferred"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,11 @@ def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
     if "case_study" in row:
         parts.append("case study published" if row["case_study"] == "yes" else "no case study")
     if "attitude_survey" in row:
-        parts.append("named as an attitude survey source" if row["attitude_survey"] == "yes"
-                     else "not named as an attitude survey source")
+        parts.append(
+            "named as an attitude survey source"
+            if row["attitude_survey"] == "yes"
+            else "not named as an attitude survey source"
+        )
     return "; ".join(parts)
 
 
@@ -138,10 +143,15 @@ def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
     """(status key, status text, error line) of a report row."""
     attempt = getattr(r, "last_attempt", None) or {}
     if getattr(r, "stale", False):
-        return "stale", "Stale", (
-            f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
-            + (f": {attempt['error']}" if attempt.get("error") else "")
-            + ("); this is the last good page." if href else "); no earlier page exists."))
+        return (
+            "stale",
+            "Stale",
+            (
+                f"Not rebuilt by the last run ({attempt.get('status', 'not run')}"
+                + (f": {attempt['error']}" if attempt.get("error") else "")
+                + ("); this is the last good page." if href else "); no earlier page exists.")
+            ),
+        )
     if getattr(r, "cached", False) and r.ok:  # reused: inputs unchanged (lib.run.cache)
         return "cached", "OK (cached: inputs unchanged)", None
     if r.status == "ok":
@@ -151,8 +161,9 @@ def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
     return r.status, r.status.capitalize(), r.error
 
 
-def index_rows(results: Iterable[Any], *, prefix: str = "",
-               summaries: dict[str, Summary] | None = None) -> list[dict[str, Any]]:
+def index_rows(
+    results: Iterable[Any], *, prefix: str = "", summaries: dict[str, Summary] | None = None
+) -> list[dict[str, Any]]:
     summaries = summaries or {}
     rows = []
     for r in results:
@@ -171,10 +182,17 @@ def index_rows(results: Iterable[Any], *, prefix: str = "",
     return rows
 
 
-def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | None = None,
-                 caveats_href: str | None = None, downloads: Sequence = (),
-                 summaries: dict[str, Summary] | None = None, data_version: str | None = None,
-                 synthetic: bool = False) -> str:
+def render_index(
+    results: Iterable[Any],
+    *,
+    prefix: str = "",
+    dq_href: str | None = None,
+    caveats_href: str | None = None,
+    downloads: Sequence = (),
+    summaries: dict[str, Summary] | None = None,
+    data_version: str | None = None,
+    synthetic: bool = False,
+) -> str:
     """The index page (``results``: :class:`lib.run.outputs.ReportResult`).
 
     ``prefix`` is prepended to the relative report and download links;
@@ -185,17 +203,20 @@ def render_index(results: Iterable[Any], *, prefix: str = "", dq_href: str | Non
     why this run did not rebuild it."""
     rows = index_rows(results, prefix=prefix, summaries=summaries)
     programme = [x for x in rows if x["kind"] == "programme"]
-    authorities = sorted((x for x in rows if x["kind"] != "programme"),
-                         key=lambda x: site.name_key(x["name"], x["id"]))
-    groups = [(g, items) for g, items in (("Programme", programme), ("Local authorities", authorities))
-              if items]
+    authorities = sorted(
+        (x for x in rows if x["kind"] != "programme"), key=lambda x: site.name_key(x["name"], x["id"])
+    )
+    groups = [
+        (g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items
+    ]
     newest = max(rows, key=lambda x: x["built"] or "", default=None)
 
     def status_rank(key: str) -> tuple[int, str]:
         return (STATUS_ORDER.index(key) if key in STATUS_ORDER else len(STATUS_ORDER), key)
 
-    statuses = sorted({x["status"]: x["status_text"] for x in rows}.items(),
-                      key=lambda kv: status_rank(kv[0]))
+    statuses = sorted(
+        {x["status"]: x["status_text"] for x in rows}.items(), key=lambda kv: status_rank(kv[0])
+    )
     return site.render_template(
         "run_index.html.j2",
         title="Evaluation reports",

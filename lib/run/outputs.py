@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -60,10 +61,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return path
 
@@ -82,7 +81,6 @@ def temp_path(path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
     return Path(tmp)
-
 
 
 @dataclass
@@ -117,7 +115,6 @@ class ReportResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok" and not self.stale
-
 
 
 # ---------------------------------------------------------------------------
@@ -163,13 +160,14 @@ class OutputLock:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self.fd)
-            raise OutputBusyError(f"another batch run is writing to {self.out}; wait for it to finish") from None
+            raise OutputBusyError(
+                f"another batch run is writing to {self.out}; wait for it to finish"
+            ) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
             os.close(self.fd)  # releases the lock
-
 
 
 # ---------------------------------------------------------------------------
@@ -183,8 +181,9 @@ class Ledger:
     """What is on disk, by report id; written as manifest.json and the two
     index pages after every change (each write atomic)."""
 
-    def __init__(self, out: Path, root: Path, settings: Any, data_version: str, pdir: Path,
-                 run_ids: list[str]):
+    def __init__(
+        self, out: Path, root: Path, settings: Any, data_version: str, pdir: Path, run_ids: list[str]
+    ):
         self.out, self.root, self.settings = out, root, settings
         self.data_version, self.pdir, self.run_ids = data_version, pdir, run_ids
         self.manifest_path = out / "manifest.json"
@@ -226,20 +225,25 @@ class Ledger:
 
         self.synthetic = is_synthetic(self.pdir)
         self.summaries = authority_summaries(self.pdir)
-        dq_src = next((p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None)
+        dq_src = next(
+            (p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None
+        )
         if dq_src is not None:
             atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
             self.dq_href = DATA_QUALITY_LOG
         from lib.run.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
 
         if CAVEATS_SOURCE.is_file():
-            atomic_write_text(html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic))
+            atomic_write_text(
+                html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic)
+            )
             self.caveats_href = CAVEATS_PAGE
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
-        self.downloads = write_downloads(self.pdir, html_dir, data_version=self.data_version,
-                                         programme=PROGRAMME_ID)
+        self.downloads = write_downloads(
+            self.pdir, html_dir, data_version=self.data_version, programme=PROGRAMME_ID
+        )
 
     def ordered(self) -> list[ReportResult]:
         first = [self.entries[i] for i in self.run_ids if i in self.entries]
@@ -265,13 +269,26 @@ class Ledger:
         results = self.ordered()
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
         html_dir = self.out / "html"
-        common = {"downloads": self.downloads, "summaries": self.summaries, "data_version": self.data_version,
-                  "synthetic": self.synthetic}
-        atomic_write_text(html_dir / "index.html", render_index(
-            results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href, **common))
-        atomic_write_text(self.out / "index.html", render_index(
-            results, prefix="html/", dq_href=f"html/{self.dq_href}" if self.dq_href else None,
-            caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None, **common))
+        common = {
+            "downloads": self.downloads,
+            "summaries": self.summaries,
+            "data_version": self.data_version,
+            "synthetic": self.synthetic,
+        }
+        atomic_write_text(
+            html_dir / "index.html",
+            render_index(results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href, **common),
+        )
+        atomic_write_text(
+            self.out / "index.html",
+            render_index(
+                results,
+                prefix="html/",
+                dq_href=f"html/{self.dq_href}" if self.dq_href else None,
+                caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None,
+                **common,
+            ),
+        )
 
     def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
         """Move a report's staged files into place and record them. With no
@@ -285,8 +302,10 @@ class Ledger:
                 (self.out / "html" / f"{fresh.id}.html").unlink(missing_ok=True)
             if nb_tmp:
                 os.replace(nb_tmp, self.out / "notebooks" / f"{fresh.id}.ipynb")
-            fresh.outputs = {"notebook": f"notebooks/{fresh.id}.ipynb" if nb_tmp else None,
-                             "html": f"html/{fresh.id}.html" if html_tmp else None}
+            fresh.outputs = {
+                "notebook": f"notebooks/{fresh.id}.ipynb" if nb_tmp else None,
+                "html": f"html/{fresh.id}.html" if html_tmp else None,
+            }
             self.entries[fresh.id] = fresh
             return fresh
         attempt = {"at": fresh.finished_at, "status": fresh.status, "error": fresh.error}
@@ -298,5 +317,3 @@ class Ledger:
         fresh.outputs = {"notebook": None, "html": None}
         self.entries[fresh.id] = fresh
         return fresh
-
-

@@ -54,7 +54,6 @@ class ReportSpec:
     notebook_sha256: str = ""
 
 
-
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -131,8 +130,10 @@ def plan_reports(
     else:
         selected = list(dict.fromkeys(a.strip() for a in authorities if a.strip()))
         if authorities and not selected:  # e.g. --authorities '' (an empty list: programme only)
-            raise BatchError("--authorities is empty; give authority ids separated by commas, "
-                             "or leave the option out for every authority")
+            raise BatchError(
+                "--authorities is empty; give authority ids separated by commas, "
+                "or leave the option out for every authority"
+            )
         unknown = [a for a in selected if a not in names]
         if unknown:
             which = ", ".join(repr(a) for a in unknown)
@@ -158,7 +159,9 @@ def plan_reports(
     specs: list[ReportSpec] = []
     if include_programme:
         specs.append(
-            ReportSpec(PROGRAMME_ID, "programme", "Programme report", pnb.resolve(), {"processed_dir": pparam})
+            ReportSpec(
+                PROGRAMME_ID, "programme", "Programme report", pnb.resolve(), {"processed_dir": pparam}
+            )
         )
     for aid in selected:
         specs.append(
@@ -262,9 +265,10 @@ def preflight(
     if problems:
         raise BatchError(*problems)
     n_workers = min(workers or _default_workers(len(specs)), len(specs))
-    return specs, Settings(disclosure_threshold=threshold, keep_code=keep_code, timeout=timeout, workers=n_workers)
+    return specs, Settings(
+        disclosure_threshold=threshold, keep_code=keep_code, timeout=timeout, workers=n_workers
+    )
 
 
 def _default_workers(n_reports: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_reports))
-

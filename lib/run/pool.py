@@ -39,14 +39,24 @@ def fork_context():
         import nbformat  # noqa: F401
         import papermill  # noqa: F401
 
-        from lib.run import render  # noqa: F401
-        from lib.run import execution  # noqa: F401
+        from lib.run import (
+            execution,  # noqa: F401
+            render,  # noqa: F401
+        )
     return ctx
 
 
-def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, record: Record,
-              ctx: Any, fork_notebooks: list[str] | None = None,
-              executor_class: Any = ProcessPoolExecutor, task: Callable = execute_report) -> None:
+def run_local(
+    jobs: list[dict[str, Any]],
+    *,
+    workers: int,
+    initargs: tuple,
+    record: Record,
+    ctx: Any,
+    fork_notebooks: list[str] | None = None,
+    executor_class: Any = ProcessPoolExecutor,
+    task: Callable = execute_report,
+) -> None:
     """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result.
     ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names)."""
     pending: deque[dict[str, Any]] = deque(jobs)
@@ -55,8 +65,12 @@ def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, reco
     try:
         while pending:
             started = ctx.SimpleQueue()
-            pool = executor_class(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                       initargs=(*initargs, started, fork_notebooks))
+            pool = executor_class(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_worker_init,
+                initargs=(*initargs, started, fork_notebooks),
+            )
             procs: dict[int, Any] = {}
             inflight: dict[Future, dict[str, Any]] = {}
             broken: list[dict[str, Any]] = []
@@ -95,16 +109,23 @@ def run_local(jobs: list[dict[str, Any]], *, workers: int, initargs: tuple, reco
             while not started.empty():
                 rid, pid = started.get()
                 ran_on[pid] = rid
-            culprits = {ran_on[pid]: p.exitcode for pid, p in procs.items()
-                        if pid in ran_on and p.exitcode not in (None, 0, -15)}
+            culprits = {
+                ran_on[pid]: p.exitcode
+                for pid, p in procs.items()
+                if pid in ran_on and p.exitcode not in (None, 0, -15)
+            }
             for job in sorted(broken, key=lambda j: jobs.index(j), reverse=True):
                 rid = job["id"]
                 breaks[rid] = breaks.get(rid, 0) + (1 if rid in culprits or not culprits else 0)
                 if rid in culprits or breaks[rid] >= 2:
                     code = culprits.get(rid)
                     how = f"killed by signal {-code}" if code is not None and code < 0 else "exited"
-                    record(job, unrun("failed", f"worker process died while running this report "
-                                                f"({how}; out of memory?)"))
+                    record(
+                        job,
+                        unrun(
+                            "failed", f"worker process died while running this report ({how}; out of memory?)"
+                        ),
+                    )
                 else:
                     pending.appendleft(job)  # never started, or lost with the dead worker's neighbour
     except KeyboardInterrupt:

@@ -70,7 +70,9 @@ _TEMPLATE_NAME = "report.html.j2"
 #: WCAG 1.4.1). Print (A4): nothing is clipped -- tables wrap inside the page
 #: width, figures scale to it, collapsed ``<details>`` print open, and the
 #: interactive widgets give way to a line saying where their static views are.
-PAGE_CSS = site.template_text("site.css") + """
+PAGE_CSS = (
+    site.template_text("site.css")
+    + """
 .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
 .explorer-view { margin: 0.5em 0 0; }
 @page { size: A4; margin: 15mm; }
@@ -102,6 +104,7 @@ PAGE_CSS = site.template_text("site.css") + """
   a:link, a:visited { color: inherit; }
 }
 """
+)
 
 
 class AssetsMissingError(RuntimeError):
@@ -247,8 +250,7 @@ def strip_css_comments(page: str) -> str:
     ``<script>`` elements is left alone: JS may contain '<style' and '/*'."""
     parts = _SCRIPT.split(page)
     for i in range(0, len(parts), 2):  # even parts are outside <script>
-        parts[i] = _STYLE.sub(
-            lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), parts[i])
+        parts[i] = _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), parts[i])
     return "".join(parts)
 
 
@@ -388,8 +390,10 @@ def reader_text(markdown: str, source: str = "docs/caveats.md") -> str:
         mark = line.strip()
         if mark == MAINTAINERS_START:
             if inside:
-                raise ValueError(f"{source}:{n}: {MAINTAINERS_START} inside another maintainers' section "
-                                 f"(opened on line {start})")
+                raise ValueError(
+                    f"{source}:{n}: {MAINTAINERS_START} inside another maintainers' section "
+                    f"(opened on line {start})"
+                )
             inside, start = True, n
         elif mark == MAINTAINERS_END:
             if not inside:
@@ -425,7 +429,9 @@ def _caveats_markdown():
 
     renderer = Renderer(escape=True)
     markdown = mistune.create_markdown(renderer=renderer, plugins=["table"])
-    renderer.register("table", lambda r, text: f"<table>\n<caption>{r.section}: table</caption>\n{text}</table>\n")
+    renderer.register(
+        "table", lambda r, text: f"<table>\n<caption>{r.section}: table</caption>\n{text}</table>\n"
+    )
     return markdown
 
 
@@ -441,6 +447,11 @@ def render_caveats(source: Path = CAVEATS_SOURCE, *, synthetic: bool = False) ->
     text = reader_text(Path(source).read_text(encoding="utf-8"), str(source))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(
-        "caveats.html.j2", page=page, css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
-        nav=site.site_nav("caveats", {}), version=site.workbook_version(),
-        banner=synthetic, banner_text=banner.SYNTHETIC_SITE_TEXT)
+        "caveats.html.j2",
+        page=page,
+        css=Markup(site.template_text("site.css")),  # noqa: S704 (a file of ours)
+        nav=site.site_nav("caveats", {}),
+        version=site.workbook_version(),
+        banner=synthetic,
+        banner_text=banner.SYNTHETIC_SITE_TEXT,
+    )

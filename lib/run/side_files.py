@@ -16,17 +16,20 @@ import types
 from pathlib import Path
 from typing import Any
 
-from lib.run.outputs import DATA_QUALITY_LOG, atomic_write_text
 from lib.run import cache
+from lib.run.outputs import DATA_QUALITY_LOG, atomic_write_text
 
 RECORD = "side_files.json"
 
 
 def _key(ledger: Any, code: dict[str, str]) -> str:
-    logs = {name: (cache.sha256_file(p) if p.is_file() else "absent")
-            for name, p in (("out", ledger.out / DATA_QUALITY_LOG), ("processed", ledger.pdir / DATA_QUALITY_LOG))}
-    return cache.sha256_bytes(json.dumps({"data": ledger.data_version, "code": code, "logs": logs},
-                                         sort_keys=True).encode())
+    logs = {
+        name: (cache.sha256_file(p) if p.is_file() else "absent")
+        for name, p in (("out", ledger.out / DATA_QUALITY_LOG), ("processed", ledger.pdir / DATA_QUALITY_LOG))
+    }
+    return cache.sha256_bytes(
+        json.dumps({"data": ledger.data_version, "code": code, "logs": logs}, sort_keys=True).encode()
+    )
 
 
 def _files(html_dir: Path, hrefs: list[str]) -> dict[str, str]:
@@ -51,7 +54,18 @@ def write(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> b
     ledger.write_side_files(html_dir)
     downloads = [{"href": d.href, "label": d.label, "kind": d.kind, "rows": d.rows} for d in ledger.downloads]
     hrefs = [h for h in (ledger.dq_href, ledger.caveats_href) if h] + [d["href"] for d in downloads]
-    atomic_write_text(record_path, json.dumps({
-        "key": key, "dq_href": ledger.dq_href, "caveats_href": ledger.caveats_href, "downloads": downloads,
-        "files": _files(html_dir, hrefs)}, indent=1) + "\n")
+    atomic_write_text(
+        record_path,
+        json.dumps(
+            {
+                "key": key,
+                "dq_href": ledger.dq_href,
+                "caveats_href": ledger.caveats_href,
+                "downloads": downloads,
+                "files": _files(html_dir, hrefs),
+            },
+            indent=1,
+        )
+        + "\n",
+    )
     return True

@@ -147,5 +147,10 @@ def site_nav(report_id: str, names: dict[str, str]) -> SiteNav:
         if i + 1 < len(order):
             next_ = Link(page_name(order[i + 1]), names[order[i + 1]])
     programme = None if report_id == PROGRAMME_ID else Link(page_name(PROGRAMME_ID), "Programme report")
-    return SiteNav(index=Link(INDEX_PAGE, "All reports"), programme=programme,
-                   caveats=Link(CAVEATS_PAGE, "Assumptions and caveats"), previous=previous, next=next_)
+    return SiteNav(
+        index=Link(INDEX_PAGE, "All reports"),
+        programme=programme,
+        caveats=Link(CAVEATS_PAGE, "Assumptions and caveats"),
+        previous=previous,
+        next=next_,
+    )

@@ -10,6 +10,7 @@ the batch process, and ignores Ctrl-C (the batch process decides what stops).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,9 +35,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | None = None,
-                 threshold: int | None = None, started: Any = None,
-                 fork_notebooks: list[str] | None = None) -> None:
+def _worker_init(
+    keep_code: bool,
+    node_modules: str | None,
+    stderr_log: str | None = None,
+    threshold: int | None = None,
+    started: Any = None,
+    fork_notebooks: list[str] | None = None,
+) -> None:
     """Pool initializer: import papermill/nbconvert and build the exporter once.
 
     ``stderr_log``: the worker's stderr (inherited by its kernels, whose
@@ -53,8 +59,10 @@ def _worker_init(keep_code: bool, node_modules: str | None, stderr_log: str | No
 
     import nbformat  # noqa: F401
 
-    from lib.run import render
-    from lib.run import execution  # noqa: F401
+    from lib.run import (
+        execution,  # noqa: F401
+        render,
+    )
 
     if threading.current_thread() is threading.main_thread():  # a pool worker, not a Dask worker's thread
         _die_with_parent()
@@ -123,12 +131,15 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
 
     import nbformat
 
-    from lib.run import render
-    from lib.run import execution
+    from lib.run import execution, render
 
     if not _WORKER or _WORKER.get("keep_code") != job["keep_code"]:  # a Dask worker: no pool initializer
-        _worker_init(job["keep_code"], job.get("node_modules"), threshold=job.get("threshold"),
-                     started=_WORKER.get("started"))
+        _worker_init(
+            job["keep_code"],
+            job.get("node_modules"),
+            threshold=job.get("threshold"),
+            started=_WORKER.get("started"),
+        )
     if job.get("threshold") is not None:
         from lib.analysis.disclosure import THRESHOLD_ENV_VAR
 
@@ -150,8 +161,14 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         for attempt in (1, 2):
             t_exec = time.time()
             try:
-                execution.execute(job["notebook"], str(tmp_nb), parameters=job["parameters"], cwd=job["cwd"],
-                                  kernel_name=job.get("kernel_name", "python3"), timeout=job.get("timeout"))
+                execution.execute(
+                    job["notebook"],
+                    str(tmp_nb),
+                    parameters=job["parameters"],
+                    cwd=job["cwd"],
+                    kernel_name=job.get("kernel_name", "python3"),
+                    timeout=job.get("timeout"),
+                )
                 error, infrastructure = None, False
             except Exception as exc:  # report failure: keep going
                 error = _error_summary(exc)
@@ -170,13 +187,18 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
             t1 = time.perf_counter()
             nb = nbformat.read(tmp_nb, as_version=4)
             timings.update(execution.time_breakdown(nb, t_exec, t_done))
-            execution.make_reproducible(nb, report_id=job["id"], built_at=utc_now(),
-                                        output_path=f"notebooks/{nb_out.name}",
-                                        source_cell_ids=job.get("source_cell_ids", ()))
+            execution.make_reproducible(
+                nb,
+                report_id=job["id"],
+                built_at=utc_now(),
+                output_path=f"notebooks/{nb_out.name}",
+                source_cell_ids=job.get("source_cell_ids", ()),
+            )
             nbformat.write(nb, tmp_nb)
             try:
-                page = render.render_notebook(nb, None, keep_code=job["keep_code"], title=job["title"],
-                                              exporter=exporter)
+                page = render.render_notebook(
+                    nb, None, keep_code=job["keep_code"], title=job["title"], exporter=exporter
+                )
                 tmp_html = temp_path(html_out)
                 tmp_html.write_text(page, encoding="utf-8")
                 os.chmod(tmp_html, 0o644)
@@ -192,17 +214,17 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
             tmp_nb.unlink(missing_ok=True)
         cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         # worker: papermill, reproducibility, rendering; kernels: reaped children (the notebook's own work)
-        timings["cpu_worker_s"] = round(sum(getattr(cpu1[0], f) - getattr(cpu0[0], f)
-                                            for f in ("ru_utime", "ru_stime")), 3)
-        timings["cpu_kernel_s"] = round(sum(getattr(cpu1[1], f) - getattr(cpu0[1], f)
-                                            for f in ("ru_utime", "ru_stime")), 3)
+        timings["cpu_worker_s"] = round(
+            sum(getattr(cpu1[0], f) - getattr(cpu0[0], f) for f in ("ru_utime", "ru_stime")), 3
+        )
+        timings["cpu_kernel_s"] = round(
+            sum(getattr(cpu1[1], f) - getattr(cpu0[1], f) for f in ("ru_utime", "ru_stime")), 3
+        )
         from lib.run import zygote
 
         if zygote.current() is not None:  # forked kernels are the zygote's children, not ours
-            try:
+            with contextlib.suppress(OSError, EOFError):
                 timings["cpu_kernel_s"] = round(zygote.current().kernel_cpu(), 3)
-            except (OSError, EOFError):
-                pass
     except BaseException:
         tmp_nb.unlink(missing_ok=True)
         if tmp_html is not None:
@@ -218,7 +240,6 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         "staged": {"notebook": str(tmp_nb) if have_nb else None, "html": str(tmp_html) if tmp_html else None},
         "timings": timings,
     }
-
 
 
 def kill_pool(pool: ProcessPoolExecutor) -> None:
@@ -241,13 +262,9 @@ def kill_pool(pool: ProcessPoolExecutor) -> None:
         else:
             victims.append(p)
     for v in victims:
-        try:
+        with contextlib.suppress(Exception):  # already gone
             v.kill()
-        except Exception:  # already gone
-            pass
     if psutil is not None:
         psutil.wait_procs([v for v in victims if isinstance(v, psutil.Process)], timeout=5)
     for p in procs:
         p.join(timeout=5)
-
-

@@ -21,6 +21,7 @@ so jupyter_client's shutdown, interrupt and kill work unchanged.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import json
 import os
@@ -101,10 +102,8 @@ class ForkedKernel:
         return self.returncode or 0
 
     def send_signal(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
@@ -249,7 +248,7 @@ def _become_kernel(cmd: list[str], env: dict[str, str], cwd: str) -> None:
         raise RuntimeError(f"not an ipykernel command: {cmd}") from None
     # the zygote is this kernel's parent: ipykernel exits when it goes (and prints no
     # console banner); its trait default was read from the zygote's own environment
-    sys.argv = ["ipykernel_launcher", *cmd[at + 1:], f"--IPKernelApp.parent_handle={os.getppid()}"]
+    sys.argv = ["ipykernel_launcher", *cmd[at + 1 :], f"--IPKernelApp.parent_handle={os.getppid()}"]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
