@@ -62,21 +62,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-CLAIM_COLUMNS: tuple[str, ...] = (
-    "claim_id",
-    "claim_quote",
-    "source",
-    "question",
-    "sector",
-    "phase",
-    "items",
-    "test",
-    "threshold",
-    "expected",
-    "tolerance",
-    "untestable_reason",
-    "interpretation",
-)
 
 #: How the claim audit names each sector and question (from the definition).
 SECTOR_WORDS = {s.id: s.claim_word for s in PROGRAMME.sectors}

@@ -64,7 +64,6 @@ from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's v
     AUDIT_COLUMNS,
     CAUSAL_STRENGTH,
     CAUSAL_WORDS,
-    CLAIM_COLUMNS,
     COMMENT_QUESTIONS,
     DIRECTION_ONLY,
     DIRECTIONS,
@@ -111,6 +110,7 @@ from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's v
     overall_verdict,
 )
 from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
+from lib.sources.claims import CLAIM_COLUMNS  # noqa: F401 (the processed claims contract)
 
 # ---------------------------------------------------------------- tests
 

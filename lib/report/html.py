@@ -39,7 +39,7 @@ Markup._repr_html_ = _display_html  # type: ignore[attr-defined]
 
 
 @cache
-def environment() -> Environment:
+def template_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -54,7 +54,7 @@ def environment() -> Environment:
 
 def render(template: str, **context) -> Markup:
     """Render ``templates/<template>`` (autoescaped) as trusted HTML."""
-    return Markup(environment().get_template(template).render(**context).strip())
+    return Markup(template_environment().get_template(template).render(**context).strip())
 
 
 def join(*parts: object) -> Markup:

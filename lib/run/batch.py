@@ -60,7 +60,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,12 +128,7 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-def render_index(results: Iterable[ReportResult], **kwargs: Any) -> str:
-    """The index page (:func:`lib.run.index.render_index`)."""
-    from lib.run.index import render_index as _render_index
-
-    return _render_index(results, **kwargs)
-
+from lib.run.index import render_index  # noqa: E402,F401 (public name of lib.batch too)
 
 # ---------------------------------------------------------------------------
 # Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit

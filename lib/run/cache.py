@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import CAVEATS_SOURCE, DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT
+from lib.files import sha256_file
 
 #: Tables an authority report reads only through its own authority's rows
 #: (filtered on ``authority_id``). Every other table enters its key whole.
@@ -71,14 +72,6 @@ _CODE_SUFFIXES = {".py", ".j2", ".html", ".css", ".js", ".json", ".yaml", ".yml"
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _combine(parts: dict[str, str]) -> str:
@@ -148,14 +141,9 @@ def fingerprint_data(
     for the top-level CSVs named in ``own_rows`` with an ``authority_id``
     column, the rows of each authority. Key ``""`` holds the hash for an
     authority with no rows."""
-    files: dict[str, str] = {}
-    for p in sorted(processed_dir.rglob("*")):
-        rel = p.relative_to(processed_dir)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-            files[rel.as_posix()] = sha256_file(p)
-    combined = hashlib.sha256()
-    for rel, digest in files.items():
-        combined.update(f"{rel}\0{digest}\n".encode())
+    from lib.run.planning import hash_data_dir
+
+    files, data_version = hash_data_dir(processed_dir)
     ids = set(authority_ids)
     rows: dict[str, dict[str, str]] = {}
     for stem in sorted(set(own_rows)):
@@ -180,7 +168,7 @@ def fingerprint_data(
         base = shared.hexdigest()
         rows[stem] = {aid: _combine({"shared": base, "own": h.hexdigest()}) for aid, h in per.items()}
         rows[stem][""] = _combine({"shared": base, "own": ""})
-    return DataFingerprints(files=files, data_version=combined.hexdigest(), rows=rows)
+    return DataFingerprints(files=files, data_version=data_version, rows=rows)
 
 
 def input_key(

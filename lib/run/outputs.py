@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
+from lib.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (public names here too)
 from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module and lib.batch)
 
 MANIFEST_VERSION = 2
@@ -42,33 +42,6 @@ def param_path(path: Path, project_root: Path) -> str:
 # ---------------------------------------------------------------------------
 # Atomic writes
 # ---------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temp file next to ``path`` and rename it into place.
-
-    Readers see either the old file or the complete new one, never a partial
-    one; on any exception the temp file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import PROJECT_ROOT
+from lib.files import sha256_file
 from lib.run.outputs import PROGRAMME_ID, param_path
 
 PROGRAMME_NOTEBOOK = Path("notebooks/programme_report.ipynb")
@@ -52,14 +53,6 @@ class ReportSpec:
     notebook: Path  # absolute
     parameters: dict[str, Any]
     notebook_sha256: str = ""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def hash_data_dir(processed_dir: Path) -> tuple[dict[str, str], str]:

@@ -40,7 +40,7 @@ DISTRIBUTION = "cc-vcs-evaluation-workbook"
 
 
 @functools.cache
-def environment():
+def site_environment():
     """The Jinja environment of the site's templates (autoescape always on)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -55,7 +55,7 @@ def environment():
 
 
 def render_template(name: str, **context) -> str:
-    return environment().get_template(name).render(**context)
+    return site_environment().get_template(name).render(**context)
 
 
 def template_text(name: str) -> str:
@@ -67,7 +67,7 @@ def page_name(report_id: str) -> str:
     return f"{report_id}.html"
 
 
-def name_key(name: str, report_id: str) -> tuple[str, str]:
+def a_to_z_key(name: str, report_id: str) -> tuple[str, str]:
     """Sort key of the A-to-Z order: display name case-folded, then id."""
     return (name.casefold(), report_id)
 
@@ -116,7 +116,7 @@ def authority_names(processed_dir: str | Path) -> dict[str, str]:
 
 def a_to_z(names: dict[str, str]) -> list[str]:
     """Authority ids in the site's A-to-Z order."""
-    return sorted(names, key=lambda aid: name_key(names[aid], aid))
+    return sorted(names, key=lambda aid: a_to_z_key(names[aid], aid))
 
 
 @dataclass(frozen=True)

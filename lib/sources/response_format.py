@@ -98,8 +98,11 @@ class Vocabulary:
     survey_schema: pa.DataFrameSchema
 
 
-def name_key(text: str) -> str:
-    """Normalise a spelling for lookup: Unicode, case, apostrophes, dots, spaces."""
+def spelling_key(text: str) -> str:
+    """Normalise a response-file spelling for lookup: Unicode, case, apostrophes,
+    dots, hyphens, slashes and underscores as spaces, "&" as "and" (looser than
+    :func:`lib.programme.name_key`, because form tools and typists vary more
+    than printed sources)."""
     text = unicodedata.normalize("NFKC", str(text)).casefold().replace("’", "'")
     text = re.sub(r"[.\-_/&]", lambda m: " and " if m.group() == "&" else " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -112,18 +115,18 @@ def programme_vocabulary() -> Vocabulary:
 
     prog = ev.PROGRAMME
     total = prog.sectors[0].id  # the whole survey ("all")
-    keys = {name_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
+    keys = {spelling_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
     report_sectors = tuple(s.id for s in prog.sectors if s.id != total)
     sectors = {
-        name_key(s): v.id for v in prog.sectors if v.id != total for s in (v.id, v.label, *v.spellings)
+        spelling_key(s): v.id for v in prog.sectors if v.id != total for s in (v.id, v.label, *v.spellings)
     }
     sectors.update(
-        {name_key(s): g.id for g in prog.respondent_groups if g.id != total for s in (g.id, *g.spellings)}
+        {spelling_key(s): g.id for g in prog.respondent_groups if g.id != total for s in (g.id, *g.spellings)}
     )
-    sectors.update({name_key(s): sid for s, sid in prog.response_sector_spellings})
+    sectors.update({spelling_key(s): sid for s, sid in prog.response_sector_spellings})
     stated = [p.id for p in prog.phases if p.id != "unstated"]
-    phases = {name_key(s): p.id for p in prog.phases if p.id in stated for s in (p.id, *p.spellings)}
-    phases.update({name_key(s): pid for s, pid in prog.response_phase_spellings})
+    phases = {spelling_key(s): p.id for p in prog.phases if p.id in stated for s in (p.id, *p.spellings)}
+    phases.update({spelling_key(s): pid for s, pid in prog.response_phase_spellings})
     # Respondents answer one question per chart question; a second published
     # chart of the same question (this programme's Q1) is an artefact of the
     # report (see survey_understanding.csv), so only the first item is asked.
@@ -136,7 +139,7 @@ def programme_vocabulary() -> Vocabulary:
             u.id,
             u.label,
             1,
-            (u.id, name_key(u.label).replace(" ", "_"), f"q{asked.number}"),
+            (u.id, spelling_key(u.label).replace(" ", "_"), f"q{asked.number}"),
         )
         for u in first
     ]
@@ -150,7 +153,7 @@ def programme_vocabulary() -> Vocabulary:
             order,
             (
                 i.id,
-                name_key(i.label).replace(" ", "_"),
+                spelling_key(i.label).replace(" ", "_"),
                 f"q{rated.number}_{order}",
                 *(v.replace(" ", "_") for v in i.spellings),
             ),
@@ -318,15 +321,15 @@ def parse_column(
 
 
 def lookup_column(coded: tuple[np.ndarray, list], table: dict[str, str]) -> pd.Series:
-    """Map spellings through ``table`` (after :func:`name_key`), once per distinct value."""
+    """Map spellings through ``table`` (after :func:`spelling_key`), once per distinct value."""
     codes, cats = coded
-    mapped = np.array([table.get(name_key(c)) for c in cats] + [None], dtype=object)
+    mapped = np.array([table.get(spelling_key(c)) for c in cats] + [None], dtype=object)
     return pd.Series(mapped[codes], dtype=object)
 
 
 def suggest(name: str, known: dict[str, str], labels: dict[str, str] | None = None, n: int = 3) -> str:
     """The closest known names to an unknown spelling (difflib), for the log."""
-    close = difflib.get_close_matches(name_key(name), list(known), n=n * 3, cutoff=0.6)
+    close = difflib.get_close_matches(spelling_key(name), list(known), n=n * 3, cutoff=0.6)
     names: list[str] = []
     for key in close:
         shown = (labels or {}).get(known[key], known[key])

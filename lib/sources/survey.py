@@ -99,7 +99,7 @@ UNDERSTANDING_ITEMS = {u.chart_title: (u.id, u.label, u.note) for u in PROGRAMME
 _UNDERSTANDING_ORDER = {u.id: i for i, u in enumerate(PROGRAMME.understanding_items, start=1)}
 
 
-def understanding_item(title: str) -> tuple[str, str, str]:
+def understanding_chart(title: str) -> tuple[str, str, str]:
     key = spaced_key(title)
     if key not in UNDERSTANDING_ITEMS:
         raise ValueError(f"unknown chart {title!r}; expected one of {sorted(UNDERSTANDING_ITEMS)}")
@@ -109,7 +109,7 @@ def understanding_item(title: str) -> tuple[str, str, str]:
 def clean_understanding(raw: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples():
-        item, label, note = understanding_item(r.chart_title_as_printed)
+        item, label, note = understanding_chart(r.chart_title_as_printed)
         sector = sector_id(r.series_as_printed)
         phase = phase_id(r.phase_as_printed)
         rows.append(
@@ -439,7 +439,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "chart_title_as_printed": _col(
                 _NOT_BLANK,
                 _parses(
-                    lambda v: understanding_item(v),
+                    lambda v: understanding_chart(v),
                     f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles",
                 ),
             ),

@@ -35,7 +35,7 @@ import pandas as pd
 
 from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
 from lib.sources import response_format as fmt
-from lib.sources.response_format import name_key
+from lib.sources.response_format import spelling_key
 
 DEFAULT_OUT = SYNTHETIC_DIR / "responses"
 FORMAT_CHOICES = ("csv", "xlsx", "sav")
@@ -75,7 +75,7 @@ def _authority_spellings(aid: str, vocab: fmt.Vocabulary) -> list[str]:
     """The display name, shouted, and registry variants (as typed by people)."""
     name = vocab.authorities[aid]
     variants = sorted(
-        k for k, target in vocab.authority_keys.items() if target == aid and k != name_key(name)
+        k for k, target in vocab.authority_keys.items() if target == aid and k != spelling_key(name)
     )
     return [name, name.upper(), *(v.title() for v in variants)][:5]
 
