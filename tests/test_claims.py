@@ -232,7 +232,7 @@ def baseline():
 
 def test_claims_file_shape():
     claims = load_claims(CLAIMS_PATH)
-    assert tuple(claims.columns) == CLAIM_COLUMNS
+    assert list(claims.columns) == list(CLAIM_COLUMNS)
     assert claims["claim_id"].is_unique
     assert set(claims["test"]) <= set(TESTS)
     assert (claims["claim_quote"].str.len() > 0).all()
