@@ -229,7 +229,7 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def preflight(processed_dir: Path, outputs_dir: Path) -> None:
+def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
     """Check, before anything is read or replaced, that the build can write its outputs.
 
     ``processed_dir`` is swapped into place by renaming within its parent, and
@@ -326,7 +326,7 @@ def build(
     written. The quality log is staged in ``outputs_dir`` before
     ``processed_dir`` is swapped, so a write failure there changes nothing.
     """
-    preflight(processed_dir, outputs_dir)
+    check_output_folders(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
     from lib.sources import response_format, response_tables
 
