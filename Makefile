@@ -74,7 +74,7 @@ browser:
 
 # The optional Dask executor (pyproject's [dask] extra, not in the lock file or
 # the default install): installed into the venv for the tests only, so
-# tests/test_dask.py runs against a LocalCluster instead of being skipped.
+# tests/run/test_dask.py runs against a LocalCluster instead of being skipped.
 DASK_STAMP := $(VENV)/.dask-installed
 $(DASK_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet "$$($(PY) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dask"][0])')"

@@ -424,7 +424,7 @@ def _ignored(path: str) -> bool:
         "data/raw/evidence_matrix.csv",
         "data/README.md",
         "data/processed/.gitkeep",
-        "tests/test_evaluation.py",
+        "tests/sources/test_evaluation.py",
     ],
 )
 def test_gitignore_does_not_ignore_source_files(path):

@@ -24,7 +24,7 @@ the table's header, the rows carrying its ``authority_id`` and the rows that
 carry no known authority id (read by every authority). A change to one
 authority's rows of such a table therefore re-runs that authority's report and
 the programme report only; a change anywhere else re-runs every report that
-reads it (correctness first). ``tests/test_cache.py`` checks the declaration
+reads it (correctness first). ``tests/run/test_cache.py`` checks the declaration
 against the report code: changing another authority's rows of each declared
 table leaves an authority's report content unchanged.
 

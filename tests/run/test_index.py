@@ -171,7 +171,7 @@ def test_footer_gives_build_date_data_version_and_workbook_version(big_index):
     assert f'<code title="{DATA_VERSION}">{DATA_VERSION[:12]}</code>' in footer
     import tomllib
 
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     version = tomllib.loads(pyproject.read_text())["project"]["version"]
     assert f"<dd>{version}</dd>" in footer
 

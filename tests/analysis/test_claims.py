@@ -22,7 +22,7 @@ from lib.analysis.claims import (
 )
 from lib.analysis.uncertainty import approximate_bases, before_after_changes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CLAIMS_PATH = ROOT / "data" / "raw" / "published_claims.csv"
 SEEDS = ROOT.parent / "shared" / "seeds"
 

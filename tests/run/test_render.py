@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lib.run import render
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WIDGETS_NB = ROOT / "tests" / "fixtures" / "notebooks" / "widgets.ipynb"
 XSS = "<script>alert(1)</script>"
 from _chromium import CHROMIUM, NO_CHROMIUM, launch

@@ -23,7 +23,7 @@ import yaml
 from lib import evaluation as ev
 from lib import programme
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SURVEY, PROGRAMME, LEEDS = ev.SURVEY_REPORT, ev.PROGRAMME_REPORT, ev.LEEDS_CASE_STUDY
 SRC = f"{PROGRAMME} § test"
 

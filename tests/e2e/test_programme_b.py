@@ -17,7 +17,7 @@ import pytest
 
 from lib import programme
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT_ROOT / "tests" / "fixtures" / "programme_b" / "make_fixture.py"
 PROVENANCE = re.compile(r"(\d{3}_[0-9a-f]{16}\.txt) § .+")
 

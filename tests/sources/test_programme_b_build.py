@@ -19,7 +19,7 @@ import pytest
 
 from lib import programme
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT_ROOT / "tests" / "fixtures" / "programme_b" / "make_fixture.py"
 
 _spec = importlib.util.spec_from_file_location("make_fixture", SCRIPT)

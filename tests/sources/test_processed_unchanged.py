@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-CHECKSUMS = Path(__file__).resolve().parent / "fixtures" / "processed_checksums.sha256"
+CHECKSUMS = Path(__file__).resolve().parents[1] / "fixtures" / "processed_checksums.sha256"
 
 
 def _recorded() -> dict[str, str]:

@@ -34,7 +34,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 # full batch run (notebooks executed), hence both markers.
 pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "outputs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 WIDGET_TIMEOUT_MS = 20_000

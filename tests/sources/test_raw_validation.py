@@ -33,7 +33,7 @@ import pytest
 from lib import evaluation as ev
 from lib.sources import build as build_room
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------

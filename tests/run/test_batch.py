@@ -21,7 +21,7 @@ import pytest
 
 from lib import batch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 PROGRAMME_NB = FIXTURES / "programme_report.ipynb"
 AUTHORITY_NB = FIXTURES / "authority_report.ipynb"

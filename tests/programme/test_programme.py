@@ -23,7 +23,7 @@ from lib import evaluation, programme, report
 from lib.analysis import claims, uncertainty
 from lib.report import charts
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW = PROJECT_ROOT / "data" / "raw"
 
 

@@ -26,7 +26,7 @@ from lib import batch
 from lib.report import format as charts_format
 from lib.report import html as charts
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = "<script>alert('xss')</script><b>bold</b>"
 # A papermill parameter: the processed folder's name. A directory name cannot
 # hold '/', so this payload is a tag that would fire a dialog if ever live.

@@ -27,7 +27,7 @@ from test_batch import make_processed
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 IDS = ["a1", "a2", "a3", "a4"]
 ROWS = [(i, f"Authority {i.upper()}", "0") for i in IDS]
