@@ -21,7 +21,7 @@ help:
 	@echo "make reports   build data/processed, execute every report, render HTML into outputs/"
 	@echo "make test      run the test suite (unit, notebook and browser tests)"
 	@echo "make data      rebuild data/processed/ only (prints the data-quality summary)"
-	@echo "make lint      ruff check and ruff format --check"
+	@echo "make lint      ruff check, ruff format --check, import contracts"
 	@echo "make lab       open JupyterLab on the project root"
 	@echo "make bench     print benchmark figures (bench/); make bench-scale: bench/scale.py"
 	@echo "make clean     remove generated files (data/processed, outputs)"
@@ -87,15 +87,20 @@ dask-extra: $(DASK_STAMP)
 test: venv assets browser data lint-test dask-extra
 	$(PY) -m pytest --nbval-lax tests notebooks
 
+# Import contracts (layers, independent report sections, no cycles) are in
+# pyproject.toml's [tool.importlinter]; lint-imports runs from the project root
+# so the contract type in tools/ is importable.
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 lint-test: venv
 	$(PY) -m ruff check .
 ifeq ($(LINT_FORMAT),1)
 	$(PY) -m ruff format --check .
 endif
+	$(VENV)/bin/lint-imports --no-cache
 
 # No kernels, no browser, no npm assets: passes on a fresh clone.
 test-fast: venv
