@@ -21,7 +21,7 @@ help:
 	@echo "make reports   build data/processed, execute every report, render HTML into outputs/"
 	@echo "make test      run the test suite (unit, notebook and browser tests)"
 	@echo "make data      rebuild data/processed/ only (prints the data-quality summary)"
-	@echo "make lint      ruff check, ruff format --check, import contracts"
+	@echo "make lint      ruff check, ruff format --check, import contracts, private imports"
 	@echo "make lab       open JupyterLab on the project root"
 	@echo "make bench     print benchmark figures (bench/); make bench-scale: bench/scale.py"
 	@echo "make clean     remove generated files (data/processed, outputs)"
@@ -89,11 +89,14 @@ test: venv assets browser data lint-test dask-extra
 
 # Import contracts (layers, independent report sections, no cycles) are in
 # pyproject.toml's [tool.importlinter]; lint-imports runs from the project root
-# so the contract type in tools/ is importable.
+# so the contract type in tools/ is importable. tools/private_imports.py lists
+# every underscore name one module of lib (or a notebook) takes from another
+# (in lint only for now: add it to lint-test once it reports nothing).
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.private_imports
 
 lint-test: venv
 	$(PY) -m ruff check .
