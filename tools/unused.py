@@ -13,7 +13,8 @@ command's ``--help``, and the settings errors a user meets (a bad ``--authoritie
 measured too (coverage's ``patch = subprocess, fork, _exit``).
 
 Then every function and method defined under ``lib/`` whose body never ran is printed, one line
-each (``lib/x.py:LINE name``, nested names dotted), and the exit status is 1 if there is any.
+each (``lib/x.py:LINE name``, nested names dotted), and the exit status is 1 if there is any
+(2 if an entry point did not exit as it should, or ran past ``--timeout``: nothing is listed).
 ``tools/unused_allowlist.txt`` names functions that run only where these entry points cannot
 go (``path qualified.name  # why``); an entry that is no longer needed is reported on stderr.
 
@@ -28,6 +29,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -303,21 +305,20 @@ def run_entry_point(point: EntryPoint, project: Path, rcfile: Path, deadline: fl
     log = rcfile.parent / "logs" / (point.name.replace(" ", "_").replace("/", "_") + ".log")
     log.parent.mkdir(exist_ok=True)
     started = time.monotonic()
-    try:
-        with log.open("w", encoding="utf-8") as out:
-            result = subprocess.run(
-                argv,
-                cwd=project,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=max(deadline - started, 1),
-            )
-    except subprocess.TimeoutExpired:
-        return f"{point.name}: still running at the time limit (log: {log})"
-    print(f"  {point.name}: exit {result.returncode} in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    if result.returncode != point.expect:
-        return f"{point.name}: exit {result.returncode}, expected {point.expect} (log: {log})"
+    with log.open("w", encoding="utf-8") as out:
+        # its own process group, so a run past the time limit is stopped with its workers
+        process = subprocess.Popen(
+            argv, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            returncode = process.wait(timeout=max(deadline - started, 1))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return f"{point.name}: still running at the time limit (log: {log})"
+    print(f"  {point.name}: exit {returncode} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    if returncode != point.expect:
+        return f"{point.name}: exit {returncode}, expected {point.expect} (log: {log})"
     return None
 
 
@@ -420,11 +421,11 @@ def measure(work: Path, timeout: float, cell_timeout: str) -> tuple[Path, dict[s
     rcfile = write_rcfile(work, project)
     write_ipython_dir(work)
     deadline = time.monotonic() + timeout
-    problems = [
-        p for point in entry_points(cell_timeout) if (p := run_entry_point(point, project, rcfile, deadline))
-    ]
-    if problems:
-        raise SystemExit("\n".join(["error: the measurement is incomplete:", *problems]))
+    for point in entry_points(cell_timeout):
+        if problem := run_entry_point(point, project, rcfile, deadline):
+            # later entry points read what earlier ones wrote: stop at the first that went wrong
+            print(f"error: {problem}; nothing listed (--keep DIR keeps the logs)", file=sys.stderr)
+            raise SystemExit(2)
     return project, executed_lines(rcfile), coverage_statements(rcfile)
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,20 @@ def test_the_allowlist_names_functions_that_exist():
     for path, name in sorted(unused.read_allowlist(unused.ALLOWLIST)):
         names = {n for n, _ in unused.functions_in(root / path)}
         assert name in names, f"{path} {name}"
+
+
+def test_an_entry_point_that_fails_or_hangs_is_one_line(tmp_path):
+    project = _project(tmp_path)
+    rcfile = unused.write_rcfile(tmp_path, project)
+    (project / "sleep.py").write_text("import time\ntime.sleep(60)\n")
+    (project / "fail.py").write_text("raise SystemExit(3)\n")
+    ok = unused.EntryPoint("fails as it should", lambda r: ["fail.py"], expect=3)
+    assert unused.run_entry_point(ok, project, rcfile, time.monotonic() + 60) is None
+    wrong = unused.EntryPoint("fails", lambda r: ["fail.py"])
+    problem = unused.run_entry_point(wrong, project, rcfile, time.monotonic() + 60)
+    assert problem.startswith("fails: exit 3, expected 0 (log: ")
+    started = time.monotonic()
+    hang = unused.EntryPoint("hangs", lambda r: ["sleep.py"])
+    problem = unused.run_entry_point(hang, project, rcfile, time.monotonic() + 2)
+    assert problem.startswith("hangs: still running at the time limit")
+    assert time.monotonic() - started < 30
