@@ -15,7 +15,8 @@ Layout (one module per report part):
 - ``html``: Markup fragments from templates (tables, paragraphs, quotations, notes)
 - ``charts``: accessible matplotlib figures with alt text and data tables
 - ``common``: caveat links and the evidence legend
-- ``authority``: the authority report's sections
+- ``authority_page``: the authority report's sections
+- ``facts``: facts derived from the tables, each worked out once (withdrawal, the positive status)
 - ``evidence``: evidence coverage, by authority and overall
 - ``survey``: the attitude survey before and after
 - ``survey_responses``: results from respondent-level survey data, where they exist
@@ -27,36 +28,20 @@ Layout (one module per report part):
 
 from __future__ import annotations
 
-from lib.report.authority import (  # noqa: F401
-    ACTIVITY,
-    Withdrawal,
-    activity_sentences,
-    authority_title,
-    case_study_events,
-    case_study_impact_table,
-    case_study_sections,
-    kpi_section,
-    kpi_table,
-    participation_section,
-    profile_section,
-    proposals_section,
-    report_style,
-    supports_section,
-    survey_section,
-    withdrawal,
-)
 from lib.report.authority_page import (  # noqa: F401
     AUTHORITY_ANCHORS,
-    authority_summary,  # noqa: F401
+    authority_summary,
+    case_study,
+    case_study_impact_table,
+    case_study_sections,
+    evidence_row,
+    participation,
+    profile,
+    programme_context,
+    supports,
+    survey_note,
     withdrawal_meaning,
 )
-from lib.report.authority_page import case_study as authority_case_study  # noqa: F401
-from lib.report.authority_page import evidence_row as authority_evidence_row  # noqa: F401
-from lib.report.authority_page import participation as authority_participation  # noqa: F401
-from lib.report.authority_page import profile as authority_profile  # noqa: F401
-from lib.report.authority_page import programme_context as authority_context  # noqa: F401
-from lib.report.authority_page import supports as authority_supports  # noqa: F401
-from lib.report.authority_page import survey_note as authority_survey_note  # noqa: F401
 from lib.report.claims_audit import (  # noqa: F401
     audit_counts,
     claim_audit,
@@ -71,16 +56,17 @@ from lib.report.evidence import (  # noqa: F401
     evidence_coverage,
     evidence_key_order,
     evidence_matrix,
-    evidence_profile_table,
-    evidence_section,
     evidence_status_counts,
     status_count_phrase,
 )
+from lib.report.facts import Withdrawal, positive_status, withdrawal  # noqa: F401
 from lib.report.format import count_phrase, list_phrase, percent, signed_points  # noqa: F401
 from lib.report.programme import (  # noqa: F401
+    activity_sentences,
     conclusions,
     data_quality_section,
     kpi_comparison,
+    kpi_table,
     participation_overview,
     programme_design_section,
     programme_title,
@@ -110,6 +96,7 @@ from lib.report.survey import (  # noqa: F401
 )
 from lib.report.survey_responses import authority_survey, programme_survey  # noqa: F401
 from lib.report.workbook import (  # noqa: F401
+    ACTIVITY,
     CAVEATS_PAGE,
     QUALITY_LOG_PAGE,
     UnknownAuthority,

@@ -13,26 +13,34 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.report.authority import (
-    ACTIVITY,
-    _profile_text,
-    case_study_impact_table,
-    case_study_sections,
-    report_style,
-    withdrawal,
-)
+from lib.analysis import claims
 from lib.report.common import caveat_link, status_label
-from lib.report.evidence import _positive, authority_evidence
-from lib.report.format import count_phrase, list_phrase
-from lib.report.html import bullets, heading, join, link, numbered, paragraph, quote_block, render, warning
+from lib.report.evidence import authority_evidence
+from lib.report.facts import positive_status, withdrawal
+from lib.report.format import count_phrase, list_phrase, percent
+from lib.report.html import (
+    bullets,
+    heading,
+    join,
+    link,
+    numbered,
+    paragraph,
+    quote_block,
+    render,
+    report_style,
+    table_html,
+    warning,
+)
 from lib.report.summary import ANCHORS
 from lib.report.workbook import (
+    ACTIVITY,
     CAVEATS_PAGE,
     UNRECORDED,
     Workbook,
     authority_years,
     inference_source,
     period,
+    profile_answer,
     programme_name,
     source_doc,
     year_label,
@@ -97,7 +105,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     ]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
-    activity = _profile_text(wb, authority_id, ACTIVITY)
+    activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
         sentences[0] = (
             sentences[0].rstrip(".") + "; its profile records its programme activity as "
@@ -201,7 +209,7 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
     for q in wb.programme.profile_questions:
         if q.id == ACTIVITY:
             continue
-        row = _profile_text(wb, authority_id, q.id)
+        row = profile_answer(wb, authority_id, q.id)
         if row is None or not row["text"]:
             missing.append(q.label)
             continue
@@ -309,7 +317,7 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     a = wb.authority_row(authority_id)
     name = a["authority"]
     ev = authority_evidence(wb, authority_id)
-    positive = _positive(wb)
+    positive = positive_status(wb)
     have = ev[ev["status"] == positive]
     lost = ev[ev["status"] == UNRECORDED]["evidence_label"].tolist()
     left = withdrawal(wb, authority_id)
@@ -354,4 +362,65 @@ def programme_context(wb: Workbook, authority_id: str) -> Markup:
         anchors=ANCHORS,
         caveats=link(CAVEATS_PAGE, "caveats"),
         c2=caveat_link("C2", "no comparison group"),
+    )
+
+
+def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
+    """The case study's own 'Positive impact achieved' and 'Putting learning into
+    practice' sections, quoted, with what they can and cannot show."""
+    wb.authority_row(authority_id)
+    rows = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if rows.empty:
+        return Markup("")
+    parts = []
+    for section, label in (
+        rows[["section", "section_label"]].drop_duplicates("section").itertuples(index=False)
+    ):
+        text = rows[rows["section"] == section].sort_values("paragraph_order")
+        if text.empty:
+            continue
+        parts.append(heading(f"In the case study's words: {label.lower()}", 3))
+        for _, r in text.iterrows():
+            parts.append(quote_block(r["text"], source_doc(wb, r["source"])))
+    parts.append(
+        paragraph(
+            "These are the case study's own accounts, not independent measurements. Where they describe a "
+            f"change brought about by the programme, the claim audit in the programme report judges them: "
+            f"{claims.CAUSAL_WORDS}."
+        )
+    )
+    return join(*parts)
+
+
+def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Markup:
+    """The case study's percentages, shown as published, with their source.
+
+    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    is shown with its source on every page; disclosure control applies to
+    figures the workbook derives. The group sizes behind these shares are not
+    published, so nothing is derived from them (no count, no interval).
+    """
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
+    total = dict(zip(facts["fact"], facts["value"], strict=False)).get("workshop_participants")
+    table = pd.DataFrame(
+        {
+            "Participant group": impacts["group_label"],
+            "Reported share (as published)": impacts["value"].map(percent),
+            "Statement (as published)": impacts["statement"],
+            "Source": impacts["source"].map(lambda x: source_doc(wb, x)),
+        }
+    )
+    words = (
+        f"The case study reports these shares for groups of the {total} workshop participants "
+        if total
+        else "The case study reports these shares "
+    )
+    return join(
+        paragraph(
+            words + "without giving the size of each group. They are shown as published, with their "
+            "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
+            "because a group could be small and its size is unknown."
+        ),
+        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
     )

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from lib.report import charts
 from lib.report.common import evidence_keys, evidence_statuses, status_ids, status_label, styles
-from lib.report.format import count_phrase, list_phrase
+from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
 
@@ -53,136 +53,10 @@ def evidence_key_order(wb: Workbook, evidence: pd.DataFrame) -> list[str]:
     return [k for s in status_ids(wb) for k in (s, f"{s}_inferred") if k == s or k in present]
 
 
-def evidence_profile_table(wb: Workbook, ev: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Evidence item": ev["evidence_label"],
-            "Status": ev["status"].map(lambda x: status_label(wb, x))
-            + ev["inferred"].map({"yes": " (inferred)", "no": ""}),
-            "How we know": ev["basis"],
-        }
-    )
-
-
-def _positive(wb: Workbook) -> str:
-    """The legend's first status (this programme: available): the one that says an item exists."""
-    return status_ids(wb)[0]
-
-
 def _outside_legend(wb: Workbook) -> list[str]:
     """Statuses the evidence table holds for printed codes the legend does not define."""
     defined = {s.id for s in wb.programme.evidence_statuses}
     return [s for s in status_ids(wb) if s not in defined]
-
-
-def _status_sentence(wb: Workbook, how: pd.DataFrame, counts: pd.Series, who: str) -> str:
-    """'2 recorded, 1 inferred available for Leeds; ...; 1 item printed with a code the legend
-    does not define (unclear).'"""
-    outside = _outside_legend(wb)
-    known = [s for s in status_ids(wb) if s != UNRECORDED and s not in outside]
-    phrases = [
-        status_count_phrase(wb, how, s) + (f" for {who}" if i == 0 else "") for i, s in enumerate(known)
-    ]
-    phrases += [
-        f"{count_phrase(int(counts[s]), 'item')} printed with a code the legend does not define ({s})"
-        for s in outside
-    ]
-    return "; ".join(phrases) + "."
-
-
-def evidence_section(wb: Workbook, authority_id: str) -> Markup:
-    name = wb.name(authority_id)
-    ev = authority_evidence(wb, authority_id)
-    counts = evidence_counts(wb, ev)
-    how = evidence_status_counts(wb, ev)
-    positive = _positive(wb)
-    style = styles(wb)
-    recorded_positive = (
-        wb.evidence.assign(yes=(wb.evidence["status"] == positive) & (wb.evidence["inferred"] == "no"))
-        .groupby("authority_id")["yes"]
-        .sum()
-    )
-    inferred = ev[ev["inferred"] == "yes"]
-    keys = evidence_key_order(wb, wb.evidence)
-    all_keys = evidence_keys(wb.evidence)
-    programme_mean = (
-        pd.crosstab(wb.evidence["authority_id"], all_keys).reindex(columns=keys, fill_value=0).mean()
-    )
-    mine_keys = evidence_keys(ev).value_counts().reindex(keys, fill_value=0)
-    lost = int(counts.get(UNRECORDED, 0))
-    positive_label = status_label(wb, positive)
-    summary = paragraph(
-        f"Of the {len(ev)} evidence items in the programme's Range of Evidence matrix, "
-        + _status_sentence(wb, how, counts, name),
-        f"{count_phrase(lost, 'item')} cannot be read: the source's tick and cross glyphs were lost in "
-        "extraction, so the workbook records them as unrecorded rather than guess."
-        if lost
-        else "",
-        (
-            f"Across the {wb.n_authorities} authorities the matrix itself records between "
-            f"{int(recorded_positive.min())} and {int(recorded_positive.max())} items as {positive_label}"
-            if recorded_positive.max()
-            else f"The matrix itself records no item as {positive_label} for any of the {wb.n_authorities} "
-            f"authorities: every {positive_label} status in the workbook is inferred from another document"
-        )
-        + f"; counts of {positive_label} items reflect which facts the documents state, "
-        "not what was produced.",
-    )
-    parts = [summary]
-    if len(inferred):
-        parts.append(
-            paragraph(
-                f"{count_phrase(len(inferred), 'status was', 'statuses were')} inferred from another "
-                f"source ({list_phrase(list(inferred['evidence_label']))}); they are drawn apart from "
-                "recorded "
-                "statuses and the table says what each inference rests on."
-            )
-        )
-    labels = [style[k].label for k in keys]
-    mine = [float(mine_keys[k]) for k in keys]
-    avg = [float(programme_mean[k]) for k in keys]
-    readable = len(ev) - lost
-    fig = charts.paired_bars(
-        labels,
-        mine,
-        avg,
-        first_label=name,
-        second_label="Programme average",
-        xlabel=f"Number of evidence items (of {len(ev)})",
-        percent_axis=False,
-    )
-    chart = charts.Chart(
-        title=(
-            f"{name}: the status of {readable} of {len(ev)} evidence items can be read "
-            f"({how[['recorded']].to_numpy().sum() - lost} recorded, {int(how['inferred'].sum())} inferred "
-            "from other documents)"
-        ),
-        subtitle=(
-            f"Evidence items by status, recorded and inferred apart, {name} against the "
-            f"average of the {wb.n_authorities} authorities; "
-            f"{lost} of {name}'s items are unrecorded (glyph lost)"
-        ),
-        alt=(
-            f"Bar chart of evidence items by status, recorded and inferred apart. {name}: "
-            + "; ".join(f"{lab} {int(m)}" for lab, m in zip(labels, mine, strict=False))
-            + ". Programme average: "
-            + "; ".join(f"{lab} {v:.1f}" for lab, v in zip(labels, avg, strict=False))
-            + "."
-        ),
-        table=pd.DataFrame(
-            {
-                "Status": labels,
-                name: [f"{int(m)}" for m in mine],
-                "Programme average": [f"{v:.1f}" for v in avg],
-            }
-        ),
-        table_caption=f"Evidence items by status: {name} and the programme average",
-    )
-    parts.append(charts.figure_html(fig, chart))
-    parts.append(
-        table_html(evidence_profile_table(wb, ev), f"{name}: status of each evidence item, and its basis")
-    )
-    return join(*parts)
 
 
 def evidence_matrix(wb: Workbook) -> pd.DataFrame:

@@ -25,12 +25,13 @@ manager in the rendered HTML implements; nothing waits on a Python callback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as widgets
 from IPython.display import HTML, display
 from markupsafe import Markup
 
-from lib.report.authority import participation_section, profile_section, proposals_section
-from lib.report.evidence import evidence_section
+from lib.report import authority_page
 from lib.report.html import render
 from lib.report.survey import comment_shares, survey_impacts, survey_understanding
 from lib.report.workbook import (
@@ -131,32 +132,41 @@ def survey_explorer(wb: Workbook) -> widgets.VBox:
     return box
 
 
-def authority_view(wb: Workbook, authority_id: str, section: str) -> Markup:
-    sections = {
-        "evidence": evidence_section,
-        "profile": profile_section,
-        "proposals": proposals_section,
-        "participation": participation_section,
-    }
-    return sections[section](wb, authority_id)
+def authority_sections() -> list[tuple[str, Callable[[Workbook, str], Markup]]]:
+    """``(label, section function)`` for every section of the authority page, in page order."""
+    return [
+        ("Summary", authority_page.authority_summary),
+        ("Participation", authority_page.participation),
+        ("In its own words", authority_page.profile),
+        ("Evidence row", authority_page.evidence_row),
+        ("Case study", authority_page.case_study),
+        ("Attitude survey", authority_page.survey_note),
+        ("What this evidence supports", authority_page.supports),
+        ("Programme context", authority_page.programme_context),
+    ]
+
+
+def authority_view(wb: Workbook, authority_id: str, section: int) -> Markup:
+    """Section number ``section`` of the authority's page, exactly as the page shows it
+    (a line saying so when the page has no such section for this authority)."""
+    label, function = authority_sections()[section]
+    body = function(wb, authority_id)
+    return body or render(
+        "explorer_caption.j2", text=f"The report on {wb.name(authority_id)} has no {label.lower()} section."
+    )
 
 
 def authority_explorer(wb: Workbook) -> widgets.VBox:
+    """Authority and Section dropdowns over the sections of the authority report."""
     names = wb.authorities.sort_values("authority")
     authority = widgets.Dropdown(
         options=list(zip(names["authority"], names["authority_id"], strict=False)), description="Authority"
     )
     section = widgets.Dropdown(
-        options=[
-            ("Evidence profile", "evidence"),
-            ("Profile answers", "profile"),
-            ("Proposals by theme", "proposals"),
-            ("Participation", "participation"),
-        ],
-        description="Section",
+        options=[(label, i) for i, (label, _) in enumerate(authority_sections())], description="Section"
     )
 
-    def show(authority_id: str, section: str) -> None:
+    def show(authority_id: str, section: int) -> None:
         display(authority_view(wb, authority_id, section))
 
     output = widgets.interactive_output(show, {"authority_id": authority, "section": section})

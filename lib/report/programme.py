@@ -11,14 +11,23 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.report import charts
-from lib.report.authority import activity_sentences, kpi_table, report_style
 from lib.report.claims_audit import claim_audit
 from lib.report.common import caveats_paragraph
-from lib.report.evidence import _positive, evidence_status_counts, status_count_phrase
-from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
-from lib.report.html import bullets, heading, join, paragraph, table_html
+from lib.report.evidence import evidence_status_counts, status_count_phrase
+from lib.report.facts import positive_status
+from lib.report.format import (
+    bounded,
+    count_phrase,
+    is_are,
+    list_phrase,
+    percent,
+    points_interval,
+    signed_points,
+)
+from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
 from lib.report.survey import understanding_changes
 from lib.report.workbook import (
+    ACTIVITY,
     UNRECORDED,
     Workbook,
     explorer_sectors,
@@ -65,7 +74,7 @@ def programme_title(wb: Workbook) -> Markup:
         f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
         f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
-        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), _positive(wb))} and "
+        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
         f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost.",
     ]
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
@@ -403,3 +412,40 @@ def programme_design_section(wb: Workbook) -> Markup:
         table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
     ]
     return join(*parts)
+
+
+def activity_sentences(
+    wb: Workbook, years: list[str] | None = None, subject: str = "the programme"
+) -> list[str]:
+    """'In 2012-13 the programme ran 10 workshops, ...', one sentence per year
+    (all years when ``years`` is empty or None)."""
+    rows = wb.kpis[wb.kpis["kpi"] == ACTIVITY]
+    if years:
+        rows = rows[rows["year"].isin(years)]
+    return [
+        f"In {year} {subject} ran "
+        + list_phrase(
+            [f"{bounded(r['value'], r['bound'])} {r['measure_label'].lower()}" for _, r in group.iterrows()]
+        )
+        + "."
+        for year, group in rows.groupby("year", sort=True)
+    ]
+
+
+def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Measure": kpis["kpi_label"],
+            "Year": kpis["year"],
+            "Indicator": kpis["measure_label"],
+            "Value": [_kpi_value(r) for _, r in kpis.iterrows()],
+        }
+    )
+
+
+def _kpi_value(row: pd.Series) -> str:
+    if row["unit"] == "proportion":
+        return percent(row["value"])
+    if row["unit"] == "count":
+        return bounded(row["value"], row["bound"])
+    return row["text"]

@@ -17,15 +17,14 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claims, disclosure, success
-from lib.report.authority import ACTIVITY
 from lib.report.claims_audit import claim_audit, success_judgement
 from lib.report.common import caveat_link, evidence_statuses
-from lib.report.evidence import _positive
+from lib.report.facts import positive_status
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
 from lib.report.programme import kpi_years, participation_flags
 from lib.report.survey import understanding_changes
-from lib.report.workbook import UNRECORDED, Workbook, programme_name, source_doc, years
+from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
 
@@ -399,7 +398,7 @@ def methods_section(wb: Workbook) -> Markup:
         lost_labels=lost_labels,
         unclear=unclear,
         threshold=disclosure.disclosure_threshold(),
-        positive=_positive(wb).replace("_", " "),
+        positive=positive_status(wb).replace("_", " "),
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),

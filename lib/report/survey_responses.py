@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
-from lib.report.authority import survey_section as published_survey_section
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import heading, join, note, paragraph, table_html
 from lib.report.survey import question_topic
@@ -33,13 +32,6 @@ from lib.report.workbook import (
     understanding_question,
 )
 from lib.sources import response_format, response_tables
-
-#: Today's introduction to the survey section (kept word for word where no
-#: response data exist).
-PUBLISHED_INTRO = (
-    "The attitude survey was completed by workshop attendees before and after the "
-    "workshops. It has no comparison group and no breakdown by authority."
-)
 
 
 def _tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
@@ -268,10 +260,10 @@ def _label(rows: pd.DataFrame) -> str:
 
 
 def authority_survey(wb: Workbook, authority_id: str) -> Markup:
-    """The survey section: the authority's own results where response data
-    exist for it, today's programme-wide context otherwise."""
+    """The authority's own survey results, where response data exist for it; nothing otherwise
+    (the pooled published survey is in the programme report)."""
     if not has_response_data(wb, authority_id):
-        return join(paragraph(PUBLISHED_INTRO), published_survey_section(wb, authority_id))
+        return Markup("")
     name = wb.authority_row(authority_id)["authority"]
     return _results(wb, _tables(wb), authority_id, name, f"{name}'s own respondents")
 

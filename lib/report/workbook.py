@@ -20,6 +20,9 @@ from lib.config import CAVEATS_PAGE, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NA
 
 #: Workbook vocabulary (not programme vocabulary): a value the sources do not state.
 UNRECORDED = evaluation.UNRECORDED
+#: Profile question and KPI holding the programme's activity (schema ids, not programme vocabulary).
+ACTIVITY = "programme_activity"
+
 QUALITY_LOG_PAGE = QUALITY_LOG_NAME
 
 
@@ -219,6 +222,12 @@ def authority_years(authority: pd.Series) -> list[str]:
     """The programme years an authority row states; [] when unrecorded."""
     value = authority["years"]
     return [] if value == UNRECORDED else value.split(";")
+
+
+def profile_answer(wb: Workbook, authority_id: str, question: str) -> pd.Series | None:
+    """The authority's row of the profile table for one question, or None."""
+    rows = wb.profiles[(wb.profiles["authority_id"] == authority_id) & (wb.profiles["question"] == question)]
+    return None if rows.empty else rows.iloc[0]
 
 
 __all__ = ["CAVEATS_PAGE", "QUALITY_LOG_PAGE", "UNRECORDED", "UnknownAuthority", "Workbook", "load_workbook"]

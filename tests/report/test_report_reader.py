@@ -176,8 +176,8 @@ def test_richmond_summary_states_withdrawal_five_participants_and_what_it_means(
 
 
 def test_authority_pages_omit_sections_they_have_no_material_for(wb):
-    assert str(report.authority_case_study(wb, "bexley")) == ""
-    assert 'id="case-study"' in str(report.authority_case_study(wb, "leeds"))
+    assert str(report.case_study(wb, "bexley")) == ""
+    assert 'id="case-study"' in str(report.case_study(wb, "leeds"))
 
 
 class _Visible(HTMLParser):
