@@ -29,7 +29,6 @@ Layout (one module per report part):
 from __future__ import annotations
 
 from lib.report.authority_page import (  # noqa: F401
-    AUTHORITY_ANCHORS,
     authority_summary,
     case_study,
     case_study_impact_table,
@@ -73,7 +72,6 @@ from lib.report.programme import (  # noqa: F401
     themes_section,
 )
 from lib.report.summary import (  # noqa: F401
-    ANCHORS,
     authority_comparison,
     design,
     index_summaries,

@@ -31,7 +31,7 @@ from lib.report.html import (
     table_html,
     warning,
 )
-from lib.report.summary import ANCHORS
+from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.workbook import (
     ACTIVITY,
     CAVEATS_PAGE,
@@ -45,19 +45,6 @@ from lib.report.workbook import (
     source_doc,
     year_label,
 )
-
-#: Stable section anchors of an authority page (h2 ids).
-AUTHORITY_ANCHORS = {
-    "summary": "summary",
-    "participation": "participation",
-    "profile": "profile",
-    "evidence": "evidence",
-    "case_study": "case-study",
-    "survey": "survey",
-    "supports": "what-it-supports",
-    "context": "programme-context",
-}
-PROGRAMME_PAGE = "programme.html"
 
 
 def _facts(wb: Workbook, authority_id: str) -> dict[str, str]:
@@ -143,7 +130,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     return join(
         report_style(),
         heading(f"{name}: evaluation report", 1),
-        heading("Summary", 2, AUTHORITY_ANCHORS["summary"]),
+        AUTHORITY_PAGE.heading("summary"),
         paragraph(*sentences),
     )
 
@@ -198,7 +185,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
         parts.append(paragraph(*events))
     if not parts:
         return Markup("")
-    return join(heading("Participation", 2, AUTHORITY_ANCHORS["participation"]), *parts)
+    return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
 def profile(wb: Workbook, authority_id: str) -> Markup:
@@ -225,7 +212,7 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
     if not parts:
         return Markup("")
     cited = f", as printed in the {list_phrase(sorted(set(sources)))}" if sources else ""
-    return join(heading(f"In {name}'s own words{cited}", 2, AUTHORITY_ANCHORS["profile"]), *parts)
+    return join(AUTHORITY_PAGE.heading("profile", name=name, cited=cited), *parts)
 
 
 def evidence_groups(wb: Workbook, authority_id: str) -> list[tuple[str, list[str]]]:
@@ -259,7 +246,7 @@ def evidence_row(wb: Workbook, authority_id: str) -> Markup:
         + "."
     )
     return join(
-        heading(f"Evidence row: {name} in the programme's evidence matrix", 2, AUTHORITY_ANCHORS["evidence"]),
+        AUTHORITY_PAGE.heading("evidence", name=name),
         paragraph(sentence),
     )
 
@@ -274,7 +261,7 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     sections = case_study_sections(wb, authority_id)
     if props.empty and challenges.empty and impacts.empty and not sections:
         return Markup("")
-    parts = [heading("Case study", 2, AUTHORITY_ANCHORS["case_study"])]
+    parts = [AUTHORITY_PAGE.heading("case-study")]
     if len(challenges):
         parts += [
             paragraph(f"{name}'s case study sets out {count_phrase(len(challenges), 'challenge')}:"),
@@ -282,7 +269,12 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
         ]
     if len(props):
         parts.append(
-            render("proposals_lead.j2", name=name, n=len(props), href=f"{PROGRAMME_PAGE}#{ANCHORS['themes']}")
+            render(
+                "proposals_lead.j2",
+                name=name,
+                n=len(props),
+                href=f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('themes')}",
+            )
         )
     for _, p in props.sort_values("theme_order").iterrows():
         parts.append(heading(p["theme_label"], 3))
@@ -307,7 +299,7 @@ def survey_note(wb: Workbook, authority_id: str) -> Markup:
             ""
         )  # its survey source status is in the summary; the pooled results in the programme report
     body = survey_responses.authority_survey(wb, authority_id)
-    return join(heading(f"Attitude survey: {name}'s own respondents", 2, AUTHORITY_ANCHORS["survey"]), body)
+    return join(AUTHORITY_PAGE.heading("survey", name=name), body)
 
 
 def supports(wb: Workbook, authority_id: str) -> Markup:
@@ -345,7 +337,7 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     items = [f"For {name}, the documents support {list_phrase(yes)}, but cannot show {list_phrase(no)}."]
     if survey_responses.has_response_data(wb, authority_id):
         items.append(survey_responses.supports_sentence(wb, authority_id))
-    return join(heading("What this evidence supports", 2, AUTHORITY_ANCHORS["supports"]), bullets(items))
+    return join(AUTHORITY_PAGE.heading("what-it-supports"), bullets(items))
 
 
 def programme_context(wb: Workbook, authority_id: str) -> Markup:
@@ -353,13 +345,13 @@ def programme_context(wb: Workbook, authority_id: str) -> Markup:
     name = wb.name(authority_id)
     return render(
         "programme_context.j2",
-        anchor=AUTHORITY_ANCHORS["context"],
+        heading=AUTHORITY_PAGE.heading("programme-context"),
         name=name,
         programme=programme_name(wb),
         n=wb.n_authorities,
         period=period(wb),
-        programme_page=PROGRAMME_PAGE,
-        anchors=ANCHORS,
+        programme_page=PROGRAMME_PAGE.html,
+        anchors={key: PROGRAMME_PAGE.anchor(key) for key in ("kpis", "survey", "claim-audit", "methods")},
         caveats=link(CAVEATS_PAGE, "caveats"),
         c2=caveat_link("C2", "no comparison group"),
     )

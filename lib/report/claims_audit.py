@@ -14,6 +14,7 @@ from markupsafe import Markup
 from lib.analysis import claims, success
 from lib.report.common import caveats_paragraph
 from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import Workbook, source_doc
 
 
@@ -42,6 +43,7 @@ def _count_list(counts: pd.Series) -> str:
 LONG_QUOTE = 240
 
 
+@PROGRAMME_PAGE.headed("claim-audit")
 def claim_audit_section(wb: Workbook) -> Markup:
     """The audit as cards, verdicts first: a count summary on top, then one card per claim
     (verdict, the claim as published, what the data show, the two questions, why), long
@@ -104,6 +106,7 @@ def success_judgement(wb: Workbook) -> success.SuccessJudgement:
     return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
 
 
+@PROGRAMME_PAGE.headed("success-measure")
 def success_measure_section(wb: Workbook) -> Markup:
     """Did the programme meet its own success measure, by sector, how
     confidently, and what the design cannot say."""

@@ -14,6 +14,7 @@ from lib.report import charts
 from lib.report.common import evidence_keys, evidence_statuses, status_ids, status_label, styles
 from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
 
 
@@ -71,6 +72,7 @@ def evidence_matrix(wb: Workbook) -> pd.DataFrame:
     return matrix.sort_index()
 
 
+@PROGRAMME_PAGE.headed("evidence-coverage")
 def evidence_coverage(wb: Workbook) -> Markup:
     ev = wb.evidence
     matrix = evidence_matrix(wb)

@@ -25,6 +25,7 @@ from lib.report.format import (
     signed_points,
 )
 from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.survey import understanding_changes
 from lib.report.workbook import (
     ACTIVITY,
@@ -103,11 +104,12 @@ def programme_title(wb: Workbook) -> Markup:
             "from the workbook's processed tables; every judgement made in cleaning the sources "
             "is listed in the data-quality log."
         ),
-        heading("At a glance", 2, "at-a-glance"),
+        PROGRAMME_PAGE.heading("at-a-glance"),
         bullets(glance),
     )
 
 
+@PROGRAMME_PAGE.headed("participation")
 def participation_overview(wb: Workbook) -> Markup:
     a = wb.authorities.sort_values("authority")
     flags = participation_flags(wb).set_index("authority_id").loc[a["authority_id"]]
@@ -140,6 +142,7 @@ def participation_overview(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("kpis")
 def kpi_comparison(wb: Workbook) -> Markup:
     other = wb.kpis[wb.kpis["unit"] != "proportion"]
     pair = kpi_years(wb)
@@ -213,6 +216,7 @@ def kpi_comparison(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("themes")
 def themes_section(wb: Workbook) -> Markup:
     names = wb.authorities.set_index("authority_id")["authority"]
     rows = []
@@ -285,6 +289,7 @@ def themes_section(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("conclusions")
 def conclusions(wb: Workbook) -> Markup:
     """Conclusions, each backed by a computed value."""
     first = understanding_changes(wb).query("sector == 'all'")
@@ -333,6 +338,7 @@ def conclusions(wb: Workbook) -> Markup:
     return bullets(items)
 
 
+@PROGRAMME_PAGE.headed("data-quality")
 def data_quality_section(wb: Workbook) -> Markup:
     log = wb.quality_log
     caveats = caveats_paragraph(
@@ -362,6 +368,7 @@ def data_quality_section(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("programme-design")
 def programme_design_section(wb: Workbook) -> Markup:
     """Launch, aims, objectives, success measure, delivery strategy and models,
     baseline survey and definitions, as the programme states them, then its own

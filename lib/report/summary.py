@@ -22,28 +22,12 @@ from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import positive_status
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.programme import kpi_years, participation_flags
 from lib.report.survey import understanding_changes
 from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
-
-#: Stable section anchors of the programme report (h2 ids), for links and the table of contents.
-ANCHORS = {
-    "summary": "summary",
-    "design": "programme-design",
-    "participation": "participation",
-    "comparison": "authority-comparison",
-    "evidence": "evidence-coverage",
-    "kpis": "kpis",
-    "survey": "survey",
-    "themes": "themes",
-    "claims": "claim-audit",
-    "success": "success-measure",
-    "conclusions": "conclusions",
-    "methods": "methods",
-    "quality": "data-quality",
-}
 
 
 @dataclass(frozen=True)
@@ -165,7 +149,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
                 f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
                 f"of the "
                 "approximated base range; no comparison group",
-                ANCHORS["success"],
+                PROGRAMME_PAGE.anchor("success-measure"),
             )
         )
     first = understanding_changes(wb)
@@ -190,7 +174,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
                     if both
                     else "the change could be chance"
                 ),
-                ANCHORS["survey"],
+                PROGRAMME_PAGE.anchor("survey"),
             )
         )
     audit = claim_audit(wb)
@@ -207,7 +191,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
                 f"{untestable} cannot be tested at all.",
                 HIGH,
                 "follows from the design and the published figures, not from sampling",
-                ANCHORS["claims"],
+                PROGRAMME_PAGE.anchor("claim-audit"),
             )
         )
     ev = wb.evidence
@@ -220,7 +204,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
             f"their status in the source; {inferred} more are inferred from other documents.",
             HIGH,
             "counted directly from the surviving text of the programme report",
-            ANCHORS["evidence"],
+            PROGRAMME_PAGE.anchor("evidence-coverage"),
         )
     )
     pair = kpi_years(wb)
@@ -235,7 +219,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
                 f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
                 VERY_LOW,
                 "no base sizes are published and the years involved different authorities",
-                ANCHORS["kpis"],
+                PROGRAMME_PAGE.anchor("kpis"),
             )
         )
     flags = participation_flags(wb)
@@ -253,7 +237,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
             + ".",
             HIGH if unknown == 0 else MODERATE,
             f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
-            ANCHORS["participation"],
+            PROGRAMME_PAGE.anchor("participation"),
         )
     )
     return out[:7]
@@ -357,7 +341,8 @@ def programme_summary(wb: Workbook) -> Markup:
     limits = list(j.design_limits)
     return render(
         "summary.j2",
-        anchor=ANCHORS["summary"],
+        anchor=PROGRAMME_PAGE.anchor("summary"),
+        heading=PROGRAMME_PAGE.heading("summary"),
         name=programme_name(wb),
         aim=aims["text"].iloc[0] if len(aims) else "",
         aim_source=source_doc(wb, aims["source"].iloc[0]) if len(aims) else "",
@@ -369,8 +354,8 @@ def programme_summary(wb: Workbook) -> Markup:
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=limits,
-        success_anchor=ANCHORS["success"],
-        methods_anchor=ANCHORS["methods"],
+        success_anchor=PROGRAMME_PAGE.anchor("success-measure"),
+        methods_anchor=PROGRAMME_PAGE.anchor("methods"),
     )
 
 
@@ -386,7 +371,7 @@ def methods_section(wb: Workbook) -> Markup:
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
         "methods.j2",
-        anchor=ANCHORS["methods"],
+        heading=PROGRAMME_PAGE.heading("methods"),
         n_docs=len(docs),
         docs=list_phrase(docs),
         n_before=resp.get(("all", "pre")),
@@ -422,7 +407,7 @@ def authority_comparison(wb: Workbook) -> Markup:
     )
     return render(
         "comparison.j2",
-        anchor=ANCHORS["comparison"],
+        heading=PROGRAMME_PAGE.heading("authority-comparison"),
         table=table_html(
             frame,
             "The authorities compared; each name links to its report",

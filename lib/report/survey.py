@@ -25,6 +25,7 @@ from lib.report.format import (
     signed_points,
 )
 from lib.report.html import bullets, heading, join, note, paragraph, render, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     Workbook,
     impacts_question,
@@ -405,6 +406,7 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
     return join(paragraph(*sentences), charts.figure_html(fig, chart))
 
 
+@PROGRAMME_PAGE.headed("survey")
 def survey_sections(wb: Workbook) -> Markup:
     """Every survey question the tables hold, one subsection each (by sector where the
     view depends on it), in the order the explorer offers them."""

@@ -21,7 +21,8 @@ from markupsafe import Markup
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
 from lib.report.format import percent_interval, points_interval, signed_points
-from lib.report.html import heading, join, note, paragraph, table_html
+from lib.report.html import join, note, paragraph, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.survey import question_topic
 from lib.report.workbook import (
     Workbook,
@@ -268,6 +269,7 @@ def authority_survey(wb: Workbook, authority_id: str) -> Markup:
     return _results(wb, _tables(wb), authority_id, name, f"{name}'s own respondents")
 
 
+@PROGRAMME_PAGE.headed("survey-results-from-respondent-level-data")
 def programme_survey(wb: Workbook) -> Markup:
     """Programme report: results from respondent-level data, with one row per
     authority, when the build read response files; nothing otherwise."""
@@ -286,7 +288,6 @@ def programme_survey(wb: Workbook) -> Markup:
         by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
     table = pd.concat(by_authority, ignore_index=True)
     return join(
-        heading("Survey results from respondent-level data", 2),
         _results(
             wb,
             tables,

@@ -15,6 +15,7 @@ import pytest
 from lib import report
 from lib.analysis import claims, success
 from lib.config import PROJECT_ROOT
+from lib.report import pages
 
 RATINGS = {"high", "moderate", "low", "very low"}
 
@@ -40,7 +41,7 @@ def _text(markup) -> str:
 def test_summary_findings_are_five_to_seven_each_rated_and_linked(wb):
     findings = report.key_findings(wb)
     assert 5 <= len(findings) <= 7
-    anchors = set(report.ANCHORS.values())
+    anchors = set(pages.PROGRAMME_PAGE.anchors())
     for f in findings:
         assert f.rating in RATINGS, f
         assert f.reason and f.anchor in anchors, f
