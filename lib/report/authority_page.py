@@ -15,8 +15,7 @@ from markupsafe import Markup
 
 from lib.analysis import claims
 from lib.report.common import caveat_link, status_label
-from lib.report.evidence import authority_evidence
-from lib.report.facts import positive_status, withdrawal
+from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
 from lib.report.format import count_phrase, list_phrase, percent
 from lib.report.html import (
     bullets,
@@ -289,23 +288,8 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     return join(*parts)
 
 
-def survey_note(wb: Workbook, authority_id: str) -> Markup:
-    """Respondent-level results where they exist; otherwise one sentence on the survey source status."""
-    from lib.report import survey_responses
-
-    name = wb.name(authority_id)
-    if not survey_responses.has_response_data(wb, authority_id):
-        return Markup(
-            ""
-        )  # its survey source status is in the summary; the pooled results in the programme report
-    body = survey_responses.authority_survey(wb, authority_id)
-    return join(AUTHORITY_PAGE.heading("survey", name=name), body)
-
-
 def supports(wb: Workbook, authority_id: str) -> Markup:
     """What this authority's evidence supports and what it does not, in one judgement each."""
-    from lib.report import survey_responses
-
     a = wb.authority_row(authority_id)
     name = a["authority"]
     ev = authority_evidence(wb, authority_id)
@@ -335,8 +319,8 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
         no.append("any outcome of a workshop there")
     no.append("any change the programme caused")
     items = [f"For {name}, the documents support {list_phrase(yes)}, but cannot show {list_phrase(no)}."]
-    if survey_responses.has_response_data(wb, authority_id):
-        items.append(survey_responses.supports_sentence(wb, authority_id))
+    if has_response_data(wb, authority_id):
+        items.append(supports_sentence(wb, authority_id))
     return join(AUTHORITY_PAGE.heading("what-it-supports"), bullets(items))
 
 
@@ -415,4 +399,13 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
         ),
         table_html(table, f"{name}: reported impact by participant group (as published)"),
         render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
+    )
+
+
+def supports_sentence(wb: Workbook, authority_id: str) -> str:
+    """The 'what this evidence supports' line for an authority with response data."""
+    name = wb.authority_row(authority_id)["authority"]
+    return (
+        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
+        "from the response data: an association with the workshops, not their impact (no comparison group)."
     )

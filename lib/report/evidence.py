@@ -12,41 +12,11 @@ from markupsafe import Markup
 
 from lib.report import charts
 from lib.report.common import evidence_keys, evidence_statuses, status_ids, status_label, styles
+from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
 from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
-
-
-def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
-    """The authority's rows of the evidence matrix; an authority without rows is an error
-    (the matrix has a column for every partner authority)."""
-    rows = wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
-    if rows.empty:
-        raise ValueError(f"evidence.csv has no rows for authority {authority_id!r}")
-    return rows
-
-
-def evidence_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
-    return evidence["status"].value_counts().reindex(status_ids(wb), fill_value=0)
-
-
-def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame:
-    """Cells by status (rows, legend order) and how the status is known
-    (columns ``recorded``, ``inferred``): inferred statuses are never counted
-    as recorded ones (docs/caveats.md, inference rule)."""
-    how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
-    return (
-        pd.crosstab(evidence["status"], how)
-        .reindex(index=status_ids(wb), columns=["recorded", "inferred"], fill_value=0)
-        .astype(int)
-    )
-
-
-def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
-    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
-    row = counts.loc[status]
-    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
 
 
 def evidence_key_order(wb: Workbook, evidence: pd.DataFrame) -> list[str]:

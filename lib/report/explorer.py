@@ -31,16 +31,19 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 from markupsafe import Markup
 
-from lib.report import authority_page
 from lib.report.html import render
+from lib.report.pages import AUTHORITY_PAGE
 from lib.report.survey import comment_shares, survey_impacts, survey_understanding
-from lib.report.workbook import (
+from lib.report.workbook import (  # noqa: F401 (questions, sectors, both_sectors: the explorer's vocabulary)
     Workbook,
+    both_sectors,
     comment_questions,
     explorer_sectors,
     impacts_question,
     question_label,
+    questions,
     sector_title,
+    sectors,
     understanding_question,
 )
 
@@ -48,23 +51,6 @@ BOTH_SECTORS_LABEL = "Both sectors (this question)"
 
 _CONTROL_WIDTH = "26em"
 _LABEL_WIDTH = "5em"
-
-
-def questions(wb: Workbook) -> list[tuple[str, str]]:
-    """``(label, question id)`` for every question the explorer offers: the
-    understanding question, the impacts question, then the comment questions."""
-    ids = [q for q in (understanding_question(wb), impacts_question(wb)) if q] + comment_questions(wb)
-    return [(question_label(wb, q), q) for q in ids]
-
-
-def sectors(wb: Workbook) -> list[tuple[str, str]]:
-    """``(label, sector id)`` for every sector a reader can choose."""
-    return [(sector_title(wb, s), s) for s in explorer_sectors(wb)]
-
-
-def both_sectors(wb: Workbook) -> frozenset[str]:
-    """Questions whose view does not depend on the sector (it shows both)."""
-    return frozenset({understanding_question(wb)} - {None})
 
 
 def survey_view(wb: Workbook, question: str, sector: str) -> Markup:
@@ -133,17 +119,9 @@ def survey_explorer(wb: Workbook) -> widgets.VBox:
 
 
 def authority_sections() -> list[tuple[str, Callable[[Workbook, str], Markup]]]:
-    """``(label, section function)`` for every section of the authority page, in page order."""
-    return [
-        ("Summary", authority_page.authority_summary),
-        ("Participation", authority_page.participation),
-        ("In its own words", authority_page.profile),
-        ("Evidence row", authority_page.evidence_row),
-        ("Case study", authority_page.case_study),
-        ("Attitude survey", authority_page.survey_note),
-        ("What this evidence supports", authority_page.supports),
-        ("Programme context", authority_page.programme_context),
-    ]
+    """``(label, section function)`` for every section of the authority page
+    (:data:`lib.report.pages.AUTHORITY_PAGE`), in page order."""
+    return [(s.id.replace("-", " ").capitalize(), s.resolve()) for s in AUTHORITY_PAGE.sections]
 
 
 def authority_view(wb: Workbook, authority_id: str, section: int) -> Markup:

@@ -1,16 +1,30 @@
 """Facts derived from the processed tables, each worked out in one place.
 
-Sections and the run index read these functions rather than recounting the
-tables: an authority's withdrawal, the status that says an evidence item
-exists, an authority's evidence rows.
+Sections read these functions rather than recounting the tables: an
+authority's withdrawal and evidence rows, the status that says an evidence
+item exists, evidence counts by status, the claim audit and the success
+judgement, participation by year, the understanding series' changes and the
+respondent-level survey tables. A fact two sections need lives here, never in
+one of the sections (sections do not import each other).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.report.common import status_ids
-from lib.report.workbook import Workbook
+import pandas as pd
+
+from lib.analysis import claims, success
+from lib.report.common import status_ids, status_label
+from lib.report.workbook import (
+    UNRECORDED,
+    Workbook,
+    sector_order,
+    understanding_item,
+    understanding_question,
+    years,
+)
+from lib.sources import response_tables as response_tables_module
 
 
 @dataclass(frozen=True)
@@ -49,3 +63,92 @@ def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
 def positive_status(wb: Workbook) -> str:
     """The legend's first status (this programme: available): the one that says an item exists."""
     return status_ids(wb)[0]
+
+
+def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    """The authority's rows of the evidence matrix; an authority without rows is an error
+    (the matrix has a column for every partner authority)."""
+    rows = wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    if rows.empty:
+        raise ValueError(f"evidence.csv has no rows for authority {authority_id!r}")
+    return rows
+
+
+def evidence_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
+    return evidence["status"].value_counts().reindex(status_ids(wb), fill_value=0)
+
+
+def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame:
+    """Cells by status (rows, legend order) and how the status is known
+    (columns ``recorded``, ``inferred``): inferred statuses are never counted
+    as recorded ones (docs/caveats.md, inference rule)."""
+    how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
+    return (
+        pd.crosstab(evidence["status"], how)
+        .reindex(index=status_ids(wb), columns=["recorded", "inferred"], fill_value=0)
+        .astype(int)
+    )
+
+
+def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
+    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
+    row = counts.loc[status]
+    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
+
+
+def claim_audit(wb: Workbook) -> pd.DataFrame:
+    """The audit of every published claim (computed once per workbook)."""
+    cache = wb.__dict__.setdefault("_claim_audit", {})
+    if "audit" not in cache:
+        cache["audit"] = claims.audit_claims(wb.claims, wb.survey, wb.changes)
+    return cache["audit"]
+
+
+def success_judgement(wb: Workbook) -> success.SuccessJudgement:
+    """The programme judged against its own success measure (lib.analysis.success)."""
+    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
+
+
+def participation_flags(wb: Workbook) -> pd.DataFrame:
+    """One row per authority, one column per programme year: yes, no or unknown."""
+    a = wb.authorities
+    out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
+    for y in years(wb):
+        out[y] = [
+            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
+        ]
+    return out
+
+
+def kpi_years(wb: Workbook) -> tuple[str, str] | None:
+    """The first and last programme years with percentage KPIs (None if fewer than two)."""
+    k = wb.kpis[wb.kpis["unit"] == "proportion"]
+    present = [y for y in years(wb) if y in set(k["year"])]
+    return (present[0], present[-1]) if len(present) >= 2 else None
+
+
+def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame:
+    """One understanding item's before/after statistics by sector (the first item by default)."""
+    c = wb.changes
+    item = item or understanding_item(wb, 0)
+    order = sector_order(wb)
+    return (
+        c[(c["question"] == understanding_question(wb)) & (c["item"] == item)]
+        .assign(_o=lambda f: f["sector"].map(order))
+        .sort_values("_o")
+        .drop(columns="_o")
+    )
+
+
+def response_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
+    """The respondent-level survey tables the build wrote, or None (read once per workbook)."""
+    cache = wb.__dict__.setdefault("_response_tables", {})
+    if "tables" not in cache:
+        cache["tables"] = response_tables_module.load_response_tables(wb.processed_dir)
+    return cache["tables"]
+
+
+def has_response_data(wb: Workbook, authority_id: str) -> bool:
+    """True when the build read respondent-level survey data for this authority."""
+    tables = response_tables(wb)
+    return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())

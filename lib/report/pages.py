@@ -115,7 +115,7 @@ AUTHORITY_PAGE = Page(
             "authority_page.evidence_row",
         ),
         Section("case-study", "Case study", "authority_page.case_study"),
-        Section("survey", "Attitude survey: {name}'s own respondents", "authority_page.survey_note"),
+        Section("survey", "Attitude survey: {name}'s own respondents", "survey_responses.authority_survey"),
         Section("what-it-supports", "What this evidence supports", "authority_page.supports"),
         Section("programme-context", "Programme context", "authority_page.programme_context"),
     ),

@@ -11,10 +11,16 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.report import charts
-from lib.report.claims_audit import claim_audit
 from lib.report.common import caveats_paragraph
-from lib.report.evidence import evidence_status_counts, status_count_phrase
-from lib.report.facts import positive_status
+from lib.report.facts import (
+    claim_audit,
+    evidence_status_counts,
+    kpi_years,
+    participation_flags,
+    positive_status,
+    status_count_phrase,
+    understanding_changes,
+)
 from lib.report.format import (
     bounded,
     count_phrase,
@@ -26,7 +32,6 @@ from lib.report.format import (
 )
 from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
 from lib.report.pages import PROGRAMME_PAGE
-from lib.report.survey import understanding_changes
 from lib.report.workbook import (
     ACTIVITY,
     UNRECORDED,
@@ -40,24 +45,6 @@ from lib.report.workbook import (
     understanding_item,
     years,
 )
-
-
-def participation_flags(wb: Workbook) -> pd.DataFrame:
-    """One row per authority, one column per programme year: yes, no or unknown."""
-    a = wb.authorities
-    out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
-    for y in years(wb):
-        out[y] = [
-            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
-        ]
-    return out
-
-
-def kpi_years(wb: Workbook) -> tuple[str, str] | None:
-    """The first and last programme years with percentage KPIs (None if fewer than two)."""
-    k = wb.kpis[wb.kpis["unit"] == "proportion"]
-    present = [y for y in years(wb) if y in set(k["year"])]
-    return (present[0], present[-1]) if len(present) >= 2 else None
 
 
 def programme_title(wb: Workbook) -> Markup:

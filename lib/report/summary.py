@@ -17,14 +17,18 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claims, disclosure, success
-from lib.report.claims_audit import claim_audit, success_judgement
 from lib.report.common import caveat_link, evidence_statuses
-from lib.report.facts import positive_status
+from lib.report.facts import (
+    claim_audit,
+    kpi_years,
+    participation_flags,
+    positive_status,
+    success_judgement,
+    understanding_changes,
+)
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
-from lib.report.programme import kpi_years, participation_flags
-from lib.report.survey import understanding_changes
 from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
@@ -458,28 +462,3 @@ def comparison_rows(wb: Workbook) -> list[dict]:
             }
         )
     return out
-
-
-def index_summaries(wb: Workbook) -> pd.DataFrame:
-    """One line per authority for the index page: ``authority_id``, ``summary`` (plain text)
-    and ``coverage`` ('R recorded + I inferred of N evidence statuses readable')."""
-    rows = []
-    for r in comparison_rows(wb):
-        part = [y for y, v in r["years"].items() if v == "yes"]
-        when = f"took part in {list_phrase(part)}" if part else "year of taking part not stated"
-        bits = [when]
-        if r["withdrew"]:
-            bits.append("withdrew before its workshop")
-        if r["case_study"].startswith("yes"):
-            bits.append("has a published case study")
-        if r["survey"] == "named as a source":
-            bits.append("a source of the attitude survey")
-        rows.append(
-            {
-                "authority_id": r["authority_id"],
-                "summary": f"{r['authority']}: " + "; ".join(bits) + ".",
-                "coverage": f"{r['recorded']} recorded + {r['inferred']} inferred of {r['items']} "
-                "evidence statuses readable",
-            }
-        )
-    return pd.DataFrame(rows, columns=["authority_id", "summary", "coverage"])

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from lib.analysis import disclosure, uncertainty
 from lib.report import charts
 from lib.report.common import caveat_link
+from lib.report.facts import understanding_changes
 from lib.report.format import (
     count_phrase,
     list_phrase,
@@ -28,35 +29,20 @@ from lib.report.html import bullets, heading, join, note, paragraph, render, tab
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     Workbook,
+    both_sectors,
     impacts_question,
     question_label,
-    sector_order,
+    question_topic,
+    questions,
     sector_phrase,
     sector_title,
+    sectors,
     understanding_item,
     understanding_question,
 )
 
 #: The survey's phases as the processed tables name them, and their words.
 PHASE_WORDS = {"pre": "before", "post": "after", "unstated": "phase not stated"}
-
-
-def question_topic(wb: Workbook, question: str) -> str:
-    """A question's reader label without its number: 'Understanding of co-production'."""
-    return re.sub(r"\s*\(Q\d+\)$", "", question_label(wb, question))
-
-
-def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame:
-    """One understanding item's before/after statistics by sector (the first item by default)."""
-    c = wb.changes
-    item = item or understanding_item(wb, 0)
-    order = sector_order(wb)
-    return (
-        c[(c["question"] == understanding_question(wb)) & (c["item"] == item)]
-        .assign(_o=lambda f: f["sector"].map(order))
-        .sort_values("_o")
-        .drop(columns="_o")
-    )
 
 
 def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
@@ -410,8 +396,6 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
 def survey_sections(wb: Workbook) -> Markup:
     """Every survey question the tables hold, one subsection each (by sector where the
     view depends on it), in the order the explorer offers them."""
-    from lib.report.explorer import both_sectors, questions, sectors
-
     parts = []
     for label, question in questions(wb):
         topic = re.sub(r"\s*\(Q\d+\)$", "", label)

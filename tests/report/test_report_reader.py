@@ -152,16 +152,6 @@ def test_comparison_has_a_row_per_authority_linking_to_its_page(wb):
         assert f"{recorded} + {inferred} of {len(mine)}" in row
 
 
-def test_index_summaries_one_line_per_authority(wb):
-    frame = report.index_summaries(wb)
-    assert list(frame.columns) == ["authority_id", "summary", "coverage"]
-    assert list(frame["authority_id"]) == sorted(frame["authority_id"], key=lambda a: wb.name(a))
-    assert set(frame["authority_id"]) == set(wb.authorities["authority_id"])
-    richmond = frame.set_index("authority_id").loc["richmond-upon-thames"]
-    assert "withdrew" in richmond["summary"] and "case study" in richmond["summary"]
-    assert all("\n" not in s for s in frame["summary"])
-
-
 # --------------------------------------------------------------------------
 # Authority pages
 # --------------------------------------------------------------------------
