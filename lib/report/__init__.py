@@ -34,84 +34,131 @@ Views over the sections
 - ``explorer``: ipywidgets explorers showing the same sections
 - ``contributing``: writes the section map into docs/contributing.md
 
-The names below are re-exported under the names they are defined with, for
-callers that ``from lib import report``.
+The names in :data:`EXPORTS` are reachable as ``report.<name>`` (under the
+names they are defined with) for callers that ``from lib import report``;
+each is imported on first use, so importing one module of the package (the
+run index reads :mod:`lib.report.facts`) does not import them all.
 """
 
 from __future__ import annotations
 
-from lib.report.authority_page import (  # noqa: F401
-    authority_summary,
-    case_study,
-    case_study_impact_table,
-    case_study_sections,
-    evidence_row,
-    participation,
-    profile,
-    programme_context,
-    supports,
-    withdrawal_meaning,
-)
-from lib.report.claims_audit import audit_counts, claim_audit_section, success_measure_section  # noqa: F401
-from lib.report.common import caveat_link, caveats_paragraph, evidence_statuses, status_label  # noqa: F401
-from lib.report.evidence import evidence_coverage, evidence_key_order, evidence_matrix  # noqa: F401
-from lib.report.facts import (  # noqa: F401
-    Withdrawal,
-    authority_evidence,
-    claim_audit,
-    evidence_counts,
-    evidence_status_counts,
-    kpi_years,
-    participation_flags,
-    positive_status,
-    status_count_phrase,
-    success_judgement,
-    understanding_changes,
-    withdrawal,
-)
-from lib.report.format import count_phrase, list_phrase, percent, signed_points  # noqa: F401
-from lib.report.programme import (  # noqa: F401
-    activity_sentences,
-    conclusions,
-    data_quality_section,
-    kpi_comparison,
-    kpi_table,
-    participation_overview,
-    programme_design_section,
-    programme_title,
-    themes_section,
-)
-from lib.report.summary import (  # noqa: F401
-    authority_comparison,
-    design,
-    key_findings,
-    methods_section,
-    programme_summary,
-    recommendations,
-)
-from lib.report.survey import (  # noqa: F401
-    base_note,
-    comment_shares,
-    derived_suppressed,
-    impacts_table,
-    publishable,
-    survey_impacts,
-    survey_sections,
-    survey_understanding,
-    understanding_table,
-)
-from lib.report.survey_responses import authority_survey, programme_survey  # noqa: F401
-from lib.report.workbook import (  # noqa: F401
-    ACTIVITY,
-    CAVEATS_PAGE,
-    QUALITY_LOG_PAGE,
-    UnknownAuthority,
-    Workbook,
-    load_workbook,
-    programme_name,
-    sector_phrase,
-    sector_title,
-    source_doc,
-    year_label,
-    years_phrase,
-)
+import importlib
+
+#: module -> the names ``report.<name>`` reaches in it (imported on first use).
+EXPORTS: dict[str, tuple[str, ...]] = {
+    "authority_page": (
+        "authority_summary",
+        "case_study",
+        "case_study_impact_table",
+        "case_study_sections",
+        "evidence_row",
+        "participation",
+        "profile",
+        "programme_context",
+        "supports",
+        "withdrawal_meaning",
+    ),
+    "claims_audit": (
+        "audit_counts",
+        "claim_audit_section",
+        "success_measure_section",
+    ),
+    "common": (
+        "caveat_link",
+        "caveats_paragraph",
+        "evidence_statuses",
+        "status_label",
+    ),
+    "evidence": (
+        "evidence_coverage",
+        "evidence_key_order",
+        "evidence_matrix",
+    ),
+    "facts": (
+        "Coverage",
+        "Withdrawal",
+        "coverage",
+        "design",
+        "withdrawals",
+        "authority_evidence",
+        "claim_audit",
+        "evidence_counts",
+        "evidence_status_counts",
+        "kpi_years",
+        "participation_flags",
+        "positive_status",
+        "status_count_phrase",
+        "success_judgement",
+        "understanding_changes",
+        "withdrawal",
+    ),
+    "format": (
+        "count_phrase",
+        "list_phrase",
+        "percent",
+        "signed_points",
+    ),
+    "programme": (
+        "activity_sentences",
+        "conclusions",
+        "data_quality_section",
+        "kpi_comparison",
+        "kpi_table",
+        "participation_overview",
+        "programme_design_section",
+        "programme_title",
+        "themes_section",
+    ),
+    "summary": (
+        "authority_comparison",
+        "key_findings",
+        "methods_section",
+        "programme_summary",
+        "recommendations",
+    ),
+    "survey": (
+        "base_note",
+        "comment_shares",
+        "derived_suppressed",
+        "impacts_table",
+        "publishable",
+        "survey_impacts",
+        "survey_sections",
+        "survey_understanding",
+        "understanding_table",
+    ),
+    "survey_responses": (
+        "authority_survey",
+        "programme_survey",
+    ),
+    "workbook": (
+        "ACTIVITY",
+        "CAVEATS_PAGE",
+        "QUALITY_LOG_PAGE",
+        "UnknownAuthority",
+        "Workbook",
+        "load_workbook",
+        "programme_name",
+        "sector_phrase",
+        "sector_title",
+        "source_doc",
+        "year_label",
+        "years_phrase",
+    ),
+}
+
+_HOME = {name: module for module, names in EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    """``report.<name>``: an exported name, or a submodule (``report.html``)."""
+    module = _HOME.get(name, name)
+    try:
+        found = importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return found if module == name else getattr(found, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

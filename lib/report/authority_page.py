@@ -172,9 +172,10 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
             + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
             + "."
         )
-    if "workshop_planned" in f and "withdrew" in f:
+    left = withdrawal(wb, authority_id)
+    if left is not None and left.planned:
         events.append(
-            f"A workshop was planned for {f['workshop_planned']}"
+            f"A workshop was planned for {left.planned}"
             + (f" as {f['planned_workshop_format']}" if "planned_workshop_format" in f else "")
             + "."
         )

@@ -44,20 +44,77 @@ class Withdrawal:
         return f"{name} withdrew from the programme{why}{when}.{instead}"
 
 
+#: The columns of case_study_facts.csv that :func:`withdrawals` reads.
+WITHDRAWAL_COLUMNS: tuple[str, ...] = ("authority_id", "fact", "value", "source")
+
+
+def withdrawals(case_study_facts: pd.DataFrame) -> dict[str, Withdrawal]:
+    """authority_id -> its withdrawal, for every authority whose case study records a
+    ``withdrew`` fact (with the reason, timing and what it did instead, where stated)."""
+    out = {}
+    for authority_id, facts in case_study_facts.groupby("authority_id", sort=False):
+        f = dict(zip(facts["fact"], facts["value"], strict=False))
+        if "withdrew" not in f:
+            continue
+        out[authority_id] = Withdrawal(
+            reason=f.get("withdrawal_reason", ""),
+            timing=f.get("withdrawal_timing", ""),
+            planned=f.get("workshop_planned", ""),
+            instead=f.get("activity_instead_of_workshop", ""),
+            source=facts.loc[facts["fact"] == "withdrew", "source"].iloc[0],
+        )
+    return out
+
+
 def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
     """The withdrawal the case study records for this authority, or None."""
-    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == authority_id]
-    f = dict(zip(facts["fact"], facts["value"], strict=False))
-    if "withdrew" not in f:
-        return None
-    src = facts.loc[facts["fact"] == "withdrew", "source"].iloc[0]
-    return Withdrawal(
-        reason=f.get("withdrawal_reason", ""),
-        timing=f.get("withdrawal_timing", ""),
-        planned=f.get("workshop_planned", ""),
-        instead=f.get("activity_instead_of_workshop", ""),
-        source=src,
+    return withdrawals(wb.case_study_facts).get(authority_id)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An authority's evidence items: with a recorded status, an inferred one, or none
+    (the status lost in the source)."""
+
+    items: int
+    recorded: int
+    inferred: int
+    unrecorded: int
+
+    @property
+    def text(self) -> str:
+        """``'3 of 12 with a status: 2 recorded, 1 inferred'`` (the index's wording)."""
+        return (
+            f"{self.recorded + self.inferred} of {self.items} with a status: "
+            f"{self.recorded} recorded, {self.inferred} inferred"
+        )
+
+
+#: The columns of evidence.csv that :func:`coverage` reads.
+COVERAGE_COLUMNS: tuple[str, ...] = ("authority_id", "status", "inferred")
+
+
+def coverage(evidence: pd.DataFrame) -> dict[str, Coverage]:
+    """authority_id -> its evidence coverage. A lost status counts as unrecorded whatever
+    else the row says; of the rest, an inferred status is never counted as recorded."""
+    lost = evidence["status"] == UNRECORDED
+    inferred = ~lost & (evidence["inferred"] == "yes")
+    counts = (
+        pd.DataFrame(
+            {"authority_id": evidence["authority_id"], "lost": lost, "inferred": inferred, "items": 1}
+        )
+        .groupby("authority_id", sort=False)[["items", "lost", "inferred"]]
+        .sum()
     )
+    return {
+        aid: Coverage(
+            items=int(r["items"]),
+            recorded=int(r["items"] - r["lost"] - r["inferred"]),
+            inferred=int(r["inferred"]),
+            unrecorded=int(r["lost"]),
+        )
+        for aid, r in counts.iterrows()
+    }
 
 
 def positive_status(wb: Workbook) -> str:
@@ -152,3 +209,70 @@ def has_response_data(wb: Workbook, authority_id: str) -> bool:
     """True when the build read respondent-level survey data for this authority."""
     tables = response_tables(wb)
     return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
+
+
+@dataclass(frozen=True)
+class Rung:
+    """Where the design sits on a published ladder of evidence."""
+
+    scale: str
+    level: int
+    top: int
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Design:
+    before_after: bool
+    linked: bool
+    comparison: bool
+    rungs: tuple[Rung, ...]
+    reason: str
+
+
+def design(wb: Workbook) -> Design:
+    """The one home of the design's rating. The survey design read from the tables: before and after phases? linked answers?
+    a comparison group? and the rung that design reaches on the Maryland Scientific
+    Methods Scale and the Nesta standards of evidence."""
+    phases = set(wb.survey["phase"])
+    before_after = {"pre", "post"} <= phases
+    groups = set(wb.survey_respondents["group"])
+    comparison = any("comparison" in str(g) or "control" in str(g) for g in groups)
+    linked = "survey_response_pairs" in wb.tables and len(wb.tables["survey_response_pairs"]) > 0
+    if comparison:
+        sms, nesta = 3, 3
+        reason = "a comparison group answered the same survey"
+    elif before_after:
+        sms, nesta = 2, 2
+        reason = (
+            "participants answered before and after the workshops, but nobody who missed the "
+            "workshops was surveyed, so a change cannot be separated from what would have "
+            "happened anyway"
+            + ("" if linked else "; the two sets of answers are not linked person to person")
+        )
+    else:
+        sms, nesta = 1, 1
+        reason = "the survey measured attitudes at one point only"
+    rungs = (
+        Rung(
+            "Maryland Scientific Methods Scale",
+            sms,
+            5,
+            {
+                1: "an association at one point in time",
+                2: "a before and after comparison without a comparison group",
+                3: "before and after with a comparison group",
+            }[sms],
+        ),
+        Rung(
+            "Nesta standards of evidence",
+            nesta,
+            5,
+            {
+                1: "a clear account of what the programme does and why",
+                2: "data showing change, but not that the programme caused it",
+                3: "change shown against a comparison group",
+            }[nesta],
+        ),
+    )
+    return Design(before_after, linked, comparison, rungs, reason)

@@ -19,12 +19,17 @@ from markupsafe import Markup
 from lib.analysis import claims, disclosure, success
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
+    Coverage,
+    Design,
     claim_audit,
+    coverage,
+    design,
     kpi_years,
     participation_flags,
     positive_status,
     success_judgement,
     understanding_changes,
+    withdrawals,
 )
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
@@ -32,25 +37,6 @@ from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
-
-
-@dataclass(frozen=True)
-class Rung:
-    """Where the design sits on a published ladder of evidence."""
-
-    scale: str
-    level: int
-    top: int
-    meaning: str
-
-
-@dataclass(frozen=True)
-class Design:
-    before_after: bool
-    linked: bool
-    comparison: bool
-    rungs: tuple[Rung, ...]
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -67,59 +53,6 @@ class Recommendation:
     text: str
     rests_on: tuple[str, ...]  # finding keys
     guidance: tuple[str, ...] = field(default_factory=tuple)
-
-
-# --------------------------------------------------------------------------
-# The design and its rung of evidence
-# --------------------------------------------------------------------------
-
-
-def design(wb: Workbook) -> Design:
-    """The survey design read from the tables: before and after phases? linked answers?
-    a comparison group? and the rung that design reaches on the Maryland Scientific
-    Methods Scale and the Nesta standards of evidence."""
-    phases = set(wb.survey["phase"])
-    before_after = {"pre", "post"} <= phases
-    groups = set(wb.survey_respondents["group"])
-    comparison = any("comparison" in str(g) or "control" in str(g) for g in groups)
-    linked = "survey_response_pairs" in wb.tables and len(wb.tables["survey_response_pairs"]) > 0
-    if comparison:
-        sms, nesta = 3, 3
-        reason = "a comparison group answered the same survey"
-    elif before_after:
-        sms, nesta = 2, 2
-        reason = (
-            "participants answered before and after the workshops, but nobody who missed the "
-            "workshops was surveyed, so a change cannot be separated from what would have "
-            "happened anyway"
-            + ("" if linked else "; the two sets of answers are not linked person to person")
-        )
-    else:
-        sms, nesta = 1, 1
-        reason = "the survey measured attitudes at one point only"
-    rungs = (
-        Rung(
-            "Maryland Scientific Methods Scale",
-            sms,
-            5,
-            {
-                1: "an association at one point in time",
-                2: "a before and after comparison without a comparison group",
-                3: "before and after with a comparison group",
-            }[sms],
-        ),
-        Rung(
-            "Nesta standards of evidence",
-            nesta,
-            5,
-            {
-                1: "a clear account of what the programme does and why",
-                2: "data showing change, but not that the programme caused it",
-                3: "change shown against a comparison group",
-            }[nesta],
-        ),
-    )
-    return Design(before_after, linked, comparison, rungs, reason)
 
 
 def _cap(rating: str, design_: Design) -> str:
@@ -228,7 +161,7 @@ def key_findings(wb: Workbook) -> list[Finding]:
         )
     flags = participation_flags(wb)
     unknown = int((wb.authorities["years"] == UNRECORDED).sum())
-    withdrew = int((wb.case_study_facts["fact"] == "withdrew").sum())
+    withdrew = len(withdrawals(wb.case_study_facts))
     out.append(
         Finding(
             "participation",
@@ -424,14 +357,13 @@ def authority_comparison(wb: Workbook) -> Markup:
 
 def comparison_rows(wb: Workbook) -> list[dict]:
     flags = participation_flags(wb).set_index("authority_id")
-    ev = wb.evidence
+    covered = coverage(wb.evidence)
+    left = withdrawals(wb.case_study_facts)
     prof = wb.profiles
     out = []
     for _, a in wb.authorities.sort_values("authority").iterrows():
         aid = a["authority_id"]
-        mine = ev[ev["authority_id"] == aid]
-        recorded = int(((mine["inferred"] == "no") & (mine["status"] != UNRECORDED)).sum())
-        inferred = int((mine["inferred"] == "yes").sum())
+        c = covered.get(aid, Coverage(0, 0, 0, 0))
         activity = prof[(prof["authority_id"] == aid) & (prof["question"] == ACTIVITY)]
         first_answer = prof[(prof["authority_id"] == aid) & (prof["text"] != "")].sort_values(
             "question_order"
@@ -443,22 +375,16 @@ def comparison_rows(wb: Workbook) -> list[dict]:
             if len(first_answer)
             else "no profile answer printed"
         )
-        withdrew = bool(
-            ((wb.case_study_facts["authority_id"] == aid) & (wb.case_study_facts["fact"] == "withdrew")).any()
-        )
+        withdrew = aid in left
         out.append(
             {
                 "authority_id": aid,
                 "authority": a["authority"],
                 "years": {y: flags.at[aid, y] for y in years(wb)},
-                "recorded": recorded,
-                "inferred": inferred,
-                "items": len(mine),
-                "coverage": f"{recorded} + {inferred} of {len(mine)}",
+                "coverage": f"{c.recorded} + {c.inferred} of {c.items}",
                 "survey": "named as a source" if a["attitude_survey"] == "yes" else "not named",
                 "case_study": ("yes (withdrew)" if withdrew else "yes") if a["case_study"] == "yes" else "no",
                 "highlight": _short(text, 14),
-                "withdrew": withdrew,
             }
         )
     return out

@@ -243,3 +243,19 @@ def test_boilerplate_measure_counts_shared_sentences():
         "One.",
         "Two.",
     ]
+
+
+def test_index_and_comparison_read_the_same_coverage_and_withdrawal(wb, evaluation_build):
+    from lib.run import index
+
+    summaries = index.authority_summaries(evaluation_build.processed)
+    markup = str(report.authority_comparison(wb))
+    ev = wb.evidence
+    for aid, s in summaries.items():
+        mine = ev[ev["authority_id"] == aid]
+        lost = int((mine["status"] == "unrecorded").sum())
+        inferred = int(((mine["inferred"] == "yes") & (mine["status"] != "unrecorded")).sum())
+        assert (s.coverage.items, s.coverage.unrecorded, s.coverage.inferred) == (len(mine), lost, inferred)
+        row = re.search(rf'href="{aid}\.html".*?</tr>', markup, re.S).group(0)
+        assert f"{s.coverage.recorded} + {s.coverage.inferred} of {s.coverage.items}" in row
+        assert ("withdrew" in s.line) == ("yes (withdrew)" in row) == (report.withdrawal(wb, aid) is not None)
