@@ -44,8 +44,8 @@ def evidence_matrix(wb: Workbook) -> pd.DataFrame:
 
 @PROGRAMME_PAGE.headed("evidence-coverage")
 def evidence_coverage(wb: Workbook) -> Markup:
+    """The evidence matrix overall: what the source lost, what is inferred, and the heatmap."""
     ev = wb.evidence
-    matrix = evidence_matrix(wb)
     counts = evidence_counts(wb, ev)
     how = evidence_status_counts(wb, ev)
     keys = evidence_key_order(wb, ev)
@@ -53,34 +53,11 @@ def evidence_coverage(wb: Workbook) -> Markup:
         index=evidence_item_labels(wb), columns=keys, fill_value=0
     )
     style = styles(wb)
-    most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
     inferred = int((ev["inferred"] == "yes").sum())
-    fig = charts.status_matrix(matrix, style)
     outside = _outside_legend(wb)
     status_words = "; ".join(
         [status_count_phrase(wb, how, s) for s in status_ids(wb) if s != UNRECORDED and s not in outside]
         + [f"{status_label(wb, s)} {counts[s]}" for s in outside]
-    )
-    chart = charts.Chart(
-        title=(
-            f"{int(counts.get(UNRECORDED, 0))} of {len(ev)} evidence cells cannot be read: "
-            "the source's ticks and crosses were lost"
-        ),
-        subtitle=(
-            f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
-            f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are starred "
-            "and drawn in their own shade"
-        ),
-        alt=(
-            f"Heatmap of evidence status, authorities by evidence item. {counts.get(UNRECORDED, 0)} of "
-            f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
-            f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each cell "
-            "shows a letter code; a star marks a status inferred from another document."
-        ),
-        table=matrix.map(lambda k: style[k].code).reset_index().rename(columns={"authority_id": "Authority"}),
-        table_caption="Evidence status by authority ("
-        + ", ".join(f"{style[k].code} {style[k].label}" for k in keys)
-        + ")",
     )
     item_table = by_item.reset_index().rename(
         columns={"evidence_label": "Evidence item", **{k: style[k].label.capitalize() for k in keys}}
@@ -103,12 +80,44 @@ def evidence_coverage(wb: Workbook) -> Markup:
                 for s in outside
             ],
         ),
-        charts.figure_html(fig, chart),
+        _matrix_chart(wb, by_item, keys, status_words),
         table_html(
             item_table.astype(str),
             "Evidence items by status (number of authorities), recorded and inferred apart",
         ),
     )
+
+
+def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_words: str) -> Markup:
+    """The heatmap of every authority's evidence statuses, with its data table."""
+    ev = wb.evidence
+    matrix = evidence_matrix(wb)
+    counts = evidence_counts(wb, ev)
+    style = styles(wb)
+    most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
+    fig = charts.status_matrix(matrix, style)
+    chart = charts.Chart(
+        title=(
+            f"{int(counts.get(UNRECORDED, 0))} of {len(ev)} evidence cells cannot be read: "
+            "the source's ticks and crosses were lost"
+        ),
+        subtitle=(
+            f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
+            f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are starred "
+            "and drawn in their own shade"
+        ),
+        alt=(
+            f"Heatmap of evidence status, authorities by evidence item. {counts.get(UNRECORDED, 0)} of "
+            f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
+            f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each cell "
+            "shows a letter code; a star marks a status inferred from another document."
+        ),
+        table=matrix.map(lambda k: style[k].code).reset_index().rename(columns={"authority_id": "Authority"}),
+        table_caption="Evidence status by authority ("
+        + ", ".join(f"{style[k].code} {style[k].label}" for k in keys)
+        + ")",
+    )
+    return charts.figure_html(fig, chart)
 
 
 def _printed(wb: Workbook, status: str) -> str:

@@ -154,15 +154,6 @@ def kpi_comparison(wb: Workbook) -> Markup:
         index=["kpi_order", "kpi_label", "measure_label"], columns="year", values="value"
     ).reset_index()
     wide["change"] = wide[y2] - wide[y1]
-    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
-    fig = charts.paired_bars(
-        labels,
-        wide[y1].tolist(),
-        wide[y2].tolist(),
-        first_label=y1,
-        second_label=y2,
-        xlabel="Share of participants",
-    )
     rose = int((wide["change"] > 0).sum())
     fell = int((wide["change"] < 0).sum())
     biggest_fall = wide.loc[wide["change"].idxmin()]
@@ -176,6 +167,24 @@ def kpi_comparison(wb: Workbook) -> Markup:
         "The KPI table gives no base sizes and the years involved different authorities, so "
         "these differences cannot be tested and do not show change within any authority.",
     ]
+    return join(
+        paragraph(*sentences),
+        _kpi_chart(wide, y1, y2, rose),
+        table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
+    )
+
+
+def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
+    """Percentage KPIs, one pair of bars per measure (first year, last year)."""
+    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
+    fig = charts.paired_bars(
+        labels,
+        wide[y1].tolist(),
+        wide[y2].tolist(),
+        first_label=y1,
+        second_label=y2,
+        xlabel="Share of participants",
+    )
     chart = charts.Chart(
         title=f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}",
         subtitle=f"Programme KPIs, {y1} and {y2}; no base sizes published, so no intervals",
@@ -196,34 +205,14 @@ def kpi_comparison(wb: Workbook) -> Markup:
         ),
         table_caption="Percentage KPIs by year",
     )
-    return join(
-        paragraph(*sentences),
-        charts.figure_html(fig, chart),
-        table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
-    )
+    return charts.figure_html(fig, chart)
 
 
 @PROGRAMME_PAGE.headed("themes")
 def themes_section(wb: Workbook) -> Markup:
-    names = wb.authorities.set_index("authority_id")["authority"]
-    rows = []
-    case_studies = sorted(a.id for a in wb.programme.authorities if a.case_study)
-    for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
-        props = wb.proposals[wb.proposals["theme"] == tid]
-        g = wb.guidance[wb.guidance["theme"] == tid]
-        stages = sorted(set(g["commissioning_stages"]))
-        rows.append(
-            {
-                "Theme": label,
-                **{
-                    f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
-                    for aid in case_studies
-                },
-                "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
-                "Practice suggestions": str(len(g)),
-                "Commissioning stages ticked": ", ".join(stages),
-            }
-        )
+    """The themes beside the case studies' proposals and the guidance, then the
+    commissioning cycle's stages beside the checklist and the guidance's columns."""
+    rows = _theme_rows(wb)
     cycle = wb.commissioning_cycle
     checklist = wb.checklist.groupby("stage_id", sort=False).size()
     unrecorded = int((wb.guidance["commissioning_stages"] == UNRECORDED).sum())
@@ -233,7 +222,6 @@ def themes_section(wb: Workbook) -> Markup:
     stages = [
         (st.id, st.label) for st in wb.programme.stages if st.id in in_cycle or st.id in checklist.index
     ]
-    stages = [(sid, label) for sid, label in stages if sid in in_cycle or sid in checklist.index]
     before = [label for sid, label in stages if sid not in in_cycle]
     cycle_table = pd.DataFrame(
         {
@@ -274,6 +262,30 @@ def themes_section(wb: Workbook) -> Markup:
         ),
         table_html(cycle_table, "Commissioning cycle stages, checklist items and practice-guidance columns"),
     )
+
+
+def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
+    """One row per theme: each case study's proposal, the guidance's counts and stages."""
+    names = wb.authorities.set_index("authority_id")["authority"]
+    rows = []
+    case_studies = sorted(a.id for a in wb.programme.authorities if a.case_study)
+    for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
+        props = wb.proposals[wb.proposals["theme"] == tid]
+        g = wb.guidance[wb.guidance["theme"] == tid]
+        stages = sorted(set(g["commissioning_stages"]))
+        rows.append(
+            {
+                "Theme": label,
+                **{
+                    f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
+                    for aid in case_studies
+                },
+                "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
+                "Practice suggestions": str(len(g)),
+                "Commissioning stages ticked": ", ".join(stages),
+            }
+        )
+    return rows
 
 
 @PROGRAMME_PAGE.headed("conclusions")

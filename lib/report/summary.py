@@ -11,6 +11,7 @@ very low, as in GRADE) and each carries its reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -67,117 +68,143 @@ def _cap(rating: str, design_: Design) -> str:
 # --------------------------------------------------------------------------
 
 
-def key_findings(wb: Workbook) -> list[Finding]:
-    """Five to seven findings, each with a computed confidence rating, its reason and
-    the anchor of the section that holds its evidence."""
-    d = design(wb)
-    out: list[Finding] = []
+def success_finding(wb: Workbook, d: Design) -> Finding | None:
+    """The programme against its own success measure (none when it cannot be judged)."""
     j = success_judgement(wb)
-    if j.verdict != success.NOT_JUDGED:
-        rose = int(j.by_sector["rose"].sum())
-        strong = int(j.by_sector["distinguishable"].sum())
-        items = int(j.by_sector["items"].sum())
-        out.append(
-            Finding(
-                "success",
-                f"Against its own success measure, ratings were {j.verdict}: higher on {rose} of {items} "
-                "before-and-after ratings across the sectors that were measured.",
-                j.confidence,
-                f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
-                f"of the "
-                "approximated base range; no comparison group",
-                PROGRAMME_PAGE.anchor("success-measure"),
-            )
-        )
+    if j.verdict == success.NOT_JUDGED:
+        return None
+    rose = int(j.by_sector["rose"].sum())
+    strong = int(j.by_sector["distinguishable"].sum())
+    items = int(j.by_sector["items"].sum())
+    return Finding(
+        "success",
+        f"Against its own success measure, ratings were {j.verdict}: higher on {rose} of {items} "
+        "before-and-after ratings across the sectors that were measured.",
+        j.confidence,
+        f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
+        f"of the "
+        "approximated base range; no comparison group",
+        PROGRAMME_PAGE.anchor("success-measure"),
+    )
+
+
+def understanding_finding(wb: Workbook, d: Design) -> Finding | None:
+    """The first understanding series before and after, across all sectors."""
     first = understanding_changes(wb)
     first = first[first["sector"] == "all"]
-    if len(first):
-        r = first.iloc[0]
-        both = bool(r["significant_low_base"]) and bool(r["significant_high_base"])
-        rating = _cap(HIGH if both else (LOW if r["significant"] else VERY_LOW), d)
-        moved = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
-        out.append(
-            Finding(
-                "understanding",
-                f"The share of respondents in the '{r['item_label']}' series {moved} "
-                f"from {percent(r['pre'])} "
-                f"to {percent(r['post'])} ({signed_points(r['change'])} points, 95% interval "
-                f"{points_interval(r['change_low'], r['change_high'])}).",
-                rating,
-                (
-                    "the change is clear of chance with stated bases, but it is an association: "
-                    "no comparison "
-                    "group"
-                    if both
-                    else "the change could be chance"
-                ),
-                PROGRAMME_PAGE.anchor("survey"),
-            )
-        )
+    if not len(first):
+        return None
+    r = first.iloc[0]
+    both = bool(r["significant_low_base"]) and bool(r["significant_high_base"])
+    rating = _cap(HIGH if both else (LOW if r["significant"] else VERY_LOW), d)
+    moved = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
+    return Finding(
+        "understanding",
+        f"The share of respondents in the '{r['item_label']}' series {moved} "
+        f"from {percent(r['pre'])} "
+        f"to {percent(r['post'])} ({signed_points(r['change'])} points, 95% interval "
+        f"{points_interval(r['change_low'], r['change_high'])}).",
+        rating,
+        (
+            "the change is clear of chance with stated bases, but it is an association: no comparison group"
+            if both
+            else "the change could be chance"
+        ),
+        PROGRAMME_PAGE.anchor("survey"),
+    )
+
+
+def claims_finding(wb: Workbook, d: Design) -> Finding | None:
+    """What the claim audit found (none when the sources make no checkable claim)."""
     audit = claim_audit(wb)
-    if len(audit):
-        causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-        supported = int((audit["verdict"] == claims.SUPPORTED).sum())
-        untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
-        out.append(
-            Finding(
-                "claims",
-                f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
-                "supported by "
-                f"the data; {causal} say the programme caused a change, which this design cannot show; "
-                f"{untestable} cannot be tested at all.",
-                HIGH,
-                "follows from the design and the published figures, not from sampling",
-                PROGRAMME_PAGE.anchor("claim-audit"),
-            )
-        )
+    if not len(audit):
+        return None
+    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
+    supported = int((audit["verdict"] == claims.SUPPORTED).sum())
+    untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
+    return Finding(
+        "claims",
+        f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
+        "supported by "
+        f"the data; {causal} say the programme caused a change, which this design cannot show; "
+        f"{untestable} cannot be tested at all.",
+        HIGH,
+        "follows from the design and the published figures, not from sampling",
+        PROGRAMME_PAGE.anchor("claim-audit"),
+    )
+
+
+def evidence_finding(wb: Workbook, d: Design) -> Finding | None:
+    """How much of the evidence matrix can be read."""
     ev = wb.evidence
     lost = int((ev["status"] == UNRECORDED).sum())
     inferred = int((ev["inferred"] == "yes").sum())
-    out.append(
-        Finding(
-            "evidence",
-            f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
-            f"their status in the source; {inferred} more are inferred from other documents.",
-            HIGH,
-            "counted directly from the surviving text of the programme report",
-            PROGRAMME_PAGE.anchor("evidence-coverage"),
-        )
+    return Finding(
+        "evidence",
+        f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
+        f"their status in the source; {inferred} more are inferred from other documents.",
+        HIGH,
+        "counted directly from the surviving text of the programme report",
+        PROGRAMME_PAGE.anchor("evidence-coverage"),
     )
+
+
+def kpis_finding(wb: Workbook, d: Design) -> Finding | None:
+    """Percentage KPIs, first year against last (none with fewer than two years)."""
     pair = kpi_years(wb)
-    if pair:
-        y1, y2 = pair
-        k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
-        wide = k.pivot_table(index=["kpi", "measure"], columns="year", values="value")
-        rose = int((wide[y2] > wide[y1]).sum())
-        out.append(
-            Finding(
-                "kpis",
-                f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
-                VERY_LOW,
-                "no base sizes are published and the years involved different authorities",
-                PROGRAMME_PAGE.anchor("kpis"),
-            )
-        )
+    if not pair:
+        return None
+    y1, y2 = pair
+    k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
+    wide = k.pivot_table(index=["kpi", "measure"], columns="year", values="value")
+    rose = int((wide[y2] > wide[y1]).sum())
+    return Finding(
+        "kpis",
+        f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
+        VERY_LOW,
+        "no base sizes are published and the years involved different authorities",
+        PROGRAMME_PAGE.anchor("kpis"),
+    )
+
+
+def participation_finding(wb: Workbook, d: Design) -> Finding | None:
+    """Who took part, in which year, and who withdrew."""
     flags = participation_flags(wb)
     unknown = int((wb.authorities["years"] == UNRECORDED).sum())
     withdrew = len(withdrawals(wb.case_study_facts))
-    out.append(
-        Finding(
-            "participation",
-            f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
-            + (
-                f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
-                if withdrew
-                else ""
-            )
-            + ".",
-            HIGH if unknown == 0 else MODERATE,
-            f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
-            PROGRAMME_PAGE.anchor("participation"),
+    return Finding(
+        "participation",
+        f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
+        + (
+            f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
+            if withdrew
+            else ""
         )
+        + ".",
+        HIGH if unknown == 0 else MODERATE,
+        f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
+        PROGRAMME_PAGE.anchor("participation"),
     )
-    return out[:7]
+
+
+#: The key findings in the order the summary numbers them: one function each, returning
+#: its :class:`Finding` or None when the tables hold nothing to find. Add a finding here.
+FINDINGS: tuple[Callable[[Workbook, Design], Finding | None], ...] = (
+    success_finding,
+    understanding_finding,
+    claims_finding,
+    evidence_finding,
+    kpis_finding,
+    participation_finding,
+)
+
+
+def key_findings(wb: Workbook) -> list[Finding]:
+    """Five to seven findings, each with a computed confidence rating, its reason and
+    the anchor of the section that holds its evidence (:data:`FINDINGS`, in order)."""
+    d = design(wb)
+    found = (finding(wb, d) for finding in FINDINGS)
+    return [f for f in found if f is not None][:7]
 
 
 # --------------------------------------------------------------------------

@@ -259,3 +259,24 @@ def test_index_and_comparison_read_the_same_coverage_and_withdrawal(wb, evaluati
         row = re.search(rf'href="{aid}\.html".*?</tr>', markup, re.S).group(0)
         assert f"{s.coverage.recorded} + {s.coverage.inferred} of {s.coverage.items}" in row
         assert ("withdrew" in s.line) == ("yes (withdrew)" in row) == (report.withdrawal(wb, aid) is not None)
+
+
+def test_key_findings_are_the_registrys_findings_in_order(wb, monkeypatch):
+    from lib.report import summary
+
+    d = report.design(wb)
+    assert report.key_findings(wb) == [f for f in (finding(wb, d) for finding in summary.FINDINGS) if f]
+    assert [f.key for f in report.key_findings(wb)] == [
+        "success",
+        "understanding",
+        "claims",
+        "evidence",
+        "kpis",
+        "participation",
+    ]
+
+    def extra(wb, d):
+        return summary.Finding("extra", "An extra finding.", summary.LOW, "a test", "summary")
+
+    monkeypatch.setattr(summary, "FINDINGS", (lambda wb, d: None, *summary.FINDINGS[:2], extra))
+    assert [f.key for f in report.key_findings(wb)] == ["success", "understanding", "extra"]
