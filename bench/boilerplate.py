@@ -96,11 +96,11 @@ def summary(shares: dict[str, float]) -> tuple[float, str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from lib import report
+    from lib.report import workbook
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "outputs/html")
-    wb = report.load_workbook()
+    wb = workbook.load_workbook()
     authorities = wb.authorities
     pages = {
         aid: (folder / f"{aid}.html").read_text(encoding="utf-8")
