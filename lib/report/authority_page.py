@@ -1,8 +1,8 @@
 """The authority page, led by what is specific to the authority.
 
-Each function returns one section with its own ``<h2 id=...>`` (stable anchors
-for the table of contents), or nothing when the authority has no such
-material, so a page never carries an empty section. Programme-wide context
+Each section function returns one section under the heading and anchor id
+:data:`lib.report.pages.AUTHORITY_PAGE` gives it, or nothing when the
+authority has no such material, so a page never carries an empty section. Programme-wide context
 (KPIs, the pooled survey, the claim audit, the caveats) appears once, as a
 short linked paragraph (:func:`programme_context`), not repeated section by
 section.

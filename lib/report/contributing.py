@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     new = updated(text)
     if args.check:
         if new != text:
-            print(f"error: {os.path.relpath(GUIDE, PROJECT_ROOT)} is stale: run python -m lib.report.contributing")
+            print(
+                f"error: {os.path.relpath(GUIDE, PROJECT_ROOT)} is stale: run python -m lib.report.contributing"
+            )
             return 1
         return 0
     if new != text:

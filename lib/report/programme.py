@@ -48,6 +48,7 @@ from lib.report.workbook import (
 
 
 def programme_title(wb: Workbook) -> Markup:
+    """The page title and the programme at a glance, in five computed lines."""
     a = wb.authorities
     every = ";".join(years(wb))
     both = a[a["years"] == every]["authority"].tolist()
@@ -98,6 +99,7 @@ def programme_title(wb: Workbook) -> Markup:
 
 @PROGRAMME_PAGE.headed("participation")
 def participation_overview(wb: Workbook) -> Markup:
+    """Which authorities the documents place in each programme year, and the activity figures."""
     a = wb.authorities.sort_values("authority")
     flags = participation_flags(wb).set_index("authority_id").loc[a["authority_id"]]
     unknown = a[a["years"] == UNRECORDED]["authority"].tolist()
@@ -131,6 +133,7 @@ def participation_overview(wb: Workbook) -> Markup:
 
 @PROGRAMME_PAGE.headed("kpis")
 def kpi_comparison(wb: Workbook) -> Markup:
+    """Percentage KPIs, first year against last, with the other KPIs as reported."""
     other = wb.kpis[wb.kpis["unit"] != "proportion"]
     pair = kpi_years(wb)
     if pair is None:
@@ -339,6 +342,7 @@ def conclusions(wb: Workbook) -> Markup:
 
 @PROGRAMME_PAGE.headed("data-quality")
 def data_quality_section(wb: Workbook) -> Markup:
+    """The data-quality log in counts, with the caveats the report relies on."""
     log = wb.quality_log
     caveats = caveats_paragraph(
         "The assumptions behind this report are logged in the caveats log:",
@@ -439,6 +443,7 @@ def activity_sentences(
 
 
 def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    """KPIs as a table for a page: measure, year, indicator and the value as reported."""
     return pd.DataFrame(
         {
             "Measure": kpis["kpi_label"],

@@ -235,6 +235,7 @@ def _short(text: str, words: int = 18) -> str:
 
 
 def recommendations(wb: Workbook, findings: list[Finding] | None = None) -> list[Recommendation]:
+    """Recommendations, each tied to the findings it rests on and to the practice guidance."""
     findings = findings if findings is not None else key_findings(wb)
     keys = {f.key for f in findings}
     d = design(wb)
@@ -383,6 +384,7 @@ def authority_comparison(wb: Workbook) -> Markup:
 
 
 def comparison_rows(wb: Workbook) -> list[dict]:
+    """One row per authority for the comparison table (A to Z)."""
     flags = participation_flags(wb).set_index("authority_id")
     covered = coverage(wb.evidence)
     left = withdrawals(wb.case_study_facts)

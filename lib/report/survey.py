@@ -264,6 +264,7 @@ def base_note(wb: Workbook) -> Markup:
 
 
 def survey_impacts(wb: Workbook, sector: str) -> Markup:
+    """One sector's ratings of the impacts before and after, with intervals."""
     c = wb.changes
     full = c[(c["question"] == impacts_question(wb)) & (c["sector"] == sector)].sort_values("post")
     if full.empty:
@@ -349,6 +350,7 @@ def _impacts_chart(
 
 
 def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
+    """One comment question's themes for one sector, as printed shares."""
     s = wb.survey[(wb.survey["question"] == question) & (wb.survey["sector"] == sector)]
     who = sector_phrase(wb, sector)
     qlabel = s["question_label"].iloc[0] if len(s) else question_label(wb, question)
