@@ -6,7 +6,7 @@ list items, table cells, quotations, captions; not headings, scripts, styles
 or page chrome), splits it into sentences, neutralises every authority's name
 and every number, and for each page counts the share of its sentences that
 also appear on at least one other authority page. Prints the median and the
-worst page; issue 11 asks for a median of at most 40%.
+worst page; the target is a median of at most 40%.
 
     python bench/boilerplate.py [outputs/html]
 """

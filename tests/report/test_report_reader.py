@@ -1,7 +1,7 @@
-"""Issue 11, the reader's side: the programme summary, methods and limitations,
-the cross-authority comparison, authority pages about the authority (the
+"""The reader's side: the programme summary, methods and limitations, the
+cross-authority comparison, authority pages about the authority (the
 boilerplate figure), no internal identifiers in reader-facing text, and the
-one-line summaries the index uses."""
+index reading the same facts as the pages."""
 
 from __future__ import annotations
 
@@ -194,8 +194,8 @@ class _Visible(HTMLParser):
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
-#: The caveats page is made reader-facing by the run room (issue 11, item 2, other branch);
-#: remove it from this list when that work is merged.
+#: The caveats page is rendered by lib/run from docs/caveats.md, which still names
+#: internal identifiers; remove it from this list when that page is reader-facing.
 NOT_YET_READER_FACING = {"caveats.html"}
 
 

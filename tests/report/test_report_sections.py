@@ -125,7 +125,7 @@ def test_every_sentence_changes_with_the_data(wb):
 
 
 # --------------------------------------------------------------------------
-# Issue 9: figures and labels that said more than (or other than) the sources
+# Figures and labels that said more than (or other than) the sources
 # --------------------------------------------------------------------------
 
 
