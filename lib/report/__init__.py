@@ -1,124 +1,164 @@
 """Report sections: narrative, tables and charts built from data/processed/.
 
-The report notebooks are thin: each code cell calls one function of this
-package and displays what it returns (``markupsafe.Markup``, trusted HTML
+The report notebooks are thin: each code cell calls one section function of
+this package, by the name it is defined with, and displays what it returns (``markupsafe.Markup``, trusted HTML
 rendered from the Jinja templates in ``templates/`` with autoescape). Every
 sentence that carries a figure or a comparison is generated from the
 processed tables, and every word that names a part of the programme (its
 years, sectors, questions, evidence legend, authorities) comes from the
 programme definition (:mod:`lib.programme`) or the tables.
 
-Layout (one module per report part):
+Layers, bottom up (a module imports only from the layers below it, and
+sections never import each other):
 
-- ``workbook``: the processed tables read once; the programme's vocabulary in reader's words
+Primitives
 - ``format``: the one home of percentages, signed points, intervals, counts and list phrases
-- ``html``: Markup fragments from templates (tables, paragraphs, quotations, notes)
+- ``html``: Markup fragments from templates (tables, paragraphs, quotations, notes, the style sheet)
 - ``charts``: accessible matplotlib figures with alt text and data tables
+- ``workbook``: the processed tables read once; the programme's vocabulary in reader's words
 - ``common``: caveat links and the evidence legend
-- ``authority``: the authority report's sections
-- ``evidence``: evidence coverage, by authority and overall
+- ``facts``: facts derived from the tables, each worked out once (withdrawal, evidence counts,
+  the claim audit, the success judgement, the survey's changes, the design's rung of evidence)
+- ``pages``: the page registries (each page's sections in order: id, heading, function)
+
+Sections (the modules :mod:`lib.report.pages` names)
+- ``authority_page``: the authority report's sections
+- ``programme``: the programme report's title, participation, KPIs, themes, conclusions, data quality
+- ``summary``: the programme summary, methods and limitations, cross-authority comparison
+- ``evidence``: evidence coverage
 - ``survey``: the attitude survey before and after
 - ``survey_responses``: results from respondent-level survey data, where they exist
-- ``programme``: the programme report's sections
 - ``claims_audit``: the claim audit and the success-measure judgement
-- ``summary``: the programme summary, methods and limitations, cross-authority comparison
-- ``explorer``: ipywidgets explorers over the same sections
+
+Views over the sections
+- ``explorer``: ipywidgets explorers showing the same sections
+- ``contributing``: writes the section map into docs/contributing.md
+
+The names in :data:`EXPORTS` are reachable as ``report.<name>`` (under the
+names they are defined with) for callers that ``from lib import report``;
+each is imported on first use, so importing one module of the package (the
+run index reads :mod:`lib.report.facts`) does not import them all.
 """
 
 from __future__ import annotations
 
-from lib.report.authority import (  # noqa: F401
-    ACTIVITY,
-    Withdrawal,
-    activity_sentences,
-    authority_title,
-    case_study_events,
-    case_study_impact_table,
-    case_study_sections,
-    kpi_section,
-    kpi_table,
-    participation_section,
-    profile_section,
-    proposals_section,
-    report_style,
-    supports_section,
-    survey_section,
-    withdrawal,
-)
-from lib.report.authority_page import (  # noqa: F401
-    AUTHORITY_ANCHORS,
-    authority_summary,  # noqa: F401
-    withdrawal_meaning,
-)
-from lib.report.authority_page import case_study as authority_case_study  # noqa: F401
-from lib.report.authority_page import evidence_row as authority_evidence_row  # noqa: F401
-from lib.report.authority_page import participation as authority_participation  # noqa: F401
-from lib.report.authority_page import profile as authority_profile  # noqa: F401
-from lib.report.authority_page import programme_context as authority_context  # noqa: F401
-from lib.report.authority_page import supports as authority_supports  # noqa: F401
-from lib.report.authority_page import survey_note as authority_survey_note  # noqa: F401
-from lib.report.claims_audit import (  # noqa: F401
-    audit_counts,
-    claim_audit,
-    claim_audit_section,
-    success_judgement,
-    success_measure_section,
-)
-from lib.report.common import caveat_link, caveats_paragraph, evidence_statuses, status_label  # noqa: F401
-from lib.report.evidence import (  # noqa: F401
-    authority_evidence,
-    evidence_counts,
-    evidence_coverage,
-    evidence_key_order,
-    evidence_matrix,
-    evidence_profile_table,
-    evidence_section,
-    evidence_status_counts,
-    status_count_phrase,
-)
-from lib.report.format import count_phrase, list_phrase, percent, signed_points  # noqa: F401
-from lib.report.programme import (  # noqa: F401
-    conclusions,
-    data_quality_section,
-    kpi_comparison,
-    participation_overview,
-    programme_design_section,
-    programme_title,
-    themes_section,
-)
-from lib.report.summary import (  # noqa: F401
-    ANCHORS,
-    authority_comparison,
-    design,
-    index_summaries,
-    key_findings,
-    methods_section,
-    programme_summary,
-    recommendations,
-)
-from lib.report.survey import (  # noqa: F401
-    base_note,
-    comment_shares,
-    derived_suppressed,
-    impacts_table,
-    publishable,
-    survey_impacts,
-    survey_sections,
-    survey_understanding,
-    understanding_changes,
-    understanding_table,
-)
-from lib.report.survey_responses import authority_survey, programme_survey  # noqa: F401
-from lib.report.workbook import (  # noqa: F401
-    CAVEATS_PAGE,
-    QUALITY_LOG_PAGE,
-    UnknownAuthority,
-    Workbook,
-    load_workbook,
-    programme_name,
-    sector_phrase,
-    sector_title,
-    source_doc,
-    year_label,
-    years_phrase,
-)
+import importlib
+
+#: module -> the names ``report.<name>`` reaches in it (imported on first use).
+EXPORTS: dict[str, tuple[str, ...]] = {
+    "authority_page": (
+        "authority_summary",
+        "case_study",
+        "case_study_impact_table",
+        "case_study_sections",
+        "evidence_row",
+        "participation",
+        "profile",
+        "programme_context",
+        "supports",
+        "withdrawal_meaning",
+    ),
+    "claims_audit": (
+        "audit_counts",
+        "claim_audit_section",
+        "success_measure_section",
+    ),
+    "common": (
+        "caveat_link",
+        "caveats_paragraph",
+        "evidence_statuses",
+        "status_label",
+    ),
+    "evidence": (
+        "evidence_coverage",
+        "evidence_key_order",
+        "evidence_matrix",
+    ),
+    "facts": (
+        "Coverage",
+        "Withdrawal",
+        "coverage",
+        "design",
+        "withdrawals",
+        "authority_evidence",
+        "claim_audit",
+        "evidence_counts",
+        "evidence_status_counts",
+        "kpi_years",
+        "participation_flags",
+        "positive_status",
+        "status_count_phrase",
+        "success_judgement",
+        "understanding_changes",
+        "withdrawal",
+    ),
+    "format": (
+        "count_phrase",
+        "list_phrase",
+        "percent",
+        "signed_points",
+    ),
+    "programme": (
+        "activity_sentences",
+        "conclusions",
+        "data_quality_section",
+        "kpi_comparison",
+        "kpi_table",
+        "participation_overview",
+        "programme_design_section",
+        "programme_title",
+        "themes_section",
+    ),
+    "summary": (
+        "authority_comparison",
+        "key_findings",
+        "methods_section",
+        "programme_summary",
+        "recommendations",
+    ),
+    "survey": (
+        "base_note",
+        "comment_shares",
+        "derived_suppressed",
+        "impacts_table",
+        "publishable",
+        "survey_impacts",
+        "survey_sections",
+        "survey_understanding",
+        "understanding_table",
+    ),
+    "survey_responses": (
+        "authority_survey",
+        "programme_survey",
+    ),
+    "workbook": (
+        "ACTIVITY",
+        "CAVEATS_PAGE",
+        "QUALITY_LOG_PAGE",
+        "UnknownAuthority",
+        "Workbook",
+        "load_workbook",
+        "programme_name",
+        "sector_phrase",
+        "sector_title",
+        "source_doc",
+        "year_label",
+        "years_phrase",
+    ),
+}
+
+_HOME = {name: module for module, names in EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    """``report.<name>``: an exported name, or a submodule (``report.html``)."""
+    module = _HOME.get(name, name)
+    try:
+        found = importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return found if module == name else getattr(found, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -1,8 +1,8 @@
 """The authority page, led by what is specific to the authority.
 
-Each function returns one section with its own ``<h2 id=...>`` (stable anchors
-for the table of contents), or nothing when the authority has no such
-material, so a page never carries an empty section. Programme-wide context
+Each section function returns one section under the heading and anchor id
+:data:`lib.report.pages.AUTHORITY_PAGE` gives it, or nothing when the
+authority has no such material, so a page never carries an empty section. Programme-wide context
 (KPIs, the pooled survey, the claim audit, the caveats) appears once, as a
 short linked paragraph (:func:`programme_context`), not repeated section by
 section.
@@ -13,43 +13,37 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.report.authority import (
-    ACTIVITY,
-    _profile_text,
-    case_study_impact_table,
-    case_study_sections,
-    report_style,
-    withdrawal,
-)
+from lib.analysis import claims
 from lib.report.common import caveat_link, status_label
-from lib.report.evidence import _positive, authority_evidence
-from lib.report.format import count_phrase, list_phrase
-from lib.report.html import bullets, heading, join, link, numbered, paragraph, quote_block, render, warning
-from lib.report.summary import ANCHORS
+from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
+from lib.report.format import count_phrase, list_phrase, percent
+from lib.report.html import (
+    bullets,
+    heading,
+    join,
+    link,
+    numbered,
+    paragraph,
+    quote_block,
+    render,
+    report_style,
+    table_html,
+    warning,
+)
+from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.workbook import (
+    ACTIVITY,
     CAVEATS_PAGE,
     UNRECORDED,
     Workbook,
     authority_years,
     inference_source,
     period,
+    profile_answer,
     programme_name,
     source_doc,
     year_label,
 )
-
-#: Stable section anchors of an authority page (h2 ids).
-AUTHORITY_ANCHORS = {
-    "summary": "summary",
-    "participation": "participation",
-    "profile": "profile",
-    "evidence": "evidence",
-    "case_study": "case-study",
-    "survey": "survey",
-    "supports": "what-it-supports",
-    "context": "programme-context",
-}
-PROGRAMME_PAGE = "programme.html"
 
 
 def _facts(wb: Workbook, authority_id: str) -> dict[str, str]:
@@ -97,7 +91,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     ]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
-    activity = _profile_text(wb, authority_id, ACTIVITY)
+    activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
         sentences[0] = (
             sentences[0].rstrip(".") + "; its profile records its programme activity as "
@@ -135,7 +129,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     return join(
         report_style(),
         heading(f"{name}: evaluation report", 1),
-        heading("Summary", 2, AUTHORITY_ANCHORS["summary"]),
+        AUTHORITY_PAGE.heading("summary"),
         paragraph(*sentences),
     )
 
@@ -178,9 +172,10 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
             + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
             + "."
         )
-    if "workshop_planned" in f and "withdrew" in f:
+    left = withdrawal(wb, authority_id)
+    if left is not None and left.planned:
         events.append(
-            f"A workshop was planned for {f['workshop_planned']}"
+            f"A workshop was planned for {left.planned}"
             + (f" as {f['planned_workshop_format']}" if "planned_workshop_format" in f else "")
             + "."
         )
@@ -190,7 +185,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
         parts.append(paragraph(*events))
     if not parts:
         return Markup("")
-    return join(heading("Participation", 2, AUTHORITY_ANCHORS["participation"]), *parts)
+    return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
 def profile(wb: Workbook, authority_id: str) -> Markup:
@@ -201,7 +196,7 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
     for q in wb.programme.profile_questions:
         if q.id == ACTIVITY:
             continue
-        row = _profile_text(wb, authority_id, q.id)
+        row = profile_answer(wb, authority_id, q.id)
         if row is None or not row["text"]:
             missing.append(q.label)
             continue
@@ -217,7 +212,7 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
     if not parts:
         return Markup("")
     cited = f", as printed in the {list_phrase(sorted(set(sources)))}" if sources else ""
-    return join(heading(f"In {name}'s own words{cited}", 2, AUTHORITY_ANCHORS["profile"]), *parts)
+    return join(AUTHORITY_PAGE.heading("profile", name=name, cited=cited), *parts)
 
 
 def evidence_groups(wb: Workbook, authority_id: str) -> list[tuple[str, list[str]]]:
@@ -251,7 +246,7 @@ def evidence_row(wb: Workbook, authority_id: str) -> Markup:
         + "."
     )
     return join(
-        heading(f"Evidence row: {name} in the programme's evidence matrix", 2, AUTHORITY_ANCHORS["evidence"]),
+        AUTHORITY_PAGE.heading("evidence", name=name),
         paragraph(sentence),
     )
 
@@ -266,7 +261,7 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     sections = case_study_sections(wb, authority_id)
     if props.empty and challenges.empty and impacts.empty and not sections:
         return Markup("")
-    parts = [heading("Case study", 2, AUTHORITY_ANCHORS["case_study"])]
+    parts = [AUTHORITY_PAGE.heading("case-study")]
     if len(challenges):
         parts += [
             paragraph(f"{name}'s case study sets out {count_phrase(len(challenges), 'challenge')}:"),
@@ -274,7 +269,12 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
         ]
     if len(props):
         parts.append(
-            render("proposals_lead.j2", name=name, n=len(props), href=f"{PROGRAMME_PAGE}#{ANCHORS['themes']}")
+            render(
+                "proposals_lead.j2",
+                name=name,
+                n=len(props),
+                href=f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('themes')}",
+            )
         )
     for _, p in props.sort_values("theme_order").iterrows():
         parts.append(heading(p["theme_label"], 3))
@@ -289,27 +289,12 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     return join(*parts)
 
 
-def survey_note(wb: Workbook, authority_id: str) -> Markup:
-    """Respondent-level results where they exist; otherwise one sentence on the survey source status."""
-    from lib.report import survey_responses
-
-    name = wb.name(authority_id)
-    if not survey_responses.has_response_data(wb, authority_id):
-        return Markup(
-            ""
-        )  # its survey source status is in the summary; the pooled results in the programme report
-    body = survey_responses.authority_survey(wb, authority_id)
-    return join(heading(f"Attitude survey: {name}'s own respondents", 2, AUTHORITY_ANCHORS["survey"]), body)
-
-
 def supports(wb: Workbook, authority_id: str) -> Markup:
     """What this authority's evidence supports and what it does not, in one judgement each."""
-    from lib.report import survey_responses
-
     a = wb.authority_row(authority_id)
     name = a["authority"]
     ev = authority_evidence(wb, authority_id)
-    positive = _positive(wb)
+    positive = positive_status(wb)
     have = ev[ev["status"] == positive]
     lost = ev[ev["status"] == UNRECORDED]["evidence_label"].tolist()
     left = withdrawal(wb, authority_id)
@@ -335,9 +320,9 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
         no.append("any outcome of a workshop there")
     no.append("any change the programme caused")
     items = [f"For {name}, the documents support {list_phrase(yes)}, but cannot show {list_phrase(no)}."]
-    if survey_responses.has_response_data(wb, authority_id):
-        items.append(survey_responses.supports_sentence(wb, authority_id))
-    return join(heading("What this evidence supports", 2, AUTHORITY_ANCHORS["supports"]), bullets(items))
+    if has_response_data(wb, authority_id):
+        items.append(supports_sentence(wb, authority_id))
+    return join(AUTHORITY_PAGE.heading("what-it-supports"), bullets(items))
 
 
 def programme_context(wb: Workbook, authority_id: str) -> Markup:
@@ -345,13 +330,83 @@ def programme_context(wb: Workbook, authority_id: str) -> Markup:
     name = wb.name(authority_id)
     return render(
         "programme_context.j2",
-        anchor=AUTHORITY_ANCHORS["context"],
+        heading=AUTHORITY_PAGE.heading("programme-context"),
         name=name,
         programme=programme_name(wb),
         n=wb.n_authorities,
         period=period(wb),
-        programme_page=PROGRAMME_PAGE,
-        anchors=ANCHORS,
+        programme_page=PROGRAMME_PAGE.html,
+        anchors={key: PROGRAMME_PAGE.anchor(key) for key in ("kpis", "survey", "claim-audit", "methods")},
         caveats=link(CAVEATS_PAGE, "caveats"),
         c2=caveat_link("C2", "no comparison group"),
+    )
+
+
+def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
+    """The case study's own 'Positive impact achieved' and 'Putting learning into
+    practice' sections, quoted, with what they can and cannot show."""
+    wb.authority_row(authority_id)
+    rows = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if rows.empty:
+        return Markup("")
+    parts = []
+    for section, label in (
+        rows[["section", "section_label"]].drop_duplicates("section").itertuples(index=False)
+    ):
+        text = rows[rows["section"] == section].sort_values("paragraph_order")
+        if text.empty:
+            continue
+        parts.append(heading(f"In the case study's words: {label.lower()}", 3))
+        for _, r in text.iterrows():
+            parts.append(quote_block(r["text"], source_doc(wb, r["source"])))
+    parts.append(
+        paragraph(
+            "These are the case study's own accounts, not independent measurements. Where they describe a "
+            f"change brought about by the programme, the claim audit in the programme report judges them: "
+            f"{claims.CAUSAL_WORDS}."
+        )
+    )
+    return join(*parts)
+
+
+def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Markup:
+    """The case study's percentages, shown as published, with their source.
+
+    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    is shown with its source on every page; disclosure control applies to
+    figures the workbook derives. The group sizes behind these shares are not
+    published, so nothing is derived from them (no count, no interval).
+    """
+    facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
+    total = dict(zip(facts["fact"], facts["value"], strict=False)).get("workshop_participants")
+    table = pd.DataFrame(
+        {
+            "Participant group": impacts["group_label"],
+            "Reported share (as published)": impacts["value"].map(percent),
+            "Statement (as published)": impacts["statement"],
+            "Source": impacts["source"].map(lambda x: source_doc(wb, x)),
+        }
+    )
+    words = (
+        f"The case study reports these shares for groups of the {total} workshop participants "
+        if total
+        else "The case study reports these shares "
+    )
+    return join(
+        paragraph(
+            words + "without giving the size of each group. They are shown as published, with their "
+            "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
+            "because a group could be small and its size is unknown."
+        ),
+        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
+    )
+
+
+def supports_sentence(wb: Workbook, authority_id: str) -> str:
+    """The 'what this evidence supports' line for an authority with response data."""
+    name = wb.authority_row(authority_id)["authority"]
+    return (
+        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
+        "from the response data: an association with the workshops, not their impact (no comparison group)."
     )

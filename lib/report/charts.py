@@ -194,31 +194,32 @@ def dumbbell(
     ax.scatter(pre, pre_y, marker="o", s=60, color=PALETTE["pre"], zorder=3, label=pre_label, gid="pre")
     ax.scatter(post, post_y, marker="s", s=60, color=PALETTE["post"], zorder=3, label=post_label, gid="post")
     for i in range(n):
-        for phase, value, y, ci, name in (
-            ("pre", pre[i], pre_y[i], pre_ci, pre_label),
-            ("post", post[i], post_y[i], post_ci, post_label),
-        ):
-            low, high = ci[i] if ci is not None else (value, value)
-            # Beyond the interval's right end, or its left end when the right is near the axis end.
-            right = high <= 0.82
-            anchor = high if right else low
-            ax.annotate(
-                f"{name[:1]} {value * 100:.0f}%",
-                (anchor, y),
-                xytext=(6 if right else -6, 0),
-                textcoords="offset points",
-                ha="left" if right else "right",
-                va="center",
-                fontsize=8.5,
-                color=TEXT,
-                gid=phase,
-            )
+        _dot_label(ax, "pre", pre[i], pre_y[i], pre_ci[i] if pre_ci is not None else None, pre_label)
+        _dot_label(ax, "post", post[i], post_y[i], post_ci[i] if post_ci is not None else None, post_label)
     ax.set_yticks(ys, labels)
     ax.set_ylim(-0.6, n - 0.4)
     _share_axis(ax, xlabel)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def _dot_label(ax, phase: str, value: float, y: float, ci: tuple[float, float] | None, name: str) -> None:
+    """A dot's value label, beyond its interval's right end (or its left end when the right
+    is near the axis end), starting with the phase's initial."""
+    low, high = ci if ci is not None else (value, value)
+    right = high <= 0.82
+    ax.annotate(
+        f"{name[:1]} {value * 100:.0f}%",
+        (high if right else low, y),
+        xytext=(6 if right else -6, 0),
+        textcoords="offset points",
+        ha="left" if right else "right",
+        va="center",
+        fontsize=8.5,
+        color=TEXT,
+        gid=phase,
+    )
 
 
 def paired_bars(
@@ -256,24 +257,7 @@ def paired_bars(
             edgecolor="white",
         )
         for bar, v in zip(bars, values, strict=False):
-            missing = v is None or pd.isna(v)
-            text = "n/a" if missing else (percent(v) if percent_axis else number(v))
-            inside = not missing and percent_axis and v > 0.62
-            ax.annotate(
-                f"{label}: {text}",
-                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                xytext=(-4 if inside else 4, 0),
-                textcoords="offset points",
-                va="center",
-                ha="right" if inside else "left",
-                fontsize=8.5,
-                color="#FFFFFF" if inside and key == "pre" else TEXT,
-                bbox=(
-                    {"boxstyle": "square,pad=0.1", "fc": "#FFFFFF", "ec": "none"}
-                    if inside and key == "post"
-                    else None
-                ),
-            )
+            _bar_label(ax, bar, v, key, label, percent_axis)
     ax.set_yticks(ys, labels)
     if percent_axis:
         _share_axis(ax, xlabel)
@@ -283,6 +267,29 @@ def paired_bars(
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def _bar_label(ax, bar, v: float | None, key: str, label: str, percent_axis: bool) -> None:
+    """A bar's value label with its series' name, at the bar's end; inside the bar when it
+    would pass a share axis' end."""
+    missing = v is None or pd.isna(v)
+    text = "n/a" if missing else (percent(v) if percent_axis else number(v))
+    inside = not missing and percent_axis and v > 0.62
+    ax.annotate(
+        f"{label}: {text}",
+        (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+        xytext=(-4 if inside else 4, 0),
+        textcoords="offset points",
+        va="center",
+        ha="right" if inside else "left",
+        fontsize=8.5,
+        color="#FFFFFF" if inside and key == "pre" else TEXT,
+        bbox=(
+            {"boxstyle": "square,pad=0.1", "fc": "#FFFFFF", "ec": "none"}
+            if inside and key == "post"
+            else None
+        ),
+    )
 
 
 def status_matrix(matrix: pd.DataFrame, styles: dict[str, StatusStyle]):

@@ -13,16 +13,10 @@ from markupsafe import Markup
 
 from lib.analysis import claims, success
 from lib.report.common import caveats_paragraph
+from lib.report.facts import claim_audit, success_judgement
 from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import Workbook, source_doc
-
-
-def claim_audit(wb: Workbook) -> pd.DataFrame:
-    """The audit of every published claim (computed once per workbook)."""
-    cache = wb.__dict__.setdefault("_claim_audit", {})
-    if "audit" not in cache:
-        cache["audit"] = claims.audit_claims(wb.claims, wb.survey, wb.changes)
-    return cache["audit"]
 
 
 def audit_counts(audit: pd.DataFrame) -> dict[str, pd.Series]:
@@ -42,6 +36,7 @@ def _count_list(counts: pd.Series) -> str:
 LONG_QUOTE = 240
 
 
+@PROGRAMME_PAGE.headed("claim-audit")
 def claim_audit_section(wb: Workbook) -> Markup:
     """The audit as cards, verdicts first: a count summary on top, then one card per claim
     (verdict, the claim as published, what the data show, the two questions, why), long
@@ -99,11 +94,7 @@ def _verdict_class(verdict: str) -> str:
     }.get(verdict, "other")
 
 
-def success_judgement(wb: Workbook) -> success.SuccessJudgement:
-    """The programme judged against its own success measure (lib.analysis.success)."""
-    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
-
-
+@PROGRAMME_PAGE.headed("success-measure")
 def success_measure_section(wb: Workbook) -> Markup:
     """Did the programme meet its own success measure, by sector, how
     confidently, and what the design cannot say."""

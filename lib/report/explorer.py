@@ -25,21 +25,25 @@ manager in the rendered HTML implements; nothing waits on a Python callback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as widgets
 from IPython.display import HTML, display
 from markupsafe import Markup
 
-from lib.report.authority import participation_section, profile_section, proposals_section
-from lib.report.evidence import evidence_section
 from lib.report.html import render
+from lib.report.pages import AUTHORITY_PAGE
 from lib.report.survey import comment_shares, survey_impacts, survey_understanding
-from lib.report.workbook import (
+from lib.report.workbook import (  # noqa: F401 (questions, sectors, both_sectors: the explorer's vocabulary)
     Workbook,
+    both_sectors,
     comment_questions,
     explorer_sectors,
     impacts_question,
     question_label,
+    questions,
     sector_title,
+    sectors,
     understanding_question,
 )
 
@@ -47,23 +51,6 @@ BOTH_SECTORS_LABEL = "Both sectors (this question)"
 
 _CONTROL_WIDTH = "26em"
 _LABEL_WIDTH = "5em"
-
-
-def questions(wb: Workbook) -> list[tuple[str, str]]:
-    """``(label, question id)`` for every question the explorer offers: the
-    understanding question, the impacts question, then the comment questions."""
-    ids = [q for q in (understanding_question(wb), impacts_question(wb)) if q] + comment_questions(wb)
-    return [(question_label(wb, q), q) for q in ids]
-
-
-def sectors(wb: Workbook) -> list[tuple[str, str]]:
-    """``(label, sector id)`` for every sector a reader can choose."""
-    return [(sector_title(wb, s), s) for s in explorer_sectors(wb)]
-
-
-def both_sectors(wb: Workbook) -> frozenset[str]:
-    """Questions whose view does not depend on the sector (it shows both)."""
-    return frozenset({understanding_question(wb)} - {None})
 
 
 def survey_view(wb: Workbook, question: str, sector: str) -> Markup:
@@ -131,32 +118,33 @@ def survey_explorer(wb: Workbook) -> widgets.VBox:
     return box
 
 
-def authority_view(wb: Workbook, authority_id: str, section: str) -> Markup:
-    sections = {
-        "evidence": evidence_section,
-        "profile": profile_section,
-        "proposals": proposals_section,
-        "participation": participation_section,
-    }
-    return sections[section](wb, authority_id)
+def authority_sections() -> list[tuple[str, Callable[[Workbook, str], Markup]]]:
+    """``(label, section function)`` for every section of the authority page
+    (:data:`lib.report.pages.AUTHORITY_PAGE`), in page order."""
+    return [(s.id.replace("-", " ").capitalize(), s.resolve()) for s in AUTHORITY_PAGE.sections]
+
+
+def authority_view(wb: Workbook, authority_id: str, section: int) -> Markup:
+    """Section number ``section`` of the authority's page, exactly as the page shows it
+    (a line saying so when the page has no such section for this authority)."""
+    label, function = authority_sections()[section]
+    body = function(wb, authority_id)
+    return body or render(
+        "explorer_caption.j2", text=f"The report on {wb.name(authority_id)} has no {label.lower()} section."
+    )
 
 
 def authority_explorer(wb: Workbook) -> widgets.VBox:
+    """Authority and Section dropdowns over the sections of the authority report."""
     names = wb.authorities.sort_values("authority")
     authority = widgets.Dropdown(
         options=list(zip(names["authority"], names["authority_id"], strict=False)), description="Authority"
     )
     section = widgets.Dropdown(
-        options=[
-            ("Evidence profile", "evidence"),
-            ("Profile answers", "profile"),
-            ("Proposals by theme", "proposals"),
-            ("Participation", "participation"),
-        ],
-        description="Section",
+        options=[(label, i) for i, (label, _) in enumerate(authority_sections())], description="Section"
     )
 
-    def show(authority_id: str, section: str) -> None:
+    def show(authority_id: str, section: int) -> None:
         display(authority_view(wb, authority_id, section))
 
     output = widgets.interactive_output(show, {"authority_id": authority, "section": section})

@@ -172,3 +172,8 @@ def quote_block(text: str, cite: str = "", *, collapse_after: int | None = None)
             chars=len(str(text)),
         )
     return render("quote.j2", blocks=blocks, more=None, cite=cite, collapse=False, chars=0)
+
+
+def report_style() -> Markup:
+    """The report's style sheet (one ``<style>`` element, at the top of every page)."""
+    return render("style.j2")

@@ -11,14 +11,29 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.report import charts
-from lib.report.authority import activity_sentences, kpi_table, report_style
-from lib.report.claims_audit import claim_audit
 from lib.report.common import caveats_paragraph
-from lib.report.evidence import _positive, evidence_status_counts, status_count_phrase
-from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
-from lib.report.html import bullets, heading, join, paragraph, table_html
-from lib.report.survey import understanding_changes
+from lib.report.facts import (
+    claim_audit,
+    evidence_status_counts,
+    kpi_years,
+    participation_flags,
+    positive_status,
+    status_count_phrase,
+    understanding_changes,
+)
+from lib.report.format import (
+    bounded,
+    count_phrase,
+    is_are,
+    list_phrase,
+    percent,
+    points_interval,
+    signed_points,
+)
+from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
+    ACTIVITY,
     UNRECORDED,
     Workbook,
     explorer_sectors,
@@ -32,25 +47,8 @@ from lib.report.workbook import (
 )
 
 
-def participation_flags(wb: Workbook) -> pd.DataFrame:
-    """One row per authority, one column per programme year: yes, no or unknown."""
-    a = wb.authorities
-    out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
-    for y in years(wb):
-        out[y] = [
-            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
-        ]
-    return out
-
-
-def kpi_years(wb: Workbook) -> tuple[str, str] | None:
-    """The first and last programme years with percentage KPIs (None if fewer than two)."""
-    k = wb.kpis[wb.kpis["unit"] == "proportion"]
-    present = [y for y in years(wb) if y in set(k["year"])]
-    return (present[0], present[-1]) if len(present) >= 2 else None
-
-
 def programme_title(wb: Workbook) -> Markup:
+    """The page title and the programme at a glance, in five computed lines."""
     a = wb.authorities
     every = ";".join(years(wb))
     both = a[a["years"] == every]["authority"].tolist()
@@ -65,7 +63,7 @@ def programme_title(wb: Workbook) -> Markup:
         f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
         f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
-        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), _positive(wb))} and "
+        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
         f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost.",
     ]
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
@@ -94,12 +92,14 @@ def programme_title(wb: Workbook) -> Markup:
             "from the workbook's processed tables; every judgement made in cleaning the sources "
             "is listed in the data-quality log."
         ),
-        heading("At a glance", 2, "at-a-glance"),
+        PROGRAMME_PAGE.heading("at-a-glance"),
         bullets(glance),
     )
 
 
+@PROGRAMME_PAGE.headed("participation")
 def participation_overview(wb: Workbook) -> Markup:
+    """Which authorities the documents place in each programme year, and the activity figures."""
     a = wb.authorities.sort_values("authority")
     flags = participation_flags(wb).set_index("authority_id").loc[a["authority_id"]]
     unknown = a[a["years"] == UNRECORDED]["authority"].tolist()
@@ -131,7 +131,9 @@ def participation_overview(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("kpis")
 def kpi_comparison(wb: Workbook) -> Markup:
+    """Percentage KPIs, first year against last, with the other KPIs as reported."""
     other = wb.kpis[wb.kpis["unit"] != "proportion"]
     pair = kpi_years(wb)
     if pair is None:
@@ -155,15 +157,6 @@ def kpi_comparison(wb: Workbook) -> Markup:
         index=["kpi_order", "kpi_label", "measure_label"], columns="year", values="value"
     ).reset_index()
     wide["change"] = wide[y2] - wide[y1]
-    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
-    fig = charts.paired_bars(
-        labels,
-        wide[y1].tolist(),
-        wide[y2].tolist(),
-        first_label=y1,
-        second_label=y2,
-        xlabel="Share of participants",
-    )
     rose = int((wide["change"] > 0).sum())
     fell = int((wide["change"] < 0).sum())
     biggest_fall = wide.loc[wide["change"].idxmin()]
@@ -177,6 +170,24 @@ def kpi_comparison(wb: Workbook) -> Markup:
         "The KPI table gives no base sizes and the years involved different authorities, so "
         "these differences cannot be tested and do not show change within any authority.",
     ]
+    return join(
+        paragraph(*sentences),
+        _kpi_chart(wide, y1, y2, rose),
+        table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
+    )
+
+
+def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
+    """Percentage KPIs, one pair of bars per measure (first year, last year)."""
+    labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
+    fig = charts.paired_bars(
+        labels,
+        wide[y1].tolist(),
+        wide[y2].tolist(),
+        first_label=y1,
+        second_label=y2,
+        xlabel="Share of participants",
+    )
     chart = charts.Chart(
         title=f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}",
         subtitle=f"Programme KPIs, {y1} and {y2}; no base sizes published, so no intervals",
@@ -197,33 +208,14 @@ def kpi_comparison(wb: Workbook) -> Markup:
         ),
         table_caption="Percentage KPIs by year",
     )
-    return join(
-        paragraph(*sentences),
-        charts.figure_html(fig, chart),
-        table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
-    )
+    return charts.figure_html(fig, chart)
 
 
+@PROGRAMME_PAGE.headed("themes")
 def themes_section(wb: Workbook) -> Markup:
-    names = wb.authorities.set_index("authority_id")["authority"]
-    rows = []
-    case_studies = sorted(a.id for a in wb.programme.authorities if a.case_study)
-    for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
-        props = wb.proposals[wb.proposals["theme"] == tid]
-        g = wb.guidance[wb.guidance["theme"] == tid]
-        stages = sorted(set(g["commissioning_stages"]))
-        rows.append(
-            {
-                "Theme": label,
-                **{
-                    f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
-                    for aid in case_studies
-                },
-                "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
-                "Practice suggestions": str(len(g)),
-                "Commissioning stages ticked": ", ".join(stages),
-            }
-        )
+    """The themes beside the case studies' proposals and the guidance, then the
+    commissioning cycle's stages beside the checklist and the guidance's columns."""
+    rows = _theme_rows(wb)
     cycle = wb.commissioning_cycle
     checklist = wb.checklist.groupby("stage_id", sort=False).size()
     unrecorded = int((wb.guidance["commissioning_stages"] == UNRECORDED).sum())
@@ -233,7 +225,6 @@ def themes_section(wb: Workbook) -> Markup:
     stages = [
         (st.id, st.label) for st in wb.programme.stages if st.id in in_cycle or st.id in checklist.index
     ]
-    stages = [(sid, label) for sid, label in stages if sid in in_cycle or sid in checklist.index]
     before = [label for sid, label in stages if sid not in in_cycle]
     cycle_table = pd.DataFrame(
         {
@@ -276,6 +267,31 @@ def themes_section(wb: Workbook) -> Markup:
     )
 
 
+def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
+    """One row per theme: each case study's proposal, the guidance's counts and stages."""
+    names = wb.authorities.set_index("authority_id")["authority"]
+    rows = []
+    case_studies = sorted(a.id for a in wb.programme.authorities if a.case_study)
+    for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
+        props = wb.proposals[wb.proposals["theme"] == tid]
+        g = wb.guidance[wb.guidance["theme"] == tid]
+        stages = sorted(set(g["commissioning_stages"]))
+        rows.append(
+            {
+                "Theme": label,
+                **{
+                    f"{names[aid]} proposal": next(iter(props[props["authority_id"] == aid]["text"]), "")
+                    for aid in case_studies
+                },
+                "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
+                "Practice suggestions": str(len(g)),
+                "Commissioning stages ticked": ", ".join(stages),
+            }
+        )
+    return rows
+
+
+@PROGRAMME_PAGE.headed("conclusions")
 def conclusions(wb: Workbook) -> Markup:
     """Conclusions, each backed by a computed value."""
     first = understanding_changes(wb).query("sector == 'all'")
@@ -324,7 +340,9 @@ def conclusions(wb: Workbook) -> Markup:
     return bullets(items)
 
 
+@PROGRAMME_PAGE.headed("data-quality")
 def data_quality_section(wb: Workbook) -> Markup:
+    """The data-quality log in counts, with the caveats the report relies on."""
     log = wb.quality_log
     caveats = caveats_paragraph(
         "The assumptions behind this report are logged in the caveats log:",
@@ -353,6 +371,7 @@ def data_quality_section(wb: Workbook) -> Markup:
     )
 
 
+@PROGRAMME_PAGE.headed("programme-design")
 def programme_design_section(wb: Workbook) -> Markup:
     """Launch, aims, objectives, success measure, delivery strategy and models,
     baseline survey and definitions, as the programme states them, then its own
@@ -403,3 +422,41 @@ def programme_design_section(wb: Workbook) -> Markup:
         table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
     ]
     return join(*parts)
+
+
+def activity_sentences(
+    wb: Workbook, years: list[str] | None = None, subject: str = "the programme"
+) -> list[str]:
+    """'In 2012-13 the programme ran 10 workshops, ...', one sentence per year
+    (all years when ``years`` is empty or None)."""
+    rows = wb.kpis[wb.kpis["kpi"] == ACTIVITY]
+    if years:
+        rows = rows[rows["year"].isin(years)]
+    return [
+        f"In {year} {subject} ran "
+        + list_phrase(
+            [f"{bounded(r['value'], r['bound'])} {r['measure_label'].lower()}" for _, r in group.iterrows()]
+        )
+        + "."
+        for year, group in rows.groupby("year", sort=True)
+    ]
+
+
+def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    """KPIs as a table for a page: measure, year, indicator and the value as reported."""
+    return pd.DataFrame(
+        {
+            "Measure": kpis["kpi_label"],
+            "Year": kpis["year"],
+            "Indicator": kpis["measure_label"],
+            "Value": [_kpi_value(r) for _, r in kpis.iterrows()],
+        }
+    )
+
+
+def _kpi_value(row: pd.Series) -> str:
+    if row["unit"] == "proportion":
+        return percent(row["value"])
+    if row["unit"] == "count":
+        return bounded(row["value"], row["bound"])
+    return row["text"]

@@ -11,59 +11,33 @@ very low, as in GRADE) and each carries its reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claims, disclosure, success
-from lib.report.authority import ACTIVITY
-from lib.report.claims_audit import claim_audit, success_judgement
 from lib.report.common import caveat_link, evidence_statuses
-from lib.report.evidence import _positive
+from lib.report.facts import (
+    Coverage,
+    Design,
+    claim_audit,
+    coverage,
+    design,
+    kpi_years,
+    participation_flags,
+    positive_status,
+    success_judgement,
+    understanding_changes,
+    withdrawals,
+)
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
-from lib.report.programme import kpi_years, participation_flags
-from lib.report.survey import understanding_changes
-from lib.report.workbook import UNRECORDED, Workbook, programme_name, source_doc, years
+from lib.report.pages import PROGRAMME_PAGE
+from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
-
-#: Stable section anchors of the programme report (h2 ids), for links and the table of contents.
-ANCHORS = {
-    "summary": "summary",
-    "design": "programme-design",
-    "participation": "participation",
-    "comparison": "authority-comparison",
-    "evidence": "evidence-coverage",
-    "kpis": "kpis",
-    "survey": "survey",
-    "themes": "themes",
-    "claims": "claim-audit",
-    "success": "success-measure",
-    "conclusions": "conclusions",
-    "methods": "methods",
-    "quality": "data-quality",
-}
-
-
-@dataclass(frozen=True)
-class Rung:
-    """Where the design sits on a published ladder of evidence."""
-
-    scale: str
-    level: int
-    top: int
-    meaning: str
-
-
-@dataclass(frozen=True)
-class Design:
-    before_after: bool
-    linked: bool
-    comparison: bool
-    rungs: tuple[Rung, ...]
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -82,59 +56,6 @@ class Recommendation:
     guidance: tuple[str, ...] = field(default_factory=tuple)
 
 
-# --------------------------------------------------------------------------
-# The design and its rung of evidence
-# --------------------------------------------------------------------------
-
-
-def design(wb: Workbook) -> Design:
-    """The survey design read from the tables: before and after phases? linked answers?
-    a comparison group? and the rung that design reaches on the Maryland Scientific
-    Methods Scale and the Nesta standards of evidence."""
-    phases = set(wb.survey["phase"])
-    before_after = {"pre", "post"} <= phases
-    groups = set(wb.survey_respondents["group"])
-    comparison = any("comparison" in str(g) or "control" in str(g) for g in groups)
-    linked = "survey_response_pairs" in wb.tables and len(wb.tables["survey_response_pairs"]) > 0
-    if comparison:
-        sms, nesta = 3, 3
-        reason = "a comparison group answered the same survey"
-    elif before_after:
-        sms, nesta = 2, 2
-        reason = (
-            "participants answered before and after the workshops, but nobody who missed the "
-            "workshops was surveyed, so a change cannot be separated from what would have "
-            "happened anyway"
-            + ("" if linked else "; the two sets of answers are not linked person to person")
-        )
-    else:
-        sms, nesta = 1, 1
-        reason = "the survey measured attitudes at one point only"
-    rungs = (
-        Rung(
-            "Maryland Scientific Methods Scale",
-            sms,
-            5,
-            {
-                1: "an association at one point in time",
-                2: "a before and after comparison without a comparison group",
-                3: "before and after with a comparison group",
-            }[sms],
-        ),
-        Rung(
-            "Nesta standards of evidence",
-            nesta,
-            5,
-            {
-                1: "a clear account of what the programme does and why",
-                2: "data showing change, but not that the programme caused it",
-                3: "change shown against a comparison group",
-            }[nesta],
-        ),
-    )
-    return Design(before_after, linked, comparison, rungs, reason)
-
-
 def _cap(rating: str, design_: Design) -> str:
     """No finding about change is rated above moderate without a comparison group."""
     order = [VERY_LOW, LOW, MODERATE, HIGH]
@@ -147,117 +68,143 @@ def _cap(rating: str, design_: Design) -> str:
 # --------------------------------------------------------------------------
 
 
-def key_findings(wb: Workbook) -> list[Finding]:
-    """Five to seven findings, each with a computed confidence rating, its reason and
-    the anchor of the section that holds its evidence."""
-    d = design(wb)
-    out: list[Finding] = []
+def success_finding(wb: Workbook, d: Design) -> Finding | None:
+    """The programme against its own success measure (none when it cannot be judged)."""
     j = success_judgement(wb)
-    if j.verdict != success.NOT_JUDGED:
-        rose = int(j.by_sector["rose"].sum())
-        strong = int(j.by_sector["distinguishable"].sum())
-        items = int(j.by_sector["items"].sum())
-        out.append(
-            Finding(
-                "success",
-                f"Against its own success measure, ratings were {j.verdict}: higher on {rose} of {items} "
-                "before-and-after ratings across the sectors that were measured.",
-                j.confidence,
-                f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
-                f"of the "
-                "approximated base range; no comparison group",
-                ANCHORS["success"],
-            )
-        )
+    if j.verdict == success.NOT_JUDGED:
+        return None
+    rose = int(j.by_sector["rose"].sum())
+    strong = int(j.by_sector["distinguishable"].sum())
+    items = int(j.by_sector["items"].sum())
+    return Finding(
+        "success",
+        f"Against its own success measure, ratings were {j.verdict}: higher on {rose} of {items} "
+        "before-and-after ratings across the sectors that were measured.",
+        j.confidence,
+        f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
+        f"of the "
+        "approximated base range; no comparison group",
+        PROGRAMME_PAGE.anchor("success-measure"),
+    )
+
+
+def understanding_finding(wb: Workbook, d: Design) -> Finding | None:
+    """The first understanding series before and after, across all sectors."""
     first = understanding_changes(wb)
     first = first[first["sector"] == "all"]
-    if len(first):
-        r = first.iloc[0]
-        both = bool(r["significant_low_base"]) and bool(r["significant_high_base"])
-        rating = _cap(HIGH if both else (LOW if r["significant"] else VERY_LOW), d)
-        moved = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
-        out.append(
-            Finding(
-                "understanding",
-                f"The share of respondents in the '{r['item_label']}' series {moved} "
-                f"from {percent(r['pre'])} "
-                f"to {percent(r['post'])} ({signed_points(r['change'])} points, 95% interval "
-                f"{points_interval(r['change_low'], r['change_high'])}).",
-                rating,
-                (
-                    "the change is clear of chance with stated bases, but it is an association: "
-                    "no comparison "
-                    "group"
-                    if both
-                    else "the change could be chance"
-                ),
-                ANCHORS["survey"],
-            )
-        )
+    if not len(first):
+        return None
+    r = first.iloc[0]
+    both = bool(r["significant_low_base"]) and bool(r["significant_high_base"])
+    rating = _cap(HIGH if both else (LOW if r["significant"] else VERY_LOW), d)
+    moved = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
+    return Finding(
+        "understanding",
+        f"The share of respondents in the '{r['item_label']}' series {moved} "
+        f"from {percent(r['pre'])} "
+        f"to {percent(r['post'])} ({signed_points(r['change'])} points, 95% interval "
+        f"{points_interval(r['change_low'], r['change_high'])}).",
+        rating,
+        (
+            "the change is clear of chance with stated bases, but it is an association: no comparison group"
+            if both
+            else "the change could be chance"
+        ),
+        PROGRAMME_PAGE.anchor("survey"),
+    )
+
+
+def claims_finding(wb: Workbook, d: Design) -> Finding | None:
+    """What the claim audit found (none when the sources make no checkable claim)."""
     audit = claim_audit(wb)
-    if len(audit):
-        causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-        supported = int((audit["verdict"] == claims.SUPPORTED).sum())
-        untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
-        out.append(
-            Finding(
-                "claims",
-                f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
-                "supported by "
-                f"the data; {causal} say the programme caused a change, which this design cannot show; "
-                f"{untestable} cannot be tested at all.",
-                HIGH,
-                "follows from the design and the published figures, not from sampling",
-                ANCHORS["claims"],
-            )
-        )
+    if not len(audit):
+        return None
+    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
+    supported = int((audit["verdict"] == claims.SUPPORTED).sum())
+    untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
+    return Finding(
+        "claims",
+        f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
+        "supported by "
+        f"the data; {causal} say the programme caused a change, which this design cannot show; "
+        f"{untestable} cannot be tested at all.",
+        HIGH,
+        "follows from the design and the published figures, not from sampling",
+        PROGRAMME_PAGE.anchor("claim-audit"),
+    )
+
+
+def evidence_finding(wb: Workbook, d: Design) -> Finding | None:
+    """How much of the evidence matrix can be read."""
     ev = wb.evidence
     lost = int((ev["status"] == UNRECORDED).sum())
     inferred = int((ev["inferred"] == "yes").sum())
-    out.append(
-        Finding(
-            "evidence",
-            f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
-            f"their status in the source; {inferred} more are inferred from other documents.",
-            HIGH,
-            "counted directly from the surviving text of the programme report",
-            ANCHORS["evidence"],
-        )
+    return Finding(
+        "evidence",
+        f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
+        f"their status in the source; {inferred} more are inferred from other documents.",
+        HIGH,
+        "counted directly from the surviving text of the programme report",
+        PROGRAMME_PAGE.anchor("evidence-coverage"),
     )
+
+
+def kpis_finding(wb: Workbook, d: Design) -> Finding | None:
+    """Percentage KPIs, first year against last (none with fewer than two years)."""
     pair = kpi_years(wb)
-    if pair:
-        y1, y2 = pair
-        k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
-        wide = k.pivot_table(index=["kpi", "measure"], columns="year", values="value")
-        rose = int((wide[y2] > wide[y1]).sum())
-        out.append(
-            Finding(
-                "kpis",
-                f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
-                VERY_LOW,
-                "no base sizes are published and the years involved different authorities",
-                ANCHORS["kpis"],
-            )
-        )
+    if not pair:
+        return None
+    y1, y2 = pair
+    k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
+    wide = k.pivot_table(index=["kpi", "measure"], columns="year", values="value")
+    rose = int((wide[y2] > wide[y1]).sum())
+    return Finding(
+        "kpis",
+        f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
+        VERY_LOW,
+        "no base sizes are published and the years involved different authorities",
+        PROGRAMME_PAGE.anchor("kpis"),
+    )
+
+
+def participation_finding(wb: Workbook, d: Design) -> Finding | None:
+    """Who took part, in which year, and who withdrew."""
     flags = participation_flags(wb)
     unknown = int((wb.authorities["years"] == UNRECORDED).sum())
-    withdrew = int((wb.case_study_facts["fact"] == "withdrew").sum())
-    out.append(
-        Finding(
-            "participation",
-            f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
-            + (
-                f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
-                if withdrew
-                else ""
-            )
-            + ".",
-            HIGH if unknown == 0 else MODERATE,
-            f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
-            ANCHORS["participation"],
+    withdrew = len(withdrawals(wb.case_study_facts))
+    return Finding(
+        "participation",
+        f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
+        + (
+            f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
+            if withdrew
+            else ""
         )
+        + ".",
+        HIGH if unknown == 0 else MODERATE,
+        f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
+        PROGRAMME_PAGE.anchor("participation"),
     )
-    return out[:7]
+
+
+#: The key findings in the order the summary numbers them: one function each, returning
+#: its :class:`Finding` or None when the tables hold nothing to find. Add a finding here.
+FINDINGS: tuple[Callable[[Workbook, Design], Finding | None], ...] = (
+    success_finding,
+    understanding_finding,
+    claims_finding,
+    evidence_finding,
+    kpis_finding,
+    participation_finding,
+)
+
+
+def key_findings(wb: Workbook) -> list[Finding]:
+    """Five to seven findings, each with a computed confidence rating, its reason and
+    the anchor of the section that holds its evidence (:data:`FINDINGS`, in order)."""
+    d = design(wb)
+    found = (finding(wb, d) for finding in FINDINGS)
+    return [f for f in found if f is not None][:7]
 
 
 # --------------------------------------------------------------------------
@@ -288,6 +235,7 @@ def _short(text: str, words: int = 18) -> str:
 
 
 def recommendations(wb: Workbook, findings: list[Finding] | None = None) -> list[Recommendation]:
+    """Recommendations, each tied to the findings it rests on and to the practice guidance."""
     findings = findings if findings is not None else key_findings(wb)
     keys = {f.key for f in findings}
     d = design(wb)
@@ -358,7 +306,8 @@ def programme_summary(wb: Workbook) -> Markup:
     limits = list(j.design_limits)
     return render(
         "summary.j2",
-        anchor=ANCHORS["summary"],
+        anchor=PROGRAMME_PAGE.anchor("summary"),
+        heading=PROGRAMME_PAGE.heading("summary"),
         name=programme_name(wb),
         aim=aims["text"].iloc[0] if len(aims) else "",
         aim_source=source_doc(wb, aims["source"].iloc[0]) if len(aims) else "",
@@ -370,8 +319,8 @@ def programme_summary(wb: Workbook) -> Markup:
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=limits,
-        success_anchor=ANCHORS["success"],
-        methods_anchor=ANCHORS["methods"],
+        success_anchor=PROGRAMME_PAGE.anchor("success-measure"),
+        methods_anchor=PROGRAMME_PAGE.anchor("methods"),
     )
 
 
@@ -387,7 +336,7 @@ def methods_section(wb: Workbook) -> Markup:
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
         "methods.j2",
-        anchor=ANCHORS["methods"],
+        heading=PROGRAMME_PAGE.heading("methods"),
         n_docs=len(docs),
         docs=list_phrase(docs),
         n_before=resp.get(("all", "pre")),
@@ -399,7 +348,7 @@ def methods_section(wb: Workbook) -> Markup:
         lost_labels=lost_labels,
         unclear=unclear,
         threshold=disclosure.disclosure_threshold(),
-        positive=_positive(wb).replace("_", " "),
+        positive=positive_status(wb).replace("_", " "),
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
@@ -423,7 +372,7 @@ def authority_comparison(wb: Workbook) -> Markup:
     )
     return render(
         "comparison.j2",
-        anchor=ANCHORS["comparison"],
+        heading=PROGRAMME_PAGE.heading("authority-comparison"),
         table=table_html(
             frame,
             "The authorities compared; each name links to its report",
@@ -435,15 +384,15 @@ def authority_comparison(wb: Workbook) -> Markup:
 
 
 def comparison_rows(wb: Workbook) -> list[dict]:
+    """One row per authority for the comparison table (A to Z)."""
     flags = participation_flags(wb).set_index("authority_id")
-    ev = wb.evidence
+    covered = coverage(wb.evidence)
+    left = withdrawals(wb.case_study_facts)
     prof = wb.profiles
     out = []
     for _, a in wb.authorities.sort_values("authority").iterrows():
         aid = a["authority_id"]
-        mine = ev[ev["authority_id"] == aid]
-        recorded = int(((mine["inferred"] == "no") & (mine["status"] != UNRECORDED)).sum())
-        inferred = int((mine["inferred"] == "yes").sum())
+        c = covered.get(aid, Coverage(0, 0, 0, 0))
         activity = prof[(prof["authority_id"] == aid) & (prof["question"] == ACTIVITY)]
         first_answer = prof[(prof["authority_id"] == aid) & (prof["text"] != "")].sort_values(
             "question_order"
@@ -455,47 +404,16 @@ def comparison_rows(wb: Workbook) -> list[dict]:
             if len(first_answer)
             else "no profile answer printed"
         )
-        withdrew = bool(
-            ((wb.case_study_facts["authority_id"] == aid) & (wb.case_study_facts["fact"] == "withdrew")).any()
-        )
+        withdrew = aid in left
         out.append(
             {
                 "authority_id": aid,
                 "authority": a["authority"],
                 "years": {y: flags.at[aid, y] for y in years(wb)},
-                "recorded": recorded,
-                "inferred": inferred,
-                "items": len(mine),
-                "coverage": f"{recorded} + {inferred} of {len(mine)}",
+                "coverage": f"{c.recorded} + {c.inferred} of {c.items}",
                 "survey": "named as a source" if a["attitude_survey"] == "yes" else "not named",
                 "case_study": ("yes (withdrew)" if withdrew else "yes") if a["case_study"] == "yes" else "no",
                 "highlight": _short(text, 14),
-                "withdrew": withdrew,
             }
         )
     return out
-
-
-def index_summaries(wb: Workbook) -> pd.DataFrame:
-    """One line per authority for the index page: ``authority_id``, ``summary`` (plain text)
-    and ``coverage`` ('R recorded + I inferred of N evidence statuses readable')."""
-    rows = []
-    for r in comparison_rows(wb):
-        part = [y for y, v in r["years"].items() if v == "yes"]
-        when = f"took part in {list_phrase(part)}" if part else "year of taking part not stated"
-        bits = [when]
-        if r["withdrew"]:
-            bits.append("withdrew before its workshop")
-        if r["case_study"].startswith("yes"):
-            bits.append("has a published case study")
-        if r["survey"] == "named as a source":
-            bits.append("a source of the attitude survey")
-        rows.append(
-            {
-                "authority_id": r["authority_id"],
-                "summary": f"{r['authority']}: " + "; ".join(bits) + ".",
-                "coverage": f"{r['recorded']} recorded + {r['inferred']} inferred of {r['items']} "
-                "evidence statuses readable",
-            }
-        )
-    return pd.DataFrame(rows, columns=["authority_id", "summary", "coverage"])

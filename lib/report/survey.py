@@ -16,6 +16,7 @@ from markupsafe import Markup
 from lib.analysis import disclosure, uncertainty
 from lib.report import charts
 from lib.report.common import caveat_link
+from lib.report.facts import understanding_changes
 from lib.report.format import (
     count_phrase,
     list_phrase,
@@ -25,37 +26,23 @@ from lib.report.format import (
     signed_points,
 )
 from lib.report.html import bullets, heading, join, note, paragraph, render, table_html
+from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     Workbook,
+    both_sectors,
     impacts_question,
     question_label,
-    sector_order,
+    question_topic,
+    questions,
     sector_phrase,
     sector_title,
+    sectors,
     understanding_item,
     understanding_question,
 )
 
 #: The survey's phases as the processed tables name them, and their words.
 PHASE_WORDS = {"pre": "before", "post": "after", "unstated": "phase not stated"}
-
-
-def question_topic(wb: Workbook, question: str) -> str:
-    """A question's reader label without its number: 'Understanding of co-production'."""
-    return re.sub(r"\s*\(Q\d+\)$", "", question_label(wb, question))
-
-
-def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame:
-    """One understanding item's before/after statistics by sector (the first item by default)."""
-    c = wb.changes
-    item = item or understanding_item(wb, 0)
-    order = sector_order(wb)
-    return (
-        c[(c["question"] == understanding_question(wb)) & (c["item"] == item)]
-        .assign(_o=lambda f: f["sector"].map(order))
-        .sort_values("_o")
-        .drop(columns="_o")
-    )
 
 
 def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
@@ -155,22 +142,45 @@ def understanding_table(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def survey_understanding(wb: Workbook) -> Markup:
+    """The understanding question before and after: a dot plot by sector with intervals, one
+    sentence per sector, and the second series the survey report charts for the question."""
     full = understanding_changes(wb)
     if full.empty:
         return paragraph("The survey table holds no before-and-after shares for this question.")
     topic = question_topic(wb, understanding_question(wb))
     ch = publishable(full)
     if ch.empty:  # every share under the disclosure threshold: table of [c] only
-        return join(
-            paragraph(
-                f"All {len(full)} shares in the '{full['item_label'].iloc[0]}' series rest on "
-                f"fewer than {disclosure.disclosure_threshold()} respondents and are suppressed."
-            ),
-            table_html(
-                understanding_table(wb, full), f"{topic} before and after (disclosure control applied)"
-            ),
-            base_note(wb),
+        return _understanding_suppressed(wb, full, topic)
+    overall = (ch[ch["sector"] == "all"] if (ch["sector"] == "all").any() else ch).iloc[0]
+    sentences = [
+        uncertainty.describe_change(
+            r, f"Among {sector_phrase(wb, r['sector'])}, the share in the '{r['item_label']}' series"
         )
+        for _, r in ch.iterrows()
+    ]
+    return join(
+        _understanding_chart(wb, full, ch, overall, topic),
+        bullets(sentences),
+        suppression_note(full),
+        base_note(wb),
+        _second_series(wb, full, overall),
+    )
+
+
+def _understanding_suppressed(wb: Workbook, full: pd.DataFrame, topic: str) -> Markup:
+    return join(
+        paragraph(
+            f"All {len(full)} shares in the '{full['item_label'].iloc[0]}' series rest on "
+            f"fewer than {disclosure.disclosure_threshold()} respondents and are suppressed."
+        ),
+        table_html(understanding_table(wb, full), f"{topic} before and after (disclosure control applied)"),
+        base_note(wb),
+    )
+
+
+def _understanding_chart(
+    wb: Workbook, full: pd.DataFrame, ch: pd.DataFrame, overall: pd.Series, topic: str
+) -> Markup:
     labels = [sector_title(wb, s) for s in ch["sector"]]
     fig = charts.dumbbell(
         labels,
@@ -181,7 +191,6 @@ def survey_understanding(wb: Workbook) -> Markup:
         pre_label="Before the workshops",
         post_label="After the workshops",
     )
-    overall = (ch[ch["sector"] == "all"] if (ch["sector"] == "all").any() else ch).iloc[0]
     sig = int(ch["significant"].fillna(False).sum())
     moved = (
         "rose"
@@ -211,34 +220,32 @@ def survey_understanding(wb: Workbook) -> Markup:
         table=understanding_table(wb, full),
         table_caption=f"{overall['item_label']}: before and after, with 95% confidence intervals",
     )
-    sentences = [
-        uncertainty.describe_change(
-            r, f"Among {sector_phrase(wb, r['sector'])}, the share in the '{r['item_label']}' series"
-        )
-        for _, r in ch.iterrows()
-    ]
-    parts = [charts.figure_html(fig, chart), bullets(sentences), suppression_note(full), base_note(wb)]
+    return charts.figure_html(fig, chart)
+
+
+def _second_series(wb: Workbook, full: pd.DataFrame, overall: pd.Series) -> Markup:
+    """The question's second charted series, beside the first (nothing when there is none)."""
     second_item = understanding_item(wb, 1)
     second = understanding_changes(wb, second_item) if second_item else full.iloc[0:0]
-    if len(second) and (second["sector"] == "all").any():
-        second_all = second[second["sector"] == "all"].iloc[0]
-        lower = "lower" if second_all["post"] < overall["post"] else "different"
-        parts += [
-            render(
-                "second_chart.j2",
-                label=second_all["item_label"],
-                lower=lower,
-                pre=percent(second_all["pre"]),
-                post=percent(second_all["post"]),
-                link=caveat_link("C10", "C10"),
-            ),
-            table_html(
-                understanding_table(wb, second),
-                f"Second chart for this question ({second_all['item_label'].lower()}), "
-                "with 95% confidence intervals",
-            ),
-        ]
-    return join(*parts)
+    if not (len(second) and (second["sector"] == "all").any()):
+        return Markup("")
+    second_all = second[second["sector"] == "all"].iloc[0]
+    lower = "lower" if second_all["post"] < overall["post"] else "different"
+    return join(
+        render(
+            "second_chart.j2",
+            label=second_all["item_label"],
+            lower=lower,
+            pre=percent(second_all["pre"]),
+            post=percent(second_all["post"]),
+            link=caveat_link("C10", "C10"),
+        ),
+        table_html(
+            understanding_table(wb, second),
+            f"Second chart for this question ({second_all['item_label'].lower()}), "
+            "with 95% confidence intervals",
+        ),
+    )
 
 
 def base_note(wb: Workbook) -> Markup:
@@ -257,6 +264,7 @@ def base_note(wb: Workbook) -> Markup:
 
 
 def survey_impacts(wb: Workbook, sector: str) -> Markup:
+    """One sector's ratings of the impacts before and after, with intervals."""
     c = wb.changes
     full = c[(c["question"] == impacts_question(wb)) & (c["sector"] == sector)].sort_values("post")
     if full.empty:
@@ -265,19 +273,46 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
         )
     ch = publishable(full)
     if ch.empty:
-        return join(
-            paragraph(
-                f"All {len(full)} impact figures for {sector_phrase(wb, sector)} rest on fewer than "
-                f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: "
-                "the published shares are shown as printed, and the figures the workbook would "
-                "derive from them are suppressed."
-            ),
-            table_html(
-                impacts_table(full),
-                f"{len(full)} impacts, {sector_phrase(wb, sector)}: published "
-                "shares (derived figures suppressed)",
-            ),
+        return _impacts_suppressed(wb, full, sector)
+    up = int((ch["change"].round(2) > 0).sum())
+    same = int((ch["change"].round(2) == 0).sum())
+    down = int((ch["change"].round(2) < 0).sum())
+    significant = ch[ch["significant"].fillna(False).astype(bool)]
+    who = sector_phrase(wb, sector)
+    summary = paragraph(
+        f"Among {who}, the share giving a positive rating was higher after the workshops on "
+        f"{up} of the {len(ch)} impacts, unchanged on {same} and lower on {down}.",
+        (
+            f"Only {list_phrase([repr(x) for x in significant['item_label']])} "
+            f"{'shows' if len(significant) == 1 else 'show'} a difference that is statistically significant "
+            "at the 5% level;"
+            if len(significant)
+            else "None of the differences is statistically significant at the 5% level;"
         )
+        + " the others are within what chance alone could produce with bases of this size.",
+    )
+    return join(summary, _impacts_chart(wb, full, ch, sector, up, len(significant)), suppression_note(full))
+
+
+def _impacts_suppressed(wb: Workbook, full: pd.DataFrame, sector: str) -> Markup:
+    return join(
+        paragraph(
+            f"All {len(full)} impact figures for {sector_phrase(wb, sector)} rest on fewer than "
+            f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: "
+            "the published shares are shown as printed, and the figures the workbook would "
+            "derive from them are suppressed."
+        ),
+        table_html(
+            impacts_table(full),
+            f"{len(full)} impacts, {sector_phrase(wb, sector)}: published "
+            "shares (derived figures suppressed)",
+        ),
+    )
+
+
+def _impacts_chart(
+    wb: Workbook, full: pd.DataFrame, ch: pd.DataFrame, sector: str, up: int, n_significant: int
+) -> Markup:
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
     fig = charts.dumbbell(
         labels,
@@ -289,19 +324,15 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
         post_label="After",
         xlabel="Share giving a positive rating",
     )
-    up = int((ch["change"].round(2) > 0).sum())
-    same = int((ch["change"].round(2) == 0).sum())
-    down = int((ch["change"].round(2) < 0).sum())
-    significant = ch[ch["significant"].fillna(False).astype(bool)]
     who = sector_phrase(wb, sector)
     chart = charts.Chart(
         title=(
             f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts; "
-            f"{len(significant)} of {len(ch)} differences clear of chance at the 5% level"
+            f"{n_significant} of {len(ch)} differences clear of chance at the 5% level"
         ),
         subtitle=(
             f"Share giving a positive rating on each impact, before and after, with 95% Wilson "
-            f"intervals (approximated bases); {len(significant)} of {len(ch)} changes significant "
+            f"intervals (approximated bases); {n_significant} of {len(ch)} changes significant "
             "at the 5% level"
         ),
         alt=(
@@ -315,22 +346,11 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
         table=impacts_table(full),
         table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
-    summary = paragraph(
-        f"Among {who}, the share giving a positive rating was higher after the workshops on "
-        f"{up} of the {len(ch)} impacts, unchanged on {same} and lower on {down}.",
-        (
-            f"Only {list_phrase([repr(x) for x in significant['item_label']])} "
-            f"{'shows' if len(significant) == 1 else 'show'} a difference that is statistically significant "
-            "at the 5% level;"
-            if len(significant)
-            else "None of the differences is statistically significant at the 5% level;"
-        )
-        + " the others are within what chance alone could produce with bases of this size.",
-    )
-    return join(summary, charts.figure_html(fig, chart), suppression_note(full))
+    return charts.figure_html(fig, chart)
 
 
 def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
+    """One comment question's themes for one sector, as printed shares."""
     s = wb.survey[(wb.survey["question"] == question) & (wb.survey["sector"] == sector)]
     who = sector_phrase(wb, sector)
     qlabel = s["question_label"].iloc[0] if len(s) else question_label(wb, question)
@@ -342,9 +362,54 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
         .reset_index()
         .sort_values("item_order")
     )
-    labels = [charts.wrap(x, 42) for x in wide["item_label"]]
     totals = {p: s[s["phase"] == p]["value"].sum() for p in phases}
     top = {p: wide.loc[wide[p].idxmax(), "item_label"] for p in phases}
+    lost = s[s["item_label"] == wb.programme.lost_label]
+    caveat = (
+        f" One printed share ({percent(lost['value'].iloc[0])}) has no label in the source and is "
+        "kept as unlabelled."
+        if len(lost)
+        else ""
+    )
+    total_words = "; ".join(f"{PHASE_WORDS[p]}: {totals[p] * 100:.0f}%" for p in phases)
+    possessive = who + ("'" if who.endswith("s") else "'s")
+    sentences = [f"The most frequent theme among {possessive} comments was '{top[phases[-1]]}'."]
+    if "pre" in phases and "post" in phases:
+        wide["change"] = wide["post"] - wide["pre"]
+        moved = wide.loc[wide["change"].abs().idxmax()]
+        sentences.append(
+            f"The largest shift between the surveys was in '{moved['item_label']}' "
+            f"({percent(moved['pre'])} to {percent(moved['post'])})."
+        )
+    if any(abs(t - 1) > 0.02 for t in totals.values()):
+        sentences.append(
+            f"The printed shares do not add up to 100% ({total_words}); they are shown as "
+            "printed, not rescaled." + caveat
+        )
+    sentences.append("No counts of comments are published, so these shares carry no interval.")
+    fig, alt_values = _comment_figure(wide, phases)
+    chart = charts.Chart(
+        title=(
+            f"{sector_title(wb, sector)}: the most frequent theme was '{top[phases[-1]]}' "
+            f"({percent(wide[phases[-1]].max())} of comments{' after' if phases[-1] == 'post' else ''})"
+        ),
+        subtitle=(f"{qlabel}; shares of comments, not of respondents; printed shares total {total_words}"),
+        alt=f"Bar chart of comment themes for {who}. {alt_values}.{caveat}",
+        table=pd.DataFrame(
+            {
+                "Theme": wide["item_label"],
+                **{PHASE_WORDS[p].capitalize(): wide[p].map(percent) for p in phases},
+            }
+        ),
+        table_caption=f"{qlabel}: {who}",
+    )
+    return join(paragraph(*sentences), charts.figure_html(fig, chart))
+
+
+def _comment_figure(wide: pd.DataFrame, phases: list[str]) -> tuple[object, str]:
+    """The comment-share bars (before and after side by side where both exist) and their values
+    in words for the alt text."""
+    labels = [charts.wrap(x, 42) for x in wide["item_label"]]
     if "pre" in phases and "post" in phases:
         fig = charts.paired_bars(
             labels,
@@ -363,53 +428,13 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
         alt_values = "; ".join(
             f"{lab}: {percent(v)}" for lab, v in zip(wide["item_label"], wide[phases[0]], strict=True)
         )
-    phase_words = PHASE_WORDS
-    lost = s[s["item_label"] == wb.programme.lost_label]
-    caveat = (
-        f" One printed share ({percent(lost['value'].iloc[0])}) has no label in the source and is "
-        "kept as unlabelled."
-        if len(lost)
-        else ""
-    )
-    total_words = "; ".join(f"{phase_words[p]}: {totals[p] * 100:.0f}%" for p in phases)
-    chart = charts.Chart(
-        title=(
-            f"{sector_title(wb, sector)}: the most frequent theme was '{top[phases[-1]]}' "
-            f"({percent(wide[phases[-1]].max())} of comments{' after' if phases[-1] == 'post' else ''})"
-        ),
-        subtitle=(f"{qlabel}; shares of comments, not of respondents; printed shares total {total_words}"),
-        alt=f"Bar chart of comment themes for {who}. {alt_values}.{caveat}",
-        table=pd.DataFrame(
-            {
-                "Theme": wide["item_label"],
-                **{phase_words[p].capitalize(): wide[p].map(percent) for p in phases},
-            }
-        ),
-        table_caption=f"{qlabel}: {who}",
-    )
-    possessive = who + ("'" if who.endswith("s") else "'s")
-    sentences = [f"The most frequent theme among {possessive} comments was '{top[phases[-1]]}'."]
-    if "pre" in phases and "post" in phases:
-        wide["change"] = wide["post"] - wide["pre"]
-        moved = wide.loc[wide["change"].abs().idxmax()]
-        sentences.append(
-            f"The largest shift between the surveys was in '{moved['item_label']}' "
-            f"({percent(moved['pre'])} to {percent(moved['post'])})."
-        )
-    if any(abs(t - 1) > 0.02 for t in totals.values()):
-        sentences.append(
-            f"The printed shares do not add up to 100% ({total_words}); they are shown as "
-            "printed, not rescaled." + caveat
-        )
-    sentences.append("No counts of comments are published, so these shares carry no interval.")
-    return join(paragraph(*sentences), charts.figure_html(fig, chart))
+    return fig, alt_values
 
 
+@PROGRAMME_PAGE.headed("survey")
 def survey_sections(wb: Workbook) -> Markup:
     """Every survey question the tables hold, one subsection each (by sector where the
     view depends on it), in the order the explorer offers them."""
-    from lib.report.explorer import both_sectors, questions, sectors
-
     parts = []
     for label, question in questions(wb):
         topic = re.sub(r"\s*\(Q\d+\)$", "", label)

@@ -20,48 +20,20 @@ from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
-from lib.report.authority import survey_section as published_survey_section
+from lib.report.facts import has_response_data, response_tables
 from lib.report.format import percent_interval, points_interval, signed_points
-from lib.report.html import heading, join, note, paragraph, table_html
-from lib.report.survey import question_topic
+from lib.report.html import join, note, paragraph, table_html
+from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.workbook import (
     Workbook,
     impacts_question,
+    question_topic,
     sector_order,
     sector_title,
     understanding_item,
     understanding_question,
 )
-from lib.sources import response_format, response_tables
-
-#: Today's introduction to the survey section (kept word for word where no
-#: response data exist).
-PUBLISHED_INTRO = (
-    "The attitude survey was completed by workshop attendees before and after the "
-    "workshops. It has no comparison group and no breakdown by authority."
-)
-
-
-def _tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
-    cache = wb.__dict__.setdefault("_response_tables", {})
-    if "tables" not in cache:
-        cache["tables"] = response_tables.load_response_tables(wb.processed_dir)
-    return cache["tables"]
-
-
-def has_response_data(wb: Workbook, authority_id: str) -> bool:
-    """True when the build read respondent-level survey data for this authority."""
-    tables = _tables(wb)
-    return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
-
-
-def supports_sentence(wb: Workbook, authority_id: str) -> str:
-    """The 'what this evidence supports' line for an authority with response data."""
-    name = wb.authority_row(authority_id)["authority"]
-    return (
-        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
-        "from the response data: an association with the workshops, not their impact (no comparison group)."
-    )
+from lib.sources import response_format
 
 
 def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -268,18 +240,22 @@ def _label(rows: pd.DataFrame) -> str:
 
 
 def authority_survey(wb: Workbook, authority_id: str) -> Markup:
-    """The survey section: the authority's own results where response data
-    exist for it, today's programme-wide context otherwise."""
+    """The authority's own survey results, where response data exist for it; nothing otherwise
+    (the pooled published survey is in the programme report)."""
     if not has_response_data(wb, authority_id):
-        return join(paragraph(PUBLISHED_INTRO), published_survey_section(wb, authority_id))
+        return Markup("")  # the pooled published survey is in the programme report
     name = wb.authority_row(authority_id)["authority"]
-    return _results(wb, _tables(wb), authority_id, name, f"{name}'s own respondents")
+    return join(
+        AUTHORITY_PAGE.heading("survey", name=name),
+        _results(wb, response_tables(wb), authority_id, name, f"{name}'s own respondents"),
+    )
 
 
+@PROGRAMME_PAGE.headed("survey-results-from-respondent-level-data")
 def programme_survey(wb: Workbook) -> Markup:
     """Programme report: results from respondent-level data, with one row per
     authority, when the build read response files; nothing otherwise."""
-    tables = _tables(wb)
+    tables = response_tables(wb)
     if tables is None:
         return Markup("")
     sr = tables["survey_responses"]
@@ -294,7 +270,6 @@ def programme_survey(wb: Workbook) -> Markup:
         by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
     table = pd.concat(by_authority, ignore_index=True)
     return join(
-        heading("Survey results from respondent-level data", 2),
         _results(
             wb,
             tables,

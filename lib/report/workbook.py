@@ -20,6 +20,9 @@ from lib.config import CAVEATS_PAGE, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NA
 
 #: Workbook vocabulary (not programme vocabulary): a value the sources do not state.
 UNRECORDED = evaluation.UNRECORDED
+#: Profile question and KPI holding the programme's activity (schema ids, not programme vocabulary).
+ACTIVITY = "programme_activity"
+
 QUALITY_LOG_PAGE = QUALITY_LOG_NAME
 
 
@@ -221,4 +224,32 @@ def authority_years(authority: pd.Series) -> list[str]:
     return [] if value == UNRECORDED else value.split(";")
 
 
+def profile_answer(wb: Workbook, authority_id: str, question: str) -> pd.Series | None:
+    """The authority's row of the profile table for one question, or None."""
+    rows = wb.profiles[(wb.profiles["authority_id"] == authority_id) & (wb.profiles["question"] == question)]
+    return None if rows.empty else rows.iloc[0]
+
+
 __all__ = ["CAVEATS_PAGE", "QUALITY_LOG_PAGE", "UNRECORDED", "UnknownAuthority", "Workbook", "load_workbook"]
+
+
+def question_topic(wb: Workbook, question: str) -> str:
+    """A question's reader label without its number: 'Understanding of co-production'."""
+    return re.sub(r"\s*\(Q\d+\)$", "", question_label(wb, question))
+
+
+def questions(wb: Workbook) -> list[tuple[str, str]]:
+    """``(label, question id)`` for every question the explorer offers: the
+    understanding question, the impacts question, then the comment questions."""
+    ids = [q for q in (understanding_question(wb), impacts_question(wb)) if q] + comment_questions(wb)
+    return [(question_label(wb, q), q) for q in ids]
+
+
+def sectors(wb: Workbook) -> list[tuple[str, str]]:
+    """``(label, sector id)`` for every sector a reader can choose."""
+    return [(sector_title(wb, s), s) for s in explorer_sectors(wb)]
+
+
+def both_sectors(wb: Workbook) -> frozenset[str]:
+    """Questions whose view does not depend on the sector (it shows both)."""
+    return frozenset({understanding_question(wb)} - {None})

@@ -24,11 +24,16 @@ import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from lib.run import banner, site
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lib.report.facts import Coverage
 
 EVIDENCE_CSV = "evidence.csv"
 CASE_STUDY_FACTS_CSV = "case_study_facts.csv"
@@ -37,27 +42,19 @@ STATUS_ORDER = ("ok", "cached", "stale", "failed")
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """An authority's evidence items: with a recorded status, an inferred one, or none
-    (``'3 of 12 with a status: 2 recorded, 1 inferred'``)."""
-
-    items: int
-    recorded: int
-    inferred: int
-    unrecorded: int
-
-    @property
-    def text(self) -> str:
-        return (
-            f"{self.recorded + self.inferred} of {self.items} with a status: "
-            f"{self.recorded} recorded, {self.inferred} inferred"
-        )
-
-
-@dataclass(frozen=True)
 class Summary:
     line: str
     coverage: Coverage | None
+
+
+def __getattr__(name: str) -> object:
+    """``index.Coverage``: :class:`lib.report.facts.Coverage`, imported on first use (the
+    batch imports this module before any table is read)."""
+    if name == "Coverage":
+        from lib.report.facts import Coverage
+
+        return Coverage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _read_csv(path: Path) -> list[dict[str, str]] | None:
@@ -100,43 +97,37 @@ def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
 
 
 def authority_summaries(processed_dir: str | Path) -> dict[str, Summary]:
-    """authority_id -> its summary, from ``authorities.csv`` and ``evidence.csv``.
+    """authority_id -> its summary, from ``authorities.csv``, ``evidence.csv`` and
+    ``case_study_facts.csv``; the coverage and the withdrawal are worked out by
+    :func:`lib.report.facts.coverage` and :func:`lib.report.facts.withdrawals`, as on the pages.
 
     Missing tables or columns give a shorter summary (no coverage), never a
     made-up one: an authority without evidence rows has no coverage.
     """
+    from lib.report import facts  # the one home of both facts (imported on first use)
+
     pdir = Path(processed_dir)
     authorities = _read_csv(pdir / site.AUTHORITIES_CSV) or []
-    evidence = _read_csv(pdir / EVIDENCE_CSV) or []
-    withdrawals: dict[str, str] = {}
-    facts = _read_csv(pdir / CASE_STUDY_FACTS_CSV) or []
-    for row in facts:  # the 'withdrew' fact, and its timing when the case study gives one
-        if row.get("fact") == "withdrew":
-            withdrawals.setdefault(row.get("authority_id", ""), "")
-    for row in facts:
-        if row.get("fact") == "withdrawal_timing" and row.get("authority_id") in withdrawals:
-            withdrawals[row["authority_id"]] = (row.get("value") or "").strip()
-    counts: dict[str, list[int]] = {}
-    unrecorded = _unrecorded()
-    for row in evidence:
-        if not {"authority_id", "status", "inferred"} <= set(row):
-            break
-        c = counts.setdefault(row["authority_id"], [0, 0, 0])
-        if row["status"] == unrecorded:
-            c[2] += 1
-        elif row["inferred"] == "yes":
-            c[1] += 1
-        else:
-            c[0] += 1
+    covered = facts.coverage(_table(pdir / EVIDENCE_CSV, facts.COVERAGE_COLUMNS))
+    left = facts.withdrawals(_table(pdir / CASE_STUDY_FACTS_CSV, facts.WITHDRAWAL_COLUMNS))
     out = {}
     for row in authorities:
         aid = (row.get("authority_id") or "").strip()
         if not aid:
             continue
-        c = counts.get(aid)
-        coverage = Coverage(items=sum(c), recorded=c[0], inferred=c[1], unrecorded=c[2]) if c else None
-        out[aid] = Summary(line=summary_line(row, withdrawals.get(aid)), coverage=coverage)
+        timing = left[aid].timing.strip() if aid in left else None
+        out[aid] = Summary(line=summary_line(row, timing), coverage=covered.get(aid))
     return out
+
+
+def _table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """The CSV's ``columns`` as a DataFrame of text; no rows when the file or a column is missing."""
+    import pandas as pd
+
+    rows = _read_csv(path) or []
+    if not rows or not set(columns) <= set(rows[0]):
+        return pd.DataFrame(columns=list(columns), dtype=str)
+    return pd.DataFrame(rows, columns=list(columns)).fillna("")
 
 
 def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:

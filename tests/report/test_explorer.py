@@ -99,3 +99,15 @@ def test_view_caption_is_plain_reader_text(built):
         == "Showing: Nine impacts of co-production (Q3), VCS respondents"
     )
     assert explorer.view_caption(wb, "understanding", None).endswith(", both sectors")
+
+
+def test_authority_explorer_shows_the_authority_pages_own_sections(built):
+    wb, _ = built
+    box = explorer.authority_explorer(wb)
+    authority, section = box.children[0].children
+    assert [label for label, _ in section.options] == [label for label, _ in explorer.authority_sections()]
+    for i, (_, function) in enumerate(explorer.authority_sections()):
+        for aid in ("leeds", "bexley"):
+            page = function(wb, aid)
+            view = explorer.authority_view(wb, aid, i)
+            assert view == page if page else "has no" in view, (aid, function.__name__)

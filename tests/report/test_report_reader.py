@@ -1,7 +1,7 @@
-"""Issue 11, the reader's side: the programme summary, methods and limitations,
-the cross-authority comparison, authority pages about the authority (the
+"""The reader's side: the programme summary, methods and limitations, the
+cross-authority comparison, authority pages about the authority (the
 boilerplate figure), no internal identifiers in reader-facing text, and the
-one-line summaries the index uses."""
+index reading the same facts as the pages."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from lib import report
 from lib.analysis import claims, success
 from lib.config import PROJECT_ROOT
+from lib.report import pages
 
 RATINGS = {"high", "moderate", "low", "very low"}
 
@@ -40,7 +41,7 @@ def _text(markup) -> str:
 def test_summary_findings_are_five_to_seven_each_rated_and_linked(wb):
     findings = report.key_findings(wb)
     assert 5 <= len(findings) <= 7
-    anchors = set(report.ANCHORS.values())
+    anchors = set(pages.PROGRAMME_PAGE.anchors())
     for f in findings:
         assert f.rating in RATINGS, f
         assert f.reason and f.anchor in anchors, f
@@ -151,16 +152,6 @@ def test_comparison_has_a_row_per_authority_linking_to_its_page(wb):
         assert f"{recorded} + {inferred} of {len(mine)}" in row
 
 
-def test_index_summaries_one_line_per_authority(wb):
-    frame = report.index_summaries(wb)
-    assert list(frame.columns) == ["authority_id", "summary", "coverage"]
-    assert list(frame["authority_id"]) == sorted(frame["authority_id"], key=lambda a: wb.name(a))
-    assert set(frame["authority_id"]) == set(wb.authorities["authority_id"])
-    richmond = frame.set_index("authority_id").loc["richmond-upon-thames"]
-    assert "withdrew" in richmond["summary"] and "case study" in richmond["summary"]
-    assert all("\n" not in s for s in frame["summary"])
-
-
 # --------------------------------------------------------------------------
 # Authority pages
 # --------------------------------------------------------------------------
@@ -176,8 +167,8 @@ def test_richmond_summary_states_withdrawal_five_participants_and_what_it_means(
 
 
 def test_authority_pages_omit_sections_they_have_no_material_for(wb):
-    assert str(report.authority_case_study(wb, "bexley")) == ""
-    assert 'id="case-study"' in str(report.authority_case_study(wb, "leeds"))
+    assert str(report.case_study(wb, "bexley")) == ""
+    assert 'id="case-study"' in str(report.case_study(wb, "leeds"))
 
 
 class _Visible(HTMLParser):
@@ -203,8 +194,8 @@ class _Visible(HTMLParser):
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
-#: The caveats page is made reader-facing by the run room (issue 11, item 2, other branch);
-#: remove it from this list when that work is merged.
+#: The caveats page is rendered by lib/run from docs/caveats.md, which still names
+#: internal identifiers; remove it from this list when that page is reader-facing.
 NOT_YET_READER_FACING = {"caveats.html"}
 
 
@@ -252,3 +243,40 @@ def test_boilerplate_measure_counts_shared_sentences():
         "One.",
         "Two.",
     ]
+
+
+def test_index_and_comparison_read_the_same_coverage_and_withdrawal(wb, evaluation_build):
+    from lib.run import index
+
+    summaries = index.authority_summaries(evaluation_build.processed)
+    markup = str(report.authority_comparison(wb))
+    ev = wb.evidence
+    for aid, s in summaries.items():
+        mine = ev[ev["authority_id"] == aid]
+        lost = int((mine["status"] == "unrecorded").sum())
+        inferred = int(((mine["inferred"] == "yes") & (mine["status"] != "unrecorded")).sum())
+        assert (s.coverage.items, s.coverage.unrecorded, s.coverage.inferred) == (len(mine), lost, inferred)
+        row = re.search(rf'href="{aid}\.html".*?</tr>', markup, re.S).group(0)
+        assert f"{s.coverage.recorded} + {s.coverage.inferred} of {s.coverage.items}" in row
+        assert ("withdrew" in s.line) == ("yes (withdrew)" in row) == (report.withdrawal(wb, aid) is not None)
+
+
+def test_key_findings_are_the_registrys_findings_in_order(wb, monkeypatch):
+    from lib.report import summary
+
+    d = report.design(wb)
+    assert report.key_findings(wb) == [f for f in (finding(wb, d) for finding in summary.FINDINGS) if f]
+    assert [f.key for f in report.key_findings(wb)] == [
+        "success",
+        "understanding",
+        "claims",
+        "evidence",
+        "kpis",
+        "participation",
+    ]
+
+    def extra(wb, d):
+        return summary.Finding("extra", "An extra finding.", summary.LOW, "a test", "summary")
+
+    monkeypatch.setattr(summary, "FINDINGS", (lambda wb, d: None, *summary.FINDINGS[:2], extra))
+    assert [f.key for f in report.key_findings(wb)] == ["success", "understanding", "extra"]

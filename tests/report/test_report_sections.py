@@ -38,7 +38,6 @@ def test_every_chart_has_alt_text_title_subtitle_and_table(wb):
         report.evidence_coverage(wb),
         report.kpi_comparison(wb),
         report.comment_shares(wb, "la_role", "childrens_centres"),
-        report.evidence_section(wb, "leeds"),
     ]
     for html in sections:
         figures = re.findall(r"<figure.*?</figure>", html, re.S)
@@ -84,7 +83,7 @@ def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppr
 
 def test_leeds_published_shares_are_shown_with_their_source(wb):
     impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == "leeds"]
-    html = report.proposals_section(wb, "leeds")
+    html = report.case_study(wb, "leeds")
     assert "[c]" not in html
     for _, row in impacts.iterrows():
         assert f"<td>{round(row['value'] * 100)}%</td>" in html
@@ -93,9 +92,8 @@ def test_leeds_published_shares_are_shown_with_their_source(wb):
 
 
 def test_reports_link_the_caveats_they_rely_on(wb):
-    html = report.supports_section(wb, "kent")
-    for anchor in ("c1", "c2", "c6", "cleaning-inferences"):
-        assert f'href="caveats.html#{anchor}"' in html
+    assert 'href="caveats.html#c2"' in report.programme_context(wb, "kent")
+    assert 'href="caveats.html#c6"' in report.case_study(wb, "leeds")
     assert 'href="caveats.html#c3"' in report.survey_understanding(wb)
 
 
@@ -127,7 +125,7 @@ def test_every_sentence_changes_with_the_data(wb):
 
 
 # --------------------------------------------------------------------------
-# Issue 9: figures and labels that said more than (or other than) the sources
+# Figures and labels that said more than (or other than) the sources
 # --------------------------------------------------------------------------
 
 
@@ -191,31 +189,24 @@ def test_available_statuses_are_counted_as_inferred_not_recorded(wb):
     assert "recorded as available" not in report.programme_title(wb).replace(f"{rec} recorded, ", "")
     # The heatmap table stars inferred cells; the authority page counts them apart.
     assert "A*" in coverage
-    kent = report.evidence_section(wb, "kent")
-    assert "0 recorded, 1 inferred available for Kent" in kent
+    kent = report.evidence_row(wb, "kent")
     k = ev[ev["authority_id"] == "kent"]
-    lost = int((k["status"] == "unrecorded").sum())
-    known_recorded = int(((k["inferred"] == "no") & (k["status"] != "unrecorded")).sum())
-    known_inferred = int((k["inferred"] == "yes").sum())
-    assert (
-        f"Kent: the status of {len(k) - lost} of {len(k)} evidence items can be read "
-        f"({known_recorded} recorded, {known_inferred} inferred from other documents)"
-    ) in kent
-    # The headline no longer reads a lost glyph as a finding ("0 of 12 ... recorded as available").
-    assert "evidence items recorded as available" not in kent
+    inferred = k[k["inferred"] == "yes"]
+    assert len(inferred) == 1
+    assert re.search(rf"available by inference from the [^:;]+: {inferred['evidence_label'].iloc[0]}\.", kent)
+    # The row no longer reads a lost glyph as a finding ("0 of 12 ... recorded as available").
+    assert "recorded as available" not in kent
 
 
-def test_richmond_withdrawal_is_stated_and_its_kpis_are_not_called_its_year(wb):
-    title = report.authority_title(wb, "richmond-upon-thames")
-    assert "withdrew from the programme (local authority capacity issues) before the workshop" in title
-    kpi = report.kpi_section(wb, "richmond-upon-thames")
-    assert "the year Richmond upon Thames took part" not in kpi
-    assert "withdrew before the workshop could take place" in kpi
-    supports = report.supports_section(wb, "richmond-upon-thames")
-    assert "withdrew" in supports.split("What it does not support")[1]
+def test_richmond_withdrawal_is_stated_and_no_workshop_outcome_is_claimed(wb):
+    summary = report.authority_summary(wb, "richmond-upon-thames")
+    assert "withdrew from the programme (local authority capacity issues) before the workshop" in summary
+    supports = report.supports(wb, "richmond-upon-thames")
+    assert "its selection for 2012-13 and its withdrawal before the workshop" in supports
+    assert "any outcome of a workshop there" in supports.split("but cannot show")[1]
     # An authority that did not withdraw keeps the plain wording.
-    assert "the year Leeds took part" in report.kpi_section(wb, "leeds")
-    assert "withdrew" not in report.authority_title(wb, "leeds")
+    assert "its part in" in report.supports(wb, "leeds")
+    assert "withdrew" not in report.authority_summary(wb, "leeds")
 
 
 @pytest.mark.parametrize(
@@ -301,7 +292,7 @@ def test_programme_design_section_shows_the_programmes_own_words_and_audits_its_
 
 def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
     for aid in ("leeds", "richmond-upon-thames"):
-        html = report.proposals_section(wb, aid)
+        html = report.case_study(wb, aid)
         for t in wb.case_study_sections.query("authority_id == @aid")["text"]:
             assert t[:50].replace("'", "&#39;") in html
     assert report.case_study_sections(wb, "kent") == ""

@@ -1,0 +1,278 @@
+"""Facts derived from the processed tables, each worked out in one place.
+
+Sections read these functions rather than recounting the tables: an
+authority's withdrawal and evidence rows, the status that says an evidence
+item exists, evidence counts by status, the claim audit and the success
+judgement, participation by year, the understanding series' changes and the
+respondent-level survey tables. A fact two sections need lives here, never in
+one of the sections (sections do not import each other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib.analysis import claims, success
+from lib.report.common import status_ids, status_label
+from lib.report.workbook import (
+    UNRECORDED,
+    Workbook,
+    sector_order,
+    understanding_item,
+    understanding_question,
+    years,
+)
+from lib.sources import response_tables as response_tables_module
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An authority's withdrawal from the programme, as its case study states it."""
+
+    reason: str
+    timing: str
+    planned: str
+    instead: str
+    source: str
+
+    def sentence(self, name: str) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        when = f" {self.timing}" if self.timing else ""
+        instead = f" Instead, {self.instead}." if self.instead else ""
+        return f"{name} withdrew from the programme{why}{when}.{instead}"
+
+
+#: The columns of case_study_facts.csv that :func:`withdrawals` reads.
+WITHDRAWAL_COLUMNS: tuple[str, ...] = ("authority_id", "fact", "value", "source")
+
+
+def withdrawals(case_study_facts: pd.DataFrame) -> dict[str, Withdrawal]:
+    """authority_id -> its withdrawal, for every authority whose case study records a
+    ``withdrew`` fact (with the reason, timing and what it did instead, where stated)."""
+    out = {}
+    for authority_id, facts in case_study_facts.groupby("authority_id", sort=False):
+        f = dict(zip(facts["fact"], facts["value"], strict=False))
+        if "withdrew" not in f:
+            continue
+        out[authority_id] = Withdrawal(
+            reason=f.get("withdrawal_reason", ""),
+            timing=f.get("withdrawal_timing", ""),
+            planned=f.get("workshop_planned", ""),
+            instead=f.get("activity_instead_of_workshop", ""),
+            source=facts.loc[facts["fact"] == "withdrew", "source"].iloc[0],
+        )
+    return out
+
+
+def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
+    """The withdrawal the case study records for this authority, or None."""
+    return withdrawals(wb.case_study_facts).get(authority_id)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """An authority's evidence items: with a recorded status, an inferred one, or none
+    (the status lost in the source)."""
+
+    items: int
+    recorded: int
+    inferred: int
+    unrecorded: int
+
+    @property
+    def text(self) -> str:
+        """``'3 of 12 with a status: 2 recorded, 1 inferred'`` (the index's wording)."""
+        return (
+            f"{self.recorded + self.inferred} of {self.items} with a status: "
+            f"{self.recorded} recorded, {self.inferred} inferred"
+        )
+
+
+#: The columns of evidence.csv that :func:`coverage` reads.
+COVERAGE_COLUMNS: tuple[str, ...] = ("authority_id", "status", "inferred")
+
+
+def coverage(evidence: pd.DataFrame) -> dict[str, Coverage]:
+    """authority_id -> its evidence coverage. A lost status counts as unrecorded whatever
+    else the row says; of the rest, an inferred status is never counted as recorded."""
+    lost = evidence["status"] == UNRECORDED
+    inferred = ~lost & (evidence["inferred"] == "yes")
+    counts = (
+        pd.DataFrame(
+            {"authority_id": evidence["authority_id"], "lost": lost, "inferred": inferred, "items": 1}
+        )
+        .groupby("authority_id", sort=False)[["items", "lost", "inferred"]]
+        .sum()
+    )
+    return {
+        aid: Coverage(
+            items=int(r["items"]),
+            recorded=int(r["items"] - r["lost"] - r["inferred"]),
+            inferred=int(r["inferred"]),
+            unrecorded=int(r["lost"]),
+        )
+        for aid, r in counts.iterrows()
+    }
+
+
+def positive_status(wb: Workbook) -> str:
+    """The legend's first status (this programme: available): the one that says an item exists."""
+    return status_ids(wb)[0]
+
+
+def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    """The authority's rows of the evidence matrix; an authority without rows is an error
+    (the matrix has a column for every partner authority)."""
+    rows = wb.evidence[wb.evidence["authority_id"] == authority_id].sort_values("item_order")
+    if rows.empty:
+        raise ValueError(f"evidence.csv has no rows for authority {authority_id!r}")
+    return rows
+
+
+def evidence_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
+    return evidence["status"].value_counts().reindex(status_ids(wb), fill_value=0)
+
+
+def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame:
+    """Cells by status (rows, legend order) and how the status is known
+    (columns ``recorded``, ``inferred``): inferred statuses are never counted
+    as recorded ones (docs/caveats.md, inference rule)."""
+    how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
+    return (
+        pd.crosstab(evidence["status"], how)
+        .reindex(index=status_ids(wb), columns=["recorded", "inferred"], fill_value=0)
+        .astype(int)
+    )
+
+
+def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
+    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
+    row = counts.loc[status]
+    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
+
+
+def claim_audit(wb: Workbook) -> pd.DataFrame:
+    """The audit of every published claim (computed once per workbook)."""
+    cache = wb.__dict__.setdefault("_claim_audit", {})
+    if "audit" not in cache:
+        cache["audit"] = claims.audit_claims(wb.claims, wb.survey, wb.changes)
+    return cache["audit"]
+
+
+def success_judgement(wb: Workbook) -> success.SuccessJudgement:
+    """The programme judged against its own success measure (lib.analysis.success)."""
+    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
+
+
+def participation_flags(wb: Workbook) -> pd.DataFrame:
+    """One row per authority, one column per programme year: yes, no or unknown."""
+    a = wb.authorities
+    out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
+    for y in years(wb):
+        out[y] = [
+            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
+        ]
+    return out
+
+
+def kpi_years(wb: Workbook) -> tuple[str, str] | None:
+    """The first and last programme years with percentage KPIs (None if fewer than two)."""
+    k = wb.kpis[wb.kpis["unit"] == "proportion"]
+    present = [y for y in years(wb) if y in set(k["year"])]
+    return (present[0], present[-1]) if len(present) >= 2 else None
+
+
+def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame:
+    """One understanding item's before/after statistics by sector (the first item by default)."""
+    c = wb.changes
+    item = item or understanding_item(wb, 0)
+    order = sector_order(wb)
+    return (
+        c[(c["question"] == understanding_question(wb)) & (c["item"] == item)]
+        .assign(_o=lambda f: f["sector"].map(order))
+        .sort_values("_o")
+        .drop(columns="_o")
+    )
+
+
+def response_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
+    """The respondent-level survey tables the build wrote, or None (read once per workbook)."""
+    cache = wb.__dict__.setdefault("_response_tables", {})
+    if "tables" not in cache:
+        cache["tables"] = response_tables_module.load_response_tables(wb.processed_dir)
+    return cache["tables"]
+
+
+def has_response_data(wb: Workbook, authority_id: str) -> bool:
+    """True when the build read respondent-level survey data for this authority."""
+    tables = response_tables(wb)
+    return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
+
+
+@dataclass(frozen=True)
+class Rung:
+    """Where the design sits on a published ladder of evidence."""
+
+    scale: str
+    level: int
+    top: int
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Design:
+    before_after: bool
+    linked: bool
+    comparison: bool
+    rungs: tuple[Rung, ...]
+    reason: str
+
+
+def design(wb: Workbook) -> Design:
+    """The one home of the design's rating. The survey design read from the tables: before and after phases? linked answers?
+    a comparison group? and the rung that design reaches on the Maryland Scientific
+    Methods Scale and the Nesta standards of evidence."""
+    phases = set(wb.survey["phase"])
+    before_after = {"pre", "post"} <= phases
+    groups = set(wb.survey_respondents["group"])
+    comparison = any("comparison" in str(g) or "control" in str(g) for g in groups)
+    linked = "survey_response_pairs" in wb.tables and len(wb.tables["survey_response_pairs"]) > 0
+    if comparison:
+        sms, nesta = 3, 3
+        reason = "a comparison group answered the same survey"
+    elif before_after:
+        sms, nesta = 2, 2
+        reason = (
+            "participants answered before and after the workshops, but nobody who missed the "
+            "workshops was surveyed, so a change cannot be separated from what would have "
+            "happened anyway"
+            + ("" if linked else "; the two sets of answers are not linked person to person")
+        )
+    else:
+        sms, nesta = 1, 1
+        reason = "the survey measured attitudes at one point only"
+    rungs = (
+        Rung(
+            "Maryland Scientific Methods Scale",
+            sms,
+            5,
+            {
+                1: "an association at one point in time",
+                2: "a before and after comparison without a comparison group",
+                3: "before and after with a comparison group",
+            }[sms],
+        ),
+        Rung(
+            "Nesta standards of evidence",
+            nesta,
+            5,
+            {
+                1: "a clear account of what the programme does and why",
+                2: "data showing change, but not that the programme caused it",
+                3: "change shown against a comparison group",
+            }[nesta],
+        ),
+    )
+    return Design(before_after, linked, comparison, rungs, reason)

@@ -1,0 +1,185 @@
+"""The report pages as registries: each page is an ordered list of sections.
+
+A :class:`Section` names its anchor id, its heading and the function that
+renders it (``"module.function"`` under :mod:`lib.report`, the name a notebook
+cell calls). The section function takes its heading from here
+(:meth:`Page.heading`), links to another section through :meth:`Page.anchor`
+(an unknown id is an error, not a dead link), and the page's table of
+contents is built from the headings the sections render. The notebooks call
+exactly these functions, in this order (``tests/report/test_pages.py``).
+
+This module sits below the sections: it names their functions as text and
+imports them only when asked (:meth:`Section.resolve`), so a section can read
+its own heading from here without an import cycle.
+
+Render one page's section without a kernel::
+
+    from lib.report import pages, workbook
+    wb = workbook.load_workbook()
+    print(pages.AUTHORITY_PAGE.section("evidence").resolve()(wb, "leeds"))
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from lib.report.html import heading, join, paragraph
+
+#: The package the section functions live in.
+PACKAGE = "lib.report"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One ``<h2>`` section of a page.
+
+    ``title`` may hold ``{fields}`` the section fills in (``{name}``: the
+    authority); ``lead`` is an optional paragraph printed under the heading.
+    """
+
+    id: str
+    title: str
+    function: str
+    lead: str = ""
+
+    def resolve(self) -> Callable[..., Markup]:
+        """The section function itself (imported on first use)."""
+        module, _, name = self.function.rpartition(".")
+        return getattr(importlib.import_module(f"{PACKAGE}.{module}"), name)
+
+    def heading(self, **fields: str) -> Markup:
+        """``<h2 id=...>title</h2>``, then the lead paragraph when there is one."""
+        text = self.title.format(**fields) if fields else self.title
+        return join(heading(text, 2, self.id), paragraph(self.lead) if self.lead else None)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A report page: its notebook, its rendered file name and its sections in order."""
+
+    notebook: str
+    html: str
+    sections: tuple[Section, ...]
+
+    def section(self, section_id: str) -> Section:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(f"{self.notebook} has no section {section_id!r}")
+
+    def anchor(self, section_id: str) -> str:
+        """The anchor id of a section (checked: the page has it)."""
+        return self.section(section_id).id
+
+    def heading(self, section_id: str, **fields: str) -> Markup:
+        return self.section(section_id).heading(**fields)
+
+    def headed(self, section_id: str) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
+        """Decorate a section function whose heading takes no fields: what it returns follows the
+        section's heading (and lead); an empty result stays empty (no section on the page)."""
+
+        def decorate(function: Callable[..., Markup]) -> Callable[..., Markup]:
+            @functools.wraps(function)
+            def section(*args: object) -> Markup:
+                body = function(*args)
+                return join(self.heading(section_id), body) if body else body
+
+            return section
+
+        return decorate
+
+    def anchors(self) -> list[str]:
+        return [s.id for s in self.sections]
+
+    def render(self, *args: object) -> Markup:
+        """Every section of the page, in order, without a kernel (``args``: the notebook's
+        arguments, ``wb`` and for an authority page its id)."""
+        return join(*(s.resolve()(*args) for s in self.sections))
+
+
+AUTHORITY_PAGE = Page(
+    notebook="authority_report.ipynb",
+    html="{authority_id}.html",
+    sections=(
+        Section("summary", "Summary", "authority_page.authority_summary"),
+        Section("participation", "Participation", "authority_page.participation"),
+        Section("profile", "In {name}'s own words{cited}", "authority_page.profile"),
+        Section(
+            "evidence",
+            "Evidence row: {name} in the programme's evidence matrix",
+            "authority_page.evidence_row",
+        ),
+        Section("case-study", "Case study", "authority_page.case_study"),
+        Section("survey", "Attitude survey: {name}'s own respondents", "survey_responses.authority_survey"),
+        Section("what-it-supports", "What this evidence supports", "authority_page.supports"),
+        Section("programme-context", "Programme context", "authority_page.programme_context"),
+    ),
+)
+
+PROGRAMME_PAGE = Page(
+    notebook="programme_report.ipynb",
+    html="programme.html",
+    sections=(
+        Section("at-a-glance", "At a glance", "programme.programme_title"),
+        Section("summary", "Summary", "summary.programme_summary"),
+        Section(
+            "programme-design",
+            "The programme: aims, success measure and delivery",
+            "programme.programme_design_section",
+            lead="What the programme set out to do, how it would know it had succeeded and how it was "
+            "delivered, in its own words, with its own evaluation findings.",
+        ),
+        Section("participation", "Participation by year", "programme.participation_overview"),
+        Section("authority-comparison", "The authorities compared", "summary.authority_comparison"),
+        Section(
+            "evidence-coverage",
+            "Evidence coverage",
+            "evidence.evidence_coverage",
+            lead="Which evidence items exist for each authority, as far as the surviving text of the "
+            "programme report shows.",
+        ),
+        Section("kpis", "Key performance measures by year", "programme.kpi_comparison"),
+        Section(
+            "survey",
+            "The attitude survey, before and after the workshops",
+            "survey.survey_sections",
+            lead="The survey was self-completed by attendees at the start and the end of the 2012-13 "
+            "workshops. The two sets of answers are not linked person to person, and there is no "
+            "comparison group: the differences below are associations with attending the workshops, "
+            "not measured impacts. Intervals are 95% Wilson intervals for each share and Newcombe "
+            "intervals for each difference.",
+        ),
+        Section(
+            "survey-results-from-respondent-level-data",
+            "Survey results from respondent-level data",
+            "survey_responses.programme_survey",
+        ),
+        Section(
+            "themes", "Themes, practice guidance and the commissioning cycle", "programme.themes_section"
+        ),
+        Section("claim-audit", "Checking the published claims", "claims_audit.claim_audit_section"),
+        Section(
+            "success-measure",
+            "Against the programme's own success measure",
+            "claims_audit.success_measure_section",
+            lead="The programme report says what success would look like. This section asks whether the "
+            "evidence shows it, sector by sector, how confidently, and what the design cannot say.",
+        ),
+        Section(
+            "conclusions",
+            "Conclusions",
+            "programme.conclusions",
+            lead="Each conclusion below is computed from the processed tables.",
+        ),
+        Section("methods", "Methods and limitations", "summary.methods_section"),
+        Section("data-quality", "Data quality and caveats", "programme.data_quality_section"),
+    ),
+)
+
+#: Every page, for the contributing guide's map and the tests.
+PAGES: tuple[Page, ...] = (PROGRAMME_PAGE, AUTHORITY_PAGE)
