@@ -19,14 +19,12 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 SECTIONS = [
     "authority_page",
-    "authority",
     "evidence",
     "survey",
     "survey_responses",
     "programme",
     "claims_audit",
     "summary",
-    "explorer",
 ]
 
 # A clean package: each module imports only below itself.
@@ -53,7 +51,10 @@ CLEAN = {
         f"lib/report/{name}.py": f"import lib.report.format\nimport lib.analysis.claims\n\n\ndef {name}():\n    return 1\n"
         for name in SECTIONS
     },
-    "lib/report/pages.py": "".join(f"import lib.report.{name}\n" for name in SECTIONS),
+    "lib/report/facts.py": "import lib.report.common\nimport lib.report.workbook\n",
+    "lib/report/pages.py": "import lib.report.html\n",
+    "lib/report/explorer.py": "import lib.report.pages\nimport lib.report.survey\n",
+    "lib/report/contributing.py": "import lib.report.pages\n",
     "lib/run/__init__.py": "",
     "lib/run/cli.py": "import lib.run.batch\n",
     "lib/run/batch.py": "import lib.evaluation\nimport lib.analysis.claims\n",
@@ -81,7 +82,7 @@ BREACHES = {
         {
             "lib/report/common.py": "import lib.report.charts\nimport lib.report.workbook\nimport lib.report.survey\n"
         },
-        "lib.report: page registry above sections above primitives",
+        "lib.report: views above sections above the page registry",
     ),
 }
 
