@@ -4,8 +4,7 @@ accepted column headers and how one answer is read.
 Documented for users in ``data/README.md`` ("Response files"). The programme's
 vocabulary (authorities and their spellings, sectors, phases, the questions and
 items on the 1-7 scale) comes through one adapter, :func:`programme_vocabulary`,
-so moving it into the programme definition file (issue 10) changes that
-function only.
+so a change in the definition's layout changes that function only.
 """
 
 from __future__ import annotations
@@ -22,7 +21,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from lib.programme import current_programme
+from lib.programme import Programme, current_programme
+from lib.schemas import PROCESSED_SCHEMAS
+from lib.sources.survey import SURVEY_COLUMNS
 
 # --------------------------------------------------------------------------
 # Settings (each defined once here)
@@ -108,15 +109,9 @@ def spelling_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=1)
-def programme_vocabulary() -> Vocabulary:
-    """The survey vocabulary of the programme in force (the definition, lib.programme)."""
-    from lib import evaluation as ev  # lazy: evaluation imports this module in build()
-
-    prog = ev.PROGRAMME
+def _sector_keys(prog: Programme) -> dict[str, str]:
+    """Normalised sector spellings -> sector (or respondent group) id."""
     total = prog.sectors[0].id  # the whole survey ("all")
-    keys = {spelling_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
-    report_sectors = tuple(s.id for s in prog.sectors if s.id != total)
     sectors = {
         spelling_key(s): v.id for v in prog.sectors if v.id != total for s in (v.id, v.label, *v.spellings)
     }
@@ -124,24 +119,28 @@ def programme_vocabulary() -> Vocabulary:
         {spelling_key(s): g.id for g in prog.respondent_groups if g.id != total for s in (g.id, *g.spellings)}
     )
     sectors.update({spelling_key(s): sid for s, sid in prog.response_sector_spellings})
+    return sectors
+
+
+def _phase_keys(prog: Programme) -> dict[str, str]:
+    """Normalised phase spellings -> stated phase id."""
     stated = [p.id for p in prog.phases if p.id != "unstated"]
     phases = {spelling_key(s): p.id for p in prog.phases if p.id in stated for s in (p.id, *p.spellings)}
     phases.update({spelling_key(s): pid for s, pid in prog.response_phase_spellings})
-    # Respondents answer one question per chart question; a second published
-    # chart of the same question (this programme's Q1) is an artefact of the
-    # report (see survey_understanding.csv), so only the first item is asked.
+    return phases
+
+
+def _asked_items(prog: Programme) -> list[Item]:
+    """The items respondents answer on the scale, in question order.
+
+    Respondents answer one question per chart question; a second published
+    chart of the same question (this programme's Q1) is an artefact of the
+    report (see survey_understanding.csv), so only the first item is asked.
+    """
     asked = prog.chart_question("understanding")
-    first = prog.understanding_items[:1]
     understanding = [
-        Item(
-            asked.id,
-            asked.label,
-            u.id,
-            u.label,
-            1,
-            (u.id, spelling_key(u.label).replace(" ", "_"), f"q{asked.number}"),
-        )
-        for u in first
+        Item(asked.id, asked.label, u.id, u.label, 1, (u.id, _underscored(u.label), f"q{asked.number}"))
+        for u in prog.understanding_items[:1]
     ]
     rated = prog.chart_question("impacts")
     impacts = [
@@ -153,34 +152,40 @@ def programme_vocabulary() -> Vocabulary:
             order,
             (
                 i.id,
-                spelling_key(i.label).replace(" ", "_"),
+                _underscored(i.label),
                 f"q{rated.number}_{order}",
                 *(v.replace(" ", "_") for v in i.spellings),
             ),
         )
         for order, i in enumerate(prog.impacts, start=1)
     ]
-    survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
+    return understanding + impacts
+
+
+def _underscored(label: str) -> str:
+    return spelling_key(label).replace(" ", "_")
+
+
+@lru_cache(maxsize=1)
+def programme_vocabulary() -> Vocabulary:
+    """The survey vocabulary of the programme in force (the definition, lib.programme)."""
+    prog = current_programme()
+    keys = {spelling_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
+    asked, rated = prog.chart_question("understanding"), prog.chart_question("impacts")
     return Vocabulary(
         authorities={a.id: a.name for a in prog.authorities},
         authority_keys=keys,
-        sectors=sectors,
-        report_sectors=report_sectors,
-        phases=phases,
-        items=tuple(understanding + impacts),
+        sectors=_sector_keys(prog),
+        report_sectors=tuple(s.id for s in prog.sectors if s.id != prog.sectors[0].id),
+        phases=_phase_keys(prog),
+        items=tuple(_asked_items(prog)),
         scale_low=prog.response_scale[0],
         scale_high=prog.response_scale[1],
         scale_labels=dict(prog.response_scale_labels),
         question_order={asked.id: asked.number, rated.id: rated.number},
-        survey_columns=tuple(ev.SURVEY_COLUMNS),
-        survey_schema=survey_schema,
+        survey_columns=tuple(SURVEY_COLUMNS),
+        survey_schema=PROCESSED_SCHEMAS["survey.csv"],
     )
-
-
-def _ev():
-    from lib import evaluation
-
-    return evaluation
 
 
 # --------------------------------------------------------------------------
@@ -301,7 +306,7 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
 # --------------------------------------------------------------------------
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
+def factorise(column: pd.Series) -> tuple[np.ndarray, list]:
     """(code per row, distinct values): values are handled once each (code -1 = missing)."""
     codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
     return codes, list(uniques)
@@ -310,7 +315,7 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
 def parse_column(
     coded: tuple[np.ndarray, list], vocab: Vocabulary
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
+    """Vectorised :func:`parse_answer` over a factorised column (:func:`factorise`):
     (status int8, value int8, reason) per row."""
     codes, cats = coded
     parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from lib.sources.contract import QUALITY_LOG_COLUMNS
 from lib.sources.response_format import (
     EXACT_BASIS,
     TABLES,
     Vocabulary,
-    _ev,
     confident_from,
     programme_vocabulary,
 )
@@ -88,6 +88,23 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
     return out[["authority_id", *vocab.survey_columns, "confident_n", "basis"]].reset_index(drop=True)
 
 
+PAIR_COUNTS = ("both", "before_only", "after_only", "neither")
+
+
+def _pair_flags(linked: pd.DataFrame, ids: list[str], cut: int) -> pd.DataFrame:
+    """Per linked person and item: 1 in the column of their 2 x 2 cell."""
+    indicators = {}
+    for it in ids:
+        a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
+        ok = (a > 0) & (b > 0)
+        hi_a, hi_b = a >= cut, b >= cut
+        for name, flag in zip(
+            PAIR_COUNTS, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=True
+        ):
+            indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
+    return pd.DataFrame(indicators)
+
+
 def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
     """``survey_response_pairs.csv``: 2 x 2 counts of linked people per cell and item."""
     vocab = vocab or programme_vocabulary()
@@ -119,17 +136,7 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
         return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
     # A person's sector is taken from the before answer (the after one if blank).
     sector = linked["sector_pre"].astype(object).where(linked["sector_pre"].notna(), linked["sector_post"])
-    counted = ["both", "before_only", "after_only", "neither"]
-    indicators = {}
-    for it in ids:
-        a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
-        ok = (a > 0) & (b > 0)
-        hi_a, hi_b = a >= cut, b >= cut
-        for name, flag in zip(
-            counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=False
-        ):
-            indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
-    flags = pd.DataFrame(indicators)
+    flags = _pair_flags(linked, ids, cut)
     in_sector = sector.isin(vocab.report_sectors).to_numpy()
     groups = []
     for authority in (True, False):
@@ -149,6 +156,7 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
                 ).reset_index()
             )
     out = pd.concat(groups, ignore_index=True)
+    counted = list(PAIR_COUNTS)
     out[counted] = out[counted].astype("int64")
     out["pairs_n"] = out[counted].sum(axis=1)
     out = out[out["pairs_n"] > 0]
@@ -165,14 +173,9 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
 # --------------------------------------------------------------------------
 
 
-def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
+def _responses_schema(vocab: Vocabulary, authority: pa.Column) -> pa.DataFrameSchema:
+    """The schema of ``survey_responses.csv``: the survey contract plus exact counts."""
     survey = vocab.survey_schema.columns
-    authority = pa.Column(
-        str,
-        pa.Check.isin(["", *vocab.authorities]),
-        description="authority slug; empty = programme level (every authority)",
-    )
-    count = lambda d: pa.Column("int64", pa.Check.ge(0), coerce=True, description=d)  # noqa: E731
     responses_cols = {"authority_id": authority}
     for name in vocab.survey_columns:
         spec = survey[name]
@@ -188,16 +191,30 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
         elif name == "question":
             spec = pa.Column(str, pa.Check.isin(sorted(vocab.question_order)), description=spec.description)
         responses_cols[name] = spec
-    responses_cols["confident_n"] = count("respondents at or above the confident cut-point")
+    responses_cols["confident_n"] = _count("respondents at or above the confident cut-point")
     responses_cols["basis"] = pa.Column(str, pa.Check.isin([EXACT_BASIS]), description="how base_n is known")
+    return pa.DataFrameSchema(
+        responses_cols,
+        strict=True,
+        ordered=True,
+        name="survey_responses",
+        unique=["authority_id", "question", "item", "sector", "phase"],
+    )
+
+
+def _count(description: str) -> pa.Column:
+    return pa.Column("int64", pa.Check.ge(0), coerce=True, description=description)
+
+
+def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
+    authority = pa.Column(
+        str,
+        pa.Check.isin(["", *vocab.authorities]),
+        description="authority slug; empty = programme level (every authority)",
+    )
+    count = _count
     return {
-        "survey_responses.csv": pa.DataFrameSchema(
-            responses_cols,
-            strict=True,
-            ordered=True,
-            name="survey_responses",
-            unique=["authority_id", "question", "item", "sector", "phase"],
-        ),
+        "survey_responses.csv": _responses_schema(vocab, authority),
         "survey_response_pairs.csv": pa.DataFrameSchema(
             {
                 "authority_id": authority,
@@ -261,9 +278,8 @@ def add_response_tables(build, directory: Path, cut: int | None = None):
     if not paths:
         return build
     tables, issues = response_tables(paths, cut)
-    ev = _ev()
     log = pd.concat([build.issues, issues], ignore_index=True).astype(str)
-    log = log.sort_values(ev.QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
+    log = log.sort_values(QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
     return dataclasses.replace(build, tables={**build.tables, **tables}, issues=log)
 
 
