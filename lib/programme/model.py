@@ -246,6 +246,8 @@ class Programme:
     response_scale_labels: tuple[tuple[str, int], ...] = ()
     response_sector_spellings: tuple[tuple[str, str], ...] = ()
     response_phase_spellings: tuple[tuple[str, str], ...] = ()
+    #: The first scale point that counts as "confident" (None: the first point above the midpoint).
+    response_confident_from: int | None = None
 
     # ---- lookups -----------------------------------------------------------
 

@@ -45,7 +45,11 @@ PUBLISHED_INTRO = (
 def _tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
     cache = wb.__dict__.setdefault("_response_tables", {})
     if "tables" not in cache:
-        cache["tables"] = response_tables.load_response_tables(wb.processed_dir)
+        tables = response_tables.load_response_tables(wb.processed_dir)
+        if tables is not None:  # the pages show the cells someone answered
+            sr = tables["survey_responses"]
+            tables["survey_responses"] = sr[sr["base_n"] > 0].reset_index(drop=True)
+        cache["tables"] = tables
     return cache["tables"]
 
 

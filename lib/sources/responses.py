@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +42,9 @@ from lib.sources.response_format import (
     factorise,
     header_key,
     lookup_column,
+    lookup_phase,
     parse_column,
+    phase_in_words,
     programme_vocabulary,
     suggest,
 )
@@ -96,7 +98,7 @@ def _separator(text: str) -> str:
     return max(counts, key=lambda s: (counts[s], s == ","))
 
 
-def read_file(path: Path) -> tuple[pd.DataFrame, str]:
+def read_file(path: Path, vocab: Vocabulary | None = None) -> tuple[pd.DataFrame, str]:
     """Read one response file as text columns; return (frame, format).
 
     Every value is kept as text: parsing happens in the cleaning, so nothing is
@@ -125,13 +127,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
             frame = frame.apply(_as_text)
         else:
-            import pyreadstat
-
-            # Value labels applied, so a coded answer reads as its label ("Very
-            # confident", "Don't know") and goes through the same parser;
-            # declared missing values arrive as blanks.
-            frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
-            frame = frame.apply(_as_text)
+            frame = _read_sav(path, vocab)
     except ResponseFileError:
         raise
     except Exception as err:  # every reader failure becomes one line
@@ -139,6 +135,27 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
         raise ResponseFileError(shown, f"cannot be read as {fmt.upper()}: {reason}") from None
     frame.columns = [str(c) for c in frame.columns]
     return frame, fmt
+
+
+def _read_sav(path: Path, vocab: Vocabulary | None) -> pd.DataFrame:
+    """An SPSS file as text. In answer columns the numeric code is the answer
+    and its value label only display text; a code off the scale reads as its
+    label, so "Don't know" or "Refused" coded 8 or 99 is a missing answer.
+    Other columns (authority, sector, phase ...) read as their labels where
+    they have them. Declared missing values arrive as blanks."""
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    vocab = vocab or programme_vocabulary()
+    mapping, items = column_map(vocab), {it.item for it in vocab.items}
+    for column, labels in meta.variable_value_labels.items():
+        if column not in frame:
+            continue
+        if mapping.get(header_key(column)) in items:
+            labels = {c: v for c, v in labels.items() if not vocab.scale_low <= c <= vocab.scale_high}
+        if labels:
+            frame[column] = frame[column].astype(object).replace(labels)
+    return frame.apply(_as_text)
 
 
 def _as_text(column: pd.Series) -> pd.Series:
@@ -156,12 +173,7 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 def phase_from_name(path: Path) -> str | None:
     """``pre`` or ``post`` when the file name says so (e.g. ``leeds_pre.csv``)."""
-    tokens = set(re.split(r"[^0-9a-z]+", Path(path).stem.casefold()))
-    pre = tokens & {"pre", "before", "baseline"}
-    post = tokens & {"post", "after", "followup"} or ({"follow", "up"} <= tokens and {"followup"})
-    if bool(pre) == bool(post):
-        return None
-    return "pre" if pre else "post"
+    return phase_in_words(Path(path).stem)
 
 
 # --------------------------------------------------------------------------
@@ -193,19 +205,43 @@ def _row_words(rows: pd.Series, sav: pd.Series) -> pd.Series:
     return labels.where(labels.str.startswith("case"), "row " + labels)
 
 
+#: The longest row list in one log cell (spreadsheets hold 32,767 characters
+#: per cell); a longer list continues on further log rows.
+MAX_CELL = 30_000
+
+
+def row_ranges(rows: np.ndarray, sav: bool, limit: int = MAX_CELL) -> list[str]:
+    """Row numbers as log cells: consecutive rows as ranges (``2-40, 45``;
+    ``case 3-9`` for .sav), each cell at most ``limit`` characters."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    if not len(rows):
+        return [""]
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]]
+    prefix = "case " if sav else ""
+    parts = [f"{prefix}{a}" if a == b else f"{prefix}{a}-{b}" for a, b in zip(starts, ends, strict=True)]
+    cells, current, size = [], [], 0
+    for part in parts:
+        if current and size + len(part) + 2 > limit:
+            cells.append(", ".join(current))
+            current, size = [], 0
+        current.append(part)
+        size += len(part) + 2
+    cells.append(", ".join(current))
+    return cells
+
+
 def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
-    """One log row per distinct (check, file, column, value, issue), its rows listed."""
+    """One log row per distinct (check, file, column, value, issue), its rows
+    listed as ranges (more log rows when the list is too long for one cell)."""
     if not bad:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in QUALITY_LOG_COLUMNS})
     frame = pd.concat(bad, ignore_index=True)
-    frame["label"] = _row_labels(frame["row"].to_numpy(), frame["sav"].to_numpy()).to_numpy()
-    grouped = (
-        frame.sort_values("row", kind="stable")
-        .groupby(LOG_KEYS, sort=True)["label"]
-        .agg(", ".join)
-        .reset_index()
-        .rename(columns={"label": "row"})
-    )
+    out = []
+    for keys, group in frame.groupby(LOG_KEYS, sort=True):
+        for cell in row_ranges(group["row"].to_numpy(), bool(group["sav"].iloc[0])):
+            out.append((*keys, cell))
+    grouped = pd.DataFrame(out, columns=[*LOG_KEYS, "row"])
     return grouped[QUALITY_LOG_COLUMNS].astype(str)
 
 
@@ -220,10 +256,11 @@ class FileColumns:
     """One file read, its columns mapped to the format's names, and the log
     rows found so far. Each column is factorised once, on first use."""
 
-    def __init__(self, path: Path, vocab: Vocabulary):
+    def __init__(self, path: Path, vocab: Vocabulary, name: str | None = None):
         self.path, self.vocab = Path(path), vocab
-        self.raw, self.fmt = read_file(path)
-        self.shown = display_path(path)
+        self.raw, self.fmt = read_file(path, vocab)
+        self.shown = display_path(path)  # in messages: where to find the file
+        self.name = name or self.path.name  # in the tables and the log: where the folder is does not matter
         self.sav = self.fmt == "sav"
         self.n = len(self.raw)
         self.rownum = np.arange(self.n) + (1 if self.sav else 2)
@@ -283,7 +320,7 @@ class FileColumns:
             pd.DataFrame(
                 {
                     "check": check,
-                    "file": self.shown,
+                    "file": self.name,
                     "column": column,
                     "value": value,
                     "issue": issue,
@@ -311,7 +348,7 @@ def row_hashes(cols: FileColumns) -> np.ndarray:
 
 def resolve_phase(cols: FileColumns) -> pd.Series:
     """The phase per row: the phase column, else the file name (a disagreement is logged)."""
-    phase = lookup_column(cols.coded("phase"), cols.vocab.phases)
+    phase = lookup_phase(cols.coded("phase"), cols.vocab)
     from_name = phase_from_name(cols.path)
     if from_name is None:
         return phase
@@ -419,7 +456,7 @@ def file_record(cols: FileColumns) -> dict:
     codes, text = _category_text(cols.coded("synthetic"))
     synthetic = np.isin(np.char.lower(text.astype(str)), ["yes", "true", "1", "y"])[codes]
     return {
-        "file": cols.shown,
+        "file": cols.name,
         "format": cols.fmt,
         "rows_read": cols.n,
         "synthetic": "yes" if synthetic.any() else "no",
@@ -427,15 +464,18 @@ def file_record(cols: FileColumns) -> dict:
     }
 
 
-def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
-    """Read and clean one file: (rows in canonical form, log rows, file record)."""
-    cols = FileColumns(path, vocab)
+def clean_file(
+    path: Path, vocab: Vocabulary, name: str | None = None
+) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
+    """Read and clean one file: (rows in canonical form, log rows, file record).
+    ``name`` is how the tables and the log name the file (default: its name)."""
+    cols = FileColumns(path, vocab, name)
     authority = lookup_column(cols.coded("authority"), vocab.authority_keys)
     sector = lookup_column(cols.coded("sector"), vocab.sectors)
     phase = resolve_phase(cols)
     frame = pd.DataFrame(
         {
-            "file": cols.shown,
+            "file": cols.name,
             "row": cols.rownum,
             "sav": cols.sav,
             "authority_id": authority.to_numpy(),
@@ -485,12 +525,23 @@ def response_files(directory: Path) -> list[Path]:
     )
 
 
+def relative_names(paths: list[Path]) -> list[str]:
+    """Each file's path below the folder the files share (the responses folder):
+    the processed tables and the log do not depend on where that folder is."""
+    if not paths:
+        return []
+    resolved = [Path(p).resolve() for p in paths]
+    root = Path(os.path.commonpath([p.parent for p in resolved]))
+    return [p.relative_to(root).as_posix() for p in resolved]
+
+
 def read_all(paths: list[Path], vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
     """Clean every file; any unusable file stops with one problem per file."""
     frames, bad, records, problems = [], [], [], []
-    for path in paths:
+    names = relative_names(paths)
+    for path, name in zip(paths, names, strict=True):
         try:
-            frame, found, record = clean_file(path, vocab)
+            frame, found, record = clean_file(path, vocab, name)
         except ResponseFileError as err:
             problems.append(err)
             continue
