@@ -1,4 +1,4 @@
-"""Respondent-level survey data (issue 12): reading, cleaning, aggregation,
+"""Respondent-level survey data: reading, cleaning, aggregation,
 the build hook, the synthetic generator and the authority report."""
 
 from __future__ import annotations
