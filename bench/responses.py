@@ -10,7 +10,7 @@ the size ratio (1.0 = linear, below 1 = better than linear). CPU seconds (user +
 system of the child) are printed beside wall time because the machine may be
 shared: wall time then includes waiting for a core.
 
-Target (issue 12): 1M responses in under 30 s and under 2 GB on 2 cores, time
+Target: 1M responses in under 30 s and under 2 GB on 2 cores, time
 growing no faster than linearly.
 
     python bench/responses.py [--sizes 10000,100000,1000000]

@@ -239,13 +239,15 @@ class Programme:
     never_inferred: tuple[str, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
     chart_questions: tuple[tuple[str, str], ...] = ()
-    #: Respondent-level response files (issue 12): the answer scale and extra spellings.
+    #: Respondent-level response files: the answer scale and extra spellings.
     response_scale: tuple[int, int] = (1, 7)
     #: The sectors whose attitudes the programme sought to change (the success judgement): (id, label).
     success_sectors: tuple[tuple[str, str], ...] = ()
     response_scale_labels: tuple[tuple[str, int], ...] = ()
     response_sector_spellings: tuple[tuple[str, str], ...] = ()
     response_phase_spellings: tuple[tuple[str, str], ...] = ()
+    #: The first scale point that counts as "confident" (None: the first point above the midpoint).
+    response_confident_from: int | None = None
 
     # ---- lookups -----------------------------------------------------------
 

@@ -413,6 +413,12 @@ def parse_definition(data: Any, file: str) -> Programme:
         if not isinstance(point, int) or not scale[0] <= point <= scale[1]:
             r.problem(f"survey.responses.scale_labels.{label}", point, "a point on the scale")
         scale_labels.append((str(label), point))
+    confident_from = responses.get("confident_from")
+    if confident_from is not None and not (
+        isinstance(confident_from, int) and scale[0] < confident_from <= scale[1]
+    ):
+        r.problem("survey.responses.confident_from", confident_from, "a point on the scale above its lowest")
+        confident_from = None
     sector_ids = [s.id for s in sectors] + [g.id for g in groups]
     response_sectors = []
     for spelling, sid in r.get(
@@ -487,4 +493,5 @@ def parse_definition(data: Any, file: str) -> Programme:
         response_scale_labels=tuple(scale_labels),
         response_sector_spellings=tuple(response_sectors),
         response_phase_spellings=tuple(response_phases),
+        response_confident_from=confident_from,
     )

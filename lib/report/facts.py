@@ -201,7 +201,11 @@ def response_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
     """The respondent-level survey tables the build wrote, or None (read once per workbook)."""
     cache = wb.__dict__.setdefault("_response_tables", {})
     if "tables" not in cache:
-        cache["tables"] = response_tables_module.load_response_tables(wb.processed_dir)
+        tables = response_tables_module.load_response_tables(wb.processed_dir)
+        if tables is not None:  # the pages show the cells someone answered
+            sr = tables["survey_responses"]
+            tables["survey_responses"] = sr[sr["base_n"] > 0].reset_index(drop=True)
+        cache["tables"] = tables
     return cache["tables"]
 
 

@@ -4,8 +4,7 @@ accepted column headers and how one answer is read.
 Documented for users in ``data/README.md`` ("Response files"). The programme's
 vocabulary (authorities and their spellings, sectors, phases, the questions and
 items on the 1-7 scale) comes through one adapter, :func:`programme_vocabulary`,
-so moving it into the programme definition file (issue 10) changes that
-function only.
+so a change in the definition's layout changes that function only.
 """
 
 from __future__ import annotations
@@ -22,14 +21,17 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from lib.programme import current_programme
+from lib.programme import Programme, current_programme
+from lib.schemas import PROCESSED_SCHEMAS
+from lib.sources.survey import SURVEY_COLUMNS
 
 # --------------------------------------------------------------------------
 # Settings (each defined once here)
 # --------------------------------------------------------------------------
 
-#: An answer at or above this point of the 1-7 scale counts as "confident".
-DEFAULT_CONFIDENT_FROM = 5
+#: An answer at or above the cut-point counts as "confident": the definition's
+#: ``survey.responses.confident_from``, else the first point above the scale's
+#: midpoint (5 on 1-7, 4 on 1-5, 6 on 0-10); the environment variable overrides.
 CONFIDENT_FROM_ENV_VAR = "EVAL_CONFIDENT_FROM"
 #: Directory of response files; default ``<raw dir>/responses``.
 RESPONSES_DIR_ENV_VAR = "EVAL_RESPONSES_DIR"
@@ -44,18 +46,23 @@ TABLES = ("survey_responses.csv", "survey_response_pairs.csv", "response_files.c
 
 
 def confident_from(value: int | None = None) -> int:
-    """The cut-point: ``value``, else ``EVAL_CONFIDENT_FROM``, else 5."""
+    """The cut-point: ``value``, else ``EVAL_CONFIDENT_FROM``, else the definition's."""
+    vocab = programme_vocabulary()
     if value is None:
         raw = os.environ.get(CONFIDENT_FROM_ENV_VAR, "").strip()
         if raw and not raw.isdigit():
             raise ValueError(f"{CONFIDENT_FROM_ENV_VAR} must be a whole number on the scale, got {raw!r}")
-        value = int(raw) if raw else DEFAULT_CONFIDENT_FROM
-    vocab = programme_vocabulary()
+        value = int(raw) if raw else vocab.confident_from
     if not vocab.scale_low < value <= vocab.scale_high:
         raise ValueError(
             f"the confident cut-point must be within {vocab.scale_low + 1}-{vocab.scale_high}, got {value}"
         )
     return int(value)
+
+
+def default_cut_point(scale: tuple[int, int], stated: int | None = None) -> int:
+    """``stated`` when the definition gives it, else the first point above the midpoint."""
+    return stated if stated is not None else (scale[0] + scale[1]) // 2 + 1
 
 
 def responses_dir(raw_dir: Path, override: Path | None = None) -> Path:
@@ -89,10 +96,12 @@ class Vocabulary:
     sectors: dict[str, str]  # normalised spelling -> sector id
     report_sectors: tuple[str, ...]  # sectors with their own rows (besides "all")
     phases: dict[str, str]  # normalised spelling -> pre | post
+    phase_ids: tuple[str, ...]  # the stated phases, in the definition's order
     items: tuple[Item, ...]
     scale_low: int
     scale_high: int
     scale_labels: dict[str, int]  # normalised label -> scale point
+    confident_from: int  # the definition's cut-point (or the default rule)
     question_order: dict[str, int]
     survey_columns: tuple[str, ...]
     survey_schema: pa.DataFrameSchema
@@ -108,15 +117,9 @@ def spelling_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=1)
-def programme_vocabulary() -> Vocabulary:
-    """The survey vocabulary of the programme in force (the definition, lib.programme)."""
-    from lib import evaluation as ev  # lazy: evaluation imports this module in build()
-
-    prog = ev.PROGRAMME
+def _sector_keys(prog: Programme) -> dict[str, str]:
+    """Normalised sector spellings -> sector (or respondent group) id."""
     total = prog.sectors[0].id  # the whole survey ("all")
-    keys = {spelling_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
-    report_sectors = tuple(s.id for s in prog.sectors if s.id != total)
     sectors = {
         spelling_key(s): v.id for v in prog.sectors if v.id != total for s in (v.id, v.label, *v.spellings)
     }
@@ -124,24 +127,28 @@ def programme_vocabulary() -> Vocabulary:
         {spelling_key(s): g.id for g in prog.respondent_groups if g.id != total for s in (g.id, *g.spellings)}
     )
     sectors.update({spelling_key(s): sid for s, sid in prog.response_sector_spellings})
+    return sectors
+
+
+def _phase_keys(prog: Programme) -> dict[str, str]:
+    """Normalised phase spellings -> stated phase id."""
     stated = [p.id for p in prog.phases if p.id != "unstated"]
     phases = {spelling_key(s): p.id for p in prog.phases if p.id in stated for s in (p.id, *p.spellings)}
     phases.update({spelling_key(s): pid for s, pid in prog.response_phase_spellings})
-    # Respondents answer one question per chart question; a second published
-    # chart of the same question (this programme's Q1) is an artefact of the
-    # report (see survey_understanding.csv), so only the first item is asked.
+    return phases
+
+
+def _asked_items(prog: Programme) -> list[Item]:
+    """The items respondents answer on the scale, in question order.
+
+    Respondents answer one question per chart question; a second published
+    chart of the same question (this programme's Q1) is an artefact of the
+    report (see survey_understanding.csv), so only the first item is asked.
+    """
     asked = prog.chart_question("understanding")
-    first = prog.understanding_items[:1]
     understanding = [
-        Item(
-            asked.id,
-            asked.label,
-            u.id,
-            u.label,
-            1,
-            (u.id, spelling_key(u.label).replace(" ", "_"), f"q{asked.number}"),
-        )
-        for u in first
+        Item(asked.id, asked.label, u.id, u.label, 1, (u.id, _underscored(u.label), f"q{asked.number}"))
+        for u in prog.understanding_items[:1]
     ]
     rated = prog.chart_question("impacts")
     impacts = [
@@ -153,34 +160,42 @@ def programme_vocabulary() -> Vocabulary:
             order,
             (
                 i.id,
-                spelling_key(i.label).replace(" ", "_"),
+                _underscored(i.label),
                 f"q{rated.number}_{order}",
                 *(v.replace(" ", "_") for v in i.spellings),
             ),
         )
         for order, i in enumerate(prog.impacts, start=1)
     ]
-    survey_schema = ev.PROCESSED_SCHEMAS["survey.csv"]
+    return understanding + impacts
+
+
+def _underscored(label: str) -> str:
+    return spelling_key(label).replace(" ", "_")
+
+
+@lru_cache(maxsize=1)
+def programme_vocabulary() -> Vocabulary:
+    """The survey vocabulary of the programme in force (the definition, lib.programme)."""
+    prog = current_programme()
+    keys = {spelling_key(s): a.id for a in prog.authorities for s in (a.id, a.name, *a.spellings)}
+    asked, rated = prog.chart_question("understanding"), prog.chart_question("impacts")
     return Vocabulary(
         authorities={a.id: a.name for a in prog.authorities},
         authority_keys=keys,
-        sectors=sectors,
-        report_sectors=report_sectors,
-        phases=phases,
-        items=tuple(understanding + impacts),
+        sectors=_sector_keys(prog),
+        report_sectors=tuple(s.id for s in prog.sectors if s.id != prog.sectors[0].id),
+        phases=_phase_keys(prog),
+        phase_ids=tuple(p.id for p in prog.phases if p.id != "unstated"),
+        items=tuple(_asked_items(prog)),
         scale_low=prog.response_scale[0],
         scale_high=prog.response_scale[1],
         scale_labels=dict(prog.response_scale_labels),
+        confident_from=default_cut_point(prog.response_scale, prog.response_confident_from),
         question_order={asked.id: asked.number, rated.id: rated.number},
-        survey_columns=tuple(ev.SURVEY_COLUMNS),
-        survey_schema=survey_schema,
+        survey_columns=tuple(SURVEY_COLUMNS),
+        survey_schema=PROCESSED_SCHEMAS["survey.csv"],
     )
-
-
-def _ev():
-    from lib import evaluation
-
-    return evaluation
 
 
 # --------------------------------------------------------------------------
@@ -248,6 +263,16 @@ MISSING_ANSWERS = {
     ".",
     "missing",
     "none",
+    "refused",
+    "declined",
+    "prefer not to answer",
+    "not answered",
+    "nan",
+    "null",
+    "#n/a",
+    "#na",
+    "n/k",
+    "not known",
 }
 NUMBER_WORDS = {
     w: i
@@ -255,7 +280,12 @@ NUMBER_WORDS = {
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
     )
 }
-_NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+)?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
+#: "7", "7.0", "5,0" (decimal comma), "(7)", "7 - Very confident", "7) ...".
+_NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d+|,\d{1,2})?)\)?(?:\s*(?:[-–—:=).]\s*|\s+)(.*))?$")
+#: A label followed by its number: "Very confident (7)", "Very confident - 7".
+_LABEL_NUMBER = re.compile(
+    r"^(.*?[^\d\s(])\s*(?:\(([+-]?\d+(?:\.\d+|,\d{1,2})?)\)|[-–—:=]\s*([+-]?\d+(?:\.\d+|,\d{1,2})?))$"
+)
 
 ANSWERED, MISSING, INVALID = 1, 0, -1
 
@@ -267,6 +297,9 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
     blank: explicit missing, never zero) or INVALID (out of range or
     unparseable; ``reason`` says which).
 
+    A number is the answer and a label beside it ("7 - Very confident", "Very
+    confident (7)") must agree with it; "5,0" is read with a decimal comma.
+
     >>> parse_answer(" 7 - Very confident ")[:2]
     (1, 7)
     """
@@ -276,9 +309,13 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
     if key in MISSING_ANSWERS:
         return MISSING, 0, ""
     match = _NUMBER.match(key)
-    if match:
-        number, label = match.group(1), (match.group(2) or "").strip()
-        value = float(number)
+    trailing = None if match else _LABEL_NUMBER.match(key)
+    if match or trailing:
+        if match:
+            number, label = match.group(1), (match.group(2) or "").strip()
+        else:
+            number, label = trailing.group(2) or trailing.group(3), trailing.group(1).strip()
+        value = float(number.replace(",", "."))
         if not value.is_integer():
             return INVALID, 0, f"not a whole point of the {low}-{high} scale"
         value = int(value)
@@ -301,7 +338,7 @@ def parse_answer(text: str, vocab: Vocabulary | None = None) -> tuple[int, int, 
 # --------------------------------------------------------------------------
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
+def factorise(column: pd.Series) -> tuple[np.ndarray, list]:
     """(code per row, distinct values): values are handled once each (code -1 = missing)."""
     codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
     return codes, list(uniques)
@@ -310,7 +347,7 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
 def parse_column(
     coded: tuple[np.ndarray, list], vocab: Vocabulary
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :func:`parse_answer` over a factorised column (:func:`_codes`):
+    """Vectorised :func:`parse_answer` over a factorised column (:func:`factorise`):
     (status int8, value int8, reason) per row."""
     codes, cats = coded
     parsed = [parse_answer(c, vocab) for c in cats] + [(MISSING, 0, "")]  # code -1 = absent
@@ -325,6 +362,32 @@ def lookup_column(coded: tuple[np.ndarray, list], table: dict[str, str]) -> pd.S
     codes, cats = coded
     mapped = np.array([table.get(spelling_key(c)) for c in cats] + [None], dtype=object)
     return pd.Series(mapped[codes], dtype=object)
+
+
+#: Words that place a phase written some other way ("Before the workshop",
+#: "Baseline survey", "After training", "Follow-up"): used when the spelling
+#: is not in the definition and names exactly one of the two sides.
+PRE_WORDS = frozenset({"pre", "before", "baseline", "start"})
+POST_WORDS = frozenset({"post", "after", "followup", "end"})
+
+
+def phase_in_words(text: str) -> str | None:
+    """``pre`` or ``post`` when the words of ``text`` name one side only, else None."""
+    tokens = set(re.split(r"[^0-9a-z]+", str(text).casefold()))
+    pre = tokens & PRE_WORDS
+    post = tokens & POST_WORDS or ({"follow", "up"} <= tokens and {"followup"})
+    if bool(pre) == bool(post):
+        return None
+    return "pre" if pre else "post"
+
+
+def lookup_phase(coded: tuple[np.ndarray, list], vocab: Vocabulary) -> pd.Series:
+    """Phase spellings through the definition's table, else :func:`phase_in_words`
+    (when the programme's phases are ``pre`` and ``post``)."""
+    codes, cats = coded
+    words = {"pre", "post"} <= set(vocab.phase_ids)
+    found = [vocab.phases.get(spelling_key(c)) or (phase_in_words(c) if words else None) for c in cats]
+    return pd.Series(np.array([*found, None], dtype=object)[codes], dtype=object)
 
 
 def suggest(name: str, known: dict[str, str], labels: dict[str, str] | None = None, n: int = 3) -> str:

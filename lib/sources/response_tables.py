@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from lib.sources.contract import QUALITY_LOG_COLUMNS
 from lib.sources.response_format import (
     EXACT_BASIS,
     TABLES,
     Vocabulary,
-    _ev,
     confident_from,
     programme_vocabulary,
 )
@@ -31,48 +31,97 @@ from lib.sources.responses import Cleaned, ResponseDataError, clean_responses, r
 # --------------------------------------------------------------------------
 # Aggregation
 # --------------------------------------------------------------------------
+#
+# Every response counts in four cells: its authority and the programme
+# (authority ""), each for "all" respondents and for its sector when that
+# sector has rows of its own. Cells are numbered (authority, sector[, phase])
+# and counted with one np.bincount per item and measure: no per-row Python,
+# and an empty set of responses gives the same grid with zeros.
+
+PAIR_COUNTS = ("both", "before_only", "after_only", "neither")
 
 
-def _long_counts(data: pd.DataFrame, by: list[str], vocab: Vocabulary, cut: int) -> pd.DataFrame:
-    """Answered and confident counts per group and item, long."""
-    ids = [it.item for it in vocab.items]
-    values = data[ids].to_numpy()
-    counts = pd.DataFrame(
-        np.concatenate([(values > 0), (values >= cut)], axis=1).astype(np.int32),
-        columns=[f"n|{i}" for i in ids] + [f"k|{i}" for i in ids],
-        index=data.index,
-    )
-    keys = {k: data[k] for k in by}
-    summed = counts.groupby([keys[k] for k in by], observed=True, sort=True).sum()
-    long = summed.stack(future_stack=True).rename("count").reset_index()
-    long.columns = [*by, "measure", "count"]
-    long[["stat", "item"]] = long["measure"].str.split("|", expand=True)
-    wide = long.pivot_table(index=[*by, "item"], columns="stat", values="count", observed=True).reset_index()
-    return wide
+def _levels(vocab: Vocabulary) -> tuple[list[str], list[str]]:
+    """Authority ids ("" = programme first) and sector ids ("all" first) of the grid."""
+    return ["", *vocab.authorities], ["all", *vocab.report_sectors]
+
+
+def _positions(column: pd.Series, categories: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Index of each value in ``categories`` (-1 when absent), once per distinct value."""
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    where = np.append(pd.Index(list(categories)).get_indexer(uniques), -1)
+    return where[codes].astype(np.int64)
+
+
+def _cell_numbers(
+    authority: pd.Series, sector: pd.Series, vocab: Vocabulary, extra: np.ndarray | None = None
+):
+    """The four (cell number, rows) pairs each response counts in; ``extra``
+    (a phase index) multiplies the grid when given."""
+    authorities, sectors = _levels(vocab)
+    a = _positions(authority, authorities[1:]) + 1
+    sec = _positions(sector, sectors[1:]) + 1
+    width = 1 if extra is None else len(vocab.phase_ids)
+    tail = 0 if extra is None else extra.astype(np.int64)
+    in_sector = sec > 0
+    out = []
+    for a_level in (a, np.zeros_like(a)):
+        out.append(((a_level * len(sectors)) * width + tail, np.ones(len(a), dtype=bool)))
+        out.append(((a_level * len(sectors) + sec) * width + tail, in_sector))
+    return out
+
+
+def _bincount(cells, weights: np.ndarray, size: int) -> np.ndarray:
+    total = np.zeros(size, dtype=np.int64)
+    for number, rows in cells:
+        total += np.bincount(number[rows], weights=weights[rows], minlength=size).astype(np.int64)
+    return total
+
+
+def _grid(vocab: Vocabulary, with_phase: bool) -> pd.DataFrame:
+    authorities, sectors = _levels(vocab)
+    shape = (len(authorities), len(sectors), *((len(vocab.phase_ids),) if with_phase else ()))
+    index = np.unravel_index(np.arange(int(np.prod(shape))), shape)
+    grid = {"authority_id": np.array(authorities, dtype=object)[index[0]]}
+    grid["sector"] = np.array(sectors, dtype=object)[index[1]]
+    if with_phase:
+        grid["phase"] = np.array(vocab.phase_ids, dtype=object)[index[2]]
+    return pd.DataFrame(grid)
+
+
+def _item_meta(vocab: Vocabulary) -> pd.DataFrame:
+    return pd.DataFrame([dataclasses.asdict(it) for it in vocab.items]).drop(columns="headers")
+
+
+def cell_counts(cleaned: Cleaned, vocab: Vocabulary, cut: int) -> pd.DataFrame:
+    """Answered (``n``) and confident (``k``) counts for every authority x sector
+    x phase x item the definition names, zero where no one answered."""
+    data = cleaned.responses
+    phase = _positions(data["phase"], vocab.phase_ids)
+    cells = _cell_numbers(data["authority_id"], data["sector"], vocab, phase)
+    grid = _grid(vocab, with_phase=True)
+    parts = []
+    for it in vocab.items:
+        values = data[it.item].to_numpy()
+        parts.append(
+            grid.assign(
+                item=it.item,
+                n=_bincount(cells, (values > 0).astype(np.float64), len(grid)),
+                k=_bincount(cells, (values >= cut).astype(np.float64), len(grid)),
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_responses.csv``: share confident by authority x sector x phase and programme-wide."""
+    """``survey_responses.csv``: share confident by authority x sector x phase and
+    programme-wide; a row for every cell the definition names (``base_n`` 0
+    and no share where no one answered)."""
     vocab = vocab or programme_vocabulary()
     cut = confident_from(cut)
-    data = cleaned.responses.copy()
-    data["authority_id"] = data["authority_id"].astype(str)
-    data["phase"] = data["phase"].astype(str)
-    in_sector = data["sector"].isin(vocab.report_sectors)
-    parts = []
-    for authority in (True, False):
-        for by_sector in (False, True):
-            subset = data[in_sector.to_numpy()] if by_sector else data
-            frame = subset.assign(
-                authority_id=subset["authority_id"] if authority else "",
-                sector=subset["sector"].astype(str) if by_sector else "all",
-            )
-            parts.append(_long_counts(frame, ["authority_id", "sector", "phase"], vocab, cut))
-    counts = pd.concat(parts, ignore_index=True)
-    counts = counts[counts["n"] > 0]
-    meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items]).drop(columns="headers")
-    out = counts.merge(meta, on="item", how="left")
-    out["value"] = out["k"] / out["n"]
+    counts = cell_counts(cleaned, vocab, cut)
+    out = counts.merge(_item_meta(vocab), on="item", how="left")
+    out["value"] = (out["k"] / out["n"].where(out["n"] > 0)).astype("float64")
     sector_order = {s: i for i, s in enumerate(("all", *vocab.report_sectors))}
     out = out.assign(
         base_n=out["n"].astype("int64"),
@@ -81,18 +130,15 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
         note=f"confident = {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
         source="response files (see response_files.csv)",
         basis=EXACT_BASIS,
-        _q=out["question"].map(vocab.question_order),
-        _s=out["sector"].map(sector_order),
-        _p=out["phase"].map({"pre": 0, "post": 1}),
-    ).sort_values(["authority_id", "_q", "_s", "item_order", "_p"], kind="stable")
+        q_order=out["question"].map(vocab.question_order),
+        s_order=out["sector"].map(sector_order),
+        p_order=out["phase"].map({p: i for i, p in enumerate(vocab.phase_ids)}),
+    ).sort_values(["authority_id", "q_order", "s_order", "item_order", "p_order"], kind="stable")
     return out[["authority_id", *vocab.survey_columns, "confident_n", "basis"]].reset_index(drop=True)
 
 
-def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_response_pairs.csv``: 2 x 2 counts of linked people per cell and item."""
-    vocab = vocab or programme_vocabulary()
-    cut = confident_from(cut)
-    ids = [it.item for it in vocab.items]
+def _linked(cleaned: Cleaned) -> pd.DataFrame:
+    """One row per linked person (authority x reference answered before and after)."""
     data = cleaned.responses[(cleaned.responses["ref"] != "").to_numpy()]
     # One integer per person (authority x reference), so the before/after join is on integers.
     ref_codes, refs = pd.factorize(data["ref"])
@@ -101,62 +147,39 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
     data = data.drop(columns=["ref", "phase"]).assign(person=person)
     pre, post = data[phase == "pre"], data[phase == "post"]
     linked = pre.merge(post.drop(columns=["authority_id"]), on="person", suffixes=("_pre", "_post"))
-    linked["authority_id"] = linked["authority_id"].astype(str)
-    columns = [
-        "authority_id",
-        "question",
-        "item",
-        "item_order",
-        "sector",
-        "pairs_n",
-        "both",
-        "before_only",
-        "after_only",
-        "neither",
-    ]
-    if linked.empty:
-        text = {"authority_id", "question", "item", "sector"}
-        return pd.DataFrame({c: pd.Series(dtype=str if c in text else "int64") for c in columns})
     # A person's sector is taken from the before answer (the after one if blank).
     sector = linked["sector_pre"].astype(object).where(linked["sector_pre"].notna(), linked["sector_post"])
-    counted = ["both", "before_only", "after_only", "neither"]
-    indicators = {}
-    for it in ids:
-        a, b = linked[f"{it}_pre"].to_numpy(), linked[f"{it}_post"].to_numpy()
+    return linked.assign(sector=sector)
+
+
+def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
+    """``survey_response_pairs.csv``: 2 x 2 counts of linked people per cell and
+    item (cells with at least one pair)."""
+    vocab = vocab or programme_vocabulary()
+    cut = confident_from(cut)
+    linked = _linked(cleaned)
+    cells = _cell_numbers(linked["authority_id"], linked["sector"], vocab)
+    grid = _grid(vocab, with_phase=False)
+    parts = []
+    for it in vocab.items:
+        a, b = linked[f"{it.item}_pre"].to_numpy(), linked[f"{it.item}_post"].to_numpy()
         ok = (a > 0) & (b > 0)
         hi_a, hi_b = a >= cut, b >= cut
-        for name, flag in zip(
-            counted, (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b), strict=False
-        ):
-            indicators[f"{name}|{it}"] = (flag & ok).astype(np.int32)
-    flags = pd.DataFrame(indicators)
-    in_sector = sector.isin(vocab.report_sectors).to_numpy()
-    groups = []
-    for authority in (True, False):
-        for by_sector in (False, True):
-            rows = in_sector if by_sector else np.ones(len(flags), dtype=bool)
-            keys = [
-                linked["authority_id"].to_numpy()[rows] if authority else np.full(rows.sum(), ""),
-                sector.to_numpy()[rows].astype(str) if by_sector else np.full(rows.sum(), "all"),
-            ]
-            summed = flags[rows].groupby(keys, sort=True).sum()
-            summed.index.names = ["authority_id", "sector"]
-            long = summed.stack(future_stack=True).rename("count").reset_index()
-            long[["stat", "item"]] = long["level_2"].str.split("|", expand=True)
-            groups.append(
-                long.pivot_table(
-                    index=["authority_id", "sector", "item"], columns="stat", values="count"
-                ).reset_index()
-            )
-    out = pd.concat(groups, ignore_index=True)
-    out[counted] = out[counted].astype("int64")
-    out["pairs_n"] = out[counted].sum(axis=1)
-    out = out[out["pairs_n"] > 0]
-    meta = pd.DataFrame([dataclasses.asdict(it) for it in vocab.items])[["item", "question", "item_order"]]
-    out = out.merge(meta, on="item", how="left")
-    out = out.assign(_q=out["question"].map(vocab.question_order)).sort_values(
-        ["authority_id", "_q", "item_order", "sector"], kind="stable"
+        flags = (hi_a & hi_b, hi_a & ~hi_b, ~hi_a & hi_b, ~hi_a & ~hi_b)
+        counted = {
+            name: _bincount(cells, (f & ok).astype(np.float64), len(grid))
+            for name, f in zip(PAIR_COUNTS, flags, strict=True)
+        }
+        parts.append(grid.assign(item=it.item, **counted))
+    out = pd.concat(parts, ignore_index=True)
+    out["pairs_n"] = out[list(PAIR_COUNTS)].sum(axis=1).astype("int64")
+    out = out[out["pairs_n"] > 0].merge(
+        _item_meta(vocab)[["item", "question", "item_order"]], on="item", how="left"
     )
+    out = out.assign(q_order=out["question"].map(vocab.question_order)).sort_values(
+        ["authority_id", "q_order", "item_order", "sector"], kind="stable"
+    )
+    columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", *PAIR_COUNTS]
     return out[columns].reset_index(drop=True)
 
 
@@ -165,14 +188,9 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
 # --------------------------------------------------------------------------
 
 
-def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
+def _responses_schema(vocab: Vocabulary, authority: pa.Column) -> pa.DataFrameSchema:
+    """The schema of ``survey_responses.csv``: the survey contract plus exact counts."""
     survey = vocab.survey_schema.columns
-    authority = pa.Column(
-        str,
-        pa.Check.isin(["", *vocab.authorities]),
-        description="authority slug; empty = programme level (every authority)",
-    )
-    count = lambda d: pa.Column("int64", pa.Check.ge(0), coerce=True, description=d)  # noqa: E731
     responses_cols = {"authority_id": authority}
     for name in vocab.survey_columns:
         spec = survey[name]
@@ -181,23 +199,37 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
         elif name == "base_n":
             spec = pa.Column(
                 "int64",
-                pa.Check.gt(0),
+                pa.Check.ge(0),
                 coerce=True,
-                description="respondents who gave a usable answer (exact)",
+                description="respondents who gave a usable answer (exact; 0 = no one in this cell)",
             )
         elif name == "question":
             spec = pa.Column(str, pa.Check.isin(sorted(vocab.question_order)), description=spec.description)
         responses_cols[name] = spec
-    responses_cols["confident_n"] = count("respondents at or above the confident cut-point")
+    responses_cols["confident_n"] = _count_column("respondents at or above the confident cut-point")
     responses_cols["basis"] = pa.Column(str, pa.Check.isin([EXACT_BASIS]), description="how base_n is known")
+    return pa.DataFrameSchema(
+        responses_cols,
+        strict=True,
+        ordered=True,
+        name="survey_responses",
+        unique=["authority_id", "question", "item", "sector", "phase"],
+    )
+
+
+def _count_column(description: str) -> pa.Column:
+    return pa.Column("int64", pa.Check.ge(0), coerce=True, description=description)
+
+
+def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
+    authority = pa.Column(
+        str,
+        pa.Check.isin(["", *vocab.authorities]),
+        description="authority slug; empty = programme level (every authority)",
+    )
+    count = _count_column
     return {
-        "survey_responses.csv": pa.DataFrameSchema(
-            responses_cols,
-            strict=True,
-            ordered=True,
-            name="survey_responses",
-            unique=["authority_id", "question", "item", "sector", "phase"],
-        ),
+        "survey_responses.csv": _responses_schema(vocab, authority),
         "survey_response_pairs.csv": pa.DataFrameSchema(
             {
                 "authority_id": authority,
@@ -261,9 +293,8 @@ def add_response_tables(build, directory: Path, cut: int | None = None):
     if not paths:
         return build
     tables, issues = response_tables(paths, cut)
-    ev = _ev()
     log = pd.concat([build.issues, issues], ignore_index=True).astype(str)
-    log = log.sort_values(ev.QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
+    log = log.sort_values(QUALITY_LOG_COLUMNS, kind="stable").reset_index(drop=True)
     return dataclasses.replace(build, tables={**build.tables, **tables}, issues=log)
 
 

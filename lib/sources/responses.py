@@ -23,25 +23,28 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lib.config import PROJECT_ROOT
+from lib.sources.contract import QUALITY_LOG_COLUMNS, Problem
 from lib.sources.response_format import (
     ANSWERED,
     FORMATS,
     INVALID,
     STANDARD_COLUMNS,
     Vocabulary,
-    _codes,
-    _ev,
     column_map,
+    factorise,
     header_key,
     lookup_column,
+    lookup_phase,
     parse_column,
+    phase_in_words,
     programme_vocabulary,
     suggest,
 )
@@ -71,9 +74,8 @@ class ResponseDataError(Exception):
 
 
 def display_path(path: Path) -> str:
-    root = _ev().PROJECT_ROOT
     try:
-        return Path(path).resolve().relative_to(root).as_posix()
+        return Path(path).resolve().relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(path)
 
@@ -96,7 +98,7 @@ def _separator(text: str) -> str:
     return max(counts, key=lambda s: (counts[s], s == ","))
 
 
-def read_file(path: Path) -> tuple[pd.DataFrame, str]:
+def read_file(path: Path, vocab: Vocabulary | None = None) -> tuple[pd.DataFrame, str]:
     """Read one response file as text columns; return (frame, format).
 
     Every value is kept as text: parsing happens in the cleaning, so nothing is
@@ -125,13 +127,7 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
             frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
             frame = frame.apply(_as_text)
         else:
-            import pyreadstat
-
-            # Value labels applied, so a coded answer reads as its label ("Very
-            # confident", "Don't know") and goes through the same parser;
-            # declared missing values arrive as blanks.
-            frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=True)
-            frame = frame.apply(_as_text)
+            frame = _read_sav(path, vocab)
     except ResponseFileError:
         raise
     except Exception as err:  # every reader failure becomes one line
@@ -139,6 +135,27 @@ def read_file(path: Path) -> tuple[pd.DataFrame, str]:
         raise ResponseFileError(shown, f"cannot be read as {fmt.upper()}: {reason}") from None
     frame.columns = [str(c) for c in frame.columns]
     return frame, fmt
+
+
+def _read_sav(path: Path, vocab: Vocabulary | None) -> pd.DataFrame:
+    """An SPSS file as text. In answer columns the numeric code is the answer
+    and its value label only display text; a code off the scale reads as its
+    label, so "Don't know" or "Refused" coded 8 or 99 is a missing answer.
+    Other columns (authority, sector, phase ...) read as their labels where
+    they have them. Declared missing values arrive as blanks."""
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    vocab = vocab or programme_vocabulary()
+    mapping, items = column_map(vocab), {it.item for it in vocab.items}
+    for column, labels in meta.variable_value_labels.items():
+        if column not in frame:
+            continue
+        if mapping.get(header_key(column)) in items:
+            labels = {c: v for c, v in labels.items() if not vocab.scale_low <= c <= vocab.scale_high}
+        if labels:
+            frame[column] = frame[column].astype(object).replace(labels)
+    return frame.apply(_as_text)
 
 
 def _as_text(column: pd.Series) -> pd.Series:
@@ -156,21 +173,11 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 def phase_from_name(path: Path) -> str | None:
     """``pre`` or ``post`` when the file name says so (e.g. ``leeds_pre.csv``)."""
-    tokens = set(re.split(r"[^0-9a-z]+", Path(path).stem.casefold()))
-    pre = tokens & {"pre", "before", "baseline"}
-    post = tokens & {"post", "after", "followup"} or ({"follow", "up"} <= tokens and {"followup"})
-    if bool(pre) == bool(post):
-        return None
-    return "pre" if pre else "post"
+    return phase_in_words(Path(path).stem)
 
 
 # --------------------------------------------------------------------------
-# Cleaning helpers (each distinct value handled once)
-# --------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------
-# Cleaning
+# Cleaning one file, step by step
 # --------------------------------------------------------------------------
 
 
@@ -198,39 +205,44 @@ def _row_words(rows: pd.Series, sav: pd.Series) -> pd.Series:
     return labels.where(labels.str.startswith("case"), "row " + labels)
 
 
-def _bad(
-    check: str, file: str, column: str, value, issue, action: str, rows: np.ndarray, sav: bool
-) -> pd.DataFrame:
-    """Rows behind one kind of log entry, ungrouped (grouped once at the end)."""
-    return pd.DataFrame(
-        {
-            "check": check,
-            "file": file,
-            "column": column,
-            "value": value,
-            "issue": issue,
-            "action": action,
-            "row": rows,
-            "sav": sav,
-        }
-    )
+#: The longest row list in one log cell (spreadsheets hold 32,767 characters
+#: per cell); a longer list continues on further log rows.
+MAX_CELL = 30_000
+
+
+def row_ranges(rows: np.ndarray, sav: bool, limit: int = MAX_CELL) -> list[str]:
+    """Row numbers as log cells: consecutive rows as ranges (``2-40, 45``;
+    ``case 3-9`` for .sav), each cell at most ``limit`` characters."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    if not len(rows):
+        return [""]
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]]
+    prefix = "case " if sav else ""
+    parts = [f"{prefix}{a}" if a == b else f"{prefix}{a}-{b}" for a, b in zip(starts, ends, strict=True)]
+    cells, current, size = [], [], 0
+    for part in parts:
+        if current and size + len(part) + 2 > limit:
+            cells.append(", ".join(current))
+            current, size = [], 0
+        current.append(part)
+        size += len(part) + 2
+    cells.append(", ".join(current))
+    return cells
 
 
 def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
-    """One log row per distinct (check, file, column, value, issue), its rows listed."""
-    cols = _ev().QUALITY_LOG_COLUMNS
+    """One log row per distinct (check, file, column, value, issue), its rows
+    listed as ranges (more log rows when the list is too long for one cell)."""
     if not bad:
-        return pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in QUALITY_LOG_COLUMNS})
     frame = pd.concat(bad, ignore_index=True)
-    frame["label"] = _row_labels(frame["row"].to_numpy(), frame["sav"].to_numpy()).to_numpy()
-    grouped = (
-        frame.sort_values("row", kind="stable")
-        .groupby(LOG_KEYS, sort=True)["label"]
-        .agg(", ".join)
-        .reset_index()
-        .rename(columns={"label": "row"})
-    )
-    return grouped[cols].astype(str)
+    out = []
+    for keys, group in frame.groupby(LOG_KEYS, sort=True):
+        for cell in row_ranges(group["row"].to_numpy(), bool(group["sav"].iloc[0])):
+            out.append((*keys, cell))
+    grouped = pd.DataFrame(out, columns=[*LOG_KEYS, "row"])
+    return grouped[QUALITY_LOG_COLUMNS].astype(str)
 
 
 def _category_text(coded: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
@@ -240,207 +252,247 @@ def _category_text(coded: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarr
     return codes, text
 
 
-def clean_file(path: Path, vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
-    """Read and clean one file: (rows in canonical form, log rows, file record)."""
-    raw, fmt = read_file(path)
-    shown = display_path(path)
-    sav = fmt == "sav"
-    mapping = column_map(vocab)
-    bad: list[pd.DataFrame] = []
-    canon: dict[str, str] = {}
-    for header in raw.columns:
-        name = mapping.get(header_key(header))
-        if name is None:
-            bad.append(
-                _bad(
+class FileColumns:
+    """One file read, its columns mapped to the format's names, and the log
+    rows found so far. Each column is factorised once, on first use."""
+
+    def __init__(self, path: Path, vocab: Vocabulary, name: str | None = None):
+        self.path, self.vocab = Path(path), vocab
+        self.raw, self.fmt = read_file(path, vocab)
+        self.shown = display_path(path)  # in messages: where to find the file
+        self.name = name or self.path.name  # in the tables and the log: where the folder is does not matter
+        self.sav = self.fmt == "sav"
+        self.n = len(self.raw)
+        self.rownum = np.arange(self.n) + (1 if self.sav else 2)
+        self.bad: list[pd.DataFrame] = []
+        self.canon = self._map_headers()
+        self._factorised: dict[str, tuple[np.ndarray, list]] = {}
+
+    def _map_headers(self) -> dict[str, str]:
+        """Canonical name -> header as written; unknown headers are logged, a
+        missing authority or question column stops the file."""
+        mapping, canon = column_map(self.vocab), {}
+        for header in self.raw.columns:
+            name = mapping.get(header_key(header))
+            if name is None:
+                self.log(
                     "response_unknown_column",
-                    shown,
                     header,
                     "",
                     "column not in the response file format",
                     "not used",
                     np.array([1]),
-                    False,
+                    sav=False,
                 )
-            )
-        elif name in canon:
+            elif name in canon:
+                raise ResponseFileError(
+                    self.shown, f"columns {canon[name]!r} and {header!r} both give '{name}'", column=header
+                )
+            else:
+                canon[name] = header
+        items = self.vocab.items
+        if "authority" not in canon:
+            raise ResponseFileError(self.shown, "no authority column (expected a header such as 'authority')")
+        if not any(it.item in canon for it in items):
             raise ResponseFileError(
-                shown, f"columns {canon[name]!r} and {header!r} both give '{name}'", column=header
+                self.shown,
+                f"no survey question columns (expected e.g. '{items[0].item}' or '{items[-1].item}')",
             )
-        else:
-            canon[name] = header
-    if "authority" not in canon:
-        raise ResponseFileError(shown, "no authority column (expected a header such as 'authority')")
-    if not any(it.item in canon for it in vocab.items):
-        raise ResponseFileError(
-            shown,
-            f"no survey question columns (expected e.g. '{vocab.items[0].item}' or '{vocab.items[-1].item}')",
+        return canon
+
+    def coded(self, name: str) -> tuple[np.ndarray, list]:
+        """(code per row, distinct values) of a canonical column; absent = all blank."""
+        if name not in self._factorised:
+            column = (
+                self.raw[self.canon[name]] if name in self.canon else pd.Series([""] * self.n, dtype=object)
+            )
+            self._factorised[name] = factorise(column)
+        return self._factorised[name]
+
+    def text(self, name: str) -> np.ndarray:
+        """The stripped text of a canonical column, per row."""
+        codes, text = _category_text(self.coded(name))
+        return text[codes]
+
+    def log(self, check, column, value, issue, action, rows, sav=None) -> None:
+        """Rows behind one kind of log entry, ungrouped (grouped once at the end)."""
+        self.bad.append(
+            pd.DataFrame(
+                {
+                    "check": check,
+                    "file": self.name,
+                    "column": column,
+                    "value": value,
+                    "issue": issue,
+                    "action": action,
+                    "row": rows,
+                    "sav": self.sav if sav is None else sav,
+                }
+            )
         )
-    n = len(raw)
-    rownum = np.arange(n) + (1 if sav else 2)
-    blank = pd.Series(np.full(n, "", dtype=object))
-    get = lambda name: raw[canon[name]] if name in canon else blank  # noqa: E731
-    factorised: dict[str, tuple[np.ndarray, list]] = {}
 
-    def coded(name: str) -> tuple[np.ndarray, list]:
-        if name not in factorised:
-            factorised[name] = _codes(get(name))
-        return factorised[name]
 
-    # Exact duplicates are judged on every field as written (canonical order).
-    # Each distinct value is hashed once; absent columns count as blank.
-    row_hash = np.zeros(n, dtype=np.uint64)
-    for name in [*STANDARD_COLUMNS, *(it.item for it in vocab.items)]:
-        if name in canon:
-            codes, uniques = coded(name)
+def row_hashes(cols: FileColumns) -> np.ndarray:
+    """Exact duplicates are judged on every field as written (canonical order).
+    Each distinct value is hashed once; absent columns count as blank."""
+    row_hash = np.zeros(cols.n, dtype=np.uint64)
+    for name in [*STANDARD_COLUMNS, *(it.item for it in cols.vocab.items)]:
+        if name in cols.canon:
+            codes, uniques = cols.coded(name)
             hashed = pd.util.hash_array(np.array([*map(str, uniques), ""], dtype=object))[codes]
         else:
-            hashed = pd.util.hash_array(np.array([""], dtype=object))[np.zeros(n, dtype=np.int64)]
+            hashed = pd.util.hash_array(np.array([""], dtype=object))[np.zeros(cols.n, dtype=np.int64)]
         row_hash = (row_hash * np.uint64(1_000_003)) ^ hashed
+    return row_hash
 
-    authority = lookup_column(coded("authority"), vocab.authority_keys)
-    sector = lookup_column(coded("sector"), vocab.sectors)
-    phase = lookup_column(coded("phase"), vocab.phases)
-    phase_codes, phase_text = _category_text(coded("phase"))
-    phase_blank = phase_text[phase_codes] == ""
-    from_name = phase_from_name(path)
-    if from_name is not None:
-        disagree = (phase.notna() & (phase != from_name)).to_numpy()
-        if disagree.any():
-            bad.append(
-                _bad(
-                    "response_phase_conflict",
-                    shown,
-                    canon.get("phase", ""),
-                    f"file name says '{from_name}'",
-                    "the phase column disagrees with the file name",
-                    "the phase column is used",
-                    rownum[disagree],
-                    sav,
-                )
-            )
-        phase = phase.where(phase.notna() | ~phase_blank, from_name)
-    frame = pd.DataFrame(
-        {
-            "file": shown,
-            "row": rownum,
-            "sav": sav,
-            "authority_id": authority.to_numpy(),
-            "sector": sector.to_numpy(),
-            "phase": phase.to_numpy(),
-            "hash": row_hash,
-        }
-    )
 
-    # Authority: unknown or blank spellings are listed, never matched silently.
+def resolve_phase(cols: FileColumns) -> pd.Series:
+    """The phase per row: the phase column, else the file name (a disagreement is logged)."""
+    phase = lookup_phase(cols.coded("phase"), cols.vocab)
+    from_name = phase_from_name(cols.path)
+    if from_name is None:
+        return phase
+    disagree = (phase.notna() & (phase != from_name)).to_numpy()
+    if disagree.any():
+        cols.log(
+            "response_phase_conflict",
+            cols.canon.get("phase", ""),
+            f"file name says '{from_name}'",
+            "the phase column disagrees with the file name",
+            "the phase column is used",
+            cols.rownum[disagree],
+        )
+    return phase.where(phase.notna() | ~(cols.text("phase") == ""), from_name)
+
+
+def log_unknown_authorities(cols: FileColumns, authority: pd.Series) -> np.ndarray:
+    """Unknown or blank authority spellings are listed, never matched silently."""
     unknown = authority.isna().to_numpy()
     if unknown.any():
-        codes, text = _category_text(coded("authority"))
-        values = text[codes][unknown]
+        vocab = cols.vocab
+        values = cols.text("authority")[unknown]
         issue = {
-            v: (
-                "authority missing"
-                if v == ""
-                else "unknown authority; closest known: "
-                + suggest(v, vocab.authority_keys, vocab.authorities)
-            )
+            v: "authority missing"
+            if v == ""
+            else "unknown authority; closest known: " + suggest(v, vocab.authority_keys, vocab.authorities)
             for v in set(values)
         }
-        bad.append(
-            _bad(
-                "response_unknown_authority",
-                shown,
-                canon["authority"],
-                values,
-                [issue[v] for v in values],
-                "rows left out of every figure; correct the spelling, or add it to the authority's "
-                "spelling variants if it is one of the programme's authorities",
-                rownum[unknown],
-                sav,
-            )
+        cols.log(
+            "response_unknown_authority",
+            cols.canon["authority"],
+            values,
+            [issue[v] for v in values],
+            "rows left out of every figure; correct the spelling, or add it to the authority's "
+            "spelling variants if it is one of the programme's authorities",
+            cols.rownum[unknown],
         )
-    # Sector: unknown spellings are listed and counted in 'all respondents' only.
-    odd = sector.isna().to_numpy() & ~unknown
-    if odd.any():
-        codes, text = _category_text(coded("sector"))
-        values = text[codes][odd]
-        labels = {s: s.replace("_", " ") for s in set(vocab.sectors.values())}
-        issue = {
-            v: (
-                "sector missing"
-                if v == ""
-                else f"unknown sector; closest known: {suggest(v, vocab.sectors, labels)}"
-            )
-            for v in set(values)
-        }
-        bad.append(
-            _bad(
-                "response_unknown_sector",
-                shown,
-                canon.get("sector", "sector"),
-                values,
-                [issue[v] for v in values],
-                "counted in 'all respondents' only, not in a sector's figures",
-                rownum[odd],
-                sav,
-            )
-        )
-    no_phase = phase.isna().to_numpy() & ~unknown
-    if no_phase.any():
-        values = phase_text[phase_codes][no_phase]
-        bad.append(
-            _bad(
-                "response_unknown_phase",
-                shown,
-                canon.get("phase", "phase"),
-                values,
-                np.where(
-                    values == "",
-                    "phase missing and not in the file name",
-                    "unknown phase; expected before/pre or after/post",
-                ),
-                "rows left out of every figure",
-                rownum[no_phase],
-                sav,
-            )
-        )
+    return unknown
 
-    # Answers: parsed once per distinct spelling.
-    for it in vocab.items:
-        if it.item not in canon:
-            frame[it.item] = np.zeros(n, dtype=np.int8)
+
+def log_unknown_sectors(cols: FileColumns, sector: pd.Series, unknown: np.ndarray) -> None:
+    """Unknown sector spellings are listed and counted in 'all respondents' only."""
+    odd = sector.isna().to_numpy() & ~unknown
+    if not odd.any():
+        return
+    values = cols.text("sector")[odd]
+    labels = {s: s.replace("_", " ") for s in set(cols.vocab.sectors.values())}
+    issue = {
+        v: "sector missing"
+        if v == ""
+        else f"unknown sector; closest known: {suggest(v, cols.vocab.sectors, labels)}"
+        for v in set(values)
+    }
+    cols.log(
+        "response_unknown_sector",
+        cols.canon.get("sector", "sector"),
+        values,
+        [issue[v] for v in values],
+        "counted in 'all respondents' only, not in a sector's figures",
+        cols.rownum[odd],
+    )
+
+
+def log_unknown_phases(cols: FileColumns, phase: pd.Series, unknown: np.ndarray) -> None:
+    no_phase = phase.isna().to_numpy() & ~unknown
+    if not no_phase.any():
+        return
+    values = cols.text("phase")[no_phase]
+    cols.log(
+        "response_unknown_phase",
+        cols.canon.get("phase", "phase"),
+        values,
+        np.where(
+            values == "",
+            "phase missing and not in the file name",
+            "unknown phase; expected before/pre or after/post",
+        ),
+        "rows left out of every figure",
+        cols.rownum[no_phase],
+    )
+
+
+def parse_items(cols: FileColumns, frame: pd.DataFrame) -> None:
+    """Answers, parsed once per distinct spelling, into ``frame`` (0 = no usable answer)."""
+    for it in cols.vocab.items:
+        if it.item not in cols.canon:
+            frame[it.item] = np.zeros(cols.n, dtype=np.int8)
             continue
-        status, value, reason = parse_column(coded(it.item), vocab)
+        status, value, reason = parse_column(cols.coded(it.item), cols.vocab)
         frame[it.item] = np.where(status == ANSWERED, value, 0).astype(np.int8)
         invalid = status == INVALID
         if invalid.any():
-            codes, text = _category_text(coded(it.item))
-            bad.append(
-                _bad(
-                    "response_invalid_answer",
-                    shown,
-                    canon[it.item],
-                    text[codes][invalid],
-                    reason[invalid],
-                    "left out of the base for this question",
-                    rownum[invalid],
-                    sav,
-                )
+            cols.log(
+                "response_invalid_answer",
+                cols.canon[it.item],
+                cols.text(it.item)[invalid],
+                reason[invalid],
+                "left out of the base for this question",
+                cols.rownum[invalid],
             )
-    codes, text = _category_text(coded("respondent_ref"))
-    frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
-    codes, text = _category_text(coded("submitted_at"))
-    frame["submitted"] = parse_times(text)[codes]
-    codes, text = _category_text(coded("synthetic"))
+
+
+def file_record(cols: FileColumns) -> dict:
+    """The file's row of ``response_files.csv`` (rows used are added later)."""
+    codes, text = _category_text(cols.coded("synthetic"))
     synthetic = np.isin(np.char.lower(text.astype(str)), ["yes", "true", "1", "y"])[codes]
-    record = {
-        "file": shown,
-        "format": fmt,
-        "rows_read": n,
+    return {
+        "file": cols.name,
+        "format": cols.fmt,
+        "rows_read": cols.n,
         "synthetic": "yes" if synthetic.any() else "no",
-        "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        "sha256": hashlib.sha256(cols.path.read_bytes()).hexdigest(),
     }
-    return frame, bad, record
+
+
+def clean_file(
+    path: Path, vocab: Vocabulary, name: str | None = None
+) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
+    """Read and clean one file: (rows in canonical form, log rows, file record).
+    ``name`` is how the tables and the log name the file (default: its name)."""
+    cols = FileColumns(path, vocab, name)
+    authority = lookup_column(cols.coded("authority"), vocab.authority_keys)
+    sector = lookup_column(cols.coded("sector"), vocab.sectors)
+    phase = resolve_phase(cols)
+    frame = pd.DataFrame(
+        {
+            "file": cols.name,
+            "row": cols.rownum,
+            "sav": cols.sav,
+            "authority_id": authority.to_numpy(),
+            "sector": sector.to_numpy(),
+            "phase": phase.to_numpy(),
+            "hash": row_hashes(cols),
+        }
+    )
+    unknown = log_unknown_authorities(cols, authority)
+    log_unknown_sectors(cols, sector, unknown)
+    log_unknown_phases(cols, phase, unknown)
+    parse_items(cols, frame)
+    codes, text = _category_text(cols.coded("respondent_ref"))
+    frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
+    codes, text = _category_text(cols.coded("submitted_at"))
+    frame["submitted"] = parse_times(text)[codes]
+    return frame, cols.bad, file_record(cols)
 
 
 def parse_times(text: np.ndarray) -> np.ndarray:
@@ -473,13 +525,23 @@ def response_files(directory: Path) -> list[Path]:
     )
 
 
-def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Cleaned:
-    """Read and clean every file; remove exact duplicates and repeated references."""
-    vocab = vocab or programme_vocabulary()
+def relative_names(paths: list[Path]) -> list[str]:
+    """Each file's path below the folder the files share (the responses folder):
+    the processed tables and the log do not depend on where that folder is."""
+    if not paths:
+        return []
+    resolved = [Path(p).resolve() for p in paths]
+    root = Path(os.path.commonpath([p.parent for p in resolved]))
+    return [p.relative_to(root).as_posix() for p in resolved]
+
+
+def read_all(paths: list[Path], vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
+    """Clean every file; any unusable file stops with one problem per file."""
     frames, bad, records, problems = [], [], [], []
-    for path in paths:
+    names = relative_names(paths)
+    for path, name in zip(paths, names, strict=True):
         try:
-            frame, found, record = clean_file(path, vocab)
+            frame, found, record = clean_file(path, vocab, name)
         except ResponseFileError as err:
             problems.append(err)
             continue
@@ -488,83 +550,91 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
         bad.extend(found)
         records.append(record)
     if problems:
-        ev = _ev()
         raise ResponseDataError(
             [
-                ev.Problem(p.file, p.row, p.column, p.value, f"a usable response file ({p.reason})")
+                Problem(p.file, p.row, p.column, p.value, f"a usable response file ({p.reason})")
                 for p in problems
             ]
         )
     data = pd.concat(frames, ignore_index=True)
-    del frames
     for col in ("authority_id", "sector", "phase", "file"):
         data[col] = data[col].astype("category")
-    single: list[pd.DataFrame] = []  # log rows, one per removed response
+    return data, bad, records
 
-    # Exact duplicate submissions: every field identical to an earlier row.
+
+def remove_duplicates(data: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Exact duplicate submissions (every field identical to an earlier row) removed and logged."""
     dup = data["hash"].duplicated(keep="first").to_numpy()
-    if dup.any():
-        involved = data[data["hash"].duplicated(keep=False).to_numpy()]
-        first = involved.groupby("hash", sort=False)[["file", "row", "sav"]].transform("first")
-        first = first[involved["hash"].duplicated(keep="first").to_numpy()]
-        d = data[dup]
-        single.append(
-            pd.DataFrame(
-                {
-                    "check": "response_duplicate",
-                    "file": d["file"].astype(str).to_numpy(),
-                    "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(),
-                    "column": "",
-                    "value": "",
-                    "issue": (
-                        "exact duplicate of "
-                        + first["file"].astype(str)
-                        + ", "
-                        + _row_words(first["row"], first["sav"]).to_numpy()
-                    ).to_numpy(),
-                    "action": "removed",
-                }
-            )
-        )
-    data = data[~dup]
-    data = data[(data["authority_id"].notna() & data["phase"].notna()).to_numpy()]
+    if not dup.any():
+        return data, []
+    involved = data[data["hash"].duplicated(keep=False).to_numpy()]
+    first = involved.groupby("hash", sort=False)[["file", "row", "sav"]].transform("first")
+    first = first[involved["hash"].duplicated(keep="first").to_numpy()]
+    d = data[dup]
+    log = pd.DataFrame(
+        {
+            "check": "response_duplicate",
+            "file": d["file"].astype(str).to_numpy(),
+            "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(),
+            "column": "",
+            "value": "",
+            "issue": (
+                "exact duplicate of "
+                + first["file"].astype(str)
+                + ", "
+                + _row_words(first["row"], first["sav"]).to_numpy()
+            ).to_numpy(),
+            "action": "removed",
+        }
+    )
+    return data[~dup], [log]
 
-    # A respondent reference repeated within a phase (of one authority): the
-    # earliest submission is kept (file order where times are missing).
+
+def remove_repeated_references(data: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """A respondent reference repeated within a phase (of one authority): the
+    earliest submission is kept (file order where times are missing)."""
     linked = data[data["ref"] != ""]
     ordered = linked.sort_values(["submitted", "order", "row"], kind="stable", na_position="last")
     keys = ["authority_id", "phase", "ref"]
     repeat = ordered.duplicated(keys, keep="first").to_numpy()
-    if repeat.any():
-        involved = ordered[ordered.duplicated(keys, keep=False).to_numpy()]
-        kept = involved.groupby(keys, observed=True, sort=False)[["file", "row", "sav"]].transform("first")
-        kept = kept[involved.duplicated(keys, keep="first").to_numpy()]
-        rr = ordered[repeat]
-        single.append(
-            pd.DataFrame(
-                {
-                    "check": "response_repeated_reference",
-                    "file": rr["file"].astype(str).to_numpy(),
-                    "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
-                    "column": "respondent_ref",
-                    "value": rr["ref"].to_numpy(),
-                    "issue": (
-                        "respondent reference repeated within phase '"
-                        + rr["phase"].astype(str)
-                        + "'; earliest kept: "
-                        + kept["file"].astype(str)
-                        + ", "
-                        + _row_words(kept["row"], kept["sav"]).to_numpy()
-                    ).to_numpy(),
-                    "action": "removed (one answer per person per phase)",
-                }
-            )
-        )
-        data = data.drop(index=rr.index)
+    if not repeat.any():
+        return data, []
+    involved = ordered[ordered.duplicated(keys, keep=False).to_numpy()]
+    kept = involved.groupby(keys, observed=True, sort=False)[["file", "row", "sav"]].transform("first")
+    kept = kept[involved.duplicated(keys, keep="first").to_numpy()]
+    rr = ordered[repeat]
+    log = pd.DataFrame(
+        {
+            "check": "response_repeated_reference",
+            "file": rr["file"].astype(str).to_numpy(),
+            "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
+            "column": "respondent_ref",
+            "value": rr["ref"].to_numpy(),
+            "issue": (
+                "respondent reference repeated within phase '"
+                + rr["phase"].astype(str)
+                + "'; earliest kept: "
+                + kept["file"].astype(str)
+                + ", "
+                + _row_words(kept["row"], kept["sav"]).to_numpy()
+            ).to_numpy(),
+            "action": "removed (one answer per person per phase)",
+        }
+    )
+    return data.drop(index=rr.index), [log]
+
+
+def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Cleaned:
+    """Read and clean every file; remove exact duplicates and repeated references."""
+    vocab = vocab or programme_vocabulary()
+    data, bad, records = read_all(paths, vocab)
+    data, duplicates = remove_duplicates(data)
+    data = data[(data["authority_id"].notna() & data["phase"].notna()).to_numpy()]
+    data, repeated = remove_repeated_references(data)
     used = data.groupby("file", observed=False).size()
     files = pd.DataFrame(records)
     files["rows_used"] = files["file"].map(used).fillna(0).astype(int)
     files = files[["file", "format", "rows_read", "rows_used", "synthetic", "sha256"]]
     keep = ["authority_id", "sector", "phase", "ref", *(it.item for it in vocab.items)]
-    log = pd.concat([_group_log(bad), *single], ignore_index=True)[_ev().QUALITY_LOG_COLUMNS].astype(str)
-    return Cleaned(data[keep].reset_index(drop=True), log, files)
+    log = pd.concat([_group_log(bad), *duplicates, *repeated], ignore_index=True)
+    return Cleaned(data[keep].reset_index(drop=True), log[QUALITY_LOG_COLUMNS].astype(str), files)
