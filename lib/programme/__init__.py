@@ -45,13 +45,14 @@ from lib.programme.model import (
     UnderstandingItem,
     UnknownNameError,
     Year,
-    _authority_keys,
+    authority_keys,
     name_key,
     slug_key,
     slugify,
     spaced_key,
 )
-from lib.programme.schema import SCHEMA_VERSION, ProgrammeDefinitionError, parse_definition
+from lib.programme.reader import ProgrammeDefinitionError
+from lib.programme.schema import SCHEMA_VERSION, parse_definition
 
 __all__ = [
     "ActivityMeasure",
@@ -84,7 +85,7 @@ __all__ = [
     "slug_key",
     "slugify",
     "spaced_key",
-    "_authority_keys",
+    "authority_keys",
 ]
 
 from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402

@@ -262,7 +262,7 @@ class Programme:
 
     def authority_id(self, printed: str) -> str:
         """Any printed spelling of an authority -> its id (close matches suggested)."""
-        keys = _authority_keys(self)
+        keys = authority_keys(self)
         key = name_key(printed)
         if key in keys:
             return keys[key]
@@ -271,7 +271,7 @@ class Programme:
         raise UnknownNameError("authority", printed, suggestions, list(names.values()))
 
     def is_known_authority(self, printed: str) -> bool:
-        return name_key(printed) in _authority_keys(self)
+        return name_key(printed) in authority_keys(self)
 
     def source_file(self, document_id: str) -> str:
         return _lookup("source document", document_id, {d.id: d.file for d in self.source_documents})
@@ -431,5 +431,5 @@ def _authority_keys_cached(authorities: tuple[Authority, ...]) -> dict[str, str]
     return keys
 
 
-def _authority_keys(programme: Programme) -> dict[str, str]:
+def authority_keys(programme: Programme) -> dict[str, str]:
     return _authority_keys_cached(programme.authorities)

@@ -88,7 +88,7 @@ def test_every_authority_spelling_maps_as_today(prog):
     for printed in spellings:
         assert prog.authority_id(printed) == evaluation.authority_id(printed), printed
     # and nothing more is known than today
-    for key in programme._authority_keys(prog):
+    for key in programme.authority_keys(prog):
         assert evaluation.is_known_authority(key), key
 
 
