@@ -331,7 +331,7 @@ class Programme:
 
     def theme_id(self, printed: str) -> str:
         key = spaced_key(printed)
-        if key.endswith(self.vision_suffix.casefold()):
+        if self.vision_suffix and key.endswith(self.vision_suffix.casefold()):
             return self.vision_theme
         return _lookup(
             "theme",

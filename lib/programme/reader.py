@@ -35,10 +35,23 @@ class Reader:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[str] = []
+        #: Every key path read (list positions as ``[]``): what the parser accepts.
+        self.read: set[str] = set()
 
     def problem(self, path: str, value: object, expected: str) -> None:
         shown = "(missing)" if value is MISSING else repr(value)
         self.problems.append(f"error: {self.file}, key {path}: value {shown}: expected {expected}")
+
+    def unknown(self, parent: str, key: str, value: object, known: list[str], closest: str | None) -> None:
+        """A key the schema does not name: one line, with the closest known key."""
+        where = f"in {parent}" if parent else "at the top level"
+        hint = f"did you mean {closest!r}?" if closest else f"expected one of: {', '.join(known)}"
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        self.problems.append(
+            f"error: {self.file}, key {f'{parent}.{key}' if parent else key}: value {shown}: "
+            f"unknown key {key!r} {where}; {hint}"
+        )
 
     def get(
         self,
@@ -52,6 +65,7 @@ class Reader:
         default: Any = None,
     ) -> Any:
         here = f"{path}.{key}" if path else key
+        self.read.add(re.sub(r"\[\d+\]", "[]", here))
         if not isinstance(node, dict):
             return default
         if key not in node:

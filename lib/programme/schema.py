@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lib.programme.keys import check_keys
 from lib.programme.model import (
     ActivityMeasure,
     Authority,
@@ -387,9 +388,7 @@ def _chart_questions(r: Reader, survey: dict, questions: tuple[Question, ...]) -
     out = []
     charts = r.get(survey, "chart_questions", "survey", dict, "a mapping", optional=True, default={})
     for which, qid in charts.items():
-        where = f"survey.chart_questions.{which}"
-        r.member(where, which, ["understanding", "impacts"], "understanding or impacts")
-        r.member(where, qid, [q.id for q in questions], "a survey question id")
+        r.member(f"survey.chart_questions.{which}", qid, [q.id for q in questions], "a survey question id")
         out.append((str(which), str(qid)))
     return tuple(out)
 
@@ -490,7 +489,7 @@ def parse_themes(r: Reader, data: dict, parsed: Fields) -> Fields:
     r.member("themes.authority_vision.theme", theme, [t.id for t in themes], "a theme id")
     return {
         "themes": themes,
-        "vision_suffix": (vision.get("suffix") or "") if vision else "",
+        "vision_suffix": r.text(vision, "suffix", "themes.authority_vision", optional=True) or "",
         "vision_theme": theme or "",
     }
 
@@ -570,9 +569,7 @@ def parse_definition(data: Any, file: str) -> Programme:
             [f"error: {file}: value {type(data).__name__}: expected a YAML mapping"]
         )
     r = Reader(file)
-    for key in data:
-        if key not in PARSERS:
-            r.problem(str(key), data[key], f"one of the known keys ({', '.join(sorted(PARSERS))})")
+    check_keys(r, data)
     parsed: Fields = {}
     for parse in PARSERS.values():
         parsed.update(parse(r, data, parsed))

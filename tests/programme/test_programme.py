@@ -11,6 +11,8 @@ The second half checks that a bad definition stops with one line per problem.
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ import yaml
 
 from lib import evaluation, programme, report
 from lib.analysis import claims, uncertainty
+from lib.programme import keys, reader, schema
 from lib.report import charts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -361,9 +364,9 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, "
-        "completeness, evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, "
-        "source_documents, statements, survey, themes"
+        "schema_version, programme, source_documents, authorities, evidence, profile_questions, kpis, "
+        "kpi_measures, activity_measures, survey, case_study_groups, themes, commissioning, statements, "
+        "case_study_sections, completeness, notes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "
@@ -374,7 +377,7 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
         "localised_commissioning, change_management"
     )
     assert done.stderr.splitlines() == [
-        f"{e}colour_scheme: value 'blue': expected one of the known keys ({known})",
+        f"{e}colour_scheme: value 'blue': unknown key 'colour_scheme' at the top level; expected one of: {known}",
         f"{e}authorities[1].id: value 'Bex Ley': expected a lowercase slug (a-z, 0-9, '-')",
         f"{e}authorities[5].name: value (missing): expected non-empty text",
         f"{e}authorities[4].name: value 'Barnet': expected a spelling (after folding case, dots and hyphens) "
@@ -401,3 +404,100 @@ def test_unreadable_definitions_are_one_line_too(tmp_path):
     with pytest.raises(programme.ProgrammeDefinitionError) as caught:
         programme.parse_definition(["not", "a", "mapping"], "x.yaml")
     assert caught.value.problems == ["error: x.yaml: value list: expected a YAML mapping"]
+
+
+# --------------------------------------------------------------------------
+# Unknown keys, at every depth; every entry point reports one line per problem
+# --------------------------------------------------------------------------
+
+
+def _problems(data: dict) -> list[str]:
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    return caught.value.problems
+
+
+def test_unknown_keys_at_every_depth_name_the_closest_known_key():
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["programme"]["yeras"] = []
+    data["authorities"][3]["spelling"] = ["Hillingdon LB"]
+    data["evidence"]["items"][0]["lable"] = "Budget"
+    data["survey"]["chart_questions"]["impact"] = "impacts"
+    data["survey"]["responses"]["scal"] = [1, 5]
+    data["completeness"]["kpi_table.csv"][0]["print"] = "x"
+    data["themes"]["authority_vision"]["zzz"] = 1
+    e = "error: d.yaml, key "
+    assert _problems(data) == [
+        f"{e}programme.yeras: value []: unknown key 'yeras' in programme; did you mean 'years'?",
+        f"{e}authorities[3].spelling: value ['Hillingdon LB']: unknown key 'spelling' in authorities[3]; "
+        "did you mean 'spellings'?",
+        f"{e}evidence.items[0].lable: value 'Budget': unknown key 'lable' in evidence.items[0]; "
+        "did you mean 'label'?",
+        f"{e}survey.chart_questions.impact: value 'impacts': unknown key 'impact' in survey.chart_questions; "
+        "did you mean 'impacts'?",
+        f"{e}survey.responses.scal: value [1, 5]: unknown key 'scal' in survey.responses; did you mean 'scale'?",
+        f"{e}themes.authority_vision.zzz: value 1: unknown key 'zzz' in themes.authority_vision; "
+        "expected one of: suffix, theme",
+        f"{e}completeness.kpi_table.csv[0].print: value 'x': unknown key 'print' in completeness.kpi_table.csv[0]; "
+        "did you mean 'printed'?",
+    ]
+
+
+def test_the_key_table_names_exactly_what_the_parser_reads(prog):
+    assert tuple(k.name for k in keys.DEFINITION) == tuple(schema.PARSERS)
+    walker = reader.Reader("d.yaml")
+    parsed: dict = {}
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    for parse in schema.PARSERS.values():
+        parsed.update(parse(walker, data, parsed))
+    assert walker.problems == []
+    read = {re.sub(r"^completeness\.[^\[]+", "completeness.<raw file name>", k) for k in walker.read}
+    documented = {path for path, _ in keys.walk()}
+    assert read - documented == set()
+    # Read as a whole rather than key by key: the entries of these mappings.
+    whole = {
+        "completeness.<raw file name>[].numbered[].group",
+        "completeness.<raw file name>[].numbered[].count",
+        "survey.chart_questions.understanding",
+        "survey.chart_questions.impacts",
+    }
+    assert documented - read == whole
+
+
+def _bad_definition(tmp_path: Path) -> Path:
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["authorities"][3]["spelling"] = ["Hillingdon LB"]  # an unknown key
+    data["survey"]["questions"][0]["number"] = "one"  # a wrong type
+    del data["authorities"][5]["name"]  # a missing required key
+    path = tmp_path / "definition.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["lib.programme", "check"],
+        ["lib.evaluation", "build", "--processed-dir", "{tmp}/processed", "--outputs-dir", "{tmp}/outputs"],
+        ["lib.run", "--output-dir", "{tmp}/reports", "--timeout", "30"],
+    ],
+    ids=["check", "build", "run"],
+)
+def test_every_entry_point_reports_a_bad_definition_one_line_per_problem(tmp_path, command):
+    path = _bad_definition(tmp_path)
+    env = {**os.environ, programme.PROGRAMME_ENV_VAR: str(path), "PYTHONPATH": str(PROJECT_ROOT)}
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    e = f"error: {path}, key "
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.splitlines() == [
+        f"{e}authorities[3].spelling: value ['Hillingdon LB']: unknown key 'spelling' in authorities[3]; "
+        "did you mean 'spellings'?",
+        f"{e}authorities[5].name: value (missing): expected non-empty text",
+        f"{e}survey.questions[0].number: value 'one': expected a whole question number",
+        "definition rejected: 3 problem(s)",
+    ]
+    assert not (tmp_path / "processed").exists() and not (tmp_path / "reports").exists()
