@@ -89,7 +89,7 @@ def item_keys(what: str, id_example: str, label_example: str) -> tuple[Key, ...]
     return (
         text("id", f"{ID}; the {what}'s id in the processed tables", id_example),
         text("label", f"the {what} as reports name it", label_example),
-        texts("spellings", "other printed forms (matched after folding case, curly apostrophes and spaces)"),
+        texts("spellings", "other printed forms", "[another printed form]"),
     )
 
 
@@ -257,7 +257,7 @@ _COMPLETENESS = free_map(
     "raw file name",
     "list of printed layouts",
     "the keys each source prints, per raw file: the raw contract requires a row for every one",
-    "see data/programme/definition.yaml",
+    "{kpi_table.csv: [{columns: [...], grids: [...], printed: ...}]}",
     texts("columns", "the raw columns the keys fill", "[kpi_order, year_as_printed]", required=True),
     text("printed", "what the source prints, for the quality log", "every KPI for both years"),
     Key(

@@ -501,3 +501,36 @@ def test_every_entry_point_reports_a_bad_definition_one_line_per_problem(tmp_pat
         "definition rejected: 3 problem(s)",
     ]
     assert not (tmp_path / "processed").exists() and not (tmp_path / "reports").exists()
+
+
+def test_the_definition_reference_in_data_readme_is_up_to_date():
+    readme = PROJECT_ROOT / "data" / "README.md"
+    assert not programme.update_reference(readme, write=False), "run: python -m lib.programme reference"
+    text = readme.read_text(encoding="utf-8")
+    for path in [
+        "completeness.<raw file name>[].columns",
+        "notes",
+        "survey.success_sectors",
+        "survey.chart_questions",
+        "survey.responses",
+        "evidence.never_inferred",
+        "kpi_measures[].names",
+        "survey.questions[].claim_label",
+    ]:
+        assert f"| `{path}` |" in text, path
+    for path, key in keys.walk():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{path}` |"))
+        assert key.type in row and key.description.split("`")[0][:20] in row, path
+
+
+def test_a_stale_reference_is_found_and_rewritten(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"intro\n{programme.REFERENCE_START}\n| old |\n{programme.REFERENCE_END}\nrest\n", encoding="utf-8"
+    )
+    assert programme.update_reference(readme, write=False)
+    assert programme.update_reference(readme)
+    assert not programme.update_reference(readme, write=False)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "| old |" not in text
+    assert "| `authorities[].spellings` | list of text | no |" in text
