@@ -10,11 +10,15 @@ typed :class:`Programme` with lookup helpers.
 Which definition is used: the ``EVAL_PROGRAMME`` environment variable (a path
 to a definition file), else ``data/programme/definition.yaml``.
 
-A bad definition stops with one line per problem and no traceback::
+A bad definition stops with one line per problem and no traceback, here and
+in every entry point (:func:`check_definition`, :func:`report_bad_definition`)::
 
-    $ python -m lib.programme check path/to/definition.yaml
-    error: path/to/definition.yaml, key authorities[3].id: value 'Bad Id': expected a lowercase slug ...
+    $ python -m lib.programme check d.yaml
+    error: d.yaml, key authorities[3].spelling: value ['Kent CC']: unknown key 'spelling' ...
     definition rejected: 1 problem(s)
+
+``python -m lib.programme reference`` rewrites the definition's reference in
+data/README.md from the key table (:mod:`lib.programme.keys`).
 """
 
 from __future__ import annotations

@@ -244,7 +244,7 @@ class Programme:
     never_inferred: tuple[str, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
     chart_questions: tuple[tuple[str, str], ...] = ()
-    #: Respondent-level response files (issue 12): the answer scale and extra spellings.
+    #: Respondent-level response files: the answer scale and extra spellings.
     response_scale: tuple[int, int] = (1, 7)
     #: The sectors whose attitudes the programme sought to change (the success judgement): (id, label).
     success_sectors: tuple[tuple[str, str], ...] = ()
@@ -394,7 +394,7 @@ class Programme:
 
 
 # --------------------------------------------------------------------------
-# Name folding (the rules lib/evaluation.py applies today)
+# Name folding (authority names also match through lib/programme/names.py)
 # --------------------------------------------------------------------------
 
 
