@@ -73,7 +73,8 @@ class Reader:
                 self.problem(here, MISSING, expected)
             return default
         value = node[key]
-        if kind is bool and not isinstance(value, bool) or not isinstance(value, kind):
+        # true/false is not a number, although Python counts bool as an int
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
             self.problem(here, value, expected)
             return default
         return value

@@ -534,3 +534,13 @@ def test_a_stale_reference_is_found_and_rewritten(tmp_path):
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("intro\n") and text.endswith("rest\n") and "| old |" not in text
     assert "| `authorities[].spellings` | list of text | no |" in text
+
+
+def test_true_or_false_is_not_a_number():
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["survey"]["questions"][0]["number"] = True
+    data["survey"]["sectors"][1]["in_explorer"] = "yes"
+    assert _problems(data) == [
+        "error: d.yaml, key survey.sectors[1].in_explorer: value 'yes': expected true or false",
+        "error: d.yaml, key survey.questions[0].number: value True: expected a whole question number",
+    ]
