@@ -10,11 +10,15 @@ typed :class:`Programme` with lookup helpers.
 Which definition is used: the ``EVAL_PROGRAMME`` environment variable (a path
 to a definition file), else ``data/programme/definition.yaml``.
 
-A bad definition stops with one line per problem and no traceback::
+A bad definition stops with one line per problem and no traceback, here and
+in every entry point (:func:`check_definition`, :func:`report_bad_definition`)::
 
-    $ python -m lib.programme check path/to/definition.yaml
-    error: path/to/definition.yaml, key authorities[3].id: value 'Bad Id': expected a lowercase slug ...
+    $ python -m lib.programme check d.yaml
+    error: d.yaml, key authorities[3].spelling: value ['Kent CC']: unknown key 'spelling' ...
     definition rejected: 1 problem(s)
+
+``python -m lib.programme reference`` rewrites the definition's reference in
+data/README.md from the key table (:mod:`lib.programme.keys`).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import os
 import sys
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 import yaml
 
+from lib.programme.keys import reference
 from lib.programme.model import (
     ActivityMeasure,
     Authority,
@@ -45,13 +51,14 @@ from lib.programme.model import (
     UnderstandingItem,
     UnknownNameError,
     Year,
-    _authority_keys,
+    authority_keys,
     name_key,
     slug_key,
     slugify,
     spaced_key,
 )
-from lib.programme.schema import SCHEMA_VERSION, ProgrammeDefinitionError, parse_definition
+from lib.programme.reader import ProgrammeDefinitionError
+from lib.programme.schema import SCHEMA_VERSION, parse_definition
 
 __all__ = [
     "ActivityMeasure",
@@ -80,11 +87,14 @@ __all__ = [
     "definition_path",
     "load_programme",
     "parse_definition",
+    "check_definition",
+    "report_bad_definition",
+    "update_reference",
     "name_key",
     "slug_key",
     "slugify",
     "spaced_key",
-    "_authority_keys",
+    "authority_keys",
 ]
 
 from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402
@@ -133,22 +143,74 @@ def current_programme() -> Programme:
     return _cached(definition_path().resolve())
 
 
+def report_bad_definition(error: ProgrammeDefinitionError, stream: TextIO | None = None) -> int:
+    """Print a rejected definition as one line per problem and a count; returns the exit status (1)."""
+    out = stream if stream is not None else sys.stderr
+    for line in error.problems:
+        print(line, file=out)
+    print(f"definition rejected: {len(error.problems)} problem(s)", file=out)
+    return 1
+
+
+def check_definition(path: str | os.PathLike | None = None, stream: TextIO | None = None) -> int:
+    """For entry points: 0 if the definition in force is good, else its problems printed and 1."""
+    try:
+        load_programme(path)
+    except ProgrammeDefinitionError as error:
+        return report_bad_definition(error, stream)
+    return 0
+
+
+_previous_excepthook = sys.excepthook
+
+
+def _excepthook(kind, value, tb) -> None:
+    if isinstance(value, ProgrammeDefinitionError):
+        report_bad_definition(value)
+    else:
+        _previous_excepthook(kind, value, tb)
+
+
+# A command that stops on a bad definition (often while importing the modules
+# that read it) prints the problem lines, not a traceback; the exit status is 1.
+sys.excepthook = _excepthook
+
+REFERENCE_START = "<!-- definition-reference:start -->"
+REFERENCE_END = "<!-- definition-reference:end -->"
+DATA_README = PROJECT_ROOT / "data" / "README.md"
+
+
+def update_reference(readme: Path = DATA_README, *, write: bool = True) -> bool:
+    """Regenerate the definition's reference between its markers in data/README.md; True if it changed."""
+    text = readme.read_text(encoding="utf-8")
+    before, rest = text.split(REFERENCE_START, 1)
+    _, after = rest.split(REFERENCE_END, 1)
+    new = f"{before}{REFERENCE_START}\n{reference()}{REFERENCE_END}{after}"
+    if new != text and write:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
+USAGE = (
+    "usage: python -m lib.programme check [definition.yaml]  (default: $EVAL_PROGRAMME or "
+    f"{_display(DEFAULT_DEFINITION)})\n"
+    "       python -m lib.programme reference  (rewrite the definition reference in data/README.md)"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["reference"]:
+        changed = update_reference()
+        print("data/README.md updated" if changed else "data/README.md already up to date")
+        return 0
     if not args or args[0] != "check" or len(args) > 2:
-        print(
-            "usage: python -m lib.programme check [definition.yaml]  (default: $EVAL_PROGRAMME or "
-            f"{_display(DEFAULT_DEFINITION)})",
-            file=sys.stderr,
-        )
+        print(USAGE, file=sys.stderr)
         return 2
     try:
         programme = load_programme(args[1] if len(args) == 2 else None)
     except ProgrammeDefinitionError as error:
-        for line in error.problems:
-            print(line, file=sys.stderr)
-        print(f"definition rejected: {len(error.problems)} problem(s)", file=sys.stderr)
-        return 1
+        return report_bad_definition(error)
     print(
         f"{_display(programme.path)}: {programme.name}: {len(programme.authorities)} authorities, "
         f"{len(programme.evidence_items)} evidence items, {len(programme.questions)} survey questions"

@@ -14,13 +14,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lib.programme.names import authority_spellings, match_authority, rank_authorities
+
 
 class UnknownNameError(ValueError):
     """A printed name that matches nothing in the definition (with close matches)."""
 
-    def __init__(self, kind: str, name: str, suggestions: list[str], known: list[str]):
+    def __init__(
+        self, kind: str, name: str, suggestions: list[str], known: list[str], *, say_none: bool = False
+    ):
         self.kind, self.name, self.suggestions = kind, name, suggestions
         hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        hint = hint or ("; no close match" if say_none else "")
         super().__init__(f"unknown {kind} {name!r}{hint} (expected one of {len(known)}: {', '.join(known)})")
 
 
@@ -263,17 +268,24 @@ class Programme:
         )
 
     def authority_id(self, printed: str) -> str:
-        """Any printed spelling of an authority -> its id (close matches suggested)."""
-        keys = _authority_keys(self)
+        """Any printed spelling of an authority -> its id: a spelling the definition
+        lists, else the generic rules of :mod:`lib.programme.names` ("Kent County
+        Council", "LB Hillingdon"); an unknown name is an error with the candidates
+        that share its words, or "no close match"."""
         key = name_key(printed)
-        if key in keys:
-            return keys[key]
+        found = authority_keys(self).get(key) or match_authority(
+            printed, authority_spellings(self.authorities)
+        )
+        if found:
+            return found
         names = {a.id: a.name for a in self.authorities}
-        suggestions = list(dict.fromkeys(names[keys[k]] for k in _close(key, keys)))
-        raise UnknownNameError("authority", printed, suggestions, list(names.values()))
+        suggestions = [names[a] for a in rank_authorities(printed, authority_spellings(self.authorities))]
+        raise UnknownNameError("authority", printed, suggestions, list(names.values()), say_none=True)
 
     def is_known_authority(self, printed: str) -> bool:
-        return name_key(printed) in _authority_keys(self)
+        return name_key(printed) in authority_keys(self) or bool(
+            match_authority(printed, authority_spellings(self.authorities))
+        )
 
     def source_file(self, document_id: str) -> str:
         return _lookup("source document", document_id, {d.id: d.file for d in self.source_documents})
@@ -333,7 +345,7 @@ class Programme:
 
     def theme_id(self, printed: str) -> str:
         key = spaced_key(printed)
-        if key.endswith(self.vision_suffix.casefold()):
+        if self.vision_suffix and key.endswith(self.vision_suffix.casefold()):
             return self.vision_theme
         return _lookup(
             "theme",
@@ -384,7 +396,7 @@ class Programme:
 
 
 # --------------------------------------------------------------------------
-# Name folding (the rules lib/evaluation.py applies today)
+# Name folding (authority names also match through lib/programme/names.py)
 # --------------------------------------------------------------------------
 
 
@@ -433,5 +445,5 @@ def _authority_keys_cached(authorities: tuple[Authority, ...]) -> dict[str, str]
     return keys
 
 
-def _authority_keys(programme: Programme) -> dict[str, str]:
+def authority_keys(programme: Programme) -> dict[str, str]:
     return _authority_keys_cached(programme.authorities)

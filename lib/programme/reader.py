@@ -1,6 +1,6 @@
 """Reading a programme definition's YAML: one line per problem, never stopping at the first.
 
-:class:`_Reader` walks the parsed YAML and collects problems; the helpers
+:class:`Reader` walks the parsed YAML and collects problems; the helpers
 here read the shapes several sections share (items, completeness grids).
 :mod:`lib.programme.schema` reads each section with them.
 """
@@ -14,11 +14,11 @@ from typing import Any
 
 from lib.programme.model import Completeness, Item
 
-_AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
-_PROVENANCE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt § .+")
-_SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+PROVENANCE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt § .+")
+SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 
 
 class ProgrammeDefinitionError(Exception):
@@ -29,16 +29,29 @@ class ProgrammeDefinitionError(Exception):
         super().__init__("\n".join(problems))
 
 
-class _Reader:
+class Reader:
     """Walks the parsed YAML, collecting one line per problem (never stopping at the first)."""
 
     def __init__(self, file: str):
         self.file = file
         self.problems: list[str] = []
+        #: Every key path read (list positions as ``[]``): what the parser accepts.
+        self.read: set[str] = set()
 
     def problem(self, path: str, value: object, expected: str) -> None:
-        shown = "(missing)" if value is _MISSING else repr(value)
+        shown = "(missing)" if value is MISSING else repr(value)
         self.problems.append(f"error: {self.file}, key {path}: value {shown}: expected {expected}")
+
+    def unknown(self, parent: str, key: str, value: object, known: list[str], closest: str | None) -> None:
+        """A key the schema does not name: one line, with the closest known key."""
+        where = f"in {parent}" if parent else "at the top level"
+        hint = f"did you mean {closest!r}?" if closest else f"expected one of: {', '.join(known)}"
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        self.problems.append(
+            f"error: {self.file}, key {f'{parent}.{key}' if parent else key}: value {shown}: "
+            f"unknown key {key!r} {where}; {hint}"
+        )
 
     def get(
         self,
@@ -52,14 +65,16 @@ class _Reader:
         default: Any = None,
     ) -> Any:
         here = f"{path}.{key}" if path else key
+        self.read.add(re.sub(r"\[\d+\]", "[]", here))
         if not isinstance(node, dict):
             return default
         if key not in node:
             if not optional:
-                self.problem(here, _MISSING, expected)
+                self.problem(here, MISSING, expected)
             return default
         value = node[key]
-        if kind is bool and not isinstance(value, bool) or not isinstance(value, kind):
+        # true/false is not a number, although Python counts bool as an int
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
             self.problem(here, value, expected)
             return default
         return value
@@ -136,19 +151,19 @@ class _Reader:
             self.problem(path, value, f"{what} ({', '.join(allowed)})")
 
 
-_MISSING = object()
-_SLUG = "a lowercase id (a-z, 0-9, words joined by '_')"
+MISSING = object()
+SLUG_EXPECTED = "a lowercase id (a-z, 0-9, words joined by '_')"
 
 
-def _item(r: _Reader, path: str, node: dict, pattern: re.Pattern = _ID) -> Item:
+def read_item(r: Reader, path: str, node: dict, pattern: re.Pattern = ID) -> Item:
     return Item(
-        id=r.text(node, "id", path, pattern=pattern, expected=_SLUG) or "",
+        id=r.text(node, "id", path, pattern=pattern, expected=SLUG_EXPECTED) or "",
         label=r.text(node, "label", path) or "",
         spellings=r.texts(node, "spellings", path),
     )
 
 
-def _axis(r: _Reader, path: str, node: Any) -> list[str]:
+def read_axis(r: Reader, path: str, node: Any) -> list[str]:
     """One axis of a key grid: a list of values, or ``{from: a, to: b}`` (whole numbers)."""
     if isinstance(node, dict) and set(node) == {"from", "to"}:
         low, high = node["from"], node["to"]
@@ -160,7 +175,7 @@ def _axis(r: _Reader, path: str, node: Any) -> list[str]:
     return []
 
 
-def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
+def read_completeness(r: Reader, node: dict) -> tuple[Completeness, ...]:
     """``completeness: {file: [{columns, printed, grids | numbered}]}``: keys each source prints.
 
     ``grids`` is a list of grids (each a list of axes, one per column);
@@ -184,7 +199,7 @@ def _completeness(r: _Reader, node: dict) -> tuple[Completeness, ...]:
             for g, grid in enumerate(
                 r.get(entry, "grids", p, list, "a list of grids", optional=True, default=[])
             ):
-                axes = [_axis(r, f"{p}.grids[{g}][{a}]", axis) for a, axis in enumerate(grid)]
+                axes = [read_axis(r, f"{p}.grids[{g}][{a}]", axis) for a, axis in enumerate(grid)]
                 if len(axes) != len(columns):
                     r.problem(f"{p}.grids[{g}]", grid, f"one axis per column ({len(columns)})")
                     continue

@@ -2,14 +2,22 @@
 
 Each problem reads ``error: <file>, key <path>: value <value>: expected <what>``;
 every problem in the file is reported, not only the first.
+
+The definition is read one top-level key at a time: :data:`PARSERS` maps each
+key to the function that reads it, in the order the keys depend on each other
+(authorities name source documents, evidence inferences name authorities, ...).
+Each parser returns the :class:`Programme` fields it reads; a later parser sees
+the fields read so far.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lib.programme.keys import check_keys
 from lib.programme.model import (
     ActivityMeasure,
     Authority,
@@ -31,19 +39,17 @@ from lib.programme.model import (
     name_key,
     spaced_key,
 )
-from lib.programme.reader import (  # noqa: F401 - ProgrammeDefinitionError is re-exported
-    _AUTHORITY_SLUG,
-    _COLOUR,
-    _ID,
-    _MISSING,
-    _PROVENANCE,
-    _SLUG,
-    _SOURCE_FILE,
+from lib.programme.reader import (
+    AUTHORITY_SLUG,
+    COLOUR,
+    ID,
+    PROVENANCE,
+    SLUG_EXPECTED,
+    SOURCE_FILE,
     ProgrammeDefinitionError,
-    _axis,
-    _completeness,
-    _item,
-    _Reader,
+    Reader,
+    read_completeness,
+    read_item,
 )
 
 SCHEMA_VERSION = 1
@@ -51,60 +57,62 @@ SCHEMA_VERSION = 1
 #: ones the survey report names; KPIs come from the programme report).
 REQUIRED_DOCUMENTS = ("programme_report", "survey_report")
 
+Fields = dict[str, Any]
+Parser = Callable[[Reader, dict, Fields], Fields]
 
-def parse_definition(data: Any, file: str) -> Programme:
-    """Parsed YAML -> :class:`Programme`, or :class:`ProgrammeDefinitionError` listing every problem."""
-    r = _Reader(file)
-    if not isinstance(data, dict):
-        raise ProgrammeDefinitionError(
-            [f"error: {file}: value {type(data).__name__}: expected a YAML mapping"]
-        )
+
+def _slug(r: Reader, node: dict, path: str) -> str:
+    return r.text(node, "id", path, pattern=ID, expected=SLUG_EXPECTED) or ""
+
+
+def _flag(r: Reader, node: dict, key: str, path: str) -> bool:
+    return bool(r.get(node, key, path, bool, "true or false", optional=True, default=False))
+
+
+def _unique_ids(r: Reader, where: str, entries: Any) -> None:
+    r.unique("id", [(f"{where}[{i}].id", e.id) for i, e in enumerate(entries)])
+
+
+# --------------------------------------------------------------------------
+# One parser per top-level key
+# --------------------------------------------------------------------------
+
+
+def parse_schema_version(r: Reader, data: dict, parsed: Fields) -> Fields:
     version = r.get(data, "schema_version", "", int, f"schema version {SCHEMA_VERSION}")
     if version is not None and version != SCHEMA_VERSION:
         r.problem("schema_version", version, f"schema version {SCHEMA_VERSION}")
-    known = {
-        "schema_version",
-        "programme",
-        "source_documents",
-        "authorities",
-        "evidence",
-        "profile_questions",
-        "kpis",
-        "kpi_measures",
-        "activity_measures",
-        "survey",
-        "case_study_groups",
-        "themes",
-        "statements",
-        "case_study_sections",
-        "completeness",
-        "notes",
-        "commissioning",
-    }
-    for key in data:
-        if key not in known:
-            r.problem(str(key), data[key], f"one of the known keys ({', '.join(sorted(known))})")
+    return {}
 
+
+def parse_programme(r: Reader, data: dict, parsed: Fields) -> Fields:
     prog = r.get(data, "programme", "", dict, "a mapping with id, name and years", default={})
     years = tuple(
         Year(
             id=r.text(n, "id", p, pattern=re.compile(r"\d{4}-\d{2}"), expected="a year like '2011-12'") or "",
-            key=r.text(n, "key", p, pattern=_ID, expected=_SLUG) or "",
+            key=r.text(n, "key", p, pattern=ID, expected=SLUG_EXPECTED) or "",
             label=r.text(n, "label", p) or "",
             spellings=r.texts(n, "spellings", p),
         )
         for p, n in r.items(prog, "years", "programme")
     )
     r.unique("year id", [(f"programme.years[{i}].id", y.id) for i, y in enumerate(years)])
+    return {
+        "id": r.text(prog, "id", "programme") or "",
+        "name": r.text(prog, "name", "programme") or "",
+        "years": years,
+    }
 
+
+def parse_source_documents(r: Reader, data: dict, parsed: Fields) -> Fields:
     documents = tuple(
         SourceDocument(
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            id=_slug(r, n, p),
             file=r.text(
                 n,
                 "file",
                 p,
-                pattern=_SOURCE_FILE,
+                pattern=SOURCE_FILE,
                 expected="a source file name like '002_<16 hex digits>.txt'",
             )
             or "",
@@ -112,20 +120,22 @@ def parse_definition(data: Any, file: str) -> Programme:
         )
         for p, n in r.items(data, "source_documents", "")
     )
-    document_ids = [d.id for d in documents]
+    ids = [d.id for d in documents]
     for role in REQUIRED_DOCUMENTS:
-        if documents and role not in document_ids:
-            r.problem(
-                "source_documents", sorted(document_ids), f"a document with id {role!r} (the build cites it)"
-            )
+        if documents and role not in ids:
+            r.problem("source_documents", sorted(ids), f"a document with id {role!r} (the build cites it)")
+    return {"source_documents": documents}
 
+
+def parse_authorities(r: Reader, data: dict, parsed: Fields) -> Fields:
+    document_ids = [d.id for d in parsed["source_documents"]]
     authorities = []
     for p, n in r.items(data, "authorities", ""):
         case_study = r.text(n, "case_study", p, optional=True)
         r.member(f"{p}.case_study", case_study, document_ids, "a source document id")
         authorities.append(
             Authority(
-                id=r.text(n, "id", p, pattern=_AUTHORITY_SLUG, expected="a lowercase slug (a-z, 0-9, '-')")
+                id=r.text(n, "id", p, pattern=AUTHORITY_SLUG, expected="a lowercase slug (a-z, 0-9, '-')")
                 or "",
                 name=r.text(n, "name", p) or "",
                 spellings=r.texts(n, "spellings", p),
@@ -141,62 +151,60 @@ def parse_definition(data: Any, file: str) -> Programme:
         if name_key(s) not in (name_key(a.name), name_key(a.id))
     ]
     r.unique("spelling (after folding case, dots and hyphens)", spellings, name_key)
-    authority_ids = [a.id for a in authorities]
+    return {"authorities": tuple(authorities)}
 
-    evidence = r.get(data, "evidence", "", dict, "a mapping", default={})
-    items = tuple(_item(r, p, n) for p, n in r.items(evidence, "items", "evidence"))
-    r.unique("evidence item id", [(f"evidence.items[{i}].id", x.id) for i, x in enumerate(items)])
+
+# ---- evidence ---------------------------------------------------------------
+
+
+def _statuses(r: Reader, evidence: dict) -> tuple[EvidenceStatus, ...]:
     statuses = tuple(
         EvidenceStatus(
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            id=_slug(r, n, p),
             code=r.text(n, "code", p) or "",
             label=r.text(n, "label", p) or "",
-            colour=r.text(n, "colour", p, pattern=_COLOUR, expected="a colour '#RRGGBB'") or "",
-            text_colour=r.text(n, "text_colour", p, pattern=_COLOUR, expected="a colour '#RRGGBB'") or "",
+            colour=r.text(n, "colour", p, pattern=COLOUR, expected="a colour '#RRGGBB'") or "",
+            text_colour=r.text(n, "text_colour", p, pattern=COLOUR, expected="a colour '#RRGGBB'") or "",
         )
         for p, n in r.items(evidence, "statuses", "evidence")
     )
-    status_ids = [s.id for s in statuses]
     r.unique("status id", [(f"evidence.statuses[{i}].id", s.id) for i, s in enumerate(statuses)])
     r.unique(
         "printed status code", [(f"evidence.statuses[{i}].code", s.code) for i, s in enumerate(statuses)]
     )
+    return statuses
 
-    def printed_code(p: str, n: dict, *, code_key: str = "printed") -> PrintedCode:
-        status = r.text(n, "status", p)
-        r.member(f"{p}.status", status, status_ids, "an evidence status id")
-        return PrintedCode(
-            printed=r.text(n, code_key, p, allow_empty=True, expected="text") or "",
-            status=status or "",
-            in_printed_legend=bool(
-                r.get(n, "in_printed_legend", p, bool, "true or false", optional=True, default=False)
-            ),
-            basis=r.text(n, "basis", p) or "",
-        )
 
-    codes = tuple(printed_code(p, n) for p, n in r.items(evidence, "printed_codes", "evidence"))
-    not_printed_node = r.get(
-        evidence, "not_printed", "evidence", dict, "a mapping with status, code, basis", default={}
+def _printed_code(
+    r: Reader, p: str, n: dict, status_ids: list[str], code_key: str = "printed"
+) -> PrintedCode:
+    status = r.text(n, "status", p)
+    r.member(f"{p}.status", status, status_ids, "an evidence status id")
+    return PrintedCode(
+        printed=r.text(n, code_key, p, allow_empty=True, expected="text") or "",
+        status=status or "",
+        in_printed_legend=_flag(r, n, "in_printed_legend", p),
+        basis=r.text(n, "basis", p) or "",
     )
-    not_printed = printed_code("evidence.not_printed", not_printed_node, code_key="code")
 
-    inferences = []
+
+def _inferences(r: Reader, evidence: dict, parsed: Fields) -> tuple[EvidenceInference, ...]:
+    status_ids = [s.id for s in parsed["evidence_statuses"]]
+    codes, not_printed = parsed["printed_codes"], parsed["not_printed"]
+    off_legend = {c.status for c in codes if not c.in_printed_legend and c.printed}
+    unprinted = {c.status for c in codes if not c.printed} | {not_printed.status}
+    legend = [s for s in status_ids if s not in off_legend and s not in unprinted]
+    out = []
     for p, n in r.items(evidence, "inferences", "evidence", minimum=0):
         item, status = r.text(n, "item", p), r.text(n, "status", p)
-        r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
+        r.member(f"{p}.item", item, [x.id for x in parsed["evidence_items"]], "an evidence item id")
         r.member(f"{p}.status", status, status_ids, "an evidence status id")
         authority = r.text(n, "authority", p, expected="an authority id")
-        r.member(f"{p}.authority", authority, authority_ids, "an authority id")
-        legend = [
-            x.id
-            for x in statuses
-            if x.id not in {c.status for c in codes if not c.in_printed_legend and c.printed}
-            and x.id not in {c.status for c in codes if not c.printed} | {not_printed.status}
-        ]
+        r.member(f"{p}.authority", authority, [a.id for a in parsed["authorities"]], "an authority id")
         if status in status_ids:
             r.member(f"{p}.status", status, legend, "a legend status (an inference never gives another)")
-        source = r.text(n, "source", p, pattern=_PROVENANCE, expected="a provenance '<file> § <section>'")
-        inferences.append(
+        source = r.text(n, "source", p, pattern=PROVENANCE, expected="a provenance '<file> § <section>'")
+        out.append(
             EvidenceInference(
                 item=item or "",
                 authority=authority or "",
@@ -206,51 +214,104 @@ def parse_definition(data: Any, file: str) -> Programme:
                 reading=r.text(n, "reading", p) or "",
             )
         )
-    not_inferred = []
+    return tuple(out)
+
+
+def _not_inferred(r: Reader, evidence: dict, parsed: Fields) -> tuple[NotInferred, ...]:
+    out = []
     for p, n in r.items(evidence, "not_inferred", "evidence", minimum=0):
         item = r.text(n, "item", p)
-        r.member(f"{p}.item", item, [x.id for x in items], "an evidence item id")
+        r.member(f"{p}.item", item, [x.id for x in parsed["evidence_items"]], "an evidence item id")
         authority = r.text(n, "authority", p, optional=True)
-        if authority is not None:
-            r.member(f"{p}.authority", authority, authority_ids, "an authority id")
-        not_inferred.append(
-            NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or "")
-        )
+        r.member(f"{p}.authority", authority, [a.id for a in parsed["authorities"]], "an authority id")
+        out.append(NotInferred(item=item or "", authority=authority, reason=r.text(n, "reason", p) or ""))
+    return tuple(out)
 
-    profile_questions = tuple(_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))
-    kpis = tuple(_item(r, p, n) for p, n in r.items(data, "kpis", ""))
+
+def parse_evidence(r: Reader, data: dict, parsed: Fields) -> Fields:
+    evidence = r.get(data, "evidence", "", dict, "a mapping", default={})
+    items = tuple(read_item(r, p, n) for p, n in r.items(evidence, "items", "evidence"))
+    r.unique("evidence item id", [(f"evidence.items[{i}].id", x.id) for i, x in enumerate(items)])
+    statuses = _statuses(r, evidence)
+    status_ids = [s.id for s in statuses]
+    codes = tuple(
+        _printed_code(r, p, n, status_ids) for p, n in r.items(evidence, "printed_codes", "evidence")
+    )
+    not_printed_node = r.get(
+        evidence, "not_printed", "evidence", dict, "a mapping with status, code, basis", default={}
+    )
+    fields: Fields = {
+        "evidence_items": items,
+        "evidence_statuses": statuses,
+        "printed_codes": codes,
+        "not_printed": _printed_code(r, "evidence.not_printed", not_printed_node, status_ids, "code"),
+    }
+    here = {**parsed, **fields}
+    fields["evidence_inferences"] = _inferences(r, evidence, here)
+    fields["evidence_not_inferred"] = _not_inferred(r, evidence, here)
+    never_inferred = r.texts(evidence, "never_inferred", "evidence")
+    for i, status in enumerate(never_inferred):
+        r.member(f"evidence.never_inferred[{i}]", status, status_ids, "an evidence status id")
+    fields["never_inferred"] = never_inferred
+    return fields
+
+
+# ---- profile questions, KPIs, activity -----------------------------------------
+
+
+def parse_profile_questions(r: Reader, data: dict, parsed: Fields) -> Fields:
+    return {"profile_questions": tuple(read_item(r, p, n) for p, n in r.items(data, "profile_questions", ""))}
+
+
+def parse_kpis(r: Reader, data: dict, parsed: Fields) -> Fields:
+    return {"kpis": tuple(read_item(r, p, n) for p, n in r.items(data, "kpis", ""))}
+
+
+def _measure_pattern(r: Reader, n: dict, p: str) -> str:
+    pattern = r.text(n, "pattern", p)
+    if pattern is not None:
+        try:
+            if re.compile(pattern).groups < 1:
+                r.problem(f"{p}.pattern", pattern, "a regular expression with a group for the value")
+        except re.error as error:
+            r.problem(f"{p}.pattern", pattern, f"a valid regular expression ({error})")
+    return pattern or ""
+
+
+def parse_kpi_measures(r: Reader, data: dict, parsed: Fields) -> Fields:
     measures = []
     for p, n in r.items(data, "kpi_measures", "", minimum=0):
-        pattern = r.text(n, "pattern", p)
-        if pattern is not None:
-            try:
-                if re.compile(pattern).groups < 1:
-                    r.problem(f"{p}.pattern", pattern, "a regular expression with a group for the value")
-            except re.error as error:
-                r.problem(f"{p}.pattern", pattern, f"a valid regular expression ({error})")
+        pattern = _measure_pattern(r, n, p)
         kind = r.text(n, "kind", p)
         r.member(f"{p}.kind", kind, ["count", "proportion"], "a measure kind")
         measures.append(
             Measure(
-                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                id=_slug(r, n, p),
                 label=r.text(n, "label", p) or "",
-                pattern=pattern or "",
+                pattern=pattern,
                 kind=kind or "",
                 names=r.text(n, "names", p, optional=True) or "",
             )
         )
+    return {"kpi_measures": tuple(measures)}
+
+
+def parse_activity_measures(r: Reader, data: dict, parsed: Fields) -> Fields:
     activity = tuple(
         ActivityMeasure(
-            printed=r.text(n, "printed", p) or "",
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
-            label=r.text(n, "label", p) or "",
+            printed=r.text(n, "printed", p) or "", id=_slug(r, n, p), label=r.text(n, "label", p) or ""
         )
         for p, n in r.items(data, "activity_measures", "", minimum=0)
     )
+    return {"activity_measures": activity}
 
-    survey = r.get(data, "survey", "", dict, "a mapping", default={})
+
+# ---- survey -----------------------------------------------------------------
+
+
+def _phases(r: Reader, survey: dict) -> tuple[Phase, ...]:
     phases = tuple(
-        Phase(id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", spellings=r.texts(n, "spellings", p))
+        Phase(id=_slug(r, n, p), spellings=r.texts(n, "spellings", p))
         for p, n in r.items(survey, "phases", "survey")
     )
     # The survey is a before/after design: its two phases have the ids "pre" and
@@ -262,40 +323,44 @@ def parse_definition(data: Any, file: str) -> Programme:
                 [ph.id for ph in phases],
                 f"a phase with id '{role}' (the before/after roles; name it in its spellings)",
             )
-    sectors = []
-    for p, n in r.items(survey, "sectors", "survey"):
-        sectors.append(
-            Sector(
-                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
-                label=r.text(n, "label", p) or "",
-                title=r.text(n, "title", p) or "",
-                phrase=r.text(n, "phrase", p) or "",
-                claim_word=r.text(n, "claim_word", p) or "",
-                spellings=r.texts(n, "spellings", p),
-                in_explorer=bool(
-                    r.get(n, "in_explorer", p, bool, "true or false", optional=True, default=False)
-                ),
-            )
+    return phases
+
+
+def _sectors(r: Reader, survey: dict) -> tuple[Sector, ...]:
+    return tuple(
+        Sector(
+            id=_slug(r, n, p),
+            label=r.text(n, "label", p) or "",
+            title=r.text(n, "title", p) or "",
+            phrase=r.text(n, "phrase", p) or "",
+            claim_word=r.text(n, "claim_word", p) or "",
+            spellings=r.texts(n, "spellings", p),
+            in_explorer=_flag(r, n, "in_explorer", p),
         )
-    groups = []
-    for p, n in r.items(survey, "respondent_groups", "survey"):
-        groups.append(
-            RespondentGroup(
-                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
-                spellings=r.texts(n, "spellings", p),
-                phrase=r.text(n, "phrase", p, optional=True),
-                in_sector_total=bool(
-                    r.get(n, "in_sector_total", p, bool, "true or false", optional=True, default=False)
-                ),
-            )
+        for p, n in r.items(survey, "sectors", "survey")
+    )
+
+
+def _respondent_groups(r: Reader, survey: dict) -> tuple[RespondentGroup, ...]:
+    return tuple(
+        RespondentGroup(
+            id=_slug(r, n, p),
+            spellings=r.texts(n, "spellings", p),
+            phrase=r.text(n, "phrase", p, optional=True),
+            in_sector_total=_flag(r, n, "in_sector_total", p),
         )
+        for p, n in r.items(survey, "respondent_groups", "survey")
+    )
+
+
+def _questions(r: Reader, survey: dict) -> tuple[Question, ...]:
     questions = []
     for p, n in r.items(survey, "questions", "survey"):
         base = r.text(n, "base", p)
         r.member(f"{p}.base", base, ["respondents", "comments"], "what the shares are of")
         questions.append(
             Question(
-                id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+                id=_slug(r, n, p),
                 number=r.get(n, "number", p, int, "a whole question number", default=0),
                 label=r.text(n, "label", p) or "",
                 explorer_label=r.text(n, "explorer_label", p) or "",
@@ -304,194 +369,217 @@ def parse_definition(data: Any, file: str) -> Programme:
                 claim_label=r.text(n, "claim_label", p, optional=True) or "",
             )
         )
-    understanding = tuple(
+    return tuple(questions)
+
+
+def _understanding_items(r: Reader, survey: dict) -> tuple[UnderstandingItem, ...]:
+    return tuple(
         UnderstandingItem(
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
+            id=_slug(r, n, p),
             label=r.text(n, "label", p) or "",
             chart_title=r.text(n, "chart_title", p) or "",
             note=r.text(n, "note", p) or "",
         )
         for p, n in r.items(survey, "understanding_items", "survey", minimum=0)
     )
-    impacts = tuple(_item(r, p, n) for p, n in r.items(survey, "impacts", "survey", minimum=0))
-    for where, entries in [
-        ("survey.phases", phases),
-        ("survey.sectors", sectors),
-        ("survey.respondent_groups", groups),
-        ("survey.questions", questions),
-        ("survey.impacts", impacts),
-    ]:
-        r.unique("id", [(f"{where}[{i}].id", e.id) for i, e in enumerate(entries)])
-    for kind, entries in [
-        (
-            "phase",
-            [
-                (f"survey.phases[{i}].spellings[{j}]", s)
-                for i, ph in enumerate(phases)
-                for j, s in enumerate(ph.spellings)
-            ],
-        ),
-        (
-            "impact",
-            [
-                (f"survey.impacts[{i}].spellings[{j}]", s)
-                for i, x in enumerate(impacts)
-                for j, s in enumerate(x.spellings)
-            ],
-        ),
-    ]:
-        r.unique(f"{kind} spelling", entries, spaced_key)
 
-    case_study_groups = tuple(
-        CaseStudyGroup(
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "", contains=r.text(n, "contains", p) or ""
-        )
-        for p, n in r.items(data, "case_study_groups", "", minimum=0)
-    )
-    themes_node = r.get(data, "themes", "", dict, "a mapping", default={})
-    themes = tuple(_item(r, p, n) for p, n in r.items(themes_node, "items", "themes"))
-    vision = r.get(
-        themes_node,
-        "authority_vision",
-        "themes",
-        dict,
-        "a mapping with suffix and theme",
-        optional=True,
-        default={},
-    )
-    vision_theme = r.text(vision, "theme", "themes.authority_vision", optional=True) if vision else None
-    if vision_theme is not None:
-        r.member("themes.authority_vision.theme", vision_theme, [t.id for t in themes], "a theme id")
 
-    commissioning = r.get(data, "commissioning", "", dict, "a mapping", default={})
-    stages = tuple(
-        Stage(
-            id=r.text(n, "id", p, pattern=_ID, expected=_SLUG) or "",
-            label=r.text(n, "label", p) or "",
-            keyword=r.text(n, "keyword", p) or "",
-        )
-        for p, n in r.items(commissioning, "stages", "commissioning", minimum=0)
-    )
-    columns = []
-    for p, n in r.items(commissioning, "guidance_stage_columns", "commissioning", minimum=0):
-        stage = r.text(n, "stage", p)
-        r.member(f"{p}.stage", stage, [s.id for s in stages], "a commissioning stage id")
-        columns.append((r.text(n, "column", p) or "", stage or ""))
-
-    statements = r.get(data, "statements", "", dict, "a mapping", default={})
-    topics = tuple(_item(r, p, n) for p, n in r.items(statements, "topics", "statements", minimum=0))
-    all_years = tuple(
-        str(x).strip().casefold()
-        for x in r.get(statements, "all_years", "statements", list, "a list of phrases", default=[])
-    )
-    sections = tuple(_item(r, p, n) for p, n in r.items(data, "case_study_sections", "", minimum=0))
-
-    notes_node = r.get(data, "notes", "", dict, "a mapping of note ids to text", optional=True, default={})
-    notes = []
-    for key, value in notes_node.items():
-        if isinstance(value, str) and value.strip():
-            notes.append((str(key), value))
-        else:
-            r.problem(f"notes.{key}", value, "non-empty text")
-    chart_questions = []
+def _chart_questions(r: Reader, survey: dict, questions: tuple[Question, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
     charts = r.get(survey, "chart_questions", "survey", dict, "a mapping", optional=True, default={})
     for which, qid in charts.items():
-        r.member(
-            f"survey.chart_questions.{which}", which, ["understanding", "impacts"], "understanding or impacts"
-        )
         r.member(f"survey.chart_questions.{which}", qid, [q.id for q in questions], "a survey question id")
-        chart_questions.append((str(which), str(qid)))
+        out.append((str(which), str(qid)))
+    return tuple(out)
+
+
+def _spelling_map(
+    r: Reader, node: dict, key: str, allowed: list[str], what: str
+) -> tuple[tuple[str, str], ...]:
+    out = []
+    for spelling, target in r.get(
+        node, key, "survey.responses", dict, "a mapping", optional=True, default={}
+    ).items():
+        r.member(f"survey.responses.{key}.{spelling}", target, allowed, what)
+        out.append((str(spelling), str(target)))
+    return tuple(out)
+
+
+def _responses(r: Reader, survey: dict, fields: Fields) -> Fields:
     responses = r.get(survey, "responses", "survey", dict, "a mapping", optional=True, default={})
     scale = r.get(responses, "scale", "survey.responses", list, "[low, high]", optional=True, default=[1, 7])
     if not (len(scale) == 2 and all(isinstance(v, int) for v in scale) and scale[0] < scale[1]):
         r.problem("survey.responses.scale", scale, "[low, high], whole numbers, low < high")
         scale = [1, 7]
-    scale_labels = []
-    for label, point in r.get(
+    labels = r.get(
         responses, "scale_labels", "survey.responses", dict, "a mapping", optional=True, default={}
-    ).items():
+    )
+    for label, point in labels.items():
         if not isinstance(point, int) or not scale[0] <= point <= scale[1]:
             r.problem(f"survey.responses.scale_labels.{label}", point, "a point on the scale")
-        scale_labels.append((str(label), point))
-    confident_from = responses.get("confident_from")
-    if confident_from is not None and not (
-        isinstance(confident_from, int) and scale[0] < confident_from <= scale[1]
-    ):
+    confident_from = r.get(
+        responses, "confident_from", "survey.responses", int, "a whole number", optional=True, default=None
+    )
+    if confident_from is not None and not scale[0] < confident_from <= scale[1]:
         r.problem("survey.responses.confident_from", confident_from, "a point on the scale above its lowest")
         confident_from = None
-    sector_ids = [s.id for s in sectors] + [g.id for g in groups]
-    response_sectors = []
-    for spelling, sid in r.get(
-        responses, "sector_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
-    ).items():
-        r.member(
-            f"survey.responses.sector_spellings.{spelling}",
-            sid,
-            sector_ids,
-            "a sector or respondent group id",
-        )
-        response_sectors.append((str(spelling), str(sid)))
-    response_phases = []
-    for spelling, pid in r.get(
-        responses, "phase_spellings", "survey.responses", dict, "a mapping", optional=True, default={}
-    ).items():
-        r.member(f"survey.responses.phase_spellings.{spelling}", pid, [p.id for p in phases], "a phase id")
-        response_phases.append((str(spelling), str(pid)))
-    success_sectors = []
+    sector_ids = [s.id for s in fields["sectors"]] + [g.id for g in fields["respondent_groups"]]
+    return {
+        "response_scale": (scale[0], scale[1]),
+        "response_confident_from": confident_from,
+        "response_scale_labels": tuple((str(label), point) for label, point in labels.items()),
+        "response_sector_spellings": _spelling_map(
+            r, responses, "sector_spellings", sector_ids, "a sector or respondent group id"
+        ),
+        "response_phase_spellings": _spelling_map(
+            r, responses, "phase_spellings", [p.id for p in fields["phases"]], "a phase id"
+        ),
+    }
+
+
+def _success_sectors(r: Reader, survey: dict, fields: Fields) -> tuple[tuple[str, str], ...]:
+    sector_ids = [s.id for s in fields["sectors"]] + [g.id for g in fields["respondent_groups"]]
+    out = []
     for p, n in r.items(survey, "success_sectors", "survey", minimum=0):
         sid = r.text(n, "id", p)
         r.member(f"{p}.id", sid, sector_ids, "a sector or respondent group id")
-        success_sectors.append((sid or "", r.text(n, "label", p) or ""))
-    never_inferred = r.texts(evidence, "never_inferred", "evidence")
-    for i, status in enumerate(never_inferred):
-        r.member(f"evidence.never_inferred[{i}]", status, status_ids, "an evidence status id")
-    completeness = _completeness(
-        r, r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={})
-    )
+        out.append((sid or "", r.text(n, "label", p) or ""))
+    return tuple(out)
 
+
+def _unique_spellings(r: Reader, kind: str, where: str, entries: Any) -> None:
+    spellings = [
+        (f"{where}[{i}].spellings[{j}]", s) for i, e in enumerate(entries) for j, s in enumerate(e.spellings)
+    ]
+    r.unique(f"{kind} spelling", spellings, spaced_key)
+
+
+def parse_survey(r: Reader, data: dict, parsed: Fields) -> Fields:
+    survey = r.get(data, "survey", "", dict, "a mapping", default={})
+    fields: Fields = {
+        "phases": _phases(r, survey),
+        "sectors": _sectors(r, survey),
+        "respondent_groups": _respondent_groups(r, survey),
+        "questions": _questions(r, survey),
+        "understanding_items": _understanding_items(r, survey),
+        "impacts": tuple(read_item(r, p, n) for p, n in r.items(survey, "impacts", "survey", minimum=0)),
+        "lost_label": r.text(survey, "lost_label", "survey") or "",
+    }
+    for key in ("phases", "sectors", "respondent_groups", "questions", "impacts"):
+        _unique_ids(r, f"survey.{key}", fields[key])
+    _unique_spellings(r, "phase", "survey.phases", fields["phases"])
+    _unique_spellings(r, "impact", "survey.impacts", fields["impacts"])
+    fields["chart_questions"] = _chart_questions(r, survey, fields["questions"])
+    fields.update(_responses(r, survey, fields))
+    fields["success_sectors"] = _success_sectors(r, survey, fields)
+    return fields
+
+
+# ---- case studies, themes, commissioning, statements, notes -------------------
+
+
+def parse_case_study_groups(r: Reader, data: dict, parsed: Fields) -> Fields:
+    groups = tuple(
+        CaseStudyGroup(id=_slug(r, n, p), contains=r.text(n, "contains", p) or "")
+        for p, n in r.items(data, "case_study_groups", "", minimum=0)
+    )
+    return {"case_study_groups": groups}
+
+
+def parse_themes(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "themes", "", dict, "a mapping", default={})
+    themes = tuple(read_item(r, p, n) for p, n in r.items(node, "items", "themes"))
+    vision = r.get(
+        node, "authority_vision", "themes", dict, "a mapping with suffix and theme", optional=True, default={}
+    )
+    theme = r.text(vision, "theme", "themes.authority_vision", optional=True) if vision else None
+    r.member("themes.authority_vision.theme", theme, [t.id for t in themes], "a theme id")
+    return {
+        "themes": themes,
+        "vision_suffix": r.text(vision, "suffix", "themes.authority_vision", optional=True) or "",
+        "vision_theme": theme or "",
+    }
+
+
+def parse_commissioning(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "commissioning", "", dict, "a mapping", default={})
+    stages = tuple(
+        Stage(id=_slug(r, n, p), label=r.text(n, "label", p) or "", keyword=r.text(n, "keyword", p) or "")
+        for p, n in r.items(node, "stages", "commissioning", minimum=0)
+    )
+    columns = []
+    for p, n in r.items(node, "guidance_stage_columns", "commissioning", minimum=0):
+        stage = r.text(n, "stage", p)
+        r.member(f"{p}.stage", stage, [s.id for s in stages], "a commissioning stage id")
+        columns.append((r.text(n, "column", p) or "", stage or ""))
+    return {"stages": stages, "guidance_stage_columns": tuple(columns)}
+
+
+def parse_statements(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "statements", "", dict, "a mapping", default={})
+    phrases = r.get(node, "all_years", "statements", list, "a list of phrases", default=[])
+    return {
+        "statement_topics": tuple(
+            read_item(r, p, n) for p, n in r.items(node, "topics", "statements", minimum=0)
+        ),
+        "all_years_phrases": tuple(str(x).strip().casefold() for x in phrases),
+    }
+
+
+def parse_case_study_sections(r: Reader, data: dict, parsed: Fields) -> Fields:
+    sections = tuple(read_item(r, p, n) for p, n in r.items(data, "case_study_sections", "", minimum=0))
+    return {"case_study_sections": sections}
+
+
+def parse_completeness(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "completeness", "", dict, "a mapping of raw file names", optional=True, default={})
+    return {"completeness": read_completeness(r, node)}
+
+
+def parse_notes(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "notes", "", dict, "a mapping of note ids to text", optional=True, default={})
+    notes = []
+    for key, value in node.items():
+        if isinstance(value, str) and value.strip():
+            notes.append((str(key), value))
+        else:
+            r.problem(f"notes.{key}", value, "non-empty text")
+    return {"notes": tuple(notes)}
+
+
+#: Top-level key -> its parser, in the order the keys depend on each other.
+PARSERS: dict[str, Parser] = {
+    "schema_version": parse_schema_version,
+    "programme": parse_programme,
+    "source_documents": parse_source_documents,
+    "authorities": parse_authorities,
+    "evidence": parse_evidence,
+    "profile_questions": parse_profile_questions,
+    "kpis": parse_kpis,
+    "kpi_measures": parse_kpi_measures,
+    "activity_measures": parse_activity_measures,
+    "survey": parse_survey,
+    "case_study_groups": parse_case_study_groups,
+    "themes": parse_themes,
+    "commissioning": parse_commissioning,
+    "statements": parse_statements,
+    "case_study_sections": parse_case_study_sections,
+    "completeness": parse_completeness,
+    "notes": parse_notes,
+}
+
+
+def parse_definition(data: Any, file: str) -> Programme:
+    """Parsed YAML -> :class:`Programme`, or :class:`ProgrammeDefinitionError` listing every problem."""
+    if not isinstance(data, dict):
+        raise ProgrammeDefinitionError(
+            [f"error: {file}: value {type(data).__name__}: expected a YAML mapping"]
+        )
+    r = Reader(file)
+    check_keys(r, data)
+    parsed: Fields = {}
+    for parse in PARSERS.values():
+        parsed.update(parse(r, data, parsed))
     if r.problems:
         raise ProgrammeDefinitionError(r.problems)
-    return Programme(
-        path=Path(file),
-        id=r.text(prog, "id", "programme") or "",
-        name=r.text(prog, "name", "programme") or "",
-        years=years,
-        source_documents=documents,
-        authorities=tuple(authorities),
-        evidence_items=items,
-        evidence_statuses=statuses,
-        printed_codes=codes,
-        not_printed=not_printed,
-        evidence_inferences=tuple(inferences),
-        evidence_not_inferred=tuple(not_inferred),
-        profile_questions=profile_questions,
-        kpis=kpis,
-        kpi_measures=tuple(measures),
-        activity_measures=activity,
-        phases=phases,
-        sectors=tuple(sectors),
-        respondent_groups=tuple(groups),
-        questions=tuple(questions),
-        understanding_items=understanding,
-        impacts=impacts,
-        lost_label=r.text(survey, "lost_label", "survey") or "",
-        case_study_groups=case_study_groups,
-        themes=themes,
-        vision_suffix=(vision.get("suffix") or "") if vision else "",
-        vision_theme=vision_theme or "",
-        stages=stages,
-        guidance_stage_columns=tuple(columns),
-        statement_topics=topics,
-        all_years_phrases=all_years,
-        case_study_sections=sections,
-        completeness=completeness,
-        never_inferred=never_inferred,
-        notes=tuple(notes),
-        chart_questions=tuple(chart_questions),
-        response_scale=(scale[0], scale[1]),
-        success_sectors=tuple(success_sectors),
-        response_scale_labels=tuple(scale_labels),
-        response_sector_spellings=tuple(response_sectors),
-        response_phase_spellings=tuple(response_phases),
-        response_confident_from=confident_from,
-    )
+    return Programme(path=Path(file), **parsed)

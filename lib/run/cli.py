@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from lib.programme import check_definition
 from lib.run.batch import BatchError, format_summary, run_batch
 from lib.run.planning import AUTHORITY_NOTEBOOK, PROGRAMME_NOTEBOOK, _abs
 
@@ -65,6 +66,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    if check_definition():  # a bad definition: one line per problem, before any report starts
+        return 1
     cwd = Path.cwd()
     authorities = None if args.authorities is None else args.authorities.split(",")
     try:

@@ -1,16 +1,18 @@
-"""The programme definition (data/programme/definition.yaml, lib/programme.py).
+"""The programme definition (data/programme/definition.yaml, lib/programme/).
 
-The first half proves the definition holds exactly the vocabulary lib/ hard-codes
-today, so that wiring it in (issue 10, second wave) preserves behaviour: each
-test compares the loaded definition with the constant it will replace, and the
-lookups with today's functions over every spelling the raw data prints. When a
-constant is removed from lib/, its comparison moves to the processed tables.
-The second half checks that a bad definition stops with one line per problem.
+The first half proves the definition holds exactly the vocabulary the data
+build's constants hold (lib/evaluation.py re-exports them): each test compares
+the loaded definition with the constant, and the lookups with the build's
+functions over every spelling the raw data prints. The second half checks
+that a bad definition stops with one line per problem, at every entry point,
+and that data/README.md's reference matches the key table.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ import yaml
 
 from lib import evaluation, programme, report
 from lib.analysis import claims, uncertainty
+from lib.programme import keys, reader, schema
 from lib.report import charts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -87,8 +90,8 @@ def test_every_authority_spelling_maps_as_today(prog):
     assert len(spellings) > 40
     for printed in spellings:
         assert prog.authority_id(printed) == evaluation.authority_id(printed), printed
-    # and nothing more is known than today
-    for key in programme._authority_keys(prog):
+    # and every listed spelling is one the build knows
+    for key in programme.authority_keys(prog):
         assert evaluation.is_known_authority(key), key
 
 
@@ -361,9 +364,9 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     assert "Traceback" not in done.stderr
     e = f"error: {path}, key "
     known = (
-        "activity_measures, authorities, case_study_groups, case_study_sections, commissioning, "
-        "completeness, evidence, kpi_measures, kpis, notes, profile_questions, programme, schema_version, "
-        "source_documents, statements, survey, themes"
+        "schema_version, programme, source_documents, authorities, evidence, profile_questions, kpis, "
+        "kpi_measures, activity_measures, survey, case_study_groups, themes, commissioning, statements, "
+        "case_study_sections, completeness, notes"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "
@@ -374,7 +377,7 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
         "localised_commissioning, change_management"
     )
     assert done.stderr.splitlines() == [
-        f"{e}colour_scheme: value 'blue': expected one of the known keys ({known})",
+        f"{e}colour_scheme: value 'blue': unknown key 'colour_scheme' at the top level; expected one of: {known}",
         f"{e}authorities[1].id: value 'Bex Ley': expected a lowercase slug (a-z, 0-9, '-')",
         f"{e}authorities[5].name: value (missing): expected non-empty text",
         f"{e}authorities[4].name: value 'Barnet': expected a spelling (after folding case, dots and hyphens) "
@@ -401,3 +404,143 @@ def test_unreadable_definitions_are_one_line_too(tmp_path):
     with pytest.raises(programme.ProgrammeDefinitionError) as caught:
         programme.parse_definition(["not", "a", "mapping"], "x.yaml")
     assert caught.value.problems == ["error: x.yaml: value list: expected a YAML mapping"]
+
+
+# --------------------------------------------------------------------------
+# Unknown keys, at every depth; every entry point reports one line per problem
+# --------------------------------------------------------------------------
+
+
+def _problems(data: dict) -> list[str]:
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    return caught.value.problems
+
+
+def test_unknown_keys_at_every_depth_name_the_closest_known_key():
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["programme"]["yeras"] = []
+    data["authorities"][3]["spelling"] = ["Hillingdon LB"]
+    data["evidence"]["items"][0]["lable"] = "Budget"
+    data["survey"]["chart_questions"]["impact"] = "impacts"
+    data["survey"]["responses"]["scal"] = [1, 5]
+    data["completeness"]["kpi_table.csv"][0]["print"] = "x"
+    data["themes"]["authority_vision"]["zzz"] = 1
+    e = "error: d.yaml, key "
+    assert _problems(data) == [
+        f"{e}programme.yeras: value []: unknown key 'yeras' in programme; did you mean 'years'?",
+        f"{e}authorities[3].spelling: value ['Hillingdon LB']: unknown key 'spelling' in authorities[3]; "
+        "did you mean 'spellings'?",
+        f"{e}evidence.items[0].lable: value 'Budget': unknown key 'lable' in evidence.items[0]; "
+        "did you mean 'label'?",
+        f"{e}survey.chart_questions.impact: value 'impacts': unknown key 'impact' in survey.chart_questions; "
+        "did you mean 'impacts'?",
+        f"{e}survey.responses.scal: value [1, 5]: unknown key 'scal' in survey.responses; did you mean 'scale'?",
+        f"{e}themes.authority_vision.zzz: value 1: unknown key 'zzz' in themes.authority_vision; "
+        "expected one of: suffix, theme",
+        f"{e}completeness.kpi_table.csv[0].print: value 'x': unknown key 'print' in completeness.kpi_table.csv[0]; "
+        "did you mean 'printed'?",
+    ]
+
+
+def test_the_key_table_names_exactly_what_the_parser_reads(prog):
+    assert tuple(k.name for k in keys.DEFINITION) == tuple(schema.PARSERS)
+    walker = reader.Reader("d.yaml")
+    parsed: dict = {}
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    for parse in schema.PARSERS.values():
+        parsed.update(parse(walker, data, parsed))
+    assert walker.problems == []
+    read = {re.sub(r"^completeness\.[^\[]+", "completeness.<raw file name>", k) for k in walker.read}
+    documented = {path for path, _ in keys.walk()}
+    assert read - documented == set()
+    # Read as a whole rather than key by key: the entries of these mappings.
+    whole = {
+        "completeness.<raw file name>[].numbered[].group",
+        "completeness.<raw file name>[].numbered[].count",
+        "survey.chart_questions.understanding",
+        "survey.chart_questions.impacts",
+    }
+    assert documented - read == whole
+
+
+def _bad_definition(tmp_path: Path) -> Path:
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["authorities"][3]["spelling"] = ["Hillingdon LB"]  # an unknown key
+    data["survey"]["questions"][0]["number"] = "one"  # a wrong type
+    del data["authorities"][5]["name"]  # a missing required key
+    path = tmp_path / "definition.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["lib.programme", "check"],
+        ["lib.evaluation", "build", "--processed-dir", "{tmp}/processed", "--outputs-dir", "{tmp}/outputs"],
+        ["lib.run", "--output-dir", "{tmp}/reports", "--timeout", "30"],
+    ],
+    ids=["check", "build", "run"],
+)
+def test_every_entry_point_reports_a_bad_definition_one_line_per_problem(tmp_path, command):
+    path = _bad_definition(tmp_path)
+    env = {**os.environ, programme.PROGRAMME_ENV_VAR: str(path), "PYTHONPATH": str(PROJECT_ROOT)}
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    e = f"error: {path}, key "
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.splitlines() == [
+        f"{e}authorities[3].spelling: value ['Hillingdon LB']: unknown key 'spelling' in authorities[3]; "
+        "did you mean 'spellings'?",
+        f"{e}authorities[5].name: value (missing): expected non-empty text",
+        f"{e}survey.questions[0].number: value 'one': expected a whole question number",
+        "definition rejected: 3 problem(s)",
+    ]
+    assert not (tmp_path / "processed").exists() and not (tmp_path / "reports").exists()
+
+
+def test_the_definition_reference_in_data_readme_is_up_to_date():
+    readme = PROJECT_ROOT / "data" / "README.md"
+    assert not programme.update_reference(readme, write=False), "run: python -m lib.programme reference"
+    text = readme.read_text(encoding="utf-8")
+    for path in [
+        "completeness.<raw file name>[].columns",
+        "notes",
+        "survey.success_sectors",
+        "survey.chart_questions",
+        "survey.responses",
+        "evidence.never_inferred",
+        "kpi_measures[].names",
+        "survey.questions[].claim_label",
+    ]:
+        assert f"| `{path}` |" in text, path
+    for path, key in keys.walk():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{path}` |"))
+        assert key.type in row and key.description.split("`")[0][:20] in row, path
+
+
+def test_a_stale_reference_is_found_and_rewritten(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"intro\n{programme.REFERENCE_START}\n| old |\n{programme.REFERENCE_END}\nrest\n", encoding="utf-8"
+    )
+    assert programme.update_reference(readme, write=False)
+    assert programme.update_reference(readme)
+    assert not programme.update_reference(readme, write=False)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "| old |" not in text
+    assert "| `authorities[].spellings` | list of text | no |" in text
+
+
+def test_true_or_false_is_not_a_number():
+    data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
+    data["survey"]["questions"][0]["number"] = True
+    data["survey"]["sectors"][1]["in_explorer"] = "yes"
+    assert _problems(data) == [
+        "error: d.yaml, key survey.sectors[1].in_explorer: value 'yes': expected true or false",
+        "error: d.yaml, key survey.questions[0].number: value True: expected a whole question number",
+    ]
