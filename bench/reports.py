@@ -69,7 +69,7 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
         ]
         for k, v in s.parameters.items():
             cmd += ["-r", k, str(v)]
-        r1 = subprocess.run(cmd, capture_output=True, text=True)
+        r1 = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
         if nb_out.exists():
             r2 = subprocess.run(
                 [
@@ -84,6 +84,7 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
                 ],
                 capture_output=True,
                 text=True,
+                timeout=600,
             )
             failures += r2.returncode != 0
         failures += r1.returncode != 0

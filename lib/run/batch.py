@@ -101,10 +101,10 @@ from lib.run.planning import (  # noqa: F401  (public names of lib.batch)
     sha256_file,
 )
 from lib.run.workers import (  # noqa: F401
-    _error_summary,
-    _is_infrastructure_error,
     _worker_init,
+    error_summary,
     execute_report,
+    is_infrastructure_error,
     kill_pool,
 )
 

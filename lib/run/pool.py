@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lib.run.workers import _error_summary, _worker_init, execute_report, kill_pool
+from lib.run.workers import _worker_init, error_summary, execute_report, kill_pool
 
 Record = Callable[[dict[str, Any], dict[str, Any]], Any]
 
@@ -89,7 +89,7 @@ def run_local(
                         broken.append(job)
                         continue
                     except Exception as exc:  # a result that could not be sent back
-                        raw = unrun("failed", f"worker error: {_error_summary(exc)}")
+                        raw = unrun("failed", f"worker error: {error_summary(exc)}")
                     record(job, raw)
             if not broken:
                 pool.shutdown(wait=True)

@@ -93,21 +93,24 @@ def _worker_init(
         zygote.start([Path(p) for p in fork_notebooks])
 
 
-def _error_summary(exc: BaseException) -> str:
+def error_summary(exc: BaseException) -> str:
+    """One line saying what went wrong, at most 500 characters."""
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill.PapermillExecutionError
         evalue = str(getattr(exc, "evalue", "")).strip()
         where = getattr(exc, "exec_count", None)
         cell = f" (cell [{where}])" if where is not None else ""
         msg = f"{ename}: {evalue}{cell}"
+    elif type(exc).__name__ == "CellTimeoutError":  # nbclient's message goes on to preview the cell
+        msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
     else:
         msg = f"{type(exc).__name__}: {exc}".strip()
     msg = " ".join(msg.split())
     return msg if len(msg) <= 500 else msg[:497] + "..."
 
 
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    """Kernel death or a timeout, as opposed to an error raised by a cell."""
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """Kernel death or a timeout (retried once), as opposed to an error raised by a cell."""
     if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
         return False
     names = {t.__name__ for t in type(exc).__mro__}
@@ -171,8 +174,8 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
                 )
                 error, infrastructure = None, False
             except Exception as exc:  # report failure: keep going
-                error = _error_summary(exc)
-                infrastructure = _is_infrastructure_error(exc)
+                error = error_summary(exc)
+                infrastructure = is_infrastructure_error(exc)
                 if attempt == 1 and infrastructure:
                     # kernel died or a reply never came: one retry with a fresh kernel
                     timings["retried_after"] = error
@@ -203,7 +206,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
                 tmp_html.write_text(page, encoding="utf-8")
                 os.chmod(tmp_html, 0o644)
             except Exception as exc:
-                msg = f"render failed: {_error_summary(exc)}"
+                msg = f"render failed: {error_summary(exc)}"
                 error = f"{error}; {msg}" if error else msg
                 if tmp_html is not None:
                     tmp_html.unlink(missing_ok=True)

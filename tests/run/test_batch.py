@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import batch
+from lib.run import batch, workers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -81,6 +81,7 @@ def test_unknown_authority_real_cli_no_traceback(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
@@ -135,7 +136,7 @@ def test_plan_defaults_and_parameters(tmp_path):
 
 def test_help_lists_options():
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert proc.returncode == 0
     for opt in ("--authorities", "--no-programme", "--workers", "--output-dir", "--processed-dir", "--keep-code",
@@ -369,10 +370,10 @@ def test_only_infrastructure_errors_are_retried():
     class PapermillExecutionError(Exception):
         ename = "ValueError"
 
-    assert batch._is_infrastructure_error(DeadKernelError("Kernel died"))
-    assert batch._is_infrastructure_error(TimeoutError("Cell execution timed out"))
-    assert not batch._is_infrastructure_error(PapermillExecutionError("boom"))
-    assert not batch._is_infrastructure_error(ValueError("x"))
+    assert workers.is_infrastructure_error(DeadKernelError("Kernel died"))
+    assert workers.is_infrastructure_error(TimeoutError("Cell execution timed out"))
+    assert not workers.is_infrastructure_error(PapermillExecutionError("boom"))
+    assert not workers.is_infrastructure_error(ValueError("x"))
 
 
 # ---------------------------------------------------------------------------
@@ -389,6 +390,7 @@ def _preflight_cli(tmp_path, *extra, env=None):
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
+        timeout=120,
     )
     assert "Traceback" not in proc.stderr
     return proc, out

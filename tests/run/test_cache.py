@@ -176,6 +176,7 @@ def test_incremental_sequence(tmp_path):
         text=True,
         cwd=ROOT,
         env={**os.environ, "EVAL_DISCLOSURE_THRESHOLD": "11"},
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "(0 cached: inputs unchanged)" in proc.stdout

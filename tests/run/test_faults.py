@@ -220,12 +220,12 @@ def _make_read_only(path: Path) -> bool:
     if os.geteuid() != 0:
         path.chmod(0o555)
         return True
-    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True, timeout=30).returncode == 0
 
 
 def _make_writable(path: Path) -> None:
     if os.geteuid() == 0:
-        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True, timeout=30)
     path.chmod(0o755)
 
 
