@@ -4,7 +4,7 @@
     python bench/reports.py --reports 4     # programme + first 3 authorities
     python bench/reports.py --fixtures      # stand-in notebook + synthetic data
 
-(a) ``lib.batch.run_batch`` with ``--workers`` (default 2) long-lived workers;
+(a) ``lib.run.batch.run_batch`` with ``--workers`` (default 2) long-lived workers;
 (b) for each report, one ``papermill`` CLI process, then one
     ``jupyter nbconvert --to html --no-input`` process, sequentially.
 Both run in the same invocation, into separate temporary directories, and

@@ -265,7 +265,7 @@ def naive(processed: Path, out: Path) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
     from reports import baseline
 
-    from lib import batch as lib_batch
+    from lib.run import batch as lib_batch
 
     specs, _ = lib_batch.plan_reports(None, processed_dir=processed)
     cpu0 = _cpu_children()

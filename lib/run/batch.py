@@ -69,7 +69,7 @@ from typing import Any
 
 from lib.config import PROJECT_ROOT
 from lib.run import cache, pool, side_files
-from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
+from lib.run.outputs import (  # noqa: F401
     DATA_QUALITY_LOG,
     MANIFEST_VERSION,
     PROGRAMME_ID,
@@ -84,7 +84,7 @@ from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: pu
     remove_temp_files,
     utc_now,
 )
-from lib.run.planning import (  # noqa: F401  (public names of lib.batch)
+from lib.run.planning import (  # noqa: F401
     AUTHORITIES_CSV,
     AUTHORITY_NOTEBOOK,
     PROGRAMME_NOTEBOOK,
@@ -128,7 +128,7 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-from lib.run.index import render_index  # noqa: E402,F401 (public name of lib.batch too)
+from lib.run.index import render_index  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------
 # Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit

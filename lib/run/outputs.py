@@ -22,7 +22,7 @@ from typing import Any
 
 from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
 from lib.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (public names here too)
-from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module and lib.batch)
+from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module)
 
 MANIFEST_VERSION = 2
 

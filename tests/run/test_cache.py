@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 from test_batch import AUTHORITY_NB, FIXTURES, PROGRAMME_NB, ROOT
 
-from lib import batch
-from lib.run import cache
+from lib.run import batch, cache
 
 ROWS = [("leeds", "Leeds", "0"), ("barnet", "Barnet", "0"), ("kent", "Kent", "0")]
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from test_batch import AUTHORITY_NB, FIXTURES, make_processed
 
-from lib import batch
+from lib.run import batch
 
 distributed = pytest.importorskip("distributed")
 

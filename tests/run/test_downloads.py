@@ -17,8 +17,8 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from lib import batch, evaluation  # noqa: E402
-from lib.run import downloads  # noqa: E402
+from lib import evaluation  # noqa: E402
+from lib.run import batch, downloads  # noqa: E402
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -1,7 +1,7 @@
 """Fault injection: the batch is killed, interrupted or loses a worker or a
 kernel mid-run, or finds its output folder read-only.
 
-Each test runs ``python -m lib.batch`` as a subprocess on the small fixture
+Each test runs ``python -m lib.run`` as a subprocess on the small fixture
 notebooks (tests/fixtures/notebooks/fault_report.ipynb sleeps on its first
 attempt when told to, and writes ``<marks>/<id>.<kernel pid>``, so a test
 kills at a known point) and ends with :func:`assert_consistent`: the
