@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import batch  # noqa: E402
+from lib.run import batch, planning  # noqa: E402
 
 FIXTURE_NB = ROOT / "tests" / "fixtures" / "notebooks" / "bench_report.ipynb"
 FIXTURE_AUTHORITIES = [
@@ -46,7 +46,7 @@ def make_fixture_data(dest: Path) -> Path:
     return dest
 
 
-def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
+def baseline(specs: list[planning.ReportSpec], out: Path) -> tuple[float, int]:
     """Naive: papermill CLI then nbconvert CLI per report, sequentially."""
     bindir = Path(sys.executable).parent
     papermill = str(bindir / "papermill")
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 "authority_notebook": FIXTURE_NB,
             }
         try:
-            all_specs, _ = batch.plan_reports(None, project_root=ROOT, **kw)
+            all_specs, _ = planning.plan_reports(None, project_root=ROOT, **kw)
         except batch.BatchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

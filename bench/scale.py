@@ -265,9 +265,9 @@ def naive(processed: Path, out: Path) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
     from reports import baseline
 
-    from lib.run import batch as lib_batch
+    from lib.run import planning
 
-    specs, _ = lib_batch.plan_reports(None, processed_dir=processed)
+    specs, _ = planning.plan_reports(None, processed_dir=processed)
     cpu0 = _cpu_children()
     wall, failures = baseline(specs, out)
     return {

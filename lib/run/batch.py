@@ -69,43 +69,25 @@ from typing import Any
 
 from lib.config import PROJECT_ROOT
 from lib.run import cache, pool, side_files
-from lib.run.outputs import (  # noqa: F401
-    DATA_QUALITY_LOG,
-    MANIFEST_VERSION,
-    PROGRAMME_ID,
+from lib.run.outputs import (
     Ledger,
     OutputBusyError,
     OutputLock,
     ReportResult,
-    atomic_copy,
-    atomic_write_bytes,
-    atomic_write_text,
     param_path,
     remove_temp_files,
     utc_now,
 )
-from lib.run.planning import (  # noqa: F401
-    AUTHORITIES_CSV,
+from lib.run.planning import (
     AUTHORITY_NOTEBOOK,
     PROGRAMME_NOTEBOOK,
     BatchError,
     ReportSpec,
-    Settings,
-    _abs,
-    _default_workers,
-    _param_path,
-    hash_data_dir,
-    plan_reports,
+    absolute_path,
     preflight,
-    read_authorities,
-    sha256_file,
 )
-from lib.run.workers import (  # noqa: F401
-    _worker_init,
-    error_summary,
+from lib.run.workers import (
     execute_report,
-    is_infrastructure_error,
-    kill_pool,
 )
 
 
@@ -127,8 +109,6 @@ class BatchResult:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-
-from lib.run.index import render_index  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------
 # Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit
@@ -244,13 +224,14 @@ def run_batch(
     """
     t_start = time.perf_counter()
     root = Path(project_root).resolve()
-    out = _abs(output_dir, root).resolve()
-    pdir = _abs(processed_dir, root).resolve()
+    out = absolute_path(output_dir, root).resolve()
+    pdir = absolute_path(processed_dir, root).resolve()
     nm = Path(node_modules) if node_modules else None
     specs, settings = preflight(
         authorities, include_programme=include_programme, workers=workers, output_dir=out,
-        processed_dir=_abs(processed_dir, root), root=root,
-        programme_notebook=_abs(programme_notebook, root), authority_notebook=_abs(authority_notebook, root),
+        processed_dir=absolute_path(processed_dir, root), root=root,
+        programme_notebook=absolute_path(programme_notebook, root),
+        authority_notebook=absolute_path(authority_notebook, root),
         keep_code=keep_code, timeout=timeout, disclosure_threshold=disclosure_threshold, node_modules=nm,
         check_assets=check_assets and not dask_scheduler,
     )  # fmt: skip
@@ -465,10 +446,3 @@ def format_summary(result: BatchResult) -> str:
     for r in result.failed:
         lines.append(f"failed: {r.id}: {r.error}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line (:func:`lib.run.cli.main`)."""
-    from lib.run.cli import main as _main
-
-    return _main(argv)

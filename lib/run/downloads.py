@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
+from lib.files import atomic_write_bytes
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)
@@ -199,8 +200,6 @@ def write_downloads(
     """
     import sys
 
-    from lib.run.outputs import atomic_copy, atomic_write_bytes
-
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
     missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]
     links: list[Download] = []
@@ -216,7 +215,7 @@ def write_downloads(
             Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook")
         )
         for name in table_names():
-            atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
+            atomic_write_bytes(dest / f"{name}.csv", (processed_dir / f"{name}.csv").read_bytes())
             links.append(
                 Download(
                     f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv", len(tables[name])

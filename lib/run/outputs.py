@@ -44,10 +44,6 @@ def param_path(path: Path, project_root: Path) -> str:
 # ---------------------------------------------------------------------------
 
 
-def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    return atomic_write_bytes(dst, Path(src).read_bytes())
-
-
 def temp_path(path: Path) -> Path:
     """A unique temp name in ``path``'s directory (for writers we don't own)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +198,7 @@ class Ledger:
             (p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None
         )
         if dq_src is not None:
-            atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
+            atomic_write_bytes(html_dir / DATA_QUALITY_LOG, dq_src.read_bytes())
             self.dq_href = DATA_QUALITY_LOG
         from lib.run.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
 

@@ -93,10 +93,8 @@ def read_authorities(processed_dir: Path) -> dict[str, str]:
     return out
 
 
-_param_path = param_path
-
-
-def _abs(path: str | os.PathLike, base: Path) -> Path:
+def absolute_path(path: str | os.PathLike, base: Path) -> Path:
+    """``path``, taken relative to ``base`` unless it is absolute."""
     p = Path(path)
     return p if p.is_absolute() else (base / p)
 
@@ -112,7 +110,7 @@ def plan_reports(
 ) -> tuple[list[ReportSpec], dict[str, str]]:
     """Validate parameters and list the reports to run. Raises BatchError."""
     root = Path(project_root).resolve()
-    pdir = _abs(processed_dir, root)
+    pdir = absolute_path(processed_dir, root)
     if not pdir.is_dir():
         raise BatchError(f"processed data directory {pdir} not found; build it first (make data)")
     names = read_authorities(pdir)
@@ -142,13 +140,13 @@ def plan_reports(
         )
     if not selected and not include_programme:
         raise BatchError("no reports selected")
-    pnb = _abs(programme_notebook, root)
-    anb = _abs(authority_notebook, root)
+    pnb = absolute_path(programme_notebook, root)
+    anb = absolute_path(authority_notebook, root)
     needed = ([pnb] if include_programme else []) + ([anb] if selected else [])
     for nb in needed:
         if not nb.is_file():
             raise BatchError(f"notebook {nb} not found")
-    pparam = _param_path(pdir, root)
+    pparam = param_path(pdir, root)
     specs: list[ReportSpec] = []
     if include_programme:
         specs.append(

@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lib.run.workers import _worker_init, error_summary, execute_report, kill_pool
+from lib.run.workers import error_summary, execute_report, kill_pool, worker_init
 
 Record = Callable[[dict[str, Any], dict[str, Any]], Any]
 
@@ -68,7 +68,7 @@ def run_local(
             pool = executor_class(
                 max_workers=workers,
                 mp_context=ctx,
-                initializer=_worker_init,
+                initializer=worker_init,
                 initargs=(*initargs, started, fork_notebooks),
             )
             procs: dict[int, Any] = {}

@@ -22,20 +22,7 @@ from lib.run.outputs import temp_path, utc_now
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the batch process dies
-    (its kernels follow: ipykernel exits when its parent is gone)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_init(
+def worker_init(
     keep_code: bool,
     node_modules: str | None,
     stderr_log: str | None = None,
@@ -62,10 +49,11 @@ def _worker_init(
     from lib.run import (
         execution,  # noqa: F401
         render,
+        zygote,
     )
 
     if threading.current_thread() is threading.main_thread():  # a pool worker, not a Dask worker's thread
-        _die_with_parent()
+        zygote.die_with_parent()
         # Ctrl-C in a terminal reaches the whole process group: the batch
         # process decides what stops (kernels run in their own session).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -88,8 +76,6 @@ def _worker_init(
         keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
     )
     if fork_notebooks:  # --fork-kernels: a warm process forks this worker's kernels (lib.run.zygote)
-        from lib.run import zygote
-
         zygote.start([Path(p) for p in fork_notebooks])
 
 
@@ -137,7 +123,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     from lib.run import execution, render
 
     if not _WORKER or _WORKER.get("keep_code") != job["keep_code"]:  # a Dask worker: no pool initializer
-        _worker_init(
+        worker_init(
             job["keep_code"],
             job.get("node_modules"),
             threshold=job.get("threshold"),
