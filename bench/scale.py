@@ -1,4 +1,4 @@
-"""Batch at scale (issue 13): incremental re-runs, one-authority change, 152 authorities, naive baseline.
+"""Batch at scale: incremental re-runs, one-authority change, 152 authorities, naive baseline.
 
     python bench/scale.py                    # everything (about 10 minutes on a busy 2-core machine)
     python bench/scale.py --skip-baseline    # without the naive papermill + nbconvert CLI baseline
