@@ -4,7 +4,7 @@
     python bench/reports.py --reports 4     # programme + first 3 authorities
     python bench/reports.py --fixtures      # stand-in notebook + synthetic data
 
-(a) ``lib.batch.run_batch`` with ``--workers`` (default 2) long-lived workers;
+(a) ``lib.run.batch.run_batch`` with ``--workers`` (default 2) long-lived workers;
 (b) for each report, one ``papermill`` CLI process, then one
     ``jupyter nbconvert --to html --no-input`` process, sequentially.
 Both run in the same invocation, into separate temporary directories, and
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import batch  # noqa: E402
+from lib.run import batch, planning  # noqa: E402
 
 FIXTURE_NB = ROOT / "tests" / "fixtures" / "notebooks" / "bench_report.ipynb"
 FIXTURE_AUTHORITIES = [
@@ -46,7 +46,7 @@ def make_fixture_data(dest: Path) -> Path:
     return dest
 
 
-def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
+def baseline(specs: list[planning.ReportSpec], out: Path) -> tuple[float, int]:
     """Naive: papermill CLI then nbconvert CLI per report, sequentially."""
     bindir = Path(sys.executable).parent
     papermill = str(bindir / "papermill")
@@ -69,7 +69,7 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
         ]
         for k, v in s.parameters.items():
             cmd += ["-r", k, str(v)]
-        r1 = subprocess.run(cmd, capture_output=True, text=True)
+        r1 = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
         if nb_out.exists():
             r2 = subprocess.run(
                 [
@@ -84,6 +84,7 @@ def baseline(specs: list[batch.ReportSpec], out: Path) -> tuple[float, int]:
                 ],
                 capture_output=True,
                 text=True,
+                timeout=600,
             )
             failures += r2.returncode != 0
         failures += r1.returncode != 0
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 "authority_notebook": FIXTURE_NB,
             }
         try:
-            all_specs, _ = batch.plan_reports(None, project_root=ROOT, **kw)
+            all_specs, _ = planning.plan_reports(None, project_root=ROOT, **kw)
         except batch.BatchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

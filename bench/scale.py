@@ -1,4 +1,4 @@
-"""Batch at scale (issue 13): incremental re-runs, one-authority change, 152 authorities, naive baseline.
+"""Batch at scale: incremental re-runs, one-authority change, 152 authorities, naive baseline.
 
     python bench/scale.py                    # everything (about 10 minutes on a busy 2-core machine)
     python bench/scale.py --skip-baseline    # without the naive papermill + nbconvert CLI baseline
@@ -265,9 +265,9 @@ def naive(processed: Path, out: Path) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
     from reports import baseline
 
-    from lib import batch as lib_batch
+    from lib.run import planning
 
-    specs, _ = lib_batch.plan_reports(None, processed_dir=processed)
+    specs, _ = planning.plan_reports(None, processed_dir=processed)
     cpu0 = _cpu_children()
     wall, failures = baseline(specs, out)
     return {

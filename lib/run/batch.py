@@ -69,43 +69,25 @@ from typing import Any
 
 from lib.config import PROJECT_ROOT
 from lib.run import cache, pool, side_files
-from lib.run.outputs import (  # noqa: F401  (atomic writes and ReportResult: public names of lib.batch too)
-    DATA_QUALITY_LOG,
-    MANIFEST_VERSION,
-    PROGRAMME_ID,
+from lib.run.outputs import (
     Ledger,
     OutputBusyError,
     OutputLock,
     ReportResult,
-    atomic_copy,
-    atomic_write_bytes,
-    atomic_write_text,
     param_path,
     remove_temp_files,
     utc_now,
 )
-from lib.run.planning import (  # noqa: F401  (public names of lib.batch)
-    AUTHORITIES_CSV,
+from lib.run.planning import (
     AUTHORITY_NOTEBOOK,
     PROGRAMME_NOTEBOOK,
     BatchError,
     ReportSpec,
-    Settings,
-    _abs,
-    _default_workers,
-    _param_path,
-    hash_data_dir,
-    plan_reports,
+    absolute_path,
     preflight,
-    read_authorities,
-    sha256_file,
 )
-from lib.run.workers import (  # noqa: F401
-    _error_summary,
-    _is_infrastructure_error,
-    _worker_init,
+from lib.run.workers import (
     execute_report,
-    kill_pool,
 )
 
 
@@ -127,8 +109,6 @@ class BatchResult:
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-
-from lib.run.index import render_index  # noqa: E402,F401 (public name of lib.batch too)
 
 # ---------------------------------------------------------------------------
 # Interrupts: Ctrl-C or SIGTERM stops the run, never half-way through a commit
@@ -244,13 +224,14 @@ def run_batch(
     """
     t_start = time.perf_counter()
     root = Path(project_root).resolve()
-    out = _abs(output_dir, root).resolve()
-    pdir = _abs(processed_dir, root).resolve()
+    out = absolute_path(output_dir, root).resolve()
+    pdir = absolute_path(processed_dir, root).resolve()
     nm = Path(node_modules) if node_modules else None
     specs, settings = preflight(
         authorities, include_programme=include_programme, workers=workers, output_dir=out,
-        processed_dir=_abs(processed_dir, root), root=root,
-        programme_notebook=_abs(programme_notebook, root), authority_notebook=_abs(authority_notebook, root),
+        processed_dir=absolute_path(processed_dir, root), root=root,
+        programme_notebook=absolute_path(programme_notebook, root),
+        authority_notebook=absolute_path(authority_notebook, root),
         keep_code=keep_code, timeout=timeout, disclosure_threshold=disclosure_threshold, node_modules=nm,
         check_assets=check_assets and not dask_scheduler,
     )  # fmt: skip
@@ -260,26 +241,38 @@ def run_batch(
 
         executor = DaskExecutor.connect(dask_scheduler)  # raises BatchError, one line
 
+    _stamp_notebook_hashes(specs)
+    try:
+        with _locked(out), _Interrupts() as interrupts:
+            run = _Run(specs, settings, out, root, pdir, nm, kernel_name, interrupts, force, executor)
+            run.fork_kernels = fork_kernels
+            return run.go(progress, t_start)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _stamp_notebook_hashes(specs: list[ReportSpec]) -> None:
+    """Each spec's ``notebook_sha256`` (each notebook read once)."""
     nb_hashes: dict[Path, str] = {}
     for s in specs:
         if s.notebook not in nb_hashes:
             nb_hashes[s.notebook] = cache.sha256_file(s.notebook)
         s.notebook_sha256 = nb_hashes[s.notebook]
 
+
+@contextmanager
+def _locked(out: Path):
+    """Hold the output folder's lock (created if need be); a folder another run holds is a BatchError."""
     out.mkdir(parents=True, exist_ok=True)
     try:
         lock = OutputLock(out).__enter__()
     except OutputBusyError as exc:
         raise BatchError(str(exc)) from None
     try:
-        with _Interrupts() as interrupts:
-            run = _Run(specs, settings, out, root, pdir, nm, kernel_name, interrupts, force, executor)
-            run.fork_kernels = fork_kernels
-            return run.go(progress, t_start)
+        yield
     finally:
         lock.__exit__(None, None, None)
-        if executor is not None:
-            executor.close()
 
 
 class _Run:
@@ -304,24 +297,30 @@ class _Run:
             return self.fp.for_authority(s.report_id, cache.OWN_ROWS_TABLES.get(s.kind, ()))
         return dict(self.fp.files)
 
-    def go(self, progress: bool, t_start: float) -> BatchResult:
-        out, settings = self.out, self.settings
-        nb_dir, html_dir, log_dir = out / "notebooks", out / "html", out / "logs"
-        for d in (nb_dir, html_dir, log_dir):
-            d.mkdir(exist_ok=True)
-        remove_temp_files(out)  # left by a run that was killed
+    def executor_label(self) -> str:
+        if self.executor:
+            return f"dask {self.executor.address}"
+        return "local, kernels forked from a warm process" if self.fork_kernels else "local"
+
+    def open_ledger(self, html_dir: Path, log_dir: Path) -> Ledger:
+        """The ledger, with the previous run's entries and this run's side files."""
+        remove_temp_files(self.out)  # left by a run that was killed
         self.ledger = ledger = Ledger(
-            out, self.root, settings, self.fp.data_version, self.pdir, [s.report_id for s in self.specs]
+            self.out,
+            self.root,
+            self.settings,
+            self.fp.data_version,
+            self.pdir,
+            [s.report_id for s in self.specs],
         )
-        ledger.run["executor"] = (
-            f"dask {self.executor.address}"
-            if self.executor
-            else "local, kernels forked from a warm process"
-            if self.fork_kernels
-            else "local"
-        )
+        ledger.run["executor"] = self.executor_label()
         ledger.load_previous()
         side_files.write(ledger, html_dir, log_dir, self.code)
+        return ledger
+
+    def plan(self, nb_dir: Path, html_dir: Path) -> tuple[list[dict[str, Any]], list[ReportResult]]:
+        """The jobs to run and the previous results to reuse (inputs unchanged, outputs intact)."""
+        settings = self.settings
         titles: dict[Path, str] = {}
         cell_ids: dict[Path, list[str]] = {}
         jobs, reused = [], []
@@ -341,10 +340,10 @@ class _Run:
                 settings=settings.report_settings,
                 title=title,
             )
-            previous = ledger.entries.get(s.report_id)
+            previous = self.ledger.entries.get(s.report_id)
             if previous is not None:
                 previous.cached = False
-            if not self.force and cache.reusable(out, previous, key):
+            if not self.force and cache.reusable(self.out, previous, key):
                 reused.append(previous)
                 continue
             jobs.append({
@@ -355,6 +354,75 @@ class _Run:
                 "source_cell_ids": cell_ids[s.notebook], "input_hash": key,
                 "threshold": settings.disclosure_threshold,
             })  # fmt: skip
+        return jobs, reused
+
+    def start_progress_bar(self, n_jobs: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=n_jobs,
+            unit="report",
+            file=sys.stderr,
+            desc="reports",
+            delay=0.5,
+            bar_format="{desc}: {n}/{total} {bar} [{elapsed} elapsed, {remaining} left, {rate_inv_fmt}]{postfix}",
+        )
+
+    def execute(self, jobs: list[dict[str, Any]], log_dir: Path, progress: bool) -> None:
+        """Run ``jobs`` on the Dask cluster or on local worker processes, recording each result."""
+        settings = self.settings
+        if self.executor is not None:
+            if progress and jobs:
+                self.start_progress_bar(len(jobs))
+            self.executor.run(jobs, record=self.record, pdir=self.pdir, root=self.root)
+            return
+        if not jobs:
+            return
+        ctx = pool.fork_context()  # before tqdm's monitor thread would start
+        if progress:
+            self.start_progress_bar(len(jobs))
+        initargs = (
+            settings.keep_code,
+            str(self.nm) if self.nm else None,
+            str(log_dir / "kernels.log"),
+            settings.disclosure_threshold,
+        )
+        pool.run_local(
+            jobs,
+            workers=min(settings.workers, len(jobs)),
+            initargs=initargs,
+            record=self.record,
+            ctx=ctx,
+            fork_notebooks=sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None,
+            executor_class=ProcessPoolExecutor,
+            task=execute_report,
+        )
+
+    def close(self, jobs: list[dict[str, Any]], interrupted: bool) -> None:
+        """Record every job that did not finish as cancelled and write the ledger's last state."""
+        self.interrupts.stopping = True
+        if self.bar:
+            self.bar.close()
+        remove_temp_files(self.out)
+        for job in jobs:
+            if job["id"] not in self.attempts:
+                self.record(
+                    job,
+                    pool.unrun(
+                        "cancelled",
+                        "run interrupted before this report finished" if interrupted else "not run",
+                    ),
+                )
+        self.ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
+        self.ledger.write()
+
+    def go(self, progress: bool, t_start: float) -> BatchResult:
+        out = self.out
+        nb_dir, html_dir, log_dir = out / "notebooks", out / "html", out / "logs"
+        for d in (nb_dir, html_dir, log_dir):
+            d.mkdir(exist_ok=True)
+        ledger = self.open_ledger(html_dir, log_dir)
+        jobs, reused = self.plan(nb_dir, html_dir)
         for entry in reused:
             entry.cached = True
             self.attempts[entry.id] = entry
@@ -362,57 +430,11 @@ class _Run:
         ledger.write()
         interrupted = False
         try:
-            if progress and jobs:
-                from tqdm import tqdm
-
-                self.bar = tqdm(
-                    total=len(jobs),
-                    unit="report",
-                    file=sys.stderr,
-                    desc="reports",
-                    delay=0.5,
-                    bar_format="{desc}: {n}/{total} {bar} [{elapsed} elapsed, {remaining} left, "
-                    "{rate_inv_fmt}]{postfix}",
-                )
-            if self.executor is not None:
-                self.executor.run(jobs, record=self.record, pdir=self.pdir, root=self.root)
-            elif jobs:
-                ctx = pool.fork_context()  # before tqdm's monitor thread would start
-                initargs = (
-                    settings.keep_code,
-                    str(self.nm) if self.nm else None,
-                    str(log_dir / "kernels.log"),
-                    settings.disclosure_threshold,
-                )
-                forked = sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None
-                pool.run_local(
-                    jobs,
-                    workers=min(settings.workers, len(jobs)),
-                    initargs=initargs,
-                    record=self.record,
-                    ctx=ctx,
-                    fork_notebooks=forked,
-                    executor_class=ProcessPoolExecutor,
-                    task=execute_report,
-                )
+            self.execute(jobs, log_dir, progress)
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self.interrupts.stopping = True
-            if self.bar:
-                self.bar.close()
-            remove_temp_files(out)
-            for job in jobs:
-                if job["id"] not in self.attempts:
-                    self.record(
-                        job,
-                        pool.unrun(
-                            "cancelled",
-                            "run interrupted before this report finished" if interrupted else "not run",
-                        ),
-                    )
-            ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
-            ledger.write()
+            self.close(jobs, interrupted)
         if interrupted:
             raise KeyboardInterrupt
         return BatchResult(
@@ -465,10 +487,3 @@ def format_summary(result: BatchResult) -> str:
     for r in result.failed:
         lines.append(f"failed: {r.id}: {r.error}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line (:func:`lib.run.cli.main`)."""
-    from lib.run.cli import main as _main
-
-    return _main(argv)

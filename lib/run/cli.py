@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lib.programme import check_definition
 from lib.run.batch import BatchError, format_summary, run_batch
-from lib.run.planning import AUTHORITY_NOTEBOOK, PROGRAMME_NOTEBOOK, _abs
+from lib.run.planning import AUTHORITY_NOTEBOOK, PROGRAMME_NOTEBOOK, absolute_path
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -75,12 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             authorities,
             include_programme=not args.no_programme,
             workers=args.workers,
-            output_dir=_abs(args.output_dir, cwd),
-            processed_dir=_abs(args.processed_dir, cwd),
+            output_dir=absolute_path(args.output_dir, cwd),
+            processed_dir=absolute_path(args.processed_dir, cwd),
             keep_code=args.keep_code,
             progress=not args.quiet,
-            programme_notebook=_abs(args.programme_notebook, cwd),
-            authority_notebook=_abs(args.authority_notebook, cwd),
+            programme_notebook=absolute_path(args.programme_notebook, cwd),
+            authority_notebook=absolute_path(args.authority_notebook, cwd),
             timeout=args.timeout,
             force=args.force,
             dask_scheduler=args.dask_scheduler,

@@ -140,7 +140,7 @@ class DaskExecutor:
 
         from lib.run import cache
         from lib.run.pool import unrun
-        from lib.run.workers import _error_summary
+        from lib.run.workers import error_summary
 
         files = _read_tree(pdir)
         bundle = {
@@ -162,7 +162,7 @@ class DaskExecutor:
                 try:
                     raw = fut.result()
                 except Exception as exc:  # the task died with its worker, or could not be sent back
-                    raw = unrun("failed", f"dask worker error: {_error_summary(exc)}")
+                    raw = unrun("failed", f"dask worker error: {error_summary(exc)}")
                 payload = raw.pop("payload", None) or {}
                 raw["staged"] = {}
                 for kind, target in (("notebook", job["notebook_out"]), ("html", job["html_out"])):

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
+from lib.files import atomic_write_bytes
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)
@@ -98,24 +99,11 @@ def _widths(ws, frame_like: list[list], cap: int = 60) -> None:
         ws.column_dimensions[get_column_letter(j)].width = min(cap, max(8, longest + 2))
 
 
-def build_workbook(
-    processed_dir: Path, *, data_version: str, tables: dict[str, pd.DataFrame] | None = None
-) -> bytes:
-    """The Excel workbook of every processed table, as deterministic bytes.
-
-    ``tables`` (as :func:`lib.evaluation.load_processed` returns them) saves
-    reading ``processed_dir`` again.
-    """
-    from openpyxl import Workbook
+def _about_sheet(ws, tables: dict[str, pd.DataFrame], data_version: str, bold) -> None:
+    """The first sheet: what the workbook holds, its data version and one line per table."""
     from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
 
-    if tables is None:
-        tables = evaluation.load_processed(Path(processed_dir))
-    bold = Font(bold=True)
-    wb = Workbook()
-    about = wb.active
-    about.title = ABOUT_SHEET
+    ws.title = ABOUT_SHEET
     about_rows = [
         [WORKBOOK_TITLE],
         [
@@ -130,13 +118,16 @@ def build_workbook(
         about_rows.append([table_title(name), f"{name}.csv", len(tables[name]), len(tables[name].columns)])
     for i, row in enumerate(about_rows, start=1):
         for j, value in enumerate(row, start=1):
-            _put(about, i, j, value)
-    about.cell(row=1, column=1).font = Font(bold=True, size=14)
+            _put(ws, i, j, value)
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     for j in range(1, 5):
-        about.cell(row=5, column=j).font = bold
-    about.column_dimensions["A"].width = 28
-    about.column_dimensions["B"].width = 28
+        ws.cell(row=5, column=j).font = bold
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 28
 
+
+def _table_sheets(wb, tables: dict[str, pd.DataFrame], bold) -> list[list]:
+    """One sheet per processed table; returns the Columns sheet's rows (one per column of every table)."""
     column_rows: list[list] = []
     for name, (file_name, schema) in zip(table_names(), evaluation.PROCESSED_SCHEMAS.items(), strict=False):
         frame = tables[name]
@@ -151,14 +142,21 @@ def build_workbook(
             column_rows.append(
                 [table_title(name), file_name, col, evaluation._type_name(spec), spec.description or ""]
             )
+    return column_rows
 
-    cols = wb.create_sheet(COLUMNS_SHEET)
+
+def _columns_sheet(ws, column_rows: list[list], bold) -> None:
     header = ["Sheet", "File", "Column", "Type", "Meaning"]
-    _header(cols, header, bold)
+    _header(ws, header, bold)
     for i, row in enumerate(column_rows, start=2):
         for j, value in enumerate(row, start=1):
-            _put(cols, i, j, value)
-    _widths(cols, [header, *column_rows], cap=80)
+            _put(ws, i, j, value)
+    _widths(ws, [header, *column_rows], cap=80)
+
+
+def _workbook_bytes(wb, data_version: str) -> bytes:
+    """``wb`` saved with fixed properties and dates: the same tables give the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
 
     props = wb.properties
     props.title = WORKBOOK_TITLE
@@ -172,6 +170,27 @@ def build_workbook(
         # ExcelWriter directly: openpyxl's save_workbook stamps the save time.
         ExcelWriter(wb, archive).save()
     return _fix_zip_dates(raw.getvalue())
+
+
+def build_workbook(
+    processed_dir: Path, *, data_version: str, tables: dict[str, pd.DataFrame] | None = None
+) -> bytes:
+    """The Excel workbook of every processed table, as deterministic bytes.
+
+    ``tables`` (as :func:`lib.evaluation.load_processed` returns them) saves
+    reading ``processed_dir`` again.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    if tables is None:
+        tables = evaluation.load_processed(Path(processed_dir))
+    bold = Font(bold=True)
+    wb = Workbook()
+    _about_sheet(wb.active, tables, data_version, bold)
+    column_rows = _table_sheets(wb, tables, bold)
+    _columns_sheet(wb.create_sheet(COLUMNS_SHEET), column_rows, bold)
+    return _workbook_bytes(wb, data_version)
 
 
 def _fix_zip_dates(data: bytes) -> bytes:
@@ -199,8 +218,6 @@ def write_downloads(
     """
     import sys
 
-    from lib.run.outputs import atomic_copy, atomic_write_bytes
-
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
     missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]
     links: list[Download] = []
@@ -216,7 +233,7 @@ def write_downloads(
             Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook")
         )
         for name in table_names():
-            atomic_copy(processed_dir / f"{name}.csv", dest / f"{name}.csv")
+            atomic_write_bytes(dest / f"{name}.csv", (processed_dir / f"{name}.csv").read_bytes())
             links.append(
                 Download(
                     f"{DOWNLOADS_DIR}/{name}.csv", f"{table_title(name)} (CSV)", "csv", len(tables[name])

@@ -42,6 +42,10 @@ from traitlets import DottedObjectName, Type
 
 #: Longest wait on a kernel socket before it is polled again (seconds).
 POLL_SLICE_S = 0.25
+#: Per-cell execution timeout when the caller gives none (seconds): no kernel waits for ever.
+DEFAULT_CELL_TIMEOUT_S = 600
+#: Longest wait for a new kernel to answer (seconds).
+KERNEL_START_TIMEOUT_S = 60
 
 WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
@@ -124,14 +128,22 @@ def execute(
     cwd: str,
     kernel_name: str = "python3",
     timeout: int | None = None,
+    start_timeout: int = KERNEL_START_TIMEOUT_S,
 ) -> None:
-    """Run ``notebook`` with papermill into ``output_path`` (raises on a cell error)."""
+    """Run ``notebook`` with papermill into ``output_path`` (raises on a cell error).
+
+    Never waits for ever: a cell running longer than ``timeout`` seconds
+    (``None``: :data:`DEFAULT_CELL_TIMEOUT_S`) raises nbclient's
+    ``CellTimeoutError``, a kernel not answering within ``start_timeout``
+    seconds a ``RuntimeError``.
+    """
     import papermill
 
     papermill.execute_notebook(
         notebook, output_path, parameters=parameters, kernel_name=kernel_name, cwd=cwd,
         progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-        shutdown_kernel="immediate", execution_timeout=timeout,
+        shutdown_kernel="immediate",
+        execution_timeout=DEFAULT_CELL_TIMEOUT_S if timeout is None else timeout, start_timeout=start_timeout,
         # NotebookClient traits, passed through by papermill's nbclient engine
         # record_timing: per-cell busy/idle times for time_breakdown(); make_reproducible drops them
         kernel_manager_class=SlicedPollKernelManager, record_timing=True,

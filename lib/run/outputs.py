@@ -22,7 +22,7 @@ from typing import Any
 
 from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
 from lib.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (public names here too)
-from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module and lib.batch)
+from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module)
 
 MANIFEST_VERSION = 2
 
@@ -42,10 +42,6 @@ def param_path(path: Path, project_root: Path) -> str:
 # ---------------------------------------------------------------------------
 # Atomic writes
 # ---------------------------------------------------------------------------
-
-
-def atomic_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    return atomic_write_bytes(dst, Path(src).read_bytes())
 
 
 def temp_path(path: Path) -> Path:
@@ -202,7 +198,7 @@ class Ledger:
             (p for p in (self.out / DATA_QUALITY_LOG, self.pdir / DATA_QUALITY_LOG) if p.is_file()), None
         )
         if dq_src is not None:
-            atomic_copy(dq_src, html_dir / DATA_QUALITY_LOG)
+            atomic_write_bytes(html_dir / DATA_QUALITY_LOG, dq_src.read_bytes())
             self.dq_href = DATA_QUALITY_LOG
         from lib.run.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
 

@@ -93,12 +93,33 @@ def read_authorities(processed_dir: Path) -> dict[str, str]:
     return out
 
 
-_param_path = param_path
-
-
-def _abs(path: str | os.PathLike, base: Path) -> Path:
+def absolute_path(path: str | os.PathLike, base: Path) -> Path:
+    """``path``, taken relative to ``base`` unless it is absolute."""
     p = Path(path)
     return p if p.is_absolute() else (base / p)
+
+
+def _select_authorities(
+    authorities: Sequence[str] | None, names: dict[str, str], *, include_programme: bool
+) -> list[str]:
+    """The authority ids asked for (``None``: every one in ``names``), each once, in the order given."""
+    valid = sorted(names)
+    if authorities is None:
+        return valid
+    selected = list(dict.fromkeys(a.strip() for a in authorities if a.strip()))
+    if authorities and not selected:  # e.g. --authorities '' (an empty list: programme only)
+        raise BatchError(
+            "--authorities is empty; give authority ids separated by commas, "
+            "or leave the option out for every authority"
+        )
+    unknown = [a for a in selected if a not in names]
+    if unknown:
+        which = ", ".join(repr(a) for a in unknown)
+        noun = "authority" if len(unknown) == 1 else "authorities"
+        raise BatchError(f"unknown {noun} {which}; valid ids: {', '.join(valid)}")
+    if not selected and not include_programme:
+        raise BatchError("no reports selected")
+    return selected
 
 
 def plan_reports(
@@ -112,29 +133,12 @@ def plan_reports(
 ) -> tuple[list[ReportSpec], dict[str, str]]:
     """Validate parameters and list the reports to run. Raises BatchError."""
     root = Path(project_root).resolve()
-    pdir = _abs(processed_dir, root)
+    pdir = absolute_path(processed_dir, root)
     if not pdir.is_dir():
         raise BatchError(f"processed data directory {pdir} not found; build it first (make data)")
     names = read_authorities(pdir)
-    valid = sorted(names)
-    bad_slugs = [a for a in valid if not _SLUG.match(a)]
-    if authorities is None:
-        selected = valid
-    else:
-        selected = list(dict.fromkeys(a.strip() for a in authorities if a.strip()))
-        if authorities and not selected:  # e.g. --authorities '' (an empty list: programme only)
-            raise BatchError(
-                "--authorities is empty; give authority ids separated by commas, "
-                "or leave the option out for every authority"
-            )
-        unknown = [a for a in selected if a not in names]
-        if unknown:
-            which = ", ".join(repr(a) for a in unknown)
-            noun = "authority" if len(unknown) == 1 else "authorities"
-            raise BatchError(f"unknown {noun} {which}; valid ids: {', '.join(valid)}")
-        if not selected and not include_programme:
-            raise BatchError("no reports selected")
-    bad = [a for a in selected if a in bad_slugs]
+    selected = _select_authorities(authorities, names, include_programme=include_programme)
+    bad = [a for a in selected if not _SLUG.match(a)]
     if bad:
         raise BatchError(
             f"invalid authority id {bad[0]!r} in {pdir / AUTHORITIES_CSV}: "
@@ -142,13 +146,13 @@ def plan_reports(
         )
     if not selected and not include_programme:
         raise BatchError("no reports selected")
-    pnb = _abs(programme_notebook, root)
-    anb = _abs(authority_notebook, root)
+    pnb = absolute_path(programme_notebook, root)
+    anb = absolute_path(authority_notebook, root)
     needed = ([pnb] if include_programme else []) + ([anb] if selected else [])
     for nb in needed:
         if not nb.is_file():
             raise BatchError(f"notebook {nb} not found")
-    pparam = _param_path(pdir, root)
+    pparam = param_path(pdir, root)
     specs: list[ReportSpec] = []
     if include_programme:
         specs.append(

@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lib.run.workers import _error_summary, _worker_init, execute_report, kill_pool
+from lib.run.workers import error_summary, execute_report, kill_pool, worker_init
 
 Record = Callable[[dict[str, Any], dict[str, Any]], Any]
 
@@ -46,6 +46,70 @@ def fork_context():
     return ctx
 
 
+def _drain(
+    pool: Any, pending: deque[dict[str, Any]], *, workers: int, task: Callable, record: Record
+) -> tuple[list[dict[str, Any]], dict[Future, dict[str, Any]], dict[int, Any]]:
+    """Submit and record jobs until none is left or the pool breaks. Returns the
+    jobs lost to a broken pool, the jobs still in flight and the worker processes seen."""
+    procs: dict[int, Any] = {}
+    inflight: dict[Future, dict[str, Any]] = {}
+    broken: list[dict[str, Any]] = []
+    while (pending or inflight) and not broken:
+        # one job queued beyond the workers, so none waits on the commit of another
+        while pending and len(inflight) < workers + 1:
+            job = pending.popleft()
+            inflight[pool.submit(task, job)] = job
+            procs.update(getattr(pool, "_processes", None) or {})
+        done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+        for fut in done:
+            job = inflight.pop(fut)
+            try:
+                raw = fut.result()
+            except BrokenProcessPool:
+                broken.append(job)
+                continue
+            except Exception as exc:  # a result that could not be sent back
+                raw = unrun("failed", f"worker error: {error_summary(exc)}")
+            record(job, raw)
+    return broken, inflight, procs
+
+
+def _culprits(started: Any, procs: dict[int, Any]) -> dict[str, int]:
+    """Report id -> exit code of each worker that died on its own while running it
+    (``started``: the ``(report id, pid)`` queue the workers announce on)."""
+    ran_on: dict[int, str] = {}
+    while not started.empty():
+        rid, pid = started.get()
+        ran_on[pid] = rid
+    return {
+        ran_on[pid]: p.exitcode
+        for pid, p in procs.items()
+        if pid in ran_on and p.exitcode not in (None, 0, -15)
+    }
+
+
+def _fail_or_requeue(
+    broken: list[dict[str, Any]],
+    order: list[dict[str, Any]],
+    culprits: dict[str, int],
+    breaks: dict[str, int],
+    pending: deque[dict[str, Any]],
+    record: Record,
+) -> None:
+    """A report whose worker died (or that was lost twice) fails; the others go back in the queue."""
+    for job in sorted(broken, key=lambda j: order.index(j), reverse=True):
+        rid = job["id"]
+        breaks[rid] = breaks.get(rid, 0) + (1 if rid in culprits or not culprits else 0)
+        if rid in culprits or breaks[rid] >= 2:
+            code = culprits.get(rid)
+            how = f"killed by signal {-code}" if code is not None and code < 0 else "exited"
+            record(
+                job, unrun("failed", f"worker process died while running this report ({how}; out of memory?)")
+            )
+        else:
+            pending.appendleft(job)  # never started, or lost with the dead worker's neighbour
+
+
 def run_local(
     jobs: list[dict[str, Any]],
     *,
@@ -68,29 +132,10 @@ def run_local(
             pool = executor_class(
                 max_workers=workers,
                 mp_context=ctx,
-                initializer=_worker_init,
+                initializer=worker_init,
                 initargs=(*initargs, started, fork_notebooks),
             )
-            procs: dict[int, Any] = {}
-            inflight: dict[Future, dict[str, Any]] = {}
-            broken: list[dict[str, Any]] = []
-            while (pending or inflight) and not broken:
-                # one job queued beyond the workers, so none waits on the commit of another
-                while pending and len(inflight) < workers + 1:
-                    job = pending.popleft()
-                    inflight[pool.submit(task, job)] = job
-                    procs.update(getattr(pool, "_processes", None) or {})
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    job = inflight.pop(fut)
-                    try:
-                        raw = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(job)
-                        continue
-                    except Exception as exc:  # a result that could not be sent back
-                        raw = unrun("failed", f"worker error: {_error_summary(exc)}")
-                    record(job, raw)
+            broken, inflight, procs = _drain(pool, pending, workers=workers, task=task, record=record)
             if not broken:
                 pool.shutdown(wait=True)
                 pool = None
@@ -105,29 +150,7 @@ def run_local(
                     broken.append(job)
             pool.shutdown(wait=True)
             pool = None
-            ran_on: dict[int, str] = {}
-            while not started.empty():
-                rid, pid = started.get()
-                ran_on[pid] = rid
-            culprits = {
-                ran_on[pid]: p.exitcode
-                for pid, p in procs.items()
-                if pid in ran_on and p.exitcode not in (None, 0, -15)
-            }
-            for job in sorted(broken, key=lambda j: jobs.index(j), reverse=True):
-                rid = job["id"]
-                breaks[rid] = breaks.get(rid, 0) + (1 if rid in culprits or not culprits else 0)
-                if rid in culprits or breaks[rid] >= 2:
-                    code = culprits.get(rid)
-                    how = f"killed by signal {-code}" if code is not None and code < 0 else "exited"
-                    record(
-                        job,
-                        unrun(
-                            "failed", f"worker process died while running this report ({how}; out of memory?)"
-                        ),
-                    )
-                else:
-                    pending.appendleft(job)  # never started, or lost with the dead worker's neighbour
+            _fail_or_requeue(broken, jobs, _culprits(started, procs), breaks, pending, record)
     except KeyboardInterrupt:
         if pool is not None:
             kill_pool(pool)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import CAVEATS_PAGE, CAVEATS_SOURCE, PROJECT_ROOT  # noqa: F401 (CAVEATS_PAGE: public name)
+from lib.files import atomic_write_text
 from lib.run import banner, site
 from lib.run.chrome import Chrome
 
@@ -311,8 +312,6 @@ def render_notebook(
     body, _resources = exporter.from_notebook_node(nb, resources={"chrome": chrome})
     body = strip_css_comments(body)
     if html_path is not None:
-        from lib.run.outputs import atomic_write_text
-
         atomic_write_text(Path(html_path), body)
     return body
 

@@ -22,20 +22,7 @@ from lib.run.outputs import temp_path, utc_now
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the batch process dies
-    (its kernels follow: ipykernel exits when its parent is gone)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_init(
+def worker_init(
     keep_code: bool,
     node_modules: str | None,
     stderr_log: str | None = None,
@@ -62,10 +49,11 @@ def _worker_init(
     from lib.run import (
         execution,  # noqa: F401
         render,
+        zygote,
     )
 
     if threading.current_thread() is threading.main_thread():  # a pool worker, not a Dask worker's thread
-        _die_with_parent()
+        zygote.die_with_parent()
         # Ctrl-C in a terminal reaches the whole process group: the batch
         # process decides what stops (kernels run in their own session).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -88,32 +76,146 @@ def _worker_init(
         keep_code=keep_code, node_modules=Path(node_modules) if node_modules else None
     )
     if fork_notebooks:  # --fork-kernels: a warm process forks this worker's kernels (lib.run.zygote)
-        from lib.run import zygote
-
         zygote.start([Path(p) for p in fork_notebooks])
 
 
-def _error_summary(exc: BaseException) -> str:
+def error_summary(exc: BaseException) -> str:
+    """One line saying what went wrong, at most 500 characters."""
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill.PapermillExecutionError
         evalue = str(getattr(exc, "evalue", "")).strip()
         where = getattr(exc, "exec_count", None)
         cell = f" (cell [{where}])" if where is not None else ""
         msg = f"{ename}: {evalue}{cell}"
+    elif type(exc).__name__ == "CellTimeoutError":  # nbclient's message goes on to preview the cell
+        msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
     else:
         msg = f"{type(exc).__name__}: {exc}".strip()
     msg = " ".join(msg.split())
     return msg if len(msg) <= 500 else msg[:497] + "..."
 
 
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    """Kernel death or a timeout, as opposed to an error raised by a cell."""
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """Kernel death or a timeout (retried once), as opposed to an error raised by a cell."""
     if getattr(exc, "ename", None) is not None:  # PapermillExecutionError: the report's own error
         return False
     names = {t.__name__ for t in type(exc).__mro__}
     return bool(names & {"DeadKernelError", "CellTimeoutError", "TimeoutError"}) or (
         isinstance(exc, RuntimeError) and "Kernel" in str(exc)
     )
+
+
+def _prepare_worker(job: dict[str, Any]) -> None:
+    """Set this worker up for ``job`` (a Dask worker has no pool initializer)
+    and announce the report on the ``started`` queue."""
+    if not _WORKER or _WORKER.get("keep_code") != job["keep_code"]:
+        worker_init(
+            job["keep_code"],
+            job.get("node_modules"),
+            threshold=job.get("threshold"),
+            started=_WORKER.get("started"),
+        )
+    if job.get("threshold") is not None:
+        from lib.analysis.disclosure import THRESHOLD_ENV_VAR
+
+        os.environ[THRESHOLD_ENV_VAR] = str(job["threshold"])
+    if _WORKER.get("started") is not None:
+        _WORKER["started"].put((job["id"], os.getpid()))
+
+
+def _execute_with_retry(
+    job: dict[str, Any], tmp_nb: Path, timings: dict[str, Any]
+) -> tuple[str | None, bool, float]:
+    """Run the notebook into ``tmp_nb``; a dead kernel or a timeout is retried
+    once with a fresh kernel. Returns the error summary (None: it ran),
+    whether that error was the infrastructure's rather than the report's, and
+    when the last attempt started (epoch seconds)."""
+    from lib.run import execution
+
+    error: str | None = None
+    infrastructure = False
+    for attempt in (1, 2):
+        started = time.time()
+        try:
+            execution.execute(
+                job["notebook"],
+                str(tmp_nb),
+                parameters=job["parameters"],
+                cwd=job["cwd"],
+                kernel_name=job.get("kernel_name", "python3"),
+                timeout=job.get("timeout"),
+            )
+            return None, False, started
+        except Exception as exc:  # report failure: keep going
+            error, infrastructure = error_summary(exc), is_infrastructure_error(exc)
+            if attempt == 1 and infrastructure:
+                # kernel died or a reply never came: one retry with a fresh kernel
+                timings["retried_after"] = error
+                continue
+            break
+    return error, infrastructure, started
+
+
+def _make_executed_notebook_reproducible(job: dict[str, Any], tmp_nb: Path, started: float, finished: float):
+    """Read the executed notebook, note where its time went, make it a
+    function of its inputs and write it back; returns it and the time breakdown."""
+    import nbformat
+
+    from lib.run import execution
+
+    nb = nbformat.read(tmp_nb, as_version=4)
+    breakdown = execution.time_breakdown(nb, started, finished)
+    execution.make_reproducible(
+        nb,
+        report_id=job["id"],
+        built_at=utc_now(),
+        output_path=f"notebooks/{Path(job['notebook_out']).name}",
+        source_cell_ids=job.get("source_cell_ids", ()),
+    )
+    nbformat.write(nb, tmp_nb)
+    return nb, breakdown
+
+
+def _render_page(job: dict[str, Any], nb) -> tuple[Path | None, str | None]:
+    """Render ``nb`` into a temp file next to the page; returns its path, or
+    None and the reason it failed."""
+    from lib.run import render
+
+    tmp_html: Path | None = None
+    try:
+        page = render.render_notebook(
+            nb, None, keep_code=job["keep_code"], title=job["title"], exporter=_WORKER["exporter"]
+        )
+        tmp_html = temp_path(Path(job["html_out"]))
+        tmp_html.write_text(page, encoding="utf-8")
+        os.chmod(tmp_html, 0o644)
+        return tmp_html, None
+    except BaseException as exc:
+        if tmp_html is not None:
+            tmp_html.unlink(missing_ok=True)
+        if not isinstance(exc, Exception):
+            raise
+        return None, f"render failed: {error_summary(exc)}"
+
+
+def _cpu_seconds(before: tuple[Any, Any]) -> dict[str, float]:
+    """CPU since ``before`` (rusage of this process and its reaped children):
+    the worker's (papermill, reproducibility, rendering) and the kernels'
+    (the notebook's own work; forked kernels are the zygote's children, not ours)."""
+    import resource
+
+    from lib.run import zygote
+
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = [
+        sum(getattr(a, f) - getattr(b, f) for f in ("ru_utime", "ru_stime"))
+        for a, b in zip(after, before, strict=True)
+    ]
+    cpu = {"cpu_worker_s": round(spent[0], 3), "cpu_kernel_s": round(spent[1], 3)}
+    if zygote.current() is not None:
+        with contextlib.suppress(OSError, EOFError):
+            cpu["cpu_kernel_s"] = round(zygote.current().kernel_cpu(), 3)
+    return cpu
 
 
 def execute_report(job: dict[str, Any]) -> dict[str, Any]:
@@ -129,55 +231,15 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     """
     import resource
 
-    import nbformat
-
-    from lib.run import execution, render
-
-    if not _WORKER or _WORKER.get("keep_code") != job["keep_code"]:  # a Dask worker: no pool initializer
-        _worker_init(
-            job["keep_code"],
-            job.get("node_modules"),
-            threshold=job.get("threshold"),
-            started=_WORKER.get("started"),
-        )
-    if job.get("threshold") is not None:
-        from lib.analysis.disclosure import THRESHOLD_ENV_VAR
-
-        os.environ[THRESHOLD_ENV_VAR] = str(job["threshold"])
-    if _WORKER.get("started") is not None:
-        _WORKER["started"].put((job["id"], os.getpid()))
-    exporter = _WORKER["exporter"]
-    nb_out, html_out = Path(job["notebook_out"]), Path(job["html_out"])
+    _prepare_worker(job)
     started_at = utc_now()
     t0 = time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    error: str | None = None
-    infrastructure = False
     timings: dict[str, Any] = {}
-    tmp_nb = temp_path(nb_out)
+    tmp_nb = temp_path(Path(job["notebook_out"]))
     tmp_html: Path | None = None
-    have_nb = False
     try:
-        for attempt in (1, 2):
-            t_exec = time.time()
-            try:
-                execution.execute(
-                    job["notebook"],
-                    str(tmp_nb),
-                    parameters=job["parameters"],
-                    cwd=job["cwd"],
-                    kernel_name=job.get("kernel_name", "python3"),
-                    timeout=job.get("timeout"),
-                )
-                error, infrastructure = None, False
-            except Exception as exc:  # report failure: keep going
-                error = _error_summary(exc)
-                infrastructure = _is_infrastructure_error(exc)
-                if attempt == 1 and infrastructure:
-                    # kernel died or a reply never came: one retry with a fresh kernel
-                    timings["retried_after"] = error
-                    continue
-            break
+        error, infrastructure, t_exec = _execute_with_retry(job, tmp_nb, timings)
         t_done = time.time()
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         # A kernel that died or timed out twice leaves a half-run notebook:
@@ -185,46 +247,16 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         have_nb = not infrastructure and tmp_nb.is_file() and tmp_nb.stat().st_size > 0
         if have_nb:
             t1 = time.perf_counter()
-            nb = nbformat.read(tmp_nb, as_version=4)
-            timings.update(execution.time_breakdown(nb, t_exec, t_done))
-            execution.make_reproducible(
-                nb,
-                report_id=job["id"],
-                built_at=utc_now(),
-                output_path=f"notebooks/{nb_out.name}",
-                source_cell_ids=job.get("source_cell_ids", ()),
-            )
-            nbformat.write(nb, tmp_nb)
-            try:
-                page = render.render_notebook(
-                    nb, None, keep_code=job["keep_code"], title=job["title"], exporter=exporter
-                )
-                tmp_html = temp_path(html_out)
-                tmp_html.write_text(page, encoding="utf-8")
-                os.chmod(tmp_html, 0o644)
-            except Exception as exc:
-                msg = f"render failed: {_error_summary(exc)}"
-                error = f"{error}; {msg}" if error else msg
-                if tmp_html is not None:
-                    tmp_html.unlink(missing_ok=True)
-                    tmp_html = None
+            nb, breakdown = _make_executed_notebook_reproducible(job, tmp_nb, t_exec, t_done)
+            timings.update(breakdown)
+            tmp_html, render_error = _render_page(job, nb)
+            if render_error:
+                error = f"{error}; {render_error}" if error else render_error
             timings["render_s"] = round(time.perf_counter() - t1, 3)
             os.chmod(tmp_nb, 0o644)
         else:
             tmp_nb.unlink(missing_ok=True)
-        cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        # worker: papermill, reproducibility, rendering; kernels: reaped children (the notebook's own work)
-        timings["cpu_worker_s"] = round(
-            sum(getattr(cpu1[0], f) - getattr(cpu0[0], f) for f in ("ru_utime", "ru_stime")), 3
-        )
-        timings["cpu_kernel_s"] = round(
-            sum(getattr(cpu1[1], f) - getattr(cpu0[1], f) for f in ("ru_utime", "ru_stime")), 3
-        )
-        from lib.run import zygote
-
-        if zygote.current() is not None:  # forked kernels are the zygote's children, not ours
-            with contextlib.suppress(OSError, EOFError):
-                timings["cpu_kernel_s"] = round(zygote.current().kernel_cpu(), 3)
+        timings.update(_cpu_seconds(cpu0))
     except BaseException:
         tmp_nb.unlink(missing_ok=True)
         if tmp_html is not None:

@@ -182,10 +182,20 @@ def _reap(*_: Any, block: bool = False) -> None:
         _KERNEL_CPU[pid] = usage.ru_utime + usage.ru_stime
 
 
-def _serve(conn: Connection, preload: list[str]) -> None:
-    from lib.run.workers import _die_with_parent
+def die_with_parent() -> None:
+    """Linux: the kernel kills this process (a worker, or its zygote) when its
+    parent dies (its kernels follow: ipykernel exits when its parent is gone)."""
+    try:
+        import ctypes
 
-    _die_with_parent()
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(conn: Connection, preload: list[str]) -> None:
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     done = []

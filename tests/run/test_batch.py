@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import batch
+from lib import files as lib_files
+from lib.run import batch, cli, outputs, planning, workers
+from lib.run.index import render_index
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -65,7 +67,7 @@ def cli_args(processed: Path, out: Path, *extra: str) -> list[str]:
 def test_unknown_authority_one_line_error_exit_2_nothing_written(tmp_path, capsys):
     processed = make_processed(tmp_path / "processed")
     out = tmp_path / "out"
-    rc = batch.main(cli_args(processed, out, "--authorities", "leeds,narnia"))
+    rc = cli.main(cli_args(processed, out, "--authorities", "leeds,narnia"))
     captured = capsys.readouterr()
     assert rc == 2
     assert captured.err == "error: unknown authority 'narnia'; valid ids: barnet, broken, leeds, xss\n"
@@ -81,6 +83,7 @@ def test_unknown_authority_real_cli_no_traceback(tmp_path):
         capture_output=True,
         text=True,
         cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
@@ -93,23 +96,23 @@ def test_unknown_authority_real_cli_no_traceback(tmp_path):
 def test_several_unknown_authorities_listed(tmp_path):
     processed = make_processed(tmp_path / "processed")
     with pytest.raises(batch.BatchError, match=r"^unknown authorities 'a', 'b'; valid ids: barnet, "):
-        batch.plan_reports(["a", "leeds", "b"], processed_dir=processed)
+        planning.plan_reports(["a", "leeds", "b"], processed_dir=processed)
 
 
 def test_missing_processed_dir_and_unsafe_ids(tmp_path, capsys):
-    rc = batch.main(cli_args(tmp_path / "nope", tmp_path / "out"))
+    rc = cli.main(cli_args(tmp_path / "nope", tmp_path / "out"))
     assert rc == 2
     assert capsys.readouterr().err.startswith("error: processed data directory")
     processed = make_processed(tmp_path / "p2", rows=[("../etc", "Evil", "0")])
     with pytest.raises(batch.BatchError, match="lower-case slugs"):
-        batch.plan_reports(None, processed_dir=processed)
+        planning.plan_reports(None, processed_dir=processed)
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_assets_is_a_validation_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("WORKBOOK_NODE_MODULES", str(tmp_path / "empty"))
     processed = make_processed(tmp_path / "processed")
-    rc = batch.main(cli_args(processed, tmp_path / "out"))
+    rc = cli.main(cli_args(processed, tmp_path / "out"))
     err = capsys.readouterr().err
     assert rc == 2
     assert "make assets" in err and len(err.splitlines()) == 1
@@ -118,24 +121,24 @@ def test_missing_assets_is_a_validation_error(tmp_path, capsys, monkeypatch):
 
 def test_plan_defaults_and_parameters(tmp_path):
     processed = make_processed(tmp_path / "processed")
-    specs, names = batch.plan_reports(
+    specs, names = planning.plan_reports(
         None, processed_dir=processed, programme_notebook=PROGRAMME_NB, authority_notebook=AUTHORITY_NB
     )
     assert [s.report_id for s in specs] == ["programme", "barnet", "broken", "leeds", "xss"]
     assert specs[0].parameters == {"processed_dir": str(processed.resolve())}
     assert specs[3].parameters == {"processed_dir": str(processed.resolve()), "authority_id": "leeds"}
     assert names["xss"] == XSS
-    specs, _ = batch.plan_reports(
+    specs, _ = planning.plan_reports(
         ["leeds", "leeds"], include_programme=False, processed_dir=processed, authority_notebook=AUTHORITY_NB
     )
     assert [s.report_id for s in specs] == ["leeds"]
     # inside the project root the notebook sees a root-relative path
-    assert batch._param_path(ROOT / "data" / "processed", ROOT) == "data/processed"
+    assert outputs.param_path(ROOT / "data" / "processed", ROOT) == "data/processed"
 
 
 def test_help_lists_options():
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert proc.returncode == 0
     for opt in ("--authorities", "--no-programme", "--workers", "--output-dir", "--processed-dir", "--keep-code",
@@ -151,16 +154,16 @@ def test_help_lists_options():
 def test_data_hashes_change_with_inputs(tmp_path):
     processed = make_processed(tmp_path / "processed")
     (processed / ".gitkeep").write_text("")
-    files, version = batch.hash_data_dir(processed)
+    files, version = planning.hash_data_dir(processed)
     assert set(files) == {"authorities.csv", "kpis.csv"}
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in files.values())
     (processed / "kpis.csv").write_text("kpi,value\na,2\n", encoding="utf-8")
-    files2, version2 = batch.hash_data_dir(processed)
+    files2, version2 = planning.hash_data_dir(processed)
     assert files2["kpis.csv"] != files["kpis.csv"] and files2["authorities.csv"] == files["authorities.csv"]
     assert version2 != version
     (processed / "sub").mkdir()
     (processed / "sub" / "x.csv").write_text("x\n")
-    files3, version3 = batch.hash_data_dir(processed)
+    files3, version3 = planning.hash_data_dir(processed)
     assert "sub/x.csv" in files3 and version3 != version2
 
 
@@ -171,21 +174,21 @@ def test_data_hashes_change_with_inputs(tmp_path):
 
 def test_atomic_write_never_leaves_partial_file(tmp_path, monkeypatch):
     target = tmp_path / "d" / "report.html"
-    batch.atomic_write_text(target, "old complete content")
+    lib_files.atomic_write_text(target, "old complete content")
 
     def boom(fd):
         raise OSError("disk gone mid-write")
 
-    monkeypatch.setattr(batch.os, "fsync", boom)  # after the data was partly written
+    monkeypatch.setattr(lib_files.os, "fsync", boom)  # after the data was partly written
     with pytest.raises(OSError, match="mid-write"):
-        batch.atomic_write_text(target, "new content " * 10_000)
+        lib_files.atomic_write_text(target, "new content " * 10_000)
     assert target.read_text() == "old complete content"
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]  # no temp left
     with pytest.raises(OSError):
-        batch.atomic_write_text(tmp_path / "d" / "fresh.json", "{}")
+        lib_files.atomic_write_text(tmp_path / "d" / "fresh.json", "{}")
     assert not (tmp_path / "d" / "fresh.json").exists()
     monkeypatch.undo()
-    batch.atomic_write_text(target, "new")
+    lib_files.atomic_write_text(target, "new")
     assert target.read_text() == "new"
 
 
@@ -195,9 +198,9 @@ def test_atomic_write_interrupted_by_keyboardinterrupt(tmp_path, monkeypatch):
     def interrupt(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch.os, "replace", interrupt)
+    monkeypatch.setattr(lib_files.os, "replace", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        batch.atomic_write_text(target, "{}")
+        lib_files.atomic_write_text(target, "{}")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -207,7 +210,7 @@ def test_atomic_write_interrupted_by_keyboardinterrupt(tmp_path, monkeypatch):
 
 
 def _result(rid, kind, name, status="ok", error=None):
-    return batch.ReportResult(
+    return outputs.ReportResult(
         id=rid, kind=kind, display_name=name, parameters={}, inputs={}, input_hash="0" * 64,
         data_version="abcdef0123456789" + "0" * 48, started_at="2026-01-01T00:00:00Z",
         finished_at="2026-01-01T00:00:02Z", duration_s=2.0, status=status, error=error,
@@ -223,7 +226,7 @@ def test_index_structure_order_and_escaping():
         _result("north-east-lincolnshire", "authority", "north East Lincolnshire"),
         _result("barnet", "authority", "Barnet"),
     ]
-    page = batch.render_index(results, prefix="html/", dq_href="html/data_quality_log.csv")
+    page = render_index(results, prefix="html/", dq_href="html/data_quality_log.csv")
     assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
     for tag in ("<main>", "<h1>", "<table>", "<caption>", '<th scope="col">'):
         assert tag in page
@@ -331,8 +334,8 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert leeds["status"] == "ok" and leeds["error"] is None
     assert leeds["outputs"] == {"notebook": "notebooks/leeds.ipynb", "html": "html/leeds.html"}
     assert set(leeds["inputs"]["processed_dir"]["files"]) == {"authorities.csv", "kpis.csv"}
-    assert leeds["inputs"]["notebook"]["sha256"] == batch.sha256_file(AUTHORITY_NB)
-    assert leeds["data_version"] == m["data_version"] == batch.hash_data_dir(processed)[1]
+    assert leeds["inputs"]["notebook"]["sha256"] == lib_files.sha256_file(AUTHORITY_NB)
+    assert leeds["data_version"] == m["data_version"] == planning.hash_data_dir(processed)[1]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", leeds["started_at"])
     assert leeds["duration_s"] > 0
     assert reports["broken"]["status"] == "failed"
@@ -369,10 +372,10 @@ def test_only_infrastructure_errors_are_retried():
     class PapermillExecutionError(Exception):
         ename = "ValueError"
 
-    assert batch._is_infrastructure_error(DeadKernelError("Kernel died"))
-    assert batch._is_infrastructure_error(TimeoutError("Cell execution timed out"))
-    assert not batch._is_infrastructure_error(PapermillExecutionError("boom"))
-    assert not batch._is_infrastructure_error(ValueError("x"))
+    assert workers.is_infrastructure_error(DeadKernelError("Kernel died"))
+    assert workers.is_infrastructure_error(TimeoutError("Cell execution timed out"))
+    assert not workers.is_infrastructure_error(PapermillExecutionError("boom"))
+    assert not workers.is_infrastructure_error(ValueError("x"))
 
 
 # ---------------------------------------------------------------------------
@@ -389,6 +392,7 @@ def _preflight_cli(tmp_path, *extra, env=None):
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
+        timeout=120,
     )
     assert "Traceback" not in proc.stderr
     return proc, out
@@ -451,7 +455,7 @@ def test_leftover_temp_files_removed_only_ours(tmp_path):
     theirs = [out / "html" / "leeds.html", out / ".gitkeep", out / "notes.tmp"]
     for p in ours + theirs:
         p.write_text("x")
-    assert sorted(batch.remove_temp_files(out)) == sorted(ours)
+    assert sorted(outputs.remove_temp_files(out)) == sorted(ours)
     assert all(p.exists() for p in theirs)
 
 
@@ -647,7 +651,7 @@ def test_threshold_1000_programme_report_succeeds_and_is_recorded(evaluation_bui
     from lib.run import cache
 
     inputs = entry["inputs"]
-    assert inputs["processed_dir"]["files"] == batch.hash_data_dir(evaluation_build.processed)[0]
+    assert inputs["processed_dir"]["files"] == planning.hash_data_dir(evaluation_build.processed)[0]
     expected = {}
     for threshold in (1000, 10):
         expected[threshold] = cache.input_key(
@@ -677,7 +681,7 @@ def test_ledger_reconciles_previous_manifest_with_disk(tmp_path):
     entries = [asdict_result(_result(rid, "authority", rid.title())) for rid in ("keep", "nonb", "gone")]
     entries.append({"id": "junk"})  # unreadable entries are skipped
     (out / "manifest.json").write_text(json.dumps({"reports": entries}))
-    settings = batch.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
+    settings = planning.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
     ledger = Ledger(out, tmp_path, settings, "v" * 64, tmp_path, ["keep"])
     ledger.load_previous()
     assert set(ledger.entries) == {"keep", "nonb"}

@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 from test_batch import AUTHORITY_NB, FIXTURES, PROGRAMME_NB, ROOT
 
-from lib import batch
-from lib.run import cache
+from lib.run import batch, cache
 
 ROWS = [("leeds", "Leeds", "0"), ("barnet", "Barnet", "0"), ("kent", "Kent", "0")]
 
@@ -176,6 +175,7 @@ def test_incremental_sequence(tmp_path):
         text=True,
         cwd=ROOT,
         env={**os.environ, "EVAL_DISCLOSURE_THRESHOLD": "11"},
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "(0 cached: inputs unchanged)" in proc.stdout

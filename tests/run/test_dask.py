@@ -12,7 +12,7 @@ import re
 import pytest
 from test_batch import AUTHORITY_NB, FIXTURES, make_processed
 
-from lib import batch
+from lib.run import batch, cli
 
 distributed = pytest.importorskip("distributed")
 
@@ -62,7 +62,7 @@ def test_dask_executor_same_outputs_as_local_pool(tmp_path):
 
 def test_unreachable_scheduler_is_one_line_before_anything_runs(tmp_path, capsys):
     processed = make_processed(tmp_path / "processed", rows=ROWS[:1])
-    rc = batch.main(
+    rc = cli.main(
         [
             "--processed-dir",
             str(processed),

@@ -17,8 +17,8 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from lib import batch, evaluation  # noqa: E402
-from lib.run import downloads  # noqa: E402
+from lib import evaluation  # noqa: E402
+from lib.run import downloads, index, planning  # noqa: E402
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -41,7 +41,7 @@ def _same_value(sheet_value, text: str) -> bool:
 @pytest.fixture(scope="module")
 def built(evaluation_build, tmp_path_factory):
     html = tmp_path_factory.mktemp("downloads") / "html"
-    _, version = batch.hash_data_dir(evaluation_build.processed)
+    _, version = planning.hash_data_dir(evaluation_build.processed)
     links = downloads.write_downloads(evaluation_build.processed, html, data_version=version)
     book = openpyxl.load_workbook(html / "downloads" / "programme.xlsx")
     return {
@@ -150,12 +150,12 @@ def test_index_links_the_downloads_escaped():
         downloads.Download("downloads/programme.xlsx", "All processed tables (Excel workbook)", "workbook"),
         downloads.Download("downloads/a.csv", "<b>A</b> (CSV)", "csv", 3),
     ]
-    page = batch.render_index([], prefix="html/", downloads=links)
+    page = index.render_index([], prefix="html/", downloads=links)
     assert (
         '<a href="html/downloads/programme.xlsx" download>All processed tables (Excel workbook)</a>' in page
     )
     assert '<a href="html/downloads/a.csv" download>&lt;b&gt;A&lt;/b&gt; (CSV)</a>, 3 rows' in page
-    assert "Download the data" not in batch.render_index([], prefix="")
+    assert "Download the data" not in index.render_index([], prefix="")
 
 
 def test_partial_processed_folder_gets_no_downloads_and_stale_files_go(evaluation_build, tmp_path, capsys):

@@ -1,7 +1,7 @@
 """Fault injection: the batch is killed, interrupted or loses a worker or a
 kernel mid-run, or finds its output folder read-only.
 
-Each test runs ``python -m lib.batch`` as a subprocess on the small fixture
+Each test runs ``python -m lib.run`` as a subprocess on the small fixture
 notebooks (tests/fixtures/notebooks/fault_report.ipynb sleeps on its first
 attempt when told to, and writes ``<marks>/<id>.<kernel pid>``, so a test
 kills at a known point) and ends with :func:`assert_consistent`: the
@@ -220,12 +220,12 @@ def _make_read_only(path: Path) -> bool:
     if os.geteuid() != 0:
         path.chmod(0o555)
         return True
-    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True, timeout=30).returncode == 0
 
 
 def _make_writable(path: Path) -> None:
     if os.geteuid() == 0:
-        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True, timeout=30)
     path.chmod(0o755)
 
 

@@ -1,0 +1,33 @@
+"""The batch's processes import nbformat without jsonschema's slow optional
+IRI checker (``rfc3987_syntax``), and notebooks are still validated."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+import lib.run
+import nbformat, papermill
+assert "rfc3987_syntax" not in {m for m, mod in sys.modules.items() if mod is not None}
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "not-a-cell-type"
+try:
+    nbformat.validate(nb)
+except nbformat.ValidationError:
+    print("invalid notebook refused")
+"""
+
+
+def test_nbformat_loads_without_the_iri_checker_and_still_validates():
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "invalid notebook refused" in proc.stdout
