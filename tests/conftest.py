@@ -43,7 +43,7 @@ def full_batch(evaluation_build, tmp_path_factory):
     output folder), ``html`` (its html/ folder) and ``tables`` (processed
     tables, the source of every expected figure).
     """
-    from lib import batch
+    from lib.run import batch
 
     out = tmp_path_factory.mktemp("reports")
     result = batch.run_batch(output_dir=out, processed_dir=evaluation_build.processed, timeout=180)

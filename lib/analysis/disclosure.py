@@ -70,7 +70,7 @@ def disclosure_threshold(threshold: int | None = None) -> int:
 
     Raises ValueError for a threshold that is not a positive whole number.
     The batch runner checks the variable once, before any kernel starts
-    (:func:`lib.batch.preflight`), so a bad value never reaches a report.
+    (:func:`lib.run.planning.preflight`), so a bad value never reaches a report.
     """
     if threshold is None:
         raw = os.environ.get(THRESHOLD_ENV_VAR, "")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import batch
+from lib.run import batch
 from lib.report import format as charts_format
 from lib.report import html as charts
 

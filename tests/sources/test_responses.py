@@ -309,9 +309,9 @@ def test_generator_is_seeded():
 
 @pytest.mark.notebook
 def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
-    from lib import batch
     from lib.analysis import uncertainty
     from lib.analysis.paired import paired_difference
+    from lib.run import batch
 
     synthetic.main(
         ["--out", str(tmp_path / "resp"), "--authorities", "3", "--respondents", "60", "--seed", "12"]
