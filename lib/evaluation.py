@@ -38,8 +38,8 @@ from pathlib import Path
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR  # noqa: F401
 from lib.schemas import (
     PROCESSED_SCHEMAS,
-    _type_name,
     processed_schema_markdown,
+    type_name,
     update_data_readme,
 )
 from lib.sources.build import (
@@ -69,7 +69,6 @@ from lib.sources.claims import (
     CLAIM_COLUMNS,
 )
 from lib.sources.common import (
-    _YEARS,
     AUTHORITIES,
     AUTHORITY_ALIASES,
     PROGRAMME,
@@ -77,6 +76,7 @@ from lib.sources.common import (
     SURVEY_REPORT,
     UNRECORDED,
     YEAR_ONE,
+    YEAR_SPELLINGS,
     YEAR_TWO,
     UnknownAuthorityError,
     authority_id,
@@ -98,10 +98,10 @@ from lib.sources.contract import (
     RawTable,
     Required,
     RowsTo,
-    _display,
-    _short,
+    display_path,
     issues_frame,
     problem_lines,
+    shorten,
 )
 from lib.sources.evidence import (
     EVIDENCE_INFERENCES,
@@ -109,9 +109,9 @@ from lib.sources.evidence import (
     EVIDENCE_NOT_INFERRED,
     EVIDENCE_STATUSES,
     EvidenceInference,
-    _evidence_item_id,
     apply_evidence_inferences,
     evidence_code_status,
+    evidence_item_id,
     evidence_rule_violations,
 )
 from lib.sources.guidance import (
@@ -185,7 +185,7 @@ __all__ = [
     "UnknownAuthorityError",
     "YEAR_ONE",
     "YEAR_TWO",
-    "_YEARS",
+    "YEAR_SPELLINGS",
     "authority_id",
     "is_known_authority",
     "percent_to_proportion",
@@ -254,12 +254,12 @@ __all__ = [
     "EVIDENCE_NOT_INFERRED",
     "EVIDENCE_STATUSES",
     "EvidenceInference",
-    "_evidence_item_id",
+    "evidence_item_id",
     "apply_evidence_inferences",
     "evidence_code_status",
     "evidence_rule_violations",
     "PROCESSED_SCHEMAS",
-    "_type_name",
+    "type_name",
     "processed_schema_markdown",
     "update_data_readme",
     "PROFILE_QUESTIONS",
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(err, PreflightError):  # a preflight failure is its own one line
             print(
                 f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
-                f"{_display(Path(args.processed_dir))} left unchanged",
+                f"{display_path(Path(args.processed_dir))} left unchanged",
                 file=sys.stderr,
             )
         return 1
@@ -330,27 +330,27 @@ def main(argv: list[str] | None = None) -> int:
         # The raw contract should make this unreachable: a cleaning bug, said in one line.
         print(
             f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
-            f"{_short(str(err), 200)}); a bug, rerun with --traceback to see where",
+            f"{shorten(str(err), 200)}); a bug, rerun with --traceback to see where",
             file=sys.stderr,
         )
         print(
             f"build stopped: 1 problem(s) in the cleaning; "
-            f"{_display(Path(args.processed_dir))} left unchanged",
+            f"{display_path(Path(args.processed_dir))} left unchanged",
             file=sys.stderr,
         )
         return 1
     except OSError as err:  # a write failing after the preflight passed
         print(
             f"error: {err.filename or args.processed_dir}: expected a writable file "
-            f"({err.strerror or err}); {_display(Path(args.processed_dir))} left unchanged",
+            f"({err.strerror or err}); {display_path(Path(args.processed_dir))} left unchanged",
             file=sys.stderr,
         )
         return 1
     summary = quality_summary(result.issues)
     print(summary.splitlines()[0] if args.quiet else summary)
     print(
-        f"wrote {len(result.tables)} tables to {_display(Path(args.processed_dir))} and "
-        f"{_display(Path(args.outputs_dir) / QUALITY_LOG_NAME)}"
+        f"wrote {len(result.tables)} tables to {display_path(Path(args.processed_dir))} and "
+        f"{display_path(Path(args.outputs_dir) / QUALITY_LOG_NAME)}"
     )
     return 0
 

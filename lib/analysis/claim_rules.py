@@ -83,7 +83,7 @@ class Finding:
 
     ``verdict`` holds the answer to the direction question in the aggregate
     vocabulary (supported / partly / not supported), mapped by
-    :data:`_DIRECTION_OF`; ``strength`` is filled in by :func:`judge_strength`
+    :data:`DIRECTION_OF`; ``strength`` is filled in by :func:`judge_strength`
     unless the test sets it.
     """
 
@@ -94,7 +94,7 @@ class Finding:
     strength_reason: str = ""
 
 
-_DIRECTION_OF = {SUPPORTED: AGREES, PARTLY: PARTLY_AGREES, NOT_SUPPORTED: DISAGREES, UNTESTABLE: NO_DIRECTION}
+DIRECTION_OF = {SUPPORTED: AGREES, PARTLY: PARTLY_AGREES, NOT_SUPPORTED: DISAGREES, UNTESTABLE: NO_DIRECTION}
 
 
 def overall_verdict(direction: str, strength: str, *, claims_significance: bool = False) -> str:
@@ -125,13 +125,13 @@ def overall_verdict(direction: str, strength: str, *, claims_significance: bool 
 # ---------------------------------------------------------------- helpers
 
 
-def _split(cell: Any) -> list[str]:
+def split_list(cell: Any) -> list[str]:
     if cell is None or (isinstance(cell, float) and pd.isna(cell)):
         return []
     return [part.strip() for part in str(cell).split(";") if part.strip()]
 
 
-def _number(cell: Any, name: str, claim_id: str) -> float:
+def spec_number(cell: Any, name: str, claim_id: str) -> float:
     try:
         value = float(cell)
     except (TypeError, ValueError):
@@ -141,37 +141,37 @@ def _number(cell: Any, name: str, claim_id: str) -> float:
     return value
 
 
-def _tolerance(claim: pd.Series) -> float:
+def claim_tolerance(claim: pd.Series) -> float:
     cell = claim.get("tolerance")
     if cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == "":
         return 0.0
-    return _number(cell, "tolerance", claim["claim_id"])
+    return spec_number(cell, "tolerance", claim["claim_id"])
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{round(x * 100):d}%"
 
 
-def _pts(x: float) -> str:
+def pts(x: float) -> str:
     value = round(x * 100)
     return f"{value:+d}" if value else "0"
 
 
-def _label(row: pd.Series) -> str:
+def item_label_of(row: pd.Series) -> str:
     label = row.get("item_label")
     if label is None or (isinstance(label, float) and pd.isna(label)) or str(label).strip() == "":
         return str(row.get("item"))
     return str(label).strip()
 
 
-def _missing(cell: Any) -> bool:
+def is_missing(cell: Any) -> bool:
     return cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == ""
 
 
-_LOST_LABEL_NOTE = re.compile(r"label.*(?:lost|missing|not printed)|unlabel|no label|without a label", re.I)
+LOST_LABEL_NOTE = re.compile(r"label.*(?:lost|missing|not printed)|unlabel|no label|without a label", re.I)
 
 
-def _list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> pd.DataFrame:
+def list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> pd.DataFrame:
     rows = survey[
         (survey["question"] == question) & (survey["sector"] == sector) & (survey["phase"] == phase)
     ]
@@ -180,15 +180,15 @@ def _list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> 
     return rows
 
 
-def _check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase: str) -> None:
+def check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase: str) -> None:
     """A ranked list with a value whose label was lost cannot be ranked by label."""
-    lost = rows["item_label"].map(_missing) if "item_label" in rows else pd.Series(False, index=rows.index)
+    lost = rows["item_label"].map(is_missing) if "item_label" in rows else pd.Series(False, index=rows.index)
     if "item_label" in rows:
-        lost = lost | rows["item_label"].fillna("").astype(str).str.contains(_LOST_LABEL_NOTE)
+        lost = lost | rows["item_label"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
     if "item" in rows:
-        lost = lost | rows["item"].map(_missing)
+        lost = lost | rows["item"].map(is_missing)
     if "note" in rows:
-        lost = lost | rows["note"].fillna("").astype(str).str.contains(_LOST_LABEL_NOTE)
+        lost = lost | rows["note"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
     if lost.any():
         raise Untestable(
             f"the printed {QUESTION_WORDS.get(question, question)} list for "
@@ -199,13 +199,15 @@ def _check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase
         )
 
 
-def _resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:
+def resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:
     """Map the claim's item patterns to item slugs present in ``rows``."""
-    available = [str(item) for item in rows["item"] if not _missing(item)]
+    available = [str(item) for item in rows["item"] if not is_missing(item)]
     if patterns == ["*"]:
         return sorted(set(available), key=available.index)
     labels = {
-        str(row["item"]): slugify(_label(row)) for _, row in rows.iterrows() if not _missing(row["item"])
+        str(row["item"]): slugify(item_label_of(row))
+        for _, row in rows.iterrows()
+        if not is_missing(row["item"])
     }
     resolved: list[str] = []
     for pattern in patterns:
@@ -223,26 +225,26 @@ def _resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:
     return resolved
 
 
-def _units(claim: pd.Series) -> list[tuple[str, str]]:
+def claim_units(claim: pd.Series) -> list[tuple[str, str]]:
     """(sector, phase) pairs a ranking/value claim is about (every combination)."""
-    sectors, phases = _split(claim["sector"]), _split(claim["phase"])
+    sectors, phases = split_list(claim["sector"]), split_list(claim["phase"])
     if not sectors or not phases:
         raise ValueError(f"claim {claim['claim_id']}: sector and phase are required")
     return [(sector, phase) for sector in sectors for phase in phases]
 
 
-def _changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd.DataFrame:
+def changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd.DataFrame:
     """post - pre for each item of one question and sector (from the survey table)."""
     rows = survey[(survey["question"] == question) & (survey["sector"] == sector)]
     pre = rows[rows["phase"] == "pre"].set_index("item")
     post = rows[rows["phase"] == "post"].set_index("item")
-    common = [item for item in post.index if item in pre.index and not _missing(item)]
+    common = [item for item in post.index if item in pre.index and not is_missing(item)]
     if not common:
         raise Untestable(f"the survey table has no pre and post {question} values for {sector}")
     out = pd.DataFrame(
         {
             "item": common,
-            "label": [_label(post.loc[item]) for item in common],
+            "label": [item_label_of(post.loc[item]) for item in common],
             "pre": [float(pre.at[item, "value"]) for item in common],
             "post": [float(post.at[item, "value"]) for item in common],
         }
@@ -251,7 +253,7 @@ def _changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd
     return out
 
 
-def _aggregate(passed: list[bool]) -> str:
+def aggregate_verdict(passed: list[bool]) -> str:
     if all(passed):
         return SUPPORTED
     if any(passed):
@@ -259,26 +261,26 @@ def _aggregate(passed: list[bool]) -> str:
     return NOT_SUPPORTED
 
 
-def _sector_phrase(sector: str) -> str:
+def sector_phrase(sector: str) -> str:
     return SECTOR_WORDS.get(sector, sector)
 
 
-def _phase_phrase(phase: str) -> str:
+def phase_phrase(phase: str) -> str:
     return {"pre": "before", "post": "after", "unstated": "(no phase stated)"}.get(phase, phase)
 
 
-def _select(table: pd.DataFrame, claim: pd.Series) -> pd.DataFrame:
-    patterns = _split(claim["items"])
+def select_items(table: pd.DataFrame, claim: pd.Series) -> pd.DataFrame:
+    patterns = split_list(claim["items"])
     if patterns == ["*"] or not patterns:
         return table
-    wanted = _resolve_items(patterns, table.rename(columns={"label": "item_label"}))
+    wanted = resolve_items(patterns, table.rename(columns={"label": "item_label"}))
     return table[table["item"].isin(wanted)]
 
 
 # ---------------------------------------------------------------- strength
 
 
-def _both_ends(row: Any) -> bool:
+def significant_at_both_ends(row: Any) -> bool:
     """Significant at the low *and* the high end of the approximated base range."""
     low, high = row.get("significant_low_base"), row.get("significant_high_base")
     if low is None or high is None or pd.isna(low) or pd.isna(high):
@@ -286,15 +288,15 @@ def _both_ends(row: Any) -> bool:
     return bool(low) and bool(high)
 
 
-def _strength_of(rows: pd.DataFrame) -> tuple[str, str]:
+def strength_of(rows: pd.DataFrame) -> tuple[str, str]:
     """Strength of the changes a claim rests on (rows of before_after_changes)."""
     if rows.empty:
         return (
             WEAK,
             "No change the claim rests on rose beyond the tolerance, so none can be told from chance.",
         )
-    strong = [bool(_both_ends(row)) for _, row in rows.iterrows()]
-    names = [_label(row) if "item_label" in row else str(row["item"]) for _, row in rows.iterrows()]
+    strong = [bool(significant_at_both_ends(row)) for _, row in rows.iterrows()]
+    names = [item_label_of(row) if "item_label" in row else str(row["item"]) for _, row in rows.iterrows()]
     one_end = [
         name
         for (_, row), ok, name in zip(rows.iterrows(), strong, names, strict=False)
@@ -312,7 +314,7 @@ def _strength_of(rows: pd.DataFrame) -> tuple[str, str]:
     return (PARTLY_STRONG if k else WEAK), why
 
 
-def _change_rows(
+def change_rows(
     changes: pd.DataFrame, question: str, sectors: list[str], items: list[str] | None
 ) -> pd.DataFrame:
     rows = changes[(changes["question"] == question) & changes["sector"].isin(sectors)]
@@ -340,14 +342,14 @@ def judge_strength(
             "The claim is of little or no change; a significance test cannot show that "
             "nothing changed, only fail to find a change."
         )
-    tolerance = _tolerance(claim)
-    sectors = _split(claim["sector"])
+    tolerance = claim_tolerance(claim)
+    sectors = split_list(claim["sector"])
     rows = []
     for sector in sectors:
-        table = _select(_changes_from_survey(survey, question, sector), claim)
+        table = select_items(changes_from_survey(survey, question, sector), claim)
         if test == "top_changes":
-            named = _resolve_items(_split(claim["items"]), table.rename(columns={"label": "item_label"}))
+            named = resolve_items(split_list(claim["items"]), table.rename(columns={"label": "item_label"}))
             table = table[table["item"].isin(named)]
         rose = table[table["change"] > tolerance + 1e-9]["item"].tolist()
-        rows.append(_change_rows(changes, question, [sector], rose))
-    return _strength_of(pd.concat(rows) if rows else pd.DataFrame())
+        rows.append(change_rows(changes, question, [sector], rose))
+    return strength_of(pd.concat(rows) if rows else pd.DataFrame())

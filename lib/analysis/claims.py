@@ -58,16 +58,16 @@ from collections.abc import Callable
 import pandas as pd
 
 from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's vocabulary)
-    _DIRECTION_OF,
-    _LOST_LABEL_NOTE,
     AGREES,
     AUDIT_COLUMNS,
     CAUSAL_STRENGTH,
     CAUSAL_WORDS,
     COMMENT_QUESTIONS,
+    DIRECTION_OF,
     DIRECTION_ONLY,
     DIRECTIONS,
     DISAGREES,
+    LOST_LABEL_NOTE,
     NO_BASE,
     NO_DIRECTION,
     NO_STRENGTH,
@@ -87,27 +87,27 @@ from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's v
     WEAK,
     Finding,
     Untestable,
-    _aggregate,
-    _both_ends,
-    _change_rows,
-    _changes_from_survey,
-    _check_labels_complete,
-    _label,
-    _list_rows,
-    _missing,
-    _number,
-    _pct,
-    _phase_phrase,
-    _pts,
-    _resolve_items,
-    _sector_phrase,
-    _select,
-    _split,
-    _strength_of,
-    _tolerance,
-    _units,
+    aggregate_verdict,
+    change_rows,
+    changes_from_survey,
+    check_labels_complete,
+    claim_tolerance,
+    claim_units,
+    is_missing,
+    item_label_of,
     judge_strength,
+    list_rows,
     overall_verdict,
+    pct,
+    phase_phrase,
+    pts,
+    resolve_items,
+    sector_phrase,
+    select_items,
+    significant_at_both_ends,
+    spec_number,
+    split_list,
+    strength_of,
 )
 from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
 from lib.sources.claims import CLAIM_COLUMNS  # noqa: F401 (the processed claims contract)
@@ -118,11 +118,11 @@ from lib.sources.claims import CLAIM_COLUMNS  # noqa: F401 (the processed claims
 def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
     question = claim["question"]
     parts, passed, fragile, relied = [], [], [], []
-    for sector in _split(claim["sector"]):
+    for sector in split_list(claim["sector"]):
         sector_rows = survey[(survey["question"] == question) & (survey["sector"] == sector)]
         if sector_rows.empty:
             raise Untestable(f"the survey table has no {question} values for {sector}")
-        for item in _resolve_items(_split(claim["items"]), sector_rows):
+        for item in resolve_items(split_list(claim["items"]), sector_rows):
             match = changes[
                 (changes["question"] == question) & (changes["sector"] == sector) & (changes["item"] == item)
             ]
@@ -133,10 +133,10 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
             relied.append(row)
             basis = "stated" if row["base_basis"] == "stated" else "approximated"
             parts.append(
-                f"{_sector_phrase(sector)} "
-                f"'{row['item_label'] if not _missing(row['item_label']) else item}' "
-                f"{_pct(row['pre'])} -> {_pct(row['post'])} ({_pts(row['change'])} points, 95% CI "
-                f"{_pts(row['change_low'])} to {_pts(row['change_high'])}; {basis} bases "
+                f"{sector_phrase(sector)} "
+                f"'{row['item_label'] if not is_missing(row['item_label']) else item}' "
+                f"{pct(row['pre'])} -> {pct(row['post'])} ({pts(row['change'])} points, 95% CI "
+                f"{pts(row['change_low'])} to {pts(row['change_high'])}; {basis} bases "
                 f"{int(row['base_pre'])}/{int(row['base_post'])}): "
                 + ("significant" if bool(row["significant"]) else "not significant")
             )
@@ -144,73 +144,77 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
                 low = "significant" if bool(row["significant_low_base"]) else "not significant"
                 high = "significant" if bool(row["significant_high_base"]) else "not significant"
                 fragile.append(
-                    f"{_label(row)}: {low} at the low bases "
+                    f"{item_label_of(row)}: {low} at the low bases "
                     f"({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
                     f"{high} at the high bases ({int(row['base_pre_high'])}/{int(row['base_post_high'])})"
                 )
-    verdict = _aggregate(passed)
+    verdict = aggregate_verdict(passed)
     reason = f"{sum(passed)} of {len(passed)} named changes are rises."
     if fragile:
         reason += " Significance depends on the approximated base: " + "; ".join(fragile) + "."
     elif any("approximated" in part for part in parts):
         reason += " The same significance verdict holds across the whole approximated-base range."
-    strength, why = _strength_of(pd.DataFrame(relied))
+    strength, why = strength_of(pd.DataFrame(relied))
     return Finding("; ".join(parts) + ".", verdict, reason, strength, why)
 
 
 def _test_value_equals(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    sectors, phases, items = _split(claim["sector"]), _split(claim["phase"]), _split(claim["items"])
-    expected = [_number(x, "expected", claim["claim_id"]) for x in _split(claim["expected"])]
+    sectors, phases, items = (
+        split_list(claim["sector"]),
+        split_list(claim["phase"]),
+        split_list(claim["items"]),
+    )
+    expected = [spec_number(x, "expected", claim["claim_id"]) for x in split_list(claim["expected"])]
     length = max(len(sectors), len(phases), len(items), len(expected))
     lists = [sectors, phases, items, expected]
     if any(len(values) not in (1, length) for values in lists):
         raise ValueError(f"claim {claim['claim_id']}: sector/phase/items/expected lengths do not match")
     sectors, phases, items, expected = ([v[0]] * length if len(v) == 1 else v for v in lists)
-    tolerance = _tolerance(claim)
+    tolerance = claim_tolerance(claim)
     parts, passed = [], []
     for sector, phase, pattern, value in zip(sectors, phases, items, expected, strict=False):
-        rows = _list_rows(survey, claim["question"], sector, phase)
-        item = _resolve_items([pattern], rows)[0]
+        rows = list_rows(survey, claim["question"], sector, phase)
+        item = resolve_items([pattern], rows)[0]
         match = rows.loc[rows["item"] == item].iloc[0]
         actual = float(match["value"])
         ok = abs(actual - value) <= tolerance + 1e-9
         passed.append(ok)
         parts.append(
-            f"{_sector_phrase(sector)} {_phase_phrase(phase)} '{_label(match)}': {_pct(actual)} "
-            f"(claim {_pct(value)})"
+            f"{sector_phrase(sector)} {phase_phrase(phase)} '{item_label_of(match)}': {pct(actual)} "
+            f"(claim {pct(value)})"
         )
     return Finding(
         "; ".join(parts) + ".",
-        _aggregate(passed),
+        aggregate_verdict(passed),
         f"{sum(passed)} of {len(passed)} published figures match the survey table within "
         f"{tolerance * 100:g} points.",
     )
 
 
 def _change_parts(changes: pd.DataFrame) -> str:
-    return ", ".join(f"{row.label.strip()} {_pts(row.change)}" for row in changes.itertuples())
+    return ", ".join(f"{row.label.strip()} {pts(row.change)}" for row in changes.itertuples())
 
 
 def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    tolerance = _tolerance(claim)
+    tolerance = claim_tolerance(claim)
     parts, passed, notes = [], [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
+    for sector in split_list(claim["sector"]):
+        table = select_items(changes_from_survey(survey, claim["question"], sector), claim)
         falls = table[table["change"] < -tolerance - 1e-9]
         within = table[(table["change"] < 0) & (table["change"] >= -tolerance - 1e-9)]
         passed.append(falls.empty)
-        parts.append(f"{_sector_phrase(sector)} changes (points): {_change_parts(table)}")
+        parts.append(f"{sector_phrase(sector)} changes (points): {_change_parts(table)}")
         if not falls.empty:
             notes.append(
-                f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
+                f"{sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
                 f"({', '.join(falls['label'].str.strip())})"
             )
         if not within.empty:
             notes.append(
-                f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
+                f"{sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
                 f"tolerance ({', '.join(within['label'].str.strip())})"
             )
-    verdict = _aggregate(passed)
+    verdict = aggregate_verdict(passed)
     reason = f"'About the same' is taken as a change within {tolerance * 100:g} points."
     if notes:
         reason += " " + "; ".join(notes) + "."
@@ -219,11 +223,11 @@ def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
 
 def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
     def test(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-        tolerance = _tolerance(claim)
-        expected = int(_number(claim["threshold"], "threshold", claim["claim_id"]))
+        tolerance = claim_tolerance(claim)
+        expected = int(spec_number(claim["threshold"], "threshold", claim["claim_id"]))
         parts, passed = [], []
-        for sector in _split(claim["sector"]):
-            table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
+        for sector in split_list(claim["sector"]):
+            table = select_items(changes_from_survey(survey, claim["question"], sector), claim)
             if kind == "increased":
                 hits = table[table["change"] > tolerance + 1e-9]
                 what = f"rose by more than {tolerance * 100:g} points"
@@ -232,7 +236,7 @@ def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], 
                 what = f"changed by {tolerance * 100:g} points or less"
             passed.append(len(hits) == expected)
             parts.append(
-                f"{_sector_phrase(sector)}: {len(hits)} of {len(table)} items {what} "
+                f"{sector_phrase(sector)}: {len(hits)} of {len(table)} items {what} "
                 f"({', '.join(hits['label'].str.strip()) or 'none'}); changes: {_change_parts(table)}"
             )
         return Finding(
@@ -246,9 +250,9 @@ def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], 
 
 def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
     parts, passed, ties = [], [], []
-    for sector in _split(claim["sector"]):
-        table = _changes_from_survey(survey, claim["question"], sector)
-        wanted = _resolve_items(_split(claim["items"]), table.rename(columns={"label": "item_label"}))
+    for sector in split_list(claim["sector"]):
+        table = changes_from_survey(survey, claim["question"], sector)
+        wanted = resolve_items(split_list(claim["items"]), table.rename(columns={"label": "item_label"}))
         k = len(wanted)
         cutoff = table["change"].nlargest(k).min()
         top = table[table["change"] >= cutoff - 1e-9].sort_values("change", ascending=False)
@@ -260,20 +264,20 @@ def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
             if item not in wanted
         ]
         if extra and len(top) > k:
-            ties.append(f"{', '.join(extra)} tie(s) at {_pts(cutoff)} points")
+            ties.append(f"{', '.join(extra)} tie(s) at {pts(cutoff)} points")
         parts.append(
-            f"{_sector_phrase(sector)} largest rises: "
-            + ", ".join(f"{row.label.strip()} {_pts(row.change)}" for row in top.itertuples())
+            f"{sector_phrase(sector)} largest rises: "
+            + ", ".join(f"{row.label.strip()} {pts(row.change)}" for row in top.itertuples())
         )
     reason = f"{sum(passed)} of {len(passed)} named items are among the largest {k} rises."
     if ties:
         reason += " Ties at the boundary count as in: " + "; ".join(ties) + "."
-    return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
+    return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
 
 def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
     ranked = rows[["item", "value"]].copy()
-    ranked["label"] = [_label(row) for _, row in rows.iterrows()]
+    ranked["label"] = [item_label_of(row) for _, row in rows.iterrows()]
     ranked["value"] = ranked["value"].astype(float)
     # competition ranking: tied values share the best rank
     ranked["rank"] = ranked["value"].rank(method="min", ascending=False).astype(int)
@@ -283,10 +287,10 @@ def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
 def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
     def test(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
         parts, passed, failures = [], [], []
-        for sector, phase in _units(claim):
-            rows = _list_rows(survey, claim["question"], sector, phase)
-            _check_labels_complete(rows, claim["question"], sector, phase)
-            wanted = _resolve_items(_split(claim["items"]), rows)
+        for sector, phase in claim_units(claim):
+            rows = list_rows(survey, claim["question"], sector, phase)
+            check_labels_complete(rows, claim["question"], sector, phase)
+            wanted = resolve_items(split_list(claim["items"]), rows)
             ranked = _ranked(rows)
             rank_of = dict(zip(ranked["item"], ranked["rank"], strict=False))
             label_of = {
@@ -314,36 +318,34 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
                 ok = all(best_possible[item] <= len(wanted) for item in wanted)
             passed.append(ok)
             top = ranked.head(max(len(wanted) + 1, 3))
-            shown = ", ".join(
-                f"{row.rank}. {row.label.strip()} {_pct(row.value)}" for row in top.itertuples()
-            )
-            parts.append(f"{_sector_phrase(sector)} {_phase_phrase(phase)}: {shown}")
+            shown = ", ".join(f"{row.rank}. {row.label.strip()} {pct(row.value)}" for row in top.itertuples())
+            parts.append(f"{sector_phrase(sector)} {phase_phrase(phase)}: {shown}")
             if not ok:
                 failures.append(
-                    f"{_sector_phrase(sector)} {_phase_phrase(phase)}: "
+                    f"{sector_phrase(sector)} {phase_phrase(phase)}: "
                     + ", ".join(f"'{label_of[item]}' ranks {rank_of[item]}" for item in wanted)
                 )
-        what = "in the order claimed" if ordered else f"among the top {len(_split(claim['items']))}"
+        what = "in the order claimed" if ordered else f"among the top {len(split_list(claim['items']))}"
         reason = f"The named items are {what} in {sum(passed)} of {len(passed)} lists."
         if failures:
             reason += " Not so in " + "; ".join(failures) + "."
         if claim["question"] in COMMENT_QUESTIONS:
             reason += " These are shares of comments, not of respondents (caveat C5)."
-        return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
+        return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
     return test
 
 
 def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    tolerance = _tolerance(claim)
+    tolerance = claim_tolerance(claim)
     parts, passed = [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
+    for sector in split_list(claim["sector"]):
+        table = select_items(changes_from_survey(survey, claim["question"], sector), claim)
         for row in table.itertuples():
             passed.append(row.change > tolerance + 1e-9)
             parts.append(
-                f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} "
-                f"({_pts(row.change)} points)"
+                f"{sector_phrase(sector)} '{row.label.strip()}': {pct(row.pre)} -> {pct(row.post)} "
+                f"({pts(row.change)} points)"
             )
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
     if claim["question"] in COMMENT_QUESTIONS:
@@ -351,7 +353,7 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
             " Shares of comments, not of respondents, with no base: "
             "no significance test is possible (caveat C5)."
         )
-    return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
+    return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
 
 def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
@@ -362,28 +364,28 @@ def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) 
         f"The claim is causal, and {CAUSAL_WORDS} (caveat C2): the change cannot be told apart "
         "from what would have happened anyway."
     )
-    if _missing(claim.get("question")):
+    if is_missing(claim.get("question")):
         reason = claim.get("untestable_reason")
         return Finding(
             "No measure in the sources matches what the claim says changed.",
             UNTESTABLE,
-            str(reason) if not _missing(reason) else "No data in the workbook measure this change.",
+            str(reason) if not is_missing(reason) else "No data in the workbook measure this change.",
             CAUSAL_STRENGTH,
             why,
         )
-    tolerance = _tolerance(claim)
+    tolerance = claim_tolerance(claim)
     parts, passed = [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
+    for sector in split_list(claim["sector"]):
+        table = select_items(changes_from_survey(survey, claim["question"], sector), claim)
         rose = table[table["change"] > tolerance + 1e-9]
         passed.extend([True] * len(rose) + [False] * (len(table) - len(rose)))
         parts.append(
-            f"{_sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
+            f"{sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
             f"{tolerance * 100:g} points; changes: {_change_parts(table)}"
         )
     return Finding(
         "; ".join(parts) + ".",
-        _aggregate(passed),
+        aggregate_verdict(passed),
         f"{sum(passed)} of {len(passed)} measured items moved the way the claim says.",
         CAUSAL_STRENGTH,
         why,
@@ -392,7 +394,9 @@ def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) 
 
 def _test_not_testable(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
     reason = claim.get("untestable_reason")
-    raise Untestable(str(reason) if not _missing(reason) else "No data in the workbook can test this claim.")
+    raise Untestable(
+        str(reason) if not is_missing(reason) else "No data in the workbook can test this claim."
+    )
 
 
 TESTS: dict[str, Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]] = {
@@ -449,7 +453,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
             strength, strength_reason = judge_strength(claim, survey, changes, finding)
         except Untestable:
             strength, strength_reason = NO_STRENGTH, ""
-        direction = _DIRECTION_OF[finding.verdict]
+        direction = DIRECTION_OF[finding.verdict]
         verdict = overall_verdict(
             direction, strength, claims_significance=claim["test"] == "significant_increase"
         )
@@ -457,7 +461,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
         if strength_reason:
             reason = f"{reason} {strength_reason}"
         interpretation = claim.get("interpretation")
-        if not _missing(interpretation):
+        if not is_missing(interpretation):
             reason = f"{reason} Reading of the claim: {interpretation}"
         rows.append(
             {

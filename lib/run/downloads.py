@@ -149,7 +149,7 @@ def build_workbook(
         _widths(ws, [list(frame.columns), *values])
         for col, spec in schema.columns.items():
             column_rows.append(
-                [table_title(name), file_name, col, evaluation._type_name(spec), spec.description or ""]
+                [table_title(name), file_name, col, evaluation.type_name(spec), spec.description or ""]
             )
 
     cols = wb.create_sheet(COLUMNS_SHEET)

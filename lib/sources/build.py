@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
 from lib.files import folder_mode, write_temp
-from lib.schemas import PROCESSED_SCHEMAS, _is_text
+from lib.schemas import PROCESSED_SCHEMAS, is_text
 from lib.sources.case_studies import (
     clean_case_study_facts,
     clean_case_study_impacts,
@@ -28,13 +28,13 @@ from lib.sources.case_studies import (
     proposals_issues,
 )
 from lib.sources.claims import clean_claims
-from lib.sources.common import _spelling_issues
+from lib.sources.common import spelling_issues
 from lib.sources.contract import (
     PreflightError,
     Problem,
     ProcessedDataError,
     RawDataError,
-    _display,
+    display_path,
     issues_frame,
 )
 from lib.sources.evidence import clean_evidence_matrix, evidence_matrix_issues
@@ -103,7 +103,7 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *kpi_issues(raw["kpi_table.csv"]),
         *activity_issues(raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
-        *_spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
+        *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
         *survey_issues(
             raw["survey_understanding.csv"],
             raw["survey_impacts.csv"],
@@ -246,7 +246,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
     if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
         problems.append(
             Problem(
-                _display(Path(processed_dir)),
+                display_path(Path(processed_dir)),
                 None,
                 None,
                 None,
@@ -257,7 +257,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
         existing = _nearest_existing(folder)
         reason = None
         if not existing.is_dir():
-            reason = f"{_display(existing)} is not a folder"
+            reason = f"{display_path(existing)} is not a folder"
         else:
             try:
                 fd, probe = tempfile.mkstemp(prefix=".preflight.", dir=existing)
@@ -268,7 +268,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
         if reason:
             problems.append(
                 Problem(
-                    _display(folder),
+                    display_path(folder),
                     None,
                     None,
                     None,
@@ -343,7 +343,7 @@ def build(
         raise PreflightError(
             [
                 Problem(
-                    _display(Path(outputs_dir)),
+                    display_path(Path(outputs_dir)),
                     None,
                     None,
                     None,
@@ -366,7 +366,7 @@ def load_processed(processed_dir: Path = PROCESSED_DIR) -> dict[str, pd.DataFram
         frame = pd.read_csv(Path(processed_dir) / name, dtype=str, keep_default_na=False)
         for col, spec in schema.columns.items():
             kind = str(spec.dtype)
-            if _is_text(spec) or col not in frame:
+            if is_text(spec) or col not in frame:
                 continue
             numbers = pd.to_numeric(frame[col].replace("", None))
             if kind.lower().startswith("int"):

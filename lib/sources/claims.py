@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.sources.contract import _NOT_BLANK, _SOURCE, RawTable, RowsTo, _col, _matches
+from lib.sources.contract import NOT_BLANK, SOURCE, RawTable, RowsTo, matches, raw_column
 
 CLAIM_COLUMNS = [
     "claim_id",
@@ -37,13 +37,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "published_claims.csv",
         {
-            "claim_id": _col(
-                _matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
+            "claim_id": raw_column(
+                matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
             ),
-            "claim_quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "claim_quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
             **{
-                c: _col()
+                c: raw_column()
                 for c in (
                     "question",
                     "sector",
@@ -56,7 +56,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
                     "interpretation",
                 )
             },
-            "test": _col(_NOT_BLANK),
+            "test": raw_column(NOT_BLANK),
         },
         ["claim_id"],
         rows_to=(RowsTo("claims.csv"),),

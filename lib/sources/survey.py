@@ -13,7 +13,7 @@ from lib.config import QUALITY_LOG_NAME
 from lib.programme import Question, spaced_key
 from lib.sources.common import (
     PROGRAMME,
-    _row,
+    csv_line,
     declared_required,
     percent_to_proportion,
     round_to_source,
@@ -21,18 +21,18 @@ from lib.sources.common import (
     tidy_text,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
     NUMBER_RE,
     PERCENT_RE,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _in_range,
-    _matches,
-    _parses,
+    in_range,
+    matches,
+    parses,
+    raw_column,
 )
 from lib.sources.kpis import parse_count
 
@@ -326,7 +326,7 @@ def survey_issues(
         values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
         total = sum(percent_to_proportion(v) for v in values) * 100
         where = f"{title.strip()}" + (f" ({phase})" if phase else "")
-        rows = ", ".join(_row(raw_comments, i) for i in group.index)
+        rows = ", ".join(csv_line(raw_comments, i) for i in group.index)
         if labels != len(values):
             issues.append(
                 Issue(
@@ -369,7 +369,7 @@ def survey_issues(
             Issue(
                 check="stray_value",
                 file="survey_stray_values.csv",
-                row=_row(stray, i),
+                row=csv_line(stray, i),
                 column="value_as_printed",
                 value=r["value_as_printed"],
                 issue=f"value with no label: {tidy_text(r['context'])}",
@@ -384,7 +384,7 @@ def survey_issues(
             Issue(
                 check="base_unstated",
                 file="survey_respondents.csv",
-                row=", ".join(_row(respondents_raw, i) for i in sectors.index),
+                row=", ".join(csv_line(respondents_raw, i) for i in sectors.index),
                 column="phase_as_printed",
                 value=f"sector counts sum to {sectors['n'].sum()}",
                 issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
@@ -411,7 +411,7 @@ def survey_issues(
     return issues
 
 
-_PHASE = _parses(
+_PHASE = parses(
     phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings)
 )
 
@@ -420,14 +420,16 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_respondents.csv",
         {
-            "phase_as_printed": _col(_PHASE),
-            "group_as_printed": _col(
-                _NOT_BLANK,
-                _parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
+            "phase_as_printed": raw_column(_PHASE),
+            "group_as_printed": raw_column(
+                NOT_BLANK,
+                parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
             ),
-            "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
-            "quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "n": raw_column(
+                parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")
+            ),
+            "quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["phase_as_printed", "group_as_printed"],
         required=declared_required("survey_respondents.csv"),
@@ -436,20 +438,20 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_understanding.csv",
         {
-            "chart_title_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "chart_title_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: understanding_chart(v),
                     f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles",
                 ),
             ),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE),
-            "series_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE),
+            "series_as_printed": raw_column(
+                NOT_BLANK, parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
             ),
-            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
-            "source": _col(_SOURCE),
+            "value_as_printed": raw_column(matches(NUMBER_RE, "a number"), in_range(0, 1, "a proportion")),
+            "source": raw_column(SOURCE),
         },
         ["chart_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_understanding.csv"),
@@ -458,9 +460,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_stray_values.csv",
         {
-            "context": _col(_NOT_BLANK),
-            "value_as_printed": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "context": raw_column(NOT_BLANK),
+            "value_as_printed": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         [],
         required=declared_required("survey_stray_values.csv"),
@@ -469,18 +471,18 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_impacts.csv",
         {
-            "chart_title_as_printed": _col(_NOT_BLANK),
-            "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE, _in_range(1, len(IMPACTS), "an impact position")),
-            "label_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "chart_title_as_printed": raw_column(NOT_BLANK),
+            "sector_as_printed": raw_column(_SECTOR),
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE, in_range(1, len(IMPACTS), "an impact position")),
+            "label_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels"
                 ),
             ),
-            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
-            "source": _col(_SOURCE),
+            "value_as_printed": raw_column(matches(NUMBER_RE, "a number"), in_range(0, 1, "a proportion")),
+            "source": raw_column(SOURCE),
         },
         ["sector_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_impacts.csv"),
@@ -489,24 +491,24 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_comment_shares.csv",
         {
-            "question_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "question_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: _comment_question(v),
                     "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS),
                 ),
             ),
-            "list_title_as_printed": _col(_NOT_BLANK),
-            "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE),
-            "label_as_printed": _col(),
-            "value_as_printed": _col(
-                _matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
-                _in_range(0, 100, "a percentage", allow_empty=True),
+            "list_title_as_printed": raw_column(NOT_BLANK),
+            "sector_as_printed": raw_column(_SECTOR),
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE),
+            "label_as_printed": raw_column(),
+            "value_as_printed": raw_column(
+                matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
+                in_range(0, 100, "a percentage", allow_empty=True),
             ),
-            "source": _col(_SOURCE),
-            "transcription_note": _col(),
+            "source": raw_column(SOURCE),
+            "transcription_note": raw_column(),
         },
         ["list_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_comment_shares.csv"),

@@ -50,8 +50,8 @@ def test_programme_name_years_and_source_documents(prog):
     }
     assert [y.key for y in prog.years] == ["year_one", "year_two"]
     spellings = {s: y.id for y in prog.years for s in y.spellings}
-    assert spellings == evaluation._YEARS
-    for printed in [*evaluation._YEARS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
+    assert spellings == evaluation.YEAR_SPELLINGS
+    for printed in [*evaluation.YEAR_SPELLINGS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
         if printed.strip():
             assert prog.year_id(printed) == evaluation.programme_year(printed), printed
     for document in prog.source_documents:
@@ -98,7 +98,7 @@ def test_evidence_items_statuses_and_legend(prog):
         *_raw("evidence_matrix.csv")["evidence_item"],
         *(s for i in prog.evidence_items for s in i.spellings),
     }:
-        assert prog.evidence_item_id(printed) == evaluation._evidence_item_id(printed), printed
+        assert prog.evidence_item_id(printed) == evaluation.evidence_item_id(printed), printed
     assert [s.id for s in prog.evidence_statuses] == evaluation.EVIDENCE_STATUSES
     styles = charts.status_styles(prog.evidence_statuses)
     assert all(styles[s.id].code == s.code for s in prog.evidence_statuses)

@@ -197,13 +197,13 @@ def test_evidence_code_status_rejects_a_code_not_in_the_legend(cell):
     ],
 )
 def test_evidence_item_id(printed, expected):
-    assert ev._evidence_item_id(printed) == expected
+    assert ev.evidence_item_id(printed) == expected
 
 
 @pytest.mark.parametrize("printed", ["Attitude Surveys 2", "Budget", ""])
 def test_evidence_item_id_rejects_unknown_items(printed):
     with pytest.raises(ValueError, match="unknown evidence item"):
-        ev._evidence_item_id(printed)
+        ev.evidence_item_id(printed)
 
 
 def _evidence(rows):
@@ -825,7 +825,7 @@ def test_evidence_keeps_every_printed_code(tables):
     assert printed, "the matrix prints NA and '/' codes"
     for r in printed:
         got = evidence.loc[
-            (ev.authority_id(r["authority_as_printed"]), ev._evidence_item_id(r["evidence_item"]))
+            (ev.authority_id(r["authority_as_printed"]), ev.evidence_item_id(r["evidence_item"]))
         ]
         expected = {"NA": "not_applicable", "/": "unclear"}[r["cell_as_printed"].strip()]
         assert (got["status"], got["inferred"]) == (expected, "no")
