@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.analysis import claims as claims_module
+from lib.analysis import claim_verdict
 from lib.programme import current_programme
 
 PROGRAMME = current_programme()
@@ -80,7 +80,7 @@ BY_SECTOR_COLUMNS: tuple[str, ...] = (
 )
 
 DESIGN_LIMITS: tuple[str, ...] = (
-    f"Whether the programme caused any change: {claims_module.CAUSAL_WORDS} (caveat C2).",
+    f"Whether the programme caused any change: {claim_verdict.CAUSAL_WORDS} (caveat C2).",
     "Whether attitudes lasted: both surveys were completed at the workshops, before and after the "
     "activity, with no later follow-up.",
     "Whether the same people changed their minds: the before and after answers are not linked (caveat C1).",
@@ -151,7 +151,7 @@ def judge_sector(
     rows = changes[(changes["question"] == ATTITUDE_QUESTION) & (changes["sector"] == sector)]
     sector_audit = _sector_audit(audit, claim_specs, sector)
     audit_ids = ";".join(sector_audit["claim_id"])
-    supported = int((sector_audit["verdict"] == claims_module.SUPPORTED).sum())
+    supported = int((sector_audit["verdict"] == claim_verdict.SUPPORTED).sum())
     if rows.empty:
         return dict(
             sector=sector,
@@ -201,13 +201,13 @@ def judge_sector(
         + ".",
     ]
     if len(sector_audit):
-        verdicts = sector_audit["verdict"].value_counts().reindex(claims_module.VERDICTS).dropna()
+        verdicts = sector_audit["verdict"].value_counts().reindex(claim_verdict.VERDICTS).dropna()
         reasons.append(
             f"The claim audit checks {len(sector_audit)} published claims about these ratings: "
             + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items())
             + "."
         )
-        if (sector_audit["direction"] == claims_module.DISAGREES).any() and verdict == HIGHER:
+        if (sector_audit["direction"] == claim_verdict.DISAGREES).any() and verdict == HIGHER:
             verdict, confidence = MIXED, VERY_LOW
             reasons.append("At least one published claim about these ratings points the other way.")
     return dict(

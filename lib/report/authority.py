@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claims, uncertainty
+from lib.analysis import claim_verdict, uncertainty
 from lib.report.common import caveat_link, caveats_paragraph, status_label
 from lib.report.evidence import (
     _positive,
@@ -315,7 +315,7 @@ def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
         paragraph(
             "These are the case study's own accounts, not independent measurements. Where they describe a "
             f"change brought about by the programme, the claim audit in the programme report judges them: "
-            f"{claims.CAUSAL_WORDS}."
+            f"{claim_verdict.CAUSAL_WORDS}."
         )
     )
     return join(*parts)

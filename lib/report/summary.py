@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claims, disclosure, success
+from lib.analysis import claim_verdict, disclosure, success
 from lib.report.authority import ACTIVITY
 from lib.report.claims_audit import claim_audit, success_judgement
 from lib.report.common import caveat_link, evidence_statuses
@@ -196,9 +196,9 @@ def key_findings(wb: Workbook) -> list[Finding]:
         )
     audit = claim_audit(wb)
     if len(audit):
-        causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-        supported = int((audit["verdict"] == claims.SUPPORTED).sum())
-        untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
+        causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
+        supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
+        untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
         out.append(
             Finding(
                 "claims",

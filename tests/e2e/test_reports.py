@@ -272,7 +272,7 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     assert f"make {len(claims)} claims" in text
     # Two questions, two columns; counts of each answer computed from the audit.
     from lib import report
-    from lib.analysis import claims as claims_module
+    from lib.analysis import claim_verdict
 
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
     assert "Does the data point the same way?" in text and "Could it be chance?" in text
@@ -286,9 +286,9 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
         )
     cards = re.findall(r'<p class="verdict">Verdict: ([^<]+)</p>', page(full_batch, "programme"))
     assert len(cards) == len(audit)
-    order = [claims_module.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
+    order = [claim_verdict.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
     assert order == sorted(order)
-    assert claims_module.CAUSAL_WORDS in text
+    assert claim_verdict.CAUSAL_WORDS in text
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text
 

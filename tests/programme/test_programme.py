@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from lib import evaluation, programme, report
-from lib.analysis import claims, uncertainty
+from lib.analysis import claim_spec, uncertainty
 from lib.report import charts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_survey_phases_and_sectors(prog):
         "vcs": "VCS respondents",
         "childrens_centres": "children's centre respondents",
     }
-    assert {k: s.claim_word for k, s in sectors.items()} == claims.SECTOR_WORDS
+    assert {k: s.claim_word for k, s in sectors.items()} == claim_spec.SECTOR_WORDS
     assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == [
         ("VCS respondents", "vcs"),
         ("Children's centre respondents", "childrens_centres"),
