@@ -1,7 +1,10 @@
-"""The workbook's data facade: load, validate and clean the raw evidence into tidy tables.
+"""The workbook's data facade: build the processed tables and load them.
 
-Notebooks and the other rooms import this module; the work is done in
-the rooms below it:
+What the rest of the workbook needs from the data side is here: :func:`build`
+(raw evidence -> ``data/processed/`` and the quality log), :func:`load_processed`,
+the folders (``RAW_DIR``, ``PROCESSED_DIR``, ``OUTPUTS_DIR``), the processed
+tables' schemas and the quality log's columns, and the command line below.
+Everything else is imported from the module that defines it:
 
 - ``lib/programme/``: the programme definition (authorities, items, questions ...);
 - ``lib/sources/``: one module per raw source (its :class:`RawTable` contract,
@@ -35,254 +38,40 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR  # noqa: F401
-from lib.schemas import (
-    PROCESSED_SCHEMAS,
-    processed_schema_markdown,
-    type_name,
-    update_data_readme,
-)
-from lib.sources.build import (
-    Build,
-    RowAccount,
-    account_rows,
-    build,
-    build_tables,
-    check_output_folders,
-    load_processed,
-    quality_summary,
-    to_csv_bytes,
-    validate_processed,
-    write_processed,
-)
-from lib.sources.case_studies import (
-    CASE_STUDY_SECTIONS,
-    THEME_VARIANTS,
-    THEMES,
-    case_study_group,
-    case_study_section,
-    clean_case_study_impacts,
-    clean_challenges,
-    theme_id,
-)
-from lib.sources.claims import (
-    CLAIM_COLUMNS,
-)
-from lib.sources.common import (
-    AUTHORITIES,
-    AUTHORITY_ALIASES,
-    PROGRAMME,
-    PROGRAMME_REPORT,
-    SURVEY_REPORT,
-    UNRECORDED,
-    YEAR_ONE,
-    YEAR_SPELLINGS,
-    YEAR_TWO,
-    UnknownAuthorityError,
-    authority_id,
-    is_known_authority,
-    percent_to_proportion,
-    programme_year,
-    round_to_source,
-    slugify,
-    tidy_text,
-)
+from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR
+from lib.schemas import PROCESSED_SCHEMAS, update_data_readme
+from lib.sources.build import Build, build, load_processed, quality_summary
+from lib.sources.common import PROGRAMME, UNRECORDED
 from lib.sources.contract import (
     QUALITY_LOG_COLUMNS,
     BuildError,
-    Issue,
     PreflightError,
     Problem,
-    ProcessedDataError,
-    RawDataError,
-    RawTable,
-    Required,
-    RowsTo,
     display_path,
-    issues_frame,
     problem_lines,
     shorten,
 )
-from lib.sources.evidence import (
-    EVIDENCE_INFERENCES,
-    EVIDENCE_ITEMS,
-    EVIDENCE_NOT_INFERRED,
-    EVIDENCE_STATUSES,
-    EvidenceInference,
-    apply_evidence_inferences,
-    evidence_code_status,
-    evidence_item_id,
-    evidence_rule_violations,
-)
-from lib.sources.guidance import (
-    COMMISSIONING_STAGES,
-    GUIDANCE_STAGE_COLUMNS,
-    STAGE_KEYWORDS,
-    clean_guidance,
-    stage_id,
-)
-from lib.sources.kpis import (
-    ACTIVITY_MEASURES,
-    KPI_CELL_EXPECTED,
-    KPI_MEASURES,
-    KPIS,
-    clean_activity,
-    parse_count,
-    parse_kpi_cell,
-)
-from lib.sources.membership import (
-    CASE_STUDY_AUTHORITIES,
-    clean_authorities,
-    clean_membership,
-)
-from lib.sources.profiles import (
-    PROFILE_QUESTIONS,
-)
-from lib.sources.reading import (
-    load_raw,
-    read_raw,
-)
-from lib.sources.registry import (
-    RAW_TABLES,
-)
-from lib.sources.statements import (
-    STATEMENT_TOPICS,
-    statement_years,
-)
-from lib.sources.survey import (
-    COMMENT_QUESTIONS,
-    IMPACTS,
-    LOST_LABEL,
-    PHASES,
-    RESPONDENT_GROUPS,
-    SECTOR_LABELS,
-    SECTORS,
-    SURVEY_COLUMNS,
-    UNDERSTANDING_ITEMS,
-    clean_comment_shares,
-    clean_respondents,
-    clean_survey,
-    impact_id,
-    phase_id,
-    respondent_group,
-    sector_id,
-)
+from lib.sources.reading import load_raw
+from lib.sources.registry import RAW_TABLES
+from lib.sources.survey import SURVEY_COLUMNS
 
 __all__ = [
-    "PROGRAMME",
-    "ACTIVITY_MEASURES",
-    "KPIS",
-    "KPI_CELL_EXPECTED",
-    "KPI_MEASURES",
-    "clean_activity",
-    "parse_count",
-    "parse_kpi_cell",
-    "AUTHORITIES",
-    "AUTHORITY_ALIASES",
-    "PROGRAMME_REPORT",
-    "SURVEY_REPORT",
-    "UNRECORDED",
-    "UnknownAuthorityError",
-    "YEAR_ONE",
-    "YEAR_TWO",
-    "YEAR_SPELLINGS",
-    "authority_id",
-    "is_known_authority",
-    "percent_to_proportion",
-    "programme_year",
-    "round_to_source",
-    "slugify",
-    "tidy_text",
     "Build",
-    "RowAccount",
-    "account_rows",
-    "build",
-    "build_tables",
-    "load_processed",
-    "check_output_folders",
-    "quality_summary",
-    "to_csv_bytes",
-    "validate_processed",
-    "write_processed",
-    "BuildError",
-    "Issue",
-    "PreflightError",
-    "Problem",
-    "ProcessedDataError",
-    "QUALITY_LOG_COLUMNS",
-    "RawDataError",
-    "RawTable",
-    "Required",
-    "RowsTo",
-    "issues_frame",
-    "problem_lines",
-    "CASE_STUDY_AUTHORITIES",
-    "clean_authorities",
-    "clean_membership",
-    "CASE_STUDY_SECTIONS",
-    "THEMES",
-    "THEME_VARIANTS",
-    "case_study_group",
-    "case_study_section",
-    "clean_case_study_impacts",
-    "clean_challenges",
-    "theme_id",
-    "CLAIM_COLUMNS",
-    "COMMENT_QUESTIONS",
-    "IMPACTS",
-    "LOST_LABEL",
-    "PHASES",
-    "RESPONDENT_GROUPS",
-    "SECTORS",
-    "SECTOR_LABELS",
-    "SURVEY_COLUMNS",
-    "UNDERSTANDING_ITEMS",
-    "clean_comment_shares",
-    "clean_respondents",
-    "clean_survey",
-    "impact_id",
-    "phase_id",
-    "respondent_group",
-    "sector_id",
-    "COMMISSIONING_STAGES",
-    "GUIDANCE_STAGE_COLUMNS",
-    "STAGE_KEYWORDS",
-    "clean_guidance",
-    "stage_id",
-    "EVIDENCE_INFERENCES",
-    "EVIDENCE_ITEMS",
-    "EVIDENCE_NOT_INFERRED",
-    "EVIDENCE_STATUSES",
-    "EvidenceInference",
-    "evidence_item_id",
-    "apply_evidence_inferences",
-    "evidence_code_status",
-    "evidence_rule_violations",
-    "PROCESSED_SCHEMAS",
-    "type_name",
-    "processed_schema_markdown",
-    "update_data_readme",
-    "PROFILE_QUESTIONS",
-    "RAW_TABLES",
-    "STATEMENT_TOPICS",
-    "statement_years",
-    "load_raw",
-    "read_raw",
-    "PROJECT_ROOT",
-    "RAW_DIR",
-    "PROCESSED_DIR",
     "OUTPUTS_DIR",
+    "PROCESSED_DIR",
+    "PROCESSED_SCHEMAS",
+    "PROGRAMME",
+    "PROJECT_ROOT",
+    "Problem",
+    "QUALITY_LOG_COLUMNS",
     "QUALITY_LOG_NAME",
+    "RAW_DIR",
+    "SURVEY_COLUMNS",
+    "UNRECORDED",
+    "build",
+    "load_processed",
     "main",
 ]
-
-
-def __getattr__(name: str) -> str:
-    """A source document's file by its definition id in capitals (``SURVEY_REPORT``)."""
-    try:
-        return PROGRAMME.source_file(name.lower())
-    except ValueError:
-        raise AttributeError(f"module 'lib.evaluation' has no attribute {name!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--responses-dir",
         type=Path,
-        default=None,  # issue 12
+        default=None,
         help="respondent-level survey files (default: <raw-dir>/responses)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")

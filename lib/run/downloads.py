@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
+from lib.schemas import type_name
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)
@@ -149,7 +150,7 @@ def build_workbook(
         _widths(ws, [list(frame.columns), *values])
         for col, spec in schema.columns.items():
             column_rows.append(
-                [table_title(name), file_name, col, evaluation.type_name(spec), spec.description or ""]
+                [table_title(name), file_name, col, type_name(spec), spec.description or ""]
             )
 
     cols = wb.create_sheet(COLUMNS_SHEET)

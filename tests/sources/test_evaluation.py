@@ -15,13 +15,41 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
 
-from lib import evaluation as ev
-from lib import programme
+from lib import config, evaluation, programme, schemas
+from lib.sources import (
+    build,
+    case_studies,
+    claims,
+    common,
+    contract,
+    evidence,
+    guidance,
+    kpis,
+    membership,
+    profiles,
+    reading,
+    registry,
+    statements,
+    survey,
+)
+
+# Every name of the modules these tests cover, in one namespace.
+ev = SimpleNamespace(
+    **{
+        name: value
+        for module in (config, schemas, common, contract, evidence, guidance, kpis, membership, profiles)
+        + (reading, statements, survey, case_studies, claims, build, registry, evaluation)
+        for name, value in vars(module).items()
+        if not name.startswith("__")
+    },
+    LEEDS_CASE_STUDY=common.PROGRAMME.source_file("leeds_case_study"),
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SURVEY, PROGRAMME, LEEDS = ev.SURVEY_REPORT, ev.PROGRAMME_REPORT, ev.LEEDS_CASE_STUDY
