@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib.evaluation", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["build", "check", "schema-docs"])
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
@@ -92,55 +92,69 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="show the Python traceback of an unexpected error in the cleaning",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _run_command(args: argparse.Namespace) -> Build | None:
+    """Run one command; the build's result, or None for a command that printed its own."""
+    if args.command == "schema-docs":
+        changed = update_data_readme()
+        print("data/README.md updated" if changed else "data/README.md already up to date")
+        return None
+    if args.command == "check":
+        load_raw(args.raw_dir)
+        print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
+        return None
+    return build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir)
+
+
+def _print_build_error(err: BuildError, unchanged: str) -> None:
+    for line in problem_lines(err.problems):
+        print(line, file=sys.stderr)
+    if not isinstance(err, PreflightError):  # a preflight failure is its own one line
+        print(
+            f"build stopped: {len(err.problems)} problem(s) in {err.stage}; {unchanged} left unchanged",
+            file=sys.stderr,
+        )
+
+
+def _print_cleaning_bug(err: Exception, unchanged: str) -> None:
+    # The raw contract should make this unreachable: a cleaning bug, said in one line.
+    print(
+        f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
+        f"{shorten(str(err), 200)}); a bug, rerun with --traceback to see where",
+        file=sys.stderr,
+    )
+    print(f"build stopped: 1 problem(s) in the cleaning; {unchanged} left unchanged", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    unchanged = display_path(Path(args.processed_dir))
     try:
-        if args.command == "schema-docs":
-            changed = update_data_readme()
-            print("data/README.md updated" if changed else "data/README.md already up to date")
-            return 0
-        if args.command == "check":
-            load_raw(args.raw_dir)
-            print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
-            return 0
-        result = build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir)
+        result = _run_command(args)
     except BuildError as err:
-        for line in problem_lines(err.problems):
-            print(line, file=sys.stderr)
-        if not isinstance(err, PreflightError):  # a preflight failure is its own one line
-            print(
-                f"build stopped: {len(err.problems)} problem(s) in {err.stage}; "
-                f"{display_path(Path(args.processed_dir))} left unchanged",
-                file=sys.stderr,
-            )
+        _print_build_error(err, unchanged)
         return 1
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         if args.traceback:
             raise
-        # The raw contract should make this unreachable: a cleaning bug, said in one line.
-        print(
-            f"error: lib/evaluation.py: expected the cleaning to finish ({type(err).__name__}: "
-            f"{shorten(str(err), 200)}); a bug, rerun with --traceback to see where",
-            file=sys.stderr,
-        )
-        print(
-            f"build stopped: 1 problem(s) in the cleaning; "
-            f"{display_path(Path(args.processed_dir))} left unchanged",
-            file=sys.stderr,
-        )
+        _print_cleaning_bug(err, unchanged)
         return 1
     except OSError as err:  # a write failing after the preflight passed
         print(
             f"error: {err.filename or args.processed_dir}: expected a writable file "
-            f"({err.strerror or err}); {display_path(Path(args.processed_dir))} left unchanged",
+            f"({err.strerror or err}); {unchanged} left unchanged",
             file=sys.stderr,
         )
         return 1
-    summary = quality_summary(result.issues)
-    print(summary.splitlines()[0] if args.quiet else summary)
-    print(
-        f"wrote {len(result.tables)} tables to {display_path(Path(args.processed_dir))} and "
-        f"{display_path(Path(args.outputs_dir) / QUALITY_LOG_NAME)}"
-    )
+    if result is not None:
+        summary = quality_summary(result.issues)
+        print(summary.splitlines()[0] if args.quiet else summary)
+        print(
+            f"wrote {len(result.tables)} tables to {unchanged} and "
+            f"{display_path(Path(args.outputs_dir) / QUALITY_LOG_NAME)}"
+        )
     return 0
 
 

@@ -30,6 +30,7 @@ from lib.sources.case_studies import (
 from lib.sources.claims import clean_claims
 from lib.sources.common import spelling_issues
 from lib.sources.contract import (
+    Issue,
     PreflightError,
     Problem,
     ProcessedDataError,
@@ -61,12 +62,9 @@ class Build:
     issues: pd.DataFrame = field(default_factory=lambda: issues_frame([]))
 
 
-def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
-    """Pure: raw tables in, processed tables and quality issues out.
-
-    Raises :class:`ProcessedDataError` if a processed table breaks its schema
-    or a raw row is neither processed nor logged (:func:`account_rows`).
-    """
+def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each processed table cleaned from its raw tables (not yet validated), and the
+    membership table in its cleaning order (the quality checks read it so)."""
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
     respondents = clean_respondents(raw["survey_respondents.csv"])
@@ -97,7 +95,15 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         ),
         "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
     }
-    issues = [
+    return tables, membership
+
+
+def _quality_issues(
+    raw: dict[str, pd.DataFrame], membership: pd.DataFrame, tables: dict[str, pd.DataFrame]
+) -> list[Issue]:
+    """Every source's entries for the data-quality log, in log order."""
+    authorities, respondents = tables["authorities.csv"], tables["survey_respondents.csv"]
+    return [
         *evidence_matrix_issues(raw["evidence_matrix.csv"]),
         *profile_issues(raw["authority_profiles.csv"]),
         *kpi_issues(raw["kpi_table.csv"]),
@@ -115,30 +121,48 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
+
+
+def _validated(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Each table checked against its schema; the problems of those that break it."""
     problems: list[Problem] = []
+    valid = dict(tables)
     for name, table in tables.items():
         try:
-            tables[name] = validate_processed(name, table.reset_index(drop=True))
+            valid[name] = validate_processed(name, table.reset_index(drop=True))
         except ProcessedDataError as err:
             problems += err.problems
+    return valid, problems
+
+
+def _unaccounted_rows(raw: dict[str, pd.DataFrame], result: Build) -> list[Problem]:
+    """One problem per raw table whose rows are neither processed nor logged."""
+    return [
+        Problem(
+            raw[name].attrs.get("file", name),
+            None,
+            None,
+            f"{account.rows_in} row(s) read",
+            f"every raw row processed or logged; {account.processed} accounted for in "
+            + (", ".join(t.table for t in RAW_TABLES[name].rows_to) or "no declared table (RawTable.rows_to)")
+            + f", {account.logged} in the data-quality log",
+        )
+        for name, account in account_rows(raw, result).items()
+        if not account.balanced
+    ]
+
+
+def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
+    """Pure: raw tables in, processed tables and quality issues out.
+
+    Raises :class:`ProcessedDataError` if a processed table breaks its schema
+    or a raw row is neither processed nor logged (:func:`account_rows`).
+    """
+    tables, membership = _processed_tables(raw)
+    issues = _quality_issues(raw, membership, tables)
+    tables, problems = _validated(tables)
     result = Build(tables, issues_frame(issues))
-    if not problems:
-        problems = [
-            Problem(
-                raw[name].attrs.get("file", name),
-                None,
-                None,
-                f"{account.rows_in} row(s) read",
-                f"every raw row processed or logged; {account.processed} accounted for in "
-                + (
-                    ", ".join(t.table for t in RAW_TABLES[name].rows_to)
-                    or "no declared table (RawTable.rows_to)"
-                )
-                + f", {account.logged} in the data-quality log",
-            )
-            for name, account in account_rows(raw, result).items()
-            if not account.balanced
-        ]
+    problems = problems or _unaccounted_rows(raw, result)
     if problems:
         raise ProcessedDataError(problems)
     return result
