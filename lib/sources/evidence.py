@@ -172,7 +172,8 @@ def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
+def _missing_cell_issues(raw: pd.DataFrame) -> list[Issue]:
+    """Rows printed short (no cell for some authorities) and cells printed blank."""
     issues = []
     truncated = raw[raw["cell_printed"] == "no"]
     for item, group in truncated.groupby("evidence_item", sort=False):
@@ -202,6 +203,12 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             "are listed in evidence.csv column basis",
         )
     )
+    return issues
+
+
+def _printed_code_issues(raw: pd.DataFrame) -> list[Issue]:
+    """Codes outside the printed legend, and codes printed with surrounding spaces."""
+    issues = []
     legend = PROGRAMME.note("legend_described", ", ".join(EVIDENCE_LEGEND))
     for code, status in OFF_LEGEND.items():
         off = raw[raw["cell_as_printed"].str.strip() == code]
@@ -231,8 +238,16 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
                 action="whitespace stripped before mapping the code",
             )
         )
-    issues += spelling_issues(raw, "evidence_matrix.csv")
     return issues
+
+
+def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
+    """The evidence matrix's quality-log entries."""
+    return [
+        *_missing_cell_issues(raw),
+        *_printed_code_issues(raw),
+        *spelling_issues(raw, "evidence_matrix.csv"),
+    ]
 
 
 #: The contracts of this source's raw files.
