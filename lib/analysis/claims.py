@@ -19,9 +19,12 @@ repeated to the length of the others):
     ending in ``*`` matches the one item whose slug (or slugified label)
     starts with it.
 ``test``
-    one of :data:`TESTS`.
+    one of :data:`lib.analysis.claim_direction.TESTS` (the raw contract,
+    :data:`lib.sources.claims.CLAIM_TESTS`, accepts exactly these names).
 ``threshold``
-    whole number used by the counting tests (e.g. 7 of 9 impacts).
+    whole number used by the counting tests (e.g. 7 of 9 impacts); the raw
+    contract rejects anything else, as it does a ``tolerance`` or ``expected``
+    that is not a proportion.
 ``expected``
     published proportions for ``value_equals``.
 ``tolerance``

@@ -16,7 +16,7 @@ from lib.analysis.claim_verdict import AUDIT_COLUMNS, VERDICTS, overall_verdict
 from lib.analysis.claims import audit_claims
 from lib.analysis.uncertainty import approximate_bases, before_after_changes
 from lib.programme import slugify
-from lib.sources.claims import CLAIM_COLUMNS, clean_claims
+from lib.sources.claims import CLAIM_COLUMNS, CLAIM_TESTS, clean_claims
 from lib.sources.reading import read_raw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,6 +239,10 @@ def test_claims_file_shape():
     assert set(claims["test"]) <= set(TESTS)
     assert (claims["claim_quote"].str.len() > 0).all()
     assert claims["source"].str.match(r"^\d{3}_[0-9a-f]{16}\.txt § .+").all()
+
+
+def test_every_claim_test_type_the_raw_contract_accepts_has_one_audit_test():
+    assert list(TESTS) == list(CLAIM_TESTS)
 
 
 def test_required_claims_are_transcribed():

@@ -36,6 +36,7 @@ from lib.schemas import PROCESSED_SCHEMAS
 from lib.sources import build as build_room
 from lib.sources.build import build
 from lib.sources.case_studies import clean_case_study_impacts, clean_challenges
+from lib.sources.claims import CLAIM_TESTS
 from lib.sources.contract import RawDataError
 from lib.sources.kpis import KPI_CELL_EXPECTED
 from lib.sources.reading import read_raw
@@ -285,6 +286,29 @@ for _file, _column in DROPPED:
         return {"path": path}
 
     CASES[f"dropped:{_file}:{_column}"] = _dropped
+
+
+#: Test-specification cells of published_claims.csv the audit cannot compute with:
+#: (column, bad value, what the contract expects).
+CLAIM_SPEC_BAD = [
+    ("threshold", "abc", "a whole number (the count the claim states), or empty"),
+    ("threshold", "-5000", "a whole number (the count the claim states), or empty"),
+    ("test", "vibes", "one of " + ", ".join(repr(name) for name in CLAIM_TESTS)),
+]
+for _column, _value, _expected in CLAIM_SPEC_BAD:
+
+    def _claim_spec(raw, column=_column, value=_value):
+        """Set the first non-empty cell of ``column``; the context names its CSV line."""
+        path = raw / "published_claims.csv"
+        header, rows = _records(path)
+        at = header.index(column)
+        index = next(i for i, row in enumerate(rows) if row[at].strip())
+        rows[index][at] = value
+        _write(path, header, rows)
+        line = 2 + index + sum(cell.count("\n") for row in rows[:index] for cell in row)
+        return {"path": path, "line": line}
+
+    CASES[f"claim_spec:{_column}:{_value}"] = _claim_spec
 
 
 @case("extra_column")
@@ -597,6 +621,16 @@ def test_a_dropped_column_is_one_line_not_a_traceback(cli, file, column):
     run = failed_cleanly(cli[f"dropped:{file}:{column}"])
     assert run.errors == [
         error(run.context["path"], f"row 1, column '{column}': expected this column in the header")
+    ]
+
+
+@pytest.mark.parametrize("column, value, expected", CLAIM_SPEC_BAD)
+def test_a_claim_test_specification_the_audit_cannot_use_stops_the_build(cli, column, value, expected):
+    """Before: 'abc' or -5000 as a threshold passed the data build and failed only in the audit."""
+    run = failed_cleanly(cli[f"claim_spec:{column}:{value}"])
+    line = run.context["line"]
+    assert run.errors == [
+        error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected {expected}")
     ]
 
 
