@@ -528,12 +528,12 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
-def _is_text(spec: pa.Column) -> bool:
+def is_text(spec: pa.Column) -> bool:
     return str(spec.dtype).startswith(("str", "string"))
 
 
-def _type_name(spec: pa.Column) -> str:
-    if _is_text(spec):
+def type_name(spec: pa.Column) -> str:
+    if is_text(spec):
         return "text"
     kind = str(spec.dtype).lower()
     name = "integer" if kind.startswith("int") else "number"
@@ -546,7 +546,7 @@ def processed_schema_markdown() -> str:
     for name, schema in PROCESSED_SCHEMAS.items():
         parts.append(f"### `{name}`\n\n| column | type | meaning |\n| --- | --- | --- |")
         for col, spec in schema.columns.items():
-            parts.append(f"| `{col}` | {_type_name(spec)} | {spec.description or ''} |")
+            parts.append(f"| `{col}` | {type_name(spec)} | {spec.description or ''} |")
         if schema.unique:
             parts.append(f"\nOne row per `{', '.join(schema.unique)}`.")
         parts.append("")

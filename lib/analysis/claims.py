@@ -1,6 +1,7 @@
 """Audit of the quantitative claims the source documents make.
 
-``data/raw/published_claims.csv`` transcribes each claim verbatim with its
+``data/raw/published_claims.csv`` (read through :mod:`lib.sources.claims` into the
+processed ``claims.csv``) transcribes each claim verbatim with its
 provenance and a machine-readable test specification; :func:`audit_claims`
 checks every claim against the processed survey table and the
 before/after changes of :mod:`lib.analysis.uncertainty`, and returns a verdict with a
@@ -18,9 +19,12 @@ repeated to the length of the others):
     ending in ``*`` matches the one item whose slug (or slugified label)
     starts with it.
 ``test``
-    one of :data:`TESTS`.
+    one of :data:`lib.analysis.claim_direction.TESTS` (the raw contract,
+    :data:`lib.sources.claims.CLAIM_TESTS`, accepts exactly these names).
 ``threshold``
-    whole number used by the counting tests (e.g. 7 of 9 impacts).
+    whole number used by the counting tests (e.g. 7 of 9 impacts); the raw
+    contract rejects anything else, as it does a ``tolerance`` or ``expected``
+    that is not a proportion.
 ``expected``
     published proportions for ``value_equals``.
 ``tolerance``
@@ -45,7 +49,8 @@ Each claim is judged on two separate questions (two columns of the audit):
     :data:`CAUSAL_STRENGTH`: a before/after survey without a comparison group
     cannot support a causal claim (caveat C2).
 
-The overall ``verdict`` is derived from the two (:func:`overall_verdict`):
+The overall ``verdict`` is derived from the two
+(:func:`lib.analysis.claim_verdict.overall_verdict`):
 ``supported``, ``partly supported``, ``direction only: could be chance``,
 ``not supported``, ``cannot be tested``. Adding a claim of an existing test
 type needs only a new row in the CSV.
@@ -53,380 +58,27 @@ type needs only a new row in the CSV.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
-from lib.analysis.claim_rules import (  # noqa: F401 (re-exported: the audit's vocabulary)
-    _DIRECTION_OF,
-    _LOST_LABEL_NOTE,
-    AGREES,
+from lib.analysis.claim_direction import TESTS
+from lib.analysis.claim_spec import is_missing
+from lib.analysis.claim_strength import judge_strength
+from lib.analysis.claim_verdict import (
     AUDIT_COLUMNS,
-    CAUSAL_STRENGTH,
-    CAUSAL_WORDS,
-    COMMENT_QUESTIONS,
-    DIRECTION_ONLY,
-    DIRECTIONS,
-    DISAGREES,
-    NO_BASE,
-    NO_DIRECTION,
+    DIRECTION_OF,
     NO_STRENGTH,
-    NOT_A_CHANGE,
-    NOT_SUPPORTED,
-    PARTLY,
-    PARTLY_AGREES,
-    PARTLY_STRONG,
-    PROGRAMME,
-    QUESTION_WORDS,
-    SECTOR_WORDS,
-    STRENGTHS,
-    STRONG,
-    SUPPORTED,
     UNTESTABLE,
-    VERDICTS,
-    WEAK,
     Finding,
     Untestable,
-    _aggregate,
-    _both_ends,
-    _change_rows,
-    _changes_from_survey,
-    _check_labels_complete,
-    _label,
-    _list_rows,
-    _missing,
-    _number,
-    _pct,
-    _phase_phrase,
-    _pts,
-    _resolve_items,
-    _sector_phrase,
-    _select,
-    _split,
-    _strength_of,
-    _tolerance,
-    _units,
-    judge_strength,
     overall_verdict,
 )
-from lib.programme import current_programme, slugify  # noqa: F401 (slugify: the one slug rule)
-from lib.sources.claims import CLAIM_COLUMNS  # noqa: F401 (the processed claims contract)
-
-# ---------------------------------------------------------------- tests
-
-
-def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    question = claim["question"]
-    parts, passed, fragile, relied = [], [], [], []
-    for sector in _split(claim["sector"]):
-        sector_rows = survey[(survey["question"] == question) & (survey["sector"] == sector)]
-        if sector_rows.empty:
-            raise Untestable(f"the survey table has no {question} values for {sector}")
-        for item in _resolve_items(_split(claim["items"]), sector_rows):
-            match = changes[
-                (changes["question"] == question) & (changes["sector"] == sector) & (changes["item"] == item)
-            ]
-            if match.empty or pd.isna(match["significant"].iloc[0]):
-                raise Untestable(f"no before/after test with a base exists for {item} ({sector})")
-            row = match.iloc[0]
-            passed.append(bool(row["change"] > 0))
-            relied.append(row)
-            basis = "stated" if row["base_basis"] == "stated" else "approximated"
-            parts.append(
-                f"{_sector_phrase(sector)} "
-                f"'{row['item_label'] if not _missing(row['item_label']) else item}' "
-                f"{_pct(row['pre'])} -> {_pct(row['post'])} ({_pts(row['change'])} points, 95% CI "
-                f"{_pts(row['change_low'])} to {_pts(row['change_high'])}; {basis} bases "
-                f"{int(row['base_pre'])}/{int(row['base_post'])}): "
-                + ("significant" if bool(row["significant"]) else "not significant")
-            )
-            if basis != "stated" and not bool(row["robust"]):
-                low = "significant" if bool(row["significant_low_base"]) else "not significant"
-                high = "significant" if bool(row["significant_high_base"]) else "not significant"
-                fragile.append(
-                    f"{_label(row)}: {low} at the low bases "
-                    f"({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
-                    f"{high} at the high bases ({int(row['base_pre_high'])}/{int(row['base_post_high'])})"
-                )
-    verdict = _aggregate(passed)
-    reason = f"{sum(passed)} of {len(passed)} named changes are rises."
-    if fragile:
-        reason += " Significance depends on the approximated base: " + "; ".join(fragile) + "."
-    elif any("approximated" in part for part in parts):
-        reason += " The same significance verdict holds across the whole approximated-base range."
-    strength, why = _strength_of(pd.DataFrame(relied))
-    return Finding("; ".join(parts) + ".", verdict, reason, strength, why)
-
-
-def _test_value_equals(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    sectors, phases, items = _split(claim["sector"]), _split(claim["phase"]), _split(claim["items"])
-    expected = [_number(x, "expected", claim["claim_id"]) for x in _split(claim["expected"])]
-    length = max(len(sectors), len(phases), len(items), len(expected))
-    lists = [sectors, phases, items, expected]
-    if any(len(values) not in (1, length) for values in lists):
-        raise ValueError(f"claim {claim['claim_id']}: sector/phase/items/expected lengths do not match")
-    sectors, phases, items, expected = ([v[0]] * length if len(v) == 1 else v for v in lists)
-    tolerance = _tolerance(claim)
-    parts, passed = [], []
-    for sector, phase, pattern, value in zip(sectors, phases, items, expected, strict=False):
-        rows = _list_rows(survey, claim["question"], sector, phase)
-        item = _resolve_items([pattern], rows)[0]
-        match = rows.loc[rows["item"] == item].iloc[0]
-        actual = float(match["value"])
-        ok = abs(actual - value) <= tolerance + 1e-9
-        passed.append(ok)
-        parts.append(
-            f"{_sector_phrase(sector)} {_phase_phrase(phase)} '{_label(match)}': {_pct(actual)} "
-            f"(claim {_pct(value)})"
-        )
-    return Finding(
-        "; ".join(parts) + ".",
-        _aggregate(passed),
-        f"{sum(passed)} of {len(passed)} published figures match the survey table within "
-        f"{tolerance * 100:g} points.",
-    )
-
-
-def _change_parts(changes: pd.DataFrame) -> str:
-    return ", ".join(f"{row.label.strip()} {_pts(row.change)}" for row in changes.itertuples())
-
-
-def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    tolerance = _tolerance(claim)
-    parts, passed, notes = [], [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
-        falls = table[table["change"] < -tolerance - 1e-9]
-        within = table[(table["change"] < 0) & (table["change"] >= -tolerance - 1e-9)]
-        passed.append(falls.empty)
-        parts.append(f"{_sector_phrase(sector)} changes (points): {_change_parts(table)}")
-        if not falls.empty:
-            notes.append(
-                f"{_sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
-                f"({', '.join(falls['label'].str.strip())})"
-            )
-        if not within.empty:
-            notes.append(
-                f"{_sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
-                f"tolerance ({', '.join(within['label'].str.strip())})"
-            )
-    verdict = _aggregate(passed)
-    reason = f"'About the same' is taken as a change within {tolerance * 100:g} points."
-    if notes:
-        reason += " " + "; ".join(notes) + "."
-    return Finding("; ".join(parts) + ".", verdict, reason)
-
-
-def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
-    def test(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-        tolerance = _tolerance(claim)
-        expected = int(_number(claim["threshold"], "threshold", claim["claim_id"]))
-        parts, passed = [], []
-        for sector in _split(claim["sector"]):
-            table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
-            if kind == "increased":
-                hits = table[table["change"] > tolerance + 1e-9]
-                what = f"rose by more than {tolerance * 100:g} points"
-            else:
-                hits = table[table["change"].abs() <= tolerance + 1e-9]
-                what = f"changed by {tolerance * 100:g} points or less"
-            passed.append(len(hits) == expected)
-            parts.append(
-                f"{_sector_phrase(sector)}: {len(hits)} of {len(table)} items {what} "
-                f"({', '.join(hits['label'].str.strip()) or 'none'}); changes: {_change_parts(table)}"
-            )
-        return Finding(
-            "; ".join(parts) + ".",
-            SUPPORTED if all(passed) else NOT_SUPPORTED,
-            f"The claim says {expected}; tolerance {tolerance * 100:g} points.",
-        )
-
-    return test
-
-
-def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    parts, passed, ties = [], [], []
-    for sector in _split(claim["sector"]):
-        table = _changes_from_survey(survey, claim["question"], sector)
-        wanted = _resolve_items(_split(claim["items"]), table.rename(columns={"label": "item_label"}))
-        k = len(wanted)
-        cutoff = table["change"].nlargest(k).min()
-        top = table[table["change"] >= cutoff - 1e-9].sort_values("change", ascending=False)
-        for item in wanted:
-            passed.append(item in set(top["item"]))
-        extra = [
-            label.strip()
-            for item, label in zip(top["item"], top["label"], strict=False)
-            if item not in wanted
-        ]
-        if extra and len(top) > k:
-            ties.append(f"{', '.join(extra)} tie(s) at {_pts(cutoff)} points")
-        parts.append(
-            f"{_sector_phrase(sector)} largest rises: "
-            + ", ".join(f"{row.label.strip()} {_pts(row.change)}" for row in top.itertuples())
-        )
-    reason = f"{sum(passed)} of {len(passed)} named items are among the largest {k} rises."
-    if ties:
-        reason += " Ties at the boundary count as in: " + "; ".join(ties) + "."
-    return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
-
-
-def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
-    ranked = rows[["item", "value"]].copy()
-    ranked["label"] = [_label(row) for _, row in rows.iterrows()]
-    ranked["value"] = ranked["value"].astype(float)
-    # competition ranking: tied values share the best rank
-    ranked["rank"] = ranked["value"].rank(method="min", ascending=False).astype(int)
-    return ranked.sort_values(["rank", "item"])
-
-
-def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
-    def test(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-        parts, passed, failures = [], [], []
-        for sector, phase in _units(claim):
-            rows = _list_rows(survey, claim["question"], sector, phase)
-            _check_labels_complete(rows, claim["question"], sector, phase)
-            wanted = _resolve_items(_split(claim["items"]), rows)
-            ranked = _ranked(rows)
-            rank_of = dict(zip(ranked["item"], ranked["rank"], strict=False))
-            label_of = {
-                item: str(label).strip() for item, label in zip(ranked["item"], ranked["label"], strict=False)
-            }
-            # a tie with the next item counts as holding the position
-            best_possible = {
-                item: int(
-                    (ranked["value"] > ranked.loc[ranked["item"] == item, "value"].iloc[0] + 1e-9).sum()
-                )
-                + 1
-                for item in wanted
-            }
-            worst_possible = {
-                item: int(
-                    (ranked["value"] >= ranked.loc[ranked["item"] == item, "value"].iloc[0] - 1e-9).sum()
-                )
-                for item in wanted
-            }
-            if ordered:
-                ok = all(
-                    best_possible[item] <= pos <= worst_possible[item] for pos, item in enumerate(wanted, 1)
-                )
-            else:
-                ok = all(best_possible[item] <= len(wanted) for item in wanted)
-            passed.append(ok)
-            top = ranked.head(max(len(wanted) + 1, 3))
-            shown = ", ".join(
-                f"{row.rank}. {row.label.strip()} {_pct(row.value)}" for row in top.itertuples()
-            )
-            parts.append(f"{_sector_phrase(sector)} {_phase_phrase(phase)}: {shown}")
-            if not ok:
-                failures.append(
-                    f"{_sector_phrase(sector)} {_phase_phrase(phase)}: "
-                    + ", ".join(f"'{label_of[item]}' ranks {rank_of[item]}" for item in wanted)
-                )
-        what = "in the order claimed" if ordered else f"among the top {len(_split(claim['items']))}"
-        reason = f"The named items are {what} in {sum(passed)} of {len(passed)} lists."
-        if failures:
-            reason += " Not so in " + "; ".join(failures) + "."
-        if claim["question"] in COMMENT_QUESTIONS:
-            reason += " These are shares of comments, not of respondents (caveat C5)."
-        return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
-
-    return test
-
-
-def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    tolerance = _tolerance(claim)
-    parts, passed = [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
-        for row in table.itertuples():
-            passed.append(row.change > tolerance + 1e-9)
-            parts.append(
-                f"{_sector_phrase(sector)} '{row.label.strip()}': {_pct(row.pre)} -> {_pct(row.post)} "
-                f"({_pts(row.change)} points)"
-            )
-    reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
-    if claim["question"] in COMMENT_QUESTIONS:
-        reason += (
-            " Shares of comments, not of respondents, with no base: "
-            "no significance test is possible (caveat C5)."
-        )
-    return Finding("; ".join(parts) + ".", _aggregate(passed), reason)
-
-
-def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    """A claim that something caused a change. The direction is tested where a
-    measure exists (``question``/``sector``/``items``); the strength is always
-    :data:`CAUSAL_STRENGTH`."""
-    why = (
-        f"The claim is causal, and {CAUSAL_WORDS} (caveat C2): the change cannot be told apart "
-        "from what would have happened anyway."
-    )
-    if _missing(claim.get("question")):
-        reason = claim.get("untestable_reason")
-        return Finding(
-            "No measure in the sources matches what the claim says changed.",
-            UNTESTABLE,
-            str(reason) if not _missing(reason) else "No data in the workbook measure this change.",
-            CAUSAL_STRENGTH,
-            why,
-        )
-    tolerance = _tolerance(claim)
-    parts, passed = [], []
-    for sector in _split(claim["sector"]):
-        table = _select(_changes_from_survey(survey, claim["question"], sector), claim)
-        rose = table[table["change"] > tolerance + 1e-9]
-        passed.extend([True] * len(rose) + [False] * (len(table) - len(rose)))
-        parts.append(
-            f"{_sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
-            f"{tolerance * 100:g} points; changes: {_change_parts(table)}"
-        )
-    return Finding(
-        "; ".join(parts) + ".",
-        _aggregate(passed),
-        f"{sum(passed)} of {len(passed)} measured items moved the way the claim says.",
-        CAUSAL_STRENGTH,
-        why,
-    )
-
-
-def _test_not_testable(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    reason = claim.get("untestable_reason")
-    raise Untestable(str(reason) if not _missing(reason) else "No data in the workbook can test this claim.")
-
-
-TESTS: dict[str, Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]] = {
-    "significant_increase": _test_significant_increase,
-    "value_equals": _test_value_equals,
-    "no_decrease": _test_no_decrease,
-    "count_increased": _count_test("increased"),
-    "count_little_change": _count_test("little_change"),
-    "top_changes": _test_top_changes,
-    "top_values": _ranking_test(ordered=False),
-    "rank_order": _ranking_test(ordered=True),
-    "increase": _test_increase,
-    "causal": _test_causal,
-    "not_testable": _test_not_testable,
-}
-
-
-# ---------------------------------------------------------------- public API
-
-
-def load_claims(path: str = "data/raw/published_claims.csv") -> pd.DataFrame:
-    """Read the claims file as strings (empty cells as empty strings)."""
-    claims = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = set(CLAIM_COLUMNS) - set(claims.columns)
-    if missing:
-        raise ValueError(f"{path} is missing columns: {sorted(missing)}")
-    return claims
 
 
 def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per claim: ``claim_id, claim, source, what_the_data_show,
     direction, strength, verdict, reason``.
 
-    ``claims``: rows of ``published_claims.csv``; ``survey``: the processed
+    ``claims``: the processed claims table (``claims.csv``); ``survey``: the processed
     survey table; ``changes``: :func:`lib.analysis.uncertainty.before_after_changes` of
     that survey. ``direction`` says whether the data point the way the claim
     does; ``strength`` whether every change it rests on is distinguishable
@@ -449,7 +101,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
             strength, strength_reason = judge_strength(claim, survey, changes, finding)
         except Untestable:
             strength, strength_reason = NO_STRENGTH, ""
-        direction = _DIRECTION_OF[finding.verdict]
+        direction = DIRECTION_OF[finding.verdict]
         verdict = overall_verdict(
             direction, strength, claims_significance=claim["test"] == "significant_increase"
         )
@@ -457,7 +109,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
         if strength_reason:
             reason = f"{reason} {strength_reason}"
         interpretation = claim.get("interpretation")
-        if not _missing(interpretation):
+        if not is_missing(interpretation):
             reason = f"{reason} Reading of the claim: {interpretation}"
         rows.append(
             {

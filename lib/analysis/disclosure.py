@@ -153,6 +153,51 @@ def suppress_long_table(
 # ---------------------------------------------------------------- wide tables
 
 
+def _secondary_mask(
+    values: pd.DataFrame, primary: pd.DataFrame, eligible: pd.DataFrame, lines: list
+) -> pd.DataFrame:
+    """Hide the smallest shown entry of every additive line with exactly one hidden
+    entry, until nothing changes (see :func:`suppress_wide_table`)."""
+    mask = primary.copy()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            hidden = [cell for cell in line if mask.at[cell]]
+            if len(hidden) != 1:
+                continue
+            candidates = [cell for cell in line if eligible.at[cell] and not mask.at[cell]]
+            if not candidates:
+                continue
+            smallest = min(candidates, key=lambda cell: values.at[cell])
+            mask.at[smallest] = True
+            changed = True
+    return mask
+
+
+def _wide_display(
+    values: pd.DataFrame,
+    mask: pd.DataFrame,
+    na_mask: pd.DataFrame,
+    missing: pd.DataFrame,
+    formatter: Callable[[float], str],
+) -> pd.DataFrame:
+    """Each cell's text: ``[z]``, ``[x]``, the suppression mark or the formatted count."""
+    display = pd.DataFrame(index=values.index, columns=values.columns, dtype="object")
+    for row in values.index:
+        for col in values.columns:
+            if na_mask.at[row, col]:
+                text = NOT_APPLICABLE
+            elif missing.at[row, col]:
+                text = NOT_AVAILABLE
+            elif mask.at[row, col]:
+                text = SUPPRESSED
+            else:
+                text = formatter(values.at[row, col])
+            display.at[row, col] = text
+    return display
+
+
 def suppress_wide_table(
     counts: pd.DataFrame,
     *,
@@ -196,33 +241,8 @@ def suppress_wide_table(
     missing = values.isna() & ~na_mask
     eligible = ~na_mask & ~missing
     primary = (values < limit) & eligible
-    mask = primary.copy()
-    lines = _additive_lines(counts, total_row, total_col)
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [cell for cell in line if mask.at[cell]]
-            if len(hidden) != 1:
-                continue
-            candidates = [cell for cell in line if eligible.at[cell] and not mask.at[cell]]
-            if not candidates:
-                continue
-            smallest = min(candidates, key=lambda cell: values.at[cell])
-            mask.at[smallest] = True
-            changed = True
-    display = pd.DataFrame(index=counts.index, columns=counts.columns, dtype="object")
-    for row in counts.index:
-        for col in counts.columns:
-            if na_mask.at[row, col]:
-                text = NOT_APPLICABLE
-            elif missing.at[row, col]:
-                text = NOT_AVAILABLE
-            elif mask.at[row, col]:
-                text = SUPPRESSED
-            else:
-                text = formatter(values.at[row, col])
-            display.at[row, col] = text
+    mask = _secondary_mask(values, primary, eligible, _additive_lines(counts, total_row, total_col))
+    display = _wide_display(values, mask, na_mask, missing, formatter)
     return Suppressed(display=display, mask=mask.astype(bool), primary=primary.astype(bool))
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.analysis import claims as claims_module
+from lib.analysis import claim_verdict
 from lib.programme import current_programme
 
 PROGRAMME = current_programme()
@@ -80,7 +80,7 @@ BY_SECTOR_COLUMNS: tuple[str, ...] = (
 )
 
 DESIGN_LIMITS: tuple[str, ...] = (
-    f"Whether the programme caused any change: {claims_module.CAUSAL_WORDS} (caveat C2).",
+    f"Whether the programme caused any change: {claim_verdict.CAUSAL_WORDS} (caveat C2).",
     "Whether attitudes lasted: both surveys were completed at the workshops, before and after the "
     "activity, with no later follow-up.",
     "Whether the same people changed their minds: the before and after answers are not linked (caveat C1).",
@@ -139,6 +139,63 @@ def _confidence(n_rose: int, n_strong: int) -> str:
     return MODERATE if n_strong * 2 > n_rose else LOW
 
 
+def _unmeasured_sector(sector: str, label: str, audit_ids: str, supported: int) -> dict:
+    """The row of a sector the survey publishes no ratings for."""
+    return dict(
+        sector=sector,
+        sector_label=label,
+        items=0,
+        rose=0,
+        about_the_same=0,
+        fell=0,
+        distinguishable=0,
+        verdict=NOT_JUDGED,
+        confidence=NO_CONFIDENCE,
+        audit_claims=audit_ids,
+        audit_supported=supported,
+        reasons=f"{label}: the survey took their answers but publishes no ratings for them, so "
+        "there is no before and after measure of their attitudes.",
+    )
+
+
+def _split_changes(rows: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, ...]:
+    """(rose, fell, strong, one_end): rises and falls beyond the tolerance, the rises
+    distinguishable from chance at both ends of the base range and those at one end only."""
+    change = rows["change"].astype(float)
+    rose = rows[change > tolerance + 1e-9]
+    fell = rows[change < -tolerance - 1e-9]
+    low = rose["significant_low_base"].fillna(False).astype(bool)
+    high = rose["significant_high_base"].fillna(False).astype(bool)
+    strong = rose[low & high]
+    one_end = rose[(low | high) & ~rose.index.isin(strong.index)]
+    return rose, fell, strong, one_end
+
+
+def _direction(rose: int, fell: int, items: int) -> str:
+    if rose <= fell:
+        return NOT_HIGHER
+    if fell == 0 and rose * 2 > items:
+        return HIGHER
+    return MIXED
+
+
+def _audit_reasons(sector_audit: pd.DataFrame, verdict: str, confidence: str) -> tuple[str, str, list[str]]:
+    """What the claim audit says about this sector's ratings; a claim pointing the
+    other way turns 'higher' into 'mixed' with very low confidence."""
+    if not len(sector_audit):
+        return verdict, confidence, []
+    verdicts = sector_audit["verdict"].value_counts().reindex(claim_verdict.VERDICTS).dropna()
+    reasons = [
+        f"The claim audit checks {len(sector_audit)} published claims about these ratings: "
+        + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items())
+        + "."
+    ]
+    if (sector_audit["direction"] == claim_verdict.DISAGREES).any() and verdict == HIGHER:
+        reasons.append("At least one published claim about these ratings points the other way.")
+        return MIXED, VERY_LOW, reasons
+    return verdict, confidence, reasons
+
+
 def judge_sector(
     changes: pd.DataFrame,
     audit: pd.DataFrame,
@@ -151,44 +208,12 @@ def judge_sector(
     rows = changes[(changes["question"] == ATTITUDE_QUESTION) & (changes["sector"] == sector)]
     sector_audit = _sector_audit(audit, claim_specs, sector)
     audit_ids = ";".join(sector_audit["claim_id"])
-    supported = int((sector_audit["verdict"] == claims_module.SUPPORTED).sum())
+    supported = int((sector_audit["verdict"] == claim_verdict.SUPPORTED).sum())
     if rows.empty:
-        return dict(
-            sector=sector,
-            sector_label=label,
-            items=0,
-            rose=0,
-            about_the_same=0,
-            fell=0,
-            distinguishable=0,
-            verdict=NOT_JUDGED,
-            confidence=NO_CONFIDENCE,
-            audit_claims=audit_ids,
-            audit_supported=supported,
-            reasons=f"{label}: the survey took their answers but publishes no ratings for them, so "
-            "there is no before and after measure of their attitudes.",
-        )
-    change = rows["change"].astype(float)
-    rose = rows[change > tolerance + 1e-9]
-    fell = rows[change < -tolerance - 1e-9]
+        return _unmeasured_sector(sector, label, audit_ids, supported)
+    rose, fell, strong, one_end = _split_changes(rows, tolerance)
     same = len(rows) - len(rose) - len(fell)
-    strong = rose[
-        rose["significant_low_base"].fillna(False).astype(bool)
-        & rose["significant_high_base"].fillna(False).astype(bool)
-    ]
-    one_end = rose[
-        (
-            rose["significant_low_base"].fillna(False).astype(bool)
-            | rose["significant_high_base"].fillna(False).astype(bool)
-        )
-        & ~rose.index.isin(strong.index)
-    ]
-    if len(rose) <= len(fell):
-        verdict = NOT_HIGHER
-    elif len(fell) == 0 and len(rose) * 2 > len(rows):
-        verdict = HIGHER
-    else:
-        verdict = MIXED
+    verdict = _direction(len(rose), len(fell), len(rows))
     confidence = _confidence(len(rose), len(strong)) if verdict != NOT_HIGHER else VERY_LOW
     points = f"{tolerance * 100:g}"
     reasons = [
@@ -200,16 +225,7 @@ def judge_sector(
         + (f"; {', '.join(one_end['item_label'])} only at one end" if len(one_end) else "")
         + ".",
     ]
-    if len(sector_audit):
-        verdicts = sector_audit["verdict"].value_counts().reindex(claims_module.VERDICTS).dropna()
-        reasons.append(
-            f"The claim audit checks {len(sector_audit)} published claims about these ratings: "
-            + "; ".join(f"{k}: {int(v)}" for k, v in verdicts.items())
-            + "."
-        )
-        if (sector_audit["direction"] == claims_module.DISAGREES).any() and verdict == HIGHER:
-            verdict, confidence = MIXED, VERY_LOW
-            reasons.append("At least one published claim about these ratings points the other way.")
+    verdict, confidence, audit_reasons = _audit_reasons(sector_audit, verdict, confidence)
     return dict(
         sector=sector,
         sector_label=label,
@@ -222,54 +238,39 @@ def judge_sector(
         confidence=confidence,
         audit_claims=audit_ids,
         audit_supported=supported,
-        reasons=" ".join(reasons),
+        reasons=" ".join(reasons + audit_reasons),
     )
 
 
-def judge_success_measure(
-    statements: pd.DataFrame,
-    changes: pd.DataFrame,
-    audit: pd.DataFrame,
-    claim_specs: pd.DataFrame,
-    tolerance: float = DEFAULT_TOLERANCE,
-) -> SuccessJudgement:
-    """Judge the programme against its own success measure.
-
-    ``statements``: processed ``programme_statements``; ``changes``:
-    :func:`lib.analysis.uncertainty.before_after_changes` of the survey; ``audit``:
-    :func:`lib.analysis.claims.audit_claims`; ``claim_specs``: the claims table (for
-    which claims are about the attitude measure). Pure: nothing is read or
-    written.
-    """
-    if statements[statements["topic"] == "success_measure"].empty:
-        # Absence is not evidence: with no stated measure there is nothing to judge against.
-        return SuccessJudgement(
-            measure="",
-            measure_source="",
-            verdict=NOT_JUDGED,
-            confidence=NO_CONFIDENCE,
-            by_sector=pd.DataFrame(columns=list(BY_SECTOR_COLUMNS)),
-            reasons=(
-                "The sources state no success measure for this programme, so the workbook does not "
-                "judge it against one.",
-            ),
-            design_limits=DESIGN_LIMITS,
-        )
-    measure, source = success_measure(statements)
-    by_sector = pd.DataFrame(
-        [judge_sector(changes, audit, claim_specs, sector, label, tolerance) for sector, label in SECTORS],
-        columns=list(BY_SECTOR_COLUMNS),
+def _no_measure() -> SuccessJudgement:
+    # Absence is not evidence: with no stated measure there is nothing to judge against.
+    return SuccessJudgement(
+        measure="",
+        measure_source="",
+        verdict=NOT_JUDGED,
+        confidence=NO_CONFIDENCE,
+        by_sector=pd.DataFrame(columns=list(BY_SECTOR_COLUMNS)),
+        reasons=(
+            "The sources state no success measure for this programme, so the workbook does not "
+            "judge it against one.",
+        ),
+        design_limits=DESIGN_LIMITS,
     )
-    judged = by_sector[by_sector["verdict"] != NOT_JUDGED]
+
+
+def _programme_verdict(judged: pd.DataFrame) -> tuple[str, str]:
+    """(verdict, confidence) over the judged sectors: one verdict when they agree, else mixed."""
     if judged.empty:
-        verdict, confidence = NOT_JUDGED, NO_CONFIDENCE
-    elif (judged["verdict"] == HIGHER).all():
-        verdict = HIGHER
-        confidence = max(judged["confidence"], key=CONFIDENCE.index)
-    elif (judged["verdict"] == NOT_HIGHER).all():
-        verdict, confidence = NOT_HIGHER, max(judged["confidence"], key=CONFIDENCE.index)
-    else:
-        verdict, confidence = MIXED, max(judged["confidence"], key=CONFIDENCE.index)
+        return NOT_JUDGED, NO_CONFIDENCE
+    confidence = max(judged["confidence"], key=CONFIDENCE.index)
+    for verdict in (HIGHER, NOT_HIGHER):
+        if (judged["verdict"] == verdict).all():
+            return verdict, confidence
+    return MIXED, confidence
+
+
+def _programme_reasons(by_sector: pd.DataFrame, verdict: str, confidence: str) -> tuple[str, ...]:
+    judged = by_sector[by_sector["verdict"] != NOT_JUDGED]
     names = " and ".join(_in_sentence(label) for label in judged["sector_label"])
     unjudged = by_sector[by_sector["verdict"] == NOT_JUDGED]["sector_label"].tolist()
     strong = int(judged["distinguishable"].sum())
@@ -288,12 +289,38 @@ def judge_success_measure(
     ]
     if unjudged:
         reasons.append(f"{' and '.join(unjudged)}: no published before and after measure, so not judged.")
+    return tuple(reasons)
+
+
+def judge_success_measure(
+    statements: pd.DataFrame,
+    changes: pd.DataFrame,
+    audit: pd.DataFrame,
+    claim_specs: pd.DataFrame,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> SuccessJudgement:
+    """Judge the programme against its own success measure.
+
+    ``statements``: processed ``programme_statements``; ``changes``:
+    :func:`lib.analysis.uncertainty.before_after_changes` of the survey; ``audit``:
+    :func:`lib.analysis.claims.audit_claims`; ``claim_specs``: the claims table (for
+    which claims are about the attitude measure). Pure: nothing is read or
+    written.
+    """
+    if statements[statements["topic"] == "success_measure"].empty:
+        return _no_measure()
+    measure, source = success_measure(statements)
+    by_sector = pd.DataFrame(
+        [judge_sector(changes, audit, claim_specs, sector, label, tolerance) for sector, label in SECTORS],
+        columns=list(BY_SECTOR_COLUMNS),
+    )
+    verdict, confidence = _programme_verdict(by_sector[by_sector["verdict"] != NOT_JUDGED])
     return SuccessJudgement(
         measure=measure,
         measure_source=source,
         verdict=verdict,
         confidence=confidence,
         by_sector=by_sector,
-        reasons=tuple(reasons),
+        reasons=_programme_reasons(by_sector, verdict, confidence),
         design_limits=DESIGN_LIMITS,
     )

@@ -235,6 +235,43 @@ def _round_half_up(x: float) -> int:
 # ---------------------------------------------------------------- bases
 
 
+def _stated_base(phase: str, total: int) -> dict[str, Any]:
+    """The whole survey's base in one phase, as the source states it."""
+    return {
+        "sector": "all",
+        "phase": phase,
+        "base_n": total,
+        "base_low": total,
+        "base_high": total,
+        "base_basis": "stated",
+        "assumption": f"stated in the source: {total} completed the {phase} survey",
+        "caveat_id": CAVEAT_DESIGN,
+    }
+
+
+def _approximated_base(
+    sector: str, count: int, phase: str, total: int, sector_total: int, pooled_total: int
+) -> dict[str, Any]:
+    """One sector's base in one phase: central, low and high (see :func:`approximate_bases`)."""
+    central = _round_half_up(count / sector_total * total)
+    low = _round_half_up(count * total / pooled_total)
+    return {
+        "sector": sector,
+        "phase": phase,
+        "base_n": central,
+        "base_low": min(low, central),
+        "base_high": max(count, central),
+        "base_basis": "approximated",
+        "assumption": (
+            f"central: sector share {count}/{sector_total} of the {total} "
+            f"{phase}-survey respondents; low: the sector counts pooled both "
+            f"surveys ({count} x {total}/{pooled_total}); high: the sector "
+            f"count {count} applies to each survey"
+        ),
+        "caveat_id": CAVEAT_BASES,
+    }
+
+
 def approximate_bases(respondents: pd.DataFrame) -> pd.DataFrame:
     """Per-sector, per-phase respondent bases, stated or approximated.
 
@@ -270,43 +307,12 @@ def approximate_bases(respondents: pd.DataFrame) -> pd.DataFrame:
     sector_total = sum(sector_counts.values())
     pooled_total = sum(phase_totals.values())
 
-    rows: list[dict[str, Any]] = []
-    for phase, total in phase_totals.items():
-        rows.append(
-            {
-                "sector": "all",
-                "phase": phase,
-                "base_n": total,
-                "base_low": total,
-                "base_high": total,
-                "base_basis": "stated",
-                "assumption": f"stated in the source: {total} completed the {phase} survey",
-                "caveat_id": CAVEAT_DESIGN,
-            }
-        )
+    rows = [_stated_base(phase, total) for phase, total in phase_totals.items()]
     for sector, count in sector_counts.items():
-        share = count / sector_total
-        for phase, total in phase_totals.items():
-            central = _round_half_up(share * total)
-            low = _round_half_up(count * total / pooled_total)
-            high = count
-            rows.append(
-                {
-                    "sector": sector,
-                    "phase": phase,
-                    "base_n": central,
-                    "base_low": min(low, central),
-                    "base_high": max(high, central),
-                    "base_basis": "approximated",
-                    "assumption": (
-                        f"central: sector share {count}/{sector_total} of the {total} "
-                        f"{phase}-survey respondents; low: the sector counts pooled both "
-                        f"surveys ({count} x {total}/{pooled_total}); high: the sector "
-                        f"count {count} applies to each survey"
-                    ),
-                    "caveat_id": CAVEAT_BASES,
-                }
-            )
+        rows += [
+            _approximated_base(sector, count, phase, total, sector_total, pooled_total)
+            for phase, total in phase_totals.items()
+        ]
     out = pd.DataFrame(rows, columns=list(BASES_COLUMNS))
     for column in ("base_n", "base_low", "base_high"):
         out[column] = out[column].astype("int64")

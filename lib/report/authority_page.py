@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claims
+from lib.analysis import claim_verdict
 from lib.report.common import caveat_link, status_label
 from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
 from lib.report.format import count_phrase, list_phrase, percent
@@ -363,7 +363,7 @@ def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
         paragraph(
             "These are the case study's own accounts, not independent measurements. Where they describe a "
             f"change brought about by the programme, the claim audit in the programme report judges them: "
-            f"{claims.CAUSAL_WORDS}."
+            f"{claim_verdict.CAUSAL_WORDS}."
         )
     )
     return join(*parts)

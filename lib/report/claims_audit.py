@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claims, success
+from lib.analysis import claim_verdict, success
 from lib.report.common import caveats_paragraph
 from lib.report.facts import claim_audit, success_judgement
 from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
@@ -22,9 +22,9 @@ from lib.report.workbook import Workbook, source_doc
 def audit_counts(audit: pd.DataFrame) -> dict[str, pd.Series]:
     """Counts of the audit's answers to each question, in vocabulary order."""
     return {
-        "direction": audit["direction"].value_counts().reindex(claims.DIRECTIONS, fill_value=0),
-        "strength": audit["strength"].value_counts().reindex(claims.STRENGTHS, fill_value=0),
-        "verdict": audit["verdict"].value_counts().reindex(claims.VERDICTS, fill_value=0),
+        "direction": audit["direction"].value_counts().reindex(claim_verdict.DIRECTIONS, fill_value=0),
+        "strength": audit["strength"].value_counts().reindex(claim_verdict.STRENGTHS, fill_value=0),
+        "verdict": audit["verdict"].value_counts().reindex(claim_verdict.VERDICTS, fill_value=0),
     }
 
 
@@ -45,8 +45,8 @@ def claim_audit_section(wb: Workbook) -> Markup:
     if audit.empty:
         return paragraph("The source documents make no claim that the workbook can check.")
     counts = audit_counts(audit)
-    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-    order = {v: i for i, v in enumerate(claims.VERDICTS)}
+    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
+    order = {v: i for i, v in enumerate(claim_verdict.VERDICTS)}
     audit = audit.assign(_o=audit["verdict"].map(order)).sort_values(["_o", "source"], kind="stable")
     cards = [
         {
@@ -70,7 +70,7 @@ def claim_audit_section(wb: Workbook) -> Markup:
             causal=causal,
             summary=summary,
             cards=cards,
-            causal_words=claims.CAUSAL_WORDS,
+            causal_words=claim_verdict.CAUSAL_WORDS,
             direction=_count_list(counts["direction"]),
             strength=_count_list(counts["strength"]),
         ),
@@ -88,9 +88,9 @@ def claim_audit_section(wb: Workbook) -> Markup:
 
 def _verdict_class(verdict: str) -> str:
     return {
-        claims.SUPPORTED: "supported",
-        claims.PARTLY: "partly",
-        claims.NOT_SUPPORTED: "not-supported",
+        claim_verdict.SUPPORTED: "supported",
+        claim_verdict.PARTLY: "partly",
+        claim_verdict.NOT_SUPPORTED: "not-supported",
     }.get(verdict, "other")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claims, disclosure, success
+from lib.analysis import claim_verdict, disclosure, success
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
     Coverage,
@@ -119,9 +119,9 @@ def claims_finding(wb: Workbook, d: Design) -> Finding | None:
     audit = claim_audit(wb)
     if not len(audit):
         return None
-    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
-    supported = int((audit["verdict"] == claims.SUPPORTED).sum())
-    untestable = int((audit["verdict"] == claims.UNTESTABLE).sum())
+    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
+    supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
+    untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
     return Finding(
         "claims",
         f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "

@@ -31,6 +31,7 @@ import pandas as pd
 
 from lib import evaluation
 from lib.files import atomic_write_bytes
+from lib.schemas import type_name
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)
@@ -140,7 +141,7 @@ def _table_sheets(wb, tables: dict[str, pd.DataFrame], bold) -> list[list]:
         _widths(ws, [list(frame.columns), *values])
         for col, spec in schema.columns.items():
             column_rows.append(
-                [table_title(name), file_name, col, evaluation._type_name(spec), spec.description or ""]
+                [table_title(name), file_name, col, type_name(spec), spec.description or ""]
             )
     return column_rows
 

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
 from lib.files import folder_mode, write_temp
-from lib.schemas import PROCESSED_SCHEMAS, _is_text
+from lib.schemas import PROCESSED_SCHEMAS, is_text
 from lib.sources.case_studies import (
     clean_case_study_facts,
     clean_case_study_impacts,
@@ -28,13 +28,14 @@ from lib.sources.case_studies import (
     proposals_issues,
 )
 from lib.sources.claims import clean_claims
-from lib.sources.common import _spelling_issues
+from lib.sources.common import spelling_issues
 from lib.sources.contract import (
+    Issue,
     PreflightError,
     Problem,
     ProcessedDataError,
     RawDataError,
-    _display,
+    display_path,
     issues_frame,
 )
 from lib.sources.evidence import clean_evidence_matrix, evidence_matrix_issues
@@ -61,12 +62,9 @@ class Build:
     issues: pd.DataFrame = field(default_factory=lambda: issues_frame([]))
 
 
-def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
-    """Pure: raw tables in, processed tables and quality issues out.
-
-    Raises :class:`ProcessedDataError` if a processed table breaks its schema
-    or a raw row is neither processed nor logged (:func:`account_rows`).
-    """
+def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each processed table cleaned from its raw tables (not yet validated), and the
+    membership table in its cleaning order (the quality checks read it so)."""
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
     respondents = clean_respondents(raw["survey_respondents.csv"])
@@ -97,13 +95,21 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         ),
         "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
     }
-    issues = [
+    return tables, membership
+
+
+def _quality_issues(
+    raw: dict[str, pd.DataFrame], membership: pd.DataFrame, tables: dict[str, pd.DataFrame]
+) -> list[Issue]:
+    """Every source's entries for the data-quality log, in log order."""
+    authorities, respondents = tables["authorities.csv"], tables["survey_respondents.csv"]
+    return [
         *evidence_matrix_issues(raw["evidence_matrix.csv"]),
         *profile_issues(raw["authority_profiles.csv"]),
         *kpi_issues(raw["kpi_table.csv"]),
         *activity_issues(raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
-        *_spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
+        *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
         *survey_issues(
             raw["survey_understanding.csv"],
             raw["survey_impacts.csv"],
@@ -115,30 +121,48 @@ def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
         *guidance_issues(raw["practice_guidance.csv"]),
         *proposals_issues(raw["case_study_proposals.csv"]),
     ]
+
+
+def _validated(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Each table checked against its schema; the problems of those that break it."""
     problems: list[Problem] = []
+    valid = dict(tables)
     for name, table in tables.items():
         try:
-            tables[name] = validate_processed(name, table.reset_index(drop=True))
+            valid[name] = validate_processed(name, table.reset_index(drop=True))
         except ProcessedDataError as err:
             problems += err.problems
+    return valid, problems
+
+
+def _unaccounted_rows(raw: dict[str, pd.DataFrame], result: Build) -> list[Problem]:
+    """One problem per raw table whose rows are neither processed nor logged."""
+    return [
+        Problem(
+            raw[name].attrs.get("file", name),
+            None,
+            None,
+            f"{account.rows_in} row(s) read",
+            f"every raw row processed or logged; {account.processed} accounted for in "
+            + (", ".join(t.table for t in RAW_TABLES[name].rows_to) or "no declared table (RawTable.rows_to)")
+            + f", {account.logged} in the data-quality log",
+        )
+        for name, account in account_rows(raw, result).items()
+        if not account.balanced
+    ]
+
+
+def build_tables(raw: dict[str, pd.DataFrame]) -> Build:
+    """Pure: raw tables in, processed tables and quality issues out.
+
+    Raises :class:`ProcessedDataError` if a processed table breaks its schema
+    or a raw row is neither processed nor logged (:func:`account_rows`).
+    """
+    tables, membership = _processed_tables(raw)
+    issues = _quality_issues(raw, membership, tables)
+    tables, problems = _validated(tables)
     result = Build(tables, issues_frame(issues))
-    if not problems:
-        problems = [
-            Problem(
-                raw[name].attrs.get("file", name),
-                None,
-                None,
-                f"{account.rows_in} row(s) read",
-                f"every raw row processed or logged; {account.processed} accounted for in "
-                + (
-                    ", ".join(t.table for t in RAW_TABLES[name].rows_to)
-                    or "no declared table (RawTable.rows_to)"
-                )
-                + f", {account.logged} in the data-quality log",
-            )
-            for name, account in account_rows(raw, result).items()
-            if not account.balanced
-        ]
+    problems = problems or _unaccounted_rows(raw, result)
     if problems:
         raise ProcessedDataError(problems)
     return result
@@ -246,7 +270,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
     if Path(processed_dir).exists() and not Path(processed_dir).is_dir():
         problems.append(
             Problem(
-                _display(Path(processed_dir)),
+                display_path(Path(processed_dir)),
                 None,
                 None,
                 None,
@@ -257,7 +281,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
         existing = _nearest_existing(folder)
         reason = None
         if not existing.is_dir():
-            reason = f"{_display(existing)} is not a folder"
+            reason = f"{display_path(existing)} is not a folder"
         else:
             try:
                 fd, probe = tempfile.mkstemp(prefix=".preflight.", dir=existing)
@@ -268,7 +292,7 @@ def check_output_folders(processed_dir: Path, outputs_dir: Path) -> None:
         if reason:
             problems.append(
                 Problem(
-                    _display(folder),
+                    display_path(folder),
                     None,
                     None,
                     None,
@@ -343,7 +367,7 @@ def build(
         raise PreflightError(
             [
                 Problem(
-                    _display(Path(outputs_dir)),
+                    display_path(Path(outputs_dir)),
                     None,
                     None,
                     None,
@@ -366,7 +390,7 @@ def load_processed(processed_dir: Path = PROCESSED_DIR) -> dict[str, pd.DataFram
         frame = pd.read_csv(Path(processed_dir) / name, dtype=str, keep_default_na=False)
         for col, spec in schema.columns.items():
             kind = str(spec.dtype)
-            if _is_text(spec) or col not in frame:
+            if is_text(spec) or col not in frame:
                 continue
             numbers = pd.to_numeric(frame[col].replace("", None))
             if kind.lower().startswith("int"):

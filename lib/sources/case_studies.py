@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from lib.sources.common import (
-    _KNOWN_AUTHORITY,
+    KNOWN_AUTHORITY,
     PROGRAMME,
     authority_id,
     declared_required,
@@ -17,17 +17,17 @@ from lib.sources.common import (
     tidy_text,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
     PERCENT_RE,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _in_range,
-    _matches,
-    _parses,
+    in_range,
+    matches,
+    parses,
+    raw_column,
 )
 from lib.sources.membership import strip_footnote_marks
 
@@ -175,11 +175,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "case_study_facts.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "fact": _col(_NOT_BLANK),
-            "value_as_printed": _col(),
-            "quote": _col(),
-            "source": _col(_SOURCE),
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "fact": raw_column(NOT_BLANK),
+            "value_as_printed": raw_column(),
+            "quote": raw_column(),
+            "source": raw_column(SOURCE),
         },
         ["authority_as_printed", "fact"],
         required=declared_required("case_study_facts.csv"),
@@ -188,10 +188,10 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "case_study_challenges.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "challenge_no": _col(_WHOLE),
-            "text": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "challenge_no": raw_column(WHOLE),
+            "text": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["authority_as_printed", "challenge_no"],
         required=declared_required("case_study_challenges.csv"),
@@ -200,13 +200,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "case_study_proposals.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "theme_order": _col(_WHOLE, _in_range(1, len(THEMES), "a theme number")),
-            "theme_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: theme_id(v), f"one of the {len(THEMES)} themes")
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "theme_order": raw_column(WHOLE, in_range(1, len(THEMES), "a theme number")),
+            "theme_as_printed": raw_column(
+                NOT_BLANK, parses(lambda v: theme_id(v), f"one of the {len(THEMES)} themes")
             ),
-            "text": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "text": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["authority_as_printed", "theme_order"],
         required=declared_required("case_study_proposals.csv"),
@@ -215,21 +215,21 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "case_study_impacts.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "group_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "group_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: case_study_group(v),
                     "a participant group naming "
                     + ", ".join(repr(g.contains) for g in PROGRAMME.case_study_groups),
                 ),
             ),
-            "value_as_printed": _col(
-                _matches(PERCENT_RE, "a percentage such as '71%'"),
-                _in_range(0, 100, "a percentage"),
+            "value_as_printed": raw_column(
+                matches(PERCENT_RE, "a percentage such as '71%'"),
+                in_range(0, 100, "a percentage"),
             ),
-            "statement": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "statement": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["authority_as_printed", "group_as_printed"],
         required=declared_required("case_study_impacts.csv"),
@@ -238,13 +238,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "case_study_sections.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "section_as_printed": _col(
-                _parses(lambda v: case_study_section(v), "a case-study section heading")
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "section_as_printed": raw_column(
+                parses(lambda v: case_study_section(v), "a case-study section heading")
             ),
-            "paragraph_order": _col(_WHOLE),
-            "text": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "paragraph_order": raw_column(WHOLE),
+            "text": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["authority_as_printed", "section_as_printed", "paragraph_order"],
         required=declared_required("case_study_sections.csv"),

@@ -1,10 +1,42 @@
-"""Published claims to audit (published_claims.csv), kept as printed."""
+"""Published claims to audit (published_claims.csv), kept as printed.
+
+Each claim carries a machine-readable test specification (read by
+:mod:`lib.analysis.claims`). The parts of it the audit computes with are part
+of the raw contract, so a bad value stops the data build with one line: the
+test type (:data:`CLAIM_TESTS`), the count a counting claim states
+(``threshold``), the tolerance and the published proportions (``expected``).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from lib.sources.contract import _NOT_BLANK, _SOURCE, RawTable, RowsTo, _col, _matches
+from lib.sources.contract import NOT_BLANK, SOURCE, RawTable, RowsTo, matches, one_of, raw_column
+
+#: The claim test types: the audit has one test per name (lib.analysis.claim_direction.TESTS).
+CLAIM_TESTS: tuple[str, ...] = (
+    "significant_increase",
+    "value_equals",
+    "no_decrease",
+    "count_increased",
+    "count_little_change",
+    "top_changes",
+    "top_values",
+    "rank_order",
+    "increase",
+    "causal",
+    "not_testable",
+)
+
+_PROPORTION = r"(?:0(?:\.\d+)?|\.\d+|1(?:\.0+)?)"
+
+#: The checks of the test specification's number columns (empty when the test needs none).
+THRESHOLD = matches(r"\s*(?:\d+)?\s*", "a whole number (the count the claim states), or empty")
+TOLERANCE = matches(rf"\s*(?:{_PROPORTION})?\s*", "a proportion between 0 and 1 (such as 0.02), or empty")
+EXPECTED = matches(
+    rf"\s*(?:{_PROPORTION}(?:\s*;\s*{_PROPORTION})*)?\s*",
+    "proportions between 0 and 1 separated by ';' (such as 0.56;0.81), or empty",
+)
 
 CLAIM_COLUMNS = [
     "claim_id",
@@ -37,26 +69,21 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "published_claims.csv",
         {
-            "claim_id": _col(
-                _matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
+            "claim_id": raw_column(
+                matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
             ),
-            "claim_quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
-            **{
-                c: _col()
-                for c in (
-                    "question",
-                    "sector",
-                    "phase",
-                    "items",
-                    "threshold",
-                    "expected",
-                    "tolerance",
-                    "untestable_reason",
-                    "interpretation",
-                )
-            },
-            "test": _col(_NOT_BLANK),
+            "claim_quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
+            "question": raw_column(),
+            "sector": raw_column(),
+            "phase": raw_column(),
+            "items": raw_column(),
+            "threshold": raw_column(THRESHOLD),
+            "expected": raw_column(EXPECTED),
+            "tolerance": raw_column(TOLERANCE),
+            "untestable_reason": raw_column(),
+            "interpretation": raw_column(),
+            "test": raw_column(one_of(CLAIM_TESTS, strip=True)),
         },
         ["claim_id"],
         rows_to=(RowsTo("claims.csv"),),

@@ -52,7 +52,7 @@ def is_known_authority(name: str) -> bool:
     return PROGRAMME.is_known_authority(name)
 
 
-_KNOWN_AUTHORITY = pa.Check(
+KNOWN_AUTHORITY = pa.Check(
     is_known_authority,
     element_wise=True,
     error=f"a known authority name (one of the {len(AUTHORITIES)} programme authorities or a known spelling)",
@@ -87,7 +87,7 @@ def percent_to_proportion(text: str) -> float:
     return round(float(match.group(1)) / 100, 4)
 
 
-def _row(raw: pd.DataFrame, index: int) -> str:
+def csv_line(raw: pd.DataFrame, index: int) -> str:
     """CSV line number where a 0-based data record starts (the header is line 1).
 
     Records with multi-line cells span several lines, so the number comes from
@@ -97,7 +97,7 @@ def _row(raw: pd.DataFrame, index: int) -> str:
     return str(lines[index] if lines is not None and index < len(lines) else index + 2)
 
 
-def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_printed") -> list[Issue]:
+def spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_printed") -> list[Issue]:
     issues = []
     for printed in sorted(set(raw[column])):
         aid = authority_id(printed)
@@ -107,7 +107,7 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
                 Issue(
                     check="spelling_variant",
                     file=file,
-                    row=", ".join(_row(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
+                    row=", ".join(csv_line(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
                     column=column,
                     value=printed,
                     issue=f"authority spelled {printed!r}",
@@ -118,7 +118,7 @@ def _spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_p
 
 
 #: Printed year spellings (folded) -> year id.
-_YEARS = {s.casefold(): y.id for y in PROGRAMME.years for s in y.spellings}
+YEAR_SPELLINGS = {s.casefold(): y.id for y in PROGRAMME.years for s in y.spellings}
 
 
 def programme_year(printed: str) -> str:

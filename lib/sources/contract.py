@@ -119,7 +119,7 @@ NUMBER_RE = r"-?\d+(\.\d+)?"
 PERCENT_RE = r"\s*\d{1,3}\s*%\s*"
 
 
-def _matches(pattern: str, error: str, *, allow_empty: bool = False) -> pa.Check:
+def matches(pattern: str, error: str, *, allow_empty: bool = False) -> pa.Check:
     regex = re.compile(pattern)
 
     def check(value: str) -> bool:
@@ -128,7 +128,7 @@ def _matches(pattern: str, error: str, *, allow_empty: bool = False) -> pa.Check
     return pa.Check(check, element_wise=True, error=error)
 
 
-def _one_of(values: Iterable[str], *, strip: bool = False) -> pa.Check:
+def one_of(values: Iterable[str], *, strip: bool = False) -> pa.Check:
     allowed = list(values)
     label = ", ".join(repr(v) for v in allowed)
 
@@ -138,7 +138,7 @@ def _one_of(values: Iterable[str], *, strip: bool = False) -> pa.Check:
     return pa.Check(check, element_wise=True, error=f"one of {label}")
 
 
-def _in_range(low: float, high: float, what: str, *, allow_empty: bool = False) -> pa.Check:
+def in_range(low: float, high: float, what: str, *, allow_empty: bool = False) -> pa.Check:
     def check(value: str) -> bool:
         if allow_empty and value == "":
             return True
@@ -151,7 +151,7 @@ def _in_range(low: float, high: float, what: str, *, allow_empty: bool = False) 
     return pa.Check(check, element_wise=True, error=f"{what} between {low:g} and {high:g}")
 
 
-def _parses(parser: Callable[[str], object], error: str) -> pa.Check:
+def parses(parser: Callable[[str], object], error: str) -> pa.Check:
     """A value the cleaning step's own parser accepts (one rule, used twice)."""
 
     def check(value: str) -> bool:
@@ -164,26 +164,26 @@ def _parses(parser: Callable[[str], object], error: str) -> pa.Check:
     return pa.Check(check, element_wise=True, error=error)
 
 
-_FIRST_ROW_FILLED = pa.Check(
+FIRST_ROW_FILLED = pa.Check(
     lambda s: pd.Series([i > 0 or str(v).strip() != "" for i, v in enumerate(s)], index=s.index),
     error="a value on the first row (later rows may continue it)",
 )
 
 
-_NOT_BLANK = pa.Check(lambda v: v.strip() != "", element_wise=True, error="non-empty text")
+NOT_BLANK = pa.Check(lambda v: v.strip() != "", element_wise=True, error="non-empty text")
 
 
-_WHOLE = _matches(r"\d+", "a whole number")
+WHOLE = matches(r"\d+", "a whole number")
 
 
-_SOURCE = _matches(r"\d{3}_[0-9a-f]{16}\.txt § .+", "a provenance '<file> § <section>'")
+SOURCE = matches(r"\d{3}_[0-9a-f]{16}\.txt § .+", "a provenance '<file> § <section>'")
 
 
-def _col(*checks: pa.Check) -> pa.Column:
+def raw_column(*checks: pa.Check) -> pa.Column:
     return pa.Column(checks=list(checks), nullable=False, coerce=False)
 
 
-def _grid(*axes: Iterable) -> tuple[tuple[str, ...], ...]:
+def grid(*axes: Iterable) -> tuple[tuple[str, ...], ...]:
     """Every combination of the given key values, as text."""
     return tuple(tuple(str(v) for v in combo) for combo in itertools.product(*axes))
 
@@ -197,7 +197,7 @@ def _numbered(counts: dict) -> tuple[tuple[str, ...], ...]:
     return tuple(keys)
 
 
-def _key_text(value: object) -> str:
+def key_text(value: object) -> str:
     """How completeness keys compare: case, curly apostrophes and runs of spaces ignored."""
     return re.sub(r"\s+", " ", str(value).replace("’", "'")).strip().casefold()
 
@@ -207,7 +207,7 @@ class Required:
     """Completeness: key values the source prints, each of which must have a raw row.
 
     ``keys`` are plain data (the printed table's rows and columns); they are
-    compared with the raw values after :func:`_key_text`.
+    compared with the raw values after :func:`key_text`.
     """
 
     columns: tuple[str, ...]
@@ -259,12 +259,12 @@ class RawTable:
         return pa.DataFrameSchema(self.columns, unique=self.key or None, name=self.name)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
 
 
-def _short(text: str, limit: int = 60) -> str:
+def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."

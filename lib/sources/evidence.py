@@ -8,28 +8,28 @@ import pandas as pd
 
 from lib.programme import EvidenceInference as ProgrammeInference
 from lib.sources.common import (
-    _KNOWN_AUTHORITY,
     AUTHORITIES,
+    KNOWN_AUTHORITY,
     PROGRAMME,
     UNRECORDED,
-    _row,
-    _spelling_issues,
     authority_id,
+    csv_line,
     declared_required,
+    spelling_issues,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     Required,
     RowsTo,
-    _col,
-    _grid,
-    _in_range,
-    _one_of,
-    _parses,
+    grid,
+    in_range,
+    one_of,
+    parses,
+    raw_column,
 )
 
 #: Evidence items in the matrix's order: (id, label).
@@ -60,7 +60,7 @@ EVIDENCE_NOT_INFERRED: dict[tuple[str, str | None], str] = {
 }
 
 
-def _evidence_item_id(label: str) -> str:
+def evidence_item_id(label: str) -> str:
     return PROGRAMME.evidence_item_id(label)
 
 
@@ -135,7 +135,7 @@ def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
     )
     labels = dict(EVIDENCE_ITEMS)
     order = {item: i for i, (item, _) in enumerate(EVIDENCE_ITEMS, start=1)}
-    items = raw["evidence_item"].map(_evidence_item_id)
+    items = raw["evidence_item"].map(evidence_item_id)
     frame = pd.DataFrame(
         {
             "authority_id": raw["authority_as_printed"].map(authority_id),
@@ -172,7 +172,8 @@ def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
+def _missing_cell_issues(raw: pd.DataFrame) -> list[Issue]:
+    """Rows printed short (no cell for some authorities) and cells printed blank."""
     issues = []
     truncated = raw[raw["cell_printed"] == "no"]
     for item, group in truncated.groupby("evidence_item", sort=False):
@@ -181,7 +182,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 check="truncated_row",
                 file="evidence_matrix.csv",
-                row=", ".join(_row(raw, i) for i in group.index),
+                row=", ".join(csv_line(raw, i) for i in group.index),
                 column="cell_as_printed",
                 value="",
                 issue=f"row '{item.strip()}' is truncated: no cell printed for {names}",
@@ -202,6 +203,12 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             "are listed in evidence.csv column basis",
         )
     )
+    return issues
+
+
+def _printed_code_issues(raw: pd.DataFrame) -> list[Issue]:
+    """Codes outside the printed legend, and codes printed with surrounding spaces."""
+    issues = []
     legend = PROGRAMME.note("legend_described", ", ".join(EVIDENCE_LEGEND))
     for code, status in OFF_LEGEND.items():
         off = raw[raw["cell_as_printed"].str.strip() == code]
@@ -210,7 +217,7 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     check="code_not_in_legend",
                     file="evidence_matrix.csv",
-                    row=", ".join(_row(raw, i) for i in off.index),
+                    row=", ".join(csv_line(raw, i) for i in off.index),
                     column="cell_as_printed",
                     value=code,
                     issue=f"code {code!r} is not in the printed legend ({legend})",
@@ -224,15 +231,23 @@ def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 check="stray_whitespace",
                 file="evidence_matrix.csv",
-                row=", ".join(_row(raw, i) for i in spaced.index),
+                row=", ".join(csv_line(raw, i) for i in spaced.index),
                 column="cell_as_printed",
                 value="; ".join(repr(v) for v in spaced["cell_as_printed"].unique()),
                 issue="codes printed with surrounding spaces",
                 action="whitespace stripped before mapping the code",
             )
         )
-    issues += _spelling_issues(raw, "evidence_matrix.csv")
     return issues
+
+
+def evidence_matrix_issues(raw: pd.DataFrame) -> list[Issue]:
+    """The evidence matrix's quality-log entries."""
+    return [
+        *_missing_cell_issues(raw),
+        *_printed_code_issues(raw),
+        *spelling_issues(raw, "evidence_matrix.csv"),
+    ]
 
 
 #: The contracts of this source's raw files.
@@ -240,22 +255,22 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "evidence_matrix.csv",
         {
-            "item_order": _col(_WHOLE, _in_range(1, len(EVIDENCE_ITEMS), "an item number")),
-            "evidence_item": _col(
-                _NOT_BLANK,
-                _parses(lambda v: _evidence_item_id(v), f"one of the {len(EVIDENCE_ITEMS)} evidence items"),
+            "item_order": raw_column(WHOLE, in_range(1, len(EVIDENCE_ITEMS), "an item number")),
+            "evidence_item": raw_column(
+                NOT_BLANK,
+                parses(lambda v: evidence_item_id(v), f"one of the {len(EVIDENCE_ITEMS)} evidence items"),
             ),
-            "column_position": _col(_WHOLE, _in_range(1, len(AUTHORITIES), "a column position")),
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "cell_as_printed": _col(_one_of(list(PRINTED_CODES), strip=True)),
-            "cell_printed": _col(_one_of(["yes", "no"])),
-            "source": _col(_SOURCE),
+            "column_position": raw_column(WHOLE, in_range(1, len(AUTHORITIES), "a column position")),
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "cell_as_printed": raw_column(one_of(list(PRINTED_CODES), strip=True)),
+            "cell_printed": raw_column(one_of(["yes", "no"])),
+            "source": raw_column(SOURCE),
         },
         ["item_order", "column_position"],
         required=(
             Required(
                 ("item_order", "column_position"),
-                _grid(range(1, len(EVIDENCE_ITEMS) + 1), range(1, len(AUTHORITIES) + 1)),
+                grid(range(1, len(EVIDENCE_ITEMS) + 1), range(1, len(AUTHORITIES) + 1)),
                 f"{len(EVIDENCE_ITEMS)} evidence rows x {len(AUTHORITIES)} authority columns "
                 "(the evidence matrix)",
             ),

@@ -9,15 +9,15 @@ import pandas as pd
 from lib.sources.case_studies import THEMES, theme_id
 from lib.sources.common import PROGRAMME, UNRECORDED, declared_required, tidy_text
 from lib.sources.contract import (
-    _FIRST_ROW_FILLED,
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    FIRST_ROW_FILLED,
+    NOT_BLANK,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _parses,
+    parses,
+    raw_column,
 )
 
 #: Commissioning-cycle stages in order: (id, label).
@@ -154,21 +154,21 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "practice_guidance.csv",
         {
-            "row_order": _col(_WHOLE),
-            "focus_theme_as_printed": _col(
-                _parses(
+            "row_order": raw_column(WHOLE),
+            "focus_theme_as_printed": raw_column(
+                parses(
                     lambda v: v.strip() == "" or theme_id(v),
                     f"one of the {len(THEMES)} focus themes, or empty on a continuation row",
                 ),
-                _FIRST_ROW_FILLED,
+                FIRST_ROW_FILLED,
             ),
-            "key_principle": _col(),
-            "practice_suggestion": _col(),
-            "develop_needs_assessment": _col(),
-            "identify_resources_and_set_priorities": _col(),
-            "plan_pattern_of_services": _col(),
-            "source": _col(_SOURCE),
-            "transcription_note": _col(),
+            "key_principle": raw_column(),
+            "practice_suggestion": raw_column(),
+            "develop_needs_assessment": raw_column(),
+            "identify_resources_and_set_priorities": raw_column(),
+            "plan_pattern_of_services": raw_column(),
+            "source": raw_column(SOURCE),
+            "transcription_note": raw_column(),
         },
         ["row_order"],
         required=declared_required("practice_guidance.csv"),
@@ -177,12 +177,12 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "commissioning_cycle.csv",
         {
-            "stage_order": _col(_WHOLE),
-            "stage_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage")
+            "stage_order": raw_column(WHOLE),
+            "stage_as_printed": raw_column(
+                NOT_BLANK, parses(lambda v: stage_id(v), "a commissioning-cycle stage")
             ),
-            "quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["stage_order"],
         required=declared_required("commissioning_cycle.csv"),
@@ -191,13 +191,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "good_practice_checklist.csv",
         {
-            "stage_order": _col(_WHOLE),
-            "stage_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: stage_id(v), "a commissioning-cycle stage heading")
+            "stage_order": raw_column(WHOLE),
+            "stage_as_printed": raw_column(
+                NOT_BLANK, parses(lambda v: stage_id(v), "a commissioning-cycle stage heading")
             ),
-            "item_order": _col(_WHOLE),
-            "text": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "item_order": raw_column(WHOLE),
+            "text": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["stage_order", "item_order"],
         required=declared_required("good_practice_checklist.csv"),

@@ -8,17 +8,17 @@ import re
 
 import pandas as pd
 
-from lib.sources.common import PROGRAMME, _row, declared_required, programme_year, tidy_text
+from lib.sources.common import PROGRAMME, csv_line, declared_required, programme_year, tidy_text
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _in_range,
-    _parses,
+    in_range,
+    parses,
+    raw_column,
 )
 
 KPI_CELL_EXPECTED = (
@@ -174,7 +174,7 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     check="typo",
                     file="kpi_table.csv",
-                    row=_row(raw, i),
+                    row=csv_line(raw, i),
                     column="text",
                     value=re.search(r"\S*%%", r["text"]).group(0),
                     issue="doubled percent sign",
@@ -186,7 +186,7 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     check="qualitative_kpi",
                     file="kpi_table.csv",
-                    row=_row(raw, i),
+                    row=csv_line(raw, i),
                     column="text",
                     value=tidy_text(r["text"])[:60],
                     issue="KPI reported in words only, no figure",
@@ -205,7 +205,7 @@ def activity_issues(raw: pd.DataFrame) -> list[Issue]:
                 Issue(
                     check="bounded_count",
                     file="programme_activity.csv",
-                    row=_row(raw, i),
+                    row=csv_line(raw, i),
                     column="value_as_printed",
                     value=r["value_as_printed"],
                     issue="count stated as a bound, not an exact figure",
@@ -220,11 +220,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "kpi_table.csv",
         {
-            "kpi_order": _col(_WHOLE, _in_range(1, len(KPIS), "a KPI number")),
-            "kpi_as_printed": _col(_NOT_BLANK),
-            "year_as_printed": _col(_parses(lambda v: programme_year(v), "a programme year")),
-            "text": _col(_NOT_BLANK, _parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
-            "source": _col(_SOURCE),
+            "kpi_order": raw_column(WHOLE, in_range(1, len(KPIS), "a KPI number")),
+            "kpi_as_printed": raw_column(NOT_BLANK),
+            "year_as_printed": raw_column(parses(lambda v: programme_year(v), "a programme year")),
+            "text": raw_column(NOT_BLANK, parses(lambda v: parse_kpi_cell(v), KPI_CELL_EXPECTED)),
+            "source": raw_column(SOURCE),
         },
         ["kpi_order", "year_as_printed"],
         required=declared_required("kpi_table.csv"),
@@ -239,25 +239,23 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "programme_activity.csv",
         {
-            "year_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "year_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: programme_year(v),
                     "a programme year (" + ", ".join(y.label for y in PROGRAMME.years) + ")",
                 ),
             ),
-            "measure_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
-                    lambda v: activity_measure(v), "an activity measure: " + ", ".join(ACTIVITY_MEASURES)
-                ),
+            "measure_as_printed": raw_column(
+                NOT_BLANK,
+                parses(lambda v: activity_measure(v), "an activity measure: " + ", ".join(ACTIVITY_MEASURES)),
             ),
-            "value_as_printed": _col(
-                _NOT_BLANK,
-                _parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'"),
+            "value_as_printed": raw_column(
+                NOT_BLANK,
+                parses(lambda v: parse_count(v), "a count such as 'nine', '10', 'over 280' or 'up to 379'"),
             ),
-            "quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["year_as_printed", "measure_as_printed"],
         required=declared_required("programme_activity.csv"),

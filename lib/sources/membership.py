@@ -9,9 +9,9 @@ import re
 import pandas as pd
 
 from lib.sources.common import (
-    _KNOWN_AUTHORITY,
     AUTHORITIES,
     CASE_STUDY_AUTHORITIES,
+    KNOWN_AUTHORITY,
     PROGRAMME,
     PROGRAMME_REPORT,
     SURVEY_REPORT,
@@ -21,7 +21,7 @@ from lib.sources.common import (
     declared_required,
     tidy_text,
 )
-from lib.sources.contract import _NOT_BLANK, _SOURCE, Issue, RawTable, RowsTo, _col, _parses
+from lib.sources.contract import NOT_BLANK, SOURCE, Issue, RawTable, RowsTo, parses, raw_column
 
 
 def strip_footnote_marks(text: str) -> str:
@@ -142,11 +142,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "programme_membership.csv",
         {
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "years_stated": _col(_parses(_stated_years, "programme years (ids joined by ';')")),
-            "quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
-            "transcription_note": _col(),
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "years_stated": raw_column(parses(_stated_years, "programme years (ids joined by ';')")),
+            "quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
+            "transcription_note": raw_column(),
         },
         ["authority_as_printed", "quote"],
         required=declared_required("programme_membership.csv"),

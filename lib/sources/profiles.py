@@ -7,24 +7,24 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.sources.common import (
-    _KNOWN_AUTHORITY,
+    KNOWN_AUTHORITY,
     PROGRAMME,
-    _row,
-    _spelling_issues,
     authority_id,
+    csv_line,
     declared_required,
+    spelling_issues,
     tidy_text,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _in_range,
-    _one_of,
+    in_range,
+    one_of,
+    raw_column,
 )
 
 PROFILE_QUESTIONS: list[tuple[str, str]] = [(q.id, q.label) for q in PROGRAMME.profile_questions]
@@ -56,7 +56,7 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 check="doubtful_alignment",
                 file="authority_profiles.csv",
-                row=_row(raw, i),
+                row=csv_line(raw, i),
                 column="text",
                 value=f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
                 issue=tidy_text(row["alignment_note"]) or "alignment doubtful",
@@ -69,7 +69,7 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
             Issue(
                 check="empty_cell",
                 file="authority_profiles.csv",
-                row=_row(raw, i),
+                row=csv_line(raw, i),
                 column="text",
                 value=f"{row['authority_as_printed'].strip()} / {row['question_as_printed'].strip()}",
                 issue="no text printed in this cell",
@@ -90,7 +90,7 @@ def profile_issues(raw: pd.DataFrame) -> list[Issue]:
                     action="missing questions are absent from profiles.csv",
                 )
             )
-    issues += _spelling_issues(raw, "authority_profiles.csv")
+    issues += spelling_issues(raw, "authority_profiles.csv")
     return issues
 
 
@@ -99,15 +99,15 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "authority_profiles.csv",
         {
-            "table_part": _col(_WHOLE),
-            "question_order": _col(_WHOLE, _in_range(1, len(PROFILE_QUESTIONS), "a question number")),
-            "question_as_printed": _col(_NOT_BLANK),
-            "column_position": _col(_WHOLE),
-            "authority_as_printed": _col(_KNOWN_AUTHORITY),
-            "text": _col(),
-            "alignment": _col(_one_of(["as_printed", "doubtful"])),
-            "alignment_note": _col(),
-            "source": _col(_SOURCE),
+            "table_part": raw_column(WHOLE),
+            "question_order": raw_column(WHOLE, in_range(1, len(PROFILE_QUESTIONS), "a question number")),
+            "question_as_printed": raw_column(NOT_BLANK),
+            "column_position": raw_column(WHOLE),
+            "authority_as_printed": raw_column(KNOWN_AUTHORITY),
+            "text": raw_column(),
+            "alignment": raw_column(one_of(["as_printed", "doubtful"])),
+            "alignment_note": raw_column(),
+            "source": raw_column(SOURCE),
         },
         ["table_part", "question_order", "column_position"],
         required=declared_required("authority_profiles.csv"),

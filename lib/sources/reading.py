@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import RAW_DIR
-from lib.sources.contract import Problem, RawDataError, RawTable, _display, _key_text, _short
+from lib.sources.contract import Problem, RawDataError, RawTable, display_path, key_text, shorten
 from lib.sources.registry import RAW_TABLES
 
 
@@ -30,7 +30,9 @@ def _decode(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         bad = data[err.start : err.end]
-        return None, [Problem(_display(path), line, None, bad, "UTF-8 text (the file is not valid UTF-8)")]
+        return None, [
+            Problem(display_path(path), line, None, bad, "UTF-8 text (the file is not valid UTF-8)")
+        ]
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
@@ -44,7 +46,7 @@ def _failure_problems(
     Plain lists only: indexing the frame per case would copy its ``attrs`` line
     map each time, quadratic on a large bad file.
     """
-    file = _display(path)
+    file = display_path(path)
     key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
     key_values = list(zip(*(frame[c].tolist() for c in key), strict=False)) if key else []
     problems: list[Problem] = []
@@ -75,14 +77,14 @@ def _failure_problems(
 def _read_bounded(path: Path, spec: RawTable) -> tuple[bytes | None, list[Problem]]:
     """The file's bytes, never more than the declared maximum (checked before parsing)."""
     if not path.is_file():
-        return None, [Problem(_display(path), None, None, None, "the file to exist")]
+        return None, [Problem(display_path(path), None, None, None, "the file to exist")]
     with open(path, "rb") as handle:
         data = handle.read(spec.max_bytes + 1)
     if len(data) > spec.max_bytes:
         size = path.stat().st_size
         return None, [
             Problem(
-                _display(path),
+                display_path(path),
                 None,
                 None,
                 f"{size:,} bytes",
@@ -101,7 +103,7 @@ def _parse_records(
     most ``spec.max_rows`` records (reading stops at the first one over).
     Blank lines are skipped, as a CSV reader does.
     """
-    file = _display(path)
+    file = display_path(path)
     reader = csv.reader(io.StringIO(text), strict=True)
     header: list[str] | None = None
     records: list[list[str]] = []
@@ -135,7 +137,7 @@ def _parse_records(
                         file,
                         line,
                         None,
-                        _short(",".join(record)),
+                        shorten(",".join(record)),
                         f"{len(header)} fields as in the header, found {len(record)}",
                     )
                 )
@@ -150,7 +152,7 @@ def _parse_records(
 
 def _header_problems(path: Path, header: list[str], spec: RawTable) -> list[Problem]:
     """Exactly the declared columns: each missing or extra column is one line."""
-    file = _display(path)
+    file = display_path(path)
     problems = []
     seen: set[str] = set()
     for name in header:
@@ -177,16 +179,16 @@ def _header_problems(path: Path, header: list[str], spec: RawTable) -> list[Prob
 
 def _completeness_problems(path: Path, frame: pd.DataFrame, spec: RawTable) -> list[Problem]:
     """At least ``min_rows`` rows, and a row for every key the source prints."""
-    file = _display(path)
+    file = display_path(path)
     if len(frame) < spec.min_rows:
         found = "none" if len(frame) == 0 else str(len(frame))
         rows = "one data row" if spec.min_rows == 1 else f"{spec.min_rows} data rows"
         return [Problem(file, None, None, None, f"at least {rows} below the header (found {found})")]
     problems = []
     for required in spec.required:
-        present = set(zip(*(frame[c].map(_key_text) for c in required.columns), strict=False))
+        present = set(zip(*(frame[c].map(key_text) for c in required.columns), strict=False))
         for key in required.keys:
-            if tuple(_key_text(k) for k in key) not in present:
+            if tuple(key_text(k) for k in key) not in present:
                 problems.append(
                     Problem(
                         file,
@@ -230,7 +232,7 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
             raise RawDataError(problems)
     # Set last: pandas deep-copies attrs on every operation (slow on a large bad file).
     frame.attrs["lines"] = lines
-    frame.attrs["file"] = _display(path)
+    frame.attrs["file"] = display_path(path)
     return frame
 
 

@@ -16,16 +16,16 @@ from lib.sources.common import (
     tidy_text,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
+    SOURCE,
+    WHOLE,
     RawTable,
     Required,
     RowsTo,
-    _col,
-    _grid,
-    _one_of,
-    _parses,
+    grid,
+    one_of,
+    parses,
+    raw_column,
 )
 
 #: Topics of the programme's own statements (programme_statements.csv), in report order.
@@ -107,18 +107,18 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "programme_statements.csv",
         {
-            "topic": _col(_one_of([t for t, _ in STATEMENT_TOPICS])),
-            "item_order": _col(_WHOLE),
-            "year_as_printed": _col(_parses(lambda v: statement_years(v), "a programme year or empty")),
-            "text": _col(_NOT_BLANK),
-            "transcription_note": _col(),
-            "source": _col(_SOURCE),
+            "topic": raw_column(one_of([t for t, _ in STATEMENT_TOPICS])),
+            "item_order": raw_column(WHOLE),
+            "year_as_printed": raw_column(parses(lambda v: statement_years(v), "a programme year or empty")),
+            "text": raw_column(NOT_BLANK),
+            "transcription_note": raw_column(),
+            "source": raw_column(SOURCE),
         },
         ["topic", "item_order"],
         required=(
             Required(
                 ("topic",),
-                _grid([t for t, _ in STATEMENT_TOPICS]),
+                grid([t for t, _ in STATEMENT_TOPICS]),
                 "at least one statement for every topic the sources print "
                 "(the definition's statements.topics)",
             ),
@@ -129,10 +129,10 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "evaluation_findings.csv",
         {
-            "finding_order": _col(_WHOLE),
-            "years_as_printed": _col(_parses(lambda v: statement_years(v), "programme years or empty")),
-            "text": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "finding_order": raw_column(WHOLE),
+            "years_as_printed": raw_column(parses(lambda v: statement_years(v), "programme years or empty")),
+            "text": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["finding_order"],
         required=declared_required("evaluation_findings.csv"),

@@ -13,7 +13,7 @@ from lib.config import QUALITY_LOG_NAME
 from lib.programme import Question, spaced_key
 from lib.sources.common import (
     PROGRAMME,
-    _row,
+    csv_line,
     declared_required,
     percent_to_proportion,
     round_to_source,
@@ -21,18 +21,18 @@ from lib.sources.common import (
     tidy_text,
 )
 from lib.sources.contract import (
-    _NOT_BLANK,
-    _SOURCE,
-    _WHOLE,
+    NOT_BLANK,
     NUMBER_RE,
     PERCENT_RE,
+    SOURCE,
+    WHOLE,
     Issue,
     RawTable,
     RowsTo,
-    _col,
-    _in_range,
-    _matches,
-    _parses,
+    in_range,
+    matches,
+    parses,
+    raw_column,
 )
 from lib.sources.kpis import parse_count
 
@@ -278,15 +278,8 @@ def clean_survey(understanding: pd.DataFrame, impacts: pd.DataFrame, comments: p
     )
 
 
-def survey_issues(
-    raw_understanding: pd.DataFrame,
-    raw_impacts: pd.DataFrame,
-    raw_comments: pd.DataFrame,
-    stray: pd.DataFrame,
-    respondents: pd.DataFrame,
-    respondents_raw: pd.DataFrame | None = None,
-) -> list[Issue]:
-    respondents_raw = respondents if respondents_raw is None else respondents_raw
+def _float_noise_issues(raw_understanding: pd.DataFrame, raw_impacts: pd.DataFrame) -> list[Issue]:
+    """Chart values printed with binary float noise (more than 2 decimals)."""
     issues = []
     for name, raw in (("survey_understanding.csv", raw_understanding), ("survey_impacts.csv", raw_impacts)):
         noisy = raw[raw["value_as_printed"].map(lambda v: len(v.split(".")[-1]) > 2)]
@@ -304,6 +297,12 @@ def survey_issues(
                     action="rounded to the source's precision (2 dp, whole percentages)",
                 )
             )
+    return issues
+
+
+def _label_variant_issues(raw_impacts: pd.DataFrame) -> list[Issue]:
+    """One impact printed with different labels between sectors or phases."""
+    issues = []
     variants = raw_impacts.assign(item=raw_impacts["label_as_printed"].map(impact_id))
     for item, group in variants.groupby("item", sort=True):
         printed = sorted({v for v in group["label_as_printed"]})
@@ -319,99 +318,142 @@ def survey_issues(
                     action=f"unified as item '{item}'",
                 )
             )
-    for (title, phase), group in raw_comments.groupby(
-        ["list_title_as_printed", "phase_as_printed"], sort=True
-    ):
-        labels = (group["label_as_printed"].str.strip() != "").sum()
-        values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
-        total = sum(percent_to_proportion(v) for v in values) * 100
-        where = f"{title.strip()}" + (f" ({phase})" if phase else "")
-        rows = ", ".join(_row(raw_comments, i) for i in group.index)
-        if labels != len(values):
-            issues.append(
-                Issue(
-                    check="values_labels_mismatch",
-                    file="survey_comment_shares.csv",
-                    row=rows,
-                    column="label_as_printed",
-                    value=f"{len(values)} values, {labels} labels",
-                    issue=f"list '{where}' prints {len(values)} percentages but {labels} labels",
-                    action=f"values paired with labels by printed position; the unpaired entry kept "
-                    f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
-                )
-            )
-        if abs(total - 100) > 2:
-            issues.append(
-                Issue(
-                    check="shares_do_not_sum",
-                    file="survey_comment_shares.csv",
-                    row=rows,
-                    column="value_as_printed",
-                    value=f"{total:.0f}%",
-                    issue=f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
-                    action="kept as printed; reports show the printed total and do not rescale",
-                )
-            )
-        elif round(total) != 100:
-            issues.append(
-                Issue(
-                    check="rounding_total",
-                    file="survey_comment_shares.csv",
-                    row=rows,
-                    column="value_as_printed",
-                    value=f"{total:.0f}%",
-                    issue=f"shares in list '{where}' sum to {total:.0f}% (rounding)",
-                    action="kept as printed",
-                )
-            )
-    for i, r in stray.iterrows():
+    return issues
+
+
+def _comment_list_issues(group: pd.DataFrame, where: str, rows: str) -> list[Issue]:
+    """A printed comment list whose values and labels do not pair, or whose shares do not sum to 100%."""
+    issues = []
+    labels = (group["label_as_printed"].str.strip() != "").sum()
+    values = group[group["value_as_printed"].str.strip() != ""]["value_as_printed"]
+    total = sum(percent_to_proportion(v) for v in values) * 100
+    shares = {"file": "survey_comment_shares.csv", "row": rows}
+    if labels != len(values):
         issues.append(
             Issue(
-                check="stray_value",
-                file="survey_stray_values.csv",
-                row=_row(stray, i),
+                check="values_labels_mismatch",
+                **shares,
+                column="label_as_printed",
+                value=f"{len(values)} values, {labels} labels",
+                issue=f"list '{where}' prints {len(values)} percentages but {labels} labels",
+                action=f"values paired with labels by printed position; the unpaired entry kept "
+                f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
+            )
+        )
+    if abs(total - 100) > 2:
+        issues.append(
+            Issue(
+                check="shares_do_not_sum",
+                **shares,
                 column="value_as_printed",
-                value=r["value_as_printed"],
-                issue=f"value with no label: {tidy_text(r['context'])}",
-                action="not used",
+                value=f"{total:.0f}%",
+                issue=f"shares in list '{where}' sum to {total:.0f}%, not about 100%",
+                action="kept as printed; reports show the printed total and do not rescale",
             )
         )
-    sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
-    totals = respondents[respondents["group"] == SECTOR_IDS[0]].set_index("phase")["n"]
-    stated = [p for p in PHASE_IDS if p != "unstated"]
-    if len(sectors) and (sectors["phase"] == "unstated").all():
+    elif round(total) != 100:
         issues.append(
             Issue(
-                check="base_unstated",
-                file="survey_respondents.csv",
-                row=", ".join(_row(respondents_raw, i) for i in sectors.index),
-                column="phase_as_printed",
-                value=f"sector counts sum to {sectors['n'].sum()}",
-                issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
-                "matches neither "
-                + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
-                + " total",
-                action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
-                "approximates bases and shows the sensitivity (docs/caveats.md)",
-            )
-        )
-    titles = sorted(set(raw_understanding["chart_title_as_printed"].str.strip()))
-    if len(titles) > 1:
-        issues.append(
-            Issue(
-                check="ambiguous_chart",
-                file="survey_understanding.csv",
-                row="",
-                column="chart_title_as_printed",
-                value=" / ".join(titles),
-                issue=PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
-                action=PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
+                check="rounding_total",
+                **shares,
+                column="value_as_printed",
+                value=f"{total:.0f}%",
+                issue=f"shares in list '{where}' sum to {total:.0f}% (rounding)",
+                action="kept as printed",
             )
         )
     return issues
 
 
-_PHASE = _parses(
+def _comment_share_issues(raw_comments: pd.DataFrame) -> list[Issue]:
+    """The checks of :func:`_comment_list_issues` on each printed comment list."""
+    issues = []
+    for (title, phase), group in raw_comments.groupby(
+        ["list_title_as_printed", "phase_as_printed"], sort=True
+    ):
+        where = f"{title.strip()}" + (f" ({phase})" if phase else "")
+        rows = ", ".join(csv_line(raw_comments, i) for i in group.index)
+        issues.extend(_comment_list_issues(group, where, rows))
+    return issues
+
+
+def _stray_value_issues(stray: pd.DataFrame) -> list[Issue]:
+    """Values printed with no label (kept out of the survey table)."""
+    return [
+        Issue(
+            check="stray_value",
+            file="survey_stray_values.csv",
+            row=csv_line(stray, i),
+            column="value_as_printed",
+            value=r["value_as_printed"],
+            issue=f"value with no label: {tidy_text(r['context'])}",
+            action="not used",
+        )
+        for i, r in stray.iterrows()
+    ]
+
+
+def _base_unstated_issues(respondents: pd.DataFrame, respondents_raw: pd.DataFrame) -> list[Issue]:
+    """Sector respondent counts printed without a phase, matching neither phase's total."""
+    sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
+    if not len(sectors) or not (sectors["phase"] == "unstated").all():
+        return []
+    totals = respondents[respondents["group"] == SECTOR_IDS[0]].set_index("phase")["n"]
+    stated = [p for p in PHASE_IDS if p != "unstated"]
+    return [
+        Issue(
+            check="base_unstated",
+            file="survey_respondents.csv",
+            row=", ".join(csv_line(respondents_raw, i) for i in sectors.index),
+            column="phase_as_printed",
+            value=f"sector counts sum to {sectors['n'].sum()}",
+            issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
+            "matches neither " + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated) + " total",
+            action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
+            "approximates bases and shows the sensitivity (docs/caveats.md)",
+        )
+    ]
+
+
+def _ambiguous_chart_issues(raw_understanding: pd.DataFrame) -> list[Issue]:
+    """Charts of one question printed under different titles."""
+    titles = sorted(set(raw_understanding["chart_title_as_printed"].str.strip()))
+    if len(titles) <= 1:
+        return []
+    return [
+        Issue(
+            check="ambiguous_chart",
+            file="survey_understanding.csv",
+            row="",
+            column="chart_title_as_printed",
+            value=" / ".join(titles),
+            issue=PROGRAMME.note("ambiguous_chart", "charts of one question with near-identical titles"),
+            action=PROGRAMME.note("ambiguous_chart_action", "kept as separate items"),
+        )
+    ]
+
+
+def survey_issues(
+    raw_understanding: pd.DataFrame,
+    raw_impacts: pd.DataFrame,
+    raw_comments: pd.DataFrame,
+    stray: pd.DataFrame,
+    respondents: pd.DataFrame,
+    respondents_raw: pd.DataFrame | None = None,
+) -> list[Issue]:
+    """The survey's quality-log entries, one check after another."""
+    respondents_raw = respondents if respondents_raw is None else respondents_raw
+    return [
+        *_float_noise_issues(raw_understanding, raw_impacts),
+        *_label_variant_issues(raw_impacts),
+        *_comment_share_issues(raw_comments),
+        *_stray_value_issues(stray),
+        *_base_unstated_issues(respondents, respondents_raw),
+        *_ambiguous_chart_issues(raw_understanding),
+    ]
+
+
+_PHASE = parses(
     phase_id, "a survey phase: " + ", ".join(repr(s) for p in PROGRAMME.phases for s in p.spellings)
 )
 
@@ -420,14 +462,16 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_respondents.csv",
         {
-            "phase_as_printed": _col(_PHASE),
-            "group_as_printed": _col(
-                _NOT_BLANK,
-                _parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
+            "phase_as_printed": raw_column(_PHASE),
+            "group_as_printed": raw_column(
+                NOT_BLANK,
+                parses(lambda v: respondent_group(v), "a respondent group: " + ", ".join(RESPONDENT_GROUPS)),
             ),
-            "n": _col(_parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")),
-            "quote": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "n": raw_column(
+                parses(lambda v: parse_count(v), "a count in digits or words (e.g. '76' or 'Seven')")
+            ),
+            "quote": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         ["phase_as_printed", "group_as_printed"],
         required=declared_required("survey_respondents.csv"),
@@ -436,20 +480,20 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_understanding.csv",
         {
-            "chart_title_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "chart_title_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: understanding_chart(v),
                     f"one of the {len(UNDERSTANDING_ITEMS)} {UNDERSTANDING_QUESTION.id} chart titles",
                 ),
             ),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE),
-            "series_as_printed": _col(
-                _NOT_BLANK, _parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE),
+            "series_as_printed": raw_column(
+                NOT_BLANK, parses(lambda v: sector_id(v), "a survey sector: " + ", ".join(SECTORS))
             ),
-            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
-            "source": _col(_SOURCE),
+            "value_as_printed": raw_column(matches(NUMBER_RE, "a number"), in_range(0, 1, "a proportion")),
+            "source": raw_column(SOURCE),
         },
         ["chart_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_understanding.csv"),
@@ -458,9 +502,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_stray_values.csv",
         {
-            "context": _col(_NOT_BLANK),
-            "value_as_printed": _col(_NOT_BLANK),
-            "source": _col(_SOURCE),
+            "context": raw_column(NOT_BLANK),
+            "value_as_printed": raw_column(NOT_BLANK),
+            "source": raw_column(SOURCE),
         },
         [],
         required=declared_required("survey_stray_values.csv"),
@@ -469,18 +513,18 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_impacts.csv",
         {
-            "chart_title_as_printed": _col(_NOT_BLANK),
-            "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE, _in_range(1, len(IMPACTS), "an impact position")),
-            "label_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "chart_title_as_printed": raw_column(NOT_BLANK),
+            "sector_as_printed": raw_column(_SECTOR),
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE, in_range(1, len(IMPACTS), "an impact position")),
+            "label_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: impact_id(v), f"one of the {len(IMPACTS)} {IMPACTS_QUESTION.id} item labels"
                 ),
             ),
-            "value_as_printed": _col(_matches(NUMBER_RE, "a number"), _in_range(0, 1, "a proportion")),
-            "source": _col(_SOURCE),
+            "value_as_printed": raw_column(matches(NUMBER_RE, "a number"), in_range(0, 1, "a proportion")),
+            "source": raw_column(SOURCE),
         },
         ["sector_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_impacts.csv"),
@@ -489,24 +533,24 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
         "survey_comment_shares.csv",
         {
-            "question_as_printed": _col(
-                _NOT_BLANK,
-                _parses(
+            "question_as_printed": raw_column(
+                NOT_BLANK,
+                parses(
                     lambda v: _comment_question(v),
                     "a caption starting " + " or ".join(repr(p) for p in COMMENT_QUESTIONS),
                 ),
             ),
-            "list_title_as_printed": _col(_NOT_BLANK),
-            "sector_as_printed": _col(_SECTOR),
-            "phase_as_printed": _col(_PHASE),
-            "position": _col(_WHOLE),
-            "label_as_printed": _col(),
-            "value_as_printed": _col(
-                _matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
-                _in_range(0, 100, "a percentage", allow_empty=True),
+            "list_title_as_printed": raw_column(NOT_BLANK),
+            "sector_as_printed": raw_column(_SECTOR),
+            "phase_as_printed": raw_column(_PHASE),
+            "position": raw_column(WHOLE),
+            "label_as_printed": raw_column(),
+            "value_as_printed": raw_column(
+                matches(PERCENT_RE, "a percentage such as '33%'", allow_empty=True),
+                in_range(0, 100, "a percentage", allow_empty=True),
             ),
-            "source": _col(_SOURCE),
-            "transcription_note": _col(),
+            "source": raw_column(SOURCE),
+            "transcription_note": raw_column(),
         },
         ["list_title_as_printed", "phase_as_printed", "position"],
         required=declared_required("survey_comment_shares.csv"),

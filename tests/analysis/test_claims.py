@@ -11,20 +11,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.analysis.claims import (
-    AUDIT_COLUMNS,
-    CLAIM_COLUMNS,
-    TESTS,
-    VERDICTS,
-    audit_claims,
-    load_claims,
-    slugify,
-)
+from lib.analysis.claim_direction import TESTS
+from lib.analysis.claim_verdict import AUDIT_COLUMNS, VERDICTS, overall_verdict
+from lib.analysis.claims import audit_claims
 from lib.analysis.uncertainty import approximate_bases, before_after_changes
+from lib.programme import slugify
+from lib.sources.claims import CLAIM_COLUMNS, CLAIM_TESTS, clean_claims
+from lib.sources.reading import read_raw
 
 ROOT = Path(__file__).resolve().parents[2]
-CLAIMS_PATH = ROOT / "data" / "raw" / "published_claims.csv"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def load_claims() -> pd.DataFrame:
+    """The claims table as the data build makes it (raw file read through its contract)."""
+    return clean_claims(read_raw("published_claims.csv"))
+
 
 # ------------------------------------------------------------- published data (004)
 
@@ -190,7 +192,7 @@ def published_survey() -> pd.DataFrame:
 
 def audit(survey: pd.DataFrame, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     changes = before_after_changes(survey, approximate_bases(RESPONDENTS))
-    return audit_claims(load_claims(CLAIMS_PATH) if claims is None else claims, survey, changes)
+    return audit_claims(load_claims() if claims is None else claims, survey, changes)
 
 
 def verdict(result: pd.DataFrame, claim_id: str) -> str:
@@ -231,7 +233,7 @@ def baseline():
 
 
 def test_claims_file_shape():
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims()
     assert list(claims.columns) == list(CLAIM_COLUMNS)
     assert claims["claim_id"].is_unique
     assert set(claims["test"]) <= set(TESTS)
@@ -239,8 +241,12 @@ def test_claims_file_shape():
     assert claims["source"].str.match(r"^\d{3}_[0-9a-f]{16}\.txt § .+").all()
 
 
+def test_every_claim_test_type_the_raw_contract_accepts_has_one_audit_test():
+    assert list(TESTS) == list(CLAIM_TESTS)
+
+
 def test_required_claims_are_transcribed():
-    ids = set(load_claims(CLAIMS_PATH)["claim_id"])
+    ids = set(load_claims()["claim_id"])
     required = {
         "S3-understanding-significant",
         "S3-helpful-on-all-impacts",
@@ -261,7 +267,7 @@ def test_required_claims_are_transcribed():
 
 
 def test_tolerances_are_explicit_for_qualitative_phrases():
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims()
     fuzzy = claims[claims["test"].isin(["no_decrease", "count_increased", "count_little_change"])]
     assert (fuzzy["tolerance"].astype(float) == 0.02).all()
     assert (claims.loc[claims["test"] == "value_equals", "tolerance"].astype(float) == 0.005).all()
@@ -269,7 +275,7 @@ def test_tolerances_are_explicit_for_qualitative_phrases():
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not available")
 def test_every_quote_is_verbatim_in_its_source():
-    for _, claim in load_claims(CLAIMS_PATH).iterrows():
+    for _, claim in load_claims().iterrows():
         document = claim["source"].split(" § ")[0]
         text = (SEEDS / document).read_text(encoding="utf-8")
         assert claim["claim_quote"] in text, claim["claim_id"]
@@ -279,7 +285,7 @@ def test_every_quote_is_verbatim_in_its_source():
 
 
 def test_audit_has_one_row_per_claim(baseline):
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims()
     assert tuple(baseline.columns) == AUDIT_COLUMNS
     assert list(baseline["claim_id"]) == list(claims["claim_id"])
     assert set(baseline["verdict"]) <= set(VERDICTS)
@@ -288,7 +294,7 @@ def test_audit_has_one_row_per_claim(baseline):
 
 
 def test_untestable_claims_say_why(baseline):
-    claims = load_claims(CLAIMS_PATH).set_index("claim_id")
+    claims = load_claims().set_index("claim_id")
     for claim_id in claims.index[claims["test"] == "not_testable"]:
         assert verdict(baseline, claim_id) == "cannot be tested"
         assert claims.at[claim_id, "untestable_reason"] in reason(baseline, claim_id)
@@ -387,7 +393,7 @@ CAUSAL = "a before/after survey without a comparison group cannot support a caus
 
 
 def test_causal_claims_are_transcribed_and_never_supported(baseline):
-    claims = load_claims(CLAIMS_PATH).set_index("claim_id")
+    claims = load_claims().set_index("claim_id")
     quotes = " | ".join(claims["claim_quote"])
     for words in [
         "created real attitude change",
@@ -408,8 +414,6 @@ def test_causal_claims_are_transcribed_and_never_supported(baseline):
 
 
 def test_overall_verdict_keeps_the_two_questions_apart():
-    from lib.analysis.claims import overall_verdict
-
     assert overall_verdict("agrees", "distinguishable from chance") == "supported"
     assert overall_verdict("agrees", "not distinguishable from chance") == "direction only: could be chance"
     assert (
@@ -464,7 +468,7 @@ def test_list_with_lost_label_cannot_be_tested_until_the_label_exists(baseline):
 
 
 def test_unknown_item_cannot_be_tested():
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims()
     claims = claims[claims["claim_id"] == "S4.3-vcs-sharing-then-service"].copy()
     claims["items"] = "no_such_item*"
     result = audit(published_survey(), claims)
@@ -494,7 +498,7 @@ def test_new_claim_row_needs_no_code_change():
 
 
 def test_unknown_test_type_raises():
-    claims = load_claims(CLAIMS_PATH).head(1).assign(test="vibes")
+    claims = load_claims().head(1).assign(test="vibes")
     with pytest.raises(ValueError, match="unknown claim test"):
         audit(published_survey(), claims)
 
@@ -540,7 +544,7 @@ def test_every_caveat_that_names_a_claim_agrees_with_the_audit(evaluation_build)
             checked += 1
     assert checked >= 10
     sections = _caveat_sections()
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims()
     # C5: every claim on the children's centre LA-role list (labels lost) cannot be tested.
     cc_q4 = claims[(claims["question"] == "la_role") & (claims["sector"] == "childrens_centres")]["claim_id"]
     assert len(cc_q4) == 2

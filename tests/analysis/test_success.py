@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lib import report
-from lib.analysis import claims, success
+from lib.analysis import claim_verdict, claims, success
 from lib.analysis.uncertainty import before_after_changes
 
 
@@ -70,7 +70,7 @@ def test_on_the_published_data_attitudes_rose_but_no_rise_can_be_told_from_chanc
     assert (j.verdict, j.confidence) == (success.HIGHER, success.VERY_LOW)
     # The audit is part of the judgement: the sector's claims and how many are supported.
     assert "S3-helpful-on-all-impacts" in t.at["vcs", "audit_claims"].split(";")
-    assert any(claims.CAUSAL_WORDS in limit for limit in j.design_limits)
+    assert any(claim_verdict.CAUSAL_WORDS in limit for limit in j.design_limits)
 
 
 def test_confidence_rises_only_when_rises_are_distinguishable_from_chance(wb):

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from lib import evaluation
+from lib.sources.common import CASE_STUDY_AUTHORITIES, YEAR_ONE, YEAR_TWO
 
 pytestmark = pytest.mark.notebook
 
@@ -118,7 +119,7 @@ def test_reports_of_other_authorities_do_not_leak(full_batch):
     assert richmond_challenge[:50] not in leeds_text
 
 
-@pytest.mark.parametrize("authority_id", sorted(evaluation.CASE_STUDY_AUTHORITIES))
+@pytest.mark.parametrize("authority_id", sorted(CASE_STUDY_AUTHORITIES))
 def test_case_study_proposals_and_guidance_by_theme(full_batch, authority_id):
     t = full_batch.tables
     text = visible_text(page(full_batch, authority_id))
@@ -260,8 +261,8 @@ def test_programme_report_figures(full_batch):
     kpis = t["kpis"][t["kpis"]["unit"] == "proportion"].pivot_table(
         index=["kpi", "measure"], columns="year", values="value"
     )
-    higher = int((kpis[evaluation.YEAR_TWO] > kpis[evaluation.YEAR_ONE]).sum())
-    first, last = evaluation.YEAR_ONE, evaluation.YEAR_TWO
+    higher = int((kpis[YEAR_TWO] > kpis[YEAR_ONE]).sum())
+    first, last = YEAR_ONE, YEAR_TWO
     assert f"{higher} of {len(kpis)} percentage KPIs were higher in {last} than in {first}" in text
 
 
@@ -272,7 +273,7 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     assert f"make {len(claims)} claims" in text
     # Two questions, two columns; counts of each answer computed from the audit.
     from lib import report
-    from lib.analysis import claims as claims_module
+    from lib.analysis import claim_verdict
 
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
     assert "Does the data point the same way?" in text and "Could it be chance?" in text
@@ -286,9 +287,9 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
         )
     cards = re.findall(r'<p class="verdict">Verdict: ([^<]+)</p>', page(full_batch, "programme"))
     assert len(cards) == len(audit)
-    order = [claims_module.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
+    order = [claim_verdict.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
     assert order == sorted(order)
-    assert claims_module.CAUSAL_WORDS in text
+    assert claim_verdict.CAUSAL_WORDS in text
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text
 

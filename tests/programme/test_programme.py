@@ -21,10 +21,52 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib import evaluation, programme, report
-from lib.analysis import claims, uncertainty
+from lib import programme, report
+from lib.analysis import claim_spec, uncertainty
 from lib.programme import keys, reader, schema
 from lib.report import charts
+from lib.sources.build import build_tables
+from lib.sources.case_studies import CASE_STUDY_SECTIONS, THEME_VARIANTS, THEMES, case_study_group, theme_id
+from lib.sources.common import (
+    AUTHORITIES,
+    AUTHORITY_ALIASES,
+    CASE_STUDY_AUTHORITIES,
+    PROGRAMME_REPORT,
+    SURVEY_REPORT,
+    YEAR_ONE,
+    YEAR_SPELLINGS,
+    YEAR_TWO,
+    authority_id,
+    is_known_authority,
+    programme_year,
+)
+from lib.sources.evidence import (
+    EVIDENCE_INFERENCES,
+    EVIDENCE_ITEMS,
+    EVIDENCE_NOT_INFERRED,
+    EVIDENCE_STATUSES,
+    evidence_code_status,
+    evidence_item_id,
+)
+from lib.sources.guidance import COMMISSIONING_STAGES, GUIDANCE_STAGE_COLUMNS, STAGE_KEYWORDS, stage_id
+from lib.sources.kpis import ACTIVITY_MEASURES, KPI_MEASURES, KPIS
+from lib.sources.profiles import PROFILE_QUESTIONS
+from lib.sources.reading import load_raw
+from lib.sources.statements import STATEMENT_TOPICS, statement_years
+from lib.sources.survey import (
+    COMMENT_QUESTIONS,
+    IMPACTS,
+    LOST_LABEL,
+    PHASES,
+    RESPONDENT_GROUPS,
+    SECTOR_LABELS,
+    SECTORS,
+    UNDERSTANDING_ITEMS,
+    impact_id,
+    phase_id,
+    respondent_group,
+    sector_id,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW = PROJECT_ROOT / "data" / "raw"
@@ -46,37 +88,40 @@ def _raw(name: str) -> pd.DataFrame:
 
 def test_programme_name_years_and_source_documents(prog):
     assert prog.name == "Children's Centres and Voluntary and Community Sector (VCS) programme"
-    assert [y.id for y in prog.years] == [evaluation.YEAR_ONE, evaluation.YEAR_TWO]
+    assert [y.id for y in prog.years] == [YEAR_ONE, YEAR_TWO]
     assert {y.id: y.label for y in prog.years} == {
         "2011-12": "2011-12 (year one)",
         "2012-13": "2012-13 (year two)",
     }
     assert [y.key for y in prog.years] == ["year_one", "year_two"]
     spellings = {s: y.id for y in prog.years for s in y.spellings}
-    assert spellings == evaluation._YEARS
-    for printed in [*evaluation._YEARS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
+    assert spellings == YEAR_SPELLINGS
+    for printed in [*YEAR_SPELLINGS, "Year  One", *_raw("kpi_table.csv")["year_as_printed"]]:
         if printed.strip():
-            assert prog.year_id(printed) == evaluation.programme_year(printed), printed
+            assert prog.year_id(printed) == programme_year(printed), printed
     for document in prog.source_documents:
         cited = report.source_doc(report.load_workbook(), f"{document.file} § 1")
         assert cited == f"{document.title} ({document.file[:3]}), § 1"
     files = {d.id: d.file for d in prog.source_documents}
-    assert files == {
-        "programme_report": evaluation.PROGRAMME_REPORT,
-        "survey_report": evaluation.SURVEY_REPORT,
-        "richmond_case_study": evaluation.RICHMOND_CASE_STUDY,
-        "leeds_case_study": evaluation.LEEDS_CASE_STUDY,
-        "commissioning_paper": evaluation.COMMISSIONING_PAPER,
+    assert set(files) == {
+        "programme_report",
+        "survey_report",
+        "richmond_case_study",
+        "leeds_case_study",
+        "commissioning_paper",
     }
+    assert (files["programme_report"], files["survey_report"]) == (PROGRAMME_REPORT, SURVEY_REPORT)
+    assert all(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", name) for name in files.values())
+    assert len(set(files.values())) == len(files)
 
 
 def test_authorities_in_order_with_names_and_case_studies(prog):
-    assert [(a.id, a.name) for a in prog.authorities] == list(evaluation.AUTHORITIES.items())
-    assert prog.case_study_authorities == evaluation.CASE_STUDY_AUTHORITIES
+    assert [(a.id, a.name) for a in prog.authorities] == list(AUTHORITIES.items())
+    assert prog.case_study_authorities == CASE_STUDY_AUTHORITIES
 
 
 def test_every_authority_spelling_maps_as_today(prog):
-    spellings = set(evaluation.AUTHORITY_ALIASES) | set(evaluation.AUTHORITIES.values())
+    spellings = set(AUTHORITY_ALIASES) | set(AUTHORITIES.values())
     spellings |= {s for a in prog.authorities for s in a.spellings}
     for name in [
         "authority_profiles.csv",
@@ -89,43 +134,41 @@ def test_every_authority_spelling_maps_as_today(prog):
     spellings |= {"N.E.Lincs", "NE Lincs", "Telford & Wrekin", "  LEEDS  "}
     assert len(spellings) > 40
     for printed in spellings:
-        assert prog.authority_id(printed) == evaluation.authority_id(printed), printed
+        assert prog.authority_id(printed) == authority_id(printed), printed
     # and every listed spelling is one the build knows
     for key in programme.authority_keys(prog):
-        assert evaluation.is_known_authority(key), key
+        assert is_known_authority(key), key
 
 
 def test_evidence_items_statuses_and_legend(prog):
-    assert [(i.id, i.label) for i in prog.evidence_items] == evaluation.EVIDENCE_ITEMS
+    assert [(i.id, i.label) for i in prog.evidence_items] == EVIDENCE_ITEMS
     for printed in {
         *_raw("evidence_matrix.csv")["evidence_item"],
         *(s for i in prog.evidence_items for s in i.spellings),
     }:
-        assert prog.evidence_item_id(printed) == evaluation._evidence_item_id(printed), printed
-    assert [s.id for s in prog.evidence_statuses] == evaluation.EVIDENCE_STATUSES
+        assert prog.evidence_item_id(printed) == evidence_item_id(printed), printed
+    assert [s.id for s in prog.evidence_statuses] == EVIDENCE_STATUSES
     styles = charts.status_styles(prog.evidence_statuses)
     assert all(styles[s.id].code == s.code for s in prog.evidence_statuses)
     for s in prog.evidence_statuses:
         assert charts.contrast_ratio(s.colour, s.text_colour) >= 4.5, s.id
     for code in prog.printed_codes:
-        assert evaluation.evidence_code_status(code.printed, "yes") == (code.status, code.printed, code.basis)
+        assert evidence_code_status(code.printed, "yes") == (code.status, code.printed, code.basis)
     assert {c.printed for c in prog.printed_codes} == {
         c.strip() for c in _raw("evidence_matrix.csv")["cell_as_printed"]
     }
     lost = prog.not_printed
-    assert evaluation.evidence_code_status("", "no") == (lost.status, lost.printed, lost.basis)
-    assert list(prog.evidence_inferences) == evaluation.EVIDENCE_INFERENCES
-    assert {(n.item, n.authority): n.reason for n in prog.evidence_not_inferred} == (
-        evaluation.EVIDENCE_NOT_INFERRED
-    )
+    assert evidence_code_status("", "no") == (lost.status, lost.printed, lost.basis)
+    assert list(prog.evidence_inferences) == EVIDENCE_INFERENCES
+    assert {(n.item, n.authority): n.reason for n in prog.evidence_not_inferred} == (EVIDENCE_NOT_INFERRED)
 
 
 def test_statement_topics_and_case_study_sections(prog):
-    assert [(t.id, t.label) for t in prog.statement_topics] == evaluation.STATEMENT_TOPICS
-    assert [(s.id, s.label) for s in prog.case_study_sections] == evaluation.CASE_STUDY_SECTIONS
+    assert [(t.id, t.label) for t in prog.statement_topics] == STATEMENT_TOPICS
+    assert [(s.id, s.label) for s in prog.case_study_sections] == CASE_STUDY_SECTIONS
     for printed in ["after the two years", "Both years", "2011-12; 2012-13", "year one", ""]:
         assert (
-            evaluation.statement_years(printed)
+            statement_years(printed)
             == {
                 "after the two years": "2011-12;2012-13",
                 "Both years": "2011-12;2012-13",
@@ -138,20 +181,20 @@ def test_statement_topics_and_case_study_sections(prog):
 
 
 def test_profile_questions_kpis_and_measures(prog):
-    assert [(q.id, q.label) for q in prog.profile_questions] == evaluation.PROFILE_QUESTIONS
-    assert [(k.id, k.label) for k in prog.kpis] == evaluation.KPIS
-    assert {m.id: (m.pattern, m.label, m.kind) for m in prog.kpi_measures} == evaluation.KPI_MEASURES
-    assert {m.printed: (m.id, m.label) for m in prog.activity_measures} == evaluation.ACTIVITY_MEASURES
+    assert [(q.id, q.label) for q in prog.profile_questions] == PROFILE_QUESTIONS
+    assert [(k.id, k.label) for k in prog.kpis] == KPIS
+    assert {m.id: (m.pattern, m.label, m.kind) for m in prog.kpi_measures} == KPI_MEASURES
+    assert {m.printed: (m.id, m.label) for m in prog.activity_measures} == ACTIVITY_MEASURES
 
 
 def test_survey_phases_and_sectors(prog):
-    assert {s: p.id for p in prog.phases for s in p.spellings} == evaluation.PHASES
-    printed = set(evaluation.SECTORS)
+    assert {s: p.id for p in prog.phases for s in p.spellings} == PHASES
+    printed = set(SECTORS)
     for name in ["survey_impacts.csv", "survey_comment_shares.csv"]:
         printed |= set(_raw(name)["sector_as_printed"])
     printed |= set(_raw("survey_understanding.csv")["series_as_printed"])
     for p in printed:
-        assert prog.sector_id(p) == evaluation.sector_id(p), p
+        assert prog.sector_id(p) == sector_id(p), p
     for name in [
         "survey_impacts.csv",
         "survey_comment_shares.csv",
@@ -159,9 +202,9 @@ def test_survey_phases_and_sectors(prog):
         "survey_respondents.csv",
     ]:
         for p in set(_raw(name)["phase_as_printed"]):
-            assert prog.phase_id(p) == evaluation.phase_id(p), p
+            assert prog.phase_id(p) == phase_id(p), p
     sectors = {s.id: s for s in prog.sectors}
-    assert {k: s.label for k, s in sectors.items()} == evaluation.SECTOR_LABELS
+    assert {k: s.label for k, s in sectors.items()} == SECTOR_LABELS
     assert {k: s.title for k, s in sectors.items()} == {
         "all": "All respondents",
         "vcs": "VCS respondents",
@@ -172,7 +215,7 @@ def test_survey_phases_and_sectors(prog):
         "vcs": "VCS respondents",
         "childrens_centres": "children's centre respondents",
     }
-    assert {k: s.claim_word for k, s in sectors.items()} == claims.SECTOR_WORDS
+    assert {k: s.claim_word for k, s in sectors.items()} == claim_spec.SECTOR_WORDS
     assert [(s.title, s.id) for s in prog.sectors if s.in_explorer] == [
         ("VCS respondents", "vcs"),
         ("Children's centre respondents", "childrens_centres"),
@@ -185,10 +228,10 @@ def test_survey_phases_and_sectors(prog):
 
 
 def test_respondent_groups(prog):
-    assert {s: g.id for g in prog.respondent_groups for s in g.spellings} == evaluation.RESPONDENT_GROUPS
+    assert {s: g.id for g in prog.respondent_groups for s in g.spellings} == RESPONDENT_GROUPS
     assert tuple(g.id for g in prog.respondent_groups if g.in_sector_total) == uncertainty.SECTOR_GROUPS
     for printed in set(_raw("survey_respondents.csv")["group_as_printed"]):
-        assert prog.respondent_group(printed) == evaluation.respondent_group(printed), printed
+        assert prog.respondent_group(printed) == respondent_group(printed), printed
 
 
 def test_survey_questions_and_items(prog):
@@ -200,7 +243,7 @@ def test_survey_questions_and_items(prog):
     ]
     assert {
         q.printed_prefix: (q.id, q.label) for q in prog.questions if q.printed_prefix
-    } == evaluation.COMMENT_QUESTIONS
+    } == COMMENT_QUESTIONS
     assert sorted((q.explorer_label, q.id) for q in prog.questions) == sorted(
         [
             ("Understanding of co-production (Q1)", "understanding"),
@@ -210,18 +253,16 @@ def test_survey_questions_and_items(prog):
         ]
     )
     assert tuple(q.id for q in prog.questions if q.base == "respondents") == uncertainty.RESPONDENT_QUESTIONS
-    assert {
-        u.chart_title: (u.id, u.label, u.note) for u in prog.understanding_items
-    } == evaluation.UNDERSTANDING_ITEMS
-    assert [(i.id, i.label, i.spellings) for i in prog.impacts] == evaluation.IMPACTS
+    assert {u.chart_title: (u.id, u.label, u.note) for u in prog.understanding_items} == UNDERSTANDING_ITEMS
+    assert [(i.id, i.label, i.spellings) for i in prog.impacts] == IMPACTS
     for printed in set(_raw("survey_impacts.csv")["label_as_printed"]):
-        assert prog.impact_id(printed) == evaluation.impact_id(printed), printed
-    assert prog.lost_label == evaluation.LOST_LABEL
+        assert prog.impact_id(printed) == impact_id(printed), printed
+    assert prog.lost_label == LOST_LABEL
 
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, pd.DataFrame]:
-    return evaluation.build_tables(evaluation.load_raw()).tables
+    return build_tables(load_raw()).tables
 
 
 def _pairs(frame: pd.DataFrame, key: str, label: str) -> dict[str, str]:
@@ -256,27 +297,27 @@ def test_case_study_groups(prog):
         "Local Authorities",
     }
     for p in printed:
-        assert prog.case_study_group(p) == evaluation.case_study_group(p), p
+        assert prog.case_study_group(p) == case_study_group(p), p
     with pytest.raises(programme.UnknownNameError, match="unknown case study participant group 'parents'"):
         prog.case_study_group("parents")
 
 
 def test_themes_and_commissioning_stages(prog):
-    assert [(t.id, t.label) for t in prog.themes] == evaluation.THEMES
-    assert {s: t.id for t in prog.themes for s in t.spellings} == evaluation.THEME_VARIANTS
+    assert [(t.id, t.label) for t in prog.themes] == THEMES
+    assert {s: t.id for t in prog.themes for s in t.spellings} == THEME_VARIANTS
     printed = set(_raw("case_study_proposals.csv")["theme_as_printed"]) | {
         "Richmond offer and vision",
         "Vision",
     }
     for p in printed:
-        assert prog.theme_id(p) == evaluation.theme_id(p), p
-    assert [(s.id, s.label) for s in prog.stages] == evaluation.COMMISSIONING_STAGES
-    assert {s.keyword: s.id for s in prog.stages} == evaluation.STAGE_KEYWORDS
-    assert dict(prog.guidance_stage_columns) == evaluation.GUIDANCE_STAGE_COLUMNS
+        assert prog.theme_id(p) == theme_id(p), p
+    assert [(s.id, s.label) for s in prog.stages] == COMMISSIONING_STAGES
+    assert {s.keyword: s.id for s in prog.stages} == STAGE_KEYWORDS
+    assert dict(prog.guidance_stage_columns) == GUIDANCE_STAGE_COLUMNS
     for p in set(_raw("commissioning_cycle.csv")["stage_as_printed"]) | set(
         _raw("good_practice_checklist.csv")["stage_as_printed"]
     ):
-        assert prog.stage_id(p) == evaluation.stage_id(p), p
+        assert prog.stage_id(p) == stage_id(p), p
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from lib import report
-from lib.analysis import claims, success
+from lib.analysis import claim_verdict, success
 from lib.config import PROJECT_ROOT
 from lib.report import pages
 
@@ -59,8 +59,8 @@ def test_summary_figures_are_computed_from_the_tables(wb):
     lost = int((ev["status"] == "unrecorded").sum())
     assert f"{lost} of {len(ev)} cells lost their status" in by["evidence"].text
     audit = report.claim_audit(wb)
-    supported = int((audit["verdict"] == claims.SUPPORTED).sum())
-    causal = int((audit["strength"] == claims.CAUSAL_STRENGTH).sum())
+    supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
+    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
     assert f"Of {len(audit)} claims" in by["claims"].text
     assert (
         f"{supported} are supported" in by["claims"].text

@@ -15,13 +15,41 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import yaml
 
-from lib import evaluation as ev
-from lib import programme
+from lib import config, evaluation, programme, schemas
+from lib.sources import (
+    build,
+    case_studies,
+    claims,
+    common,
+    contract,
+    evidence,
+    guidance,
+    kpis,
+    membership,
+    profiles,
+    reading,
+    registry,
+    statements,
+    survey,
+)
+
+# Every name of the modules these tests cover, in one namespace.
+ev = SimpleNamespace(
+    **{
+        name: value
+        for module in (config, schemas, common, contract, evidence, guidance, kpis, membership, profiles)
+        + (reading, statements, survey, case_studies, claims, build, registry, evaluation)
+        for name, value in vars(module).items()
+        if not name.startswith("__")
+    },
+    LEEDS_CASE_STUDY=common.PROGRAMME.source_file("leeds_case_study"),
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SURVEY, PROGRAMME, LEEDS = ev.SURVEY_REPORT, ev.PROGRAMME_REPORT, ev.LEEDS_CASE_STUDY
@@ -197,13 +225,13 @@ def test_evidence_code_status_rejects_a_code_not_in_the_legend(cell):
     ],
 )
 def test_evidence_item_id(printed, expected):
-    assert ev._evidence_item_id(printed) == expected
+    assert ev.evidence_item_id(printed) == expected
 
 
 @pytest.mark.parametrize("printed", ["Attitude Surveys 2", "Budget", ""])
 def test_evidence_item_id_rejects_unknown_items(printed):
     with pytest.raises(ValueError, match="unknown evidence item"):
-        ev._evidence_item_id(printed)
+        ev.evidence_item_id(printed)
 
 
 def _evidence(rows):
@@ -825,7 +853,7 @@ def test_evidence_keeps_every_printed_code(tables):
     assert printed, "the matrix prints NA and '/' codes"
     for r in printed:
         got = evidence.loc[
-            (ev.authority_id(r["authority_as_printed"]), ev._evidence_item_id(r["evidence_item"]))
+            (ev.authority_id(r["authority_as_printed"]), ev.evidence_item_id(r["evidence_item"]))
         ]
         expected = {"NA": "not_applicable", "/": "unclear"}[r["cell_as_printed"].strip()]
         assert (got["status"], got["inferred"]) == (expected, "no")

@@ -31,7 +31,16 @@ import pandas.testing as pd_testing
 import pytest
 
 from lib import evaluation as ev
+from lib.config import QUALITY_LOG_NAME, RAW_DIR
+from lib.schemas import PROCESSED_SCHEMAS
 from lib.sources import build as build_room
+from lib.sources.build import build
+from lib.sources.case_studies import clean_case_study_impacts, clean_challenges
+from lib.sources.claims import CLAIM_TESTS
+from lib.sources.contract import RawDataError
+from lib.sources.kpis import KPI_CELL_EXPECTED
+from lib.sources.reading import read_raw
+from lib.sources.registry import RAW_TABLES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -234,7 +243,7 @@ def header_only(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
 
 
-for _table in ev.RAW_TABLES:
+for _table in RAW_TABLES:
 
     def _header_only(raw, table=_table):
         header_only(raw / table)
@@ -279,6 +288,29 @@ for _file, _column in DROPPED:
     CASES[f"dropped:{_file}:{_column}"] = _dropped
 
 
+#: Test-specification cells of published_claims.csv the audit cannot compute with:
+#: (column, bad value, what the contract expects).
+CLAIM_SPEC_BAD = [
+    ("threshold", "abc", "a whole number (the count the claim states), or empty"),
+    ("threshold", "-5000", "a whole number (the count the claim states), or empty"),
+    ("test", "vibes", "one of " + ", ".join(repr(name) for name in CLAIM_TESTS)),
+]
+for _column, _value, _expected in CLAIM_SPEC_BAD:
+
+    def _claim_spec(raw, column=_column, value=_value):
+        """Set the first non-empty cell of ``column``; the context names its CSV line."""
+        path = raw / "published_claims.csv"
+        header, rows = _records(path)
+        at = header.index(column)
+        index = next(i for i, row in enumerate(rows) if row[at].strip())
+        rows[index][at] = value
+        _write(path, header, rows)
+        line = 2 + index + sum(cell.count("\n") for row in rows[:index] for cell in row)
+        return {"path": path, "line": line}
+
+    CASES[f"claim_spec:{_column}:{_value}"] = _claim_spec
+
+
 @case("extra_column")
 def _extra_column(raw):
     path = raw / "case_study_challenges.csv"
@@ -312,7 +344,7 @@ def _junk_rows_capped(raw):
 def _too_many_rows(raw):
     path = raw / "survey_stray_values.csv"
     header, rows = _records(path)
-    limit = ev.RAW_TABLES[path.name].max_rows
+    limit = RAW_TABLES[path.name].max_rows
     _write(path, header, [*rows, *[["x", "1", "y"]] * (limit + 5)])  # short rows, just too many
     return {"path": path, "line": limit + 2}
 
@@ -352,10 +384,10 @@ def _read_only_processed_parent(raw):
 
 def _prepare_and_run(name: str, root: Path) -> Run:
     raw = root / "raw"
-    shutil.copytree(ev.RAW_DIR, raw)
+    shutil.copytree(RAW_DIR, raw)
     # site/ holds only processed/, outputs/ only the log: strays are visible.
     processed, outputs = root / "site" / "processed", root / "outputs"
-    ev.build(ev.RAW_DIR, processed, outputs)  # the previously built, good folder
+    build(RAW_DIR, processed, outputs)  # the previously built, good folder
     before_processed, before_outputs = _snapshot(processed), _snapshot(outputs)
     context = CASES[name](raw)
     try:
@@ -423,7 +455,7 @@ def failed_cleanly(run: Run, stage: str | None = "the raw data") -> Run:
     assert _snapshot(run.processed) == run.before_processed
     assert _snapshot(run.outputs) == run.before_outputs
     assert sorted(os.listdir(run.processed.parent)) == ["processed"]
-    assert sorted(os.listdir(run.outputs)) == [ev.QUALITY_LOG_NAME]
+    assert sorted(os.listdir(run.outputs)) == [QUALITY_LOG_NAME]
     return run
 
 
@@ -437,7 +469,7 @@ def test_a_good_copy_builds(cli):
     run = cli["good_copy"]
     assert run.returncode == 0, run.stderr
     assert run.errors == []
-    assert f"wrote {len(ev.PROCESSED_SCHEMAS)} tables" in run.stdout
+    assert f"wrote {len(PROCESSED_SCHEMAS)} tables" in run.stdout
     assert _snapshot(run.processed) == run.before_processed  # same data, same bytes
 
 
@@ -564,7 +596,7 @@ def test_kpi_percentage_out_of_range_stops_the_build(cli):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+@pytest.mark.parametrize("table", list(RAW_TABLES))
 def test_a_header_only_file_stops_the_build_with_one_line(cli, table):
     """Before: exit 0 and rows silently dropped (kpi_table, programme_activity,
     survey_stray_values) or a processed-schema traceback (the others)."""
@@ -580,7 +612,7 @@ def test_a_kpi_figure_that_is_not_a_percentage_stops_the_build(cli, cell):
     run = failed_cleanly(cli[f"kpi_unreadable:{cell}"])
     value = f"{cell}  \nMore positive about tackling key challenges = 62%"
     assert run.errors == [
-        error(run.context["path"], f"row 4, column 'text': value {value!r}: expected {ev.KPI_CELL_EXPECTED}")
+        error(run.context["path"], f"row 4, column 'text': value {value!r}: expected {KPI_CELL_EXPECTED}")
     ]
 
 
@@ -589,6 +621,16 @@ def test_a_dropped_column_is_one_line_not_a_traceback(cli, file, column):
     run = failed_cleanly(cli[f"dropped:{file}:{column}"])
     assert run.errors == [
         error(run.context["path"], f"row 1, column '{column}': expected this column in the header")
+    ]
+
+
+@pytest.mark.parametrize("column, value, expected", CLAIM_SPEC_BAD)
+def test_a_claim_test_specification_the_audit_cannot_use_stops_the_build(cli, column, value, expected):
+    """Before: 'abc' or -5000 as a threshold passed the data build and failed only in the audit."""
+    run = failed_cleanly(cli[f"claim_spec:{column}:{value}"])
+    line = run.context["line"]
+    assert run.errors == [
+        error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected {expected}")
     ]
 
 
@@ -608,7 +650,7 @@ def test_an_unexpected_extra_column_is_named(cli):
 def test_50_mb_of_junk_is_rejected_before_parsing(cli):
     """Before: 7 minutes, 3.6 GB and 3.9 million error lines. Timing: bench/raw_junk.py."""
     run = failed_cleanly(cli["junk_50mb"])
-    limit = ev.RAW_TABLES["survey_impacts.csv"].max_bytes
+    limit = RAW_TABLES["survey_impacts.csv"].max_bytes
     assert run.context["before"] < limit < run.context["size"]
     assert run.errors == [
         f"error: {run.context['path']}: value '{run.context['size']:,} bytes': expected at most "
@@ -633,7 +675,7 @@ def test_errors_are_capped_at_twenty_per_file_then_counted(cli):
 
 def test_reading_stops_at_the_declared_maximum_row_count(cli):
     run = failed_cleanly(cli["too_many_rows"])
-    limit = ev.RAW_TABLES["survey_stray_values.csv"].max_rows
+    limit = RAW_TABLES["survey_stray_values.csv"].max_rows
     # Reading stops at the first row over the limit: no value checks run on a file that large.
     assert run.errors == [
         error(
@@ -676,17 +718,17 @@ def test_an_unwritable_output_folder_fails_the_preflight_with_nothing_replaced(c
 
 @pytest.fixture
 def raw_copy(tmp_path):
-    shutil.copytree(ev.RAW_DIR, tmp_path / "raw")
+    shutil.copytree(RAW_DIR, tmp_path / "raw")
     return tmp_path / "raw"
 
 
 def problems(table: str, raw: Path) -> list[str]:
-    with pytest.raises(ev.RawDataError) as err:
-        ev.read_raw(table, raw)
+    with pytest.raises(RawDataError) as err:
+        read_raw(table, raw)
     return [f"error: {p}" for p in err.value.problems]
 
 
-DECLARED_COLUMNS = [(t, c) for t, spec in ev.RAW_TABLES.items() for c in spec.columns]
+DECLARED_COLUMNS = [(t, c) for t, spec in RAW_TABLES.items() for c in spec.columns]
 
 
 @pytest.mark.parametrize("table, column", DECLARED_COLUMNS)
@@ -704,12 +746,12 @@ def test_every_declared_column_must_be_in_the_header(raw_copy, table, column):
     ]
 
 
-@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+@pytest.mark.parametrize("table", list(RAW_TABLES))
 def test_every_table_rejects_an_undeclared_column(raw_copy, table):
     path = raw_copy / table
     header, rows = _records(path)
     _write(path, [*header, "note"], [[*r, ""] for r in rows])
-    declared = ", ".join(ev.RAW_TABLES[table].columns)
+    declared = ", ".join(RAW_TABLES[table].columns)
     assert problems(table, raw_copy) == [
         error(
             path,
@@ -720,18 +762,18 @@ def test_every_table_rejects_an_undeclared_column(raw_copy, table):
 
 
 def test_every_raw_file_holds_exactly_its_declared_columns():
-    for table, spec in ev.RAW_TABLES.items():
-        header, _ = _records(ev.RAW_DIR / table)
+    for table, spec in RAW_TABLES.items():
+        header, _ = _records(RAW_DIR / table)
         assert sorted(header) == sorted(spec.columns), table
 
 
-REQUIRED = [(t, i) for t, spec in ev.RAW_TABLES.items() for i in range(len(spec.required))]
+REQUIRED = [(t, i) for t, spec in RAW_TABLES.items() for i in range(len(spec.required))]
 
 
 def test_completeness_is_declared_for_every_table_the_sources_fix():
     # Claims to audit are our own selection, not a printed table: only "at least one row".
-    assert {t for t, _ in REQUIRED} == set(ev.RAW_TABLES) - {"published_claims.csv"}
-    for table, spec in ev.RAW_TABLES.items():
+    assert {t for t, _ in REQUIRED} == set(RAW_TABLES) - {"published_claims.csv"}
+    for table, spec in RAW_TABLES.items():
         assert spec.min_rows >= 1, table
         for required in spec.required:
             assert set(required.columns) <= set(spec.columns), table
@@ -742,7 +784,7 @@ def test_completeness_is_declared_for_every_table_the_sources_fix():
 
 @pytest.mark.parametrize("table, index", REQUIRED)
 def test_a_missing_printed_key_is_one_line_naming_the_key(raw_copy, table, index):
-    required = ev.RAW_TABLES[table].required[index]
+    required = RAW_TABLES[table].required[index]
     path = raw_copy / table
     header, rows = _records(path)
     key = required.keys[-1]
@@ -764,12 +806,12 @@ def test_a_missing_printed_key_is_one_line_naming_the_key(raw_copy, table, index
     assert problems(table, raw_copy) == [expected]
 
 
-@pytest.mark.parametrize("table", list(ev.RAW_TABLES))
+@pytest.mark.parametrize("table", list(RAW_TABLES))
 def test_crlf_and_lf_files_read_to_the_same_frame(raw_copy, table):
-    lf = ev.read_raw(table, raw_copy)
+    lf = read_raw(table, raw_copy)
     path = raw_copy / table
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    crlf = ev.read_raw(table, raw_copy)
+    crlf = read_raw(table, raw_copy)
     pd_testing.assert_frame_equal(lf, crlf)
     assert not crlf.map(lambda v: "\r" in v).any().any()
     assert crlf.attrs["lines"] == lf.attrs["lines"]
@@ -789,7 +831,7 @@ def _main(tmp_path, capsys) -> tuple[int, list[str]]:
 
 
 def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkeypatch):
-    clean = ev.clean_challenges
+    clean = clean_challenges
     monkeypatch.setattr(build_room, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
     code, err = _main(tmp_path, capsys)
     assert code == 1
@@ -802,7 +844,7 @@ def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkey
 
 
 def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, capsys, monkeypatch):
-    clean = ev.clean_case_study_impacts
+    clean = clean_case_study_impacts
     monkeypatch.setattr(build_room, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
     code, err = _main(tmp_path, capsys)
     assert code == 1
@@ -821,7 +863,7 @@ def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, ca
 def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
     """A write failing after the preflight passed (disk full, a race) replaces nothing."""
     processed, outputs = tmp_path / "site" / "processed", tmp_path / "outputs"
-    ev.build(ev.RAW_DIR, processed, outputs)
+    build(RAW_DIR, processed, outputs)
     before, before_log = _snapshot(processed), _snapshot(outputs)
     replace = os.replace
 
@@ -832,7 +874,7 @@ def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", fail_on_swap)
     with pytest.raises(OSError, match="No space left"):
-        ev.build(ev.RAW_DIR, processed, outputs)
+        build(RAW_DIR, processed, outputs)
     assert _snapshot(processed) == before and _snapshot(outputs) == before_log
     assert sorted(os.listdir(processed.parent)) == ["processed"]
-    assert sorted(os.listdir(outputs)) == [ev.QUALITY_LOG_NAME]
+    assert sorted(os.listdir(outputs)) == [QUALITY_LOG_NAME]

@@ -1,0 +1,171 @@
+"""A claim's test specification read against the survey table.
+
+How the specification's cells are parsed (lists, numbers, the tolerance), how
+its items are matched to the survey's rows, and how a claim names its
+sectors and phases in sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from lib.analysis.claim_verdict import Untestable
+from lib.programme import current_programme, slugify
+
+PROGRAMME = current_programme()
+
+#: How the claim audit names each sector and question (from the definition).
+SECTOR_WORDS = {s.id: s.claim_word for s in PROGRAMME.sectors}
+
+
+QUESTION_WORDS = {q.id: q.claim_words for q in PROGRAMME.questions}
+
+#: Questions whose values are shares of comments, not of respondents.
+COMMENT_QUESTIONS: tuple[str, ...] = tuple(q.id for q in PROGRAMME.questions if q.base == "comments")
+
+
+def split_list(cell: Any) -> list[str]:
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return []
+    return [part.strip() for part in str(cell).split(";") if part.strip()]
+
+
+def spec_number(cell: Any, name: str, claim_id: str) -> float:
+    try:
+        value = float(cell)
+    except (TypeError, ValueError):
+        raise ValueError(f"claim {claim_id}: {name} must be a number, got {cell!r}") from None
+    if pd.isna(value):
+        raise ValueError(f"claim {claim_id}: {name} is required for this test")
+    return value
+
+
+def claim_tolerance(claim: pd.Series) -> float:
+    cell = claim.get("tolerance")
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == "":
+        return 0.0
+    return spec_number(cell, "tolerance", claim["claim_id"])
+
+
+def pct(x: float) -> str:
+    return f"{round(x * 100):d}%"
+
+
+def pts(x: float) -> str:
+    value = round(x * 100)
+    return f"{value:+d}" if value else "0"
+
+
+def item_label_of(row: pd.Series) -> str:
+    label = row.get("item_label")
+    if label is None or (isinstance(label, float) and pd.isna(label)) or str(label).strip() == "":
+        return str(row.get("item"))
+    return str(label).strip()
+
+
+def is_missing(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == ""
+
+
+LOST_LABEL_NOTE = re.compile(r"label.*(?:lost|missing|not printed)|unlabel|no label|without a label", re.I)
+
+
+def list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> pd.DataFrame:
+    rows = survey[
+        (survey["question"] == question) & (survey["sector"] == sector) & (survey["phase"] == phase)
+    ]
+    if rows.empty:
+        raise Untestable(f"the survey table has no {question} values for {sector} ({phase})")
+    return rows
+
+
+def check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase: str) -> None:
+    """A ranked list with a value whose label was lost cannot be ranked by label."""
+    lost = rows["item_label"].map(is_missing) if "item_label" in rows else pd.Series(False, index=rows.index)
+    if "item_label" in rows:
+        lost = lost | rows["item_label"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
+    if "item" in rows:
+        lost = lost | rows["item"].map(is_missing)
+    if "note" in rows:
+        lost = lost | rows["note"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
+    if lost.any():
+        raise Untestable(
+            f"the printed {QUESTION_WORDS.get(question, question)} list for "
+            f"{SECTOR_WORDS.get(sector, sector)} "
+            f"has {len(rows)} "
+            f"values but {int(lost.sum())} of them lost their label in the source, so which value "
+            "belongs to which label cannot be established."
+        )
+
+
+def resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:
+    """Map the claim's item patterns to item slugs present in ``rows``."""
+    available = [str(item) for item in rows["item"] if not is_missing(item)]
+    if patterns == ["*"]:
+        return sorted(set(available), key=available.index)
+    labels = {
+        str(row["item"]): slugify(item_label_of(row))
+        for _, row in rows.iterrows()
+        if not is_missing(row["item"])
+    }
+    resolved: list[str] = []
+    for pattern in patterns:
+        if pattern.endswith("*"):
+            prefix = pattern[:-1]
+            found = sorted(
+                {item for item in available if item.startswith(prefix) or labels[item].startswith(prefix)}
+            )
+        else:
+            found = [pattern] if pattern in available else []
+        if len(found) != 1:
+            what = "no item" if not found else f"{len(found)} items ({', '.join(found)})"
+            raise Untestable(f"'{pattern}' matches {what} in the survey table")
+        resolved.append(found[0])
+    return resolved
+
+
+def claim_units(claim: pd.Series) -> list[tuple[str, str]]:
+    """(sector, phase) pairs a ranking/value claim is about (every combination)."""
+    sectors, phases = split_list(claim["sector"]), split_list(claim["phase"])
+    if not sectors or not phases:
+        raise ValueError(f"claim {claim['claim_id']}: sector and phase are required")
+    return [(sector, phase) for sector in sectors for phase in phases]
+
+
+def changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd.DataFrame:
+    """post - pre for each item of one question and sector (from the survey table)."""
+    rows = survey[(survey["question"] == question) & (survey["sector"] == sector)]
+    pre = rows[rows["phase"] == "pre"].set_index("item")
+    post = rows[rows["phase"] == "post"].set_index("item")
+    common = [item for item in post.index if item in pre.index and not is_missing(item)]
+    if not common:
+        raise Untestable(f"the survey table has no pre and post {question} values for {sector}")
+    out = pd.DataFrame(
+        {
+            "item": common,
+            "label": [item_label_of(post.loc[item]) for item in common],
+            "pre": [float(pre.at[item, "value"]) for item in common],
+            "post": [float(post.at[item, "value"]) for item in common],
+        }
+    )
+    out["change"] = (out["post"] - out["pre"]).round(10)
+    return out
+
+
+def sector_phrase(sector: str) -> str:
+    return SECTOR_WORDS.get(sector, sector)
+
+
+def phase_phrase(phase: str) -> str:
+    return {"pre": "before", "post": "after", "unstated": "(no phase stated)"}.get(phase, phase)
+
+
+def select_items(table: pd.DataFrame, claim: pd.Series) -> pd.DataFrame:
+    patterns = split_list(claim["items"])
+    if patterns == ["*"] or not patterns:
+        return table
+    wanted = resolve_items(patterns, table.rename(columns={"label": "item_label"}))
+    return table[table["item"].isin(wanted)]
