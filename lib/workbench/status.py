@@ -84,7 +84,7 @@ def report_rows(manifest: dict[str, Any]) -> list[ReportRow]:
             continue
         state, error = done
         page = (entry.get("outputs") or {}).get("html")
-        seconds = None if state == "reused" else entry.get("duration_s")
+        seconds = None if state == "reused" or entry.get("stale") else entry.get("duration_s")
         rows.append(ReportRow(rid, name, state, seconds, error, page))
     return rows
 
