@@ -100,6 +100,23 @@ class BackgroundBatch:
         return self.outcome
 
     def _watch(self, since: str) -> None:
+        problems: list[str] = []
+        try:
+            self._follow(since, problems)
+        finally:
+            self.proc.wait()
+            atexit.unregister(self.cancel)
+            self._stderr.seek(0)
+            errors = [line for line in self._stderr.read().splitlines() if line.strip()]
+            self._stderr.close()
+            manifest = read_manifest(self.manifest_path)
+            if manifest is not None and started_at(manifest) < since:
+                manifest = None  # the run stopped before writing its own
+            self.outcome = Outcome(self.proc.returncode, errors + problems, manifest)
+            self.on_end(self.outcome)
+
+    def _follow(self, since: str, problems: list[str]) -> None:
+        """Hand every new manifest of this run to on_update until the batch exits."""
         seen: str | None = None
         while True:
             ended = self.proc.poll() is not None
@@ -107,19 +124,13 @@ class BackgroundBatch:
             if text is not None:
                 seen, manifest = text
                 if manifest is not None and started_at(manifest) >= since:
-                    self.on_update(manifest)
+                    try:
+                        self.on_update(manifest)
+                    except Exception as exc:  # the display failed; the run goes on
+                        problems[:] = [f"progress display failed: {type(exc).__name__}: {exc}"]
             if ended:
-                break
+                return
             time.sleep(self.poll_s)
-        atexit.unregister(self.cancel)
-        self._stderr.seek(0)
-        errors = [line for line in self._stderr.read().splitlines() if line.strip()]
-        self._stderr.close()
-        manifest = read_manifest(self.manifest_path)
-        if manifest is not None and started_at(manifest) < since:
-            manifest = None  # the run stopped before writing its own
-        self.outcome = Outcome(self.proc.returncode, errors, manifest)
-        self.on_end(self.outcome)
 
     def _read_if_changed(self, seen: str | None) -> tuple[str, dict[str, Any] | None] | None:
         try:

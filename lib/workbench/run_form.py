@@ -220,7 +220,8 @@ class RunForm:
             self.links.value = "<br>".join(a for a in links if a)
         if outcome.returncode == INTERRUPTED:
             self.progress.bar_style = "warning"
-            self.errors.value = _html_lines(outcome.errors, "color:#a60")
+            said = [line for line in outcome.errors if line.startswith("interrupted:")]
+            self.errors.value = _html_lines(said or outcome.errors, "color:#a60")
         elif outcome.returncode == 0:
             self.progress.bar_style = "success"
         else:
