@@ -73,8 +73,11 @@ class RunForm:
         processed_dir: str = "data/processed",
         root: Path = PROJECT_ROOT,
         notebook_dir: Path = NOTEBOOKS_DIR,
+        notebooks: dict[str, str] | None = None,
     ):
+        """``notebooks``: ``programme_notebook``/``authority_notebook`` of :class:`RunSettings`."""
         self.root, self.notebook_dir = Path(root).resolve(), Path(notebook_dir)
+        self.notebooks = dict(notebooks or {})
         self.batch: BackgroundBatch | None = None
         self.pressed_at: float | None = None
         self.first_page_s: float | None = None
@@ -172,6 +175,7 @@ class RunForm:
             timeout=self.timeout.value,
             output_dir=self.output_dir.value,
             processed_dir=self.processed_dir.value,
+            **self.notebooks,
         )
 
     # -- running ------------------------------------------------------------

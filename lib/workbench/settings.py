@@ -31,6 +31,8 @@ class RunSettings:
     ``disclosure_threshold``: as typed (the command line reads it from
     ``$EVAL_DISCLOSURE_THRESHOLD``); empty for the default.
     ``timeout``: per-cell execution timeout in seconds, as ``--timeout``.
+    ``programme_notebook``/``authority_notebook``: other report notebooks
+    (the command line's hidden options, for stand-in notebooks); None for the project's.
     """
 
     authorities: tuple[str, ...] | None = None
@@ -41,6 +43,8 @@ class RunSettings:
     timeout: int = 600
     output_dir: str = "outputs"
     processed_dir: str = "data/processed"
+    programme_notebook: str | None = None
+    authority_notebook: str | None = None
 
 
 def absolute(path: str | os.PathLike, base: Path) -> Path:
@@ -67,6 +71,12 @@ def cli_arguments(settings: RunSettings, root: Path = PROJECT_ROOT) -> list[str]
         args += ["--authorities", ",".join(s.authorities)]
     args += ["--no-programme"] * (not s.include_programme)
     args += ["--keep-code"] * s.keep_code + ["--force"] * s.force
+    for option, notebook in (
+        ("--programme-notebook", s.programme_notebook),
+        ("--authority-notebook", s.authority_notebook),
+    ):
+        if notebook is not None:
+            args += [option, str(absolute(notebook, root))]
     return args
 
 
@@ -97,14 +107,17 @@ def check_settings(settings: RunSettings, root: Path = PROJECT_ROOT) -> list[str
     """
     s, root = settings, Path(root).resolve()
     authorities = None if s.authorities is None else list(s.authorities) or [""]
+    notebooks = {
+        "programme_notebook": absolute(s.programme_notebook or PROGRAMME_NOTEBOOK, root),
+        "authority_notebook": absolute(s.authority_notebook or AUTHORITY_NOTEBOOK, root),
+    }
     try:
         with _threshold_variable(s.disclosure_threshold):
             preflight(
                 authorities, include_programme=s.include_programme, workers=None,
                 output_dir=absolute(s.output_dir, root).resolve(), processed_dir=absolute(s.processed_dir, root),
-                root=root, programme_notebook=root / PROGRAMME_NOTEBOOK,
-                authority_notebook=root / AUTHORITY_NOTEBOOK, keep_code=s.keep_code, timeout=s.timeout,
-                disclosure_threshold=None, node_modules=None, check_assets=True,
+                root=root, keep_code=s.keep_code, timeout=s.timeout, disclosure_threshold=None,
+                node_modules=None, check_assets=True, **notebooks,
             )  # fmt: skip
     except BatchError as exc:
         return [f"error: {problem}" for problem in exc.problems]

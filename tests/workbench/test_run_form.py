@@ -5,6 +5,7 @@ the notebook building the form without starting anything."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import subprocess
@@ -194,3 +195,34 @@ def test_the_notebook_builds_the_form_and_starts_nothing(monkeypatch):
         isinstance(value, RunForm) and "application/vnd.jupyter.widget-view+json" in value._repr_mimebundle_()
     )
     assert started == [] and value.batch is None
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(600)
+def test_a_failed_report_shows_its_one_line_message(tmp_path):
+    """Stand-in notebooks: the authority notebook raises for an authority marked to fail."""
+    fixtures = ROOT / "tests" / "fixtures" / "notebooks"
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "authorities.csv").write_text(
+        "authority_id,authority,fixture_fail\nleeds,Leeds,0\nbroken,Broken Borough,1\n", encoding="utf-8"
+    )
+    notebooks = {
+        "programme_notebook": str(fixtures / "programme_report.ipynb"),
+        "authority_notebook": str(fixtures / "authority_report.ipynb"),
+    }
+    form = RunForm(output_dir=str(tmp_path / "out"), processed_dir=str(processed), notebooks=notebooks)
+    assert [v for _, v in form.authorities.options] == ["all", "leeds", "broken"]
+    form.programme.value, form.timeout.value = False, 120
+    outcome = _run(form)
+    assert outcome.returncode == 1, outcome.errors
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    error = {r["id"]: r["error"] for r in manifest["reports"]}["broken"]
+    assert error and "\n" not in error
+    assert counts(form.rows())["failed"] == ["broken"] and counts(form.rows())["rebuilt"] == ["leeds"]
+    assert form.summary.value == "2 reports: 1 rebuilt, 0 reused (inputs unchanged), 1 failed"
+    assert html.escape("broken: failed ") in form.status.value and html.escape(error) in form.status.value
+    # the command line's warnings on stderr (here: no downloads from a stand-in data folder), then the failure
+    assert form.errors.value.endswith(f"<br>{html.escape(f'failed: broken: {error}')}</div>")
+    assert form.progress.bar_style == "danger"
+    assert "html/leeds.html" in form.links.value
