@@ -31,7 +31,14 @@ from lib.workbench.settings import (
     cli_arguments,
     cli_environment,
 )
-from lib.workbench.status import page_link, report_rows, status_line, summary_line
+from lib.workbench.status import (
+    change_lines,
+    page_link,
+    read_manifest,
+    report_rows,
+    status_line,
+    summary_line,
+)
 
 DEFAULT_THRESHOLD_TEXT = "10"
 
@@ -59,7 +66,9 @@ def keep_selection(chosen: Sequence[str], visible: Sequence[str], value: Sequenc
 
 def _html_lines(lines: Sequence[str], css: str = "") -> str:
     body = "<br>".join(html.escape(line) for line in lines)
-    return f'<div style="{css}">{body}</div>' if body else ""
+    if not body:
+        return ""
+    return f'<div style="{css}">{body}</div>' if css else f"<div>{body}</div>"
 
 
 class RunForm:
@@ -86,7 +95,7 @@ class RunForm:
         self.widget = widgets.VBox(
             [self.filter, self.authorities, self.selected, self.programme, self.threshold, self.keep_code,
              self.force, self.timeout, widgets.HBox([self.run_button, self.cancel_button]), self.errors,
-             self.progress, self.summary, self.status, self.links],
+             self.progress, self.summary, self.status, self.links, self.changes],
             layout=widgets.Layout(max_width="100%"),
         )  # fmt: skip
 
@@ -130,6 +139,7 @@ class RunForm:
         self.summary = widgets.HTML()
         self.status = widgets.HTML()
         self.links = widgets.HTML()
+        self.changes = widgets.HTML()
 
     def _read_names(self, processed_dir: str) -> tuple[dict[str, str], list[str]]:
         try:
@@ -186,10 +196,11 @@ class RunForm:
         settings = self.settings()
         problems = check_settings(settings, self.root)
         self.errors.value = _html_lines(problems, "color:#a00")
-        self.summary.value = self.status.value = self.links.value = ""
+        self.summary.value = self.status.value = self.links.value = self.changes.value = ""
         if problems:
             return
         self.out = absolute(settings.output_dir, self.root).resolve()
+        self.previous = read_manifest(self.out / "manifest.json")  # what the last build recorded
         self.pressed_at, self.first_page_s = time.monotonic(), None
         self.progress.value, self.progress.bar_style = 0, ""
         self.progress.layout.visibility = "visible"
@@ -222,6 +233,10 @@ class RunForm:
             rows = report_rows(outcome.manifest)
             links = [page_link(r, self.out, self.notebook_dir) for r in rows]
             self.links.value = "<br>".join(a for a in links if a)
+            changed = change_lines(self.previous, outcome.manifest)
+            self.changes.value = (
+                _html_lines(["changed since the previous build:", *changed]) if changed else ""
+            )
         if outcome.returncode == INTERRUPTED:
             self.progress.bar_style = "warning"
             said = [line for line in outcome.errors if line.startswith("interrupted:")]

@@ -123,3 +123,38 @@ def page_link(row: ReportRow, output_dir: Path, notebook_dir: Path) -> str | Non
     href = Path(os.path.relpath(output_dir / row.page, notebook_dir)).as_posix()
     label = f"{row.name} ({row.id})" if row.name != row.id else row.id
     return f'<a href="{html.escape(href)}" target="_blank">{html.escape(label)}</a>'
+
+
+def _data_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old = ((before.get("inputs") or {}).get("processed_dir") or {}).get("files") or {}
+    new = ((after.get("inputs") or {}).get("processed_dir") or {}).get("files") or {}
+    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    return [f"data: {', '.join(changed)}"] if changed else []
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """What changed in a report's recorded inputs between two manifest entries:
+    "new report", or the notebook, the code, the environment, the page title,
+    the processed tables it reads (by file) and the report settings that differ."""
+    if not before or not before.get("inputs"):
+        return ["new report"]
+    b, a = before.get("inputs") or {}, after.get("inputs") or {}
+    out = [what for what in ("notebook", "code", "environment", "title") if b.get(what) != a.get(what)]
+    out += _data_changes(before, after)
+    old_s, new_s = before.get("settings") or {}, after.get("settings") or {}
+    out += [f"{k}: {old_s.get(k)} -> {new_s.get(k)}" for k in sorted(old_s.keys() | new_s.keys())
+            if old_s.get(k) != new_s.get(k)]  # fmt: skip
+    return out
+
+
+def change_lines(previous: dict[str, Any] | None, manifest: dict[str, Any]) -> list[str]:
+    """One line per report rebuilt in ``manifest``'s run: what changed since
+    ``previous`` (the manifest before the run), or that nothing recorded did (forced)."""
+    before = {r.get("id"): r for r in (previous or {}).get("reports") or [] if isinstance(r, dict)}
+    after = {r.get("id"): r for r in manifest.get("reports") or [] if isinstance(r, dict)}
+    lines = []
+    for row in report_rows(manifest):
+        if row.state == "rebuilt":
+            what = changes(before.get(row.id), after[row.id])
+            lines.append(f"{row.id}: {'; '.join(what) if what else 'no recorded input changed (forced)'}")
+    return lines

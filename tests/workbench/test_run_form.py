@@ -71,6 +71,8 @@ def test_run_matches_the_command_line_then_reuses(processed, tmp_path):
     assert form.summary.value == "2 reports: 2 rebuilt, 0 reused (inputs unchanged), 0 failed"
     assert form.progress.value == form.progress.max == 2 and form.progress.bar_style == "success"
     print(f"\ntime from pressing Run to the first page: {form.first_page_s} s")
+    new = f"{PAIR[0]}: new report<br>{PAIR[1]}: new report"
+    assert form.changes.value == f"<div>changed since the previous build:<br>{new}</div>"
     assert form.first_page_s is not None
     for rid in PAIR:
         assert f'/form/html/{rid}.html"' in form.links.value
@@ -97,6 +99,14 @@ def test_run_matches_the_command_line_then_reuses(processed, tmp_path):
     assert counts(form.rows())["reused"] == list(PAIR)
     assert form.summary.value == "2 reports: 0 rebuilt, 2 reused (inputs unchanged), 0 failed"
     assert all(f'/form/html/{rid}.html"' in form.links.value for rid in PAIR)
+    assert form.changes.value == ""  # nothing rebuilt
+
+    form.threshold.value = "11"  # a setting that changes a report
+    third = _run(form)
+    assert third.returncode == 0, third.errors
+    assert form.summary.value == "2 reports: 2 rebuilt, 0 reused (inputs unchanged), 0 failed"
+    lines = [f"{rid}: disclosure_threshold: 10 -&gt; 11" for rid in PAIR]
+    assert form.changes.value == "<div>changed since the previous build:<br>" + "<br>".join(lines) + "</div>"
 
 
 def _assert_manifest_agrees_with_disk(out: Path) -> dict:

@@ -13,7 +13,15 @@ import pytest
 
 from lib.workbench.run_form import authority_options, keep_selection
 from lib.workbench.settings import RunSettings, check_settings, cli_arguments, cli_environment
-from lib.workbench.status import counts, page_link, report_rows, status_line, summary_line
+from lib.workbench.status import (
+    change_lines,
+    changes,
+    counts,
+    page_link,
+    report_rows,
+    status_line,
+    summary_line,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,3 +136,34 @@ def test_rows_while_running_and_at_the_end():
     nb_dir, out = Path("/p/notebooks"), Path("/p/outputs")
     assert page_link(rows[0], out, nb_dir) == '<a href="../outputs/html/a.html" target="_blank">A (a)</a>'
     assert page_link(rows[3], out, nb_dir) is None
+
+
+def test_what_changed_since_the_previous_build():
+    def entry(rid, files, threshold=10, code="c1", **kw):
+        inputs = {"notebook": {"path": "n", "sha256": "n1"}, "code": code, "environment": "e1", "title": "T",
+                  "processed_dir": {"path": "p", "files": files}}  # fmt: skip
+        return _entry(
+            rid, inputs=inputs, settings={"disclosure_threshold": threshold, "keep_code": False}, **kw
+        )
+
+    before = entry("a", {"x.csv": "1", "y.csv": "2"})
+    assert changes(None, before) == ["new report"]
+    assert changes(before, entry("a", {"x.csv": "1", "y.csv": "2"})) == []
+    assert changes(before, entry("a", {"x.csv": "9", "z.csv": "3"}, threshold=20, code="c2")) == [
+        "code", "data: x.csv, y.csv, z.csv", "disclosure_threshold: 10 -> 20",
+    ]  # fmt: skip
+    previous = {"reports": [before, entry("b", {}), entry("c", {})]}
+    now = _manifest(
+        "complete",
+        [
+            entry("a", {"x.csv": "1", "y.csv": "3"}),
+            entry("b", {}),
+            entry("c", {}, cached=True),
+            entry("d", {}),
+        ],
+    )
+    assert change_lines(previous, now) == [
+        "a: data: y.csv",
+        "b: no recorded input changed (forced)",
+        "d: new report",
+    ]
