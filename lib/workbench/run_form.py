@@ -32,6 +32,7 @@ from lib.workbench.settings import (
     cli_environment,
 )
 from lib.workbench.status import (
+    ReportRow,
     change_lines,
     page_link,
     read_manifest,
@@ -64,6 +65,30 @@ def keep_selection(chosen: Sequence[str], visible: Sequence[str], value: Sequenc
     return tuple(kept + new)
 
 
+MESSAGE_COLOURS = {"success": "#060", "warning": "#a60", "danger": "#a00"}
+
+
+def end_messages(returncode: int, stderr: Sequence[str], rows: Sequence[ReportRow]) -> tuple[str, list[str]]:
+    """How the form shows a finished run: a progress bar style and the lines to show.
+
+    Cancelled: the command line's own "interrupted" line. Reports failed (exit 1):
+    its warnings, then one line per failed report. Bad settings found at start
+    (exit 2, e.g. another run holds the output folder): its "error:" lines. Any
+    other end: the last line it wrote (a traceback's message)."""
+    failed = [f"failed: {r.id}: {r.error}" for r in rows if r.state == "failed"]
+    if returncode == 0:
+        return "success", list(stderr)
+    if returncode == INTERRUPTED:
+        return "warning", [line for line in stderr if line.startswith("interrupted:")] or list(stderr[-1:])
+    if returncode in (1, 2):
+        return "danger", [*stderr, *failed]
+    last = stderr[-1] if stderr else "no message"
+    return "danger", [
+        f"the batch stopped with an unexpected error (exit status {returncode}): {last}",
+        *failed,
+    ]
+
+
 def _html_lines(lines: Sequence[str], css: str = "") -> str:
     body = "<br>".join(html.escape(line) for line in lines)
     if not body:
@@ -92,10 +117,12 @@ class RunForm:
         self.first_page_s: float | None = None
         self._build_controls(output_dir, processed_dir)
         self._build_outputs()
+        settings = [self.programme, self.threshold, self.keep_code, self.force, self.timeout]
+        buttons = widgets.HBox([self.run_button, self.cancel_button])
+        results = [self.errors, self.progress, self.summary, self.status, self.links, self.changes]
         self.widget = widgets.VBox(
-            [self.filter, self.authorities, self.selected, self.programme, self.threshold, self.keep_code,
-             self.force, self.timeout, widgets.HBox([self.run_button, self.cancel_button]), self.errors,
-             self.progress, self.summary, self.status, self.links, self.changes],
+            [self.filter, self.authorities, self.selected, *settings, self.processed_dir, self.output_dir,
+             buttons, *results],
             layout=widgets.Layout(max_width="100%"),
         )  # fmt: skip
 
@@ -104,7 +131,9 @@ class RunForm:
     def _build_controls(self, output_dir: str, processed_dir: str) -> None:
         wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(max_width="100%")}
         self.output_dir = widgets.Text(value=output_dir, description="output folder", **wide)
-        self.processed_dir = widgets.Text(value=processed_dir, description="processed data", **wide)
+        self.processed_dir = widgets.Text(
+            value=processed_dir, description="processed data", continuous_update=False, **wide
+        )
         self.names, problems = self._read_names(processed_dir)
         self.chosen: tuple[str, ...] = (ALL,)
         self._filtering = False
@@ -126,6 +155,7 @@ class RunForm:
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
         self.filter.observe(self._on_filter, names="value")
+        self.processed_dir.observe(self._on_processed_dir, names="value")
         self.authorities.observe(self._on_select, names="value")
         self.run_button.on_click(self._on_run)
         self.cancel_button.on_click(self._on_cancel)
@@ -161,6 +191,13 @@ class RunForm:
             self.authorities.value = tuple(a for a in self.chosen if a in visible)
         finally:
             self._filtering = False
+
+    def _on_processed_dir(self, change: dict[str, Any]) -> None:
+        self.names, problems = self._read_names(change["new"])
+        self.chosen = (ALL,)
+        self._on_filter({"new": self.filter.value})
+        self._show_selected()
+        self.errors.value = _html_lines(problems, "color:#a00")
 
     def _on_select(self, change: dict[str, Any]) -> None:
         if self._filtering:
@@ -237,16 +274,9 @@ class RunForm:
             self.changes.value = (
                 _html_lines(["changed since the previous build:", *changed]) if changed else ""
             )
-        if outcome.returncode == INTERRUPTED:
-            self.progress.bar_style = "warning"
-            said = [line for line in outcome.errors if line.startswith("interrupted:")]
-            self.errors.value = _html_lines(said or outcome.errors, "color:#a60")
-        elif outcome.returncode == 0:
-            self.progress.bar_style = "success"
-        else:
-            self.progress.bar_style = "danger"
-            lines = [f"failed: {r.id}: {r.error}" for r in self.rows() if r.state == "failed"]
-            self.errors.value = _html_lines([*outcome.errors, *lines], "color:#a00")
+        style, lines = end_messages(outcome.returncode, outcome.errors, self.rows())
+        self.progress.bar_style = style
+        self.errors.value = _html_lines(lines, f"color:{MESSAGE_COLOURS[style]}")
         self.run_button.disabled, self.cancel_button.disabled = False, True
 
     def rows(self):

@@ -22,6 +22,7 @@ from lib.workbench.status import counts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIR = ("barnet", "bexley")
+pytestmark = pytest.mark.timeout(120)  # each batch test sets its own, longer one
 INTERRUPTED_LINE = (
     "interrupted: queued reports cancelled, running ones stopped; "
     "manifest and index describe the pages on disk"

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.workbench.run_form import authority_options, keep_selection
+from lib.workbench.run_form import authority_options, end_messages, keep_selection
 from lib.workbench.settings import RunSettings, check_settings, cli_arguments, cli_environment
 from lib.workbench.status import (
+    ReportRow,
     change_lines,
     changes,
     counts,
@@ -24,6 +25,7 @@ from lib.workbench.status import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +169,21 @@ def test_what_changed_since_the_previous_build():
         "b: no recorded input changed (forced)",
         "d: new report",
     ]
+
+
+def test_how_a_finished_run_is_shown():
+    rows = [ReportRow("a", "A", "rebuilt", 1.0), ReportRow("b", "B", "failed", 1.0, "ValueError: no")]
+    interrupted = "interrupted: queued reports cancelled, running ones stopped; manifest and index ..."
+    assert end_messages(0, [], rows[:1]) == ("success", [])
+    assert end_messages(1, ["downloads: not built"], rows) == (
+        "danger", ["downloads: not built", "failed: b: ValueError: no"],
+    )  # fmt: skip
+    assert end_messages(2, ["error: another batch run is writing to /o"], []) == (
+        "danger", ["error: another batch run is writing to /o"],
+    )  # fmt: skip
+    assert end_messages(130, ["Exception ignored in: <x>", "Traceback ...", interrupted], rows) == (
+        "warning", [interrupted],
+    )  # fmt: skip
+    assert end_messages(3, ["Traceback (most recent call last):", "  File x", "OSError: disk full"], []) == (
+        "danger", ["the batch stopped with an unexpected error (exit status 3): OSError: disk full"],
+    )  # fmt: skip
