@@ -160,11 +160,16 @@ def _gone(process: psutil.Process, timeout: float = 30) -> bool:
 
 @pytest.mark.notebook
 @pytest.mark.timeout(600)
-def test_cancel_stops_the_run_and_leaves_manifest_and_disk_in_agreement(processed, tmp_path):
+@pytest.mark.parametrize("when", ["first kernels", "after the first page"])
+def test_cancel_stops_the_run_and_leaves_manifest_and_disk_in_agreement(processed, tmp_path, when):
     out = tmp_path / "out"
     form = _form(out, processed, authorities=("barnet", "bexley", "darlington"), force=True)
     form.run_button.click()
     assert form.cancel_button.disabled is False and form.run_button.disabled is True
+    deadline = time.monotonic() + 300
+    while when == "after the first page" and form.first_page_s is None:  # then the third report runs
+        assert time.monotonic() < deadline and form.batch.running, form.errors.value
+        time.sleep(0.05)
     kernels = _wait_for_kernels(form, timeout=300)
     t0 = time.monotonic()
     form.cancel_button.click()
@@ -178,6 +183,9 @@ def test_cancel_stops_the_run_and_leaves_manifest_and_disk_in_agreement(processe
     assert manifest["run"]["state"] == "interrupted"
     states = counts(form.rows())
     assert states["cancelled"] and not states["running"] and not states["queued"]
+    assert bool(states["rebuilt"]) == (when == "after the first page")
+    pages = {rid: (out / "html" / f"{rid}.html").is_file() for rid in ("barnet", "bexley", "darlington")}
+    assert pages == {rid: rid in states["rebuilt"] for rid in pages}  # a fresh folder: no older pages
     assert form.errors.value == f'<div style="color:#a60">{INTERRUPTED_LINE}</div>'
     assert form.progress.bar_style == "warning" and form.run_button.disabled is False
 
