@@ -168,7 +168,10 @@ class RunForm:
         self.progress.layout.visibility = "hidden"
         self.summary = widgets.HTML()
         self.status = widgets.HTML()
-        self.links = widgets.HTML()
+        # Links go through the notebook's own HTML output (not an HTML widget): JupyterLab
+        # resolves a relative link there against the notebook and opens the page.
+        self.links = widgets.Output()
+        self.links_html = ""
         self.changes = widgets.HTML()
 
     def _read_names(self, processed_dir: str) -> tuple[dict[str, str], list[str]]:
@@ -233,7 +236,8 @@ class RunForm:
         settings = self.settings()
         problems = check_settings(settings, self.root)
         self.errors.value = _html_lines(problems, "color:#a00")
-        self.summary.value = self.status.value = self.links.value = self.changes.value = ""
+        self.summary.value = self.status.value = self.changes.value = ""
+        self._show_links("")
         if problems:
             return
         self.out = absolute(settings.output_dir, self.root).resolve()
@@ -269,7 +273,7 @@ class RunForm:
             self._on_update(outcome.manifest)
             rows = report_rows(outcome.manifest)
             links = [page_link(r, self.out, self.notebook_dir) for r in rows]
-            self.links.value = "<br>".join(a for a in links if a)
+            self._show_links("pages:<br>" + "<br>".join(a for a in links if a) if any(links) else "")
             changed = change_lines(self.previous, outcome.manifest)
             self.changes.value = (
                 _html_lines(["changed since the previous build:", *changed]) if changed else ""
@@ -278,6 +282,14 @@ class RunForm:
         self.progress.bar_style = style
         self.errors.value = _html_lines(lines, f"color:{MESSAGE_COLOURS[style]}")
         self.run_button.disabled, self.cancel_button.disabled = False, True
+
+    def _show_links(self, markup: str) -> None:
+        from IPython.display import HTML
+
+        self.links_html = markup
+        self.links.outputs = ()
+        if markup:
+            self.links.append_display_data(HTML(markup))
 
     def rows(self):
         """The rows of the last run's manifest (empty before a run has written one)."""

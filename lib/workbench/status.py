@@ -122,7 +122,8 @@ def page_link(row: ReportRow, output_dir: Path, notebook_dir: Path) -> str | Non
         return None
     href = Path(os.path.relpath(output_dir / row.page, notebook_dir)).as_posix()
     label = f"{row.name} ({row.id})" if row.name != row.id else row.id
-    return f'<a href="{html.escape(href)}" target="_blank">{html.escape(label)}</a>'
+    style = "color:var(--jp-content-link-color, #0645ad);text-decoration:underline"
+    return f'<a href="{html.escape(href)}" target="_blank" style="{style}">{html.escape(label)}</a>'
 
 
 def _data_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -76,7 +76,7 @@ def test_run_matches_the_command_line_then_reuses(processed, tmp_path):
     assert form.changes.value == f"<div>changed since the previous build:<br>{new}</div>"
     assert form.first_page_s is not None
     for rid in PAIR:
-        assert f'/form/html/{rid}.html"' in form.links.value
+        assert f'/form/html/{rid}.html"' in form.links_html
 
     cli_out = tmp_path / "cli"
     done = subprocess.run(
@@ -99,7 +99,7 @@ def test_run_matches_the_command_line_then_reuses(processed, tmp_path):
     assert again.returncode == 0, again.errors
     assert counts(form.rows())["reused"] == list(PAIR)
     assert form.summary.value == "2 reports: 0 rebuilt, 2 reused (inputs unchanged), 0 failed"
-    assert all(f'/form/html/{rid}.html"' in form.links.value for rid in PAIR)
+    assert all(f'/form/html/{rid}.html"' in form.links_html for rid in PAIR)
     assert form.changes.value == ""  # nothing rebuilt
 
     form.threshold.value = "11"  # a setting that changes a report
@@ -244,4 +244,4 @@ def test_a_failed_report_shows_its_one_line_message(tmp_path):
     # the command line's warnings on stderr (here: no downloads from a stand-in data folder), then the failure
     assert form.errors.value.endswith(f"<br>{html.escape(f'failed: broken: {error}')}</div>")
     assert form.progress.bar_style == "danger"
-    assert "html/leeds.html" in form.links.value
+    assert "html/leeds.html" in form.links_html
