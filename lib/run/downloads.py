@@ -140,9 +140,7 @@ def _table_sheets(wb, tables: dict[str, pd.DataFrame], bold) -> list[list]:
                 _put(ws, i, j, value)
         _widths(ws, [list(frame.columns), *values])
         for col, spec in schema.columns.items():
-            column_rows.append(
-                [table_title(name), file_name, col, type_name(spec), spec.description or ""]
-            )
+            column_rows.append([table_title(name), file_name, col, type_name(spec), spec.description or ""])
     return column_rows
 
 
