@@ -91,8 +91,8 @@ test: venv assets browser data lint-test dask-extra
 # Import contracts (layers, independent report sections, no cycles) are in
 # pyproject.toml's [tool.importlinter]; lint-imports runs from the project root
 # so the contract type in tools/ is importable. tools/private_imports.py lists
-# every underscore name one module of lib (or a notebook) takes from another
-# (in lint only for now: add it to lint-test once it reports nothing).
+# every underscore name one module of lib (or a notebook) takes from another;
+# any at all fails the lint.
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -105,6 +105,7 @@ ifeq ($(LINT_FORMAT),1)
 	$(PY) -m ruff format --check .
 endif
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tools.private_imports
 
 # Every function of lib/ whose body no real entry point runs: the data build,
 # the batch as `make reports` runs it, the explore notebook, the command lines
