@@ -156,7 +156,7 @@ def widget_html(tmp_path_factory):
     nb_out = tmp / "widgets.ipynb"
     papermill.execute_notebook(
         str(WIDGETS_NB), str(nb_out), parameters={"label": XSS}, kernel_name="python3", cwd=str(ROOT),
-        progress_bar=False, shutdown_kernel="immediate",
+        progress_bar=False, shutdown_kernel="immediate", start_timeout=60, execution_timeout=60,
     )  # fmt: skip
     executed = nbformat.read(nb_out, as_version=4)
     assert render.has_widgets(executed)
