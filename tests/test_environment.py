@@ -345,6 +345,7 @@ def _as_staged(text: str) -> str:
     return done.stdout.decode("utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     _NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
@@ -388,6 +389,7 @@ def test_gitattributes_leaves_other_files_unfiltered():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     _clean_filter() is None, reason="nbstripout filter not installed (`make venv` installs it)"
 )

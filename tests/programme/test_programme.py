@@ -41,7 +41,7 @@ def _raw(name: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def test_programme_name_years_and_source_documents(prog):
+def test_programme_name_years_and_source_documents(prog, evaluation_build):
     assert prog.name == "Children's Centres and Voluntary and Community Sector (VCS) programme"
     assert [y.id for y in prog.years] == [evaluation.YEAR_ONE, evaluation.YEAR_TWO]
     assert {y.id: y.label for y in prog.years} == {
@@ -55,7 +55,7 @@ def test_programme_name_years_and_source_documents(prog):
         if printed.strip():
             assert prog.year_id(printed) == evaluation.programme_year(printed), printed
     for document in prog.source_documents:
-        cited = report.source_doc(report.load_workbook(), f"{document.file} § 1")
+        cited = report.source_doc(report.load_workbook(evaluation_build.processed), f"{document.file} § 1")
         assert cited == f"{document.title} ({document.file[:3]}), § 1"
     files = {d.id: d.file for d in prog.source_documents}
     assert files == {

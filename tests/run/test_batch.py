@@ -404,6 +404,7 @@ def test_bad_threshold_one_line_before_any_kernel(tmp_path, value):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
     proc, out = _preflight_cli(tmp_path, "--timeout", "-5")
     assert proc.returncode == 2 and not out.exists()

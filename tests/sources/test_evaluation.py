@@ -933,6 +933,7 @@ def test_rebuild_into_a_second_folder_is_byte_identical(evaluation_build, tmp_pa
     ).read_bytes() == evaluation_build.quality_log.read_bytes()
 
 
+@pytest.mark.slow
 def test_rebuild_through_the_cli_with_another_hash_seed_is_byte_identical(evaluation_build, tmp_path):
     """Set iteration order must not leak into the output (PYTHONHASHSEED differs)."""
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
