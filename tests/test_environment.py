@@ -428,7 +428,7 @@ def _ignored(path: str) -> bool:
         "data/raw/evidence_matrix.csv",
         "data/README.md",
         "data/processed/.gitkeep",
-        "tests/sources/test_evaluation.py",
+        "tests/sources/test_build.py",
     ],
 )
 def test_gitignore_does_not_ignore_source_files(path):
