@@ -18,19 +18,31 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["pytester"]
 
-#: Fixture name -> (marks, timeout in seconds) for every test that requests it.
-#: Limits are about four times the fixture's cost on 2 busy cores. Names here
-#: must be unique across tests/.
+#: "file::fixture" -> (marks, timeout in seconds) for every test that requests
+#: that fixture, directly or through another fixture. Limits are several times
+#: the fixture's cost on 2 busy cores (figures from `--durations`).
 EXPENSIVE_FIXTURES: dict[str, tuple[tuple[str, ...], int]] = {
-    # every report executed by the batch runner (30-40 s quiet, minutes on a loaded machine)
-    "full_batch": (("notebook",), 900),
-    # tests/sources/test_raw_validation.py: one build subprocess per corruption case (35 s)
-    "cli": (("slow",), 300),
+    # every report of the programme executed by the batch runner (40 s quiet)
+    "tests/conftest.py::full_batch": (("notebook",), 900),
+    # one build subprocess per raw-data corruption case (35 s quiet)
+    "tests/sources/test_raw_validation.py::cli": (("slow",), 300),
+    # every report of programme B (41 authorities) through `python -m lib.run`
+    "tests/sources/test_programme_b_build.py::reports": (("notebook",), 960),
 }
-
 
 #: Test folders whose every test carries a tier mark.
 FOLDER_MARKS = {"e2e": "e2e"}
+
+
+def _requested(item) -> set[str]:
+    """``file::fixture`` of every fixture the test requests (its closure)."""
+    info = getattr(item, "_fixtureinfo", None)
+    found = set()
+    for name, defs in info.name2fixturedefs.items() if info else ():
+        code = getattr(defs[-1].func, "__code__", None)
+        if code is not None and Path(code.co_filename).is_relative_to(PROJECT_ROOT):
+            found.add(f"{Path(code.co_filename).relative_to(PROJECT_ROOT).as_posix()}::{name}")
+    return found
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,12 +51,13 @@ def pytest_collection_modifyitems(config, items):
         folder = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else None
         if folder in FOLDER_MARKS:
             item.add_marker(getattr(pytest.mark, FOLDER_MARKS[folder]))
-        for name in EXPENSIVE_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
-            marks, seconds = EXPENSIVE_FIXTURES[name]
+        expensive = [EXPENSIVE_FIXTURES[key] for key in sorted(_requested(item) & EXPENSIVE_FIXTURES.keys())]
+        for marks, _ in expensive:
             for mark in marks:
                 item.add_marker(getattr(pytest.mark, mark))
+        if expensive:
             # appended: a timeout mark written on the test itself still wins
-            item.add_marker(pytest.mark.timeout(seconds))
+            item.add_marker(pytest.mark.timeout(max(seconds for _, seconds in expensive)))
 
 
 @pytest.fixture(scope="session")
@@ -52,21 +65,22 @@ def evaluation_build(tmp_path_factory):
     """The real raw data built once into a temporary folder (about a second).
 
     Returns a namespace with ``processed`` and ``outputs`` (paths), ``result``
-    (the :class:`lib.evaluation.Build`) and ``tables`` (the processed tables read
+    (the :class:`lib.sources.build.Build`) and ``tables`` (the processed tables read
     back from disk, typed by their schemas, keyed by name without ``.csv``).
     """
-    from lib import evaluation
+    from lib.config import QUALITY_LOG_NAME, RAW_DIR
+    from lib.sources.build import build, load_processed
 
     root = tmp_path_factory.mktemp("evaluation_build")
     processed, outputs = root / "processed", root / "outputs"
-    result = evaluation.build(evaluation.RAW_DIR, processed, outputs)
+    result = build(RAW_DIR, processed, outputs)
     return types.SimpleNamespace(
         root=root,
         processed=processed,
         outputs=outputs,
         result=result,
-        tables=evaluation.load_processed(processed),
-        quality_log=outputs / evaluation.QUALITY_LOG_NAME,
+        tables=load_processed(processed),
+        quality_log=outputs / QUALITY_LOG_NAME,
     )
 
 
