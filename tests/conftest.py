@@ -26,6 +26,8 @@ EXPENSIVE_FIXTURES: dict[str, tuple[tuple[str, ...], int]] = {
     "tests/conftest.py::full_batch": (("notebook",), 900),
     # one build subprocess per raw-data corruption case (35 s quiet)
     "tests/sources/test_raw_validation.py::cli": (("slow",), 300),
+    # programme B written and built through `python -m lib.evaluation` (a subprocess)
+    "tests/sources/test_programme_b_build.py::built": (("slow",), 120),
     # every report of programme B (41 authorities) through `python -m lib.run`
     "tests/sources/test_programme_b_build.py::reports": (("notebook",), 960),
 }

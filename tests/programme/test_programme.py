@@ -338,12 +338,14 @@ def _check(path: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_check_accepts_this_programme():
     done = _check(programme.DEFAULT_DEFINITION)
     assert done.returncode == 0, done.stderr
     assert "15 authorities, 12 evidence items, 4 survey questions" in done.stdout
 
 
+@pytest.mark.slow
 def test_bad_definition_gives_one_line_per_problem(tmp_path):
     data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
     data["authorities"][1]["id"] = "Bex Ley"
@@ -387,6 +389,7 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_unreadable_definitions_are_one_line_too(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("programme:\n  name: [unclosed\n", encoding="utf-8")
