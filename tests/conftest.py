@@ -9,6 +9,7 @@ their tier marks and a larger limit, wherever they are and whatever runs first.
 
 from __future__ import annotations
 
+import sys
 import types
 from pathlib import Path
 
@@ -60,6 +61,26 @@ def pytest_collection_modifyitems(config, items):
         if expensive:
             # appended: a timeout mark written on the test itself still wins
             item.add_marker(pytest.mark.timeout(max(seconds for _, seconds in expensive)))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_ipython_shell_left_behind():
+    """Close the IPython shell a test module made in this process (ipywidgets' Output does).
+
+    The batch runner's pool workers are forked from this process: a shell left
+    here (with its history thread) is inherited, and kernels forked from a
+    worker's zygote then die before replying to kernel_info.
+    """
+    yield
+    if "IPython" not in sys.modules:
+        return
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        history = getattr(InteractiveShell.instance(), "history_manager", None)
+        if history is not None and history.save_thread is not None:
+            history.save_thread.stop()  # joins the thread
+        InteractiveShell.clear_instance()
 
 
 @pytest.fixture(scope="session")
