@@ -116,9 +116,12 @@ endif
 unused: venv assets
 	$(PY) -m tools.unused --timeout 600
 
-# No kernels, no browser, no npm assets: passes on a fresh clone.
+# The fast tier (under a minute on 2 cores): no kernels, no browser, no npm
+# assets, no full rebuilds or slow subprocesses; passes on a fresh clone. The
+# tiers are pytest marks (pyproject.toml; tests/conftest.py marks by fixture).
+FAST_TIER := not slow and not notebook and not browser and not assets and not faults and not e2e
 test-fast: venv
-	$(PY) -m pytest -m "not notebook and not browser and not assets and not faults"
+	$(PY) -m pytest -m "$(FAST_TIER)"
 
 # Opens on the project root (so notebooks/, data/ and docs/ are all in reach),
 # showing notebooks/ first. No positional path: jupyter-server would take it

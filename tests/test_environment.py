@@ -6,11 +6,13 @@ compared after PEP 503 normalisation (``canonicalize_name``).
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
 import shutil
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -343,6 +345,7 @@ def _as_staged(text: str) -> str:
     return done.stdout.decode("utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     _NOTEBOOKS or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks/*.ipynb yet"))],
@@ -386,6 +389,7 @@ def test_gitattributes_leaves_other_files_unfiltered():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     _clean_filter() is None, reason="nbstripout filter not installed (`make venv` installs it)"
 )
@@ -424,7 +428,7 @@ def _ignored(path: str) -> bool:
         "data/raw/evidence_matrix.csv",
         "data/README.md",
         "data/processed/.gitkeep",
-        "tests/sources/test_evaluation.py",
+        "tests/sources/test_build.py",
     ],
 )
 def test_gitignore_does_not_ignore_source_files(path):
@@ -443,3 +447,58 @@ def test_gitignore_ignores_generated_files(path):
 @needs_git
 def test_lib_evaluation_is_tracked():
     assert _git("ls-files", "--error-unmatch", "lib/evaluation.py").returncode == 0
+
+
+# --------------------------------------------------------------------------
+# Nothing in the suite can hang: a per-test timeout, and a timeout on every kernel
+# --------------------------------------------------------------------------
+
+
+def test_every_test_has_a_timeout_that_reports_where_it_hung(pytestconfig):
+    assert float(pytestconfig.getini("timeout")) == 120
+    assert pytestconfig.getini("timeout_method") == "thread"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_hanging_test_fails_with_timeout_and_its_stack(pytester):
+    pytester.makeini("[pytest]\ntimeout = 1\ntimeout_method = thread\n")
+    pytester.makepyfile(
+        test_hangs="""
+        import time
+
+        def test_sleeps_past_the_limit():
+            time.sleep(30)
+        """
+    )
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess(timeout=50)
+    assert time.monotonic() - started < 25  # stopped by the timeout, not by the sleep ending
+    assert result.ret != 0
+    output = result.stdout.str() + result.stderr.str()
+    assert "Timeout" in output
+    assert "test_sleeps_past_the_limit" in output and "time.sleep(30)" in output  # the stack
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "attr", None) == name or getattr(node.func, "id", None) == name)
+    ]
+
+
+@pytest.mark.parametrize("folder", ["lib", "tests", "bench"])
+def test_every_papermill_run_has_an_execution_timeout(folder):
+    missing = []
+    for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "execute_notebook" not in source:
+            continue
+        tree = ast.parse(source)
+        for call in _calls(tree, "execute_notebook"):
+            keywords = {k.arg for k in call.keywords}
+            if "execution_timeout" not in keywords and None not in keywords:  # None: **kwargs
+                missing.append(f"{path.relative_to(PROJECT_ROOT)}:{call.lineno}")
+    assert not missing, missing

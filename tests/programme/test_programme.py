@@ -86,7 +86,7 @@ def _raw(name: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def test_programme_name_years_and_source_documents(prog):
+def test_programme_name_years_and_source_documents(prog, evaluation_build):
     assert prog.name == "Children's Centres and Voluntary and Community Sector (VCS) programme"
     assert [y.id for y in prog.years] == [YEAR_ONE, YEAR_TWO]
     assert {y.id: y.label for y in prog.years} == {
@@ -100,7 +100,7 @@ def test_programme_name_years_and_source_documents(prog):
         if printed.strip():
             assert prog.year_id(printed) == programme_year(printed), printed
     for document in prog.source_documents:
-        cited = report.source_doc(report.load_workbook(), f"{document.file} § 1")
+        cited = report.source_doc(report.load_workbook(evaluation_build.processed), f"{document.file} § 1")
         assert cited == f"{document.title} ({document.file[:3]}), § 1"
     files = {d.id: d.file for d in prog.source_documents}
     assert set(files) == {
@@ -382,12 +382,14 @@ def _check(path: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_check_accepts_this_programme():
     done = _check(programme.DEFAULT_DEFINITION)
     assert done.returncode == 0, done.stderr
     assert "15 authorities, 12 evidence items, 4 survey questions" in done.stdout
 
 
+@pytest.mark.slow
 def test_bad_definition_gives_one_line_per_problem(tmp_path):
     data = yaml.safe_load(programme.DEFAULT_DEFINITION.read_text(encoding="utf-8"))
     data["authorities"][1]["id"] = "Bex Ley"
@@ -431,6 +433,7 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_unreadable_definitions_are_one_line_too(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("programme:\n  name: [unclosed\n", encoding="utf-8")

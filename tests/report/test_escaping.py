@@ -222,6 +222,7 @@ def test_unknown_authority_with_markup_is_rejected_before_any_kernel(evaluation_
     assert not out.exists(), "nothing may be written for an invalid request"
 
 
+@pytest.mark.slow
 def test_unknown_authority_cli_exits_2_with_one_line(evaluation_build, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(

@@ -75,6 +75,7 @@ def test_unknown_authority_one_line_error_exit_2_nothing_written(tmp_path, capsy
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_unknown_authority_real_cli_no_traceback(tmp_path):
     processed = make_processed(tmp_path / "processed")
     out = tmp_path / "out"
@@ -136,6 +137,7 @@ def test_plan_defaults_and_parameters(tmp_path):
     assert outputs.param_path(ROOT / "data" / "processed", ROOT) == "data/processed"
 
 
+@pytest.mark.slow
 def test_help_lists_options():
     proc = subprocess.run(
         [sys.executable, "-m", "lib.batch", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120
@@ -398,6 +400,7 @@ def _preflight_cli(tmp_path, *extra, env=None):
     return proc, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["abc", "-1", "0", "2.5"])
 def test_bad_threshold_one_line_before_any_kernel(tmp_path, value):
     proc, out = _preflight_cli(tmp_path, env={"EVAL_DISCLOSURE_THRESHOLD": value})
@@ -408,6 +411,7 @@ def test_bad_threshold_one_line_before_any_kernel(tmp_path, value):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
     proc, out = _preflight_cli(tmp_path, "--timeout", "-5")
     assert proc.returncode == 2 and not out.exists()
@@ -431,6 +435,7 @@ def test_bad_timeout_output_dir_and_empty_authorities(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_every_problem_listed_at_once(tmp_path):
     proc, out = _preflight_cli(
         tmp_path, "--timeout", "0", "--authorities", "narnia", env={"EVAL_DISCLOSURE_THRESHOLD": "abc"}

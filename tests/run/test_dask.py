@@ -60,6 +60,7 @@ def test_dask_executor_same_outputs_as_local_pool(tmp_path):
     assert not [p for p in (tmp_path / "dask").rglob(".*") if p.is_file()]  # no temp file left
 
 
+@pytest.mark.slow  # waits out the client's connect timeout (20 s)
 def test_unreachable_scheduler_is_one_line_before_anything_runs(tmp_path, capsys):
     processed = make_processed(tmp_path / "processed", rows=ROWS[:1])
     rc = cli.main(

@@ -120,6 +120,7 @@ def test_csv_downloads_are_the_processed_files_and_links_list_them(built):
     ), "stray or temporary files in downloads/"
 
 
+@pytest.mark.slow
 def test_two_builds_give_identical_bytes(evaluation_build):
     first = downloads.build_workbook(evaluation_build.processed, data_version="v1")
     time.sleep(2.1)  # past a zip timestamp's 2-second resolution

@@ -129,6 +129,7 @@ def test_survey_uses_its_questions_items_sectors_and_phases(built):
     assert {r["years"] for r in statements} >= {"2021-22;2022-23;2023-24", "2022-23;2023-24", "unstated"}
 
 
+@pytest.mark.slow
 def test_this_programmes_raw_data_fails_closed_under_programme_b(built):
     """The definition selects the vocabulary: another programme's raw files are rejected line by line."""
     root, _, _ = built

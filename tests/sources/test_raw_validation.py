@@ -382,12 +382,14 @@ def _read_only_processed_parent(raw):
     return {"folder": site, "undo": [_freeze(site)]}
 
 
-def _prepare_and_run(name: str, root: Path) -> Run:
+def _prepare_and_run(name: str, root: Path, good) -> Run:
     raw = root / "raw"
     shutil.copytree(RAW_DIR, raw)
     # site/ holds only processed/, outputs/ only the log: strays are visible.
     processed, outputs = root / "site" / "processed", root / "outputs"
-    build(RAW_DIR, processed, outputs)  # the previously built, good folder
+    # the previously built, good folders (one build of the real raw data, copied)
+    shutil.copytree(good.processed, processed)
+    shutil.copytree(good.outputs, outputs)
     before_processed, before_outputs = _snapshot(processed), _snapshot(outputs)
     context = CASES[name](raw)
     try:
@@ -429,11 +431,13 @@ def _prepare_and_run(name: str, root: Path) -> Run:
 
 
 @pytest.fixture(scope="module")
-def cli(tmp_path_factory):
+def cli(tmp_path_factory, evaluation_build):
     """Every case's CLI run, keyed by case name."""
     roots = {name: tmp_path_factory.mktemp(re.sub(r"\W", "_", name)) for name in CASES}
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(_prepare_and_run, name, root) for name, root in roots.items()}
+        futures = {
+            name: pool.submit(_prepare_and_run, name, root, evaluation_build) for name, root in roots.items()
+        }
         return {name: future.result() for name, future in futures.items()}
 
 

@@ -209,6 +209,7 @@ def test_three_formats_read_alike(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_unreadable_file_one_line_and_processed_untouched(tmp_path, evaluation_build):
     responses_dir = tmp_path / "responses"
     responses_dir.mkdir()
@@ -257,6 +258,7 @@ def test_other_file_types_are_refused_not_skipped(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_real_build_unchanged_without_response_files(tmp_path, monkeypatch):
     # Reference: the real build with the response hook switched off entirely.
     monkeypatch.setattr(t, "add_response_tables", lambda build, directory, cut=None: build)
