@@ -10,7 +10,7 @@ Everything else is imported from the module that defines it:
 - ``lib/sources/``: one module per raw source (its :class:`RawTable` contract,
   its cleaners and the quality issues it logs), the contract machinery
   (``contract.py``), reading (``reading.py``) and the build (``build.py``);
-- ``lib/schemas.py``: the processed tables' schemas.
+- ``lib/sources/schemas.py``: the processed tables' schemas.
 
 ``data/raw/`` holds a faithful transcription of the source documents and is
 read only through :mod:`lib.sources`. Each raw table is checked at the
@@ -39,7 +39,6 @@ import sys
 from pathlib import Path
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR
-from lib.schemas import PROCESSED_SCHEMAS, update_data_readme
 from lib.sources.build import Build, build, load_processed, quality_summary
 from lib.sources.common import UNRECORDED
 from lib.sources.contract import (
@@ -52,6 +51,7 @@ from lib.sources.contract import (
 )
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
+from lib.sources.schemas import PROCESSED_SCHEMAS, update_data_readme
 
 __all__ = [
     "Build",

@@ -31,7 +31,7 @@ import pandas as pd
 
 from lib import evaluation
 from lib.files import atomic_write_bytes
-from lib.schemas import type_name
+from lib.sources.schemas import type_name
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)

@@ -18,7 +18,6 @@ import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
 from lib.files import folder_mode, write_temp
-from lib.schemas import PROCESSED_SCHEMAS, is_text
 from lib.sources.case_studies import (
     clean_case_study_facts,
     clean_case_study_impacts,
@@ -45,6 +44,7 @@ from lib.sources.membership import clean_authorities, clean_membership, membersh
 from lib.sources.profiles import clean_profiles, profile_issues
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
+from lib.sources.schemas import PROCESSED_SCHEMAS, is_text
 from lib.sources.statements import clean_evaluation_findings, clean_programme_statements
 from lib.sources.survey import (
     clean_comment_shares,

@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.programme import Programme, current_programme
-from lib.schemas import PROCESSED_SCHEMAS
+from lib.sources.schemas import PROCESSED_SCHEMAS
 from lib.sources.survey import SURVEY_COLUMNS
 
 # --------------------------------------------------------------------------

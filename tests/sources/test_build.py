@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from lib.config import PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR
-from lib.schemas import PROCESSED_SCHEMAS
 from lib.sources.build import Build, RowAccount, account_rows, build, load_processed, quality_summary
 from lib.sources.contract import QUALITY_LOG_COLUMNS
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
+from lib.sources.schemas import PROCESSED_SCHEMAS
 
 
 def test_build_writes_every_declared_table_and_nothing_else(evaluation_build):

@@ -32,7 +32,6 @@ import pytest
 
 from lib import evaluation as ev
 from lib.config import QUALITY_LOG_NAME, RAW_DIR
-from lib.schemas import PROCESSED_SCHEMAS
 from lib.sources import build as build_room
 from lib.sources.build import build
 from lib.sources.case_studies import clean_case_study_impacts, clean_challenges
@@ -41,6 +40,7 @@ from lib.sources.contract import RawDataError
 from lib.sources.kpis import KPI_CELL_EXPECTED
 from lib.sources.reading import read_raw
 from lib.sources.registry import RAW_TABLES
+from lib.sources.schemas import PROCESSED_SCHEMAS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,9 +1,9 @@
-"""lib/schemas.py: the processed schemas and the documentation generated from them."""
+"""lib/sources/schemas.py: the processed schemas and the documentation generated from them."""
 
 from __future__ import annotations
 
 from lib.config import PROJECT_ROOT
-from lib.schemas import PROCESSED_SCHEMAS, processed_schema_markdown
+from lib.sources.schemas import PROCESSED_SCHEMAS, processed_schema_markdown
 
 
 def test_data_readme_generated_section_matches_the_schemas():
