@@ -9,7 +9,7 @@ copy with junk rows appended to one raw file, (c) the copy with 500 junk rows
 (under the size limit: the capped error listing), (d) 9,900 rows with the
 right number of fields but no valid value (the worst case under the default
 limits: every value goes through the pandera checks). Prints wall time, peak
-RSS and error-line count side by side. Target (issue 8): (b) rejected in under
+RSS and error-line count side by side. Target: (b) rejected in under
 10 s with bounded memory (before: 7 minutes, 3.6 GB, 3.9 million lines).
 """
 

@@ -3,7 +3,7 @@
 A file is written to a temporary file beside its destination, flushed and
 fsynced, given the mode any new file gets (``0o666`` less the umask), and
 renamed into place with :func:`os.replace`. On any exception the temporary
-file is removed and the destination is untouched. Every room that writes
+file is removed and the destination is untouched. Every part of the workbook that writes
 outputs (the data build, the batch's ledger, index and downloads) uses these.
 """
 

@@ -21,7 +21,7 @@ SURVEY_REPORT = PROGRAMME.source_file("survey_report")
 
 #: Programme years, in order (ids such as '2011-12').
 YEARS: tuple[str, ...] = tuple(y.id for y in PROGRAMME.years)
-#: The first two years (the report room reads these until it reads YEARS).
+#: The first two years (kept for readers of the first two years; YEARS holds them all).
 YEAR_ONE, YEAR_TWO = YEARS[0], YEARS[1] if len(YEARS) > 1 else YEARS[0]
 
 UNRECORDED = "unrecorded"

@@ -3,7 +3,7 @@
 It must be a genuinely different programme in the same raw formats: these
 tests check its definition loads, differs from this programme's, and that
 every printed value in its raw folder resolves through its own definition.
-Building and reporting it end to end is the wiring step's test (issue 10).
+Building and reporting it end to end shows the code is not welded to the first programme.
 """
 
 from __future__ import annotations

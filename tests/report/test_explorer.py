@@ -1,4 +1,4 @@
-"""The survey explorer's structure (lib.explorer): every selection has a
+"""The survey explorer's structure (lib.report.explorer): every selection has a
 pre-rendered view, and the controls reach it through browser-side links only.
 
 The links run in the browser (jslink), so here the structure is walked the way

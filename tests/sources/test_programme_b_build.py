@@ -149,7 +149,7 @@ def test_this_programmes_raw_data_fails_closed_under_programme_b(built):
 
 
 # --------------------------------------------------------------------------
-# Programme B's reports: the same batch, no code change (issue 10 point 2)
+# Programme B's reports: the same batch, no code change
 # --------------------------------------------------------------------------
 
 

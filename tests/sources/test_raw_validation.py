@@ -32,7 +32,7 @@ import pytest
 
 from lib import evaluation as ev
 from lib.config import QUALITY_LOG_NAME, RAW_DIR
-from lib.sources import build as build_room
+from lib.sources import build as build_module
 from lib.sources.build import build
 from lib.sources.case_studies import clean_case_study_impacts, clean_challenges
 from lib.sources.claims import CLAIM_TESTS
@@ -266,7 +266,7 @@ for _cell in KPI_UNREADABLE:
     CASES[f"kpi_unreadable:{_cell}"] = _kpi_unreadable
 
 
-#: (file, column) pairs whose removal gave a traceback before issue 8 (a key column).
+#: (file, column) pairs whose removal once gave a traceback (a key column).
 DROPPED = [
     ("commissioning_cycle.csv", "stage_order"),
     ("practice_guidance.csv", "focus_theme_as_printed"),
@@ -836,7 +836,7 @@ def _main(tmp_path, capsys) -> tuple[int, list[str]]:
 
 def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkeypatch):
     clean = clean_challenges
-    monkeypatch.setattr(build_room, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
+    monkeypatch.setattr(build_module, "clean_challenges", lambda raw: clean(raw).iloc[:-1])
     code, err = _main(tmp_path, capsys)
     assert code == 1
     assert err == [
@@ -849,7 +849,7 @@ def test_a_raw_row_lost_by_the_cleaning_stops_the_build(tmp_path, capsys, monkey
 
 def test_a_processed_table_breaking_its_schema_is_one_line_per_cell(tmp_path, capsys, monkeypatch):
     clean = clean_case_study_impacts
-    monkeypatch.setattr(build_room, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
+    monkeypatch.setattr(build_module, "clean_case_study_impacts", lambda raw: clean(raw).assign(value=1.5))
     code, err = _main(tmp_path, capsys)
     assert code == 1
     assert err == [
