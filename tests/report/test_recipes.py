@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from lib.report import authority_page, charts, pages, workbook
+from lib.report import authority_page, charts, pages, programme, workbook
 from lib.report.format import percent
 from lib.report.html import join
 
@@ -82,21 +82,22 @@ def profile_chart(wb) -> Markup:
         table=table,
         table_caption="Share of profiles answering each question",
     )
-    return join(pages.PROGRAMME_PAGE.heading("profile-answers"), charts.figure_html(fig, chart))
+    return join(CHART_PAGE.heading("profile-answers"), charts.figure_html(fig, chart))
+
+
+#: The programme page with the new chart's section registered (and only that, to read it alone).
+CHART_PAGE = dataclasses.replace(
+    pages.PROGRAMME_PAGE,
+    sections=(pages.Section("profile-answers", "Profile answers", "programme.profile_chart"),),
+)
 
 
 def test_recipe_add_a_chart(wb, monkeypatch):
     steps = _recipe("Add a chart")
     assert "charts.Chart(title, subtitle, alt, table," in steps and "charts.figure_html(fig, chart)" in steps
-    section = pages.Section("profile-answers", "Profile answers", "programme.profile_chart")
-    monkeypatch.setattr(
-        pages, "PROGRAMME_PAGE", dataclasses.replace(pages.PROGRAMME_PAGE, sections=(section,))
-    )
-    from lib.report import programme
-
     monkeypatch.setattr(programme, "profile_chart", profile_chart, raising=False)
-    assert "<figure" not in pages.PROGRAMME_PAGE.sections[0].heading()
-    html = pages.PROGRAMME_PAGE.render(wb)
+    assert "<figure" not in CHART_PAGE.sections[0].heading()
+    html = CHART_PAGE.render(wb)
     # the checks of test_every_chart_has_alt_text_title_subtitle_and_table
     (fig,) = re.findall(r"<figure.*?</figure>", html, re.S)
     alt = re.search(r'<img [^>]*alt="([^"]{20,})"', fig).group(1)
