@@ -225,6 +225,121 @@ def batch_ok(full_batch):
     return full_batch
 
 
+_INDEX_ROWS_JS = """rows => rows.map(r => {
+    const g = r.querySelector('th[scope=colgroup]');
+    if (g) return {group: g.textContent.trim()};
+    const a = r.querySelector('th[scope=row] a');
+    const st = r.querySelector('td[class^="status-"]');
+    return {name: a ? a.textContent.trim() : null,
+            href: a ? a.getAttribute('href') : null,
+            url: a ? a.href : null,
+            status: st ? st.className : null,
+            statusText: st ? st.textContent.trim() : null};
+})"""
+_LINKS_JS = "as => as.map(a => ({href: a.getAttribute('href'), url: a.href}))"
+_SELECTS_JS = """ss => ss.map(s => {
+    const r = s.getBoundingClientRect();
+    const st = getComputedStyle(s);
+    // the widget manager writes option labels with no-break spaces
+    const label = (o) => o.text.replace(/\u00a0/g, ' ');
+    return {selected: s.selectedIndex >= 0 ? label(s.options[s.selectedIndex]) : null,
+            options: Array.from(s.options).map(label),
+            visible: r.width > 0 && r.height > 0 && st.visibility !== 'hidden'
+                     && st.display !== 'none'};
+})"""
+_OUTPUT_IMAGES_JS = (
+    "is => is.map(i => ({alt: i.getAttribute('alt'), loaded: i.complete && i.naturalWidth > 0,"
+    " visible: i.getClientRects().length > 0}))"
+)
+
+
+def _open_index(guard: Guard, html_dir: Path, shots: dict[str, Path]) -> tuple[Visit, object]:
+    """The index, with its report rows and links in ``extra`` and a screenshot."""
+
+    def read_index(page, visit):
+        visit.extra["rows"] = page.eval_on_selector_all("table tbody tr", _INDEX_ROWS_JS)
+        visit.extra["links"] = page.eval_on_selector_all("a[href]", _LINKS_JS)
+        shots["index"] = SCREENSHOTS / "index.png"
+        page.screenshot(path=str(shots["index"]), full_page=True)
+
+    return guard.open("index", (html_dir / "index.html").as_uri(), after_load=read_index)
+
+
+def _follow_other_links(guard: Guard, index: Visit, index_page) -> set[str]:
+    """Links outside the report table (data-quality log, caveats, ...): an HTML
+    page is opened like a report; anything else must download. Returns the
+    downloads' aborted requests."""
+    report_hrefs = {r["href"] for r in index.extra.get("rows", []) if r.get("href")}
+    downloads, downloaded, others = {}, set(), {}
+    for link in index.extra.get("links", []):
+        if link["href"] in report_hrefs:
+            continue
+        if link["href"].endswith(".html"):
+            visit, page = guard.open(link["href"], link["url"])
+            page.close()
+            others[link["href"]] = visit
+        else:
+            with index_page.expect_download(timeout=10_000) as info:
+                index_page.click(f'a[href="{link["href"]}"]')
+            dl = info.value
+            downloads[link["href"]] = (dl.suggested_filename, Path(dl.path()).read_bytes())
+            downloaded.add(f"{dl.url[:120]} (net::ERR_ABORTED)")
+    index.extra["downloads"] = downloads
+    index.extra["others"] = others
+    return downloaded
+
+
+def _click_first_authority(index_page, rows: list[dict]) -> dict:
+    """One real click through the index to the first authority report."""
+    if len(rows) <= 1:
+        return {}
+    target = rows[1]
+    with index_page.expect_navigation(wait_until="load"):
+        index_page.click(f'a[href="{target["href"]}"]')
+    return {
+        "href": target["href"],
+        "url": index_page.url,
+        "h1": index_page.eval_on_selector_all("h1", "hs => hs.map(h => h.textContent)"),
+    }
+
+
+def _wait_widgets(page, visit):
+    """Wait for the programme page's widgets; record their selects and output images."""
+    try:
+        page.wait_for_selector(".widget-dropdown select", state="visible", timeout=WIDGET_TIMEOUT_MS)
+        page.wait_for_selector(".widget-output img", state="attached", timeout=WIDGET_TIMEOUT_MS)
+        visit.extra["widgets_rendered"] = True
+    except sync_api.TimeoutError as exc:
+        visit.extra["widgets_rendered"] = f"timed out: {str(exc).splitlines()[0]}"
+    visit.extra["selects"] = page.eval_on_selector_all(".widget-dropdown select", _SELECTS_JS)
+    visit.extra["output_images"] = page.eval_on_selector_all(".widget-output img", _OUTPUT_IMAGES_JS)
+
+
+def _open_reports(guard: Guard, rows: list[dict], shots: dict[str, Path]) -> dict[str, Visit]:
+    """Every report the index links to, one page each (screenshots of two)."""
+    reports: dict[str, Visit] = {}
+    for row in rows:
+        rid = Path(row["href"]).stem
+        is_programme = rid == "programme"
+        visit, page = guard.open(rid, row["url"], after_load=_wait_widgets if is_programme else None)
+        if rid in ("programme", "leeds") and visit.nav_error is None:
+            shots[rid] = SCREENSHOTS / f"{rid}.png"
+            page.screenshot(path=str(shots[rid]), full_page=True)
+            visit.extra["screenshot_dom"] = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+            )
+        page.close()
+        reports[rid] = visit
+    return reports
+
+
+def _open_top_index(guard: Guard, out: Path) -> Visit:
+    top, top_page = guard.open("top index", (out / "index.html").as_uri())
+    top.extra["links"] = top_page.eval_on_selector_all("a[href]", _LINKS_JS)
+    top_page.close()
+    return top
+
+
 @pytest.fixture(scope="module")
 def site(browser, batch_ok):
     """Open html/index.html, then every report it links to (one page each).
@@ -233,118 +348,20 @@ def site(browser, batch_ok):
     links in ``extra``), ``reports`` (report id -> Visit), ``top_index``
     (the <out>/index.html Visit) and ``screenshots`` (name -> path).
     """
-    html_dir = batch_ok.html
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shots: dict[str, Path] = {}
     guard = Guard(browser)
     try:
-
-        def read_index(page, visit):
-            visit.extra["rows"] = page.eval_on_selector_all(
-                "table tbody tr",
-                """rows => rows.map(r => {
-                    const g = r.querySelector('th[scope=colgroup]');
-                    if (g) return {group: g.textContent.trim()};
-                    const a = r.querySelector('th[scope=row] a');
-                    const st = r.querySelector('td[class^="status-"]');
-                    return {name: a ? a.textContent.trim() : null,
-                            href: a ? a.getAttribute('href') : null,
-                            url: a ? a.href : null,
-                            status: st ? st.className : null,
-                            statusText: st ? st.textContent.trim() : null};
-                })""",
-            )
-            visit.extra["links"] = page.eval_on_selector_all(
-                "a[href]", "as => as.map(a => ({href: a.getAttribute('href'), url: a.href}))"
-            )
-            shots["index"] = SCREENSHOTS / "index.png"
-            page.screenshot(path=str(shots["index"]), full_page=True)
-
-        index, index_page = guard.open("index", (html_dir / "index.html").as_uri(), after_load=read_index)
-
-        # Links outside the report table (data-quality log, caveats, ...):
-        # an HTML page is opened like a report; anything else must download.
-        report_hrefs = {r["href"] for r in index.extra.get("rows", []) if r.get("href")}
-        downloads, downloaded, others = {}, set(), {}
-        for link in index.extra.get("links", []):
-            if link["href"] in report_hrefs:
-                continue
-            if link["href"].endswith(".html"):
-                visit, page = guard.open(link["href"], link["url"])
-                page.close()
-                others[link["href"]] = visit
-            else:
-                with index_page.expect_download(timeout=10_000) as info:
-                    index_page.click(f'a[href="{link["href"]}"]')
-                dl = info.value
-                downloads[link["href"]] = (dl.suggested_filename, Path(dl.path()).read_bytes())
-                downloaded.add(f"{dl.url[:120]} (net::ERR_ABORTED)")
-        index.extra["downloads"] = downloads
-        index.extra["others"] = others
-
-        # One real click through the index to the first authority report.
+        index, index_page = _open_index(guard, batch_ok.html, shots)
+        downloaded = _follow_other_links(guard, index, index_page)
         rows = [r for r in index.extra.get("rows", []) if r.get("href")]
-        clicked = {}
-        if len(rows) > 1:
-            target = rows[1]
-            with index_page.expect_navigation(wait_until="load"):
-                index_page.click(f'a[href="{target["href"]}"]')
-            clicked = {
-                "href": target["href"],
-                "url": index_page.url,
-                "h1": index_page.eval_on_selector_all("h1", "hs => hs.map(h => h.textContent)"),
-            }
-        index.extra["clicked"] = clicked
+        index.extra["clicked"] = _click_first_authority(index_page, rows)
         index_page.close()
         # Chromium reports a navigation that turns into a download as a failed
         # (ERR_ABORTED) request: expected for the CSV link, not a fault.
         index.failed[:] = [f for f in index.failed if f not in downloaded]
-
-        def wait_widgets(page, visit):
-            try:
-                page.wait_for_selector(".widget-dropdown select", state="visible", timeout=WIDGET_TIMEOUT_MS)
-                page.wait_for_selector(".widget-output img", state="attached", timeout=WIDGET_TIMEOUT_MS)
-                visit.extra["widgets_rendered"] = True
-            except sync_api.TimeoutError as exc:
-                visit.extra["widgets_rendered"] = f"timed out: {str(exc).splitlines()[0]}"
-            visit.extra["selects"] = page.eval_on_selector_all(
-                ".widget-dropdown select",
-                """ss => ss.map(s => {
-                    const r = s.getBoundingClientRect();
-                    const st = getComputedStyle(s);
-                    // the widget manager writes option labels with no-break spaces
-                    const label = (o) => o.text.replace(/\u00a0/g, ' ');
-                    return {selected: s.selectedIndex >= 0 ? label(s.options[s.selectedIndex]) : null,
-                            options: Array.from(s.options).map(label),
-                            visible: r.width > 0 && r.height > 0 && st.visibility !== 'hidden'
-                                     && st.display !== 'none'};
-                })""",
-            )
-            visit.extra["output_images"] = page.eval_on_selector_all(
-                ".widget-output img",
-                "is => is.map(i => ({alt: i.getAttribute('alt'), loaded: i.complete && i.naturalWidth > 0,"
-                " visible: i.getClientRects().length > 0}))",
-            )
-
-        reports: dict[str, Visit] = {}
-        for row in rows:
-            rid = Path(row["href"]).stem
-            is_programme = rid == "programme"
-            visit, page = guard.open(rid, row["url"], after_load=wait_widgets if is_programme else None)
-            if rid in ("programme", "leeds") and visit.nav_error is None:
-                shots[rid] = SCREENSHOTS / f"{rid}.png"
-                page.screenshot(path=str(shots[rid]), full_page=True)
-                visit.extra["screenshot_dom"] = page.evaluate(
-                    "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
-                )
-            page.close()
-            reports[rid] = visit
-
-        top, top_page = guard.open("top index", (batch_ok.out / "index.html").as_uri())
-        top.extra["links"] = top_page.eval_on_selector_all(
-            "a[href]", "as => as.map(a => ({href: a.getAttribute('href'), url: a.href}))"
-        )
-        top_page.close()
+        reports = _open_reports(guard, rows, shots)
+        top = _open_top_index(guard, batch_ok.out)
         all_blocked = list(guard.blocked)
     finally:
         guard.close()
