@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.programme import Programme, current_programme
+from lib.programme.names import authority_spellings
 from lib.sources.schemas import PROCESSED_SCHEMAS
 from lib.sources.survey import SURVEY_COLUMNS
 
@@ -93,6 +94,7 @@ class Item:
 class Vocabulary:
     authorities: dict[str, str]  # id -> display name
     authority_keys: dict[str, str]  # normalised spelling -> id
+    authority_spellings: tuple  # (id, (name, *spellings)) for the generic name rules
     sectors: dict[str, str]  # normalised spelling -> sector id
     report_sectors: tuple[str, ...]  # sectors with their own rows (besides "all")
     phases: dict[str, str]  # normalised spelling -> pre | post
@@ -183,6 +185,7 @@ def programme_vocabulary() -> Vocabulary:
     return Vocabulary(
         authorities={a.id: a.name for a in prog.authorities},
         authority_keys=keys,
+        authority_spellings=authority_spellings(prog.authorities),
         sectors=_sector_keys(prog),
         report_sectors=tuple(s.id for s in prog.sectors if s.id != prog.sectors[0].id),
         phases=_phase_keys(prog),

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from lib.config import PROJECT_ROOT
+from lib.programme.names import authority_hint, match_authority
 from lib.sources.contract import QUALITY_LOG_COLUMNS, Problem
 from lib.sources.response_format import (
     ANSWERED,
@@ -46,6 +47,7 @@ from lib.sources.response_format import (
     parse_column,
     phase_in_words,
     programme_vocabulary,
+    spelling_key,
     suggest,
 )
 
@@ -374,7 +376,7 @@ def log_unknown_authorities(cols: FileColumns, authority: pd.Series) -> np.ndarr
         issue = {
             v: "authority missing"
             if v == ""
-            else "unknown authority; closest known: " + suggest(v, vocab.authority_keys, vocab.authorities)
+            else "unknown authority; " + authority_hint(v, vocab.authority_spellings, vocab.authorities)
             for v in set(values)
         }
         cols.log(
@@ -464,13 +466,25 @@ def file_record(cols: FileColumns) -> dict:
     }
 
 
+def lookup_authorities(coded: tuple[np.ndarray, list], vocab: Vocabulary) -> pd.Series:
+    """Authority ids: the definition's spellings first, then the generic name rules
+    (case, apostrophes, punctuation, council prefixes and suffixes such as "County
+    Council", "London Borough of", "LB", "MBC"), the same rules as the raw tables."""
+    codes, cats = coded
+    mapped = [
+        vocab.authority_keys.get(spelling_key(c)) or match_authority(str(c), vocab.authority_spellings)
+        for c in cats
+    ]
+    return pd.Series(np.array([*mapped, None], dtype=object)[codes], dtype=object)
+
+
 def clean_file(
     path: Path, vocab: Vocabulary, name: str | None = None
 ) -> tuple[pd.DataFrame, list[pd.DataFrame], dict]:
     """Read and clean one file: (rows in canonical form, log rows, file record).
     ``name`` is how the tables and the log name the file (default: its name)."""
     cols = FileColumns(path, vocab, name)
-    authority = lookup_column(cols.coded("authority"), vocab.authority_keys)
+    authority = lookup_authorities(cols.coded("authority"), vocab)
     sector = lookup_column(cols.coded("sector"), vocab.sectors)
     phase = resolve_phase(cols)
     frame = pd.DataFrame(
