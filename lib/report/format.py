@@ -7,18 +7,10 @@ the same way on every page.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 #: Shown for a value the sources do not give.
 MISSING = "[x]"
-
-
-def esc(text: object) -> str:
-    """Escape any value for HTML text or attribute context (templates autoescape; this is
-    for the few attribute values assembled in Python)."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def percent(value: float | None, digits: int = 0) -> str:
