@@ -37,11 +37,6 @@ def points_interval(low: float, high: float) -> str:
     return f"{signed_points(low)} to {signed_points(high)}"
 
 
-def number(value: float) -> str:
-    """A count or an average: whole numbers without decimals, others to one decimal."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
     """``count_phrase(1, 'item')`` -> ``'1 item'``; ``count_phrase(3, 'item')`` -> ``'3 items'``."""
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
