@@ -6,11 +6,15 @@ driven the way its users drive it: the data build (``python -m lib.evaluation bu
 ``check``), the batch as ``make reports`` runs it (``python -m lib.run --timeout 180
 --fork-kernels``), run twice (the second is the cached re-run), one report with fresh kernels and
 ``--keep-code``, the explore notebook with papermill (then every choice of its explorers'
-dropdowns picked, as a reader would), ``python -m lib.programme check``, the
-synthetic-responses generator with a build and a batch from its files, the page renderer, each
-command's ``--help``, and the settings errors a user meets (a bad ``--authorities``, a bad
-``--timeout``, a rejected definition). Kernels, worker processes and forked kernels are
-measured too (coverage's ``patch = subprocess, fork, _exit``).
+dropdowns picked, as a reader would), the run-reports notebook with papermill (then its form
+driven: two authorities picked, Run pressed and waited for, a bad threshold, Cancel pressed
+during a forced run), both pages rendered without a kernel as docs/contributing.md shows (also
+for a programme that states no success measure), ``python -m lib.programme check`` and
+``reference``, ``python -m lib.report.contributing``, the synthetic-responses generator with a
+build and a batch from its files, the page renderer, each command's ``--help``, and the errors a
+user meets (a bad ``--authorities``, a bad ``--timeout``, a rejected definition, also under a
+build, raw files that break the contract, a raw row naming an unknown authority). Kernels, worker
+processes and forked kernels are measured too (coverage's ``patch = subprocess, fork, _exit``).
 
 Then every function and method defined under ``lib/`` whose body never ran is printed, one line
 each (``lib/x.py:LINE name``, nested names dotted), and the exit status is 1 if there is any
@@ -74,15 +78,17 @@ def _bad_definition(root: Path) -> str:
 
 
 def _broken_raw(root: Path) -> str:
-    """A copy of the raw folder with one file not UTF-8 and a row of '?' at the end of the others."""
+    """A copy of the raw folder with one file not UTF-8, a row of '?' at the end of the others
+    and, in the second file, one field too many on that row."""
     broken = root.parent / "raw-broken"
     shutil.copytree(root / "data/raw", broken)
     first, *others = sorted(broken.glob("*.csv"))
     first.write_bytes(first.read_bytes() + b"\xff\n")
     for path in others:
         header = path.read_text(encoding="utf-8").splitlines()[0]
+        fields = len(header.split(",")) + (path == others[0])
         with path.open("a", encoding="utf-8") as handle:
-            handle.write(",".join("?" for _ in header.split(",")) + "\n")
+            handle.write(",".join("?" * fields) + "\n")
     return str(broken)
 
 
@@ -126,6 +132,107 @@ def _explore_every_choice(root: Path) -> str:
     path = root.parent / "explore-every-choice.ipynb"
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return str(path)
+
+
+def _misspelt_authority(root: Path) -> str:
+    """A copy of the raw folder where one row names an authority no definition knows."""
+    folder = root.parent / "raw-misspelt"
+    shutil.copytree(root / "data/raw", folder)
+    path = folder / "case_study_impacts.csv"
+    header, first, *rest = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    name = first.split(",", 1)[0]
+    path.write_text(header + first.replace(name, "Leeds Citty Councl", 1) + "".join(rest), encoding="utf-8")
+    return str(folder)
+
+
+# Appended to a copy of the run-reports notebook: what a user does with the form it shows. Pick two
+# authorities (through the filter), raise the disclosure threshold, press Run and wait for the end;
+# press Run again with a bad threshold (the form says why and runs nothing); force a rebuild of the
+# authorities (the form lists what changed); force one more and press Cancel once it is under way;
+# point the form at a folder with no processed data.
+DRIVE_FORM = """\
+import time
+
+_form = next(v for v in Out.values() if type(v).__name__ == "RunForm")
+_form.output_dir.value = "../site-form"
+_form.timeout.value = {timeout}
+_form.threshold.value = "200"  # high enough to hide the survey's figures
+_ids = [value for _, value in _form.authorities.options if value != "all"][:2]
+_form.filter.value = _ids[0][:3]
+_form.authorities.value = (_ids[0],)
+_form.filter.value = ""
+_form.authorities.value = tuple(_ids)
+
+
+def _run_to_end(cancel=False):
+    _form.run_button.click()
+    if cancel:
+        _until = time.monotonic() + {timeout}
+        while _form.batch.running and not _form.status.value and time.monotonic() < _until:
+            time.sleep(0.2)
+        _form.cancel_button.click()
+    if _form.batch.wait(timeout={timeout}) is None:
+        raise RuntimeError("the run did not end in time")
+    print(_form.progress.bar_style, _form.summary.value, _form.errors.value)
+
+
+_run_to_end()
+_form.threshold.value = "abc"
+_form.run_button.click()
+assert "threshold" in _form.errors.value.lower(), _form.errors.value
+_form.threshold.value = "10"
+_form.force.value = True
+_form.programme.value = False
+_run_to_end()
+assert "changed since the previous build" in _form.changes.value, _form.changes.value
+_run_to_end(cancel=True)
+_form.processed_dir.value = "../nowhere"
+"""
+
+
+def _run_form_driven(root: Path, timeout: str) -> str:
+    """The run-reports notebook with a last cell that drives its form as a user would."""
+    notebook = json.loads((root / "notebooks/run_reports.ipynb").read_text(encoding="utf-8"))
+    notebook["cells"].append(
+        {"cell_type": "code", "execution_count": None, "id": "drive-form", "metadata": {}, "outputs": []}
+        | {"source": DRIVE_FORM.format(timeout=timeout)}
+    )
+    path = root.parent / "run-reports-driven.ipynb"
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return str(path)
+
+
+# docs/contributing.md's way to render a page without a kernel: both pages, from a processed folder.
+RENDER_WITHOUT_KERNEL = """\
+import sys
+
+from lib.report import pages, workbook
+
+wb = workbook.load_workbook(sys.argv[1])
+print(pages.PROGRAMME_PAGE.render(wb))
+print(pages.AUTHORITY_PAGE.render(wb, sys.argv[2]))
+"""
+
+
+def _render_without_kernel(root: Path, processed: str) -> list[str]:
+    """Arguments that render both pages from ``processed`` (relative to the copy) with no kernel."""
+    script = root.parent / "render_without_kernel.py"
+    script.write_text(RENDER_WITHOUT_KERNEL, encoding="utf-8")
+    return [str(script), processed, _first_authority(root / processed)]
+
+
+def _no_success_measure(root: Path) -> str:
+    """A programme whose documents state no success measure: a definition without the topic
+    (``../no-measure.yaml``), and a copy of the raw folder without its statement."""
+    definition = (root / "data/programme/definition.yaml").read_text(encoding="utf-8")
+    topic = "  - id: success_measure\n    label: The programme's own success measure\n"
+    (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
+    folder = root.parent / "raw-no-measure"
+    shutil.copytree(root / "data/raw", folder)
+    path = folder / "programme_statements.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if not x.startswith("success_measure,")), encoding="utf-8")
+    return str(folder)
 
 
 def _on_responses(root: Path) -> list[str]:
@@ -172,6 +279,32 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             lambda r: ["-m", "lib.run.render", "../explore.ipynb", "../explore.html", "--title", "Explore"],
         ),
         EntryPoint(
+            "run form",
+            lambda r: (
+                ["-m", "papermill", _run_form_driven(r, timeout), "../run-reports.ipynb"]
+                + ["--execution-timeout", str(3 * int(timeout)), "--no-progress-bar"]
+            ),
+        ),
+        EntryPoint(
+            "pages without a kernel",  # docs/contributing.md
+            lambda r: _render_without_kernel(r, "data/processed"),
+        ),
+        EntryPoint(
+            "data build, no success measure stated",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--raw-dir", _no_success_measure(r), "--quiet"]
+                + ["--processed-dir", "../no-measure", "--outputs-dir", "../no-measure-outputs"]
+            ),
+            env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
+        ),
+        EntryPoint(
+            "pages without a kernel, no success measure stated",
+            lambda r: _render_without_kernel(r, "../no-measure"),
+            env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
+        ),
+        EntryPoint("programme reference", lambda r: ["-m", "lib.programme", "reference"]),
+        EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),
+        EntryPoint(
             "synthetic responses", lambda r: ["-m", "lib.sources.synthetic", "--out", f"{syn}/responses"]
         ),
         EntryPoint(
@@ -198,6 +331,12 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint(
             "rejected definition", lambda r: ["-m", "lib.programme", "check", _bad_definition(r)], expect=1
         ),
+        EntryPoint(
+            "build on a rejected definition",
+            lambda r: ["-m", "lib.evaluation", "build", "--processed-dir", "../p3"],
+            expect=1,
+            env=(("EVAL_PROGRAMME", "../bad_definition.yaml"),),
+        ),
         EntryPoint("unknown authority", lambda r: [*batch, "--authorities", "narnia"], expect=2),
         EntryPoint("empty --authorities", lambda r: [*batch, "--authorities", ""], expect=2),
         EntryPoint("bad --timeout", lambda r: ["-m", "lib.run", "--timeout", "-5"], expect=2),
@@ -223,6 +362,14 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
                 "--processed-dir",
                 "../p1",
             ],
+            expect=1,
+        ),
+        EntryPoint(
+            "a raw row naming an unknown authority",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--raw-dir", _misspelt_authority(r)]
+                + ["--processed-dir", "../p4"]
+            ),
             expect=1,
         ),
         EntryPoint(

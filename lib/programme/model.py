@@ -256,17 +256,6 @@ class Programme:
 
     # ---- lookups -----------------------------------------------------------
 
-    def authority(self, id_: str) -> Authority:
-        for a in self.authorities:
-            if a.id == id_:
-                return a
-        raise UnknownNameError(
-            "authority id",
-            id_,
-            _close(id_, [a.id for a in self.authorities]),
-            [a.id for a in self.authorities],
-        )
-
     def authority_id(self, printed: str) -> str:
         """Any printed spelling of an authority -> its id: a spelling the definition
         lists, else the generic rules of :mod:`lib.programme.names` ("Kent County
@@ -365,9 +354,6 @@ class Programme:
             _close(key, [s.keyword for s in self.stages]),
             [s.keyword for s in self.stages],
         )
-
-    def status(self, id_: str) -> EvidenceStatus:
-        return _lookup("evidence status", id_, {s.id: s for s in self.evidence_statuses})
 
     def chart_question(self, which: str) -> Question:
         """The question whose charts hold the ``understanding`` items or the ``impacts`` items.

@@ -143,7 +143,6 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "sector_title",
         "source_doc",
         "year_label",
-        "years_phrase",
     ),
 }
 
@@ -158,7 +157,3 @@ def __getattr__(name: str) -> object:
     except ModuleNotFoundError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     return found if module == name else getattr(found, name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})

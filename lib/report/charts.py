@@ -29,7 +29,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
-from lib.report.format import number, percent  # noqa: E402
+from lib.report.format import percent  # noqa: E402
 from lib.report.html import render, table_html  # noqa: E402
 
 #: Colours by role (not by programme vocabulary). Pairs drawn side by side are
@@ -230,7 +230,6 @@ def paired_bars(
     first_label: str,
     second_label: str,
     xlabel: str,
-    percent_axis: bool = True,
 ):
     """Horizontal bars for two series (e.g. year one vs year two), each value labelled with
     its series' name at the end of its own bar. A share axis runs 0-100%; a label that
@@ -240,8 +239,6 @@ def paired_bars(
     fig, ax = plt.subplots(figsize=(8, 0.7 * n + 1.4))
     ys = list(range(n))[::-1]
     height = 0.38
-    values_all = [v for v in list(first) + list(second) if v is not None and not pd.isna(v)]
-    top = 1.0 if percent_axis else max([0] + values_all) * 1.6 + 1
     for values, offset, key, label, hatch in (
         (first, height / 2, "pre", first_label, ""),
         (second, -height / 2, "post", second_label, "//"),
@@ -257,24 +254,20 @@ def paired_bars(
             edgecolor="white",
         )
         for bar, v in zip(bars, values, strict=False):
-            _bar_label(ax, bar, v, key, label, percent_axis)
+            _bar_label(ax, bar, v, key, label)
     ax.set_yticks(ys, labels)
-    if percent_axis:
-        _share_axis(ax, xlabel)
-    else:
-        ax.set_xlim(0, top)
-        ax.set_xlabel(xlabel)
+    _share_axis(ax, xlabel)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
 
-def _bar_label(ax, bar, v: float | None, key: str, label: str, percent_axis: bool) -> None:
+def _bar_label(ax, bar, v: float | None, key: str, label: str) -> None:
     """A bar's value label with its series' name, at the bar's end; inside the bar when it
     would pass a share axis' end."""
     missing = v is None or pd.isna(v)
-    text = "n/a" if missing else (percent(v) if percent_axis else number(v))
-    inside = not missing and percent_axis and v > 0.62
+    text = "n/a" if missing else percent(v)
+    inside = not missing and v > 0.62
     ax.annotate(
         f"{label}: {text}",
         (bar.get_width(), bar.get_y() + bar.get_height() / 2),

@@ -11,9 +11,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.report import charts
-from lib.report.common import evidence_keys, evidence_statuses, status_ids, status_label, styles
+from lib.report.common import evidence_keys, status_ids, styles
 from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
-from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
@@ -22,12 +21,6 @@ from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
 def evidence_key_order(wb: Workbook, evidence: pd.DataFrame) -> list[str]:
     present = set(evidence_keys(evidence))
     return [k for s in status_ids(wb) for k in (s, f"{s}_inferred") if k == s or k in present]
-
-
-def _outside_legend(wb: Workbook) -> list[str]:
-    """Statuses the evidence table holds for printed codes the legend does not define."""
-    defined = {s.id for s in wb.programme.evidence_statuses}
-    return [s for s in status_ids(wb) if s not in defined]
 
 
 def evidence_matrix(wb: Workbook) -> pd.DataFrame:
@@ -54,11 +47,7 @@ def evidence_coverage(wb: Workbook) -> Markup:
     )
     style = styles(wb)
     inferred = int((ev["inferred"] == "yes").sum())
-    outside = _outside_legend(wb)
-    status_words = "; ".join(
-        [status_count_phrase(wb, how, s) for s in status_ids(wb) if s != UNRECORDED and s not in outside]
-        + [f"{status_label(wb, s)} {counts[s]}" for s in outside]
-    )
+    status_words = "; ".join(status_count_phrase(wb, how, s) for s in status_ids(wb) if s != UNRECORDED)
     item_table = by_item.reset_index().rename(
         columns={"evidence_label": "Evidence item", **{k: style[k].label.capitalize() for k in keys}}
     )
@@ -73,12 +62,6 @@ def evidence_coverage(wb: Workbook) -> Markup:
             "documents (for example, the survey report names the authorities the attitude survey came "
             "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
             "absence from a list is not read as evidence.",
-            *[
-                f"{count_phrase(int(counts[s]), 'cell prints', 'cells print')} "
-                f"'{_printed(wb, s)}', a code the legend does not define; it is shown as {s}, "
-                "not read as a status."
-                for s in outside
-            ],
         ),
         _matrix_chart(wb, by_item, keys, status_words),
         table_html(
@@ -118,7 +101,3 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
         + ")",
     )
     return charts.figure_html(fig, chart)
-
-
-def _printed(wb: Workbook, status: str) -> str:
-    return next((s.code for s in evidence_statuses(wb) if s.id == status), "?")

@@ -7,18 +7,10 @@ the same way on every page.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 #: Shown for a value the sources do not give.
 MISSING = "[x]"
-
-
-def esc(text: object) -> str:
-    """Escape any value for HTML text or attribute context (templates autoescape; this is
-    for the few attribute values assembled in Python)."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def percent(value: float | None, digits: int = 0) -> str:
@@ -43,11 +35,6 @@ def percent_interval(low: float, high: float) -> str:
 def points_interval(low: float, high: float) -> str:
     """``'+3 to +41'``."""
     return f"{signed_points(low)} to {signed_points(high)}"
-
-
-def number(value: float) -> str:
-    """A count or an average: whole numbers without decimals, others to one decimal."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:

@@ -93,9 +93,6 @@ class Page:
 
         return decorate
 
-    def anchors(self) -> list[str]:
-        return [s.id for s in self.sections]
-
     def render(self, *args: object) -> Markup:
         """Every section of the page, in order, without a kernel (``args``: the notebook's
         arguments, ``wb`` and for an authority page its id)."""

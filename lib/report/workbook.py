@@ -64,10 +64,6 @@ class Workbook:
     def n_evidence_items(self) -> int:
         return int(self.evidence["evidence_item"].nunique())
 
-    @property
-    def n_survey_authorities(self) -> int:
-        return int((self.authorities["attitude_survey"] == "yes").sum())
-
     @cached_property
     def _authority_rows(self) -> dict[str, pd.Series]:
         return {r["authority_id"]: r for _, r in self.authorities.iterrows()}
@@ -187,22 +183,6 @@ def understanding_item(wb: Workbook, index: int = 0) -> str | None:
 
 def evidence_item_labels(wb: Workbook) -> list[str]:
     return [i.label for i in wb.programme.evidence_items]
-
-
-def years_phrase(wb: Workbook, years_value: str) -> str:
-    if years_value == UNRECORDED:
-        return "the documents do not say in which programme year it took part"
-    parts = years_value.split(";")
-    if len(parts) == len(wb.programme.years) and len(parts) > 1:
-        from lib.report.format import list_phrase
-
-        both = "both programme years" if len(parts) == 2 else f"all {len(parts)} programme years"
-        return f"it took part in {both}, {list_phrase(parts)}"
-    if len(parts) > 1:
-        from lib.report.format import list_phrase
-
-        return f"it took part in {list_phrase([year_label(wb, p) for p in parts])}"
-    return f"it took part in {year_label(wb, parts[0])}"
 
 
 def source_doc(wb: Workbook, source: str) -> str:

@@ -4,17 +4,14 @@ A build that read synthetic response files (``lib/sources/synthetic.py``)
 records it in ``data/processed/response_files.csv`` (column ``synthetic``).
 The site's templates show the banner (``templates/synthetic_banner.html.j2``)
 at the top of the index, the caveats page and every report page
-(:mod:`lib.run.chrome`); :func:`banner_html` gives the same markup to a
-notebook that shows it itself. Standard library, Jinja and markupsafe only,
-so the batch driver can use it without importing the report stack.
+(:mod:`lib.run.chrome`). Standard library only, so the batch driver can use
+it without importing the report stack.
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-
-from markupsafe import Markup
 
 RESPONSE_FILES = "response_files.csv"
 SYNTHETIC_TEXT = (
@@ -35,10 +32,3 @@ def is_synthetic(processed_dir: str | Path) -> bool:
         return False
     with path.open(encoding="utf-8", newline="") as handle:
         return any(row.get("synthetic") == "yes" for row in csv.DictReader(handle))
-
-
-def banner_html(text: str = SYNTHETIC_TEXT) -> Markup:
-    """The banner's markup (``text`` is escaped by the template)."""
-    from lib.run import site
-
-    return Markup(site.render_template("synthetic_banner.html.j2", banner_text=text).strip())  # noqa: S704

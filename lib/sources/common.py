@@ -39,10 +39,6 @@ CASE_STUDY_AUTHORITIES: frozenset[str] = PROGRAMME.case_study_authorities
 UnknownAuthorityError = UnknownNameError
 
 
-def _name_key(name: str) -> str:
-    return name_key(name)
-
-
 def authority_id(name: str) -> str:
     """Map any printed spelling of an authority to its canonical id."""
     return PROGRAMME.authority_id(name)

@@ -188,15 +188,6 @@ def grid(*axes: Iterable) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(str(v) for v in combo) for combo in itertools.product(*axes))
 
 
-def _numbered(counts: dict) -> tuple[tuple[str, ...], ...]:
-    """``{group: n}`` -> ``(*group, '1') ... (*group, 'n')``: numbered rows within groups."""
-    keys = []
-    for group, n in counts.items():
-        group = group if isinstance(group, tuple) else (group,)
-        keys += [(*(str(g) for g in group), str(i)) for i in range(1, n + 1)]
-    return tuple(keys)
-
-
 def key_text(value: object) -> str:
     """How completeness keys compare: case, curly apostrophes and runs of spaces ignored."""
     return re.sub(r"\s+", " ", str(value).replace("’", "'")).strip().casefold()

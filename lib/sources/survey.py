@@ -60,10 +60,6 @@ _STRAY_LOG = RowsTo(
 )
 
 
-def _sector_key(printed: str) -> str:
-    return spaced_key(printed)
-
-
 def sector_id(printed: str) -> str:
     return PROGRAMME.sector_id(printed)
 

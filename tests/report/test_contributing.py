@@ -19,7 +19,7 @@ def test_the_map_lists_every_registered_section_in_order():
     text = contributing.section_map()
     for page in pages.PAGES:
         table = text.split(f"### `{page.notebook}`")[1].split("###")[0]
-        assert re.findall(r"^\| \d+ \| `([^`]+)`", table, re.M) == page.anchors()
+        assert re.findall(r"^\| \d+ \| `([^`]+)`", table, re.M) == [s.id for s in page.sections]
         assert re.findall(r"^\| \d+ \| `[^`]+` \| [^|]+ \| `([^`]+)`", table, re.M) == [
             s.function for s in page.sections
         ]

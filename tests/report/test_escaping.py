@@ -23,7 +23,6 @@ import pandas as pd
 import pytest
 
 from lib.run import batch
-from lib.report import format as charts_format
 from lib.report import html as charts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -109,19 +108,6 @@ def _assert_not_live(markup: str, where: str) -> None:
 # ---------------------------------------------------------------------------
 # Unit tests: the HTML helpers escape what they are given
 # ---------------------------------------------------------------------------
-
-
-def test_esc_escapes_markup_and_quotes():
-    out = charts_format.esc(PAYLOAD + '"&')
-    assert "<" not in out and ">" not in out and "'" not in out and '"' not in out
-    assert out.startswith("&lt;script&gt;alert(") and out.endswith("&quot;&amp;")
-    assert charts_format.esc(None) == ""
-    # Unescaping gives back exactly the text: nothing lost, nothing doubled.
-    assert Elements(f"<p>{out}</p>").first("p")["text"] == PAYLOAD + '"&'
-    assert (
-        Elements(f'<a title="{charts_format.esc(PAYLOAD + chr(34))}">x</a>').first("a")["attrs"]["title"]
-        == PAYLOAD + '"'
-    )
 
 
 def test_table_html_escapes_caption_headers_cells_and_class():

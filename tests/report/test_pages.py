@@ -66,7 +66,7 @@ def test_headings_come_from_the_registry_not_the_notebooks():
         for cell in (c for c in _cells(notebook) if c["cell_type"] == "markdown"):  # an h3 may be
             assert not re.search(r"<h[12]|^##? ", "".join(cell["source"]), re.M), (notebook, cell["id"])
     for page in pages.PAGES:
-        ids = page.anchors()
+        ids = [s.id for s in page.sections]
         assert len(ids) == len(set(ids)), page.notebook
         assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i) for i in ids), ids
 
@@ -95,7 +95,7 @@ def test_every_section_renders_under_its_registry_heading(wb, page):
 def test_the_programme_link_targets_exist(wb):
     html = authority_page.programme_context(wb, "leeds") + authority_page.case_study(wb, "leeds")
     targets = re.findall(r'href="programme\.html#([^"]+)"', html)
-    assert targets and set(targets) <= set(pages.PROGRAMME_PAGE.anchors())
+    assert targets and set(targets) <= {s.id for s in pages.PROGRAMME_PAGE.sections}
     with pytest.raises(KeyError, match="no section 'nowhere'"):
         pages.PROGRAMME_PAGE.anchor("nowhere")
 

@@ -41,7 +41,7 @@ def _text(markup) -> str:
 def test_summary_findings_are_five_to_seven_each_rated_and_linked(wb):
     findings = report.key_findings(wb)
     assert 5 <= len(findings) <= 7
-    anchors = set(pages.PROGRAMME_PAGE.anchors())
+    anchors = {s.id for s in pages.PROGRAMME_PAGE.sections}
     for f in findings:
         assert f.rating in RATINGS, f
         assert f.reason and f.anchor in anchors, f
