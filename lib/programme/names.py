@@ -129,6 +129,14 @@ def rank_authorities(printed: str, authorities: Authorities, n: int = 3) -> list
     return close[:n]
 
 
+def authority_hint(printed: str, authorities: Authorities, names: dict[str, str] | None = None) -> str:
+    """A log hint for an unknown name: ``closest known: Kent, Leeds`` or ``no close match``."""
+    ranked = rank_authorities(printed, authorities)
+    if not ranked:
+        return "no close match"
+    return "closest known: " + ", ".join((names or {}).get(a, a) for a in ranked)
+
+
 def authority_spellings(authorities: Iterable) -> Authorities:
     """``(id, (name, *spellings))`` pairs of a definition's authorities, for the functions above."""
     return tuple((a.id, (a.name, *a.spellings)) for a in authorities)

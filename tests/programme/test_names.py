@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lib import programme
-from lib.programme.names import authority_key, match_authority, rank_authorities
+from lib.programme.names import authority_hint, authority_key, match_authority, rank_authorities
 
 AUTHORITIES = (
     ("kent", ("Kent",)),
@@ -77,6 +77,9 @@ def test_hints_rank_candidates_by_shared_words_and_say_when_none_is_close():
     assert rank_authorities("West Norfolk and Leeds", AUTHORITIES) == ["kings-lynn-and-west-norfolk", "leeds"]
     assert rank_authorities("Barnsley", AUTHORITIES) == []
     assert rank_authorities("Greenwhich", AUTHORITIES) == ["greenwich"]  # a slip: no shared word
+    assert authority_hint("Atlantis District Council", AUTHORITIES) == "no close match"
+    names = {a: n[0] for a, n in AUTHORITIES}
+    assert authority_hint("Lincolnshire CC", AUTHORITIES, names) == "closest known: North East Lincolnshire"
 
 
 def test_the_programme_matches_council_names_and_explains_an_unknown_one():
