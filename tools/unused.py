@@ -77,6 +77,18 @@ def _bad_definition(root: Path) -> str:
     return str(path)
 
 
+def _odd_responses(root: Path) -> str:
+    """A response folder whose one file names a sector the definition does not know."""
+    folder = root.parent / "odd-responses"
+    folder.mkdir(exist_ok=True)
+    (folder / "wave_pre.csv").write_text(
+        "respondent_ref,authority,sector,phase,understand_co_production\n"
+        "R1,Leeds,VCS,pre,5\nR2,Leeds,Parks department,pre,4\n",
+        encoding="utf-8",
+    )
+    return str(folder)
+
+
 def _broken_raw(root: Path) -> str:
     """A copy of the raw folder with one file not UTF-8, a row of '?' at the end of the others
     and, in the second file, one field too many on that row."""
@@ -312,6 +324,13 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             lambda r: (
                 ["-m", "lib.evaluation", "build", "--quiet", "--responses-dir", f"{syn}/responses"]
                 + ["--processed-dir", f"{syn}/processed", "--outputs-dir", f"{syn}/outputs"]
+            ),
+        ),
+        EntryPoint(
+            "response file with an unknown sector",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--quiet", "--responses-dir", _odd_responses(r)]
+                + ["--processed-dir", "../odd/processed", "--outputs-dir", "../odd/outputs"]
             ),
         ),
         EntryPoint(
