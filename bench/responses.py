@@ -31,12 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from lib.sources import response_format, response_tables
+from lib.sources import response_format, response_reading, response_tables
 response_format.programme_vocabulary()
 t0 = time.perf_counter()  # imports excluded: read + clean + aggregate only
 u0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = u0.ru_utime + u0.ru_stime
-paths = response_tables.response_files(Path(sys.argv[1]))
+paths = response_reading.response_files(Path(sys.argv[1]))
 tables, issues = response_tables.response_tables(paths)
 elapsed = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)

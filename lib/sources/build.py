@@ -352,13 +352,13 @@ def build(
     """
     check_output_folders(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
-    from lib.sources import response_format, response_tables
+    from lib.sources import response_format, response_reading, response_tables
 
     try:
         result = response_tables.add_response_tables(
             result, response_format.responses_dir(raw_dir, responses_dir)
         )
-    except response_tables.ResponseDataError as err:
+    except response_reading.ResponseDataError as err:
         raise RawDataError(err.problems) from None
     log_path = Path(outputs_dir) / QUALITY_LOG_NAME
     try:

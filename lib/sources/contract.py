@@ -252,7 +252,7 @@ class RawTable:
 
 def display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(path)
 

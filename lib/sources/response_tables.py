@@ -26,7 +26,8 @@ from lib.sources.response_format import (
     confident_from,
     programme_vocabulary,
 )
-from lib.sources.responses import Cleaned, ResponseDataError, clean_responses, response_files  # noqa: F401
+from lib.sources.response_reading import response_files
+from lib.sources.responses import Cleaned, clean_responses
 
 # --------------------------------------------------------------------------
 # Aggregation

@@ -1,11 +1,11 @@
-"""Respondent-level survey data: read and clean raw response exports.
+"""Respondent-level survey data: clean the raw response exports.
 
 An evaluation team usually holds the raw pre/post workshop survey exports: one
 row per response, from an online form tool (CSV or Excel) or SPSS (``.sav``),
-or typed in from paper. This module reads the files in
-``data/raw/responses/`` (or another directory:
-``response_format.responses_dir``) and cleans them into one row per usable
-response; :mod:`lib.sources.response_tables` aggregates those into the
+or typed in from paper. :mod:`lib.sources.response_reading` finds and reads
+the files in ``data/raw/responses/`` (or another directory:
+``response_format.responses_dir``); this module cleans them into one row per
+usable response, step by step (its log rows: :mod:`lib.sources.response_log`); :mod:`lib.sources.response_tables` aggregates those into the
 processed tables and holds the build hook.
 
 The input format is documented in ``data/README.md`` ("Response files").
@@ -22,20 +22,16 @@ the registry) live in :mod:`lib.sources.response_format`.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lib.config import PROJECT_ROOT
 from lib.programme.names import authority_hint, match_authority
-from lib.sources.contract import QUALITY_LOG_COLUMNS, Problem
+from lib.sources.contract import QUALITY_LOG_COLUMNS, Problem, display_path
 from lib.sources.response_format import (
     ANSWERED,
-    FORMATS,
     INVALID,
     STANDARD_COLUMNS,
     Vocabulary,
@@ -45,137 +41,22 @@ from lib.sources.response_format import (
     lookup_column,
     lookup_phase,
     parse_column,
-    phase_in_words,
     programme_vocabulary,
     spelling_key,
     suggest,
+)
+from lib.sources.response_log import group_log, row_labels, row_words
+from lib.sources.response_reading import (
+    ResponseDataError,
+    ResponseFileError,
+    phase_from_name,
+    read_file,
+    relative_names,
 )
 
 # --------------------------------------------------------------------------
 # Reading one file
 # --------------------------------------------------------------------------
-
-
-class ResponseFileError(Exception):
-    """A response file that cannot be read or used at all (stops the build)."""
-
-    def __init__(
-        self, file: str, reason: str, row: int | None = None, column: str | None = None, value: object = None
-    ):
-        self.file, self.reason, self.row, self.column, self.value = file, reason, row, column, value
-        super().__init__(f"{file}: {reason}")
-
-
-class ResponseDataError(Exception):
-    """Raised when response files are unusable; carries one problem per file
-    (lib.evaluation turns it into its RawDataError: one line each, nothing written)."""
-
-    def __init__(self, problems: list):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def display_path(path: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _decode(path: Path, shown: str) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ResponseFileError(
-            shown,
-            f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
-            "save the export as CSV UTF-8",
-        ) from None
-
-
-def _separator(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
-    return max(counts, key=lambda s: (counts[s], s == ","))
-
-
-def read_file(path: Path, vocab: Vocabulary | None = None) -> tuple[pd.DataFrame, str]:
-    """Read one response file as text columns; return (frame, format).
-
-    Every value is kept as text: parsing happens in the cleaning, so nothing is
-    coerced silently. Raises :class:`ResponseFileError` with the reason when the
-    file cannot be read.
-    """
-    path = Path(path)
-    shown = display_path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ResponseFileError(shown, f"unsupported file type {path.suffix!r}; expected .csv, .xlsx or .sav")
-    try:
-        if fmt == "csv":
-            text = _decode(path, shown)
-            if not text.strip():
-                raise ResponseFileError(shown, "the file is empty (no header row)")
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=_separator(text),
-                dtype=object,
-                keep_default_na=False,
-                na_filter=False,
-                skipinitialspace=False,
-            )
-        elif fmt == "xlsx":
-            frame = pd.read_excel(path, engine="openpyxl", dtype=object, na_filter=False)
-            frame = frame.apply(_as_text)
-        else:
-            frame = _read_sav(path, vocab)
-    except ResponseFileError:
-        raise
-    except Exception as err:  # every reader failure becomes one line
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ResponseFileError(shown, f"cannot be read as {fmt.upper()}: {reason}") from None
-    frame.columns = [str(c) for c in frame.columns]
-    return frame, fmt
-
-
-def _read_sav(path: Path, vocab: Vocabulary | None) -> pd.DataFrame:
-    """An SPSS file as text. In answer columns the numeric code is the answer
-    and its value label only display text; a code off the scale reads as its
-    label, so "Don't know" or "Refused" coded 8 or 99 is a missing answer.
-    Other columns (authority, sector, phase ...) read as their labels where
-    they have them. Declared missing values arrive as blanks."""
-    import pyreadstat
-
-    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-    vocab = vocab or programme_vocabulary()
-    mapping, items = column_map(vocab), {it.item for it in vocab.items}
-    for column, labels in meta.variable_value_labels.items():
-        if column not in frame:
-            continue
-        if mapping.get(header_key(column)) in items:
-            labels = {c: v for c, v in labels.items() if not vocab.scale_low <= c <= vocab.scale_high}
-        if labels:
-            frame[column] = frame[column].astype(object).replace(labels)
-    return frame.apply(_as_text)
-
-
-def _as_text(column: pd.Series) -> pd.Series:
-    """Spreadsheet and SPSS cells as text: whole numbers without '.0', blanks as ''."""
-
-    def text(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
-
-    return column.map(text).astype(object)
-
-
-def phase_from_name(path: Path) -> str | None:
-    """``pre`` or ``post`` when the file name says so (e.g. ``leeds_pre.csv``)."""
-    return phase_in_words(Path(path).stem)
 
 
 # --------------------------------------------------------------------------
@@ -190,61 +71,6 @@ class Cleaned:
     responses: pd.DataFrame  # authority_id, sector, phase, ref, <item> (int8, 0 = no usable answer)
     issues: pd.DataFrame  # quality-log rows
     files: pd.DataFrame  # response_files.csv
-
-
-LOG_KEYS = ["check", "file", "column", "value", "issue", "action"]
-
-
-def _row_labels(rows: np.ndarray | pd.Series, sav: np.ndarray | pd.Series | bool) -> pd.Series:
-    """Row numbers as the log shows them: ``12`` (header = row 1) or ``case 11`` (.sav)."""
-    text = pd.Series(np.asarray(rows)).astype(str)
-    sav = pd.Series(np.broadcast_to(np.asarray(sav, dtype=bool), len(text)))
-    return text.where(~sav, "case " + text)
-
-
-def _row_words(rows: pd.Series, sav: pd.Series) -> pd.Series:
-    labels = _row_labels(rows, sav)
-    return labels.where(labels.str.startswith("case"), "row " + labels)
-
-
-#: The longest row list in one log cell (spreadsheets hold 32,767 characters
-#: per cell); a longer list continues on further log rows.
-MAX_CELL = 30_000
-
-
-def row_ranges(rows: np.ndarray, sav: bool, limit: int = MAX_CELL) -> list[str]:
-    """Row numbers as log cells: consecutive rows as ranges (``2-40, 45``;
-    ``case 3-9`` for .sav), each cell at most ``limit`` characters."""
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
-    if not len(rows):
-        return [""]
-    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-    starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]]
-    prefix = "case " if sav else ""
-    parts = [f"{prefix}{a}" if a == b else f"{prefix}{a}-{b}" for a, b in zip(starts, ends, strict=True)]
-    cells, current, size = [], [], 0
-    for part in parts:
-        if current and size + len(part) + 2 > limit:
-            cells.append(", ".join(current))
-            current, size = [], 0
-        current.append(part)
-        size += len(part) + 2
-    cells.append(", ".join(current))
-    return cells
-
-
-def _group_log(bad: list[pd.DataFrame]) -> pd.DataFrame:
-    """One log row per distinct (check, file, column, value, issue), its rows
-    listed as ranges (more log rows when the list is too long for one cell)."""
-    if not bad:
-        return pd.DataFrame({c: pd.Series(dtype=str) for c in QUALITY_LOG_COLUMNS})
-    frame = pd.concat(bad, ignore_index=True)
-    out = []
-    for keys, group in frame.groupby(LOG_KEYS, sort=True):
-        for cell in row_ranges(group["row"].to_numpy(), bool(group["sav"].iloc[0])):
-            out.append((*keys, cell))
-    grouped = pd.DataFrame(out, columns=[*LOG_KEYS, "row"])
-    return grouped[QUALITY_LOG_COLUMNS].astype(str)
 
 
 def _category_text(coded: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
@@ -525,30 +351,6 @@ def parse_times(text: np.ndarray) -> np.ndarray:
     return out.to_numpy()
 
 
-def response_files(directory: Path) -> list[Path]:
-    """Every file in ``directory`` (sorted), except hidden files, Office lock
-    files (``~$...``) and READMEs: a file of another type is not skipped but
-    refused by :func:`read_file`, so nothing is left out silently."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return []
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.casefold().startswith("readme")
-    )
-
-
-def relative_names(paths: list[Path]) -> list[str]:
-    """Each file's path below the folder the files share (the responses folder):
-    the processed tables and the log do not depend on where that folder is."""
-    if not paths:
-        return []
-    resolved = [Path(p).resolve() for p in paths]
-    root = Path(os.path.commonpath([p.parent for p in resolved]))
-    return [p.relative_to(root).as_posix() for p in resolved]
-
-
 def read_all(paths: list[Path], vocab: Vocabulary) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
     """Clean every file; any unusable file stops with one problem per file."""
     frames, bad, records, problems = [], [], [], []
@@ -589,14 +391,14 @@ def remove_duplicates(data: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFra
         {
             "check": "response_duplicate",
             "file": d["file"].astype(str).to_numpy(),
-            "row": _row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(),
+            "row": row_labels(d["row"].to_numpy(), d["sav"].to_numpy()).to_numpy(),
             "column": "",
             "value": "",
             "issue": (
                 "exact duplicate of "
                 + first["file"].astype(str)
                 + ", "
-                + _row_words(first["row"], first["sav"]).to_numpy()
+                + row_words(first["row"], first["sav"]).to_numpy()
             ).to_numpy(),
             "action": "removed",
         }
@@ -621,7 +423,7 @@ def remove_repeated_references(data: pd.DataFrame) -> tuple[pd.DataFrame, list[p
         {
             "check": "response_repeated_reference",
             "file": rr["file"].astype(str).to_numpy(),
-            "row": _row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
+            "row": row_labels(rr["row"].to_numpy(), rr["sav"].to_numpy()).to_numpy(),
             "column": "respondent_ref",
             "value": rr["ref"].to_numpy(),
             "issue": (
@@ -630,7 +432,7 @@ def remove_repeated_references(data: pd.DataFrame) -> tuple[pd.DataFrame, list[p
                 + "'; earliest kept: "
                 + kept["file"].astype(str)
                 + ", "
-                + _row_words(kept["row"], kept["sav"]).to_numpy()
+                + row_words(kept["row"], kept["sav"]).to_numpy()
             ).to_numpy(),
             "action": "removed (one answer per person per phase)",
         }
@@ -650,5 +452,5 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
     files["rows_used"] = files["file"].map(used).fillna(0).astype(int)
     files = files[["file", "format", "rows_read", "rows_used", "synthetic", "sha256"]]
     keep = ["authority_id", "sector", "phase", "ref", *(it.item for it in vocab.items)]
-    log = pd.concat([_group_log(bad), *duplicates, *repeated], ignore_index=True)
+    log = pd.concat([group_log(bad), *duplicates, *repeated], ignore_index=True)
     return Cleaned(data[keep].reset_index(drop=True), log[QUALITY_LOG_COLUMNS].astype(str), files)

@@ -13,6 +13,7 @@ import pytest
 from lib import evaluation
 from lib.programme import load_programme
 from lib.sources import response_format as fmt
+from lib.sources import response_reading as reading
 from lib.sources import response_tables as t
 from lib.sources import responses as r
 from lib.sources.build import to_csv_bytes
@@ -193,10 +194,10 @@ def test_processed_bytes_do_not_depend_on_the_folder_location(tmp_path):
     shutil.copytree(first, second)
     built = []
     for folder in (first, second):
-        tables, log = t.response_tables(r.response_files(folder))
+        tables, log = t.response_tables(reading.response_files(folder))
         built.append([to_csv_bytes(x) for x in (*tables.values(), log)])
     assert built[0] == built[1]
-    assert set(t.response_tables(r.response_files(first))[0]["response_files.csv"]["file"]) == {
+    assert set(t.response_tables(reading.response_files(first))[0]["response_files.csv"]["file"]) == {
         "a_pre.csv",
         "a_post.csv",
     }

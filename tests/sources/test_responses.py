@@ -12,6 +12,7 @@ import pytest
 
 from lib import evaluation
 from lib.sources import response_format as fmt
+from lib.sources import response_reading as reading
 from lib.sources import response_tables as t
 from lib.sources import responses as r
 from lib.sources import synthetic
@@ -198,7 +199,7 @@ def test_three_formats_read_alike(tmp_path):
     synthetic.write_files(df, tmp_path / "xlsx", ("xlsx",))
     synthetic.write_files(df, tmp_path / "sav", ("sav",))
     results = {
-        fmt: t.response_tables(r.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
+        fmt: t.response_tables(reading.response_files(tmp_path / fmt))[0]["survey_responses.csv"]
         for fmt in ("csv", "xlsx", "sav")
     }
     key = ["authority_id", "item", "sector", "phase"]
@@ -250,8 +251,8 @@ def test_other_file_types_are_refused_not_skipped(tmp_path):
     (tmp_path / "old_export.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (tmp_path / "README.md").write_text("notes")
     (tmp_path / "~$a_pre.xlsx").write_bytes(b"lock")
-    with pytest.raises(r.ResponseDataError) as err:
-        r.clean_responses(r.response_files(tmp_path))
+    with pytest.raises(reading.ResponseDataError) as err:
+        r.clean_responses(reading.response_files(tmp_path))
     assert [str(p) for p in err.value.problems] == [
         f"{tmp_path / 'old_export.xls'}: expected a usable response file (unsupported file type '.xls'; "
         "expected .csv, .xlsx or .sav)"
