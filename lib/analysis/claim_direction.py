@@ -25,7 +25,7 @@ from lib.analysis.claim_spec import (
     phase_phrase,
     pts,
     resolve_items,
-    sector_phrase,
+    sector_words,
     select_items,
     spec_number,
     split_list,
@@ -61,7 +61,7 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
             relied.append(row)
             basis = "stated" if row["base_basis"] == "stated" else "approximated"
             parts.append(
-                f"{sector_phrase(sector)} "
+                f"{sector_words(sector)} "
                 f"'{row['item_label'] if not is_missing(row['item_label']) else item}' "
                 f"{pct(row['pre'])} -> {pct(row['post'])} ({pts(row['change'])} points, 95% CI "
                 f"{pts(row['change_low'])} to {pts(row['change_high'])}; {basis} bases "
@@ -108,7 +108,7 @@ def _test_value_equals(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataF
         ok = abs(actual - value) <= tolerance + 1e-9
         passed.append(ok)
         parts.append(
-            f"{sector_phrase(sector)} {phase_phrase(phase)} '{item_label_of(match)}': {pct(actual)} "
+            f"{sector_words(sector)} {phase_phrase(phase)} '{item_label_of(match)}': {pct(actual)} "
             f"(claim {pct(value)})"
         )
     return Finding(
@@ -131,15 +131,15 @@ def _test_no_decrease(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         falls = table[table["change"] < -tolerance - 1e-9]
         within = table[(table["change"] < 0) & (table["change"] >= -tolerance - 1e-9)]
         passed.append(falls.empty)
-        parts.append(f"{sector_phrase(sector)} changes (points): {_change_parts(table)}")
+        parts.append(f"{sector_words(sector)} changes (points): {_change_parts(table)}")
         if not falls.empty:
             notes.append(
-                f"{sector_phrase(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
+                f"{sector_words(sector)}: {len(falls)} fell by more than {tolerance * 100:g} points "
                 f"({', '.join(falls['label'].str.strip())})"
             )
         if not within.empty:
             notes.append(
-                f"{sector_phrase(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
+                f"{sector_words(sector)}: {len(within)} fell but within the {tolerance * 100:g}-point "
                 f"tolerance ({', '.join(within['label'].str.strip())})"
             )
     verdict = aggregate_verdict(passed)
@@ -164,7 +164,7 @@ def _count_test(kind: str) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], 
                 what = f"changed by {tolerance * 100:g} points or less"
             passed.append(len(hits) == expected)
             parts.append(
-                f"{sector_phrase(sector)}: {len(hits)} of {len(table)} items {what} "
+                f"{sector_words(sector)}: {len(hits)} of {len(table)} items {what} "
                 f"({', '.join(hits['label'].str.strip()) or 'none'}); changes: {_change_parts(table)}"
             )
         return Finding(
@@ -194,7 +194,7 @@ def _test_top_changes(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFr
         if extra and len(top) > k:
             ties.append(f"{', '.join(extra)} tie(s) at {pts(cutoff)} points")
         parts.append(
-            f"{sector_phrase(sector)} largest rises: "
+            f"{sector_words(sector)} largest rises: "
             + ", ".join(f"{row.label.strip()} {pts(row.change)}" for row in top.itertuples())
         )
     reason = f"{sum(passed)} of {len(passed)} named items are among the largest {k} rises."
@@ -247,10 +247,10 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
             passed.append(ok)
             top = ranked.head(max(len(wanted) + 1, 3))
             shown = ", ".join(f"{row.rank}. {row.label.strip()} {pct(row.value)}" for row in top.itertuples())
-            parts.append(f"{sector_phrase(sector)} {phase_phrase(phase)}: {shown}")
+            parts.append(f"{sector_words(sector)} {phase_phrase(phase)}: {shown}")
             if not ok:
                 failures.append(
-                    f"{sector_phrase(sector)} {phase_phrase(phase)}: "
+                    f"{sector_words(sector)} {phase_phrase(phase)}: "
                     + ", ".join(f"'{label_of[item]}' ranks {rank_of[item]}" for item in wanted)
                 )
         what = "in the order claimed" if ordered else f"among the top {len(split_list(claim['items']))}"
@@ -272,7 +272,7 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
         for row in table.itertuples():
             passed.append(row.change > tolerance + 1e-9)
             parts.append(
-                f"{sector_phrase(sector)} '{row.label.strip()}': {pct(row.pre)} -> {pct(row.post)} "
+                f"{sector_words(sector)} '{row.label.strip()}': {pct(row.pre)} -> {pct(row.post)} "
                 f"({pts(row.change)} points)"
             )
     reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
@@ -308,7 +308,7 @@ def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) 
         rose = table[table["change"] > tolerance + 1e-9]
         passed.extend([True] * len(rose) + [False] * (len(table) - len(rose)))
         parts.append(
-            f"{sector_phrase(sector)}: {len(rose)} of {len(table)} items rose by more than "
+            f"{sector_words(sector)}: {len(rose)} of {len(table)} items rose by more than "
             f"{tolerance * 100:g} points; changes: {_change_parts(table)}"
         )
     return Finding(

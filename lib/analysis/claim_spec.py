@@ -155,7 +155,7 @@ def changes_from_survey(survey: pd.DataFrame, question: str, sector: str) -> pd.
     return out
 
 
-def sector_phrase(sector: str) -> str:
+def sector_words(sector: str) -> str:
     return SECTOR_WORDS.get(sector, sector)
 
 

@@ -24,7 +24,7 @@ from lib.report.workbook import (
     understanding_question,
     years,
 )
-from lib.sources import response_tables as response_tables_module
+from lib.sources import response_tables
 
 
 @dataclass(frozen=True)
@@ -197,11 +197,11 @@ def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame
     )
 
 
-def response_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
+def respondent_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
     """The respondent-level survey tables the build wrote, or None (read once per workbook)."""
     cache = wb.__dict__.setdefault("_response_tables", {})
     if "tables" not in cache:
-        tables = response_tables_module.load_response_tables(wb.processed_dir)
+        tables = response_tables.load_response_tables(wb.processed_dir)
         if tables is not None:  # the pages show the cells someone answered
             sr = tables["survey_responses"]
             tables["survey_responses"] = sr[sr["base_n"] > 0].reset_index(drop=True)
@@ -211,7 +211,7 @@ def response_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
 
 def has_response_data(wb: Workbook, authority_id: str) -> bool:
     """True when the build read respondent-level survey data for this authority."""
-    tables = response_tables(wb)
+    tables = respondent_tables(wb)
     return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
 
 

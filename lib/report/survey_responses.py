@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
-from lib.report.facts import has_response_data, response_tables
+from lib.report.facts import has_response_data, respondent_tables
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import join, note, paragraph, table_html
 from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
@@ -247,7 +247,7 @@ def authority_survey(wb: Workbook, authority_id: str) -> Markup:
     name = wb.authority_row(authority_id)["authority"]
     return join(
         AUTHORITY_PAGE.heading("survey", name=name),
-        _results(wb, response_tables(wb), authority_id, name, f"{name}'s own respondents"),
+        _results(wb, respondent_tables(wb), authority_id, name, f"{name}'s own respondents"),
     )
 
 
@@ -255,7 +255,7 @@ def authority_survey(wb: Workbook, authority_id: str) -> Markup:
 def programme_survey(wb: Workbook) -> Markup:
     """Programme report: results from respondent-level data, with one row per
     authority, when the build read response files; nothing otherwise."""
-    tables = response_tables(wb)
+    tables = respondent_tables(wb)
     if tables is None:
         return Markup("")
     sr = tables["survey_responses"]

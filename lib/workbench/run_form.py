@@ -37,8 +37,8 @@ from lib.workbench.status import (
     page_link,
     read_manifest,
     report_rows,
+    run_summary,
     status_line,
-    summary_line,
 )
 
 DEFAULT_THRESHOLD_TEXT = "10"
@@ -266,7 +266,7 @@ class RunForm:
             self.first_page_s = round(time.monotonic() - self.pressed_at, 2)
         self.progress.max, self.progress.value = max(len(rows), 1), len(done)
         self.status.value = _html_lines([status_line(r) for r in rows], "font-family:monospace")
-        self.summary.value = html.escape(summary_line(rows))
+        self.summary.value = html.escape(run_summary(rows))
 
     def _on_end(self, outcome: Outcome) -> None:
         if outcome.manifest is not None:

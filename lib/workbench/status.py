@@ -3,7 +3,7 @@
 The batch rewrites ``manifest.json`` (atomically) after every report it
 commits, so the manifest is the run's live record: :func:`report_rows` turns
 it into one row per report of the run, :func:`counts` and
-:func:`summary_line` into the summary the form shows.
+:func:`run_summary` into the summary the form shows.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def counts(rows: list[ReportRow]) -> dict[str, list[str]]:
     return out
 
 
-def summary_line(rows: list[ReportRow]) -> str:
+def run_summary(rows: list[ReportRow]) -> str:
     """e.g. ``2 reports: 1 rebuilt, 1 reused (inputs unchanged), 0 failed``."""
     c = counts(rows)
     parts = [f"{len(c['rebuilt'])} rebuilt", f"{len(c['reused'])} reused (inputs unchanged)"]

@@ -20,8 +20,8 @@ from lib.workbench.status import (
     counts,
     page_link,
     report_rows,
+    run_summary,
     status_line,
-    summary_line,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_rows_while_running_and_at_the_end():
     rows = report_rows(live)
     assert [(r.id, r.state) for r in rows] == [("a", "rebuilt"), ("b", "running"), ("c", "reused"),
                                                ("d", "running")]  # fmt: skip
-    assert summary_line(rows) == "4 reports: 1 rebuilt, 1 reused (inputs unchanged), 0 failed, 2 running"
+    assert run_summary(rows) == "4 reports: 1 rebuilt, 1 reused (inputs unchanged), 0 failed, 2 running"
     live = _manifest("running", [], workers=1)
     assert [r.state for r in report_rows(live)] == ["running", "queued", "queued", "queued"]
 
@@ -130,7 +130,7 @@ def test_rows_while_running_and_at_the_end():
     rows = report_rows(end)
     assert counts(rows) == {"rebuilt": ["a"], "reused": ["c"], "failed": ["b"], "cancelled": ["d"],
                             "queued": [], "running": []}  # fmt: skip
-    assert summary_line(rows) == "4 reports: 1 rebuilt, 1 reused (inputs unchanged), 1 failed, 1 cancelled"
+    assert run_summary(rows) == "4 reports: 1 rebuilt, 1 reused (inputs unchanged), 1 failed, 1 cancelled"
     assert [status_line(r) for r in rows] == [
         "a: rebuilt (4.2 s)", "b: failed: cell 3: KeyError: 'x'", "c: reused",
         "d: cancelled: run interrupted",
