@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+
+from lib.analysis.paired import two_sided_z
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,6 @@ class Change:
 
     change: float
     variance: float
-
-
-def _z(alpha: float) -> float:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return float(norm.ppf(1 - alpha / 2))
 
 
 def _share(count, n) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +71,7 @@ def difference_in_differences(
     group's, with its ``1 - alpha`` interval (variance sum); floats for single
     values, arrays for arrays."""
     estimate = np.asarray(participants.change - comparison.change, dtype=float)
-    half = _z(alpha) * np.sqrt(np.asarray(participants.variance + comparison.variance, dtype=float))
+    half = two_sided_z(alpha) * np.sqrt(np.asarray(participants.variance + comparison.variance, dtype=float))
     if estimate.ndim == 0:
         return float(estimate), float(estimate - half), float(estimate + half)
     return estimate, estimate - half, estimate + half

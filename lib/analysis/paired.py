@@ -35,7 +35,8 @@ import numpy as np
 from scipy.stats import norm
 
 
-def _z(alpha: float) -> float:
+def two_sided_z(alpha: float) -> float:
+    """The normal quantile of a two-sided test or interval at level ``alpha`` (1.96 at 0.05)."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     return float(norm.ppf(1 - alpha / 2))
@@ -50,7 +51,7 @@ def wilson_bounds(count, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray
     n = np.asarray(n, dtype=float)
     if np.any(n <= 0) or np.any(count < 0) or np.any(count > n):
         raise ValueError("each count must lie between 0 and its base n > 0")
-    z = _z(alpha)
+    z = two_sided_z(alpha)
     p = count / n
     centre = (2 * n * p + z * z) / (2 * (n + z * z))
     half = z * np.sqrt(z * z + 4 * n * p * (1 - p)) / (2 * (n + z * z))

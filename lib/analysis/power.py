@@ -25,6 +25,8 @@ import math
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from lib.analysis.paired import two_sided_z
+
 ALPHA = 0.05
 POWER = 0.80
 
@@ -32,7 +34,7 @@ POWER = 0.80
 def _z_values(alpha: float, power: float) -> tuple[float, float]:
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise ValueError(f"alpha and power must be in (0, 1), got {alpha!r} and {power!r}")
-    return float(norm.ppf(1 - alpha / 2)), float(norm.ppf(power))
+    return two_sided_z(alpha), float(norm.ppf(power))
 
 
 def _check(p1: float, *bases: float) -> None:

@@ -5,8 +5,9 @@ row per response, from an online form tool (CSV or Excel) or SPSS (``.sav``),
 or typed in from paper. :mod:`lib.sources.response_reading` finds and reads
 the files in ``data/raw/responses/`` (or another directory:
 ``response_format.responses_dir``); this module cleans them into one row per
-usable response, step by step (its log rows: :mod:`lib.sources.response_log`); :mod:`lib.sources.response_tables` aggregates those into the
-processed tables and holds the build hook.
+usable response, step by step (its log rows: :mod:`lib.sources.response_log`);
+:mod:`lib.sources.response_tables` aggregates those into the processed tables
+and holds the build hook.
 
 The input format is documented in ``data/README.md`` ("Response files").
 Cleaning records every judgement in the data-quality log (file and row); a file
