@@ -13,54 +13,43 @@ the people answering in both phases (same authority, same reference) are at
 least ``PAIRED_MIN_SHARE`` of the smaller phase base: the rule by which the
 reports choose the paired interval (``lib.sources.response_format``).
 
-Group spellings: a value naming the comparison ("comparison", "control",
-"non-participant", "not attending" ...) puts the respondent in the comparison
-group; one naming the programme ("participant", "programme", "treatment",
-"intervention", "attended" ...) among participants; anything else is neither.
+Group spellings are read by ``lib.sources.response_format.group_of`` (the
+intake's home of the words). The counts the design rests on are the processed
+table ``survey_response_groups.csv`` (``response_tables.group_counts``), so the
+build and the reports read the same design.
+
+The rating: the evaluation plan names a design scale (``rating_scale``: a
+level per design kind) and the design it claims (``design.kind``). The data
+can only confirm or lower that claim (:func:`design_kind`: a comparison group
+and linked respondents count when the plan claims them *and* the data show
+them); :func:`rate_design` gives the kind's level on the plan's scale and the
+reason, in words for readers.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.sources.response_format import PAIRED_MIN_SHARE
+from lib.sources.response_format import COMPARISON, PARTICIPANTS, PAIRED_MIN_SHARE, group_of
+from lib.sources.response_tables import group_counts
 
-PARTICIPANTS, COMPARISON = "participants", "comparison"
 DESIGNS = {
     "unlinked": "before/after survey, respondents not linked",
     "linked": "before/after survey of the same people (linked panel)",
     "comparison": "before/after survey with a comparison group",
     "linked_comparison": "before/after survey of the same people, with a comparison group",
 }
-COMPARISON_WORDS = frozenset(
-    {"comparison", "control", "nonparticipant", "nonparticipants", "untreated", "waitlist"}
-)
-PARTICIPANT_WORDS = frozenset(
-    {
-        "participant",
-        "participants",
-        "programme",
-        "program",
-        "treatment",
-        "treated",
-        "intervention",
-        "attended",
-    }
-)
-
-
-def group_of(text: object) -> str | None:
-    """``participants``, ``comparison`` or None for one written group value."""
-    folded = re.sub(r"non[\s_-]+", "non", str(text).casefold())
-    words = set(re.split(r"[^a-z]+", folded))
-    if words & COMPARISON_WORDS or {"not", "attending"} <= words or {"did", "not", "attend"} <= words:
-        return COMPARISON
-    if words & PARTICIPANT_WORDS:
-        return PARTICIPANTS
-    return None
+#: (linked, comparison) of each design kind, and back.
+PARTS = {
+    "unlinked": (False, False),
+    "linked": (True, False),
+    "comparison": (False, True),
+    "linked_comparison": (True, True),
+}
+KIND_OF = {parts: kind for kind, parts in PARTS.items()}
 
 
 @dataclass(frozen=True)
@@ -76,30 +65,92 @@ class Design:
         return DESIGNS[self.design]
 
 
-def _linked_share(rows: pd.DataFrame, before: str, after: str) -> float:
-    pre, post = rows[rows["phase"] == before], rows[rows["phase"] == after]
-    smaller = min(len(pre), len(post))
-    if smaller == 0:
-        return 0.0
-    keys = ["authority_id", "ref"] if "authority_id" in rows else ["ref"]
-    linked = pre[pre["ref"] != ""][keys].drop_duplicates().merge(post[keys].drop_duplicates(), on=keys)
-    return len(linked) / smaller
+def design_from_groups(groups: pd.DataFrame) -> Design:
+    """The design a ``survey_response_groups.csv`` table supports (columns
+    ``group, responses_pre, responses_post, linked_n``)."""
+    rows = groups.set_index("group")
+    present = tuple(
+        g
+        for g in (PARTICIPANTS, COMPARISON)
+        if g in rows.index and rows.at[g, "responses_pre"] > 0 and rows.at[g, "responses_post"] > 0
+    )
+    shares = {
+        g: float(rows.at[g, "linked_n"]) / min(rows.at[g, "responses_pre"], rows.at[g, "responses_post"])
+        for g in present
+    }
+    linked = bool(shares) and all(s >= PAIRED_MIN_SHARE for s in shares.values())
+    compared = present == (PARTICIPANTS, COMPARISON)
+    return Design(KIND_OF[(linked, compared)], present, shares)
 
 
 def read_design(responses: pd.DataFrame, before: str = "pre", after: str = "post") -> Design:
     """The design ``responses`` support: one row per response with ``phase``,
-    ``ref`` ('' = unlinked), optionally ``authority_id`` and ``group``."""
-    frame = responses.assign(ref=responses["ref"].fillna("").astype(str) if "ref" in responses else "")
-    frame = frame.assign(group=frame["group"].map(group_of) if "group" in frame else PARTICIPANTS)
-    groups = tuple(
-        g
-        for g in (PARTICIPANTS, COMPARISON)
-        if {before, after} <= set(frame.loc[frame["group"] == g, "phase"].astype(str))
+    ``ref`` ('' = unlinked), optionally ``authority_id`` and ``group`` (as
+    written; no group column = participants)."""
+    frame = responses.assign(
+        ref=responses["ref"].fillna("").astype(str) if "ref" in responses else "",
+        authority_id=responses["authority_id"].astype(str) if "authority_id" in responses else "",
+        group=responses["group"].map(group_of) if "group" in responses else PARTICIPANTS,
+        phase=responses["phase"].astype(str).map({before: "pre", after: "post"}),
     )
-    shares = {g: _linked_share(frame[frame["group"] == g], before, after) for g in groups}
-    linked = bool(shares) and all(s >= PAIRED_MIN_SHARE for s in shares.values())
-    compared = groups == (PARTICIPANTS, COMPARISON)
-    key = {(False, False): "unlinked", (True, False): "linked", (False, True): "comparison"}.get(
-        (linked, compared), "linked_comparison"
-    )
-    return Design(key, groups, shares)
+    return design_from_groups(group_counts(frame))
+
+
+def design_kind(claimed: str | None, found: Design) -> tuple[str, str]:
+    """(kind, reason): the design a rating rests on. The data can only confirm
+    or lower the plan's ``claimed`` kind: a comparison group or linked
+    respondents count when the plan claims them and the data show them. With
+    no claim (no plan), the data decide."""
+    shown = PARTS[found.design]
+    if claimed is None:
+        return found.design, f"the response data support a {DESIGNS[found.design]}"
+    if claimed not in PARTS:
+        raise ValueError(f"unknown design kind {claimed!r}; expected one of {', '.join(DESIGNS)}")
+    wanted = PARTS[claimed]
+    kind = KIND_OF[(wanted[0] and shown[0], wanted[1] and shown[1])]
+    missing = []
+    if wanted[1] and not shown[1]:
+        missing.append("no comparison group answered both before and after in the response data")
+    if wanted[0] and not shown[0]:
+        missing.append(
+            f"fewer than {PAIRED_MIN_SHARE:.0%} of respondents are linked before and after by a reference"
+        )
+    if missing:
+        return kind, (
+            f"the evaluation plan describes a {DESIGNS[claimed]}, but {' and '.join(missing)}, "
+            f"so the design is rated on what the data show: a {DESIGNS[kind]}"
+        )
+    return kind, f"the evaluation plan describes a {DESIGNS[claimed]}, and the response data confirm it"
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A design's level on a named scale, and why."""
+
+    kind: str
+    level: int
+    level_max: int
+    level_text: str
+    reason: str
+
+
+def rate_design(
+    kind: str,
+    levels: Mapping[str, int],
+    level_max: int,
+    level_text: Mapping[int, str] | None = None,
+    reason: str = "",
+) -> Rating:
+    """The level of design ``kind`` on a scale mapping each kind to a level
+    (the plan's ``rating_scale.levels``), with the scale's words for it and
+    ``reason`` (from :func:`design_kind`) completed for readers."""
+    if kind not in DESIGNS:
+        raise ValueError(f"unknown design kind {kind!r}; expected one of {', '.join(DESIGNS)}")
+    if kind not in levels:
+        raise ValueError(f"the rating scale gives no level for the design {kind!r}")
+    level = int(levels[kind])
+    if not 1 <= level <= level_max:
+        raise ValueError(f"level {level} for {kind!r} is outside the scale's 1-{level_max}")
+    text = (level_text or {}).get(level, "")
+    because = f"{reason}; " if reason else ""
+    return Rating(kind, level, level_max, text, f"{because}a {DESIGNS[kind]} is level {level} of {level_max}")

@@ -43,7 +43,12 @@ RESPONSES_SUBDIR = "responses"
 PAIRED_MIN_SHARE = 0.5
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 EXACT_BASIS = "exact base from response data"
-TABLES = ("survey_responses.csv", "survey_response_pairs.csv", "response_files.csv")
+TABLES = (
+    "survey_responses.csv",
+    "survey_response_pairs.csv",
+    "survey_response_groups.csv",
+    "response_files.csv",
+)
 
 
 def confident_from(value: int | None = None) -> int:
@@ -219,6 +224,14 @@ STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
     "sector": ("sector", "organisation_type", "organisation_sector", "respondent_sector"),
     "phase": ("phase", "survey_phase", "wave", "before_or_after"),
     "submitted_at": ("submitted_at", "submission_time", "submitted", "timestamp", "date"),
+    "group": (
+        "group",
+        "study_group",
+        "participant_group",
+        "arm",
+        "treatment_group",
+        "participant_or_comparison",
+    ),
     # free-text answers and their coded themes, one pair per comment question of the definition
     **{
         column: headers
@@ -242,6 +255,47 @@ def column_map(vocab: Vocabulary) -> dict[str, str]:
     mapping = {h: canon for canon, headers in STANDARD_COLUMNS.items() for h in headers}
     mapping.update({header_key(h): item.item for item in vocab.items for h in item.headers})
     return mapping
+
+
+# --------------------------------------------------------------------------
+# The study group: programme participants or a comparison group
+# --------------------------------------------------------------------------
+
+#: The two study groups; a file without a group column holds participants only.
+PARTICIPANTS, COMPARISON = "participants", "comparison"
+GROUPS = (PARTICIPANTS, COMPARISON)
+COMPARISON_WORDS = frozenset(
+    {"comparison", "control", "nonparticipant", "nonparticipants", "untreated", "waitlist"}
+)
+PARTICIPANT_WORDS = frozenset(
+    {
+        "participant",
+        "participants",
+        "programme",
+        "program",
+        "treatment",
+        "treated",
+        "intervention",
+        "attended",
+    }
+)
+
+
+def group_of(text: object) -> str | None:
+    """``participants``, ``comparison`` or None for one written group value.
+
+    A value naming the comparison ("comparison", "control", "non-participant",
+    "did not attend" ...) puts the respondent in the comparison group; one
+    naming the programme ("participant", "programme", "treatment",
+    "intervention", "attended" ...) among participants; anything else is neither.
+    """
+    folded = re.sub(r"non[\s_-]+", "non", str(text).casefold())
+    words = set(re.split(r"[^a-z]+", folded))
+    if words & COMPARISON_WORDS or {"not", "attending"} <= words or {"did", "not", "attend"} <= words:
+        return COMPARISON
+    if words & PARTICIPANT_WORDS:
+        return PARTICIPANTS
+    return None
 
 
 # --------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 From the cleaned responses (:mod:`lib.sources.responses`) this module builds
 ``survey_responses.csv`` (the ``survey.csv`` contract at authority x sector x
 phase level and programme level, exact bases), ``survey_response_pairs.csv``
-(paired 2 x 2 counts of linked people) and ``response_files.csv``, declares
+(paired 2 x 2 counts of linked people), ``survey_response_groups.csv`` (who
+answered in each study group: what the design rests on) and
+``response_files.csv``, declares
 their schemas, and provides the hook ``lib.evaluation.build`` calls
 (:func:`add_response_tables`). Aggregation is one grouped sum per level over
 integer indicator columns: no per-row Python.
@@ -20,7 +22,10 @@ import pandera.pandas as pa
 
 from lib.sources.contract import QUALITY_LOG_COLUMNS
 from lib.sources.response_format import (
+    COMPARISON,
     EXACT_BASIS,
+    GROUPS,
+    PARTICIPANTS,
     TABLES,
     Vocabulary,
     confident_from,
@@ -94,10 +99,23 @@ def _item_meta(vocab: Vocabulary) -> pd.DataFrame:
     return pd.DataFrame([dataclasses.asdict(it) for it in vocab.items]).drop(columns="headers")
 
 
-def cell_counts(cleaned: Cleaned, vocab: Vocabulary, cut: int) -> pd.DataFrame:
+def study_groups(data: pd.DataFrame) -> tuple[str, ...]:
+    """The groups with rows of their own: participants always, the comparison
+    group when the data hold one (a set without a group column has none)."""
+    compared = "group" in data and bool((data["group"] == COMPARISON).any())
+    return GROUPS if compared else (PARTICIPANTS,)
+
+
+def in_group(data: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The rows of one study group (every row when there is no group column)."""
+    if "group" not in data:
+        return data if group == PARTICIPANTS else data.iloc[:0]
+    return data[(data["group"] == group).to_numpy()]
+
+
+def cell_counts(data: pd.DataFrame, vocab: Vocabulary, cut: int) -> pd.DataFrame:
     """Answered (``n``) and confident (``k``) counts for every authority x sector
     x phase x item the definition names, zero where no one answered."""
-    data = cleaned.responses
     phase = _positions(data["phase"], vocab.phase_ids)
     cells = _cell_numbers(data["authority_id"], data["sector"], vocab, phase)
     grid = _grid(vocab, with_phase=True)
@@ -115,12 +133,17 @@ def cell_counts(cleaned: Cleaned, vocab: Vocabulary, cut: int) -> pd.DataFrame:
 
 
 def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_responses.csv``: share confident by authority x sector x phase and
-    programme-wide; a row for every cell the definition names (``base_n`` 0
-    and no share where no one answered)."""
+    """``survey_responses.csv``: share confident by study group x authority x
+    sector x phase and programme-wide; a row for every cell the definition names
+    (``base_n`` 0 and no share where no one answered), for participants and,
+    when the data hold one, the comparison group."""
     vocab = vocab or programme_vocabulary()
     cut = confident_from(cut)
-    counts = cell_counts(cleaned, vocab, cut)
+    data = cleaned.responses
+    counts = pd.concat(
+        [cell_counts(in_group(data, g), vocab, cut).assign(group=g) for g in study_groups(data)],
+        ignore_index=True,
+    )
     out = counts.merge(_item_meta(vocab), on="item", how="left")
     out["value"] = (out["k"] / out["n"].where(out["n"] > 0)).astype("float64")
     sector_order = {s: i for i, s in enumerate(("all", *vocab.report_sectors))}
@@ -131,16 +154,19 @@ def aggregate(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None
         note=f"confident = {cut} or above on the {vocab.scale_low}-{vocab.scale_high} scale",
         source="response files (see response_files.csv)",
         basis=EXACT_BASIS,
+        g_order=out["group"].map({g: i for i, g in enumerate(GROUPS)}),
         q_order=out["question"].map(vocab.question_order),
         s_order=out["sector"].map(sector_order),
         p_order=out["phase"].map({p: i for i, p in enumerate(vocab.phase_ids)}),
-    ).sort_values(["authority_id", "q_order", "s_order", "item_order", "p_order"], kind="stable")
-    return out[["authority_id", *vocab.survey_columns, "confident_n", "basis"]].reset_index(drop=True)
+    ).sort_values(["authority_id", "g_order", "q_order", "s_order", "item_order", "p_order"], kind="stable")
+    return out[["authority_id", "group", *vocab.survey_columns, "confident_n", "basis"]].reset_index(
+        drop=True
+    )
 
 
-def _linked(cleaned: Cleaned) -> pd.DataFrame:
+def _linked(responses: pd.DataFrame) -> pd.DataFrame:
     """One row per linked person (authority x reference answered before and after)."""
-    data = cleaned.responses[(cleaned.responses["ref"] != "").to_numpy()]
+    data = responses[(responses["ref"] != "").to_numpy()]
     # One integer per person (authority x reference), so the before/after join is on integers.
     ref_codes, refs = pd.factorize(data["ref"])
     person = data["authority_id"].cat.codes.to_numpy().astype(np.int64) * (len(refs) + 1) + ref_codes
@@ -153,12 +179,9 @@ def _linked(cleaned: Cleaned) -> pd.DataFrame:
     return linked.assign(sector=sector)
 
 
-def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
-    """``survey_response_pairs.csv``: 2 x 2 counts of linked people per cell and
-    item (cells with at least one pair)."""
-    vocab = vocab or programme_vocabulary()
-    cut = confident_from(cut)
-    linked = _linked(cleaned)
+def _paired_counts_of(responses: pd.DataFrame, vocab: Vocabulary, cut: int) -> pd.DataFrame:
+    """2 x 2 counts of one group's linked people for every cell and item."""
+    linked = _linked(responses)
     cells = _cell_numbers(linked["authority_id"], linked["sector"], vocab)
     grid = _grid(vocab, with_phase=False)
     parts = []
@@ -172,16 +195,50 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
             for name, f in zip(PAIR_COUNTS, flags, strict=True)
         }
         parts.append(grid.assign(item=it.item, **counted))
-    out = pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True)
+
+
+def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | None = None) -> pd.DataFrame:
+    """``survey_response_pairs.csv``: 2 x 2 counts of linked people per study
+    group, cell and item (cells with at least one pair); a reference links
+    answers within one group only."""
+    vocab = vocab or programme_vocabulary()
+    cut = confident_from(cut)
+    data = cleaned.responses
+    out = pd.concat(
+        [_paired_counts_of(in_group(data, g), vocab, cut).assign(group=g) for g in study_groups(data)],
+        ignore_index=True,
+    )
     out["pairs_n"] = out[list(PAIR_COUNTS)].sum(axis=1).astype("int64")
     out = out[out["pairs_n"] > 0].merge(
         _item_meta(vocab)[["item", "question", "item_order"]], on="item", how="left"
     )
-    out = out.assign(q_order=out["question"].map(vocab.question_order)).sort_values(
-        ["authority_id", "q_order", "item_order", "sector"], kind="stable"
-    )
-    columns = ["authority_id", "question", "item", "item_order", "sector", "pairs_n", *PAIR_COUNTS]
+    out = out.assign(
+        g_order=out["group"].map({g: i for i, g in enumerate(GROUPS)}),
+        q_order=out["question"].map(vocab.question_order),
+    ).sort_values(["authority_id", "g_order", "q_order", "item_order", "sector"], kind="stable")
+    columns = ["authority_id", "group", "question", "item", "item_order", "sector", "pairs_n", *PAIR_COUNTS]
     return out[columns].reset_index(drop=True)
+
+
+def group_counts(responses: pd.DataFrame) -> pd.DataFrame:
+    """``survey_response_groups.csv``: per study group (participants first), the
+    responses before and after and the people linked across the two (the same
+    reference in one authority before and after): what the design rests on
+    (``lib.analysis.design``). ``responses`` has ``group``, ``phase``, ``ref``
+    and ``authority_id``; a group with no rows has zeros."""
+    rows = []
+    for g in GROUPS:
+        part = in_group(responses, g)
+        phase = part["phase"].astype(str).to_numpy()
+        pre, post = part[phase == "pre"], part[phase == "post"]
+        keys = ["authority_id", "ref"]
+        pre_people = pre.loc[(pre["ref"] != "").to_numpy(), keys].astype(str).drop_duplicates()
+        linked = pre_people.merge(post[keys].astype(str).drop_duplicates(), on=keys)
+        rows.append(
+            {"group": g, "responses_pre": len(pre), "responses_post": len(post), "linked_n": len(linked)}
+        )
+    return pd.DataFrame(rows).astype({c: "int64" for c in ("responses_pre", "responses_post", "linked_n")})
 
 
 # --------------------------------------------------------------------------
@@ -189,10 +246,17 @@ def paired_counts(cleaned: Cleaned, vocab: Vocabulary | None = None, cut: int | 
 # --------------------------------------------------------------------------
 
 
+GROUP_COLUMN = pa.Column(
+    str,
+    pa.Check.isin(list(GROUPS)),
+    description="study group: programme participants or the comparison group",
+)
+
+
 def _responses_schema(vocab: Vocabulary, authority: pa.Column) -> pa.DataFrameSchema:
     """The schema of ``survey_responses.csv``: the survey contract plus exact counts."""
     survey = vocab.survey_schema.columns
-    responses_cols = {"authority_id": authority}
+    responses_cols = {"authority_id": authority, "group": GROUP_COLUMN}
     for name in vocab.survey_columns:
         spec = survey[name]
         if name == "source":
@@ -214,7 +278,7 @@ def _responses_schema(vocab: Vocabulary, authority: pa.Column) -> pa.DataFrameSc
         strict=True,
         ordered=True,
         name="survey_responses",
-        unique=["authority_id", "question", "item", "sector", "phase"],
+        unique=["authority_id", "group", "question", "item", "sector", "phase"],
     )
 
 
@@ -234,6 +298,7 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
         "survey_response_pairs.csv": pa.DataFrameSchema(
             {
                 "authority_id": authority,
+                "group": GROUP_COLUMN,
                 "question": pa.Column(str),
                 "item": pa.Column(str),
                 "item_order": pa.Column("int64", coerce=True),
@@ -247,7 +312,19 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
             strict=True,
             ordered=True,
             name="survey_response_pairs",
-            unique=["authority_id", "item", "sector"],
+            unique=["authority_id", "group", "item", "sector"],
+        ),
+        "survey_response_groups.csv": pa.DataFrameSchema(
+            {
+                "group": GROUP_COLUMN,
+                "responses_pre": count("responses in this group before (all kept rows)"),
+                "responses_post": count("responses in this group after (all kept rows)"),
+                "linked_n": count("people whose reference links a before and an after response"),
+            },
+            strict=True,
+            ordered=True,
+            name="survey_response_groups",
+            unique=["group"],
         ),
         "response_files.csv": pa.DataFrameSchema(
             {
@@ -268,12 +345,13 @@ def _schemas(vocab: Vocabulary) -> dict[str, pa.DataFrameSchema]:
 def response_tables(
     paths: list[Path], cut: int | None = None
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Read, clean and aggregate: the three processed tables and the log rows."""
+    """Read, clean and aggregate: the four processed tables and the log rows."""
     vocab = programme_vocabulary()
     cleaned = clean_responses(paths, vocab)
     tables = {
         "survey_responses.csv": aggregate(cleaned, vocab, cut),
         "survey_response_pairs.csv": paired_counts(cleaned, vocab, cut),
+        "survey_response_groups.csv": group_counts(cleaned.responses),
         "response_files.csv": cleaned.files,
     }
     schemas = _schemas(vocab)

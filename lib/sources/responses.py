@@ -34,10 +34,12 @@ from lib.sources.contract import QUALITY_LOG_COLUMNS, Problem, display_path
 from lib.sources.response_format import (
     ANSWERED,
     INVALID,
+    PARTICIPANTS,
     STANDARD_COLUMNS,
     Vocabulary,
     column_map,
     factorise,
+    group_of,
     header_key,
     lookup_column,
     lookup_phase,
@@ -69,7 +71,7 @@ from lib.sources.response_reading import (
 class Cleaned:
     """Usable responses, one row each, and what the cleaning found."""
 
-    responses: pd.DataFrame  # authority_id, sector, phase, ref, <item> (int8, 0 = no usable answer)
+    responses: pd.DataFrame  # authority_id, group, sector, phase, ref, <item> (int8, 0 = no usable answer)
     issues: pd.DataFrame  # quality-log rows
     files: pd.DataFrame  # response_files.csv
 
@@ -260,6 +262,32 @@ def log_unknown_phases(cols: FileColumns, phase: pd.Series, unknown: np.ndarray)
     )
 
 
+def resolve_groups(cols: FileColumns, unknown: np.ndarray) -> np.ndarray:
+    """The study group per row: participants when the file has no group column;
+    otherwise the column's value (``response_format.group_of``), and a value that
+    names neither group is logged and its rows left out of every figure."""
+    if "group" not in cols.canon:
+        return np.full(cols.n, PARTICIPANTS, dtype=object)
+    codes, text = _category_text(cols.coded("group"))
+    groups = np.array([group_of(t) for t in text], dtype=object)[codes]
+    odd = (groups == None) & ~unknown  # noqa: E711 (element-wise)
+    if odd.any():
+        values = text[codes][odd]
+        cols.log(
+            "response_unknown_group",
+            cols.canon["group"],
+            values,
+            np.where(
+                values == "",
+                "group missing",
+                "unknown group; expected participants (programme) or comparison (control)",
+            ),
+            "rows left out of every figure",
+            cols.rownum[odd],
+        )
+    return groups
+
+
 def parse_items(cols: FileColumns, frame: pd.DataFrame) -> None:
     """Answers, parsed once per distinct spelling, into ``frame`` (0 = no usable answer)."""
     for it in cols.vocab.items:
@@ -328,6 +356,7 @@ def clean_file(
     unknown = log_unknown_authorities(cols, authority)
     log_unknown_sectors(cols, sector, unknown)
     log_unknown_phases(cols, phase, unknown)
+    frame["group"] = resolve_groups(cols, unknown)
     parse_items(cols, frame)
     codes, text = _category_text(cols.coded("respondent_ref"))
     frame["ref"] = np.array([t.casefold() for t in text], dtype=object)[codes]
@@ -374,7 +403,7 @@ def read_all(paths: list[Path], vocab: Vocabulary) -> tuple[pd.DataFrame, list[p
             ]
         )
     data = pd.concat(frames, ignore_index=True)
-    for col in ("authority_id", "sector", "phase", "file"):
+    for col in ("authority_id", "group", "sector", "phase", "file"):
         data[col] = data[col].astype("category")
     return data, bad, records
 
@@ -446,12 +475,12 @@ def clean_responses(paths: list[Path], vocab: Vocabulary | None = None) -> Clean
     vocab = vocab or programme_vocabulary()
     data, bad, records = read_all(paths, vocab)
     data, duplicates = remove_duplicates(data)
-    data = data[(data["authority_id"].notna() & data["phase"].notna()).to_numpy()]
+    data = data[(data["authority_id"].notna() & data["phase"].notna() & data["group"].notna()).to_numpy()]
     data, repeated = remove_repeated_references(data)
     used = data.groupby("file", observed=False).size()
     files = pd.DataFrame(records)
     files["rows_used"] = files["file"].map(used).fillna(0).astype(int)
     files = files[["file", "format", "rows_read", "rows_used", "synthetic", "sha256"]]
-    keep = ["authority_id", "sector", "phase", "ref", *(it.item for it in vocab.items)]
+    keep = ["authority_id", "group", "sector", "phase", "ref", *(it.item for it in vocab.items)]
     log = pd.concat([group_log(bad), *duplicates, *repeated], ignore_index=True)
     return Cleaned(data[keep].reset_index(drop=True), log[QUALITY_LOG_COLUMNS].astype(str), files)

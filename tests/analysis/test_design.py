@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from lib.analysis import design as d
+from lib.sources import response_format as fmt
 
 
 def rows(
@@ -80,4 +81,4 @@ def test_references_link_within_an_authority_only():
     ],
 )
 def test_group_spellings(text, group):
-    assert d.group_of(text) == group
+    assert fmt.group_of(text) == group
