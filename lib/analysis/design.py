@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.sources.response_format import COMPARISON, PARTICIPANTS, PAIRED_MIN_SHARE, group_of
+from lib.sources.response_format import COMPARISON, PAIRED_MIN_SHARE, PARTICIPANTS, group_of
 from lib.sources.response_tables import group_counts
 
 DESIGNS = {
