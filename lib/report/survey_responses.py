@@ -8,18 +8,31 @@ link before and after; otherwise the unlinked comparison of
 ``lib.analysis.uncertainty``), and disclosure control (``lib.analysis.disclosure``). Where there
 are none, the section is today's programme-wide context, word for word.
 
+Where the response files hold a comparison group (``group`` column), the
+figures above are the participants', and a second table sets their change
+against the comparison group's: the difference in differences with its 95%
+interval (``lib.analysis.did``), the parallel-trends assumption in words with
+the groups' shares before, and what the design still cannot show. The
+programme section states the design the data support and its rating on the
+evaluation plan's scale (``lib.analysis.design``).
+
 Reports built from synthetic responses carry a SYNTHETIC DATA banner
 recorded in ``response_files.csv`` (the site's chrome shows the SYNTHETIC DATA banner, lib.run.banner).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
+import yaml
 from markupsafe import Markup
 
-from lib.analysis import disclosure, uncertainty
+from lib.analysis import design, did, disclosure, uncertainty
 from lib.analysis.paired import paired_difference
+from lib.programme import definition_path
 from lib.report.facts import has_response_data, respondent_tables
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import join, note, paragraph, table_html
@@ -34,6 +47,7 @@ from lib.report.workbook import (
     understanding_question,
 )
 from lib.sources import response_format
+from lib.sources.response_format import COMPARISON, PARTICIPANTS
 
 
 def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -193,10 +207,10 @@ METHOD_NOTE = (
 def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, name: str, who: str) -> Markup:
     """Intro, headline, the Q1 table by sector and the Q3 table for one
     authority (or the programme, ``authority_id == ''``)."""
-    sr, pairs = tables["survey_responses"], tables["survey_response_pairs"]
-    cells = sr[sr["authority_id"] == authority_id]
-    rows = _change_rows(cells, pairs[pairs["authority_id"] == authority_id])
+    cells = _cells(tables, authority_id, PARTICIPANTS)
+    rows = _group_rows(tables, authority_id, PARTICIPANTS)
     cut = cells["note"].iloc[0].removeprefix("confident = ")
+    compared = _compared(tables, authority_id)
     understanding = rows[rows["question"] == understanding_question(wb)].copy()
     understanding["_o"] = understanding["sector"].map(sector_order(wb))
     understanding = understanding.sort_values("_o")
@@ -215,8 +229,10 @@ def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, n
             "the bases, never counted as zero; answers that could not be read are listed in the "
             "data-quality log.",
             f"A respondent counts as confident when they answered {cut}.",
-            "The before and after surveys have no comparison group, so a change shows an association with "
-            "the workshops, not their impact.",
+            COMPARED_INTRO
+            if compared
+            else "The before and after surveys have no comparison group, so a change shows an association "
+            "with the workshops, not their impact.",
         ),
         paragraph(_headline(name, overall.iloc[0], cut)) if len(overall) else Markup(""),
         table_html(
@@ -232,11 +248,238 @@ def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, n
             "(exact bases; disclosure control applied)",
         ),
         note(METHOD_NOTE.format(limit=disclosure.disclosure_threshold())),
+        comparison_results(wb, tables, authority_id, name, cut) if compared else Markup(""),
     )
 
 
 def _label(rows: pd.DataFrame) -> str:
     return str(rows["item_label"].iloc[0]) if len(rows) else "Survey results"
+
+
+def _cells(tables: dict[str, pd.DataFrame], authority_id: str, group: str) -> pd.DataFrame:
+    sr = tables["survey_responses"]
+    return sr[(sr["authority_id"] == authority_id) & (sr["group"] == group)]
+
+
+def _group_rows(tables: dict[str, pd.DataFrame], authority_id: str, group: str) -> pd.DataFrame:
+    """:func:`_change_rows` for one study group of one authority (``''``: the programme)."""
+    pairs = tables["survey_response_pairs"]
+    own = pairs[(pairs["authority_id"] == authority_id) & (pairs["group"] == group)]
+    return _change_rows(_cells(tables, authority_id, group), own)
+
+
+def _compared(tables: dict[str, pd.DataFrame], authority_id: str) -> bool:
+    """True when comparison-group respondents of this authority answered before and after."""
+    phases = set(_cells(tables, authority_id, COMPARISON)["phase"])
+    return {"pre", "post"} <= phases
+
+
+COMPARED_INTRO = (
+    "A comparison group of people who did not attend the workshops answered the same survey before "
+    "and after, so the figures below are the participants' own, and their change is then set against "
+    "the comparison group's."
+)
+DID_NOTE = (
+    "The difference in differences is the participants' change minus the comparison group's change. "
+    "Its 95% interval adds the uncertainty of the two changes, because the two groups are separate "
+    "samples (a normal approximation); each change is measured on linked people where references link "
+    "at least half of the smaller phase, otherwise on the two phases as separate groups. Figures resting "
+    "on fewer than {limit} people are shown as [c]."
+)
+STILL_CANNOT = (
+    "What this design still cannot show: people were not assigned to the workshops at random, so the "
+    "groups may differ in ways that change over time (motivation, local events, who chose to take "
+    "part), and the answers are self-reported by the people who chose to respond."
+)
+
+
+def did_rows(participants: pd.DataFrame, comparison: pd.DataFrame) -> pd.DataFrame:
+    """Per sector x item with a change in both groups: both groups' rows side by
+    side (comparison columns suffixed ``_c``) and the difference in differences
+    (``did``, ``did_low``, ``did_high``) with its 95% interval."""
+    both = participants.merge(comparison, on=["sector", "item"], suffixes=("", "_c"))
+    both = both[both["change"].notna() & both["change_c"].notna()].reset_index(drop=True)
+    estimates = [
+        did.difference_in_differences(_change_of(r, ""), _change_of(r, "_c")) for _, r in both.iterrows()
+    ]
+    values = np.array(estimates, dtype=float).reshape(-1, 3)
+    return both.assign(did=values[:, 0], did_low=values[:, 1], did_high=values[:, 2])
+
+
+def _change_of(row: pd.Series, suffix: str) -> did.Change:
+    """One group's change as the table measured it: paired or unlinked."""
+    if str(row[f"method{suffix}"]).startswith("paired"):
+        return did.linked_change(
+            *(int(row[f"{c}{suffix}"]) for c in ("both", "before_only", "after_only", "neither"))
+        )
+    k0, n0, k1, n1 = (int(row[f"{c}{suffix}"]) for c in ("pre_k", "pre_n", "post_k", "post_n"))
+    return did.unlinked_change(k0, n0, k1, n1)
+
+
+def _shown(rows: pd.DataFrame, suffix: str) -> pd.Series:
+    """Disclosure control for one group's change: both bases (and the pairs, when paired) at the threshold."""
+    limit = disclosure.disclosure_threshold()
+    paired = rows[f"method{suffix}"].str.startswith("paired")
+    return (
+        (rows[f"pre_n{suffix}"] >= limit)
+        & (rows[f"post_n{suffix}"] >= limit)
+        & (~paired | (rows[f"pairs_n{suffix}"] >= limit))
+    )
+
+
+def did_table(rows: pd.DataFrame, first_column: str, first_values: list[str]) -> pd.DataFrame:
+    """The difference-in-differences table, with disclosure control."""
+    ok = _shown(rows, "") & _shown(rows, "_c")
+    pct = disclosure.format_percent
+
+    def shares(suffix: str) -> list[str]:
+        return [
+            f"{pct(r[f'pre_k{suffix}'] / r[f'pre_n{suffix}'])} / {pct(r[f'post_k{suffix}'] / r[f'post_n{suffix}'])}"
+            if shown
+            else disclosure.SUPPRESSED
+            for (_, r), shown in zip(rows.iterrows(), ok, strict=True)
+        ]
+
+    def hidden(values: list[str]) -> list[str]:
+        return [v if shown else disclosure.SUPPRESSED for v, shown in zip(values, ok, strict=True)]
+
+    return pd.DataFrame(
+        {
+            first_column: first_values,
+            "Participants, before / after": shares(""),
+            "Participants' change (points)": hidden([signed_points(c) for c in rows["change"]]),
+            "Comparison group, before / after": shares("_c"),
+            "Comparison group's change (points)": hidden([signed_points(c) for c in rows["change_c"]]),
+            "Difference in differences (points)": hidden([signed_points(c) for c in rows["did"]]),
+            "Difference, 95% CI": hidden(
+                [points_interval(lo, hi) for lo, hi in zip(rows["did_low"], rows["did_high"], strict=True)]
+            ),
+            "Bases before / after: participants; comparison group": [
+                f"{int(r['pre_n'])} / {int(r['post_n'])}; {int(r['pre_n_c'])} / {int(r['post_n_c'])}"
+                for _, r in rows.iterrows()
+            ],
+        }
+    )
+
+
+def did_headline(row: pd.Series, name: str) -> str:
+    """What the comparison allows, in words: the difference in differences and its interval."""
+    points = round(abs(row["did"]) * 100)
+    size = (
+        "the same as" if points == 0 else f"{points} points {'larger' if row['did'] > 0 else 'smaller'} than"
+    )
+    interval = f"95% CI {points_interval(row['did_low'], row['did_high'])}"
+    verdict = (
+        "The interval does not include zero, so the difference is statistically significant at the 5% level."
+        if uncertainty.interval_excludes_zero(row["did_low"], row["did_high"])
+        else "The interval includes zero, so the data cannot rule out that the participants changed no more "
+        "than the comparison group."
+    )
+    return (
+        f"Among {name}'s respondents, the change in the share confident on '{row['item_label']}' among "
+        f"participants was {size} among the comparison group ({signed_points(row['change'])} against "
+        f"{signed_points(row['change_c'])} points; difference in differences {signed_points(row['did'])} "
+        f"points, {interval}). {verdict}"
+    )
+
+
+def parallel_trends(row: pd.Series) -> str:
+    """The assumption the estimate rests on, with what the data show about the groups before."""
+    gap, low, high = uncertainty.newcombe_difference(
+        int(row["pre_k_c"]), int(row["pre_n_c"]), int(row["pre_k"]), int(row["pre_n"])
+    )
+    pct = disclosure.format_percent
+    return (
+        "The difference in differences reads as the workshops' effect only if, without them, the "
+        "participants' share would have changed as the comparison group's did (the parallel-trends "
+        "assumption). The data cannot test this: with one survey before the workshops they show only "
+        f"where each group started. Before the workshops, {pct(row['pre_k'] / row['pre_n'])} of "
+        f"{int(row['pre_n'])} participants and {pct(row['pre_k_c'] / row['pre_n_c'])} of "
+        f"{int(row['pre_n_c'])} in the comparison group were confident on '{row['item_label']}' "
+        f"({_gap_words(gap)}, 95% CI for the gap {points_interval(low, high)}); the larger the gap at the "
+        "start, the less safe it is to assume the two groups would have moved alike."
+    )
+
+
+def _gap_words(gap: float) -> str:
+    points = round(abs(gap) * 100)
+    if points == 0:
+        return "about the same share"
+    return f"participants {points} points {'above' if gap > 0 else 'below'} the comparison group"
+
+
+def comparison_results(
+    wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, name: str, cut: str
+) -> Markup:
+    """Participants against the comparison group: the headline, the parallel-trends
+    assumption with the baselines, the table by item and what the design still cannot show."""
+    rows = did_rows(
+        _group_rows(tables, authority_id, PARTICIPANTS), _group_rows(tables, authority_id, COMPARISON)
+    )
+    rows = rows[rows["sector"] == "all"]
+    rows = rows.assign(_first=rows["question"] != understanding_question(wb)).sort_values(
+        ["_first", "item_order"], kind="stable"
+    )
+    if rows.empty:
+        return Markup("")
+    ok = _shown(rows, "") & _shown(rows, "_c")
+    first = rows[ok & (rows["question"] == understanding_question(wb))]
+    return join(
+        paragraph(did_headline(first.iloc[0], name)) if len(first) else Markup(""),
+        paragraph(parallel_trends(first.iloc[0])) if len(first) else Markup(""),
+        table_html(
+            did_table(rows, "Item", rows["item_label"].tolist()),
+            f"Participants against the comparison group: change in the share confident ({cut}), "
+            f"{name} (exact bases; disclosure control applied)",
+        ),
+        paragraph(STILL_CANNOT),
+        note(DID_NOTE.format(limit=disclosure.disclosure_threshold())),
+    )
+
+
+# --------------------------------------------------------------------------
+# The design the data support, and its rating on the plan's scale
+# --------------------------------------------------------------------------
+
+
+def _plan_file(path: Path) -> SimpleNamespace | None:
+    """Stand-in until the plan loader is merged: the plan's ``design.kind`` and
+    ``rating_scale`` (CONTRACT 2) from ``plan.yaml`` beside the definition."""
+    if not path.is_file():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    scale = data.get("rating_scale")
+    return SimpleNamespace(
+        design=SimpleNamespace(kind=(data.get("design") or {}).get("kind")),
+        rating_scale=SimpleNamespace(**scale) if scale else None,
+    )
+
+
+def design_rating(tables: dict[str, pd.DataFrame]) -> tuple[design.Design, design.Rating | None, object]:
+    """(design the data support, its rating on the plan's scale or None without a plan, the scale)."""
+    found = design.design_from_groups(tables["survey_response_groups"])
+    plan = _plan_file(
+        definition_path().parent / "plan.yaml"
+    )  # wired at merge: programme.current_programme().plan
+    scale = getattr(plan, "rating_scale", None)
+    if scale is None:
+        return found, None, None
+    kind, reason = design.design_kind(plan.design.kind, found)
+    levels, level_text = dict(scale.levels), dict(getattr(scale, "level_text", None) or {})
+    return found, design.rate_design(kind, levels, int(scale.level_max), level_text, reason), scale
+
+
+def design_statement(tables: dict[str, pd.DataFrame]) -> str:
+    """The design in words and, with an evaluation plan, its rating on the plan's named scale."""
+    found, rating, scale = design_rating(tables)
+    if rating is None:
+        return f"Design: the response data support a {found.description}."
+    words = f": {rating.level_text}" if rating.level_text else ""
+    why = rating.reason[:1].upper() + rating.reason[1:]
+    return (
+        f"Design: {design.DESIGNS[rating.kind]}. On the {scale.name} ({scale.version}) this is level "
+        f"{rating.level} of {rating.level_max}{words}. {why}."
+    )
 
 
 def authority_survey(wb: Workbook, authority_id: str) -> Markup:
@@ -262,14 +505,12 @@ def programme_survey(wb: Workbook) -> Markup:
     authorities = [a for a in wb.authorities["authority_id"] if (sr["authority_id"] == a).any()]
     by_authority = []
     for aid in authorities:
-        cells = sr[
-            (sr["authority_id"] == aid) & (sr["item"] == understanding_item(wb, 0)) & (sr["sector"] == "all")
-        ]
-        pairs = tables["survey_response_pairs"]
-        rows = _change_rows(cells, pairs[pairs["authority_id"] == aid])
+        rows = _group_rows(tables, aid, PARTICIPANTS)
+        rows = rows[(rows["item"] == understanding_item(wb, 0)) & (rows["sector"] == "all")]
         by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
     table = pd.concat(by_authority, ignore_index=True)
     return join(
+        paragraph(design_statement(tables)),
         _results(
             wb,
             tables,

@@ -13,6 +13,10 @@ with the mess real exports carry:
 * sector spelling variants and blanks;
 * exact duplicate submissions and respondent references repeated in a phase;
 * linked respondents (a reference answered before and after) and unlinked ones;
+* optionally a comparison group (``comparison_share``): a ``group`` column
+  written "Participant", "Programme participant", "Comparison group",
+  "Control", whose answers change less between the phases than the
+  participants' do;
 * CSV files with a byte-order mark, Windows line endings or ``;`` separators,
   and files whose phase is given only by the file name.
 
@@ -96,11 +100,16 @@ def generate(
     seed: int = 12,
     linked_share: float = 0.6,
     mess: bool = True,
+    comparison_share: float = 0.0,
+    comparison_change: float = 0.3,
 ) -> pd.DataFrame:
     """One frame of synthetic responses (all authorities, both phases).
 
     ``respondents`` per authority; a ``linked_share`` of them answer before and
     after under one reference, the rest once (before or after) without one.
+    A ``comparison_share`` of them (default none: no group column) form a
+    comparison group whose answers move ``comparison_change`` points on the
+    latent scale between the phases, against the participants' 0.9.
     """
     rng = np.random.default_rng(seed)
     vocab = fmt.programme_vocabulary()
@@ -135,9 +144,13 @@ def generate(
             + pd.to_timedelta(phase * 14 * 86400 + rng.integers(0, 8 * 3600, size=rows), unit="s")
         ).strftime("%d/%m/%Y %H:%M"),
     }
+    compared = _comparison(seed, n, comparison_share)
+    shift = np.where(compared[person], comparison_change, 0.9)
     for k, it in enumerate(items):
-        latent = propensity[person] + phase * 0.9 + rng.normal(0, 0.9, size=rows) + (k % 3) * 0.2
+        latent = propensity[person] + phase * shift + rng.normal(0, 0.9, size=rows) + (k % 3) * 0.2
         frame[it] = np.clip(np.rint(latent), 1, 7).astype(int)
+    if comparison_share > 0:
+        frame["group"] = np.where(compared, "Comparison group", "Participant").astype(object)[person]
     df = pd.DataFrame(frame)
     df["_aid"] = np.array(ids, dtype=object)[person_auth[person]]
     df["_phase"] = np.where(phase == 0, "pre", "post")
@@ -150,9 +163,25 @@ def generate(
     return df.reset_index(drop=True)
 
 
+def _comparison(seed: int, people: int, share: float) -> np.ndarray:
+    """Who is in the comparison group (a generator of its own, so a set without
+    one draws exactly what it drew before groups existed)."""
+    if share <= 0:
+        return np.zeros(people, dtype=bool)
+    return np.random.default_rng([seed, 1]).random(people) < share
+
+
+GROUP_SPELLINGS = {
+    "Participant": ["Participant", "Programme participant", "participants"],
+    "Comparison group": ["Comparison group", "Control", "comparison"],
+}
+
+
 def _add_mess(df: pd.DataFrame, items: list[str], ids: list[str], rng: np.random.Generator) -> pd.DataFrame:
     rows = len(df)
     vocab = fmt.programme_vocabulary()
+    if "group" in df:
+        df["group"] = _pick(GROUP_SPELLINGS, df["group"], np.arange(rows) % 3)
     for it in items:
         values = df[it].to_numpy()
         text = _VARIANT_TABLE[values, rng.integers(0, 6, size=rows)]
@@ -249,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.6,
         help="share of respondents answering before and after under one reference",
     )
+    parser.add_argument(
+        "--comparison-share",
+        type=float,
+        default=0.0,
+        help="share of respondents in a comparison group (default 0: no group column)",
+    )
     parser.add_argument("--formats", default="csv,xlsx,sav", help="comma-separated: csv,xlsx,sav")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
@@ -273,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         linked_share=args.linked_share,
         mess=not args.clean,
+        comparison_share=args.comparison_share,
     )
     paths = write_files(df, out, formats)
     print(f"wrote {len(df)} SYNTHETIC responses in {len(paths)} files to {out}")
