@@ -82,3 +82,68 @@ def test_references_link_within_an_authority_only():
 )
 def test_group_spellings(text, group):
     assert fmt.group_of(text) == group
+
+
+# ---------------------------------------------------------------- the rating
+
+#: The contract's example scale (What Works Centre for Local Economic Growth, 2016).
+LEVELS = {"unlinked": 1, "linked": 1, "comparison": 3, "linked_comparison": 3}
+TEXT = {1: "before/after without a comparison group", 3: "before/after against a comparison group"}
+
+
+def found(kind: str) -> d.Design:
+    groups = ("participants", "comparison") if "comparison" in kind else ("participants",)
+    share = 0.8 if kind.startswith("linked") else 0.1
+    return d.Design(kind, groups, dict.fromkeys(groups, share))
+
+
+@pytest.mark.parametrize(
+    "claimed, shown, kind",
+    [
+        (None, "comparison", "comparison"),  # no plan: the data decide
+        ("comparison", "comparison", "comparison"),
+        ("comparison", "unlinked", "unlinked"),  # the plan claims more than the data show
+        ("linked_comparison", "comparison", "comparison"),
+        ("linked_comparison", "linked", "linked"),
+        ("unlinked", "linked_comparison", "unlinked"),  # the data never raise the claim
+        ("linked", "comparison", "unlinked"),
+    ],
+)
+def test_the_data_confirm_or_lower_the_plans_design(claimed, shown, kind):
+    assert d.design_kind(claimed, found(shown))[0] == kind
+
+
+def test_a_claimed_comparison_group_missing_from_the_data_is_rated_on_the_data_with_the_reason():
+    data = d.read_design(pd.DataFrame(rows("participants", 40, 30, 0) + rows("control", 35, 0, 0)))
+    kind, reason = d.design_kind("comparison", data)
+    assert kind == "unlinked"
+    assert reason == (
+        "the evaluation plan describes a before/after survey with a comparison group, but no comparison "
+        "group answered both before and after in the response data, so the design is rated on what the "
+        "data show: a before/after survey, respondents not linked"
+    )
+    rating = d.rate_design(kind, LEVELS, 5, TEXT, reason)
+    assert (rating.level, rating.level_max, rating.level_text) == (1, 5, TEXT[1])
+    assert rating.reason.endswith("; a before/after survey, respondents not linked is level 1 of 5")
+
+
+def test_a_confirmed_comparison_group_rates_above_the_before_after_level():
+    data = d.read_design(pd.DataFrame(rows("participant", 40, 30, 0) + rows("Comparison group", 35, 30, 0)))
+    kind, reason = d.design_kind("comparison", data)
+    rating = d.rate_design(kind, LEVELS, 5, TEXT, reason)
+    assert (rating.kind, rating.level, rating.level_text) == ("comparison", 3, TEXT[3])
+    assert rating.level > d.rate_design("unlinked", LEVELS, 5).level
+    assert "the response data confirm it" in rating.reason
+
+
+@pytest.mark.parametrize(
+    "kind, levels, level_max, message",
+    [
+        ("rct", LEVELS, 5, "unknown design kind 'rct'"),
+        ("linked", {"unlinked": 1}, 5, "gives no level for the design 'linked'"),
+        ("comparison", {**LEVELS, "comparison": 6}, 5, "outside the scale's 1-5"),
+    ],
+)
+def test_a_scale_that_cannot_rate_the_design_is_refused(kind, levels, level_max, message):
+    with pytest.raises(ValueError, match=message):
+        d.rate_design(kind, levels, level_max)
