@@ -96,16 +96,24 @@ def read_design(responses: pd.DataFrame, before: str = "pre", after: str = "post
     return design_from_groups(group_counts(frame))
 
 
-def design_kind(claimed: str | None, found: Design) -> tuple[str, str]:
+def design_kind(claimed: str | None, found: Design | None) -> tuple[str, str]:
     """(kind, reason): the design a rating rests on. The data can only confirm
     or lower the plan's ``claimed`` kind: a comparison group or linked
     respondents count when the plan claims them and the data show them. With
-    no claim (no plan), the data decide."""
+    no claim (no plan), the data decide; with no respondent-level data
+    (``found`` None), the plan's description stands, and the reason says so."""
+    if claimed is not None and claimed not in PARTS:
+        raise ValueError(f"unknown design kind {claimed!r}; expected one of {', '.join(DESIGNS)}")
+    if found is None:
+        if claimed is None:
+            raise ValueError("no design to rate: neither an evaluation plan nor respondent-level data")
+        return claimed, (
+            f"the evaluation plan describes a {DESIGNS[claimed]}; there are no respondent-level data to "
+            "check it against"
+        )
     shown = PARTS[found.design]
     if claimed is None:
         return found.design, f"the response data support a {DESIGNS[found.design]}"
-    if claimed not in PARTS:
-        raise ValueError(f"unknown design kind {claimed!r}; expected one of {', '.join(DESIGNS)}")
     wanted = PARTS[claimed]
     kind = KIND_OF[(wanted[0] and shown[0], wanted[1] and shown[1])]
     missing = []
@@ -119,6 +127,11 @@ def design_kind(claimed: str | None, found: Design) -> tuple[str, str]:
         return kind, (
             f"the evaluation plan describes a {DESIGNS[claimed]}, but {' and '.join(missing)}, "
             f"so the design is rated on what the data show: a {DESIGNS[kind]}"
+        )
+    if shown != wanted:
+        return kind, (
+            f"the evaluation plan describes a {DESIGNS[claimed]}; the response data hold a "
+            f"{DESIGNS[found.design]}, but a rating rests on the design the plan describes"
         )
     return kind, f"the evaluation plan describes a {DESIGNS[claimed]}, and the response data confirm it"
 
@@ -154,3 +167,40 @@ def rate_design(
     text = (level_text or {}).get(level, "")
     because = f"{reason}; " if reason else ""
     return Rating(kind, level, level_max, text, f"{because}a {DESIGNS[kind]} is level {level} of {level_max}")
+
+
+#: The columns of ``results_design.csv`` (CONTRACT 3), in order.
+RESULT_COLUMNS = (
+    "kind",
+    "kind_label",
+    "scale",
+    "scale_version",
+    "scale_source",
+    "level",
+    "level_max",
+    "level_text",
+    "reason",
+)
+
+
+def design_result(claimed: str | None, scale, found: Design | None) -> dict:
+    """The one row of ``results_design.csv``: the design the plan claims
+    (``claimed``) as far as the data confirm it (``found``; None without
+    respondent-level data), rated on the plan's ``scale`` (its
+    ``rating_scale``: ``name``, ``version``, ``source``, ``levels``,
+    ``level_max``, ``level_text``)."""
+    kind, reason = design_kind(claimed, found)
+    text = getattr(scale, "level_text", None) or {}
+    rating = rate_design(kind, dict(scale.levels), int(scale.level_max), dict(text), reason)
+    values = (
+        kind,
+        DESIGNS[kind],
+        scale.name,
+        scale.version,
+        getattr(scale, "source", ""),
+        rating.level,
+        rating.level_max,
+        rating.level_text,
+        rating.reason,
+    )
+    return dict(zip(RESULT_COLUMNS, values, strict=True))

@@ -455,30 +455,29 @@ def _plan_file(path: Path) -> SimpleNamespace | None:
     )
 
 
-def design_rating(tables: dict[str, pd.DataFrame]) -> tuple[design.Design, design.Rating | None, object]:
-    """(design the data support, its rating on the plan's scale or None without a plan, the scale)."""
+def design_rating(tables: dict[str, pd.DataFrame]) -> tuple[design.Design, dict | None]:
+    """(design the data support, the ``results_design.csv`` row rating it on the
+    evaluation plan's scale, or None when the programme has no plan)."""
     found = design.design_from_groups(tables["survey_response_groups"])
     plan = _plan_file(
         definition_path().parent / "plan.yaml"
     )  # wired at merge: programme.current_programme().plan
     scale = getattr(plan, "rating_scale", None)
     if scale is None:
-        return found, None, None
-    kind, reason = design.design_kind(plan.design.kind, found)
-    levels, level_text = dict(scale.levels), dict(getattr(scale, "level_text", None) or {})
-    return found, design.rate_design(kind, levels, int(scale.level_max), level_text, reason), scale
+        return found, None
+    return found, design.design_result(plan.design.kind, scale, found)
 
 
 def design_statement(tables: dict[str, pd.DataFrame]) -> str:
     """The design in words and, with an evaluation plan, its rating on the plan's named scale."""
-    found, rating, scale = design_rating(tables)
+    found, rating = design_rating(tables)
     if rating is None:
         return f"Design: the response data support a {found.description}."
-    words = f": {rating.level_text}" if rating.level_text else ""
-    why = rating.reason[:1].upper() + rating.reason[1:]
+    words = f": {rating['level_text']}" if rating["level_text"] else ""
+    why = rating["reason"][:1].upper() + rating["reason"][1:]
     return (
-        f"Design: {design.DESIGNS[rating.kind]}. On the {scale.name} ({scale.version}) this is level "
-        f"{rating.level} of {rating.level_max}{words}. {why}."
+        f"Design: {rating['kind_label']}. On the {rating['scale']} ({rating['scale_version']}) this is "
+        f"level {rating['level']} of {rating['level_max']}{words}. {why}."
     )
 
 

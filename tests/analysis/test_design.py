@@ -134,6 +134,9 @@ def test_a_confirmed_comparison_group_rates_above_the_before_after_level():
     assert (rating.kind, rating.level, rating.level_text) == ("comparison", 3, TEXT[3])
     assert rating.level > d.rate_design("unlinked", LEVELS, 5).level
     assert "the response data confirm it" in rating.reason
+    # data showing more than the plan describes do not raise the rating, and the reason says so
+    kind, reason = d.design_kind("unlinked", data)
+    assert kind == "unlinked" and reason.endswith("but a rating rests on the design the plan describes")
 
 
 @pytest.mark.parametrize(
@@ -147,3 +150,39 @@ def test_a_confirmed_comparison_group_rates_above_the_before_after_level():
 def test_a_scale_that_cannot_rate_the_design_is_refused(kind, levels, level_max, message):
     with pytest.raises(ValueError, match=message):
         d.rate_design(kind, levels, level_max)
+
+
+def test_the_results_row_rates_the_plans_design_and_without_respondent_data_says_so():
+    from types import SimpleNamespace
+
+    scale = SimpleNamespace(
+        name="Maryland Scientific Methods Scale",
+        version="What Works Centre for Local Economic Growth (2016)",
+        source="Guide to scoring evidence",
+        levels=LEVELS,
+        level_max=5,
+        level_text=TEXT,
+    )
+    row = d.design_result("comparison", scale, found("comparison"))
+    assert list(row) == [
+        "kind",
+        "kind_label",
+        "scale",
+        "scale_version",
+        "scale_source",
+        "level",
+        "level_max",
+        "level_text",
+        "reason",
+    ]
+    assert (row["kind"], row["level"], row["level_max"], row["level_text"]) == ("comparison", 3, 5, TEXT[3])
+    assert row["kind_label"] == "before/after survey with a comparison group"
+    # The first programme: published aggregates only, the plan's unlinked before/after survey stands.
+    row = d.design_result("unlinked", scale, None)
+    assert (row["kind"], row["level"]) == ("unlinked", 1)
+    assert row["reason"].startswith(
+        "the evaluation plan describes a before/after survey, respondents not linked; there are no "
+        "respondent-level data to check it against"
+    )
+    with pytest.raises(ValueError, match="neither an evaluation plan nor respondent-level data"):
+        d.design_kind(None, None)

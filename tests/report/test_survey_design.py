@@ -196,3 +196,31 @@ def test_a_programme_with_a_comparison_group_renders_its_rating_and_estimate(tmp
         in barnet
     )
     assert "SYNTHETIC DATA" in page
+
+
+def test_linked_groups_use_each_groups_paired_change(tmp_path):
+    """With references linking most people, each group's change is measured on its
+    linked people (paired variance), and the difference in differences follows."""
+    from lib import report
+    from lib.report import survey_responses as section
+
+    df = synthetic.generate(1, 400, seed=5, linked_share=1.0, mess=False, comparison_share=0.5)
+    synthetic.write_files(df, tmp_path / "resp", ("csv",))
+    evaluation.build(evaluation.RAW_DIR, tmp_path / "p", tmp_path / "o", responses_dir=tmp_path / "resp")
+    tables = t.load_response_tables(tmp_path / "p")
+    pairs = tables["survey_response_pairs"]
+    mine = pairs[(pairs["authority_id"] == "barnet") & (pairs["item"] == ITEM) & (pairs["sector"] == "all")]
+    changes = {}
+    for r in mine.itertuples():  # paired change (c - b) / n, variance ((b + c) - (c - b)^2 / n) / n^2
+        b, c, n = r.before_only, r.after_only, r.pairs_n
+        changes[r.group] = ((c - b) / n, ((b + c) - (c - b) ** 2 / n) / n**2)
+    estimate = changes["participants"][0] - changes["comparison"][0]
+    half = Z * math.sqrt(changes["participants"][1] + changes["comparison"][1])
+    text = text_of(section.authority_survey(report.load_workbook(tmp_path / "p"), "barnet"))
+    assert (
+        f"difference in differences {signed(estimate)} points, 95% CI {signed(estimate - half)} to "
+        f"{signed(estimate + half)}" in text
+    )
+    assert f"paired: {mine.set_index('group').at['participants', 'pairs_n']} people answered both" in text
+    assert section.design_rating(tables)[0].design == "linked_comparison"
+    assert "Design: " in text_of(section.programme_survey(report.load_workbook(tmp_path / "p")))
