@@ -13,7 +13,7 @@ shared: wall time then includes waiting for a core.
 Target: 1M responses in under 30 s and under 2 GB on 2 cores, time
 growing no faster than linearly.
 
-    python bench/responses.py [--sizes 10000,100000,1000000]
+    python bench/responses.py [--sizes 10000,100000,1000000] [--comparison-share 0.5]
 """
 
 from __future__ import annotations
@@ -50,20 +50,20 @@ GENERATE = r"""
 import sys
 from pathlib import Path
 from lib.sources import synthetic
-n, folder = int(sys.argv[1]), Path(sys.argv[2])
+n, folder, share = int(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
 per_authority = max(1, n // 15 // 2)
-df = synthetic.generate(15, per_authority * 2, seed=n % 9973, linked_share=0.6)
+df = synthetic.generate(15, per_authority * 2, seed=n % 9973, linked_share=0.6, comparison_share=share)
 df = df.iloc[:n] if len(df) > n else df
 synthetic.write_files(df, folder, formats=("csv",))
 print(len(df))
 """
 
 
-def make_data(n: int, folder: Path, env: dict) -> int:
+def make_data(n: int, folder: Path, env: dict, comparison_share: float = 0.0) -> int:
     """Generate in a child process, so this parent stays small: a child's
     ru_maxrss starts from its parent's resident size at fork on Linux."""
     out = subprocess.run(
-        [sys.executable, "-c", GENERATE, str(n), str(folder)],
+        [sys.executable, "-c", GENERATE, str(n), str(folder), str(comparison_share)],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -76,6 +76,9 @@ def make_data(n: int, folder: Path, env: dict) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--comparison-share", type=float, default=0.0, help="share of respondents in a comparison group"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-responses-") as tmp:
         for n in sizes:
             folder = Path(tmp) / str(n)
-            actual = make_data(n, folder, env)
+            actual = make_data(n, folder, env, args.comparison_share)
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, str(folder)],
                 env=env,
