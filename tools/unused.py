@@ -317,7 +317,15 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint("programme reference", lambda r: ["-m", "lib.programme", "reference"]),
         EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),
         EntryPoint(
-            "synthetic responses", lambda r: ["-m", "lib.sources.synthetic", "--out", f"{syn}/responses"]
+            "synthetic responses with a comparison group",
+            lambda r: [
+                "-m",
+                "lib.sources.synthetic",
+                "--out",
+                f"{syn}/responses",
+                "--comparison-share",
+                "0.4",
+            ],
         ),
         EntryPoint(
             "data build with responses",
