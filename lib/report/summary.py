@@ -119,14 +119,14 @@ def claims_finding(wb: Workbook, d: Design) -> Finding | None:
     audit = claim_audit(wb)
     if not len(audit):
         return None
-    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
+    causal = int(audit["causal"].sum())
     supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
     untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
     return Finding(
         "claims",
-        f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
+        f"Of {len(audit)} claims checked, {supported} {is_are(supported)} "
         "supported by "
-        f"the data; {causal} say the programme caused a change, which this design cannot show; "
+        f"the data; {causal} {is_are(causal)} causal, which this design cannot show; "
         f"{untestable} cannot be tested at all.",
         HIGH,
         "follows from the design and the published figures, not from sampling",
