@@ -99,13 +99,17 @@ def position_inference(rows: pd.DataFrame, question: str, sector: str) -> str:
     tail = len(values)
     while tail > 1 and values[tail - 2] == values[-1]:
         tail -= 1
+    where = (
+        f"any of the last {len(values) - tail + 1} values (all {pct(values[-1])})"
+        if tail < len(values)
+        else f"the last value ({pct(values[-1])})"
+    )
     return (
         f"The printed {QUESTION_WORDS.get(question, question)} list for {SECTOR_WORDS.get(sector, sector)} has "
         f"{len(rows)} values but {len(rows) - int(lost.sum())} labels; values are paired with labels by "
         "printed position, an inference (caveat C5): the source does not print which value lost its label. "
-        f"If it belongs to any of the last {len(values) - tail + 1} values (all {pct(values[-1])}), every "
-        "printed label keeps the value shown; if it belongs to an earlier one, the pairing and this verdict "
-        "would change."
+        f"If it belongs to {where}, every printed label keeps the value shown; if it belongs to an "
+        "earlier one, the pairing and this verdict could change."
     )
 
 

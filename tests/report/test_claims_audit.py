@@ -60,3 +60,27 @@ def test_the_audit_comes_after_the_success_measure():
     """Issue 19: the success-measure section was 11th of 14, after the audit."""
     ids = [s.id for s in pages.PROGRAMME_PAGE.sections]
     assert ids.index("claim-audit") == ids.index("success-measure") + 1
+
+
+def test_one_decision_for_the_list_that_lost_a_label_matched_by_position_as_a_marked_inference(wb):
+    """Before: the audit and caveat C5 said the children's centres' Q4 list 'cannot be matched to
+    labels' while the programme page charted it by position, unmarked."""
+    from lib.config import PROJECT_ROOT
+    from lib.report import survey
+
+    chart = _text(survey.comment_shares(wb, "la_role", "childrens_centres"))
+    marker = "labels paired with values by printed position, an inference"
+    assert chart.count(marker) >= 3  # the sentence, the chart title and the table caption
+    assert "if it belongs to any of the last 4 values (all 4%)" in chart
+    assert marker not in _text(survey.comment_shares(wb, "la_role", "vcs"))
+    audit = report.claim_audit(wb).set_index("claim_id")
+    for claim_id in ("S5-cc-involve-commitment", "S3-cc-look-for-support"):
+        assert "paired with labels by printed position, an inference" in audit.at[claim_id, "reason"]
+        assert audit.at[claim_id, "verdict"] != "cannot be tested"
+    caveats = re.sub(r"\s+", " ", (PROJECT_ROOT / "docs" / "caveats.md").read_text(encoding="utf-8"))
+    c5 = caveats[caveats.index("## C5") : caveats.index("## C6")]
+    assert "cannot be matched" not in c5
+    assert "by printed position" in c5 and "inference" in c5
+    log = wb.quality_log
+    mismatch = log[log["check"] == "values_labels_mismatch"]
+    assert mismatch["action"].str.contains("an inference marked in the note").all()
