@@ -16,6 +16,7 @@ from lib import report
 from lib.analysis import claim_verdict, success
 from lib.config import PROJECT_ROOT
 from lib.report import pages
+from lib.report.recommendations import recommendations
 
 RATINGS = {"high", "moderate", "low", "very low"}
 
@@ -96,7 +97,7 @@ def test_summary_states_measure_verdict_limits_and_recommendations_tied_to_findi
     assert j.measure in text and f"Verdict: the ratings were {j.verdict}" in text
     for limit in j.design_limits:
         assert limit in text
-    recs = report.recommendations(wb)
+    recs = recommendations(wb, report.key_findings(wb))
     assert recs
     keys = {f.key for f in report.key_findings(wb)}
     guidance = " ".join(wb.guidance["practice_suggestion"] + " " + wb.guidance["key_principle"])
