@@ -271,6 +271,7 @@ def methods_section(wb: Workbook) -> Markup:
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
+        c5=caveat_link("C5", "caveat C5"),
         c6=caveat_link("C6", "caveat C6"),
     )
 

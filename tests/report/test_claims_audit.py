@@ -81,6 +81,8 @@ def test_one_decision_for_the_list_that_lost_a_label_matched_by_position_as_a_ma
     c5 = caveats[caveats.index("## C5") : caveats.index("## C6")]
     assert "cannot be matched" not in c5
     assert "by printed position" in c5 and "inference" in c5
+    methods = _text(report.methods_section(wb))
+    assert "paired with their labels by printed position, an inference" in methods
     log = wb.quality_log
     mismatch = log[log["check"] == "values_labels_mismatch"]
     assert mismatch["action"].str.contains("an inference marked in the note").all()
