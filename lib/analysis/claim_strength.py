@@ -83,14 +83,9 @@ def judge_strength(
     if test == "not_testable" or finding.verdict == UNTESTABLE:
         return NO_STRENGTH, ""
     if test in DESCRIPTIVE_TESTS:
-        comments = (
-            " They are shares of comments, not of respondents (caveat C5)."
-            if question in COMMENT_QUESTIONS
-            else ""
-        )
-        return NOT_A_CHANGE, (
-            "The claim states figures, or their order, among those surveyed at one time, not a change."
-            + comments
+        return (
+            NOT_A_CHANGE,
+            "The claim states figures, or their order, among those surveyed at one time, not a change.",
         )
     if question in COMMENT_QUESTIONS:
         return NO_BASE, (
