@@ -15,7 +15,6 @@ import pandas as pd
 from lib.analysis.claim_spec import (
     COMMENT_QUESTIONS,
     changes_from_survey,
-    check_labels_complete,
     claim_tolerance,
     claim_units,
     is_missing,
@@ -23,6 +22,7 @@ from lib.analysis.claim_spec import (
     list_rows,
     pct,
     phase_phrase,
+    position_inference,
     pts,
     resolve_items,
     sector_words,
@@ -32,11 +32,8 @@ from lib.analysis.claim_spec import (
 )
 from lib.analysis.claim_strength import strength_of
 from lib.analysis.claim_verdict import (
-    CAUSAL_STRENGTH,
-    CAUSAL_WORDS,
     NOT_SUPPORTED,
     SUPPORTED,
-    UNTESTABLE,
     Finding,
     Untestable,
     aggregate_verdict,
@@ -214,10 +211,12 @@ def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]:
     def test(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-        parts, passed, failures = [], [], []
+        parts, passed, failures, inferences = [], [], [], []
         for sector, phase in claim_units(claim):
             rows = list_rows(survey, claim["question"], sector, phase)
-            check_labels_complete(rows, claim["question"], sector, phase)
+            inference = position_inference(rows, claim["question"], sector)
+            if inference and inference not in inferences:
+                inferences.append(inference)
             wanted = resolve_items(split_list(claim["items"]), rows)
             ranked = _ranked(rows)
             rank_of = dict(zip(ranked["item"], ranked["rank"], strict=False))
@@ -259,6 +258,7 @@ def _ranking_test(ordered: bool) -> Callable[[pd.Series, pd.DataFrame, pd.DataFr
             reason += " Not so in " + "; ".join(failures) + "."
         if claim["question"] in COMMENT_QUESTIONS:
             reason += " These are shares of comments, not of respondents (caveat C5)."
+        reason = " ".join([reason, *inferences])
         return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
     return test
@@ -284,42 +284,6 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
     return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
 
-def _test_causal(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
-    """A claim that something caused a change. The direction is tested where a
-    measure exists (``question``/``sector``/``items``); the strength is always
-    :data:`CAUSAL_STRENGTH`."""
-    why = (
-        f"The claim is causal, and {CAUSAL_WORDS} (caveat C2): the change cannot be told apart "
-        "from what would have happened anyway."
-    )
-    if is_missing(claim.get("question")):
-        reason = claim.get("untestable_reason")
-        return Finding(
-            "No measure in the sources matches what the claim says changed.",
-            UNTESTABLE,
-            str(reason) if not is_missing(reason) else "No data in the workbook measure this change.",
-            CAUSAL_STRENGTH,
-            why,
-        )
-    tolerance = claim_tolerance(claim)
-    parts, passed = [], []
-    for sector in split_list(claim["sector"]):
-        table = select_items(changes_from_survey(survey, claim["question"], sector), claim)
-        rose = table[table["change"] > tolerance + 1e-9]
-        passed.extend([True] * len(rose) + [False] * (len(table) - len(rose)))
-        parts.append(
-            f"{sector_words(sector)}: {len(rose)} of {len(table)} items rose by more than "
-            f"{tolerance * 100:g} points; changes: {_change_parts(table)}"
-        )
-    return Finding(
-        "; ".join(parts) + ".",
-        aggregate_verdict(passed),
-        f"{sum(passed)} of {len(passed)} measured items moved the way the claim says.",
-        CAUSAL_STRENGTH,
-        why,
-    )
-
-
 def _test_not_testable(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame) -> Finding:
     reason = claim.get("untestable_reason")
     raise Untestable(
@@ -337,6 +301,5 @@ TESTS: dict[str, Callable[[pd.Series, pd.DataFrame, pd.DataFrame], Finding]] = {
     "top_values": _ranking_test(ordered=False),
     "rank_order": _ranking_test(ordered=True),
     "increase": _test_increase,
-    "causal": _test_causal,
     "not_testable": _test_not_testable,
 }

@@ -82,23 +82,35 @@ def list_rows(survey: pd.DataFrame, question: str, sector: str, phase: str) -> p
     return rows
 
 
-def check_labels_complete(rows: pd.DataFrame, question: str, sector: str, phase: str) -> None:
-    """A ranked list with a value whose label was lost cannot be ranked by label."""
-    lost = rows["item_label"].map(is_missing) if "item_label" in rows else pd.Series(False, index=rows.index)
-    if "item_label" in rows:
-        lost = lost | rows["item_label"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
+def position_inference(rows: pd.DataFrame, question: str, sector: str) -> str:
+    """The marked inference of a printed list with a value whose label was lost ('' if none was).
+
+    Such a list is read as the build pairs it, by printed position (caveat C5), and every
+    verdict resting on it says so: which placements of the lost label keep the pairing.
+    """
+    labels = rows["item_label"] if "item_label" in rows else pd.Series("", index=rows.index)
+    lost = labels.map(is_missing) | labels.fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
     if "item" in rows:
         lost = lost | rows["item"].map(is_missing)
-    if "note" in rows:
-        lost = lost | rows["note"].fillna("").astype(str).str.contains(LOST_LABEL_NOTE)
-    if lost.any():
-        raise Untestable(
-            f"the printed {QUESTION_WORDS.get(question, question)} list for "
-            f"{SECTOR_WORDS.get(sector, sector)} "
-            f"has {len(rows)} "
-            f"values but {int(lost.sum())} of them lost their label in the source, so which value "
-            "belongs to which label cannot be established."
-        )
+    if not lost.any():
+        return ""
+    ordered = rows.sort_values("item_order") if "item_order" in rows else rows
+    values = [round(float(v), 4) for v in ordered["value"]]
+    tail = len(values)
+    while tail > 1 and values[tail - 2] == values[-1]:
+        tail -= 1
+    where = (
+        f"any of the last {len(values) - tail + 1} values (all {pct(values[-1])})"
+        if tail < len(values)
+        else f"the last value ({pct(values[-1])})"
+    )
+    return (
+        f"The printed {QUESTION_WORDS.get(question, question)} list for {SECTOR_WORDS.get(sector, sector)} has "
+        f"{len(rows)} values but {len(rows) - int(lost.sum())} labels; values are paired with labels by "
+        "printed position, an inference (caveat C5): the source does not print which value lost its label. "
+        f"If it belongs to {where}, every printed label keeps the value shown; if it belongs to an "
+        "earlier one, the pairing and this verdict could change."
+    )
 
 
 def resolve_items(patterns: list[str], rows: pd.DataFrame) -> list[str]:

@@ -18,6 +18,7 @@ from lib.analysis.claim_spec import (
 )
 from lib.analysis.claim_verdict import (
     NO_BASE,
+    NO_CHANGE_TEST,
     NO_STRENGTH,
     NOT_A_CHANGE,
     PARTLY_STRONG,
@@ -26,6 +27,9 @@ from lib.analysis.claim_verdict import (
     WEAK,
     Finding,
 )
+
+#: Tests of claims that state figures or their order at one time (not a change).
+DESCRIPTIVE_TESTS: tuple[str, ...] = ("value_equals", "top_values", "rank_order")
 
 
 def significant_at_both_ends(row: Any) -> bool:
@@ -78,15 +82,18 @@ def judge_strength(
     test, question = claim["test"], claim.get("question", "")
     if test == "not_testable" or finding.verdict == UNTESTABLE:
         return NO_STRENGTH, ""
+    if test in DESCRIPTIVE_TESTS:
+        return (
+            NOT_A_CHANGE,
+            "The claim states figures, or their order, among those surveyed at one time, not a change.",
+        )
     if question in COMMENT_QUESTIONS:
         return NO_BASE, (
             "Shares of comments, not of respondents, with no base: whether a difference is "
-            "distinguishable from chance cannot be judged (caveat C5)."
+            "distinguishable from chance cannot be tested (caveat C5)."
         )
-    if test in ("value_equals", "top_values", "rank_order"):
-        return NOT_A_CHANGE, "The claim states published figures or their order, not a change over time."
     if test == "count_little_change":
-        return NOT_A_CHANGE, (
+        return NO_CHANGE_TEST, (
             "The claim is of little or no change; a significance test cannot show that "
             "nothing changed, only fail to find a change."
         )

@@ -1,20 +1,37 @@
-"""The claim audit's vocabulary and its verdict.
+"""The claim audit's two questions and its verdict.
 
 Each claim is judged on two questions, its *direction* (:data:`DIRECTIONS`)
-and its *strength* (:data:`STRENGTHS`); :func:`overall_verdict` turns the two
-into one of :data:`VERDICTS`.
+and its *strength* (:data:`STRENGTHS`); :func:`overall_verdict` turns the two,
+and whether the claim is causal, into one verdict of the shared vocabulary
+(:mod:`lib.analysis.verdicts`), never stronger than its weakest leg.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUPPORTED = "supported"
-PARTLY = "partly supported"
-DIRECTION_ONLY = "direction only: could be chance"
-NOT_SUPPORTED = "not supported"
-UNTESTABLE = "cannot be tested"
-VERDICTS: tuple[str, ...] = (SUPPORTED, PARTLY, DIRECTION_ONLY, NOT_SUPPORTED, UNTESTABLE)
+from lib.analysis.verdicts import (
+    ASSOCIATION,
+    DESCRIPTIVE,
+    DIRECTION_ONLY,
+    NOT_SUPPORTED,
+    PARTLY,
+    STRENGTH,
+    SUPPORTED,
+    UNTESTABLE,
+    VERDICTS,
+)
+
+__all__ = [
+    "ASSOCIATION",
+    "DESCRIPTIVE",
+    "DIRECTION_ONLY",
+    "NOT_SUPPORTED",
+    "PARTLY",
+    "SUPPORTED",
+    "UNTESTABLE",
+    "VERDICTS",
+]
 
 # Question 1: does the data point the same way as the claim?
 AGREES = "agrees"
@@ -23,13 +40,13 @@ DISAGREES = "disagrees"
 NO_DIRECTION = "cannot be tested"
 DIRECTIONS: tuple[str, ...] = (AGREES, PARTLY_AGREES, DISAGREES, NO_DIRECTION)
 
-# Question 2: is the evidence strong enough to say so?
+# Question 2: could it be chance?
 STRONG = "distinguishable from chance"
 PARTLY_STRONG = "partly distinguishable from chance"
 WEAK = "not distinguishable from chance"
 NO_BASE = "cannot be judged: no base"
-NOT_A_CHANGE = "not a question of chance"
-CAUSAL_STRENGTH = "cannot support a causal claim"
+NOT_A_CHANGE = "not a change: a description of those surveyed"
+NO_CHANGE_TEST = "cannot be judged: a test can only fail to find a change"
 NO_STRENGTH = "cannot be judged"
 STRENGTHS: tuple[str, ...] = (
     STRONG,
@@ -37,7 +54,7 @@ STRENGTHS: tuple[str, ...] = (
     WEAK,
     NO_BASE,
     NOT_A_CHANGE,
-    CAUSAL_STRENGTH,
+    NO_CHANGE_TEST,
     NO_STRENGTH,
 )
 
@@ -48,11 +65,14 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "claim_id",
     "claim",
     "source",
+    "causal",
+    "causal_reason",
     "what_the_data_show",
     "direction",
     "strength",
     "verdict",
     "reason",
+    "authorities",
 )
 
 
@@ -79,30 +99,59 @@ class Finding:
 
 DIRECTION_OF = {SUPPORTED: AGREES, PARTLY: PARTLY_AGREES, NOT_SUPPORTED: DISAGREES, UNTESTABLE: NO_DIRECTION}
 
+#: The direction leg as a verdict.
+_DIRECTION_LEG = {
+    AGREES: SUPPORTED,
+    PARTLY_AGREES: PARTLY,
+    DISAGREES: NOT_SUPPORTED,
+    NO_DIRECTION: UNTESTABLE,
+}
 
-def overall_verdict(direction: str, strength: str, *, claims_significance: bool = False) -> str:
-    """One verdict from the two answers; never 'supported' on direction alone.
+#: The strength leg as the strongest verdict it allows.
+_STRENGTH_CAP = {
+    STRONG: SUPPORTED,
+    PARTLY_STRONG: PARTLY,
+    WEAK: DIRECTION_ONLY,
+    NO_BASE: DIRECTION_ONLY,
+    NO_CHANGE_TEST: DIRECTION_ONLY,
+    NOT_A_CHANGE: DESCRIPTIVE,
+    NO_STRENGTH: UNTESTABLE,
+}
 
-    A causal claim is not supported whatever the direction; a claim whose
-    direction agrees but whose changes are not distinguishable from chance is
-    'direction only: could be chance' (or 'not supported' when the claim itself
-    asserts significance).
+
+def _weaker(a: str, b: str) -> str:
+    return min(a, b, key=STRENGTH.__getitem__)
+
+
+def overall_verdict(
+    direction: str, strength: str, *, causal: bool = False, claims_significance: bool = False
+) -> str:
+    """One verdict from the two answers, never stronger than the weaker of them.
+
+    - data that point the other way: not supported; no data: cannot be tested;
+    - a change clear of chance at both ends of the base range can support; one
+      that is not, or that no test can reach (shares with no base, a claim of
+      no change), is 'direction only: could be chance' ('not supported' when
+      the claim itself asserts significance);
+    - a statement about those surveyed at one time is at most 'supported as a
+      description of those surveyed' (a partial match stays 'partly supported');
+    - a causal claim whose data agree is at most 'association only: the design
+      cannot show cause'; one no data bear on cannot be tested.
     """
     if direction not in DIRECTIONS or strength not in STRENGTHS:
         raise ValueError(f"unknown direction/strength {direction!r}/{strength!r}")
-    if strength == CAUSAL_STRENGTH:
-        return NOT_SUPPORTED
-    if direction == NO_DIRECTION:
-        return UNTESTABLE
-    if direction == DISAGREES:
-        return NOT_SUPPORTED
-    if direction == PARTLY_AGREES:
-        return PARTLY
-    if strength in (STRONG, NO_BASE, NOT_A_CHANGE):
-        return SUPPORTED
-    if strength == PARTLY_STRONG:
-        return PARTLY
-    return NOT_SUPPORTED if claims_significance else DIRECTION_ONLY
+    leg = _DIRECTION_LEG[direction]
+    if leg in (UNTESTABLE, NOT_SUPPORTED):
+        verdict = leg
+    elif strength == NOT_A_CHANGE:
+        verdict = DESCRIPTIVE if leg == SUPPORTED else leg
+    elif strength == WEAK and claims_significance:
+        verdict = NOT_SUPPORTED
+    else:
+        verdict = _weaker(leg, _STRENGTH_CAP[strength])
+    if causal and STRENGTH[verdict] > STRENGTH[ASSOCIATION]:
+        verdict = ASSOCIATION
+    return verdict
 
 
 def aggregate_verdict(passed: list[bool]) -> str:

@@ -311,6 +311,18 @@ DEFINITION: tuple[Key, ...] = (
             "spellings", "every other printed form (matched after the authority-name folding)", "[ne lincs]"
         ),
         text("case_study", "source document id of its case study", "leeds_case_study", required=False),
+        texts(
+            "identified_as",
+            "spellings that are another place's name (a town, a borough), read as this authority "
+            "only by inference; each is also in `spellings`",
+            "[northampton]",
+        ),
+        text(
+            "identification",
+            "why those names are read as this authority (shown on every cell and log row the reading gives)",
+            "no partner is called Northampton ...",
+            required=False,
+        ),
     ),
     _EVIDENCE,
     entries(

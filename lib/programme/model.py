@@ -55,6 +55,9 @@ class Authority:
     name: str
     spellings: tuple[str, ...]
     case_study: str | None  # source document id of its case study
+    #: Spellings that are another place's name, read as this authority only by inference.
+    identified_as: tuple[str, ...] = ()
+    identification: str = ""  # the reasoning for reading them so
 
 
 @dataclass(frozen=True)

@@ -133,13 +133,23 @@ def parse_authorities(r: Reader, data: dict, parsed: Fields) -> Fields:
     for p, n in r.items(data, "authorities", ""):
         case_study = r.text(n, "case_study", p, optional=True)
         r.member(f"{p}.case_study", case_study, document_ids, "a source document id")
+        spellings, identified = r.texts(n, "spellings", p), r.texts(n, "identified_as", p)
+        for j, name in enumerate(identified):
+            r.member(f"{p}.identified_as[{j}]", name, spellings, "one of the authority's spellings")
+        reasoning = r.text(n, "identification", p, optional=True) or ""
+        if identified and not reasoning:
+            r.problem(
+                f"{p}.identification", "", "the reasoning for reading identified_as names as this authority"
+            )
         authorities.append(
             Authority(
                 id=r.text(n, "id", p, pattern=AUTHORITY_SLUG, expected="a lowercase slug (a-z, 0-9, '-')")
                 or "",
                 name=r.text(n, "name", p) or "",
-                spellings=r.texts(n, "spellings", p),
+                spellings=spellings,
                 case_study=case_study,
+                identified_as=identified,
+                identification=reasoning,
             )
         )
     r.unique("authority id", [(f"authorities[{i}].id", a.id) for i, a in enumerate(authorities)])

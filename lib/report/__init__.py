@@ -20,6 +20,7 @@ Primitives
 - ``facts``: facts derived from the tables, each worked out once (withdrawal, evidence counts,
   the claim audit, the success judgement, the survey's changes, the design's rung of evidence)
 - ``pages``: the page registries (each page's sections in order: id, heading, function)
+- ``recommendations``: the summary's recommendations, each resting on named findings and a figure
 
 Sections (the modules :mod:`lib.report.pages` names)
 - ``authority_page``: the authority report's sections
@@ -114,7 +115,10 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "key_findings",
         "methods_section",
         "programme_summary",
-        "recommendations",
+    ),
+    "recommendations": (
+        "Recommendation",
+        "guidance_quote",
     ),
     "survey": (
         "base_note",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claim_verdict, success
+from lib.analysis import claim_causal, claim_verdict, success, verdicts
 from lib.report.common import caveats_paragraph
 from lib.report.facts import claim_audit, success_judgement
 from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
@@ -24,7 +24,7 @@ def audit_counts(audit: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         "direction": audit["direction"].value_counts().reindex(claim_verdict.DIRECTIONS, fill_value=0),
         "strength": audit["strength"].value_counts().reindex(claim_verdict.STRENGTHS, fill_value=0),
-        "verdict": audit["verdict"].value_counts().reindex(claim_verdict.VERDICTS, fill_value=0),
+        "verdict": audit["verdict"].value_counts().reindex(verdicts.VERDICTS, fill_value=0),
     }
 
 
@@ -32,45 +32,62 @@ def _count_list(counts: pd.Series) -> str:
     return "; ".join(f"{k}: {int(v)}" for k, v in counts.items() if v)
 
 
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 #: A quotation longer than this folds into a <details> on the audit cards.
 LONG_QUOTE = 240
 
 
+def _card(wb: Workbook, r: pd.Series) -> dict:
+    return {
+        "verdict": _sentence_case(r["verdict"]),
+        "css": _verdict_class(r["verdict"]),
+        "claim": quote_block(r["claim"], "", collapse_after=LONG_QUOTE),
+        "source": source_doc(wb, r["source"]),
+        "causal": r["causal_reason"],
+        "data": r["what_the_data_show"],
+        "direction": r["direction"],
+        "strength": r["strength"],
+        "why": r["reason"],
+        "long_why": len(str(r["reason"])) > LONG_QUOTE,
+    }
+
+
 @PROGRAMME_PAGE.headed("claim-audit")
 def claim_audit_section(wb: Workbook) -> Markup:
-    """The audit as cards, verdicts first: a count summary on top, then one card per claim
-    (verdict, the claim as published, what the data show, the two questions, why), long
-    quotations folded. Readable at 390 px without scrolling the page sideways."""
+    """The audit, folded: the count of claims checked, the causal rule, a table of verdicts
+    with what each means, then one folded group per verdict holding a card per claim
+    (the claim as published, why it is or is not causal, what the data show, the two
+    questions, why). Readable at 390 px without scrolling the page sideways."""
     audit = claim_audit(wb)
     if audit.empty:
         return paragraph("The source documents make no claim that the workbook can check.")
     counts = audit_counts(audit)
-    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
-    order = {v: i for i, v in enumerate(claim_verdict.VERDICTS)}
-    audit = audit.assign(_o=audit["verdict"].map(order)).sort_values(["_o", "source"], kind="stable")
-    cards = [
+    groups = [
         {
-            "verdict": r["verdict"][:1].upper() + r["verdict"][1:],
-            "css": _verdict_class(r["verdict"]),
-            "claim": quote_block(r["claim"], "", collapse_after=LONG_QUOTE),
-            "source": source_doc(wb, r["source"]),
-            "data": r["what_the_data_show"],
-            "direction": r["direction"],
-            "strength": r["strength"],
-            "why": r["reason"],
-            "long_why": len(str(r["reason"])) > LONG_QUOTE,
+            "label": _sentence_case(verdict),
+            "count": len(rows),
+            "cards": [_card(wb, r) for _, r in rows.sort_values("source", kind="stable").iterrows()],
         }
-        for _, r in audit.iterrows()
+        for verdict in verdicts.VERDICTS
+        if len(rows := audit[audit["verdict"] == verdict])
     ]
-    summary = [(k[:1].upper() + k[1:], int(v)) for k, v in counts["verdict"].items() if v]
     return join(
         render(
             "claim_audit.j2",
             n=len(audit),
-            causal=causal,
-            summary=summary,
-            cards=cards,
+            causal=int(audit["causal"].sum()),
+            rule=claim_causal.CAUSAL_RULE,
+            association=verdicts.ASSOCIATION,
             causal_words=claim_verdict.CAUSAL_WORDS,
+            summary=[
+                (_sentence_case(k), int(v), verdicts.DEFINITIONS[k])
+                for k, v in counts["verdict"].items()
+                if v
+            ],
+            groups=groups,
             direction=_count_list(counts["direction"]),
             strength=_count_list(counts["strength"]),
         ),
@@ -88,9 +105,9 @@ def claim_audit_section(wb: Workbook) -> Markup:
 
 def _verdict_class(verdict: str) -> str:
     return {
-        claim_verdict.SUPPORTED: "supported",
-        claim_verdict.PARTLY: "partly",
-        claim_verdict.NOT_SUPPORTED: "not-supported",
+        verdicts.SUPPORTED: "supported",
+        verdicts.PARTLY: "partly",
+        verdicts.NOT_SUPPORTED: "not-supported",
     }.get(verdict, "other")
 
 

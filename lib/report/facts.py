@@ -154,10 +154,12 @@ def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
 
 
 def claim_audit(wb: Workbook) -> pd.DataFrame:
-    """The audit of every published claim (computed once per workbook)."""
+    """The audit of every published claim: the results table ``results_claims``
+    (:func:`lib.analysis.claims.claims_results`), computed once per workbook."""
     cache = wb.__dict__.setdefault("_claim_audit", {})
     if "audit" not in cache:
-        cache["audit"] = claims.audit_claims(wb.claims, wb.survey, wb.changes)
+        # wired at merge: results table from the analysis step (wb.results_claims once registered)
+        cache["audit"] = claims.claims_results(wb.tables)
     return cache["audit"]
 
 

@@ -159,7 +159,6 @@ PROGRAMME_PAGE = Page(
         Section(
             "themes", "Themes, practice guidance and the commissioning cycle", "programme.themes_section"
         ),
-        Section("claim-audit", "Checking the published claims", "claims_audit.claim_audit_section"),
         Section(
             "success-measure",
             "Against the programme's own success measure",
@@ -167,6 +166,7 @@ PROGRAMME_PAGE = Page(
             lead="The programme report says what success would look like. This section asks whether the "
             "evidence shows it, sector by sector, how confidently, and what the design cannot say.",
         ),
+        Section("claim-audit", "Checking the published claims", "claims_audit.claim_audit_section"),
         Section(
             "conclusions",
             "Conclusions",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from markupsafe import Markup
@@ -35,6 +35,7 @@ from lib.report.facts import (
 from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
+from lib.report.recommendations import recommendations
 from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
@@ -47,13 +48,6 @@ class Finding:
     rating: str
     reason: str
     anchor: str
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    text: str
-    rests_on: tuple[str, ...]  # finding keys
-    guidance: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _cap(rating: str, design_: Design) -> str:
@@ -119,14 +113,14 @@ def claims_finding(wb: Workbook, d: Design) -> Finding | None:
     audit = claim_audit(wb)
     if not len(audit):
         return None
-    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
+    causal = int(audit["causal"].sum())
     supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
     untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
     return Finding(
         "claims",
-        f"Of {len(audit)} claims the source documents make, {supported} {is_are(supported)} "
+        f"Of {len(audit)} claims checked, {supported} {is_are(supported)} "
         "supported by "
-        f"the data; {causal} say the programme caused a change, which this design cannot show; "
+        f"the data; {causal} {is_are(causal)} causal, which this design cannot show; "
         f"{untestable} cannot be tested at all.",
         HIGH,
         "follows from the design and the published figures, not from sampling",
@@ -207,86 +201,11 @@ def key_findings(wb: Workbook) -> list[Finding]:
     return [f for f in found if f is not None][:7]
 
 
-# --------------------------------------------------------------------------
-# Recommendations, each tied to findings and to the practice guidance
-# --------------------------------------------------------------------------
-
-#: Words that pick out practice guidance about measurement and records (method words,
-#: not programme vocabulary).
-MEASUREMENT_WORDS = ("monitor", "data", "outcome", "information", "listening", "evaluat")
-
-
-def guidance_about(wb: Workbook, words: tuple[str, ...], limit: int = 2) -> list[str]:
-    """Practice-guidance suggestions whose text uses any of ``words``, cited by theme."""
-    g = wb.guidance
-    text = (g["key_principle"] + " " + g["practice_suggestion"]).str.lower()
-    hits = g[text.apply(lambda t: any(w in t for w in words))].head(limit)
-    return [
-        f"{r['theme_label']}: \u201c{_short(r['practice_suggestion'] or r['key_principle'])}\u201d"
-        for _, r in hits.iterrows()
-    ]
-
-
 def _short(text: str, words: int = 18) -> str:
     """The first ``words`` words, without extraction debris such as footnote markers."""
     text = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
     parts = " ".join(text.split()).split(" ")
     return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")
-
-
-def recommendations(wb: Workbook, findings: list[Finding] | None = None) -> list[Recommendation]:
-    """Recommendations, each tied to the findings it rests on and to the practice guidance."""
-    findings = findings if findings is not None else key_findings(wb)
-    keys = {f.key for f in findings}
-    d = design(wb)
-    out = []
-    change_keys = tuple(k for k in ("success", "understanding", "claims") if k in keys)
-    if not d.comparison and change_keys:
-        out.append(
-            Recommendation(
-                "Before the next round, survey a comparison group (people or places not yet reached) "
-                "and give "
-                "each respondent a reference that links their before and after answers, so that a change can "
-                "be attributed and measured on the same people.",
-                change_keys,
-                tuple(guidance_about(wb, ("monitor", "outcome"))),
-            )
-        )
-    if "claims" in keys:
-        out.append(
-            Recommendation(
-                "In future reporting, state changes as associations unless a comparison supports more, and "
-                "publish the numbers behind every percentage.",
-                ("claims",),
-                tuple(guidance_about(wb, ("hard data", "outcomes"), 1)),
-            )
-        )
-    if "evidence" in keys:
-        out.append(
-            Recommendation(
-                "Keep the evidence record as data (each item's status in words, with a date and a source), "
-                "not as ticks and crosses in a document.",
-                ("evidence",),
-                tuple(guidance_about(wb, ("flow of information", "key data"))),
-            )
-        )
-    if "kpis" in keys:
-        out.append(
-            Recommendation(
-                "Publish each KPI with its base and by authority, so a change between years can be tested.",
-                ("kpis",),
-                tuple(guidance_about(wb, ("key data", "traffic light"), 1)),
-            )
-        )
-    if "participation" in keys and int((wb.authorities["years"] == UNRECORDED).sum()):
-        out.append(
-            Recommendation(
-                "Record for every authority the year it took part and what it did, in one register.",
-                ("participation",),
-                tuple(guidance_about(wb, ("monitor",), 1)),
-            )
-        )
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -302,7 +221,7 @@ def programme_summary(wb: Workbook) -> Markup:
     d = design(wb)
     findings = key_findings(wb)
     numbered = {f.key: i + 1 for i, f in enumerate(findings)}
-    recs = recommendations(wb, findings)
+    recs = recommendations(wb, findings)  # lib/report/recommendations.py
     limits = list(j.design_limits)
     return render(
         "summary.j2",
@@ -352,6 +271,7 @@ def methods_section(wb: Workbook) -> Markup:
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
+        c5=caveat_link("C5", "caveat C5"),
         c6=caveat_link("C6", "caveat C6"),
     )
 

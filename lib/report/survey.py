@@ -40,6 +40,7 @@ from lib.report.workbook import (
     understanding_item,
     understanding_question,
 )
+from lib.sources.survey import PAIRED_BY_POSITION
 
 #: The survey's phases as the processed tables name them, and their words.
 PHASE_WORDS = {"pre": "before", "post": "after", "unstated": "phase not stated"}
@@ -373,7 +374,11 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
     )
     total_words = "; ".join(f"{PHASE_WORDS[p]}: {totals[p] * 100:.0f}%" for p in phases)
     possessive = who + ("'" if who.endswith("s") else "'s")
-    sentences = [f"The most frequent theme among {possessive} comments was '{top[phases[-1]]}'."]
+    paired = position_note(s)
+    marked = " (labels paired with values by printed position, an inference)" if paired else ""
+    sentences = [f"The most frequent theme among {possessive} comments was '{top[phases[-1]]}'{marked}."]
+    if paired:
+        sentences.append(f"Each share is {paired} (caveat C5).")
     if "pre" in phases and "post" in phases:
         wide["change"] = wide["post"] - wide["pre"]
         moved = wide.loc[wide["change"].abs().idxmax()]
@@ -392,18 +397,26 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
         title=(
             f"{sector_title(wb, sector)}: the most frequent theme was '{top[phases[-1]]}' "
             f"({percent(wide[phases[-1]].max())} of comments{' after' if phases[-1] == 'post' else ''})"
+            + marked
         ),
         subtitle=(f"{qlabel}; shares of comments, not of respondents; printed shares total {total_words}"),
-        alt=f"Bar chart of comment themes for {who}. {alt_values}.{caveat}",
+        alt=f"Bar chart of comment themes for {who}{marked}. {alt_values}.{caveat}",
         table=pd.DataFrame(
             {
                 "Theme": wide["item_label"],
                 **{PHASE_WORDS[p].capitalize(): wide[p].map(percent) for p in phases},
             }
         ),
-        table_caption=f"{qlabel}: {who}",
+        table_caption=f"{qlabel}: {who}{marked}",
     )
     return join(paragraph(*sentences), charts.figure_html(fig, chart))
+
+
+def position_note(rows: pd.DataFrame) -> str:
+    """The position-pairing inference the cleaning noted on a printed list's rows ('' if none)."""
+    notes = rows["note"].fillna("").astype(str) if "note" in rows else pd.Series(dtype=str)
+    marked = [n[n.index(PAIRED_BY_POSITION) :] for n in notes if PAIRED_BY_POSITION in n]
+    return marked[0] if marked else ""
 
 
 def _comment_figure(wide: pd.DataFrame, phases: list[str]) -> tuple[object, str]:

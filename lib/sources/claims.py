@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.sources.contract import NOT_BLANK, SOURCE, RawTable, RowsTo, matches, one_of, raw_column
+from lib.sources.common import authority_id
+from lib.sources.contract import NOT_BLANK, SOURCE, RawTable, RowsTo, matches, one_of, parses, raw_column
 
 #: The claim test types: the audit has one test per name (lib.analysis.claim_direction.TESTS).
 CLAIM_TESTS: tuple[str, ...] = (
@@ -24,9 +25,11 @@ CLAIM_TESTS: tuple[str, ...] = (
     "top_values",
     "rank_order",
     "increase",
-    "causal",
     "not_testable",
 )
+
+#: What a claim's words name as bringing something about (lib.analysis.claim_causal.ACTORS).
+CLAIM_ACTORS: tuple[str, ...] = ("programme", "condition", "authority", "none")
 
 _PROPORTION = r"(?:0(?:\.\d+)?|\.\d+|1(?:\.0+)?)"
 
@@ -52,15 +55,24 @@ CLAIM_COLUMNS = [
     "tolerance",
     "untestable_reason",
     "interpretation",
+    "authorities",
+    "actor",
+    "causal_words",
 ]
+
+
+def authority_ids(cell: str) -> str:
+    """The ids of the authorities a claim names ('; '-joined printed names -> ';'-joined ids)."""
+    return ";".join(authority_id(name.strip()) for name in str(cell).split(";") if name.strip())
 
 
 def clean_claims(raw: pd.DataFrame) -> pd.DataFrame:
     """The published claims to audit: quotes as printed, test specs trimmed."""
-    out = raw.loc[:, CLAIM_COLUMNS].copy()
+    out = raw.rename(columns={"authorities_as_printed": "authorities"}).loc[:, CLAIM_COLUMNS].copy()
     for col in CLAIM_COLUMNS:
-        if col not in ("claim_quote", "interpretation", "untestable_reason"):
+        if col not in ("claim_quote", "interpretation", "untestable_reason", "causal_words"):
             out[col] = out[col].str.strip()
+    out["authorities"] = out["authorities"].map(authority_ids)
     return out.sort_values("claim_id", kind="stable").reset_index(drop=True)
 
 
@@ -84,6 +96,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "untestable_reason": raw_column(),
             "interpretation": raw_column(),
             "test": raw_column(one_of(CLAIM_TESTS, strip=True)),
+            "authorities_as_printed": raw_column(
+                parses(authority_ids, "authority names as printed, ';'-separated, or empty")
+            ),
+            "actor": raw_column(one_of(CLAIM_ACTORS, strip=True)),
+            "causal_words": raw_column(),
         },
         ["claim_id"],
         rows_to=(RowsTo("claims.csv"),),

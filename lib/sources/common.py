@@ -93,21 +93,54 @@ def csv_line(raw: pd.DataFrame, index: int) -> str:
     return str(lines[index] if lines is not None and index < len(lines) else index + 2)
 
 
+#: authority id -> its definition entry (names read by inference, and why).
+AUTHORITY_ENTRIES = {a.id: a for a in PROGRAMME.authorities}
+
+
+def identified_name(printed: str) -> bool:
+    """True when ``printed`` is another place's name read as an authority only by inference
+    (the definition's ``identified_as``), not a spelling of the authority's own name."""
+    a = AUTHORITY_ENTRIES[authority_id(printed)]
+    return name_key(printed) in {name_key(n) for n in a.identified_as}
+
+
+def identification_note(aid: str, text: str) -> str:
+    """'; identification inference: <reasoning>' when ``text`` names authority ``aid`` only by a
+    name the definition reads as it by inference (and never by its own name), else ''."""
+    a = AUTHORITY_ENTRIES[aid]
+    named = [n for n in a.identified_as if re.search(rf"\b{re.escape(n)}\b", text, re.I)]
+    if not named or re.search(re.escape(a.name), text, re.I):
+        return ""
+    return f"; identification inference: {a.identification}"
+
+
 def spelling_issues(raw: pd.DataFrame, file: str, column: str = "authority_as_printed") -> list[Issue]:
+    """A quality-log row for every printed name that is not the authority's own: a spelling
+    variant, or an identification inference (another place's name read as the authority)."""
     issues = []
     for printed in sorted(set(raw[column])):
         aid = authority_id(printed)
         if printed != AUTHORITIES[aid]:
             rows = raw.index[raw[column] == printed]
+            identified = identified_name(printed)
             issues.append(
                 Issue(
-                    check="spelling_variant",
+                    check="identification_inference" if identified else "spelling_variant",
                     file=file,
                     row=", ".join(csv_line(raw, i) for i in rows[:3]) + (" ..." if len(rows) > 3 else ""),
                     column=column,
                     value=printed,
-                    issue=f"authority spelled {printed!r}",
-                    action=f"mapped to '{AUTHORITIES[aid]}' ({aid})",
+                    issue=(
+                        f"{printed!r} names another place, not an authority of the programme"
+                        if identified
+                        else f"authority spelled {printed!r}"
+                    ),
+                    action=(
+                        f"read as '{AUTHORITIES[aid]}' ({aid}), an inference marked on the rows it gives: "
+                        + AUTHORITY_ENTRIES[aid].identification
+                        if identified
+                        else f"mapped to '{AUTHORITIES[aid]}' ({aid})"
+                    ),
                 )
             )
     return issues

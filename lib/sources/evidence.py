@@ -15,6 +15,7 @@ from lib.sources.common import (
     authority_id,
     csv_line,
     declared_required,
+    identification_note,
     spelling_issues,
 )
 from lib.sources.contract import (
@@ -97,8 +98,26 @@ def apply_evidence_inferences(evidence: pd.DataFrame) -> pd.DataFrame:
     for inf in EVIDENCE_INFERENCES:
         target = lost & (out["evidence_item"] == inf.item) & (out["authority_id"] == inf.authority)
         out.loc[target, "status"] = inf.status
-        out.loc[target, "basis"] = inf.basis
+        out.loc[target, "basis"] = inf.basis + identification_note(inf.authority, inf.statement)
         out.loc[target, "inferred"] = "yes"
+    return out
+
+
+def row_alignments(raw: pd.DataFrame) -> dict[str, str]:
+    """evidence item -> the alignment assumed for a row printed short (fewer cells than
+    authorities): its printed cells are read as the first columns, in order."""
+    out = {}
+    for item, group in raw.groupby("evidence_item", sort=False):
+        printed = group[group["cell_printed"] == "yes"]
+        printed = printed.iloc[printed["column_position"].astype(int).argsort()]
+        if len(printed) == len(group):
+            continue
+        first, last = printed["authority_as_printed"].iloc[[0, -1]].str.strip()
+        out[evidence_item_id(item)] = (
+            f"alignment assumed: this row prints {len(printed)} cells for {len(group)} authorities, read as "
+            f"the first {len(printed)} columns ({first} to {last}) in order; the source does not show "
+            "where the row was cut"
+        )
     return out
 
 
@@ -149,9 +168,13 @@ def clean_evidence_matrix(raw: pd.DataFrame) -> pd.DataFrame:
             "source": raw["source"],
         }
     )
+    aligned = row_alignments(raw)
+    frame = frame.pipe(apply_evidence_inferences)
+    frame["basis"] = frame["basis"] + frame["evidence_item"].map(
+        lambda i: f"; {aligned[i]}" if i in aligned else ""
+    )
     return (
-        frame.pipe(apply_evidence_inferences)
-        .assign(authority=lambda f: f["authority_id"].map(AUTHORITIES))
+        frame.assign(authority=lambda f: f["authority_id"].map(AUTHORITIES))
         .sort_values(["authority_id", "item_order"], kind="stable")
         .reset_index(drop=True)
         .loc[
@@ -186,7 +209,8 @@ def _missing_cell_issues(raw: pd.DataFrame) -> list[Issue]:
                 column="cell_as_printed",
                 value="",
                 issue=f"row '{item.strip()}' is truncated: no cell printed for {names}",
-                action="status 'unrecorded' unless another source states the fact (see basis)",
+                action="status 'unrecorded' unless another source states the fact (see basis); "
+                + row_alignments(raw).get(evidence_item_id(item), ""),
             )
         )
     lost = raw[(raw["cell_printed"] == "yes") & (raw["cell_as_printed"].str.strip() == "")]

@@ -19,6 +19,7 @@ from lib.sources.common import (
     YEARS,
     authority_id,
     declared_required,
+    identification_note,
     tidy_text,
 )
 from lib.sources.contract import NOT_BLANK, SOURCE, Issue, RawTable, RowsTo, parses, raw_column
@@ -52,7 +53,8 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
         years = sorted({y for ys in stated["years_stated"] for y in ys.split(";")})
         if years:
             basis = " | ".join(
-                f"{q.strip()} ({s})" for q, s in zip(stated["quote"], stated["source"], strict=False)
+                f"{q.strip()} ({s}){identification_note(aid, q)}"
+                for q, s in zip(stated["quote"], stated["source"], strict=False)
             )
             sources = "; ".join(sorted(set(stated["source"])))
         else:

@@ -453,6 +453,14 @@ class Claims(pa.DataFrameModel):
     )
     untestable_reason: Series[str] = pa.Field(description="why no data can test the claim")
     interpretation: Series[str] = pa.Field(description="how the claim's wording was read")
+    authorities: Series[str] = pa.Field(
+        description="ids of the authorities the claim names or whose account it is (';'-joined), '' if none"
+    )
+    actor: Series[str] = pa.Field(
+        isin=["programme", "condition", "authority", "none"],
+        description="what the claim's words name as bringing something about (the causal rule's reading)",
+    )
+    causal_words: Series[str] = pa.Field(description="the claim's own words that state the cause or change")
 
     class Config:
         name = "claims"

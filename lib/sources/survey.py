@@ -183,9 +183,49 @@ def _comment_question(printed: str) -> tuple[str, str]:
     raise ValueError(f"unknown comment question {printed!r}")
 
 
+#: How a row of a list whose values and labels do not pair begins its note (a marked inference).
+PAIRED_BY_POSITION = "paired with its label by printed position, an inference"
+
+
+def position_pairing(values: list[str], labels: int) -> str:
+    """The marked inference on every row of a printed list whose values and labels do not
+    pair one to one ('' when they do): values are paired with labels by printed position,
+    and which placements of the missing label leave that pairing unchanged."""
+    printed = [v for v in values if v.strip()]
+    head = f"{PAIRED_BY_POSITION}: the list prints {len(printed)} values and {labels} labels"
+    if len(printed) == labels:
+        return ""
+    if len(printed) < labels:
+        return f"{head} and does not say which label lost its value"
+    shares = [round(percent_to_proportion(v), 4) for v in printed]
+    tail = len(shares)
+    while tail > 1 and shares[tail - 2] == shares[-1]:
+        tail -= 1
+    where = (
+        f"any of the last {len(shares) - tail + 1} values (all {round(shares[-1] * 100)}%)"
+        if tail < len(shares)
+        else f"the last value ({round(shares[-1] * 100)}%)"
+    )
+    return (
+        f"{head} and does not say which value lost its label; if it belongs to {where}, "
+        "every printed label keeps the value shown"
+    )
+
+
+def _pairings(raw: pd.DataFrame) -> pd.Series:
+    """Each raw row's position-pairing note (:func:`position_pairing` of its printed list)."""
+    notes = pd.Series("", index=raw.index)
+    for _, group in raw.groupby(["list_title_as_printed", "phase_as_printed"], sort=False):
+        labels = int((group["label_as_printed"].str.strip() != "").sum())
+        notes[group.index] = position_pairing(list(group["value_as_printed"]), labels)
+    return notes
+
+
 def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
-    """Shares of comments by theme; a value whose label was lost stays unlabelled."""
+    """Shares of comments by theme; a value whose label was lost stays unlabelled, and every
+    row of a list whose values and labels do not pair says how it was paired (an inference)."""
     rows = []
+    pairing = _pairings(raw)
     for r in raw.itertuples():
         question, qlabel = _comment_question(r.question_as_printed)
         label = tidy_text(r.label_as_printed).replace("\n", " ")
@@ -196,6 +236,7 @@ def clean_comment_shares(raw: pd.DataFrame) -> pd.DataFrame:
             note = "value printed without a label (more values than labels in the source list)"
         elif not has_value:
             note = "label printed without a value (fewer values than labels in the source list)"
+        note = "; ".join(part for part in (note, pairing[r.Index]) if part)
         rows.append(
             {
                 "question": question,
@@ -332,8 +373,9 @@ def _comment_list_issues(group: pd.DataFrame, where: str, rows: str) -> list[Iss
                 column="label_as_printed",
                 value=f"{len(values)} values, {labels} labels",
                 issue=f"list '{where}' prints {len(values)} percentages but {labels} labels",
-                action=f"values paired with labels by printed position; the unpaired entry kept "
-                f"as '{LOST_LABEL}' with its value (or an empty value), never dropped",
+                action=f"values paired with labels by printed position, an inference marked in the "
+                f"note of every row of the list; the unpaired entry kept as '{LOST_LABEL}' with its "
+                "value (or an empty value), never dropped",
             )
         )
     if abs(total - 100) > 2:

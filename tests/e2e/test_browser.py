@@ -726,6 +726,9 @@ def test_summary_authority_and_claim_audit_phone_screenshots_without_sideways_sc
         page.set_viewport_size(PHONE)
         audit = page.locator("#claim-audit")
         audit.scroll_into_view_if_needed()
+        page.evaluate(
+            "() => document.querySelectorAll('details.audit-group').forEach(d => { d.open = true; })"
+        )
         cards = page.locator(".audit-card")
         assert cards.count() > 0
         for i in range(cards.count()):

@@ -270,7 +270,7 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     t = full_batch.tables
     text = visible_text(page(full_batch, "programme"))
     claims = t["claims"]
-    assert f"make {len(claims)} claims" in text
+    assert f"{len(claims)} claims checked" in text
     # Two questions, two columns; counts of each answer computed from the audit.
     from lib import report
     from lib.analysis import claim_verdict
@@ -290,6 +290,9 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     order = [claim_verdict.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
     assert order == sorted(order)
     assert claim_verdict.CAUSAL_WORDS in text
+    # Folded: one closed <details> per verdict group.
+    groups = re.findall(r'<details class="audit-group">', page(full_batch, "programme"))
+    assert len(groups) == audit["verdict"].nunique()
     for quote in claims["claim_quote"]:
         assert re.sub(r"\s+", " ", quote)[:50] in text
 

@@ -16,6 +16,7 @@ from lib import report
 from lib.analysis import claim_verdict, success
 from lib.config import PROJECT_ROOT
 from lib.report import pages
+from lib.report.recommendations import recommendations
 
 RATINGS = {"high", "moderate", "low", "very low"}
 
@@ -60,12 +61,12 @@ def test_summary_figures_are_computed_from_the_tables(wb):
     assert f"{lost} of {len(ev)} cells lost their status" in by["evidence"].text
     audit = report.claim_audit(wb)
     supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
-    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
-    assert f"Of {len(audit)} claims" in by["claims"].text
-    assert (
-        f"{supported} are supported" in by["claims"].text
-        and f"{causal} say the programme caused" in by["claims"].text
-    )
+    causal = int(audit["causal"].sum())
+    # Before: "Of 36 claims the source documents make" (the audit checks a selection).
+    assert f"Of {len(audit)} claims checked," in by["claims"].text
+    assert "the source documents make" not in by["claims"].text
+    assert f"{supported} {'is' if supported == 1 else 'are'} supported" in by["claims"].text
+    assert f"{causal} {'is' if causal == 1 else 'are'} causal" in by["claims"].text
     j = report.success_judgement(wb)
     assert by["success"].rating == j.confidence
     assert j.verdict in by["success"].text
@@ -96,7 +97,7 @@ def test_summary_states_measure_verdict_limits_and_recommendations_tied_to_findi
     assert j.measure in text and f"Verdict: the ratings were {j.verdict}" in text
     for limit in j.design_limits:
         assert limit in text
-    recs = report.recommendations(wb)
+    recs = recommendations(wb, report.key_findings(wb))
     assert recs
     keys = {f.key for f in report.key_findings(wb)}
     guidance = " ".join(wb.guidance["practice_suggestion"] + " " + wb.guidance["key_principle"])

@@ -35,7 +35,7 @@ from lib.config import QUALITY_LOG_NAME, RAW_DIR
 from lib.sources import build as build_module
 from lib.sources.build import build
 from lib.sources.case_studies import clean_case_study_impacts, clean_challenges
-from lib.sources.claims import CLAIM_TESTS
+from lib.sources.claims import CLAIM_ACTORS, CLAIM_TESTS
 from lib.sources.contract import RawDataError
 from lib.sources.kpis import KPI_CELL_EXPECTED
 from lib.sources.reading import read_raw
@@ -294,6 +294,8 @@ CLAIM_SPEC_BAD = [
     ("threshold", "abc", "a whole number (the count the claim states), or empty"),
     ("threshold", "-5000", "a whole number (the count the claim states), or empty"),
     ("test", "vibes", "one of " + ", ".join(repr(name) for name in CLAIM_TESTS)),
+    ("actor", "vibes", "one of " + ", ".join(repr(name) for name in CLAIM_ACTORS)),
+    ("authorities_as_printed", "Atlantis", "authority names as printed, ';'-separated, or empty"),
 ]
 for _column, _value, _expected in CLAIM_SPEC_BAD:
 

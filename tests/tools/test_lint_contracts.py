@@ -53,6 +53,7 @@ CLEAN = {
     },
     "lib/report/facts.py": "import lib.report.common\nimport lib.report.workbook\n",
     "lib/report/pages.py": "import lib.report.html\n",
+    "lib/report/recommendations.py": "import lib.report.facts\nimport lib.report.pages\n",
     "lib/report/explorer.py": "import lib.report.pages\nimport lib.report.survey\n",
     "lib/report/contributing.py": "import lib.report.pages\n",
     "lib/run/__init__.py": "",

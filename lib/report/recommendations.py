@@ -1,0 +1,240 @@
+"""Recommendations that follow from the key findings.
+
+Each recommendation names the findings it rests on and the figure it rests on
+(computed from the same facts the findings read), says what to do about the
+programme where the evidence allows it (continue, scale, change, stop) and says
+so where it does not, and quotes the practice guidance only where the
+guidance's own words say what the recommendation says: the two share a phrase
+(:attr:`Rule.phrase`), which the recommendation must itself contain. A
+suggestion that points back to its key principle ("Monitor this ...") is quoted
+with that principle, so "this" keeps its referent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from lib.analysis import verdicts
+from lib.report.facts import claim_audit, design, kpi_years, success_judgement, understanding_changes
+from lib.report.format import percent, signed_points
+from lib.report.workbook import UNRECORDED, Workbook
+
+
+class FindingLike(Protocol):
+    key: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    rests_on: tuple[str, ...]  # finding keys
+    figure: str  # the figure it rests on, in words
+    about: str  # "programme" (what to do about it) or "evaluation"
+    guidance: tuple[str, ...] = ()
+
+
+#: How a practice suggestion that points back to its key principle begins ("Monitor this ...").
+BACK_REFERENCE = re.compile(r"^\W*\w+\s+(?:this|these|them|it)\b", re.I)
+
+
+def _short(text: str, words: int = 18) -> str:
+    """The first ``words`` words, without extraction debris such as footnote markers."""
+    text = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
+    parts = " ".join(text.split()).split(" ")
+    return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")
+
+
+def guidance_quote(row: pd.Series) -> str:
+    """One guidance row quoted by theme; a suggestion that refers back ('Monitor this ...')
+    is quoted after the key principle it refers to."""
+    suggestion, principle = str(row["practice_suggestion"] or ""), str(row["key_principle"] or "")
+    if suggestion and principle and BACK_REFERENCE.match(suggestion):
+        lead = _short(principle).rstrip(" .\u2026")
+        text = f"{lead}. {_short(suggestion)}"
+    else:
+        text = _short(suggestion or principle)
+    return f"{row['theme_label']}: \u201c{text}\u201d"
+
+
+def guidance_saying(wb: Workbook, phrase: str, limit: int = 1) -> tuple[str, ...]:
+    """Practice guidance whose own text contains ``phrase`` (case-insensitive), quoted."""
+    g = wb.guidance
+    text = (g["key_principle"] + " " + g["practice_suggestion"]).map(
+        lambda t: " ".join(str(t).split()).lower()
+    )
+    return tuple(
+        guidance_quote(r) for _, r in g[text.str.contains(phrase.lower(), regex=False)].head(limit).iterrows()
+    )
+
+
+# --------------------------------------------------------------------------
+# One function per recommendation: its text, findings, figure and guidance phrase
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    text: str
+    rests_on: tuple[str, ...]
+    figure: str
+    about: str
+    phrase: str = ""  # guidance is quoted only where its text holds this phrase (and so does ``text``)
+
+
+def _rises(wb: Workbook) -> tuple[int, int, int]:
+    t = success_judgement(wb).by_sector
+    return int(t["rose"].sum()), int(t["distinguishable"].sum()), int(t["items"].sum())
+
+
+def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
+    """What to do about the programme, as far as its success measure allows."""
+    if "success" not in keys:
+        return None
+    rose, strong, items = _rises(wb)
+    figure = f"ratings higher on {rose} of {items}; {strong} of the {rose} rises clear of chance"
+    comparison = design(wb).comparison
+    if strong == 0:
+        text = (
+            "What to do about the programme: this evidence does not allow a decision to scale it up or to "
+            "stop it. The ratings were higher after the workshops, but no rise can be told from chance and "
+            "nothing shows what would have happened without the programme. Continue it only as a test that "
+            "can answer that question (the next recommendations), and do not scale it on this evidence."
+        )
+    elif strong < rose or not comparison:
+        text = (
+            "What to do about the programme: continue it where it runs, but do not scale it up on this "
+            "evidence: some rises are clear of chance, but "
+            + ("not all of them, and " if strong < rose else "")
+            + "without a comparison group they show an association with the workshops, not their effect."
+        )
+    else:
+        text = (
+            "What to do about the programme: the evidence supports continuing it and testing it at a larger "
+            "scale: every rise is clear of chance against a comparison group."
+        )
+    return Rule(text, ("success",), figure, "programme")
+
+
+def keep_what_moved(wb: Workbook, keys: set[str]) -> Rule | None:
+    """Keep (change towards) the element whose change is clear of chance, where there is one."""
+    if "understanding" not in keys:
+        return None
+    u = understanding_changes(wb)
+    u = u[u["sector"] == "all"]
+    if u.empty or not (bool(u["significant_low_base"].iloc[0]) and bool(u["significant_high_base"].iloc[0])):
+        return None
+    r = u.iloc[0]
+    return Rule(
+        "What to change in the programme: if it continues, keep the workshops' open conversations about "
+        "co-production at its centre. Understanding of co-production was higher after the workshops, a "
+        "change clear of chance; without a comparison group it is an association, not a proven effect.",
+        ("understanding",),
+        f"{percent(r['pre'])} to {percent(r['post'])}, {signed_points(r['change'])} points",
+        "programme",
+        phrase="open conversations",
+    )
+
+
+def comparison_design(wb: Workbook, keys: set[str]) -> Rule | None:
+    change_keys = tuple(k for k in ("success", "understanding", "claims") if k in keys)
+    if design(wb).comparison or not change_keys:
+        return None
+    rose, strong, _ = _rises(wb)
+    return Rule(
+        "Before the next round, survey a comparison group (people or places not yet reached) and give each "
+        "respondent a reference that links their before and after answers, so that a change can be "
+        "attributed and measured on the same people.",
+        change_keys,
+        f"{strong} of {rose} rises clear of chance; no comparison group",
+        "evaluation",
+    )
+
+
+def honest_reporting(wb: Workbook, keys: set[str]) -> Rule | None:
+    if "claims" not in keys:
+        return None
+    audit = claim_audit(wb)
+    supported = int((audit["verdict"] == verdicts.SUPPORTED).sum())
+    return Rule(
+        "In future reporting, state changes as associations unless a comparison supports more, and publish "
+        "the numbers behind every percentage.",
+        ("claims",),
+        f"{supported} of {len(audit)} claims checked supported; {int(audit['causal'].sum())} causal",
+        "evaluation",
+    )
+
+
+def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
+    if "evidence" not in keys:
+        return None
+    ev = wb.evidence
+    return Rule(
+        "Keep the evidence record as key data (each item's status in words, with a date and a source), not "
+        "as ticks and crosses in a document.",
+        ("evidence",),
+        f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells lost their status",
+        "evaluation",
+        phrase="key data",
+    )
+
+
+def kpi_bases(wb: Workbook, keys: set[str]) -> Rule | None:
+    pair = kpi_years(wb)
+    if "kpis" not in keys or not pair:
+        return None
+    k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
+    n = k[["kpi", "measure"]].drop_duplicates().shape[0]
+    return Rule(
+        "Publish each KPI with its base and by authority, so a change between years can be tested.",
+        ("kpis",),
+        f"{n} percentage KPIs, none with a published base",
+        "evaluation",
+    )
+
+
+def participation_register(wb: Workbook, keys: set[str]) -> Rule | None:
+    unknown = int((wb.authorities["years"] == UNRECORDED).sum())
+    if "participation" not in keys or not unknown:
+        return None
+    return Rule(
+        "Record for every authority the year it took part and what it did, in one register.",
+        ("participation",),
+        f"no year stated for {unknown} of {wb.n_authorities} authorities",
+        "evaluation",
+    )
+
+
+#: The recommendations in the order the summary numbers them. Add one here.
+RULES: tuple[Callable[[Workbook, set[str]], Rule | None], ...] = (
+    programme_decision,
+    keep_what_moved,
+    comparison_design,
+    honest_reporting,
+    evidence_record,
+    kpi_bases,
+    participation_register,
+)
+
+
+def recommendations(wb: Workbook, findings: Sequence[FindingLike]) -> list[Recommendation]:
+    """The recommendations the findings allow, each with the findings and figure it rests on and
+    the practice guidance whose own text says the same (ValueError if a rule's phrase is not in
+    its own text)."""
+    keys = {f.key for f in findings}
+    out = []
+    for rule in RULES:
+        r = rule(wb, keys)
+        if r is None:
+            continue
+        if r.phrase and r.phrase.lower() not in r.text.lower():
+            raise ValueError(
+                f"recommendation {rule.__name__}: its guidance phrase {r.phrase!r} is not in its text"
+            )
+        guidance = guidance_saying(wb, r.phrase) if r.phrase else ()
+        out.append(Recommendation(r.text, r.rests_on, r.figure, r.about, guidance))
+    return out
