@@ -19,8 +19,8 @@ import io
 import re
 
 import pytest
-from PIL import Image
 from _chromium import CHROMIUM, NO_CHROMIUM, launch
+from PIL import Image
 
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
