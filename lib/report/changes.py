@@ -54,7 +54,11 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
         table=figures.forest_table(comparisons),
         table_caption="Every before/after change, percentage points",
     )
-    return charts.figure_html(figures.forest_plot(comparisons, tolerance), chart)
+    return charts.figure_html(
+        figures.forest_plot(comparisons, tolerance),
+        chart,
+        phone=figures.forest_plot(comparisons, tolerance, phone=True),
+    )
 
 
 @PROGRAMME_PAGE.headed("every-change")

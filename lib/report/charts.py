@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+import PIL.Image  # noqa: E402
 import seaborn as sns  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
@@ -132,15 +133,16 @@ class Chart:
     table_caption: str
 
 
-#: Resolution of every chart image (pixels per inch of figure).
+#: Resolution of every chart image (pixels per inch of figure) and its colours.
 DPI = 110
+PNG_COLOURS = 64
 #: The phone variant: drawn this many inches wide, every text at least ``PHONE_MIN_PT``
 #: points, so that scaled to a 390 px phone's column (about 344 px) its smallest text is
 #: at least 11 px (text px = pt / 72 * column px / width in inches: 9 / 72 * 344 / 3.6 = 11.9).
 PHONE_WIDTH_IN = 3.6
 PHONE_MIN_PT = 9.0
 #: Characters per line of a y tick label on the phone variant.
-PHONE_LABEL_CHARS = 20
+PHONE_LABEL_CHARS = 14
 #: Screens this narrow (CSS) get the phone variant.
 PHONE_MEDIA = "(max-width: 40rem)"
 
@@ -164,9 +166,16 @@ def smallest_text_pt(fig) -> float:
 
 
 def _png(fig) -> Image:
+    """``fig`` as a PNG data URI, reduced to ``PNG_COLOURS`` colours without dithering (flat
+    chart colours stay exact; the file is about a quarter of the full-colour one)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    src = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    buffer.seek(0)
+    small = io.BytesIO()
+    PIL.Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, dither=PIL.Image.Dither.NONE).save(
+        small, format="PNG", optimize=True
+    )
+    src = "data:image/png;base64," + base64.b64encode(small.getvalue()).decode("ascii")
     return Image(src, round(smallest_text_pt(fig) * DPI / 72, 2))
 
 
@@ -191,13 +200,18 @@ def _phone_ticks(ax) -> int:
     labels = [t.get_text() for t in ticks]
     if any(len(x) > PHONE_LABEL_CHARS for x in labels):
         weights = [t.get_fontweight() for t in ticks]
-        ax.set_yticks(ax.get_yticks(), [wrap(x.replace("\n", " "), PHONE_LABEL_CHARS) for x in labels])
+        ax.set_yticks(ax.get_yticks(), [_phone_wrap(x, PHONE_LABEL_CHARS) for x in labels])
         for t, weight in zip(ax.get_yticklabels(), weights, strict=True):
             t.set_fontweight(weight)
     if any(t.get_rotation() for t in ax.get_xticklabels()):
         plt.setp(ax.get_xticklabels(), rotation=90, ha="center")
-    ax.set_xlabel(wrap(ax.get_xlabel().replace("\n", " "), PHONE_LABEL_CHARS + 14))
+    ax.set_xlabel(_phone_wrap(ax.get_xlabel(), PHONE_LABEL_CHARS + 20))
     return sum(t.get_text().count("\n") + 1 for t in ax.get_yticklabels())
+
+
+def _phone_wrap(label: str, width: int) -> str:
+    """Rewrap a label at ``width`` characters a line, never inside a word."""
+    return "\n".join(textwrap.wrap(label.replace("\n", " "), width, break_long_words=False)) or label
 
 
 def _phone_legend(fig) -> None:
@@ -206,7 +220,7 @@ def _phone_legend(fig) -> None:
     handles, labels = [], []
     for legend in legends:
         handles += legend.legend_handles
-        labels += [wrap(t.get_text(), PHONE_LABEL_CHARS + 8) for t in legend.get_texts()]
+        labels += [_phone_wrap(t.get_text(), PHONE_LABEL_CHARS + 10) for t in legend.get_texts()]
         legend.remove()
     if handles:
         fig.legend(
@@ -219,19 +233,24 @@ def _phone_legend(fig) -> None:
         )
 
 
-def figure_html(fig, chart: Chart) -> Markup:
+def figure_html(fig, chart: Chart, phone=None) -> Markup:
     """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``: the image
-    drawn for a wide column, and a phone variant (:func:`phone_layout`) that narrow
-    screens show instead, so chart text stays readable at 390 px."""
+    drawn for a wide column, and a phone variant that narrow screens show instead, so
+    chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
+    chart has one, else ``fig`` redrawn by :func:`phone_layout`."""
     wide = _png(fig)
-    phone_layout(fig)
-    phone = _png(fig)
-    plt.close(fig)
+    if phone is None:
+        phone_layout(fig)
+        phone = fig
+    else:
+        plt.close(fig)
+    small = _png(phone)
+    plt.close(phone)
     return render(
         "figure.j2",
         chart=chart,
         wide=wide,
-        phone=phone,
+        phone=small,
         media=PHONE_MEDIA,
         table=table_html(chart.table, chart.table_caption),
     )

@@ -14,13 +14,13 @@ Artists carry a ``gid`` naming their role, so tests can find them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from lib.report.charts import PALETTE, TEXT, StatusStyle, contrast_ratio, style_axes, wrap
+from lib.report.charts import PALETTE, PHONE_WIDTH_IN, TEXT, StatusStyle, contrast_ratio, style_axes, wrap
 from lib.report.format import points_interval, signed_points
 
 #: Columns of ``results_comparisons`` the forest plot reads.
@@ -52,23 +52,16 @@ def _check(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: nothing to plot; show a sentence instead")
 
 
-def forest_rows(comparisons: pd.DataFrame) -> pd.DataFrame:
+def forest_rows(comparisons: pd.DataFrame, *, row_step: float = 1.0, head_step: float = 1.0) -> pd.DataFrame:
     """The comparisons in plotting order (questions and sectors in the order they first
-    appear, items by item order), each with its y position (top row highest); the heading
-    of each question/sector group and its y are in ``attrs["groups"]``."""
+    appear, items by item order), each with its y position (top row highest, ``row_step``
+    apart); the heading of each question/sector group and its y (``head_step`` above the
+    group's first row) are in ``attrs["groups"]``."""
     _check(comparisons, FOREST_COLUMNS, "forest plot")
-    first = {
-        k: i
-        for i, k in enumerate(
-            dict.fromkeys(zip(comparisons["question_label"], comparisons["sector_label"], strict=True))
-        )
-    }
+    keys = list(zip(comparisons["question_label"], comparisons["sector_label"], strict=True))
+    first = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     rows = (
-        comparisons.assign(
-            _group=[
-                first[k] for k in zip(comparisons["question_label"], comparisons["sector_label"], strict=True)
-            ]
-        )
+        comparisons.assign(_group=[first[k] for k in keys])
         .sort_values(["_group", "item_order"], kind="stable")
         .drop(columns="_group")
         .reset_index(drop=True)
@@ -76,28 +69,39 @@ def forest_rows(comparisons: pd.DataFrame) -> pd.DataFrame:
     y, ys, heads = 0.0, [], []
     for key, part in rows.groupby(["question_label", "sector_label"], sort=False):
         heads.append((f"{key[0]}: {key[1]}", y))
-        y -= 1
+        y -= head_step
         for _ in range(len(part)):
             ys.append(y)
-            y -= 1
+            y -= row_step
         y -= 0.3
     rows["y"] = ys
     rows.attrs["groups"] = heads
     return rows
 
 
-def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None):
+#: The phone layout: each row's label on a line of its own above its bar.
+PHONE_ROW_STEP = 1.9
+PHONE_HEAD_STEP = 1.6
+FOREST_PHONE_CHARS = 42
+
+
+def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None, *, phone: bool = False):
     """Forest plot of every before/after change, in percentage points.
 
     Each row: the change (a filled circle when its interval excludes 0 at both ends of
     the base range, an open one when it could be chance), its 95% interval at the central
-    bases (dark line), and the span of the intervals across the base range (light, wider
+    bases (dark line), and the span of the intervals across the base range (lighter, wider
     bar). A zero line, and a grey band for "about the same" (+/- ``tolerance_points``)
-    when the evaluation plan gives one.
+    when the evaluation plan gives one. ``phone``: drawn 3.6 inches wide with each row's
+    label (and value) above its bar, for :func:`lib.report.charts.figure_html`'s phone
+    variant.
     """
-    rows = forest_rows(comparisons)
+    steps = {"row_step": PHONE_ROW_STEP, "head_step": PHONE_HEAD_STEP} if phone else {}
+    rows = forest_rows(comparisons, **steps)
     style_axes()
-    fig, ax = plt.subplots(figsize=(8, 0.34 * (len(rows) + len(rows.attrs["groups"])) + 1.2))
+    span = rows.attrs["groups"][0][1] - rows["y"].min()
+    size = (PHONE_WIDTH_IN, 0.27 * span + 1.4) if phone else (8, 0.34 * span + 1.2)
+    fig, ax = plt.subplots(figsize=size)
     if tolerance_points:
         ax.axvspan(
             -tolerance_points,
@@ -111,36 +115,49 @@ def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None
         )
     ax.axvline(0, color=TEXT, lw=1.2, zorder=1, gid="zero")
     for _, r in rows.iterrows():
-        low = min(r["ci_low_pts"], r["ci_low_pts_low_base"], r["ci_low_pts_high_base"])
-        high = max(r["ci_high_pts"], r["ci_high_pts_low_base"], r["ci_high_pts_high_base"])
-        ax.plot(
-            [low, high],
-            [r["y"]] * 2,
-            color=RANGE_COLOUR,
-            lw=7,
-            solid_capstyle="butt",
-            zorder=2,
-            gid="base-range",
-        )
-        ax.plot(
-            [r["ci_low_pts"], r["ci_high_pts"]],
-            [r["y"]] * 2,
-            color=PALETTE["pre"],
-            lw=2,
-            zorder=3,
-            gid="interval",
-        )
-        clear = bool(r["clear_of_chance"])
-        ax.plot(
-            [r["change_pts"]],
-            [r["y"]],
-            marker="o",
-            ms=7,
-            color=PALETTE["pre"],
-            markerfacecolor=PALETTE["pre"] if clear else "#FFFFFF",
-            zorder=4,
-            gid="estimate-clear" if clear else "estimate-chance",
-        )
+        _forest_row(ax, r)
+    if phone:
+        _phone_labels(ax, rows)
+    else:
+        _wide_labels(ax, rows)
+    ax.set_ylim(rows["y"].min() - 0.7, rows.attrs["groups"][0][1] + 0.7)
+    label = "Change after the workshops, percentage points (after minus before)"
+    ax.set_xlabel(wrap(label, FOREST_PHONE_CHARS) if phone else label)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    fig.legend(
+        handles=_forest_legend(tolerance_points),
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=1 if phone else 2,
+        frameon=False,
+    )
+    return fig
+
+
+def _forest_row(ax, r: pd.Series) -> None:
+    """One comparison: the base-range bar, the interval line, the marker."""
+    low = min(r["ci_low_pts"], r["ci_low_pts_low_base"], r["ci_low_pts_high_base"])
+    high = max(r["ci_high_pts"], r["ci_high_pts_low_base"], r["ci_high_pts_high_base"])
+    y = [r["y"]] * 2
+    ax.plot([low, high], y, color=RANGE_COLOUR, lw=7, solid_capstyle="butt", zorder=2, gid="base-range")
+    ax.plot([r["ci_low_pts"], r["ci_high_pts"]], y, color=PALETTE["pre"], lw=2, zorder=3, gid="interval")
+    clear = bool(r["clear_of_chance"])
+    ax.plot(
+        [r["change_pts"]],
+        [r["y"]],
+        marker="o",
+        ms=7,
+        color=PALETTE["pre"],
+        markerfacecolor=PALETTE["pre"] if clear else "#FFFFFF",
+        zorder=4,
+        gid="estimate-clear" if clear else "estimate-chance",
+    )
+
+
+def _wide_labels(ax, rows: pd.DataFrame) -> None:
+    """Item labels (and bold group headings) as y tick labels; each value at the right."""
+    for _, r in rows.iterrows():
         ax.annotate(
             signed_points(r["change_pts"] / 100),
             (1.0, r["y"]),
@@ -151,25 +168,29 @@ def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None
             fontsize=9,
             color=TEXT,
         )
-    heads = rows.attrs["groups"]
     ticks = [(y, wrap(x, 46), "normal") for x, y in zip(rows["item_label"], rows["y"], strict=True)]
-    ticks += [(y, wrap(text, 46), "bold") for text, y in heads]
+    ticks += [(y, wrap(text, 46), "bold") for text, y in rows.attrs["groups"]]
     ticks.sort(key=lambda t: -t[0])
     ax.set_yticks([t[0] for t in ticks], [t[1] for t in ticks])
     for label, (_, _, weight) in zip(ax.get_yticklabels(), ticks, strict=True):
         label.set_fontweight(weight)
-    ax.set_ylim(rows["y"].min() - 0.7, heads[0][1] + 0.7)
-    ax.set_xlabel("Change after the workshops, percentage points (after minus before)")
-    ax.grid(axis="y", visible=False)
-    fig.tight_layout()
-    fig.legend(
-        handles=_forest_legend(tolerance_points),
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        ncols=2,
-        frameon=False,
-    )
-    return fig
+
+
+def _phone_labels(ax, rows: pd.DataFrame) -> None:
+    """Each label and value on a line of its own above its bar; headings in bold."""
+    ax.set_yticks([])
+    place = {
+        "xycoords": ("axes fraction", "data"),
+        "ha": "left",
+        "fontsize": 9,
+        "color": TEXT,
+        "bbox": {"boxstyle": "square,pad=0.05", "fc": "#FFFFFF", "ec": "none"},
+    }
+    for _, r in rows.iterrows():
+        text = f"{r['item_label']}: {signed_points(r['change_pts'] / 100)}"
+        ax.annotate(wrap(text, FOREST_PHONE_CHARS), (0.02, r["y"] + 0.45), va="bottom", **place)
+    for text, y in rows.attrs["groups"]:
+        ax.annotate(wrap(text, FOREST_PHONE_CHARS), (0.02, y), va="center", fontweight="bold", **place)
 
 
 def _forest_legend(tolerance_points: float | None) -> list:
@@ -217,14 +238,14 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn: dict[str, str]):
+def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn: Collection[str]):
     """Authorities (rows) by programme year (columns): a bar for each year the documents
     place the authority in, a hatched outline where no document states its year, and a
-    cross labelled "withdrew" on the year an authority withdrew in.
+    cross (named in the legend) on the last year of an authority that withdrew.
 
     ``flags`` has ``authority_id``, ``authority`` and one yes/no/unknown column per year
-    (:func:`lib.report.facts.participation_flags`); ``withdrawn`` maps an authority id to
-    the short text printed beside its cross."""
+    (:func:`lib.report.facts.participation_flags`); ``withdrawn`` holds the ids of the
+    authorities that withdrew."""
     _check(flags, ["authority_id", "authority", *years], "participation timeline")
     style_axes()
     rows = flags.sort_values("authority", kind="stable").reset_index(drop=True)
@@ -259,16 +280,6 @@ def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn:
                 ls="",
                 zorder=4,
                 gid="withdrew",
-            )
-            ax.annotate(
-                withdrawn[r["authority_id"]],
-                (last + 0.5, y),
-                xytext=(10, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-                color="#FFFFFF",
-                fontweight="bold",
             )
     ax.set_yticks(range(n), rows["authority"].tolist()[::-1])
     ax.set_xticks([j + 0.5 for j in range(len(years))], list(years))

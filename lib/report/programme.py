@@ -167,7 +167,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         ),
         table_caption="Participation by authority and year, with withdrawals",
     )
-    fig = figures.participation_timeline(flags, ys, {a: "withdrew" for a in gone})
+    fig = figures.participation_timeline(flags, ys, set(gone))
     return charts.figure_html(fig, chart)
 
 

@@ -77,6 +77,29 @@ def test_forest_plot_puts_each_marker_and_bar_at_its_data_coordinates():
         plt.close(fig)
 
 
+def test_forest_plot_for_a_phone_puts_each_label_and_value_above_its_bar():
+    fig = figures.forest_plot(_comparisons(), 2, phone=True)
+    rows = figures.forest_rows(
+        _comparisons(), row_step=figures.PHONE_ROW_STEP, head_step=figures.PHONE_HEAD_STEP
+    )
+    try:
+        ax = fig.axes[0]
+        assert not ax.get_yticks().size and fig.get_size_inches()[0] == pytest.approx(charts.PHONE_WIDTH_IN)
+        labels = {t.get_text(): t.xy[1] for t in ax.texts}
+        for _, r in rows.iterrows():
+            (y,) = [
+                y
+                for text, y in labels.items()
+                if text.startswith(r["item_label"]) and y > r["y"] and y - r["y"] < figures.PHONE_ROW_STEP / 2
+            ]
+        assert "Delivery: +14" in labels and labels["Impacts: VCS"] == rows.attrs["groups"][0][1]
+        (clear,) = _lines(fig, "estimate-clear")
+        assert list(clear.get_xdata()) == [14.0]
+        assert charts.smallest_text_pt(fig) >= charts.PHONE_MIN_PT
+    finally:
+        plt.close(fig)
+
+
 def test_forest_rows_group_by_question_and_sector_in_first_seen_order():
     rows = figures.forest_rows(_comparisons())
     assert list(rows["item_label"]) == ["Reach", "Delivery", "Reach"]
@@ -126,7 +149,7 @@ def test_participation_timeline_draws_each_year_taken_part_and_marks_the_withdra
             "2012-13": ["yes", "yes", "unknown"],
         }
     )
-    fig = figures.participation_timeline(flags, ["2011-12", "2012-13"], {"b": "withdrew"})
+    fig = figures.participation_timeline(flags, ["2011-12", "2012-13"], {"b"})
     try:
         ax = fig.axes[0]
         took = sorted(
@@ -192,7 +215,7 @@ def _variants(html: str) -> tuple[tuple[bytes, float], tuple[bytes, float]]:
 def test_every_figure_has_a_phone_variant_whose_text_is_11_px_in_a_390_px_column():
     """Scaled to a 390 px phone's column (344 px), the phone variant's smallest text is
     >= 11 px; the wide image's, scaled the same way, is not (hence the variant)."""
-    html = str(charts.figure_html(figures.forest_plot(_comparisons(), 2), _chart()))
+    html = str(charts.figure_html(charts.dumbbell(["A", "B"], [0.2, 0.3], [0.4, 0.5]), _chart()))
     (phone, phone_px), (wide, wide_px) = _variants(html)
     phone_width = Image.open(io.BytesIO(phone)).size[0]
     wide_width = Image.open(io.BytesIO(wide)).size[0]
