@@ -101,4 +101,4 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
         + ", ".join(f"{style[k].code} {style[k].label}" for k in keys)
         + ")",
     )
-    return charts.figure_html(fig, chart)
+    return charts.figure_html(fig, chart, phone=figures.evidence_grid(matrix, style, phone=True))

@@ -79,7 +79,8 @@ def forest_rows(comparisons: pd.DataFrame, *, row_step: float = 1.0, head_step: 
     return rows
 
 
-#: The phone layout: each row's label on a line of its own above its bar.
+#: The phone layouts: each row's label on a line of its own above its bar (or markers),
+#: labels wrapped at this many characters.
 PHONE_ROW_STEP = 1.9
 PHONE_HEAD_STEP = 1.6
 FOREST_PHONE_CHARS = 42
@@ -328,15 +329,20 @@ def marker_of(key: str, styles: dict[str, StatusStyle]) -> tuple[str, bool]:
     return MARKERS[base.index(plain) % len(MARKERS)], not key.endswith("_inferred")
 
 
-def evidence_grid(matrix: pd.DataFrame, styles: dict[str, StatusStyle]):
+def evidence_grid(matrix: pd.DataFrame, styles: dict[str, StatusStyle], *, phone: bool = False):
     """Authorities (rows) by evidence items (columns), one marker per cell: its colour is
-    the status's fill, its shape the status (hollow when inferred from another source).
-    A cell's text code is in the data table; the legend gives shape, colour and words."""
+    the status's fill, its shape the status (hollow when inferred from another source);
+    with each row, how many of its items the legend's first status holds
+    (:func:`row_counts`). A cell's text code is in the data table; the legend gives
+    shape, colour and words. ``phone``: 3.6 inches wide, each authority's name and count
+    on a line of its own above its row."""
     if matrix.empty:
         raise ValueError("evidence grid: nothing to plot; show a sentence instead")
     style_axes()
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(8, 0.38 * n_rows + 2.6))
+    step = PHONE_ROW_STEP if phone else 1.0
+    size = (PHONE_WIDTH_IN, 0.3 * n_rows * step + 3.2) if phone else (8, 0.38 * n_rows + 2.6)
+    fig, ax = plt.subplots(figsize=size)
     present = list(dict.fromkeys(k for k in styles if k in set(matrix.to_numpy().ravel())))
     for key in present:
         ys, xs = (matrix.to_numpy() == key).nonzero()
@@ -344,7 +350,7 @@ def evidence_grid(matrix: pd.DataFrame, styles: dict[str, StatusStyle]):
         edge = styles[key.removesuffix("_inferred")].fill if not filled else "#1A1A1A"
         ax.scatter(
             xs,
-            n_rows - 1 - ys,
+            (n_rows - 1 - ys) * step,
             marker=shape,
             s=70,
             linewidths=1.2 if filled else 2,
@@ -352,19 +358,69 @@ def evidence_grid(matrix: pd.DataFrame, styles: dict[str, StatusStyle]):
             edgecolors=_visible(edge),
             gid=f"status-{key}",
         )
-    ax.set_xticks(range(n_cols), list(matrix.columns), rotation=50, ha="right")
-    ax.set_yticks(range(n_rows), list(matrix.index)[::-1])
+    ax.set_xticks(
+        range(n_cols), list(matrix.columns), rotation=90 if phone else 50, ha="center" if phone else "right"
+    )
     ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(-0.6, n_rows - 0.4)
+    ax.set_ylim(-0.6, (n_rows - 1) * step + (1.1 if phone else 0.6))
+    if phone:
+        _grid_phone_labels(ax, matrix, styles, step)
+    else:
+        ax.set_yticks(range(n_rows), list(matrix.index)[::-1])
+        _row_counts(ax, matrix, styles)
     fig.tight_layout()
+    handles = [_grid_handle(k, styles) for k in present]
+    for h in handles if phone else ():
+        h.set_label(wrap(h.get_label(), FOREST_PHONE_CHARS - 10))
     fig.legend(
-        handles=[_grid_handle(k, styles) for k in present],
+        handles=handles,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
-        ncols=2,
+        ncols=1 if phone else 2,
         frameon=False,
     )
     return fig
+
+
+def _grid_phone_labels(ax, matrix: pd.DataFrame, styles: dict[str, StatusStyle], step: float) -> None:
+    """Each authority's name and count above its row of markers."""
+    word, counts = row_counts(matrix, styles)
+    ax.set_yticks([])
+    for i, (name, n) in enumerate(zip(matrix.index, counts, strict=True)):
+        ax.annotate(
+            f"{name} ({word}: {n})",
+            (0.01, (len(matrix) - 1 - i) * step + 0.5),
+            xycoords=("axes fraction", "data"),
+            ha="left",
+            va="bottom",
+            fontsize=9,
+            color=TEXT,
+            gid="row-count",
+        )
+
+
+def row_counts(matrix: pd.DataFrame, styles: dict[str, StatusStyle]) -> tuple[str, list[int]]:
+    """The legend's first status (the one that says an item exists) in words, and how many
+    of each row's cells have it, recorded or inferred."""
+    first = next(iter(styles))
+    word = styles[first].label.split(",")[0]
+    return word, [int(row.isin([first, f"{first}_inferred"]).sum()) for _, row in matrix.iterrows()]
+
+
+def _row_counts(ax, matrix: pd.DataFrame, styles: dict[str, StatusStyle]) -> None:
+    """Each row's count of :func:`row_counts`, right of the grid, under a one-word header."""
+    word, counts = row_counts(matrix, styles)
+    n_rows = len(matrix)
+    place = {
+        "xycoords": ("axes fraction", "data"),
+        "textcoords": "offset points",
+        "fontsize": 9,
+        "color": TEXT,
+        "va": "center",
+    }
+    ax.annotate(word.capitalize(), (1.0, n_rows - 0.4), xytext=(6, 8), fontweight="bold", **place)
+    for i, n in enumerate(counts):
+        ax.annotate(str(n), (1.0, n_rows - 1 - i), xytext=(10, 0), gid="row-count", **place)
 
 
 def _visible(colour: str) -> str:

@@ -199,10 +199,20 @@ def test_evidence_grid_gives_each_status_its_own_shape_and_an_inference_a_hollow
         shapes = {k: figures.marker_of(k, _styles()) for k in _styles()}
         assert len({s for s, filled in shapes.values() if filled}) == 3
         assert shapes["available_inferred"] == (shapes["available"][0], False)
+        counts = [t.get_text() for t in ax.texts if t.get_gid() == "row-count"]
+        assert counts == ["1", "1"] and figures.row_counts(matrix, _styles()) == ("available", [1, 1])
         legend = [t.get_text() for t in fig.legends[0].get_texts()]
         assert legend[0] == "A = available, recorded" and len(legend) == 4
     finally:
         plt.close(fig)
+    phone = figures.evidence_grid(matrix, _styles(), phone=True)
+    try:
+        labels = [t.get_text() for t in phone.axes[0].texts if t.get_gid() == "row-count"]
+        assert labels == ["Alpha (available: 1)", "Beta (available: 1)"]
+        assert phone.get_size_inches()[0] == pytest.approx(charts.PHONE_WIDTH_IN)
+        assert charts.smallest_text_pt(phone) >= charts.PHONE_MIN_PT
+    finally:
+        plt.close(phone)
 
 
 def _variants(html: str) -> tuple[tuple[bytes, float], tuple[bytes, float]]:
