@@ -29,7 +29,7 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
     """The forest plot of ``comparisons`` (``results_comparisons`` columns) with its words
     and data table."""
     rows = figures.forest_rows(comparisons)
-    clear = rows[rows["clear_of_chance"].astype(bool)]
+    clear = rows[rows["clear_of_chance"]]
     up = int((rows["change_pts"] > 0).sum())
     band = f"; grey band: about the same (within {tolerance:g} points)" if tolerance else ""
     chart = charts.Chart(
@@ -47,7 +47,7 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
                 f"{r['question_label']}, {r['sector_label']}, {r['item_label']}: "
                 f"{signed_points(r['change_pts'] / 100)} points (95% interval "
                 f"{points_interval(r['ci_low_pts'] / 100, r['ci_high_pts'] / 100)})"
-                f"{', clear of chance' if bool(r['clear_of_chance']) else ', could be chance'}."
+                f"{', clear of chance' if r['clear_of_chance'] else ', could be chance'}."
                 for _, r in rows.iterrows()
             )
         ),
@@ -69,7 +69,7 @@ def every_change(wb: Workbook) -> Markup:
         return paragraph(
             "The survey publishes no before/after pair with a base, so no change can be charted."
         )
-    n_clear = int(comparisons["clear_of_chance"].astype(bool).sum())
+    n_clear = int(figures.forest_rows(comparisons)["clear_of_chance"].sum())
     return join(
         paragraph(
             f"Each row is one before/after comparison: {count_phrase(len(comparisons), 'comparison')}, "

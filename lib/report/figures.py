@@ -75,8 +75,27 @@ def forest_rows(comparisons: pd.DataFrame, *, row_step: float = 1.0, head_step: 
             y -= row_step
         y -= 0.3
     rows["y"] = ys
+    rows["clear_of_chance"] = _flags(rows)
     rows.attrs["groups"] = heads
     return rows
+
+
+_FLAGS = {"true": True, "false": False}
+
+
+def _flags(rows: pd.DataFrame) -> list[bool]:
+    """``clear_of_chance`` as booleans (a CSV gives true/false); any other value stops,
+    one line per comparison."""
+    keys = [str(v).lower() for v in rows["clear_of_chance"]]
+    bad = [
+        f"results_comparisons: {r['question_label']} / {r['sector_label']} / {r['item_label']}: "
+        f"clear_of_chance is {r['clear_of_chance']!r}, expected true or false"
+        for key, (_, r) in zip(keys, rows.iterrows(), strict=True)
+        if key not in _FLAGS
+    ]
+    if bad:
+        raise ValueError("\n".join(bad))
+    return [_FLAGS[k] for k in keys]
 
 
 #: The phone layouts: each row's label on a line of its own above its bar (or markers),
@@ -143,7 +162,7 @@ def _forest_row(ax, r: pd.Series) -> None:
     y = [r["y"]] * 2
     ax.plot([low, high], y, color=RANGE_COLOUR, lw=7, solid_capstyle="butt", zorder=2, gid="base-range")
     ax.plot([r["ci_low_pts"], r["ci_high_pts"]], y, color=PALETTE["pre"], lw=2, zorder=3, gid="interval")
-    clear = bool(r["clear_of_chance"])
+    clear = r["clear_of_chance"]
     ax.plot(
         [r["change_pts"]],
         [r["y"]],
@@ -234,7 +253,7 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
             "95% interval, central base": interval("ci_low_pts", "ci_high_pts"),
             "At the low base": interval("ci_low_pts_low_base", "ci_high_pts_low_base"),
             "At the high base": interval("ci_low_pts_high_base", "ci_high_pts_high_base"),
-            "Clear of chance": ["yes" if bool(v) else "no" for v in rows["clear_of_chance"]],
+            "Clear of chance": ["yes" if v else "no" for v in rows["clear_of_chance"]],
         }
     )
 

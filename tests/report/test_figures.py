@@ -138,6 +138,14 @@ def test_forest_plot_fails_closed_on_missing_columns_and_empty_frames():
         figures.forest_plot(_comparisons().drop(columns="clear_of_chance"))
     with pytest.raises(ValueError, match="nothing to plot"):
         figures.forest_plot(_comparisons().iloc[0:0])
+    as_read = _comparisons().assign(clear_of_chance=["false", "true", "false"])
+    assert figures.forest_table(as_read)["Clear of chance"].tolist() == ["no", "yes", "no"]
+    with pytest.raises(
+        ValueError,
+        match=r"^results_comparisons: Impacts / VCS / Delivery: clear_of_chance is "
+        r"'maybe', expected true or false$",
+    ):
+        figures.forest_plot(_comparisons().assign(clear_of_chance=[True, "maybe", False]))
 
 
 def test_participation_timeline_draws_each_year_taken_part_and_marks_the_withdrawal():
