@@ -39,7 +39,7 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
         ),
         subtitle=(
             "Change after the workshops in percentage points, with 95% interval at the central base "
-            f"(dark line) and the intervals across the base range (light bar){band}"
+            f"(dark line) and the intervals across the base range (wider, lighter bar){band}"
         ),
         alt=(
             f"Forest plot of {len(rows)} before/after changes. "
@@ -75,7 +75,7 @@ def every_change(wb: Workbook) -> Markup:
             f"Each row is one before/after comparison: {count_phrase(len(comparisons), 'comparison')}, "
             f"of which {n_clear} {'has an interval' if n_clear == 1 else 'have intervals'} clear of zero "
             "at every base in the range. A filled circle marks those; an open circle a change that "
-            "could be chance. The light bar shows how far the interval moves when the approximated "
+            "could be chance. The wider, lighter bar shows how far the interval moves when the approximated "
             "sector bases are at their lowest and highest."
         ),
         forest_chart(comparisons, tolerance_points(wb)),
