@@ -37,7 +37,7 @@ A4_PRINTABLE_PX = round((210 - 2 * 15) / 25.4 * 96)
 #: the caveats page, the index.
 PAGES = ("programme.html", "richmond-upon-thames.html", "bexley.html", "caveats.html", "index.html")
 #: Pages whose table headers are checked in print (Leeds has the authority page's tables).
-PRINTED = ("programme.html", "leeds.html", "caveats.html")
+PRINTED = ("programme.html", "leeds.html", "caveats.html", "index.html")
 
 _SCROLL_JS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
@@ -215,7 +215,8 @@ def printed(browser, full_batch):
     page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
     try:
         for name in PRINTED:
-            page.goto((full_batch.html / name).as_uri(), wait_until="load")
+            path = full_batch.html / name if name != "index.html" else _index(full_batch)
+            page.goto(path.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             out[name] = page.evaluate(_HEADER_WORDS_JS)
         page.goto((full_batch.html / "programme.html").as_uri(), wait_until="load")
