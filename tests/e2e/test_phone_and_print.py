@@ -260,3 +260,25 @@ def test_the_split_word_measure_finds_a_word_broken_mid_word(browser, tmp_path):
     finally:
         page.close()
     assert facts["split"] == ['"Questionnaire" in "Questionnaire report"'], facts
+
+
+def test_the_control_measure_finds_a_control_off_screen_but_not_one_in_a_scrolling_box(browser, tmp_path):
+    """The measure itself: a link pushed past the right edge is reported; a link in a
+    wide table inside a box that scrolls sideways (and fits the screen) is not."""
+    page_file = tmp_path / "controls.html"
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta name="viewport" content="width=device-width">'
+        '<title>t</title></head><body style="margin:0;overflow-x:hidden">'
+        '<a href="#a" style="position:relative;left:500px">Off screen</a>'
+        '<div style="overflow-x:auto;max-width:100%"><table style="width:900px"><tr><td>'
+        '<a href="#b" style="margin-left:700px">In its box</a></td></tr></table></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.goto(page_file.as_uri())
+        found = page.evaluate(_CONTROLS_JS)
+    finally:
+        page.close()
+    assert len(found) == 1 and found[0].startswith('a "Off screen"'), found
