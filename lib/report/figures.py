@@ -288,10 +288,10 @@ def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn:
                     lw=1,
                     gid="year-unknown",
                 )
-        if r["authority_id"] in withdrawn:
-            last = max(j for j, year in enumerate(years) if r[year] == "yes")
+        took_part = [j for j, year in enumerate(years) if r[year] == "yes"]
+        if r["authority_id"] in withdrawn and took_part:  # no stated year: the table says so
             ax.plot(
-                [last + 0.5],
+                [took_part[-1] + 0.5],
                 [y],
                 marker="X",
                 ms=12,

@@ -174,6 +174,12 @@ def test_participation_timeline_draws_each_year_taken_part_and_marks_the_withdra
         assert [t.get_text() for t in ax.get_yticklabels()] == ["Gamma", "Beta", "Alpha"]
     finally:
         plt.close(fig)
+    # a withdrawal with no stated year draws no cross (there is no year to put it on)
+    fig = figures.participation_timeline(flags, ["2011-12", "2012-13"], {"c"})
+    try:
+        assert not _lines(fig, "withdrew")
+    finally:
+        plt.close(fig)
 
 
 def _styles() -> dict[str, StatusStyle]:
