@@ -272,35 +272,7 @@ def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn:
     n = len(rows)
     fig, ax = plt.subplots(figsize=(8, 0.42 * n + 1.3))
     for i, r in rows.iterrows():
-        y = n - 1 - i
-        for j, year in enumerate(years):
-            if r[year] == "yes":
-                ax.barh(y, 0.92, left=j + 0.04, height=0.6, color=PALETTE["pre"], gid="took-part")
-            elif r[year] == "unknown":
-                ax.barh(
-                    y,
-                    0.92,
-                    left=j + 0.04,
-                    height=0.6,
-                    color="#FFFFFF",
-                    edgecolor=PALETTE["neutral"],
-                    hatch="///",
-                    lw=1,
-                    gid="year-unknown",
-                )
-        took_part = [j for j, year in enumerate(years) if r[year] == "yes"]
-        if r["authority_id"] in withdrawn and took_part:  # no stated year: the table says so
-            ax.plot(
-                [took_part[-1] + 0.5],
-                [y],
-                marker="X",
-                ms=12,
-                color=PALETTE["post"],
-                markeredgecolor="#FFFFFF",
-                ls="",
-                zorder=4,
-                gid="withdrew",
-            )
+        _timeline_row(ax, r, n - 1 - i, years, r["authority_id"] in withdrawn)
     ax.set_yticks(range(n), rows["authority"].tolist()[::-1])
     ax.set_xticks([j + 0.5 for j in range(len(years))], list(years))
     ax.set_xlim(0, len(years))
@@ -316,6 +288,30 @@ def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn:
         frameon=False,
     )
     return fig
+
+
+def _timeline_row(ax, r: pd.Series, y: float, years: Sequence[str], withdrew: bool) -> None:
+    """One authority: a bar per year taken part, a hatched box per unstated year, and a
+    cross on its last year when it withdrew (none when no year is stated)."""
+    unknown = {"color": "#FFFFFF", "edgecolor": PALETTE["neutral"], "hatch": "///", "lw": 1}
+    for j, year in enumerate(years):
+        if r[year] == "yes":
+            ax.barh(y, 0.92, left=j + 0.04, height=0.6, color=PALETTE["pre"], gid="took-part")
+        elif r[year] == "unknown":
+            ax.barh(y, 0.92, left=j + 0.04, height=0.6, gid="year-unknown", **unknown)
+    took_part = [j for j, year in enumerate(years) if r[year] == "yes"]
+    if withdrew and took_part:
+        ax.plot(
+            [took_part[-1] + 0.5],
+            [y],
+            marker="X",
+            ms=12,
+            color=PALETTE["post"],
+            markeredgecolor="#FFFFFF",
+            ls="",
+            zorder=4,
+            gid="withdrew",
+        )
 
 
 def _timeline_legend(any_withdrawn: bool) -> list:
