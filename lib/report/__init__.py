@@ -14,7 +14,8 @@ sections never import each other):
 Primitives
 - ``format``: the one home of percentages, signed points, intervals, counts and list phrases
 - ``html``: Markup fragments from templates (tables, paragraphs, quotations, notes, the style sheet)
-- ``charts``: accessible matplotlib figures with alt text and data tables
+- ``charts``: accessible matplotlib figures with alt text, data tables and a phone variant
+- ``figures``: the forest plot of every change, the participation timeline, the evidence grid
 - ``workbook``: the processed tables read once; the programme's vocabulary in reader's words
 - ``common``: caveat links and the evidence legend
 - ``facts``: facts derived from the tables, each worked out once (withdrawal, evidence counts,
@@ -30,6 +31,7 @@ Sections (the modules :mod:`lib.report.pages` names)
 - ``survey``: the attitude survey before and after
 - ``survey_responses``: results from respondent-level survey data, where they exist
 - ``claims_audit``: the claim audit and the success-measure judgement
+- ``changes``: every before/after change on one chart (a forest plot)
 
 Views over the sections
 - ``explorer``: ipywidgets explorers showing the same sections

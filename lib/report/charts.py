@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+import PIL.Image  # noqa: E402
 import seaborn as sns  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
@@ -38,8 +39,9 @@ PALETTE = {
     "pre": "#08306B",  # navy
     "post": "#D55E00",  # Okabe-Ito vermillion
     "neutral": "#595959",
+    "range": "#5E93C6",  # a forest plot's base-range bar, under the navy interval line
 }
-ADJACENT_PAIRS = [("pre", "post")]
+ADJACENT_PAIRS = [("pre", "post"), ("pre", "range")]
 BACKGROUND = "#FFFFFF"
 #: Colour of every label printed on the white background (>= 4.5:1).
 TEXT = "#1A1A1A"
@@ -131,21 +133,130 @@ class Chart:
     table_caption: str
 
 
-def _png_data_uri(fig) -> str:
+#: Resolution of every chart image (pixels per inch of figure) and its colours.
+DPI = 110
+PNG_COLOURS = 64
+#: The phone variant: drawn this many inches wide, every text at least ``PHONE_MIN_PT``
+#: points, so that scaled to a 390 px phone's column (about 344 px) its smallest text is
+#: at least 11 px (text px = pt / 72 * column px / width in inches: 9 / 72 * 344 / 3.6 = 11.9).
+PHONE_WIDTH_IN = 3.6
+PHONE_MIN_PT = 9.0
+#: Characters per line of a y tick label on the phone variant.
+PHONE_LABEL_CHARS = 14
+#: Screens this narrow (CSS) get the phone variant.
+PHONE_MEDIA = "(max-width: 40rem)"
+
+
+@dataclass(frozen=True)
+class Image:
+    """One rendered PNG and the height of its smallest text, in image pixels."""
+
+    src: str
+    text_px: float
+
+
+def smallest_text_pt(fig) -> float:
+    """Font size (points) of the smallest visible, non-empty text in ``fig``."""
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(matplotlib.text.Text)
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is not None
+    ]
+    return min(sizes) if sizes else 0.0
+
+
+def _png(fig) -> Image:
+    """``fig`` as a PNG data URI, reduced to ``PNG_COLOURS`` colours without dithering (flat
+    chart colours stay exact; the file is about a quarter of the full-colour one)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    buffer.seek(0)
+    small = io.BytesIO()
+    PIL.Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, dither=PIL.Image.Dither.NONE).save(
+        small, format="PNG", optimize=True
+    )
+    src = "data:image/png;base64," + base64.b64encode(small.getvalue()).decode("ascii")
+    return Image(src, round(smallest_text_pt(fig) * DPI / 72, 2))
 
 
-def figure_html(fig, chart: Chart) -> Markup:
-    """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``."""
+def phone_layout(fig) -> None:
+    """Redraw ``fig`` for a phone: ``PHONE_WIDTH_IN`` wide, no text under ``PHONE_MIN_PT``,
+    long y tick labels rewrapped to ``PHONE_LABEL_CHARS`` a line (the figure grows taller
+    for the extra lines), rotated x tick labels upright, legends in one column below."""
+    height = fig.get_size_inches()[1]
+    lines = max([_phone_ticks(ax) for ax in fig.axes] or [0])
+    _phone_legend(fig)
+    for t in fig.findobj(matplotlib.text.Text):
+        if t.get_fontsize() < PHONE_MIN_PT:
+            t.set_fontsize(PHONE_MIN_PT)
+    fig.set_size_inches(PHONE_WIDTH_IN, max(height * 1.15, 2.4, 0.22 * lines + 1.6))
+    fig.tight_layout()
+
+
+def _phone_ticks(ax) -> int:
+    """Rewrap ``ax``'s long y tick labels (keeping each label's weight); the number of
+    label lines."""
+    ticks = ax.get_yticklabels()
+    labels = [t.get_text() for t in ticks]
+    if any(len(x) > PHONE_LABEL_CHARS for x in labels):
+        weights = [t.get_fontweight() for t in ticks]
+        ax.set_yticks(ax.get_yticks(), [_phone_wrap(x, PHONE_LABEL_CHARS) for x in labels])
+        for t, weight in zip(ax.get_yticklabels(), weights, strict=True):
+            t.set_fontweight(weight)
+    if any(t.get_rotation() for t in ax.get_xticklabels()):
+        plt.setp(ax.get_xticklabels(), rotation=90, ha="center")
+    ax.set_xlabel(_phone_wrap(ax.get_xlabel(), PHONE_LABEL_CHARS + 20))
+    return sum(t.get_text().count("\n") + 1 for t in ax.get_yticklabels())
+
+
+def _phone_wrap(label: str, width: int) -> str:
+    """Rewrap a label at ``width`` characters a line, never inside a word."""
+    return "\n".join(textwrap.wrap(label.replace("\n", " "), width, break_long_words=False)) or label
+
+
+def _phone_legend(fig) -> None:
+    """Every legend of ``fig`` as one column under the figure (outside tight_layout's reach)."""
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
+    handles, labels = [], []
+    for legend in legends:
+        handles += legend.legend_handles
+        labels += [_phone_wrap(t.get_text(), PHONE_LABEL_CHARS + 10) for t in legend.get_texts()]
+        legend.remove()
+    if handles:
+        fig.legend(
+            handles=handles,
+            labels=labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncols=1,
+            frameon=False,
+        )
+
+
+def figure_html(fig, chart: Chart, phone=None) -> Markup:
+    """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``: the image
+    drawn for a wide column, and a phone variant that narrow screens show instead, so
+    chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
+    chart has one, else ``fig`` redrawn by :func:`phone_layout`."""
+    wide = _png(fig)
+    if phone is None:
+        phone_layout(fig)
+        phone = fig
+    else:
+        plt.close(fig)
+    small = _png(phone)
+    plt.close(phone)
     return render(
-        "figure.j2", chart=chart, src=_png_data_uri(fig), table=table_html(chart.table, chart.table_caption)
+        "figure.j2",
+        chart=chart,
+        wide=wide,
+        phone=small,
+        media=PHONE_MEDIA,
+        table=table_html(chart.table, chart.table_caption),
     )
 
 
-def _style():
+def style_axes():
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
     plt.rcParams.update({"svg.hashsalt": "workbook", "axes.edgecolor": "#595959"})
 
@@ -179,7 +290,7 @@ def dumbbell(
     n = len(labels)
     if n == 0:
         raise ValueError("dumbbell: nothing to plot (every row suppressed?); show a sentence instead")
-    _style()
+    style_axes()
     fig, ax = plt.subplots(figsize=(8, 0.75 * n + 1.4))
     ys = list(range(n))[::-1]
     offset = 0.17
@@ -234,7 +345,7 @@ def paired_bars(
     """Horizontal bars for two series (e.g. year one vs year two), each value labelled with
     its series' name at the end of its own bar. A share axis runs 0-100%; a label that
     would pass the axis end is printed inside its bar."""
-    _style()
+    style_axes()
     n = len(labels)
     fig, ax = plt.subplots(figsize=(8, 0.7 * n + 1.4))
     ys = list(range(n))[::-1]
@@ -285,53 +396,11 @@ def _bar_label(ax, bar, v: float | None, key: str, label: str) -> None:
     )
 
 
-def status_matrix(matrix: pd.DataFrame, styles: dict[str, StatusStyle]):
-    """Heatmap of evidence cells with a text code in every cell.
-
-    ``matrix`` holds :func:`status_key` values, so an inferred status has its
-    own fill and a starred code (``A*``), drawn apart from recorded ones.
-    """
-    _style()
-    present = set(matrix.to_numpy().ravel())
-    keys = [k for k in styles if not k.endswith("_inferred") or k in present]
-    codes = matrix.map(lambda s: keys.index(s))
-    cmap = matplotlib.colors.ListedColormap([styles[k].fill for k in keys])
-    fig, ax = plt.subplots(figsize=(11, 0.42 * len(matrix) + 2.4))
-    sns.heatmap(
-        codes,
-        cmap=cmap,
-        vmin=-0.5,
-        vmax=len(keys) - 0.5,
-        cbar=False,
-        linewidths=0.8,
-        linecolor="#7F7F7F",
-        ax=ax,
-        annot=matrix.map(lambda k: styles[k].code),
-        fmt="",
-        annot_kws={"fontsize": 8.5},
-    )
-    for text, key in zip(ax.texts, matrix.to_numpy().ravel(), strict=False):
-        text.set_color(styles[key].text)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.tick_params(axis="x", rotation=40)
-    plt.setp(ax.get_xticklabels(), ha="right")
-    handles = [
-        matplotlib.patches.Patch(
-            facecolor=styles[k].fill, edgecolor="#7F7F7F", label=f"{styles[k].code} = {styles[k].label}"
-        )
-        for k in keys
-    ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
 def share_bars(
     labels: Sequence[str], values: Sequence[float], *, colour: str = "pre", xlabel: str = "Share of comments"
 ):
     """Single-series horizontal bars with the value printed at each bar, on a 0-100% axis."""
-    _style()
+    style_axes()
     n = len(labels)
     fig, ax = plt.subplots(figsize=(8, 0.5 * n + 1.2))
     ys = list(range(n))[::-1]

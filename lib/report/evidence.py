@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.report import charts
+from lib.report import charts, figures
 from lib.report.common import evidence_keys, status_ids, styles
 from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
 from lib.report.html import join, paragraph, table_html
@@ -78,7 +78,7 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
     counts = evidence_counts(wb, ev)
     style = styles(wb)
     most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
-    fig = charts.status_matrix(matrix, style)
+    fig = figures.evidence_grid(matrix, style)
     chart = charts.Chart(
         title=(
             f"{int(counts.get(UNRECORDED, 0))} of {len(ev)} evidence cells cannot be read: "
@@ -86,18 +86,19 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
         ),
         subtitle=(
             f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
-            f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are starred "
-            "and drawn in their own shade"
+            f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are drawn "
+            "hollow, in the shape of the status they infer"
         ),
         alt=(
-            f"Heatmap of evidence status, authorities by evidence item. {counts.get(UNRECORDED, 0)} of "
+            f"Grid of evidence status, authorities by evidence item. {counts.get(UNRECORDED, 0)} of "
             f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
-            f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each cell "
-            "shows a letter code; a star marks a status inferred from another document."
+            f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each status "
+            "has its own marker shape and colour; an inferred status is drawn hollow, and the data table "
+            "gives each cell's letter code (a star marks an inference)."
         ),
         table=matrix.map(lambda k: style[k].code).reset_index().rename(columns={"authority_id": "Authority"}),
         table_caption="Evidence status by authority ("
         + ", ".join(f"{style[k].code} {style[k].label}" for k in keys)
         + ")",
     )
-    return charts.figure_html(fig, chart)
+    return charts.figure_html(fig, chart, phone=figures.evidence_grid(matrix, style, phone=True))

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.analysis import claims, success
+from lib.analysis import claims, success, uncertainty
 from lib.report.common import status_ids, status_label
 from lib.report.workbook import (
     UNRECORDED,
     Workbook,
+    question_label,
     sector_order,
+    sector_title,
     understanding_item,
     understanding_question,
     years,
@@ -196,6 +198,49 @@ def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame
         .assign(_o=lambda f: f["sector"].map(order))
         .sort_values("_o")
         .drop(columns="_o")
+    )
+
+
+def results_comparisons(wb: Workbook) -> pd.DataFrame:
+    """Every before/after comparison with its intervals, in percentage points: the
+    columns of ``results_comparisons`` (CONTRACT section 3) the charts read."""
+    # wired at merge: results table from the analysis step (return wb.results_comparisons)
+    c = wb.changes.dropna(subset=["change_low"]).reset_index(drop=True)
+
+    def at(low_or_high: str, end: int) -> list[float]:
+        return [
+            100
+            * uncertainty.newcombe_difference(
+                uncertainty.approximate_count(r["pre"], int(r[f"base_pre_{low_or_high}"])),
+                int(r[f"base_pre_{low_or_high}"]),
+                uncertainty.approximate_count(r["post"], int(r[f"base_post_{low_or_high}"])),
+                int(r[f"base_post_{low_or_high}"]),
+                float(r["alpha"]),
+            )[end]
+            for _, r in c.iterrows()
+        ]
+
+    clear = c["significant"] & c["significant_low_base"] & c["significant_high_base"]
+    return pd.DataFrame(
+        {
+            "question": c["question"],
+            "question_label": [question_label(wb, q) for q in c["question"]],
+            "item": c["item"],
+            "item_label": c["item_label"],
+            "item_order": c["item_order"],
+            "sector": c["sector"],
+            "sector_label": [sector_title(wb, s) for s in c["sector"]],
+            "pct_pre": 100 * c["pre"],
+            "pct_post": 100 * c["post"],
+            "change_pts": 100 * c["change"],
+            "ci_low_pts": 100 * c["change_low"],
+            "ci_high_pts": 100 * c["change_high"],
+            "ci_low_pts_low_base": at("low", 1),
+            "ci_high_pts_low_base": at("low", 2),
+            "ci_low_pts_high_base": at("high", 1),
+            "ci_high_pts_high_base": at("high", 2),
+            "clear_of_chance": clear.astype(bool),
+        }
     )
 
 

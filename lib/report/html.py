@@ -72,20 +72,46 @@ def table_html(
 ) -> Markup:
     """A real HTML table: caption, ``<th scope="col">`` headers, row headers.
     Values should already be formatted as text; a cell may be Markup (a link).
-    ``wrap`` puts the table in a horizontally scrollable region of its own."""
+    ``wrap`` puts the table in a horizontally scrollable region of its own. A table
+    whose columns cannot all hold their longest word side by side on an A4 page gets
+    the class ``upright-headers`` (printed with its column headers turned upright, so
+    no header word is split)."""
     rows = [
         ["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row]
         for row in frame.itertuples(index=False)
     ]
+    columns = list(frame.columns)
+    if _too_wide_for_a4(columns, rows):
+        css_class += " upright-headers"
     return render(
         "table.j2",
-        columns=list(frame.columns),
+        columns=columns,
         rows=rows,
         caption=caption,
         row_header=row_header,
         css_class=css_class,
         wrap=wrap,
     )
+
+
+#: Printed table text (9 pt) is about this many CSS px a character, plus this much
+#: padding a column; the A4 printable width is 680 px (180 mm at 96 px an inch).
+PRINT_CHAR_PX = 6.5
+PRINT_CELL_PAD_PX = 12
+A4_PRINTABLE_PX = 680
+
+
+def _longest_word(value: object) -> int:
+    return max((len(w) for w in str(value).split()), default=0)
+
+
+def _too_wide_for_a4(columns: list, rows: list[list]) -> bool:
+    """Whether the columns' longest words (header and cells), side by side, pass the A4 width."""
+    need = 0.0
+    for i, column in enumerate(columns):
+        longest = max([_longest_word(column), *(_longest_word(row[i]) for row in rows)])
+        need += longest * PRINT_CHAR_PX + PRINT_CELL_PAD_PX
+    return need > A4_PRINTABLE_PX
 
 
 def paragraph(*sentences: str) -> Markup:

@@ -152,6 +152,12 @@ PROGRAMME_PAGE = Page(
             "intervals for each difference.",
         ),
         Section(
+            "every-change",
+            "Every before/after change at a glance",
+            "changes.every_change",
+            lead="All the survey's before/after comparisons on one chart, with their intervals.",
+        ),
+        Section(
             "survey-results-from-respondent-level-data",
             "Survey results from respondent-level data",
             "survey_responses.programme_survey",

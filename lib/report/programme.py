@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.report import charts
+from lib.report import charts, figures
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
     claim_audit,
@@ -20,6 +20,7 @@ from lib.report.facts import (
     positive_status,
     status_count_phrase,
     understanding_changes,
+    withdrawals,
 )
 from lib.report.format import (
     bounded,
@@ -127,8 +128,47 @@ def participation_overview(wb: Workbook) -> Markup:
     )
     return join(
         paragraph(*sentences),
+        _timeline_chart(wb, flags.reset_index()),
         table_html(table, "Participation by authority and year (unknown = not stated in any document)"),
     )
+
+
+def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
+    """Authorities by programme year, withdrawal marked, with its data table."""
+    gone = withdrawals(wb.case_study_facts)
+    ys = years(wb)
+    per_year = [f"{int((flags[y] == 'yes').sum())} in {y}" for y in ys]
+    unknown = flags[[all(flags.loc[i, y] == "unknown" for y in ys) for i in flags.index]][
+        "authority"
+    ].tolist()
+    chart = charts.Chart(
+        title=f"{list_phrase(per_year)} took part"
+        + (f"; {count_phrase(len(gone), 'authority', 'authorities')} withdrew" if gone else ""),
+        subtitle="Programme years each authority took part in, as the documents state them; "
+        "hatched where no document states the year",
+        alt="Timeline of participation by authority and programme year. "
+        + " ".join(
+            f"{r['authority']}: "
+            + (
+                "year not stated"
+                if r["authority"] in unknown
+                else list_phrase([y for y in ys if r[y] == "yes"]) or "no year"
+            )
+            + ("; withdrew" if r["authority_id"] in gone else "")
+            + "."
+            for _, r in flags.iterrows()
+        ),
+        table=pd.DataFrame(
+            {
+                "Authority": flags["authority"],
+                **{y: flags[y].to_numpy() for y in ys},
+                "Withdrew": [gone[a].timing or "yes" if a in gone else "" for a in flags["authority_id"]],
+            }
+        ),
+        table_caption="Participation by authority and year, with withdrawals",
+    )
+    fig = figures.participation_timeline(flags, ys, set(gone))
+    return charts.figure_html(fig, chart)
 
 
 @PROGRAMME_PAGE.headed("kpis")

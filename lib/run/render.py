@@ -86,10 +86,10 @@ PAGE_CSS = (
     max-width: 100% !important; min-width: 0 !important; }
   table { table-layout: auto !important; width: auto !important; max-width: 100% !important;
     font-size: 9pt !important; }
-  th, td { white-space: normal !important; overflow-wrap: break-word; word-break: normal;
+  th, td { white-space: normal !important; overflow-wrap: break-word; word-break: normal; hyphens: manual;
     padding-left: 0.35em !important; padding-right: 0.35em !important; }
-  thead th { overflow-wrap: anywhere; min-width: 3em; }
-  p, li, dd, dt, figcaption, caption, summary, blockquote { overflow-wrap: anywhere; }
+  th { overflow-wrap: normal !important; }
+  p, li, dd, dt, figcaption, caption, summary, blockquote { overflow-wrap: break-word; }
   img, svg, canvas, video { max-width: 100% !important; height: auto !important; }
   figure { margin-left: 0 !important; margin-right: 0 !important; break-inside: avoid; }
   pre, code { white-space: pre-wrap !important; overflow-wrap: anywhere; }

@@ -15,7 +15,9 @@ grimp = pytest.importorskip("grimp")
 
 REPORT = Path(__file__).resolve().parents[2] / "lib" / "report"
 SECTIONS = sorted({f"lib.report.{s.function.rpartition('.')[0]}" for p in pages.PAGES for s in p.sections})
-PRIMITIVES = [f"lib.report.{m}" for m in ("format", "html", "charts", "workbook", "common", "facts", "pages")]
+PRIMITIVES = [
+    f"lib.report.{m}" for m in ("format", "html", "charts", "figures", "workbook", "common", "facts", "pages")
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,7 @@ def graph():
 def test_the_sections_are_the_modules_the_registry_names():
     names = [
         "authority_page",
+        "changes",
         "claims_audit",
         "evidence",
         "programme",

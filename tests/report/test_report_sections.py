@@ -8,7 +8,7 @@ import pytest
 
 from lib import report
 from lib.analysis import disclosure
-from lib.report import charts
+from lib.report import changes, charts
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,8 @@ def test_every_chart_has_alt_text_title_subtitle_and_table(wb):
         report.evidence_coverage(wb),
         report.kpi_comparison(wb),
         report.comment_shares(wb, "la_role", "childrens_centres"),
+        report.participation_overview(wb),
+        changes.every_change(wb),
     ]
     for html in sections:
         figures = re.findall(r"<figure.*?</figure>", html, re.S)

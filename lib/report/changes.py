@@ -1,0 +1,82 @@
+"""The programme report's chart of every before/after change: a forest plot.
+
+One row per comparison (question x item x sector), each change in percentage points
+with its 95% interval at the central bases and the span of the intervals across the
+base range, a zero line and the evaluation plan's "about the same" band.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib.report import charts, figures
+from lib.report.facts import results_comparisons
+from lib.report.format import count_phrase, points_interval, signed_points
+from lib.report.html import join, paragraph
+from lib.report.pages import PROGRAMME_PAGE
+from lib.report.workbook import Workbook
+
+
+def tolerance_points(wb: Workbook) -> float | None:
+    """The plan's "about the same" tolerance, in points (None where no plan gives one)."""
+    # wired at merge: the evaluation plan (wb.programme.plan.decision_rules.tolerance_points)
+    plan = getattr(wb.programme, "plan", None)
+    return plan.decision_rules.tolerance_points if plan is not None else None
+
+
+def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
+    """The forest plot of ``comparisons`` (``results_comparisons`` columns) with its words
+    and data table."""
+    rows = figures.forest_rows(comparisons)
+    clear = rows[rows["clear_of_chance"]]
+    up = int((rows["change_pts"] > 0).sum())
+    band = f"; grey band: about the same (within {tolerance:g} points)" if tolerance else ""
+    chart = charts.Chart(
+        title=(
+            f"{len(clear)} of {len(rows)} before/after changes are clear of chance; "
+            f"{up} of {len(rows)} point upwards"
+        ),
+        subtitle=(
+            "Change after the workshops in percentage points, with 95% interval at the central base "
+            f"(dark line) and the intervals across the base range (wider, lighter bar){band}"
+        ),
+        alt=(
+            f"Forest plot of {len(rows)} before/after changes. "
+            + " ".join(
+                f"{r['question_label']}, {r['sector_label']}, {r['item_label']}: "
+                f"{signed_points(r['change_pts'] / 100)} points (95% interval "
+                f"{points_interval(r['ci_low_pts'] / 100, r['ci_high_pts'] / 100)})"
+                f"{', clear of chance' if r['clear_of_chance'] else ', could be chance'}."
+                for _, r in rows.iterrows()
+            )
+        ),
+        table=figures.forest_table(comparisons),
+        table_caption="Every before/after change, percentage points",
+    )
+    return charts.figure_html(
+        figures.forest_plot(comparisons, tolerance),
+        chart,
+        phone=figures.forest_plot(comparisons, tolerance, phone=True),
+    )
+
+
+@PROGRAMME_PAGE.headed("every-change")
+def every_change(wb: Workbook) -> Markup:
+    """Every before/after comparison on one chart."""
+    comparisons = results_comparisons(wb)
+    if comparisons.empty:
+        return paragraph(
+            "The survey publishes no before/after pair with a base, so no change can be charted."
+        )
+    n_clear = int(figures.forest_rows(comparisons)["clear_of_chance"].sum())
+    return join(
+        paragraph(
+            f"Each row is one before/after comparison: {count_phrase(len(comparisons), 'comparison')}, "
+            f"of which {n_clear} {'has an interval' if n_clear == 1 else 'have intervals'} clear of zero "
+            "at every base in the range. A filled circle marks those; an open circle a change that "
+            "could be chance. The wider, lighter bar shows how far the interval moves when the approximated "
+            "sector bases are at their lowest and highest."
+        ),
+        forest_chart(comparisons, tolerance_points(wb)),
+    )
