@@ -23,6 +23,7 @@ data/README.md from the key table (:mod:`lib.programme.keys`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from functools import cache
@@ -57,6 +58,7 @@ from lib.programme.model import (
     slugify,
     spaced_key,
 )
+from lib.programme.plan import PLAN_FILE, Plan, load_plan
 from lib.programme.reader import ProgrammeDefinitionError
 from lib.programme.schema import SCHEMA_VERSION, parse_definition
 
@@ -69,6 +71,7 @@ __all__ = [
     "Item",
     "Measure",
     "Phase",
+    "Plan",
     "PrintedCode",
     "Programme",
     "ProgrammeDefinitionError",
@@ -130,7 +133,11 @@ def load_programme(path: str | os.PathLike | None = None) -> Programme:
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ProgrammeDefinitionError([f"error: {shown}{where}: not valid YAML ({problem})"]) from None
-    return parse_definition(data, shown)
+    programme = parse_definition(data, shown)
+    plan_path = chosen.parent / PLAN_FILE
+    if not plan_path.is_file():
+        return programme
+    return dataclasses.replace(programme, evaluation_plan=load_plan(plan_path, _display(plan_path)))
 
 
 @cache

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.programme.names import authority_spellings, match_authority, rank_authorities
+
+if TYPE_CHECKING:
+    from lib.programme.plan import Plan
 
 
 class UnknownNameError(ValueError):
@@ -253,6 +256,19 @@ class Programme:
     response_phase_spellings: tuple[tuple[str, str], ...] = ()
     #: The first scale point that counts as "confident" (None: the first point above the midpoint).
     response_confident_from: int | None = None
+    #: The evaluation plan (``plan.yaml`` beside the definition), None when the folder has none.
+    evaluation_plan: Plan | None = None
+
+    @property
+    def plan(self) -> Plan:
+        """The evaluation plan; a programme without ``plan.yaml`` cannot be judged (one-line error)."""
+        if self.evaluation_plan is None:
+            from lib.programme.reader import ProgrammeDefinitionError
+
+            raise ProgrammeDefinitionError(
+                [f"error: {self.path.parent / 'plan.yaml'}: missing; every judged programme needs an evaluation plan"]
+            )
+        return self.evaluation_plan
 
     # ---- lookups -----------------------------------------------------------
 

@@ -235,6 +235,11 @@ def run_batch(
         keep_code=keep_code, timeout=timeout, disclosure_threshold=disclosure_threshold, node_modules=nm,
         check_assets=check_assets and not dask_scheduler,
     )  # fmt: skip
+    # The results tables are part of the data version: written here (once per data version) when
+    # missing or older than the processed tables, so a report kernel only reads them.
+    from lib.analysis.results import ensure_results
+
+    ensure_results(pdir)
     executor = None
     if dask_scheduler:
         from lib.run.dask_executor import DaskExecutor
