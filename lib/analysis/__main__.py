@@ -1,8 +1,8 @@
 """``python -m lib.analysis``: write the results tables into data/processed (after ``lib.evaluation build``).
 
-    python -m lib.analysis                 # compute every judgement once into data/processed/results_*.csv
-    python -m lib.analysis --processed-dir DIR
-    python -m lib.analysis schema-docs     # regenerate data/README.md's results-table section
+python -m lib.analysis                 # compute every judgement once into data/processed/results_*.csv
+python -m lib.analysis --processed-dir DIR
+python -m lib.analysis schema-docs     # regenerate data/README.md's results-table section
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     except ProgrammeDefinitionError as error:
         return report_bad_definition(error)
     except (FileNotFoundError, ResultsMissing) as error:
-        print(f"error: {error.filename or error}: expected the processed tables; run "
-              "`python -m lib.evaluation build` first", file=sys.stderr)
+        print(
+            f"error: {error.filename or error}: expected the processed tables; run "
+            "`python -m lib.evaluation build` first",
+            file=sys.stderr,
+        )
         return 1
     print(f"wrote {len(results)} results tables to {args.processed_dir}")
     return 0

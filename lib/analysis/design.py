@@ -75,6 +75,16 @@ class Design:
     def description(self) -> str:
         return DESIGNS[self.design]
 
+    @property
+    def comparison(self) -> bool:
+        """A comparison group answered before and after."""
+        return self.design in ("comparison", "linked_comparison")
+
+    @property
+    def linked(self) -> bool:
+        """Respondents are linked person to person."""
+        return self.design in ("linked", "linked_comparison")
+
 
 def _linked_share(rows: pd.DataFrame, before: str, after: str) -> float:
     pre, post = rows[rows["phase"] == before], rows[rows["phase"] == after]

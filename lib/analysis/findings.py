@@ -79,7 +79,11 @@ def _understanding(tables, results, changes, prog: Programme) -> dict | None:
             f"The share of respondents in the '{r['item_label']}' series {moved} from {r['pct_pre']:.0f}% to "
             f"{r['pct_post']:.0f}% ({_pts(r['change_pts'])} points, 95% interval {_pts(r['ci_low_pts'])} to "
             f"{_pts(r['ci_high_pts'])}); "
-            + ("clear of chance at both ends of the base range." if r["clear_of_chance"] else "this could be chance.")
+            + (
+                "clear of chance at both ends of the base range."
+                if r["clear_of_chance"]
+                else "this could be chance."
+            )
         ),
         "detail": r["reason"],
         "confidence": confidence,

@@ -85,7 +85,9 @@ def direction(change_pts: float, tolerance_points: float) -> str:
     return SAME
 
 
-def _interval(p_pre: float, n_pre: object, p_post: float, n_post: object, alpha: float) -> tuple[float, float]:
+def _interval(
+    p_pre: float, n_pre: object, p_post: float, n_post: object, alpha: float
+) -> tuple[float, float]:
     if n_pre is None or pd.isna(n_pre) or pd.isna(n_post):
         return math.nan, math.nan
     n1, n2 = int(n_pre), int(n_post)
@@ -115,10 +117,16 @@ def _verdict_reason(row: dict, plan: Plan) -> tuple[str, str]:
     rules = plan.decision_rules
     if pd.isna(row["base_pre"]):
         return verdicts.UNTESTABLE, "No respondent base is published, so chance cannot be assessed."
-    ends = "at the central bases and at both ends of the base range" if rules.both_ends else "at the central bases"
+    ends = (
+        "at the central bases and at both ends of the base range"
+        if rules.both_ends
+        else "at the central bases"
+    )
     if row["clear_of_chance"]:
         return verdicts.SUPPORTED, f"The {1 - rules.alpha:.0%} interval excludes zero {ends}."
-    where = "at the central bases or at an end of the base range" if rules.both_ends else "at the central bases"
+    where = (
+        "at the central bases or at an end of the base range" if rules.both_ends else "at the central bases"
+    )
     return verdicts.DIRECTION_ONLY, (
         f"The {1 - rules.alpha:.0%} interval includes zero {where}; with these bases the survey could only "
         f"detect a change of about {row['mdd_pts']:.0f} points."
@@ -340,7 +348,9 @@ RESULTS: tuple[tuple[str, Callable[[Inputs], pd.DataFrame]], ...] = (
 # --------------------------------------------------------------------------
 
 
-def compute_results(tables: dict[str, pd.DataFrame], prog: Programme | None = None) -> dict[str, pd.DataFrame]:
+def compute_results(
+    tables: dict[str, pd.DataFrame], prog: Programme | None = None
+) -> dict[str, pd.DataFrame]:
     """Every results table from the processed tables, each checked against its schema."""
     inputs = Inputs(tables, prog or current_programme())
     for name, function in RESULTS:

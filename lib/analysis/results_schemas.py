@@ -39,7 +39,11 @@ def _verdict(description: str = "verdict, in the one vocabulary (lib/analysis/ve
 
 def _interval_columns() -> dict[str, pa.Column]:
     out = {}
-    for end, words in (("", "at the central bases"), ("_low_base", "at the low bases"), ("_high_base", "at the high bases")):
+    for end, words in (
+        ("", "at the central bases"),
+        ("_low_base", "at the low bases"),
+        ("_high_base", "at the high bases"),
+    ):
         out[f"ci_low_pts{end}"] = _pts(f"lower end of the 95% Newcombe interval of the change, {words}", True)
         out[f"ci_high_pts{end}"] = _pts(f"upper end of that interval, {words}", True)
     return out
@@ -65,9 +69,17 @@ COMPARISONS = pa.DataFrameSchema(
         "base_post_low": _count("low end of the plausible base after", True),
         "base_post_high": _count("high end of the plausible base after", True),
         **_interval_columns(),
-        "clear_of_chance": pa.Column(bool, description="the interval excludes zero (at both ends of the base range when the plan's both-ends rule applies)"),
-        "direction": _text("higher, about the same (within the plan's tolerance) or lower", checks=pa.Check.isin(DIRECTION_WORDS)),
-        "mdd_pts": _pts("smallest rise the survey could detect at these bases (plan's power and level), in points", True),
+        "clear_of_chance": pa.Column(
+            bool,
+            description="the interval excludes zero (at both ends of the base range when the plan's both-ends rule applies)",
+        ),
+        "direction": _text(
+            "higher, about the same (within the plan's tolerance) or lower",
+            checks=pa.Check.isin(DIRECTION_WORDS),
+        ),
+        "mdd_pts": _pts(
+            "smallest rise the survey could detect at these bases (plan's power and level), in points", True
+        ),
         "base_for_target": _count("respondents per group needed to detect the plan's target change", True),
         "verdict": _verdict(),
         "reason": _text("why, in words"),
@@ -86,7 +98,9 @@ SUCCESS = pa.DataFrameSchema(
         "reasoning": _text("why those measures stand for it"),
         "verdict": _verdict(),
         "headline": _text("the sentence pages print: the verdict itself"),
-        "confidence": _text("confidence in the verdict (the plan's rubric)", checks=pa.Check.isin(CONFIDENCE_WORDS)),
+        "confidence": _text(
+            "confidence in the verdict (the plan's rubric)", checks=pa.Check.isin(CONFIDENCE_WORDS)
+        ),
         "confidence_reason": _text("what set the confidence"),
         "n_comparisons": _count("comparisons measured"),
         "n_higher": _count("of which higher"),
@@ -125,7 +139,10 @@ KPIS = pa.DataFrameSchema(
         "pct_from": _pts("value in the first year, in percent"),
         "pct_to": _pts("value in the last year, in percent"),
         "change_pts": _pts("last minus first, in points"),
-        "direction": _text("higher, about the same (within the plan's tolerance) or lower", checks=pa.Check.isin(DIRECTION_WORDS)),
+        "direction": _text(
+            "higher, about the same (within the plan's tolerance) or lower",
+            checks=pa.Check.isin(DIRECTION_WORDS),
+        ),
         "source": _text("provenance of the KPI rows"),
     },
     strict=True,
@@ -138,7 +155,9 @@ FINDINGS = pa.DataFrameSchema(
         "order": _count("its number in the summary"),
         "headline": _text("the finding in one sentence"),
         "detail": _text("what it rests on (may be empty)"),
-        "confidence": _text("high, moderate, low or very low (the plan's rubric)", checks=pa.Check.isin(CONFIDENCE_WORDS)),
+        "confidence": _text(
+            "high, moderate, low or very low (the plan's rubric)", checks=pa.Check.isin(CONFIDENCE_WORDS)
+        ),
         "confidence_reason": _text("the rubric's start and what lowered or raised it"),
     },
     strict=True,
@@ -173,10 +192,14 @@ def results_schema_markdown() -> str:
     """The results-table section of data/README.md, generated from the schemas."""
     parts = []
     for name, schema in RESULTS_SCHEMAS.items():
-        parts.append(f"### `{name}.csv`\n\n{TITLES[name]}.\n\n| column | type | meaning |\n| --- | --- | --- |")
+        parts.append(
+            f"### `{name}.csv`\n\n{TITLES[name]}.\n\n| column | type | meaning |\n| --- | --- | --- |"
+        )
         for col, spec in schema.columns.items():
             kind = _type_words(str(spec.dtype))
-            parts.append(f"| `{col}` | {kind}{' (may be empty)' if spec.nullable else ''} | {spec.description} |")
+            parts.append(
+                f"| `{col}` | {kind}{' (may be empty)' if spec.nullable else ''} | {spec.description} |"
+            )
         parts.append("")
     return "\n".join(parts).strip() + "\n"
 

@@ -266,7 +266,9 @@ class Programme:
             from lib.programme.reader import ProgrammeDefinitionError
 
             raise ProgrammeDefinitionError(
-                [f"error: {self.path.parent / 'plan.yaml'}: missing; every judged programme needs an evaluation plan"]
+                [
+                    f"error: {self.path.parent / 'plan.yaml'}: missing; every judged programme needs an evaluation plan"
+                ]
             )
         return self.evaluation_plan
 

@@ -276,7 +276,9 @@ def _rubric(r: Reader, node: Any) -> ConfidenceRubric:
     p = "confidence_rubric"
     levels = _entries(r, node, "levels", p)
     if [e.id for e in levels] != list(CONFIDENCE_LEVELS) and levels:
-        r.problem(f"{p}.levels", [e.id for e in levels], f"the levels {', '.join(CONFIDENCE_LEVELS)} in order")
+        r.problem(
+            f"{p}.levels", [e.id for e in levels], f"the levels {', '.join(CONFIDENCE_LEVELS)} in order"
+        )
     starts = _int_map(r, node, "starts", p)
     for kind in FINDING_KINDS:
         r.member(f"{p}.starts.{kind}", starts.get(kind, "(missing)"), CONFIDENCE_LEVELS, "a confidence level")
@@ -291,10 +293,14 @@ def _rubric(r: Reader, node: Any) -> ConfidenceRubric:
 def parse_plan(data: Any, file: str) -> Plan:
     """Parsed YAML -> :class:`Plan`, or :class:`ProgrammeDefinitionError` listing every problem."""
     if not isinstance(data, dict):
-        raise ProgrammeDefinitionError([f"error: {file}: value {type(data).__name__}: expected a YAML mapping"])
+        raise ProgrammeDefinitionError(
+            [f"error: {file}: value {type(data).__name__}: expected a YAML mapping"]
+        )
     r = Reader(file)
     check_keys(r, data, PLAN_KEYS)
-    sections = {name: data.get(name) for name in ("design", "rating_scale", "decision_rules", "confidence_rubric")}
+    sections = {
+        name: data.get(name) for name in ("design", "rating_scale", "decision_rules", "confidence_rubric")
+    }
     for name, value in sections.items():
         if not isinstance(value, dict):
             r.problem(name, "(missing)" if value is None else value, "a mapping")
@@ -319,7 +325,9 @@ def load_plan(path: Path, shown: str) -> Plan:
         raw = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ProgrammeDefinitionError(
-            [f"error: {shown}: cannot be read ({error.strerror or error}); every programme needs an evaluation plan"]
+            [
+                f"error: {shown}: cannot be read ({error.strerror or error}); every programme needs an evaluation plan"
+            ]
         ) from None
     try:
         data = yaml.safe_load(raw)

@@ -131,6 +131,13 @@ PROGRAMME_PAGE = Page(
             lead="What the programme set out to do, how it would know it had succeeded and how it was "
             "delivered, in its own words, with its own evaluation findings.",
         ),
+        Section(
+            "how-judged",
+            "How this evaluation judges",
+            "judgement.how_judged",
+            lead="The rules every verdict on these pages follows, the scale the design is rated on and what "
+            "each confidence level means, as the evaluation plan declares them.",
+        ),
         Section("participation", "Participation by year", "programme.participation_overview"),
         Section("authority-comparison", "The authorities compared", "summary.authority_comparison"),
         Section(
@@ -163,7 +170,7 @@ PROGRAMME_PAGE = Page(
         Section(
             "success-measure",
             "Against the programme's own success measure",
-            "claims_audit.success_measure_section",
+            "judgement.success_measure_section",
             lead="The programme report says what success would look like. This section asks whether the "
             "evidence shows it, sector by sector, how confidently, and what the design cannot say.",
         ),
