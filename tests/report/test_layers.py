@@ -28,6 +28,7 @@ def test_the_sections_are_the_modules_the_registry_names():
         "authority_page",
         "claims_audit",
         "evidence",
+        "judgement",
         "programme",
         "summary",
         "survey",
