@@ -77,6 +77,7 @@ BY_SECTOR_COLUMNS: tuple[str, ...] = (
     "reasons",
 )
 
+
 def design_limits() -> tuple[str, ...]:
     """What the design cannot say: the evaluation plan's ``design.limits`` (plan.yaml)."""
     return tuple(current_programme().plan.design.limits)

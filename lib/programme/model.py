@@ -12,12 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lib.programme.names import authority_spellings, match_authority, rank_authorities
-
-if TYPE_CHECKING:
-    from lib.programme.plan import Plan
 
 
 class UnknownNameError(ValueError):
@@ -207,6 +204,14 @@ class Stage:
     keyword: str
 
 
+class ProgrammeDefinitionError(Exception):
+    """The definition file is unreadable or breaks the schema; one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
 @dataclass(frozen=True)
 class Programme:
     """One programme's definition. Lists keep the order the sources print."""
@@ -257,14 +262,12 @@ class Programme:
     #: The first scale point that counts as "confident" (None: the first point above the midpoint).
     response_confident_from: int | None = None
     #: The evaluation plan (``plan.yaml`` beside the definition), None when the folder has none.
-    evaluation_plan: Plan | None = None
+    evaluation_plan: Any = None  # a lib.programme.plan.Plan (not imported: the plan module reads this one's)
 
     @property
-    def plan(self) -> Plan:
+    def plan(self) -> Any:
         """The evaluation plan; a programme without ``plan.yaml`` cannot be judged (one-line error)."""
         if self.evaluation_plan is None:
-            from lib.programme.reader import ProgrammeDefinitionError
-
             raise ProgrammeDefinitionError(
                 [
                     f"error: {self.path.parent / 'plan.yaml'}: missing; every judged programme needs an evaluation plan"

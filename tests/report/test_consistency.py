@@ -35,7 +35,7 @@ def test_design_rating_is_the_same_on_every_page(rendered):
     seen = []
     for page in ("programme", "authority", "caveats"):
         seen += re.findall(r"level (\d) of (\d)", rendered[page])
-        assert not re.search(r"Scale: level (?!%s)" % d["level"], rendered[page])
+        assert not re.search(rf"Scale: level (?!{d['level']})", rendered[page])
     assert seen and all(f"level {a} of {b}" == expected for a, b in seen)
     assert d["scale_version"] in rendered["programme"] and d["scale_version"] in rendered["caveats"]
 
@@ -43,15 +43,19 @@ def test_design_rating_is_the_same_on_every_page(rendered):
 def test_direction_counts_agree_with_the_results_table(rendered):
     wb, text = rendered["wb"], rendered["programme"]
     c = wb.results_comparisons
+    highers = set()
     for sector in ("vcs", "childrens_centres"):
         rows = c[(c["question"] == "impacts") & (c["sector"] == sector)]
         n = rows["direction"].value_counts()
         higher, same, lower = (int(n.get(k, 0)) for k in ("higher", "about the same", "lower"))
+        highers.add(str(higher))
         phrases = re.findall(
-            r"on (\d+) of (?:the )?9 impacts, (?:about the same[^;.]*? on|about the same ratings on) (\d+) and lower on (\d+)",
-            text,
+            r"on (\d+) of (?:the )?9 impacts, about the same[^;.]*? on (\d+) and lower on (\d+)", text
         )
         assert (str(higher), str(same), str(lower)) in phrases
+    # every statement of a sector's rises, in every section, is one of the results table's counts
+    stated = re.findall(r"on (\d+) of (?:the )?9 impacts", text)
+    assert len(stated) >= 6 and set(stated) == highers
     # no page says "unchanged" on the tolerance's counts, nor "7 of the 9" for the VCS
     assert "unchanged on 1 and lower on 1" not in text
     s = wb.results_success.set_index("criterion_id").loc["positive_attitudes"]

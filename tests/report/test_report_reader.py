@@ -268,14 +268,18 @@ def test_key_findings_are_the_results_tables_findings_in_order(wb):
     """The summary reads results_findings (the analysis step) and recounts nothing."""
     rows = wb.results_findings.sort_values("order")
     found = report.key_findings(wb)
-    assert [f.key for f in found] == rows["finding_id"].tolist() == [
-        "success",
-        "understanding",
-        "claims",
-        "evidence",
-        "kpis",
-        "participation",
-    ]
+    assert (
+        [f.key for f in found]
+        == rows["finding_id"].tolist()
+        == [
+            "success",
+            "understanding",
+            "claims",
+            "evidence",
+            "kpis",
+            "participation",
+        ]
+    )
     assert [(f.text, f.rating, f.reason) for f in found] == list(
         zip(rows["headline"], rows["confidence"], rows["confidence_reason"], strict=True)
     )
