@@ -51,7 +51,7 @@ def _success(tables, results, changes, prog: Programme) -> dict | None:
         "finding_id": "success",
         "headline": (
             f"Against its own success measure the verdict is \u201c{s['verdict']}\u201d: ratings were higher "
-            f"after the workshops on {s['n_higher']} of {s['n_comparisons']} before-and-after ratings, about the "
+            f"after than before on {s['n_higher']} of {s['n_comparisons']} before-and-after ratings, about the "
             f"same on {s['n_same']} and lower on {s['n_lower']}; {s['n_clear']} of the {s['n_higher']} rises "
             "are clear of chance at both ends of the base range."
         ),

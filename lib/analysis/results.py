@@ -224,6 +224,8 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
 
 def _success_confidence(rows: pd.DataFrame, plan: Plan) -> tuple[str, str]:
     """Confidence in a criterion's verdict, from the rubric (a change starts where the rubric says)."""
+    if rows.empty:  # nothing measured: the lowest level, and why
+        return "very low", "no measure in the sources stands for it, so it cannot be tested"
     rises = rows[rows["direction"] == HIGHER]
     lowered = []
     if rows.empty or not rises["clear_of_chance"].all():

@@ -81,11 +81,12 @@ def how_judged(wb: Workbook) -> Markup:
     )
 
 
-def _sector_rows(wb: Workbook, rows: pd.DataFrame) -> pd.DataFrame:
+def _sector_rows(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """One row per sector of a criterion's measures: counts read from ``results_comparisons``."""
     out = []
-    criterion_sectors = [s for s in dict.fromkeys(rows["sector"])]
-    for sector in criterion_sectors:
+    for sector in order:
+        if sector not in set(rows["sector"]):
+            continue
         part = rows[rows["sector"] == sector]
         n = direction_counts(part)
         out.append(
@@ -103,10 +104,11 @@ def _sector_rows(wb: Workbook, rows: pd.DataFrame) -> pd.DataFrame:
 def _criterion(wb: Workbook, c: pd.Series) -> Markup:
     rows = criterion_comparisons(wb, c["criterion_id"])
     plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
-    unmeasured = [s for m in plan_criterion.measures for s in m.sectors if s not in set(rows["sector"])]
-    labels = {s.id: s.label for s in wb.programme.sectors}
+    order = list(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))
+    unmeasured = [s for s in order if s not in set(rows["sector"])]
+    labels = {**{s.id: s.label for s in wb.programme.sectors}, **dict(wb.programme.success_sectors)}
     counts = (
-        f"Higher after on {c['n_higher']} of {c['n_comparisons']} ratings, about the same on {c['n_same']} "
+        f"Higher after than before on {c['n_higher']} of {c['n_comparisons']} ratings, about the same on {c['n_same']} "
         f"and lower on {c['n_lower']}; {c['n_clear']} clear of chance."
         if c["n_comparisons"]
         else ""
@@ -115,10 +117,10 @@ def _criterion(wb: Workbook, c: pd.Series) -> Markup:
         quote_block(c["criterion"], source_doc(wb, c["source"])),
         paragraph(f"Verdict: {c['headline']} (confidence: {c['confidence']}).", counts),
         paragraph(f"What stands for it: {c['reasoning']}"),
-        table_html(_sector_rows(wb, rows), "This criterion by sector") if len(rows) else Markup(""),
+        table_html(_sector_rows(rows, order), "This criterion by sector") if len(rows) else Markup(""),
         paragraph(
             "Not measured: "
-            + ", ".join(labels.get(s, s) for s in dict.fromkeys(unmeasured))
+            + ", ".join(labels.get(s, s) for s in unmeasured)
             + " (no published before and after ratings)."
         )
         if unmeasured and len(rows)
