@@ -156,3 +156,83 @@ def success_measure_section(wb: Workbook) -> Markup:
             ],
         ),
     )
+
+
+#: What a funding decision can rest on, for each verdict (plain words; the design caps them all).
+CAN_SUPPORT = {
+    "supported": "that the measure changed by more than chance among those surveyed",
+    "partly supported": "that some of the measures changed by more than chance among those surveyed",
+    "direction only: could be chance": "only the direction of the answers among those surveyed",
+    "not supported": "that the measures did not move the way the criterion needs",
+    "cannot be tested": "nothing either way: no measure in the sources bears on it",
+}
+
+
+def _decision_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each comparison behind a criterion, with what the survey could detect at its bases."""
+    chance = rows[rows["verdict"] == DIRECTION_ONLY]
+    return pd.DataFrame(
+        {
+            "Rating": [f"{r['item_label']} ({r['sector_label']})" for _, r in chance.iterrows()],
+            "Change (points)": [f"{v:+.0f}" if round(v) else "0" for v in chance["change_pts"]],
+            "Verdict": chance["verdict"].tolist(),
+            "What these bases could detect": [
+                f"with these bases the survey could only detect a change of about {r['mdd_pts']:.0f} points"
+                for _, r in chance.iterrows()
+            ],
+            "Respondents per group for the target change": [
+                str(r["base_for_target"]) for _, r in chance.iterrows()
+            ],
+        }
+    )
+
+
+def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
+    rows = criterion_comparisons(wb, c["criterion_id"])
+    plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
+    order = {s: i for i, s in enumerate(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))}
+    rows = rows.assign(_o=rows["sector"].map(order)).sort_values(["_o", "item_order"], kind="stable")
+    target = wb.programme.plan.decision_rules.target_change_points
+    can = CAN_SUPPORT.get(c["verdict"], "")
+    parts = [
+        paragraph(
+            f"\u201c{c['criterion']}\u201d Verdict: {c['verdict']} (confidence: {c['confidence']}).",
+            f"For a funding decision this evidence can support {can}. It cannot show that the programme "
+            f"caused any change: the design is {level}.",
+        )
+    ]
+    tested = rows[rows["base_for_target"].notna()]
+    if len(tested):
+        now = sorted(
+            {int(b) for b in tested["base_pre"].dropna()} | {int(b) for b in tested["base_post"].dropna()}
+        )
+        need = tested["base_for_target"].astype(int)
+        parts.append(
+            paragraph(
+                f"What it would take to decide: to detect a change of {target:g} points, a survey needs about "
+                f"{need.min()} to {need.max()} respondents in each of the before and after groups; these "
+                f"comparisons rest on {now[0]} to {now[-1]}."
+            )
+        )
+    chance = _decision_rows(rows)
+    if len(chance):
+        parts.append(
+            table_html(chance, f"Results that could be chance: {c['criterion_id'].replace('_', ' ')}")
+        )
+    return join(*parts)
+
+
+@PROGRAMME_PAGE.headed("decision")
+def decision_box(wb: Workbook) -> Markup:
+    """The decision in brief: per success criterion the verdict, what the evidence can and cannot
+    support for funding, and what the survey could have detected (all from the results tables)."""
+    criteria = success_results(wb)
+    if criteria.empty:
+        return paragraph("The sources state no success criterion, so there is no verdict to decide on.")
+    rating = design_rating(wb)
+    level = f"level {rating['level']} of {rating['level_max']} on the {rating['scale']} ({rating['scale_version']})"
+    return (
+        Markup('<div class="decision-box">')
+        + join(*(_decision_criterion(wb, c, level) for _, c in criteria.iterrows()))
+        + Markup("</div>")
+    )

@@ -123,6 +123,13 @@ PROGRAMME_PAGE = Page(
     html="programme.html",
     sections=(
         Section("at-a-glance", "At a glance", "programme.programme_title"),
+        Section(
+            "decision",
+            "The decision in brief",
+            "judgement.decision_box",
+            lead="For each thing the programme said it set out to achieve: the verdict, what this evidence can "
+            "and cannot support for a funding decision, and what the survey could have detected.",
+        ),
         Section("summary", "Summary", "summary.programme_summary"),
         Section(
             "programme-design",

@@ -92,3 +92,17 @@ def test_caveats_state_the_plans_tolerance_and_rating(rendered):
     assert f"a {tol}-point tolerance" in rendered["caveats"]
     assert f"at most {tol} percentage points" in rendered["caveats"]
     assert "{{" not in rendered["caveats"]
+
+
+def test_decision_box_reads_the_results_tables(rendered):
+    wb, text = rendered["wb"], rendered["programme"]
+    box = text[text.index("The decision in brief") : text.index("Summary What the programme set out to do")]
+    for _, s in wb.results_success.iterrows():
+        assert f"Verdict: {s['verdict']} (confidence: {s['confidence']})" in box
+    c = wb.results_comparisons
+    chance = c[(c["question"] == "impacts") & (c["verdict"] == "direction only: could be chance")]
+    for mdd in chance["mdd_pts"]:
+        assert f"with these bases the survey could only detect a change of about {mdd:.0f} points" in box
+    need = chance["base_for_target"].astype(int)
+    assert f"about {need.min()} to {need.max()} respondents in each of the before and after groups" in box
+    assert box.index("Verdict") < text.index("Key findings")
