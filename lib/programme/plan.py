@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from lib.programme.keys import Key, check_keys, entries, flag, free_map, mapping, text, texts
+from lib.programme.keys import Key, check_keys, entries, flag, free_map, mapping, text, texts, walk
 from lib.programme.reader import ID, PROVENANCE, ProgrammeDefinitionError, Reader
 
 PLAN_FILE = "plan.yaml"
@@ -336,3 +336,13 @@ def load_plan(path: Path, shown: str) -> Plan:
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ProgrammeDefinitionError([f"error: {shown}{where}: not valid YAML"]) from None
     return parse_plan(data, shown)
+
+
+def plan_reference() -> str:
+    """The plan's keys as a markdown table for data/README.md (``python -m lib.programme reference``)."""
+    lines = ["| key | type | required | what it holds |", "| --- | --- | --- | --- |"]
+    for path, key in walk(PLAN_KEYS):
+        lines.append(
+            f"| `{path}` | {key.type} | {'yes' if key.required else 'no'} | {key.description.replace('|', '/')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -146,3 +146,13 @@ def test_plan_tolerance_changes_directions(evaluation_build):
     assert out["results_kpis"]["direction"].value_counts()["about the same"] == 2
     c = out["results_comparisons"]
     assert (c[(c["change_pts"].abs() <= 5)]["direction"] == "about the same").all()
+
+
+def test_data_readme_documents_every_results_table():
+    from lib.analysis.results_schemas import results_schema_markdown
+    from lib.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert results_schema_markdown() in text, "run: python -m lib.analysis schema-docs"
+    for name in RESULTS_SCHEMAS:
+        assert f"### `{name}.csv`" in text
