@@ -106,3 +106,18 @@ def test_decision_box_reads_the_results_tables(rendered):
     need = chance["base_for_target"].astype(int)
     assert f"about {need.min()} to {need.max()} respondents in each of the before and after groups" in box
     assert box.index("Verdict") < text.index("Key findings")
+
+
+def test_confidence_levels_are_defined_for_readers(rendered):
+    """Every confidence word the page uses is defined on it, with what lowers and raises it."""
+    text, plan = rendered["programme"], rendered["wb"].programme.plan
+    judged = text[text.index("How this evaluation judges") :]
+    for level in plan.confidence_rubric.levels:
+        assert level.text in judged
+    for reason in (*plan.confidence_rubric.lowered_by, *plan.confidence_rubric.raised_by):
+        assert reason.text in judged
+    used = set(rendered["wb"].results_findings["confidence"]) | set(
+        rendered["wb"].results_success["confidence"]
+    )
+    assert used <= {level.id.replace("_", " ") for level in plan.confidence_rubric.levels}
+    assert "what the confidence levels mean" in text
