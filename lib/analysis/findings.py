@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.analysis import claim_verdict, claims
+from lib.analysis.verdicts import SUPPORTED, UNTESTABLE
 from lib.programme import Programme
 from lib.programme.plan import CONFIDENCE_LEVELS, ConfidenceRubric
 
@@ -91,18 +92,37 @@ def _understanding(tables, results, changes, prog: Programme) -> dict | None:
     }
 
 
-def _claims(tables, results, changes, prog: Programme) -> dict | None:
+def _claim_counts(tables, results, changes) -> tuple[int, int, int, int]:
+    """(claims checked, supported, causal, cannot be tested): from ``results_claims`` when the
+    analysis step computed it before the findings, else from the claim audit itself."""
+    table = results.get("results_claims")
+    if table is not None:
+        causal = table["causal"].astype(str).str.lower().isin(["true", "1"])
+        verdict = table["verdict"]
+        return (
+            len(table),
+            int((verdict == SUPPORTED).sum()),
+            int(causal.sum()),
+            int((verdict == UNTESTABLE).sum()),
+        )
     audit = claims.audit_claims(tables["claims"], tables["survey"], changes)
-    if not len(audit):
+    return (
+        len(audit),
+        int((audit["verdict"] == claim_verdict.SUPPORTED).sum()),
+        int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum()),
+        int((audit["verdict"] == claim_verdict.UNTESTABLE).sum()),
+    )
+
+
+def _claims(tables, results, changes, prog: Programme) -> dict | None:
+    checked, supported, causal, untestable = _claim_counts(tables, results, changes)
+    if not checked:
         return None
-    causal = int((audit["strength"] == claim_verdict.CAUSAL_STRENGTH).sum())
-    supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
-    untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
     confidence, reason = rate(prog.plan.confidence_rubric, "count", ["rule_dependence"], [])
     return {
         "finding_id": "claims",
         "headline": (
-            f"Of {len(audit)} claims checked, {supported} {'is' if supported == 1 else 'are'} supported by the "
+            f"Of {checked} claims checked, {supported} {'is' if supported == 1 else 'are'} supported by the "
             f"data; {causal} say the programme caused a change, which this design cannot show; {untestable} "
             "cannot be tested at all."
         ),

@@ -156,3 +156,30 @@ def test_data_readme_documents_every_results_table():
     assert results_schema_markdown() in text, "run: python -m lib.analysis schema-docs"
     for name in RESULTS_SCHEMAS:
         assert f"### `{name}.csv`" in text
+
+
+def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monkeypatch):
+    """The hook the claim audit uses: results_claims computed before the findings, which then count it."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    def claims_table(inputs):
+        return pd.DataFrame(
+            {
+                "claim_id": ["a", "b", "c"],
+                "causal": [True, False, False],
+                "verdict": ["supported", "cannot be tested", "cannot be tested"],
+            }
+        )
+
+    registry = list(results.RESULTS)
+    registry.insert(len(registry) - 1, ("results_claims", claims_table))
+    monkeypatch.setattr(results, "RESULTS", tuple(registry))
+    monkeypatch.setitem(RESULTS_SCHEMAS, "results_claims", pa.DataFrameSchema({"claim_id": pa.Column(str)}))
+    out = results.compute_results(evaluation_build.tables)
+    assert list(out)[-2:] == ["results_claims", "results_findings"]
+    claims = out["results_findings"].set_index("finding_id").loc["claims", "headline"]
+    assert (
+        claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 say")
+        and "2 cannot be tested" in claims
+    )
