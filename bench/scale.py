@@ -181,6 +181,7 @@ def clone_definition(dest: Path, clones: dict[str, str]) -> Path:
     ]
     path = dest / "definition.yaml"
     path.write_text(yaml.safe_dump(definition, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    shutil.copy(DEFAULT_DEFINITION.parent / "plan.yaml", dest / "plan.yaml")  # the same evaluation plan
     return path
 
 
