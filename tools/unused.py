@@ -239,7 +239,9 @@ def _no_success_measure(root: Path) -> str:
     definition = (root / "data/programme/definition.yaml").read_text(encoding="utf-8")
     topic = "  - id: success_measure\n    label: The programme's own success measure\n"
     (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
-    shutil.copy(root / "data/programme/plan.yaml", root.parent / "plan.yaml")  # its evaluation plan, beside it
+    shutil.copy(
+        root / "data/programme/plan.yaml", root.parent / "plan.yaml"
+    )  # its evaluation plan, beside it
     folder = root.parent / "raw-no-measure"
     shutil.copytree(root / "data/raw", folder)
     path = folder / "programme_statements.csv"
