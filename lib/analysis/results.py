@@ -24,7 +24,6 @@ A new results table is one function and one line of :data:`RESULTS`.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from lib.analysis import power, uncertainty, verdicts
 from lib.analysis.design import DESIGNS
 from lib.analysis.findings import findings_table, rate
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
+from lib.analysis.results_stamp import STAMP, results_current, stamp_text
 from lib.files import atomic_write_bytes
 from lib.programme import Programme, current_programme
 from lib.programme.plan import Plan
@@ -44,8 +44,6 @@ from lib.sources.build import to_csv_bytes
 
 HIGHER, SAME, LOWER = "higher", "about the same", "lower"
 DIRECTIONS: tuple[str, ...] = (HIGHER, SAME, LOWER)
-#: A hidden file in the processed folder: the hash of the inputs the results were computed from.
-STAMP = ".results_inputs"
 
 
 @dataclass
@@ -360,28 +358,13 @@ def compute_results(
     return {name: inputs.results[name] for name, _ in RESULTS}
 
 
-def inputs_hash(processed_dir: Path, prog: Programme | None = None) -> str:
-    """The hash of what the results are computed from: the processed tables (not the results
-    themselves), the definition and the plan."""
-    prog = prog or current_programme()
-    digest = hashlib.sha256()
-    names = sorted(evaluation.PROCESSED_SCHEMAS) + [evaluation.QUALITY_LOG_NAME]
-    for name in names:
-        path = Path(processed_dir) / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
-    for path in (prog.path, prog.path.parent / "plan.yaml"):
-        full = path if path.is_absolute() else evaluation.PROJECT_ROOT / path
-        digest.update(full.read_bytes() if full.is_file() else b"")
-    return digest.hexdigest()
-
-
 def write_results(processed_dir: Path = evaluation.PROCESSED_DIR) -> dict[str, pd.DataFrame]:
     """Compute the results tables from ``processed_dir`` and write them into it."""
     processed_dir = Path(processed_dir)
     results = compute_results(evaluation.load_processed(processed_dir))
     for name, table in results.items():
         atomic_write_bytes(processed_dir / f"{name}.csv", to_csv_bytes(_bools_as_words(table)))
-    atomic_write_bytes(processed_dir / STAMP, inputs_hash(processed_dir).encode())
+    atomic_write_bytes(processed_dir / STAMP, stamp_text(processed_dir, list(results)).encode())
     return results
 
 
@@ -392,15 +375,6 @@ def _bools_as_words(table: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].map({True: "true", False: "false"})
     return out
-
-
-def results_current(processed_dir: Path) -> bool:
-    """True when every results table exists and was computed from the present inputs."""
-    processed_dir = Path(processed_dir)
-    stamp = processed_dir / STAMP
-    if not stamp.is_file() or any(not (processed_dir / f"{n}.csv").is_file() for n in RESULTS_SCHEMAS):
-        return False
-    return stamp.read_text(encoding="utf-8") == inputs_hash(processed_dir)
 
 
 def ensure_results(processed_dir: Path) -> bool:

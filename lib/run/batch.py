@@ -237,9 +237,12 @@ def run_batch(
     )  # fmt: skip
     # The results tables are part of the data version: written here (once per data version) when
     # missing or older than the processed tables, so a report kernel only reads them.
-    from lib.analysis.results import ensure_results
+    from lib.analysis.results_stamp import results_current
 
-    ensure_results(pdir)
+    if not results_current(pdir):  # the analysis stack is imported only when they must be written
+        from lib.analysis.results import ensure_results
+
+        ensure_results(pdir)
     executor = None
     if dask_scheduler:
         from lib.run.dask_executor import DaskExecutor

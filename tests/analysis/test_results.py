@@ -183,3 +183,22 @@ def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monk
         claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 say")
         and "2 cannot be tested" in claims
     )
+
+
+def test_results_go_stale_when_a_processed_table_changes(evaluation_build, tmp_path):
+    """lib.run rewrites the results before a batch exactly when their inputs changed."""
+    import shutil
+
+    from lib.analysis import results_stamp
+
+    folder = tmp_path / "processed"
+    shutil.copytree(evaluation_build.processed, folder)
+    assert results_stamp.results_current(folder) and not results.ensure_results(folder)
+    path = folder / "kpis.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",0.81,", ",0.91,", 1), encoding="utf-8")
+    assert not results_stamp.results_current(folder)
+    assert results.ensure_results(folder) and results_stamp.results_current(folder)
+    k = results.load_results(folder)["results_kpis"]
+    assert k[(k["pct_from"] == 80)]["pct_to"].tolist() == [91] and "higher" in set(k["direction"])
+    (folder / "results_design.csv").unlink()
+    assert not results_stamp.results_current(folder)

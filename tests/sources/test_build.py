@@ -29,8 +29,8 @@ def test_build_writes_every_declared_table_and_nothing_else(evaluation_build):
     declared = set(PROCESSED_SCHEMAS) | {".gitkeep"}
     assert declared <= written
     # The fixture also runs the analysis step (as `make data` does): its results tables and stamp.
-    from lib.analysis.results import STAMP
     from lib.analysis.results_schemas import RESULTS_SCHEMAS
+    from lib.analysis.results_stamp import STAMP
 
     declared |= {f"{n}.csv" for n in RESULTS_SCHEMAS} | {STAMP}
     # The only extra file allowed is a copy of the quality log travelling with the tables.
