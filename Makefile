@@ -63,6 +63,7 @@ assets: $(ASSETS)
 
 data: venv
 	$(PY) -m lib.evaluation build
+	$(PY) -m lib.analysis
 
 reports: data assets
 	$(PY) -m lib.run --timeout 180 --fork-kernels

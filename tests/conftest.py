@@ -97,6 +97,9 @@ def evaluation_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluation_build")
     processed, outputs = root / "processed", root / "outputs"
     result = build(RAW_DIR, processed, outputs)
+    from lib.analysis.results import write_results  # the analysis step, as `make data` runs it
+
+    write_results(processed)
     return types.SimpleNamespace(
         root=root,
         processed=processed,

@@ -239,6 +239,9 @@ def _no_success_measure(root: Path) -> str:
     definition = (root / "data/programme/definition.yaml").read_text(encoding="utf-8")
     topic = "  - id: success_measure\n    label: The programme's own success measure\n"
     (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
+    shutil.copy(
+        root / "data/programme/plan.yaml", root.parent / "plan.yaml"
+    )  # its evaluation plan, beside it
     folder = root.parent / "raw-no-measure"
     shutil.copytree(root / "data/raw", folder)
     path = folder / "programme_statements.csv"
@@ -270,6 +273,8 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint("raw check", lambda r: ["-m", "lib.evaluation", "check"]),
         EntryPoint("data build", lambda r: ["-m", "lib.evaluation", "build"]),
         EntryPoint("processed schema docs", lambda r: ["-m", "lib.evaluation", "schema-docs"]),
+        EntryPoint("analysis step (make data)", lambda r: ["-m", "lib.analysis"]),
+        EntryPoint("results schema docs", lambda r: ["-m", "lib.analysis", "schema-docs"]),
         EntryPoint("batch (make reports)", lambda r: [*batch, "--fork-kernels"]),
         EntryPoint("batch re-run (cached)", lambda r: [*batch, "--fork-kernels", "--quiet"]),
         EntryPoint(
@@ -307,6 +312,11 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
                 ["-m", "lib.evaluation", "build", "--raw-dir", _no_success_measure(r), "--quiet"]
                 + ["--processed-dir", "../no-measure", "--outputs-dir", "../no-measure-outputs"]
             ),
+            env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
+        ),
+        EntryPoint(
+            "analysis step, no success measure stated",
+            lambda r: ["-m", "lib.analysis", "--processed-dir", "../no-measure"],
             env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
         ),
         EntryPoint(

@@ -64,6 +64,16 @@ class Design:
     def description(self) -> str:
         return DESIGNS[self.design]
 
+    @property
+    def comparison(self) -> bool:
+        """A comparison group answered before and after."""
+        return self.design in ("comparison", "linked_comparison")
+
+    @property
+    def linked(self) -> bool:
+        """Respondents are linked person to person."""
+        return self.design in ("linked", "linked_comparison")
+
 
 def design_from_groups(groups: pd.DataFrame) -> Design:
     """The design a ``survey_response_groups.csv`` table supports (columns

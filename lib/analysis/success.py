@@ -61,8 +61,6 @@ CONFIDENCE: tuple[str, ...] = (MODERATE, LOW, VERY_LOW, NO_CONFIDENCE)
 ATTITUDE_QUESTION = PROGRAMME.chart_question("impacts").id
 #: Sectors whose attitudes the programme sought to change, in report order (the definition).
 SECTORS: tuple[tuple[str, str], ...] = PROGRAMME.success_sectors
-#: A change within this many points either way is "about the same" (caveat C8).
-DEFAULT_TOLERANCE = 0.02
 
 BY_SECTOR_COLUMNS: tuple[str, ...] = (
     "sector",
@@ -79,17 +77,15 @@ BY_SECTOR_COLUMNS: tuple[str, ...] = (
     "reasons",
 )
 
-DESIGN_LIMITS: tuple[str, ...] = (
-    f"Whether the programme caused any change: {claim_verdict.CAUSAL_WORDS} (caveat C2).",
-    "Whether attitudes lasted: both surveys were completed at the workshops, before and after the "
-    "activity, with no later follow-up.",
-    "Whether the same people changed their minds: the before and after answers are not linked (caveat C1).",
-    "Anything about 2011-12: the attitude survey covers the 2012-13 workshops only.",
-    "Anything about a single authority: the survey is pooled across the authorities it came from.",
-    "Anything about local authority respondents: they took part but their ratings are not published.",
-    "Which scale points count as 'helpful': the survey reports shares of a 1-7 scale without the "
-    "cut-off (caveat C4).",
-)
+
+def design_limits() -> tuple[str, ...]:
+    """What the design cannot say: the evaluation plan's ``design.limits`` (plan.yaml)."""
+    return tuple(current_programme().plan.design.limits)
+
+
+def default_tolerance() -> float:
+    """The plan's "about the same" tolerance, as a proportion (2 points -> 0.02)."""
+    return current_programme().plan.decision_rules.tolerance_points / 100
 
 
 @dataclass(frozen=True)
@@ -202,9 +198,10 @@ def judge_sector(
     claim_specs: pd.DataFrame,
     sector: str,
     label: str,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float | None = None,
 ) -> dict:
     """One row of :attr:`SuccessJudgement.by_sector`."""
+    tolerance = default_tolerance() if tolerance is None else tolerance
     rows = changes[(changes["question"] == ATTITUDE_QUESTION) & (changes["sector"] == sector)]
     sector_audit = _sector_audit(audit, claim_specs, sector)
     audit_ids = ";".join(sector_audit["claim_id"])
@@ -254,7 +251,7 @@ def _no_measure() -> SuccessJudgement:
             "The sources state no success measure for this programme, so the workbook does not "
             "judge it against one.",
         ),
-        design_limits=DESIGN_LIMITS,
+        design_limits=design_limits(),
     )
 
 
@@ -297,7 +294,7 @@ def judge_success_measure(
     changes: pd.DataFrame,
     audit: pd.DataFrame,
     claim_specs: pd.DataFrame,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float | None = None,
 ) -> SuccessJudgement:
     """Judge the programme against its own success measure.
 
@@ -322,5 +319,5 @@ def judge_success_measure(
         confidence=confidence,
         by_sector=by_sector,
         reasons=_programme_reasons(by_sector, verdict, confidence),
-        design_limits=DESIGN_LIMITS,
+        design_limits=design_limits(),
     )

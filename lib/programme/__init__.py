@@ -23,6 +23,7 @@ data/README.md from the key table (:mod:`lib.programme.keys`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from functools import cache
@@ -57,6 +58,7 @@ from lib.programme.model import (
     slugify,
     spaced_key,
 )
+from lib.programme.plan import PLAN_FILE, Plan, load_plan, plan_reference
 from lib.programme.reader import ProgrammeDefinitionError
 from lib.programme.schema import SCHEMA_VERSION, parse_definition
 
@@ -69,6 +71,7 @@ __all__ = [
     "Item",
     "Measure",
     "Phase",
+    "Plan",
     "PrintedCode",
     "Programme",
     "ProgrammeDefinitionError",
@@ -130,7 +133,11 @@ def load_programme(path: str | os.PathLike | None = None) -> Programme:
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ProgrammeDefinitionError([f"error: {shown}{where}: not valid YAML ({problem})"]) from None
-    return parse_definition(data, shown)
+    programme = parse_definition(data, shown)
+    plan_path = chosen.parent / PLAN_FILE
+    if not plan_path.is_file():
+        return programme
+    return dataclasses.replace(programme, evaluation_plan=load_plan(plan_path, _display(plan_path)))
 
 
 @cache
@@ -177,6 +184,8 @@ sys.excepthook = _excepthook
 
 REFERENCE_START = "<!-- definition-reference:start -->"
 REFERENCE_END = "<!-- definition-reference:end -->"
+PLAN_REFERENCE_START = "<!-- plan-reference:start -->"
+PLAN_REFERENCE_END = "<!-- plan-reference:end -->"
 DATA_README = PROJECT_ROOT / "data" / "README.md"
 
 
@@ -186,6 +195,10 @@ def update_reference(readme: Path = DATA_README, *, write: bool = True) -> bool:
     before, rest = text.split(REFERENCE_START, 1)
     _, after = rest.split(REFERENCE_END, 1)
     new = f"{before}{REFERENCE_START}\n{reference()}{REFERENCE_END}{after}"
+    if PLAN_REFERENCE_START in new:  # the evaluation plan's keys, where the file has their section
+        head, rest = new.split(PLAN_REFERENCE_START, 1)
+        _, tail = rest.split(PLAN_REFERENCE_END, 1)
+        new = f"{head}{PLAN_REFERENCE_START}\n{plan_reference()}{PLAN_REFERENCE_END}{tail}"
     if new != text and write:
         readme.write_text(new, encoding="utf-8")
     return new != text

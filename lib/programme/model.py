@@ -207,6 +207,14 @@ class Stage:
     keyword: str
 
 
+class ProgrammeDefinitionError(Exception):
+    """The definition file is unreadable or breaks the schema; one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
 @dataclass(frozen=True)
 class Programme:
     """One programme's definition. Lists keep the order the sources print."""
@@ -256,6 +264,19 @@ class Programme:
     response_phase_spellings: tuple[tuple[str, str], ...] = ()
     #: The first scale point that counts as "confident" (None: the first point above the midpoint).
     response_confident_from: int | None = None
+    #: The evaluation plan (``plan.yaml`` beside the definition), None when the folder has none.
+    evaluation_plan: Any = None  # a lib.programme.plan.Plan (not imported: the plan module reads this one's)
+
+    @property
+    def plan(self) -> Any:
+        """The evaluation plan; a programme without ``plan.yaml`` cannot be judged (one-line error)."""
+        if self.evaluation_plan is None:
+            raise ProgrammeDefinitionError(
+                [
+                    f"error: {self.path.parent / 'plan.yaml'}: missing; every judged programme needs an evaluation plan"
+                ]
+            )
+        return self.evaluation_plan
 
     # ---- lookups -----------------------------------------------------------
 

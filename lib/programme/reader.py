@@ -12,21 +12,13 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lib.programme.model import Completeness, Item
+from lib.programme.model import Completeness, Item, ProgrammeDefinitionError  # noqa: F401 (its public home was here)
 
 AUTHORITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 PROVENANCE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt § .+")
 SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
-
-
-class ProgrammeDefinitionError(Exception):
-    """The definition file is unreadable or breaks the schema; one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class Reader:

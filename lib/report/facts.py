@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.analysis import claims, success, uncertainty
+from lib.analysis import results, success
+from lib.analysis.design import Design
 from lib.report.common import status_ids, status_label
 from lib.report.workbook import (
     UNRECORDED,
     Workbook,
-    question_label,
     sector_order,
-    sector_title,
     understanding_item,
     understanding_question,
     years,
@@ -157,12 +156,8 @@ def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
 
 def claim_audit(wb: Workbook) -> pd.DataFrame:
     """The audit of every published claim: the results table ``results_claims``
-    (:func:`lib.analysis.claims.claims_results`), computed once per workbook."""
-    cache = wb.__dict__.setdefault("_claim_audit", {})
-    if "audit" not in cache:
-        # wired at merge: results table from the analysis step (wb.results_claims once registered)
-        cache["audit"] = claims.claims_results(wb.tables)
-    return cache["audit"]
+    (:func:`lib.analysis.claims.claims_results`), computed once by the analysis step."""
+    return wb.results_claims
 
 
 def success_judgement(wb: Workbook) -> success.SuccessJudgement:
@@ -202,46 +197,10 @@ def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame
 
 
 def results_comparisons(wb: Workbook) -> pd.DataFrame:
-    """Every before/after comparison with its intervals, in percentage points: the
-    columns of ``results_comparisons`` (CONTRACT section 3) the charts read."""
-    # wired at merge: results table from the analysis step (return wb.results_comparisons)
-    c = wb.changes.dropna(subset=["change_low"]).reset_index(drop=True)
-
-    def at(low_or_high: str, end: int) -> list[float]:
-        return [
-            100
-            * uncertainty.newcombe_difference(
-                uncertainty.approximate_count(r["pre"], int(r[f"base_pre_{low_or_high}"])),
-                int(r[f"base_pre_{low_or_high}"]),
-                uncertainty.approximate_count(r["post"], int(r[f"base_post_{low_or_high}"])),
-                int(r[f"base_post_{low_or_high}"]),
-                float(r["alpha"]),
-            )[end]
-            for _, r in c.iterrows()
-        ]
-
-    clear = c["significant"] & c["significant_low_base"] & c["significant_high_base"]
-    return pd.DataFrame(
-        {
-            "question": c["question"],
-            "question_label": [question_label(wb, q) for q in c["question"]],
-            "item": c["item"],
-            "item_label": c["item_label"],
-            "item_order": c["item_order"],
-            "sector": c["sector"],
-            "sector_label": [sector_title(wb, s) for s in c["sector"]],
-            "pct_pre": 100 * c["pre"],
-            "pct_post": 100 * c["post"],
-            "change_pts": 100 * c["change"],
-            "ci_low_pts": 100 * c["change_low"],
-            "ci_high_pts": 100 * c["change_high"],
-            "ci_low_pts_low_base": at("low", 1),
-            "ci_high_pts_low_base": at("low", 2),
-            "ci_low_pts_high_base": at("high", 1),
-            "ci_high_pts_high_base": at("high", 2),
-            "clear_of_chance": clear.astype(bool),
-        }
-    )
+    """Every before/after comparison that has an interval (``results_comparisons``,
+    computed once by the analysis step), as the charts read it."""
+    table = wb.results_comparisons
+    return table.dropna(subset=["ci_low_pts"]).reset_index(drop=True)
 
 
 def respondent_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
@@ -262,68 +221,37 @@ def has_response_data(wb: Workbook, authority_id: str) -> bool:
     return tables is not None and bool((tables["survey_responses"]["authority_id"] == authority_id).any())
 
 
-@dataclass(frozen=True)
-class Rung:
-    """Where the design sits on a published ladder of evidence."""
-
-    scale: str
-    level: int
-    top: int
-    meaning: str
-
-
-@dataclass(frozen=True)
-class Design:
-    before_after: bool
-    linked: bool
-    comparison: bool
-    rungs: tuple[Rung, ...]
-    reason: str
+def design_rating(wb: Workbook) -> pd.Series:
+    """The one home of the design's rating: the row of ``results_design`` (kind, scale, version,
+    level, level_max, level_text, reason), computed by the analysis step from the plan."""
+    return wb.results_design.iloc[0]
 
 
 def design(wb: Workbook) -> Design:
-    """The one home of the design's rating. The survey design read from the tables: before and after phases? linked answers?
-    a comparison group? and the rung that design reaches on the Maryland Scientific
-    Methods Scale and the Nesta standards of evidence."""
-    phases = set(wb.survey["phase"])
-    before_after = {"pre", "post"} <= phases
-    groups = set(wb.survey_respondents["group"])
-    comparison = any("comparison" in str(g) or "control" in str(g) for g in groups)
-    linked = "survey_response_pairs" in wb.tables and len(wb.tables["survey_response_pairs"]) > 0
-    if comparison:
-        sms, nesta = 3, 3
-        reason = "a comparison group answered the same survey"
-    elif before_after:
-        sms, nesta = 2, 2
-        reason = (
-            "participants answered before and after the workshops, but nobody who missed the "
-            "workshops was surveyed, so a change cannot be separated from what would have "
-            "happened anyway"
-            + ("" if linked else "; the two sets of answers are not linked person to person")
-        )
-    else:
-        sms, nesta = 1, 1
-        reason = "the survey measured attitudes at one point only"
-    rungs = (
-        Rung(
-            "Maryland Scientific Methods Scale",
-            sms,
-            5,
-            {
-                1: "an association at one point in time",
-                2: "a before and after comparison without a comparison group",
-                3: "before and after with a comparison group",
-            }[sms],
-        ),
-        Rung(
-            "Nesta standards of evidence",
-            nesta,
-            5,
-            {
-                1: "a clear account of what the programme does and why",
-                2: "data showing change, but not that the programme caused it",
-                3: "change shown against a comparison group",
-            }[nesta],
-        ),
-    )
-    return Design(before_after, linked, comparison, rungs, reason)
+    """The design the plan declares, as :class:`lib.analysis.design.Design` (``.comparison``,
+    ``.linked``), for sections that choose what to say by it."""
+    return Design(str(design_rating(wb)["kind"]), (), {})
+
+
+def success_results(wb: Workbook) -> pd.DataFrame:
+    """``results_success``: each success criterion with its verdict (the analysis step)."""
+    return wb.results_success
+
+
+def criterion_comparisons(wb: Workbook, criterion_id: str) -> pd.DataFrame:
+    """The ``results_comparisons`` rows that stand for one success criterion (its measures in the plan)."""
+    criterion = next(c for c in wb.programme.plan.success_criteria if c.id == criterion_id)
+    return results.criterion_rows(wb.results_comparisons, criterion)
+
+
+def comparisons(wb: Workbook, question: str | None, sector: str | None = None) -> pd.DataFrame:
+    """``results_comparisons`` rows of one question (and sector), keyed like ``wb.changes``."""
+    c = wb.results_comparisons
+    rows = c[c["question"] == question]
+    return rows[rows["sector"] == sector] if sector is not None else rows
+
+
+def direction_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """{'higher': n, 'about the same': n, 'lower': n} of some ``results_comparisons`` or ``results_kpis`` rows."""
+    counts = rows["direction"].value_counts()
+    return {d: int(counts.get(d, 0)) for d in results.DIRECTIONS}

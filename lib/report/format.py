@@ -7,6 +7,8 @@ the same way on every page.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 #: Shown for a value the sources do not give.
@@ -62,3 +64,11 @@ def bounded(value: float, bound: str) -> str:
     return {"more_than": f"over {value}", "at_most": f"up to {value}", "at_least": f"at least {value}"}.get(
         bound, str(value)
     )
+
+
+def first_words(text: object, words: int = 18) -> str:
+    """The first ``words`` words of a quote, without extraction debris such as footnote
+    markers, with an ellipsis when cut."""
+    cleaned = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
+    parts = " ".join(cleaned.split()).split(" ")
+    return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")

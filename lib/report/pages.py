@@ -123,6 +123,13 @@ PROGRAMME_PAGE = Page(
     html="programme.html",
     sections=(
         Section("at-a-glance", "At a glance", "programme.programme_title"),
+        Section(
+            "decision",
+            "The decision in brief",
+            "judgement.decision_box",
+            lead="For each thing the programme said it set out to achieve: the verdict, what this evidence can "
+            "and cannot support for a funding decision, and what the survey could have detected.",
+        ),
         Section("summary", "Summary", "summary.programme_summary"),
         Section(
             "programme-design",
@@ -130,6 +137,13 @@ PROGRAMME_PAGE = Page(
             "programme.programme_design_section",
             lead="What the programme set out to do, how it would know it had succeeded and how it was "
             "delivered, in its own words, with its own evaluation findings.",
+        ),
+        Section(
+            "how-judged",
+            "How this evaluation judges",
+            "judgement.how_judged",
+            lead="The rules every verdict on these pages follows, the scale the design is rated on and what "
+            "each confidence level means, as the evaluation plan declares them.",
         ),
         Section("participation", "Participation by year", "programme.participation_overview"),
         Section("authority-comparison", "The authorities compared", "summary.authority_comparison"),
@@ -168,7 +182,7 @@ PROGRAMME_PAGE = Page(
         Section(
             "success-measure",
             "Against the programme's own success measure",
-            "claims_audit.success_measure_section",
+            "judgement.success_measure_section",
             lead="The programme report says what success would look like. This section asks whether the "
             "evidence shows it, sector by sector, how confidently, and what the design cannot say.",
         ),

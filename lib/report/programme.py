@@ -14,6 +14,7 @@ from lib.report import charts, figures
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
     claim_audit,
+    direction_counts,
     evidence_status_counts,
     kpi_years,
     participation_flags,
@@ -44,6 +45,7 @@ from lib.report.workbook import (
     sector_title,
     source_doc,
     understanding_item,
+    understanding_question,
     years,
 )
 
@@ -197,12 +199,14 @@ def kpi_comparison(wb: Workbook) -> Markup:
         index=["kpi_order", "kpi_label", "measure_label"], columns="year", values="value"
     ).reset_index()
     wide["change"] = wide[y2] - wide[y1]
-    rose = int((wide["change"] > 0).sum())
-    fell = int((wide["change"] < 0).sum())
+    n = direction_counts(wb.results_kpis)
+    rose = n["higher"]
+    tolerance = wb.programme.plan.decision_rules.tolerance_points
     biggest_fall = wide.loc[wide["change"].idxmin()]
     biggest_rise = wide.loc[wide["change"].idxmax()]
     sentences = [
-        f"Of the {len(wide)} percentage KPIs, {rose} were higher in {y2} than in {y1} and {fell} lower.",
+        f"Of the {len(wb.results_kpis)} percentage KPIs, {rose} were higher in {y2} than in {y1}, "
+        f"{n['about the same']} about the same (within {tolerance:g} points) and {n['lower']} lower.",
         f"The largest rise was in '{biggest_rise['measure_label']}' for '{biggest_rise['kpi_label']}' "
         f"({percent(biggest_rise[y1])} to {percent(biggest_rise[y2])}); the largest fall in "
         f"'{biggest_fall['measure_label']}' for '{biggest_fall['kpi_label']}' "
@@ -229,7 +233,8 @@ def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
         xlabel="Share of participants",
     )
     chart = charts.Chart(
-        title=f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}",
+        title=f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1} (by more than the "
+        "plan's 'about the same' tolerance)",
         subtitle=f"Programme KPIs, {y1} and {y2}; no base sizes published, so no intervals",
         alt="Bar chart comparing KPIs between years: "
         + "; ".join(
@@ -334,23 +339,23 @@ def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
 @PROGRAMME_PAGE.headed("conclusions")
 def conclusions(wb: Workbook) -> Markup:
     """Conclusions, each backed by a computed value."""
-    first = understanding_changes(wb).query("sector == 'all'")
-    c = wb.changes
+    c = wb.results_comparisons
+    first = c[(c["question"] == understanding_question(wb)) & (c["item"] == understanding_item(wb, 0))]
+    first = first[first["sector"] == "all"]
     impacts = c[c["question"] == impacts_question(wb)]
     ev = wb.evidence
     unknown_years = int((wb.authorities["years"] == UNRECORDED).sum())
     items = []
-    overall = first.iloc[0] if len(first) else None
-    if overall is not None:
+    if len(first):
+        overall = first.iloc[0]
         items.append(
             f"The share of participants in the survey's '{overall['item_label']}' series was "
-            f"{'higher' if overall['change'] > 0 else 'lower' if overall['change'] < 0 else 'the same'}"
-            " after "
-            f"the workshops ({percent(overall['pre'])} to {percent(overall['post'])}); "
+            f"{overall['direction']} after the workshops "
+            f"({overall['pct_pre']:.0f}% to {overall['pct_post']:.0f}%); "
             + (
-                "the difference is statistically significant at the 5% level"
-                if overall["significant"]
-                else "the difference is within what chance alone could produce"
+                "the difference is clear of chance at both ends of the base range"
+                if overall["clear_of_chance"]
+                else "the difference could be chance"
             )
             + ". With no comparison group this is an association, not evidence that the workshops caused it."
         )
@@ -358,13 +363,12 @@ def conclusions(wb: Workbook) -> Markup:
         s = impacts[impacts["sector"] == sector]
         if s.empty:
             continue
-        up = int((s["change"].round(2) > 0).sum())
-        sig = int(s["significant"].fillna(False).sum())
+        n = direction_counts(s)
+        clear = int(s["clear_of_chance"].sum())
         items.append(
-            f"{sector_title(wb, sector)} gave more positive ratings after the "
-            f"workshops on {up} of {len(s)} impacts; {sig} of those differences "
-            f"{is_are(sig)} statistically significant at the 5% level with "
-            "approximated bases."
+            f"{sector_title(wb, sector)} gave more positive ratings after the workshops on {n['higher']} of "
+            f"{len(s)} impacts, about the same ratings on {n['about the same']} and lower on {n['lower']}; "
+            f"{clear} of those differences {is_are(clear)} clear of chance at both ends of the base range."
         )
     items.append(
         f"The evidence base is thinner than the programme report's matrix suggests: "

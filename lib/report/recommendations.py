@@ -21,7 +21,7 @@ import pandas as pd
 
 from lib.analysis import verdicts
 from lib.report.facts import claim_audit, design, kpi_years, success_judgement, understanding_changes
-from lib.report.format import percent, signed_points
+from lib.report.format import first_words, percent, signed_points
 from lib.report.workbook import UNRECORDED, Workbook
 
 
@@ -42,22 +42,15 @@ class Recommendation:
 BACK_REFERENCE = re.compile(r"^\W*\w+\s+(?:this|these|them|it)\b", re.I)
 
 
-def _short(text: str, words: int = 18) -> str:
-    """The first ``words`` words, without extraction debris such as footnote markers."""
-    text = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
-    parts = " ".join(text.split()).split(" ")
-    return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")
-
-
 def guidance_quote(row: pd.Series) -> str:
     """One guidance row quoted by theme; a suggestion that refers back ('Monitor this ...')
     is quoted after the key principle it refers to."""
     suggestion, principle = str(row["practice_suggestion"] or ""), str(row["key_principle"] or "")
     if suggestion and principle and BACK_REFERENCE.match(suggestion):
-        lead = _short(principle).rstrip(" .\u2026")
-        text = f"{lead}. {_short(suggestion)}"
+        lead = first_words(principle).rstrip(" .\u2026")
+        text = f"{lead}. {first_words(suggestion)}"
     else:
-        text = _short(suggestion or principle)
+        text = first_words(suggestion or principle)
     return f"{row['theme_label']}: \u201c{text}\u201d"
 
 

@@ -1,38 +1,31 @@
 """The programme summary a director can read in two minutes, the methods and
 limitations in plain English, and the cross-authority comparison.
 
-Every figure and rating here is computed: the success-measure judgement
-(:mod:`lib.analysis.success`), the claim audit (:mod:`lib.analysis.claims`),
-the survey statistics (:mod:`lib.analysis.uncertainty`) and counts of the
-processed tables. Confidence ratings use four words (high, moderate, low,
-very low, as in GRADE) and each carries its reason.
+Every verdict, rating and key finding here is read from the results tables the
+analysis step computes once (``lib/analysis/results.py``: ``results_success``,
+``results_design``, ``results_findings``); the confidence ratings are the plan's
+rubric (high, moderate, low, very low, modelled on GRADE), each with its reason.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claim_verdict, disclosure, success
+from lib.analysis import disclosure
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
     Coverage,
-    Design,
-    claim_audit,
     coverage,
-    design,
-    kpi_years,
+    design_rating,
     participation_flags,
     positive_status,
-    success_judgement,
-    understanding_changes,
+    success_results,
     withdrawals,
 )
-from lib.report.format import count_phrase, is_are, list_phrase, percent, points_interval, signed_points
+from lib.report.format import first_words, list_phrase
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.recommendations import recommendations
@@ -50,162 +43,31 @@ class Finding:
     anchor: str
 
 
-def _cap(rating: str, design_: Design) -> str:
-    """No finding about change is rated above moderate without a comparison group."""
-    order = [VERY_LOW, LOW, MODERATE, HIGH]
-    cap = HIGH if design_.comparison else MODERATE
-    return min(rating, cap, key=order.index)
-
-
-# --------------------------------------------------------------------------
-# Key findings
-# --------------------------------------------------------------------------
-
-
-def success_finding(wb: Workbook, d: Design) -> Finding | None:
-    """The programme against its own success measure (none when it cannot be judged)."""
-    j = success_judgement(wb)
-    if j.verdict == success.NOT_JUDGED:
-        return None
-    rose = int(j.by_sector["rose"].sum())
-    strong = int(j.by_sector["distinguishable"].sum())
-    items = int(j.by_sector["items"].sum())
-    return Finding(
-        "success",
-        f"Against its own success measure, ratings were {j.verdict}: higher on {rose} of {items} "
-        "before-and-after ratings across the sectors that were measured.",
-        j.confidence,
-        f"{strong} of the {rose} rises {is_are(strong)} distinguishable from chance at both ends "
-        f"of the "
-        "approximated base range; no comparison group",
-        PROGRAMME_PAGE.anchor("success-measure"),
-    )
-
-
-def understanding_finding(wb: Workbook, d: Design) -> Finding | None:
-    """The first understanding series before and after, across all sectors."""
-    first = understanding_changes(wb)
-    first = first[first["sector"] == "all"]
-    if not len(first):
-        return None
-    r = first.iloc[0]
-    both = bool(r["significant_low_base"]) and bool(r["significant_high_base"])
-    rating = _cap(HIGH if both else (LOW if r["significant"] else VERY_LOW), d)
-    moved = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
-    return Finding(
-        "understanding",
-        f"The share of respondents in the '{r['item_label']}' series {moved} "
-        f"from {percent(r['pre'])} "
-        f"to {percent(r['post'])} ({signed_points(r['change'])} points, 95% interval "
-        f"{points_interval(r['change_low'], r['change_high'])}).",
-        rating,
-        (
-            "the change is clear of chance with stated bases, but it is an association: no comparison group"
-            if both
-            else "the change could be chance"
-        ),
-        PROGRAMME_PAGE.anchor("survey"),
-    )
-
-
-def claims_finding(wb: Workbook, d: Design) -> Finding | None:
-    """What the claim audit found (none when the sources make no checkable claim)."""
-    audit = claim_audit(wb)
-    if not len(audit):
-        return None
-    causal = int(audit["causal"].sum())
-    supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
-    untestable = int((audit["verdict"] == claim_verdict.UNTESTABLE).sum())
-    return Finding(
-        "claims",
-        f"Of {len(audit)} claims checked, {supported} {is_are(supported)} "
-        "supported by "
-        f"the data; {causal} {is_are(causal)} causal, which this design cannot show; "
-        f"{untestable} cannot be tested at all.",
-        HIGH,
-        "follows from the design and the published figures, not from sampling",
-        PROGRAMME_PAGE.anchor("claim-audit"),
-    )
-
-
-def evidence_finding(wb: Workbook, d: Design) -> Finding | None:
-    """How much of the evidence matrix can be read."""
-    ev = wb.evidence
-    lost = int((ev["status"] == UNRECORDED).sum())
-    inferred = int((ev["inferred"] == "yes").sum())
-    return Finding(
-        "evidence",
-        f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
-        f"their status in the source; {inferred} more are inferred from other documents.",
-        HIGH,
-        "counted directly from the surviving text of the programme report",
-        PROGRAMME_PAGE.anchor("evidence-coverage"),
-    )
-
-
-def kpis_finding(wb: Workbook, d: Design) -> Finding | None:
-    """Percentage KPIs, first year against last (none with fewer than two years)."""
-    pair = kpi_years(wb)
-    if not pair:
-        return None
-    y1, y2 = pair
-    k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]
-    wide = k.pivot_table(index=["kpi", "measure"], columns="year", values="value")
-    rose = int((wide[y2] > wide[y1]).sum())
-    return Finding(
-        "kpis",
-        f"{rose} of {len(wide)} percentage KPIs were higher in {y2} than in {y1}.",
-        VERY_LOW,
-        "no base sizes are published and the years involved different authorities",
-        PROGRAMME_PAGE.anchor("kpis"),
-    )
-
-
-def participation_finding(wb: Workbook, d: Design) -> Finding | None:
-    """Who took part, in which year, and who withdrew."""
-    flags = participation_flags(wb)
-    unknown = int((wb.authorities["years"] == UNRECORDED).sum())
-    withdrew = len(withdrawals(wb.case_study_facts))
-    return Finding(
-        "participation",
-        f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
-        + (
-            f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
-            if withdrew
-            else ""
-        )
-        + ".",
-        HIGH if unknown == 0 else MODERATE,
-        f"from the documents' own statements; {unknown} of {len(flags)} years are missing from them",
-        PROGRAMME_PAGE.anchor("participation"),
-    )
-
-
-#: The key findings in the order the summary numbers them: one function each, returning
-#: its :class:`Finding` or None when the tables hold nothing to find. Add a finding here.
-FINDINGS: tuple[Callable[[Workbook, Design], Finding | None], ...] = (
-    success_finding,
-    understanding_finding,
-    claims_finding,
-    evidence_finding,
-    kpis_finding,
-    participation_finding,
-)
+#: The section each key finding's evidence is in (finding ids of ``results_findings``).
+FINDING_SECTIONS: dict[str, str] = {
+    "success": "success-measure",
+    "understanding": "survey",
+    "claims": "claim-audit",
+    "evidence": "evidence-coverage",
+    "kpis": "kpis",
+    "participation": "participation",
+}
 
 
 def key_findings(wb: Workbook) -> list[Finding]:
-    """Five to seven findings, each with a computed confidence rating, its reason and
-    the anchor of the section that holds its evidence (:data:`FINDINGS`, in order)."""
-    d = design(wb)
-    found = (finding(wb, d) for finding in FINDINGS)
-    return [f for f in found if f is not None][:7]
-
-
-def _short(text: str, words: int = 18) -> str:
-    """The first ``words`` words, without extraction debris such as footnote markers."""
-    text = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
-    parts = " ".join(text.split()).split(" ")
-    return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")
+    """The key findings of ``results_findings`` (the analysis step, in order), each with its
+    confidence from the plan's rubric, its reason and the anchor of the section holding its evidence."""
+    rows = wb.results_findings.sort_values("order")
+    return [
+        Finding(
+            r["finding_id"],
+            r["headline"],
+            r["confidence"],
+            r["confidence_reason"],
+            PROGRAMME_PAGE.anchor(FINDING_SECTIONS.get(r["finding_id"], "summary")),
+        )
+        for _, r in rows.iterrows()
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -217,12 +79,10 @@ def programme_summary(wb: Workbook) -> Markup:
     """The two-minute summary at the top of the programme report."""
     st = wb.programme_statements
     aims = st[st["topic"] == "aim"].sort_values("item_order")
-    j = success_judgement(wb)
-    d = design(wb)
+    criteria = success_results(wb)
     findings = key_findings(wb)
     numbered = {f.key: i + 1 for i, f in enumerate(findings)}
     recs = recommendations(wb, findings)  # lib/report/recommendations.py
-    limits = list(j.design_limits)
     return render(
         "summary.j2",
         anchor=PROGRAMME_PAGE.anchor("summary"),
@@ -230,16 +90,14 @@ def programme_summary(wb: Workbook) -> Markup:
         name=programme_name(wb),
         aim=aims["text"].iloc[0] if len(aims) else "",
         aim_source=source_doc(wb, aims["source"].iloc[0]) if len(aims) else "",
-        measure=j.measure,
-        measure_source=source_doc(wb, j.measure_source),
-        verdict=j.verdict,
-        confidence=j.confidence,
-        design=d,
+        criteria=[{**r, "source_words": source_doc(wb, r["source"])} for r in criteria.to_dict("records")],
+        rating=design_rating(wb),
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
-        limits=limits,
+        limits=list(wb.programme.plan.design.limits),
         success_anchor=PROGRAMME_PAGE.anchor("success-measure"),
         methods_anchor=PROGRAMME_PAGE.anchor("methods"),
+        rubric_anchor=PROGRAMME_PAGE.anchor("how-judged"),
     )
 
 
@@ -333,7 +191,7 @@ def comparison_rows(wb: Workbook) -> list[dict]:
                 "coverage": f"{c.recorded} + {c.inferred} of {c.items}",
                 "survey": "named as a source" if a["attitude_survey"] == "yes" else "not named",
                 "case_study": ("yes (withdrew)" if withdrew else "yes") if a["case_study"] == "yes" else "no",
-                "highlight": _short(text, 14),
+                "highlight": first_words(text, 14),
             }
         )
     return out

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from lib.analysis import disclosure, uncertainty
 from lib.report import charts
 from lib.report.common import caveat_link
-from lib.report.facts import understanding_changes
+from lib.report.facts import comparisons, direction_counts, understanding_changes
 from lib.report.format import (
     count_phrase,
     list_phrase,
@@ -44,6 +44,14 @@ from lib.sources.survey import PAIRED_BY_POSITION
 
 #: The survey's phases as the processed tables name them, and their words.
 PHASE_WORDS = {"pre": "before", "post": "after", "unstated": "phase not stated"}
+
+
+def _ids(changes: pd.DataFrame) -> list[str]:
+    """The ``results_comparisons`` ids of rows of ``wb.changes``."""
+    return [
+        f"{q}:{i}:{s}"
+        for q, i, s in zip(changes["question"], changes["item"], changes["sector"], strict=True)
+    ]
 
 
 def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
@@ -192,7 +200,9 @@ def _understanding_chart(
         pre_label="Before the workshops",
         post_label="After the workshops",
     )
-    sig = int(ch["significant"].fillna(False).sum())
+    clear = comparisons(wb, understanding_question(wb))
+    clear = clear[clear["comparison_id"].isin(_ids(ch))]
+    n_clear = int(clear["clear_of_chance"].sum())
     moved = (
         "rose"
         if round(overall["change"], 2) > 0
@@ -207,8 +217,8 @@ def _understanding_chart(
         subtitle=(
             f"Share in the '{overall['item_label']}' series (the one the survey report's prose "
             "quotes), before and after the workshops, "
-            f"with 95% Wilson intervals; {sig} of {len(ch)} changes significant at the 5% level "
-            "(Newcombe interval for the difference)"
+            f"with 95% Wilson intervals; {n_clear} of {len(clear)} changes clear of chance at both ends of "
+            "the base range (Newcombe interval for the difference)"
         ),
         alt=(
             f"Dot plot of '{overall['item_label']}' before and after the workshops. "
@@ -275,20 +285,23 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
     ch = publishable(full)
     if ch.empty:
         return _impacts_suppressed(wb, full, sector)
-    up = int((ch["change"].round(2) > 0).sum())
-    same = int((ch["change"].round(2) == 0).sum())
-    down = int((ch["change"].round(2) < 0).sum())
-    significant = ch[ch["significant"].fillna(False).astype(bool)]
+    judged = comparisons(wb, impacts_question(wb), sector)
+    judged = judged[judged["comparison_id"].isin(_ids(ch))]
+    n = direction_counts(judged)
+    up = n["higher"]
+    significant = judged[judged["clear_of_chance"]]
     who = sector_phrase(wb, sector)
+    tolerance = wb.programme.plan.decision_rules.tolerance_points
     summary = paragraph(
         f"Among {who}, the share giving a positive rating was higher after the workshops on "
-        f"{up} of the {len(ch)} impacts, unchanged on {same} and lower on {down}.",
+        f"{up} of the {len(judged)} impacts, about the same (within {tolerance:g} points) on "
+        f"{n['about the same']} and lower on {n['lower']}.",
         (
             f"Only {list_phrase([repr(x) for x in significant['item_label']])} "
-            f"{'shows' if len(significant) == 1 else 'show'} a difference that is statistically significant "
-            "at the 5% level;"
+            f"{'shows' if len(significant) == 1 else 'show'} a difference clear of chance at both ends of "
+            "the base range;"
             if len(significant)
-            else "None of the differences is statistically significant at the 5% level;"
+            else "None of the differences is clear of chance at both ends of the base range;"
         )
         + " the others are within what chance alone could produce with bases of this size.",
     )
@@ -329,12 +342,12 @@ def _impacts_chart(
     chart = charts.Chart(
         title=(
             f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts; "
-            f"{n_significant} of {len(ch)} differences clear of chance at the 5% level"
+            f"{n_significant} of {len(ch)} differences clear of chance"
         ),
         subtitle=(
             f"Share giving a positive rating on each impact, before and after, with 95% Wilson "
-            f"intervals (approximated bases); {n_significant} of {len(ch)} changes significant "
-            "at the 5% level"
+            f"intervals (approximated bases); {n_significant} of {len(ch)} changes clear of chance "
+            "at both ends of the base range"
         ),
         alt=(
             f"Dot plot of {len(ch)} impacts for {who}: "

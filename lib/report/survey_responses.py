@@ -22,18 +22,13 @@ recorded in ``response_files.csv`` (the site's chrome shows the SYNTHETIC DATA b
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
-import yaml
 from markupsafe import Markup
 
-from lib.analysis import design, did, disclosure, uncertainty
+from lib.analysis import did, disclosure, uncertainty
 from lib.analysis.paired import paired_difference
-from lib.programme import definition_path
-from lib.report.facts import has_response_data, respondent_tables
+from lib.report.facts import design_rating, has_response_data, respondent_tables
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import join, note, paragraph, table_html
 from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
@@ -442,42 +437,14 @@ def comparison_results(
 # --------------------------------------------------------------------------
 
 
-def _plan_file(path: Path) -> SimpleNamespace | None:
-    """Stand-in until the plan loader is merged: the plan's ``design.kind`` and
-    ``rating_scale`` (CONTRACT 2) from ``plan.yaml`` beside the definition."""
-    if not path.is_file():
-        return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    scale = data.get("rating_scale")
-    return SimpleNamespace(
-        design=SimpleNamespace(kind=(data.get("design") or {}).get("kind")),
-        rating_scale=SimpleNamespace(**scale) if scale else None,
-    )
-
-
-def design_rating(tables: dict[str, pd.DataFrame]) -> tuple[design.Design, dict | None]:
-    """(design the data support, the ``results_design.csv`` row rating it on the
-    evaluation plan's scale, or None when the programme has no plan)."""
-    found = design.design_from_groups(tables["survey_response_groups"])
-    plan = _plan_file(
-        definition_path().parent / "plan.yaml"
-    )  # wired at merge: programme.current_programme().plan
-    scale = getattr(plan, "rating_scale", None)
-    if scale is None:
-        return found, None
-    return found, design.design_result(plan.design.kind, scale, found)
-
-
-def design_statement(tables: dict[str, pd.DataFrame]) -> str:
-    """The design in words and, with an evaluation plan, its rating on the plan's named scale."""
-    found, rating = design_rating(tables)
-    if rating is None:
-        return f"Design: the response data support a {found.description}."
+def design_statement(wb: Workbook) -> str:
+    """The design in words and its rating on the evaluation plan's named scale (``results_design``,
+    computed once by the analysis step from the plan and the design the response data support)."""
+    rating = design_rating(wb)
     words = f": {rating['level_text']}" if rating["level_text"] else ""
-    why = rating["reason"][:1].upper() + rating["reason"][1:]
     return (
         f"Design: {rating['kind_label']}. On the {rating['scale']} ({rating['scale_version']}) this is "
-        f"level {rating['level']} of {rating['level_max']}{words}. {why}."
+        f"level {rating['level']} of {rating['level_max']}{words}. {rating['reason']}"
     )
 
 
@@ -509,7 +476,7 @@ def programme_survey(wb: Workbook) -> Markup:
         by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
     table = pd.concat(by_authority, ignore_index=True)
     return join(
-        paragraph(design_statement(tables)),
+        paragraph(design_statement(wb)),
         _results(
             wb,
             tables,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation, programme
-from lib.analysis import uncertainty
+from lib.analysis import results, uncertainty
 from lib.config import CAVEATS_PAGE, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME
 
 #: Workbook vocabulary (not programme vocabulary): a value the sources do not state.
@@ -84,6 +84,7 @@ def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
     if not path.is_absolute():
         path = PROJECT_ROOT / path
     tables = evaluation.load_processed(path)
+    tables.update(results.load_results(path))  # every judgement, computed once by the analysis step
     log = path / QUALITY_LOG_NAME
     tables["quality_log"] = (
         pd.read_csv(log, dtype=str, keep_default_na=False)

@@ -235,6 +235,14 @@ def run_batch(
         keep_code=keep_code, timeout=timeout, disclosure_threshold=disclosure_threshold, node_modules=nm,
         check_assets=check_assets and not dask_scheduler,
     )  # fmt: skip
+    # The results tables are part of the data version: written here (once per data version) when
+    # missing or older than the processed tables, so a report kernel only reads them.
+    from lib.analysis.results_stamp import results_current
+
+    if not results_current(pdir):  # the analysis stack is imported only when they must be written
+        from lib.analysis.results import ensure_results
+
+        ensure_results(pdir)
     executor = None
     if dask_scheduler:
         from lib.run.dask_executor import DaskExecutor

@@ -79,8 +79,8 @@ def _combine(parts: dict[str, str]) -> str:
 
 
 def code_version(root: Path = PROJECT_ROOT) -> dict[str, str]:
-    """sha256 of the code a report runs: lib/, the programme definition, the
-    caveats page source and the pinned offline assets."""
+    """sha256 of the code a report runs: lib/, the programme definition and its
+    evaluation plan, the caveats page source and the pinned offline assets."""
     import os
 
     lib = root / "lib"
@@ -96,6 +96,7 @@ def code_version(root: Path = PROJECT_ROOT) -> dict[str, str]:
     definition = Path(os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION)
     for name, path in (
         ("definition", definition),
+        ("plan", definition.parent / "plan.yaml"),  # the evaluation plan: pages print its rules and rubric
         ("caveats", CAVEATS_SOURCE),
         ("assets", root / ASSET_PINS),
     ):

@@ -30,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
+from lib.analysis import results
+from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.files import atomic_write_bytes
 from lib.sources.schemas import type_name
 
@@ -53,9 +55,20 @@ class Download:
     rows: int | None = None
 
 
+def schemas() -> dict:
+    """File name -> schema of every table offered for download: the processed tables, then the
+    results tables of the analysis step (``results_*.csv``)."""
+    return {**evaluation.PROCESSED_SCHEMAS, **{f"{n}.csv": s for n, s in RESULTS_SCHEMAS.items()}}
+
+
 def table_names() -> list[str]:
-    """The processed tables, in the order the schemas declare them (names without ``.csv``)."""
-    return [name.removesuffix(".csv") for name in evaluation.PROCESSED_SCHEMAS]
+    """The tables, in the order the schemas declare them (names without ``.csv``)."""
+    return [name.removesuffix(".csv") for name in schemas()]
+
+
+def load_tables(processed_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every downloadable table of ``processed_dir``, typed by its schema."""
+    return {**evaluation.load_processed(Path(processed_dir)), **results.load_results(Path(processed_dir))}
 
 
 def table_title(name: str) -> str:
@@ -130,7 +143,7 @@ def _about_sheet(ws, tables: dict[str, pd.DataFrame], data_version: str, bold) -
 def _table_sheets(wb, tables: dict[str, pd.DataFrame], bold) -> list[list]:
     """One sheet per processed table; returns the Columns sheet's rows (one per column of every table)."""
     column_rows: list[list] = []
-    for name, (file_name, schema) in zip(table_names(), evaluation.PROCESSED_SCHEMAS.items(), strict=False):
+    for name, (file_name, schema) in zip(table_names(), schemas().items(), strict=False):
         frame = tables[name]
         ws = wb.create_sheet(table_title(name))
         _header(ws, list(frame.columns), bold)
@@ -183,7 +196,7 @@ def build_workbook(
     from openpyxl.styles import Font
 
     if tables is None:
-        tables = evaluation.load_processed(Path(processed_dir))
+        tables = load_tables(Path(processed_dir))
     bold = Font(bold=True)
     wb = Workbook()
     _about_sheet(wb.active, tables, data_version, bold)
@@ -218,12 +231,12 @@ def write_downloads(
     import sys
 
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
-    missing = [name for name in evaluation.PROCESSED_SCHEMAS if not (processed_dir / name).is_file()]
+    missing = [name for name in schemas() if not (processed_dir / name).is_file()]
     links: list[Download] = []
     if missing:
         print(f"downloads: not built: {processed_dir} lacks {', '.join(missing)}", file=sys.stderr)
     else:
-        tables = evaluation.load_processed(processed_dir)
+        tables = load_tables(processed_dir)
         workbook = f"{programme}.xlsx"
         atomic_write_bytes(
             dest / workbook, build_workbook(processed_dir, data_version=data_version, tables=tables)

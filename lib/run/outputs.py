@@ -204,7 +204,8 @@ class Ledger:
 
         if CAVEATS_SOURCE.is_file():
             atomic_write_text(
-                html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic)
+                html_dir / CAVEATS_PAGE,
+                render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic, processed_dir=self.pdir),
             )
             self.caveats_href = CAVEATS_PAGE
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).

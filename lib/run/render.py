@@ -434,16 +434,49 @@ def _caveats_markdown():
     return markdown
 
 
-def render_caveats(source: Path = CAVEATS_SOURCE, *, synthetic: bool = False) -> str:
+def caveat_values(processed_dir: Path | None = None) -> dict:
+    """The computed values the caveats text names (``{{ design.level }}``, ``{{ rules.tolerance_points }}``):
+    the design rating from ``results_design`` (the analysis step) when ``processed_dir`` holds it, else
+    the same rating worked out from the plan; the decision rules from the plan."""
+    from lib.analysis import results
+    from lib.programme import current_programme
+
+    plan = current_programme().plan
+    path = Path(processed_dir) / "results_design.csv" if processed_dir is not None else None
+    if path is not None and path.is_file():
+        design = results.load_results(path.parent)["results_design"].iloc[0].to_dict()
+    else:
+        scale = plan.rating_scale
+        level = scale.level(plan.design.kind)
+        design = {"scale": scale.name, "scale_version": scale.version, "level": level}
+        design.update(level_max=scale.level_max, level_text=scale.text_of(level))
+    rules = plan.decision_rules
+    return {"design": design, "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"}}
+
+
+def fill_caveats(text: str, values: dict) -> str:
+    """The caveats Markdown with its ``{{ ... }}`` placeholders filled (an unknown name is an error)."""
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (Markdown, escaped by mistune)
+    return env.from_string(text).render(**values)
+
+
+def render_caveats(
+    source: Path = CAVEATS_SOURCE, *, synthetic: bool = False, processed_dir: Path | None = None
+) -> str:
     """The reader's caveats page: ``docs/caveats.md`` without its maintainers'
     sections, as one offline HTML page (``templates/caveats.html.j2``). Each
     caveat heading gets an id (``#c1`` ...) so reports can link to the entry
-    they rely on. Raw HTML in the Markdown is escaped."""
+    they rely on. Raw HTML in the Markdown is escaped. The design rating and
+    the decision rules are filled in from the results tables of ``processed_dir``
+    (:func:`caveat_values`), so the caveats state what every page states."""
     from markupsafe import Markup
 
     from lib.run.chrome import outline
 
     text = reader_text(Path(source).read_text(encoding="utf-8"), str(source))
+    text = fill_caveats(text, caveat_values(processed_dir))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(
         "caveats.html.j2",

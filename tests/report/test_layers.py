@@ -31,6 +31,7 @@ def test_the_sections_are_the_modules_the_registry_names():
         "changes",
         "claims_audit",
         "evidence",
+        "judgement",
         "programme",
         "summary",
         "survey",

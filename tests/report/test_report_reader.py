@@ -67,9 +67,12 @@ def test_summary_figures_are_computed_from_the_tables(wb):
     assert "the source documents make" not in by["claims"].text
     assert f"{supported} {'is' if supported == 1 else 'are'} supported" in by["claims"].text
     assert f"{causal} {'is' if causal == 1 else 'are'} causal" in by["claims"].text
-    j = report.success_judgement(wb)
-    assert by["success"].rating == j.confidence
-    assert j.verdict in by["success"].text
+    c = wb.results_comparisons
+    impacts = c[c["question"] == "impacts"]
+    assert f"on {int((impacts['direction'] == 'higher').sum())} of {len(impacts)} before-and-after" in (
+        by["success"].text
+    )
+    assert by["success"].rating == "very low" and "direction only: could be chance" in by["success"].text
     s = wb.survey
     u = s[
         (s["question"] == "understanding")
@@ -84,18 +87,21 @@ def test_summary_figures_are_computed_from_the_tables(wb):
 
 def test_summary_names_the_rung_of_evidence_with_its_reason(wb):
     d = report.design(wb)
-    assert d.before_after and not d.comparison
+    assert not d.comparison and not d.linked
     text = _text(report.programme_summary(wb))
-    assert "Maryland Scientific Methods Scale: level 2 of 5" in text
-    assert "Nesta standards of evidence: level 2 of 5" in text
-    assert "nobody who missed the workshops was surveyed" in text
+    assert (
+        "Maryland Scientific Methods Scale (What Works Centre for Local Economic Growth (2016) version): "
+        "level 1 of 5"
+    ) in text
+    assert "level 2 of 5" not in text
+    assert "nobody who did not attend was surveyed" in text
 
 
 def test_summary_states_measure_verdict_limits_and_recommendations_tied_to_findings_and_guidance(wb):
     text = _text(report.programme_summary(wb))
-    j = report.success_judgement(wb)
-    assert j.measure in text and f"Verdict: the ratings were {j.verdict}" in text
-    for limit in j.design_limits:
+    for _, s in wb.results_success.iterrows():
+        assert s["criterion"] in text and f"Verdict: {s['headline']}" in text
+    for limit in wb.programme.plan.design.limits:
         assert limit in text
     recs = recommendations(wb, report.key_findings(wb))
     assert recs
@@ -262,22 +268,22 @@ def test_index_and_comparison_read_the_same_coverage_and_withdrawal(wb, evaluati
         assert ("withdrew" in s.line) == ("yes (withdrew)" in row) == (report.withdrawal(wb, aid) is not None)
 
 
-def test_key_findings_are_the_registrys_findings_in_order(wb, monkeypatch):
-    from lib.report import summary
-
-    d = report.design(wb)
-    assert report.key_findings(wb) == [f for f in (finding(wb, d) for finding in summary.FINDINGS) if f]
-    assert [f.key for f in report.key_findings(wb)] == [
-        "success",
-        "understanding",
-        "claims",
-        "evidence",
-        "kpis",
-        "participation",
-    ]
-
-    def extra(wb, d):
-        return summary.Finding("extra", "An extra finding.", summary.LOW, "a test", "summary")
-
-    monkeypatch.setattr(summary, "FINDINGS", (lambda wb, d: None, *summary.FINDINGS[:2], extra))
-    assert [f.key for f in report.key_findings(wb)] == ["success", "understanding", "extra"]
+def test_key_findings_are_the_results_tables_findings_in_order(wb):
+    """The summary reads results_findings (the analysis step) and recounts nothing."""
+    rows = wb.results_findings.sort_values("order")
+    found = report.key_findings(wb)
+    assert (
+        [f.key for f in found]
+        == rows["finding_id"].tolist()
+        == [
+            "success",
+            "understanding",
+            "claims",
+            "evidence",
+            "kpis",
+            "participation",
+        ]
+    )
+    assert [(f.text, f.rating, f.reason) for f in found] == list(
+        zip(rows["headline"], rows["confidence"], rows["confidence_reason"], strict=True)
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lib.analysis.results import write_results
 from lib.config import PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR
 from lib.sources.build import Build, RowAccount, account_rows, build, load_processed, quality_summary
 from lib.sources.contract import QUALITY_LOG_COLUMNS
@@ -27,6 +28,11 @@ def test_build_writes_every_declared_table_and_nothing_else(evaluation_build):
     written = {p.name for p in evaluation_build.processed.iterdir()}
     declared = set(PROCESSED_SCHEMAS) | {".gitkeep"}
     assert declared <= written
+    # The fixture also runs the analysis step (as `make data` does): its results tables and stamp.
+    from lib.analysis.results_schemas import RESULTS_SCHEMAS
+    from lib.analysis.results_stamp import STAMP
+
+    declared |= {f"{n}.csv" for n in RESULTS_SCHEMAS} | {STAMP}
     # The only extra file allowed is a copy of the quality log travelling with the tables.
     assert written - declared <= {QUALITY_LOG_NAME}
     copy = evaluation_build.processed / QUALITY_LOG_NAME
@@ -67,6 +73,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_rebuild_into_a_second_folder_is_byte_identical(evaluation_build, tmp_path):
     build(RAW_DIR, tmp_path / "processed", tmp_path / "outputs")
+    write_results(tmp_path / "processed")  # the analysis step, as the fixture (and `make data`) runs it
     first, second = _snapshot(evaluation_build.processed), _snapshot(tmp_path / "processed")
     assert sorted(first) == sorted(second)
     for name in first:
@@ -98,6 +105,9 @@ def test_rebuild_through_the_cli_with_another_hash_seed_is_byte_identical(evalua
     )
     assert run.returncode == 0, run.stderr
     assert f"wrote {len(PROCESSED_SCHEMAS)} tables" in run.stdout
+    analysis = [sys.executable, "-m", "lib.analysis", "--processed-dir", str(tmp_path / "processed")]
+    run = subprocess.run(analysis, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
     assert _snapshot(tmp_path / "processed") == _snapshot(evaluation_build.processed)
     assert (tmp_path / "outputs" / QUALITY_LOG_NAME).read_bytes() == evaluation_build.quality_log.read_bytes()
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lib import evaluation
+from lib.analysis.results import write_results
 from lib.sources import response_format as fmt
 from lib.sources import response_reading as reading
 from lib.sources import response_tables as t
@@ -369,6 +370,7 @@ def _section_text(tmp_path, **generate):
     synthetic.write_files(df, tmp_path / "resp", ("csv",))
     processed = tmp_path / "processed"
     evaluation.build(evaluation.RAW_DIR, processed, tmp_path / "o", responses_dir=tmp_path / "resp")
+    write_results(processed)  # the analysis step, as `make data` runs it
     wb = report.load_workbook(processed)
     html = survey_section.authority_survey(wb, "barnet")
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)), t.load_response_tables(processed)

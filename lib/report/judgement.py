@@ -1,0 +1,238 @@
+"""How the evaluation judges, and its judgements against the programme's own success criteria.
+
+Everything here is read from the evaluation plan (``plan.yaml``) and the
+results tables the analysis step writes once per data version
+(``results_success``, ``results_comparisons``, ``results_design``): no count,
+verdict or rating is worked out again on the page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib.analysis.verdicts import DEFINITIONS, DIRECTION_ONLY, UNTESTABLE
+from lib.report.common import caveats_paragraph
+from lib.report.facts import criterion_comparisons, design_rating, direction_counts, success_results
+from lib.report.html import bullets, heading, join, paragraph, quote_block, table_html
+from lib.report.pages import PROGRAMME_PAGE
+from lib.report.workbook import Workbook, source_doc
+
+
+def _level_words(level_id: str) -> str:
+    return level_id.replace("_", " ")
+
+
+@PROGRAMME_PAGE.headed("how-judged")
+def how_judged(wb: Workbook) -> Markup:
+    """The evaluation plan for readers: the decision rules, the design-rating scale and its
+    version, and the confidence rubric."""
+    plan = wb.programme.plan
+    rules, rubric = plan.decision_rules, plan.confidence_rubric
+    rating = design_rating(wb)
+    rubric_rows = pd.DataFrame(
+        {
+            "Confidence": [_level_words(e.id) for e in rubric.levels],
+            "What it means": [e.text for e in rubric.levels],
+        }
+    )
+    starts = "; ".join(
+        f"a finding that is {'a count from the documents' if k == 'count' else 'a measured change'} starts "
+        f"{_level_words(v)}"
+        for k, v in rubric.starts
+    )
+    return join(
+        heading("Decision rules", 3),
+        bullets(
+            [
+                f"A change is clear of chance when its {1 - rules.alpha:.0%} interval excludes zero"
+                + (
+                    " at the central survey bases and at both ends of the range of possible bases."
+                    if rules.both_ends
+                    else " at the survey bases."
+                ),
+                f"A change within {rules.tolerance_points:g} percentage points either way is "
+                "\u201cabout the same\u201d; beyond it, higher or lower.",
+                f"What the survey could detect is worked out at the {rules.alpha:.0%} level with "
+                f"{rules.power:.0%} power; the change that matters is {rules.target_change_points:g} points.",
+                "Verdicts use one set of words, never stronger than their weakest part: "
+                f"\u201c{DIRECTION_ONLY}\u201d means {DEFINITIONS[DIRECTION_ONLY][0].lower()}"
+                f"{DEFINITIONS[DIRECTION_ONLY][1:]}",
+            ]
+        ),
+        heading("The design rating", 3),
+        paragraph(
+            f"The design is rated on the {rating['scale']}, {rating['scale_version']} version: level "
+            f"{rating['level']} of {rating['level_max']}, \u201c{rating['level_text']}\u201d",
+            f"Source: {rating['scale_source']}. {plan.rating_scale.reason}".strip(),
+        ),
+        heading("Confidence in each finding", 3),
+        paragraph(
+            f"Modelled on GRADE: {starts}. Each of these lowers it one level: "
+            + "; ".join(e.text for e in rubric.lowered_by)
+            + "."
+            + (
+                " Each of these raises it one level: " + "; ".join(e.text for e in rubric.raised_by) + "."
+                if rubric.raised_by
+                else ""
+            )
+        ),
+        table_html(rubric_rows, "The confidence levels"),
+    )
+
+
+def _sector_rows(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """One row per sector of a criterion's measures: counts read from ``results_comparisons``."""
+    out = []
+    for sector in order:
+        if sector not in set(rows["sector"]):
+            continue
+        part = rows[rows["sector"] == sector]
+        n = direction_counts(part)
+        out.append(
+            {
+                "Sector": part["sector_label"].iloc[0],
+                "Ratings before and after": str(len(part)),
+                "Higher / about the same / lower": f"{n['higher']} / {n['about the same']} / {n['lower']}",
+                "Rises clear of chance": f"{int(part.loc[part['direction'] == 'higher', 'clear_of_chance'].sum())} "
+                f"of {n['higher']}",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _criterion(wb: Workbook, c: pd.Series) -> Markup:
+    rows = criterion_comparisons(wb, c["criterion_id"])
+    plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
+    order = list(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))
+    unmeasured = [s for s in order if s not in set(rows["sector"])]
+    labels = {**{s.id: s.label for s in wb.programme.sectors}, **dict(wb.programme.success_sectors)}
+    counts = (
+        f"Higher after than before on {c['n_higher']} of {c['n_comparisons']} ratings, about the same on {c['n_same']} "
+        f"and lower on {c['n_lower']}; {c['n_clear']} clear of chance."
+        if c["n_comparisons"]
+        else ""
+    )
+    return join(
+        quote_block(c["criterion"], source_doc(wb, c["source"])),
+        paragraph(f"Verdict: {c['headline']} (confidence: {c['confidence']}).", counts),
+        paragraph(f"What stands for it: {c['reasoning']}"),
+        table_html(_sector_rows(rows, order), "This criterion by sector") if len(rows) else Markup(""),
+        paragraph(
+            "Not measured: "
+            + ", ".join(labels.get(s, s) for s in unmeasured)
+            + " (no published before and after ratings)."
+        )
+        if unmeasured and len(rows)
+        else Markup(""),
+        paragraph(f"Confidence {c['confidence']}: {c['confidence_reason']}."),
+    )
+
+
+@PROGRAMME_PAGE.headed("success-measure")
+def success_measure_section(wb: Workbook) -> Markup:
+    """Each success criterion of the plan, quoted, with its verdict, confidence, the measures
+    that stand for it and why, and what the design cannot say."""
+    criteria = success_results(wb)
+    if criteria.empty:
+        return paragraph(
+            "The sources state no success criterion for this programme, so it is not judged against one."
+        )
+    parts = [_criterion(wb, c) for _, c in criteria.iterrows()]
+    untestable = criteria["verdict"].eq(UNTESTABLE).sum()
+    return join(
+        *parts,
+        paragraph(f"{DEFINITIONS[UNTESTABLE]}") if untestable else Markup(""),
+        heading("What the design cannot say", 3),
+        bullets(list(wb.programme.plan.design.limits)),
+        caveats_paragraph(
+            "This judgement relies on:",
+            [
+                ("C1", "unlinked before and after groups"),
+                ("C2", "no comparison group"),
+                ("C3", "approximated bases"),
+                ("C4", "1-7 scales"),
+                ("C8", "'about the same'"),
+            ],
+        ),
+    )
+
+
+#: What a funding decision can rest on, for each verdict (plain words; the design caps them all).
+CAN_SUPPORT = {
+    "supported": "that the measure changed by more than chance among those surveyed",
+    "partly supported": "that some of the measures changed by more than chance among those surveyed",
+    "direction only: could be chance": "only the direction of the answers among those surveyed",
+    "not supported": "that the measures did not move the way the criterion needs",
+    "cannot be tested": "nothing either way: no measure in the sources bears on it",
+}
+
+
+def _decision_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each comparison behind a criterion, with what the survey could detect at its bases."""
+    chance = rows[rows["verdict"] == DIRECTION_ONLY]
+    return pd.DataFrame(
+        {
+            "Rating": [f"{r['item_label']} ({r['sector_label']})" for _, r in chance.iterrows()],
+            "Change (points)": [f"{v:+.0f}" if round(v) else "0" for v in chance["change_pts"]],
+            "Verdict": chance["verdict"].tolist(),
+            "What these bases could detect": [
+                f"with these bases the survey could only detect a change of about {r['mdd_pts']:.0f} points"
+                for _, r in chance.iterrows()
+            ],
+            "Respondents per group for the target change": [
+                str(r["base_for_target"]) for _, r in chance.iterrows()
+            ],
+        }
+    )
+
+
+def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
+    rows = criterion_comparisons(wb, c["criterion_id"])
+    plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
+    order = {s: i for i, s in enumerate(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))}
+    rows = rows.assign(_o=rows["sector"].map(order)).sort_values(["_o", "item_order"], kind="stable")
+    target = wb.programme.plan.decision_rules.target_change_points
+    can = CAN_SUPPORT.get(c["verdict"], "")
+    parts = [
+        paragraph(
+            f"\u201c{c['criterion']}\u201d Verdict: {c['verdict']} (confidence: {c['confidence']}).",
+            f"For a funding decision this evidence can support {can}. It cannot show that the programme "
+            f"caused any change: the design is {level}.",
+        )
+    ]
+    tested = rows[rows["base_for_target"].notna()]
+    if len(tested):
+        now = sorted(
+            {int(b) for b in tested["base_pre"].dropna()} | {int(b) for b in tested["base_post"].dropna()}
+        )
+        need = tested["base_for_target"].astype(int)
+        parts.append(
+            paragraph(
+                f"What it would take to decide: to detect a change of {target:g} points, a survey needs about "
+                f"{need.min()} to {need.max()} respondents in each of the before and after groups; these "
+                f"comparisons rest on {now[0]} to {now[-1]}."
+            )
+        )
+    chance = _decision_rows(rows)
+    if len(chance):
+        parts.append(
+            table_html(chance, f"Results that could be chance: {c['criterion_id'].replace('_', ' ')}")
+        )
+    return join(*parts)
+
+
+@PROGRAMME_PAGE.headed("decision")
+def decision_box(wb: Workbook) -> Markup:
+    """The decision in brief: per success criterion the verdict, what the evidence can and cannot
+    support for funding, and what the survey could have detected (all from the results tables)."""
+    criteria = success_results(wb)
+    if criteria.empty:
+        return paragraph("The sources state no success criterion, so there is no verdict to decide on.")
+    rating = design_rating(wb)
+    level = f"level {rating['level']} of {rating['level_max']} on the {rating['scale']} ({rating['scale_version']})"
+    return (
+        Markup('<div class="decision-box">')
+        + join(*(_decision_criterion(wb, c, level) for _, c in criteria.iterrows()))
+        + Markup("</div>")
+    )

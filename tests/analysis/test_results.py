@@ -1,0 +1,204 @@
+"""lib/analysis/results.py: every judgement computed once, checked against the documents'
+own figures (004 § 2.2, § 4.1; 002 § 6), statsmodels and the evaluation plan."""
+
+from __future__ import annotations
+
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep, power_proportions_2indep
+
+from lib.analysis import results, verdicts
+from lib.analysis.results_schemas import RESULTS_SCHEMAS
+from lib.programme import current_programme
+
+
+@pytest.fixture(scope="module")
+def res(evaluation_build):
+    return results.compute_results(evaluation_build.tables)
+
+
+def _row(res, comparison_id):
+    c = res["results_comparisons"]
+    return c[c["comparison_id"] == comparison_id].iloc[0]
+
+
+def test_understanding_56_to_81_on_the_stated_bases_154_and_165(res):
+    r = _row(res, "understanding:understand_co_production:all")
+    assert (r["pct_pre"], r["pct_post"], r["base_pre"], r["base_post"]) == (56, 81, 154, 165)
+    low, high = confint_proportions_2indep(round(0.81 * 165), 165, round(0.56 * 154), 154, method="newcomb")
+    assert r["ci_low_pts"] == pytest.approx(low * 100) and r["ci_high_pts"] == pytest.approx(high * 100)
+    assert r["clear_of_chance"] and r["direction"] == "higher" and r["verdict"] == verdicts.SUPPORTED
+
+
+def test_understanding_series_only_one_of_three_clear_at_both_ends(res):
+    """Today's chart subtitle said '3 of 3 changes significant'; at the low bases two intervals include 0."""
+    c = res["results_comparisons"]
+    rows = c[c["item"] == "understand_co_production"]
+    assert len(rows) == 3 and int(rows["clear_of_chance"].sum()) == 1
+    vcs = _row(res, "understanding:understand_co_production:vcs")
+    assert vcs["ci_low_pts_low_base"] < 0 < vcs["ci_low_pts"]  # clear at the central bases only
+
+
+def test_minimum_detectable_difference_has_80_percent_power_in_statsmodels(res):
+    for cid in ("impacts:deliver_users_needs:vcs", "understanding:understand_co_production:all"):
+        r = _row(res, cid)
+        p1, n1, n2 = r["pct_pre"] / 100, int(r["base_pre"]), int(r["base_post"])
+        got = power_proportions_2indep(r["mdd_pts"] / 100, p1, n2, ratio=n1 / n2, alpha=0.05).power
+        assert got == pytest.approx(0.80, abs=0.005)
+        n = int(r["base_for_target"])
+        at = power_proportions_2indep(0.10, p1, n, ratio=1, alpha=0.05).power
+        below = power_proportions_2indep(0.10, p1, n - 1, ratio=1, alpha=0.05).power
+        assert at >= 0.80 - 1e-6 > below - 0.002
+
+
+def test_directions_use_the_plans_tolerance(res):
+    """A 1-point fall is 'about the same' (within 2 points), not 'lower'; 80% -> 81% likewise."""
+    assert _row(res, "impacts:deliver_users_needs:vcs")["direction"] == "about the same"
+    k = res["results_kpis"]
+    assert k[(k["pct_from"] == 80) & (k["pct_to"] == 81)]["direction"].tolist() == ["about the same"]
+    assert k["direction"].value_counts().to_dict() == {"higher": 3, "about the same": 2, "lower": 1}
+
+
+def test_impact_counts_by_sector_and_the_success_verdict(res):
+    c = res["results_comparisons"]
+    impacts = c[c["question"] == "impacts"]
+    by = {
+        s: impacts[impacts["sector"] == s]["direction"].value_counts().to_dict()
+        for s in ("vcs", "childrens_centres")
+    }
+    assert by["vcs"] == {"higher": 6, "about the same": 3}
+    assert by["childrens_centres"] == {"higher": 7, "about the same": 2}
+    s = res["results_success"].set_index("criterion_id")
+    row = s.loc["positive_attitudes"]
+    assert (row["n_comparisons"], row["n_higher"], row["n_same"], row["n_lower"], row["n_clear"]) == (
+        18,
+        13,
+        5,
+        0,
+        0,
+    )
+    # no rise is clear of chance: never "higher after the workshops", never stronger than its weakest leg
+    assert row["verdict"] == row["headline"] == verdicts.DIRECTION_ONLY
+    assert s.loc["move_barriers", "verdict"] == verdicts.UNTESTABLE
+
+
+def test_design_rating_is_level_1_of_5_on_the_wwcleg_version(res):
+    d = res["results_design"].iloc[0]
+    assert (d["scale"], d["level"], d["level_max"]) == ("Maryland Scientific Methods Scale", 1, 5)
+    assert "What Works Centre for Local Economic Growth" in d["scale_version"]
+    assert (
+        "before-and-after comparison of treated group, without an untreated comparison group"
+        in d["level_text"]
+    )
+
+
+def test_findings_confidence_follows_the_rubric(res):
+    f = res["results_findings"].set_index("finding_id")
+    assert set(f["confidence"]) <= {"high", "moderate", "low", "very low"}
+    # the claim audit's counts depend on the tolerance (caveat C8): not 'high'
+    assert (
+        f.loc["claims", "confidence"] == "moderate" and "reading rule" in f.loc["claims", "confidence_reason"]
+    )
+    assert f.loc["success", "confidence"] == "very low"
+    assert f.loc["understanding", "confidence"] == "moderate"
+
+
+def test_verdict_rules_on_small_frames():
+    def rows(*spec):
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "direction": d,
+                    "clear_of_chance": c,
+                    "verdict": verdicts.SUPPORTED if c else verdicts.DIRECTION_ONLY,
+                }
+                for d, c in spec
+            ]
+        )
+
+    assert results.criterion_verdict(rows(("higher", True), ("higher", True))) == verdicts.SUPPORTED
+    assert results.criterion_verdict(rows(("higher", True), ("higher", False))) == verdicts.PARTLY
+    assert (
+        results.criterion_verdict(rows(("higher", False), ("about the same", False)))
+        == verdicts.DIRECTION_ONLY
+    )
+    assert results.criterion_verdict(rows(("lower", False), ("higher", False))) == verdicts.NOT_SUPPORTED
+    assert results.direction(2.0, 2) == "about the same" and results.direction(2.01, 2) == "higher"
+
+
+def test_written_tables_round_trip_through_their_schemas(evaluation_build):
+    back = results.load_results(evaluation_build.processed)
+    assert list(back) == list(RESULTS_SCHEMAS) == [n for n, _ in results.RESULTS]
+    text = (evaluation_build.processed / "results_comparisons.csv").read_text(encoding="utf-8")
+    assert ",true," in text and ",True," not in text
+    assert results.results_current(evaluation_build.processed)
+
+
+def test_plan_tolerance_changes_directions(evaluation_build):
+    import dataclasses
+
+    prog = current_programme()
+    wider = dataclasses.replace(
+        prog.plan, decision_rules=dataclasses.replace(prog.plan.decision_rules, tolerance_points=5)
+    )
+    out = results.compute_results(evaluation_build.tables, dataclasses.replace(prog, evaluation_plan=wider))
+    assert out["results_kpis"]["direction"].value_counts()["about the same"] == 2
+    c = out["results_comparisons"]
+    assert (c[(c["change_pts"].abs() <= 5)]["direction"] == "about the same").all()
+
+
+def test_data_readme_documents_every_results_table():
+    from lib.analysis.results_schemas import results_schema_markdown
+    from lib.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert results_schema_markdown() in text, "run: python -m lib.analysis schema-docs"
+    for name in RESULTS_SCHEMAS:
+        assert f"### `{name}.csv`" in text
+
+
+def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monkeypatch):
+    """The hook the claim audit uses: results_claims computed before the findings, which then count it."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    def claims_table(inputs):
+        return pd.DataFrame(
+            {
+                "claim_id": ["a", "b", "c"],
+                "causal": [True, False, False],
+                "verdict": ["supported", "cannot be tested", "cannot be tested"],
+            }
+        )
+
+    registry = list(results.RESULTS)
+    registry.insert(len(registry) - 1, ("results_claims", claims_table))
+    monkeypatch.setattr(results, "RESULTS", tuple(registry))
+    monkeypatch.setitem(RESULTS_SCHEMAS, "results_claims", pa.DataFrameSchema({"claim_id": pa.Column(str)}))
+    out = results.compute_results(evaluation_build.tables)
+    assert list(out)[-2:] == ["results_claims", "results_findings"]
+    claims = out["results_findings"].set_index("finding_id").loc["claims", "headline"]
+    assert (
+        claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 say")
+        and "2 cannot be tested" in claims
+    )
+
+
+def test_results_go_stale_when_a_processed_table_changes(evaluation_build, tmp_path):
+    """lib.run rewrites the results before a batch exactly when their inputs changed."""
+    import shutil
+
+    from lib.analysis import results_stamp
+
+    folder = tmp_path / "processed"
+    shutil.copytree(evaluation_build.processed, folder)
+    assert results_stamp.results_current(folder) and not results.ensure_results(folder)
+    path = folder / "kpis.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",0.81,", ",0.91,", 1), encoding="utf-8")
+    assert not results_stamp.results_current(folder)
+    assert results.ensure_results(folder) and results_stamp.results_current(folder)
+    k = results.load_results(folder)["results_kpis"]
+    assert k[(k["pct_from"] == 80)]["pct_to"].tolist() == [91] and "higher" in set(k["direction"])
+    (folder / "results_design.csv").unlink()
+    assert not results_stamp.results_current(folder)

@@ -1,0 +1,123 @@
+"""One verdict everywhere: the programme page, an authority page and the caveats page state the
+design rating, the higher / about the same / lower counts and each success verdict the same
+way, equal to the results tables (issue 17)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from lib.report import pages, workbook
+from lib.run.render import render_caveats
+
+
+def _text(markup) -> str:
+    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", str(markup), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", plain)))
+
+
+@pytest.fixture(scope="module")
+def rendered(evaluation_build):
+    wb = workbook.load_workbook(evaluation_build.processed)
+    return {
+        "wb": wb,
+        "programme": _text(pages.PROGRAMME_PAGE.render(wb)),
+        "authority": _text(pages.AUTHORITY_PAGE.render(wb, "kent")),
+        "caveats": _text(render_caveats(processed_dir=evaluation_build.processed)),
+    }
+
+
+def test_design_rating_is_the_same_on_every_page(rendered):
+    d = rendered["wb"].results_design.iloc[0]
+    expected = f"level {d['level']} of {d['level_max']}"
+    seen = []
+    for page in ("programme", "authority", "caveats"):
+        seen += re.findall(r"level (\d) of (\d)", rendered[page])
+        assert not re.search(rf"Scale: level (?!{d['level']})", rendered[page])
+    assert seen and all(f"level {a} of {b}" == expected for a, b in seen)
+    assert d["scale_version"] in rendered["programme"] and d["scale_version"] in rendered["caveats"]
+
+
+def test_direction_counts_agree_with_the_results_table(rendered):
+    wb, text = rendered["wb"], rendered["programme"]
+    c = wb.results_comparisons
+    highers = set()
+    for sector in ("vcs", "childrens_centres"):
+        rows = c[(c["question"] == "impacts") & (c["sector"] == sector)]
+        n = rows["direction"].value_counts()
+        higher, same, lower = (int(n.get(k, 0)) for k in ("higher", "about the same", "lower"))
+        highers.add(str(higher))
+        phrases = re.findall(
+            r"on (\d+) of (?:the )?9 impacts, about the same[^;.]*? on (\d+) and lower on (\d+)", text
+        )
+        assert (str(higher), str(same), str(lower)) in phrases
+    # every statement of a sector's rises, in every section, is one of the results table's counts
+    stated = re.findall(r"on (\d+) of (?:the )?9 impacts", text)
+    assert len(stated) >= 6 and set(stated) == highers
+    # no page says "unchanged" on the tolerance's counts, nor "7 of the 9" for the VCS
+    assert "unchanged on 1 and lower on 1" not in text
+    s = wb.results_success.set_index("criterion_id").loc["positive_attitudes"]
+    assert f"{s['n_higher']} of {s['n_comparisons']}" in text
+    assert "higher on 14" not in text and "13 of 18" in text or s["n_higher"] != 13
+
+
+def test_kpi_counts_use_the_tolerance(rendered):
+    k = rendered["wb"].results_kpis["direction"].value_counts()
+    text = rendered["programme"]
+    assert "4 of 6 percentage KPIs" not in text
+    assert (
+        f"{k['higher']} were higher in 2012-13 than in 2011-12, {k['about the same']} about the same" in text
+    )
+
+
+def test_success_verdicts_are_the_results_verdicts(rendered):
+    text = rendered["programme"]
+    for _, s in rendered["wb"].results_success.iterrows():
+        assert f"Verdict: {s['headline']}" in text
+    assert "ratings were higher after the workshops Confidence" not in text
+    assert "Verdict: the ratings were higher" not in text
+
+
+def test_understanding_subtitle_follows_the_both_ends_rule(rendered):
+    text = rendered["programme"]
+    assert "3 of 3 changes significant" not in text
+    assert "1 of 3 changes clear of chance at both ends of the base range" in text
+
+
+def test_caveats_state_the_plans_tolerance_and_rating(rendered):
+    plan = rendered["wb"].programme.plan
+    tol = f"{plan.decision_rules.tolerance_points:g}"
+    assert f"a {tol}-point tolerance" in rendered["caveats"]
+    assert f"at most {tol} percentage points" in rendered["caveats"]
+    assert "{{" not in rendered["caveats"]
+
+
+def test_decision_box_reads_the_results_tables(rendered):
+    wb, text = rendered["wb"], rendered["programme"]
+    box = text[text.index("The decision in brief") : text.index("Summary What the programme set out to do")]
+    for _, s in wb.results_success.iterrows():
+        assert f"Verdict: {s['verdict']} (confidence: {s['confidence']})" in box
+    c = wb.results_comparisons
+    chance = c[(c["question"] == "impacts") & (c["verdict"] == "direction only: could be chance")]
+    for mdd in chance["mdd_pts"]:
+        assert f"with these bases the survey could only detect a change of about {mdd:.0f} points" in box
+    need = chance["base_for_target"].astype(int)
+    assert f"about {need.min()} to {need.max()} respondents in each of the before and after groups" in box
+    assert box.index("Verdict") < text.index("Key findings")
+
+
+def test_confidence_levels_are_defined_for_readers(rendered):
+    """Every confidence word the page uses is defined on it, with what lowers and raises it."""
+    text, plan = rendered["programme"], rendered["wb"].programme.plan
+    judged = text[text.index("How this evaluation judges") :]
+    for level in plan.confidence_rubric.levels:
+        assert level.text in judged
+    for reason in (*plan.confidence_rubric.lowered_by, *plan.confidence_rubric.raised_by):
+        assert reason.text in judged
+    used = set(rendered["wb"].results_findings["confidence"]) | set(
+        rendered["wb"].results_success["confidence"]
+    )
+    assert used <= {level.id.replace("_", " ") for level in plan.confidence_rubric.levels}
+    assert "what the confidence levels mean" in text
