@@ -489,7 +489,7 @@ class AuthorityMentions(pa.DataFrameModel):
     authority_as_printed: Series[str] = pa.Field(description="the name as the sentence prints it")
     mention_order: Series[int] = pa.Field(coerce=True, ge=1, description="order of the authority's mentions")
     topic: Series[str] = pa.Field(
-        isin=[t for t, _ in MENTION_TOPICS], description=" | ".join(t for t, _ in MENTION_TOPICS)
+        isin=[t for t, _ in MENTION_TOPICS], description="one of " + ", ".join(t for t, _ in MENTION_TOPICS)
     )
     topic_label: Series[str] = pa.Field(description="the topic in words, as the authority page shows it")
     topic_order: Series[int] = pa.Field(coerce=True, description="order of the topic on the page")
