@@ -79,11 +79,15 @@ def withdrawal_meaning(wb: Workbook, authority_id: str) -> str:
 
 
 def _years_basis(wb: Workbook, authority_id: str) -> str:
-    """Where the authority's years are stated, cited; a statement that names several
-    authorities is quoted once, on the programme page, and linked from here."""
+    """Where the authority's years are stated, cited by document and section (a statement
+    that names several authorities is cited here, not quoted on each of their pages)."""
     rows = wb.membership[wb.membership["authority_id"] == authority_id]
-    cites = list(dict.fromkeys(source_doc(wb, s) for s in rows["source"]))
-    return f", as the {list_phrase(cites)} state{'s' if len(cites) == 1 else ''}" if cites else ""
+    by_doc: dict[str, list[str]] = {}
+    for cite in dict.fromkeys(source_doc(wb, s) for s in rows["source"]):
+        doc, _, section = cite.partition(", ")
+        by_doc.setdefault(doc, []).append(section)
+    cites = [f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items()]
+    return f", as stated in the {'; and in the '.join(cites)}" if cites else ""
 
 
 def authority_summary(wb: Workbook, authority_id: str) -> Markup:
@@ -110,6 +114,8 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     sentences = [first + "."]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
+    if f.get("participation_reason"):
+        sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
     if left is not None:
         sentences.append(left.sentence(name) + withdrawal_meaning(wb, authority_id))
     elif "workshop_participants" in f:
@@ -370,12 +376,17 @@ def sources_say(wb: Workbook, authority_id: str) -> Markup:
     parts = [AUTHORITY_PAGE.heading("sources-say", name=wb.name(authority_id))]
     for label, group in rows.groupby("topic_label", sort=False):
         parts.append(heading(str(label), 3))
+        one_source = group["source"].nunique() == 1 and len(group) > 1
         parts.append(
             bullets(
-                render("cited_quote.j2", text=r["text"], cite=source_doc(wb, r["source"]))
+                render(
+                    "cited_quote.j2", text=r["text"], cite="" if one_source else source_doc(wb, r["source"])
+                )
                 for _, r in group.iterrows()
             )
         )
+        if one_source:
+            parts.append(paragraph(f"All from the {source_doc(wb, group['source'].iloc[0])}."))
     return join(*parts)
 
 
