@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.sources.common import KNOWN_AUTHORITY, authority_id, tidy_text
+from lib.sources.common import KNOWN_AUTHORITY, authority_id, declared_required, tidy_text
 from lib.sources.contract import NOT_BLANK, SOURCE, WHOLE, RawTable, RowsTo, one_of, raw_column
 
 #: The topics of a mention, in page order: (id, reader label).
@@ -60,7 +60,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "transcription_note": raw_column(),
         },
         ["authority_as_printed", "mention_order"],
-        min_rows=0,
+        required=declared_required("authority_mentions.csv"),
         rows_to=(RowsTo("authority_mentions.csv"),),
     ),
 )
