@@ -106,11 +106,11 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
         first += f"; its profile records its programme activity as \u201c{activity['text']}\u201d"
-    if a["attitude_survey"] == "yes":
-        first += (
-            f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
-            "the attitude survey report names as the sources of its answers"
-        )
+    first += (
+        f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
+        if a["attitude_survey"] == "yes"
+        else "; it is not among the authorities "
+    ) + "the attitude survey report names as the sources of its answers"
     sentences = [first + "."]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
@@ -218,26 +218,6 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
         return Markup("")
     cited = f", as printed in the {list_phrase(sorted(set(sources)))}" if sources else ""
     return join(AUTHORITY_PAGE.heading("profile", name=name, cited=cited), *parts)
-
-
-def evidence_groups(wb: Workbook, authority_id: str) -> list[tuple[str, list[str]]]:
-    """The authority's evidence row grouped: ``[(status words, [item labels]), ...]``."""
-    ev = authority_evidence(wb, authority_id)
-    groups = []
-    for status in dict.fromkeys(ev["status"]):
-        for inferred in ("no", "yes"):
-            rows = ev[(ev["status"] == status) & (ev["inferred"] == inferred)]
-            if rows.empty:
-                continue
-            if inferred == "yes":
-                sources = sorted({inference_source(wb, b) for b in rows["basis"]})
-                words = f"{status_label(wb, status)} by inference from the {list_phrase(sources)}"
-            elif status == UNRECORDED:
-                words = "status lost in the source"
-            else:
-                words = status_label(wb, status)
-            groups.append((words, list(rows["evidence_label"])))
-    return groups
 
 
 def case_study(wb: Workbook, authority_id: str) -> Markup:
