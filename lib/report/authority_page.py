@@ -402,7 +402,8 @@ def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
 
 
 def claim_href(claim_id: str) -> str:
-    """Where the programme page shows how a claim was checked (its claim audit)."""
+    """Where the programme page shows how a claim was checked: its claim audit section (the
+    audit's cards carry no anchor of their own yet; one per claim id would be linked here)."""
     return f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('claim-audit')}"
 
 
