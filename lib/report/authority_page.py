@@ -10,12 +10,15 @@ section.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claim_verdict
+from lib.analysis import verdicts
+from lib.programme.names import fold
 from lib.report.common import caveat_link, status_label
-from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
+from lib.report.facts import authority_evidence, claim_audit, has_response_data, positive_status, withdrawal
 from lib.report.format import count_phrase, list_phrase, percent
 from lib.report.html import (
     bullets,
@@ -38,9 +41,7 @@ from lib.report.workbook import (
     Workbook,
     authority_years,
     inference_source,
-    period,
     profile_answer,
-    programme_name,
     source_doc,
     year_label,
 )
@@ -77,54 +78,50 @@ def withdrawal_meaning(wb: Workbook, authority_id: str) -> str:
     )
 
 
+def _years_basis(wb: Workbook, authority_id: str) -> str:
+    """Where the authority's years are stated, cited by document and section (a statement
+    that names several authorities is cited here, not quoted on each of their pages)."""
+    rows = wb.membership[wb.membership["authority_id"] == authority_id]
+    by_doc: dict[str, list[str]] = {}
+    for cite in dict.fromkeys(source_doc(wb, s) for s in rows["source"]):
+        doc, _, section = cite.partition(", ")
+        by_doc.setdefault(doc, []).append(section)
+    cites = [f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items()]
+    return f", as stated in the {'; and in the '.join(cites)}" if cites else ""
+
+
 def authority_summary(wb: Workbook, authority_id: str) -> Markup:
-    """Title and a summary of what the documents say about this authority."""
+    """Title and what the documents say about this authority, in a few sentences of its own."""
     a = wb.authority_row(authority_id)
     name = a["authority"]
     f = _facts(wb, authority_id)
     left = withdrawal(wb, authority_id)
     ys = authority_years(a)
-    sentences = [
-        _years_sentence(wb, name, a)
+    years = list_phrase([year_label(wb, y) for y in ys])
+    first = (
+        _years_sentence(wb, name, a).rstrip(".")
         if left is None or not ys
-        else f"{name} was selected for {list_phrase([year_label(wb, y) for y in ys])}."
-    ]
-    if f.get("selection_reason"):
-        sentences.append(f"It was selected because {f['selection_reason']}.")
+        else f"{name} was selected for {years}"
+    ) + _years_basis(wb, authority_id)
     activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
-        sentences[0] = (
-            sentences[0].rstrip(".") + "; its profile records its programme activity as "
-            f"\u201c{activity['text']}\u201d."
-        )
+        first += f"; its profile records its programme activity as \u201c{activity['text']}\u201d"
+    first += (
+        f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
+        if a["attitude_survey"] == "yes"
+        else "; it is not among the authorities "
+    ) + "the attitude survey report names as the sources of its answers"
+    sentences = [first + "."]
+    if f.get("selection_reason"):
+        sentences.append(f"It was selected because {f['selection_reason']}.")
+    if f.get("participation_reason"):
+        sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
     if left is not None:
         sentences.append(left.sentence(name) + withdrawal_meaning(wb, authority_id))
     elif "workshop_participants" in f:
         sentences.append(
             f"Its case study records a workshop on {f.get('workshop_date', 'a date not stated')} "
             f"with {f['workshop_participants']} participants."
-        )
-    sentences[0] = (
-        sentences[0].rstrip(".")
-        + "; "
-        + (
-            f"it {'is' if a['attitude_survey'] == 'yes' else 'is not'} among the authorities "
-            "the attitude survey names as its sources"
-            + (
-                f", alongside {list_phrase(_other_survey_names(wb, authority_id))}"
-                if a["attitude_survey"] == "yes"
-                else ""
-            )
-            + "."
-        )
-    )
-    doubtful = int(
-        ((wb.profiles["authority_id"] == authority_id) & (wb.profiles["alignment"] == "doubtful")).sum()
-    )
-    if doubtful:
-        sentences.append(
-            f"{count_phrase(doubtful, 'profile answer')} may be misaligned in the source table "
-            "and carry a warning below."
         )
     return join(
         report_style(),
@@ -134,16 +131,24 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     )
 
 
-def _other_survey_names(wb: Workbook, authority_id: str) -> list[str]:
+def _survey_names(wb: Workbook) -> list[str]:
     a = wb.authorities
-    return a[(a["attitude_survey"] == "yes") & (a["authority_id"] != authority_id)]["authority"].tolist()
+    return a[a["attitude_survey"] == "yes"]["authority"].tolist()
+
+
+def own_statements(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    """The statements that place this authority, and no other, in a year (a statement naming
+    several authorities is cited in the summary, not quoted on each of their pages)."""
+    m = wb.membership
+    shared = m.groupby("quote")["authority_id"].transform("nunique") > 1
+    return m[(m["authority_id"] == authority_id) & ~shared]
 
 
 def participation(wb: Workbook, authority_id: str) -> Markup:
-    """The statements that place the authority in a year, and its case-study events."""
+    """The statements that place the authority, alone, in a year, and its case-study events."""
     a = wb.authority_row(authority_id)
     name = a["authority"]
-    statements = wb.membership[wb.membership["authority_id"] == authority_id]
+    statements = own_statements(wb, authority_id)
     f = _facts(wb, authority_id)
     parts = []
     for _, s in statements.iterrows():
@@ -215,42 +220,6 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
     return join(AUTHORITY_PAGE.heading("profile", name=name, cited=cited), *parts)
 
 
-def evidence_groups(wb: Workbook, authority_id: str) -> list[tuple[str, list[str]]]:
-    """The authority's evidence row grouped: ``[(status words, [item labels]), ...]``."""
-    ev = authority_evidence(wb, authority_id)
-    groups = []
-    for status in dict.fromkeys(ev["status"]):
-        for inferred in ("no", "yes"):
-            rows = ev[(ev["status"] == status) & (ev["inferred"] == inferred)]
-            if rows.empty:
-                continue
-            if inferred == "yes":
-                sources = sorted({inference_source(wb, b) for b in rows["basis"]})
-                words = f"{status_label(wb, status)} by inference from the {list_phrase(sources)}"
-            elif status == UNRECORDED:
-                words = "status lost in the source"
-            else:
-                words = status_label(wb, status)
-            groups.append((words, list(rows["evidence_label"])))
-    return groups
-
-
-def evidence_row(wb: Workbook, authority_id: str) -> Markup:
-    """The authority's row of the evidence matrix in one sentence, grouped by status."""
-    name = wb.name(authority_id)
-    groups = evidence_groups(wb, authority_id)
-    n = sum(len(items) for _, items in groups)
-    sentence = (
-        f"Of the {n} items in the programme's evidence matrix, {name}'s row reads: "
-        + "; ".join(f"{words}: {list_phrase(items)}" for words, items in groups)
-        + "."
-    )
-    return join(
-        AUTHORITY_PAGE.heading("evidence", name=name),
-        paragraph(sentence),
-    )
-
-
 def case_study(wb: Workbook, authority_id: str) -> Markup:
     """Challenges, partners' proposals by theme beside the practice guidance, reported impact and
     the case study's own accounts; nothing when no case study was published."""
@@ -289,52 +258,178 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     return join(*parts)
 
 
-def supports(wb: Workbook, authority_id: str) -> Markup:
-    """What this authority's evidence supports and what it does not, in one judgement each."""
-    a = wb.authority_row(authority_id)
-    name = a["authority"]
+def _evidence_can(wb: Workbook, authority_id: str) -> list[str]:
+    """What the authority's evidence-matrix row shows: items available (recorded or inferred,
+    kept apart) and items the matrix marks otherwise; lost marks are left to :func:`_cannot_show`."""
     ev = authority_evidence(wb, authority_id)
     positive = positive_status(wb)
-    have = ev[ev["status"] == positive]
-    lost = ev[ev["status"] == UNRECORDED]["evidence_label"].tolist()
+    out = []
+    for status in dict.fromkeys(ev["status"]):
+        if status == UNRECORDED:
+            continue
+        for inferred in ("no", "yes"):
+            rows = ev[(ev["status"] == status) & (ev["inferred"] == inferred)]
+            if rows.empty:
+                continue
+            items = list_phrase(list(rows["evidence_label"]))
+            how = (
+                f" (inferred from the {list_phrase(sorted({inference_source(wb, b) for b in rows['basis']}))})"
+                if inferred == "yes"
+                else ""
+            )
+            out.append(
+                f"that {items} existed{how}"
+                if status == positive
+                else f"that the evidence matrix marks {items} {status_label(wb, status)}{how}"
+            )
+    return out
+
+
+def _can_show(wb: Workbook, authority_id: str) -> list[str]:
+    """What this authority's evidence can show, computed from its tables."""
+    a = wb.authority_row(authority_id)
     left = withdrawal(wb, authority_id)
     ys = authority_years(a)
-    yes = []
+    out = []
     if ys:
-        yes.append(
+        out.append(
             f"{'its selection for' if left is not None else 'its part in'} {list_phrase(ys)}"
             + (f" and its withdrawal {left.timing}" if left is not None and left.timing else "")
         )
-    if len(have):
-        yes.append(
-            f"the existence of {list_phrase(list(have['evidence_label']))}"
-            + (" (by inference from another document)" if (have["inferred"] == "yes").all() else "")
-        )
-    yes.append("its own account of its aims, work and challenges, which is self-reported, not verified")
-    no = []
-    if not ys:
-        no.append("which year it took part in")
+    out += _evidence_can(wb, authority_id)
+    if a["case_study"] == "yes":
+        out.append("what its case study reports")
+    if len(authority_mentions(wb, authority_id)):
+        out.append("the other statements the documents make about it (quoted below)")
+    n_claims = len(claims_naming(claim_authorities(wb), authority_id))
+    if n_claims:
+        out.append(f"how the claim audit judged {count_phrase(n_claims, 'published claim')} naming it")
+    out.append("its own account of its aims, work and challenges (self-reported, not verified)")
+    return out
+
+
+def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
+    """What this authority's evidence cannot show, computed from its tables."""
+    a = wb.authority_row(authority_id)
+    ev = authority_evidence(wb, authority_id)
+    lost = list(ev[ev["status"] == UNRECORDED]["evidence_label"])
+    out = []
+    if not authority_years(a):
+        out.append("which year it took part in")
     if lost:
-        no.append(f"whether {list_phrase(lost)} existed")
-    if left is not None:
-        no.append("any outcome of a workshop there")
-    no.append("any change the programme caused")
-    items = [f"For {name}, the documents support {list_phrase(yes)}, but cannot show {list_phrase(no)}."]
+        out.append(f"whether {list_phrase(lost)} existed (their marks were lost in the source)")
+    if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
+        out.append("how its own participants answered the attitude survey, which pools every authority")
+    elif a["attitude_survey"] != "yes":
+        out.append("any attitude survey answer from its participants")
+    if withdrawal(wb, authority_id) is not None:
+        out.append("any outcome of a workshop there")
+    return out
+
+
+def change_verdict(wb: Workbook, authority_id: str) -> str:
+    """The verdict on 'did the programme change attitudes here?': with the authority's own
+    before/after answers an association at best (no comparison group), otherwise untestable."""
+    return verdicts.ASSOCIATION if has_response_data(wb, authority_id) else verdicts.UNTESTABLE
+
+
+def supports(wb: Workbook, authority_id: str) -> Markup:
+    """A short judgement of what this authority's evidence can and cannot show."""
+    name = wb.name(authority_id)
+    verdict = change_verdict(wb, authority_id)
+    items = [
+        f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
+        f"It cannot show {list_phrase(_cannot_show(wb, authority_id))}; whether the programme changed "
+        f"attitudes or commissioning in {name}: {verdict}.",
+    ]
     if has_response_data(wb, authority_id):
         items.append(supports_sentence(wb, authority_id))
-    return join(AUTHORITY_PAGE.heading("what-it-supports"), bullets(items))
+    return join(AUTHORITY_PAGE.heading("what-it-supports", name=name), bullets(items))
+
+
+def sources_say(wb: Workbook, authority_id: str) -> Markup:
+    """Every other sentence the documents print about this authority (authority_mentions),
+    quoted by topic with its source; nothing when there is none."""
+    rows = authority_mentions(wb, authority_id)
+    if rows.empty:
+        return Markup("")
+    parts = [AUTHORITY_PAGE.heading("sources-say", name=wb.name(authority_id))]
+    for label, group in rows.groupby("topic_label", sort=False):
+        parts.append(heading(str(label), 3))
+        one_source = group["source"].nunique() == 1 and len(group) > 1
+        parts.append(
+            bullets(
+                render(
+                    "cited_quote.j2", text=r["text"], cite="" if one_source else source_doc(wb, r["source"])
+                )
+                for _, r in group.iterrows()
+            )
+        )
+        if one_source:
+            parts.append(paragraph(f"All from the {source_doc(wb, group['source'].iloc[0])}."))
+    return join(*parts)
+
+
+def authority_mentions(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    """The authority's rows of authority_mentions, in page order."""
+    m = wb.authority_mentions
+    return m[m["authority_id"] == authority_id].sort_values(["topic_order", "mention_order"], kind="stable")
+
+
+def claims(wb: Workbook, authority_id: str) -> Markup:
+    """Each published claim that names this authority, with its verdict and a link to how
+    the claim audit checked it; nothing when no claim names it."""
+    mine = claims_naming(claim_authorities(wb), authority_id)
+    if mine.empty:
+        return Markup("")
+    items = [
+        render(
+            "authority_claim.j2",
+            verdict=r["verdict"][:1].upper() + r["verdict"][1:],
+            claim=r["claim"],
+            href=claim_href(r["claim_id"]),
+        )
+        for _, r in mine.iterrows()
+    ]
+    return join(AUTHORITY_PAGE.heading("claims", name=wb.name(authority_id)), bullets(items))
+
+
+def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
+    """The rows of a claim-audit results table (claim_id, claim, verdict, authorities:
+    ';'-joined ids) that name ``authority_id``."""
+    names = audit["authorities"].fillna("").str.split(";")
+    return audit[names.map(lambda ids: authority_id in ids)]
+
+
+def claim_href(claim_id: str) -> str:
+    """Where the programme page shows how a claim was checked: its claim audit section (the
+    audit's cards carry no anchor of their own yet; one per claim id would be linked here)."""
+    return f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('claim-audit')}"
+
+
+def claim_authorities(wb: Workbook) -> pd.DataFrame:
+    """The claim audit with the authorities each claim names (ids, ';'-joined)."""
+    # wired at merge: results table from the analysis step (wb.results_claims, with its
+    # authorities column) replaces this name match over the claim, its id and its reasoning.
+    audit = claim_audit(wb)
+    spellings = {a.id: {fold(s) for s in (a.id, a.name, *a.spellings)} for a in wb.programme.authorities}
+    text = (audit["claim_id"] + " " + audit["claim"] + " " + audit["reason"]).map(fold)
+    named = text.map(
+        lambda s: ";".join(
+            aid
+            for aid, forms in spellings.items()
+            if any(re.search(rf"\b{re.escape(f)}\b", s) for f in forms)
+        )
+    )
+    return audit.assign(authorities=named)[["claim_id", "claim", "verdict", "authorities"]]
 
 
 def programme_context(wb: Workbook, authority_id: str) -> Markup:
-    """The shared programme context, once, as a short linked paragraph."""
-    name = wb.name(authority_id)
+    """The shared programme context, once: a link to the programme page, not a repeat of it."""
     return render(
         "programme_context.j2",
         heading=AUTHORITY_PAGE.heading("programme-context"),
-        name=name,
-        programme=programme_name(wb),
         n=wb.n_authorities,
-        period=period(wb),
         programme_page=PROGRAMME_PAGE.html,
         anchors={key: PROGRAMME_PAGE.anchor(key) for key in ("kpis", "survey", "claim-audit", "methods")},
         caveats=link(CAVEATS_PAGE, "caveats"),
@@ -359,13 +454,6 @@ def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
         parts.append(heading(f"In the case study's words: {label.lower()}", 3))
         for _, r in text.iterrows():
             parts.append(quote_block(r["text"], source_doc(wb, r["source"])))
-    parts.append(
-        paragraph(
-            "These are the case study's own accounts, not independent measurements. Where they describe a "
-            f"change brought about by the programme, the claim audit in the programme report judges them: "
-            f"{claim_verdict.CAUSAL_WORDS}."
-        )
-    )
     return join(*parts)
 
 

@@ -104,16 +104,13 @@ AUTHORITY_PAGE = Page(
     html="{authority_id}.html",
     sections=(
         Section("summary", "Summary", "authority_page.authority_summary"),
+        Section("what-it-supports", "What {name}'s evidence can and cannot show", "authority_page.supports"),
+        Section("claims", "Published claims that name {name}", "authority_page.claims"),
         Section("participation", "Participation", "authority_page.participation"),
+        Section("sources-say", "What else the documents say about {name}", "authority_page.sources_say"),
         Section("profile", "In {name}'s own words{cited}", "authority_page.profile"),
-        Section(
-            "evidence",
-            "Evidence row: {name} in the programme's evidence matrix",
-            "authority_page.evidence_row",
-        ),
         Section("case-study", "Case study", "authority_page.case_study"),
         Section("survey", "Attitude survey: {name}'s own respondents", "survey_responses.authority_survey"),
-        Section("what-it-supports", "What this evidence supports", "authority_page.supports"),
         Section("programme-context", "Programme context", "authority_page.programme_context"),
     ),
 )

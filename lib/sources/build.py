@@ -41,6 +41,7 @@ from lib.sources.evidence import clean_evidence_matrix, evidence_matrix_issues
 from lib.sources.guidance import clean_checklist, clean_cycle, clean_guidance, guidance_issues
 from lib.sources.kpis import activity_issues, clean_activity, clean_kpis, kpi_issues
 from lib.sources.membership import clean_authorities, clean_membership, membership_issues, survey_authorities
+from lib.sources.mentions import clean_mentions
 from lib.sources.profiles import clean_profiles, profile_issues
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
@@ -94,6 +95,7 @@ def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFr
             raw["evaluation_findings.csv"], raw["published_claims.csv"]
         ),
         "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
+        "authority_mentions.csv": clean_mentions(raw["authority_mentions.csv"]),
     }
     return tables, membership
 

@@ -13,6 +13,7 @@ from lib.sources import (
     guidance,
     kpis,
     membership,
+    mentions,
     profiles,
     statements,
     survey,
@@ -41,6 +42,7 @@ _ORDER = [
     "evaluation_findings.csv",
     "case_study_sections.csv",
     "good_practice_checklist.csv",
+    "authority_mentions.csv",
 ]
 
 #: Raw file name -> its contract.
@@ -56,6 +58,7 @@ RAW_TABLES: dict[str, RawTable] = {
                 guidance,
                 kpis,
                 membership,
+                mentions,
                 profiles,
                 statements,
                 survey,

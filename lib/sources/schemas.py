@@ -25,6 +25,7 @@ from lib.sources.evidence import EVIDENCE_ITEMS, EVIDENCE_STATUSES, OFF_LEGEND, 
 from lib.sources.guidance import COMMISSIONING_STAGES
 from lib.sources.kpis import KPIS
 from lib.sources.membership import year_column
+from lib.sources.mentions import MENTION_TOPICS
 from lib.sources.profiles import PROFILE_QUESTIONS
 from lib.sources.statements import STATEMENT_TOPICS
 from lib.sources.survey import PHASE_IDS, SECTOR_LABELS
@@ -489,6 +490,28 @@ class Checklist(pa.DataFrameModel):
         unique = ["stage_order", "item_order"]
 
 
+class AuthorityMentions(pa.DataFrameModel):
+    """`authority_mentions.csv`."""
+
+    authority_id: Series[str] = _authority()
+    authority_as_printed: Series[str] = pa.Field(description="the name as the sentence prints it")
+    mention_order: Series[int] = pa.Field(coerce=True, ge=1, description="order of the authority's mentions")
+    topic: Series[str] = pa.Field(
+        isin=[t for t, _ in MENTION_TOPICS], description="one of " + ", ".join(t for t, _ in MENTION_TOPICS)
+    )
+    topic_label: Series[str] = pa.Field(description="the topic in words, as the authority page shows it")
+    topic_order: Series[int] = pa.Field(coerce=True, description="order of the topic on the page")
+    text: Series[str] = pa.Field(description="the sentence or paragraph as printed (whitespace tidied)")
+    transcription_note: Series[str] = pa.Field(description="how it was transcribed (empty when as printed)")
+    source: Series[str] = _provenance()
+
+    class Config:
+        name = "authority_mentions"
+        strict = True
+        ordered = True
+        unique = ["authority_id", "authority_as_printed", "mention_order"]
+
+
 #: Processed table file -> its model, in the order data/README.md documents them.
 PROCESSED_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "authorities.csv": Authorities,
@@ -509,6 +532,7 @@ PROCESSED_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "commissioning_cycle.csv": CommissioningCycle,
     "claims.csv": Claims,
     "checklist.csv": Checklist,
+    "authority_mentions.csv": AuthorityMentions,
 }
 
 

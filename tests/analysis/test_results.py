@@ -159,7 +159,8 @@ def test_data_readme_documents_every_results_table():
 
 
 def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monkeypatch):
-    """The hook the claim audit uses: results_claims computed before the findings, which then count it."""
+    """A results table is one (name, function) line of the registry: results_claims is computed
+    before the findings, which count whatever it holds."""
     import pandas as pd
     import pandera.pandas as pa
 
@@ -172,15 +173,14 @@ def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monk
             }
         )
 
-    registry = list(results.RESULTS)
-    registry.insert(len(registry) - 1, ("results_claims", claims_table))
+    registry = [(name, claims_table if name == "results_claims" else f) for name, f in results.RESULTS]
     monkeypatch.setattr(results, "RESULTS", tuple(registry))
     monkeypatch.setitem(RESULTS_SCHEMAS, "results_claims", pa.DataFrameSchema({"claim_id": pa.Column(str)}))
     out = results.compute_results(evaluation_build.tables)
     assert list(out)[-2:] == ["results_claims", "results_findings"]
     claims = out["results_findings"].set_index("finding_id").loc["claims", "headline"]
     assert (
-        claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 say")
+        claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 is causal")
         and "2 cannot be tested" in claims
     )
 

@@ -191,11 +191,11 @@ def test_available_statuses_are_counted_as_inferred_not_recorded(wb):
     assert "recorded as available" not in report.programme_title(wb).replace(f"{rec} recorded, ", "")
     # The heatmap table stars inferred cells; the authority page counts them apart.
     assert "A*" in coverage
-    kent = report.evidence_row(wb, "kent")
+    kent = report.supports(wb, "kent")
     k = ev[ev["authority_id"] == "kent"]
     inferred = k[k["inferred"] == "yes"]
     assert len(inferred) == 1
-    assert re.search(rf"available by inference from the [^:;]+: {inferred['evidence_label'].iloc[0]}\.", kent)
+    assert re.search(rf"that {inferred['evidence_label'].iloc[0]} existed \(inferred from the [^)]+\)", kent)
     # The row no longer reads a lost glyph as a finding ("0 of 12 ... recorded as available").
     assert "recorded as available" not in kent
 
@@ -205,7 +205,7 @@ def test_richmond_withdrawal_is_stated_and_no_workshop_outcome_is_claimed(wb):
     assert "withdrew from the programme (local authority capacity issues) before the workshop" in summary
     supports = report.supports(wb, "richmond-upon-thames")
     assert "its selection for 2012-13 and its withdrawal before the workshop" in supports
-    assert "any outcome of a workshop there" in supports.split("but cannot show")[1]
+    assert "any outcome of a workshop there" in supports.split("It cannot show")[1]
     # An authority that did not withdraw keeps the plain wording.
     assert "its part in" in report.supports(wb, "leeds")
     assert "withdrew" not in report.authority_summary(wb, "leeds")

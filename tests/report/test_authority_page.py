@@ -1,0 +1,183 @@
+"""lib/report/authority_page.py: pages about the authority.
+
+References are independent of the page code: the raw transcription (the facts
+shown), the rendered programme page (the anchors claim links point at), the
+profile table and the programme definition (which authority a claim names), the
+verdict vocabulary, and the page's own source text (no figure typed).
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import html
+import importlib.util
+import re
+
+import pandas as pd
+import pytest
+
+from lib.analysis import verdicts
+from lib.config import PROJECT_ROOT, RAW_DIR
+from lib.report import authority_page, pages, workbook
+
+_spec = importlib.util.spec_from_file_location("boilerplate", PROJECT_ROOT / "bench" / "boilerplate.py")
+boilerplate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(boilerplate)
+
+
+@pytest.fixture(scope="module")
+def wb(evaluation_build):
+    return workbook.load_workbook(evaluation_build.processed)
+
+
+def _ids(wb):
+    return list(wb.authorities["authority_id"])
+
+
+def _raw_mentions(wb) -> pd.DataFrame:
+    with open(RAW_DIR / "authority_mentions.csv", encoding="utf-8", newline="") as handle:
+        raw = pd.DataFrame(list(csv.DictReader(handle)))
+    return raw.assign(authority_id=raw["authority_as_printed"].map(wb.programme.authority_id))
+
+
+def _quotes(markup) -> list[str]:
+    """The quotations of a section, unescaped, in page order."""
+    return [html.unescape(q) for q in re.findall(r"&ldquo;(.*?)&rdquo;", str(markup), flags=re.S)]
+
+
+def test_the_facts_shown_are_the_raw_rows_of_that_authority(wb):
+    raw = _raw_mentions(wb)
+    assert len(raw)
+    for aid in _ids(wb):
+        mine = raw[raw["authority_id"] == aid]
+        shown = _quotes(authority_page.sources_say(wb, aid))
+        assert sorted(shown) == sorted(" ".join(t.split()) for t in mine["text"]), aid
+        page = html.unescape(str(pages.AUTHORITY_PAGE.render(wb, aid)))
+        for text in raw[raw["authority_id"] != aid]["text"]:
+            if text not in set(mine["text"]):
+                assert text not in page, (aid, text[:50])
+
+
+def test_richmonds_case_study_finding_and_poole_and_telfords_parents_are_on_their_pages(wb):
+    richmond = html.unescape(str(pages.AUTHORITY_PAGE.render(wb, "richmond-upon-thames")))
+    assert "the process is legally robust but a lack of co-design affected the final outcomes" in richmond
+    for aid in ("poole", "telford-and-wrekin"):
+        assert "Seven parents in Poole and Telford completed the survey." in html.unescape(
+            str(authority_page.sources_say(wb, aid))
+        )
+
+
+def _expected_claim_authorities(wb) -> dict[str, set[str]]:
+    """Independent reference: a claim printed in a case study names that case study's authority;
+    a claim quoted from the profile table names the authority whose answer holds it."""
+    docs = {d.id: d.file for d in wb.programme.source_documents}
+    by_file = {docs[a.case_study]: a.id for a in wb.programme.authorities if a.case_study}
+    out = {}
+    profiles = wb.profiles
+    for _, c in wb.claims.iterrows():
+        file = c["source"].split(" § ")[0]
+        names = {by_file[file]} if file in by_file else set()
+        quote = " ".join(str(c["claim_quote"]).split())
+        holders = profiles[profiles["text"].map(lambda t, q=quote: q in " ".join(str(t).split()))]
+        names |= set(holders["authority_id"])
+        out[c["claim_id"]] = names
+    return out
+
+
+def test_each_claim_names_the_authorities_the_sources_tie_it_to(wb):
+    table = authority_page.claim_authorities(wb)
+    got = {r["claim_id"]: set(filter(None, r["authorities"].split(";"))) for _, r in table.iterrows()}
+    expected = _expected_claim_authorities(wb)
+    assert {k: v for k, v in got.items() if v} == {k: v for k, v in expected.items() if v}
+    assert any(got.values())
+
+
+def test_claims_naming_reads_the_results_table_shape():
+    audit = pd.DataFrame(
+        {
+            "claim_id": ["a", "b", "c"],
+            "claim": ["One", "Two", "Three"],
+            "verdict": [verdicts.SUPPORTED, verdicts.UNTESTABLE, verdicts.NOT_SUPPORTED],
+            "authorities": ["kent;poole", "", "poole"],
+        }
+    )
+    assert authority_page.claims_naming(audit, "poole")["claim_id"].tolist() == ["a", "c"]
+    assert authority_page.claims_naming(audit, "kent")["claim_id"].tolist() == ["a"]
+    assert authority_page.claims_naming(audit, "barnet").empty
+
+
+def test_claim_links_resolve_to_anchors_on_the_programme_page(wb):
+    targets = set()
+    for aid in _ids(wb):
+        section = str(authority_page.claims(wb, aid))
+        for verdict in re.findall(r"<li>([^:<]+):", section):
+            assert verdict.lower() in verdicts.VERDICTS, verdict
+        targets |= set(re.findall(r'href="programme\.html#([^"]+)"', section))
+    assert targets
+    for anchor in targets:
+        owner = next(s for s in pages.PROGRAMME_PAGE.sections if anchor.startswith(s.id) or s.id == anchor)
+        assert f'id="{anchor}"' in str(owner.resolve()(wb)), anchor
+
+
+def test_bexleys_catalyst_claim_is_linked_from_its_page(wb):
+    section = html.unescape(str(authority_page.claims(wb, "bexley")))
+    assert "Acted as a catalyst for the local VCS" in section and "programme.html#" in section
+
+
+def _prose_length(markup) -> int:
+    return sum(len(s) for s in boilerplate.sentences(str(markup)))
+
+
+def test_a_page_with_little_evidence_is_short(wb):
+    a = wb.authorities.set_index("authority_id")
+    raw = _raw_mentions(wb)
+    mentioned = set(raw[raw["topic"] == "survey_respondents"]["authority_id"])
+    thin = [i for i in a.index if a.loc[i, "case_study"] == "no" and i not in set(raw["authority_id"])]
+    rich = [i for i in a.index if a.loc[i, "case_study"] == "yes"]
+    assert thin and rich and mentioned
+    length = {i: _prose_length(pages.AUTHORITY_PAGE.render(wb, i)) for i in a.index}
+    for t in thin:
+        assert length[t] < min(length[r] for r in rich), t
+        # no empty or padded section: a thin page has no case study and no "what else" section
+        assert authority_page.case_study(wb, t) == "" and authority_page.sources_say(wb, t) == ""
+    for m in mentioned:
+        assert authority_page.sources_say(wb, m) != ""
+
+
+def test_judgement_uses_the_verdict_vocabulary_and_lists_every_lost_item(wb):
+    ev = wb.evidence
+    for aid in _ids(wb):
+        text = html.unescape(str(authority_page.supports(wb, aid)))
+        assert authority_page.change_verdict(wb, aid) in verdicts.VERDICTS
+        assert text.endswith(authority_page.change_verdict(wb, aid) + ".</li></ul>")
+        cannot = text.split("It cannot show")[1]
+        lost = ev[(ev["authority_id"] == aid) & (ev["status"] == "unrecorded")]["evidence_label"]
+        for label in lost:
+            assert label in cannot, (aid, label)
+
+
+@pytest.mark.parametrize("module", ["authority_page.py"])
+def test_no_figure_is_typed_into_the_page_text(module):
+    tree = ast.parse((PROJECT_ROOT / "lib" / "report" / module).read_text(encoding="utf-8"))
+    docstrings = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
+    }
+    typed = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and id(n) not in docstrings
+        and re.search(r"\d", re.sub(r"\bC\d+\b", "", n.value))  # a caveat's id is not a figure
+        and not n.value.endswith(".j2")  # a template's file name
+    ]
+    assert typed == []
+    for template in ("authority_claim.j2", "cited_quote.j2", "programme_context.j2"):
+        text = (PROJECT_ROOT / "lib" / "report" / "templates" / template).read_text(encoding="utf-8")
+        assert not re.search(r"\d", re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)), template
