@@ -10,14 +10,11 @@ section.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import verdicts
-from lib.programme.names import fold
-from lib.report.common import caveat_link, status_label
+from lib.report.common import caveat_link, claim_anchor, status_label
 from lib.report.facts import authority_evidence, claim_audit, has_response_data, positive_status, withdrawal
 from lib.report.format import count_phrase, list_phrase, percent
 from lib.report.html import (
@@ -402,26 +399,13 @@ def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
 
 
 def claim_href(claim_id: str) -> str:
-    """Where the programme page shows how a claim was checked: its claim audit section (the
-    audit's cards carry no anchor of their own yet; one per claim id would be linked here)."""
-    return f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('claim-audit')}"
+    """Where the programme page shows how a claim was checked: its card in the claim audit."""
+    return f"{PROGRAMME_PAGE.html}#{claim_anchor(claim_id)}"
 
 
 def claim_authorities(wb: Workbook) -> pd.DataFrame:
-    """The claim audit with the authorities each claim names (ids, ';'-joined)."""
-    # wired at merge: results table from the analysis step (wb.results_claims, with its
-    # authorities column) replaces this name match over the claim, its id and its reasoning.
-    audit = claim_audit(wb)
-    spellings = {a.id: {fold(s) for s in (a.id, a.name, *a.spellings)} for a in wb.programme.authorities}
-    text = (audit["claim_id"] + " " + audit["claim"] + " " + audit["reason"]).map(fold)
-    named = text.map(
-        lambda s: ";".join(
-            aid
-            for aid, forms in spellings.items()
-            if any(re.search(rf"\b{re.escape(f)}\b", s) for f in forms)
-        )
-    )
-    return audit.assign(authorities=named)[["claim_id", "claim", "verdict", "authorities"]]
+    """The claim audit (``results_claims``) with the authorities each claim names (ids, ';'-joined)."""
+    return claim_audit(wb)[["claim_id", "claim", "verdict", "authorities"]]
 
 
 def programme_context(wb: Workbook, authority_id: str) -> Markup:

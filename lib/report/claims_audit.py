@@ -12,7 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claim_causal, claim_verdict, success, verdicts
-from lib.report.common import caveats_paragraph
+from lib.report.common import caveats_paragraph, claim_anchor
 from lib.report.facts import claim_audit, success_judgement
 from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
@@ -42,6 +42,7 @@ LONG_QUOTE = 240
 
 def _card(wb: Workbook, r: pd.Series) -> dict:
     return {
+        "anchor": claim_anchor(r["claim_id"]),
         "verdict": _sentence_case(r["verdict"]),
         "css": _verdict_class(r["verdict"]),
         "claim": quote_block(r["claim"], "", collapse_after=LONG_QUOTE),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from markupsafe import Markup
 
@@ -9,6 +11,11 @@ from lib import programme
 from lib.report.charts import StatusStyle, status_styles
 from lib.report.html import join, link, render
 from lib.report.workbook import CAVEATS_PAGE, QUALITY_LOG_PAGE, Workbook
+
+
+def claim_anchor(claim_id: str) -> str:
+    """The anchor of one claim's card in the programme page's claim audit."""
+    return "claim-" + re.sub(r"[^a-z0-9]+", "-", str(claim_id).lower()).strip("-")
 
 
 def caveat_link(caveat_id: str, label: str) -> Markup:
