@@ -111,12 +111,15 @@ def test_claim_links_resolve_to_anchors_on_the_programme_page(wb):
     targets = set()
     for aid in _ids(wb):
         section = str(authority_page.claims(wb, aid))
-        for verdict in re.findall(r"<li>([^:<]+):", section):
+        for verdict in re.findall(r"<li>([^<]+?): &ldquo;", section):
             assert verdict.lower() in verdicts.VERDICTS, verdict
         targets |= set(re.findall(r'href="programme\.html#([^"]+)"', section))
     assert targets
+    audit = str(pages.PROGRAMME_PAGE.section("claim-audit").resolve()(wb))
     for anchor in targets:
-        owner = next(s for s in pages.PROGRAMME_PAGE.sections if anchor.startswith(s.id) or s.id == anchor)
+        if anchor.startswith("claim-") and f'id="{anchor}"' in audit:
+            continue  # one claim's card in the audit
+        owner = next(s for s in pages.PROGRAMME_PAGE.sections if s.id == anchor)
         assert f'id="{anchor}"' in str(owner.resolve()(wb)), anchor
 
 

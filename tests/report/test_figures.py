@@ -286,8 +286,8 @@ def test_results_comparisons_match_statsmodels_at_every_base(wb):
             k_pre = uncertainty.approximate_count(r["pre"], n_pre)
             k_post = uncertainty.approximate_count(r["post"], n_post)
             low, high = confint_proportions_2indep(k_post, n_post, k_pre, n_pre, method="newcomb")
-            assert frame.loc[i, f"ci_low_pts{suffix}"] == pytest.approx(100 * low, abs=1e-9)
-            assert frame.loc[i, f"ci_high_pts{suffix}"] == pytest.approx(100 * high, abs=1e-9)
+            assert frame.loc[i, f"ci_low_pts{suffix}"] == pytest.approx(100 * low, abs=1e-6)
+            assert frame.loc[i, f"ci_high_pts{suffix}"] == pytest.approx(100 * high, abs=1e-6)
         assert frame.loc[i, "change_pts"] == pytest.approx(100 * (r["post"] - r["pre"]))
     clear = frame["clear_of_chance"]
     excludes = (frame["ci_low_pts"] > 0) | (frame["ci_high_pts"] < 0)
