@@ -130,6 +130,24 @@ def _table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(columns)).fillna("")
 
 
+def search_spellings() -> dict[str, tuple[str, ...]]:
+    """authority_id -> the extra printed forms the programme definition lists
+    (``'ne lincs'``), which the index's search matches as well as the name;
+    {} when no definition can be read (the search then matches names only)."""
+    from lib import programme
+
+    try:
+        authorities = programme.current_programme().authorities
+    except programme.ProgrammeDefinitionError:
+        return {}
+    return {a.id: tuple(a.spellings) for a in authorities}
+
+
+def _search_text(name: str, spellings: Sequence[str]) -> str:
+    """What the search box matches for a row: the display name and every listed spelling."""
+    return " | ".join(dict.fromkeys([name, *spellings]))
+
+
 def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
     """(status key, status text, error line) of a report row."""
     attempt = getattr(r, "last_attempt", None) or {}
@@ -156,6 +174,7 @@ def index_rows(
     results: Iterable[Any], *, prefix: str = "", summaries: dict[str, Summary] | None = None
 ) -> list[dict[str, Any]]:
     summaries = summaries or {}
+    spellings = search_spellings()
     rows = []
     for r in results:
         html_rel = r.outputs.get("html")
@@ -163,7 +182,8 @@ def index_rows(
         status, status_text, error = _status(r, href)
         summary = summaries.get(r.id) if r.kind == "authority" else None
         rows.append({
-            "id": r.id, "kind": r.kind, "name": r.display_name, "show_id": r.kind == "authority",
+            "id": r.id, "kind": r.kind, "name": r.display_name,
+            "search": _search_text(r.display_name, spellings.get(r.id, ()) if r.kind == "authority" else ()),
             "href": href, "status": status, "status_text": status_text, "error": error,
             "built": r.finished_at, "data_version": r.data_version,
             "data_version_short": r.data_version[:12],

@@ -306,9 +306,9 @@ def test_index_pages_mark_failure_and_link_relatively(fixture_run):
         assert links[2] == f"{prefix}programme.html"
         for link in links:
             assert (index.parent / link).is_file(), link
-        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S).group(
-            0
-        )
+        row = re.search(
+            r"<tr[^>]*>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S
+        ).group(0)
         assert "Failed" in row and "fixture failure for broken" in row
         assert XSS not in page and html.escape(XSS) in page
     assert (out / "html" / "data_quality_log.csv").read_text().startswith("file,row,problem")
@@ -698,7 +698,7 @@ def test_ledger_reconciles_previous_manifest_with_disk(tmp_path):
     assert keep["stale"] and keep["finished_at"] == "2026-01-01T00:00:02Z"
     assert keep["last_attempt"]["status"] == "cancelled"
     page = (out / "index.html").read_text()
-    row = re.search(r'<tr>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
+    row = re.search(r'<tr[^>]*>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
     assert "Stale" in row and "Not rebuilt by the last run (cancelled: run interrupted)" in row
     assert "2026-01-01T00:00:02Z" in row
 

@@ -98,7 +98,9 @@ def assert_consistent(out: Path) -> dict:
         for rid, r in entries.items():
             if r.get("stale"):
                 row = re.search(
-                    rf'<tr>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>', page, re.S
+                    rf'<tr[^>]*>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>',
+                    page,
+                    re.S,
                 )
                 assert row and "Stale" in row.group(0) and r["finished_at"] in row.group(0), rid
     temps = [p for d in (out, out / "html", out / "notebooks") for p in d.iterdir() if p.name.startswith(".")]
