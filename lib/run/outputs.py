@@ -160,6 +160,7 @@ class Ledger:
         self.run = {"started_at": utc_now(), "finished_at": None, "state": "running"}
         self.dq_href: str | None = None
         self.caveats_href: str | None = None
+        self.glossary_href: str | None = None
         self.downloads: list = []
         #: authority_id -> one-line summary and evidence coverage (lib.run.index)
         self.summaries: dict = {}
@@ -207,6 +208,11 @@ class Ledger:
                 html_dir / CAVEATS_PAGE, render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic)
             )
             self.caveats_href = CAVEATS_PAGE
+        from lib.run.glossary import render_glossary
+        from lib.run.site import GLOSSARY_PAGE
+
+        atomic_write_text(html_dir / GLOSSARY_PAGE, render_glossary(synthetic=self.synthetic))
+        self.glossary_href = GLOSSARY_PAGE
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
@@ -246,7 +252,14 @@ class Ledger:
         }
         atomic_write_text(
             html_dir / "index.html",
-            render_index(results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href, **common),
+            render_index(
+                results,
+                prefix="",
+                dq_href=self.dq_href,
+                caveats_href=self.caveats_href,
+                glossary_href=self.glossary_href,
+                **common,
+            ),
         )
         atomic_write_text(
             self.out / "index.html",
@@ -255,6 +268,7 @@ class Ledger:
                 prefix="html/",
                 dq_href=f"html/{self.dq_href}" if self.dq_href else None,
                 caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None,
+                glossary_href=f"html/{self.glossary_href}" if self.glossary_href else None,
                 **common,
             ),
         )
