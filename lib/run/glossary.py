@@ -97,7 +97,9 @@ def confidence_rubric() -> Any:
     """The programme's confidence rubric (CONTRACT.md section 2 ``confidence_rubric``), or None."""
     from lib import programme
 
-    plan = getattr(programme.current_programme(), "plan", None)  # wired at merge: plan.yaml (lib/programme/plan.py)
+    plan = getattr(
+        programme.current_programme(), "plan", None
+    )  # wired at merge: plan.yaml (lib/programme/plan.py)
     return _field(plan, "confidence_rubric") if plan is not None else None
 
 

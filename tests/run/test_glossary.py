@@ -85,4 +85,7 @@ def test_a_glossary_entry_citing_an_unknown_document_is_one_line(tmp_path):
         programme.parse_definition(data, "d.yaml")
     assert len(caught.value.problems) == 1
     line = caught.value.problems[0]
-    assert line.startswith("error: d.yaml, key glossary[0].source: value 'memo'") and "source document id" in line
+    assert (
+        line.startswith("error: d.yaml, key glossary[0].source: value 'memo'")
+        and "source document id" in line
+    )
