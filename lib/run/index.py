@@ -204,6 +204,7 @@ def render_index(
     summaries: dict[str, Summary] | None = None,
     data_version: str | None = None,
     synthetic: bool = False,
+    brief: dict | None = None,
 ) -> str:
     """The index page (``results``: :class:`lib.run.outputs.ReportResult`).
 
@@ -211,7 +212,8 @@ def render_index(
     ``downloads`` are :class:`lib.run.downloads.Download` records;
     ``summaries`` come from :func:`authority_summaries`; ``data_version`` is
     the run's (default: the newest page's); ``synthetic`` shows the SYNTHETIC
-    DATA banner. A report marked ``stale`` links its last good page and says
+    DATA banner; ``brief``: the one-page brief's hrefs (``html``, ``pdf``), linked
+    from the programme's row. A report marked ``stale`` links its last good page and says
     why this run did not rebuild it."""
     rows = index_rows(results, prefix=prefix, summaries=summaries)
     programme = [x for x in rows if x["kind"] == "programme"]
@@ -240,6 +242,7 @@ def render_index(
         dq_href=dq_href,
         caveats_href=caveats_href,
         glossary_href=glossary_href,
+        brief={k: prefix + v for k, v in (brief or {}).items() if v},
         downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
         built=newest["built"] if newest else None,
         data_version=data_version or (newest["data_version"] if newest else None),

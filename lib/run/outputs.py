@@ -161,6 +161,8 @@ class Ledger:
         self.dq_href: str | None = None
         self.caveats_href: str | None = None
         self.glossary_href: str | None = None
+        #: the one-page brief: {"html": href, "pdf": href or None} (lib.run.brief), {} when none
+        self.brief: dict = {}
         self.downloads: list = []
         #: authority_id -> one-line summary and evidence coverage (lib.run.index)
         self.summaries: dict = {}
@@ -213,6 +215,10 @@ class Ledger:
 
         atomic_write_text(html_dir / GLOSSARY_PAGE, render_glossary(synthetic=self.synthetic))
         self.glossary_href = GLOSSARY_PAGE
+        from lib.run.brief import write_brief
+
+        made = write_brief(self.pdir, html_dir, synthetic=self.synthetic)
+        self.brief = {"html": made.html, "pdf": made.pdf} if made.html else {}
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
@@ -249,6 +255,7 @@ class Ledger:
             "summaries": self.summaries,
             "data_version": self.data_version,
             "synthetic": self.synthetic,
+            "brief": self.brief,
         }
         atomic_write_text(
             html_dir / "index.html",
