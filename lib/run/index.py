@@ -242,7 +242,7 @@ def render_index(
         dq_href=dq_href,
         caveats_href=caveats_href,
         glossary_href=glossary_href,
-        brief={k: prefix + v for k, v in (brief or {}).items() if v},
+        brief={k: prefix + (brief or {})[k] if (brief or {}).get(k) else None for k in ("html", "pdf")},
         downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
         built=newest["built"] if newest else None,
         data_version=data_version or (newest["data_version"] if newest else None),
