@@ -196,10 +196,11 @@ def input_key(
 
 
 def outputs_intact(out: Path, entry: Any) -> bool:
-    """The entry's notebook and page exist and have the recorded sha256."""
+    """The entry's notebook and page (and any other page it recorded, such as the
+    explorer's) exist and have the recorded sha256."""
     recorded = getattr(entry, "output_sha256", None) or {}
     outputs = getattr(entry, "outputs", None) or {}
-    for kind in ("notebook", "html"):
+    for kind in dict.fromkeys(["notebook", "html", *recorded]):
         rel, digest = outputs.get(kind), recorded.get(kind)
         if not rel or not digest:
             return False

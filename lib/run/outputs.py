@@ -280,6 +280,19 @@ class Ledger:
             ),
         )
 
+    def _commit_explorer(self, fresh: ReportResult, explorer_tmp: str | None) -> dict[str, str]:
+        """The report's explorer page moved into place (``{"explorer": path}``); a rebuilt
+        programme page without one removes the last one, so no page outlives its report."""
+        from lib.run.site import EXPLORER_PAGE
+
+        target = self.out / "html" / EXPLORER_PAGE
+        if explorer_tmp:
+            os.replace(explorer_tmp, target)
+            return {"explorer": f"html/{EXPLORER_PAGE}"}
+        if fresh.kind == "programme":
+            target.unlink(missing_ok=True)
+        return {}
+
     def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
         """Move a report's staged files into place and record them. With no
         staged page, the previous entry (if its page exists) stays, marked
@@ -295,6 +308,7 @@ class Ledger:
             fresh.outputs = {
                 "notebook": f"notebooks/{fresh.id}.ipynb" if nb_tmp else None,
                 "html": f"html/{fresh.id}.html" if html_tmp else None,
+                **self._commit_explorer(fresh, staged.get("explorer") if html_tmp else None),
             }
             self.entries[fresh.id] = fresh
             return fresh

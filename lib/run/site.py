@@ -34,6 +34,9 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 INDEX_PAGE = "index.html"
 #: The glossary every page links to (lib.run.glossary).
 GLOSSARY_PAGE = "glossary.html"
+#: The programme report's interactive survey explorer, on a page of its own (lib.run.render.split_explorer).
+EXPLORER_PAGE = "survey-explorer.html"
+EXPLORER_ID = "survey-explorer"
 #: The report id of the programme report (its page is ``programme.html``).
 PROGRAMME_ID = "programme"
 AUTHORITIES_CSV = "authorities.csv"

@@ -707,3 +707,39 @@ def asdict_result(r):
     from dataclasses import asdict
 
     return asdict(r)
+
+
+def test_ledger_commits_the_explorer_page_with_its_report(tmp_path):
+    """The programme report's explorer page moves into place with its report and is
+    recorded in its outputs; a programme page rebuilt without one removes the old one."""
+    from lib.run import site
+    from lib.run.outputs import Ledger
+
+    out = tmp_path / "out"
+    (out / "html").mkdir(parents=True)
+    (out / "notebooks").mkdir()
+    settings = planning.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
+    ledger = Ledger(out, tmp_path, settings, "v" * 64, tmp_path, ["programme"])
+
+    def staged(explorer: bool) -> dict[str, str]:
+        files = {"notebook": out / "notebooks" / ".p.1.tmp.ipynb", "html": out / "html" / ".p.2.tmp.html"}
+        if explorer:
+            files["explorer"] = out / "html" / ".s.3.tmp.html"
+        for kind, path in files.items():
+            path.write_text(kind)
+        return {k: str(v) for k, v in files.items()}
+
+    entry = ledger.commit(_result("programme", "programme", "Programme report"), staged(True))
+    ledger.write()
+    assert entry.outputs["explorer"] == f"html/{site.EXPLORER_PAGE}"
+    assert (out / "html" / site.EXPLORER_PAGE).read_text() == "explorer"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["reports"][0]["outputs"]["explorer"] == f"html/{site.EXPLORER_PAGE}"
+    # an authority's commit leaves the programme's explorer alone
+    ledger.commit(
+        _result("leeds", "authority", "Leeds"), {"notebook": None, "html": str(staged(False)["html"])}
+    )
+    assert (out / "html" / site.EXPLORER_PAGE).is_file()
+    entry = ledger.commit(_result("programme", "programme", "Programme report"), staged(False))
+    assert "explorer" not in entry.outputs and not (out / "html" / site.EXPLORER_PAGE).exists()
+    assert not [p.name for p in (out / "html").iterdir() if p.name.startswith(".")]

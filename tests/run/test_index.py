@@ -363,7 +363,9 @@ def test_search_finds_the_sources_abbreviations(chromium, tmp_path):
 def test_programme_row_links_the_one_page_brief():
     results = _named_run({})
     page = index.render_index(results, prefix="html/", brief={"html": "brief.html", "pdf": "brief.pdf"})
-    row = re.search(r'<tr[^>]*>\s*<th scope="row"><a href="html/programme.html">.*?</tr>', page, re.S).group(0)
+    row = re.search(r'<tr[^>]*>\s*<th scope="row"><a href="html/programme.html">.*?</tr>', page, re.S).group(
+        0
+    )
     assert '<a href="html/brief.html">One-page brief</a>' in row
     assert '<a href="html/brief.pdf" download>PDF, one A4 page</a>' in row
     assert "brief" not in index.render_index(results)  # no brief made: no link

@@ -382,3 +382,40 @@ def test_maintainers_markers_must_pair():
         render.reader_text("a\n<!-- maintainers -->\nsecret\n")
     with pytest.raises(ValueError, match=r"^x.md:1: <!-- /maintainers --> without an opening"):
         render.reader_text("<!-- /maintainers -->\n", "x.md")
+
+
+# ---------------------------------------------------------------------------
+# The explorer on its own page: the report carries no widget scripts
+# ---------------------------------------------------------------------------
+
+
+def _explorer_nb():
+    nb = executed_nb(widgets=True)
+    nb.cells.append(new_markdown_cell("### Explore\n\nSee the [survey explorer](survey-explorer.html)."))
+    nb.cells.append(_cell("# EXPLORER-MARKER\nexplorer()", ["explorer-page"], "EXPLORER-OUTPUT"))
+    return nb
+
+
+def test_split_explorer_moves_tagged_cells_and_the_widget_state():
+    nb = _explorer_nb()
+    report, explorer = render.split_explorer(nb)
+    assert "widgets" not in report.metadata and "widgets" in explorer.metadata
+    assert not any("EXPLORER-MARKER" in c.source for c in report.cells)
+    assert len(report.cells) == len(nb.cells) - 1
+    assert [c.source.splitlines()[0] for c in explorer.cells] == [
+        "# Survey explorer: Fixture heading",
+        "# EXPLORER-MARKER",
+    ]
+    assert "widgets" in nb.metadata and len(nb.cells) == 8  # the executed notebook itself is unchanged
+    untagged = executed_nb(widgets=True)
+    assert render.split_explorer(untagged) == (untagged, None)
+
+
+def test_report_page_without_explorer_has_no_widget_scripts(tmp_path):
+    report, explorer = render.split_explorer(_explorer_nb())
+    page = render.render_notebook(report, tmp_path / "report.html")
+    assert "<script" not in page and "EXPLORER-OUTPUT" not in page
+    assert 'href="survey-explorer.html"' in page
+    explorer_page = render.render_notebook(explorer, tmp_path / "explorer.html")
+    assert "EXPLORER-OUTPUT" in explorer_page and explorer_page.count("<script") >= 2
+    assert len(page) * 10 < len(explorer_page)  # the weight is the inlined widget scripts
