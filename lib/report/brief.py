@@ -219,7 +219,12 @@ def todays_tables(wb: Any) -> BriefTables:  # wired at merge: results tables fro
         "level_max": rung.top, "level_text": rung.meaning, "reason": d.reason[:1].upper() + d.reason[1:] + ".",
     }])  # fmt: skip
     p1 = c["pre"].clip(0.01, 0.99)  # proportions (0-1) in today's changes table
+    labels = {x.id: x.title for x in wb.programme.sectors}  # "all": both sectors together
     comparisons = pd.DataFrame({
+        "comparison_id": (c["question"] + ":" + c["item"] + ":" + c["sector"]).tolist(),
+        "item_label": c["item_label"].tolist(),
+        "sector_label": [labels.get(x, "all respondents") for x in c["sector"]],
+        "change_pts": (100 * c["change"]).tolist(),
         "verdict": [
             (verdicts.SUPPORTED if up else verdicts.NOT_SUPPORTED) if sure else verdicts.DIRECTION_ONLY
             for sure, up in zip(clear, c["change"] > 0, strict=True)

@@ -112,13 +112,14 @@ def write_brief(processed_dir: Path, html_dir: Path, *, synthetic: bool = False)
     """Write ``brief.html`` (and ``brief.pdf`` when Chromium can print it) into ``html_dir``."""
     from lib.report import brief, workbook
 
-    wb = workbook.load_workbook(processed_dir)
     try:
+        wb = workbook.load_workbook(processed_dir)
         body = brief.brief_body(brief.brief_tables(wb), wb.programme.name)
-    except (ValueError, KeyError, IndexError) as exc:  # a table the brief needs is missing or malformed
+    except Exception as exc:  # noqa: BLE001 (a table the brief needs is missing or malformed: no brief, one line)
         (html_dir / BRIEF_PAGE).unlink(missing_ok=True)
         (html_dir / BRIEF_PDF).unlink(missing_ok=True)
-        return Brief(None, None, f"the one-page brief could not be made: {exc}")
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Brief(None, None, f"the one-page brief could not be made: {line}")
     page, name = html_dir / BRIEF_PAGE, wb.programme.name
     with tempfile.TemporaryDirectory(prefix="brief-page-") as tmp:
         printed = Path(tmp) / BRIEF_PAGE

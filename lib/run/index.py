@@ -205,6 +205,7 @@ def render_index(
     data_version: str | None = None,
     synthetic: bool = False,
     brief: dict | None = None,
+    changes: dict[str, list[str]] | None = None,
 ) -> str:
     """The index page (``results``: :class:`lib.run.outputs.ReportResult`).
 
@@ -231,8 +232,15 @@ def render_index(
     statuses = sorted(
         {x["status"]: x["status_text"] for x in rows}.items(), key=lambda kv: status_rank(kv[0])
     )
+    changed = [
+        {"name": x["name"], "href": x["href"], "lines": (changes or {})[x["id"]]}
+        for _, items in groups
+        for x in items
+        if (changes or {}).get(x["id"])
+    ]
     return site.render_template(
         "run_index.html.j2",
+        changed=changed,
         title="Evaluation reports",
         rows=rows,
         groups=groups,

@@ -80,6 +80,8 @@ class ReportResult:
     cached: bool = False
     #: sha256 of the committed outputs, by kind ("notebook", "html")
     output_sha256: dict[str, str] = field(default_factory=dict)
+    #: what changed in the page's figures and verdicts since the previous build (lib.run.changes)
+    changes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -163,6 +165,8 @@ class Ledger:
         self.glossary_href: str | None = None
         #: the one-page brief: {"html": href, "pdf": href or None} (lib.run.brief), {} when none
         self.brief: dict = {}
+        #: report id -> its note of what changed since the previous build (lib.run.changes)
+        self.changes: dict[str, list[str]] = {}
         self.downloads: list = []
         #: authority_id -> one-line summary and evidence coverage (lib.run.index)
         self.summaries: dict = {}
@@ -219,6 +223,8 @@ class Ledger:
 
         made = write_brief(self.pdir, html_dir, synthetic=self.synthetic)
         self.brief = {"html": made.html, "pdf": made.pdf} if made.html else {}
+        if made.problem:
+            self.run["brief"] = made.problem  # in the manifest: why there is no brief (or no PDF)
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
@@ -256,6 +262,7 @@ class Ledger:
             "data_version": self.data_version,
             "synthetic": self.synthetic,
             "brief": self.brief,
+            "changes": self.changes,
         }
         atomic_write_text(
             html_dir / "index.html",

@@ -190,8 +190,16 @@ def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
             target = Path(job["html_out"]).with_name(site.EXPLORER_PAGE)
             pages["explorer"] = (explorer, render.explorer_title(job["title"]), target)
         for kind, (notebook, title, target) in pages.items():
+            chrome = render.report_chrome(notebook)
+            if kind == "html":  # the report's own page says what changed since the previous build
+                chrome.changes = tuple(job.get("changes") or ())
             page = render.render_notebook(
-                notebook, None, keep_code=job["keep_code"], title=title, exporter=_WORKER["exporter"]
+                notebook,
+                None,
+                keep_code=job["keep_code"],
+                title=title,
+                exporter=_WORKER["exporter"],
+                chrome=chrome,
             )
             staged[kind] = temp_path(target)
             staged[kind].write_text(page, encoding="utf-8")
