@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 from test_batch import AUTHORITY_NB, PROGRAMME_NB
+from test_index import _named_run
 
 from lib.run import batch, changes, chrome, index, site
-from test_index import _named_run
 
 ARROW = "\u2192"
 
