@@ -303,7 +303,8 @@ def test_index_pages_mark_failure_and_link_relatively(fixture_run):
         links = re.findall(r'<a href="([^"]+)">', page)
         assert links[0] == f"{prefix}data_quality_log.csv"
         assert links[1] == f"{prefix}caveats.html"
-        assert links[2] == f"{prefix}programme.html"
+        assert links[2] == f"{prefix}glossary.html"
+        assert links[3] == f"{prefix}programme.html"
         for link in links:
             assert (index.parent / link).is_file(), link
         row = re.search(
@@ -363,7 +364,7 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert r2["barnet"] == reports["barnet"]
     assert m2["run_report_ids"] == ["leeds"]
     report_links = re.findall(r'<a href="html/([a-z-]+)\.html">', (out / "index.html").read_text())
-    assert len([link for link in report_links if link != "caveats"]) == 5
+    assert len([link for link in report_links if link not in ("caveats", "glossary")]) == 5
     assert "<title>Authority report: Leeds</title>" in (out / "html" / "leeds.html").read_text()
 
 

@@ -321,7 +321,11 @@ def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
     for i, aid in enumerate(order):
         page = render.render_notebook(chrome_nb({"processed_dir": str(pdir), "authority_id": aid}))
         links = _site_links(page)
-        expected = [("index.html", "All reports"), ("programme.html", "Programme report")]
+        expected = [
+            ("index.html", "All reports"),
+            ("programme.html", "Programme report"),
+            ("glossary.html", "Glossary"),
+        ]
         pager = []
         if i > 0:
             pager.append((f"{order[i - 1]}.html", f"Previous: {html.escape(NAMES[order[i - 1]])}"))
@@ -331,7 +335,10 @@ def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
         assert links["pager"] == pager, aid
         assert XSS not in page
     programme = render.render_notebook(chrome_nb({"processed_dir": str(pdir)}))
-    assert _site_links(programme) == {"site-nav": [("index.html", "All reports")], "pager": []}
+    assert _site_links(programme) == {
+        "site-nav": [("index.html", "All reports"), ("glossary.html", "Glossary")],
+        "pager": [],
+    }
 
 
 def test_the_chrome_shows_the_synthetic_banner_once(tmp_path):
