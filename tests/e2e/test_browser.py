@@ -281,6 +281,10 @@ def _follow_other_links(guard: Guard, index: Visit, index_page) -> set[str]:
             visit, page = guard.open(link["href"], link["url"])
             page.close()
             others[link["href"]] = visit
+        elif link["href"].endswith(".pdf"):  # Chromium shows a local PDF rather than download it
+            pdf = _file_of(link["url"]).read_bytes()
+            assert pdf.startswith(b"%PDF-"), link["href"]
+            downloads[link["href"]] = (Path(link["href"]).name, pdf)
         else:
             with index_page.expect_download(timeout=10_000) as info:
                 index_page.click(f'a[href="{link["href"]}"]')
@@ -363,7 +367,6 @@ def site(browser, batch_ok):
             after_load=_wait_widgets,
         )
         explorer_page.close()
-        index.extra["others"][site_pages.EXPLORER_PAGE] = explorer
         rows = [r for r in index.extra.get("rows", []) if r.get("href")]
         index.extra["clicked"] = _click_first_authority(index_page, rows)
         index_page.close()
@@ -379,6 +382,7 @@ def site(browser, batch_ok):
         "index": index,
         "reports": reports,
         "top_index": top,
+        "explorer": explorer,
         "screenshots": shots,
         "all_blocked": all_blocked,
     }
@@ -391,6 +395,7 @@ def _all_visits(site) -> list[Visit]:
         site["top_index"],
         *site["reports"].values(),
         *site["index"].extra["others"].values(),
+        site["explorer"],
     ]
 
 
@@ -585,7 +590,7 @@ def test_programme_widgets_render_default_view(site, batch_ok):
     from lib import report
     from lib.report import explorer
 
-    v = site["index"].extra["others"][site_pages.EXPLORER_PAGE]
+    v = site["explorer"]
     assert v.extra.get("widgets_rendered") is True, v.extra.get("widgets_rendered")
     # Hidden controls (the stand-in Sector control and the views of other
     # questions) are in the DOM but not displayed.
@@ -1016,6 +1021,20 @@ def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
     assert got["downloads/programme.xlsx"][1][:2] == b"PK"
 
 
+def test_index_links_the_brief_its_pdf_and_the_glossary(site):
+    """Opened from the index and checked like every page (axe, links, headings above);
+    the PDF is one A4 page."""
+    others = site["index"].extra["others"]
+    assert {"brief.html", "glossary.html", "caveats.html"} <= set(others), sorted(others)
+    assert all("axe" in others[name].extra for name in ("brief.html", "glossary.html"))
+    pdf = site["index"].extra["downloads"]["brief.pdf"][1]
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == 1
+    boxes = [
+        tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    ]
+    assert boxes in ([(595, 842)], [(596, 843)]), boxes  # A4 in points
+
+
 # ---------------------------------------------------------------------------
 # Navigation: contents, index, programme report, previous/next authority
 # ---------------------------------------------------------------------------
@@ -1054,6 +1073,7 @@ def test_index_programme_and_previous_next_links_on_every_report(site, batch_ok)
                 pager.append((f"{order[i - 1]}.html", f"Previous: {names[order[i - 1]]}"))
             if i + 1 < len(order):
                 pager.append((f"{order[i + 1]}.html", f"Next: {names[order[i + 1]]}"))
+        expected.append(("glossary.html", "Glossary"))
         if header != expected + pager or footer != pager:
             errors.append(f"{rid}: header {header}, footer {footer}; expected {expected + pager}, {pager}")
         for link in v.dom["siteNav"]:
