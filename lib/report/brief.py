@@ -188,6 +188,13 @@ def brief_tables(wb: Any) -> BriefTables:
     return BriefTables(*frames, target_points=float(target) if target is not None else None)
 
 
+def cited(wb: Any, source: str) -> str:
+    """A provenance string with each source file named by its document's title (``'programme report § 2'``)."""
+    for d in wb.programme.source_documents:
+        source = source.replace(d.file, d.title)
+    return source
+
+
 def todays_tables(wb: Any) -> BriefTables:  # wired at merge: results tables from the analysis step
     """The same four tables from today's facts (success judgement, key findings, design,
     survey changes), until the analysis step writes ``results_*`` (CONTRACT.md section 3)."""
@@ -201,7 +208,7 @@ def todays_tables(wb: Any) -> BriefTables:  # wired at merge: results tables fro
     rises = clear & (c["change"] > 0)
     measured = rises[c["question"] == impacts_question(wb)]  # the success measure's own question
     success = pd.DataFrame([{
-        "criterion_id": "success_measure", "criterion": j.measure, "source": j.measure_source,
+        "criterion_id": "success_measure", "criterion": j.measure, "source": cited(wb, j.measure_source),
         "verdict": verdicts.ASSOCIATION if measured.any() else verdicts.DIRECTION_ONLY,
         "headline": j.reasons[0] if j.reasons else "", "confidence": j.confidence,
         "confidence_reason": j.design_limits[0] if j.design_limits else "",
