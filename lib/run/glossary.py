@@ -133,7 +133,7 @@ def glossary_sections(programme: Any, rubric: Any = None) -> list[Section]:
     own = [(t.term, t.meaning, titles.get(t.source, "")) for t in programme.glossary]
     sections = []
     if own:
-        sections.append(Section("programme-words", f"Words of {programme.name}", _entries(own, "term")))
+        sections.append(Section("programme-words", "The programme's own words", _entries(own, "term")))
     general = [(term, meaning, "") for term, meaning in GENERAL_TERMS]
     sections.append(Section("evaluation-words", "Evaluation words", _entries(general, "term")))
     sections.append(
