@@ -417,6 +417,14 @@ DEFINITION: tuple[Key, ...] = (
         "sentences of this programme's sources the quality log quotes",
         "{lost_glyph: ...}",
     ),
+    entries(
+        "glossary",
+        "this programme's own words (abbreviations, names) the glossary page explains",
+        text("term", "the word or abbreviation as the pages print it", "VCS"),
+        text("meaning", "what it means, for a reader new to the programme", "voluntary and community sector"),
+        text("source", "the source document id the meaning comes from", "programme_report", required=False),
+        required=False,
+    ),
 )
 
 

@@ -216,6 +216,15 @@ class ProgrammeDefinitionError(Exception):
 
 
 @dataclass(frozen=True)
+class GlossaryTerm:
+    """A word this programme's pages use, with its meaning for readers (the glossary page)."""
+
+    term: str
+    meaning: str
+    source: str = ""  # where the meaning comes from: a source document id, or ""
+
+
+@dataclass(frozen=True)
 class Programme:
     """One programme's definition. Lists keep the order the sources print."""
 
@@ -254,6 +263,8 @@ class Programme:
     completeness: tuple[Completeness, ...] = ()
     never_inferred: tuple[str, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
+    #: Programme words readers meet on its pages (abbreviations, names), for the glossary page.
+    glossary: tuple[GlossaryTerm, ...] = ()
     chart_questions: tuple[tuple[str, str], ...] = ()
     #: Respondent-level response files: the answer scale and extra spellings.
     response_scale: tuple[int, int] = (1, 7)

@@ -24,6 +24,7 @@ from lib.programme.model import (
     CaseStudyGroup,
     EvidenceInference,
     EvidenceStatus,
+    GlossaryTerm,
     Measure,
     NotInferred,
     Phase,
@@ -557,6 +558,17 @@ def parse_notes(r: Reader, data: dict, parsed: Fields) -> Fields:
     return {"notes": tuple(notes)}
 
 
+def parse_glossary(r: Reader, data: dict, parsed: Fields) -> Fields:
+    sources = [d.id for d in parsed.get("source_documents", ())]
+    terms = []
+    for p, n in r.items(data, "glossary", "", minimum=0):
+        source = r.text(n, "source", p, optional=True) or ""
+        if source:
+            r.member(f"{p}.source", source, sources, "a source document id")
+        terms.append(GlossaryTerm(r.text(n, "term", p) or "", r.text(n, "meaning", p) or "", source))
+    return {"glossary": tuple(terms)}
+
+
 #: Top-level key -> its parser, in the order the keys depend on each other.
 PARSERS: dict[str, Parser] = {
     "schema_version": parse_schema_version,
@@ -576,6 +588,7 @@ PARSERS: dict[str, Parser] = {
     "case_study_sections": parse_case_study_sections,
     "completeness": parse_completeness,
     "notes": parse_notes,
+    "glossary": parse_glossary,
 }
 
 

@@ -20,9 +20,7 @@ from lib.report.workbook import Workbook
 
 def tolerance_points(wb: Workbook) -> float | None:
     """The plan's "about the same" tolerance, in points (None where no plan gives one)."""
-    # wired at merge: the evaluation plan (wb.programme.plan.decision_rules.tolerance_points)
-    plan = getattr(wb.programme, "plan", None)
-    return plan.decision_rules.tolerance_points if plan is not None else None
+    return wb.programme.plan.decision_rules.tolerance_points
 
 
 def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:

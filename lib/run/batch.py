@@ -324,7 +324,27 @@ class _Run:
         ledger.run["executor"] = self.executor_label()
         ledger.load_previous()
         side_files.write(ledger, html_dir, log_dir, self.code)
+        ledger.changes = self.record_changes()
         return ledger
+
+    def record_changes(self) -> dict[str, list[str]]:
+        """Each report's note of what changed since the previous build (lib.run.changes);
+        results that cannot be read give no note (the reports still run)."""
+        from lib.run import changes
+
+        key = cache.sha256_bytes(
+            json.dumps({"data": self.fp.data_version, "code": self.code}, sort_keys=True).encode()
+        )
+        try:
+            notes = changes.record_changes(
+                self.out, self.pdir, [(s.report_id, s.kind) for s in self.specs],
+                key=key, data_version=self.fp.data_version,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 (results that cannot be read: no note, the reports still run)
+            line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.ledger.run["changes"] = f"what changed could not be worked out: {line}"
+            return {}
+        return {rid: changes.note_lines(n) for rid, n in notes.items() if n}
 
     def plan(self, nb_dir: Path, html_dir: Path) -> tuple[list[dict[str, Any]], list[ReportResult]]:
         """The jobs to run and the previous results to reuse (inputs unchanged, outputs intact)."""
@@ -347,6 +367,7 @@ class _Run:
                 parameters=s.parameters,
                 settings=settings.report_settings,
                 title=title,
+                changes=self.ledger.changes.get(s.report_id, ()),
             )
             previous = self.ledger.entries.get(s.report_id)
             if previous is not None:
@@ -360,7 +381,7 @@ class _Run:
                 "keep_code": settings.keep_code, "title": title, "kernel_name": self.kernel_name,
                 "timeout": settings.timeout, "node_modules": str(self.nm) if self.nm else None,
                 "source_cell_ids": cell_ids[s.notebook], "input_hash": key,
-                "threshold": settings.disclosure_threshold,
+                "threshold": settings.disclosure_threshold, "changes": self.ledger.changes.get(s.report_id, []),
             })  # fmt: skip
         return jobs, reused
 
@@ -465,6 +486,7 @@ class _Run:
             finished_at=raw["finished_at"], duration_s=raw["duration_s"], status=raw["status"],
             error=raw["error"], outputs={}, timings=raw.get("timings", {}), settings=self.settings.report_settings,
             output_sha256={k: cache.sha256_file(Path(v)) for k, v in staged.items() if v},
+            changes=list(job.get("changes") or []),
         )  # fmt: skip
         with self.interrupts.critical():
             entry = self.ledger.commit(fresh, staged)

@@ -11,6 +11,8 @@ A report is re-executed only when something it depends on changed. Its
   by hash), the Python version and the kernel name;
 * ``parameters``, the page title and the report-changing settings recorded in
   the manifest (disclosure threshold, keep_code);
+* ``changes``: the page's note of what changed since the previous build, worked
+  out from the previous build's recorded results (:mod:`lib.run.changes`);
 * ``data``: the processed tables the report reads, fingerprinted as finely as
   the dependency tracking can show (below).
 
@@ -181,26 +183,30 @@ def input_key(
     parameters: dict[str, Any],
     settings: dict[str, Any],
     title: str,
+    changes: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """The report's input hash: equal keys, equal outputs (apart from the build time)."""
-    return _combine(
-        {
-            "notebook": notebook_sha256,
-            "code": code,
-            "environment": environment,
-            "data": data,
-            "parameters": parameters,
-            "settings": settings,
-            "title": title,
-        }
-    )
+    """The report's input hash: equal keys, equal outputs (apart from the build time).
+    ``changes``: the page's note of what changed since the previous build (lib.run.changes)."""
+    parts = {
+        "notebook": notebook_sha256,
+        "code": code,
+        "environment": environment,
+        "data": data,
+        "parameters": parameters,
+        "settings": settings,
+        "title": title,
+    }
+    if changes:
+        parts["changes"] = list(changes)
+    return _combine(parts)
 
 
 def outputs_intact(out: Path, entry: Any) -> bool:
-    """The entry's notebook and page exist and have the recorded sha256."""
+    """The entry's notebook and page (and any other page it recorded, such as the
+    explorer's) exist and have the recorded sha256."""
     recorded = getattr(entry, "output_sha256", None) or {}
     outputs = getattr(entry, "outputs", None) or {}
-    for kind in ("notebook", "html"):
+    for kind in dict.fromkeys(["notebook", "html", *recorded]):
         rel, digest = outputs.get(kind), recorded.get(kind)
         if not rel or not digest:
             return False

@@ -155,6 +155,8 @@ class Chrome:
     nav: site.SiteNav | None = None
     synthetic: bool = False
     version: str = field(default_factory=site.workbook_version)
+    #: what changed in the page's figures and verdicts since the previous build (lib.run.changes)
+    changes: tuple[str, ...] = ()
 
     def header(self) -> Markup:
         return Markup(site.render_template("report_header.html.j2", nav=self.nav))  # noqa: S704
@@ -167,6 +169,7 @@ class Chrome:
                 page=page,
                 banner=self.synthetic and not page.has_banner,
                 banner_text=banner.SYNTHETIC_TEXT,
+                changes=self.changes,
             )
         )
 

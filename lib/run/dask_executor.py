@@ -32,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lib.run import site
 from lib.run.outputs import temp_path
 from lib.run.planning import BatchError
 
@@ -165,7 +166,12 @@ class DaskExecutor:
                     raw = unrun("failed", f"dask worker error: {error_summary(exc)}")
                 payload = raw.pop("payload", None) or {}
                 raw["staged"] = {}
-                for kind, target in (("notebook", job["notebook_out"]), ("html", job["html_out"])):
+                explorer = Path(job["html_out"]).with_name(site.EXPLORER_PAGE)
+                for kind, target in (
+                    ("notebook", job["notebook_out"]),
+                    ("html", job["html_out"]),
+                    ("explorer", explorer),
+                ):
                     if kind in payload:
                         tmp = temp_path(Path(target))
                         tmp.write_bytes(payload[kind])

@@ -130,6 +130,24 @@ def _table(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(columns)).fillna("")
 
 
+def search_spellings() -> dict[str, tuple[str, ...]]:
+    """authority_id -> the extra printed forms the programme definition lists
+    (``'ne lincs'``), which the index's search matches as well as the name;
+    {} when no definition can be read (the search then matches names only)."""
+    from lib import programme
+
+    try:
+        authorities = programme.current_programme().authorities
+    except programme.ProgrammeDefinitionError:
+        return {}
+    return {a.id: tuple(a.spellings) for a in authorities}
+
+
+def _search_text(name: str, spellings: Sequence[str]) -> str:
+    """What the search box matches for a row: the display name and every listed spelling."""
+    return " | ".join(dict.fromkeys([name, *spellings]))
+
+
 def _status(r: Any, href: str | None) -> tuple[str, str, str | None]:
     """(status key, status text, error line) of a report row."""
     attempt = getattr(r, "last_attempt", None) or {}
@@ -156,6 +174,7 @@ def index_rows(
     results: Iterable[Any], *, prefix: str = "", summaries: dict[str, Summary] | None = None
 ) -> list[dict[str, Any]]:
     summaries = summaries or {}
+    spellings = search_spellings()
     rows = []
     for r in results:
         html_rel = r.outputs.get("html")
@@ -163,7 +182,8 @@ def index_rows(
         status, status_text, error = _status(r, href)
         summary = summaries.get(r.id) if r.kind == "authority" else None
         rows.append({
-            "id": r.id, "kind": r.kind, "name": r.display_name, "show_id": r.kind == "authority",
+            "id": r.id, "kind": r.kind, "name": r.display_name,
+            "search": _search_text(r.display_name, spellings.get(r.id, ()) if r.kind == "authority" else ()),
             "href": href, "status": status, "status_text": status_text, "error": error,
             "built": r.finished_at, "data_version": r.data_version,
             "data_version_short": r.data_version[:12],
@@ -179,10 +199,13 @@ def render_index(
     prefix: str = "",
     dq_href: str | None = None,
     caveats_href: str | None = None,
+    glossary_href: str | None = None,
     downloads: Sequence = (),
     summaries: dict[str, Summary] | None = None,
     data_version: str | None = None,
     synthetic: bool = False,
+    brief: dict | None = None,
+    changes: dict[str, list[str]] | None = None,
 ) -> str:
     """The index page (``results``: :class:`lib.run.outputs.ReportResult`).
 
@@ -190,7 +213,8 @@ def render_index(
     ``downloads`` are :class:`lib.run.downloads.Download` records;
     ``summaries`` come from :func:`authority_summaries`; ``data_version`` is
     the run's (default: the newest page's); ``synthetic`` shows the SYNTHETIC
-    DATA banner. A report marked ``stale`` links its last good page and says
+    DATA banner; ``brief``: the one-page brief's hrefs (``html``, ``pdf``), linked
+    from the programme's row. A report marked ``stale`` links its last good page and says
     why this run did not rebuild it."""
     rows = index_rows(results, prefix=prefix, summaries=summaries)
     programme = [x for x in rows if x["kind"] == "programme"]
@@ -208,8 +232,15 @@ def render_index(
     statuses = sorted(
         {x["status"]: x["status_text"] for x in rows}.items(), key=lambda kv: status_rank(kv[0])
     )
+    changed = [
+        {"name": x["name"], "href": x["href"], "lines": (changes or {})[x["id"]]}
+        for _, items in groups
+        for x in items
+        if (changes or {}).get(x["id"])
+    ]
     return site.render_template(
         "run_index.html.j2",
+        changed=changed,
         title="Evaluation reports",
         rows=rows,
         groups=groups,
@@ -218,6 +249,8 @@ def render_index(
         n_stale=sum(1 for x in rows if x["status"] == "stale"),
         dq_href=dq_href,
         caveats_href=caveats_href,
+        glossary_href=glossary_href,
+        brief={k: prefix + (brief or {})[k] if (brief or {}).get(k) else None for k in ("html", "pdf")},
         downloads=[{"href": prefix + d.href, "label": d.label, "rows": d.rows} for d in downloads],
         built=newest["built"] if newest else None,
         data_version=data_version or (newest["data_version"] if newest else None),

@@ -80,6 +80,8 @@ class ReportResult:
     cached: bool = False
     #: sha256 of the committed outputs, by kind ("notebook", "html")
     output_sha256: dict[str, str] = field(default_factory=dict)
+    #: what changed in the page's figures and verdicts since the previous build (lib.run.changes)
+    changes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -160,6 +162,11 @@ class Ledger:
         self.run = {"started_at": utc_now(), "finished_at": None, "state": "running"}
         self.dq_href: str | None = None
         self.caveats_href: str | None = None
+        self.glossary_href: str | None = None
+        #: the one-page brief: {"html": href, "pdf": href or None} (lib.run.brief), {} when none
+        self.brief: dict = {}
+        #: report id -> its note of what changed since the previous build (lib.run.changes)
+        self.changes: dict[str, list[str]] = {}
         self.downloads: list = []
         #: authority_id -> one-line summary and evidence coverage (lib.run.index)
         self.summaries: dict = {}
@@ -208,6 +215,17 @@ class Ledger:
                 render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic, processed_dir=self.pdir),
             )
             self.caveats_href = CAVEATS_PAGE
+        from lib.run.glossary import render_glossary
+        from lib.run.site import GLOSSARY_PAGE
+
+        atomic_write_text(html_dir / GLOSSARY_PAGE, render_glossary(synthetic=self.synthetic))
+        self.glossary_href = GLOSSARY_PAGE
+        from lib.run.brief import write_brief
+
+        made = write_brief(self.pdir, html_dir, synthetic=self.synthetic)
+        self.brief = {"html": made.html, "pdf": made.pdf} if made.html else {}
+        if made.problem:
+            self.run["brief"] = made.problem  # in the manifest: why there is no brief (or no PDF)
         # Every processed table as CSV and one workbook, beside the pages (lib.run.downloads).
         from lib.run.downloads import write_downloads
 
@@ -244,10 +262,19 @@ class Ledger:
             "summaries": self.summaries,
             "data_version": self.data_version,
             "synthetic": self.synthetic,
+            "brief": self.brief,
+            "changes": self.changes,
         }
         atomic_write_text(
             html_dir / "index.html",
-            render_index(results, prefix="", dq_href=self.dq_href, caveats_href=self.caveats_href, **common),
+            render_index(
+                results,
+                prefix="",
+                dq_href=self.dq_href,
+                caveats_href=self.caveats_href,
+                glossary_href=self.glossary_href,
+                **common,
+            ),
         )
         atomic_write_text(
             self.out / "index.html",
@@ -256,9 +283,23 @@ class Ledger:
                 prefix="html/",
                 dq_href=f"html/{self.dq_href}" if self.dq_href else None,
                 caveats_href=f"html/{self.caveats_href}" if self.caveats_href else None,
+                glossary_href=f"html/{self.glossary_href}" if self.glossary_href else None,
                 **common,
             ),
         )
+
+    def _commit_explorer(self, fresh: ReportResult, explorer_tmp: str | None) -> dict[str, str]:
+        """The report's explorer page moved into place (``{"explorer": path}``); a rebuilt
+        programme page without one removes the last one, so no page outlives its report."""
+        from lib.run.site import EXPLORER_PAGE
+
+        target = self.out / "html" / EXPLORER_PAGE
+        if explorer_tmp:
+            os.replace(explorer_tmp, target)
+            return {"explorer": f"html/{EXPLORER_PAGE}"}
+        if fresh.kind == "programme":
+            target.unlink(missing_ok=True)
+        return {}
 
     def commit(self, fresh: ReportResult, staged: dict[str, str | None]) -> ReportResult:
         """Move a report's staged files into place and record them. With no
@@ -275,6 +316,7 @@ class Ledger:
             fresh.outputs = {
                 "notebook": f"notebooks/{fresh.id}.ipynb" if nb_tmp else None,
                 "html": f"html/{fresh.id}.html" if html_tmp else None,
+                **self._commit_explorer(fresh, staged.get("explorer") if html_tmp else None),
             }
             self.entries[fresh.id] = fresh
             return fresh

@@ -316,6 +316,45 @@ def render_notebook(
     return body
 
 
+#: Cells tagged so leave the report's page for the explorer's own page
+#: (``site.EXPLORER_PAGE``): the widgets' scripts then weigh on that page only.
+EXPLORER_TAG = "explorer-page"
+#: Metadata key naming the site page a notebook renders to, when not its report's own.
+SITE_PAGE_KEY = "site_page"
+
+
+def explorer_title(report_title: str) -> str:
+    return f"Survey explorer: {report_title}"
+
+
+def _tagged(cell) -> bool:
+    return EXPLORER_TAG in (cell.get("metadata", {}).get("tags") or [])
+
+
+def split_explorer(nb) -> tuple[Any, Any | None]:
+    """The report without its explorer cells (and without widget state, so no widget
+    scripts), and the explorer's page: its title, then the explorer cells with the
+    widget state. ``(nb, None)`` when no cell is tagged ``explorer-page``."""
+    import nbformat
+
+    if not any(_tagged(c) for c in nb.cells):
+        return nb, None
+    report = copy.deepcopy(nb)
+    report.cells = [c for c in report.cells if not _tagged(c)]
+    report.metadata.pop("widgets", None)
+    explorer = copy.deepcopy(nb)
+    title = explorer_title(notebook_title(nb, "Report"))
+    lead = nbformat.v4.new_markdown_cell(
+        f"# {title}\n\nChoose a question and a sector to redraw its chart and table. Every view offered "
+        f"here also appears, static, in the [programme report]({site.page_name(site.PROGRAMME_ID)})."
+    )
+    lead.id = "explorer-title"
+    explorer.cells = [lead] + [c for c in explorer.cells if _tagged(c)]
+    explorer.metadata[SITE_PAGE_KEY] = site.EXPLORER_ID
+    explorer.metadata.pop("title", None)
+    return report, explorer
+
+
 def report_chrome(nb, project_root: Path = PROJECT_ROOT) -> Chrome:
     """The chrome of a report executed by the batch, from its papermill parameters.
 
@@ -334,7 +373,7 @@ def report_chrome(nb, project_root: Path = PROJECT_ROOT) -> Chrome:
     names = site.authority_names(pdir)
     if not names:
         return Chrome(synthetic=banner.is_synthetic(pdir))
-    report_id = params.get("authority_id") or site.PROGRAMME_ID
+    report_id = nb.metadata.get(SITE_PAGE_KEY) or params.get("authority_id") or site.PROGRAMME_ID
     return Chrome(nav=site.site_nav(str(report_id), names), synthetic=banner.is_synthetic(pdir))
 
 

@@ -45,15 +45,19 @@ def write(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> b
     except (OSError, ValueError):
         last = None
     if isinstance(last, dict) and last.get("key") == key:
-        hrefs = [h for h in (last.get("dq_href"), last.get("caveats_href")) if h]
+        hrefs = [h for h in (last.get("dq_href"), last.get("caveats_href"), last.get("glossary_href")) if h]
+        hrefs += [h for h in (last.get("brief") or {}).values() if h]
         hrefs += [d["href"] for d in last.get("downloads", [])]
         if _files(html_dir, hrefs) == last.get("files"):
             ledger.dq_href, ledger.caveats_href = last.get("dq_href"), last.get("caveats_href")
+            ledger.glossary_href, ledger.brief = last.get("glossary_href"), last.get("brief") or {}
             ledger.downloads = [types.SimpleNamespace(**d) for d in last.get("downloads", [])]
             return False
     ledger.write_side_files(html_dir)
     downloads = [{"href": d.href, "label": d.label, "kind": d.kind, "rows": d.rows} for d in ledger.downloads]
-    hrefs = [h for h in (ledger.dq_href, ledger.caveats_href) if h] + [d["href"] for d in downloads]
+    hrefs = [h for h in (ledger.dq_href, ledger.caveats_href, ledger.glossary_href) if h]
+    hrefs += [h for h in ledger.brief.values() if h]
+    hrefs += [d["href"] for d in downloads]
     atomic_write_text(
         record_path,
         json.dumps(
@@ -61,6 +65,8 @@ def write(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> b
                 "key": key,
                 "dq_href": ledger.dq_href,
                 "caveats_href": ledger.caveats_href,
+                "glossary_href": ledger.glossary_href,
+                "brief": ledger.brief,
                 "downloads": downloads,
                 "files": _files(html_dir, hrefs),
             },

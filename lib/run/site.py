@@ -32,6 +32,11 @@ from lib.config import CAVEATS_PAGE, PROJECT_ROOT
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 INDEX_PAGE = "index.html"
+#: The glossary every page links to (lib.run.glossary).
+GLOSSARY_PAGE = "glossary.html"
+#: The programme report's interactive survey explorer, on a page of its own (lib.run.render.split_explorer).
+EXPLORER_PAGE = "survey-explorer.html"
+EXPLORER_ID = "survey-explorer"
 #: The report id of the programme report (its page is ``programme.html``).
 PROGRAMME_ID = "programme"
 AUTHORITIES_CSV = "authorities.csv"
@@ -134,6 +139,7 @@ class SiteNav:
     caveats: Link
     previous: Link | None = None
     next: Link | None = None
+    glossary: Link = Link(GLOSSARY_PAGE, "Glossary")
 
 
 def site_nav(report_id: str, names: dict[str, str]) -> SiteNav:

@@ -176,26 +176,41 @@ def _make_executed_notebook_reproducible(job: dict[str, Any], tmp_nb: Path, star
     return nb, breakdown
 
 
-def _render_page(job: dict[str, Any], nb) -> tuple[Path | None, str | None]:
-    """Render ``nb`` into a temp file next to the page; returns its path, or
-    None and the reason it failed."""
-    from lib.run import render
+def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
+    """Render ``nb`` into temp files next to the page: the report's page and, when the
+    notebook has cells tagged for it, the interactive explorer's own page
+    (:func:`lib.run.render.split_explorer`). Returns them by kind, or {} and why it failed."""
+    from lib.run import render, site
 
-    tmp_html: Path | None = None
+    staged: dict[str, Path] = {}
     try:
-        page = render.render_notebook(
-            nb, None, keep_code=job["keep_code"], title=job["title"], exporter=_WORKER["exporter"]
-        )
-        tmp_html = temp_path(Path(job["html_out"]))
-        tmp_html.write_text(page, encoding="utf-8")
-        os.chmod(tmp_html, 0o644)
-        return tmp_html, None
+        report, explorer = render.split_explorer(nb)
+        pages = {"html": (report, job["title"], Path(job["html_out"]))}
+        if explorer is not None:
+            target = Path(job["html_out"]).with_name(site.EXPLORER_PAGE)
+            pages["explorer"] = (explorer, render.explorer_title(job["title"]), target)
+        for kind, (notebook, title, target) in pages.items():
+            chrome = render.report_chrome(notebook)
+            if kind == "html":  # the report's own page says what changed since the previous build
+                chrome.changes = tuple(job.get("changes") or ())
+            page = render.render_notebook(
+                notebook,
+                None,
+                keep_code=job["keep_code"],
+                title=title,
+                exporter=_WORKER["exporter"],
+                chrome=chrome,
+            )
+            staged[kind] = temp_path(target)
+            staged[kind].write_text(page, encoding="utf-8")
+            os.chmod(staged[kind], 0o644)
+        return staged, None
     except BaseException as exc:
-        if tmp_html is not None:
-            tmp_html.unlink(missing_ok=True)
+        for path in staged.values():
+            path.unlink(missing_ok=True)
         if not isinstance(exc, Exception):
             raise
-        return None, f"render failed: {error_summary(exc)}"
+        return {}, f"render failed: {error_summary(exc)}"
 
 
 def _cpu_seconds(before: tuple[Any, Any]) -> dict[str, float]:
@@ -237,7 +252,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
     cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     timings: dict[str, Any] = {}
     tmp_nb = temp_path(Path(job["notebook_out"]))
-    tmp_html: Path | None = None
+    pages: dict[str, Path] = {}
     try:
         error, infrastructure, t_exec = _execute_with_retry(job, tmp_nb, timings)
         t_done = time.time()
@@ -249,7 +264,7 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
             t1 = time.perf_counter()
             nb, breakdown = _make_executed_notebook_reproducible(job, tmp_nb, t_exec, t_done)
             timings.update(breakdown)
-            tmp_html, render_error = _render_page(job, nb)
+            pages, render_error = _render_page(job, nb)
             if render_error:
                 error = f"{error}; {render_error}" if error else render_error
             timings["render_s"] = round(time.perf_counter() - t1, 3)
@@ -259,8 +274,8 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         timings.update(_cpu_seconds(cpu0))
     except BaseException:
         tmp_nb.unlink(missing_ok=True)
-        if tmp_html is not None:
-            tmp_html.unlink(missing_ok=True)
+        for path in pages.values():
+            path.unlink(missing_ok=True)
         raise
     return {
         "id": job["id"],
@@ -269,7 +284,11 @@ def execute_report(job: dict[str, Any]) -> dict[str, Any]:
         "duration_s": round(time.perf_counter() - t0, 3),
         "status": "failed" if error else "ok",
         "error": error,
-        "staged": {"notebook": str(tmp_nb) if have_nb else None, "html": str(tmp_html) if tmp_html else None},
+        "staged": {
+            "notebook": str(tmp_nb) if have_nb else None,
+            "html": str(pages["html"]) if "html" in pages else None,
+            **{kind: str(path) for kind, path in pages.items() if kind != "html"},
+        },
         "timings": timings,
     }
 

@@ -136,7 +136,8 @@ def _data_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     """What changed in a report's recorded inputs between two manifest entries:
     "new report", or the notebook, the code, the environment, the page title,
-    the processed tables it reads (by file) and the report settings that differ."""
+    the processed tables it reads (by file) and the report settings that differ,
+    then the figures and verdicts its page shows that moved (:func:`result_changes`)."""
     if not before or not before.get("inputs"):
         return ["new report"]
     b, a = before.get("inputs") or {}, after.get("inputs") or {}
@@ -145,7 +146,14 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     old_s, new_s = before.get("settings") or {}, after.get("settings") or {}
     out += [f"{k}: {old_s.get(k)} -> {new_s.get(k)}" for k in sorted(old_s.keys() | new_s.keys())
             if old_s.get(k) != new_s.get(k)]  # fmt: skip
-    return out
+    return out + result_changes(before, after)
+
+
+def result_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The page's figures and verdicts that moved in this build (lib.run.changes), as
+    recorded in the manifest; none when the note is the one the last build already had."""
+    moved = after.get("changes") or []
+    return [f"result: {line}" for line in moved] if moved != (before.get("changes") or []) else []
 
 
 def change_lines(previous: dict[str, Any] | None, manifest: dict[str, Any]) -> list[str]:

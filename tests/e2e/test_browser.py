@@ -26,6 +26,9 @@ from urllib.parse import unquote, urlparse
 import pytest
 from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
+from lib.run import index
+from lib.run import site as site_pages
+
 if not CHROMIUM.exists():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -278,6 +281,10 @@ def _follow_other_links(guard: Guard, index: Visit, index_page) -> set[str]:
             visit, page = guard.open(link["href"], link["url"])
             page.close()
             others[link["href"]] = visit
+        elif link["href"].endswith(".pdf"):  # Chromium shows a local PDF rather than download it
+            pdf = _file_of(link["url"]).read_bytes()
+            assert pdf.startswith(b"%PDF-"), link["href"]
+            downloads[link["href"]] = (Path(link["href"]).name, pdf)
         else:
             with index_page.expect_download(timeout=10_000) as info:
                 index_page.click(f'a[href="{link["href"]}"]')
@@ -320,8 +327,7 @@ def _open_reports(guard: Guard, rows: list[dict], shots: dict[str, Path]) -> dic
     reports: dict[str, Visit] = {}
     for row in rows:
         rid = Path(row["href"]).stem
-        is_programme = rid == "programme"
-        visit, page = guard.open(rid, row["url"], after_load=_wait_widgets if is_programme else None)
+        visit, page = guard.open(rid, row["url"])
         if rid in ("programme", "leeds") and visit.nav_error is None:
             shots[rid] = SCREENSHOTS / f"{rid}.png"
             page.screenshot(path=str(shots[rid]), full_page=True)
@@ -354,6 +360,13 @@ def site(browser, batch_ok):
     try:
         index, index_page = _open_index(guard, batch_ok.html, shots)
         downloaded = _follow_other_links(guard, index, index_page)
+        # the programme report's survey explorer, on its own page (linked from the report)
+        explorer, explorer_page = guard.open(
+            site_pages.EXPLORER_PAGE,
+            (batch_ok.html / site_pages.EXPLORER_PAGE).as_uri(),
+            after_load=_wait_widgets,
+        )
+        explorer_page.close()
         rows = [r for r in index.extra.get("rows", []) if r.get("href")]
         index.extra["clicked"] = _click_first_authority(index_page, rows)
         index_page.close()
@@ -369,6 +382,7 @@ def site(browser, batch_ok):
         "index": index,
         "reports": reports,
         "top_index": top,
+        "explorer": explorer,
         "screenshots": shots,
         "all_blocked": all_blocked,
     }
@@ -381,6 +395,7 @@ def _all_visits(site) -> list[Visit]:
         site["top_index"],
         *site["reports"].values(),
         *site["index"].extra["others"].values(),
+        site["explorer"],
     ]
 
 
@@ -575,7 +590,7 @@ def test_programme_widgets_render_default_view(site, batch_ok):
     from lib import report
     from lib.report import explorer
 
-    v = site["reports"]["programme"]
+    v = site["explorer"]
     assert v.extra.get("widgets_rendered") is True, v.extra.get("widgets_rendered")
     # Hidden controls (the stand-in Sector control and the views of other
     # questions) are in the DOM but not displayed.
@@ -859,7 +874,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
     try:
         visit, page = guard.open(
             "programme explorer",
-            (batch_ok.html / "programme.html").as_uri(),
+            (batch_ok.html / site_pages.EXPLORER_PAGE).as_uri(),
             after_load=lambda p, v: p.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS),
         )
         for q_label, question in explorer.questions(wb):
@@ -959,15 +974,12 @@ _PRINT_FACTS_JS = """
 def test_programme_prints_to_a4_without_clipping(browser, batch_ok):
     """Laid out at the A4 printable width with print media: nothing sticks out
     or is cut by an overflow box, every <details> prints open, the widgets are
-    replaced by a line pointing to their static views; the PDF is A4."""
+    (on the explorer's own page) would be replaced by a line pointing to their static views; the PDF is A4."""
     guard = Guard(browser)
     try:
         visit, page = guard.open(
             "programme print",
             (batch_ok.html / "programme.html").as_uri(),
-            after_load=lambda p, v: p.wait_for_selector(
-                ".widget-output img", state="attached", timeout=WIDGET_TIMEOUT_MS
-            ),
         )
         page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
         page.emulate_media(media="print")
@@ -983,7 +995,7 @@ def test_programme_prints_to_a4_without_clipping(browser, batch_ok):
     assert not facts["clipped"], "clipped or overflowing in print:\n" + "\n".join(facts["clipped"][:20])
     assert facts["details"] > 0 and not facts["closed"], f"details not expanded in print: {facts['closed']}"
     assert facts["widgets"] == 0, "interactive widgets are printed"
-    assert facts["stand_in"] and all("static" in c for c in facts["stand_in"]), facts["stand_in"]
+    assert all("static" in c for c in facts["stand_in"]), facts["stand_in"]  # the explorer has its own page
     pdf = pdf_path.read_bytes()
     assert pdf.startswith(b"%PDF-")
     boxes = {
@@ -1010,6 +1022,20 @@ def test_index_offers_every_processed_table_and_the_workbook(site, batch_ok):
     for name in downloads.table_names():
         assert got[f"downloads/{name}.csv"][1] == (batch_ok.processed / f"{name}.csv").read_bytes(), name
     assert got["downloads/programme.xlsx"][1][:2] == b"PK"
+
+
+def test_index_links_the_brief_its_pdf_and_the_glossary(site):
+    """Opened from the index and checked like every page (axe, links, headings above);
+    the PDF is one A4 page."""
+    others = site["index"].extra["others"]
+    assert {"brief.html", "glossary.html", "caveats.html"} <= set(others), sorted(others)
+    assert all("axe" in others[name].extra for name in ("brief.html", "glossary.html"))
+    pdf = site["index"].extra["downloads"]["brief.pdf"][1]
+    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == 1
+    boxes = [
+        tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    ]
+    assert boxes in ([(595, 842)], [(596, 843)]), boxes  # A4 in points
 
 
 # ---------------------------------------------------------------------------
@@ -1050,6 +1076,7 @@ def test_index_programme_and_previous_next_links_on_every_report(site, batch_ok)
                 pager.append((f"{order[i - 1]}.html", f"Previous: {names[order[i - 1]]}"))
             if i + 1 < len(order):
                 pager.append((f"{order[i + 1]}.html", f"Next: {names[order[i + 1]]}"))
+        expected.append(("glossary.html", "Glossary"))
         if header != expected + pager or footer != pager:
             errors.append(f"{rid}: header {header}, footer {footer}; expected {expected + pager}, {pager}")
         for link in v.dom["siteNav"]:
@@ -1102,13 +1129,14 @@ def test_index_search_and_status_filter(browser, batch_ok):
         visit, page = guard.open("index filter", (batch_ok.html / "index.html").as_uri())
         every = page.evaluate(_SHOWN_REPORTS_JS)
         assert len(every) == len(batch_ok.result.results)
+        spellings = index.search_spellings()
         for aid, name in zip(a["authority_id"], a["authority"], strict=False):
             page.fill("#report-search", name.upper())
             expected = [
                 h
                 for h in every
                 if any(
-                    name.casefold() in f"{n} ({i})".casefold() and h == f"{i}.html"
+                    name.casefold() in " ".join([n, *spellings.get(i, ())]).casefold() and h == f"{i}.html"
                     for i, n in zip(a["authority_id"], a["authority"], strict=False)
                 )
             ]
@@ -1118,10 +1146,12 @@ def test_index_search_and_status_filter(browser, batch_ok):
             )
         page.fill("#report-search", a["authority"].iloc[-1])
         assert page.evaluate(_SHOWN_REPORTS_JS) == [f"{a['authority_id'].iloc[-1]}.html"]
+        page.fill("#report-search", "NE Lincs")  # the sources' own abbreviation (definition spellings)
+        assert page.evaluate(_SHOWN_REPORTS_JS) == ["north-east-lincolnshire.html"]
         page.fill("#report-search", "")
-        page.select_option("#report-status", "ok")
-        assert page.evaluate(_SHOWN_REPORTS_JS) == every  # every report of this run is OK
-        assert page.eval_on_selector_all("#report-status option", "os => os.map(o => o.value)") == ["", "ok"]
+        assert page.evaluate(_SHOWN_REPORTS_JS) == every
+        # every report of this run is OK: a status filter with one option would do nothing
+        assert page.query_selector("#report-status") is None
         after = run_axe(page) if AXE_JS.is_file() else {"violations": []}
         page.close()
     finally:

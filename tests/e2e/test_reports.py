@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from lib import evaluation
+from lib.run import site
 from lib.sources.common import CASE_STUDY_AUTHORITIES, YEAR_ONE, YEAR_TWO
 
 pytestmark = pytest.mark.notebook
@@ -306,9 +307,32 @@ def test_programme_report_embeds_the_widget_state(full_batch):
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     dropdowns = [m for m in state.values() if m["model_name"] == "DropdownModel"]
     assert {d["state"]["description"] for d in dropdowns} == {"Question", "Sector"}
-    html_text = page(full_batch, "programme")
+    # the explorer's page carries the widgets; the programme report links to it and carries none
+    html_text = (full_batch.html / site.EXPLORER_PAGE).read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-state+json" in html_text
     assert "application/vnd.jupyter.widget-view+json" in html_text
+    programme = page(full_batch, "programme")
+    assert "application/vnd.jupyter.widget" not in programme and "requirejs" not in programme
+    assert f'href="{site.EXPLORER_PAGE}"' in programme
+    entry = next(
+        e
+        for e in json.loads((full_batch.out / "manifest.json").read_text())["reports"]
+        if e["id"] == "programme"
+    )
+    assert (
+        entry["outputs"]["explorer"] == f"html/{site.EXPLORER_PAGE}" and "explorer" in entry["output_sha256"]
+    )
+
+
+#: The programme report must be light enough to email (issue 19): at most 2 MB rendered.
+PROGRAMME_PAGE_LIMIT = 2 * 1000 * 1000
+
+
+def test_programme_page_is_at_most_2_mb(full_batch):
+    size = (full_batch.html / "programme.html").stat().st_size
+    explorer = (full_batch.html / site.EXPLORER_PAGE).stat().st_size
+    print(f"\nprogramme.html {size / 1e6:.2f} MB; {site.EXPLORER_PAGE} {explorer / 1e6:.2f} MB")
+    assert size <= PROGRAMME_PAGE_LIMIT, f"programme.html is {size / 1e6:.2f} MB"
 
 
 def test_unknown_authority_is_a_one_line_error(tmp_path):

@@ -303,12 +303,13 @@ def test_index_pages_mark_failure_and_link_relatively(fixture_run):
         links = re.findall(r'<a href="([^"]+)">', page)
         assert links[0] == f"{prefix}data_quality_log.csv"
         assert links[1] == f"{prefix}caveats.html"
-        assert links[2] == f"{prefix}programme.html"
+        assert links[2] == f"{prefix}glossary.html"
+        assert links[3] == f"{prefix}programme.html"
         for link in links:
             assert (index.parent / link).is_file(), link
-        row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S).group(
-            0
-        )
+        row = re.search(
+            r"<tr[^>]*>\s*<th scope=\"row\"><a href=\"[^\"]*broken.html\">.*?</tr>", page, re.S
+        ).group(0)
         assert "Failed" in row and "fixture failure for broken" in row
         assert XSS not in page and html.escape(XSS) in page
     assert (out / "html" / "data_quality_log.csv").read_text().startswith("file,row,problem")
@@ -363,7 +364,7 @@ def test_manifest_contents_and_rerun_merges(fixture_run):
     assert r2["barnet"] == reports["barnet"]
     assert m2["run_report_ids"] == ["leeds"]
     report_links = re.findall(r'<a href="html/([a-z-]+)\.html">', (out / "index.html").read_text())
-    assert len([link for link in report_links if link != "caveats"]) == 5
+    assert len([link for link in report_links if link not in ("caveats", "glossary")]) == 5
     assert "<title>Authority report: Leeds</title>" in (out / "html" / "leeds.html").read_text()
 
 
@@ -698,7 +699,7 @@ def test_ledger_reconciles_previous_manifest_with_disk(tmp_path):
     assert keep["stale"] and keep["finished_at"] == "2026-01-01T00:00:02Z"
     assert keep["last_attempt"]["status"] == "cancelled"
     page = (out / "index.html").read_text()
-    row = re.search(r'<tr>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
+    row = re.search(r'<tr[^>]*>\s*<th scope="row"><a href="html/keep.html">.*?</tr>', page, re.S).group(0)
     assert "Stale" in row and "Not rebuilt by the last run (cancelled: run interrupted)" in row
     assert "2026-01-01T00:00:02Z" in row
 
@@ -707,3 +708,39 @@ def asdict_result(r):
     from dataclasses import asdict
 
     return asdict(r)
+
+
+def test_ledger_commits_the_explorer_page_with_its_report(tmp_path):
+    """The programme report's explorer page moves into place with its report and is
+    recorded in its outputs; a programme page rebuilt without one removes the old one."""
+    from lib.run import site
+    from lib.run.outputs import Ledger
+
+    out = tmp_path / "out"
+    (out / "html").mkdir(parents=True)
+    (out / "notebooks").mkdir()
+    settings = planning.Settings(disclosure_threshold=10, keep_code=False, timeout=60, workers=1)
+    ledger = Ledger(out, tmp_path, settings, "v" * 64, tmp_path, ["programme"])
+
+    def staged(explorer: bool) -> dict[str, str]:
+        files = {"notebook": out / "notebooks" / ".p.1.tmp.ipynb", "html": out / "html" / ".p.2.tmp.html"}
+        if explorer:
+            files["explorer"] = out / "html" / ".s.3.tmp.html"
+        for kind, path in files.items():
+            path.write_text(kind)
+        return {k: str(v) for k, v in files.items()}
+
+    entry = ledger.commit(_result("programme", "programme", "Programme report"), staged(True))
+    ledger.write()
+    assert entry.outputs["explorer"] == f"html/{site.EXPLORER_PAGE}"
+    assert (out / "html" / site.EXPLORER_PAGE).read_text() == "explorer"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["reports"][0]["outputs"]["explorer"] == f"html/{site.EXPLORER_PAGE}"
+    # an authority's commit leaves the programme's explorer alone
+    ledger.commit(
+        _result("leeds", "authority", "Leeds"), {"notebook": None, "html": str(staged(False)["html"])}
+    )
+    assert (out / "html" / site.EXPLORER_PAGE).is_file()
+    entry = ledger.commit(_result("programme", "programme", "Programme report"), staged(False))
+    assert "explorer" not in entry.outputs and not (out / "html" / site.EXPLORER_PAGE).exists()
+    assert not [p.name for p in (out / "html").iterdir() if p.name.startswith(".")]

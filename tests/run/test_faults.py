@@ -84,7 +84,8 @@ def assert_consistent(out: Path) -> dict:
         for kind in ("html", "notebook"):
             rel = r["outputs"].get(kind)
             assert rel is None or (out / rel).is_file(), (r["id"], rel)
-    on_disk_html = {p.stem for p in (out / "html").glob("*.html")} - {"index", "caveats"}
+    site_pages = {"index", "caveats", "glossary", "brief"}  # beside the reports, not reports
+    on_disk_html = {p.stem for p in (out / "html").glob("*.html")} - site_pages
     assert on_disk_html == {i for i, r in entries.items() if r["outputs"].get("html")}
     on_disk_nb = {p.stem for p in (out / "notebooks").glob("*.ipynb")}
     assert on_disk_nb == {i for i, r in entries.items() if r["outputs"].get("notebook")}
@@ -93,12 +94,14 @@ def assert_consistent(out: Path) -> dict:
         links = re.findall(r'<a href="([^"]+)">', page)
         for link in links:
             assert (index.parent / link).is_file(), f"dead link {link} in {index}"
-        linked = {Path(link).stem for link in links if link.endswith(".html")} - {"caveats"}
+        linked = {Path(link).stem for link in links if link.endswith(".html")} - site_pages
         assert linked == on_disk_html
         for rid, r in entries.items():
             if r.get("stale"):
                 row = re.search(
-                    rf'<tr>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>', page, re.S
+                    rf'<tr[^>]*>\s*<th scope="row"><a href="{prefix}{rid}\.html">(?:(?!</tr>).)*</tr>',
+                    page,
+                    re.S,
                 )
                 assert row and "Stale" in row.group(0) and r["finished_at"] in row.group(0), rid
     temps = [p for d in (out, out / "html", out / "notebooks") for p in d.iterdir() if p.name.startswith(".")]

@@ -105,7 +105,7 @@ def big_index(tmp_path_factory) -> dict:
 
 def test_500_entries_render_with_summary_coverage_and_status(big_index):
     page, results = big_index["page"], big_index["results"]
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", page, re.S)
+    rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", page, re.S)
     assert len(rows) == len(results) == N + 1
     print(f"\n500-entry index: {len(page) / 1024:.0f} KiB rendered in {big_index['seconds']:.2f} s")
     # A to Z by display name after the programme, as the site orders them
@@ -295,3 +295,77 @@ def test_without_javascript_every_row_shows_and_the_form_is_hidden(chromium, big
         assert errors == []
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------
+# Written for readers: no developer text; the definition's spellings; statuses present
+# ---------------------------------------------------------------------------
+
+
+def _named_run(statuses: dict[str, str]) -> list[ReportResult]:
+    """The programme and three of this programme's authorities, with the given statuses."""
+    names = {"north-east-lincolnshire": "North East Lincolnshire", "leeds": "Leeds", "kent": "Kent"}
+    return [_result(site.PROGRAMME_ID, "programme", "Programme report")] + [
+        _result(
+            aid, "authority", name, status=statuses.get(aid, "ok"), error="boom" if aid in statuses else None
+        )
+        for aid, name in names.items()
+    ]
+
+
+def test_index_shows_no_developer_text_and_no_slugs():
+    page = index.render_index(_named_run({}))
+    assert "lib.batch" not in page and "python -m" not in page
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    # the report ids appear only in links and data attributes, never as text
+    text = re.sub(r"<[^>]+>", " ", body)
+    for aid in ("north-east-lincolnshire", "leeds", "kent"):
+        assert aid not in text, aid
+
+
+def test_status_filter_offers_only_statuses_present():
+    every_ok = index.render_index(_named_run({}))
+    assert 'id="report-status"' not in every_ok  # one status: a filter would do nothing
+    mixed = index.render_index(_named_run({"kent": "failed"}))
+    options = re.findall(r'<option value="([^"]*)">', mixed)
+    assert options == ["", "ok", "failed"]
+
+
+def test_search_text_holds_every_spelling_the_definition_lists():
+    from lib import programme
+
+    nel = next(a for a in programme.current_programme().authorities if a.id == "north-east-lincolnshire")
+    assert "ne lincs" in nel.spellings  # the sources' abbreviation, listed in the definition
+    rows = {r["id"]: r for r in index.index_rows(_named_run({}))}
+    assert all(s in rows["north-east-lincolnshire"]["search"] for s in nel.spellings)
+    assert rows["north-east-lincolnshire"]["search"].startswith("North East Lincolnshire")
+    assert rows[site.PROGRAMME_ID]["search"] == "Programme report"
+
+
+@pytest.mark.browser
+def test_search_finds_the_sources_abbreviations(chromium, tmp_path):
+    path = tmp_path / "index.html"
+    path.write_text(index.render_index(_named_run({})), encoding="utf-8")
+    context, page, errors = _open(chromium, path)
+    try:
+        for query in ("NE Lincs", "N.E. Lincs", "nelincs", "north east"):
+            page.fill("#report-search", query)
+            assert [r["href"] for r in _reports(page.evaluate(_VISIBLE_ROWS_JS))] == [
+                "north-east-lincolnshire.html"
+            ], query
+        page.fill("#report-search", "lincs leeds")
+        assert _reports(page.evaluate(_VISIBLE_ROWS_JS)) == []
+        assert not page.query_selector("#report-status") and errors == []
+    finally:
+        context.close()
+
+
+def test_programme_row_links_the_one_page_brief():
+    results = _named_run({})
+    page = index.render_index(results, prefix="html/", brief={"html": "brief.html", "pdf": "brief.pdf"})
+    row = re.search(r'<tr[^>]*>\s*<th scope="row"><a href="html/programme.html">.*?</tr>', page, re.S).group(
+        0
+    )
+    assert '<a href="html/brief.html">One-page brief</a>' in row
+    assert '<a href="html/brief.pdf" download>PDF, one A4 page</a>' in row
+    assert "brief" not in index.render_index(results)  # no brief made: no link

@@ -321,7 +321,11 @@ def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
     for i, aid in enumerate(order):
         page = render.render_notebook(chrome_nb({"processed_dir": str(pdir), "authority_id": aid}))
         links = _site_links(page)
-        expected = [("index.html", "All reports"), ("programme.html", "Programme report")]
+        expected = [
+            ("index.html", "All reports"),
+            ("programme.html", "Programme report"),
+            ("glossary.html", "Glossary"),
+        ]
         pager = []
         if i > 0:
             pager.append((f"{order[i - 1]}.html", f"Previous: {html.escape(NAMES[order[i - 1]])}"))
@@ -331,7 +335,10 @@ def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
         assert links["pager"] == pager, aid
         assert XSS not in page
     programme = render.render_notebook(chrome_nb({"processed_dir": str(pdir)}))
-    assert _site_links(programme) == {"site-nav": [("index.html", "All reports")], "pager": []}
+    assert _site_links(programme) == {
+        "site-nav": [("index.html", "All reports"), ("glossary.html", "Glossary")],
+        "pager": [],
+    }
 
 
 def test_the_chrome_shows_the_synthetic_banner_once(tmp_path):
@@ -382,3 +389,40 @@ def test_maintainers_markers_must_pair():
         render.reader_text("a\n<!-- maintainers -->\nsecret\n")
     with pytest.raises(ValueError, match=r"^x.md:1: <!-- /maintainers --> without an opening"):
         render.reader_text("<!-- /maintainers -->\n", "x.md")
+
+
+# ---------------------------------------------------------------------------
+# The explorer on its own page: the report carries no widget scripts
+# ---------------------------------------------------------------------------
+
+
+def _explorer_nb():
+    nb = executed_nb(widgets=True)
+    nb.cells.append(new_markdown_cell("### Explore\n\nSee the [survey explorer](survey-explorer.html)."))
+    nb.cells.append(_cell("# EXPLORER-MARKER\nexplorer()", ["explorer-page"], "EXPLORER-OUTPUT"))
+    return nb
+
+
+def test_split_explorer_moves_tagged_cells_and_the_widget_state():
+    nb = _explorer_nb()
+    report, explorer = render.split_explorer(nb)
+    assert "widgets" not in report.metadata and "widgets" in explorer.metadata
+    assert not any("EXPLORER-MARKER" in c.source for c in report.cells)
+    assert len(report.cells) == len(nb.cells) - 1
+    assert [c.source.splitlines()[0] for c in explorer.cells] == [
+        "# Survey explorer: Fixture heading",
+        "# EXPLORER-MARKER",
+    ]
+    assert "widgets" in nb.metadata and len(nb.cells) == 8  # the executed notebook itself is unchanged
+    untagged = executed_nb(widgets=True)
+    assert render.split_explorer(untagged) == (untagged, None)
+
+
+def test_report_page_without_explorer_has_no_widget_scripts(tmp_path):
+    report, explorer = render.split_explorer(_explorer_nb())
+    page = render.render_notebook(report, tmp_path / "report.html")
+    assert "<script" not in page and "EXPLORER-OUTPUT" not in page
+    assert 'href="survey-explorer.html"' in page
+    explorer_page = render.render_notebook(explorer, tmp_path / "explorer.html")
+    assert "EXPLORER-OUTPUT" in explorer_page and explorer_page.count("<script") >= 2
+    assert len(page) * 10 < len(explorer_page)  # the weight is the inlined widget scripts

@@ -172,6 +172,12 @@ def test_what_changed_since_the_previous_build():
         "b: no recorded input changed (forced)",
         "d: new report",
     ]
+    # the page's figures and verdicts that moved (lib.run.changes), once: the build that moved them
+    moved = ["Evidence items: 3 of 12 \u2192 4 of 12"]
+    assert changes(before, entry("a", {"x.csv": "9", "y.csv": "2"}, changes=moved)) == [
+        "data: x.csv", "result: Evidence items: 3 of 12 \u2192 4 of 12",
+    ]  # fmt: skip
+    assert changes(entry("a", {}, changes=moved), entry("a", {}, changes=moved)) == []
 
 
 def test_how_a_finished_run_is_shown():

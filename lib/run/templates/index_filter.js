@@ -10,7 +10,7 @@
   var status = document.getElementById("report-status");
   var count = document.getElementById("report-count");
   var fold = function (s) {
-    return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
+    return s.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[.\s]+/g, " ").trim();
   };
   var rows = [], groups = [], group = null;
   Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) {
@@ -20,12 +20,14 @@
       return;
     }
     var cell = tr.querySelector("td[class^='status-']");
-    var item = {row: tr, name: fold(tr.cells[0].textContent), status: cell ? cell.className.slice(7) : ""};
+    /* the name and every spelling the programme definition lists ("NE Lincs") */
+    var names = tr.getAttribute("data-search") || tr.cells[0].textContent;
+    var item = {row: tr, name: fold(names), status: cell ? cell.className.slice(7) : ""};
     rows.push(item);
     if (group) { group.members.push(item); }
   });
   function apply() {
-    var q = fold(search.value), wanted = status.value, shown = 0;
+    var q = fold(search.value), wanted = status ? status.value : "", shown = 0;
     rows.forEach(function (item) {
       var keep = (!q || item.name.indexOf(q) !== -1) && (!wanted || item.status === wanted);
       item.row.hidden = !keep;
@@ -39,7 +41,7 @@
   }
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   search.addEventListener("input", apply);
-  status.addEventListener("change", apply);
+  if (status) { status.addEventListener("change", apply); }
   form.hidden = false;
   apply();
 }());

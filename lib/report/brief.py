@@ -1,0 +1,196 @@
+"""The one-page brief of a programme (A4): what a funder reads first.
+
+Four parts, each from the results tables the analysis step writes
+(CONTRACT.md section 3), never typed:
+
+* the verdict on each of the programme's own success criteria
+  (``results_success``), and the verdict they make together
+  (:func:`lib.analysis.verdicts.combine`);
+* the three first key findings with their confidence (``results_findings``);
+* what cannot be concluded: the design's rating on the plan's scale
+  (``results_design``), and how many before/after changes could be chance with
+  the smallest change the survey could have detected (``results_comparisons``);
+* the decision box: each criterion's verdict, confidence and evidence count,
+  and the respondents per group a survey would need to detect the change the
+  plan says matters.
+
+:func:`brief_body` takes the tables as DataFrames; :func:`brief_tables` is the
+one place they are read from the workbook. The page around the body (site
+links, A4 print rules) and the PDF are made by :mod:`lib.run.brief`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from lib.analysis import verdicts
+from lib.report.format import count_phrase
+from lib.report.html import render
+
+SUCCESS_COLUMNS = (
+    "criterion_id",
+    "criterion",
+    "source",
+    "verdict",
+    "headline",
+    "confidence",
+    "confidence_reason",
+)
+FINDING_COLUMNS = ("finding_id", "order", "headline", "confidence", "confidence_reason")
+DESIGN_COLUMNS = ("kind_label", "scale", "scale_version", "level", "level_max", "level_text", "reason")
+COMPARISON_COLUMNS = ("verdict", "clear_of_chance", "mdd_pts", "base_for_target", "base_pre", "base_post")
+#: How many key findings the brief shows.
+N_FINDINGS = 3
+
+
+@dataclass(frozen=True)
+class BriefTables:
+    """The results tables the brief reads (columns as CONTRACT.md section 3)."""
+
+    success: pd.DataFrame
+    findings: pd.DataFrame
+    design: pd.DataFrame
+    comparisons: pd.DataFrame
+    #: the change that matters, in percentage points (the plan's ``target_change_points``)
+    target_points: float | None = None
+
+
+def check_tables(t: BriefTables) -> list[str]:
+    """One line per missing column (table, column); [] when the brief can be made."""
+    wanted = (
+        ("results_success", t.success, SUCCESS_COLUMNS),
+        ("results_findings", t.findings, FINDING_COLUMNS),
+        ("results_design", t.design, DESIGN_COLUMNS),
+        ("results_comparisons", t.comparisons, COMPARISON_COLUMNS),
+    )
+    return [
+        f"{name}: column {col!r} missing (expected the results table of CONTRACT.md section 3)"
+        for name, frame, cols in wanted
+        for col in cols
+        if col not in frame.columns
+    ]
+
+
+def _whole(x: Any) -> str:
+    return f"{round(float(x)):,}"
+
+
+def verdict_part(success: pd.DataFrame) -> dict[str, Any]:
+    """The overall verdict and one line per criterion."""
+    rows = [
+        {
+            "criterion": str(r["criterion"]),
+            "source": str(r["source"]),
+            "verdict": verdicts.check_verdict(str(r["verdict"])),
+            "headline": str(r["headline"]),
+            "confidence": str(r["confidence"]).replace("_", " "),
+            "confidence_reason": str(r["confidence_reason"]),
+        }
+        for _, r in success.iterrows()
+    ]
+    overall = verdicts.combine([r["verdict"] for r in rows])
+    return {"overall": overall, "definition": verdicts.DEFINITIONS[overall], "criteria": rows}
+
+
+def findings_part(findings: pd.DataFrame, n: int = N_FINDINGS) -> list[dict[str, str]]:
+    top = findings.sort_values("order", kind="stable").head(n)
+    return [
+        {
+            "headline": str(r["headline"]),
+            "confidence": str(r["confidence"]).replace("_", " "),
+            "reason": str(r["confidence_reason"]),
+        }
+        for _, r in top.iterrows()
+    ]
+
+
+def _truthy(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
+
+
+def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str]:
+    """Sentences on what the evidence cannot show: the design, then the chance results."""
+    out = []
+    if not design.empty:
+        d = design.iloc[0]
+        version = f" ({d['scale_version']})" if str(d["scale_version"]).strip() else ""
+        out.append(
+            f"The design ({d['kind_label']}) rates level {_whole(d['level'])} of {_whole(d['level_max'])} "
+            f"on the {d['scale']}{version}: {d['level_text']}. {d['reason']}"
+        )
+    chance = comparisons[comparisons["verdict"] == verdicts.DIRECTION_ONLY]
+    if len(comparisons):
+        clear = int(_truthy(comparisons["clear_of_chance"]).sum())
+        sentence = (
+            f"{clear} of {count_phrase(len(comparisons), 'before/after change')} "
+            f"{'is' if clear == 1 else 'are'} clear of chance; {len(chance)} could be chance."
+        )
+        if len(chance):
+            low, high = chance["mdd_pts"].min(), chance["mdd_pts"].max()
+            size = (
+                f"about {_whole(low)}"
+                if _whole(low) == _whole(high)
+                else f"about {_whole(low)} to {_whole(high)}"
+            )
+            sentence += (
+                f" With these bases the survey could only detect changes of {size} percentage points, "
+                "so a change that could be chance is not evidence that nothing changed."
+            )
+        out.append(sentence)
+    return out
+
+
+def decision_part(t: BriefTables) -> dict[str, Any]:
+    """The decision box: one row per criterion, and what a survey able to decide would need."""
+    rows = [
+        (str(r["criterion"]), str(r["verdict"]), str(r["confidence"]).replace("_", " "), str(r["headline"]))
+        for _, r in t.success.iterrows()
+    ]
+    need = None
+    c = t.comparisons
+    if t.target_points is not None and len(c) and c["base_for_target"].notna().any():
+        had = pd.concat([c["base_pre"], c["base_post"]]).median()
+        need = (
+            f"To detect a change of {_whole(t.target_points)} percentage points (the change the evaluation "
+            f"plan says matters), a survey needs about {_whole(c['base_for_target'].median())} respondents "
+            f"in each group, before and after; this survey had a median of {_whole(had)}."
+        )
+    return {"rows": rows, "need": need}
+
+
+def brief_body(t: BriefTables, programme_name: str) -> Markup:
+    """The brief's content (headings from ``<h1>`` down), from the results tables."""
+    problems = check_tables(t)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return render(
+        "brief.j2",
+        programme_name=programme_name,
+        verdict=verdict_part(t.success),
+        findings=findings_part(t.findings),
+        cannot=cannot_conclude(t.design, t.comparisons),
+        decision=decision_part(t),
+    )
+
+
+def brief_tables(wb: Any) -> BriefTables:
+    """The brief's tables: the analysis step's results tables and the plan's target change."""
+    target = wb.programme.plan.decision_rules.target_change_points
+    return BriefTables(
+        wb.results_success,
+        wb.results_findings,
+        wb.results_design,
+        wb.results_comparisons,
+        target_points=float(target),
+    )
+
+
+def cited(wb: Any, source: str) -> str:
+    """A provenance string with each source file named by its document's title (``'programme report § 2'``)."""
+    for d in wb.programme.source_documents:
+        source = source.replace(d.file, d.title)
+    return source

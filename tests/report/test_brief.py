@@ -1,0 +1,121 @@
+"""The one-page brief's content (lib.report.brief) from results tables built here,
+with the columns of CONTRACT.md section 3: every figure on it is checked against
+the frame it came from, and the minimum detectable difference it quotes is the
+range of the "could be chance" rows."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from lib.analysis import verdicts
+from lib.report import brief
+
+
+def _frames(success_verdicts=(verdicts.DIRECTION_ONLY,), target=10.0) -> brief.BriefTables:
+    success = pd.DataFrame(
+        [
+            {
+                "criterion_id": f"c{i}", "criterion": f"Criterion {i} <as stated>", "source": "002 § 2",
+                "measures": "impacts", "reasoning": "why", "verdict": v, "headline": f"Headline {i}.",
+                "confidence": "very_low", "confidence_reason": "no comparison group",
+                "n_comparisons": 18, "n_higher": 13, "n_same": 4, "n_lower": 1, "n_clear": 0,
+            }
+            for i, v in enumerate(success_verdicts, 1)
+        ]
+    )  # fmt: skip
+    findings = pd.DataFrame(
+        {
+            "finding_id": ["d", "a", "c", "b"],
+            "order": [4, 1, 3, 2],
+            "headline": ["Fourth.", "First.", "Third.", "Second."],
+            "detail": [""] * 4,
+            "confidence": ["high", "low", "moderate", "very_low"],
+            "confidence_reason": ["r4", "r1", "r3", "r2"],
+        }
+    )
+    design = pd.DataFrame(
+        [{"kind": "unlinked", "kind_label": "before and after, unlinked", "scale": "Maryland Scientific Methods Scale",
+          "scale_version": "What Works Centre (2016)", "scale_source": "s", "level": 1, "level_max": 5,
+          "level_text": "a before and after comparison", "reason": "Nobody unexposed was surveyed."}]
+    )  # fmt: skip
+    comparisons = pd.DataFrame(
+        {
+            "verdict": [
+                verdicts.DIRECTION_ONLY,
+                verdicts.DIRECTION_ONLY,
+                verdicts.SUPPORTED,
+                verdicts.DIRECTION_ONLY,
+            ],
+            "clear_of_chance": [False, False, True, False],
+            "mdd_pts": [22.4, 28.6, 15.0, 25.1],
+            "base_for_target": [380, 360, 300, 390],
+            "base_pre": [43, 71, 154, 43],
+            "base_post": [46, 76, 165, 46],
+        }
+    )
+    return brief.BriefTables(success, findings, design, comparisons, target_points=target)
+
+
+def _text(markup) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(markup))))
+
+
+def test_brief_gives_verdict_three_findings_what_cannot_be_concluded_and_decision_box():
+    t = _frames()
+    body = brief.brief_body(t, "A programme")
+    text = _text(body)
+    assert f"Verdict: {verdicts.DIRECTION_ONLY}" in text
+    assert verdicts.DEFINITIONS[verdicts.DIRECTION_ONLY] in text
+    # the three first findings in their order, each with its confidence; the fourth left out
+    findings = re.findall(r"<li>(.*?)</li>", str(body), re.S)
+    assert [_text(f).split(" Confidence")[0].strip() for f in findings] == ["First.", "Second.", "Third."]
+    assert "Confidence: low (r1)" in text and "Confidence: very low (r2)" in text and "Fourth." not in text
+    # what cannot be concluded: the design's rating, then the chance results in proportion
+    assert "rates level 1 of 5 on the Maryland Scientific Methods Scale (What Works Centre (2016))" in text
+    assert "1 of 4 before/after changes is clear of chance; 3 could be chance." in text
+    # the MDD range of the three "could be chance" rows (22.4, 25.1, 28.6), not the clear one (15.0)
+    assert "could only detect changes of about 22 to 29 percentage points" in text
+    # the decision box: the criterion escaped, its verdict and confidence; what it would take
+    assert "Criterion 1 &lt;as stated&gt;" in str(body)
+    row = re.search(r"<tr><th scope=\"row\">Criterion 1.*?</tr>", str(body), re.S).group(0)
+    assert [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)] == [
+        verdicts.DIRECTION_ONLY,
+        "very low",
+        "Headline 1.",
+    ]
+    median_base = pd.concat([t.comparisons["base_pre"], t.comparisons["base_post"]]).median()  # 58.5
+    assert "To detect a change of 10 percentage points" in text
+    assert "about 370 respondents in each group" in text  # median of 300, 360, 380, 390
+    assert f"this survey had a median of {round(median_base)}." in text
+
+
+def test_several_criteria_combine_into_one_verdict():
+    t = _frames((verdicts.SUPPORTED, verdicts.NOT_SUPPORTED))
+    part = brief.verdict_part(t.success)
+    assert (
+        part["overall"] == verdicts.combine([verdicts.SUPPORTED, verdicts.NOT_SUPPORTED]) == verdicts.PARTLY
+    )
+    assert len(part["criteria"]) == 2
+
+
+def test_no_target_no_sample_size_sentence():
+    assert brief.decision_part(_frames(target=None))["need"] is None
+
+
+def test_a_verdict_outside_the_vocabulary_stops():
+    with pytest.raises(ValueError, match="verdict"):
+        brief.brief_body(_frames(("higher after the workshops",)), "A programme")
+
+
+def test_missing_columns_are_named_one_per_line():
+    t = _frames()
+    broken = brief.BriefTables(t.success.drop(columns=["verdict"]), t.findings, t.design.drop(columns=["level"]),
+                               t.comparisons, 10.0)  # fmt: skip
+    assert brief.check_tables(broken) == [
+        "results_success: column 'verdict' missing (expected the results table of CONTRACT.md section 3)",
+        "results_design: column 'level' missing (expected the results table of CONTRACT.md section 3)",
+    ]
