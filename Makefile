@@ -61,6 +61,12 @@ $(ASSETS): package.json
 
 assets: $(ASSETS)
 
+# PROGRAMME=DIR: another programme's folder (definition.yaml, plan.yaml, notes/,
+# raw/); its processed/ is written beside them. Default: this programme (data/).
+ifneq ($(strip $(PROGRAMME)),)
+export EVAL_PROGRAMME := $(abspath $(PROGRAMME))
+endif
+
 data: venv
 	$(PY) -m lib.evaluation build
 

@@ -50,7 +50,9 @@ COPIED = [
     "notebooks",
     "docs",
     "data/README.md",
-    "data/programme",
+    "data/definition.yaml",
+    "data/plan.yaml",
+    "data/notes",
     "data/raw",
     "requirements",
     "package.json",
@@ -236,7 +238,7 @@ def _render_without_kernel(root: Path, processed: str) -> list[str]:
 def _no_success_measure(root: Path) -> str:
     """A programme whose documents state no success measure: a definition without the topic
     (``../no-measure.yaml``), and a copy of the raw folder without its statement."""
-    definition = (root / "data/programme/definition.yaml").read_text(encoding="utf-8")
+    definition = (root / "data/definition.yaml").read_text(encoding="utf-8")
     topic = "  - id: success_measure\n    label: The programme's own success measure\n"
     (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
     folder = root.parent / "raw-no-measure"
@@ -414,7 +416,7 @@ def copy_project(source: Path, target: Path) -> Path:
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        else:
+        elif src.is_file():
             shutil.copy2(src, dst)
     (target / "data/processed").mkdir(parents=True)
     (target / "outputs").mkdir()

@@ -6,7 +6,7 @@ interval), approximate respondent counts from published percentages, the
 approximated sector bases with a sensitivity range, and plain-English wording
 of each change.
 
-Design caveat (``docs/caveats.md`` C1, C2)
+Design caveat (``data/notes/caveats.md`` C1, C2)
 -------------------------------------------
 The pre and post surveys were completed by the attendees of the same workshops
 (154 pre, 165 post), so most people answered both, but the answers are not
@@ -49,7 +49,7 @@ from lib.programme import current_programme
 
 PROGRAMME = current_programme()
 
-#: Caveat ids in docs/caveats.md referred to by the tables built here.
+#: Caveat ids in data/notes/caveats.md referred to by the tables built here.
 CAVEAT_DESIGN = "C1"
 CAVEAT_SMS = "C2"
 CAVEAT_BASES = "C3"

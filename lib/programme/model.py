@@ -89,7 +89,7 @@ class EvidenceInference:
 
     ``statement`` is the source's own words and ``source`` where they are
     (``<file> § <section>``). There is no "every other authority" form:
-    absence from a list is never evidence (docs/caveats.md, inference rule).
+    absence from a list is never evidence (data/notes/caveats.md, inference rule).
     """
 
     item: str

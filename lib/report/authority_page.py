@@ -372,7 +372,7 @@ def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
 def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Markup:
     """The case study's percentages, shown as published, with their source.
 
-    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    Disclosure rule (data/notes/caveats.md C6): a figure the sources already publish
     is shown with its source on every page; disclosure control applies to
     figures the workbook derives. The group sizes behind these shares are not
     published, so nothing is derived from them (no count, no interval).

@@ -1,7 +1,7 @@
 """Evidence coverage: the programme's Range of Evidence matrix, by authority and overall.
 
 A status the source lost stays unrecorded; a status inferred from another
-document is counted and drawn apart from recorded ones (docs/caveats.md,
+document is counted and drawn apart from recorded ones (data/notes/caveats.md,
 inference rule). The legend comes from the programme definition.
 """
 

@@ -49,7 +49,7 @@ def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
     """Rows whose *derived* figures (intervals, change, significance) are
     hidden: the smallest plausible base of either phase (``base_<phase>_low``)
     is below the disclosure threshold. The published shares themselves are
-    always shown, with their source (docs/caveats.md C6)."""
+    always shown, with their source (data/notes/caveats.md C6)."""
     limit = disclosure.disclosure_threshold()
     low = pd.concat([changes["base_pre_low"], changes["base_post_low"]], axis=1).min(axis=1)
     return (pd.to_numeric(low, errors="coerce") < limit).reindex(changes.index).fillna(False).astype(bool)

@@ -134,7 +134,7 @@ class Evidence(pa.DataFrameModel):
         unique = ["authority_id", "evidence_item"]
 
     @pa.dataframe_check(
-        error="the inference rule (docs/caveats.md): a status other than "
+        error="the inference rule (data/notes/caveats.md): a status other than "
         "unrecorded needs a legend code or a positive statement"
     )
     def _inference_rule(cls, frame: pd.DataFrame) -> bool:

@@ -406,7 +406,7 @@ def _base_unstated_issues(respondents: pd.DataFrame, respondents_raw: pd.DataFra
             issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
             "matches neither " + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated) + " total",
             action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
-            "approximates bases and shows the sensitivity (docs/caveats.md)",
+            "approximates bases and shows the sensitivity (data/notes/caveats.md)",
         )
     ]
 

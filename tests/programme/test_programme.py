@@ -1,4 +1,4 @@
-"""The programme definition (data/programme/definition.yaml, lib/programme/).
+"""The programme definition (data/definition.yaml, lib/programme/).
 
 The first half proves the definition holds exactly the vocabulary the data
 build's constants hold (lib/evaluation.py re-exports them): each test compares
