@@ -204,6 +204,27 @@ class Stage:
     keyword: str
 
 
+#: Raw tables a programme may lack (``optional_tables`` lists those it has). The others are
+#: required: the authorities' membership, the evidence matrix and the attitude survey's tables.
+OPTIONAL_TABLES: tuple[str, ...] = (
+    "authority_profiles.csv",
+    "kpi_table.csv",
+    "programme_activity.csv",
+    "practice_guidance.csv",
+    "survey_stray_values.csv",
+    "case_study_facts.csv",
+    "case_study_challenges.csv",
+    "case_study_proposals.csv",
+    "case_study_impacts.csv",
+    "case_study_sections.csv",
+    "published_claims.csv",
+    "commissioning_cycle.csv",
+    "good_practice_checklist.csv",
+    "programme_statements.csv",
+    "evaluation_findings.csv",
+)
+
+
 @dataclass(frozen=True)
 class Programme:
     """One programme's definition. Lists keep the order the sources print."""
@@ -243,6 +264,8 @@ class Programme:
     completeness: tuple[Completeness, ...] = ()
     never_inferred: tuple[str, ...] = ()
     notes: tuple[tuple[str, str], ...] = ()
+    #: the optional raw tables this programme has (:data:`OPTIONAL_TABLES`)
+    optional_tables: tuple[str, ...] = OPTIONAL_TABLES
     chart_questions: tuple[tuple[str, str], ...] = ()
     #: Respondent-level response files: the answer scale and extra spellings.
     response_scale: tuple[int, int] = (1, 7)
@@ -371,6 +394,11 @@ class Programme:
     def note(self, key: str, default: str = "") -> str:
         """A sentence of this programme's sources the quality log quotes (``notes``), else ``default``."""
         return dict(self.notes).get(key, default)
+
+    def has_table(self, file: str) -> bool:
+        """Whether the programme has this raw table: every required one, and the optional
+        tables its definition lists (``optional_tables``)."""
+        return file not in OPTIONAL_TABLES or file in self.optional_tables
 
     def completeness_for(self, file: str) -> tuple[Completeness, ...]:
         """The printed layouts the definition declares for one raw file."""

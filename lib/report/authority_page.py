@@ -188,6 +188,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
     return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
+@AUTHORITY_PAGE.gate("profile")
 def profile(wb: Workbook, authority_id: str) -> Markup:
     """The authority's own answers to the profile questions, quoted under one citation;
     unanswered questions in one line."""

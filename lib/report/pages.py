@@ -40,12 +40,29 @@ class Section:
 
     ``title`` may hold ``{fields}`` the section fills in (``{name}``: the
     authority); ``lead`` is an optional paragraph printed under the heading.
+    ``needs`` names the processed tables the section cannot do without: when the
+    programme has none of their rows (an optional raw table it lacks), the page
+    leaves the section out (:meth:`Page.gate`), printing ``absent`` under its
+    heading when a reader would expect the section.
     """
 
     id: str
     title: str
     function: str
     lead: str = ""
+    needs: tuple[str, ...] = ()
+    absent: str = ""
+
+    def missing(self, wb: object) -> list[str]:
+        """The tables this section needs that the workbook does not have."""
+        return [table for table in self.needs if not wb.has(table)]  # type: ignore[attr-defined]
+
+    def omitted(self, **fields: str) -> Markup:
+        """What the page shows instead of the section: its heading and the one-line note, or nothing."""
+        if not self.absent:
+            return Markup("")
+        text = self.title.format(**fields) if fields else self.title
+        return join(heading(text, 2, self.id), paragraph(self.absent))
 
     def resolve(self) -> Callable[..., Markup]:
         """The section function itself (imported on first use)."""
@@ -81,13 +98,34 @@ class Page:
 
     def headed(self, section_id: str) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
         """Decorate a section function whose heading takes no fields: what it returns follows the
-        section's heading (and lead); an empty result stays empty (no section on the page)."""
+        section's heading (and lead); an empty result stays empty (no section on the page). A
+        section whose tables the programme lacks is left out (:meth:`gate`)."""
 
         def decorate(function: Callable[..., Markup]) -> Callable[..., Markup]:
             @functools.wraps(function)
             def section(*args: object) -> Markup:
                 body = function(*args)
                 return join(self.heading(section_id), body) if body else body
+
+            return self.gate(section_id)(section)
+
+        return decorate
+
+    def gate(self, section_id: str) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
+        """Decorate a section function (``wb`` first): when the programme lacks a table the
+        section ``needs``, the function is not called and the page shows
+        :meth:`Section.omitted` instead."""
+        entry = self.section(section_id)
+
+        def decorate(function: Callable[..., Markup]) -> Callable[..., Markup]:
+            if not entry.needs:
+                return function
+
+            @functools.wraps(function)
+            def section(wb: object, *args: object) -> Markup:
+                if entry.missing(wb):
+                    return entry.omitted()
+                return function(wb, *args)
 
             return section
 
@@ -105,7 +143,7 @@ AUTHORITY_PAGE = Page(
     sections=(
         Section("summary", "Summary", "authority_page.authority_summary"),
         Section("participation", "Participation", "authority_page.participation"),
-        Section("profile", "In {name}'s own words{cited}", "authority_page.profile"),
+        Section("profile", "In {name}'s own words{cited}", "authority_page.profile", needs=("profiles",)),
         Section(
             "evidence",
             "Evidence row: {name} in the programme's evidence matrix",
@@ -140,7 +178,13 @@ PROGRAMME_PAGE = Page(
             lead="Which evidence items exist for each authority, as far as the surviving text of the "
             "programme report shows.",
         ),
-        Section("kpis", "Key performance measures by year", "programme.kpi_comparison"),
+        Section(
+            "kpis",
+            "Key performance measures by year",
+            "programme.kpi_comparison",
+            needs=("kpis",),
+            absent="The programme's sources report no key performance measures.",
+        ),
         Section(
             "survey",
             "The attitude survey, before and after the workshops",
@@ -157,9 +201,19 @@ PROGRAMME_PAGE = Page(
             "survey_responses.programme_survey",
         ),
         Section(
-            "themes", "Themes, practice guidance and the commissioning cycle", "programme.themes_section"
+            "themes",
+            "Themes, practice guidance and the commissioning cycle",
+            "programme.themes_section",
+            needs=("guidance",),
+            absent="The programme's sources include no practice guidance.",
         ),
-        Section("claim-audit", "Checking the published claims", "claims_audit.claim_audit_section"),
+        Section(
+            "claim-audit",
+            "Checking the published claims",
+            "claims_audit.claim_audit_section",
+            needs=("claims",),
+            absent="The programme's documents publish no claims for the workbook to check.",
+        ),
         Section(
             "success-measure",
             "Against the programme's own success measure",

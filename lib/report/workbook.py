@@ -43,6 +43,12 @@ class Workbook:
             return tables[name]
         raise AttributeError(name)
 
+    def has(self, table: str) -> bool:
+        """Whether the programme has rows in this processed table (``kpis``, ``claims`` ...):
+        an optional raw table it lacks gives an empty one, with the schema's columns."""
+        frame = self.__dict__.get("tables", {}).get(table)
+        return frame is not None and not frame.empty
+
     @cached_property
     def programme(self) -> programme.Programme:
         """The programme definition in force ($EVAL_PROGRAMME or this programme's file)."""

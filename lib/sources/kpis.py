@@ -80,6 +80,8 @@ def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     frame = pd.concat([pd.DataFrame(rows), activity], ignore_index=True)
+    if frame.empty:  # a programme without a KPI table or activity counts
+        return frame
     measure_order = {
         m: i for i, m in enumerate([*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])
     }

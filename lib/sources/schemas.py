@@ -528,6 +528,13 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
+def empty_table(name: str) -> pd.DataFrame:
+    """A processed table with no rows: its schema's columns and types (a table the
+    programme does not have, or whose raw table held no rows)."""
+    schema = PROCESSED_SCHEMAS[name]
+    return pd.DataFrame({column: pd.Series(dtype=spec.dtype.type) for column, spec in schema.columns.items()})
+
+
 def is_text(spec: pa.Column) -> bool:
     return str(spec.dtype).startswith(("str", "string"))
 
