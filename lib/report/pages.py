@@ -168,6 +168,8 @@ PROGRAMME_PAGE = Page(
             "programme.programme_design_section",
             lead="What the programme set out to do, how it would know it had succeeded and how it was "
             "delivered, in its own words, with its own evaluation findings.",
+            needs=("programme_statements",),
+            absent="The programme's documents state no aims, success measure or delivery model of their own.",
         ),
         Section("participation", "Participation by year", "programme.participation_overview"),
         Section("authority-comparison", "The authorities compared", "summary.authority_comparison"),

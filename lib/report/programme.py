@@ -393,6 +393,8 @@ def programme_design_section(wb: Workbook) -> Markup:
             for _, r in rows.iterrows()
         ]
         parts.append(bullets(items))
+    if not wb.has("evaluation_findings"):  # an optional table the programme lacks
+        return join(*parts)
     audit = claim_audit(wb).set_index("claim_id")
     f = wb.evaluation_findings.sort_values("finding_order")
 

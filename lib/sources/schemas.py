@@ -465,8 +465,11 @@ class Checklist(pa.DataFrameModel):
 
     stage_order: Series[int] = pa.Field(
         coerce=True,
-        description=f"0 = {COMMISSIONING_STAGES[0][1].lower()}, "
-        f"1-{len(COMMISSIONING_STAGES) - 1} = cycle stage",
+        description=(
+            f"0 = {COMMISSIONING_STAGES[0][1].lower()}, 1-{len(COMMISSIONING_STAGES) - 1} = cycle stage"
+            if COMMISSIONING_STAGES
+            else "cycle stage (the programme names none)"
+        ),
     )
     stage_id: Series[str] = pa.Field(description="stage id")
     stage: Series[str] = pa.Field(description="stage label")
