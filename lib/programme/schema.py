@@ -585,9 +585,9 @@ PARSERS: dict[str, Parser] = {
     "commissioning": parse_commissioning,
     "statements": parse_statements,
     "case_study_sections": parse_case_study_sections,
+    "optional_tables": parse_optional_tables,
     "completeness": parse_completeness,
     "notes": parse_notes,
-    "optional_tables": parse_optional_tables,
 }
 
 

@@ -90,3 +90,22 @@ def test_a_missing_optional_table_the_definition_lists_is_still_an_error(tmp_pat
     with pytest.raises(RawDataError) as caught:
         reading.load_raw(raw)
     assert [p.expected for p in caught.value.problems] == ["the file to exist"]
+
+
+def test_data_readme_names_every_column_of_every_raw_table():
+    """The data dictionary's section for each raw table names each of its columns."""
+    import re
+
+    from lib.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    missing = {}
+    for name, spec in RAW_TABLES.items():
+        start = text.index(f"### `{name}`")
+        end = min(i for i in (text.find("\n### ", start + 1), text.find("\n## ", start + 1)) if i > 0)
+        section = text[start:end]
+        named = set(re.findall(r"`([a-z_]+)`", section)) | set(re.findall(r"\b([a-z_]+)\b", section))
+        absent = [c for c in spec.columns if c not in named]
+        if absent:
+            missing[name] = absent
+    assert missing == {}
