@@ -167,9 +167,8 @@ def current_programme() -> Programme:
 def report_bad_definition(error: ProgrammeDefinitionError, stream: TextIO | None = None) -> int:
     """Print a rejected definition as one line per problem and a count; returns the exit status (1)."""
     out = stream if stream is not None else sys.stderr
-    for line in error.problems:
+    for line in error.lines():
         print(line, file=out)
-    print(f"definition rejected: {len(error.problems)} problem(s)", file=out)
     return 1
 
 

@@ -28,6 +28,14 @@ class ProgrammeDefinitionError(Exception):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def lines(self) -> list[str]:
+        """What a rejected definition prints: one line per problem, then the count."""
+        return [*self.problems, f"definition rejected: {len(self.problems)} problem(s)"]
+
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook (IPython), the problem lines instead of a traceback; the cell still fails."""
+        return self.lines()
+
 
 class Reader:
     """Walks the parsed YAML, collecting one line per problem (never stopping at the first)."""

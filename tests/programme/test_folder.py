@@ -97,3 +97,26 @@ def test_the_caveats_page_is_the_programmes_own(tmp_path, monkeypatch):
     assert "Caveats of another programme" in page and '<h2 id="c1">' in page
     assert "Leeds" not in page and "Richmond" not in page
     assert Path(programme.caveats_path()).parent.parent == tmp_path
+
+
+def test_a_bad_definition_in_a_notebook_is_its_problem_lines_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
+    data["authorities"][0]["spelling"] = ["x"]  # an unknown key
+    (tmp_path / "definition.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(programme.PROGRAMME_ENV_VAR, str(tmp_path))
+    shell = InteractiveShell.instance()
+    try:
+        result = shell.run_cell("from lib import programme\nprogramme.current_programme()")
+    finally:
+        InteractiveShell.clear_instance()
+    assert isinstance(result.error_in_exec, programme.ProgrammeDefinitionError)  # the cell fails
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "Traceback" not in out and "File " not in out
+    assert out.splitlines() == [
+        f"error: {tmp_path / 'definition.yaml'}, key authorities[0].spelling: value ['x']: unknown key "
+        "'spelling' in authorities[0]; did you mean 'spellings'?",
+        "definition rejected: 1 problem(s)",
+    ]
