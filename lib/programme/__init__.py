@@ -63,6 +63,7 @@ from lib.programme.model import (
     slugify,
     spaced_key,
 )
+from lib.programme.names import a_to_z_key
 from lib.programme.reader import ProgrammeDefinitionError
 from lib.programme.schema import SCHEMA_VERSION, parse_definition
 
@@ -110,6 +111,7 @@ __all__ = [
     "slugify",
     "spaced_key",
     "authority_keys",
+    "a_to_z_key",
 ]
 
 from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402

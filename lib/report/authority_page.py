@@ -16,7 +16,7 @@ from markupsafe import Markup
 from lib.analysis import claim_verdict
 from lib.report.common import caveat_link, status_label
 from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
-from lib.report.format import count_phrase, list_phrase, percent
+from lib.report.format import count_phrase, list_phrase, percent, sentence
 from lib.report.html import (
     bullets,
     heading,
@@ -208,7 +208,9 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
         parts.append(quote_block(row["text"]))
     if missing:
         parts.append(
-            paragraph(f"The programme report prints no answer for {name} to: {list_phrase(missing)}.")
+            paragraph(
+                sentence(f"The programme report prints no answer for {name} to: {list_phrase(missing)}")
+            )
         )
     if not parts:
         return Markup("")

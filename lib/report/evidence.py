@@ -13,6 +13,7 @@ from markupsafe import Markup
 from lib.report import charts
 from lib.report.common import evidence_keys, status_ids, styles
 from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
+from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
@@ -85,7 +86,8 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
             "the source's ticks and crosses were lost"
         ),
         subtitle=(
-            f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
+            f"Status of {count_phrase(wb.n_evidence_items, 'evidence item')} for "
+            f"{count_phrase(wb.n_authorities, 'authority', 'authorities')}; "
             f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are starred "
             "and drawn in their own shade"
         ),

@@ -174,7 +174,8 @@ def participation_finding(wb: Workbook, d: Design) -> Finding | None:
     withdrew = len(withdrawals(wb.case_study_facts))
     return Finding(
         "participation",
-        f"{wb.n_authorities} local authorities took part; for {unknown} no document states the year"
+        f"{count_phrase(wb.n_authorities, 'local authority', 'local authorities')} took part; "
+        f"for {unknown} no document states the year"
         + (
             f", and {count_phrase(withdrew, 'authority', 'authorities')} withdrew before its workshop"
             if withdrew
@@ -390,7 +391,7 @@ def comparison_rows(wb: Workbook) -> list[dict]:
     left = withdrawals(wb.case_study_facts)
     prof = wb.profiles
     out = []
-    for _, a in wb.authorities.sort_values("authority").iterrows():
+    for _, a in wb.authorities_a_to_z().iterrows():
         aid = a["authority_id"]
         c = covered.get(aid, Coverage(0, 0, 0, 0))
         activity = prof[(prof["authority_id"] == aid) & (prof["question"] == ACTIVITY)]

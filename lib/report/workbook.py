@@ -84,6 +84,14 @@ class Workbook:
     def name(self, authority_id: str) -> str:
         return str(self.authority_row(authority_id)["authority"])
 
+    def authorities_a_to_z(self) -> pd.DataFrame:
+        """The authorities table sorted A to Z by folded name (:func:`lib.programme.a_to_z_key`)."""
+        order = sorted(
+            range(len(self.authorities)),
+            key=lambda i: programme.a_to_z_key(str(self.authorities["authority"].iloc[i])),
+        )
+        return self.authorities.iloc[order]
+
 
 def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
     path = Path(processed_dir)
