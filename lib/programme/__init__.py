@@ -96,6 +96,9 @@ __all__ = [
     "plan_path",
     "notes_dir",
     "caveats_path",
+    "caveat_headings",
+    "wording",
+    "WORDING",
     "note_files",
     "raw_dir",
     "processed_dir",
@@ -116,6 +119,8 @@ __all__ = [
 
 from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402
 from lib.programme.folder import (  # noqa: E402
+    WORDING,
+    caveat_headings,
     caveats_path,
     definition_path,
     note_files,
@@ -126,6 +131,7 @@ from lib.programme.folder import (  # noqa: E402
     raw_dir,
     run_under,
     select,
+    wording,
 )
 
 

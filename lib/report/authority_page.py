@@ -14,6 +14,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import claim_verdict
+from lib.programme import wording
 from lib.report.common import caveat_link, status_label
 from lib.report.facts import authority_evidence, has_response_data, positive_status, withdrawal
 from lib.report.format import count_phrase, list_phrase, percent, sentence
@@ -42,6 +43,7 @@ from lib.report.workbook import (
     profile_answer,
     programme_name,
     source_doc,
+    source_title,
     year_label,
 )
 
@@ -109,7 +111,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
         + "; "
         + (
             f"it {'is' if a['attitude_survey'] == 'yes' else 'is not'} among the authorities "
-            "the attitude survey names as its sources"
+            f"the {source_title(wb, 'survey_report')} names as its sources"
             + (
                 f", alongside {list_phrase(_other_survey_names(wb, authority_id))}"
                 if a["attitude_survey"] == "yes"
@@ -410,6 +412,6 @@ def supports_sentence(wb: Workbook, authority_id: str) -> str:
     """The 'what this evidence supports' line for an authority with response data."""
     name = wb.authority_row(authority_id)["authority"]
     return (
-        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
-        "from the response data: an association with the workshops, not their impact (no comparison group)."
+        f"How {name}'s own survey respondents answered before and after {wording('events')}, on exact bases "
+        f"from the response data: an association with {wording('events')}, not their impact (no comparison group)."
     )

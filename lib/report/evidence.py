@@ -1,4 +1,4 @@
-"""Evidence coverage: the programme's Range of Evidence matrix, by authority and overall.
+"""Evidence coverage: the programme's evidence matrix, by authority and overall.
 
 A status the source lost stays unrecorded; a status inferred from another
 document is counted and drawn apart from recorded ones (data/notes/caveats.md,
@@ -54,13 +54,13 @@ def evidence_coverage(wb: Workbook) -> Markup:
     )
     return join(
         paragraph(
-            f"The programme report's Range of Evidence matrix records which of {wb.n_evidence_items} "
+            f"The programme report's evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
             "for each authority. In the surviving text, "
             f"{counts.get(UNRECORDED, 0) + inferred} of its {len(ev)} "
             "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
             f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
-            "documents (for example, the survey report names the authorities the attitude survey came "
+            "documents (for example, a survey report that names the authorities its answers came "
             "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
             "absence from a list is not read as evidence.",
         ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.analysis import claims, success
+from lib.programme import wording
 from lib.report.common import status_ids, status_label
 from lib.report.workbook import (
     UNRECORDED,
@@ -249,7 +250,7 @@ def design(wb: Workbook) -> Design:
     elif before_after:
         sms, nesta = 2, 2
         reason = (
-            "participants answered before and after the workshops, but nobody who missed the "
+            f"participants answered before and after {wording('events')}, but nobody who missed the "
             "workshops was surveyed, so a change cannot be separated from what would have "
             "happened anyway"
             + ("" if linked else "; the two sets of answers are not linked person to person")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from lib.programme import wording
 from lib.report.html import heading, join, paragraph
 
 #: The package the section functions live in.
@@ -52,6 +53,8 @@ class Section:
     lead: str = ""
     needs: tuple[str, ...] = ()
     absent: str = ""
+    #: a programme's own opening words, printed before ``lead`` (an id of lib.programme.WORDING)
+    lead_wording: str = ""
 
     def missing(self, wb: object) -> list[str]:
         """The tables this section needs that the workbook does not have."""
@@ -70,9 +73,11 @@ class Section:
         return getattr(importlib.import_module(f"{PACKAGE}.{module}"), name)
 
     def heading(self, **fields: str) -> Markup:
-        """``<h2 id=...>title</h2>``, then the lead paragraph when there is one."""
+        """``<h2 id=...>title</h2>``, then the lead paragraph when there is one (the programme's
+        own words first, from its notes, then the registry's)."""
         text = self.title.format(**fields) if fields else self.title
-        return join(heading(text, 2, self.id), paragraph(self.lead) if self.lead else None)
+        lead = " ".join(t for t in (wording(self.lead_wording) if self.lead_wording else "", self.lead) if t)
+        return join(heading(text, 2, self.id), paragraph(lead) if lead else None)
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ AUTHORITY_PAGE = Page(
             "authority_page.evidence_row",
         ),
         Section("case-study", "Case study", "authority_page.case_study"),
-        Section("survey", "Attitude survey: {name}'s own respondents", "survey_responses.authority_survey"),
+        Section("survey", "The survey: {name}'s own respondents", "survey_responses.authority_survey"),
         Section("what-it-supports", "What this evidence supports", "authority_page.supports"),
         Section("programme-context", "Programme context", "authority_page.programme_context"),
     ),
@@ -189,13 +194,11 @@ PROGRAMME_PAGE = Page(
         ),
         Section(
             "survey",
-            "The attitude survey, before and after the workshops",
+            "The survey, before and after",
             "survey.survey_sections",
-            lead="The survey was self-completed by attendees at the start and the end of the 2012-13 "
-            "workshops. The two sets of answers are not linked person to person, and there is no "
-            "comparison group: the differences below are associations with attending the workshops, "
-            "not measured impacts. Intervals are 95% Wilson intervals for each share and Newcombe "
-            "intervals for each difference.",
+            lead="Intervals are 95% Wilson intervals for each share and Newcombe intervals for each "
+            "difference.",
+            lead_wording="survey_lead",
         ),
         Section(
             "survey-results-from-respondent-level-data",

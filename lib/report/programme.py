@@ -12,8 +12,9 @@ from typing import NamedTuple
 import pandas as pd
 from markupsafe import Markup
 
+from lib.programme import wording
 from lib.report import charts
-from lib.report.common import caveats_paragraph
+from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     claim_audit,
     evidence_status_counts,
@@ -44,6 +45,7 @@ from lib.report.workbook import (
     programme_name,
     sector_title,
     source_doc,
+    source_title,
     understanding_item,
     years,
 )
@@ -71,9 +73,9 @@ def programme_title(wb: Workbook) -> Markup:
     ]
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
-            f"The attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
-            f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} "
-            "authorities."
+            f"The {source_title(wb, 'survey_report')} counts {resp[('all', 'pre')]} responses before and "
+            f"{resp[('all', 'post')]} after, from "
+            f"{count_phrase(int((a['attitude_survey'] == 'yes').sum()), 'authority', 'authorities')}."
         )
     if len(first):
         overall = first.iloc[0]
@@ -85,7 +87,7 @@ def programme_title(wb: Workbook) -> Markup:
         if len(second):
             s2 = second.iloc[0]
             line += f"; {s2['item_label'].lower()}: {percent(s2['pre'])} before, {percent(s2['post'])} after"
-        glance.append(line + ". Associations with attending the workshops, not measured impacts.")
+        glance.append(line + f". Associations with attending {wording('events')}, not measured impacts.")
     return join(
         report_style(),
         heading(f"{programme_name(wb)} {period(wb)}: programme evaluation report", 1),
@@ -130,7 +132,7 @@ def participation_overview(wb: Workbook) -> Markup:
             "Authority": a["authority"],
             **{y: flags[y].to_numpy() for y in years(wb)},
             "Case study": a["case_study"],
-            "Attitude survey source": a["attitude_survey"],
+            "Survey source": a["attitude_survey"],
         }
     )
     return join(
@@ -365,13 +367,13 @@ def conclusions(wb: Workbook) -> Markup:
             f"The share of participants in the survey's '{overall['item_label']}' series was "
             f"{'higher' if overall['change'] > 0 else 'lower' if overall['change'] < 0 else 'the same'}"
             " after "
-            f"the workshops ({percent(overall['pre'])} to {percent(overall['post'])}); "
+            f"{wording('events')} ({percent(overall['pre'])} to {percent(overall['post'])}); "
             + (
                 "the difference is statistically significant at the 5% level"
                 if overall["significant"]
                 else "the difference is within what chance alone could produce"
             )
-            + ". With no comparison group this is an association, not evidence that the workshops caused it."
+            + f". With no comparison group this is an association, not evidence that {wording('events')} caused it."
         )
     for sector in explorer_sectors(wb):
         s = impacts[impacts["sector"] == sector]
@@ -404,21 +406,11 @@ def conclusions(wb: Workbook) -> Markup:
 def data_quality_section(wb: Workbook) -> Markup:
     """The data-quality log in counts, with the caveats the report relies on."""
     log = wb.quality_log
-    caveats = caveats_paragraph(
-        "The assumptions behind this report are logged in the caveats log:",
-        [
-            ("C1", "unlinked before and after groups"),
-            ("C2", "no comparison group"),
-            ("C3", "approximated sector bases"),
-            ("C4", "1-7 scales"),
-            ("C5", "comment shares"),
-            ("C6", "disclosure control"),
-            ("C7", "rounding"),
-            ("C8", "'about the same'"),
-            ("C9", "many comparisons"),
-            ("C10", "which chart the prose figures match"),
-            ("cleaning-inferences", "cleaning inferences"),
-        ],
+    entries = programme_caveats()  # the programme's own caveats note
+    caveats = (
+        caveats_paragraph("The assumptions behind this report are logged in the caveats log:", entries)
+        if entries
+        else Markup("")
     )
     if log.empty:
         return join(paragraph("No data-quality log was found beside the processed tables."), caveats)

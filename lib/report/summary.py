@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from markupsafe import Markup
 
+from lib import programme
 from lib.analysis import claim_verdict, disclosure, success
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
@@ -350,6 +351,9 @@ def methods_section(wb: Workbook) -> Markup:
         unclear=unclear,
         threshold=disclosure.disclosure_threshold(),
         positive=positive_status(wb).replace("_", " "),
+        sample=programme.wording("survey_sample"),
+        repeat=programme.wording("survey_repeat"),
+        association=programme.wording("survey_association"),
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),

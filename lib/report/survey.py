@@ -14,6 +14,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
+from lib.programme import wording
 from lib.report import charts
 from lib.report.common import caveat_link
 from lib.report.facts import understanding_changes
@@ -188,8 +189,8 @@ def _understanding_chart(
         ch["post"].tolist(),
         pre_ci=list(zip(ch["pre_low"], ch["pre_high"], strict=True)),
         post_ci=list(zip(ch["post_low"], ch["post_high"], strict=True)),
-        pre_label="Before the workshops",
-        post_label="After the workshops",
+        pre_label=f"Before {wording('events')}",
+        post_label=f"After {wording('events')}",
     )
     sig = int(ch["significant"].fillna(False).sum())
     moved = (
@@ -205,12 +206,12 @@ def _understanding_chart(
         ),
         subtitle=(
             f"Share in the '{overall['item_label']}' series (the one the survey report's prose "
-            "quotes), before and after the workshops, "
+            f"quotes), before and after {wording('events')}, "
             f"with 95% Wilson intervals; {sig} of {len(ch)} changes significant at the 5% level "
             "(Newcombe interval for the difference)"
         ),
         alt=(
-            f"Dot plot of '{overall['item_label']}' before and after the workshops. "
+            f"Dot plot of '{overall['item_label']}' before and after {wording('events')}. "
             + "; ".join(
                 f"{lab}: {percent(p)} before, {percent(q)} after"
                 for lab, p, q in zip(labels, ch["pre"], ch["post"], strict=True)
@@ -280,7 +281,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
     significant = ch[ch["significant"].fillna(False).astype(bool)]
     who = sector_phrase(wb, sector)
     summary = paragraph(
-        f"Among {who}, the share giving a positive rating was higher after the workshops on "
+        f"Among {who}, the share giving a positive rating was higher after {wording('events')} on "
         f"{up} of the {len(ch)} impacts, unchanged on {same} and lower on {down}.",
         (
             f"Only {list_phrase([repr(x) for x in significant['item_label']])} "
@@ -327,7 +328,7 @@ def _impacts_chart(
     who = sector_phrase(wb, sector)
     chart = charts.Chart(
         title=(
-            f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts; "
+            f"{sector_title(wb, sector)}: higher after {wording('events')} on {up} of {len(ch)} impacts; "
             f"{n_significant} of {len(ch)} differences clear of chance at the 5% level"
         ),
         subtitle=(

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
 from lib.analysis.paired import paired_difference
+from lib.programme import wording
 from lib.report.facts import has_response_data, respondent_tables
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import join, note, paragraph, table_html
@@ -156,7 +157,7 @@ def _headline(name: str, row: pd.Series, cut: str) -> str:
     direction = "rose" if post > pre else "fell" if post < pre else "stayed"
     shares = (
         f"Among {name}'s respondents, the share confident on '{row['item_label']}' ({cut}) "
-        f"{direction} from {disclosure.format_percent(pre)} of {int(row['pre_n'])} before the workshops "
+        f"{direction} from {disclosure.format_percent(pre)} of {int(row['pre_n'])} before {wording('events')} "
         f"to {disclosure.format_percent(post)} of {int(row['post_n'])} after."
     )
     interval = f"95% CI {points_interval(row['change_low'], row['change_high'])}"
@@ -216,14 +217,14 @@ def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, n
             "data-quality log.",
             f"A respondent counts as confident when they answered {cut}.",
             "The before and after surveys have no comparison group, so a change shows an association with "
-            "the workshops, not their impact.",
+            f"{wording('events')}, not their impact.",
         ),
         paragraph(_headline(name, overall.iloc[0], cut)) if len(overall) else Markup(""),
         table_html(
             results_table(
                 understanding, "Respondents", [sector_title(wb, s) for s in understanding["sector"]]
             ),
-            f"{_label(understanding)}, before and after the workshops: {name} "
+            f"{_label(understanding)}, before and after {wording('events')}: {name} "
             "(exact bases; disclosure control applied)",
         ),
         table_html(
@@ -279,7 +280,7 @@ def programme_survey(wb: Workbook) -> Markup:
         ),
         table_html(
             results_table(table, "Authority", table["authority"].tolist()),
-            f"{_label(table)}, before and after the workshops, by authority "
+            f"{_label(table)}, before and after {wording('events')}, by authority "
             "(all respondents; exact bases; disclosure control applied)",
         ),
     )

@@ -199,6 +199,11 @@ def evidence_item_labels(wb: Workbook) -> list[str]:
     return [i.label for i in wb.programme.evidence_items]
 
 
+def source_title(wb: Workbook, role: str) -> str:
+    """How reports name the source document with this role (``'survey_report'``): its title."""
+    return next((d.title for d in wb.programme.source_documents if d.id == role), "source")
+
+
 def source_doc(wb: Workbook, source: str) -> str:
     """``'002_....txt § 6 KPI'`` -> ``'programme report (002), § 6 KPI'``."""
     names = {d.file: d.title for d in wb.programme.source_documents}
