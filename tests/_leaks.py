@@ -13,14 +13,21 @@ import yaml
 #: statistics, the page chrome) that some definition also happens to use.
 GENERIC = frozenset(
     """
-    about after also authorities authority available before both case cases chart charts comment comments
+    about after aims also authorities authority available before both case cases chart charts comment comments
+    comparison challenges local methods part performance profiles programme's whole under every have these
+    they many time little shown should five high points value count rule taken missing reached follow-up
+    practice guidance impact impacts measure measures success design activity activities confidence findings
+    participants needs lists wilson assumptions glyph glyphs without series cleaning produced range positive
+    bases delivery delivered strength published approximated authority's sections
     council data document documents each evidence from item items label labels list lost none note notes
     number page phase phases plan printed programme programmes question questions report reports
     respondents response responses rows same scale sector sectors share shares source sources statement
     statements status stage stages study studies survey surveys table tables text that their them theme
     themes this those total unrecorded what when which with year years your first second third other
-    """.split()
-)
+    """.strip()
+    .replace("\n", " ")
+    .split(" ")
+) - {""}
 
 
 def words(text: str) -> set[str]:
@@ -32,7 +39,8 @@ def words(text: str) -> set[str]:
 #: The definition's keys whose values name things of the programme (authorities, items,
 #: questions, sectors, years, themes, stages, documents ...).
 NAMING_KEYS = frozenset(
-    "name label title phrase claim_word spellings printed explorer_label chart_title keyword contains".split()
+    ["name", "label", "title", "phrase", "claim_word", "spellings", "printed", "explorer_label"]
+    + ["chart_title", "keyword", "contains"]
 )
 
 
@@ -60,9 +68,20 @@ def programme_words(folder: Path) -> set[str]:
     return words("\n".join(texts))
 
 
+def folder_words(folder: Path) -> set[str]:
+    """Every word of a programme's folder: its definition, notes and raw tables."""
+    files = [
+        folder / "definition.yaml",
+        *sorted((folder / "notes").rglob("*")),
+        *sorted((folder / "raw").glob("*.csv")),
+    ]
+    return words("\n".join(p.read_text(encoding="utf-8") for p in files if p.is_file()))
+
+
 def distinctive(own: Path, other: Path) -> set[str]:
-    """Words of ``own`` that ``other`` never uses, minus the workbook's generic vocabulary."""
-    return programme_words(own) - programme_words(other) - GENERIC
+    """The words ``own`` names things with that ``other``'s folder never uses (nor the workbook's
+    generic vocabulary)."""
+    return programme_words(own) - folder_words(other) - GENERIC
 
 
 def visible_words(page_html: str) -> set[str]:

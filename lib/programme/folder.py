@@ -105,7 +105,7 @@ WORDING_NAME = "wording.yaml"
 #: (id -> text); each has a default true of any programme.
 WORDING: dict[str, tuple[str, str]] = {
     "events": (
-        "what respondents answered before and after, in running text (\"higher after ...\")",
+        'what respondents answered before and after, in running text ("higher after ...")',
         "the programme's activities",
     ),
     "survey_lead": (

@@ -250,8 +250,8 @@ def design(wb: Workbook) -> Design:
     elif before_after:
         sms, nesta = 2, 2
         reason = (
-            f"participants answered before and after {wording('events')}, but nobody who missed the "
-            "workshops was surveyed, so a change cannot be separated from what would have "
+            f"participants answered before and after {wording('events')}, but nobody who missed "
+            f"{wording('events')} was surveyed, so a change cannot be separated from what would have "
             "happened anyway"
             + ("" if linked else "; the two sets of answers are not linked person to person")
         )

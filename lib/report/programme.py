@@ -382,8 +382,8 @@ def conclusions(wb: Workbook) -> Markup:
         up = int((s["change"].round(2) > 0).sum())
         sig = int(s["significant"].fillna(False).sum())
         items.append(
-            f"{sector_title(wb, sector)} gave more positive ratings after the "
-            f"workshops on {up} of {len(s)} impacts; {sig} of those differences "
+            f"{sector_title(wb, sector)} gave more positive ratings after "
+            f"{wording('events')} on {up} of {len(s)} impacts; {sig} of those differences "
             f"{is_are(sig)} statistically significant at the 5% level with "
             "approximated bases."
         )
