@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from lib.config import DEFAULT_PROGRAMME_DIR
-from lib.programme.folder import CAVEATS_NAME, DEFINITION_NAME, NOTES_NAME, PLAN_NAME, RAW_NAME
+from lib.programme.folder import CAVEATS_NAME, DEFINITION_NAME, NOTES_NAME, PLAN_NAME, RAW_NAME, WORDING_NAME
 from lib.programme.model import OPTIONAL_TABLES
 
 TEMPLATES_NAME = "templates"
@@ -147,6 +147,13 @@ example rows: replace them with your programme's own data.
 between the two rounds of answers is not shown to be caused by the programme.
 """
 
+WORDING_TEMPLATE = """\
+# Sentences only your programme can say (data/README.md, "The programme's own wording").
+# Uncomment and write your own; without them the reports use wording true of any programme.
+# events: the events
+# survey_lead: Respondents answered at the start and the end of each event.
+"""
+
 SOURCE_PROGRAMME = "001_0000000000000001.txt § 1 Example"
 SOURCE_SURVEY = "002_0000000000000002.txt § 2 Example"
 
@@ -225,6 +232,7 @@ def write_programme(folder: Path) -> list[Path]:
         folder / DEFINITION_NAME: DEFINITION,
         folder / PLAN_NAME: PLAN,
         folder / NOTES_NAME / CAVEATS_NAME: CAVEATS,
+        folder / NOTES_NAME / WORDING_NAME: WORDING_TEMPLATE,
         **{folder / RAW_NAME / name: _csv(rows) for name, rows in RAW.items()},
         **{folder / TEMPLATES_NAME / name: header for name, header in template_headers().items()},
     }

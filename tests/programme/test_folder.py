@@ -120,3 +120,19 @@ def test_a_bad_definition_in_a_notebook_is_its_problem_lines_not_a_traceback(tmp
         "'spelling' in authorities[0]; did you mean 'spellings'?",
         "definition rejected: 1 problem(s)",
     ]
+
+
+def test_wording_is_the_programmes_own_or_a_default_true_of_any(tmp_path):
+    assert programme.wording("events") == "the workshops"  # this programme's notes/wording.yaml
+    (tmp_path / "definition.yaml").touch()
+    assert programme.wording("events", tmp_path) == "the programme's activities"
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "wording.yaml").write_text("events: the forums\nsurvey_led: x\n", encoding="utf-8")
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.wording("events", tmp_path)
+    assert caught.value.problems == [
+        f"error: {tmp_path / 'notes' / 'wording.yaml'}, key survey_led: unknown wording id; expected one "
+        "of: " + ", ".join(programme.WORDING)
+    ]
+    readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{key}` |" in readme for key in programme.WORDING)  # documented, every id
