@@ -317,6 +317,14 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
         ),
         EntryPoint("programme reference", lambda r: ["-m", "lib.programme", "reference"]),
+        EntryPoint("new programme", lambda r: ["-m", "lib.programme", "new", "../scaffold"]),
+        EntryPoint(
+            "data build of another programme folder",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--programme", "../scaffold", "--quiet"]
+                + ["--outputs-dir", "../scaffold-outputs"]
+            ),
+        ),
         EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),
         EntryPoint(
             "synthetic responses", lambda r: ["-m", "lib.sources.synthetic", "--out", f"{syn}/responses"]
