@@ -211,7 +211,7 @@ def test_survey_source_status_on_every_authority_page_and_pooled_figures_only_in
         text = visible_text(page(full_batch, a["authority_id"]))
         assert f"rose from {pct(overall['pre'])} to {pct(overall['post'])}" not in text, a["authority_id"]
         said = "is among" if a["attitude_survey"] == "yes" else "is not among"
-        assert f"it {said} the authorities the attitude survey names as its sources" in text, a[
+        assert f"it {said} the authorities the attitude survey report names as its sources" in text, a[
             "authority_id"
         ]
         assert 'href="programme.html#survey"' in page(full_batch, a["authority_id"])
@@ -248,7 +248,7 @@ def test_programme_report_figures(full_batch):
         in text
     )
     resp = t["survey_respondents"].set_index(["group", "phase"])["n"]
-    assert f"{resp[('all', 'pre')]} responses before the workshops and {resp[('all', 'post')]} after" in text
+    assert f"counts {resp[('all', 'pre')]} responses before and {resp[('all', 'post')]} after" in text
     # Nine impacts per sector: count of impacts higher after, from the survey table.
     impacts = survey[survey["question"] == "impacts"].pivot_table(
         index=["sector", "item"], columns="phase", values="value"

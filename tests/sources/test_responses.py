@@ -356,7 +356,7 @@ def test_end_to_end_authority_report_from_synthetic_responses(tmp_path):
     # Kent has no response data: no survey section of its own, its survey source status in the summary.
     kent = (html_dir / "kent.html").read_text(encoding="utf-8")
     assert "own respondents" not in kent and "exact bases" not in kent
-    assert "it is among the authorities the attitude survey names as its sources" in kent
+    assert "it is among the authorities the attitude survey report names as its sources" in kent
     for name in ("barnet.html", "kent.html", "index.html"):
         assert "SYNTHETIC DATA" in (html_dir / name).read_text(encoding="utf-8"), name
 
