@@ -19,6 +19,7 @@ LINT_FORMAT ?= 1
 
 help:
 	@echo "make reports   build data/processed, execute every report, render HTML into outputs/"
+	@echo "               (PROGRAMME=DIR: another programme's folder, e.g. one made by python -m lib.programme new DIR)"
 	@echo "make test      run the test suite (unit, notebook and browser tests)"
 	@echo "make data      rebuild data/processed/ only (prints the data-quality summary)"
 	@echo "make lint      ruff check, ruff format --check, import contracts, private imports"
@@ -60,6 +61,12 @@ $(ASSETS): package.json
 	@touch $(ASSETS)
 
 assets: $(ASSETS)
+
+# PROGRAMME=DIR: another programme's folder (definition.yaml, plan.yaml, notes/,
+# raw/); its processed/ is written beside them. Default: this programme (data/).
+ifneq ($(strip $(PROGRAMME)),)
+export EVAL_PROGRAMME := $(abspath $(PROGRAMME))
+endif
 
 data: venv
 	$(PY) -m lib.evaluation build

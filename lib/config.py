@@ -21,12 +21,15 @@ OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DOCS_DIR = PROJECT_ROOT / "docs"
 
-#: This programme's definition; ``EVAL_PROGRAMME`` selects another (lib.programme).
-DEFAULT_DEFINITION = DATA_DIR / "programme" / "definition.yaml"
+#: A programme is a folder: ``definition.yaml``, ``plan.yaml``, ``notes/`` (the
+#: reader-facing notes: ``caveats.md`` ...), ``raw/`` and the ``processed/`` the
+#: build writes (lib.programme.folder). This programme's folder is data/ itself;
+#: ``EVAL_PROGRAMME`` (a folder, or a definition file in one) selects another.
+DEFAULT_PROGRAMME_DIR = DATA_DIR
+DEFAULT_DEFINITION = DEFAULT_PROGRAMME_DIR / "definition.yaml"
 PROGRAMME_ENV_VAR = "EVAL_PROGRAMME"
 
 #: The data-quality log, written beside the processed tables and into outputs/.
 QUALITY_LOG_NAME = "data_quality_log.csv"
-#: The caveats log (Markdown source) and the page rendered from it.
-CAVEATS_SOURCE = DOCS_DIR / "caveats.md"
+#: The page rendered from the programme's caveats note (lib.programme.caveats_path).
 CAVEATS_PAGE = "caveats.html"

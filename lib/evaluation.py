@@ -28,8 +28,9 @@ Command line::
     python -m lib.evaluation check   # validate data/raw/ only
     python -m lib.evaluation schema-docs   # regenerate data/README.md's processed-table section
 
-Another programme: ``EVAL_PROGRAMME=<dir>/definition.yaml python -m lib.evaluation build
---raw-dir <dir>/raw --processed-dir ... --outputs-dir ...``.
+Another programme: ``python -m lib.evaluation build --programme <dir>`` (or
+``EVAL_PROGRAMME=<dir>``) reads ``<dir>/raw`` and writes ``<dir>/processed``
+(``--raw-dir`` and ``--processed-dir`` choose other folders).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lib import programme
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, QUALITY_LOG_NAME, RAW_DIR
 from lib.sources.build import Build, build, load_processed, quality_summary
 from lib.sources.common import UNRECORDED
@@ -72,8 +74,17 @@ __all__ = [
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib.evaluation", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["build", "check", "schema-docs"])
-    parser.add_argument("--raw-dir", type=Path, default=RAW_DIR)
-    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR)
+    parser.add_argument(
+        "--programme",
+        type=Path,
+        default=None,
+        help="the programme's folder (definition.yaml, plan.yaml, notes/, raw/; default: "
+        "$EVAL_PROGRAMME or data/)",
+    )
+    parser.add_argument("--raw-dir", type=Path, default=None, help="default: the programme's raw/")
+    parser.add_argument(
+        "--processed-dir", type=Path, default=None, help="default: the programme's processed/"
+    )
     parser.add_argument("--outputs-dir", type=Path, default=OUTPUTS_DIR)
     parser.add_argument(
         "--responses-dir",
@@ -88,6 +99,19 @@ def _parser() -> argparse.ArgumentParser:
         help="show the Python traceback of an unexpected error in the cleaning",
     )
     return parser
+
+
+def _without_programme(args: list[str]) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip or arg.startswith("--programme="):
+            skip = False
+            continue
+        if arg == "--programme":
+            skip = True
+            continue
+        out.append(arg)
+    return out
 
 
 def _run_command(args: argparse.Namespace) -> Build | None:
@@ -125,6 +149,14 @@ def _print_cleaning_bug(err: Exception, unchanged: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.programme is not None and programme.definition_path(args.programme).resolve() != (
+        programme.definition_path().resolve()
+    ):
+        # this process has read another definition: the command runs again under this one
+        rest = list(sys.argv[1:] if argv is None else argv)
+        return programme.run_under(args.programme, "lib.evaluation", _without_programme(rest))
+    args.raw_dir = args.raw_dir or programme.raw_dir()
+    args.processed_dir = args.processed_dir or programme.processed_dir()
     unchanged = display_path(Path(args.processed_dir))
     try:
         result = _run_command(args)

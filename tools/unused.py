@@ -50,7 +50,9 @@ COPIED = [
     "notebooks",
     "docs",
     "data/README.md",
-    "data/programme",
+    "data/definition.yaml",
+    "data/plan.yaml",
+    "data/notes",
     "data/raw",
     "requirements",
     "package.json",
@@ -236,12 +238,10 @@ def _render_without_kernel(root: Path, processed: str) -> list[str]:
 def _no_success_measure(root: Path) -> str:
     """A programme whose documents state no success measure: a definition without the topic
     (``../no-measure.yaml``), and a copy of the raw folder without its statement."""
-    definition = (root / "data/programme/definition.yaml").read_text(encoding="utf-8")
+    definition = (root / "data/definition.yaml").read_text(encoding="utf-8")
     topic = "  - id: success_measure\n    label: The programme's own success measure\n"
     (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
-    shutil.copy(
-        root / "data/programme/plan.yaml", root.parent / "plan.yaml"
-    )  # its evaluation plan, beside it
+    shutil.copy(root / "data/plan.yaml", root.parent / "plan.yaml")  # its evaluation plan, beside it
     folder = root.parent / "raw-no-measure"
     shutil.copytree(root / "data/raw", folder)
     path = folder / "programme_statements.csv"
@@ -325,6 +325,14 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
         ),
         EntryPoint("programme reference", lambda r: ["-m", "lib.programme", "reference"]),
+        EntryPoint("new programme", lambda r: ["-m", "lib.programme", "new", "../scaffold"]),
+        EntryPoint(
+            "data build of another programme folder",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--programme", "../scaffold", "--quiet"]
+                + ["--outputs-dir", "../scaffold-outputs"]
+            ),
+        ),
         EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),
         EntryPoint(
             "synthetic responses with a comparison group",
@@ -432,7 +440,7 @@ def copy_project(source: Path, target: Path) -> Path:
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        else:
+        elif src.is_file():
             shutil.copy2(src, dst)
     (target / "data/processed").mkdir(parents=True)
     (target / "outputs").mkdir()

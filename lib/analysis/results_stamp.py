@@ -23,7 +23,8 @@ PREFIX = "results_"
 def definition_file() -> Path:
     """The definition in force ($EVAL_PROGRAMME or this programme's), as an absolute path."""
     path = Path(os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    path = path if path.is_absolute() else PROJECT_ROOT / path
+    return path / DEFAULT_DEFINITION.name if path.is_dir() else path  # a programme folder
 
 
 def inputs_hash(processed_dir: Path) -> str:

@@ -6,7 +6,7 @@ interval), approximate respondent counts from published percentages, the
 approximated sector bases with a sensitivity range, and plain-English wording
 of each change.
 
-Design caveat (``docs/caveats.md`` C1, C2)
+Design caveat (``data/notes/caveats.md`` C1, C2)
 -------------------------------------------
 The pre and post surveys were completed by the attendees of the same workshops
 (154 pre, 165 post), so most people answered both, but the answers are not
@@ -45,11 +45,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from lib.programme import current_programme
+from lib.programme import current_programme, wording
 
 PROGRAMME = current_programme()
 
-#: Caveat ids in docs/caveats.md referred to by the tables built here.
+#: Caveat ids in data/notes/caveats.md referred to by the tables built here.
 CAVEAT_DESIGN = "C1"
 CAVEAT_SMS = "C2"
 CAVEAT_BASES = "C3"
@@ -530,13 +530,13 @@ def describe_change(row: Mapping[str, Any] | pd.Series, subject: str | None = No
     elif round(change * 100) < 0:
         movement = f"fell from {_percent(pre)} to {_percent(post)}"
     else:
-        movement = f"was {_percent(pre)} before and {_percent(post)} after the workshops"
+        movement = f"was {_percent(pre)} before and {_percent(post)} after {wording('events')}"
     significant = row.get("significant")
     if significant is None or pd.isna(significant):
         return (
             f"{subject} {movement} (difference {_points(change)} points). No respondent base "
             "is available, so its sampling uncertainty cannot be assessed. This is an "
-            "association with attending the workshops, not a measured impact (no comparison group)."
+            f"association with attending {wording('events')}, not a measured impact (no comparison group)."
         )
     ci = f"{confidence} CI {_points(row['change_low'])} to {_points(row['change_high'])} points"
     basis = row.get("base_basis", "")
@@ -560,6 +560,6 @@ def describe_change(row: Mapping[str, Any] | pd.Series, subject: str | None = No
         )
     association = (
         " The survey has no comparison group, so this is an association with attending "
-        "the workshops, not evidence that they caused the change."
+        f"{wording('events')}, not evidence that they caused the change."
     )
     return sentence + verdict + sensitivity + association

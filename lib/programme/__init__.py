@@ -3,12 +3,18 @@
 Everything the workbook knows about *which* programme it evaluates (its
 authorities and their spellings, evidence items and legend, survey phases,
 sectors, questions and items, KPIs, themes, commissioning stages and source
-documents) lives in a YAML file under ``data/programme/``, not in code. This
-module reads it once, checks it at the boundary and returns an immutable,
+documents) lives in the programme's folder, not in code. This module reads
+its definition once, checks it at the boundary and returns an immutable,
 typed :class:`Programme` with lookup helpers.
 
-Which definition is used: the ``EVAL_PROGRAMME`` environment variable (a path
-to a definition file), else ``data/programme/definition.yaml``.
+A programme is a folder (:mod:`lib.programme.folder`): ``definition.yaml``,
+``plan.yaml``, ``notes/`` (``caveats.md`` and other reader-facing notes) and
+``raw/``. This programme's folder is ``data/``; ``--programme DIR`` on the
+entry points or the ``EVAL_PROGRAMME`` environment variable (a folder, or a
+definition file) selects another.
+
+``python -m lib.programme new DIR`` writes a minimal programme that builds
+and renders as it stands (:mod:`lib.programme.scaffold`).
 
 A bad definition stops with one line per problem and no traceback, here and
 in every entry point (:func:`check_definition`, :func:`report_bad_definition`)::
@@ -58,6 +64,7 @@ from lib.programme.model import (
     slugify,
     spaced_key,
 )
+from lib.programme.names import a_to_z_key
 from lib.programme.plan import PLAN_FILE, Plan, load_plan, plan_reference
 from lib.programme.reader import ProgrammeDefinitionError
 from lib.programme.schema import SCHEMA_VERSION, parse_definition
@@ -88,6 +95,18 @@ __all__ = [
     "PROGRAMME_ENV_VAR",
     "current_programme",
     "definition_path",
+    "programme_dir",
+    "plan_path",
+    "notes_dir",
+    "caveats_path",
+    "caveat_headings",
+    "wording",
+    "WORDING",
+    "note_files",
+    "raw_dir",
+    "processed_dir",
+    "select",
+    "run_under",
     "load_programme",
     "parse_definition",
     "check_definition",
@@ -98,15 +117,25 @@ __all__ = [
     "slugify",
     "spaced_key",
     "authority_keys",
+    "a_to_z_key",
 ]
 
 from lib.config import DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT  # noqa: E402
-
-
-def definition_path(path: str | os.PathLike | None = None) -> Path:
-    """The definition in force: ``path``, else $EVAL_PROGRAMME, else this programme's file."""
-    chosen = path if path is not None else os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION
-    return Path(chosen)
+from lib.programme.folder import (  # noqa: E402
+    WORDING,
+    caveat_headings,
+    caveats_path,
+    definition_path,
+    note_files,
+    notes_dir,
+    plan_path,
+    processed_dir,
+    programme_dir,
+    raw_dir,
+    run_under,
+    select,
+    wording,
+)
 
 
 def _display(path: Path) -> str:
@@ -153,9 +182,8 @@ def current_programme() -> Programme:
 def report_bad_definition(error: ProgrammeDefinitionError, stream: TextIO | None = None) -> int:
     """Print a rejected definition as one line per problem and a count; returns the exit status (1)."""
     out = stream if stream is not None else sys.stderr
-    for line in error.problems:
+    for line in error.lines():
         print(line, file=out)
-    print(f"definition rejected: {len(error.problems)} problem(s)", file=out)
     return 1
 
 
@@ -205,23 +233,16 @@ def update_reference(readme: Path = DATA_README, *, write: bool = True) -> bool:
 
 
 USAGE = (
-    "usage: python -m lib.programme check [definition.yaml]  (default: $EVAL_PROGRAMME or "
-    f"{_display(DEFAULT_DEFINITION)})\n"
+    "usage: python -m lib.programme check [DIR | definition.yaml]  (default: --programme DIR, "
+    f"$EVAL_PROGRAMME or {_display(DEFAULT_DEFINITION.parent)}/)\n"
+    "       python -m lib.programme new DIR  (write a minimal programme that builds and renders)\n"
     "       python -m lib.programme reference  (rewrite the definition reference in data/README.md)"
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args == ["reference"]:
-        changed = update_reference()
-        print("data/README.md updated" if changed else "data/README.md already up to date")
-        return 0
-    if not args or args[0] != "check" or len(args) > 2:
-        print(USAGE, file=sys.stderr)
-        return 2
+def _check(path: str | None) -> int:
     try:
-        programme = load_programme(args[1] if len(args) == 2 else None)
+        programme = load_programme(path)
     except ProgrammeDefinitionError as error:
         return report_bad_definition(error)
     print(
@@ -229,3 +250,29 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(programme.evidence_items)} evidence items, {len(programme.questions)} survey questions"
     )
     return 0
+
+
+def _programme_option(args: list[str]) -> tuple[list[str], str | None]:
+    """``args`` without ``--programme DIR`` (or ``--programme=DIR``), and DIR."""
+    for i, arg in enumerate(args):
+        if arg == "--programme" and i + 1 < len(args):
+            return args[:i] + args[i + 2 :], args[i + 1]
+        if arg.startswith("--programme="):
+            return args[:i] + args[i + 1 :], arg.split("=", 1)[1]
+    return args, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, chosen = _programme_option(list(sys.argv[1:] if argv is None else argv))
+    if args == ["reference"]:
+        changed = update_reference()
+        print("data/README.md updated" if changed else "data/README.md already up to date")
+        return 0
+    if len(args) == 2 and args[0] == "new":
+        from lib.programme.scaffold import new_programme
+
+        return new_programme(Path(args[1]))
+    if not args or args[0] != "check" or len(args) > 2 or (chosen and len(args) == 2):
+        print(USAGE, file=sys.stderr)
+        return 2
+    return _check(args[1] if len(args) == 2 else chosen)

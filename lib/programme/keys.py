@@ -409,6 +409,16 @@ DEFINITION: tuple[Key, ...] = (
         *item_keys("section", "positive_impact", "Positive impact achieved"),
         required=False,
     ),
+    Key(
+        "optional_tables",
+        "list of text",
+        "the optional raw tables this programme has (file names under `raw/`); a report leaves out "
+        "the sections that need one it lacks. Always required: `programme_membership.csv`, "
+        "`evidence_matrix.csv` and the four survey tables",
+        "[kpi_table.csv, programme_statements.csv]",
+        False,
+        "every optional table",
+    ),
     _COMPLETENESS,
     free_map(
         "notes",

@@ -92,7 +92,7 @@ class EvidenceInference:
 
     ``statement`` is the source's own words and ``source`` where they are
     (``<file> § <section>``). There is no "every other authority" form:
-    absence from a list is never evidence (docs/caveats.md, inference rule).
+    absence from a list is never evidence (data/notes/caveats.md, inference rule).
     """
 
     item: str
@@ -214,6 +214,14 @@ class ProgrammeDefinitionError(Exception):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def lines(self) -> list[str]:
+        """What a rejected definition prints: one line per problem, then the count."""
+        return [*self.problems, f"definition rejected: {len(self.problems)} problem(s)"]
+
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook (IPython), the problem lines instead of a traceback; the cell still fails."""
+        return self.lines()
+
 
 @dataclass(frozen=True)
 class GlossaryTerm:
@@ -222,6 +230,28 @@ class GlossaryTerm:
     term: str
     meaning: str
     source: str = ""  # where the meaning comes from: a source document id, or ""
+
+
+#: Raw tables a programme may lack (``optional_tables`` lists those it has). The others are
+#: required: the authorities' membership, the evidence matrix and the attitude survey's tables.
+OPTIONAL_TABLES: tuple[str, ...] = (
+    "authority_profiles.csv",
+    "kpi_table.csv",
+    "programme_activity.csv",
+    "practice_guidance.csv",
+    "survey_stray_values.csv",
+    "case_study_facts.csv",
+    "case_study_challenges.csv",
+    "case_study_proposals.csv",
+    "case_study_impacts.csv",
+    "case_study_sections.csv",
+    "published_claims.csv",
+    "commissioning_cycle.csv",
+    "good_practice_checklist.csv",
+    "programme_statements.csv",
+    "evaluation_findings.csv",
+    "authority_mentions.csv",
+)
 
 
 @dataclass(frozen=True)
@@ -265,6 +295,8 @@ class Programme:
     notes: tuple[tuple[str, str], ...] = ()
     #: Programme words readers meet on its pages (abbreviations, names), for the glossary page.
     glossary: tuple[GlossaryTerm, ...] = ()
+    #: the optional raw tables this programme has (:data:`OPTIONAL_TABLES`)
+    optional_tables: tuple[str, ...] = OPTIONAL_TABLES
     chart_questions: tuple[tuple[str, str], ...] = ()
     #: Respondent-level response files: the answer scale and extra spellings.
     response_scale: tuple[int, int] = (1, 7)
@@ -406,6 +438,11 @@ class Programme:
     def note(self, key: str, default: str = "") -> str:
         """A sentence of this programme's sources the quality log quotes (``notes``), else ``default``."""
         return dict(self.notes).get(key, default)
+
+    def has_table(self, file: str) -> bool:
+        """Whether the programme has this raw table: every required one, and the optional
+        tables its definition lists (``optional_tables``)."""
+        return file not in OPTIONAL_TABLES or file in self.optional_tables
 
     def completeness_for(self, file: str) -> tuple[Completeness, ...]:
         """The printed layouts the definition declares for one raw file."""

@@ -73,6 +73,12 @@ def fold(name: str) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
+def a_to_z_key(name: str) -> tuple[str, str]:
+    """How names sort A to Z: by their letters and digits (accents, case and punctuation folded,
+    so ``<Script> District`` sorts under S and ``Ynys Môn`` under Y), then as written."""
+    return (fold(name), str(name))
+
+
 def authority_key(name: str) -> str:
     """A name with the council prefixes and suffixes taken off (never down to nothing)."""
     key = fold(name)

@@ -12,6 +12,7 @@ the fields read so far.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from lib.programme.keys import check_keys
 from lib.programme.model import (
+    OPTIONAL_TABLES,
     ActivityMeasure,
     Authority,
     CaseStudyGroup,
@@ -569,6 +571,25 @@ def parse_glossary(r: Reader, data: dict, parsed: Fields) -> Fields:
     return {"glossary": tuple(terms)}
 
 
+def parse_optional_tables(r: Reader, data: dict, parsed: Fields) -> Fields:
+    node = r.get(data, "optional_tables", "", list, "a list of raw file names", optional=True)
+    if node is None:
+        return {"optional_tables": OPTIONAL_TABLES}
+    found = []
+    for i, name in enumerate(node):
+        if name in OPTIONAL_TABLES:
+            found.append(name)
+            continue
+        close = difflib.get_close_matches(str(name), OPTIONAL_TABLES, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        r.problem(
+            f"optional_tables[{i}]",
+            name,
+            f"one of the optional raw tables{hint}: {', '.join(OPTIONAL_TABLES)}",
+        )
+    return {"optional_tables": tuple(t for t in OPTIONAL_TABLES if t in found)}
+
+
 #: Top-level key -> its parser, in the order the keys depend on each other.
 PARSERS: dict[str, Parser] = {
     "schema_version": parse_schema_version,
@@ -586,6 +607,7 @@ PARSERS: dict[str, Parser] = {
     "commissioning": parse_commissioning,
     "statements": parse_statements,
     "case_study_sections": parse_case_study_sections,
+    "optional_tables": parse_optional_tables,
     "completeness": parse_completeness,
     "notes": parse_notes,
     "glossary": parse_glossary,

@@ -14,9 +14,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import verdicts
+from lib.programme import wording
 from lib.report.common import caveat_link, claim_anchor, status_label
 from lib.report.facts import authority_evidence, claim_audit, has_response_data, positive_status, withdrawal
-from lib.report.format import count_phrase, list_phrase, percent
+from lib.report.format import count_phrase, list_phrase, percent, sentence
 from lib.report.html import (
     bullets,
     heading,
@@ -190,6 +191,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
     return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
+@AUTHORITY_PAGE.gate("profile")
 def profile(wb: Workbook, authority_id: str) -> Markup:
     """The authority's own answers to the profile questions, quoted under one citation;
     unanswered questions in one line."""
@@ -209,7 +211,9 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
         parts.append(quote_block(row["text"]))
     if missing:
         parts.append(
-            paragraph(f"The programme report prints no answer for {name} to: {list_phrase(missing)}.")
+            paragraph(
+                sentence(f"The programme report prints no answer for {name} to: {list_phrase(missing)}")
+            )
         )
     if not parts:
         return Markup("")
@@ -444,7 +448,7 @@ def case_study_sections(wb: Workbook, authority_id: str) -> Markup:
 def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> Markup:
     """The case study's percentages, shown as published, with their source.
 
-    Disclosure rule (docs/caveats.md C6): a figure the sources already publish
+    Disclosure rule (data/notes/caveats.md C6): a figure the sources already publish
     is shown with its source on every page; disclosure control applies to
     figures the workbook derives. The group sizes behind these shares are not
     published, so nothing is derived from them (no count, no interval).
@@ -479,6 +483,6 @@ def supports_sentence(wb: Workbook, authority_id: str) -> str:
     """The 'what this evidence supports' line for an authority with response data."""
     name = wb.authority_row(authority_id)["authority"]
     return (
-        f"How {name}'s own survey respondents answered before and after the workshops, on exact bases "
-        "from the response data: an association with the workshops, not their impact (no comparison group)."
+        f"How {name}'s own survey respondents answered before and after {wording('events')}, on exact bases "
+        f"from the response data: an association with {wording('events')}, not their impact (no comparison group)."
     )

@@ -30,6 +30,11 @@ def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Markup:
     return render("caveats_paragraph.j2", lead=lead, links=links, log=QUALITY_LOG_PAGE)
 
 
+def programme_caveats() -> list[tuple[str, str]]:
+    """The programme's own caveats (its notes/caveats.md headings), ``(id, title)`` in order."""
+    return programme.caveat_headings()
+
+
 def evidence_statuses(wb: Workbook) -> list[programme.EvidenceStatus]:
     """The legend in force: the definition's statuses, in its order, where a status
     the evidence table holds under another name (a printed code outside the legend,

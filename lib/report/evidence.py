@@ -1,7 +1,7 @@
-"""Evidence coverage: the programme's Range of Evidence matrix, by authority and overall.
+"""Evidence coverage: the programme's evidence matrix, by authority and overall.
 
 A status the source lost stays unrecorded; a status inferred from another
-document is counted and drawn apart from recorded ones (docs/caveats.md,
+document is counted and drawn apart from recorded ones (data/notes/caveats.md,
 inference rule). The legend comes from the programme definition.
 """
 
@@ -13,6 +13,7 @@ from markupsafe import Markup
 from lib.report import charts, figures
 from lib.report.common import evidence_keys, status_ids, styles
 from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
+from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import UNRECORDED, Workbook, evidence_item_labels
@@ -53,13 +54,13 @@ def evidence_coverage(wb: Workbook) -> Markup:
     )
     return join(
         paragraph(
-            f"The programme report's Range of Evidence matrix records which of {wb.n_evidence_items} "
+            f"The programme report's evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
             "for each authority. In the surviving text, "
             f"{counts.get(UNRECORDED, 0) + inferred} of its {len(ev)} "
             "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
             f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
-            "documents (for example, the survey report names the authorities the attitude survey came "
+            "documents (for example, a survey report that names the authorities its answers came "
             "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
             "absence from a list is not read as evidence.",
         ),
@@ -85,7 +86,8 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
             "the source's ticks and crosses were lost"
         ),
         subtitle=(
-            f"Status of {wb.n_evidence_items} evidence items for {wb.n_authorities} authorities; "
+            f"Status of {count_phrase(wb.n_evidence_items, 'evidence item')} for "
+            f"{count_phrase(wb.n_authorities, 'authority', 'authorities')}; "
             f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are drawn "
             "hollow, in the shape of the status they infer"
         ),

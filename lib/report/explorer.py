@@ -136,7 +136,7 @@ def authority_view(wb: Workbook, authority_id: str, section: int) -> Markup:
 
 def authority_explorer(wb: Workbook) -> widgets.VBox:
     """Authority and Section dropdowns over the sections of the authority report."""
-    names = wb.authorities.sort_values("authority")
+    names = wb.authorities_a_to_z()
     authority = widgets.Dropdown(
         options=list(zip(names["authority"], names["authority_id"], strict=False)), description="Authority"
     )

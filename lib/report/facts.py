@@ -139,7 +139,7 @@ def evidence_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
 def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame:
     """Cells by status (rows, legend order) and how the status is known
     (columns ``recorded``, ``inferred``): inferred statuses are never counted
-    as recorded ones (docs/caveats.md, inference rule)."""
+    as recorded ones (data/notes/caveats.md, inference rule)."""
     how = evidence["inferred"].map({"no": "recorded", "yes": "inferred"})
     return (
         pd.crosstab(evidence["status"], how)

@@ -44,6 +44,13 @@ def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
+def sentence(text: str) -> str:
+    """``text`` ending in a full stop, unless it already ends a sentence (``?``, ``!``, ``.``):
+    ``'... How has it gone so far?'`` stays as it is, never ``'so far?.'``."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def list_phrase(items: list[str]) -> str:
     """``['a', 'b', 'c']`` -> ``'a, b and c'``; empty -> ``'none'``."""
     items = [str(i) for i in items]

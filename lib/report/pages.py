@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from lib.programme import wording
 from lib.report.html import heading, join, paragraph
 
 #: The package the section functions live in.
@@ -40,12 +41,31 @@ class Section:
 
     ``title`` may hold ``{fields}`` the section fills in (``{name}``: the
     authority); ``lead`` is an optional paragraph printed under the heading.
+    ``needs`` names the processed tables the section cannot do without: when the
+    programme has none of their rows (an optional raw table it lacks), the page
+    leaves the section out (:meth:`Page.gate`), printing ``absent`` under its
+    heading when a reader would expect the section.
     """
 
     id: str
     title: str
     function: str
     lead: str = ""
+    needs: tuple[str, ...] = ()
+    absent: str = ""
+    #: a programme's own opening words, printed before ``lead`` (an id of lib.programme.WORDING)
+    lead_wording: str = ""
+
+    def missing(self, wb: object) -> list[str]:
+        """The tables this section needs that the workbook does not have."""
+        return [table for table in self.needs if not wb.has(table)]  # type: ignore[attr-defined]
+
+    def omitted(self, **fields: str) -> Markup:
+        """What the page shows instead of the section: its heading and the one-line note, or nothing."""
+        if not self.absent:
+            return Markup("")
+        text = self.title.format(**fields) if fields else self.title
+        return join(heading(text, 2, self.id), paragraph(self.absent))
 
     def resolve(self) -> Callable[..., Markup]:
         """The section function itself (imported on first use)."""
@@ -53,9 +73,11 @@ class Section:
         return getattr(importlib.import_module(f"{PACKAGE}.{module}"), name)
 
     def heading(self, **fields: str) -> Markup:
-        """``<h2 id=...>title</h2>``, then the lead paragraph when there is one."""
+        """``<h2 id=...>title</h2>``, then the lead paragraph when there is one (the programme's
+        own words first, from its notes, then the registry's)."""
         text = self.title.format(**fields) if fields else self.title
-        return join(heading(text, 2, self.id), paragraph(self.lead) if self.lead else None)
+        lead = " ".join(t for t in (wording(self.lead_wording) if self.lead_wording else "", self.lead) if t)
+        return join(heading(text, 2, self.id), paragraph(lead) if lead else None)
 
 
 @dataclass(frozen=True)
@@ -81,13 +103,34 @@ class Page:
 
     def headed(self, section_id: str) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
         """Decorate a section function whose heading takes no fields: what it returns follows the
-        section's heading (and lead); an empty result stays empty (no section on the page)."""
+        section's heading (and lead); an empty result stays empty (no section on the page). A
+        section whose tables the programme lacks is left out (:meth:`gate`)."""
 
         def decorate(function: Callable[..., Markup]) -> Callable[..., Markup]:
             @functools.wraps(function)
             def section(*args: object) -> Markup:
                 body = function(*args)
                 return join(self.heading(section_id), body) if body else body
+
+            return self.gate(section_id)(section)
+
+        return decorate
+
+    def gate(self, section_id: str) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
+        """Decorate a section function (``wb`` first): when the programme lacks a table the
+        section ``needs``, the function is not called and the page shows
+        :meth:`Section.omitted` instead."""
+        entry = self.section(section_id)
+
+        def decorate(function: Callable[..., Markup]) -> Callable[..., Markup]:
+            if not entry.needs:
+                return function
+
+            @functools.wraps(function)
+            def section(wb: object, *args: object) -> Markup:
+                if entry.missing(wb):
+                    return entry.omitted()
+                return function(wb, *args)
 
             return section
 
@@ -108,9 +151,9 @@ AUTHORITY_PAGE = Page(
         Section("claims", "Published claims that name {name}", "authority_page.claims"),
         Section("participation", "Participation", "authority_page.participation"),
         Section("sources-say", "What else the documents say about {name}", "authority_page.sources_say"),
-        Section("profile", "In {name}'s own words{cited}", "authority_page.profile"),
+        Section("profile", "In {name}'s own words{cited}", "authority_page.profile", needs=("profiles",)),
         Section("case-study", "Case study", "authority_page.case_study"),
-        Section("survey", "Attitude survey: {name}'s own respondents", "survey_responses.authority_survey"),
+        Section("survey", "The survey: {name}'s own respondents", "survey_responses.authority_survey"),
         Section("programme-context", "Programme context", "authority_page.programme_context"),
     ),
 )
@@ -134,6 +177,8 @@ PROGRAMME_PAGE = Page(
             "programme.programme_design_section",
             lead="What the programme set out to do, how it would know it had succeeded and how it was "
             "delivered, in its own words, with its own evaluation findings.",
+            needs=("programme_statements",),
+            absent="The programme's documents state no aims, success measure or delivery model of their own.",
         ),
         Section(
             "how-judged",
@@ -151,16 +196,20 @@ PROGRAMME_PAGE = Page(
             lead="Which evidence items exist for each authority, as far as the surviving text of the "
             "programme report shows.",
         ),
-        Section("kpis", "Key performance measures by year", "programme.kpi_comparison"),
+        Section(
+            "kpis",
+            "Key performance measures by year",
+            "programme.kpi_comparison",
+            needs=("kpis",),
+            absent="The programme's sources report no key performance measures.",
+        ),
         Section(
             "survey",
-            "The attitude survey, before and after the workshops",
+            "The survey, before and after",
             "survey.survey_sections",
-            lead="The survey was self-completed by attendees at the start and the end of the 2012-13 "
-            "workshops. The two sets of answers are not linked person to person, and there is no "
-            "comparison group: the differences below are associations with attending the workshops, "
-            "not measured impacts. Intervals are 95% Wilson intervals for each share and Newcombe "
-            "intervals for each difference.",
+            lead="Intervals are 95% Wilson intervals for each share and Newcombe intervals for each "
+            "difference.",
+            lead_wording="survey_lead",
         ),
         Section(
             "every-change",
@@ -174,7 +223,18 @@ PROGRAMME_PAGE = Page(
             "survey_responses.programme_survey",
         ),
         Section(
-            "themes", "Themes, practice guidance and the commissioning cycle", "programme.themes_section"
+            "themes",
+            "Themes, practice guidance and the commissioning cycle",
+            "programme.themes_section",
+            needs=("guidance",),
+            absent="The programme's sources include no practice guidance.",
+        ),
+        Section(
+            "claim-audit",
+            "Checking the published claims",
+            "claims_audit.claim_audit_section",
+            needs=("claims",),
+            absent="The programme's documents publish no claims for the workbook to check.",
         ),
         Section(
             "success-measure",

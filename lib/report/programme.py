@@ -7,11 +7,14 @@ authorities come from the programme definition and the processed tables.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 from markupsafe import Markup
 
+from lib.programme import wording
 from lib.report import charts, figures
-from lib.report.common import caveats_paragraph
+from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     claim_audit,
     direction_counts,
@@ -44,6 +47,7 @@ from lib.report.workbook import (
     programme_name,
     sector_title,
     source_doc,
+    source_title,
     understanding_item,
     understanding_question,
     years,
@@ -63,17 +67,18 @@ def programme_title(wb: Workbook) -> Markup:
     ev = wb.evidence
     resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
     glance = [
-        f"{len(a)} local authorities took part; {count_phrase(len(both), 'authority', 'authorities')} "
+        f"{count_phrase(len(a), 'local authority', 'local authorities')} took part; "
+        f"{count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
-        f"The Range of Evidence matrix has {len(ev)} authority-by-item cells: "
+        f"The evidence matrix has {len(ev)} authority-by-item cells: "
         f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
         f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost.",
     ]
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
-            f"The attitude survey had {resp[('all', 'pre')]} responses before the workshops and "
-            f"{resp[('all', 'post')]} after, from {int((a['attitude_survey'] == 'yes').sum())} "
-            "authorities."
+            f"The {source_title(wb, 'survey_report')} counts {resp[('all', 'pre')]} responses before and "
+            f"{resp[('all', 'post')]} after, from "
+            f"{count_phrase(int((a['attitude_survey'] == 'yes').sum()), 'authority', 'authorities')}."
         )
     if len(first):
         overall = first.iloc[0]
@@ -85,7 +90,7 @@ def programme_title(wb: Workbook) -> Markup:
         if len(second):
             s2 = second.iloc[0]
             line += f"; {s2['item_label'].lower()}: {percent(s2['pre'])} before, {percent(s2['post'])} after"
-        glance.append(line + ". Associations with attending the workshops, not measured impacts.")
+        glance.append(line + f". Associations with attending {wording('events')}, not measured impacts.")
     return join(
         report_style(),
         heading(f"{programme_name(wb)} {period(wb)}: programme evaluation report", 1),
@@ -103,12 +108,17 @@ def programme_title(wb: Workbook) -> Markup:
 @PROGRAMME_PAGE.headed("participation")
 def participation_overview(wb: Workbook) -> Markup:
     """Which authorities the documents place in each programme year, and the activity figures."""
-    a = wb.authorities.sort_values("authority")
+    a = wb.authorities_a_to_z()
     flags = participation_flags(wb).set_index("authority_id").loc[a["authority_id"]]
     unknown = a[a["years"] == UNRECORDED]["authority"].tolist()
     sentences = [
         "The documents place "
-        + list_phrase([f"{int((flags[y] == 'yes').sum())} authorities in {y}" for y in years(wb)])
+        + list_phrase(
+            [
+                f"{count_phrase(int((flags[y] == 'yes').sum()), 'authority', 'authorities')} in {y}"
+                for y in years(wb)
+            ]
+        )
         + ".",
         (
             f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) "
@@ -125,7 +135,7 @@ def participation_overview(wb: Workbook) -> Markup:
             "Authority": a["authority"],
             **{y: flags[y].to_numpy() for y in years(wb)},
             "Case study": a["case_study"],
-            "Attitude survey source": a["attitude_survey"],
+            "Survey source": a["attitude_survey"],
         }
     )
     return join(
@@ -202,15 +212,10 @@ def kpi_comparison(wb: Workbook) -> Markup:
     n = direction_counts(wb.results_kpis)
     rose = n["higher"]
     tolerance = wb.programme.plan.decision_rules.tolerance_points
-    biggest_fall = wide.loc[wide["change"].idxmin()]
-    biggest_rise = wide.loc[wide["change"].idxmax()]
     sentences = [
         f"Of the {len(wb.results_kpis)} percentage KPIs, {rose} were higher in {y2} than in {y1}, "
         f"{n['about the same']} about the same (within {tolerance:g} points) and {n['lower']} lower.",
-        f"The largest rise was in '{biggest_rise['measure_label']}' for '{biggest_rise['kpi_label']}' "
-        f"({percent(biggest_rise[y1])} to {percent(biggest_rise[y2])}); the largest fall in "
-        f"'{biggest_fall['measure_label']}' for '{biggest_fall['kpi_label']}' "
-        f"({percent(biggest_fall[y1])} to {percent(biggest_fall[y2])}).",
+        kpi_extremes(wide, y1, y2),
         "The KPI table gives no base sizes and the years involved different authorities, so "
         "these differences cannot be tested and do not show change within any authority.",
     ]
@@ -219,6 +224,24 @@ def kpi_comparison(wb: Workbook) -> Markup:
         _kpi_chart(wide, y1, y2, rose),
         table_html(kpi_table(other), "Other KPIs and programme activity, as reported"),
     )
+
+
+def kpi_extremes(wide: pd.DataFrame, y1: str, y2: str) -> str:
+    """The largest rise and the largest fall between the two years, each said only when there is one."""
+
+    def where(row: pd.Series) -> str:
+        return f"'{row['measure_label']}' for '{row['kpi_label']}' ({percent(row[y1])} to {percent(row[y2])})"
+
+    rose, fell = (wide["change"] > 0).any(), (wide["change"] < 0).any()
+    rise = where(wide.loc[wide["change"].idxmax()]) if rose else ""
+    fall = where(wide.loc[wide["change"].idxmin()]) if fell else ""
+    if rose and fell:
+        return f"The largest rise was in {rise}; the largest fall in {fall}."
+    if rose:
+        return f"The largest rise was in {rise}; none fell."
+    if fell:
+        return f"The largest fall was in {fall}; none rose."
+    return "None rose or fell."
 
 
 def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
@@ -264,6 +287,7 @@ def themes_section(wb: Workbook) -> Markup:
     cycle = wb.commissioning_cycle
     checklist = wb.checklist.groupby("stage_id", sort=False).size()
     unrecorded = int((wb.guidance["commissioning_stages"] == UNRECORDED).sum())
+    checklist_doc, guidance_doc = _document(wb, wb.checklist), _document(wb, wb.guidance)
     in_cycle = set(cycle["stage_id"])
     # Every checklist stage, including the items to settle before the cycle begins.
     stage_columns = dict(wb.programme.guidance_stage_columns)
@@ -274,8 +298,8 @@ def themes_section(wb: Workbook) -> Markup:
     cycle_table = pd.DataFrame(
         {
             "Stage": [label + ("" if sid in in_cycle else " (ahead of the cycle)") for sid, label in stages],
-            "Checklist items (003)": [str(int(checklist.get(sid, 0))) for sid, _ in stages],
-            "Guidance column (002)": [
+            f"Checklist items{checklist_doc.number}": [str(int(checklist.get(sid, 0))) for sid, _ in stages],
+            f"Guidance column{guidance_doc.number}": [
                 next((c for c, g in stage_columns.items() if g == sid), "").replace("_", " ") or "none"
                 for sid, _ in stages
             ],
@@ -285,16 +309,15 @@ def themes_section(wb: Workbook) -> Markup:
         paragraph(
             f"The case studies organise partners' proposals under the same {len(wb.programme.themes)} "
             "themes, and the programme's practice guidance uses them as its focus themes "
-            f"({len(wb.guidance)} practice suggestions in all). The guidance also ticks which "
-            f"commissioning stages each suggestion serves, but all {unrecorded} rows lost their ticks "
-            "in the source, so the link from each theme to a stage is unrecorded."
+            f"({len(wb.guidance)} practice suggestions in all). "
+            + guidance_ticks(len(wb.guidance), unrecorded)
         ),
         table_html(
             pd.DataFrame(rows),
             f"The {len(rows)} themes: case-study proposals, practice guidance and commissioning stages",
         ),
         paragraph(
-            f"The background paper defines commissioning as a cycle of {len(cycle)} stages and gives "
+            f"The {_document(wb, cycle).title} defines commissioning as a cycle of {len(cycle)} stages and gives "
             f"a good-practice checklist of {len(wb.checklist)} items"
             + (
                 f", {int(sum(checklist.get(sid, 0) for sid, label in stages if label in before))} of them to "
@@ -312,6 +335,44 @@ def themes_section(wb: Workbook) -> Markup:
     )
 
 
+class _Document(NamedTuple):
+    title: str  # how reports name it: "commissioning paper"
+    number: str  # " (003)", or "" when the table is empty
+
+
+def _document(wb: Workbook, table: pd.DataFrame) -> _Document:
+    """The source document a table was transcribed from, as reports name it."""
+    if table.empty:
+        return _Document("source", "")
+    file = str(table["source"].iloc[0]).partition(" § ")[0]
+    return _Document(source_doc(wb, file), f" ({file[:3]})")
+
+
+def guidance_ticks(rows: int, unrecorded: int) -> str:
+    """What the practice guidance's stage ticks show: how many rows print them, how many lost them."""
+    if unrecorded == 0:
+        return "The guidance also ticks which commissioning stages each suggestion serves."
+    if unrecorded == rows:
+        return (
+            "The guidance also ticks which commissioning stages each suggestion serves, but every row "
+            "lost its ticks in the source, so the link from each theme to a stage is unrecorded."
+        )
+    return (
+        f"The guidance also ticks which commissioning stages each suggestion serves: {rows - unrecorded} "
+        f"of its {rows} rows print their ticks; the other {unrecorded} lost them in the source, so for "
+        "those rows the link to a stage is unrecorded."
+    )
+
+
+def stage_labels(wb: Workbook, recorded: pd.Series) -> str:
+    """The stages a set of guidance rows ticks, in the definition's order and reader's words."""
+    ticked = {s for value in recorded for s in str(value).split(";") if s and s != UNRECORDED}
+    labels = [st.label for st in wb.programme.stages if st.id in ticked]
+    if (recorded == UNRECORDED).any():
+        labels.append("not recorded" if labels else "not recorded (the ticks were lost)")
+    return "; ".join(labels)
+
+
 def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
     """One row per theme: each case study's proposal, the guidance's counts and stages."""
     names = wb.authorities.set_index("authority_id")["authority"]
@@ -320,7 +381,7 @@ def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
     for tid, label in [(t.id, t.label) for t in wb.programme.themes]:
         props = wb.proposals[wb.proposals["theme"] == tid]
         g = wb.guidance[wb.guidance["theme"] == tid]
-        stages = sorted(set(g["commissioning_stages"]))
+        stages = stage_labels(wb, g["commissioning_stages"])
         rows.append(
             {
                 "Theme": label,
@@ -330,7 +391,7 @@ def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
                 },
                 "Guidance principles": str(sum(1 for p in g["key_principle"] if p)),
                 "Practice suggestions": str(len(g)),
-                "Commissioning stages ticked": ", ".join(stages),
+                "Commissioning stages ticked": stages,
             }
         )
     return rows
@@ -350,14 +411,14 @@ def conclusions(wb: Workbook) -> Markup:
         overall = first.iloc[0]
         items.append(
             f"The share of participants in the survey's '{overall['item_label']}' series was "
-            f"{overall['direction']} after the workshops "
+            f"{overall['direction']} after {wording('events')} "
             f"({overall['pct_pre']:.0f}% to {overall['pct_post']:.0f}%); "
             + (
                 "the difference is clear of chance at both ends of the base range"
                 if overall["clear_of_chance"]
                 else "the difference could be chance"
             )
-            + ". With no comparison group this is an association, not evidence that the workshops caused it."
+            + f". With no comparison group this is an association, not evidence that {wording('events')} caused it."
         )
     for sector in explorer_sectors(wb):
         s = impacts[impacts["sector"] == sector]
@@ -366,14 +427,15 @@ def conclusions(wb: Workbook) -> Markup:
         n = direction_counts(s)
         clear = int(s["clear_of_chance"].sum())
         items.append(
-            f"{sector_title(wb, sector)} gave more positive ratings after the workshops on {n['higher']} of "
+            f"{sector_title(wb, sector)} gave more positive ratings after {wording('events')} on {n['higher']} of "
             f"{len(s)} impacts, about the same ratings on {n['about the same']} and lower on {n['lower']}; "
             f"{clear} of those differences {is_are(clear)} clear of chance at both ends of the base range."
         )
+    whose = "1 authority's" if unknown_years == 1 else f"{unknown_years} authorities'"
     items.append(
         f"The evidence base is thinner than the programme report's matrix suggests: "
         f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
-        f"{unknown_years} authorities' programme years are not stated in any document."
+        f"{whose} programme years are not stated in any document."
     )
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
     items.append(
@@ -388,21 +450,11 @@ def conclusions(wb: Workbook) -> Markup:
 def data_quality_section(wb: Workbook) -> Markup:
     """The data-quality log in counts, with the caveats the report relies on."""
     log = wb.quality_log
-    caveats = caveats_paragraph(
-        "The assumptions behind this report are logged in the caveats log:",
-        [
-            ("C1", "unlinked before and after groups"),
-            ("C2", "no comparison group"),
-            ("C3", "approximated sector bases"),
-            ("C4", "1-7 scales"),
-            ("C5", "comment shares"),
-            ("C6", "disclosure control"),
-            ("C7", "rounding"),
-            ("C8", "'about the same'"),
-            ("C9", "many comparisons"),
-            ("C10", "which chart the prose figures match"),
-            ("cleaning-inferences", "cleaning inferences"),
-        ],
+    entries = programme_caveats()  # the programme's own caveats note
+    caveats = (
+        caveats_paragraph("The assumptions behind this report are logged in the caveats log:", entries)
+        if entries
+        else Markup("")
     )
     if log.empty:
         return join(paragraph("No data-quality log was found beside the processed tables."), caveats)
@@ -437,6 +489,8 @@ def programme_design_section(wb: Workbook) -> Markup:
             for _, r in rows.iterrows()
         ]
         parts.append(bullets(items))
+    if not wb.has("evaluation_findings"):  # an optional table the programme lacks
+        return join(*parts)
     audit = claim_audit(wb).set_index("claim_id")
     f = wb.evaluation_findings.sort_values("finding_order")
 

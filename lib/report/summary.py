@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from markupsafe import Markup
 
+from lib import programme
 from lib.analysis import disclosure
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
@@ -126,6 +127,9 @@ def methods_section(wb: Workbook) -> Markup:
         unclear=unclear,
         threshold=disclosure.disclosure_threshold(),
         positive=positive_status(wb).replace("_", " "),
+        sample=programme.wording("survey_sample"),
+        repeat=programme.wording("survey_repeat"),
+        association=programme.wording("survey_association"),
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
@@ -168,7 +172,7 @@ def comparison_rows(wb: Workbook) -> list[dict]:
     left = withdrawals(wb.case_study_facts)
     prof = wb.profiles
     out = []
-    for _, a in wb.authorities.sort_values("authority").iterrows():
+    for _, a in wb.authorities_a_to_z().iterrows():
         aid = a["authority_id"]
         c = covered.get(aid, Coverage(0, 0, 0, 0))
         activity = prof[(prof["authority_id"] == aid) & (prof["question"] == ACTIVITY)]

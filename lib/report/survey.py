@@ -14,6 +14,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import disclosure, uncertainty
+from lib.programme import wording
 from lib.report import charts
 from lib.report.common import caveat_link
 from lib.report.facts import comparisons, direction_counts, understanding_changes
@@ -58,7 +59,7 @@ def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
     """Rows whose *derived* figures (intervals, change, significance) are
     hidden: the smallest plausible base of either phase (``base_<phase>_low``)
     is below the disclosure threshold. The published shares themselves are
-    always shown, with their source (docs/caveats.md C6)."""
+    always shown, with their source (data/notes/caveats.md C6)."""
     limit = disclosure.disclosure_threshold()
     low = pd.concat([changes["base_pre_low"], changes["base_post_low"]], axis=1).min(axis=1)
     return (pd.to_numeric(low, errors="coerce") < limit).reindex(changes.index).fillna(False).astype(bool)
@@ -197,8 +198,8 @@ def _understanding_chart(
         ch["post"].tolist(),
         pre_ci=list(zip(ch["pre_low"], ch["pre_high"], strict=True)),
         post_ci=list(zip(ch["post_low"], ch["post_high"], strict=True)),
-        pre_label="Before the workshops",
-        post_label="After the workshops",
+        pre_label=f"Before {wording('events')}",
+        post_label=f"After {wording('events')}",
     )
     clear = comparisons(wb, understanding_question(wb))
     clear = clear[clear["comparison_id"].isin(_ids(ch))]
@@ -216,12 +217,12 @@ def _understanding_chart(
         ),
         subtitle=(
             f"Share in the '{overall['item_label']}' series (the one the survey report's prose "
-            "quotes), before and after the workshops, "
+            f"quotes), before and after {wording('events')}, "
             f"with 95% Wilson intervals; {n_clear} of {len(clear)} changes clear of chance at both ends of "
             "the base range (Newcombe interval for the difference)"
         ),
         alt=(
-            f"Dot plot of '{overall['item_label']}' before and after the workshops. "
+            f"Dot plot of '{overall['item_label']}' before and after {wording('events')}. "
             + "; ".join(
                 f"{lab}: {percent(p)} before, {percent(q)} after"
                 for lab, p, q in zip(labels, ch["pre"], ch["post"], strict=True)
@@ -293,7 +294,7 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
     who = sector_phrase(wb, sector)
     tolerance = wb.programme.plan.decision_rules.tolerance_points
     summary = paragraph(
-        f"Among {who}, the share giving a positive rating was higher after the workshops on "
+        f"Among {who}, the share giving a positive rating was higher after {wording('events')} on "
         f"{up} of the {len(judged)} impacts, about the same (within {tolerance:g} points) on "
         f"{n['about the same']} and lower on {n['lower']}.",
         (
@@ -341,7 +342,7 @@ def _impacts_chart(
     who = sector_phrase(wb, sector)
     chart = charts.Chart(
         title=(
-            f"{sector_title(wb, sector)}: higher after the workshops on {up} of {len(ch)} impacts; "
+            f"{sector_title(wb, sector)}: higher after {wording('events')} on {up} of {len(ch)} impacts; "
             f"{n_significant} of {len(ch)} differences clear of chance"
         ),
         subtitle=(

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from lib.analysis import did, disclosure, uncertainty
 from lib.analysis.paired import paired_difference
+from lib.programme import wording
 from lib.report.facts import design_rating, has_response_data, respondent_tables
 from lib.report.format import percent_interval, points_interval, signed_points
 from lib.report.html import join, note, paragraph, table_html
@@ -165,7 +166,7 @@ def _headline(name: str, row: pd.Series, cut: str) -> str:
     direction = "rose" if post > pre else "fell" if post < pre else "stayed"
     shares = (
         f"Among {name}'s respondents, the share confident on '{row['item_label']}' ({cut}) "
-        f"{direction} from {disclosure.format_percent(pre)} of {int(row['pre_n'])} before the workshops "
+        f"{direction} from {disclosure.format_percent(pre)} of {int(row['pre_n'])} before {wording('events')} "
         f"to {disclosure.format_percent(post)} of {int(row['post_n'])} after."
     )
     interval = f"95% CI {points_interval(row['change_low'], row['change_high'])}"
@@ -224,17 +225,17 @@ def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, n
             "the bases, never counted as zero; answers that could not be read are listed in the "
             "data-quality log.",
             f"A respondent counts as confident when they answered {cut}.",
-            COMPARED_INTRO
+            COMPARED_INTRO.format(events=wording("events"))
             if compared
             else "The before and after surveys have no comparison group, so a change shows an association "
-            "with the workshops, not their impact.",
+            f"with {wording('events')}, not their impact.",
         ),
         paragraph(_headline(name, overall.iloc[0], cut)) if len(overall) else Markup(""),
         table_html(
             results_table(
                 understanding, "Respondents", [sector_title(wb, s) for s in understanding["sector"]]
             ),
-            f"{_label(understanding)}, before and after the workshops: {name} "
+            f"{_label(understanding)}, before and after {wording('events')}: {name} "
             "(exact bases; disclosure control applied)",
         ),
         table_html(
@@ -270,7 +271,7 @@ def _compared(tables: dict[str, pd.DataFrame], authority_id: str) -> bool:
 
 
 COMPARED_INTRO = (
-    "A comparison group of people who did not attend the workshops answered the same survey before "
+    "A comparison group of people who did not attend {events} answered the same survey before "
     "and after, so the figures below are the participants' own, and their change is then set against "
     "the comparison group's."
 )
@@ -282,7 +283,7 @@ DID_NOTE = (
     "on fewer than {limit} people are shown as [c]."
 )
 STILL_CANNOT = (
-    "What this design still cannot show: people were not assigned to the workshops at random, so the "
+    "What this design still cannot show: people were not assigned to {events} at random, so the "
     "groups may differ in ways that change over time (motivation, local events, who chose to take "
     "part), and the answers are self-reported by the people who chose to respond."
 )
@@ -384,11 +385,12 @@ def parallel_trends(row: pd.Series) -> str:
         int(row["pre_k_c"]), int(row["pre_n_c"]), int(row["pre_k"]), int(row["pre_n"])
     )
     pct = disclosure.format_percent
+    events = wording("events")
     return (
-        "The difference in differences reads as the workshops' effect only if, without them, the "
+        f"The difference in differences reads as the effect of {events} only if, without them, the "
         "participants' share would have changed as the comparison group's did (the parallel-trends "
-        "assumption). The data cannot test this: with one survey before the workshops they show only "
-        f"where each group started. Before the workshops, {pct(row['pre_k'] / row['pre_n'])} of "
+        f"assumption). The data cannot test this: with one survey before {events} they show only "
+        f"where each group started. Before {events}, {pct(row['pre_k'] / row['pre_n'])} of "
         f"{int(row['pre_n'])} participants and {pct(row['pre_k_c'] / row['pre_n_c'])} of "
         f"{int(row['pre_n_c'])} in the comparison group were confident on '{row['item_label']}' "
         f"({_gap_words(gap)}, 95% CI for the gap {points_interval(low, high)}); the larger the gap at the "
@@ -427,7 +429,7 @@ def comparison_results(
             f"Participants against the comparison group: change in the share confident ({cut}), "
             f"{name} (exact bases; disclosure control applied)",
         ),
-        paragraph(STILL_CANNOT),
+        paragraph(STILL_CANNOT.format(events=wording("events"))),
         note(DID_NOTE.format(limit=disclosure.disclosure_threshold())),
     )
 
@@ -486,7 +488,7 @@ def programme_survey(wb: Workbook) -> Markup:
         ),
         table_html(
             results_table(table, "Authority", table["authority"].tolist()),
-            f"{_label(table)}, before and after the workshops, by authority "
+            f"{_label(table)}, before and after {wording('events')}, by authority "
             "(all respondents; exact bases; disclosure control applied)",
         ),
     )

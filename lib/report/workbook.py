@@ -43,6 +43,12 @@ class Workbook:
             return tables[name]
         raise AttributeError(name)
 
+    def has(self, table: str) -> bool:
+        """Whether the programme has rows in this processed table (``kpis``, ``claims`` ...):
+        an optional raw table it lacks gives an empty one, with the schema's columns."""
+        frame = self.__dict__.get("tables", {}).get(table)
+        return frame is not None and not frame.empty
+
     @cached_property
     def programme(self) -> programme.Programme:
         """The programme definition in force ($EVAL_PROGRAMME or this programme's file)."""
@@ -77,6 +83,14 @@ class Workbook:
 
     def name(self, authority_id: str) -> str:
         return str(self.authority_row(authority_id)["authority"])
+
+    def authorities_a_to_z(self) -> pd.DataFrame:
+        """The authorities table sorted A to Z by folded name (:func:`lib.programme.a_to_z_key`)."""
+        order = sorted(
+            range(len(self.authorities)),
+            key=lambda i: programme.a_to_z_key(str(self.authorities["authority"].iloc[i])),
+        )
+        return self.authorities.iloc[order]
 
 
 def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
@@ -184,6 +198,11 @@ def understanding_item(wb: Workbook, index: int = 0) -> str | None:
 
 def evidence_item_labels(wb: Workbook) -> list[str]:
     return [i.label for i in wb.programme.evidence_items]
+
+
+def source_title(wb: Workbook, role: str) -> str:
+    """How reports name the source document with this role (``'survey_report'``): its title."""
+    return next((d.title for d in wb.programme.source_documents if d.id == role), "source")
 
 
 def source_doc(wb: Workbook, source: str) -> str:

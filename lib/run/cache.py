@@ -5,7 +5,7 @@ A report is re-executed only when something it depends on changed. Its
 
 * ``notebook``: the source notebook's bytes;
 * ``code``: every file under ``lib/`` (Python modules, templates), the
-  programme definition, ``docs/caveats.md`` and ``package.json`` (the pinned
+  programme's definition, plan and notes (``notes/caveats.md`` ...) and ``package.json`` (the pinned
   offline assets inlined into each page);
 * ``environment``: ``requirements/lock.txt`` (every installed package, pinned
   by hash), the Python version and the kernel name;
@@ -48,8 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.config import CAVEATS_SOURCE, DEFAULT_DEFINITION, PROGRAMME_ENV_VAR, PROJECT_ROOT
+from lib.config import PROJECT_ROOT
 from lib.files import sha256_file
+from lib.programme.folder import definition_path, note_files, plan_path, programme_dir
 
 #: Tables an authority report reads only through its own authority's rows
 #: (filtered on ``authority_id``). Every other table enters its key whole.
@@ -82,9 +83,7 @@ def _combine(parts: dict[str, str]) -> str:
 
 def code_version(root: Path = PROJECT_ROOT) -> dict[str, str]:
     """sha256 of the code a report runs: lib/, the programme definition and its
-    evaluation plan, the caveats page source and the pinned offline assets."""
-    import os
-
+    evaluation plan, the programme's notes (its caveats page's source) and the pinned offline assets."""
     lib = root / "lib"
     files = sorted(
         p
@@ -95,14 +94,17 @@ def code_version(root: Path = PROJECT_ROOT) -> dict[str, str]:
     for p in files:
         h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
     out = {"lib": h.hexdigest()}
-    definition = Path(os.environ.get(PROGRAMME_ENV_VAR) or DEFAULT_DEFINITION)
     for name, path in (
-        ("definition", definition),
-        ("plan", definition.parent / "plan.yaml"),  # the evaluation plan: pages print its rules and rubric
-        ("caveats", CAVEATS_SOURCE),
+        ("definition", definition_path()),
+        ("plan", plan_path()),
         ("assets", root / ASSET_PINS),
     ):
         out[name] = sha256_file(path) if path.is_file() else "absent"
+    # the programme's reader-facing notes (its caveats page and any other note)
+    notes = hashlib.sha256()
+    for path in note_files():
+        notes.update(f"{path.relative_to(programme_dir()).as_posix()}\0{sha256_file(path)}\n".encode())
+    out["notes"] = notes.hexdigest()
     return out
 
 

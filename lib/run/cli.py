@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from lib.programme import check_definition
+from lib.programme import check_definition, processed_dir, select
 from lib.run.batch import BatchError, format_summary, run_batch
 from lib.run.planning import AUTHORITY_NOTEBOOK, PROGRAMME_NOTEBOOK, absolute_path
 
@@ -35,7 +35,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="worker processes (default: CPUs, at most the number of reports)",
     )
     p.add_argument("--output-dir", default="outputs", metavar="DIR", help="default: %(default)s")
-    p.add_argument("--processed-dir", default="data/processed", metavar="DIR", help="default: %(default)s")
+    p.add_argument(
+        "--programme",
+        metavar="DIR",
+        help="the programme's folder (definition.yaml, plan.yaml, notes/, raw/; default: $EVAL_PROGRAMME or data/)",
+    )
+    p.add_argument(
+        "--processed-dir", metavar="DIR", help="default: the programme's processed/ (data/processed)"
+    )
     p.add_argument("--keep-code", action="store_true", help="show code cells in the HTML (default: hidden)")
     p.add_argument(
         "--timeout", type=int, default=600, metavar="S",
@@ -66,6 +73,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.programme:  # before anything reads the definition; the kernels inherit it
+        select(args.programme)
     if check_definition():  # a bad definition: one line per problem, before any report starts
         return 1
     cwd = Path.cwd()
@@ -76,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             include_programme=not args.no_programme,
             workers=args.workers,
             output_dir=absolute_path(args.output_dir, cwd),
-            processed_dir=absolute_path(args.processed_dir, cwd),
+            processed_dir=absolute_path(args.processed_dir or processed_dir(), cwd),
             keep_code=args.keep_code,
             progress=not args.quiet,
             programme_notebook=absolute_path(args.programme_notebook, cwd),

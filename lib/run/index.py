@@ -80,7 +80,7 @@ def _years_phrase(years: str) -> str:
 
 
 def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
-    """``'Took part in 2012-13; case study published; named as an attitude survey source'``;
+    """``'Took part in 2012-13; case study published; named as a survey source'``;
     ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``)."""
     parts = [_years_phrase(row.get("years", ""))]
     if withdrawal is not None:
@@ -89,9 +89,7 @@ def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
         parts.append("case study published" if row["case_study"] == "yes" else "no case study")
     if "attitude_survey" in row:
         parts.append(
-            "named as an attitude survey source"
-            if row["attitude_survey"] == "yes"
-            else "not named as an attitude survey source"
+            "named as a survey source" if row["attitude_survey"] == "yes" else "not named as a survey source"
         )
     return "; ".join(parts)
 

@@ -207,12 +207,13 @@ class Ledger:
         if dq_src is not None:
             atomic_write_bytes(html_dir / DATA_QUALITY_LOG, dq_src.read_bytes())
             self.dq_href = DATA_QUALITY_LOG
-        from lib.run.render import CAVEATS_PAGE, CAVEATS_SOURCE, render_caveats
+        from lib.programme import caveats_path
+        from lib.run.render import CAVEATS_PAGE, render_caveats
 
-        if CAVEATS_SOURCE.is_file():
+        if caveats_path().is_file():  # the programme's own caveats (its notes folder)
             atomic_write_text(
                 html_dir / CAVEATS_PAGE,
-                render_caveats(CAVEATS_SOURCE, synthetic=self.synthetic, processed_dir=self.pdir),
+                render_caveats(caveats_path(), synthetic=self.synthetic, processed_dir=self.pdir),
             )
             self.caveats_href = CAVEATS_PAGE
         from lib.run.glossary import render_glossary

@@ -23,7 +23,7 @@ This module renders with the same template but:
   contents from the page's headings, the SYNTHETIC DATA banner and a footer.
 
 The chrome template is ``templates/report.html.j2``; the caveats page
-(:func:`render_caveats`) is rendered here too, from ``docs/caveats.md``
+(:func:`render_caveats`) is rendered here too, from the programme's ``notes/caveats.md``
 through ``templates/caveats.html.j2``.
 
 Only the widgets built into the HTML manager (ipywidgets' controls and
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lib.config import CAVEATS_PAGE, CAVEATS_SOURCE, PROJECT_ROOT  # noqa: F401 (CAVEATS_PAGE: public name)
+from lib.config import CAVEATS_PAGE, PROJECT_ROOT  # noqa: F401 (CAVEATS_PAGE: public name)
 from lib.files import atomic_write_text
 from lib.run import banner, site
 from lib.run.chrome import Chrome
@@ -407,7 +407,7 @@ if __name__ == "__main__":
 # The caveats page
 # ---------------------------------------------------------------------------
 
-#: docs/caveats.md: text between these lines is for maintainers (how to add
+#: The caveats note: text between these lines is for maintainers (how to add
 #: an entry, which code uses it, the claim audit's verdicts) and is left out
 #: of the page readers get.
 MAINTAINERS_START = "<!-- maintainers -->"
@@ -420,7 +420,14 @@ def caveat_anchor(heading_text: str) -> str:
     return match.group(1).lower() if match else site.anchor_id(heading_text)
 
 
-def reader_text(markdown: str, source: str = "docs/caveats.md") -> str:
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def reader_text(markdown: str, source: str = "data/notes/caveats.md") -> str:
     """The Markdown without its maintainers' sections; an unclosed or stray
     marker is an error naming the line."""
     out, inside, start = [], False, 0
@@ -502,9 +509,10 @@ def fill_caveats(text: str, values: dict) -> str:
 
 
 def render_caveats(
-    source: Path = CAVEATS_SOURCE, *, synthetic: bool = False, processed_dir: Path | None = None
+    source: Path | None = None, *, synthetic: bool = False, processed_dir: Path | None = None
 ) -> str:
-    """The reader's caveats page: ``docs/caveats.md`` without its maintainers'
+    """The reader's caveats page: the programme's caveats note (``<programme>/notes/caveats.md``,
+    :func:`lib.programme.caveats_path`; ``source`` another), its computed values filled in, without its maintainers'
     sections, as one offline HTML page (``templates/caveats.html.j2``). Each
     caveat heading gets an id (``#c1`` ...) so reports can link to the entry
     they rely on. Raw HTML in the Markdown is escaped. The design rating and
@@ -514,7 +522,11 @@ def render_caveats(
 
     from lib.run.chrome import outline
 
-    text = reader_text(Path(source).read_text(encoding="utf-8"), str(source))
+    if source is None:
+        from lib.programme import caveats_path
+
+        source = caveats_path()
+    text = reader_text(Path(source).read_text(encoding="utf-8"), _shown(Path(source)))
     text = fill_caveats(text, caveat_values(processed_dir))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(

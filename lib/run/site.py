@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib import programme
 from lib.config import CAVEATS_PAGE, PROJECT_ROOT
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -72,9 +73,10 @@ def page_name(report_id: str) -> str:
     return f"{report_id}.html"
 
 
-def a_to_z_key(name: str, report_id: str) -> tuple[str, str]:
-    """Sort key of the A-to-Z order: display name case-folded, then id."""
-    return (name.casefold(), report_id)
+def a_to_z_key(name: str, report_id: str) -> tuple[str, str, str]:
+    """Sort key of the A-to-Z order: the display name folded (:func:`lib.programme.a_to_z_key`:
+    letters and digits, so markup or punctuation in a name never sorts it first), then id."""
+    return (*programme.a_to_z_key(name), report_id)
 
 
 def anchor_id(text: str) -> str:

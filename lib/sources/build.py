@@ -45,7 +45,7 @@ from lib.sources.mentions import clean_mentions
 from lib.sources.profiles import clean_profiles, profile_issues
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
-from lib.sources.schemas import PROCESSED_SCHEMAS, is_text
+from lib.sources.schemas import PROCESSED_SCHEMAS, empty_table, is_text
 from lib.sources.statements import clean_evaluation_findings, clean_programme_statements
 from lib.sources.survey import (
     clean_comment_shares,
@@ -63,6 +63,14 @@ class Build:
     issues: pd.DataFrame = field(default_factory=lambda: issues_frame([]))
 
 
+def _if_any(function, *frames: pd.DataFrame):
+    """``function(*frames)``, or nothing when every frame is empty (a table the programme
+    does not have): an empty table, or no quality-log entries."""
+    if all(frame.empty for frame in frames):
+        return pd.DataFrame()
+    return function(*frames)
+
+
 def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Each processed table cleaned from its raw tables (not yet validated), and the
     membership table in its cleaning order (the quality checks read it so)."""
@@ -77,27 +85,32 @@ def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFr
     tables = {
         "authorities.csv": authorities,
         "membership.csv": membership.sort_values(["authority_id", "source", "quote"], kind="stable"),
-        "evidence.csv": clean_evidence_matrix(raw["evidence_matrix.csv"]),
-        "profiles.csv": clean_profiles(raw["authority_profiles.csv"]),
+        "evidence.csv": _if_any(clean_evidence_matrix, raw["evidence_matrix.csv"]),
+        "profiles.csv": _if_any(clean_profiles, raw["authority_profiles.csv"]),
         "kpis.csv": clean_kpis(raw["kpi_table.csv"], clean_activity(raw["programme_activity.csv"])),
         "survey.csv": survey,
         "survey_respondents.csv": respondents,
-        "proposals.csv": clean_proposals(raw["case_study_proposals.csv"]),
-        "challenges.csv": clean_challenges(raw["case_study_challenges.csv"]),
-        "case_study_facts.csv": clean_case_study_facts(raw["case_study_facts.csv"]),
-        "case_study_impacts.csv": clean_case_study_impacts(raw["case_study_impacts.csv"]),
-        "guidance.csv": clean_guidance(raw["practice_guidance.csv"]),
-        "commissioning_cycle.csv": clean_cycle(raw["commissioning_cycle.csv"]),
-        "checklist.csv": clean_checklist(raw["good_practice_checklist.csv"]),
-        "claims.csv": clean_claims(raw["published_claims.csv"]),
-        "programme_statements.csv": clean_programme_statements(raw["programme_statements.csv"]),
-        "evaluation_findings.csv": clean_evaluation_findings(
-            raw["evaluation_findings.csv"], raw["published_claims.csv"]
+        "proposals.csv": _if_any(clean_proposals, raw["case_study_proposals.csv"]),
+        "challenges.csv": _if_any(clean_challenges, raw["case_study_challenges.csv"]),
+        "case_study_facts.csv": _if_any(clean_case_study_facts, raw["case_study_facts.csv"]),
+        "case_study_impacts.csv": _if_any(clean_case_study_impacts, raw["case_study_impacts.csv"]),
+        "guidance.csv": _if_any(clean_guidance, raw["practice_guidance.csv"]),
+        "commissioning_cycle.csv": _if_any(clean_cycle, raw["commissioning_cycle.csv"]),
+        "checklist.csv": _if_any(clean_checklist, raw["good_practice_checklist.csv"]),
+        "claims.csv": _if_any(clean_claims, raw["published_claims.csv"]),
+        "programme_statements.csv": _if_any(clean_programme_statements, raw["programme_statements.csv"]),
+        "evaluation_findings.csv": _if_any(
+            clean_evaluation_findings, raw["evaluation_findings.csv"], raw["published_claims.csv"]
         ),
-        "case_study_sections.csv": clean_case_study_sections(raw["case_study_sections.csv"]),
-        "authority_mentions.csv": clean_mentions(raw["authority_mentions.csv"]),
+        "case_study_sections.csv": _if_any(clean_case_study_sections, raw["case_study_sections.csv"]),
+        "authority_mentions.csv": _if_any(clean_mentions, raw["authority_mentions.csv"]),
     }
     return tables, membership
+
+
+def _entries(function, *frames: pd.DataFrame) -> list[Issue]:
+    """A source's quality-log entries; none for a table the programme does not have."""
+    return [] if all(frame.empty for frame in frames) else list(function(*frames))
 
 
 def _quality_issues(
@@ -106,10 +119,10 @@ def _quality_issues(
     """Every source's entries for the data-quality log, in log order."""
     authorities, respondents = tables["authorities.csv"], tables["survey_respondents.csv"]
     return [
-        *evidence_matrix_issues(raw["evidence_matrix.csv"]),
-        *profile_issues(raw["authority_profiles.csv"]),
-        *kpi_issues(raw["kpi_table.csv"]),
-        *activity_issues(raw["programme_activity.csv"]),
+        *_entries(evidence_matrix_issues, raw["evidence_matrix.csv"]),
+        *_entries(profile_issues, raw["authority_profiles.csv"]),
+        *_entries(kpi_issues, raw["kpi_table.csv"]),
+        *_entries(activity_issues, raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
         *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
         *survey_issues(
@@ -120,8 +133,8 @@ def _quality_issues(
             respondents,
             raw["survey_respondents.csv"],
         ),
-        *guidance_issues(raw["practice_guidance.csv"]),
-        *proposals_issues(raw["case_study_proposals.csv"]),
+        *_entries(guidance_issues, raw["practice_guidance.csv"]),
+        *_entries(proposals_issues, raw["case_study_proposals.csv"]),
     ]
 
 
@@ -130,6 +143,8 @@ def _validated(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     problems: list[Problem] = []
     valid = dict(tables)
     for name, table in tables.items():
+        if table.empty:  # a table the programme does not have: its schema's columns, no rows
+            table = empty_table(name)
         try:
             valid[name] = validate_processed(name, table.reset_index(drop=True))
         except ProcessedDataError as err:

@@ -116,9 +116,17 @@ def clean_case_study_impacts(raw: pd.DataFrame) -> pd.DataFrame:
                 "source": raw["source"],
             }
         )
-        .sort_values(["authority_id", "group"], kind="stable")
+        .sort_values(["authority_id", "group"], key=_group_order, kind="stable")
         .reset_index(drop=True)
     )
+
+
+def _group_order(column: pd.Series) -> pd.Series:
+    """Case-study groups in the definition's order (authorities by id)."""
+    if column.name != "group":
+        return column
+    order = {g.id: i for i, g in enumerate(PROGRAMME.case_study_groups)}
+    return column.map(lambda g: order.get(g, len(order)))
 
 
 def proposals_issues(raw: pd.DataFrame) -> list[Issue]:

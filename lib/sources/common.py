@@ -12,7 +12,7 @@ import pandera.pandas as pa
 from lib.programme import UnknownNameError, current_programme, name_key, slugify  # noqa: F401 (re-exported)
 from lib.sources.contract import Issue, Required
 
-#: The programme in force (data/programme/definition.yaml, or $EVAL_PROGRAMME).
+#: The programme in force (data/definition.yaml, or $EVAL_PROGRAMME).
 PROGRAMME = current_programme()
 
 #: Source documents the build looks up by role (file names from the definition).

@@ -70,7 +70,7 @@ def evidence_code_status(cell: str, printed: str) -> tuple[str, str, str]:
 
     Only a code the legend defines becomes a status; a code outside the
     legend keeps its raw code and a status that says no more than the code
-    (``unclear`` here), and its basis gives the readings (docs/caveats.md,
+    (``unclear`` here), and its basis gives the readings (data/notes/caveats.md,
     inference rule). The readings are the definition's ``printed_codes``.
     """
     if printed == "no":
@@ -122,7 +122,7 @@ def row_alignments(raw: pd.DataFrame) -> dict[str, str]:
 
 
 def evidence_rule_violations(evidence: pd.DataFrame) -> pd.DataFrame:
-    """Rows that break the inference rule (docs/caveats.md); empty when none do.
+    """Rows that break the inference rule (data/notes/caveats.md); empty when none do.
 
     - a status from the printed cell needs a legend code;
     - a code outside the legend keeps its raw code and its own status;

@@ -27,6 +27,9 @@ KPI_CELL_EXPECTED = (
 )
 
 
+#: The measure of a KPI cell that reports in words only (no figure): workbook vocabulary.
+IN_WORDS = "in_words"
+
 KPIS: list[tuple[str, str]] = [(k.id, k.label) for k in PROGRAMME.kpis]
 
 #: measure id -> (pattern with the figure as group 1, label, kind), from the definition.
@@ -56,7 +59,7 @@ def parse_kpi_cell(text: str) -> list[dict]:
             raise ValueError(f"KPI cell names {label!r} but its figure is unreadable: {text!r}")
     if not found:
         found.append(
-            {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
+            {"measure": IN_WORDS, "measure_label": "Reported in words", "value": None, "unit": "text"}
         )
     return found
 
@@ -80,8 +83,10 @@ def clean_kpis(raw: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     frame = pd.concat([pd.DataFrame(rows), activity], ignore_index=True)
+    if frame.empty:  # a programme without a KPI table or activity counts
+        return frame
     measure_order = {
-        m: i for i, m in enumerate([*KPI_MEASURES, "dissemination", "workshops", "surveys", "participants"])
+        m: i for i, m in enumerate([*KPI_MEASURES, IN_WORDS, "workshops", "surveys", "participants"])
     }
     return (
         frame.assign(_m=frame["measure"].map(measure_order))
@@ -190,7 +195,7 @@ def kpi_issues(raw: pd.DataFrame) -> list[Issue]:
                     column="text",
                     value=tidy_text(r["text"])[:60],
                     issue="KPI reported in words only, no figure",
-                    action="kept as measure 'dissemination' with an empty value and the text",
+                    action=f"kept as measure '{IN_WORDS}' with an empty value and the text",
                 )
             )
     return issues

@@ -14,6 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import RAW_DIR
+from lib.sources.common import PROGRAMME
 from lib.sources.contract import Problem, RawDataError, RawTable, display_path, key_text, shorten
 from lib.sources.registry import RAW_TABLES
 
@@ -236,11 +237,40 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     return frame
 
 
+def absent_table(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
+    """An optional raw table the programme does not have: its columns, no rows."""
+    frame = pd.DataFrame(columns=list(RAW_TABLES[name].columns), dtype=object)
+    frame.attrs["lines"] = []
+    frame.attrs["file"] = display_path(Path(raw_dir) / name)
+    return frame
+
+
+def _unlisted(name: str, raw_dir: Path) -> list[Problem]:
+    """A file the definition's ``optional_tables`` leaves out must not be there (fail closed)."""
+    path = Path(raw_dir) / name
+    if not path.exists():
+        return []
+    return [
+        Problem(
+            display_path(path),
+            None,
+            None,
+            None,
+            f"no such file, or {name} in the definition's optional_tables ({PROGRAMME.path} leaves it out)",
+        )
+    ]
+
+
 def load_raw(raw_dir: Path = RAW_DIR) -> dict[str, pd.DataFrame]:
-    """Read every declared raw table, collecting all problems before failing."""
+    """Read every raw table the programme has, collecting all problems before failing;
+    an optional table it lacks (``optional_tables`` in its definition) is an empty frame."""
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for name in RAW_TABLES:
+        if not PROGRAMME.has_table(name):
+            problems += _unlisted(name, raw_dir)
+            tables[name] = absent_table(name, raw_dir)
+            continue
         try:
             tables[name] = read_raw(name, raw_dir)
         except RawDataError as err:

@@ -135,7 +135,7 @@ class Evidence(pa.DataFrameModel):
         unique = ["authority_id", "evidence_item"]
 
     @pa.dataframe_check(
-        error="the inference rule (docs/caveats.md): a status other than "
+        error="the inference rule (data/notes/caveats.md): a status other than "
         "unrecorded needs a legend code or a positive statement"
     )
     def _inference_rule(cls, frame: pd.DataFrame) -> bool:
@@ -474,8 +474,11 @@ class Checklist(pa.DataFrameModel):
 
     stage_order: Series[int] = pa.Field(
         coerce=True,
-        description=f"0 = {COMMISSIONING_STAGES[0][1].lower()}, "
-        f"1-{len(COMMISSIONING_STAGES) - 1} = cycle stage",
+        description=(
+            f"0 = {COMMISSIONING_STAGES[0][1].lower()}, 1-{len(COMMISSIONING_STAGES) - 1} = cycle stage"
+            if COMMISSIONING_STAGES
+            else "cycle stage (the programme names none)"
+        ),
     )
     stage_id: Series[str] = pa.Field(description="stage id")
     stage: Series[str] = pa.Field(description="stage label")
@@ -558,6 +561,13 @@ PROCESSED_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     name: _authorities_schema() if model is Authorities else model.to_schema()
     for name, model in PROCESSED_MODELS.items()
 }
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A processed table with no rows: its schema's columns and types (a table the
+    programme does not have, or whose raw table held no rows)."""
+    schema = PROCESSED_SCHEMAS[name]
+    return pd.DataFrame({column: pd.Series(dtype=spec.dtype.type) for column, spec in schema.columns.items()})
 
 
 def is_text(spec: pa.Column) -> bool:

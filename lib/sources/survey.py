@@ -432,25 +432,45 @@ def _stray_value_issues(stray: pd.DataFrame) -> list[Issue]:
 
 
 def _base_unstated_issues(respondents: pd.DataFrame, respondents_raw: pd.DataFrame) -> list[Issue]:
-    """Sector respondent counts printed without a phase, matching neither phase's total."""
+    """Sector respondent counts printed without a phase, their sum against each phase's total."""
     sectors = respondents[respondents["group"].isin(SECTOR_TOTAL_GROUPS)]
     if not len(sectors) or not (sectors["phase"] == "unstated").all():
         return []
     totals = respondents[respondents["group"] == SECTOR_IDS[0]].set_index("phase")["n"]
     stated = [p for p in PHASE_IDS if p != "unstated"]
-    return [
-        Issue(
-            check="base_unstated",
-            file="survey_respondents.csv",
-            row=", ".join(csv_line(respondents_raw, i) for i in sectors.index),
-            column="phase_as_printed",
-            value=f"sector counts sum to {sectors['n'].sum()}",
-            issue=f"sector counts are given without a phase; their sum ({sectors['n'].sum()}) "
-            "matches neither " + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated) + " total",
-            action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
-            "approximates bases and shows the sensitivity (docs/caveats.md)",
+    return [_base_unstated_issue(sectors, respondents_raw, totals, stated)]
+
+
+def base_unstated_text(total: int, totals: dict[str, int], stated: list[str]) -> str:
+    """The log's sentence: the unphased sector counts' sum against each phase's total."""
+    equal = [p for p in stated if totals.get(p) == total]
+    if equal:
+        return (
+            f"sector counts are given without a phase; their sum ({total}) equals the "
+            + " and the ".join(f"{p} ({totals[p]})" for p in equal)
+            + " total, but the source does not say which phase they count"
         )
-    ]
+    return (
+        f"sector counts are given without a phase; their sum ({total}) matches neither "
+        + " nor ".join(f"the {p} ({totals.get(p, 'n/a')})" for p in stated)
+        + " total"
+    )
+
+
+def _base_unstated_issue(
+    sectors: pd.DataFrame, respondents_raw: pd.DataFrame, totals: pd.Series, stated: list[str]
+) -> Issue:
+    total = int(sectors["n"].sum())
+    return Issue(
+        check="base_unstated",
+        file="survey_respondents.csv",
+        row=", ".join(csv_line(respondents_raw, i) for i in sectors.index),
+        column="phase_as_printed",
+        value=f"sector counts sum to {total}",
+        issue=base_unstated_text(total, {str(k): int(v) for k, v in totals.items()}, stated),
+        action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
+        "approximates bases and shows the sensitivity (the programme's notes/caveats.md)",
+    )
 
 
 def _ambiguous_chart_issues(raw_understanding: pd.DataFrame) -> list[Issue]:

@@ -616,7 +616,7 @@ def test_unknown_test_type_raises():
 
 # ------------------------------------------------------------- caveats and audit agree
 
-CAVEATS_PATH = ROOT / "docs" / "caveats.md"
+CAVEATS_PATH = ROOT / "data" / "notes" / "caveats.md"
 
 
 def _caveat_sections() -> dict[str, str]:

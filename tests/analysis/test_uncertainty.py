@@ -204,7 +204,7 @@ def test_bases_reject_missing_totals():
 def test_caveat_ids_exist_in_caveats_log():
     from pathlib import Path
 
-    log = (Path(__file__).resolve().parents[2] / "docs" / "caveats.md").read_text(encoding="utf-8")
+    log = (Path(__file__).resolve().parents[2] / "data" / "notes" / "caveats.md").read_text(encoding="utf-8")
     for caveat in approximate_bases(PUBLISHED_RESPONDENTS)["caveat_id"].unique():
         assert f"## {caveat} " in log
 

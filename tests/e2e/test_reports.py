@@ -252,7 +252,7 @@ def test_programme_report_figures(full_batch):
         in text
     )
     resp = t["survey_respondents"].set_index(["group", "phase"])["n"]
-    assert f"{resp[('all', 'pre')]} responses before the workshops and {resp[('all', 'post')]} after" in text
+    assert f"counts {resp[('all', 'pre')]} responses before and {resp[('all', 'post')]} after" in text
     # Nine impacts per sector: count of impacts higher after by more than the plan's 2-point tolerance,
     # from the survey table.
     impacts = survey[survey["question"] == "impacts"].pivot_table(

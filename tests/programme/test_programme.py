@@ -1,4 +1,4 @@
-"""The programme definition (data/programme/definition.yaml, lib/programme/).
+"""The programme definition (data/definition.yaml, lib/programme/).
 
 The first half proves the definition holds exactly the vocabulary the data
 build's constants hold (lib/evaluation.py re-exports them): each test compares
@@ -409,7 +409,7 @@ def test_bad_definition_gives_one_line_per_problem(tmp_path):
     known = (
         "schema_version, programme, source_documents, authorities, evidence, profile_questions, kpis, "
         "kpi_measures, activity_measures, survey, case_study_groups, themes, commissioning, statements, "
-        "case_study_sections, completeness, notes, glossary"
+        "case_study_sections, optional_tables, completeness, notes, glossary"
     )
     ids = (
         "barnet, darlington, greenwich, hillingdon, kent, knowsley, leeds, luton, north-east-lincolnshire, "

@@ -480,7 +480,9 @@ def test_navigation_links_carry_names_with_markup_as_text(tmp_path):
     nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Report\n\n## Section")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["papermill"] = {"parameters": {"processed_dir": str(pdir), "authority_id": "alpha"}}
-    # A to Z: '<img...' and '<script...' sort before 'Alpha': alpha is last, its previous is beta
+    # A to Z by letters (markup never sorts a name first): Alpha, '<img...' (I), '<script...' (S);
+    # so beta is last and its previous is gamma
+    nb.metadata["papermill"]["parameters"]["authority_id"] = "beta"
     page = render.render_notebook(nb)
     _assert_not_live(page, "report chrome")
     links = {
@@ -488,7 +490,7 @@ def test_navigation_links_carry_names_with_markup_as_text(tmp_path):
         for e in Elements(page).elements
         if e["tag"] == "a" and e["attrs"].get("rel") == "prev"
     }
-    assert links == {"beta.html": f"Previous: {PAYLOAD}"}, links
+    assert links == {"gamma.html": f"Previous: {PARAM_PAYLOAD}"}, links
     nb.metadata["papermill"]["parameters"]["authority_id"] = "gamma"
     page = render.render_notebook(nb)
     _assert_not_live(page, "report chrome")

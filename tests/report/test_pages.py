@@ -128,3 +128,32 @@ def test_recipe_add_a_section(wb, monkeypatch):
         str(authority_page.participation(wb, "leeds")),
         str(authority_page.participation(wb, "leeds") + _SAMPLE.heading(name="Leeds")),
     )
+
+
+def _without(wb: workbook.Workbook, *names: str) -> workbook.Workbook:
+    """The same workbook with these tables empty (an optional raw table the programme lacks)."""
+    tables = {n: (t.iloc[0:0] if n in names else t) for n, t in wb.tables.items()}
+    return workbook.Workbook(tables, wb.processed_dir)
+
+
+def test_a_section_whose_tables_the_programme_lacks_is_left_out_with_its_note(wb):
+    from lib.report import claims_audit, programme
+
+    assert wb.has("kpis") and not _without(wb, "kpis").has("kpis") and not wb.has("no_such_table")
+    kpis = pages.PROGRAMME_PAGE.section("kpis")
+    assert kpis.needs == ("kpis",)
+    full = str(programme.kpi_comparison(wb))
+    assert full.startswith('<h2 id="kpis">') and "<table" in full
+    assert str(programme.kpi_comparison(_without(wb, "kpis"))) == (
+        '<h2 id="kpis">Key performance measures by year</h2>'
+        "<p>The programme&#39;s sources report no key performance measures.</p>"
+    )
+    audit = str(claims_audit.claim_audit_section(_without(wb, "claims")))
+    assert "publish no claims for the workbook to check" in audit and "<table" not in audit
+    # a section with no note for readers is simply not on the page
+    assert str(authority_page.profile(_without(wb, "profiles"), "leeds")) == ""
+    assert str(authority_page.profile(wb, "leeds"))
+    # every table a section needs is a processed table
+    for page in pages.PAGES:
+        for section in page.sections:
+            assert set(section.needs) <= set(wb.tables), section.id

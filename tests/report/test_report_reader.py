@@ -201,7 +201,7 @@ class _Visible(HTMLParser):
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 
-#: The caveats page is rendered by lib/run from docs/caveats.md, which still names
+#: The caveats page is rendered by lib/run from the programme's notes/caveats.md, which still names
 #: internal identifiers; remove it from this list when that page is reader-facing.
 NOT_YET_READER_FACING = {"caveats.html"}
 

@@ -239,9 +239,9 @@ def test_index_structure_order_and_escaping():
     assert links == [
         "html/data_quality_log.csv",
         "html/programme.html",
-        "html/xss.html",  # "<script..." sorts before letters
         "html/barnet.html",
         "html/north-east-lincolnshire.html",  # case-insensitive A-Z
+        "html/xss.html",  # "<script>alert..." sorts by its letters, under S (never first)
         "html/zed.html",
     ]
     assert "Failed" in page and 'class="status-failed"' in page

@@ -132,7 +132,7 @@ def test_500_entries_render_with_summary_coverage_and_status(big_index):
 
 def test_summary_line_is_computed_from_the_row():
     assert index.summary_line({"years": "2011-12;2012-13", "case_study": "yes", "attitude_survey": "no"}) == (
-        "Took part in 2011-12 and 2012-13; case study published; not named as an attitude survey source"
+        "Took part in 2011-12 and 2012-13; case study published; not named as a survey source"
     )
     assert index.summary_line({"years": "unrecorded"}) == "Programme year not stated in the sources"
 

@@ -313,8 +313,9 @@ def _site_links(page: str) -> dict[str, list[tuple[str, str]]]:
 
 def test_previous_and_next_follow_the_a_to_z_order_of_authorities_csv(tmp_path):
     pdir = _processed(tmp_path, NAMES)
-    # A to Z by display name, case-folded: '<script...' sorts first, 'alpha' before 'Barnet'
-    order = ["xss", "alpha", "barnet", "zed", "ebene"]  # 'É' (U+00C9) sorts after 'z'
+    # A to Z by the letters of the display name (accents, case and markup folded): 'alpha' before
+    # 'Barnet', 'Ébène' under E, '<script>...' under S, never first
+    order = ["alpha", "barnet", "ebene", "xss", "zed"]
     from lib.run import site
 
     assert site.a_to_z(NAMES) == order
@@ -364,15 +365,15 @@ def test_the_chrome_shows_the_synthetic_banner_once(tmp_path):
 
 
 def test_caveats_page_is_for_readers():
-    from lib.config import CAVEATS_SOURCE
+    from lib.programme import caveats_path
 
-    page = render.render_caveats(CAVEATS_SOURCE)
+    page = render.render_caveats()  # the programme's own caveats note
     main = page[page.index("<main") : page.index("</main>")]
     text = html.unescape(re.sub(r"<[^>]+>", " ", main))
     assert "Never renumber" not in text and "maintainers" not in text.lower()
     assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", text), re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", text)
     assert not re.search(r"lib/|\.py\b|\.csv\b|EVAL_|docs/", text)
-    source = CAVEATS_SOURCE.read_text(encoding="utf-8")
+    source = caveats_path().read_text(encoding="utf-8")
     ids = [m.lower() for m in re.findall(r"^## (C\d+) ", source, re.M)]
     assert ids and all(f'<h2 id="{i}">' in page for i in ids)
     for i in ids:  # each caveat says what it means for the reports
@@ -385,7 +386,7 @@ def test_caveats_page_is_for_readers():
 
 def test_maintainers_markers_must_pair():
     assert render.reader_text("a\n<!-- maintainers -->\nsecret\n<!-- /maintainers -->\nb\n") == "a\nb\n"
-    with pytest.raises(ValueError, match=r"^docs/caveats.md:2: <!-- maintainers --> is never closed"):
+    with pytest.raises(ValueError, match=r"^data/notes/caveats.md:2: <!-- maintainers --> is never closed"):
         render.reader_text("a\n<!-- maintainers -->\nsecret\n")
     with pytest.raises(ValueError, match=r"^x.md:1: <!-- /maintainers --> without an opening"):
         render.reader_text("<!-- /maintainers -->\n", "x.md")

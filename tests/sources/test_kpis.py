@@ -66,13 +66,13 @@ def test_parse_kpi_cell_reads_two_percentages_including_a_doubled_percent_sign()
 )
 def test_parse_kpi_cell_keeps_a_qualitative_cell_as_text_without_a_value(text):
     assert parse_kpi_cell(text) == [
-        {"measure": "dissemination", "measure_label": "Dissemination", "value": None, "unit": "text"}
+        {"measure": "in_words", "measure_label": "Reported in words", "value": None, "unit": "text"}
     ]
 
 
-def test_parse_kpi_cell_does_not_turn_an_unreadable_figure_into_dissemination():
+def test_parse_kpi_cell_does_not_turn_an_unreadable_figure_into_words():
     got = parse_kpi_cell("Overall evaluation - good plus = 69.5%")
-    assert [m["measure"] for m in got] != ["dissemination"]
+    assert [m["measure"] for m in got] != ["in_words"]
 
 
 def test_clean_activity_reads_counts_and_bounds():
@@ -146,6 +146,6 @@ def test_kpis_match_the_002_section_6_kpi_table(tables, kpi, measure, year, prin
 def test_neighbouring_authorities_kpi_is_words_only_002_section_6(tables, year):
     # 002 § 6 KPI table: "Dissemination through national and regional sharing".
     rows = tables["kpis"].query("kpi == 'neighbouring_las' and year == @year")
-    assert list(rows["measure"]) == ["dissemination"]
+    assert list(rows["measure"]) == ["in_words"]
     assert rows["value"].isna().all()
     assert rows.iloc[0]["text"].startswith("Dissemination through national and regional sharing")

@@ -123,8 +123,10 @@ def test_survey_uses_its_questions_items_sectors_and_phases(built):
     assert impacts == {i.id for i in prog.impacts}
     trust = {r["item"] for r in rows if r["question"] == prog.chart_question("understanding").id}
     assert trust == {u.id for u in prog.understanding_items}
-    kpis = _rows(root / "processed" / "kpis.csv")
-    assert {r["year"] for r in kpis} == {y.id for y in prog.years}
+    # an optional table it lacks: the processed table has the schema's columns and no rows
+    with open(root / "processed" / "kpis.csv", encoding="utf-8") as handle:
+        assert handle.read().startswith("kpi,kpi_label,kpi_order,year,")
+    assert _rows(root / "processed" / "kpis.csv") == _rows(root / "processed" / "claims.csv") == []
     statements = _rows(root / "processed" / "programme_statements.csv")
     assert {r["years"] for r in statements} >= {"2021-22;2022-23;2023-24", "2022-23;2023-24", "unstated"}
 
@@ -219,3 +221,42 @@ def test_programme_b_reports_index_and_manifest(reports):
     # nothing of this programme's vocabulary leaks into the other programme's pages
     for word in ("Children's Centres and Voluntary", "Richmond upon Thames", "Leeds"):
         assert word not in programme_page, word
+
+
+#: The first programme's words still on another programme's pages, each with where it comes
+#: from; the lines are removed as their sources move into the programme's folder.
+KNOWN_LEAKS = {
+    # wired at merge: the design rating's scale comes from plan.yaml's rating_scale (helper "plan")
+    "maryland": "lib/analysis/design.py names the rating scale",
+    "scientific": "lib/analysis/design.py names the rating scale",
+    # wired at merge: the success judgement's design limits come from the plan (helper "plan")
+    "workshops": "lib/analysis/success.py DESIGN_LIMITS",
+    "attitude": "lib/analysis/success.py DESIGN_LIMITS",
+    "cut-off": "lib/analysis/success.py DESIGN_LIMITS (caveat C4's 1-7 scale)",
+}
+
+
+@pytest.mark.notebook
+def test_no_word_of_the_first_programme_on_programme_bs_pages(reports):
+    """The first programme's distinctive words (its definition's names and its notes' names, none of
+    which programme B's folder uses) appear on none of programme B's pages, index and caveats page."""
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    import _leaks
+
+    site, _, done = reports
+    assert done.returncode == 0, done.stderr[-2000:]
+    root = site.parent
+    theirs = _leaks.distinctive(PROJECT_ROOT / "data", root)
+    assert {"leeds", "richmond", "workshop", "children's"} <= theirs  # the words looked for
+    pages = sorted((site / "html").glob("*.html"))
+    assert {"index.html", "caveats.html", "programme.html"} <= {p.name for p in pages}
+    found = {}
+    for page in pages:
+        leaked = _leaks.visible_words(page.read_text(encoding="utf-8")) & theirs
+        if leaked - KNOWN_LEAKS.keys():
+            found[page.name] = sorted(leaked - KNOWN_LEAKS.keys())
+    assert found == {}
+    caveats = (site / "html" / "caveats.html").read_text(encoding="utf-8")
+    assert "Forum attendees only" in caveats  # its own caveats note

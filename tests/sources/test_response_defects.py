@@ -229,7 +229,7 @@ def test_every_authority_sector_phase_has_a_row(tmp_path):
 def test_cut_point_is_defined_per_scale(tmp_path):
     assert fmt.programme_vocabulary().confident_from == 5 == fmt.confident_from()
     assert [fmt.default_cut_point(s) for s in ((1, 7), (1, 5), (0, 10), (1, 4))] == [5, 4, 6, 3]
-    text = evaluation.PROJECT_ROOT.joinpath("data/programme/definition.yaml").read_text(encoding="utf-8")
+    text = evaluation.PROJECT_ROOT.joinpath("data/definition.yaml").read_text(encoding="utf-8")
     assert "    confident_from: 5\n" in text
     path = tmp_path / "definition.yaml"
     path.write_text(text.replace("    confident_from: 5\n", "    confident_from: 6\n"), encoding="utf-8")

@@ -155,7 +155,7 @@ def _add_source_table(root: Path, rows: list[str]) -> None:
     )
     _edit(
         build,
-        '        *guidance_issues(raw["practice_guidance.csv"]),\n',
+        '        *_entries(guidance_issues, raw["practice_guidance.csv"]),\n',
         '        *funding_notes_issues(raw["funding_notes.csv"]),\n',
     )
     _edit(sources / "schemas.py", '        unique = ["stage_order", "item_order"]\n', NEW_MODEL)
@@ -172,7 +172,8 @@ def project(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(PROJECT_ROOT / "lib", root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(PROJECT_ROOT / "data" / "raw", root / "data" / "raw")
-    shutil.copytree(PROJECT_ROOT / "data" / "programme", root / "data" / "programme")
+    shutil.copy2(PROJECT_ROOT / "data" / "definition.yaml", root / "data" / "definition.yaml")
+    shutil.copytree(PROJECT_ROOT / "data" / "notes", root / "data" / "notes")
     shutil.copy(PROJECT_ROOT / "data" / "README.md", root / "data" / "README.md")
     return root
 
