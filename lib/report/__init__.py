@@ -65,6 +65,10 @@ EXPORTS: dict[str, tuple[str, ...]] = {
     "claims_audit": (
         "audit_counts",
         "claim_audit_section",
+    ),
+    "judgement": (
+        "decision_box",
+        "how_judged",
         "success_measure_section",
     ),
     "common": (
@@ -92,7 +96,6 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "participation_flags",
         "positive_status",
         "status_count_phrase",
-        "success_judgement",
         "understanding_changes",
         "withdrawal",
     ),

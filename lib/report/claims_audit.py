@@ -1,9 +1,9 @@
-"""The claim audit and the programme's own success measure.
+"""The claim audit as a report section.
 
-The audit (:mod:`lib.analysis.claims`) judges each published claim on two
-questions, direction and strength; the success judgement
-(:mod:`lib.analysis.success`) judges the programme against its own measure.
-This module turns both into report sections.
+The audit (:mod:`lib.analysis.claims`, written once as ``results_claims``)
+judges each published claim on two questions, direction and strength; this
+module folds it into one group per verdict. The programme's own success
+measure is :mod:`lib.report.judgement`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from lib.analysis import claim_causal, claim_verdict, success, verdicts
+from lib.analysis import claim_causal, claim_verdict, verdicts
 from lib.report.common import caveats_paragraph, claim_anchor
-from lib.report.facts import claim_audit, success_judgement
-from lib.report.html import bullets, heading, join, paragraph, quote_block, render, table_html
+from lib.report.facts import claim_audit
+from lib.report.html import join, paragraph, quote_block, render
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import Workbook, source_doc
 
@@ -110,55 +110,3 @@ def _verdict_class(verdict: str) -> str:
         verdicts.PARTLY: "partly",
         verdicts.NOT_SUPPORTED: "not-supported",
     }.get(verdict, "other")
-
-
-@PROGRAMME_PAGE.headed("success-measure")
-def success_measure_section(wb: Workbook) -> Markup:
-    """Did the programme meet its own success measure, by sector, how
-    confidently, and what the design cannot say."""
-    j = success_judgement(wb)
-    if not j.measure:
-        return paragraph(*j.reasons)
-    t = j.by_sector
-    table = pd.DataFrame(
-        {
-            "Sector": t["sector_label"],
-            "Impacts rated before and after": t["items"].astype(str),
-            "Higher / about the same / lower": [
-                f"{r} / {a} / {f}" if n else "no published ratings"
-                for r, a, f, n in zip(t["rose"], t["about_the_same"], t["fell"], t["items"], strict=False)
-            ],
-            "Rises distinguishable from chance": [
-                f"{d} of {r}" if n else "not applicable"
-                for d, r, n in zip(t["distinguishable"], t["rose"], t["items"], strict=False)
-            ],
-            "Verdict": t["verdict"],
-            "Confidence": t["confidence"],
-            "Why": t["reasons"],
-        }
-    )
-    return join(
-        quote_block(j.measure, f"The programme's own success measure, {source_doc(wb, j.measure_source)}"),
-        paragraph(
-            (
-                f"Verdict against this measure: it {j.verdict}."
-                if j.verdict == success.NOT_JUDGED
-                else f"Verdict against this measure: the ratings were {j.verdict} "
-                f"(confidence: {j.confidence})."
-            ),
-            *j.reasons,
-        ),
-        table_html(table, "The success measure by sector: verdict, confidence and reasons"),
-        heading("What the design cannot say", 3),
-        bullets(list(j.design_limits)),
-        caveats_paragraph(
-            "This judgement relies on:",
-            [
-                ("C1", "unlinked before and after groups"),
-                ("C2", "no comparison group"),
-                ("C3", "approximated bases"),
-                ("C4", "1-7 scales"),
-                ("C8", "'about the same'"),
-            ],
-        ),
-    )

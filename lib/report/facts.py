@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.analysis import results, success
+from lib.analysis import results
 from lib.analysis.design import Design
 from lib.report.common import status_ids, status_label
 from lib.report.workbook import (
@@ -158,11 +158,6 @@ def claim_audit(wb: Workbook) -> pd.DataFrame:
     """The audit of every published claim: the results table ``results_claims``
     (:func:`lib.analysis.claims.claims_results`), computed once by the analysis step."""
     return wb.results_claims
-
-
-def success_judgement(wb: Workbook) -> success.SuccessJudgement:
-    """The programme judged against its own success measure (lib.analysis.success)."""
-    return success.judge_success_measure(wb.programme_statements, wb.changes, claim_audit(wb), wb.claims)
 
 
 def participation_flags(wb: Workbook) -> pd.DataFrame:

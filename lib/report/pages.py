@@ -230,20 +230,19 @@ PROGRAMME_PAGE = Page(
             absent="The programme's sources include no practice guidance.",
         ),
         Section(
+            "success-measure",
+            "Against the programme's own success measure",
+            "judgement.success_measure_section",
+            lead="The evaluation plan quotes what the programme said success would look like. This section "
+            "asks whether the evidence shows it, how confidently, and what the design cannot say.",
+        ),
+        Section(
             "claim-audit",
             "Checking the published claims",
             "claims_audit.claim_audit_section",
             needs=("claims",),
             absent="The programme's documents publish no claims for the workbook to check.",
         ),
-        Section(
-            "success-measure",
-            "Against the programme's own success measure",
-            "judgement.success_measure_section",
-            lead="The programme report says what success would look like. This section asks whether the "
-            "evidence shows it, sector by sector, how confidently, and what the design cannot say.",
-        ),
-        Section("claim-audit", "Checking the published claims", "claims_audit.claim_audit_section"),
         Section(
             "conclusions",
             "Conclusions",

@@ -20,7 +20,8 @@ from typing import Protocol
 import pandas as pd
 
 from lib.analysis import verdicts
-from lib.report.facts import claim_audit, design, kpi_years, success_judgement, understanding_changes
+from lib.programme import wording
+from lib.report.facts import claim_audit, design, kpi_years, success_results, understanding_changes
 from lib.report.format import first_words, percent, signed_points
 from lib.report.workbook import UNRECORDED, Workbook
 
@@ -80,8 +81,9 @@ class Rule:
 
 
 def _rises(wb: Workbook) -> tuple[int, int, int]:
-    t = success_judgement(wb).by_sector
-    return int(t["rose"].sum()), int(t["distinguishable"].sum()), int(t["items"].sum())
+    """(higher, higher and clear of chance, comparisons) over the success criteria (``results_success``)."""
+    t = success_results(wb)
+    return int(t["n_higher"].sum()), int(t["n_clear"].sum()), int(t["n_comparisons"].sum())
 
 
 def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
@@ -94,7 +96,7 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
     if strong == 0:
         text = (
             "What to do about the programme: this evidence does not allow a decision to scale it up or to "
-            "stop it. The ratings were higher after the workshops, but no rise can be told from chance and "
+            f"stop it. The ratings were higher after {wording('events')}, but no rise can be told from chance and "
             "nothing shows what would have happened without the programme. Continue it only as a test that "
             "can answer that question (the next recommendations), and do not scale it on this evidence."
         )
@@ -103,7 +105,7 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
             "What to do about the programme: continue it where it runs, but do not scale it up on this "
             "evidence: some rises are clear of chance, but "
             + ("not all of them, and " if strong < rose else "")
-            + "without a comparison group they show an association with the workshops, not their effect."
+            + f"without a comparison group they show an association with {wording('events')}, not their effect."
         )
     else:
         text = (
@@ -122,14 +124,14 @@ def keep_what_moved(wb: Workbook, keys: set[str]) -> Rule | None:
     if u.empty or not (bool(u["significant_low_base"].iloc[0]) and bool(u["significant_high_base"].iloc[0])):
         return None
     r = u.iloc[0]
+    events = wording("events")
     return Rule(
-        "What to change in the programme: if it continues, keep the workshops' open conversations about "
-        "co-production at its centre. Understanding of co-production was higher after the workshops, a "
-        "change clear of chance; without a comparison group it is an association, not a proven effect.",
+        f"What to change in the programme: if it continues, keep at the centre of {events} what moved "
+        f"'{r['item_label']}': it was higher after {events}, a change clear of chance; without a "
+        "comparison group it is an association, not a proven effect.",
         ("understanding",),
         f"{percent(r['pre'])} to {percent(r['post'])}, {signed_points(r['change'])} points",
         "programme",
-        phrase="open conversations",
     )
 
 

@@ -527,7 +527,8 @@ def render_caveats(
 
         source = caveats_path()
     text = reader_text(Path(source).read_text(encoding="utf-8"), _shown(Path(source)))
-    text = fill_caveats(text, caveat_values(processed_dir))
+    if "{{" in text:  # computed values named in the caveats (the design rating, the plan's rules)
+        text = fill_caveats(text, caveat_values(processed_dir))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(
         "caveats.html.j2",

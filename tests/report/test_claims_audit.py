@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lib import report
+from lib import programme, report
 from lib.analysis import claim_causal, verdicts
 from lib.report import pages
 
@@ -77,7 +77,7 @@ def test_one_decision_for_the_list_that_lost_a_label_matched_by_position_as_a_ma
     for claim_id in ("S5-cc-involve-commitment", "S3-cc-look-for-support"):
         assert "paired with labels by printed position, an inference" in audit.at[claim_id, "reason"]
         assert audit.at[claim_id, "verdict"] != "cannot be tested"
-    caveats = re.sub(r"\s+", " ", (PROJECT_ROOT / "docs" / "caveats.md").read_text(encoding="utf-8"))
+    caveats = re.sub(r"\s+", " ", programme.caveats_path().read_text(encoding="utf-8"))
     c5 = caveats[caveats.index("## C5") : caveats.index("## C6")]
     assert "cannot be matched" not in c5
     assert "by printed position" in c5 and "inference" in c5

@@ -33,8 +33,8 @@ def test_each_recommendation_names_its_findings_and_figure(wb, recs):
         assert r.figure and re.search(r"\d", r.figure)
         assert f"({r.figure})" in text
         assert all(k in numbered for k in r.rests_on)
-    j = report.success_judgement(wb)
-    rose, strong = int(j.by_sector["rose"].sum()), int(j.by_sector["distinguishable"].sum())
+    t = wb.results_success
+    rose, strong = int(t["n_higher"].sum()), int(t["n_clear"].sum())
     decision = next(r for r in recs if r.rests_on == ("success",))
     assert f"{strong} of the {rose} rises clear of chance" in decision.figure
 
@@ -49,11 +49,9 @@ def test_some_recommendations_say_what_to_do_about_the_programme(recs):
 
 
 def test_the_decision_follows_the_evidence(wb, monkeypatch):
-    j = report.success_judgement(wb)
-    strong = j.by_sector.assign(distinguishable=j.by_sector["rose"])
-    monkeypatch.setattr(
-        rec, "success_judgement", lambda _wb: j.__class__(**{**j.__dict__, "by_sector": strong})
-    )
+    t = wb.results_success
+    strong = t.assign(n_clear=t["n_higher"])
+    monkeypatch.setattr(rec, "success_results", lambda _wb: strong)
     decision = rec.programme_decision(wb, {"success"})
     assert "continue it where it runs, but do not scale it up" in decision.text
     assert "association" in decision.text
