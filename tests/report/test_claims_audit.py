@@ -65,7 +65,6 @@ def test_the_audit_comes_after_the_success_measure():
 def test_one_decision_for_the_list_that_lost_a_label_matched_by_position_as_a_marked_inference(wb):
     """Before: the audit and caveat C5 said the children's centres' Q4 list 'cannot be matched to
     labels' while the programme page charted it by position, unmarked."""
-    from lib.config import PROJECT_ROOT
     from lib.report import survey
 
     chart = _text(survey.comment_shares(wb, "la_role", "childrens_centres"))
