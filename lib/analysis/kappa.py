@@ -16,8 +16,8 @@ writes (``free_text_agreement.csv``).
 Agreement below :data:`LOW_KAPPA` (0.6) is flagged: on the Landis and Koch
 (1977) scale it is at most "moderate", and a theme coded that unreliably
 should be reviewed before its share is relied on. When both coders give every
-answer the same single category, kappa is undefined (``p_e = 1``) and is
-returned as NaN, with the agreement still reported.
+answer the same single category, kappa is undefined (``p_e = 1``): it is
+returned as NaN, not flagged, and the agreement is still reported.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def kappa_2x2(both_yes: int, first_only: int, second_only: int, both_no: int) ->
 def theme_kappas(agreement: pd.DataFrame) -> pd.DataFrame:
     """``agreement`` (one row per coder pair x theme with the cross-table counts
     ``both_yes, first_only, second_only, both_no``) plus ``observed``,
-    ``expected``, ``kappa`` and ``low`` (kappa below :data:`LOW_KAPPA`, or
-    undefined because one category was used throughout)."""
+    ``expected``, ``kappa`` and ``low`` (kappa below :data:`LOW_KAPPA`; an
+    undefined kappa, one category used throughout by both, is not flagged)."""
     out = agreement.copy()
     found = [
         kappa_2x2(int(r.both_yes), int(r.first_only), int(r.second_only), int(r.both_no))
@@ -84,5 +84,5 @@ def theme_kappas(agreement: pd.DataFrame) -> pd.DataFrame:
     out["observed"] = [k.observed for k in found]
     out["expected"] = [k.expected for k in found]
     out["kappa"] = [k.kappa for k in found]
-    out["low"] = [bool(k.n > 0 and not k.kappa >= LOW_KAPPA) for k in found]
+    out["low"] = [bool(k.n > 0 and k.kappa < LOW_KAPPA) for k in found]
     return out

@@ -190,7 +190,10 @@ def agreement_table(wb: Workbook) -> pd.DataFrame:
             "Answers both coded": found["n_answers"].astype(str),
             "Agreement": [disclosure.format_percent(v) for v in found["observed"]],
             "Cohen's kappa": ["undefined" if k != k else f"{k:.2f}" for k in found["kappa"]],
-            "Review": ["below 0.6: review the theme" if low else "" for low in found["low"]],
+            "Review": [
+                "below 0.6: review the theme" if low else "undefined: one answer throughout" if k != k else ""
+                for low, k in zip(found["low"], found["kappa"], strict=True)
+            ],
         }
     )
 
@@ -228,13 +231,14 @@ def _agreement_part(wb: Workbook) -> Markup:
     if table.empty:
         return Markup("")
     lines = _disagreement_lines(wb)
-    low = (table["Review"] != "").sum()
+    low = table["Review"].str.startswith("below").sum()
     return join(
         paragraph(
             "Where two coders coded the same answers, their agreement on each theme is measured with "
             "Cohen's kappa (1 = full agreement, 0 = no more than chance).",
             f"{count_phrase(int(low), 'theme')} with kappa below 0.6 {'is' if low == 1 else 'are'} flagged "
-            "for review: its share rests on a reading the coders do not share.",
+            "for review: a flagged theme's share rests on a reading the coders do not share. Where "
+            "neither coder ticked a theme (or both ticked it on every answer), kappa is undefined.",
         ),
         table_html(table, "Agreement between coders, theme by theme"),
         paragraph(f"The coders disagree on {count_phrase(len(lines), 'answer')}:") if lines else Markup(""),
