@@ -36,7 +36,7 @@ from lib.report.workbook import (
 from lib.sources import response_format
 
 
-def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """One row per sector x item: before and after shares, change, interval, method."""
     pre = cells[cells["phase"] == "pre"].set_index(["sector", "item"])
     post = cells[cells["phase"] == "post"].set_index(["sector", "item"])
@@ -195,7 +195,7 @@ def _results(wb: Workbook, tables: dict[str, pd.DataFrame], authority_id: str, n
     authority (or the programme, ``authority_id == ''``)."""
     sr, pairs = tables["survey_responses"], tables["survey_response_pairs"]
     cells = sr[sr["authority_id"] == authority_id]
-    rows = _change_rows(cells, pairs[pairs["authority_id"] == authority_id])
+    rows = change_rows(cells, pairs[pairs["authority_id"] == authority_id])
     cut = cells["note"].iloc[0].removeprefix("confident = ")
     understanding = rows[rows["question"] == understanding_question(wb)].copy()
     understanding["_o"] = understanding["sector"].map(sector_order(wb))
@@ -254,10 +254,13 @@ def authority_survey(wb: Workbook, authority_id: str) -> Markup:
 @PROGRAMME_PAGE.headed("survey-results-from-respondent-level-data")
 def programme_survey(wb: Workbook) -> Markup:
     """Programme report: results from respondent-level data, with one row per
-    authority, when the build read response files; nothing otherwise."""
+    authority, when the build read response files; one line saying so otherwise."""
     tables = respondent_tables(wb)
     if tables is None:
-        return Markup("")
+        return paragraph(
+            "No respondent-level response files were read for this build, so the survey results "
+            "above rest on the published tables and their approximate bases."
+        )
     sr = tables["survey_responses"]
     authorities = [a for a in wb.authorities["authority_id"] if (sr["authority_id"] == a).any()]
     by_authority = []
@@ -266,7 +269,7 @@ def programme_survey(wb: Workbook) -> Markup:
             (sr["authority_id"] == aid) & (sr["item"] == understanding_item(wb, 0)) & (sr["sector"] == "all")
         ]
         pairs = tables["survey_response_pairs"]
-        rows = _change_rows(cells, pairs[pairs["authority_id"] == aid])
+        rows = change_rows(cells, pairs[pairs["authority_id"] == aid])
         by_authority.append(rows.assign(authority=wb.authority_row(aid)["authority"]))
     table = pd.concat(by_authority, ignore_index=True)
     return join(

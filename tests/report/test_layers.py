@@ -27,6 +27,7 @@ def test_the_sections_are_the_modules_the_registry_names():
     names = [
         "authority_page",
         "claims_audit",
+        "coded_answers",
         "evidence",
         "programme",
         "summary",

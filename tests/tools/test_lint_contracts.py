@@ -25,6 +25,7 @@ SECTIONS = [
     "programme",
     "claims_audit",
     "summary",
+    "coded_answers",
 ]
 
 # A clean package: each module imports only below itself.
