@@ -341,7 +341,8 @@ class RespondentExplorer:
         self.csv = widgets.Button(description="Export CSV", layout=widgets.Layout(width="auto"))
         self.png = widgets.Button(description="Export PNG", layout=widgets.Layout(width="auto"))
         self.reasons, self.saved = widgets.HTML(), widgets.HTML()
-        self.view = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.view = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.view_html = ""  # what the view shows (HTML)
         for control in (self.authority, self.sector, self.question, self.item, self.phase):
             control.observe(self._changed, "value")
         self.csv.on_click(lambda _: self.export("csv"))
@@ -418,7 +419,9 @@ class RespondentExplorer:
             else paragraph("No respondent answered this in the response files.")
         )
         view = join(render("explorer_caption.j2", text=caption), fitted(body))
-        self.view.value = str(workspace_links(view) if self.workspace else view)
+        self.view_html = str(workspace_links(view) if self.workspace else view)
+        self.view.outputs = ()
+        self.view.append_display_data(HTML(self.view_html))
         self.saved.value = ""
 
     def export(self, kind: str) -> Path:

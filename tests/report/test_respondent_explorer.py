@@ -33,17 +33,17 @@ def _plain(html: str) -> str:
 def test_every_control_changes_the_view(built):
     _, ex = built
     for control in (ex.authority, ex.sector, ex.question, ex.phase):
-        before = ex.view.value
+        before = ex.view_html
         control.value = (
             control.options[-1][1] if control.value != control.options[-1][1] else control.options[0][1]
         )
-        assert ex.view.value != before, control.description
-        assert _plain(ex.view.value).lstrip().startswith("Showing:")
+        assert ex.view_html != before, control.description
+        assert _plain(ex.view_html).lstrip().startswith("Showing:")
     ex.question.value = "impacts"
     assert not ex.item.disabled
-    before = ex.view.value
+    before = ex.view_html
     ex.item.value = ex.item.options[-1][1]
-    assert ex.view.value != before
+    assert ex.view_html != before
 
 
 def test_a_control_that_cannot_apply_is_disabled_with_its_reason(built):
