@@ -1,4 +1,4 @@
-"""JupyterLab settings for this project (read when Jupyter starts in this folder, as `make lab` does).
+"""JupyterLab settings for this project (`make lab` passes this file: jupyter lab --config=<it>).
 
 Notebooks in notebooks/ are saved without outputs, exactly as git commits them,
 so saving (and autosave) never marks them modified in `git status`

@@ -8,7 +8,7 @@ empty), and in a clone without the filter the outputs would be committed.
 
 :func:`strip_outputs` is a Jupyter server ``pre_save_hook``
 (``jupyter_server_config.py`` at the project root installs it; ``make lab``
-starts JupyterLab there): a notebook in ``notebooks/`` is written exactly as
+starts JupyterLab with it): a notebook in ``notebooks/`` is written exactly as
 the filter would commit it, the same keys removed, so a save (and every
 autosave) leaves the file byte-identical to the committed one. The outputs
 stay on screen until the notebook is closed; a reopened notebook shows no

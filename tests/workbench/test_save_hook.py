@@ -84,3 +84,4 @@ def test_the_project_config_installs_the_hook():
     text = (ROOT / "jupyter_server_config.py").read_text(encoding="utf-8")
     assert "c.ContentsManager.pre_save_hook = strip_outputs" in text
     assert shlex.join(_filter_command()[3:5]) == "--keep-id --extra-keys"
+    assert '--config="$(CURDIR)/jupyter_server_config.py"' in (ROOT / "Makefile").read_text(encoding="utf-8")
