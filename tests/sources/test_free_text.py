@@ -160,3 +160,11 @@ def test_bad_codes_stop_the_build_with_one_line_each(built, responses, tmp_path)
     )
     assert lines[-1].startswith("build stopped: 4 problem(s) in the raw data")
     assert not (tmp_path / "processed").exists()
+
+
+def test_free_text_leaves_the_other_synthetic_columns_unchanged():
+    plain = synthetic.generate(2, 30, seed=5)
+    with_text = synthetic.generate(2, 30, seed=5, free_text=True)
+    added = [f"{q}_text" for q, _ in free_text.comment_questions()]
+    pd.testing.assert_frame_equal(with_text.drop(columns=added), plain)
+    assert all(with_text[c].ne("").mean() > 0.2 for c in added)
