@@ -109,7 +109,8 @@ def lab(tmp_path_factory):
     args = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
         f"--ServerApp.token={TOKEN}",
-        f"--config={root / 'jupyter_server_config.py'}",  # as `make lab` starts it f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+        f"--config={root / 'jupyter_server_config.py'}",  # as `make lab` starts it
+        f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]  # fmt: skip
