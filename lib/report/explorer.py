@@ -412,9 +412,7 @@ class RespondentExplorer:
         self._sync_options()
         caption, rows, table = self.current()
         body = (
-            table_html(
-                table, caption.removeprefix("Showing: ") + " (exact bases; disclosure control applied)"
-            )
+            table_html(table, "Share confident, with exact bases (disclosure control applied)")
             if len(table)
             else paragraph("No respondent answered this in the response files.")
         )
