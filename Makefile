@@ -137,7 +137,8 @@ test-fast: venv
 # --allow-root only where the session runs as root (as on our CI machines).
 LAB_ARGS ?=
 lab: venv data
-	$(PY) -m jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+	$(PY) -m jupyter lab --config="$(CURDIR)/jupyter_server_config.py" \
+	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: venv assets data

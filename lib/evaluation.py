@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="respondent-level survey files (default: <raw-dir>/responses)",
     )
+    parser.add_argument(
+        "--codes-dir",
+        type=Path,
+        default=None,
+        help="evaluators' codes of free-text answers (default: the codes folder beside --raw-dir)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the issue counts")
     parser.add_argument(
         "--traceback",
@@ -124,7 +130,7 @@ def _run_command(args: argparse.Namespace) -> Build | None:
         load_raw(args.raw_dir)
         print(f"{args.raw_dir}: all {len(RAW_TABLES)} raw tables valid")
         return None
-    return build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir)
+    return build(args.raw_dir, args.processed_dir, args.outputs_dir, args.responses_dir, args.codes_dir)
 
 
 def _print_build_error(err: BuildError, unchanged: str) -> None:

@@ -128,3 +128,24 @@ def suppress_long_table(
         dtype="object",
     )
     return Suppressed(display=display, mask=primary.copy(), primary=primary)
+
+
+# ---------------------------------------------------------------- quotes
+
+#: Contact details a published quote must not carry (e-mail, web address, phone number).
+_CONTACT = re.compile(r"\S+@\S+|https?://|www\.|(?:\+?\d[\d ()-]{8,}\d)")
+#: A quote longer than this is not published (long answers carry more that can identify).
+QUOTE_MAX_CHARS = 240
+
+
+def quote_passes(text: str, group_n: int, threshold: int | None = None) -> bool:
+    """Whether a free-text answer may be quoted in a published table.
+
+    The quote is attributed to a group (e.g. the respondents of one sector of
+    one authority): that group must hold at least the threshold number of
+    people, the same rule as a share's base; and the text must carry no
+    contact details and be at most :data:`QUOTE_MAX_CHARS` characters long.
+    """
+    if group_n < disclosure_threshold(threshold):
+        return False
+    return len(text) <= QUOTE_MAX_CHARS and not _CONTACT.search(text)

@@ -223,6 +223,13 @@ PROGRAMME_PAGE = Page(
             "survey_responses.programme_survey",
         ),
         Section(
+            "coded-answers",
+            "Free-text answers, coded by theme",
+            "coded_answers.coded_answers_section",
+            lead="What respondents wrote in their own words, coded by evaluators against the "
+            "programme's themes.",
+        ),
+        Section(
             "themes",
             "Themes, practice guidance and the commissioning cycle",
             "programme.themes_section",

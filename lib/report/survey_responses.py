@@ -46,7 +46,7 @@ from lib.sources import response_format
 from lib.sources.response_format import COMPARISON, PARTICIPANTS
 
 
-def _change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+def change_rows(cells: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """One row per sector x item: before and after shares, change, interval, method."""
     pre = cells[cells["phase"] == "pre"].set_index(["sector", "item"])
     post = cells[cells["phase"] == "post"].set_index(["sector", "item"])
@@ -258,10 +258,10 @@ def _cells(tables: dict[str, pd.DataFrame], authority_id: str, group: str) -> pd
 
 
 def _group_rows(tables: dict[str, pd.DataFrame], authority_id: str, group: str) -> pd.DataFrame:
-    """:func:`_change_rows` for one study group of one authority (``''``: the programme)."""
+    """:func:`change_rows` for one study group of one authority (``''``: the programme)."""
     pairs = tables["survey_response_pairs"]
     own = pairs[(pairs["authority_id"] == authority_id) & (pairs["group"] == group)]
-    return _change_rows(_cells(tables, authority_id, group), own)
+    return change_rows(_cells(tables, authority_id, group), own)
 
 
 def _compared(tables: dict[str, pd.DataFrame], authority_id: str) -> bool:
@@ -465,10 +465,13 @@ def authority_survey(wb: Workbook, authority_id: str) -> Markup:
 @PROGRAMME_PAGE.headed("survey-results-from-respondent-level-data")
 def programme_survey(wb: Workbook) -> Markup:
     """Programme report: results from respondent-level data, with one row per
-    authority, when the build read response files; nothing otherwise."""
+    authority, when the build read response files; one line saying so otherwise."""
     tables = respondent_tables(wb)
     if tables is None:
-        return Markup("")
+        return paragraph(
+            "No respondent-level response files were read for this build, so the survey results "
+            "above rest on the published tables and their approximate bases."
+        )
     sr = tables["survey_responses"]
     authorities = [a for a in wb.authorities["authority_id"] if (sr["authority_id"] == a).any()]
     by_authority = []

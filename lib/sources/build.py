@@ -358,25 +358,27 @@ def build(
     processed_dir: Path = PROCESSED_DIR,
     outputs_dir: Path = OUTPUTS_DIR,
     responses_dir: Path | None = None,
+    codes_dir: Path | None = None,
 ) -> Build:
     """Validate ``raw_dir``, clean, write ``processed_dir`` and the quality log.
 
     Order: preflight (output folders writable), raw contract, cleaning and
     processed schemas, row accounting, respondent-level survey files when
-    present (:mod:`lib.sources.response_tables`); only then is anything
+    present (:mod:`lib.sources.response_tables`), their free-text answers and
+    the evaluators' codes (:mod:`lib.sources.free_text`); only then is anything
     written. The quality log is staged in ``outputs_dir`` before
     ``processed_dir`` is swapped, so a write failure there changes nothing.
     """
     check_output_folders(processed_dir, outputs_dir)
     result = build_tables(load_raw(raw_dir))
-    from lib.sources import response_format, response_reading, response_tables
+    from lib.sources import free_text, response_format, response_reading, response_tables
 
+    responses = response_format.responses_dir(raw_dir, responses_dir)
     try:
-        result = response_tables.add_response_tables(
-            result, response_format.responses_dir(raw_dir, responses_dir)
-        )
+        result = response_tables.add_response_tables(result, responses)
     except response_reading.ResponseDataError as err:
         raise RawDataError(err.problems) from None
+    result = free_text.add_free_text_tables(result, responses, free_text.codes_dir(raw_dir, codes_dir))
     log_path = Path(outputs_dir) / QUALITY_LOG_NAME
     try:
         staged_log = write_temp(log_path, to_csv_bytes(result.issues))

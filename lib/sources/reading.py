@@ -40,7 +40,7 @@ def _decode(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
 
 
 def _failure_problems(
-    path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors, lines: list[int]
+    path: Path, frame: pd.DataFrame, err: pa.errors.SchemaErrors, lines: list[int], key: list[str]
 ) -> list[Problem]:
     """One problem per failing cell (or duplicated row), from pandera's failure cases.
 
@@ -48,7 +48,6 @@ def _failure_problems(
     map each time, quadratic on a large bad file.
     """
     file = display_path(path)
-    key = RAW_TABLES[path.name].key if path.name in RAW_TABLES else []
     key_values = list(zip(*(frame[c].tolist() for c in key), strict=False)) if key else []
     problems: list[Problem] = []
     seen: set[tuple] = set()
@@ -209,8 +208,12 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     UTF-8, CSV records with as many fields as the header (at most ``max_rows``),
     exactly the declared columns, the pandera schema, then completeness.
     """
-    path = Path(raw_dir) / name
-    spec = RAW_TABLES.get(name) or RawTable(name, {}, [])
+    return read_table(Path(raw_dir) / name, RAW_TABLES.get(name) or RawTable(name, {}, []))
+
+
+def read_table(path: Path, spec: RawTable) -> pd.DataFrame:
+    """Read and check the file at ``path`` against the contract ``spec`` (the steps of
+    :func:`read_raw`, for evaluator input kept outside ``data/raw``)."""
     data, problems = _read_bounded(path, spec)
     if problems:
         raise RawDataError(problems)
@@ -227,7 +230,7 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
         try:
             spec.schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as err:
-            raise RawDataError(_failure_problems(path, frame, err, lines)) from None
+            raise RawDataError(_failure_problems(path, frame, err, lines, spec.key)) from None
         problems = _completeness_problems(path, frame, spec)
         if problems:
             raise RawDataError(problems)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from lib.config import PROJECT_ROOT, SYNTHETIC_DIR  # noqa: E402,F401
+from lib.programme import current_programme
 from lib.sources import response_format as fmt
 from lib.sources.response_format import spelling_key
 
@@ -93,6 +94,37 @@ def _pick(options: dict[str, list[str]], keys: pd.Series, pick: np.ndarray) -> n
     return table[index, pick % width]
 
 
+#: Free-text answers the generator writes (``--free-text``): short comments of
+#: the kind a workshop survey collects, some touching more than one theme.
+FREE_TEXT = (
+    "Sharing information and resources with partners",
+    "Better services for families because we plan together",
+    "Understanding each other's skills and pressures",
+    "Clearer commissioning that involves smaller groups",
+    "Local decisions made closer to the community",
+    "A shared vision from the council about what it wants",
+    "More honest conversations about performance and outcomes",
+    "Time to manage the change properly",
+    "Networking and meeting people from other sectors",
+    "Involving parents and residents from the start",
+    "Being treated as an equal partner, not a contractor",
+    "Funding that lasts long enough to plan",
+)
+
+
+def free_text_columns(df: pd.DataFrame, seed: int, share: float = 0.4) -> pd.DataFrame:
+    """``df`` plus a free-text column for each comment question of the definition:
+    about ``share`` of rows answer it (a separate random stream, so the other
+    columns are the same with or without free text)."""
+    rng = np.random.default_rng(seed + 1)
+    questions = [q.id for q in current_programme().questions if q.base == "comments"]
+    for k, question in enumerate(questions):
+        pick = rng.integers(0, len(FREE_TEXT), size=len(df))
+        text = np.array(FREE_TEXT, dtype=object)[(pick + 5 * k) % len(FREE_TEXT)]
+        df[f"{question}_text"] = np.where(rng.random(len(df)) < share, text, "")
+    return df
+
+
 def generate(
     authorities: int = 3,
     respondents: int = 60,
@@ -102,6 +134,7 @@ def generate(
     mess: bool = True,
     comparison_share: float = 0.0,
     comparison_change: float = 0.3,
+    free_text: bool = False,
 ) -> pd.DataFrame:
     """One frame of synthetic responses (all authorities, both phases).
 
@@ -154,6 +187,8 @@ def generate(
     df = pd.DataFrame(frame)
     df["_aid"] = np.array(ids, dtype=object)[person_auth[person]]
     df["_phase"] = np.where(phase == 0, "pre", "post")
+    if free_text:
+        df = free_text_columns(df, seed)
     if mess:
         df = _add_mess(df, items, ids, rng)
     else:
@@ -289,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
     )
     parser.add_argument("--clean", action="store_true", help="no injected mess")
+    parser.add_argument(
+        "--free-text", action="store_true", help="add free-text answers to the comment questions"
+    )
     parser.add_argument("--allow-raw", action="store_true", help="allow writing inside data/raw/")
     args = parser.parse_args(argv)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
@@ -309,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         linked_share=args.linked_share,
         mess=not args.clean,
         comparison_share=args.comparison_share,
+        free_text=args.free_text,
     )
     paths = write_files(df, out, formats)
     print(f"wrote {len(df)} SYNTHETIC responses in {len(paths)} files to {out}")

@@ -8,6 +8,8 @@ index -> view. The browser test (test_browser.py) drives the real thing.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 ipywidgets = pytest.importorskip("ipywidgets")
@@ -111,3 +113,56 @@ def test_authority_explorer_shows_the_authority_pages_own_sections(built):
             page = function(wb, aid)
             view = explorer.authority_view(wb, aid, i)
             assert view == page if page else "has no" in view, (aid, function.__name__)
+
+
+def test_questions_are_offered_in_the_questionnaires_order(built):
+    wb, box = built
+    question = _parts(box)[0]
+    numbers = {q.id: q.number for q in wb.programme.questions}
+    offered = [numbers[q] for _, q in question.options]
+    assert offered == sorted(offered) and len(offered) == len(set(offered))
+
+
+def test_controls_wrap_and_the_sector_slot_keeps_its_width(built):
+    _, box = built
+    controls = box.children[0]
+    assert controls.layout.flex_flow == "row wrap"
+    _, sector_slot, sector, _, _ = _parts(box)
+    assert sector_slot.layout.min_width == "12em" and sector.layout.max_width == "100%"
+
+
+def test_workspace_views_link_the_caveats_page_from_the_notebooks_folder(built, tmp_path):
+    wb, _ = built
+    box = explorer.survey_explorer(wb, workspace=True)
+    views = _parts(box)[4]
+    html = "".join(
+        _view_html(o)
+        for page in views.children
+        for o in (page.children if isinstance(page, ipywidgets.Stack) else [page])
+    )
+    hrefs = set(re.findall(r'href="([^"#]*caveats[^"#]*)', html))
+    assert hrefs and 'href="caveats.html' not in html
+    for href in hrefs:
+        assert (explorer.NOTEBOOKS_DIR / href).resolve().exists(), href
+    # the rendered page's own links stay as they are
+    assert 'href="caveats.html' in "".join(
+        _view_html(o)
+        for page in _parts(built[1])[4].children
+        for o in (page.children if isinstance(page, ipywidgets.Stack) else [page])
+    )
+
+
+def test_authority_explorer_names_what_it_shows(built):
+    wb, _ = built
+    box = explorer.authority_explorer(wb)
+    authority, section = box.children[0].children
+    assert (
+        explorer.authority_caption(wb, "leeds", 0)
+        == f"Showing: Leeds, {explorer.authority_sections()[0][0].lower()}"
+    )
+
+
+def test_without_response_files_the_respondent_explorer_says_why(built):
+    wb, _ = built
+    shown = explorer.respondent_explorer(wb)
+    assert "No respondent-level response files were read" in shown.value

@@ -30,6 +30,7 @@ def test_the_sections_are_the_modules_the_registry_names():
         "authority_page",
         "changes",
         "claims_audit",
+        "coded_answers",
         "evidence",
         "judgement",
         "programme",

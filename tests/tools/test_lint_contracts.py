@@ -27,6 +27,7 @@ SECTIONS = [
     "summary",
     "judgement",
     "changes",
+    "coded_answers",
 ]
 
 # A clean package: each module imports only below itself.
