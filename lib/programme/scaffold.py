@@ -121,7 +121,17 @@ decision_rules:
   tolerance_points: 2
   both_ends: true
   target_change_points: 10
-success_criteria: []
+success_criteria:
+# An example to replace: quote the programme's own words for success, say where they are
+# printed, and which survey comparisons stand for them (and why).
+- id: working_together
+  criterion: Partners say they work together better.
+  source: 001_0000000000000001.txt § 1
+  measures:
+  - {question: benefits, sectors: [partners]}
+  reasoning: >-
+    The survey's expected-benefit ratings from partner organisations are the programme's
+    only measure of how partners see their joint work.
 confidence_rubric:
   levels:
   - {id: high, text: Further research is very unlikely to change our confidence in the estimate.}

@@ -98,7 +98,10 @@ def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
     if not path.is_absolute():
         path = PROJECT_ROOT / path
     tables = evaluation.load_processed(path)
-    tables.update(results.load_results(path))  # every judgement, computed once by the analysis step
+    # Every judgement, computed once per data version by the analysis step: a batch writes them
+    # before any kernel starts; a folder built by hand without them gets them here, once.
+    results.ensure_results(path)
+    tables.update(results.load_results(path))
     log = path / QUALITY_LOG_NAME
     tables["quality_log"] = (
         pd.read_csv(log, dtype=str, keep_default_na=False)

@@ -74,7 +74,12 @@ class Run:
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file of ``folder`` but the analysis step's results (the data build leaves those to it)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(("results_", ".results_"))
+    }
 
 
 def _records(path: Path) -> tuple[list[str], list[list[str]]]:

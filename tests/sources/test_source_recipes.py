@@ -173,6 +173,7 @@ def project(tmp_path):
     shutil.copytree(PROJECT_ROOT / "lib", root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(PROJECT_ROOT / "data" / "raw", root / "data" / "raw")
     shutil.copy2(PROJECT_ROOT / "data" / "definition.yaml", root / "data" / "definition.yaml")
+    shutil.copy2(PROJECT_ROOT / "data" / "plan.yaml", root / "data" / "plan.yaml")
     shutil.copytree(PROJECT_ROOT / "data" / "notes", root / "data" / "notes")
     shutil.copy(PROJECT_ROOT / "data" / "README.md", root / "data" / "README.md")
     return root
