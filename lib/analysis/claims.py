@@ -196,4 +196,7 @@ def claims_results(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ``survey``, ``survey_respondents``), checked against :class:`ClaimsResult`."""
     changes = before_after_changes(tables["survey"], approximate_bases(tables["survey_respondents"]))
     audit = audit_claims(tables["claims"], tables["survey"], changes)
+    if audit.empty:  # a programme without published claims: the table's columns and types
+        schema = ClaimsResult.to_schema()
+        audit = pd.DataFrame({c: pd.Series(dtype=spec.dtype.type) for c, spec in schema.columns.items()})
     return ClaimsResult.validate(audit)

@@ -353,7 +353,11 @@ def compute_results(
     """Every results table from the processed tables, each checked against its schema."""
     inputs = Inputs(tables, prog or current_programme())
     for name, function in RESULTS:
-        inputs.results[name] = RESULTS_SCHEMAS[name].validate(function(inputs))
+        schema = RESULTS_SCHEMAS[name]
+        frame = function(inputs)
+        if frame.empty:  # no rows (a table the programme lacks): the schema's columns and types
+            frame = empty_result(schema)
+        inputs.results[name] = schema.validate(frame)
     return {name: inputs.results[name] for name, _ in RESULTS}
 
 
@@ -406,7 +410,14 @@ def load_results(processed_dir: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def empty_result(schema) -> pd.DataFrame:
+    """A results table with no rows: its schema's columns and types."""
+    return pd.DataFrame({c: pd.Series(dtype=spec.dtype.type) for c, spec in schema.columns.items()})
+
+
 def _typed(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    if frame.empty:
+        return empty_result(schema)
     for col, spec in schema.columns.items():
         kind = str(spec.dtype).lower()
         if col not in frame or kind.startswith(("str", "object")):

@@ -134,12 +134,19 @@ success_criteria:
     only measure of how partners see their joint work.
 confidence_rubric:
   levels:
-  - {id: high, text: Further research is very unlikely to change our confidence in the estimate.}
-  - {id: moderate, text: Further research is likely to change our confidence in the estimate.}
-  - {id: low, text: Further research is very likely to change the estimate.}
-  - {id: very_low, text: Any estimate is very uncertain.}
-  lowered_by: [no comparison group, answers not linked person to person, small numbers]
-  raised_by: [a large and consistent change]
+  - {id: high, text: Further evidence is very unlikely to change the finding.}
+  - {id: moderate, text: "Further evidence is unlikely to change the finding much, but could."}
+  - {id: low, text: Further evidence could well change the finding.}
+  - {id: very_low, text: The finding is very uncertain.}
+  # Where a finding starts, by what it rests on: a count from the documents, or a change.
+  starts: {count: high, change: low}
+  lowered_by:
+  - {id: imprecision, text: the change is not clear of chance at both ends of the base range}
+  - {id: indirectness, text: the measure stands in for the outcome of interest rather than measuring it}
+  - {id: missing_data, text: some of what is counted is not stated in any document}
+  - {id: rule_dependence, text: the answer depends on a reading rule a reasonable reader could set differently}
+  raised_by:
+  - {id: large_change, text: the change is clear of chance and at least the target change}
 """
 
 CAVEATS = """\
