@@ -7,7 +7,8 @@ and is never stronger than its weakest leg:
 * a change clear of chance at both ends of the base range can *support*;
 * a direction with no test, or whose test does not clear chance, is
   *direction only: could be chance*;
-* data that point the other way do *not support*;
+* data that point the other way, or a statement that claims more than the data
+  show (a "significant" rise that could be chance), are *not supported*;
 * no data bear on it: *cannot be tested*;
 * a figure about those surveyed at one time, not a change, is *supported as a
   description of those surveyed*;
@@ -57,7 +58,10 @@ DEFINITIONS: dict[str, str] = {
         "The data point the same way, but the change is not clear of chance (or could not be tested "
         "for chance), so it could be a difference between the people who happened to answer."
     ),
-    NOT_SUPPORTED: "The data point the other way from the statement.",
+    NOT_SUPPORTED: (
+        "The data point the other way from the statement, or the statement claims more than the data "
+        "show (for example a 'significant' rise that could be chance)."
+    ),
     UNTESTABLE: "No data in the sources bear on the statement, so it can be neither supported nor contradicted.",
 }
 

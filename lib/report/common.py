@@ -30,9 +30,19 @@ def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Markup:
     return render("caveats_paragraph.j2", lead=lead, links=links, log=QUALITY_LOG_PAGE)
 
 
-def programme_caveats() -> list[tuple[str, str]]:
-    """The programme's own caveats (its notes/caveats.md headings), ``(id, title)`` in order."""
-    return programme.caveat_headings()
+def programme_caveats(wb: Workbook) -> list[tuple[str, str]]:
+    """The programme's own caveats (its notes/caveats.md headings), ``(id, title)`` in order, with
+    the computed values a heading names (``{{ rules.tolerance_points }}``, ``{{ design.level }}``)
+    filled in as the caveats page fills them."""
+    import jinja2
+
+    rules = wb.programme.plan.decision_rules
+    values = {
+        "design": wb.results_design.iloc[0].to_dict(),
+        "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"},
+    }
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (escaped where rendered)
+    return [(cid, env.from_string(title).render(**values)) for cid, title in programme.caveat_headings()]
 
 
 def evidence_statuses(wb: Workbook) -> list[programme.EvidenceStatus]:
