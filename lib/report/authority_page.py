@@ -41,6 +41,7 @@ from lib.report.workbook import (
     inference_source,
     profile_answer,
     source_doc,
+    source_title,
     year_label,
 )
 
@@ -101,6 +102,9 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
         if left is None or not ys
         else f"{name} was selected for {years}"
     ) + _years_basis(wb, authority_id)
+    inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
+    if inference:  # a name in one document read as this authority: marked wherever it shows
+        first += f" (an identification inference: {inference.rstrip('.')})"
     activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
         first += f"; its profile records its programme activity as \u201c{activity['text']}\u201d"
@@ -108,7 +112,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
         f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
         if a["attitude_survey"] == "yes"
         else "; it is not among the authorities "
-    ) + "the attitude survey report names as the sources of its answers"
+    ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
     sentences = [first + "."]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
@@ -274,7 +278,7 @@ def _evidence_can(wb: Workbook, authority_id: str) -> list[str]:
                 continue
             items = list_phrase(list(rows["evidence_label"]))
             how = (
-                f" (inferred from the {list_phrase(sorted({inference_source(wb, b) for b in rows['basis']}))})"
+                f" (inferred from {list_phrase(sorted({inference_source(wb, b) for b in rows['basis']}))})"
                 if inferred == "yes"
                 else ""
             )

@@ -216,9 +216,9 @@ def source_doc(wb: Workbook, source: str) -> str:
 
 
 def inference_source(wb: Workbook, basis: str) -> str:
-    """The document an inferred status rests on, in reader's words."""
+    """The document an inferred status rests on, in reader's words ("the survey report (004), § 2")."""
     found = re.search(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)$", basis)
-    return source_doc(wb, found.group(1)) if found else "another document"
+    return f"the {source_doc(wb, found.group(1))}" if found else "another document"
 
 
 def authority_years(authority: pd.Series) -> list[str]:
