@@ -187,6 +187,18 @@ def _decision_rows(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _why(c: pd.Series) -> str:
+    """Why the verdict reads as it does, from the counts behind it (``results_success``)."""
+    n = int(c["n_comparisons"])
+    if not n:
+        return "Why: no measure in the sources stands for it."
+    return (
+        f"Why: of the {n} before/after ratings that stand for it, {int(c['n_higher'])} were higher, "
+        f"{int(c['n_same'])} about the same and {int(c['n_lower'])} lower; {int(c['n_clear'])} of the "
+        "changes are clear of chance at both ends of the base range."
+    )
+
+
 def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
     rows = criterion_comparisons(wb, c["criterion_id"])
     plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
@@ -197,6 +209,7 @@ def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
     parts = [
         paragraph(
             f"\u201c{c['criterion']}\u201d Verdict: {c['verdict']} (confidence: {c['confidence']}).",
+            _why(c),
             f"For a funding decision this evidence can support {can}. It cannot show that the programme "
             f"caused any change: the design is {level}.",
         )
