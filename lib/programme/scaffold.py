@@ -128,8 +128,12 @@ confidence_rubric:
   - {id: moderate, text: Further research is likely to change our confidence in the estimate.}
   - {id: low, text: Further research is very likely to change the estimate.}
   - {id: very_low, text: Any estimate is very uncertain.}
-  lowered_by: [no comparison group, answers not linked person to person, small numbers]
-  raised_by: [a large and consistent change]
+  lowered_by:
+  - {id: no_comparison, text: nobody who did not take part was surveyed}
+  - {id: not_linked, text: the answers are not linked person to person}
+  - {id: small_numbers, text: the numbers are small}
+  raised_by:
+  - {id: large_change, text: a large and consistent change}
 """
 
 CAVEATS = """\

@@ -450,7 +450,7 @@ def conclusions(wb: Workbook) -> Markup:
 def data_quality_section(wb: Workbook) -> Markup:
     """The data-quality log in counts, with the caveats the report relies on."""
     log = wb.quality_log
-    entries = programme_caveats()  # the programme's own caveats note
+    entries = programme_caveats(wb)  # the programme's own caveats note
     caveats = (
         caveats_paragraph("The assumptions behind this report are logged in the caveats log:", entries)
         if entries
