@@ -121,13 +121,18 @@ decision_rules:
   tolerance_points: 2
   both_ends: true
   target_change_points: 10
-success_criteria: []
+success_criteria:
+- id: work_together
+  criterion: "Example: partners work together better after the programme."
+  source: "001_0000000000000001.txt § 1 Example"
+  reasoning: "No survey question in this example measures it, so it cannot be tested."
 confidence_rubric:
   levels:
   - {id: high, text: Further research is very unlikely to change our confidence in the estimate.}
   - {id: moderate, text: Further research is likely to change our confidence in the estimate.}
   - {id: low, text: Further research is very likely to change the estimate.}
   - {id: very_low, text: Any estimate is very uncertain.}
+  starts: {count: high, change: low}
   lowered_by:
   - {id: no_comparison, text: nobody who did not take part was surveyed}
   - {id: not_linked, text: the answers are not linked person to person}
