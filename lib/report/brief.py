@@ -3,16 +3,19 @@
 Four parts, each from the results tables the analysis step writes
 (CONTRACT.md section 3), never typed:
 
-* the verdict on each of the programme's own success criteria
-  (``results_success``), and the verdict they make together
+* the verdict on each of the programme's own success criteria, one table row
+  each (``results_success``), and the verdict they make together
   (:func:`lib.analysis.verdicts.combine`);
 * the three first key findings with their confidence (``results_findings``);
-* what cannot be concluded: the design's rating on the plan's scale
-  (``results_design``), and how many before/after changes could be chance with
-  the smallest change the survey could have detected (``results_comparisons``);
-* the decision box: each criterion's verdict, confidence and evidence count,
-  and the respondents per group a survey would need to detect the change the
-  plan says matters.
+* what cannot be concluded, short: the design's rating on the plan's scale
+  (``results_design``) and how many before/after changes could be chance
+  (``results_comparisons``);
+* the decision box: the range of the smallest changes the survey could have
+  detected, and the respondents per group a survey would need to detect the
+  change the plan says matters.
+
+The page fits one A4 sheet by what it shows (the design's reasons and each
+finding's detail stay in the programme report), not by small print.
 
 :func:`brief_body` takes the tables as DataFrames; :func:`brief_tables` is the
 one place they are read from the workbook. The page around the body (site
@@ -113,39 +116,41 @@ def _truthy(series: pd.Series) -> pd.Series:
 
 
 def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str]:
-    """Sentences on what the evidence cannot show: the design, then the chance results."""
+    """Short sentences on what the evidence cannot show: the design's rating, then how many changes could be chance."""
     out = []
     if not design.empty:
         d = design.iloc[0]
         version = f" ({d['scale_version']})" if str(d["scale_version"]).strip() else ""
         out.append(
             f"The design ({d['kind_label']}) rates level {_whole(d['level'])} of {_whole(d['level_max'])} "
-            f"on the {d['scale']}{version}: {d['level_text']}. {d['reason']}"
+            f"on the {d['scale']}{version}; the programme report's design section says why."
         )
-    chance = comparisons[comparisons["verdict"] == verdicts.DIRECTION_ONLY]
     if len(comparisons):
         clear = int(_truthy(comparisons["clear_of_chance"]).sum())
-        sentence = (
+        chance = int((comparisons["verdict"] == verdicts.DIRECTION_ONLY).sum())
+        out.append(
             f"{clear} of {count_phrase(len(comparisons), 'before/after change')} "
-            f"{'is' if clear == 1 else 'are'} clear of chance; {len(chance)} could be chance."
+            f"{'is' if clear == 1 else 'are'} clear of chance; {chance} could be chance."
         )
-        if len(chance):
-            low, high = chance["mdd_pts"].min(), chance["mdd_pts"].max()
-            size = (
-                f"about {_whole(low)}"
-                if _whole(low) == _whole(high)
-                else f"about {_whole(low)} to {_whole(high)}"
-            )
-            sentence += (
-                f" With these bases the survey could only detect changes of {size} percentage points, "
-                "so a change that could be chance is not evidence that nothing changed."
-            )
-        out.append(sentence)
     return out
 
 
+def detectable(comparisons: pd.DataFrame) -> str | None:
+    """The range of minimum detectable differences of the changes that could be chance; None without any."""
+    chance = comparisons[comparisons["verdict"] == verdicts.DIRECTION_ONLY]
+    if chance.empty:
+        return None
+    low, high = chance["mdd_pts"].min(), chance["mdd_pts"].max()
+    size = f"about {_whole(low)}" if _whole(low) == _whole(high) else f"about {_whole(low)} to {_whole(high)}"
+    return (
+        f"With these bases the survey could only detect changes of {size} percentage points, "
+        "so a change that could be chance is not evidence that nothing changed."
+    )
+
+
 def decision_part(t: BriefTables) -> dict[str, Any]:
-    """The decision box: one row per criterion, and what a survey able to decide would need."""
+    """The decision box: one row per criterion, the changes the survey could detect, and what a survey able
+    to decide would need."""
     rows = [
         (str(r["criterion"]), str(r["verdict"]), str(r["confidence"]).replace("_", " "), str(r["headline"]))
         for _, r in t.success.iterrows()
@@ -159,7 +164,7 @@ def decision_part(t: BriefTables) -> dict[str, Any]:
             f"plan says matters), a survey needs about {_whole(c['base_for_target'].median())} respondents "
             f"in each group, before and after; this survey had a median of {_whole(had)}."
         )
-    return {"rows": rows, "need": need}
+    return {"rows": rows, "mdd": detectable(c), "need": need}
 
 
 def brief_body(t: BriefTables, programme_name: str) -> Markup:

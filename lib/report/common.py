@@ -30,19 +30,36 @@ def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Markup:
     return render("caveats_paragraph.j2", lead=lead, links=links, log=QUALITY_LOG_PAGE)
 
 
-def programme_caveats(wb: Workbook) -> list[tuple[str, str]]:
-    """The programme's own caveats (its notes/caveats.md headings), ``(id, title)`` in order, with
-    the computed values a heading names (``{{ rules.tolerance_points }}``, ``{{ design.level }}``)
-    filled in as the caveats page fills them."""
+def caveat_values(plan: programme.Plan, design: dict | None = None) -> dict:
+    """The computed values the caveats text names (``{{ design.level }}``, ``{{ rules.tolerance_points }}``):
+    the design rating ``design`` (a ``results_design`` row, from the analysis step), else the same rating
+    worked out from the plan; the decision rules from the plan."""
+    if design is None:
+        scale = plan.rating_scale
+        level = scale.level(plan.design.kind)
+        design = {"scale": scale.name, "scale_version": scale.version, "level": level}
+        design.update(level_max=scale.level_max, level_text=scale.text_of(level))
+    rules = plan.decision_rules
+    return {"design": design, "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"}}
+
+
+def fill_caveats(text: str, values: dict) -> str:
+    """Caveats Markdown with its ``{{ ... }}`` placeholders filled (an unknown name is an error)."""
     import jinja2
 
-    rules = wb.programme.plan.decision_rules
-    values = {
-        "design": wb.results_design.iloc[0].to_dict(),
-        "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"},
-    }
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (escaped where rendered)
-    return [(cid, env.from_string(title).render(**values)) for cid, title in programme.caveat_headings()]
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (Markdown, escaped where shown)
+    return env.from_string(text).render(**values)
+
+
+def programme_caveats(wb: Workbook) -> list[tuple[str, str]]:
+    """The programme's own caveats (its notes/caveats.md headings), ``(id, title)`` in order, with the
+    values their titles name filled in (as on the caveats page)."""
+    entries = programme.caveat_headings()
+    if not any("{{" in title for _, title in entries):
+        return entries
+    design = wb.results_design.iloc[0].to_dict() if wb.has("results_design") else None
+    values = caveat_values(wb.programme.plan, design)
+    return [(cid, fill_caveats(title, values)) for cid, title in entries]
 
 
 def evidence_statuses(wb: Workbook) -> list[programme.EvidenceStatus]:

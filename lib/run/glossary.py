@@ -100,6 +100,13 @@ def confidence_rubric() -> Any:
     return programme.current_programme().plan.confidence_rubric
 
 
+def factor_words(factor: Any) -> str:
+    """A rubric factor as its reader reads it: the plan's ``text`` for it, never its ``id``."""
+    if isinstance(factor, str):
+        return factor
+    return str(_field(factor, "text", "") or "")
+
+
 def confidence_section(rubric: Any) -> Section | None:
     """The confidence scale: each level in words, then what lowers and raises a rating."""
     if rubric is None:
@@ -110,7 +117,7 @@ def confidence_section(rubric: Any) -> Section | None:
     ]
     after = []
     for key, words in (("lowered_by", "lowers"), ("raised_by", "raises")):
-        reasons = [str(x) for x in _field(rubric, key, ()) or ()]
+        reasons = [factor_words(x) for x in _field(rubric, key, ()) or ()]
         if reasons:
             after.append(f"What {words} a rating: " + "; ".join(reasons) + ".")
     return Section(

@@ -481,31 +481,18 @@ def _caveats_markdown():
 
 
 def caveat_values(processed_dir: Path | None = None) -> dict:
-    """The computed values the caveats text names (``{{ design.level }}``, ``{{ rules.tolerance_points }}``):
-    the design rating from ``results_design`` (the analysis step) when ``processed_dir`` holds it, else
-    the same rating worked out from the plan; the decision rules from the plan."""
+    """The computed values the caveats text names (:func:`lib.report.common.caveat_values`): the design
+    rating from ``results_design`` (the analysis step) when ``processed_dir`` holds it, else the same
+    rating worked out from the plan; the decision rules from the plan."""
     from lib.analysis import results
     from lib.programme import current_programme
+    from lib.report.common import caveat_values as values_of
 
-    plan = current_programme().plan
     path = Path(processed_dir) / "results_design.csv" if processed_dir is not None else None
+    design = None
     if path is not None and path.is_file():
         design = results.load_results(path.parent)["results_design"].iloc[0].to_dict()
-    else:
-        scale = plan.rating_scale
-        level = scale.level(plan.design.kind)
-        design = {"scale": scale.name, "scale_version": scale.version, "level": level}
-        design.update(level_max=scale.level_max, level_text=scale.text_of(level))
-    rules = plan.decision_rules
-    return {"design": design, "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"}}
-
-
-def fill_caveats(text: str, values: dict) -> str:
-    """The caveats Markdown with its ``{{ ... }}`` placeholders filled (an unknown name is an error)."""
-    import jinja2
-
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 (Markdown, escaped by mistune)
-    return env.from_string(text).render(**values)
+    return values_of(current_programme().plan, design)
 
 
 def render_caveats(
@@ -528,6 +515,8 @@ def render_caveats(
         source = caveats_path()
     text = reader_text(Path(source).read_text(encoding="utf-8"), _shown(Path(source)))
     if "{{" in text:  # computed values named in the caveats (the design rating, the plan's rules)
+        from lib.report.common import fill_caveats
+
         text = fill_caveats(text, caveat_values(processed_dir))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(

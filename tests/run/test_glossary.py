@@ -89,3 +89,12 @@ def test_a_glossary_entry_citing_an_unknown_document_is_one_line(tmp_path):
         line.startswith("error: d.yaml, key glossary[0].source: value 'memo'")
         and "source document id" in line
     )
+
+
+def test_the_plans_rubric_factors_show_as_their_words_not_their_ids():
+    rubric = programme.current_programme().plan.confidence_rubric
+    text = _text(glossary.render_glossary(rubric=rubric))
+    lowered = "; ".join(e.text for e in rubric.lowered_by)
+    assert f"What lowers a rating: {lowered}." in text
+    for factor in (*rubric.lowered_by, *rubric.raised_by):
+        assert factor.id not in text and factor.text in text, factor.id
