@@ -324,16 +324,18 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
     if lost:
         out.append(f"whether {list_phrase(lost)} existed (their marks were lost in the source)")
     if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
-        out.append("how its own participants answered the attitude survey, which pools every authority")
+        out.append(
+            f"how its own participants answered the {source_title(wb, 'survey_report')}, which pools every authority"
+        )
     elif a["attitude_survey"] != "yes":
-        out.append("any attitude survey answer from its participants")
+        out.append(f"any answer from its participants in the {source_title(wb, 'survey_report')}")
     if withdrawal(wb, authority_id) is not None:
         out.append("any outcome of a workshop there")
     return out
 
 
 def change_verdict(wb: Workbook, authority_id: str) -> str:
-    """The verdict on 'did the programme change attitudes here?': with the authority's own
+    """The verdict on 'did the programme change anything here?': with the authority's own
     before/after answers an association at best (no comparison group), otherwise untestable."""
     return verdicts.ASSOCIATION if has_response_data(wb, authority_id) else verdicts.UNTESTABLE
 
@@ -345,7 +347,7 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     items = [
         f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
         f"It cannot show {list_phrase(_cannot_show(wb, authority_id))}; whether the programme changed "
-        f"attitudes or commissioning in {name}: {verdict}.",
+        f"anything in {name}: {verdict}.",
     ]
     if has_response_data(wb, authority_id):
         items.append(supports_sentence(wb, authority_id))

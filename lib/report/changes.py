@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from lib.programme import wording
 from lib.report import charts, figures
 from lib.report.facts import results_comparisons
 from lib.report.format import count_phrase, points_interval, signed_points
@@ -36,7 +37,7 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
             f"{up} of {len(rows)} point upwards"
         ),
         subtitle=(
-            "Change after the workshops in percentage points, with 95% interval at the central base "
+            f"Change after {wording('events')} in percentage points, with 95% interval at the central base "
             f"(dark line) and the intervals across the base range (wider, lighter bar){band}"
         ),
         alt=(

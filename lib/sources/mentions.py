@@ -19,8 +19,8 @@ MENTION_TOPICS: list[tuple[str, str]] = [
     ("aims", "What its case study set out to improve"),
     ("commissioning_as_found", "How its commissioning stood, in its case study's words"),
     ("intention", "What the programme meant to leave behind"),
-    ("survey_respondents", "Who answered the attitude survey"),
-    ("background_example", "An example of its practice in the background paper, not about the programme"),
+    ("survey_respondents", "Who answered the survey"),
+    ("background_example", "An example of its practice in another document, not about the programme"),
 ]
 
 

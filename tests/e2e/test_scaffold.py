@@ -69,7 +69,17 @@ def test_it_checks_builds_and_renders_as_it_stands(scaffold):
     assert done.returncode == 0, done.stderr
     assert (scaffold / "processed" / "authorities.csv").is_file()
     site = scaffold.parent / "site"
-    args = ["lib.run", "--programme", str(scaffold), "--output-dir", str(site), "--timeout", "300", "--fork-kernels", "-q"]
+    args = [
+        "lib.run",
+        "--programme",
+        str(scaffold),
+        "--output-dir",
+        str(site),
+        "--timeout",
+        "300",
+        "--fork-kernels",
+        "-q",
+    ]
     done = _run(*args, timeout=900)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
