@@ -245,7 +245,7 @@ def test_editing_one_authoritys_raw_profile_reruns_it_and_the_programme_only(tmp
     shutil.copytree(evaluation.RAW_DIR, raw)
     evaluation.build(raw, processed, tmp_path / "o")
     chosen = ["barnet", "leeds"]
-    first = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180)
+    first = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180, fork_kernels=True)
     assert rebuilt(first) == {"programme", "barnet", "leeds"}
 
     path = raw / "authority_profiles.csv"
@@ -259,10 +259,14 @@ def test_editing_one_authoritys_raw_profile_reruns_it_and_the_programme_only(tmp
         w.writeheader()
         w.writerows(rows)
     evaluation.build(raw, processed, tmp_path / "o")
-    second = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180)
+    second = batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180, fork_kernels=True)
     assert rebuilt(second) == {"programme", "barnet"}
     assert "(edited)" in (out / "html" / "barnet.html").read_text(encoding="utf-8")
-    assert batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180).results[0].cached
+    assert (
+        batch.run_batch(chosen, output_dir=out, processed_dir=processed, timeout=180, fork_kernels=True)
+        .results[0]
+        .cached
+    )
 
 
 @pytest.mark.notebook

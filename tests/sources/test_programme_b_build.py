@@ -251,6 +251,6 @@ def test_no_word_of_the_first_programme_on_programme_bs_pages(reports):
         leaked = _leaks.visible_words(page.read_text(encoding="utf-8")) & theirs
         if leaked - KNOWN_LEAKS.keys():
             found[page.name] = sorted(leaked - KNOWN_LEAKS.keys())
-    assert found == {}, ' '.join(sorted({w for ws in found.values() for w in ws}))
+    assert found == {}, " ".join(sorted({w for ws in found.values() for w in ws}))
     caveats = (site / "html" / "caveats.html").read_text(encoding="utf-8")
     assert "Forum attendees only" in caveats  # its own caveats note
