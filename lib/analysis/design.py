@@ -33,8 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.sources.response_format import COMPARISON, PAIRED_MIN_SHARE, PARTICIPANTS, group_of
-from lib.sources.response_tables import group_counts
+from lib.sources.response_format import COMPARISON, PAIRED_MIN_SHARE, PARTICIPANTS
 
 DESIGNS = {
     "unlinked": "before/after survey, respondents not linked",
@@ -91,19 +90,6 @@ def design_from_groups(groups: pd.DataFrame) -> Design:
     linked = bool(shares) and all(s >= PAIRED_MIN_SHARE for s in shares.values())
     compared = present == (PARTICIPANTS, COMPARISON)
     return Design(KIND_OF[(linked, compared)], present, shares)
-
-
-def read_design(responses: pd.DataFrame, before: str = "pre", after: str = "post") -> Design:
-    """The design ``responses`` support: one row per response with ``phase``,
-    ``ref`` ('' = unlinked), optionally ``authority_id`` and ``group`` (as
-    written; no group column = participants)."""
-    frame = responses.assign(
-        ref=responses["ref"].fillna("").astype(str) if "ref" in responses else "",
-        authority_id=responses["authority_id"].astype(str) if "authority_id" in responses else "",
-        group=responses["group"].map(group_of) if "group" in responses else PARTICIPANTS,
-        phase=responses["phase"].astype(str).map({before: "pre", after: "post"}),
-    )
-    return design_from_groups(group_counts(frame))
 
 
 def design_kind(claimed: str | None, found: Design | None) -> tuple[str, str]:

@@ -75,11 +75,3 @@ def difference_in_differences(
     if estimate.ndim == 0:
         return float(estimate), float(estimate - half), float(estimate + half)
     return estimate, estimate - half, estimate + half
-
-
-def did_shares(k_p0, n_p0, k_p1, n_p1, k_c0, n_c0, k_c1, n_c1, alpha: float = 0.05):
-    """Four independent samples (participants and comparison group, before and
-    after): (estimate, low, high), vectorised over arrays of counts."""
-    return difference_in_differences(
-        unlinked_change(k_p0, n_p0, k_p1, n_p1), unlinked_change(k_c0, n_c0, k_c1, n_c1), alpha
-    )

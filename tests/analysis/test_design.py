@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _design_rows import read_design
 
 from lib.analysis import design as d
 from lib.sources import response_format as fmt
@@ -44,12 +45,12 @@ def rows(
     ],
 )
 def test_design_read_from_the_data(data, expected):
-    assert d.read_design(pd.DataFrame(data)).design == expected
+    assert read_design(pd.DataFrame(data)).design == expected
 
 
 def test_without_a_group_column_everyone_is_a_participant():
     frame = pd.DataFrame(rows("x", 20, 20, 12)).drop(columns="group")
-    design = d.read_design(frame)
+    design = read_design(frame)
     assert (design.design, design.groups, design.linked_share) == (
         "linked",
         ("participants",),
@@ -63,7 +64,7 @@ def test_references_link_within_an_authority_only():
         {"authority_id": "leeds", "group": "participants", "phase": "pre", "ref": "a"}
     ]
     post = [{"authority_id": "kent", "group": "participants", "phase": "post", "ref": "a"}]
-    assert d.read_design(pd.DataFrame(pre + post)).linked_share == {"participants": 0.0}
+    assert read_design(pd.DataFrame(pre + post)).linked_share == {"participants": 0.0}
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,7 @@ def test_the_data_confirm_or_lower_the_plans_design(claimed, shown, kind):
 
 
 def test_a_claimed_comparison_group_missing_from_the_data_is_rated_on_the_data_with_the_reason():
-    data = d.read_design(pd.DataFrame(rows("participants", 40, 30, 0) + rows("control", 35, 0, 0)))
+    data = read_design(pd.DataFrame(rows("participants", 40, 30, 0) + rows("control", 35, 0, 0)))
     kind, reason = d.design_kind("comparison", data)
     assert kind == "unlinked"
     assert reason == (
@@ -128,7 +129,7 @@ def test_a_claimed_comparison_group_missing_from_the_data_is_rated_on_the_data_w
 
 
 def test_a_confirmed_comparison_group_rates_above_the_before_after_level():
-    data = d.read_design(pd.DataFrame(rows("participant", 40, 30, 0) + rows("Comparison group", 35, 30, 0)))
+    data = read_design(pd.DataFrame(rows("participant", 40, 30, 0) + rows("Comparison group", 35, 30, 0)))
     kind, reason = d.design_kind("comparison", data)
     rating = d.rate_design(kind, LEVELS, 5, TEXT, reason)
     assert (rating.kind, rating.level, rating.level_text) == ("comparison", 3, TEXT[3])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from _design_rows import read_design
 
 from lib.analysis import design
 from lib.sources import response_tables as t
@@ -132,7 +133,7 @@ def test_the_build_table_and_the_rows_read_the_same_design(tmp_path):
     path = write(tmp_path / "wave.csv", rows, header=HEADER + ",submitted_at")
     tables, _ = t.response_tables([path])
     from_table = design.design_from_groups(tables["survey_response_groups.csv"])
-    from_rows = design.read_design(r.clean_responses([path]).responses)
+    from_rows = read_design(r.clean_responses([path]).responses)
     assert from_table == from_rows
     # 30 of 40 participants linked, 12 of 40 in the comparison group: under half
     assert from_table.design == "comparison"
