@@ -217,8 +217,8 @@ def source_doc(wb: Workbook, source: str) -> str:
 
 def inference_source(wb: Workbook, basis: str) -> str:
     """The document an inferred status rests on, in reader's words ("the survey report (004), § 2")."""
-    found = re.search(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)$", basis)
-    return f"the {source_doc(wb, found.group(1))}" if found else "another document"
+    found = re.findall(r"(\d{3}_[0-9a-f]{16}\.txt § [^)]+)\)", basis)  # the cited source, then any notes
+    return f"the {source_doc(wb, found[-1])}" if found else "another document"
 
 
 def authority_years(authority: pd.Series) -> list[str]:
