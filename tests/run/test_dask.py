@@ -61,7 +61,14 @@ def test_dask_executor_same_outputs_as_local_pool(tmp_path):
 
 
 @pytest.mark.slow  # waits out the client's connect timeout (20 s)
-def test_unreachable_scheduler_is_one_line_before_anything_runs(tmp_path, capsys):
+def test_unreachable_scheduler_is_one_line_before_anything_runs(tmp_path, capsys, monkeypatch):
+    from lib.run.dask_executor import DaskExecutor
+
+    connect = DaskExecutor.connect.__func__
+    # the same connection attempt with a 2 s timeout instead of the default 20 s: the answer is the same line
+    monkeypatch.setattr(
+        DaskExecutor, "connect", classmethod(lambda cls, address: connect(cls, address, timeout=2))
+    )
     processed = make_processed(tmp_path / "processed", rows=ROWS[:1])
     rc = cli.main(
         [
