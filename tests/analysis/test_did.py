@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from _design_rows import did_shares
 from scipy.stats import norm
 
 from lib.analysis import did
@@ -75,11 +76,3 @@ def test_vectorised_and_refuses_impossible_counts():
     assert estimate.shape == (2,) and np.all(low < estimate) and np.all(estimate < high)
     with pytest.raises(ValueError):
         did_shares(5, 4, 1, 2, 1, 2, 1, 2)
-
-
-def did_shares(k_p0, n_p0, k_p1, n_p1, k_c0, n_c0, k_c1, n_c1, alpha: float = 0.05):
-    """The report's own calls (lib/report/survey_responses.py): each group's unlinked change,
-    then their difference, for four independent samples."""
-    return did.difference_in_differences(
-        did.unlinked_change(k_p0, n_p0, k_p1, n_p1), did.unlinked_change(k_c0, n_c0, k_c1, n_c1), alpha
-    )

