@@ -66,7 +66,7 @@ def strength_of(rows: pd.DataFrame) -> tuple[str, str]:
     return (PARTLY_STRONG if k else WEAK), why
 
 
-def change_rows(
+def claim_change_rows(
     changes: pd.DataFrame, question: str, sectors: list[str], items: list[str] | None
 ) -> pd.DataFrame:
     rows = changes[(changes["question"] == question) & changes["sector"].isin(sectors)]
@@ -106,5 +106,5 @@ def judge_strength(
             named = resolve_items(split_list(claim["items"]), table.rename(columns={"label": "item_label"}))
             table = table[table["item"].isin(named)]
         rose = table[table["change"] > tolerance + 1e-9]["item"].tolist()
-        rows.append(change_rows(changes, question, [sector], rose))
+        rows.append(claim_change_rows(changes, question, [sector], rose))
     return strength_of(pd.concat(rows) if rows else pd.DataFrame())

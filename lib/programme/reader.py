@@ -124,6 +124,18 @@ class Reader:
                 self.problem(f"{here}[{i}]", v, "a mapping")
         return out
 
+    def slug(self, node: dict, path: str) -> str:
+        """The entry's ``id``, a lowercase slug."""
+        return self.text(node, "id", path, pattern=ID, expected=SLUG_EXPECTED) or ""
+
+    def flag(self, node: dict, key: str, path: str) -> bool:
+        """An optional true/false key (false when absent)."""
+        return bool(self.get(node, key, path, bool, "true or false", optional=True, default=False))
+
+    def unique_ids(self, where: str, entries: Any) -> None:
+        """Each entry's ``id`` is used once in ``where``."""
+        self.unique("id", [(f"{where}[{i}].id", e.id) for i, e in enumerate(entries)])
+
     def unique(
         self, what: str, entries: list[tuple[str, str | None]], key: Callable[[str], str] = str
     ) -> None:

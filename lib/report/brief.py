@@ -135,7 +135,7 @@ def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str
     return out
 
 
-def detectable(comparisons: pd.DataFrame) -> str | None:
+def detectable_range(comparisons: pd.DataFrame) -> str | None:
     """The range of minimum detectable differences of the changes that could be chance; None without any."""
     chance = comparisons[comparisons["verdict"] == verdicts.DIRECTION_ONLY]
     if chance.empty:
@@ -164,7 +164,7 @@ def decision_part(t: BriefTables) -> dict[str, Any]:
             f"plan says matters), a survey needs about {_whole(c['base_for_target'].median())} respondents "
             f"in each group, before and after; this survey had a median of {_whole(had)}."
         )
-    return {"rows": rows, "mdd": detectable(c), "need": need}
+    return {"rows": rows, "mdd": detectable_range(c), "need": need}
 
 
 def brief_body(t: BriefTables, programme_name: str) -> Markup:

@@ -261,7 +261,7 @@ def coded_answers_section(wb: Workbook) -> Markup:
             "coded against the themes yet."
         )
     coded = codes["answer_id"].nunique()
-    questions = [q for q, _ in free_text.comment_questions()]
+    questions = [q for q, _ in free_text.free_text_questions()]
     return join(
         paragraph(
             f"Evaluators coded {coded} of the {count_phrase(n_answers, 'free-text answer')} against the "

@@ -265,7 +265,7 @@ def respondent_row(
     return change_rows(cells, chosen) if len(cells) else pd.DataFrame()
 
 
-def detectable(row: pd.Series) -> str:
+def detectable_words(row: pd.Series) -> str:
     """The minimum detectable difference at the row's exact bases (80% power, 5% level)."""
     if not row["pre_n"] > 0 or not row["post_n"] > 0:
         return disclosure.NOT_AVAILABLE
@@ -279,7 +279,7 @@ def respondent_table(rows: pd.DataFrame, label: str, phase: str) -> pd.DataFrame
     table = results_table(rows, "Respondents", [label])[["Respondents", *_PHASE_COLUMNS[phase]]]
     if phase == "change":
         shown = table["Change (points)"].iloc[0] != disclosure.SUPPRESSED
-        table[MDD_COLUMN] = detectable(rows.iloc[0]) if shown else disclosure.SUPPRESSED
+        table[MDD_COLUMN] = detectable_words(rows.iloc[0]) if shown else disclosure.SUPPRESSED
     return table
 
 

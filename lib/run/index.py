@@ -217,7 +217,7 @@ def render_index(
     rows = index_rows(results, prefix=prefix, summaries=summaries)
     programme = [x for x in rows if x["kind"] == "programme"]
     authorities = sorted(
-        (x for x in rows if x["kind"] != "programme"), key=lambda x: site.a_to_z_key(x["name"], x["id"])
+        (x for x in rows if x["kind"] != "programme"), key=lambda x: site.report_order_key(x["name"], x["id"])
     )
     groups = [
         (g, items) for g, items in (("Programme", programme), ("Local authorities", authorities)) if items

@@ -480,7 +480,7 @@ def _caveats_markdown():
     return markdown
 
 
-def caveat_values(processed_dir: Path | None = None) -> dict:
+def page_caveat_values(processed_dir: Path | None = None) -> dict:
     """The computed values the caveats text names (:func:`lib.report.common.caveat_values`): the design
     rating from ``results_design`` (the analysis step) when ``processed_dir`` holds it, else the same
     rating worked out from the plan; the decision rules from the plan."""
@@ -504,7 +504,7 @@ def render_caveats(
     caveat heading gets an id (``#c1`` ...) so reports can link to the entry
     they rely on. Raw HTML in the Markdown is escaped. The design rating and
     the decision rules are filled in from the results tables of ``processed_dir``
-    (:func:`caveat_values`), so the caveats state what every page states."""
+    (:func:`page_caveat_values`), so the caveats state what every page states."""
     from markupsafe import Markup
 
     from lib.run.chrome import outline
@@ -517,7 +517,7 @@ def render_caveats(
     if "{{" in text:  # computed values named in the caveats (the design rating, the plan's rules)
         from lib.report.common import fill_caveats
 
-        text = fill_caveats(text, caveat_values(processed_dir))
+        text = fill_caveats(text, page_caveat_values(processed_dir))
     page = outline(_caveats_markdown()(text))  # mistune escapes the Markdown's raw HTML
     return site.render_template(
         "caveats.html.j2",

@@ -73,7 +73,7 @@ def page_name(report_id: str) -> str:
     return f"{report_id}.html"
 
 
-def a_to_z_key(name: str, report_id: str) -> tuple[str, str, str]:
+def report_order_key(name: str, report_id: str) -> tuple[str, str, str]:
     """Sort key of the A-to-Z order: the display name folded (:func:`lib.programme.a_to_z_key`:
     letters and digits, so markup or punctuation in a name never sorts it first), then id."""
     return (*programme.a_to_z_key(name), report_id)
@@ -123,7 +123,7 @@ def authority_names(processed_dir: str | Path) -> dict[str, str]:
 
 def a_to_z(names: dict[str, str]) -> list[str]:
     """Authority ids in the site's A-to-Z order."""
-    return sorted(names, key=lambda aid: a_to_z_key(names[aid], aid))
+    return sorted(names, key=lambda aid: report_order_key(names[aid], aid))
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def codes_dir(raw_dir: Path, override: Path | None = None) -> Path:
     return Path(env) if env else Path(raw_dir).parent / CODES_SUBDIR
 
 
-def comment_questions() -> list[tuple[str, str]]:
+def free_text_questions() -> list[tuple[str, str]]:
     """``(question id, label)`` of the definition's free-text (comment) questions, in order."""
     return [(q.id, q.label) for q in current_programme().questions if q.base == "comments"]
 
@@ -132,7 +132,7 @@ def _file_answers(path: Path, name: str, vocab: Vocabulary) -> pd.DataFrame:
         }
     )
     parts = []
-    for question, _ in comment_questions():
+    for question, _ in free_text_questions():
         column = f"{question}_text"
         if column not in cols.canon:
             continue
@@ -304,7 +304,7 @@ def schemas(vocab: Vocabulary | None = None) -> dict[str, pa.DataFrameSchema]:
                     str, pa.Check.isin([*set(vocab.sectors.values()), UNSTATED_SECTOR]), coerce=True
                 ),
                 "phase": pa.Column(str, pa.Check.isin(list(vocab.phase_ids)), coerce=True),
-                "question": pa.Column(str, pa.Check.isin([q for q, _ in comment_questions()]), coerce=True),
+                "question": pa.Column(str, pa.Check.isin([q for q, _ in free_text_questions()]), coerce=True),
                 "text": pa.Column(
                     str, pa.Check.str_length(1, 10_000), description="the answer as written", coerce=True
                 ),

@@ -90,7 +90,7 @@ def test_section_prints_exact_bases_kappa_and_flags(coded):
 
 def test_quotes_pass_disclosure_control(coded, monkeypatch):
     wb, _, _ = coded
-    question = free_text.comment_questions()[0][0]
+    question = free_text.free_text_questions()[0][0]
     quotes = coded_answers.theme_quotes(wb, question, THEMES[0])
     assert 1 <= len(quotes) <= 2
     monkeypatch.setenv("EVAL_DISCLOSURE_THRESHOLD", "100000")

@@ -112,7 +112,7 @@ def test_500_entries_render_with_summary_coverage_and_status(big_index):
     hrefs = [re.search(r'<a href="([^"]+)">', r).group(1) for r in rows]
     authorities = [r for r in results if r.kind == "authority"]
     expected = ["programme.html"] + [
-        f"{r.id}.html" for r in sorted(authorities, key=lambda r: site.a_to_z_key(r.display_name, r.id))
+        f"{r.id}.html" for r in sorted(authorities, key=lambda r: site.report_order_key(r.display_name, r.id))
     ]
     assert hrefs == expected
     by_href = dict(zip(hrefs, rows, strict=True))

@@ -33,7 +33,7 @@ def built(tmp_path_factory, responses):
 
 def test_every_answer_is_in_its_file_at_its_row(built, responses):
     answers = ft.answers(built)
-    assert set(answers["question"]) == {q for q, _ in free_text.comment_questions()}
+    assert set(answers["question"]) == {q for q, _ in free_text.free_text_questions()}
     assert len(answers) > 100
     for (file, question), rows in answers.groupby(["file", "question"]):
         frame, fmt = response_reading.read_file(responses / file)
@@ -165,6 +165,6 @@ def test_bad_codes_stop_the_build_with_one_line_each(built, responses, tmp_path)
 def test_free_text_leaves_the_other_synthetic_columns_unchanged():
     plain = synthetic.generate(2, 30, seed=5)
     with_text = synthetic.generate(2, 30, seed=5, free_text=True)
-    added = [f"{q}_text" for q, _ in free_text.comment_questions()]
+    added = [f"{q}_text" for q, _ in free_text.free_text_questions()]
     pd.testing.assert_frame_equal(with_text.drop(columns=added), plain)
     assert all(with_text[c].ne("").mean() > 0.2 for c in added)
