@@ -53,7 +53,8 @@ from lib.sources.contract import (
 )
 from lib.sources.reading import load_raw
 from lib.sources.registry import RAW_TABLES
-from lib.sources.schemas import PROCESSED_SCHEMAS, update_data_readme
+from lib.sources.schema_docs import update_data_readme
+from lib.sources.schemas import PROCESSED_SCHEMAS
 
 __all__ = [
     "Build",

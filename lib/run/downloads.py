@@ -33,7 +33,7 @@ from lib import evaluation
 from lib.analysis import results
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.files import atomic_write_bytes
-from lib.sources.schemas import type_name
+from lib.sources.schema_docs import type_name
 
 DOWNLOADS_DIR = "downloads"
 FIXED_TIMESTAMP = dt.datetime(1980, 1, 1, 0, 0, 0)

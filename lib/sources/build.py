@@ -53,8 +53,8 @@ from lib.sources.survey import (
     clean_respondents,
     clean_survey,
     clean_understanding,
-    survey_issues,
 )
+from lib.sources.survey_log import survey_issues
 
 
 @dataclass

@@ -15,7 +15,7 @@ from lib.report import authority_page, workbook
 from lib.report import programme as programme_page
 from lib.report.format import sentence
 from lib.run import site
-from lib.sources.survey import base_unstated_text
+from lib.sources.survey_log import base_unstated_text
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from lib.config import PROJECT_ROOT
-from lib.sources.schemas import PROCESSED_SCHEMAS, processed_schema_markdown
+from lib.sources.schema_docs import processed_schema_markdown
+from lib.sources.schemas import PROCESSED_SCHEMAS
 
 
 def test_data_readme_generated_section_matches_the_schemas():
