@@ -30,7 +30,7 @@ from lib.analysis.claim_spec import (
     spec_number,
     split_list,
 )
-from lib.analysis.claim_strength import strength_of
+from lib.analysis.claim_strength import significant_at_both_ends, strength_of
 from lib.analysis.claim_verdict import (
     NOT_SUPPORTED,
     SUPPORTED,
@@ -63,22 +63,21 @@ def _test_significant_increase(claim: pd.Series, survey: pd.DataFrame, changes: 
                 f"{pct(row['pre'])} -> {pct(row['post'])} ({pts(row['change'])} points, 95% CI "
                 f"{pts(row['change_low'])} to {pts(row['change_high'])}; {basis} bases "
                 f"{int(row['base_pre'])}/{int(row['base_post'])}): "
-                + ("significant" if bool(row["significant"]) else "not significant")
+                + ("clear of chance" if significant_at_both_ends(row) else "could be chance")
             )
             if basis != "stated" and not bool(row["robust"]):
-                low = "significant" if bool(row["significant_low_base"]) else "not significant"
-                high = "significant" if bool(row["significant_high_base"]) else "not significant"
-                fragile.append(
-                    f"{item_label_of(row)}: {low} at the low bases "
-                    f"({int(row['base_pre_low'])}/{int(row['base_post_low'])}), "
-                    f"{high} at the high bases ({int(row['base_pre_high'])}/{int(row['base_post_high'])})"
-                )
+                ends = [
+                    f"{'excludes' if bool(row[f'significant_{end}_base']) else 'includes'} zero at the {end} "
+                    f"bases ({int(row[f'base_pre_{end}'])}/{int(row[f'base_post_{end}'])})"
+                    for end in ("low", "high")
+                ]
+                fragile.append(f"{item_label_of(row)}: the interval {ends[0]} and {ends[1]}")
     verdict = aggregate_verdict(passed)
     reason = f"{sum(passed)} of {len(passed)} named changes are rises."
     if fragile:
-        reason += " Significance depends on the approximated base: " + "; ".join(fragile) + "."
+        reason += " The verdict depends on the approximated base: " + "; ".join(fragile) + "."
     elif any("approximated" in part for part in parts):
-        reason += " The same significance verdict holds across the whole approximated-base range."
+        reason += " The same verdict holds across the whole approximated-base range."
     strength, why = strength_of(pd.DataFrame(relied))
     return Finding("; ".join(parts) + ".", verdict, reason, strength, why)
 

@@ -33,11 +33,11 @@ DESCRIPTIVE_TESTS: tuple[str, ...] = ("value_equals", "top_values", "rank_order"
 
 
 def significant_at_both_ends(row: Any) -> bool:
-    """Significant at the low *and* the high end of the approximated base range."""
-    low, high = row.get("significant_low_base"), row.get("significant_high_base")
-    if low is None or high is None or pd.isna(low) or pd.isna(high):
-        return False
-    return bool(low) and bool(high)
+    """Clear of chance by the plan's both-ends rule: the interval excludes zero at the central
+    bases and at the low *and* the high end of the approximated base range (as
+    ``results_comparisons.clear_of_chance``)."""
+    values = [row.get(c) for c in ("significant", "significant_low_base", "significant_high_base")]
+    return all(v is not None and not pd.isna(v) and bool(v) for v in values)
 
 
 def strength_of(rows: pd.DataFrame) -> tuple[str, str]:
@@ -60,7 +60,7 @@ def strength_of(rows: pd.DataFrame) -> tuple[str, str]:
         "at both ends of the approximated base range (5% level, Newcombe interval)."
     )
     if one_end:
-        why += " Significant at one end only: " + ", ".join(one_end) + "."
+        why += " Clear of chance at one end of the base range only: " + ", ".join(one_end) + "."
     if k == m:
         return STRONG, why
     return (PARTLY_STRONG if k else WEAK), why

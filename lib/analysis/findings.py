@@ -36,6 +36,43 @@ def rate(rubric: ConfidenceRubric, kind: str, lowered: list[str], raised: list[s
     return level_label(level), "; ".join(parts)
 
 
+#: The caveats a before/after comparison carries (``caveat_ids`` of
+#: :func:`lib.analysis.uncertainty.before_after_changes`) -> the rubric condition each names:
+#: unlinked before and after groups (C1), a 1-7 rating with an unstated cut-off (C4).
+CAVEAT_CONDITIONS: dict[str, str] = {"C1": "unlinked_groups", "C4": "indirectness"}
+
+
+def change_conditions(
+    rows: pd.DataFrame, changes: pd.DataFrame, plan, *, stands_in: bool = False
+) -> tuple[list[str], list[str]]:
+    """(lowered, raised): the rubric conditions that apply to a finding resting on some
+    ``results_comparisons`` ``rows``. Imprecision unless every rise (every row, when none
+    rose) is clear of chance at both ends; each condition a caveat of the rows names
+    (:data:`CAVEAT_CONDITIONS`), or the design's own unlinked groups; indirectness also
+    when the measure ``stands_in`` for the outcome; raised for a change clear of chance
+    of at least the target (a single comparison only)."""
+    rises = rows[rows["direction"] == "higher"]
+    tested = rises if len(rises) else rows
+    clear = bool(len(tested)) and bool(tested["clear_of_chance"].all())
+    ids = set(rows["comparison_id"])
+    keyed = changes.assign(_id=changes["question"] + ":" + changes["item"] + ":" + changes["sector"])
+    caveats = {c for cell in keyed.loc[keyed["_id"].isin(ids), "caveat_ids"] for c in str(cell).split(";")}
+    named = {CAVEAT_CONDITIONS[c] for c in caveats if c in CAVEAT_CONDITIONS}
+    if not plan.design.linked_respondents:
+        named.add("unlinked_groups")
+    if stands_in:
+        named.add("indirectness")
+    lowered = ([] if clear else ["imprecision"]) + [
+        e.id for e in plan.confidence_rubric.lowered_by if e.id in named
+    ]
+    big = (
+        clear
+        and len(rows) == 1
+        and abs(float(rows["change_pts"].iloc[0])) >= plan.decision_rules.target_change_points
+    )
+    return lowered, (["large_change"] if big else [])
+
+
 def _pts(x: float) -> str:
     value = round(x)
     return f"{value:+d}" if value else "0"
@@ -68,10 +105,8 @@ def _understanding(tables, results, changes, prog: Programme) -> dict | None:
     if rows.empty:
         return None
     r = rows.iloc[0]
-    plan = prog.plan
-    lowered = [] if r["clear_of_chance"] else ["imprecision"]
-    big = r["clear_of_chance"] and abs(r["change_pts"]) >= plan.decision_rules.target_change_points
-    confidence, reason = rate(plan.confidence_rubric, "change", lowered, ["large_change"] if big else [])
+    lowered, raised = change_conditions(rows, changes, prog.plan)
+    confidence, reason = rate(prog.plan.confidence_rubric, "change", lowered, raised)
     moved = {"higher": "rose", "lower": "fell"}.get(r["direction"], "stayed about the same,")
     return {
         "finding_id": "understanding",
@@ -127,7 +162,9 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     ev = tables["evidence"]
     lost = int((ev["status"] == "unrecorded").sum())
     inferred = int((ev["inferred"] == "yes").sum())
-    confidence, reason = rate(prog.plan.confidence_rubric, "count", [], [])
+    # The inferred statuses rest on the inference rule and on reading names as authorities
+    # (data/notes/caveats.md, cleaning inferences): a reading rule a reader could set differently.
+    confidence, reason = rate(prog.plan.confidence_rubric, "count", ["rule_dependence"] if inferred else [], [])
     return {
         "finding_id": "evidence",
         "headline": (
@@ -147,7 +184,12 @@ def _kpis(tables, results, changes, prog: Programme) -> dict | None:
     counts = k["direction"].value_counts()
     y1, y2 = k["year_from"].iloc[0], k["year_to"].iloc[0]
     tol = prog.plan.decision_rules.tolerance_points
-    confidence, reason = rate(prog.plan.confidence_rubric, "change", ["imprecision"], [])
+    # No base is published (imprecision); different authorities each year (unlinked groups); the
+    # 'about the same' tolerance decides some directions (rule dependence, caveat C8).
+    lowered = ["imprecision", "unlinked_groups"]
+    if int(counts.get("about the same", 0)):
+        lowered.append("rule_dependence")
+    confidence, reason = rate(prog.plan.confidence_rubric, "change", lowered, [])
     return {
         "finding_id": "kpis",
         "headline": (

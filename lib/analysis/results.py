@@ -33,7 +33,7 @@ import pandas as pd
 
 from lib import evaluation
 from lib.analysis import claims, design, power, uncertainty, verdicts
-from lib.analysis.findings import findings_table, rate
+from lib.analysis.findings import change_conditions, findings_table, rate
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.analysis.results_stamp import STAMP, results_current, stamp_text
 from lib.files import atomic_write_bytes
@@ -220,17 +220,14 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
     return verdicts.weakest([verdict, verdicts.PARTLY]) if len(falls) else verdict
 
 
-def _success_confidence(rows: pd.DataFrame, plan: Plan) -> tuple[str, str]:
-    """Confidence in a criterion's verdict, from the rubric (a change starts where the rubric says)."""
+def _success_confidence(rows: pd.DataFrame, inputs: Inputs) -> tuple[str, str]:
+    """Confidence in a criterion's verdict, from the rubric (a change starts where the rubric says;
+    the measures stand in for the criterion, so indirectness always applies)."""
+    plan = inputs.plan
     if rows.empty:  # nothing measured: the lowest level, and why
         return "very low", "no measure in the sources stands for it, so it cannot be tested"
-    rises = rows[rows["direction"] == HIGHER]
-    lowered = []
-    if rows.empty or not rises["clear_of_chance"].all():
-        lowered.append("imprecision")
-    if len(rows):
-        lowered.append("indirectness")
-    return rate(plan.confidence_rubric, "change", lowered, [])
+    lowered, raised = change_conditions(rows, inputs.changes, plan, stands_in=True)
+    return rate(plan.confidence_rubric, "change", lowered, raised)
 
 
 def success_table(inputs: Inputs) -> pd.DataFrame:
@@ -240,7 +237,7 @@ def success_table(inputs: Inputs) -> pd.DataFrame:
     for c in inputs.plan.success_criteria:
         rows = criterion_rows(comparisons, c)
         verdict = criterion_verdict(rows)
-        confidence, reason = _success_confidence(rows, inputs.plan)
+        confidence, reason = _success_confidence(rows, inputs)
         counts = rows["direction"].value_counts()
         out.append(
             {

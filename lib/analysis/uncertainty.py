@@ -508,16 +508,18 @@ def _percent(x: float) -> str:
 def describe_change(row: Mapping[str, Any] | pd.Series, subject: str | None = None) -> str:
     """Plain-English sentence for one row of :func:`before_after_changes`.
 
-    Says "statistically significant at the 5% level" (the level follows the
-    row's ``alpha``) only when ``row["significant"]`` is True; otherwise that
-    the difference is within what chance alone could produce. Always phrased
-    as an association: the survey has no comparison group (caveat C2). When
-    the verdict changes within the base sensitivity range, says so.
+    The verdict is the plan's both-ends rule, read from the row's
+    ``clear_of_chance`` (the ``results_comparisons`` column of the same name,
+    :mod:`lib.analysis.results`, merged in by the caller): "clear of chance"
+    only when the interval excludes zero at the central bases and at both ends
+    of the base range, otherwise "could be chance". Where the central interval
+    excludes zero but an end of the base range does not, says so (caveat C3).
+    Always phrased as an association: the survey has no comparison group
+    (caveat C2). There is no separate significance test.
 
     ``subject`` overrides the default "the share of <sector> rating '<item>'".
     """
     alpha = float(row.get("alpha", 0.05)) if not pd.isna(row.get("alpha", 0.05)) else 0.05
-    level = f"{alpha * 100:g}%"
     confidence = f"{(1 - alpha) * 100:g}%"
     label = row.get("item_label")
     if label is None or (isinstance(label, float) and math.isnan(label)) or label == "":
@@ -539,27 +541,27 @@ def describe_change(row: Mapping[str, Any] | pd.Series, subject: str | None = No
             f"association with attending {wording('events')}, not a measured impact (no comparison group)."
         )
     ci = f"{confidence} CI {_points(row['change_low'])} to {_points(row['change_high'])} points"
-    basis = row.get("base_basis", "")
+    stated = row.get("base_basis", "") == "stated"
     bases = f"bases {int(row['base_pre'])} and {int(row['base_post'])}"
-    if basis != "stated":
+    if not stated:
         bases += ", approximated"
     sentence = f"{subject} {movement} (difference {_points(change)} points, {ci}; {bases})."
-    if bool(significant):
-        verdict = f" The difference is statistically significant at the {level} level."
+    where = "at the stated bases" if stated else "at the central bases and at both ends of the base range"
+    if bool(row["clear_of_chance"]):
+        verdict = f" The difference is clear of chance: its {confidence} interval excludes zero {where}."
+    elif bool(significant):
+        verdict = (
+            f" The difference could be chance: its {confidence} interval excludes zero at the central bases "
+            "but not at every end of the base range, and the source does not give the sector sizes per "
+            "survey (caveat C3)."
+        )
     else:
         verdict = (
-            " The difference is within what chance alone could produce "
+            " The difference could be chance: it is within what chance alone could produce "
             f"(the {confidence} interval includes zero)."
-        )
-    sensitivity = ""
-    robust = row.get("robust")
-    if robust is not None and not pd.isna(robust) and not bool(robust):
-        sensitivity = (
-            " Whether it is significant depends on the assumed sector sizes, which the "
-            "source does not give per survey (caveat C3)."
         )
     association = (
         " The survey has no comparison group, so this is an association with attending "
         f"{wording('events')}, not evidence that they caused the change."
     )
-    return sentence + verdict + sensitivity + association
+    return sentence + verdict + association

@@ -1,7 +1,7 @@
 """The attitude survey, before and after: tables, charts and sentences.
 
 Published shares are shown as printed; what the workbook derives from them
-(intervals, changes, significance) is under disclosure control
+(intervals, changes, verdicts) is under disclosure control
 (:mod:`lib.analysis.disclosure`). Questions, sectors and items come from the
 programme definition and the processed survey table.
 """
@@ -43,6 +43,9 @@ from lib.report.workbook import (
 )
 from lib.sources.survey import PAIRED_BY_POSITION
 
+#: The tables' verdict column: the plan's verdict words (lib/analysis/verdicts.py), both-ends rule.
+VERDICT_COLUMN = "Verdict"
+
 #: The survey's phases as the processed tables name them, and their words.
 PHASE_WORDS = {"pre": "before", "post": "after", "unstated": "phase not stated"}
 
@@ -55,8 +58,23 @@ def _ids(changes: pd.DataFrame) -> list[str]:
     ]
 
 
+def with_verdicts(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
+    """``changes`` with each row's ``verdict`` and ``clear_of_chance`` read from
+    ``results_comparisons`` (the plan's both-ends rule, computed once by the analysis
+    step); no section runs a test of its own."""
+    judged = wb.results_comparisons.set_index("comparison_id")
+    ids = _ids(changes)
+    missing = sorted(set(ids) - set(judged.index))
+    if missing:
+        raise ValueError(f"results_comparisons has no row for {', '.join(missing)}; rerun python -m lib.analysis")
+    return changes.assign(
+        verdict=[judged.at[i, "verdict"] for i in ids],
+        clear_of_chance=[bool(judged.at[i, "clear_of_chance"]) for i in ids],
+    )
+
+
 def derived_suppressed(changes: pd.DataFrame) -> pd.Series:
-    """Rows whose *derived* figures (intervals, change, significance) are
+    """Rows whose *derived* figures (intervals, change, verdict) are
     hidden: the smallest plausible base of either phase (``base_<phase>_low``)
     is below the disclosure threshold. The published shares themselves are
     always shown, with their source (data/notes/caveats.md C6)."""
@@ -84,7 +102,7 @@ def suppression_note(changes: pd.DataFrame) -> Markup:
         f"{count_phrase(hidden, 'row rests', 'rows rest')} on fewer than "
         f"{disclosure.disclosure_threshold()} respondents at the smallest plausible base: the published "
         "shares are shown as printed in the survey report, but the figures the workbook derives "
-        "from them (intervals, changes, significance) are shown as [c] (suppressed) and left out of "
+        "from them (intervals, changes, verdicts) are shown as [c] (suppressed) and left out of "
         "the chart and the text."
     )
 
@@ -101,9 +119,11 @@ def _intervals(changes: pd.DataFrame, column: str, formatter) -> list[str]:
     ]
 
 
-def impacts_table(changes: pd.DataFrame) -> pd.DataFrame:
-    """Q3 impacts: published shares as printed; derived figures under disclosure control."""
+def impacts_table(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
+    """Q3 impacts: published shares as printed; derived figures under disclosure control; the
+    verdict from ``results_comparisons``."""
     derived = derived_suppressed(changes)
+    changes = with_verdicts(wb, changes)
     return pd.DataFrame(
         {
             "Impact": changes["item_label"],
@@ -113,12 +133,7 @@ def impacts_table(changes: pd.DataFrame) -> pd.DataFrame:
             "After, 95% CI": _hide(_intervals(changes, "post", percent_interval), derived),
             "Change (points)": _hide(changes["change"].map(signed_points).tolist(), derived),
             "Change, 95% CI": _hide(_intervals(changes, "change", points_interval), derived),
-            "Significant at 5%": _hide(
-                changes["significant"].map({True: "yes", False: "no"}).tolist(), derived
-            ),
-            "Same verdict across plausible bases": _hide(
-                changes["robust"].map({True: "yes", False: "no"}).tolist(), derived
-            ),
+            VERDICT_COLUMN: _hide(changes["verdict"].tolist(), derived),
         }
     )
 
@@ -126,6 +141,7 @@ def impacts_table(changes: pd.DataFrame) -> pd.DataFrame:
 def understanding_table(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
     pre, post = disclosed(changes, "pre"), disclosed(changes, "post")
     derived = derived_suppressed(changes)
+    changes = with_verdicts(wb, changes)
     return pd.DataFrame(
         {
             "Respondents": changes["sector"].map(lambda s: sector_title(wb, s)),
@@ -135,9 +151,7 @@ def understanding_table(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
             "After, 95% CI": _hide(_intervals(changes, "post", percent_interval), derived),
             "Change (points)": _hide(changes["change"].map(signed_points).tolist(), derived),
             "Change, 95% CI": _hide(_intervals(changes, "change", points_interval), derived),
-            "Significant at 5%": _hide(
-                changes["significant"].map({True: "yes", False: "no"}).tolist(), derived
-            ),
+            VERDICT_COLUMN: _hide(changes["verdict"].tolist(), derived),
             "Bases (before / after)": _hide(
                 [
                     f"{b1} / {b2} ({basis})"
@@ -166,7 +180,7 @@ def survey_understanding(wb: Workbook) -> Markup:
         uncertainty.describe_change(
             r, f"Among {sector_phrase(wb, r['sector'])}, the share in the '{r['item_label']}' series"
         )
-        for _, r in ch.iterrows()
+        for _, r in with_verdicts(wb, ch).iterrows()
     ]
     return join(
         _understanding_chart(wb, full, ch, overall, topic),
@@ -269,8 +283,9 @@ def base_note(wb: Workbook) -> Markup:
         "The survey report gives respondent numbers for each phase (all sectors) but gives sector "
         "counts without saying which survey they describe; sector bases are therefore approximated "
         f"(for example {sector_phrase(wb, sector['sector'])} {sector['phase']}: {sector['base_n']}, "
-        f"plausible range {sector['base_low']} to {sector['base_high']}). Each verdict is also checked "
-        "at both ends of that range. See caveats"
+        f"plausible range {sector['base_low']} to {sector['base_high']}). The intervals shown are at the "
+        "central bases; a verdict of \u201csupported\u201d needs the interval to exclude zero at the central "
+        "bases and at both ends of that range, otherwise the change could be chance. See caveats"
     )
     return render("base_note.j2", text=text, c1=caveat_link("C1", "C1"), c3=caveat_link("C3", "C3"))
 
@@ -318,7 +333,7 @@ def _impacts_suppressed(wb: Workbook, full: pd.DataFrame, sector: str) -> Markup
             "derive from them are suppressed."
         ),
         table_html(
-            impacts_table(full),
+            impacts_table(wb, full),
             f"{len(full)} impacts, {sector_phrase(wb, sector)}: published "
             "shares (derived figures suppressed)",
         ),
@@ -358,7 +373,7 @@ def _impacts_chart(
             )
             + "."
         ),
-        table=impacts_table(full),
+        table=impacts_table(wb, full),
         table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
     return charts.figure_html(fig, chart)

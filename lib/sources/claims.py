@@ -12,7 +12,19 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.sources.common import authority_id
-from lib.sources.contract import NOT_BLANK, SOURCE, RawTable, RowsTo, matches, one_of, parses, raw_column
+import pandera.pandas as pa
+
+from lib.sources.contract import (
+    NOT_BLANK,
+    SOURCE,
+    RawTable,
+    RowsTo,
+    key_text,
+    matches,
+    one_of,
+    parses,
+    raw_column,
+)
 
 #: The claim test types: the audit has one test per name (lib.analysis.claim_direction.TESTS).
 CLAIM_TESTS: tuple[str, ...] = (
@@ -39,6 +51,12 @@ TOLERANCE = matches(rf"\s*(?:{_PROPORTION})?\s*", "a proportion between 0 and 1 
 EXPECTED = matches(
     rf"\s*(?:{_PROPORTION}(?:\s*;\s*{_PROPORTION})*)?\s*",
     "proportions between 0 and 1 separated by ';' (such as 0.56;0.81), or empty",
+)
+
+#: One claim, one row (one card in the audit): a quote printed on two rows is refused.
+ONE_ROW_PER_CLAIM = pa.Check(
+    lambda quotes: ~quotes.map(key_text).duplicated(keep=False),
+    error="one row per claim: the same quote is on another row (merge the two rows' test and reasons)",
 )
 
 CLAIM_COLUMNS = [
@@ -84,7 +102,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "claim_id": raw_column(
                 matches(r"[A-Za-z0-9][A-Za-z0-9._-]*", "an id of letters, digits, '.', '_' or '-'")
             ),
-            "claim_quote": raw_column(NOT_BLANK),
+            "claim_quote": raw_column(NOT_BLANK, ONE_ROW_PER_CLAIM),
             "source": raw_column(SOURCE),
             "question": raw_column(),
             "sector": raw_column(),

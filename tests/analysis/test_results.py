@@ -3,6 +3,8 @@ own figures (004 § 2.2, § 4.1; 002 § 6), statsmodels and the evaluation plan.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, power_proportions_2indep
 
@@ -100,7 +102,44 @@ def test_findings_confidence_follows_the_rubric(res):
         f.loc["claims", "confidence"] == "moderate" and "reading rule" in f.loc["claims", "confidence_reason"]
     )
     assert f.loc["success", "confidence"] == "very low"
-    assert f.loc["understanding", "confidence"] == "moderate"
+    # 56% -> 81%: clear of chance and large (raised), but the before and after groups are not the
+    # same people (caveat C1) and the measure is a 1-7 self-rating with an unstated cut-off
+    # (caveat C4): low, down two, up one
+    understanding = f.loc["understanding"]
+    assert understanding["confidence"] == "very low"
+    assert "caveat C1" in understanding["confidence_reason"]
+    assert "caveat C4" in understanding["confidence_reason"]
+    assert "raised:" in understanding["confidence_reason"]
+
+
+LEVELS = ("high", "moderate", "low", "very low")
+
+
+def test_every_confidence_is_the_printed_rubric_applied_to_its_reason(res):
+    """The level is the rubric's start moved one level per condition named in the reason, and
+    every condition named is one the rubric prints (glossary, "How this evaluation judges")."""
+    rubric = current_programme().plan.confidence_rubric
+    printed = {"lowered": {e.text for e in rubric.lowered_by}, "raised": {e.text for e in rubric.raised_by}}
+    tables = [res["results_findings"], res["results_success"]]
+    for table in tables:
+        for _, row in table.iterrows():
+            first, *moves = re.split(r"; (lowered|raised): ", row["confidence_reason"])
+            start = first.removeprefix("starts ").split(" (")[0]
+            lowered = [text for kind, text in zip(moves[::2], moves[1::2], strict=True) if kind == "lowered"]
+            raised = [text for kind, text in zip(moves[::2], moves[1::2], strict=True) if kind == "raised"]
+            assert set(lowered) <= printed["lowered"] and set(raised) <= printed["raised"], first
+            index = min(max(LEVELS.index(start) + len(lowered) - len(raised), 0), len(LEVELS) - 1)
+            assert row["confidence"] == LEVELS[index], (row.get("finding_id"), row["confidence_reason"])
+
+
+def test_no_change_is_rated_above_low_without_a_comparison_group(res):
+    """The rubric's words: a finding on a measure that cannot show cause is at most 'low'."""
+    plan = current_programme().plan
+    assert not plan.design.comparison_group
+    f = res["results_findings"]
+    changes = f[f["confidence_reason"].str.startswith("starts low")]
+    assert len(changes) >= 3
+    assert set(changes["confidence"]) <= {"low", "very low"}
 
 
 def test_verdict_rules_on_small_frames():

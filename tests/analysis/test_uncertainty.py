@@ -356,36 +356,70 @@ def test_before_after_rejects_bad_alpha():
 # ------------------------------------------------------------- wording
 
 
-def test_describe_significant_change(changes):
-    row = _row(changes, "understand_co_production", "all")
-    text = describe_change(row)
+def _judged(row: pd.Series) -> pd.Series:
+    """The row with the plan's both-ends verdict (as results_comparisons computes it): clear of
+    chance only when the interval excludes zero at the central, the low and the high bases."""
+    ends = ("significant", "significant_low_base", "significant_high_base")
+    out = row.copy()
+    out["clear_of_chance"] = all(bool(row[c]) for c in ends)
+    return out
+
+
+def test_describe_clear_change(changes):
+    text = describe_change(_judged(_row(changes, "understand_co_production", "all")))
     assert "rose from 56% to 81%" in text
     assert "difference +25 points" in text
     assert "95% CI" in text
-    assert "statistically significant at the 5% level" in text
-    assert "chance" not in text
+    assert "clear of chance: its 95% interval excludes zero at the stated bases" in text
+    assert "significant" not in text and "could be chance" not in text
     assert "association" in text and "caused" in text
 
 
-def test_describe_switches_wording_when_not_significant():
+def test_describe_switches_wording_when_it_could_be_chance():
     bases = approximate_bases(PUBLISHED_RESPONDENTS)
     survey = PUBLISHED_SURVEY.copy()
     survey.loc[(survey["item"] == "understand_co_production") & (survey["phase"] == "post"), "value"] = 0.58
-    text = describe_change(_row(before_after_changes(survey, bases), "understand_co_production", "all"))
-    assert "within what chance alone could produce" in text
-    assert "statistically significant" not in text
+    row = _judged(_row(before_after_changes(survey, bases), "understand_co_production", "all"))
+    text = describe_change(row)
+    assert "could be chance" in text and "includes zero" in text
+    assert "clear of chance" not in text and "significant" not in text
     assert "rose from 56% to 58%" in text
 
 
 def test_describe_fall_no_change_and_alpha(changes):
-    assert "fell from 33% to 32%" in describe_change(_row(changes, "deliver_users_needs", "vcs"))
-    assert "was 57% before and 57% after" in describe_change(_row(changes, "extend_service_reach", "vcs"))
+    assert "fell from 33% to 32%" in describe_change(_judged(_row(changes, "deliver_users_needs", "vcs")))
+    assert "was 57% before and 57% after" in describe_change(
+        _judged(_row(changes, "extend_service_reach", "vcs"))
+    )
     at_10 = before_after_changes(PUBLISHED_SURVEY, approximate_bases(PUBLISHED_RESPONDENTS), alpha=0.10)
-    text = describe_change(_row(at_10, "understand_co_production", "all"))
-    assert "at the 10% level" in text and "90% CI" in text
+    text = describe_change(_judged(_row(at_10, "understand_co_production", "all")))
+    assert "90% CI" in text and "90% interval" in text
 
 
-def test_describe_flags_base_dependent_verdicts(changes):
+def test_describe_follows_the_both_ends_verdict_not_the_central_test(changes):
+    """The understanding change among VCS respondents excludes zero at the central bases (+3 to
+    +33) but not at the low bases: the sentence says it could be chance, never 'significant'."""
+    label = "Understanding Co Production Better"
+    survey = pd.concat(  # 004 § 4.1 chart: VCS 59% before, 77% after (approximated bases)
+        [
+            PUBLISHED_SURVEY,
+            _survey(
+                [
+                    ("understanding", "understand_co_production", label, 1, "vcs", "pre", 0.59, None),
+                    ("understanding", "understand_co_production", label, 1, "vcs", "post", 0.77, None),
+                ]
+            ),
+        ]
+    )
+    changes = before_after_changes(survey, approximate_bases(PUBLISHED_RESPONDENTS))
+    vcs = _judged(_row(changes, "understand_co_production", "vcs"))
+    assert bool(vcs["significant"]) and not bool(vcs["clear_of_chance"])
+    text = describe_change(vcs)
+    assert "could be chance" in text and "not at every end of the base range" in text
+    assert "significant" not in text
     for _, row in changes.iterrows():
-        text = describe_change(row)
-        assert ("depends on the assumed sector sizes" in text) == (not bool(row["robust"]))
+        judged = _judged(row)
+        text = describe_change(judged)
+        at_centre_only = bool(row["significant"]) and not bool(judged["clear_of_chance"])
+        assert ("not at every end of the base range" in text) == at_centre_only
+        assert ("clear of chance:" in text) == bool(judged["clear_of_chance"])

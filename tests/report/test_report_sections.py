@@ -74,13 +74,34 @@ def test_below_the_threshold_published_shares_stay_and_derived_figures_are_suppr
     table = report.understanding_table(wb, changes)
     row = table[table["Respondents"] == "Children's centre respondents"].iloc[0]
     assert (row["Before"], row["After"]) == (f"{round(cc['pre'] * 100)}%", f"{round(cc['post'] * 100)}%")
-    assert row["Change (points)"] == row["Before, 95% CI"] == row["Significant at 5%"] == "[c]"
+    assert row["Change (points)"] == row["Before, 95% CI"] == row["Verdict"] == "[c]"
     html = report.survey_understanding(wb)
     assert f"Children's centre respondents: {round(cc['pre'] * 100)}% before" not in html  # not in the chart
     assert "shown as [c] (suppressed)" in html
     monkeypatch.delenv(disclosure.THRESHOLD_ENV_VAR)
     table = report.understanding_table(wb, changes)
     assert "[c]" not in table.to_string()
+
+
+def test_survey_tables_read_their_verdict_from_results_comparisons(wb):
+    """One rule, one word: the understanding and impacts tables print the verdict of
+    ``results_comparisons`` (the plan's both-ends rule), not a separate 5% test. Among VCS
+    respondents 'Understanding co-production better' rose 59% -> 77%, interval +3 to +33 at the
+    central bases but including zero at the low bases (37/39): not clear of chance."""
+    changes = report.understanding_changes(wb)
+    table = report.understanding_table(wb, changes)
+    assert "Significant at 5%" not in table.columns
+    judged = wb.results_comparisons.set_index("comparison_id")
+    for (_, row), (_, change) in zip(table.iterrows(), changes.iterrows(), strict=True):
+        cid = f"{change['question']}:{change['item']}:{change['sector']}"
+        assert row["Verdict"] == judged.at[cid, "verdict"]
+    vcs = table[table["Respondents"] == "VCS respondents"].iloc[0]
+    assert vcs["Verdict"] == "direction only: could be chance"
+    impacts = wb.changes[wb.changes["question"] == "impacts"]
+    assert set(report.impacts_table(wb, impacts)["Verdict"]) <= set(judged["verdict"])
+    html = report.survey_understanding(wb)
+    assert "significant" not in html.lower()
+    assert html.count("clear of chance: its 95% interval excludes zero") == 1  # all respondents only
 
 
 def test_leeds_published_shares_are_shown_with_their_source(wb):
