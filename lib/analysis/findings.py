@@ -164,7 +164,9 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     inferred = int((ev["inferred"] == "yes").sum())
     # The inferred statuses rest on the inference rule and on reading names as authorities
     # (data/notes/caveats.md, cleaning inferences): a reading rule a reader could set differently.
-    confidence, reason = rate(prog.plan.confidence_rubric, "count", ["rule_dependence"] if inferred else [], [])
+    confidence, reason = rate(
+        prog.plan.confidence_rubric, "count", ["rule_dependence"] if inferred else [], []
+    )
     return {
         "finding_id": "evidence",
         "headline": (

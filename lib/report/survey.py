@@ -66,7 +66,9 @@ def with_verdicts(wb: Workbook, changes: pd.DataFrame) -> pd.DataFrame:
     ids = _ids(changes)
     missing = sorted(set(ids) - set(judged.index))
     if missing:
-        raise ValueError(f"results_comparisons has no row for {', '.join(missing)}; rerun python -m lib.analysis")
+        raise ValueError(
+            f"results_comparisons has no row for {', '.join(missing)}; rerun python -m lib.analysis"
+        )
     return changes.assign(
         verdict=[judged.at[i, "verdict"] for i in ids],
         clear_of_chance=[bool(judged.at[i, "clear_of_chance"]) for i in ids],

@@ -10,10 +10,9 @@ test type (:data:`CLAIM_TESTS`), the count a counting claim states
 from __future__ import annotations
 
 import pandas as pd
-
-from lib.sources.common import authority_id
 import pandera.pandas as pa
 
+from lib.sources.common import authority_id
 from lib.sources.contract import (
     NOT_BLANK,
     SOURCE,
