@@ -85,3 +85,22 @@ def test_one_decision_for_the_list_that_lost_a_label_matched_by_position_as_a_ma
     log = wb.quality_log
     mismatch = log[log["check"] == "values_labels_mismatch"]
     assert mismatch["action"].str.contains("an inference marked in the note").all()
+
+
+def test_no_claim_text_appears_on_two_cards(wb):
+    """One claim, one card, one classification. Before: 'So in year one, nine focus workshops
+    ... were a catalyst for change.' had two cards, once causal and once not."""
+    html = str(report.claim_audit_section(wb))
+    cards = re.findall(r'<li class="audit-card[^"]*" id="[^"]+">(.*?)</li>', html, flags=re.S)
+    claims = [
+        _text(card.split('<p class="verdict">', 1)[1].split("</p>", 1)[1].split("<dl>")[0]).strip()
+        for card in cards
+    ]
+    assert len(claims) == len(report.claim_audit(wb)) > 0
+    repeated = sorted({c for c in claims if claims.count(c) > 1})
+    assert not repeated, repeated
+    catalyst = [c for c in claims if "nine focus workshops" in c]
+    assert len(catalyst) == 1
+    row = report.claim_audit(wb).set_index("claim_id").loc["K-y1-catalyst-for-change"]
+    assert bool(row["causal"]) and row["verdict"] == verdicts.UNTESTABLE
+    assert "counts" in row["reason"]

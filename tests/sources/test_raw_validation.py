@@ -318,6 +318,19 @@ for _column, _value, _expected in CLAIM_SPEC_BAD:
     CASES[f"claim_spec:{_column}:{_value}"] = _claim_spec
 
 
+@case("claim_repeated")
+def _claim_repeated(raw):
+    """The first claim's quote again on a new row at the end (one claim, two cards before)."""
+    path = raw / "published_claims.csv"
+    header, rows = _records(path)
+    copy = list(rows[0])
+    copy[header.index("claim_id")] = "Z-repeated"
+    rows.append(copy)
+    _write(path, header, rows)
+    last = 2 + len(rows) - 1 + sum(cell.count("\n") for row in rows[:-1] for cell in row)
+    return {"path": path, "lines": (2, last)}
+
+
 @case("extra_column")
 def _extra_column(raw):
     path = raw / "case_study_challenges.csv"
@@ -643,6 +656,17 @@ def test_a_claim_test_specification_the_audit_cannot_use_stops_the_build(cli, co
     assert run.errors == [
         error(run.context["path"], f"row {line}, column '{column}': value {value!r}: expected {expected}")
     ]
+
+
+def test_a_claim_printed_on_two_rows_stops_the_build(cli):
+    """Before: one claim, two rows, two cards in the audit (once causal, once not)."""
+    run = failed_cleanly(cli["claim_repeated"])
+    assert len(run.errors) == 2
+    for line, got in zip(run.context["lines"], run.errors, strict=True):
+        assert got.startswith(f"error: {run.context['path']}, row {line}, column 'claim_quote': value ")
+        assert got.endswith(
+            "expected one row per claim: the same quote is on another row (merge the two rows' test and reasons)"
+        )
 
 
 def test_an_unexpected_extra_column_is_named(cli):
