@@ -21,7 +21,14 @@ import pandas as pd
 
 from lib.analysis import verdicts
 from lib.programme import wording
-from lib.report.facts import claim_audit, design, kpi_years, success_results, understanding_changes
+from lib.report.facts import (
+    claim_audit,
+    comparisons,
+    design,
+    kpi_years,
+    success_results,
+    understanding_changes,
+)
 from lib.report.format import first_words, percent, signed_points
 from lib.report.workbook import UNRECORDED, Workbook
 
@@ -116,19 +123,25 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
 
 
 def keep_what_moved(wb: Workbook, keys: set[str]) -> Rule | None:
-    """Keep (change towards) the element whose change is clear of chance, where there is one."""
+    """Keep the element whose change is clear of chance (``results_comparisons``, the plan's
+    both-ends rule), where there is one, without claiming the workshops caused it."""
     if "understanding" not in keys:
         return None
     u = understanding_changes(wb)
     u = u[u["sector"] == "all"]
-    if u.empty or not (bool(u["significant_low_base"].iloc[0]) and bool(u["significant_high_base"].iloc[0])):
+    if u.empty:
         return None
     r = u.iloc[0]
+    judged = comparisons(wb, r["question"], "all")
+    judged = judged[judged["item"] == r["item"]]
+    if judged.empty or not bool(judged["clear_of_chance"].iloc[0]):
+        return None
     events = wording("events")
     return Rule(
-        f"What to change in the programme: if it continues, keep at the centre of {events} what moved "
-        f"'{r['item_label']}': it was higher after {events}, a change clear of chance; without a "
-        "comparison group it is an association, not a proven effect.",
+        f"What to change in the programme: if it continues, keep at the centre of {events} the work on "
+        f"'{r['item_label']}': its share was higher after {events}, a change clear of chance; without a "
+        "comparison group it is an association, not a proven effect, so test it with the next "
+        "recommendation before relying on it.",
         ("understanding",),
         f"{percent(r['pre'])} to {percent(r['post'])}, {signed_points(r['change'])} points",
         "programme",
