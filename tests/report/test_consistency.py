@@ -121,3 +121,38 @@ def test_confidence_levels_are_defined_for_readers(rendered):
     )
     assert used <= {level.id.replace("_", " ") for level in plan.confidence_rubric.levels}
     assert "what the confidence levels mean" in text
+
+
+def test_no_table_or_sentence_runs_its_own_significance_test(rendered):
+    """One rule, one word: before, the understanding table said 'Significant at 5%: yes' for VCS
+    and children's centre respondents while the chart above it said 1 of 3 changes is clear of
+    chance (both-ends rule). Every row of every before/after table states the verdict of
+    ``results_comparisons``; 'significant' appears only in quoted claims and their readings."""
+    wb, text = rendered["wb"], rendered["programme"]
+    assert "Significant at 5%" not in text and "statistically significant" not in text
+    assert "Same verdict across plausible bases" not in text
+    c = wb.results_comparisons
+    sector_titles = {
+        "all": "All respondents",
+        "vcs": "VCS respondents",
+        "childrens_centres": "Children's centre respondents",
+    }
+    for _, r in c[c["question"] == "understanding"].iterrows():
+        row = re.findall(
+            rf"{re.escape(sector_titles[r['sector']])} {r['pct_pre']:.0f}% .{{0,40}}? {r['pct_post']:.0f}% "
+            rf".{{0,60}}? ({'|'.join(map(re.escape, c['verdict'].unique()))}) \d+ / \d+",
+            text,
+        )
+        assert r["verdict"] in row, (r["comparison_id"], row)
+    clear = int(
+        c.loc[
+            (c["question"] == "understanding") & (c["item"] == "understand_co_production"), "clear_of_chance"
+        ].sum()
+    )
+    table = text[text.index("Understanding co-production better: before and after") :]
+    table = table[: table.index("Among all respondents")]
+    assert table.count(" supported ") == clear == 1
+    # the claims' own words, the audit's reading of them, and "no significance test is possible"
+    allowed = r"significantly|significant increase|significance test|'significant' rise|is read as"
+    for sentence in re.findall(r"[^.]*\b[Ss]ignifican[^.]*\.", text):
+        assert re.search(allowed, sentence), sentence
