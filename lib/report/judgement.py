@@ -68,11 +68,13 @@ def how_judged(wb: Workbook) -> Markup:
         ),
         heading("Confidence in each finding", 3),
         paragraph(
-            f"Modelled on GRADE: {starts}. Each of these lowers it one level: "
+            f"Modelled on GRADE: {starts}. Each of these lowers it one level (never below very low): "
             + "; ".join(e.text for e in rubric.lowered_by)
             + "."
             + (
-                " Each of these raises it one level: " + "; ".join(e.text for e in rubric.raised_by) + "."
+                " Each of these raises it one level (never above high): "
+                + "; ".join(e.text for e in rubric.raised_by)
+                + "."
                 if rubric.raised_by
                 else ""
             )

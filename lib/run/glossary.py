@@ -115,7 +115,19 @@ def confidence_section(rubric: Any) -> Section | None:
         (str(_field(level, "id", "")).replace("_", " ").capitalize(), str(_field(level, "text", "")), "")
         for level in _field(rubric, "levels", ()) or ()
     ]
-    after = []
+    kinds = {"count": "a count from the documents", "change": "a measured change"}
+    starts = [
+        f"a finding that is {kinds.get(str(kind), str(kind))} starts {str(level).replace('_', ' ')}"
+        for kind, level in dict(_field(rubric, "starts", ()) or ()).items()
+    ]
+    after = (
+        [
+            "Where a rating starts: " + "; ".join(starts) + ". Each condition below moves it one level, "
+            "never beyond the ends of the scale."
+        ]
+        if starts
+        else []
+    )
     for key, words in (("lowered_by", "lowers"), ("raised_by", "raises")):
         reasons = [factor_words(x) for x in _field(rubric, key, ()) or ()]
         if reasons:

@@ -96,5 +96,12 @@ def test_the_plans_rubric_factors_show_as_their_words_not_their_ids():
     text = _text(glossary.render_glossary(rubric=rubric))
     lowered = "; ".join(e.text for e in rubric.lowered_by)
     assert f"What lowers a rating: {lowered}." in text
+    # where a rating starts, so a reader can apply the rubric from this page alone
+    starts = dict(rubric.starts)
+    assert (
+        f"Where a rating starts: a finding that is a count from the documents starts {starts['count']}; "
+        f"a finding that is a measured change starts {starts['change'].replace('_', ' ')}. Each condition "
+        "below moves it one level"
+    ) in text
     for factor in (*rubric.lowered_by, *rubric.raised_by):
         assert factor.id not in text and factor.text in text, factor.id
