@@ -183,7 +183,7 @@ def _headline(name: str, row: pd.Series, cut: str) -> str:
             f"{signed_points(row['change'])} points ({interval})."
         )
     verdict = (
-        "The interval does not include zero, so the change is statistically significant at the 5% level."
+        "The interval does not include zero, so the change is clear of chance."
         if uncertainty.interval_excludes_zero(row["change_low"], row["change_high"])
         else "The interval includes zero, so the data cannot rule out that the share stayed the same."
     )
@@ -366,7 +366,7 @@ def did_headline(row: pd.Series, name: str) -> str:
     )
     interval = f"95% CI {points_interval(row['did_low'], row['did_high'])}"
     verdict = (
-        "The interval does not include zero, so the difference is statistically significant at the 5% level."
+        "The interval does not include zero, so the difference is clear of chance."
         if uncertainty.interval_excludes_zero(row["did_low"], row["did_high"])
         else "The interval includes zero, so the data cannot rule out that the participants changed no more "
         "than the comparison group."
