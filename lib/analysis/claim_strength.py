@@ -55,9 +55,11 @@ def strength_of(rows: pd.DataFrame) -> tuple[str, str]:
         if not ok and (bool(row.get("significant_low_base")) or bool(row.get("significant_high_base")))
     ]
     k, m = sum(strong), len(strong)
+    stated = "base_basis" in rows and bool((rows["base_basis"] == "stated").all())
+    where = "at the bases the source states" if stated else "at both ends of the approximated base range"
     why = (
         f"{k} of {m} changes the claim rests on {'is' if k == 1 else 'are'} distinguishable from chance "
-        "at both ends of the approximated base range (5% level, Newcombe interval)."
+        f"{where} (5% level, Newcombe interval)."
     )
     if one_end:
         why += " Clear of chance at one end of the base range only: " + ", ".join(one_end) + "."
