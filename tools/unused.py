@@ -5,15 +5,20 @@ temporary folder, so nothing in the checkout changes. There, under coverage, the
 driven the way its users drive it: the data build (``python -m lib.evaluation build``, and
 ``check``), the batch as ``make reports`` runs it (``python -m lib.run --timeout 180
 --fork-kernels``), run twice (the second is the cached re-run), one report with fresh kernels and
-``--keep-code``, the explore notebook with papermill (then every choice of its explorers'
-dropdowns picked, as a reader would), the run-reports notebook with papermill (then its form
-driven: two authorities picked, Run pressed and waited for, a bad threshold, Cancel pressed
-during a forced run), both pages rendered without a kernel as docs/contributing.md shows (also
-for a programme that states no success measure), ``python -m lib.programme check`` and
-``reference``, ``python -m lib.report.contributing``, the synthetic-responses generator with a
-build and a batch from its files, the page renderer, each command's ``--help``, and the errors a
-user meets (a bad ``--authorities``, a bad ``--timeout``, a rejected definition, also under a
-build, raw files that break the contract, a raw row naming an unknown authority). Kernels, worker
+``--keep-code``, the run-reports notebook with papermill (then its form driven: two authorities
+picked, Run pressed and waited for, a bad threshold, Cancel pressed during a forced run), both
+pages rendered without a kernel as docs/contributing.md shows (also for a programme that states
+no success measure), ``python -m lib.programme check``, ``reference`` and ``new`` (with a build and
+a batch of the new programme's folder), ``python -m lib.report.contributing``, the
+synthetic-responses generator (with free-text answers) with a build from its files; on that
+build the explore notebook with papermill (then every choice of its explorers' dropdowns picked
+and their exports pressed, as a reader would), the page renderer, JupyterLab's save of the explore
+notebook once run (``make lab``'s pre-save hook), the coding notebook driven by two evaluators, a build
+that reads their codes and a batch; then a corrected transcription, rebuilt, and its batch (the
+pages say what changed); each command's ``--help``, and the errors a user meets (a bad
+``--authorities``, a bad ``--timeout``, a rejected definition, also under a build, raw files that
+break the contract, a raw row naming an unknown authority). The inputs and the notebook cells
+that act as the user are in ``tools/unused_scenarios.py``. Kernels, worker
 processes and forked kernels are measured too (coverage's ``patch = subprocess, fork, _exit``).
 
 Then every function and method defined under ``lib/`` whose body never ran is printed, one line
@@ -29,8 +34,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import csv
-import json
 import os
 import shutil
 import signal
@@ -41,6 +44,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools import unused_scenarios as s
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWLIST = Path(__file__).with_name("unused_allowlist.txt")
@@ -56,6 +61,7 @@ COPIED = [
     "data/raw",
     "requirements",
     "package.json",
+    "jupyter_server_config.py",
 ]
 CELL_TIMEOUT = "180"
 
@@ -66,202 +72,6 @@ class EntryPoint:
     argv: Callable[[Path], list[str]]  # from the copy's root: arguments after ``python``
     expect: int = 0  # the exit status a correct run gives
     env: tuple[tuple[str, str], ...] = ()
-
-
-def _first_authority(processed: Path) -> str:
-    with (processed / "authorities.csv").open(newline="", encoding="utf-8") as handle:
-        return next(csv.DictReader(handle))["authority_id"]
-
-
-def _bad_definition(root: Path) -> str:
-    path = root.parent / "bad_definition.yaml"
-    path.write_text("name: A programme with nothing else\nauthorities: []\n", encoding="utf-8")
-    return str(path)
-
-
-def _odd_responses(root: Path) -> str:
-    """A response folder whose one file names a sector the definition does not know."""
-    folder = root.parent / "odd-responses"
-    folder.mkdir(exist_ok=True)
-    (folder / "wave_pre.csv").write_text(
-        "respondent_ref,authority,sector,phase,understand_co_production\n"
-        "R1,Leeds,VCS,pre,5\nR2,Leeds,Parks department,pre,4\n",
-        encoding="utf-8",
-    )
-    return str(folder)
-
-
-def _broken_raw(root: Path) -> str:
-    """A copy of the raw folder with one file not UTF-8, a row of '?' at the end of the others
-    and, in the second file, one field too many on that row."""
-    broken = root.parent / "raw-broken"
-    shutil.copytree(root / "data/raw", broken)
-    first, *others = sorted(broken.glob("*.csv"))
-    first.write_bytes(first.read_bytes() + b"\xff\n")
-    for path in others:
-        header = path.read_text(encoding="utf-8").splitlines()[0]
-        fields = len(header.split(",")) + (path == others[0])
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(",".join("?" * fields) + "\n")
-    return str(broken)
-
-
-def _unusable_responses(root: Path) -> str:
-    """A responses folder holding one file with no authority column."""
-    folder = root.parent / "responses-unusable"
-    folder.mkdir()
-    (folder / "export.csv").write_text("not,a,response\n1,2,3\n", encoding="utf-8")
-    return str(folder)
-
-
-# Appended to a copy of the explore notebook: what a reader does next, picking every choice of
-# every dropdown in each explorer the notebook displayed (IPython keeps them in ``Out``).
-EVERY_CHOICE = """\
-import ipywidgets
-
-
-def _every_choice(widget):
-    for child in getattr(widget, "children", ()):
-        _every_choice(child)
-    if isinstance(widget, ipywidgets.Dropdown):
-        first = widget.index
-        for index in range(len(widget.options)):
-            widget.index = index
-        widget.index = first
-
-
-for _shown in list(Out.values()):
-    if isinstance(_shown, ipywidgets.Widget):
-        _every_choice(_shown)
-"""
-
-
-def _explore_every_choice(root: Path) -> str:
-    """The explore notebook with a last cell that picks every choice of its explorers."""
-    notebook = json.loads((root / "notebooks/explore.ipynb").read_text(encoding="utf-8"))
-    notebook["cells"].append(
-        {"cell_type": "code", "execution_count": None, "id": "every-choice", "metadata": {}, "outputs": []}
-        | {"source": EVERY_CHOICE}
-    )
-    path = root.parent / "explore-every-choice.ipynb"
-    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return str(path)
-
-
-def _misspelt_authority(root: Path) -> str:
-    """A copy of the raw folder where one row names an authority no definition knows."""
-    folder = root.parent / "raw-misspelt"
-    shutil.copytree(root / "data/raw", folder)
-    path = folder / "case_study_impacts.csv"
-    header, first, *rest = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    name = first.split(",", 1)[0]
-    path.write_text(header + first.replace(name, "Leeds Citty Councl", 1) + "".join(rest), encoding="utf-8")
-    return str(folder)
-
-
-# Appended to a copy of the run-reports notebook: what a user does with the form it shows. Pick two
-# authorities (through the filter), raise the disclosure threshold, press Run and wait for the end;
-# press Run again with a bad threshold (the form says why and runs nothing); force a rebuild of the
-# authorities (the form lists what changed); force one more and press Cancel once it is under way;
-# point the form at a folder with no processed data.
-DRIVE_FORM = """\
-import time
-
-_form = next(v for v in Out.values() if type(v).__name__ == "RunForm")
-_form.output_dir.value = "../site-form"
-_form.timeout.value = {timeout}
-_form.threshold.value = "200"  # high enough to hide the survey's figures
-_ids = [value for _, value in _form.authorities.options if value != "all"][:2]
-_form.filter.value = _ids[0][:3]
-_form.authorities.value = (_ids[0],)
-_form.filter.value = ""
-_form.authorities.value = tuple(_ids)
-
-
-def _run_to_end(cancel=False):
-    _form.run_button.click()
-    if cancel:
-        _until = time.monotonic() + {timeout}
-        while _form.batch.running and not _form.status.value and time.monotonic() < _until:
-            time.sleep(0.2)
-        _form.cancel_button.click()
-    if _form.batch.wait(timeout={timeout}) is None:
-        raise RuntimeError("the run did not end in time")
-    print(_form.progress.bar_style, _form.summary.value, _form.errors.value)
-
-
-_run_to_end()
-_form.threshold.value = "abc"
-_form.run_button.click()
-assert "threshold" in _form.errors.value.lower(), _form.errors.value
-_form.threshold.value = "10"
-_form.force.value = True
-_form.programme.value = False
-_run_to_end()
-assert "changed since the previous build" in _form.changes.value, _form.changes.value
-_run_to_end(cancel=True)
-_form.processed_dir.value = "../nowhere"
-"""
-
-
-def _run_form_driven(root: Path, timeout: str) -> str:
-    """The run-reports notebook with a last cell that drives its form as a user would."""
-    notebook = json.loads((root / "notebooks/run_reports.ipynb").read_text(encoding="utf-8"))
-    notebook["cells"].append(
-        {"cell_type": "code", "execution_count": None, "id": "drive-form", "metadata": {}, "outputs": []}
-        | {"source": DRIVE_FORM.format(timeout=timeout)}
-    )
-    path = root.parent / "run-reports-driven.ipynb"
-    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return str(path)
-
-
-# docs/contributing.md's way to render a page without a kernel: both pages, from a processed folder.
-RENDER_WITHOUT_KERNEL = """\
-import sys
-
-from lib.report import pages, workbook
-
-wb = workbook.load_workbook(sys.argv[1])
-print(pages.PROGRAMME_PAGE.render(wb))
-print(pages.AUTHORITY_PAGE.render(wb, sys.argv[2]))
-"""
-
-
-def _render_without_kernel(root: Path, processed: str) -> list[str]:
-    """Arguments that render both pages from ``processed`` (relative to the copy) with no kernel."""
-    script = root.parent / "render_without_kernel.py"
-    script.write_text(RENDER_WITHOUT_KERNEL, encoding="utf-8")
-    return [str(script), processed, _first_authority(root / processed)]
-
-
-def _no_success_measure(root: Path) -> str:
-    """A programme whose documents state no success measure: a definition without the topic
-    (``../no-measure.yaml``), and a copy of the raw folder without its statement."""
-    definition = (root / "data/definition.yaml").read_text(encoding="utf-8")
-    topic = "  - id: success_measure\n    label: The programme's own success measure\n"
-    (root.parent / "no-measure.yaml").write_text(definition.replace(topic, ""), encoding="utf-8")
-    shutil.copy(root / "data/plan.yaml", root.parent / "plan.yaml")  # its evaluation plan, beside it
-    folder = root.parent / "raw-no-measure"
-    shutil.copytree(root / "data/raw", folder)
-    path = folder / "programme_statements.csv"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(x for x in lines if not x.startswith("success_measure,")), encoding="utf-8")
-    return str(folder)
-
-
-def _on_responses(root: Path) -> list[str]:
-    """Batch options for the build from synthetic responses: its folders, its first authority."""
-    syn = root.parent / "synthetic"
-    authority = _first_authority(syn / "processed")
-    return [
-        "--processed-dir",
-        str(syn / "processed"),
-        "--output-dir",
-        str(syn / "site"),
-        "--authorities",
-        authority,
-    ]
 
 
 def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
@@ -280,36 +90,25 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint(
             "one report, fresh kernel, code kept",
             lambda r: (
-                [*batch, "--authorities", _first_authority(r / "data/processed"), "--no-programme"]
+                [*batch, "--authorities", s.first_authority(r / "data/processed"), "--no-programme"]
                 + ["--force", "--keep-code", "--workers", "1", "--output-dir", "../site-one"]
             ),
         ),
         EntryPoint(
-            "explore notebook",
-            lambda r: (
-                ["-m", "papermill", _explore_every_choice(r), "../explore.ipynb", "--execution-timeout"]
-                + [timeout, "-p", "processed_dir", str(r / "data/processed"), "--no-progress-bar"]
-            ),
-        ),
-        EntryPoint(
-            "page renderer",
-            lambda r: ["-m", "lib.run.render", "../explore.ipynb", "../explore.html", "--title", "Explore"],
-        ),
-        EntryPoint(
             "run form",
             lambda r: (
-                ["-m", "papermill", _run_form_driven(r, timeout), "../run-reports.ipynb"]
+                ["-m", "papermill", s.run_form_driven(r, timeout), "../run-reports.ipynb"]
                 + ["--execution-timeout", str(3 * int(timeout)), "--no-progress-bar"]
             ),
         ),
         EntryPoint(
             "pages without a kernel",  # docs/contributing.md
-            lambda r: _render_without_kernel(r, "data/processed"),
+            lambda r: s.render_without_kernel(r, "data/processed"),
         ),
         EntryPoint(
             "data build, no success measure stated",
             lambda r: (
-                ["-m", "lib.evaluation", "build", "--raw-dir", _no_success_measure(r), "--quiet"]
+                ["-m", "lib.evaluation", "build", "--raw-dir", s.no_success_measure(r), "--quiet"]
                 + ["--processed-dir", "../no-measure", "--outputs-dir", "../no-measure-outputs"]
             ),
             env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
@@ -321,7 +120,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         ),
         EntryPoint(
             "pages without a kernel, no success measure stated",
-            lambda r: _render_without_kernel(r, "../no-measure"),
+            lambda r: s.render_without_kernel(r, "../no-measure"),
             env=(("EVAL_PROGRAMME", "../no-measure.yaml"),),
         ),
         EntryPoint("programme reference", lambda r: ["-m", "lib.programme", "reference"]),
@@ -331,6 +130,13 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             lambda r: (
                 ["-m", "lib.evaluation", "build", "--programme", "../scaffold", "--quiet"]
                 + ["--outputs-dir", "../scaffold-outputs"]
+            ),
+        ),
+        EntryPoint(
+            "batch of another programme folder",  # make reports PROGRAMME=DIR
+            lambda r: (
+                [*batch, "--programme", "../scaffold", "--fork-kernels", "--quiet"]
+                + ["--output-dir", "../scaffold-site"]
             ),
         ),
         EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),
@@ -343,6 +149,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
                 f"{syn}/responses",
                 "--comparison-share",
                 "0.4",
+                "--free-text",
             ],
         ),
         EntryPoint(
@@ -353,14 +160,53 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             ),
         ),
         EntryPoint(
+            "explore notebook, on response files",
+            lambda r: (
+                ["-m", "papermill", s.explore_every_choice(r), "../explore.ipynb", "--execution-timeout"]
+                + [timeout, "-p", "processed_dir", str(r.parent / "synthetic/processed"), "--no-progress-bar"]
+            ),
+        ),
+        EntryPoint(
+            "page renderer",
+            lambda r: ["-m", "lib.run.render", "../explore.ipynb", "../explore.html", "--title", "Explore"],
+        ),
+        EntryPoint("notebook saved in JupyterLab (make lab)", lambda r: s.save_in_lab(r, "../explore.ipynb")),
+        EntryPoint(
+            "coding notebook, two coders",
+            lambda r: (
+                ["-m", "papermill", s.coding_driven(r, f"{syn}/processed"), "../code-answers.ipynb"]
+                + ["--execution-timeout", timeout, "--no-progress-bar"]
+            ),
+            env=(("EVAL_CODES_DIR", f"{syn}/codes"),),
+        ),
+        EntryPoint(
+            "data build reading the codes",
+            lambda r: (
+                ["-m", "lib.evaluation", "build", "--quiet", "--responses-dir", f"{syn}/responses"]
+                + ["--codes-dir", f"{syn}/codes", "--processed-dir", f"{syn}/processed"]
+                + ["--outputs-dir", f"{syn}/outputs"]
+            ),
+        ),
+        EntryPoint(
             "response file with an unknown sector",
             lambda r: (
-                ["-m", "lib.evaluation", "build", "--quiet", "--responses-dir", _odd_responses(r)]
+                ["-m", "lib.evaluation", "build", "--quiet", "--responses-dir", s.odd_responses(r)]
                 + ["--processed-dir", "../odd/processed", "--outputs-dir", "../odd/outputs"]
             ),
         ),
         EntryPoint(
-            "batch with responses", lambda r: [*batch, "--fork-kernels", "--quiet", *_on_responses(r)]
+            "batch with responses", lambda r: [*batch, "--fork-kernels", "--quiet", *s.on_responses(r)]
+        ),
+        EntryPoint(
+            "data build after a corrected transcription",
+            lambda r: ["-m", "lib.evaluation", "build", "--quiet", "--raw-dir", s.corrected_raw(r)],
+        ),
+        EntryPoint(
+            "batch after the correction (what changed)",
+            lambda r: (
+                [*batch, "--fork-kernels", "--quiet"]
+                + ["--authorities", s.first_authority(r / "data/processed")]
+            ),
         ),
         *[
             EntryPoint(f"{module} --help", lambda r, m=module: ["-m", m, "--help"])
@@ -374,7 +220,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         ],
         EntryPoint("programme usage", lambda r: ["-m", "lib.programme"], expect=2),
         EntryPoint(
-            "rejected definition", lambda r: ["-m", "lib.programme", "check", _bad_definition(r)], expect=1
+            "rejected definition", lambda r: ["-m", "lib.programme", "check", s.bad_definition(r)], expect=1
         ),
         EntryPoint(
             "build on a rejected definition",
@@ -403,7 +249,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
                 "lib.evaluation",
                 "build",
                 "--raw-dir",
-                _broken_raw(r),
+                s.broken_raw(r),
                 "--processed-dir",
                 "../p1",
             ],
@@ -412,7 +258,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint(
             "a raw row naming an unknown authority",
             lambda r: (
-                ["-m", "lib.evaluation", "build", "--raw-dir", _misspelt_authority(r)]
+                ["-m", "lib.evaluation", "build", "--raw-dir", s.misspelt_authority(r)]
                 + ["--processed-dir", "../p4"]
             ),
             expect=1,
@@ -420,7 +266,7 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
         EntryPoint(
             "unusable response file",
             lambda r: (
-                ["-m", "lib.evaluation", "build", "--responses-dir", _unusable_responses(r)]
+                ["-m", "lib.evaluation", "build", "--responses-dir", s.unusable_responses(r)]
                 + ["--processed-dir", "../p2"]
             ),
             expect=1,

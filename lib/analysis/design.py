@@ -60,18 +60,9 @@ class Design:
     linked_share: dict[str, float]  # per group: linked people / smaller phase base
 
     @property
-    def description(self) -> str:
-        return DESIGNS[self.design]
-
-    @property
     def comparison(self) -> bool:
         """A comparison group answered before and after."""
         return self.design in ("comparison", "linked_comparison")
-
-    @property
-    def linked(self) -> bool:
-        """Respondents are linked person to person."""
-        return self.design in ("linked", "linked_comparison")
 
 
 def design_from_groups(groups: pd.DataFrame) -> Design:

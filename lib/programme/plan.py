@@ -53,12 +53,6 @@ class RatingScale:
     level_text: tuple[tuple[int, str], ...]
     reason: str = ""
 
-    def level(self, kind: str) -> int:
-        return dict(self.levels)[kind]
-
-    def text_of(self, level: int) -> str:
-        return dict(self.level_text).get(level, "")
-
 
 @dataclass(frozen=True)
 class DecisionRules:
@@ -101,9 +95,6 @@ class ConfidenceRubric:
 
     def start(self, kind: str) -> str:
         return dict(self.starts)[kind]
-
-    def text_of(self, level: str) -> str:
-        return next(e.text for e in self.levels if e.id == level)
 
     def reason(self, group: str, reason_id: str) -> str:
         return next(e.text for e in getattr(self, group) if e.id == reason_id)

@@ -192,10 +192,3 @@ def brief_tables(wb: Any) -> BriefTables:
         wb.results_comparisons,
         target_points=float(target),
     )
-
-
-def cited(wb: Any, source: str) -> str:
-    """A provenance string with each source file named by its document's title (``'programme report § 2'``)."""
-    for d in wb.programme.source_documents:
-        source = source.replace(d.file, d.title)
-    return source

@@ -8,6 +8,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib import programme
+from lib.analysis.design import design_result
 from lib.report.charts import StatusStyle, status_styles
 from lib.report.html import join, link, render
 from lib.report.workbook import CAVEATS_PAGE, QUALITY_LOG_PAGE, Workbook
@@ -33,12 +34,9 @@ def caveats_paragraph(lead: str, entries: list[tuple[str, str]]) -> Markup:
 def caveat_values(plan: programme.Plan, design: dict | None = None) -> dict:
     """The computed values the caveats text names (``{{ design.level }}``, ``{{ rules.tolerance_points }}``):
     the design rating ``design`` (a ``results_design`` row, from the analysis step), else the same rating
-    worked out from the plan; the decision rules from the plan."""
+    worked out from the plan (:func:`lib.analysis.design.design_result`); the decision rules from the plan."""
     if design is None:
-        scale = plan.rating_scale
-        level = scale.level(plan.design.kind)
-        design = {"scale": scale.name, "scale_version": scale.version, "level": level}
-        design.update(level_max=scale.level_max, level_text=scale.text_of(level))
+        design = design_result(plan.design.kind, plan.rating_scale, None)
     rules = plan.decision_rules
     return {"design": design, "rules": {**vars(rules), "tolerance_points": f"{rules.tolerance_points:g}"}}
 

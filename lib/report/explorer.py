@@ -65,6 +65,7 @@ from lib.report.workbook import (  # noqa: F401 (sectors, both_sectors: the expl
     understanding_question,
 )
 from lib.report.workbook import questions as offered_questions
+from lib.sources.response_format import PARTICIPANTS
 
 BOTH_SECTORS_LABEL = "Both sectors (this question)"
 
@@ -256,12 +257,14 @@ def respondent_items(responses: pd.DataFrame, question: str) -> list[tuple[str, 
 def respondent_row(
     tables: dict[str, pd.DataFrame], authority_id: str, item: str, sector: str
 ) -> pd.DataFrame:
-    """The reports' before/after row (:func:`survey_responses.change_rows`) for one cell."""
+    """The reports' before/after row (:func:`survey_responses.change_rows`) for one cell, of the
+    participants (as in the reports; a comparison group's answers are not the cell's)."""
     sr, pairs = tables["survey_responses"], tables["survey_response_pairs"]
     cells = sr[(sr["authority_id"] == authority_id) & (sr["item"] == item) & (sr["sector"] == sector)]
     chosen = pairs[
         (pairs["authority_id"] == authority_id) & (pairs["item"] == item) & (pairs["sector"] == sector)
     ]
+    cells, chosen = cells[cells["group"] == PARTICIPANTS], chosen[chosen["group"] == PARTICIPANTS]
     return change_rows(cells, chosen) if len(cells) else pd.DataFrame()
 
 

@@ -223,8 +223,8 @@ def design_rating(wb: Workbook) -> pd.Series:
 
 
 def design(wb: Workbook) -> Design:
-    """The design the plan declares, as :class:`lib.analysis.design.Design` (``.comparison``,
-    ``.linked``), for sections that choose what to say by it."""
+    """The design the plan declares, as :class:`lib.analysis.design.Design` (``.comparison``),
+    for sections that choose what to say by it."""
     return Design(str(design_rating(wb)["kind"]), (), {})
 
 

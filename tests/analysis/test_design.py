@@ -56,7 +56,6 @@ def test_without_a_group_column_everyone_is_a_participant():
         ("participants",),
         {"participants": 0.6},
     )
-    assert design.description == "before/after survey of the same people (linked panel)"
 
 
 def test_references_link_within_an_authority_only():

@@ -21,7 +21,7 @@ def _plan() -> dict:
 
 def test_first_programmes_plan_quotes_its_criteria_and_rates_the_design_level_1():
     plan = programme.current_programme().plan
-    assert plan.rating_scale.level(plan.design.kind) == 1 and plan.rating_scale.level_max == 5
+    assert dict(plan.rating_scale.levels)[plan.design.kind] == 1 and plan.rating_scale.level_max == 5
     assert plan.decision_rules.tolerance_points == 2 and plan.decision_rules.both_ends
     seeds = {p.name[:3]: p.read_text(encoding="utf-8") for p in Path("/work/shared/seeds").glob("*.txt")}
     for c in plan.success_criteria:
@@ -58,7 +58,7 @@ def test_programme_b_reads_its_own_scale(tmp_path):
     spec.loader.exec_module(make)
     prog = programme.load_programme(make.write_fixture(tmp_path))
     assert prog.plan.rating_scale.name == "Nesta Standards of Evidence"
-    assert prog.plan.rating_scale.level(prog.plan.design.kind) == 2
+    assert dict(prog.plan.rating_scale.levels)[prog.plan.design.kind] == 2
     assert prog.plan.decision_rules.tolerance_points == 3
 
 

@@ -87,7 +87,7 @@ def test_summary_figures_are_computed_from_the_tables(wb):
 
 def test_summary_names_the_rung_of_evidence_with_its_reason(wb):
     d = report.design(wb)
-    assert not d.comparison and not d.linked
+    assert d.design == "unlinked" and not d.comparison
     text = _text(report.programme_summary(wb))
     assert (
         "Maryland Scientific Methods Scale (What Works Centre for Local Economic Growth (2016) version): "

@@ -13,6 +13,7 @@ import pytest
 from lib.analysis import power
 from lib.report import explorer, survey_responses, workbook
 from lib.report.facts import respondent_tables
+from lib.sources import synthetic
 from tests import _free_text as ft
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -92,3 +93,25 @@ def test_the_view_exports_as_csv_and_png(built):
     assert saved["Showing"].iloc[0] == caption.removeprefix("Showing: ")
     png = ex.export("png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.name in ex.saved.value
+
+
+def test_with_a_comparison_group_the_view_is_the_participants_as_in_the_reports(tmp_path):
+    frame = synthetic.generate(ft.AUTHORITIES, ft.RESPONDENTS, seed=ft.SEED, comparison_share=0.4)
+    synthetic.write_files(frame, tmp_path / "responses", formats=("csv",))
+    wb = workbook.load_workbook(ft.build(tmp_path, tmp_path / "responses", tmp_path / "none"))
+    tables = respondent_tables(wb)
+    ex = explorer.RespondentExplorer(wb, tables, tmp_path / "exports", workspace=False)
+    ex.authority.value, ex.sector.value, ex.question.value, ex.phase.value = (
+        "",
+        "all",
+        "understanding",
+        "change",
+    )
+    _, rows, table = ex.current()
+    sr = tables["survey_responses"]
+    own = sr[(sr["authority_id"] == "") & (sr["sector"] == "all") & (sr["question"] == "understanding")]
+    assert set(own["group"]) == {"participants", "comparison"}  # both groups answered
+    participants = own[own["group"] == "participants"].set_index("phase")["base_n"]
+    assert rows[["pre_n", "post_n"]].values.tolist() == [[participants["pre"], participants["post"]]]
+    page = _plain(str(survey_responses.programme_survey(wb)))
+    assert table.iloc[0]["Bases (before / after, exact)"] in page
