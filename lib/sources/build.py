@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
+from lib.programme.model import SURVEY_TABLES
 from lib.files import folder_mode, write_temp
 from lib.sources.case_studies import (
     clean_case_study_facts,
@@ -76,11 +77,14 @@ def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFr
     membership table in its cleaning order (the quality checks read it so)."""
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
-    respondents = clean_respondents(raw["survey_respondents.csv"])
-    survey = clean_survey(
-        clean_understanding(raw["survey_understanding.csv"], respondents),
-        clean_impacts(raw["survey_impacts.csv"], respondents),
-        clean_comment_shares(raw["survey_comment_shares.csv"]),
+    respondents = _if_any(clean_respondents, raw["survey_respondents.csv"])
+    survey = _if_any(
+        lambda understanding, impacts, comments: clean_survey(
+            clean_understanding(understanding, respondents),
+            clean_impacts(impacts, respondents),
+            clean_comment_shares(comments),
+        ),
+        *(raw[name] for name in SURVEY_TABLES),
     )
     tables = {
         "authorities.csv": authorities,
@@ -125,13 +129,17 @@ def _quality_issues(
         *_entries(activity_issues, raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
         *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
-        *survey_issues(
-            raw["survey_understanding.csv"],
-            raw["survey_impacts.csv"],
-            raw["survey_comment_shares.csv"],
-            raw["survey_stray_values.csv"],
-            respondents,
-            raw["survey_respondents.csv"],
+        *(
+            survey_issues(
+                raw["survey_understanding.csv"],
+                raw["survey_impacts.csv"],
+                raw["survey_comment_shares.csv"],
+                raw["survey_stray_values.csv"],
+                respondents,
+                raw["survey_respondents.csv"],
+            )
+            if not respondents.empty
+            else []
         ),
         *_entries(guidance_issues, raw["practice_guidance.csv"]),
         *_entries(proposals_issues, raw["case_study_proposals.csv"]),
