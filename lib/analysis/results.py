@@ -220,10 +220,15 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
     return verdicts.weakest([verdict, verdicts.PARTLY]) if len(falls) else verdict
 
 
-def _success_confidence(rows: pd.DataFrame, plan: Plan) -> tuple[str, str]:
+#: Why a criterion is untested: no comparison stands for it, or the programme has no survey at all.
+NO_MEASURE = "no measure in the sources stands for it, so it " + verdicts.UNTESTABLE
+NO_SURVEY = "the programme's sources include no survey, so no survey measure exists and it " + verdicts.UNTESTABLE
+
+
+def _success_confidence(rows: pd.DataFrame, plan: Plan, surveyed: bool = True) -> tuple[str, str]:
     """Confidence in a criterion's verdict, from the rubric (a change starts where the rubric says)."""
     if rows.empty:  # nothing measured: the lowest level, and why
-        return "very low", "no measure in the sources stands for it, so it cannot be tested"
+        return "very low", NO_MEASURE if surveyed else NO_SURVEY
     rises = rows[rows["direction"] == HIGHER]
     lowered = []
     if rows.empty or not rises["clear_of_chance"].all():
@@ -240,7 +245,7 @@ def success_table(inputs: Inputs) -> pd.DataFrame:
     for c in inputs.plan.success_criteria:
         rows = criterion_rows(comparisons, c)
         verdict = criterion_verdict(rows)
-        confidence, reason = _success_confidence(rows, inputs.plan)
+        confidence, reason = _success_confidence(rows, inputs.plan, not inputs.tables["survey"].empty)
         counts = rows["direction"].value_counts()
         out.append(
             {

@@ -226,6 +226,7 @@ PROGRAMME_PAGE = Page(
             "survey-results-from-respondent-level-data",
             "Survey results from respondent-level data",
             "survey_responses.programme_survey",
+            needs=("survey",),
         ),
         Section(
             "coded-answers",

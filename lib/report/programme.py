@@ -135,7 +135,7 @@ def participation_overview(wb: Workbook) -> Markup:
             "Authority": a["authority"],
             **{y: flags[y].to_numpy() for y in years(wb)},
             "Case study": a["case_study"],
-            "Survey source": a["attitude_survey"],
+            **({"Survey source": a["attitude_survey"]} if wb.has("survey") else {}),
         }
     )
     return join(
@@ -438,11 +438,12 @@ def conclusions(wb: Workbook) -> Markup:
         f"{whose} programme years are not stated in any document."
     )
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
-    items.append(
-        f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
-        "source table; conclusions about individual authorities' challenges should be checked "
-        "with the authorities."
-    )
+    if wb.has("profiles"):
+        items.append(
+            f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
+            "source table; conclusions about individual authorities' challenges should be checked "
+            "with the authorities."
+        )
     return bullets(items)
 
 

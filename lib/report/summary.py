@@ -130,6 +130,7 @@ def methods_section(wb: Workbook) -> Markup:
         sample=programme.wording("survey_sample"),
         repeat=programme.wording("survey_repeat"),
         association=programme.wording("survey_association"),
+        survey=wb.has("survey"),  # a programme without a survey: no survey methods
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
@@ -147,9 +148,9 @@ def authority_comparison(wb: Workbook) -> Markup:
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
             **{y: [r["years"][y] for r in rows] for y in years(wb)},
             "Evidence statuses readable (recorded + inferred, of all items)": [r["coverage"] for r in rows],
-            "Survey source": [r["survey"] for r in rows],
+            **({"Survey source": [r["survey"] for r in rows]} if wb.has("survey") else {}),
             "Case study": [r["case_study"] for r in rows],
-            "Profile highlight (what it did)": [r["highlight"] for r in rows],
+            **({"Profile highlight (what it did)": [r["highlight"] for r in rows]} if wb.has("profiles") else {}),
         }
     )
     return render(
@@ -162,6 +163,8 @@ def authority_comparison(wb: Workbook) -> Markup:
             wrap=True,
         ),
         n=len(rows),
+        survey=wb.has("survey"),
+        profiles=wb.has("profiles"),
     )
 
 
