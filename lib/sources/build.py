@@ -17,7 +17,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from lib.config import OUTPUTS_DIR, PROCESSED_DIR, QUALITY_LOG_NAME, RAW_DIR
-from lib.programme.model import SURVEY_TABLES
 from lib.files import folder_mode, write_temp
 from lib.sources.case_studies import (
     clean_case_study_facts,
@@ -84,7 +83,9 @@ def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFr
             clean_impacts(impacts, respondents),
             clean_comment_shares(comments),
         ),
-        *(raw[name] for name in SURVEY_TABLES),
+        raw["survey_understanding.csv"],
+        raw["survey_impacts.csv"],
+        raw["survey_comment_shares.csv"],
     )
     tables = {
         "authorities.csv": authorities,

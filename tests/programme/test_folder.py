@@ -55,19 +55,46 @@ def test_a_folder_that_does_not_exist_names_its_definition(tmp_path):
 
 def test_optional_tables_must_be_optional_raw_tables_with_the_closest_named(tmp_path):
     data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
-    data["optional_tables"] = ["kpi_table.csv", "kpi_tabel.csv", "evidence_matrix.csv"]
+    data["optional_tables"] = ["kpi_table.csv", "kpi_tabel.csv", "programme_membership.csv"]
     with pytest.raises(programme.ProgrammeDefinitionError) as caught:
         programme.parse_definition(data, "d.yaml")
     assert [line.split(": expected ")[0] for line in caught.value.problems] == [
         "error: d.yaml, key optional_tables[1]: value 'kpi_tabel.csv'",
-        "error: d.yaml, key optional_tables[2]: value 'evidence_matrix.csv'",
+        "error: d.yaml, key optional_tables[2]: value 'programme_membership.csv'",
     ]
     assert "(did you mean 'kpi_table.csv'?)" in caught.value.problems[0]
     data["optional_tables"] = ["kpi_table.csv"]
     prog = programme.parse_definition(data, "d.yaml")
     assert prog.has_table("kpi_table.csv") and not prog.has_table("published_claims.csv")
-    assert prog.has_table("evidence_matrix.csv")  # required tables are always had
+    assert not prog.has_table("evidence_matrix.csv") and not prog.has_table("survey_respondents.csv")
+    assert prog.has_table("programme_membership.csv")  # the one required table is always had
     assert programme.load_programme().has_table("published_claims.csv")  # default: every table
+
+
+def test_a_programme_needs_an_evidence_source_and_the_survey_tables_together(tmp_path):
+    """No evidence source is one line naming them; part of the survey is one line naming what it lacks."""
+    data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
+    data["optional_tables"] = ["programme_statements.csv", "authority_profiles.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['programme_statements.csv', 'authority_profiles.csv']: "
+        "expected at least one evidence source: the evidence matrix (evidence_matrix.csv); the survey "
+        "(survey_respondents.csv, survey_understanding.csv, survey_impacts.csv, survey_comment_shares.csv); "
+        "the KPI table (kpi_table.csv); the case studies (case_study_facts.csv, case_study_challenges.csv, "
+        "case_study_proposals.csv, case_study_impacts.csv, case_study_sections.csv)"
+    ]
+    data["optional_tables"] = ["survey_respondents.csv", "survey_impacts.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['survey_respondents.csv', 'survey_impacts.csv']: "
+        "expected the four survey tables together or none of them (lacks survey_understanding.csv, "
+        "survey_comment_shares.csv)"
+    ]
+    for source in (["case_study_facts.csv"], ["evidence_matrix.csv"], ["kpi_table.csv"]):
+        data["optional_tables"] = source
+        assert programme.parse_definition(data, "d.yaml").optional_tables == tuple(source)
 
 
 @pytest.mark.slow
