@@ -222,7 +222,9 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
 
 #: Why a criterion is untested: no comparison stands for it, or the programme has no survey at all.
 NO_MEASURE = "no measure in the sources stands for it, so it " + verdicts.UNTESTABLE
-NO_SURVEY = "the programme's sources include no survey, so no survey measure exists and it " + verdicts.UNTESTABLE
+NO_SURVEY = (
+    "the programme's sources include no survey, so no survey measure exists and it " + verdicts.UNTESTABLE
+)
 
 
 def _success_confidence(rows: pd.DataFrame, plan: Plan, surveyed: bool = True) -> tuple[str, str]:

@@ -413,9 +413,10 @@ DEFINITION: tuple[Key, ...] = (
         "optional_tables",
         "list of text",
         "the optional raw tables this programme has (file names under `raw/`); a report leaves out "
-        "the sections that need one it lacks. Always required: `programme_membership.csv`, "
-        "`evidence_matrix.csv` and the four survey tables",
-        "[kpi_table.csv, programme_statements.csv]",
+        "the sections that need one it lacks. Always required: `programme_membership.csv`; at least "
+        "one evidence source (`evidence_matrix.csv`, the four survey tables together, `kpi_table.csv` or a "
+        "`case_study_*.csv` table)",
+        "[evidence_matrix.csv, kpi_table.csv]",
         False,
         "every optional table",
     ),

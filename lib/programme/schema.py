@@ -406,7 +406,9 @@ def parse_optional_tables(r: Reader, data: dict, parsed: Fields) -> Fields:
     survey = [t for t in SURVEY_TABLES if t in found]
     if survey and len(survey) < len(SURVEY_TABLES):
         lacking = ", ".join(t for t in SURVEY_TABLES if t not in found)
-        r.problem("optional_tables", node, f"the four survey tables together or none of them (lacks {lacking})")
+        r.problem(
+            "optional_tables", node, f"the four survey tables together or none of them (lacks {lacking})"
+        )
     if not any(t in found for _, tables in EVIDENCE_SOURCES for t in tables):
         sources = "; ".join(f"{label} ({', '.join(tables)})" for label, tables in EVIDENCE_SOURCES)
         r.problem("optional_tables", node, f"at least one evidence source: {sources}")

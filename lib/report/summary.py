@@ -150,7 +150,11 @@ def authority_comparison(wb: Workbook) -> Markup:
             "Evidence statuses readable (recorded + inferred, of all items)": [r["coverage"] for r in rows],
             **({"Survey source": [r["survey"] for r in rows]} if wb.has("survey") else {}),
             "Case study": [r["case_study"] for r in rows],
-            **({"Profile highlight (what it did)": [r["highlight"] for r in rows]} if wb.has("profiles") else {}),
+            **(
+                {"Profile highlight (what it did)": [r["highlight"] for r in rows]}
+                if wb.has("profiles")
+                else {}
+            ),
         }
     )
     return render(

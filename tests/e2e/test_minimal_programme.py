@@ -62,7 +62,9 @@ def minimal(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("minimal")
     folder = root / "programme"
     shutil.copytree(FIXTURE, folder)
-    build = _run("lib.evaluation", "build", "--programme", str(folder), "--outputs-dir", str(root / "outputs"))
+    build = _run(
+        "lib.evaluation", "build", "--programme", str(folder), "--outputs-dir", str(root / "outputs")
+    )
     analysis = _run("lib.analysis", "--processed-dir", str(folder / "processed"), programme=folder)
     return {"root": root, "folder": folder, "build": build, "analysis": analysis}
 
@@ -93,7 +95,9 @@ def test_it_builds_every_processed_table_with_its_schema(minimal):
     with_rows = {name for name in PROCESSED_SCHEMAS if _rows(processed / name)}
     assert with_rows == {"authorities.csv", "membership.csv", "evidence.csv"}
     evidence = _rows(processed / "evidence.csv")
-    assert len(evidence) == 6 and sum(r["status"] == "unrecorded" for r in evidence) == 1  # Gullhaven's roster
+    assert (
+        len(evidence) == 6 and sum(r["status"] == "unrecorded" for r in evidence) == 1
+    )  # Gullhaven's roster
     assert {r["authority_id"] for r in _rows(processed / "authorities.csv")} == set(AUTHORITIES)
 
 
@@ -117,7 +121,10 @@ def test_every_page_renders_with_no_traceback(site):
     out, done = site
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert {r["id"]: r["status"] for r in manifest["reports"]} == {"programme": "ok", **dict.fromkeys(AUTHORITIES, "ok")}
+    assert {r["id"]: r["status"] for r in manifest["reports"]} == {
+        "programme": "ok",
+        **dict.fromkeys(AUTHORITIES, "ok"),
+    }
     for path in sorted(out.rglob("*")):
         if path.suffix in {".html", ".ipynb", ".log", ".json"}:
             assert "Traceback" not in path.read_text(encoding="utf-8"), path
@@ -135,9 +142,18 @@ def test_the_programme_page_leaves_out_what_needs_a_missing_table_in_one_line(si
     for section in ("survey", "kpis", "themes", "claim-audit", "programme-design"):
         entry = PROGRAMME_PAGE.section(section)
         assert f"{entry.title} {entry.absent}" in text, section  # its heading, then the one-line note
-    for section in ("every-change", "survey-results-from-respondent-level-data"):  # no note: the survey's covers them
-        assert PROGRAMME_PAGE.section(section).title not in text.split("Contents")[-1].split("Participation by year")[-1]
-    assert "Why: the programme's sources include no survey, so no survey measure exists and it cannot be tested." in text
+    for section in (
+        "every-change",
+        "survey-results-from-respondent-level-data",
+    ):  # no note: the survey's covers them
+        assert (
+            PROGRAMME_PAGE.section(section).title
+            not in text.split("Contents")[-1].split("Participation by year")[-1]
+        )
+    assert (
+        "Why: the programme's sources include no survey, so no survey measure exists and it cannot be tested."
+        in text
+    )
     assert "Survey source" not in text and "Profile highlight" not in text
     assert "profile answers may be misaligned" not in text and "This judgement relies on" not in text
     assert "What an interval means" not in text and "Approximated bases" not in text
@@ -150,13 +166,19 @@ def test_the_programme_page_leaves_out_what_needs_a_missing_table_in_one_line(si
 def test_the_authority_pages_say_nothing_of_a_survey_or_profile_they_lack(site):
     out, _ = site
     text = _text(out / "html" / "gullhaven.html")
-    assert "Gullhaven took part in 2030-31 (opening year), as stated in the Fund return (001), § 2 Members." in text
+    assert (
+        "Gullhaven took part in 2030-31 (opening year), as stated in the Fund return (001), § 2 Members."
+        in text
+    )
     assert AUTHORITY_PAGE.section("profile").title.split(" ")[0] + " Gullhaven" not in text
     assert "names as the sources of its answers" not in text and "its own account of its aims" not in text
     assert "any answer from its participants" not in text
     assert "whether Volunteer roster existed (their marks were lost in the source)" in text
     html = (out / "html" / "gullhaven.html").read_text(encoding="utf-8")  # links only to the sections it has
-    assert 'covers all 3 authorities together: its <a href="programme.html#methods">methods</a>, none of which' in html
+    assert (
+        'covers all 3 authorities together: its <a href="programme.html#methods">methods</a>, none of which'
+        in html
+    )
 
 
 @pytest.mark.slow
@@ -168,7 +190,9 @@ def test_no_word_of_the_first_programme_on_its_pages(site, minimal, tmp_path):
     hold the workbook's own vocabulary, which programme B's, written in full, does)."""
     out, _ = site
     folder = minimal["folder"]
-    spec = importlib.util.spec_from_file_location("make_fixture", FIXTURE.parent / "programme_b" / "make_fixture.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_fixture", FIXTURE.parent / "programme_b" / "make_fixture.py"
+    )
     make_fixture = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_fixture)
     make_fixture.write_fixture(tmp_path)
@@ -189,11 +213,16 @@ def test_a_definition_with_no_evidence_source_is_one_line(tmp_path):
     shutil.copytree(FIXTURE, folder)
     definition = folder / "definition.yaml"
     definition.write_text(
-        definition.read_text(encoding="utf-8").replace("optional_tables: [evidence_matrix.csv]", "optional_tables: []"),
+        definition.read_text(encoding="utf-8").replace(
+            "optional_tables: [evidence_matrix.csv]", "optional_tables: []"
+        ),
         encoding="utf-8",
     )
     (folder / "raw" / "evidence_matrix.csv").unlink()
-    for args in (["lib.evaluation", "build", "--programme", str(folder)], ["lib.programme", "check", str(folder)]):
+    for args in (
+        ["lib.evaluation", "build", "--programme", str(folder)],
+        ["lib.programme", "check", str(folder)],
+    ):
         done = _run(*args)
         assert done.returncode != 0 and "Traceback" not in done.stderr, args
         lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
