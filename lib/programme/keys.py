@@ -160,7 +160,8 @@ _EVIDENCE = mapping(
 
 _SURVEY = mapping(
     "survey",
-    "the before/after attitude survey: phases, sectors, questions and items",
+    "the before/after attitude survey: phases, sectors, questions and items; left out when "
+    "`optional_tables` lists none of the survey tables (a programme without a survey)",
     entries(
         "phases",
         "survey phases; ids `pre` and `post` are required (the before/after roles)",
@@ -297,7 +298,8 @@ DEFINITION: tuple[Key, ...] = (
     ),
     entries(
         "source_documents",
-        "the source documents; ids `programme_report` and `survey_report` are required roles",
+        "the source documents; ids `programme_report` and `survey_report` are required roles "
+        "(`survey_report` only with a survey)",
         text("id", ID, "programme_report"),
         text("file", "`NNN_<16 hex>.txt`, as cited in every raw row's `source`", "002_1a84d9ca59562927.txt"),
         text("title", 'how reports cite it: "programme report (002), § 6"', "programme report"),

@@ -50,7 +50,7 @@ from lib.programme.reader import (
     read_completeness,
     read_item,
 )
-from lib.programme.survey_schema import parse_survey
+from lib.programme.survey_schema import parse_survey, surveyless
 
 SCHEMA_VERSION = 1
 #: Source documents the build looks up by role (the survey authorities are the
@@ -109,7 +109,8 @@ def parse_source_documents(r: Reader, data: dict, parsed: Fields) -> Fields:
         for p, n in r.items(data, "source_documents", "")
     )
     ids = [d.id for d in documents]
-    for role in REQUIRED_DOCUMENTS:
+    roles = REQUIRED_DOCUMENTS[:1] if surveyless(data) else REQUIRED_DOCUMENTS  # no survey, no survey report
+    for role in roles:
         if documents and role not in ids:
             r.problem("source_documents", sorted(ids), f"a document with id {role!r} (the build cites it)")
     return {"source_documents": documents}

@@ -346,10 +346,11 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     """A short judgement of what this authority's evidence can and cannot show."""
     name = wb.name(authority_id)
     verdict = change_verdict(wb, authority_id)
+    cannot = _cannot_show(wb, authority_id)
     items = [
         f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
-        f"It cannot show {list_phrase(_cannot_show(wb, authority_id))}; whether the programme changed "
-        f"anything in {name}: {verdict}.",
+        (f"It cannot show {list_phrase(cannot)}; whether" if cannot else "It cannot show whether")
+        + f" the programme changed anything in {name}: {verdict}.",
     ]
     if has_response_data(wb, authority_id):
         items.append(supports_sentence(wb, authority_id))

@@ -147,7 +147,15 @@ def authority_comparison(wb: Workbook) -> Markup:
         {
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
             **{y: [r["years"][y] for r in rows] for y in years(wb)},
-            "Evidence statuses readable (recorded + inferred, of all items)": [r["coverage"] for r in rows],
+            **(
+                {
+                    "Evidence statuses readable (recorded + inferred, of all items)": [
+                        r["coverage"] for r in rows
+                    ]
+                }
+                if wb.has("evidence")
+                else {}
+            ),
             **({"Survey source": [r["survey"] for r in rows]} if wb.has("survey") else {}),
             "Case study": [r["case_study"] for r in rows],
             **(
@@ -169,6 +177,7 @@ def authority_comparison(wb: Workbook) -> Markup:
         n=len(rows),
         survey=wb.has("survey"),
         profiles=wb.has("profiles"),
+        evidence=wb.has("evidence"),
     )
 
 
