@@ -16,6 +16,7 @@ from lib.programme.model import (
     spaced_key,
 )
 from lib.programme.reader import (
+    MISSING,
     Reader,
     read_item,
 )
@@ -190,7 +191,9 @@ def surveyless(data: dict) -> bool:
 
 
 def parse_survey(r: Reader, data: dict, parsed: Fields) -> Fields:
-    if "survey" not in data and surveyless(data):
+    if "survey" not in data:  # one line when the programme has survey tables, not one per survey key
+        if not surveyless(data):
+            r.problem("survey", MISSING, "a mapping (the programme has survey tables)")
         return dict(NO_SURVEY)
     survey = r.get(data, "survey", "", dict, "a mapping", default={})
     fields: Fields = {

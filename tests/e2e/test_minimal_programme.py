@@ -233,3 +233,61 @@ def test_a_definition_with_no_evidence_source_is_one_line(tmp_path):
             "(case_study_facts.csv, case_study_challenges.csv, case_study_proposals.csv, case_study_impacts.csv, "
             "case_study_sections.csv)"
         ], done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+def test_case_studies_alone_are_an_evidence_source_that_builds_and_renders(tmp_path):
+    """The same programme with a case study instead of the evidence matrix: no matrix sentence, column
+    or finding anywhere, the evidence section's one-line note, no traceback."""
+    folder = tmp_path / "programme"
+    shutil.copytree(FIXTURE, folder)
+    definition = folder / "definition.yaml"
+    text = definition.read_text(encoding="utf-8")
+    text = text.replace("optional_tables: [evidence_matrix.csv]", "optional_tables: [case_study_facts.csv]")
+    text = text.replace(
+        "{id: saltcombe, name: Saltcombe}", "{id: saltcombe, name: Saltcombe, case_study: programme_report}"
+    )
+    definition.write_text(text, encoding="utf-8")
+    (folder / "raw" / "evidence_matrix.csv").unlink()
+    (folder / "raw" / "case_study_facts.csv").write_text(
+        "authority_as_printed,fact,value_as_printed,quote,source\n"
+        "Saltcombe,selection_reason,its harbour library had closed,"
+        "Saltcombe was chosen because its harbour library had closed.,001_00000000000000aa.txt § 4 Saltcombe\n",
+        encoding="utf-8",
+    )
+    build = _run(
+        "lib.evaluation", "build", "--programme", str(folder), "--outputs-dir", str(tmp_path / "outputs")
+    )
+    assert build.returncode == 0, build.stderr
+    analysis = _run("lib.analysis", "--processed-dir", str(folder / "processed"), programme=folder)
+    assert analysis.returncode == 0, analysis.stderr
+    out = tmp_path / "site"
+    done = _run(
+        "lib.run",
+        "--programme",
+        str(folder),
+        "--output-dir",
+        str(out),
+        "--timeout",
+        "180",
+        "--fork-kernels",
+        "-q",
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for path in sorted((out / "html").glob("*.html")):
+        assert "Traceback" not in path.read_text(encoding="utf-8"), path
+    programme_text = _text(out / "html" / "programme.html")
+    entry = PROGRAMME_PAGE.section("evidence-coverage")
+    assert f"{entry.title} {entry.absent}" in programme_text
+    assert (
+        "authority-by-item cells" not in programme_text and "Evidence statuses readable" not in programme_text
+    )
+    assert "cells lost their status" not in programme_text and "matrix suggests" not in programme_text
+    saltcombe = _text(out / "html" / "saltcombe.html")
+    assert "It was selected because its harbour library had closed." in saltcombe
+    assert (
+        "It cannot show whether the programme changed anything in Saltcombe: cannot be tested." in saltcombe
+    )

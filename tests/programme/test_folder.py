@@ -12,6 +12,7 @@ import yaml
 
 from lib import programme
 from lib.config import PROJECT_ROOT
+from lib.programme.model import SURVEY_TABLES
 
 DATA = PROJECT_ROOT / "data"
 
@@ -163,3 +164,23 @@ def test_wording_is_the_programmes_own_or_a_default_true_of_any(tmp_path):
     ]
     readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert all(f"| `{key}` |" in readme for key in programme.WORDING)  # documented, every id
+
+
+def test_a_programme_without_a_survey_may_leave_out_its_survey_key_and_survey_report():
+    """With no survey table in ``optional_tables`` the ``survey`` key and the ``survey_report`` document
+    may be left out (no questions, sectors or phases); with the survey tables listed both stay required."""
+    data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
+    del data["survey"]
+    data["source_documents"] = [d for d in data["source_documents"] if d["id"] != "survey_report"]
+    data["optional_tables"] = ["evidence_matrix.csv"]
+    prog = programme.parse_definition(data, "d.yaml")
+    assert (prog.questions, prog.sectors, prog.phases, prog.impacts) == ((), (), (), ())
+    assert "survey_report" not in {d.id for d in prog.source_documents}
+    data["optional_tables"] = ["evidence_matrix.csv", *SURVEY_TABLES]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert [line.split(": expected ")[0] for line in caught.value.problems] == [
+        "error: d.yaml, key source_documents: value ['commissioning_paper', 'leeds_case_study', "
+        "'programme_report', 'richmond_case_study']",
+        "error: d.yaml, key survey: value (missing)",
+    ]
