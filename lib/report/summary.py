@@ -96,6 +96,7 @@ def programme_summary(wb: Workbook) -> Markup:
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=list(wb.programme.plan.design.limits),
+        survey=wb.has("survey"),
         success_anchor=PROGRAMME_PAGE.anchor("success-measure"),
         methods_anchor=PROGRAMME_PAGE.anchor("methods"),
         rubric_anchor=PROGRAMME_PAGE.anchor("how-judged"),

@@ -157,6 +157,8 @@ def test_the_programme_page_leaves_out_what_needs_a_missing_table_in_one_line(si
     assert "Survey source" not in text and "Profile highlight" not in text
     assert "profile answers may be misaligned" not in text and "This judgement relies on" not in text
     assert "What an interval means" not in text and "Approximated bases" not in text
+    assert "intervals and what association" not in text and "1 published document:" in text
+    assert "What cannot be concluded No record in the fund return counts the books children borrowed." in text
     assert "Lending ledger" in text and "1 of 6" in text  # the evidence it has
     assert "Explore the survey" not in text and not (out / "html" / "survey-explorer.html").exists()
 
