@@ -225,8 +225,10 @@ def test_a_definition_with_no_evidence_source_is_one_line(tmp_path):
     for args in (
         ["lib.evaluation", "build", "--programme", str(folder)],
         ["lib.programme", "check", str(folder)],
+        ["lib.run", "--programme", str(folder), "--output-dir", str(tmp_path / "site"), "-q"],
+        ["lib.analysis", "--processed-dir", str(folder / "processed")],
     ):
-        done = _run(*args)
+        done = _run(*args, programme=folder)
         assert done.returncode != 0 and "Traceback" not in done.stderr, args
         lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
         assert lines == [
