@@ -405,6 +405,12 @@ def parse_optional_tables(r: Reader, data: dict, parsed: Fields) -> Fields:
             f"one of the optional raw tables{hint}: {', '.join(OPTIONAL_TABLES)}",
         )
     survey = [t for t in SURVEY_TABLES if t in found]
+    if "survey_stray_values.csv" in found and not survey:
+        r.problem(
+            "optional_tables",
+            node,
+            "the four survey tables with survey_stray_values.csv (its values' charts)",
+        )
     if survey and len(survey) < len(SURVEY_TABLES):
         lacking = ", ".join(t for t in SURVEY_TABLES if t not in found)
         r.problem(

@@ -71,22 +71,24 @@ def _if_any(function, *frames: pd.DataFrame):
     return function(*frames)
 
 
+def _cleaned_survey(raw: dict[str, pd.DataFrame], respondents: pd.DataFrame) -> pd.DataFrame:
+    """``survey.csv`` from the survey's chart tables; empty for a programme without a survey."""
+    if respondents.empty:  # the four survey tables come together or not at all (the definition)
+        return pd.DataFrame()
+    return clean_survey(
+        clean_understanding(raw["survey_understanding.csv"], respondents),
+        clean_impacts(raw["survey_impacts.csv"], respondents),
+        clean_comment_shares(raw["survey_comment_shares.csv"]),
+    )
+
+
 def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Each processed table cleaned from its raw tables (not yet validated), and the
     membership table in its cleaning order (the quality checks read it so)."""
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
     respondents = _if_any(clean_respondents, raw["survey_respondents.csv"])
-    survey = _if_any(
-        lambda understanding, impacts, comments: clean_survey(
-            clean_understanding(understanding, respondents),
-            clean_impacts(impacts, respondents),
-            clean_comment_shares(comments),
-        ),
-        raw["survey_understanding.csv"],
-        raw["survey_impacts.csv"],
-        raw["survey_comment_shares.csv"],
-    )
+    survey = _cleaned_survey(raw, respondents)
     tables = {
         "authorities.csv": authorities,
         "membership.csv": membership.sort_values(["authority_id", "source", "quote"], kind="stable"),

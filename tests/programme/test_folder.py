@@ -93,6 +93,13 @@ def test_a_programme_needs_an_evidence_source_and_the_survey_tables_together(tmp
         "expected the four survey tables together or none of them (lacks survey_understanding.csv, "
         "survey_comment_shares.csv)"
     ]
+    data["optional_tables"] = ["evidence_matrix.csv", "survey_stray_values.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['evidence_matrix.csv', 'survey_stray_values.csv']: "
+        "expected the four survey tables with survey_stray_values.csv (its values' charts)"
+    ]
     for source in (["case_study_facts.csv"], ["evidence_matrix.csv"], ["kpi_table.csv"]):
         data["optional_tables"] = source
         assert programme.parse_definition(data, "d.yaml").optional_tables == tuple(source)
