@@ -160,6 +160,8 @@ def _claims(tables, results, changes, prog: Programme) -> dict | None:
 
 def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     ev = tables["evidence"]
+    if ev.empty:  # a programme without an evidence matrix
+        return None
     lost = int((ev["status"] == "unrecorded").sum())
     inferred = int((ev["inferred"] == "yes").sum())
     # The inferred statuses rest on the inference rule and on reading names as authorities

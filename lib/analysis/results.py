@@ -220,12 +220,19 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
     return verdicts.weakest([verdict, verdicts.PARTLY]) if len(falls) else verdict
 
 
+#: Why a criterion is untested: no comparison stands for it, or the programme has no survey at all.
+NO_MEASURE = "no measure in the sources stands for it, so it " + verdicts.UNTESTABLE
+NO_SURVEY = (
+    "the programme's sources include no survey, so no survey measure exists and it " + verdicts.UNTESTABLE
+)
+
+
 def _success_confidence(rows: pd.DataFrame, inputs: Inputs) -> tuple[str, str]:
     """Confidence in a criterion's verdict, from the rubric (a change starts where the rubric says;
     the measures stand in for the criterion, so indirectness always applies)."""
     plan = inputs.plan
     if rows.empty:  # nothing measured: the lowest level, and why
-        return "very low", "no measure in the sources stands for it, so it cannot be tested"
+        return "very low", NO_MEASURE if not inputs.tables["survey"].empty else NO_SURVEY
     lowered, raised = change_conditions(rows, inputs.changes, plan, stands_in=True)
     return rate(plan.confidence_rubric, "change", lowered, raised)
 

@@ -302,6 +302,8 @@ def approximate_bases(respondents: pd.DataFrame) -> pd.DataFrame:
     missing = {"group", "phase", "n"} - set(respondents.columns)
     if missing:
         raise ValueError(f"respondents is missing columns: {sorted(missing)}")
+    if respondents.empty:  # a programme without a survey: no bases, so no comparisons
+        return pd.DataFrame(columns=list(BASES_COLUMNS))
     phase_totals = _phase_totals(respondents)
     sector_counts = _sector_counts(respondents)
     sector_total = sum(sector_counts.values())

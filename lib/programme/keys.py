@@ -160,7 +160,8 @@ _EVIDENCE = mapping(
 
 _SURVEY = mapping(
     "survey",
-    "the before/after attitude survey: phases, sectors, questions and items",
+    "the before/after attitude survey: phases, sectors, questions and items; left out when "
+    "`optional_tables` lists none of the survey tables (a programme without a survey)",
     entries(
         "phases",
         "survey phases; ids `pre` and `post` are required (the before/after roles)",
@@ -297,7 +298,8 @@ DEFINITION: tuple[Key, ...] = (
     ),
     entries(
         "source_documents",
-        "the source documents; ids `programme_report` and `survey_report` are required roles",
+        "the source documents; ids `programme_report` and `survey_report` are required roles "
+        "(`survey_report` only with a survey)",
         text("id", ID, "programme_report"),
         text("file", "`NNN_<16 hex>.txt`, as cited in every raw row's `source`", "002_1a84d9ca59562927.txt"),
         text("title", 'how reports cite it: "programme report (002), § 6"', "programme report"),
@@ -413,9 +415,10 @@ DEFINITION: tuple[Key, ...] = (
         "optional_tables",
         "list of text",
         "the optional raw tables this programme has (file names under `raw/`); a report leaves out "
-        "the sections that need one it lacks. Always required: `programme_membership.csv`, "
-        "`evidence_matrix.csv` and the four survey tables",
-        "[kpi_table.csv, programme_statements.csv]",
+        "the sections that need one it lacks. Always required: `programme_membership.csv`; at least "
+        "one evidence source (`evidence_matrix.csv`, the four survey tables together, `kpi_table.csv` or a "
+        "`case_study_*.csv` table)",
+        "[evidence_matrix.csv, kpi_table.csv]",
         False,
         "every optional table",
     ),

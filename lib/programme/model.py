@@ -232,9 +232,44 @@ class GlossaryTerm:
     source: str = ""  # where the meaning comes from: a source document id, or ""
 
 
-#: Raw tables a programme may lack (``optional_tables`` lists those it has). The others are
-#: required: the authorities' membership, the evidence matrix and the attitude survey's tables.
+#: The survey's four tables: a programme has all of them or none (its before/after survey).
+SURVEY_TABLES: tuple[str, ...] = (
+    "survey_respondents.csv",
+    "survey_understanding.csv",
+    "survey_impacts.csv",
+    "survey_comment_shares.csv",
+)
+
+#: The evidence sources, as readers name them, and the raw tables each is made of: a programme
+#: needs at least one (a table of one of them in ``optional_tables``). An evidence source
+#: records what the programme's authorities produced, did or reported: the evidence matrix,
+#: the before/after survey, the KPI table or the case studies. The rest describe the
+#: programme (its statements, guidance, claims) or its authorities (profiles, mentions).
+EVIDENCE_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the evidence matrix", ("evidence_matrix.csv",)),
+    ("the survey", SURVEY_TABLES),
+    ("the KPI table", ("kpi_table.csv",)),
+    (
+        "the case studies",
+        (
+            "case_study_facts.csv",
+            "case_study_challenges.csv",
+            "case_study_proposals.csv",
+            "case_study_impacts.csv",
+            "case_study_sections.csv",
+        ),
+    ),
+)
+
+#: Raw tables a programme may lack (``optional_tables`` lists those it has). Only the
+#: authorities' membership is always required, with at least one evidence source
+#: (:data:`EVIDENCE_SOURCES`).
 OPTIONAL_TABLES: tuple[str, ...] = (
+    "evidence_matrix.csv",
+    "survey_respondents.csv",
+    "survey_understanding.csv",
+    "survey_impacts.csv",
+    "survey_comment_shares.csv",
     "authority_profiles.csv",
     "kpi_table.csv",
     "programme_activity.csv",

@@ -3,9 +3,12 @@
 It writes a programme folder (:mod:`lib.programme.folder`): a definition with
 three example authorities, two years, two evidence items and a small survey;
 an evaluation plan; a caveats note; and the required raw tables with a few
-example rows, each marked as an example to replace. The optional raw tables
-are written as header-only templates under ``templates/``: fill one in, move
-it into ``raw/`` and list it under ``optional_tables`` in the definition.
+example rows, each marked as an example to replace: the authorities, the
+evidence matrix and the survey (the evidence matrix and the survey are listed
+under ``optional_tables``; a programme needs at least one evidence source). The
+other optional raw tables are written as header-only templates under
+``templates/``: fill one in, move it into ``raw/`` and list it under
+``optional_tables`` in the definition.
 Nothing in it names another programme.
 """
 
@@ -91,8 +94,10 @@ themes:
 commissioning: {}
 statements:
   all_years: [both years]
-# The optional raw tables this programme has (see templates/); none yet.
-optional_tables: []
+# The optional raw tables this programme has (in raw/); the others have templates in templates/.
+# Only raw/programme_membership.csv and at least one evidence source are required.
+optional_tables: [evidence_matrix.csv, survey_respondents.csv, survey_understanding.csv, survey_impacts.csv,
+  survey_comment_shares.csv]
 """
 
 PLAN = """\
@@ -236,6 +241,8 @@ def template_headers() -> dict[str, str]:
     (the raw contract checks the same columns: ``tests/programme/test_scaffold.py``)."""
     headers = {}
     for name in OPTIONAL_TABLES:
+        if name in RAW:
+            continue
         path = DEFAULT_PROGRAMME_DIR / RAW_NAME / name
         if path.is_file():
             with path.open(encoding="utf-8", newline="") as handle:

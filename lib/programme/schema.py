@@ -20,7 +20,9 @@ from typing import Any
 
 from lib.programme.keys import check_keys
 from lib.programme.model import (
+    EVIDENCE_SOURCES,
     OPTIONAL_TABLES,
+    SURVEY_TABLES,
     ActivityMeasure,
     Authority,
     CaseStudyGroup,
@@ -48,7 +50,7 @@ from lib.programme.reader import (
     read_completeness,
     read_item,
 )
-from lib.programme.survey_schema import parse_survey
+from lib.programme.survey_schema import parse_survey, surveyless
 
 SCHEMA_VERSION = 1
 #: Source documents the build looks up by role (the survey authorities are the
@@ -107,7 +109,8 @@ def parse_source_documents(r: Reader, data: dict, parsed: Fields) -> Fields:
         for p, n in r.items(data, "source_documents", "")
     )
     ids = [d.id for d in documents]
-    for role in REQUIRED_DOCUMENTS:
+    roles = REQUIRED_DOCUMENTS[:1] if surveyless(data) else REQUIRED_DOCUMENTS  # no survey, no survey report
+    for role in roles:
         if documents and role not in ids:
             r.problem("source_documents", sorted(ids), f"a document with id {role!r} (the build cites it)")
     return {"source_documents": documents}
@@ -401,6 +404,21 @@ def parse_optional_tables(r: Reader, data: dict, parsed: Fields) -> Fields:
             name,
             f"one of the optional raw tables{hint}: {', '.join(OPTIONAL_TABLES)}",
         )
+    survey = [t for t in SURVEY_TABLES if t in found]
+    if "survey_stray_values.csv" in found and not survey:
+        r.problem(
+            "optional_tables",
+            node,
+            "the four survey tables with survey_stray_values.csv (its values' charts)",
+        )
+    if survey and len(survey) < len(SURVEY_TABLES):
+        lacking = ", ".join(t for t in SURVEY_TABLES if t not in found)
+        r.problem(
+            "optional_tables", node, f"the four survey tables together or none of them (lacks {lacking})"
+        )
+    if not any(t in found for _, tables in EVIDENCE_SOURCES for t in tables):
+        sources = "; ".join(f"{label} ({', '.join(tables)})" for label, tables in EVIDENCE_SOURCES)
+        r.problem("optional_tables", node, f"at least one evidence source: {sources}")
     return {"optional_tables": tuple(t for t in OPTIONAL_TABLES if t in found)}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from lib.programme.model import (
+    SURVEY_TABLES,
     Phase,
     Question,
     RespondentGroup,
@@ -15,6 +16,7 @@ from lib.programme.model import (
     spaced_key,
 )
 from lib.programme.reader import (
+    MISSING,
     Reader,
     read_item,
 )
@@ -167,7 +169,32 @@ def _unique_spellings(r: Reader, kind: str, where: str, entries: Any) -> None:
     r.unique(f"{kind} spelling", spellings, spaced_key)
 
 
+#: A programme without a survey: no phases, sectors, questions or items (the defaults elsewhere).
+NO_SURVEY: Fields = {
+    "phases": (),
+    "sectors": (),
+    "respondent_groups": (),
+    "questions": (),
+    "understanding_items": (),
+    "impacts": (),
+    "lost_label": "",
+    "chart_questions": (),
+    "success_sectors": (),
+}
+
+
+def surveyless(data: dict) -> bool:
+    """Whether the definition says the programme has no survey: its ``optional_tables`` lists none
+    of the survey's tables (then the ``survey`` key may be left out)."""
+    listed = data.get("optional_tables")
+    return isinstance(listed, list) and not set(map(str, listed)) & set(SURVEY_TABLES)
+
+
 def parse_survey(r: Reader, data: dict, parsed: Fields) -> Fields:
+    if "survey" not in data:  # one line when the programme has survey tables, not one per survey key
+        if not surveyless(data):
+            r.problem("survey", MISSING, "a mapping (the programme has survey tables)")
+        return dict(NO_SURVEY)
     survey = r.get(data, "survey", "", dict, "a mapping", default={})
     fields: Fields = {
         "phases": _phases(r, survey),

@@ -108,11 +108,12 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     activity = profile_answer(wb, authority_id, ACTIVITY)
     if activity is not None and activity["text"]:
         first += f"; its profile records its programme activity as \u201c{activity['text']}\u201d"
-    first += (
-        f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
-        if a["attitude_survey"] == "yes"
-        else "; it is not among the authorities "
-    ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
+    if wb.has("survey"):  # a programme without a survey names no survey sources
+        first += (
+            f"; it is one of the {count_phrase(len(_survey_names(wb)), 'authority', 'authorities')} "
+            if a["attitude_survey"] == "yes"
+            else "; it is not among the authorities "
+        ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
     sentences = [first + "."]
     if f.get("selection_reason"):
         sentences.append(f"It was selected because {f['selection_reason']}.")
@@ -309,7 +310,8 @@ def _can_show(wb: Workbook, authority_id: str) -> list[str]:
     n_claims = len(claims_naming(claim_authorities(wb), authority_id))
     if n_claims:
         out.append(f"how the claim audit judged {count_phrase(n_claims, 'published claim')} naming it")
-    out.append("its own account of its aims, work and challenges (self-reported, not verified)")
+    if wb.has("profiles"):
+        out.append("its own account of its aims, work and challenges (self-reported, not verified)")
     return out
 
 
@@ -327,7 +329,7 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
         out.append(
             f"how its own participants answered the {source_title(wb, 'survey_report')}, which pools every authority"
         )
-    elif a["attitude_survey"] != "yes":
+    elif a["attitude_survey"] != "yes" and wb.has("survey"):
         out.append(f"any answer from its participants in the {source_title(wb, 'survey_report')}")
     if withdrawal(wb, authority_id) is not None:
         out.append("any outcome of a workshop there")
@@ -344,10 +346,11 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     """A short judgement of what this authority's evidence can and cannot show."""
     name = wb.name(authority_id)
     verdict = change_verdict(wb, authority_id)
+    cannot = _cannot_show(wb, authority_id)
     items = [
         f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
-        f"It cannot show {list_phrase(_cannot_show(wb, authority_id))}; whether the programme changed "
-        f"anything in {name}: {verdict}.",
+        (f"It cannot show {list_phrase(cannot)}; whether" if cannot else "It cannot show whether")
+        + f" the programme changed anything in {name}: {verdict}.",
     ]
     if has_response_data(wb, authority_id):
         items.append(supports_sentence(wb, authority_id))
@@ -425,7 +428,16 @@ def programme_context(wb: Workbook, authority_id: str) -> Markup:
         heading=AUTHORITY_PAGE.heading("programme-context"),
         n=wb.n_authorities,
         programme_page=PROGRAMME_PAGE.html,
-        anchors={key: PROGRAMME_PAGE.anchor(key) for key in ("kpis", "survey", "claim-audit", "methods")},
+        parts=[
+            (before, PROGRAMME_PAGE.anchor(key), text)
+            for key, before, text in (
+                ("kpis", "", "key performance measures"),
+                ("survey", "pooled ", "survey"),
+                ("claim-audit", "", "claim audit"),
+                ("methods", "", "methods"),
+            )
+            if not PROGRAMME_PAGE.section(key).missing(wb)  # the sections the programme page has
+        ],
         caveats=link(CAVEATS_PAGE, "caveats"),
         c2=caveat_link("C2", "no comparison group"),
     )

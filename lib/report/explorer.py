@@ -50,7 +50,7 @@ from lib.analysis import disclosure, power
 from lib.config import CAVEATS_PAGE, NOTEBOOKS_DIR, OUTPUTS_DIR
 from lib.report.facts import respondent_tables
 from lib.report.html import join, paragraph, render, table_html
-from lib.report.pages import AUTHORITY_PAGE
+from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.survey import comment_shares, survey_impacts, survey_understanding
 from lib.report.survey_responses import change_rows, results_table
 from lib.report.workbook import (  # noqa: F401 (sectors, both_sectors: the explorer's vocabulary)
@@ -132,9 +132,12 @@ def _control(**kwargs) -> widgets.Dropdown:
     return control
 
 
-def survey_explorer(wb: Workbook, workspace: bool = False) -> widgets.VBox:
+def survey_explorer(wb: Workbook, workspace: bool = False) -> widgets.VBox | Markup:
     """Question and Sector dropdowns over every pre-rendered survey view
-    (``workspace``: caveat links for JupyterLab, :func:`workspace_links`)."""
+    (``workspace``: caveat links for JupyterLab, :func:`workspace_links`). A programme
+    without a survey gets the survey section's one-line note instead."""
+    if not wb.has("survey"):
+        return paragraph(PROGRAMME_PAGE.section("survey").absent)
     QUESTIONS, SECTORS, BOTH_SECTORS = questions(wb), sectors(wb), both_sectors(wb)
     question_ids = [value for _, value in QUESTIONS]
     start = impacts_question(wb) or question_ids[0]

@@ -147,7 +147,9 @@ def success_measure_section(wb: Workbook) -> Markup:
         paragraph(f"{DEFINITIONS[UNTESTABLE]}") if untestable else Markup(""),
         heading("What the design cannot say", 3),
         bullets(list(wb.programme.plan.design.limits)),
-        caveats_paragraph(
+        Markup("")
+        if not wb.has("survey")  # no survey: none of the survey's caveats bears on it
+        else caveats_paragraph(
             "This judgement relies on:",
             [
                 ("C1", "unlinked before and after groups"),
@@ -193,7 +195,7 @@ def _why(c: pd.Series) -> str:
     """Why the verdict reads as it does, from the counts behind it (``results_success``)."""
     n = int(c["n_comparisons"])
     if not n:
-        return "Why: no measure in the sources stands for it."
+        return f"Why: {c['confidence_reason']}."
     return (
         f"Why: of the {n} before/after ratings that stand for it, {int(c['n_higher'])} were higher, "
         f"{int(c['n_same'])} about the same and {int(c['n_lower'])} lower; {int(c['n_clear'])} of the "

@@ -195,6 +195,8 @@ PROGRAMME_PAGE = Page(
             "evidence.evidence_coverage",
             lead="Which evidence items exist for each authority, as far as the surviving text of the "
             "programme report shows.",
+            needs=("evidence",),
+            absent="The programme's sources include no evidence matrix.",
         ),
         Section(
             "kpis",
@@ -210,17 +212,21 @@ PROGRAMME_PAGE = Page(
             lead="Intervals are 95% Wilson intervals for each share and Newcombe intervals for each "
             "difference.",
             lead_wording="survey_lead",
+            needs=("survey",),
+            absent="The programme's sources include no before/after survey, so no survey measure exists.",
         ),
         Section(
             "every-change",
             "Every before/after change at a glance",
             "changes.every_change",
             lead="All the survey's before/after comparisons on one chart, with their intervals.",
+            needs=("survey",),
         ),
         Section(
             "survey-results-from-respondent-level-data",
             "Survey results from respondent-level data",
             "survey_responses.programme_survey",
+            needs=("survey",),
         ),
         Section(
             "coded-answers",

@@ -70,10 +70,13 @@ def programme_title(wb: Workbook) -> Markup:
         f"{count_phrase(len(a), 'local authority', 'local authorities')} took part; "
         f"{count_phrase(len(both), 'authority', 'authorities')} "
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
-        f"The evidence matrix has {len(ev)} authority-by-item cells: "
-        f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
-        f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost.",
     ]
+    if wb.has("evidence"):
+        glance.append(
+            f"The evidence matrix has {len(ev)} authority-by-item cells: "
+            f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
+            f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost."
+        )
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
             f"The {source_title(wb, 'survey_report')} counts {resp[('all', 'pre')]} responses before and "
@@ -135,7 +138,7 @@ def participation_overview(wb: Workbook) -> Markup:
             "Authority": a["authority"],
             **{y: flags[y].to_numpy() for y in years(wb)},
             "Case study": a["case_study"],
-            "Survey source": a["attitude_survey"],
+            **({"Survey source": a["attitude_survey"]} if wb.has("survey") else {}),
         }
     )
     return join(
@@ -432,17 +435,19 @@ def conclusions(wb: Workbook) -> Markup:
             f"{clear} of those differences {is_are(clear)} clear of chance at both ends of the base range."
         )
     whose = "1 authority's" if unknown_years == 1 else f"{unknown_years} authorities'"
-    items.append(
-        f"The evidence base is thinner than the programme report's matrix suggests: "
-        f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
-        f"{whose} programme years are not stated in any document."
-    )
+    if wb.has("evidence"):
+        items.append(
+            f"The evidence base is thinner than the programme report's matrix suggests: "
+            f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
+            f"{whose} programme years are not stated in any document."
+        )
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
-    items.append(
-        f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
-        "source table; conclusions about individual authorities' challenges should be checked "
-        "with the authorities."
-    )
+    if wb.has("profiles"):
+        items.append(
+            f"{doubtful} of {len(wb.profiles)} authority profile answers may be misaligned in the "
+            "source table; conclusions about individual authorities' challenges should be checked "
+            "with the authorities."
+        )
     return bullets(items)
 
 

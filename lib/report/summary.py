@@ -96,6 +96,7 @@ def programme_summary(wb: Workbook) -> Markup:
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=list(wb.programme.plan.design.limits),
+        survey=wb.has("survey"),
         success_anchor=PROGRAMME_PAGE.anchor("success-measure"),
         methods_anchor=PROGRAMME_PAGE.anchor("methods"),
         rubric_anchor=PROGRAMME_PAGE.anchor("how-judged"),
@@ -130,6 +131,7 @@ def methods_section(wb: Workbook) -> Markup:
         sample=programme.wording("survey_sample"),
         repeat=programme.wording("survey_repeat"),
         association=programme.wording("survey_association"),
+        survey=wb.has("survey"),  # a programme without a survey: no survey methods
         c1=caveat_link("C1", "caveat C1"),
         c2=caveat_link("C2", "caveat C2"),
         c3=caveat_link("C3", "caveat C3"),
@@ -146,10 +148,22 @@ def authority_comparison(wb: Workbook) -> Markup:
         {
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
             **{y: [r["years"][y] for r in rows] for y in years(wb)},
-            "Evidence statuses readable (recorded + inferred, of all items)": [r["coverage"] for r in rows],
-            "Survey source": [r["survey"] for r in rows],
+            **(
+                {
+                    "Evidence statuses readable (recorded + inferred, of all items)": [
+                        r["coverage"] for r in rows
+                    ]
+                }
+                if wb.has("evidence")
+                else {}
+            ),
+            **({"Survey source": [r["survey"] for r in rows]} if wb.has("survey") else {}),
             "Case study": [r["case_study"] for r in rows],
-            "Profile highlight (what it did)": [r["highlight"] for r in rows],
+            **(
+                {"Profile highlight (what it did)": [r["highlight"] for r in rows]}
+                if wb.has("profiles")
+                else {}
+            ),
         }
     )
     return render(
@@ -162,6 +176,9 @@ def authority_comparison(wb: Workbook) -> Markup:
             wrap=True,
         ),
         n=len(rows),
+        survey=wb.has("survey"),
+        profiles=wb.has("profiles"),
+        evidence=wb.has("evidence"),
     )
 
 

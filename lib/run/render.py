@@ -319,6 +319,8 @@ def render_notebook(
 #: Cells tagged so leave the report's page for the explorer's own page
 #: (``site.EXPLORER_PAGE``): the widgets' scripts then weigh on that page only.
 EXPLORER_TAG = "explorer-page"
+#: The output type of an interactive widget (the explorer's dropdowns).
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: Metadata key naming the site page a notebook renders to, when not its report's own.
 SITE_PAGE_KEY = "site_page"
 
@@ -331,6 +333,24 @@ def _tagged(cell) -> bool:
     return EXPLORER_TAG in (cell.get("metadata", {}).get("tags") or [])
 
 
+def _widget(cell) -> bool:
+    """Whether an executed cell shows an interactive widget."""
+    return any(WIDGET_MIME in (o.get("data") or {}) for o in cell.get("outputs", []))
+
+
+def _without_explorer(nb):
+    """The report without its explorer cells and the note linking to the explorer's page."""
+    report = copy.deepcopy(nb)
+    report.cells = [
+        c
+        for c in report.cells
+        if not _tagged(c)
+        and not (c.get("cell_type") == "markdown" and site.EXPLORER_PAGE in "".join(c["source"]))
+    ]
+    report.metadata.pop("widgets", None)
+    return report
+
+
 def split_explorer(nb) -> tuple[Any, Any | None]:
     """The report without its explorer cells (and without widget state, so no widget
     scripts), and the explorer's page: its title, then the explorer cells with the
@@ -339,6 +359,8 @@ def split_explorer(nb) -> tuple[Any, Any | None]:
 
     if not any(_tagged(c) for c in nb.cells):
         return nb, None
+    if "widgets" not in nb.metadata and not any(_widget(c) for c in nb.cells if _tagged(c)):  # no survey
+        return _without_explorer(nb), None
     report = copy.deepcopy(nb)
     report.cells = [c for c in report.cells if not _tagged(c)]
     report.metadata.pop("widgets", None)

@@ -71,17 +71,24 @@ def _if_any(function, *frames: pd.DataFrame):
     return function(*frames)
 
 
+def _cleaned_survey(raw: dict[str, pd.DataFrame], respondents: pd.DataFrame) -> pd.DataFrame:
+    """``survey.csv`` from the survey's chart tables; empty for a programme without a survey."""
+    if respondents.empty:  # the four survey tables come together or not at all (the definition)
+        return pd.DataFrame()
+    return clean_survey(
+        clean_understanding(raw["survey_understanding.csv"], respondents),
+        clean_impacts(raw["survey_impacts.csv"], respondents),
+        clean_comment_shares(raw["survey_comment_shares.csv"]),
+    )
+
+
 def _processed_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Each processed table cleaned from its raw tables (not yet validated), and the
     membership table in its cleaning order (the quality checks read it so)."""
     membership = clean_membership(raw["programme_membership.csv"])
     authorities = clean_authorities(membership, survey_authorities(membership))
-    respondents = clean_respondents(raw["survey_respondents.csv"])
-    survey = clean_survey(
-        clean_understanding(raw["survey_understanding.csv"], respondents),
-        clean_impacts(raw["survey_impacts.csv"], respondents),
-        clean_comment_shares(raw["survey_comment_shares.csv"]),
-    )
+    respondents = _if_any(clean_respondents, raw["survey_respondents.csv"])
+    survey = _cleaned_survey(raw, respondents)
     tables = {
         "authorities.csv": authorities,
         "membership.csv": membership.sort_values(["authority_id", "source", "quote"], kind="stable"),
@@ -125,13 +132,17 @@ def _quality_issues(
         *_entries(activity_issues, raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
         *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
-        *survey_issues(
-            raw["survey_understanding.csv"],
-            raw["survey_impacts.csv"],
-            raw["survey_comment_shares.csv"],
-            raw["survey_stray_values.csv"],
-            respondents,
-            raw["survey_respondents.csv"],
+        *(
+            survey_issues(
+                raw["survey_understanding.csv"],
+                raw["survey_impacts.csv"],
+                raw["survey_comment_shares.csv"],
+                raw["survey_stray_values.csv"],
+                respondents,
+                raw["survey_respondents.csv"],
+            )
+            if not respondents.empty
+            else []
         ),
         *_entries(guidance_issues, raw["practice_guidance.csv"]),
         *_entries(proposals_issues, raw["case_study_proposals.csv"]),

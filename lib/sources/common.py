@@ -17,7 +17,12 @@ PROGRAMME = current_programme()
 
 #: Source documents the build looks up by role (file names from the definition).
 PROGRAMME_REPORT = PROGRAMME.source_file("programme_report")
-SURVEY_REPORT = PROGRAMME.source_file("survey_report")
+#: The survey report's file (None: a programme without a survey has none).
+SURVEY_REPORT = (
+    PROGRAMME.source_file("survey_report")
+    if "survey_report" in {d.id for d in PROGRAMME.source_documents}
+    else None
+)
 
 #: Programme years, in order (ids such as '2011-12').
 YEARS: tuple[str, ...] = tuple(y.id for y in PROGRAMME.years)

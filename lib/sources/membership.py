@@ -98,6 +98,8 @@ def _stated_years(value: str) -> list[str]:
 
 def survey_authorities(membership: pd.DataFrame) -> set[str]:
     """Authorities the attitude survey report names as its sources (004 § 2.2)."""
+    if SURVEY_REPORT is None:
+        return set()
     named = membership[membership["source"].str.startswith(SURVEY_REPORT)]
     return set(named["authority_id"])
 

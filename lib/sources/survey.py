@@ -73,12 +73,19 @@ def phase_id(printed: str) -> str:
     return PROGRAMME.phase_id(printed)
 
 
+#: Stands for the charts' question in a programme without a survey (never written to a table).
+NO_QUESTION = Question(id="", number=0, label="", explorer_label="", base="respondents", printed_prefix=None)
+
+
 def _question(which: str) -> Question:
     """The survey question whose charts hold the ``understanding`` or ``impacts`` items."""
     return PROGRAMME.chart_question(which)
 
 
-UNDERSTANDING_QUESTION, IMPACTS_QUESTION = _question("understanding"), _question("impacts")
+#: The charts' questions (none for a programme without a survey: its tables are never cleaned).
+UNDERSTANDING_QUESTION, IMPACTS_QUESTION = (
+    (_question("understanding"), _question("impacts")) if PROGRAMME.questions else (NO_QUESTION, NO_QUESTION)
+)
 
 #: The impact items; labels differing only in wording between sectors unify.
 IMPACTS: list[tuple[str, str, tuple[str, ...]]] = [(i.id, i.label, i.spellings) for i in PROGRAMME.impacts]

@@ -44,3 +44,17 @@ def test_no_word_of_programme_b_on_this_programmes_pages(full_batch, tmp_path):
         if leaked:
             found[page.name] = sorted(leaked)
     assert found == {}
+
+
+def test_no_word_of_the_minimal_programme_on_this_programmes_pages(full_batch):
+    """The other direction for tests/fixtures/programme_minimal (its own pages:
+    tests/e2e/test_minimal_programme.py::test_no_word_of_the_first_programme_on_its_pages)."""
+    minimal = PROJECT_ROOT / "tests" / "fixtures" / "programme_minimal"
+    theirs = _leaks.distinctive(minimal, PROJECT_ROOT / "data")
+    assert {"saltcombe", "gullhaven", "harbour", "ledger"} <= theirs
+    found = {}
+    for page in sorted(full_batch.html.glob("*.html")):
+        leaked = _leaks.visible_words(page.read_text(encoding="utf-8")) & theirs
+        if leaked:
+            found[page.name] = sorted(leaked)
+    assert found == {}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from lib import programme
 from lib.config import PROJECT_ROOT
-from lib.programme.model import OPTIONAL_TABLES
+from lib.programme.model import OPTIONAL_TABLES, SURVEY_TABLES
 from lib.sources.registry import RAW_TABLES
 
 
@@ -42,9 +43,13 @@ def test_it_writes_a_programme_folder_with_templates_for_every_optional_table(sc
     assert (scaffold / "definition.yaml").is_file() and (scaffold / "plan.yaml").is_file()
     assert (scaffold / "notes" / "caveats.md").is_file()
     raw = sorted(p.name for p in (scaffold / "raw").iterdir())
-    assert raw == sorted(set(RAW_TABLES) - set(OPTIONAL_TABLES))  # the required tables, with examples
+    listed = programme.load_programme(
+        scaffold
+    ).optional_tables  # its evidence sources: the matrix, the survey
+    assert listed == ("evidence_matrix.csv", *SURVEY_TABLES)
+    assert raw == sorted({*(set(RAW_TABLES) - set(OPTIONAL_TABLES)), *listed})  # with examples
     templates = sorted(p.name for p in (scaffold / "templates").iterdir())
-    assert templates == sorted(OPTIONAL_TABLES)
+    assert templates == sorted(set(OPTIONAL_TABLES) - set(listed))
     for name in templates:  # header only, exactly the raw contract's columns (in any order)
         with open(scaffold / "templates" / name, encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))

@@ -12,6 +12,7 @@ import yaml
 
 from lib import programme
 from lib.config import PROJECT_ROOT
+from lib.programme.model import SURVEY_TABLES
 
 DATA = PROJECT_ROOT / "data"
 
@@ -55,19 +56,53 @@ def test_a_folder_that_does_not_exist_names_its_definition(tmp_path):
 
 def test_optional_tables_must_be_optional_raw_tables_with_the_closest_named(tmp_path):
     data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
-    data["optional_tables"] = ["kpi_table.csv", "kpi_tabel.csv", "evidence_matrix.csv"]
+    data["optional_tables"] = ["kpi_table.csv", "kpi_tabel.csv", "programme_membership.csv"]
     with pytest.raises(programme.ProgrammeDefinitionError) as caught:
         programme.parse_definition(data, "d.yaml")
     assert [line.split(": expected ")[0] for line in caught.value.problems] == [
         "error: d.yaml, key optional_tables[1]: value 'kpi_tabel.csv'",
-        "error: d.yaml, key optional_tables[2]: value 'evidence_matrix.csv'",
+        "error: d.yaml, key optional_tables[2]: value 'programme_membership.csv'",
     ]
     assert "(did you mean 'kpi_table.csv'?)" in caught.value.problems[0]
     data["optional_tables"] = ["kpi_table.csv"]
     prog = programme.parse_definition(data, "d.yaml")
     assert prog.has_table("kpi_table.csv") and not prog.has_table("published_claims.csv")
-    assert prog.has_table("evidence_matrix.csv")  # required tables are always had
+    assert not prog.has_table("evidence_matrix.csv") and not prog.has_table("survey_respondents.csv")
+    assert prog.has_table("programme_membership.csv")  # the one required table is always had
     assert programme.load_programme().has_table("published_claims.csv")  # default: every table
+
+
+def test_a_programme_needs_an_evidence_source_and_the_survey_tables_together(tmp_path):
+    """No evidence source is one line naming them; part of the survey is one line naming what it lacks."""
+    data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
+    data["optional_tables"] = ["programme_statements.csv", "authority_profiles.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['programme_statements.csv', 'authority_profiles.csv']: "
+        "expected at least one evidence source: the evidence matrix (evidence_matrix.csv); the survey "
+        "(survey_respondents.csv, survey_understanding.csv, survey_impacts.csv, survey_comment_shares.csv); "
+        "the KPI table (kpi_table.csv); the case studies (case_study_facts.csv, case_study_challenges.csv, "
+        "case_study_proposals.csv, case_study_impacts.csv, case_study_sections.csv)"
+    ]
+    data["optional_tables"] = ["survey_respondents.csv", "survey_impacts.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['survey_respondents.csv', 'survey_impacts.csv']: "
+        "expected the four survey tables together or none of them (lacks survey_understanding.csv, "
+        "survey_comment_shares.csv)"
+    ]
+    data["optional_tables"] = ["evidence_matrix.csv", "survey_stray_values.csv"]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert caught.value.problems == [
+        "error: d.yaml, key optional_tables: value ['evidence_matrix.csv', 'survey_stray_values.csv']: "
+        "expected the four survey tables with survey_stray_values.csv (its values' charts)"
+    ]
+    for source in (["case_study_facts.csv"], ["evidence_matrix.csv"], ["kpi_table.csv"]):
+        data["optional_tables"] = source
+        assert programme.parse_definition(data, "d.yaml").optional_tables == tuple(source)
 
 
 @pytest.mark.slow
@@ -136,3 +171,23 @@ def test_wording_is_the_programmes_own_or_a_default_true_of_any(tmp_path):
     ]
     readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert all(f"| `{key}` |" in readme for key in programme.WORDING)  # documented, every id
+
+
+def test_a_programme_without_a_survey_may_leave_out_its_survey_key_and_survey_report():
+    """With no survey table in ``optional_tables`` the ``survey`` key and the ``survey_report`` document
+    may be left out (no questions, sectors or phases); with the survey tables listed both stay required."""
+    data = yaml.safe_load(DATA.joinpath("definition.yaml").read_text(encoding="utf-8"))
+    del data["survey"]
+    data["source_documents"] = [d for d in data["source_documents"] if d["id"] != "survey_report"]
+    data["optional_tables"] = ["evidence_matrix.csv"]
+    prog = programme.parse_definition(data, "d.yaml")
+    assert (prog.questions, prog.sectors, prog.phases, prog.impacts) == ((), (), (), ())
+    assert "survey_report" not in {d.id for d in prog.source_documents}
+    data["optional_tables"] = ["evidence_matrix.csv", *SURVEY_TABLES]
+    with pytest.raises(programme.ProgrammeDefinitionError) as caught:
+        programme.parse_definition(data, "d.yaml")
+    assert [line.split(": expected ")[0] for line in caught.value.problems] == [
+        "error: d.yaml, key source_documents: value ['commissioning_paper', 'leeds_case_study', "
+        "'programme_report', 'richmond_case_study']",
+        "error: d.yaml, key survey: value (missing)",
+    ]

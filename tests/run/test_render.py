@@ -419,6 +419,16 @@ def test_split_explorer_moves_tagged_cells_and_the_widget_state():
     assert render.split_explorer(untagged) == (untagged, None)
 
 
+def test_an_explorer_with_nothing_to_explore_is_left_out_with_its_link():
+    """A programme without a survey: the explorer cell shows a note, not a widget, and the notebook
+    holds no widget state; the report keeps neither the cell nor the note linking to its page."""
+    nb = _explorer_nb()
+    del nb.metadata["widgets"]
+    report, explorer = render.split_explorer(nb)
+    assert explorer is None and len(report.cells) == len(nb.cells) - 2
+    assert not any("survey-explorer.html" in c.source or "EXPLORER-MARKER" in c.source for c in report.cells)
+
+
 def test_report_page_without_explorer_has_no_widget_scripts(tmp_path):
     report, explorer = render.split_explorer(_explorer_nb())
     page = render.render_notebook(report, tmp_path / "report.html")

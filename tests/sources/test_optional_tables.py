@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from lib.config import RAW_DIR
-from lib.programme.model import OPTIONAL_TABLES
+from lib.programme.model import EVIDENCE_SOURCES, OPTIONAL_TABLES, SURVEY_TABLES
 from lib.sources import reading
 from lib.sources.build import build_tables
 from lib.sources.contract import RawDataError
@@ -49,14 +49,8 @@ def lacking(monkeypatch, tmp_path):
 def test_every_optional_table_is_a_declared_raw_table_and_the_required_ones_stay():
     assert set(OPTIONAL_TABLES) <= set(RAW_TABLES)
     required = set(RAW_TABLES) - set(OPTIONAL_TABLES)
-    assert required == {
-        "programme_membership.csv",
-        "evidence_matrix.csv",
-        "survey_respondents.csv",
-        "survey_understanding.csv",
-        "survey_impacts.csv",
-        "survey_comment_shares.csv",
-    }
+    assert required == {"programme_membership.csv"}
+    assert {t for _, tables in EVIDENCE_SOURCES for t in tables} <= set(OPTIONAL_TABLES)
 
 
 def test_a_programme_without_the_optional_tables_builds(lacking):
@@ -109,3 +103,22 @@ def test_data_readme_names_every_column_of_every_raw_table():
         if absent:
             missing[name] = absent
     assert missing == {}
+
+
+def test_a_programme_of_authorities_and_the_evidence_matrix_builds(monkeypatch, tmp_path):
+    """Only the authorities and one evidence source: every processed table is written with its
+    schema's columns, empty where nothing bears on it, and the quality log has no survey entry."""
+    kept = ("evidence_matrix.csv",)
+    monkeypatch.setattr(reading, "PROGRAMME", dataclasses.replace(reading.PROGRAMME, optional_tables=kept))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("programme_membership.csv", "evidence_matrix.csv"):
+        shutil.copy(RAW_DIR / name, raw / name)
+    result = build_tables(reading.load_raw(raw))
+    assert set(result.tables) == set(PROCESSED_SCHEMAS)
+    for name, table in result.tables.items():
+        assert list(table.columns) == list(PROCESSED_SCHEMAS[name].columns), name
+    has_rows = {name for name, table in result.tables.items() if len(table)}
+    assert has_rows == {"authorities.csv", "membership.csv", "evidence.csv"}
+    assert len(result.tables["evidence.csv"]) == 180  # the 12 x 15 matrix, as with every table
+    assert not any(result.issues["file"].isin(SURVEY_TABLES))
