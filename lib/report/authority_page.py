@@ -16,7 +16,14 @@ from markupsafe import Markup
 from lib.analysis import verdicts
 from lib.programme import wording
 from lib.report.common import caveat_link, claim_anchor, status_label
-from lib.report.facts import authority_evidence, claim_audit, has_response_data, positive_status, withdrawal
+from lib.report.facts import (
+    authority_evidence,
+    claim_audit,
+    has_response_data,
+    positive_status,
+    withdrawal,
+    years_words,
+)
 from lib.report.format import count_phrase, list_phrase, percent, sentence
 from lib.report.html import (
     bullets,
@@ -100,7 +107,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     first = (
         _years_sentence(wb, name, a).rstrip(".")
         if left is None or not ys
-        else f"{name} was selected for {years}"
+        else f"{name} was {years_words(True)} {years}"
     ) + _years_basis(wb, authority_id)
     inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
     if inference:  # a name in one document read as this authority: marked wherever it shows

@@ -45,6 +45,18 @@ class Withdrawal:
         return f"{name} withdrew from the programme{why}{when}.{instead}"
 
 
+#: How every page words an authority's programme years (the index and its own page alike):
+#: one whose case study records its withdrawal was "selected" for them (its case study: "was
+#: selected in 2012", then "withdrew from the Programme ... before the workshop could take
+#: place"), so no page says it took part; any other took part in them.
+YEARS_WORDS = {True: "selected for", False: "took part in"}
+
+
+def years_words(withdrew: bool) -> str:
+    """``'selected for'`` (an authority that withdrew) or ``'took part in'``: :data:`YEARS_WORDS`."""
+    return YEARS_WORDS[bool(withdrew)]
+
+
 #: The columns of case_study_facts.csv that :func:`withdrawals` reads.
 WITHDRAWAL_COLUMNS: tuple[str, ...] = ("authority_id", "fact", "value", "source")
 
