@@ -262,3 +262,38 @@ def direction_counts(rows: pd.DataFrame) -> dict[str, int]:
     """{'higher': n, 'about the same': n, 'lower': n} of some ``results_comparisons`` or ``results_kpis`` rows."""
     counts = rows["direction"].value_counts()
     return {d: int(counts.get(d, 0)) for d in results.DIRECTIONS}
+
+
+def _whole(x) -> str:
+    return f"{round(float(x)):,}"
+
+
+def _about(low, high) -> str:
+    return f"about {_whole(low)}" if _whole(low) == _whole(high) else f"about {_whole(low)} to {_whole(high)}"
+
+
+def detect_words(criterion: pd.Series) -> str | None:
+    """What a criterion's could-be-chance comparisons could have detected, from its
+    ``results_success`` row (the one home of the range); None when none could be chance."""
+    if pd.isna(criterion["mdd_min_pts"]):
+        return None
+    return (
+        f"with these bases the survey could only detect changes of "
+        f"{_about(criterion['mdd_min_pts'], criterion['mdd_max_pts'])} points, so a change that could be "
+        "chance is not evidence that nothing changed"
+    )
+
+
+def decide_words(criterion: pd.Series, target_points: float | None) -> str | None:
+    """What it would take to decide on a criterion (respondents per group for the plan's target change,
+    against the bases its comparisons rest on), from its ``results_success`` row; None untested."""
+    if target_points is None or pd.isna(criterion["base_for_target_min"]):
+        return None
+    need = _about(criterion["base_for_target_min"], criterion["base_for_target_max"])
+    bases = _whole(criterion["base_min"])
+    if _whole(criterion["base_max"]) != bases:
+        bases += f" to {_whole(criterion['base_max'])}"
+    return (
+        f"to detect a change of {target_points:g} points, a survey needs {need} respondents in each of the "
+        f"before and after groups; these comparisons rest on {bases}"
+    )
