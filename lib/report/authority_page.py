@@ -121,7 +121,8 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
         else "; it is not among the authorities "
     ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
     sentences = [first + "."]
-    if f.get("selection_reason"):
+    quotes = [str(q) for q in own_statements(wb, authority_id)["quote"]]
+    if f.get("selection_reason") and not _said(quotes, f["selection_reason"]):  # else quoted once, below
         sentences.append(f"It was selected because {f['selection_reason']}.")
     if f.get("participation_reason"):
         sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
@@ -153,6 +154,52 @@ def own_statements(wb: Workbook, authority_id: str) -> pd.DataFrame:
     return m[(m["authority_id"] == authority_id) & ~shared]
 
 
+def _said(quotes: list[str], *values: str) -> bool:
+    """Whether one of the quoted statements already gives every one of ``values`` (said once)."""
+
+    def norm(x: str) -> str:
+        return " ".join(str(x).split()).casefold()
+
+    return any(all(norm(v) in norm(q) for v in values) for q in quotes)
+
+
+def _events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
+    """The case study's events the page does not already give: an event a quoted statement gives
+    in full is not retold, and what a withdrawal led to instead is in the summary."""
+    events = []
+    group = [
+        f[k] for k in ("task_group_date", "task_group_participants", "task_group_participants_from") if k in f
+    ]
+    if "task_group_date" in f and not _said(quotes, *group):
+        events.append(
+            f"Task group meetings took place in {f['task_group_date']}"
+            + (
+                f" with {f['task_group_participants']} participants from "
+                f"{f.get('task_group_participants_from', 'partners')}"
+                if "task_group_participants" in f
+                else ""
+            )
+            + "."
+        )
+    workshop = [
+        f[k] for k in ("workshop_date", "workshop_participants", "workshop_participants_from") if k in f
+    ]
+    if "workshop_date" in f and not _said(quotes, *workshop):
+        events.append(
+            f"A workshop took place on {f['workshop_date']}"
+            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
+            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
+            + "."
+        )
+    if left is not None and left.planned and "planned_workshop_format" in f:
+        events.append(f"The workshop planned for {left.planned} was to be {f['planned_workshop_format']}.")
+    elif left is not None and left.planned and not _said(quotes, f"planned in {left.planned}"):
+        events.append(f"A workshop was planned for {left.planned}.")
+    if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
+        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    return events
+
+
 def participation(wb: Workbook, authority_id: str) -> Markup:
     """The statements that place the authority, alone, in a year, and its case-study events."""
     a = wb.authority_row(authority_id)
@@ -167,34 +214,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
                 f"{source_doc(wb, s['source'])}; places {name} in {s['years_stated'].replace(';', ' and ')}",
             )
         )
-    events = []
-    if "task_group_date" in f:
-        events.append(
-            f"Task group meetings took place in {f['task_group_date']}"
-            + (
-                f" with {f['task_group_participants']} participants from "
-                f"{f.get('task_group_participants_from', 'partners')}"
-                if "task_group_participants" in f
-                else ""
-            )
-            + "."
-        )
-    if "workshop_date" in f:
-        events.append(
-            f"A workshop took place on {f['workshop_date']}"
-            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
-            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
-            + "."
-        )
-    left = withdrawal(wb, authority_id)
-    if left is not None and left.planned:
-        events.append(
-            f"A workshop was planned for {left.planned}"
-            + (f" as {f['planned_workshop_format']}" if "planned_workshop_format" in f else "")
-            + "."
-        )
-    if "activity_instead_of_workshop" in f:
-        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    events = _events(f, withdrawal(wb, authority_id), [str(q) for q in statements["quote"]])
     if events:
         parts.append(paragraph(*events))
     if not parts:
@@ -468,14 +488,15 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
     """
     facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
     total = dict(zip(facts["fact"], facts["value"], strict=False)).get("workshop_participants")
+    # The statements themselves are quoted in full in the case study's own words below, and the
+    # source is one: each is said once (the caption cites it), not again in every row.
     table = pd.DataFrame(
         {
             "Participant group": impacts["group_label"],
             "Reported share (as published)": impacts["value"].map(percent),
-            "Statement (as published)": impacts["statement"],
-            "Source": impacts["source"].map(lambda x: source_doc(wb, x)),
         }
     )
+    cited = list_phrase(list(dict.fromkeys(impacts["source"].map(lambda x: source_doc(wb, x)))))
     words = (
         f"The case study reports these shares for groups of the {total} workshop participants "
         if total
@@ -487,7 +508,7 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
             "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
             "because a group could be small and its size is unknown."
         ),
-        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        table_html(table, f"{name}: reported impact by participant group (as published in the {cited})"),
         render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
     )
 
