@@ -162,12 +162,22 @@ def decision_part(t: BriefTables) -> dict[str, Any]:
     """The decision box: one row per criterion, the changes the survey could detect, and what a survey able
     to decide would need, all read from ``results_success`` as the programme report's decision box reads them."""
     rows = [
-        (str(r["criterion"]), str(r["verdict"]), str(r["confidence"]).replace("_", " "), str(r["headline"]))
+        (
+            str(r["criterion"]),
+            str(r["verdict"]),
+            str(r["confidence"]).replace("_", " "),
+            "" if str(r["headline"]) == str(r["verdict"]) else str(r["headline"]),  # not the verdict twice
+        )
         for _, r in t.success.iterrows()
     ]
     mdd = _criteria_lines(t, detect_words)
     need = _criteria_lines(t, lambda c: decide_words(c, t.target_points))
-    return {"rows": rows, "mdd": " ".join(mdd) or None, "need": " ".join(need) or None}
+    return {
+        "rows": rows,
+        "in_short": any(r[3] for r in rows),
+        "mdd": " ".join(mdd) or None,
+        "need": " ".join(need) or None,
+    }
 
 
 def brief_body(t: BriefTables, programme_name: str) -> Markup:

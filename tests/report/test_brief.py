@@ -122,3 +122,15 @@ def test_missing_columns_are_named_one_per_line():
         "results_success: column 'verdict' missing (expected the results table of CONTRACT.md section 3)",
         "results_design: column 'level' missing (expected the results table of CONTRACT.md section 3)",
     ]
+
+
+def test_a_headline_that_is_the_verdict_is_not_printed_twice():
+    t = _frames()
+    same = brief.BriefTables(
+        t.success.assign(headline=t.success["verdict"]), t.findings, t.design, t.comparisons, 10.0
+    )
+    body = str(brief.brief_body(same, "A programme"))
+    row = re.search(r"<tr><th scope=\"row\">Criterion 1.*?</tr>", body, re.S).group(0)
+    assert _text(row).count(verdicts.DIRECTION_ONLY) == 1
+    assert "In short" not in body
+    assert "In short" in str(brief.brief_body(t, "A programme"))
