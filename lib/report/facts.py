@@ -294,6 +294,7 @@ def decide_words(criterion: pd.Series, target_points: float | None) -> str | Non
     if _whole(criterion["base_max"]) != bases:
         bases += f" to {_whole(criterion['base_max'])}"
     return (
-        f"to detect a change of {target_points:g} points, a survey needs {need} respondents in each of the "
+        f"to detect a change of {target_points:g} points (the change the evaluation plan says matters), a "
+        f"survey needs {need} respondents in each of the "
         f"before and after groups; these comparisons rest on {bases}"
     )

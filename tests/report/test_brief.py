@@ -90,7 +90,8 @@ def test_brief_gives_verdict_three_findings_what_cannot_be_concluded_and_decisio
         "Headline 1.",
     ]
     assert (
-        "To detect a change of 10 points, a survey needs about 360 to 390 respondents in each of the "
+        "To detect a change of 10 points (the change the evaluation plan says matters), a survey needs about "
+        "360 to 390 respondents in each of the "
         "before and after groups; these comparisons rest on 43 to 76." in text
     )
     assert "median" not in text

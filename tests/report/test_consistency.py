@@ -141,7 +141,8 @@ def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered)
         need = tested["base_for_target"].astype(int)
         bases = pd.concat([tested["base_pre"], tested["base_post"]]).astype(int)
         words = (
-            f"to detect a change of {target:g} points, a survey needs about {need.min()} to {need.max()} "
+            f"to detect a change of {target:g} points (the change the evaluation plan says matters), a survey "
+            f"needs about {need.min()} to {need.max()} "
             f"respondents in each of the before and after groups; these comparisons rest on "
             f"{bases.min()} to {bases.max()}"
         )
