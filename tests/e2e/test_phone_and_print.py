@@ -6,6 +6,7 @@ scrolls and does; every chart's smallest text, scaled as the browser draws the c
 is at least 11 px. Printed to A4: no word of a table header is split across lines
 (each word's rendered boxes, measured with a DOM Range, sit on one line), header cells
 wrap only at spaces (computed ``hyphens``, ``word-break``, ``overflow-wrap``), and
+nothing is clipped sideways (a box that scrolls on screen shows all of its content), and
 the PDF is A4.
 
 The survey explorer's widgets are left out of the control check: their layout is
@@ -116,6 +117,18 @@ _HEADER_WORDS_JS = """
   }
   return {cells: cells.length, split, rules: Array.from(rules)};
 }
+"""
+
+
+#: Every box that would clip its content on paper: it hides or scrolls what overflows
+#: sideways, and its content is wider than it (a printed page cannot scroll).
+_CLIPPED_JS = """
+() => Array.from(document.querySelectorAll('body *')).filter(e => {
+  if (!e.getClientRects().length) return false;
+  const ox = getComputedStyle(e).overflowX;
+  return ['auto', 'scroll', 'hidden', 'clip'].includes(ox) && e.scrollWidth > e.clientWidth + 1;
+}).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className.toString().slice(0, 40)}: `
+             + `${e.scrollWidth} px of content in ${e.clientWidth} px`)
 """
 
 
@@ -257,6 +270,7 @@ def printed(browser, full_batch):
             page.goto(path.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             out[name] = page.evaluate(_HEADER_WORDS_JS)
+            out[name]["clipped"] = page.evaluate(_CLIPPED_JS)
         page.goto((full_batch.html / "programme.html").as_uri(), wait_until="load")
         out["pdf"] = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
     finally:
@@ -272,6 +286,31 @@ def test_no_table_header_word_is_split_in_print(printed):
             facts["split"][:20]
         )
         assert facts["rules"] == ["manual/normal/normal"], (name, facts["rules"])
+
+
+def test_nothing_is_clipped_sideways_in_print(printed):
+    """A box that scrolls on screen (the index's report table) shows all of its content on paper."""
+    clipped = [f"{name}: {line}" for name in PRINTED for line in printed[name]["clipped"]]
+    assert not clipped, "content clipped at the A4 width in print:\n" + "\n".join(clipped[:20])
+
+
+def test_the_clipping_measure_finds_a_wide_table_in_a_scrolling_box(browser, tmp_path):
+    """The measure itself: a 900 px table in a box that scrolls is clipped on paper."""
+    page_file = tmp_path / "clip.html"
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
+        '<div id="box" style="overflow-x:auto"><table style="width:900px"><tr><td>wide</td></tr></table></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 600})
+    try:
+        page.goto(page_file.as_uri())
+        page.emulate_media(media="print")
+        found = page.evaluate(_CLIPPED_JS)
+    finally:
+        page.close()
+    assert len(found) == 1 and found[0].startswith("div#box"), found
 
 
 def test_the_printed_programme_is_a4(printed):
