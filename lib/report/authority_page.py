@@ -412,20 +412,36 @@ def authority_mentions(wb: Workbook, authority_id: str) -> pd.DataFrame:
 
 def claims(wb: Workbook, authority_id: str) -> Markup:
     """Each published claim that names this authority, with its verdict and a link to how
-    the claim audit checked it; nothing when no claim names it."""
+    the claim audit checked it; nothing when no claim names it. A claim the case study's own
+    words (quoted under "Case study") hold in full is named by its opening words and a link
+    there, not quoted twice."""
     mine = claims_naming(claim_authorities(wb), authority_id)
     if mine.empty:
         return Markup("")
+    own_words = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
     items = [
         render(
             "authority_claim.j2",
             verdict=r["verdict"][:1].upper() + r["verdict"][1:],
             claim=r["claim"],
+            opening=_opening(r["claim"]),
+            quoted_below=_said([str(t) for t in own_words["text"]], r["claim"]),
+            case_study=f"#{AUTHORITY_PAGE.anchor('case-study')}",
             href=claim_href(r["claim_id"]),
         )
         for _, r in mine.iterrows()
     ]
     return join(AUTHORITY_PAGE.heading("claims", name=wb.name(authority_id)), bullets(items))
+
+
+#: Words of a claim shown where the page quotes the claim in full elsewhere (said once).
+OPENING_WORDS = 8
+
+
+def _opening(claim: str) -> str:
+    """A claim's first :data:`OPENING_WORDS` words, marked as cut where it goes on."""
+    words = str(claim).split()
+    return " ".join(words[:OPENING_WORDS]) + (" \u2026" if len(words) > OPENING_WORDS else "")
 
 
 def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:

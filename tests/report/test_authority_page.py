@@ -210,4 +210,7 @@ def test_a_case_study_page_says_each_thing_once(wb, authority_id):
             assert text.count(" ".join(facts[fact].split())) == 1, (fact, facts[fact])
     impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == authority_id]
     for statement in impacts["statement"]:
-        assert text.count(statement) <= 2, statement  # the case study's words, and the claim it is audited as
+        assert text.count(statement) == 1, statement  # in the case study's own words only
+    claims = wb.results_claims
+    for claim in claims[claims["authorities"].fillna("").str.contains(authority_id)]["claim"]:
+        assert text.count(" ".join(claim.split())) == 1, claim  # quoted once; the claims list links to it
