@@ -277,13 +277,13 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
                 href=f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('themes')}",
             )
         )
+    one_source = props["source"].nunique() == 1  # then cited once, after the proposals
     for _, p in props.sort_values("theme_order").iterrows():
         parts.append(heading(p["theme_label"], 3))
-        parts.append(
-            quote_block(
-                p["text"], f"{name}'s partners ({p['theme_as_printed']}), {source_doc(wb, p['source'])}"
-            )
-        )
+        cite = f"{name}'s partners ({p['theme_as_printed']})"
+        parts.append(quote_block(p["text"], cite if one_source else f"{cite}, {source_doc(wb, p['source'])}"))
+    if len(props) and one_source:
+        parts.append(paragraph(f"All the proposals are from the {source_doc(wb, props['source'].iloc[0])}."))
     if len(impacts):
         parts += [heading("Reported impact", 3), case_study_impact_table(wb, impacts, name)]
     parts.append(sections)
