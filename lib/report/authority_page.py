@@ -10,17 +10,21 @@ section.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lib.analysis import verdicts
 from lib.programme import wording
 from lib.report.common import caveat_link, claim_anchor, status_label
 from lib.report.facts import (
     authority_evidence,
+    case_study_events,
     claim_audit,
     has_response_data,
     positive_status,
+    said_in,
     withdrawal,
     years_words,
 )
@@ -122,7 +126,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
     sentences = [first + "."]
     quotes = [str(q) for q in own_statements(wb, authority_id)["quote"]]
-    if f.get("selection_reason") and not _said(quotes, f["selection_reason"]):  # else quoted once, below
+    if f.get("selection_reason") and not said_in(quotes, f["selection_reason"]):  # else quoted once, below
         sentences.append(f"It was selected because {f['selection_reason']}.")
     if f.get("participation_reason"):
         sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
@@ -154,52 +158,6 @@ def own_statements(wb: Workbook, authority_id: str) -> pd.DataFrame:
     return m[(m["authority_id"] == authority_id) & ~shared]
 
 
-def _said(quotes: list[str], *values: str) -> bool:
-    """Whether one of the quoted statements already gives every one of ``values`` (said once)."""
-
-    def norm(x: str) -> str:
-        return " ".join(str(x).split()).casefold()
-
-    return any(all(norm(v) in norm(q) for v in values) for q in quotes)
-
-
-def _events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
-    """The case study's events the page does not already give: an event a quoted statement gives
-    in full is not retold, and what a withdrawal led to instead is in the summary."""
-    events = []
-    group = [
-        f[k] for k in ("task_group_date", "task_group_participants", "task_group_participants_from") if k in f
-    ]
-    if "task_group_date" in f and not _said(quotes, *group):
-        events.append(
-            f"Task group meetings took place in {f['task_group_date']}"
-            + (
-                f" with {f['task_group_participants']} participants from "
-                f"{f.get('task_group_participants_from', 'partners')}"
-                if "task_group_participants" in f
-                else ""
-            )
-            + "."
-        )
-    workshop = [
-        f[k] for k in ("workshop_date", "workshop_participants", "workshop_participants_from") if k in f
-    ]
-    if "workshop_date" in f and not _said(quotes, *workshop):
-        events.append(
-            f"A workshop took place on {f['workshop_date']}"
-            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
-            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
-            + "."
-        )
-    if left is not None and left.planned and "planned_workshop_format" in f:
-        events.append(f"The workshop planned for {left.planned} was to be {f['planned_workshop_format']}.")
-    elif left is not None and left.planned and not _said(quotes, f"planned in {left.planned}"):
-        events.append(f"A workshop was planned for {left.planned}.")
-    if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
-        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
-    return events
-
-
 def participation(wb: Workbook, authority_id: str) -> Markup:
     """The statements that place the authority, alone, in a year, and its case-study events."""
     a = wb.authority_row(authority_id)
@@ -214,7 +172,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
                 f"{source_doc(wb, s['source'])}; places {name} in {s['years_stated'].replace(';', ' and ')}",
             )
         )
-    events = _events(f, withdrawal(wb, authority_id), [str(q) for q in statements["quote"]])
+    events = case_study_events(f, withdrawal(wb, authority_id), [str(q) for q in statements["quote"]])
     if events:
         parts.append(paragraph(*events))
     if not parts:
@@ -222,12 +180,49 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
     return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
+#: A profile answer of at least this many words, this share of which a case-study text on the
+#: page holds, repeats it (measured: the repeats hold 0.91 to 1.0 of their words, the rest at most 0.56).
+ECHO_MIN_WORDS = 8
+ECHO_SHARE = 0.85
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", str(text).casefold().replace("\u2019", "'"))
+
+
+def _case_study_texts(wb: Workbook, authority_id: str) -> list[tuple[str, str]]:
+    """``(text, section id)`` of every text the page quotes outside its profile (the statements
+    placing it in a year, its case study, the documents' other sentences), where it shows."""
+    f = _facts(wb, authority_id)
+    quoted = [str(q) for q in own_statements(wb, authority_id)["quote"]]
+    out = [(q, "participation") for q in quoted]
+    out += [(f[k], "summary") for k in ("participation_reason", "selection_reason") if f.get(k)]
+    out += [(str(t), "sources-say") for t in authority_mentions(wb, authority_id)["text"]]
+    for table in (wb.challenges, wb.proposals, wb.case_study_sections):
+        out += [(str(t), "case-study") for t in table[table["authority_id"] == authority_id]["text"]]
+    return out
+
+
+def _echoed(answer: str, texts: list[tuple[str, str]]) -> str | None:
+    """The section id of the first such text that holds :data:`ECHO_SHARE` of the answer's
+    words (an answer of at least :data:`ECHO_MIN_WORDS` words); None when none does."""
+    words = _words(answer)
+    if len(words) < ECHO_MIN_WORDS:
+        return None
+    for text, where in texts:
+        held = set(_words(text))
+        if sum(w in held for w in words) >= ECHO_SHARE * len(words):
+            return where
+    return None
+
+
 @AUTHORITY_PAGE.gate("profile")
 def profile(wb: Workbook, authority_id: str) -> Markup:
     """The authority's own answers to the profile questions, quoted under one citation;
     unanswered questions in one line."""
     name = wb.name(authority_id)
-    parts, missing, sources = [], [], []
+    parts, missing, sources, elsewhere = [], [], [], []
+    echoes = _case_study_texts(wb, authority_id)
     for q in wb.programme.profile_questions:
         if q.id == ACTIVITY:
             continue
@@ -236,10 +231,26 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
             missing.append(q.label)
             continue
         sources.append(source_doc(wb, row["source"]))
+        where = _echoed(row["text"], echoes)
+        if where is not None:  # said once: the page already quotes the same words elsewhere
+            title = AUTHORITY_PAGE.section(where).title.format(name=name, cited="")
+            elsewhere.append(escape(q.label) + Markup(" (under ") + link(f"#{where}", title) + Markup(")"))
+            continue
         parts.append(heading(q.label, 3))
         if row["alignment"] == "doubtful":
             parts.append(warning(row["alignment_note"]))
         parts.append(quote_block(row["text"]))
+    if elsewhere:
+        lead = f"{'Its answer' if len(elsewhere) == 1 else 'Its answers'} to "
+        parts.append(
+            render(
+                "link_line.j2",
+                lead=lead
+                + ("this question is" if len(elsewhere) == 1 else "these questions are")
+                + " quoted, nearly word for word, elsewhere on this page:",
+                links=elsewhere,
+            )
+        )
     if missing:
         parts.append(
             paragraph(
@@ -418,20 +429,39 @@ def claims(wb: Workbook, authority_id: str) -> Markup:
     mine = claims_naming(claim_authorities(wb), authority_id)
     if mine.empty:
         return Markup("")
-    own_words = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
-    items = [
-        render(
-            "authority_claim.j2",
-            verdict=r["verdict"][:1].upper() + r["verdict"][1:],
-            claim=r["claim"],
-            opening=_opening(r["claim"]),
-            quoted_below=_said([str(t) for t in own_words["text"]], r["claim"]),
-            case_study=f"#{AUTHORITY_PAGE.anchor('case-study')}",
-            href=claim_href(r["claim_id"]),
+    name = wb.name(authority_id)
+    items = []
+    for _, r in mine.iterrows():
+        where = _quoted_in(wb, authority_id, r["claim"])
+        items.append(
+            render(
+                "authority_claim.j2",
+                verdict=r["verdict"][:1].upper() + r["verdict"][1:],
+                claim=r["claim"],
+                opening=_opening(r["claim"]),
+                where=link(f"#{where}", AUTHORITY_PAGE.section(where).title.format(name=name, cited=""))
+                if where
+                else None,
+                href=claim_href(r["claim_id"]),
+            )
         )
-        for _, r in mine.iterrows()
-    ]
     return join(AUTHORITY_PAGE.heading("claims", name=wb.name(authority_id)), bullets(items))
+
+
+def _quoted_in(wb: Workbook, authority_id: str, claim: str) -> str | None:
+    """The section that quotes ``claim`` in full on the authority's page: the case study's own words,
+    or the authority's own profile answers; None when neither does."""
+    own_words = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if said_in([str(t) for t in own_words["text"]], claim):
+        return "case-study"
+    answers = wb.profiles[
+        (wb.profiles["authority_id"] == authority_id) & (wb.profiles["question"] != ACTIVITY)
+    ]
+    echoes = _case_study_texts(wb, authority_id)
+    shown = [str(t) for t in answers["text"] if _echoed(t, echoes) is None]  # the profile quotes these
+    if said_in(shown, claim):
+        return "profile"
+    return None
 
 
 #: Words of a claim shown where the page quotes the claim in full elsewhere (said once).

@@ -298,3 +298,49 @@ def decide_words(criterion: pd.Series, target_points: float | None) -> str | Non
         f"survey needs {need} respondents in each of the "
         f"before and after groups; these comparisons rest on {bases}"
     )
+
+
+def said_in(quotes: list[str], *values: str) -> bool:
+    """Whether one of the quoted statements already gives every one of ``values`` (said once)."""
+
+    def norm(x: str) -> str:
+        return " ".join(str(x).split()).casefold()
+
+    return any(all(norm(v) in norm(q) for v in values) for q in quotes)
+
+
+def case_study_events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
+    """The case study's events (``f``: its facts) an authority page does not already give: an event a quoted statement gives
+    in full is not retold, and what a withdrawal led to instead is in the summary."""
+    events = []
+    group = [
+        f[k] for k in ("task_group_date", "task_group_participants", "task_group_participants_from") if k in f
+    ]
+    if "task_group_date" in f and not said_in(quotes, *group):
+        events.append(
+            f"Task group meetings took place in {f['task_group_date']}"
+            + (
+                f" with {f['task_group_participants']} participants from "
+                f"{f.get('task_group_participants_from', 'partners')}"
+                if "task_group_participants" in f
+                else ""
+            )
+            + "."
+        )
+    workshop = [
+        f[k] for k in ("workshop_date", "workshop_participants", "workshop_participants_from") if k in f
+    ]
+    if "workshop_date" in f and not said_in(quotes, *workshop):
+        events.append(
+            f"A workshop took place on {f['workshop_date']}"
+            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
+            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
+            + "."
+        )
+    if left is not None and left.planned and "planned_workshop_format" in f:
+        events.append(f"The workshop planned for {left.planned} was to be {f['planned_workshop_format']}.")
+    elif left is not None and left.planned and not said_in(quotes, f"planned in {left.planned}"):
+        events.append(f"A workshop was planned for {left.planned}.")
+    if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
+        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    return events

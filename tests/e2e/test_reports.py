@@ -103,12 +103,17 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
         assert re.search(rf"{re.escape(label)} existed \(inferred from", can), label
     for label in evidence["evidence_label"]:
         assert label in can + cannot
-    # Its own words: every printed profile answer (first 60 characters).
+    # Its own words: every printed profile answer (first 60 characters), or, where the page quotes
+    # the same words elsewhere (said once), the question named in the line that points there.
     profiles = t["profiles"][(t["profiles"]["authority_id"] == authority_id) & (t["profiles"]["text"] != "")]
     assert len(profiles) >= 4
-    for answer in profiles["text"]:
-        first_line = re.sub(r"\s+", " ", answer.lstrip("•· ").split("\n")[0])[:60]
-        assert first_line in text, f"{authority_id}: profile text missing: {first_line!r}"
+    pointer = re.search(r"quoted, nearly word for word, elsewhere on this page: (.*?)\)\.", text)
+    for _, row in profiles.iterrows():
+        first_line = re.sub(r"\s+", " ", row["text"].lstrip("•· ").split("\n")[0])[:60]
+        label = row["question_label"]
+        assert first_line in text or (pointer and label in pointer.group(1)), (
+            f"{authority_id}: profile text missing: {first_line!r}"
+        )
     doubtful = profiles[profiles["alignment"] == "doubtful"]
     assert text.count("Possibly misaligned in the source") == len(doubtful)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import difflib
 import html
 import importlib.util
 import re
@@ -214,3 +215,17 @@ def test_a_case_study_page_says_each_thing_once(wb, authority_id):
     claims = wb.results_claims
     for claim in claims[claims["authorities"].fillna("").str.contains(authority_id)]["claim"]:
         assert text.count(" ".join(claim.split())) == 1, claim  # quoted once; the claims list links to it
+    # nor nearly the same words twice (the profile and the case study print some answers alike):
+    # no two sentences of eight words or more are over 90% alike (difflib's ratio)
+    long = [s for s in dict.fromkeys(sentences) if len(s.split()) >= 8]
+
+    def norm(s: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", s.casefold().replace("\u2019", "'"))
+
+    alike = [
+        (round(r, 2), a[:60], b[:60])
+        for i, a in enumerate(long)
+        for b in long[i + 1 :]
+        if (r := difflib.SequenceMatcher(None, norm(a), norm(b)).ratio()) > 0.9
+    ]
+    assert not alike, alike
