@@ -237,6 +237,30 @@ def _success_confidence(rows: pd.DataFrame, inputs: Inputs) -> tuple[str, str]:
     return rate(plan.confidence_rubric, "change", lowered, raised)
 
 
+def _span(values: pd.Series) -> tuple[object, object]:
+    values = values.dropna()
+    return (values.min(), values.max()) if len(values) else (None, None)
+
+
+def _decision_figures(rows: pd.DataFrame) -> dict[str, object]:
+    """What it would take to decide on a criterion, once for every page that says it: the range of
+    changes its could-be-chance comparisons could detect, the bases its tested comparisons rest on,
+    and the respondents per group they would need for the plan's target change."""
+    chance = rows[rows["verdict"] == verdicts.DIRECTION_ONLY]
+    tested = rows[rows["base_for_target"].notna()]
+    mdd = _span(chance["mdd_pts"])
+    bases = _span(pd.concat([tested["base_pre"], tested["base_post"]]))
+    need = _span(tested["base_for_target"])
+    return {
+        "mdd_min_pts": mdd[0],
+        "mdd_max_pts": mdd[1],
+        "base_min": bases[0],
+        "base_max": bases[1],
+        "base_for_target_min": need[0],
+        "base_for_target_max": need[1],
+    }
+
+
 def success_table(inputs: Inputs) -> pd.DataFrame:
     """``results_success``: each success criterion of the plan with its verdict and counts."""
     comparisons = inputs.results["results_comparisons"]
@@ -262,6 +286,7 @@ def success_table(inputs: Inputs) -> pd.DataFrame:
                 "n_same": int(counts.get(SAME, 0)),
                 "n_lower": int(counts.get(LOWER, 0)),
                 "n_clear": int(rows["clear_of_chance"].sum()),
+                **_decision_figures(rows),
             }
         )
     return pd.DataFrame(out, columns=list(RESULTS_SCHEMAS["results_success"].columns))

@@ -108,6 +108,16 @@ SUCCESS = pa.DataFrameSchema(
         "n_same": _count("of which about the same"),
         "n_lower": _count("of which lower"),
         "n_clear": _count("of which clear of chance"),
+        "mdd_min_pts": _pts(
+            "smallest of the changes its could-be-chance comparisons could detect, in points", True
+        ),
+        "mdd_max_pts": _pts("largest of those, in points", True),
+        "base_min": _count("smallest base (before or after) of its tested comparisons", True),
+        "base_max": _count("largest of those bases", True),
+        "base_for_target_min": _count(
+            "fewest respondents per group its comparisons need for the target change", True
+        ),
+        "base_for_target_max": _count("most respondents per group they need for it", True),
     },
     strict=True,
     ordered=True,

@@ -10,13 +10,24 @@ section.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lib.analysis import verdicts
 from lib.programme import wording
 from lib.report.common import caveat_link, claim_anchor, status_label
-from lib.report.facts import authority_evidence, claim_audit, has_response_data, positive_status, withdrawal
+from lib.report.facts import (
+    authority_evidence,
+    case_study_events,
+    claim_audit,
+    has_response_data,
+    positive_status,
+    said_in,
+    withdrawal,
+    years_words,
+)
 from lib.report.format import count_phrase, list_phrase, percent, sentence
 from lib.report.html import (
     bullets,
@@ -100,7 +111,7 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     first = (
         _years_sentence(wb, name, a).rstrip(".")
         if left is None or not ys
-        else f"{name} was selected for {years}"
+        else f"{name} was {years_words(True)} {years}"
     ) + _years_basis(wb, authority_id)
     inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
     if inference:  # a name in one document read as this authority: marked wherever it shows
@@ -115,7 +126,8 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
             else "; it is not among the authorities "
         ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
     sentences = [first + "."]
-    if f.get("selection_reason"):
+    quotes = [str(q) for q in own_statements(wb, authority_id)["quote"]]
+    if f.get("selection_reason") and not said_in(quotes, f["selection_reason"]):  # else quoted once, below
         sentences.append(f"It was selected because {f['selection_reason']}.")
     if f.get("participation_reason"):
         sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
@@ -161,34 +173,7 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
                 f"{source_doc(wb, s['source'])}; places {name} in {s['years_stated'].replace(';', ' and ')}",
             )
         )
-    events = []
-    if "task_group_date" in f:
-        events.append(
-            f"Task group meetings took place in {f['task_group_date']}"
-            + (
-                f" with {f['task_group_participants']} participants from "
-                f"{f.get('task_group_participants_from', 'partners')}"
-                if "task_group_participants" in f
-                else ""
-            )
-            + "."
-        )
-    if "workshop_date" in f:
-        events.append(
-            f"A workshop took place on {f['workshop_date']}"
-            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
-            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
-            + "."
-        )
-    left = withdrawal(wb, authority_id)
-    if left is not None and left.planned:
-        events.append(
-            f"A workshop was planned for {left.planned}"
-            + (f" as {f['planned_workshop_format']}" if "planned_workshop_format" in f else "")
-            + "."
-        )
-    if "activity_instead_of_workshop" in f:
-        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    events = case_study_events(f, withdrawal(wb, authority_id), [str(q) for q in statements["quote"]])
     if events:
         parts.append(paragraph(*events))
     if not parts:
@@ -196,12 +181,49 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
     return join(AUTHORITY_PAGE.heading("participation"), *parts)
 
 
+#: A profile answer of at least this many words, this share of which a case-study text on the
+#: page holds, repeats it (measured: the repeats hold 0.91 to 1.0 of their words, the rest at most 0.56).
+ECHO_MIN_WORDS = 8
+ECHO_SHARE = 0.85
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", str(text).casefold().replace("\u2019", "'"))
+
+
+def _case_study_texts(wb: Workbook, authority_id: str) -> list[tuple[str, str]]:
+    """``(text, section id)`` of every text the page quotes outside its profile (the statements
+    placing it in a year, its case study, the documents' other sentences), where it shows."""
+    f = _facts(wb, authority_id)
+    quoted = [str(q) for q in own_statements(wb, authority_id)["quote"]]
+    out = [(q, "participation") for q in quoted]
+    out += [(f[k], "summary") for k in ("participation_reason", "selection_reason") if f.get(k)]
+    out += [(str(t), "sources-say") for t in authority_mentions(wb, authority_id)["text"]]
+    for table in (wb.challenges, wb.proposals, wb.case_study_sections):
+        out += [(str(t), "case-study") for t in table[table["authority_id"] == authority_id]["text"]]
+    return out
+
+
+def _echoed(answer: str, texts: list[tuple[str, str]]) -> str | None:
+    """The section id of the first such text that holds :data:`ECHO_SHARE` of the answer's
+    words (an answer of at least :data:`ECHO_MIN_WORDS` words); None when none does."""
+    words = _words(answer)
+    if len(words) < ECHO_MIN_WORDS:
+        return None
+    for text, where in texts:
+        held = set(_words(text))
+        if sum(w in held for w in words) >= ECHO_SHARE * len(words):
+            return where
+    return None
+
+
 @AUTHORITY_PAGE.gate("profile")
 def profile(wb: Workbook, authority_id: str) -> Markup:
     """The authority's own answers to the profile questions, quoted under one citation;
     unanswered questions in one line."""
     name = wb.name(authority_id)
-    parts, missing, sources = [], [], []
+    parts, missing, sources, elsewhere = [], [], [], []
+    echoes = _case_study_texts(wb, authority_id)
     for q in wb.programme.profile_questions:
         if q.id == ACTIVITY:
             continue
@@ -210,10 +232,26 @@ def profile(wb: Workbook, authority_id: str) -> Markup:
             missing.append(q.label)
             continue
         sources.append(source_doc(wb, row["source"]))
+        where = _echoed(row["text"], echoes)
+        if where is not None:  # said once: the page already quotes the same words elsewhere
+            title = AUTHORITY_PAGE.section(where).title.format(name=name, cited="")
+            elsewhere.append(escape(q.label) + Markup(" (under ") + link(f"#{where}", title) + Markup(")"))
+            continue
         parts.append(heading(q.label, 3))
         if row["alignment"] == "doubtful":
             parts.append(warning(row["alignment_note"]))
         parts.append(quote_block(row["text"]))
+    if elsewhere:
+        lead = f"{'Its answer' if len(elsewhere) == 1 else 'Its answers'} to "
+        parts.append(
+            render(
+                "link_line.j2",
+                lead=lead
+                + ("this question is" if len(elsewhere) == 1 else "these questions are")
+                + " quoted, nearly word for word, elsewhere on this page:",
+                links=elsewhere,
+            )
+        )
     if missing:
         parts.append(
             paragraph(
@@ -251,13 +289,13 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
                 href=f"{PROGRAMME_PAGE.html}#{PROGRAMME_PAGE.anchor('themes')}",
             )
         )
+    one_source = props["source"].nunique() == 1  # then cited once, after the proposals
     for _, p in props.sort_values("theme_order").iterrows():
         parts.append(heading(p["theme_label"], 3))
-        parts.append(
-            quote_block(
-                p["text"], f"{name}'s partners ({p['theme_as_printed']}), {source_doc(wb, p['source'])}"
-            )
-        )
+        cite = f"{name}'s partners ({p['theme_as_printed']})"
+        parts.append(quote_block(p["text"], cite if one_source else f"{cite}, {source_doc(wb, p['source'])}"))
+    if len(props) and one_source:
+        parts.append(paragraph(f"All the proposals are from the {source_doc(wb, props['source'].iloc[0])}."))
     if len(impacts):
         parts += [heading("Reported impact", 3), case_study_impact_table(wb, impacts, name)]
     parts.append(sections)
@@ -388,20 +426,55 @@ def authority_mentions(wb: Workbook, authority_id: str) -> pd.DataFrame:
 
 def claims(wb: Workbook, authority_id: str) -> Markup:
     """Each published claim that names this authority, with its verdict and a link to how
-    the claim audit checked it; nothing when no claim names it."""
+    the claim audit checked it; nothing when no claim names it. A claim the case study's own
+    words (quoted under "Case study") hold in full is named by its opening words and a link
+    there, not quoted twice."""
     mine = claims_naming(claim_authorities(wb), authority_id)
     if mine.empty:
         return Markup("")
-    items = [
-        render(
-            "authority_claim.j2",
-            verdict=r["verdict"][:1].upper() + r["verdict"][1:],
-            claim=r["claim"],
-            href=claim_href(r["claim_id"]),
+    name = wb.name(authority_id)
+    items = []
+    for _, r in mine.iterrows():
+        where = _quoted_in(wb, authority_id, r["claim"])
+        items.append(
+            render(
+                "authority_claim.j2",
+                verdict=r["verdict"][:1].upper() + r["verdict"][1:],
+                claim=r["claim"],
+                opening=_opening(r["claim"]),
+                where=link(f"#{where}", AUTHORITY_PAGE.section(where).title.format(name=name, cited=""))
+                if where
+                else None,
+                href=claim_href(r["claim_id"]),
+            )
         )
-        for _, r in mine.iterrows()
-    ]
     return join(AUTHORITY_PAGE.heading("claims", name=wb.name(authority_id)), bullets(items))
+
+
+def _quoted_in(wb: Workbook, authority_id: str, claim: str) -> str | None:
+    """The section that quotes ``claim`` in full on the authority's page: the case study's own words,
+    or the authority's own profile answers; None when neither does."""
+    own_words = wb.case_study_sections[wb.case_study_sections["authority_id"] == authority_id]
+    if said_in([str(t) for t in own_words["text"]], claim):
+        return "case-study"
+    answers = wb.profiles[
+        (wb.profiles["authority_id"] == authority_id) & (wb.profiles["question"] != ACTIVITY)
+    ]
+    echoes = _case_study_texts(wb, authority_id)
+    shown = [str(t) for t in answers["text"] if _echoed(t, echoes) is None]  # the profile quotes these
+    if said_in(shown, claim):
+        return "profile"
+    return None
+
+
+#: Words of a claim shown where the page quotes the claim in full elsewhere (said once).
+OPENING_WORDS = 8
+
+
+def _opening(claim: str) -> str:
+    """A claim's first :data:`OPENING_WORDS` words, marked as cut where it goes on."""
+    words = str(claim).split()
+    return " ".join(words[:OPENING_WORDS]) + (" \u2026" if len(words) > OPENING_WORDS else "")
 
 
 def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
@@ -473,14 +546,15 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
     """
     facts = wb.case_study_facts[wb.case_study_facts["authority_id"] == impacts["authority_id"].iloc[0]]
     total = dict(zip(facts["fact"], facts["value"], strict=False)).get("workshop_participants")
+    # The statements themselves are quoted in full in the case study's own words below, and the
+    # source is one: each is said once (the caption cites it), not again in every row.
     table = pd.DataFrame(
         {
             "Participant group": impacts["group_label"],
             "Reported share (as published)": impacts["value"].map(percent),
-            "Statement (as published)": impacts["statement"],
-            "Source": impacts["source"].map(lambda x: source_doc(wb, x)),
         }
     )
+    cited = list_phrase(list(dict.fromkeys(impacts["source"].map(lambda x: source_doc(wb, x)))))
     words = (
         f"The case study reports these shares for groups of the {total} workshop participants "
         if total
@@ -492,7 +566,7 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
             "source: the workbook derives nothing from them (no counts, intervals or comparisons), "
             "because a group could be small and its size is unknown."
         ),
-        table_html(table, f"{name}: reported impact by participant group (as published)"),
+        table_html(table, f"{name}: reported impact by participant group (as published in the {cited})"),
         render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
     )
 

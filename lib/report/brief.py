@@ -12,7 +12,9 @@ Four parts, each from the results tables the analysis step writes
   (``results_comparisons``);
 * the decision box: the range of the smallest changes the survey could have
   detected, and the respondents per group a survey would need to detect the
-  change the plan says matters.
+  change the plan says matters, against the bases it had: each criterion's
+  figures from ``results_success``, in the words of the programme report's
+  decision box (:func:`lib.report.facts.decide_words`).
 
 The page fits one A4 sheet by what it shows (the design's reasons and each
 finding's detail stay in the programme report), not by small print.
@@ -31,6 +33,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import verdicts
+from lib.report.facts import decide_words, detect_words
 from lib.report.format import count_phrase
 from lib.report.html import render
 
@@ -42,6 +45,12 @@ SUCCESS_COLUMNS = (
     "headline",
     "confidence",
     "confidence_reason",
+    "mdd_min_pts",
+    "mdd_max_pts",
+    "base_min",
+    "base_max",
+    "base_for_target_min",
+    "base_for_target_max",
 )
 FINDING_COLUMNS = ("finding_id", "order", "headline", "confidence", "confidence_reason")
 DESIGN_COLUMNS = ("kind_label", "scale", "scale_version", "level", "level_max", "level_text", "reason")
@@ -135,36 +144,40 @@ def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str
     return out
 
 
-def detectable_range(comparisons: pd.DataFrame) -> str | None:
-    """The range of minimum detectable differences of the changes that could be chance; None without any."""
-    chance = comparisons[comparisons["verdict"] == verdicts.DIRECTION_ONLY]
-    if chance.empty:
-        return None
-    low, high = chance["mdd_pts"].min(), chance["mdd_pts"].max()
-    size = f"about {_whole(low)}" if _whole(low) == _whole(high) else f"about {_whole(low)} to {_whole(high)}"
-    return (
-        f"With these bases the survey could only detect changes of {size} percentage points, "
-        "so a change that could be chance is not evidence that nothing changed."
-    )
+def _criteria_lines(t: BriefTables, words) -> list[str]:
+    """One line per criterion that has one (``words`` of its ``results_success`` row): the same
+    words the programme report's decision box prints, named by criterion when there are several."""
+    several = len(t.success) > 1
+    out = []
+    for _, c in t.success.iterrows():
+        line = words(c)
+        if line:
+            out.append(
+                (f"For \u201c{c['criterion']}\u201d: " if several else "") + line[:1].upper() + line[1:] + "."
+            )
+    return out
 
 
 def decision_part(t: BriefTables) -> dict[str, Any]:
     """The decision box: one row per criterion, the changes the survey could detect, and what a survey able
-    to decide would need."""
+    to decide would need, all read from ``results_success`` as the programme report's decision box reads them."""
     rows = [
-        (str(r["criterion"]), str(r["verdict"]), str(r["confidence"]).replace("_", " "), str(r["headline"]))
+        (
+            str(r["criterion"]),
+            str(r["verdict"]),
+            str(r["confidence"]).replace("_", " "),
+            "" if str(r["headline"]) == str(r["verdict"]) else str(r["headline"]),  # not the verdict twice
+        )
         for _, r in t.success.iterrows()
     ]
-    need = None
-    c = t.comparisons
-    if t.target_points is not None and len(c) and c["base_for_target"].notna().any():
-        had = pd.concat([c["base_pre"], c["base_post"]]).median()
-        need = (
-            f"To detect a change of {_whole(t.target_points)} percentage points (the change the evaluation "
-            f"plan says matters), a survey needs about {_whole(c['base_for_target'].median())} respondents "
-            f"in each group, before and after; this survey had a median of {_whole(had)}."
-        )
-    return {"rows": rows, "mdd": detectable_range(c), "need": need}
+    mdd = _criteria_lines(t, detect_words)
+    need = _criteria_lines(t, lambda c: decide_words(c, t.target_points))
+    return {
+        "rows": rows,
+        "in_short": any(r[3] for r in rows),
+        "mdd": " ".join(mdd) or None,
+        "need": " ".join(need) or None,
+    }
 
 
 def brief_body(t: BriefTables, programme_name: str) -> Markup:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from lib.programme import wording
 from lib.report import charts, figures
-from lib.report.facts import results_comparisons
+from lib.report.facts import direction_counts, results_comparisons
 from lib.report.format import count_phrase, points_interval, signed_points
 from lib.report.html import join, paragraph
 from lib.report.pages import PROGRAMME_PAGE
@@ -29,12 +29,12 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
     and data table."""
     rows = figures.forest_rows(comparisons)
     clear = rows[rows["clear_of_chance"]]
-    up = int((rows["change_pts"] > 0).sum())
+    moved = direction_counts(rows)  # higher / about the same / lower under the plan's tolerance
     band = f"; grey band: about the same (within {tolerance:g} points)" if tolerance else ""
     chart = charts.Chart(
         title=(
             f"{len(clear)} of {len(rows)} before/after changes are clear of chance; "
-            f"{up} of {len(rows)} point upwards"
+            f"{moved['higher']} higher, {moved['about the same']} about the same and {moved['lower']} lower"
         ),
         subtitle=(
             f"Change after {wording('events')} in percentage points, with 95% interval at the central base "

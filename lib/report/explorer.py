@@ -49,7 +49,7 @@ from lib import programme
 from lib.analysis import disclosure, power
 from lib.config import CAVEATS_PAGE, NOTEBOOKS_DIR, OUTPUTS_DIR
 from lib.report.facts import respondent_tables
-from lib.report.html import join, paragraph, render, table_html
+from lib.report.html import join, paragraph, render, report_style, table_html
 from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.survey import comment_shares, survey_impacts, survey_understanding
 from lib.report.survey_responses import change_rows, results_table
@@ -118,7 +118,10 @@ def view_caption(wb: Workbook, question: str, sector: str | None) -> str:
 
 def _view_output(wb: Workbook, question: str, sector: str | None, workspace: bool) -> widgets.Output:
     out = widgets.Output(layout=widgets.Layout(width="100%"))
-    caption = render("explorer_caption.j2", text=view_caption(wb, question, sector))
+    # The report's style sheet travels with each view: on the explorer's own page no report
+    # section brings it, and without it a chart keeps the browser's 40 px figure margins
+    # (its text then drawn under 11 px on a 390 px phone).
+    caption = report_style() + render("explorer_caption.j2", text=view_caption(wb, question, sector))
     body = fitted(survey_view(wb, question, sector or sectors(wb)[0][1]))
     out.append_display_data(HTML(str(workspace_links(caption + body) if workspace else caption + body)))
     return out

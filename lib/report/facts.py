@@ -45,6 +45,18 @@ class Withdrawal:
         return f"{name} withdrew from the programme{why}{when}.{instead}"
 
 
+#: How every page words an authority's programme years (the index and its own page alike):
+#: one whose case study records its withdrawal was "selected" for them (its case study: "was
+#: selected in 2012", then "withdrew from the Programme ... before the workshop could take
+#: place"), so no page says it took part; any other took part in them.
+YEARS_WORDS = {True: "selected for", False: "took part in"}
+
+
+def years_words(withdrew: bool) -> str:
+    """``'selected for'`` (an authority that withdrew) or ``'took part in'``: :data:`YEARS_WORDS`."""
+    return YEARS_WORDS[bool(withdrew)]
+
+
 #: The columns of case_study_facts.csv that :func:`withdrawals` reads.
 WITHDRAWAL_COLUMNS: tuple[str, ...] = ("authority_id", "fact", "value", "source")
 
@@ -250,3 +262,85 @@ def direction_counts(rows: pd.DataFrame) -> dict[str, int]:
     """{'higher': n, 'about the same': n, 'lower': n} of some ``results_comparisons`` or ``results_kpis`` rows."""
     counts = rows["direction"].value_counts()
     return {d: int(counts.get(d, 0)) for d in results.DIRECTIONS}
+
+
+def _whole(x) -> str:
+    return f"{round(float(x)):,}"
+
+
+def _about(low, high) -> str:
+    return f"about {_whole(low)}" if _whole(low) == _whole(high) else f"about {_whole(low)} to {_whole(high)}"
+
+
+def detect_words(criterion: pd.Series) -> str | None:
+    """What a criterion's could-be-chance comparisons could have detected, from its
+    ``results_success`` row (the one home of the range); None when none could be chance."""
+    if pd.isna(criterion["mdd_min_pts"]):
+        return None
+    return (
+        f"with these bases the survey could only detect changes of "
+        f"{_about(criterion['mdd_min_pts'], criterion['mdd_max_pts'])} points, so a change that could be "
+        "chance is not evidence that nothing changed"
+    )
+
+
+def decide_words(criterion: pd.Series, target_points: float | None) -> str | None:
+    """What it would take to decide on a criterion (respondents per group for the plan's target change,
+    against the bases its comparisons rest on), from its ``results_success`` row; None untested."""
+    if target_points is None or pd.isna(criterion["base_for_target_min"]):
+        return None
+    need = _about(criterion["base_for_target_min"], criterion["base_for_target_max"])
+    bases = _whole(criterion["base_min"])
+    if _whole(criterion["base_max"]) != bases:
+        bases += f" to {_whole(criterion['base_max'])}"
+    return (
+        f"to detect a change of {target_points:g} points (the change the evaluation plan says matters), a "
+        f"survey needs {need} respondents in each of the "
+        f"before and after groups; these comparisons rest on {bases}"
+    )
+
+
+def said_in(quotes: list[str], *values: str) -> bool:
+    """Whether one of the quoted statements already gives every one of ``values`` (said once)."""
+
+    def norm(x: str) -> str:
+        return " ".join(str(x).split()).casefold()
+
+    return any(all(norm(v) in norm(q) for v in values) for q in quotes)
+
+
+def case_study_events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
+    """The case study's events (``f``: its facts) an authority page does not already give: an event a quoted statement gives
+    in full is not retold, and what a withdrawal led to instead is in the summary."""
+    events = []
+    group = [
+        f[k] for k in ("task_group_date", "task_group_participants", "task_group_participants_from") if k in f
+    ]
+    if "task_group_date" in f and not said_in(quotes, *group):
+        events.append(
+            f"Task group meetings took place in {f['task_group_date']}"
+            + (
+                f" with {f['task_group_participants']} participants from "
+                f"{f.get('task_group_participants_from', 'partners')}"
+                if "task_group_participants" in f
+                else ""
+            )
+            + "."
+        )
+    workshop = [
+        f[k] for k in ("workshop_date", "workshop_participants", "workshop_participants_from") if k in f
+    ]
+    if "workshop_date" in f and not said_in(quotes, *workshop):
+        events.append(
+            f"A workshop took place on {f['workshop_date']}"
+            + (f" with {f['workshop_participants']} participants" if "workshop_participants" in f else "")
+            + (f" from {f['workshop_participants_from']}" if "workshop_participants_from" in f else "")
+            + "."
+        )
+    if left is not None and left.planned and "planned_workshop_format" in f:
+        events.append(f"The workshop planned for {left.planned} was to be {f['planned_workshop_format']}.")
+    elif left is not None and left.planned and not said_in(quotes, f"planned in {left.planned}"):
+        events.append(f"A workshop was planned for {left.planned}.")
+    if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
+        events.append(f"Instead, {f['activity_instead_of_workshop']}.")
+    return events

@@ -13,7 +13,13 @@ from markupsafe import Markup
 
 from lib.analysis.verdicts import DEFINITIONS, DIRECTION_ONLY, UNTESTABLE
 from lib.report.common import caveats_paragraph
-from lib.report.facts import criterion_comparisons, design_rating, direction_counts, success_results
+from lib.report.facts import (
+    criterion_comparisons,
+    decide_words,
+    design_rating,
+    direction_counts,
+    success_results,
+)
 from lib.report.html import bullets, heading, join, paragraph, quote_block, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import Workbook, source_doc
@@ -218,24 +224,12 @@ def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
             f"caused any change: the design is {level}.",
         )
     ]
-    tested = rows[rows["base_for_target"].notna()]
-    if len(tested):
-        now = sorted(
-            {int(b) for b in tested["base_pre"].dropna()} | {int(b) for b in tested["base_post"].dropna()}
-        )
-        need = tested["base_for_target"].astype(int)
-        parts.append(
-            paragraph(
-                f"What it would take to decide: to detect a change of {target:g} points, a survey needs about "
-                f"{need.min()} to {need.max()} respondents in each of the before and after groups; these "
-                f"comparisons rest on {now[0]} to {now[-1]}."
-            )
-        )
+    decide = decide_words(c, target)
+    if decide:
+        parts.append(paragraph(f"What it would take to decide: {decide}."))
     chance = _decision_rows(rows)
     if len(chance):
-        parts.append(
-            table_html(chance, f"Results that could be chance: {c['criterion_id'].replace('_', ' ')}")
-        )
+        parts.append(table_html(chance, "Results behind this success measure that could be chance"))
     return join(*parts)
 
 

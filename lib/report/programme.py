@@ -45,6 +45,7 @@ from lib.report.workbook import (
     impacts_question,
     period,
     programme_name,
+    quality_check_label,
     sector_title,
     source_doc,
     source_title,
@@ -464,7 +465,9 @@ def data_quality_section(wb: Workbook) -> Markup:
     if log.empty:
         return join(paragraph("No data-quality log was found beside the processed tables."), caveats)
     counts = log.groupby("check").size().sort_values(ascending=False)
-    table = pd.DataFrame({"Check": counts.index.str.replace("_", " "), "Issues": counts.astype(str).values})
+    table = pd.DataFrame(
+        {"Kind of issue": [quality_check_label(c) for c in counts.index], "Issues": counts.astype(str).values}
+    )
     return join(
         paragraph(f"Cleaning the sources recorded {len(log)} issues of {len(counts)} kinds."),
         table_html(table, "Data-quality issues by kind"),

@@ -93,6 +93,46 @@ class Workbook:
         return self.authorities.iloc[order]
 
 
+#: What each kind of data-quality issue the cleaning logs (the ``check`` column of the log) is
+#: called for a reader: the one home of these words (the data-quality table prints them; the
+#: log's CSV keeps the ids). A test checks every kind the sources can log has its words here.
+QUALITY_CHECK_LABELS = {
+    "ambiguous_chart": "Two charts with near-identical titles",
+    "base_unstated": "Number of respondents not stated",
+    "bounded_count": "Count given only as a bound",
+    "code_not_in_legend": "Mark not explained in the table's key",
+    "doubtful_alignment": "Statement may answer a different question",
+    "empty_cell": "Cell left blank",
+    "float_noise": "Tiny conversion errors in chart values",
+    "identification_inference": "Place name read as a programme authority (an inference)",
+    "label_variant": "Same label worded differently",
+    "lost_glyph": "Table marks lost when the text was extracted",
+    "membership_unstated": "Programme year not stated",
+    "membership_weak_basis": "Programme year resting on one weak statement",
+    "missing_profile_rows": "Profile answers missing",
+    "qualitative_kpi": "Measure reported in words only",
+    "rounding_total": "Shares not adding to 100% (rounding)",
+    "shares_do_not_sum": "Shares far from adding to 100%",
+    "spelling_variant": "Name spelled differently",
+    "stray_value": "Value printed without a label",
+    "stray_whitespace": "Stray spaces around codes",
+    "truncated_row": "Table row cut short",
+    "typo": "Typing error",
+    "values_labels_mismatch": "Values and labels that do not pair up",
+}
+
+
+def quality_check_label(check: str) -> str:
+    """The reader's words for one kind of data-quality issue (:data:`QUALITY_CHECK_LABELS`);
+    a kind without words stops with one line naming it."""
+    if check not in QUALITY_CHECK_LABELS:
+        raise ValueError(
+            f"data-quality log: check {check!r} has no reader label "
+            "(expected a key of lib/report/workbook.py QUALITY_CHECK_LABELS)"
+        )
+    return QUALITY_CHECK_LABELS[check]
+
+
 def load_workbook(processed_dir: str | Path = PROCESSED_DIR) -> Workbook:
     path = Path(processed_dir)
     if not path.is_absolute():

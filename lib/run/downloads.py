@@ -43,6 +43,18 @@ WORKBOOK_TITLE = "Processed evaluation data"
 
 #: Sheet and link names where capitalising the table name is not enough.
 _TITLE_WORDS = {"kpis": "KPIs"}
+#: Whole tables a reader knows by another name than their file's (the results tables of the
+#: analysis step are named for what they hold, not for the step that wrote them).
+_TITLES = {
+    "membership": "Programme membership",
+    "evidence": "Evidence by authority",
+    "results_comparisons": "Before and after comparisons",
+    "results_success": "Success measure verdicts",
+    "results_design": "Design rating",
+    "results_kpis": "KPI changes",
+    "results_claims": "Claim verdicts",
+    "results_findings": "Key findings",
+}
 
 
 @dataclass(frozen=True)
@@ -72,9 +84,9 @@ def load_tables(processed_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def table_title(name: str) -> str:
-    """``'case_study_facts'`` -> ``'Case study facts'``; ``'kpis'`` -> ``'KPIs'`` (at most 31 characters, Excel's limit)."""
-    words = [_TITLE_WORDS.get(w, w) for w in name.split("_")]
-    title = " ".join(words)
+    """``'case_study_facts'`` -> ``'Case study facts'``; ``'kpis'`` -> ``'KPIs'``; ``'results_design'`` ->
+    ``'Design rating'`` (:data:`_TITLES`); at most 31 characters, Excel's limit."""
+    title = _TITLES.get(name) or " ".join(_TITLE_WORDS.get(w, w) for w in name.split("_"))
     title = title[:1].upper() + title[1:]
     if len(title) > 31 or title in (ABOUT_SHEET, COLUMNS_SHEET):
         raise ValueError(f"table {name!r}: sheet title {title!r} is too long or reserved")

@@ -72,17 +72,21 @@ def _unrecorded() -> str:
     return evaluation.UNRECORDED
 
 
-def _years_phrase(years: str) -> str:
+def _years_phrase(years: str, withdrew: bool = False) -> str:
+    """The years, worded as the authority's own page words them (:func:`lib.report.facts.years_words`)."""
+    from lib.report.facts import years_words
+
     parts = [y.strip() for y in (years or "").split(";") if y.strip()]
     if not parts or parts == [_unrecorded()]:
         return "Programme year not stated in the sources"
-    return "Took part in " + " and ".join(parts)
+    return years_words(withdrew).capitalize() + " " + " and ".join(parts)
 
 
 def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
     """``'Took part in 2012-13; case study published; named as a survey source'``;
-    ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``)."""
-    parts = [_years_phrase(row.get("years", ""))]
+    ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``):
+    then ``'Selected for 2012-13 (withdrew ...)'``, as its page says."""
+    parts = [_years_phrase(row.get("years", ""), withdrawal is not None)]
     if withdrawal is not None:
         parts[0] += f" (withdrew {withdrawal})" if withdrawal else " (withdrew)"
     if "case_study" in row:

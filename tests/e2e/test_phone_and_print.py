@@ -6,10 +6,13 @@ scrolls and does; every chart's smallest text, scaled as the browser draws the c
 is at least 11 px. Printed to A4: no word of a table header is split across lines
 (each word's rendered boxes, measured with a DOM Range, sit on one line), header cells
 wrap only at spaces (computed ``hyphens``, ``word-break``, ``overflow-wrap``), and
+nothing is clipped sideways (a box that scrolls on screen shows all of its content), and
 the PDF is A4.
 
 The survey explorer's widgets are left out of the control check: their layout is
-another change's (the explorer moves to its own page).
+another change's (the explorer moves to its own page). Its charts are not: on its own
+page (``survey-explorer.html``) every view the controls can show is selected in turn at
+390 px and each chart's smallest text measured as drawn there.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ PAGES = ("programme.html", "richmond-upon-thames.html", "bexley.html", "caveats.
 PRINTED = ("programme.html", "leeds.html", "caveats.html", "index.html")
 
 _SCROLL_JS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+#: The survey explorer's own page: its charts sit in widget outputs.
+EXPLORER = "survey-explorer.html"
+WIDGET_TIMEOUT_MS = 20_000
 
 #: Every visible control outside the explorer widgets: its box, or (when it sits in a
 #: box that scrolls sideways) that box; a skip link is measured while it has focus.
@@ -73,9 +80,10 @@ _CONTROLS_JS = """
 
 #: Each chart image as the browser draws it: which variant it chose, the smallest text
 #: of that variant (image px, data-text-px) scaled by drawn width / natural width.
+#: ``widgets``: measure the charts inside the explorer's widget outputs too.
 _CHART_TEXT_JS = """
-() => Array.from(document.querySelectorAll('figure.chart img'))
-  .filter(i => i.getClientRects().length && !i.closest('.jupyter-widgets, .widget-output'))
+(widgets = false) => Array.from(document.querySelectorAll('figure.chart img'))
+  .filter(i => i.getClientRects().length && (widgets || !i.closest('.jupyter-widgets, .widget-output')))
   .map(i => {
     const source = i.closest('picture') && i.closest('picture').querySelector('source');
     const phone = !!source && i.currentSrc === source.srcset;
@@ -109,6 +117,18 @@ _HEADER_WORDS_JS = """
   }
   return {cells: cells.length, split, rules: Array.from(rules)};
 }
+"""
+
+
+#: Every box that would clip its content on paper: it hides or scrolls what overflows
+#: sideways, and its content is wider than it (a printed page cannot scroll).
+_CLIPPED_JS = """
+() => Array.from(document.querySelectorAll('body *')).filter(e => {
+  if (!e.getClientRects().length) return false;
+  const ox = getComputedStyle(e).overflowX;
+  return ['auto', 'scroll', 'hidden', 'clip'].includes(ox) && e.scrollWidth > e.clientWidth + 1;
+}).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className.toString().slice(0, 40)}: `
+             + `${e.scrollWidth} px of content in ${e.clientWidth} px`)
 """
 
 
@@ -151,9 +171,38 @@ def phone_facts(browser, full_batch):
                 "charts": page.evaluate(_CHART_TEXT_JS),
             }
             page.close()
+        facts[EXPLORER] = _explorer_facts(context, full_batch)
     finally:
         context.close()
     return facts
+
+
+def _explorer_facts(context, full_batch) -> dict:
+    """The survey explorer's page at 390 px: its sideways scroll, and every view (each question,
+    and each sector where the question has one view per sector), its charts measured as drawn."""
+    from lib import report
+    from lib.report import explorer
+
+    wb = report.load_workbook(full_batch.processed)
+    page = context.new_page()
+    charts = []
+    try:
+        page.goto((full_batch.html / EXPLORER).as_uri(), wait_until="load")
+        page.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS)
+        scroll = page.evaluate(_SCROLL_JS)
+        selects = page.locator(".widget-dropdown select").locator("visible=true")
+        for q_label, question in explorer.questions(wb):
+            selects.nth(0).select_option(label=q_label)
+            sectors = [None] if question in explorer.both_sectors(wb) else explorer.sectors(wb)
+            for sector in sectors:
+                if sector is not None:
+                    selects.nth(1).select_option(label=sector[0])
+                page.wait_for_timeout(100)
+                view = f"{q_label} / {sector[0] if sector else 'both sectors'}"
+                charts += [dict(c, alt=f"{view}: {c['alt']}") for c in page.evaluate(_CHART_TEXT_JS, True)]
+    finally:
+        page.close()
+    return {"scroll": scroll, "controls": [], "charts": charts}
 
 
 def _index(full_batch):
@@ -176,6 +225,8 @@ def test_chart_text_is_at_least_11_px_at_390_px(phone_facts):
     charts = [(name, c) for name, f in phone_facts.items() for c in f["charts"]]
     programme = [c for name, c in charts if name == "programme.html"]
     assert len(programme) >= 10, f"the programme page should show its charts: {len(programme)}"
+    explorer_views = [c for name, c in charts if name == EXPLORER]
+    assert len(explorer_views) >= 7, f"every explorer view should show its chart: {len(explorer_views)}"
     assert all(c["phone"] for _, c in charts), "a phone should get each chart's phone variant"
     small = [
         f"{name}: {c['alt']}: {c['px']:.1f} px" for name, c in charts if not c["px"] >= MIN_CHART_TEXT_PX
@@ -219,6 +270,7 @@ def printed(browser, full_batch):
             page.goto(path.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             out[name] = page.evaluate(_HEADER_WORDS_JS)
+            out[name]["clipped"] = page.evaluate(_CLIPPED_JS)
         page.goto((full_batch.html / "programme.html").as_uri(), wait_until="load")
         out["pdf"] = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
     finally:
@@ -234,6 +286,31 @@ def test_no_table_header_word_is_split_in_print(printed):
             facts["split"][:20]
         )
         assert facts["rules"] == ["manual/normal/normal"], (name, facts["rules"])
+
+
+def test_nothing_is_clipped_sideways_in_print(printed):
+    """A box that scrolls on screen (the index's report table) shows all of its content on paper."""
+    clipped = [f"{name}: {line}" for name in PRINTED for line in printed[name]["clipped"]]
+    assert not clipped, "content clipped at the A4 width in print:\n" + "\n".join(clipped[:20])
+
+
+def test_the_clipping_measure_finds_a_wide_table_in_a_scrolling_box(browser, tmp_path):
+    """The measure itself: a 900 px table in a box that scrolls is clipped on paper."""
+    page_file = tmp_path / "clip.html"
+    page_file.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
+        '<div id="box" style="overflow-x:auto"><table style="width:900px"><tr><td>wide</td></tr></table></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 600})
+    try:
+        page.goto(page_file.as_uri())
+        page.emulate_media(media="print")
+        found = page.evaluate(_CLIPPED_JS)
+    finally:
+        page.close()
+    assert len(found) == 1 and found[0].startswith("div#box"), found
 
 
 def test_the_printed_programme_is_a4(printed):

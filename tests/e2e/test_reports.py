@@ -103,12 +103,17 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
         assert re.search(rf"{re.escape(label)} existed \(inferred from", can), label
     for label in evidence["evidence_label"]:
         assert label in can + cannot
-    # Its own words: every printed profile answer (first 60 characters).
+    # Its own words: every printed profile answer (first 60 characters), or, where the page quotes
+    # the same words elsewhere (said once), the question named in the line that points there.
     profiles = t["profiles"][(t["profiles"]["authority_id"] == authority_id) & (t["profiles"]["text"] != "")]
     assert len(profiles) >= 4
-    for answer in profiles["text"]:
-        first_line = re.sub(r"\s+", " ", answer.lstrip("•· ").split("\n")[0])[:60]
-        assert first_line in text, f"{authority_id}: profile text missing: {first_line!r}"
+    pointer = re.search(r"quoted, nearly word for word, elsewhere on this page: (.*?)\)\.", text)
+    for _, row in profiles.iterrows():
+        first_line = re.sub(r"\s+", " ", row["text"].lstrip("•· ").split("\n")[0])[:60]
+        label = row["question_label"]
+        assert first_line in text or (pointer and label in pointer.group(1)), (
+            f"{authority_id}: profile text missing: {first_line!r}"
+        )
     doubtful = profiles[profiles["alignment"] == "doubtful"]
     assert text.count("Possibly misaligned in the source") == len(doubtful)
 
@@ -143,15 +148,16 @@ def test_case_study_impacts_are_shown_as_published_with_their_source(full_batch)
     impacts = t["case_study_impacts"]
     assert impacts["base_n"].isna().all()  # the case study gives no group sizes
     leeds = page(full_batch, "leeds")
-    table = re.search(
-        r"<caption>Leeds: reported impact by participant group[^<]*</caption>(.*?)</table>", leeds, re.S
-    ).group(1)
+    caption, table = re.search(
+        r"<caption>(Leeds: reported impact by participant group[^<]*)</caption>(.*?)</table>", leeds, re.S
+    ).groups()
     leeds_rows = impacts[impacts["authority_id"] == "leeds"]
     assert "[c]" not in table
     for _, row in leeds_rows.iterrows():
         assert f"<td>{pct(row['value'])}</td>" in table
-        assert row["statement"] in visible_text(table)
-    assert "Leeds case study (001)" in visible_text(table)
+        assert visible_text(leeds).count(row["statement"]) >= 1  # quoted in the case study's own words
+        assert row["statement"] not in visible_text(table)  # said once: not again in the table
+    assert "Leeds case study (001), § Positive impact achieved" in visible_text(caption)
 
 
 def _table_cells(page_html: str) -> list[tuple[str, str, str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import difflib
 import html
 import importlib.util
 import re
@@ -184,3 +185,47 @@ def test_no_figure_is_typed_into_the_page_text(module):
     for template in ("authority_claim.j2", "cited_quote.j2", "programme_context.j2"):
         text = (PROJECT_ROOT / "lib" / "report" / "templates" / template).read_text(encoding="utf-8")
         assert not re.search(r"\d", re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)), template
+
+
+def _raw_case_study_facts(authority_id: str) -> dict[str, str]:
+    with open(RAW_DIR / "case_study_facts.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    key = next(k for k in rows[0] if "authority" in k)
+    names = {"leeds": "Leeds", "richmond-upon-thames": "Richmond"}
+    return {r["fact"]: r["value_as_printed"] for r in rows if names[authority_id] in r[key]}
+
+
+@pytest.mark.parametrize("authority_id", ["leeds", "richmond-upon-thames"])
+def test_a_case_study_page_says_each_thing_once(wb, authority_id):
+    """No sentence of a case-study page appears twice on it (the bench's own sentences), and each
+    case-study fact of the raw transcription, and each published impact statement, is written out
+    at most once on the page (a quotation that gives it in full is not retold)."""
+    page = str(pages.AUTHORITY_PAGE.render(wb, authority_id))
+    sentences = boilerplate.sentences(page)
+    repeated = sorted({s for s in sentences if sentences.count(s) > 1})
+    assert not repeated, repeated
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    facts = _raw_case_study_facts(authority_id)
+    for fact in ("selection_reason", "activity_instead_of_workshop", "planned_workshop_format"):
+        if fact in facts:
+            assert text.count(" ".join(facts[fact].split())) == 1, (fact, facts[fact])
+    impacts = wb.case_study_impacts[wb.case_study_impacts["authority_id"] == authority_id]
+    for statement in impacts["statement"]:
+        assert text.count(statement) == 1, statement  # in the case study's own words only
+    claims = wb.results_claims
+    for claim in claims[claims["authorities"].fillna("").str.contains(authority_id)]["claim"]:
+        assert text.count(" ".join(claim.split())) == 1, claim  # quoted once; the claims list links to it
+    # nor nearly the same words twice (the profile and the case study print some answers alike):
+    # no two sentences of eight words or more are over 90% alike (difflib's ratio)
+    long = [s for s in dict.fromkeys(sentences) if len(s.split()) >= 8]
+
+    def norm(s: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", s.casefold().replace("\u2019", "'"))
+
+    alike = [
+        (round(r, 2), a[:60], b[:60])
+        for i, a in enumerate(long)
+        for b in long[i + 1 :]
+        if (r := difflib.SequenceMatcher(None, norm(a), norm(b)).ratio()) > 0.9
+    ]
+    assert not alike, alike

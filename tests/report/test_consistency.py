@@ -7,9 +7,10 @@ from __future__ import annotations
 import html
 import re
 
+import pandas as pd
 import pytest
 
-from lib.report import pages, workbook
+from lib.report import brief, pages, workbook
 from lib.run.render import render_caveats
 
 
@@ -26,6 +27,7 @@ def rendered(evaluation_build):
         "programme": _text(pages.PROGRAMME_PAGE.render(wb)),
         "authority": _text(pages.AUTHORITY_PAGE.render(wb, "kent")),
         "caveats": _text(render_caveats(processed_dir=evaluation_build.processed)),
+        "brief": _text(brief.brief_body(brief.brief_tables(wb), wb.programme.name)),
     }
 
 
@@ -156,3 +158,31 @@ def test_no_table_or_sentence_runs_its_own_significance_test(rendered):
     allowed = r"significantly|significant increase|significance test|'significant' rise|is read as"
     for sentence in re.findall(r"[^.]*\b[Ss]ignifican[^.]*\.", text):
         assert re.search(allowed, sentence), sentence
+
+
+def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered):
+    """What it would take to decide is one fact: the brief and the programme report's decision box
+    give the same respondents-per-group range and the same bases, both equal to the criterion's
+    comparisons in ``results_comparisons`` (recounted here), and no other summary of the bases."""
+    wb, text, short = rendered["wb"], rendered["programme"], rendered["brief"]
+    box = text[text.index("The decision in brief") : text.index("Summary What the programme set out to do")]
+    target = wb.programme.plan.decision_rules.target_change_points
+    for criterion in wb.programme.plan.success_criteria:
+        c = wb.results_comparisons
+        keep = False
+        for m in criterion.measures:
+            keep |= (c["question"] == m.question) & c["sector"].isin(m.sectors)
+        tested = c[keep & c["base_for_target"].notna()]
+        need = tested["base_for_target"].astype(int)
+        bases = pd.concat([tested["base_pre"], tested["base_post"]]).astype(int)
+        words = (
+            f"to detect a change of {target:g} points (the change the evaluation plan says matters), a survey "
+            f"needs about {need.min()} to {need.max()} "
+            f"respondents in each of the before and after groups; these comparisons rest on "
+            f"{bases.min()} to {bases.max()}"
+        )
+        assert words in box
+        assert words[:1].upper() + words[1:] in short
+        chance = c[keep & (c["verdict"] == "direction only: could be chance")]["mdd_pts"]
+        assert f"detect changes of about {chance.min():.0f} to {chance.max():.0f} points" in short
+    assert "median" not in short

@@ -303,3 +303,27 @@ def test_every_change_section_shows_each_comparison_in_its_chart_and_table(wb):
     n_clear = int(frame["clear_of_chance"].sum())
     assert f"{n_clear} of {len(frame)} before/after changes are clear of chance" in html
     assert 'id="every-change"' in html
+
+
+def test_forest_heading_counts_directions_with_the_plans_tolerance(wb):
+    """A +2 point change is "about the same" under the plan's 2-point tolerance, so the heading
+    counts it there, as the results table's ``direction`` does (not as a rise)."""
+    tolerance = changes.tolerance_points(wb)
+    assert tolerance == 2
+    frame = _comparisons().assign(
+        change_pts=[2.0, 14.0, -3.0], direction=["about the same", "higher", "lower"]
+    )
+    title = re.search(
+        r'<p class="chart-title"><strong>(.*?)</strong>', str(changes.forest_chart(frame, tolerance))
+    )
+    assert title.group(1) == (
+        "1 of 3 before/after changes are clear of chance; 1 higher, 1 about the same and 1 lower"
+    )
+    html = str(changes.every_change(wb))
+    rows = results_comparisons(wb)
+    expected = {d: int((rows["direction"] == d).sum()) for d in ("higher", "about the same", "lower")}
+    assert (
+        f"{expected['higher']} higher, {expected['about the same']} about the same and "
+        f"{expected['lower']} lower" in html
+    )
+    assert "point upwards" not in html

@@ -319,3 +319,34 @@ def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
         for t in wb.case_study_sections.query("authority_id == @aid")["text"]:
             assert t[:50].replace("'", "&#39;") in html
     assert report.case_study_sections(wb, "kent") == ""
+
+
+def test_data_quality_table_names_each_kind_in_readers_words(evaluation_build):
+    """Every kind of issue the sources can log (each ``check=`` literal in lib/sources) has reader
+    words in one home; the programme page's table prints those words, never the log's ids."""
+    import html as _html
+    import re as _re
+
+    from lib.config import PROJECT_ROOT
+    from lib.report import workbook as _workbook
+    from lib.report.programme import data_quality_section
+
+    logged = set()
+    for path in (PROJECT_ROOT / "lib" / "sources").glob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "check=" in line:
+                logged |= set(_re.findall(r'"([a-z]+(?:_[a-z]+)+)"', line))
+    assert {"float_noise", "lost_glyph", "label_variant", "spelling_variant"} <= logged
+    assert logged <= set(_workbook.QUALITY_CHECK_LABELS), logged - set(_workbook.QUALITY_CHECK_LABELS)
+    wb = _workbook.load_workbook(evaluation_build.processed)
+    html = str(data_quality_section(wb))
+    table = html[html.index("<table") : html.index("</table>")]
+    cells = [
+        _html.unescape(_re.sub(r"<[^>]+>", "", c)).strip()
+        for c in _re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, _re.S)
+    ]
+    for check in wb.quality_log["check"].unique():
+        assert _workbook.QUALITY_CHECK_LABELS[check] in cells, check
+        assert check not in cells and check.replace("_", " ") not in cells, check
+    with pytest.raises(ValueError, match="check 'new_kind' has no reader label"):
+        _workbook.quality_check_label("new_kind")

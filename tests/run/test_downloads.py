@@ -114,6 +114,12 @@ def test_csv_downloads_are_the_processed_files_and_links_list_them(built):
         assert copy.read_bytes() == (built["processed"] / f"{name}.csv").read_bytes()
         assert link.rows == len(_csv_rows(copy)[1])
         assert "_" not in link.label, link.label  # reader-facing: no internal names
+        assert not link.label.startswith("Results "), link.label  # the step that wrote it is not its name
+    labels = {
+        link.href.removeprefix("downloads/").removesuffix(".csv"): link.label for link in built["links"]
+    }
+    assert labels["results_design"] == "Design rating (CSV)"
+    assert labels["results_comparisons"] == "Before and after comparisons (CSV)"
     assert sorted(p.name for p in (built["html"] / "downloads").iterdir()) == sorted(
         Path(h).name for h in hrefs
     ), "stray or temporary files in downloads/"

@@ -158,9 +158,21 @@ def test_summaries_from_processed_tables(evaluation_build):
     timing = facts[(facts["fact"] == "withdrawal_timing")].set_index("authority_id")["value"]
     row = authorities.set_index("authority_id").loc["richmond-upon-thames"]
     assert summaries["richmond-upon-thames"].line.startswith(
-        f"Took part in {row['years'].replace(';', ' and ')} (withdrew {timing['richmond-upon-thames']}); "
+        f"Selected for {row['years'].replace(';', ' and ')} (withdrew {timing['richmond-upon-thames']}); "
         "case study published"
     )
+    # one wording: the index says what Richmond's own page says (its case study: "was selected
+    # in 2012", then "withdrew"), never that it "took part"
+    from lib.report import pages, workbook
+
+    page = str(
+        pages.AUTHORITY_PAGE.render(
+            workbook.load_workbook(evaluation_build.processed), "richmond-upon-thames"
+        )
+    )
+    assert f"Richmond upon Thames was selected for {row['years'].replace(';', ' and ')}" in page
+    assert "took part" not in summaries["richmond-upon-thames"].line.lower()
+    assert "Richmond upon Thames took part" not in page
     assert all("withdrew" not in s.line for aid, s in summaries.items() if aid != "richmond-upon-thames")
 
 
