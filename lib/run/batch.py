@@ -68,12 +68,14 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import PROJECT_ROOT
+from lib.report import chart_cache
 from lib.run import cache, pool, side_files
 from lib.run.outputs import (
     Ledger,
     OutputBusyError,
     OutputLock,
     ReportResult,
+    chart_cache_dir,
     param_path,
     remove_temp_files,
     utc_now,
@@ -444,6 +446,7 @@ class _Run:
                 )
         self.ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
         self.ledger.write()
+        chart_cache.prune(chart_cache_dir(self.out))  # keeps the images used most recently
 
     def go(self, progress: bool, t_start: float) -> BatchResult:
         out = self.out

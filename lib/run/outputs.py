@@ -22,6 +22,7 @@ from typing import Any
 
 from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
 from lib.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (public names here too)
+from lib.report.chart_cache import ENV_VAR as CHART_CACHE_ENV  # noqa: F401 (set for the kernels)
 from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module)
 
 MANIFEST_VERSION = 2
@@ -96,10 +97,16 @@ class ReportResult:
 _TEMP_NAME = re.compile(r"^\.[^/]+\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
 
 
+def chart_cache_dir(out: Path) -> Path:
+    """Where the kernels of a run into ``out`` keep the chart images they drew
+    (:mod:`lib.report.chart_cache`; not an output: the manifest does not list it)."""
+    return out / "cache" / "charts"
+
+
 def remove_temp_files(out: Path) -> list[Path]:
     """Delete temp files a run left in ``out`` (killed mid-write); return them."""
     removed = []
-    for d in (out, out / "notebooks", out / "html"):
+    for d in (out, out / "notebooks", out / "html", chart_cache_dir(out)):
         if not d.is_dir():
             continue
         for p in d.iterdir():

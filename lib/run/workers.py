@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from lib.run.outputs import temp_path, utc_now
+from lib.run.outputs import CHART_CACHE_ENV, chart_cache_dir, temp_path, utc_now
 
 _WORKER: dict[str, Any] = {}
 
@@ -115,6 +115,8 @@ def _prepare_worker(job: dict[str, Any]) -> None:
             threshold=job.get("threshold"),
             started=_WORKER.get("started"),
         )
+    # the kernels keep the charts they draw beside the outputs, for the next report or run to reuse
+    os.environ[CHART_CACHE_ENV] = str(chart_cache_dir(Path(job["html_out"]).parent.parent))
     if job.get("threshold") is not None:
         from lib.analysis.disclosure import THRESHOLD_ENV_VAR
 
