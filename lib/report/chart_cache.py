@@ -40,6 +40,8 @@ from lib.files import atomic_write_text
 
 #: The folder of the images kept across processes (unset: kept in memory only).
 ENV_VAR = "EVAL_CHART_CACHE"
+#: Set (non-empty): draw every chart afresh and keep it (a forced rebuild); memory still serves repeats.
+REFRESH_VAR = "EVAL_CHART_CACHE_REFRESH"
 #: Images kept in memory per process.
 MEMORY_ENTRIES = 64
 #: Files :func:`prune` keeps (the most recently used).
@@ -125,7 +127,7 @@ def _valid(value: Any) -> bool:
 
 
 def _read(folder: Path | None, key: str) -> Images | None:
-    if folder is None:
+    if folder is None or os.environ.get(REFRESH_VAR):
         return None
     path = folder / f"{key}.json"
     try:

@@ -161,3 +161,14 @@ def test_prune_keeps_the_most_recently_used(tmp_path):
         os.utime(path, (1000 + i, 1000 + i))
     assert chart_cache.prune(folder, keep=2) == 3
     assert sorted(p.name for p in folder.iterdir()) == ["3.json", "4.json"]
+
+
+def test_a_forced_rebuild_draws_every_chart_again_and_keeps_it(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    first = str(charts.figure_html(make(), CHART))
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())  # a new kernel ...
+    monkeypatch.setenv(chart_cache.REFRESH_VAR, "1")  # ... of a --force run
+    assert str(charts.figure_html(make(), CHART)) == first
+    assert len(calls) == 2
+    assert str(charts.figure_html(make(), CHART)) == first  # within one kernel, repeats are still reused
+    assert len(calls) == 2
