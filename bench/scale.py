@@ -370,14 +370,25 @@ def compare_change(before: dict, after: dict, before_rev: str) -> list[str]:
     return out
 
 
+def snapshot_tree(dest: Path) -> Path:
+    """A copy of this tree as it is now (edits included), so edits made while the bench runs
+    do not change the code under test half-way (the code is part of every report's key)."""
+    skip = shutil.ignore_patterns(".git", "__pycache__", "outputs", "processed", "node_modules", ".venv")
+    shutil.copytree(ROOT, dest, ignore=skip, symlinks=True)
+    if (ROOT / "node_modules").exists():
+        (dest / "node_modules").symlink_to((ROOT / "node_modules").resolve())
+    return dest
+
+
 def change_comparison(tmp: Path, workers: int, before_rev: str, rounds: int) -> list[str]:
     """``rounds`` of before then after, alternating (the load other users put on the machine
     changes over minutes); the figures of the round whose after-run was fastest, and every round's walls."""
     tree = export_tree(before_rev, tmp / "before-tree")
+    after = snapshot_tree(tmp / "after-tree")
     results = []
     for n in range(rounds):
         b = change_run(tree, tmp / f"before-{n}", workers)
-        a = change_run(ROOT, tmp / f"after-{n}", workers)
+        a = change_run(after, tmp / f"after-{n}", workers)
         results.append((b, a))
     best_b, best_a = min(results, key=lambda ba: ba[1]["one"]["wall"])
     lines = compare_change(best_b, best_a, before_rev)

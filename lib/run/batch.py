@@ -15,6 +15,9 @@ Outputs (under ``--output-dir``, default ``outputs/``)::
     html/data_quality_log.csv  copy of <out>/data_quality_log.csv, if any
     index.html               the same index, links pointing into html/
     manifest.json            ids, parameters, input hashes, timings, status
+    cache/                   kept for the next report or run, never linked: the charts the
+                             kernels drew (lib.report.chart_cache), rendered pages
+                             (lib.run.rendered_pages), printed briefs (lib.run.brief)
 
 Before anything starts, :func:`preflight` checks every parameter and setting
 (authorities, ``--timeout`` > 0, an output folder that is, or can become, a
@@ -47,7 +50,10 @@ apart from ``metadata.workbook.built_at`` in the notebook.
 Incremental runs (:mod:`lib.run.cache`): a report whose inputs (notebook,
 lib/ code, the processed rows it reads, parameters, settings, locked
 environment) are unchanged and whose outputs on disk are the ones recorded is
-reused and marked cached; ``force`` rebuilds all. Executors: local worker
+reused and marked cached; ``force`` rebuilds all (and draws and renders
+everything afresh). The side files (downloads, caveats, glossary, brief) are
+rebuilt in the batch process while the workers run the first reports; the
+index links the last run's until then. Executors: local worker
 processes (:mod:`lib.run.pool`, the default) or a Dask cluster
 (:mod:`lib.run.dask_executor`); both commit through the same ledger.
 

@@ -266,6 +266,9 @@ def _become_kernel(cmd: list[str], env: dict[str, str], cwd: str) -> None:
         sys.path.insert(0, cwd)
     os.environ.clear()
     os.environ.update(env)
+    for name in ("dask.dataframe",):  # skipped by the batch's processes (lib.run), not by a kernel
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
     try:
         at = cmd.index("ipykernel_launcher")
     except ValueError:

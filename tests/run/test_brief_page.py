@@ -120,7 +120,7 @@ def fake_browser(tmp_path, version: str = "Fake 1.0"):
         f'if [ "$1" = --version ]; then echo "{version}"; exit 0; fi\n'
         f'echo printed >> "{log}"\n'
         'for a in "$@"; do case "$a" in --print-to-pdf=*) '
-        "printf '%%PDF-1.4 %s' \"$(date +%s%N)\" > \"${a#--print-to-pdf=}\";; esac; done\n",
+        'printf \'%%PDF-1.4 %s\' "$(date +%s%N)" > "${a#--print-to-pdf=}";; esac; done\n',
         encoding="utf-8",
     )
     script.chmod(0o755)
