@@ -52,31 +52,46 @@ _MEMORY: OrderedDict[str, Images] = OrderedDict()
 _SALT: dict[str, str] = {}
 
 
-class _Fingerprinter(pickle.Pickler):
-    """A pickler whose bytes depend on the figure's state only, not on where it sits in memory."""
+def _subclasses(cls: type) -> list[type]:
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(c.__subclasses__())
+    return out
 
-    def reducer_override(self, obj: Any) -> Any:
-        from matplotlib import cbook, transforms
 
-        if isinstance(obj, transforms.TransformNode):
-            # ``_parents``: id(child) -> parent, the back-references used to invalidate caches
-            state = {k: v for k, v in vars(obj).items() if k != "_parents"}
-            return object.__new__, (type(obj),), state
-        if isinstance(obj, cbook.Grouper) and hasattr(obj, "_ordering") and hasattr(obj, "_mapping"):
-            order = obj._ordering  # a set of axes pickles in address order: list each group in join order
-            groups = {id(g): sorted(g, key=order.get) for g in obj._mapping.values()}
-            return (
-                object.__new__,
-                (type(obj),),
-                {"groups": sorted(groups.values(), key=lambda g: order[g[0]])},
-            )
-        return NotImplemented
+def _reduce_transform(obj: Any) -> tuple:
+    """A transform without ``_parents`` (id(child) -> parent: back-references, memory addresses)."""
+    state = obj.__dict__.copy()
+    state.pop("_parents", None)
+    return object.__new__, (type(obj),), state
+
+
+def _reduce_grouper(obj: Any) -> tuple:
+    """A shared-axes group as lists in join order (a set of axes pickles in address order)."""
+    if not (hasattr(obj, "_ordering") and hasattr(obj, "_mapping")):  # another matplotlib's Grouper
+        return obj.__reduce_ex__(5)
+    order = obj._ordering
+    groups = {id(g): sorted(g, key=order.get) for g in obj._mapping.values()}
+    return object.__new__, (type(obj),), {"groups": sorted(groups.values(), key=lambda g: order[g[0]])}
+
+
+def _dispatch() -> dict[type, Any]:
+    """The pickler's reductions by exact class (looked up in C: no Python call per object)."""
+    from matplotlib import cbook, transforms
+
+    table: dict[type, Any] = dict.fromkeys(_subclasses(transforms.TransformNode), _reduce_transform)
+    table.update(dict.fromkeys(_subclasses(cbook.Grouper), _reduce_grouper))
+    return table
 
 
 def figure_fingerprint(fig: Any) -> bytes:
     """sha256 of ``fig``'s pickled state (raises what pickling raises)."""
     buffer = io.BytesIO()
-    _Fingerprinter(buffer, protocol=5).dump(fig)
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = _dispatch()
+    pickler.dump(fig)
     return hashlib.sha256(buffer.getvalue()).digest()
 
 
@@ -110,7 +125,7 @@ def figure_key(draw: Callable[..., Any], figures: Sequence[Any]) -> str | None:
             h.update(b"-" if fig is None else figure_fingerprint(fig))
     except Exception:  # noqa: BLE001 (a figure holding something unpicklable: drawn every time)
         return None
-    h.update(repr(sorted(matplotlib.rcParams.items())).encode())
+    h.update(repr(sorted(dict.items(matplotlib.rcParams))).encode())  # as stored (no per-key lookup)
     return h.hexdigest()
 
 

@@ -7,8 +7,8 @@ templates, the pinned offline assets) and the locked environment: the same
 inputs give the same bytes (:mod:`lib.run.execution`). When one authority's text
 changes, the programme report runs again but its survey explorer page (a few MB
 of charts and widget state) comes out of the same cells, so it is kept, by the
-sha256 of all of these (:func:`page_key`), in ``<output>/cache/pages`` and copied
-instead of rendered. The batch gives each job the code and environment part of the
+sha256 of all of these (:func:`page_key`; with the offline assets' folder), in
+``<output>/cache/pages`` and copied instead of rendered. The batch gives each job the code and environment part of the
 key (``render_key``); a job without it (or a forced rebuild, ``force``) renders
 every page, and still keeps what it rendered.
 """
@@ -39,15 +39,15 @@ def page_key(job: dict[str, Any], notebook: Any, title: str, chrome: Any) -> str
     if not base:
         return None
     h = hashlib.sha256(str(base).encode())
-    h.update(json.dumps({"title": title, "keep_code": bool(job.get("keep_code"))}, sort_keys=True).encode())
+    parts = {"title": title, "keep_code": bool(job.get("keep_code")), "node_modules": job.get("node_modules")}
+    h.update(json.dumps(parts, sort_keys=True).encode())
     h.update(repr(dataclasses.asdict(chrome) if dataclasses.is_dataclass(chrome) else chrome).encode())
     h.update(nbformat.writes(notebook).encode("utf-8"))
     return h.hexdigest()
 
 
-def lookup(job: dict[str, Any], notebook: Any, title: str, chrome: Any) -> bytes | None:
-    """The page rendered before from these inputs, or None."""
-    key = page_key(job, notebook, title, chrome)
+def lookup(job: dict[str, Any], key: str | None) -> bytes | None:
+    """The page rendered before from the inputs ``key`` (:func:`page_key`) names, or None."""
     if key is None or job.get("force"):
         return None
     path = cache_dir(job) / f"{key}.html"
@@ -59,9 +59,8 @@ def lookup(job: dict[str, Any], notebook: Any, title: str, chrome: Any) -> bytes
     return data
 
 
-def keep(job: dict[str, Any], notebook: Any, title: str, chrome: Any, page: Path) -> None:
+def keep(job: dict[str, Any], key: str | None, page: Path) -> None:
     """Keep a rendered page for the next report or run (a copy; nothing else depends on it)."""
-    key = page_key(job, notebook, title, chrome)
     if key is None:
         return
     from lib.files import atomic_write_bytes

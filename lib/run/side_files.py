@@ -110,11 +110,3 @@ def rebuild(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) ->
     record = {"key": key, **links, "synthetic": ledger.synthetic, "summaries": summaries}
     record["files"] = _files(html_dir, _hrefs(links))
     atomic_write_text(log_dir / RECORD, json.dumps(record, indent=1) + "\n")
-
-
-def write(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> bool:
-    """Give ``ledger`` its side files; True when they were rebuilt."""
-    if current(ledger, html_dir, log_dir, code):
-        return False
-    rebuild(ledger, html_dir, log_dir, code)
-    return True

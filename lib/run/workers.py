@@ -197,7 +197,8 @@ def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
             if kind == "html":  # the report's own page says what changed since the previous build
                 chrome.changes = tuple(job.get("changes") or ())
             staged[kind] = temp_path(target)
-            kept = rendered_pages.lookup(job, notebook, title, chrome)
+            key = rendered_pages.page_key(job, notebook, title, chrome)
+            kept = rendered_pages.lookup(job, key)
             if kept is not None:  # a page rendered before from the same cells, chrome and code
                 staged[kind].write_bytes(kept)
             else:
@@ -210,7 +211,7 @@ def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
                     chrome=chrome,
                 )
                 staged[kind].write_text(page, encoding="utf-8")
-                rendered_pages.keep(job, notebook, title, chrome, staged[kind])
+                rendered_pages.keep(job, key, staged[kind])
             os.chmod(staged[kind], 0o644)
         return staged, None
     except BaseException as exc:

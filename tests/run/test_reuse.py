@@ -37,9 +37,13 @@ def test_a_page_rendered_from_the_same_inputs_is_kept_and_anything_else_renders(
     j, nb, chrome = job(tmp_path), notebook(), Chrome(version="1")
     page = tmp_path / "page.html"
     page.write_bytes(b"<html>rendered</html>")
-    assert rendered_pages.lookup(j, nb, "Title", chrome) is None
-    rendered_pages.keep(j, nb, "Title", chrome, page)
-    assert rendered_pages.lookup(j, notebook(), "Title", Chrome(version="1")) == b"<html>rendered</html>"
+
+    def lookup(j, *inputs):
+        return rendered_pages.lookup(j, rendered_pages.page_key(j, *inputs))
+
+    assert lookup(j, nb, "Title", chrome) is None
+    rendered_pages.keep(j, rendered_pages.page_key(j, nb, "Title", chrome), page)
+    assert lookup(j, notebook(), "Title", Chrome(version="1")) == b"<html>rendered</html>"
     others = [
         (j, notebook("hello, edited"), "Title", chrome),  # one cell
         (j, nb, "Another title", chrome),
@@ -47,10 +51,11 @@ def test_a_page_rendered_from_the_same_inputs_is_kept_and_anything_else_renders(
         (j, nb, "Title", Chrome(version="1", synthetic=True)),
         (job(tmp_path, render_key="code-2"), nb, "Title", chrome),  # the code or the environment
         (job(tmp_path, keep_code=True), nb, "Title", chrome),
+        (job(tmp_path, node_modules="/elsewhere/node_modules"), nb, "Title", chrome),  # the inlined assets
         (job(tmp_path, force=True), nb, "Title", chrome),  # --force renders every page
     ]
     for args in others:
-        assert rendered_pages.lookup(*args) is None, args[1:]
+        assert lookup(*args) is None, args[1:]
     assert rendered_pages.page_key(job(tmp_path, render_key=None), nb, "Title", chrome) is None
 
 
