@@ -33,7 +33,7 @@ def cache_dir(job: dict[str, Any]) -> Path:
 
 def page_key(job: dict[str, Any], notebook: Any, title: str, chrome: Any) -> str | None:
     """sha256 of everything a page is rendered from; None when the job gives no code key."""
-    import nbformat
+    from lib.run.execution import BUILD_TIME_FIELD
 
     base = job.get("render_key")
     if not base:
@@ -42,7 +42,12 @@ def page_key(job: dict[str, Any], notebook: Any, title: str, chrome: Any) -> str
     parts = {"title": title, "keep_code": bool(job.get("keep_code")), "node_modules": job.get("node_modules")}
     h.update(json.dumps(parts, sort_keys=True).encode())
     h.update(repr(dataclasses.asdict(chrome) if dataclasses.is_dataclass(chrome) else chrome).encode())
-    h.update(nbformat.writes(notebook).encode("utf-8"))
+    # the notebook as rendered: not its build time, which no page shows (lib.run.execution.BUILD_TIME_FIELD)
+    field, stamp = BUILD_TIME_FIELD
+    meta = dict(notebook.get("metadata", {}))
+    if isinstance(meta.get(field), dict):
+        meta[field] = {k: v for k, v in meta[field].items() if k != stamp}
+    h.update(json.dumps({**notebook, "metadata": meta}, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
 
 

@@ -44,6 +44,16 @@ def test_a_page_rendered_from_the_same_inputs_is_kept_and_anything_else_renders(
     assert lookup(j, nb, "Title", chrome) is None
     rendered_pages.keep(j, rendered_pages.page_key(j, nb, "Title", chrome), page)
     assert lookup(j, notebook(), "Title", Chrome(version="1")) == b"<html>rendered</html>"
+    rebuilt = notebook()
+    rebuilt.metadata["workbook"] = {"built_at": "2026-12-04T10:00:00Z"}  # a later build of the same cells
+    nb.metadata["workbook"] = {"built_at": "2026-12-04T09:00:00Z"}
+    assert rendered_pages.page_key(j, nb, "Title", chrome) == rendered_pages.page_key(
+        j, rebuilt, "Title", chrome
+    )
+    rebuilt.metadata["title"] = "Another"  # any other metadata is an input
+    assert rendered_pages.page_key(j, nb, "Title", chrome) != rendered_pages.page_key(
+        j, rebuilt, "Title", chrome
+    )
     others = [
         (j, notebook("hello, edited"), "Title", chrome),  # one cell
         (j, nb, "Another title", chrome),
