@@ -527,7 +527,8 @@ class _Run:
         with self.interrupts.critical():
             entry = self.ledger.commit(fresh, staged)
             self.ledger.write()
-        self.attempts[job["id"]] = fresh
+            # inside: an interrupt held until the section ends must not see the report as unfinished
+            self.attempts[job["id"]] = fresh
         if self.bar:
             self.bar.set_postfix_str(f"{job['id']} {raw['status']}", refresh=False)
             self.bar.update(1)
