@@ -15,6 +15,7 @@ Primitives
 - ``format``: the one home of percentages, signed points, intervals, counts and list phrases
 - ``html``: Markup fragments from templates (tables, paragraphs, quotations, notes, the style sheet)
 - ``charts``: accessible matplotlib figures with alt text, data tables and a phone variant
+- ``chart_cache``: each chart's images drawn once per figure state (reused across kernels and runs)
 - ``figures``: the forest plot of every change, the participation timeline, the evidence grid
 - ``workbook``: the processed tables read once; the programme's vocabulary in reader's words
 - ``common``: caveat links and the evidence legend

@@ -30,6 +30,7 @@ import PIL.Image  # noqa: E402
 import seaborn as sns  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
+from lib.report import chart_cache  # noqa: E402
 from lib.report.format import percent  # noqa: E402
 from lib.report.html import render, table_html  # noqa: E402
 
@@ -233,11 +234,9 @@ def _phone_legend(fig) -> None:
         )
 
 
-def figure_html(fig, chart: Chart, phone=None) -> Markup:
-    """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``: the image
-    drawn for a wide column, and a phone variant that narrow screens show instead, so
-    chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
-    chart has one, else ``fig`` redrawn by :func:`phone_layout`."""
+def draw_images(fig, phone=None) -> tuple[tuple[str, float], tuple[str, float]]:
+    """The wide image and the phone variant (``phone``, else ``fig`` redrawn by
+    :func:`phone_layout`), each as (data URI, smallest text px); the figures are closed."""
     wide = _png(fig)
     if phone is None:
         phone_layout(fig)
@@ -246,6 +245,16 @@ def figure_html(fig, chart: Chart, phone=None) -> Markup:
         plt.close(fig)
     small = _png(phone)
     plt.close(phone)
+    return (wide.src, wide.text_px), (small.src, small.text_px)
+
+
+def figure_html(fig, chart: Chart, phone=None) -> Markup:
+    """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``: the image
+    drawn for a wide column, and a phone variant that narrow screens show instead, so
+    chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
+    chart has one, else ``fig`` redrawn by :func:`phone_layout`. Figures in a state drawn
+    before are not drawn again (:mod:`lib.report.chart_cache`)."""
+    wide, small = (Image(*image) for image in chart_cache.images(draw_images, fig, phone))
     return render(
         "figure.j2",
         chart=chart,

@@ -15,6 +15,9 @@ Outputs (under ``--output-dir``, default ``outputs/``)::
     html/data_quality_log.csv  copy of <out>/data_quality_log.csv, if any
     index.html               the same index, links pointing into html/
     manifest.json            ids, parameters, input hashes, timings, status
+    cache/                   kept for the next report or run, never linked: the charts the
+                             kernels drew (lib.report.chart_cache), rendered pages
+                             (lib.run.rendered_pages), printed briefs (lib.run.brief)
 
 Before anything starts, :func:`preflight` checks every parameter and setting
 (authorities, ``--timeout`` > 0, an output folder that is, or can become, a
@@ -47,7 +50,10 @@ apart from ``metadata.workbook.built_at`` in the notebook.
 Incremental runs (:mod:`lib.run.cache`): a report whose inputs (notebook,
 lib/ code, the processed rows it reads, parameters, settings, locked
 environment) are unchanged and whose outputs on disk are the ones recorded is
-reused and marked cached; ``force`` rebuilds all. Executors: local worker
+reused and marked cached; ``force`` rebuilds all (and draws and renders
+everything afresh). The side files (downloads, caveats, glossary, brief) are
+rebuilt in the batch process while the workers run the first reports; the
+index links the last run's until then. Executors: local worker
 processes (:mod:`lib.run.pool`, the default) or a Dask cluster
 (:mod:`lib.run.dask_executor`); both commit through the same ledger.
 
@@ -68,12 +74,14 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import PROJECT_ROOT
+from lib.report import chart_cache
 from lib.run import cache, pool, side_files
 from lib.run.outputs import (
     Ledger,
     OutputBusyError,
     OutputLock,
     ReportResult,
+    chart_cache_dir,
     param_path,
     remove_temp_files,
     utc_now,
@@ -294,6 +302,7 @@ class _Run:
         self.attempts: dict[str, ReportResult] = {}
         self.bar = None
         self.fork_kernels = False
+        self.side_files_due = False
         ids = [s.report_id for s in specs if s.kind == "authority"]
         own = set().union(*cache.OWN_ROWS_TABLES.values())
         self.fp = cache.fingerprint_data(pdir, ids, own)
@@ -323,9 +332,20 @@ class _Run:
         )
         ledger.run["executor"] = self.executor_label()
         ledger.load_previous()
-        side_files.write(ledger, html_dir, log_dir, self.code)
+        # the side files the last run wrote; rebuilt (if their inputs changed) while the reports run
+        self.side_files_due = not side_files.current(ledger, html_dir, log_dir, self.code)
         ledger.changes = self.record_changes()
         return ledger
+
+    def write_side_files(self) -> None:
+        """Rebuild the side files (each file replaced atomically), then the index that links them."""
+        if not self.side_files_due:
+            return
+        self.side_files_due = False
+        out = self.out
+        side_files.rebuild(self.ledger, out / "html", out / "logs", self.code)
+        with self.interrupts.critical():
+            self.ledger.write()
 
     def record_changes(self) -> dict[str, list[str]]:
         """Each report's note of what changed since the previous build (lib.run.changes);
@@ -352,6 +372,11 @@ class _Run:
         titles: dict[Path, str] = {}
         cell_ids: dict[Path, list[str]] = {}
         jobs, reused = [], []
+        # what a page's rendering depends on besides its cells, title and chrome (lib.run.rendered_pages)
+        render_key = cache.sha256_bytes(
+            json.dumps({"code": self.code, "environment": self.env, "settings": settings.report_settings},
+                       sort_keys=True).encode()
+        )  # fmt: skip
         for s in self.specs:
             if s.notebook not in titles:
                 titles[s.notebook] = _notebook_title(s.notebook, f"{s.kind.capitalize()} report")
@@ -382,6 +407,7 @@ class _Run:
                 "timeout": settings.timeout, "node_modules": str(self.nm) if self.nm else None,
                 "source_cell_ids": cell_ids[s.notebook], "input_hash": key,
                 "threshold": settings.disclosure_threshold, "changes": self.ledger.changes.get(s.report_id, []),
+                "render_key": render_key, "force": self.force,
             })  # fmt: skip
         return jobs, reused
 
@@ -403,11 +429,18 @@ class _Run:
         if self.executor is not None:
             if progress and jobs:
                 self.start_progress_bar(len(jobs))
+            self.write_side_files()
             self.executor.run(jobs, record=self.record, pdir=self.pdir, root=self.root)
             return
         if not jobs:
+            self.write_side_files()
             return
         ctx = pool.fork_context()  # before tqdm's monitor thread would start
+        fork_notebooks = sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None
+        if fork_notebooks and ctx.get_start_method() == "fork":
+            from lib.run import zygote
+
+            zygote.preload([Path(n) for n in fork_notebooks])  # the workers' zygotes inherit the imports
         if progress:
             self.start_progress_bar(len(jobs))
         initargs = (
@@ -422,10 +455,12 @@ class _Run:
             initargs=initargs,
             record=self.record,
             ctx=ctx,
-            fork_notebooks=sorted({j["notebook"] for j in jobs}) if self.fork_kernels else None,
+            fork_notebooks=fork_notebooks,
             executor_class=ProcessPoolExecutor,
             task=execute_report,
+            background=self.write_side_files,  # on this process's core while the first reports run
         )
+        self.write_side_files()  # (when the pool never started)
 
     def close(self, jobs: list[dict[str, Any]], interrupted: bool) -> None:
         """Record every job that did not finish as cancelled and write the ledger's last state."""
@@ -444,6 +479,7 @@ class _Run:
                 )
         self.ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
         self.ledger.write()
+        chart_cache.prune(chart_cache_dir(self.out))  # keeps the images used most recently
 
     def go(self, progress: bool, t_start: float) -> BatchResult:
         out = self.out
@@ -491,7 +527,8 @@ class _Run:
         with self.interrupts.critical():
             entry = self.ledger.commit(fresh, staged)
             self.ledger.write()
-        self.attempts[job["id"]] = fresh
+            # inside: an interrupt held until the section ends must not see the report as unfinished
+            self.attempts[job["id"]] = fresh
         if self.bar:
             self.bar.set_postfix_str(f"{job['id']} {raw['status']}", refresh=False)
             self.bar.update(1)

@@ -77,10 +77,56 @@ def fixed_dates(pdf: bytes, stamp: str = "20000101000000") -> bytes:
 
 #: sha256 of a printed page -> its PDF: a process that writes the same brief twice prints it once.
 _PRINTED: dict[str, bytes] = {}
+#: Printed briefs kept in a run's cache folder (the most recently used).
+KEEP_PRINTED = 8
 
 
-def print_pdf(html_path: Path, pdf_path: Path, chromium: Path = CHROMIUM) -> str | None:
-    """Print ``html_path`` to ``pdf_path`` (A4, as its CSS says); None, or why it could not."""
+def printer_identity(chromium: Path = CHROMIUM) -> str | None:
+    """What decides a printed page's bytes besides the page: the browser's version and launcher,
+    the flags and this module's code; None when the browser cannot say."""
+    from lib.files import sha256_file
+
+    try:
+        version = subprocess.run(
+            [str(chromium), "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if not version:
+        return None
+    launcher = sha256_file(chromium) if chromium.is_file() else str(chromium)
+    return " ".join([version, launcher, *CHROMIUM_ARGS, sha256_file(Path(__file__))])
+
+
+def _stored(cache_dir: Path | None, digest: str, chromium: Path) -> Path | None:
+    """Where the PDF of the page with sha256 ``digest`` printed by ``chromium`` is kept (None: not kept)."""
+    if cache_dir is None:
+        return None
+    identity = printer_identity(chromium)
+    if identity is None:
+        return None
+    import hashlib
+
+    return cache_dir / (hashlib.sha256(f"{digest}\0{identity}".encode()).hexdigest() + ".pdf")
+
+
+def _keep(stored: Path, pdf: bytes) -> None:
+    """Keep a printed brief for the next run; only the most recently used few stay."""
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(stored, pdf)
+        kept = sorted(stored.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEEP_PRINTED:]:
+            old.unlink(missing_ok=True)
+
+
+def print_pdf(
+    html_path: Path, pdf_path: Path, chromium: Path = CHROMIUM, cache_dir: Path | None = None
+) -> str | None:
+    """Print ``html_path`` to ``pdf_path`` (A4, as its CSS says); None, or why it could not.
+    ``cache_dir``: where printed pages are kept, by the page's bytes and the browser
+    (:func:`printer_identity`): a page printed before is not printed again."""
     from lib.files import sha256_file
 
     digest = sha256_file(html_path)
@@ -89,6 +135,12 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: Path = CHROMIUM) -> str
         return None
     if not chromium.is_file() and not shutil.which(str(chromium)):
         return f"{chromium} not found: the brief is published as HTML only"
+    stored = _stored(cache_dir, digest, chromium)
+    if stored is not None and stored.is_file() and stored.read_bytes().startswith(b"%PDF"):
+        stored.touch()
+        _PRINTED[digest] = stored.read_bytes()
+        atomic_write_bytes(pdf_path, _PRINTED[digest])
+        return None
     with tempfile.TemporaryDirectory(prefix="brief-") as tmp:
         out = Path(tmp) / BRIEF_PDF
         cmd = [str(chromium), *CHROMIUM_ARGS, f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}"]
@@ -104,16 +156,22 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: Path = CHROMIUM) -> str
         if not out.is_file() or not out.read_bytes().startswith(b"%PDF"):
             return "printing the brief failed: Chromium wrote no PDF"
         _PRINTED[digest] = fixed_dates(out.read_bytes())
+    if stored is not None:
+        _keep(stored, _PRINTED[digest])
     atomic_write_bytes(pdf_path, _PRINTED[digest])
     return None
 
 
-def write_brief(processed_dir: Path, html_dir: Path, *, synthetic: bool = False) -> Brief:
-    """Write ``brief.html`` (and ``brief.pdf`` when Chromium can print it) into ``html_dir``."""
-    from lib.report import brief, workbook
+def write_brief(
+    processed_dir: Path, html_dir: Path, *, synthetic: bool = False, cache_dir: Path | None = None
+) -> Brief:
+    """Write ``brief.html`` (and ``brief.pdf`` when Chromium can print it) into ``html_dir``;
+    ``cache_dir``: where printed briefs are kept (:func:`print_pdf`)."""
+    from lib.report import brief
+    from lib.run.changes import results_workbook
 
     try:
-        wb = workbook.load_workbook(processed_dir)
+        wb = results_workbook(processed_dir)
         body = brief.brief_body(brief.brief_tables(wb), wb.programme.name)
     except Exception as exc:  # noqa: BLE001 (a table the brief needs is missing or malformed: no brief, one line)
         (html_dir / BRIEF_PAGE).unlink(missing_ok=True)
@@ -129,7 +187,7 @@ def write_brief(processed_dir: Path, html_dir: Path, *, synthetic: bool = False)
             ),
             encoding="utf-8",
         )
-        problem = print_pdf(printed, html_dir / BRIEF_PDF)
+        problem = print_pdf(printed, html_dir / BRIEF_PDF, cache_dir=cache_dir)
     if problem is not None:
         (html_dir / BRIEF_PDF).unlink(missing_ok=True)
     pdf = None if problem else BRIEF_PDF

@@ -91,12 +91,38 @@ def authority_results(processed_dir: Path, wb: Any | None) -> dict[str, dict[str
     return out
 
 
-def report_results(processed_dir: Path, ids: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """``{report id: {label: value}}`` for the (id, kind) pairs of a run."""
+#: The results workbook last read in this process, by what identifies its files.
+_RESULTS: dict[tuple, Any] = {}
+
+
+def results_workbook(processed_dir: Path) -> Any:
+    """The analysis step's results tables (checked by their schemas) as a workbook: what the
+    notes and the one-page brief read, loaded once per data version in a batch process,
+    without reading the processed tables again (the build checked them; the kernels read them)."""
+    from lib.analysis import results
+    from lib.analysis.results_schemas import RESULTS_SCHEMAS
     from lib.report import workbook
 
+    pdir = Path(processed_dir).resolve()
+    results.ensure_results(pdir)
+    ident = [pdir]
+    for name in RESULTS_SCHEMAS:
+        try:
+            st = (pdir / f"{name}.csv").stat()
+            ident.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+        except OSError:
+            ident.append((name, None))
+    key = tuple(ident)
+    if key not in _RESULTS:
+        _RESULTS.clear()
+        _RESULTS[key] = workbook.Workbook(results.load_results(pdir), pdir)
+    return _RESULTS[key]
+
+
+def report_results(processed_dir: Path, ids: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """``{report id: {label: value}}`` for the (id, kind) pairs of a run."""
     ids = list(ids)
-    wb = workbook.load_workbook(processed_dir)
+    wb = results_workbook(processed_dir)
     out: dict[str, dict[str, str]] = {}
     authorities = authority_results(processed_dir, wb) if any(k == "authority" for _, k in ids) else {}
     for rid, kind in ids:

@@ -22,6 +22,8 @@ from typing import Any
 
 from lib.config import QUALITY_LOG_NAME as DATA_QUALITY_LOG
 from lib.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (public names here too)
+from lib.report.chart_cache import ENV_VAR as CHART_CACHE_ENV  # noqa: F401 (set for the kernels)
+from lib.report.chart_cache import REFRESH_VAR as CHART_CACHE_REFRESH  # noqa: F401 (set for the kernels)
 from lib.run.site import PROGRAMME_ID  # noqa: F401 (a public name of this module)
 
 MANIFEST_VERSION = 2
@@ -96,10 +98,26 @@ class ReportResult:
 _TEMP_NAME = re.compile(r"^\.[^/]+\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
 
 
+def chart_cache_dir(out: Path) -> Path:
+    """Where the kernels of a run into ``out`` keep the chart images they drew
+    (:mod:`lib.report.chart_cache`; not an output: the manifest does not list it)."""
+    return out / "cache" / "charts"
+
+
+def brief_cache_dir(out: Path) -> Path:
+    """Where a run into ``out`` keeps the briefs Chromium printed (:func:`lib.run.brief.print_pdf`)."""
+    return out / "cache" / "brief"
+
+
 def remove_temp_files(out: Path) -> list[Path]:
     """Delete temp files a run left in ``out`` (killed mid-write); return them."""
     removed = []
-    for d in (out, out / "notebooks", out / "html"):
+    for d in (
+        out,
+        out / "notebooks",
+        out / "html",
+        *(out / "cache" / k for k in ("charts", "brief", "pages")),
+    ):
         if not d.is_dir():
             continue
         for p in d.iterdir():
@@ -223,7 +241,7 @@ class Ledger:
         self.glossary_href = GLOSSARY_PAGE
         from lib.run.brief import write_brief
 
-        made = write_brief(self.pdir, html_dir, synthetic=self.synthetic)
+        made = write_brief(self.pdir, html_dir, synthetic=self.synthetic, cache_dir=brief_cache_dir(self.out))
         self.brief = {"html": made.html, "pdf": made.pdf} if made.html else {}
         if made.problem:
             self.run["brief"] = made.problem  # in the manifest: why there is no brief (or no PDF)

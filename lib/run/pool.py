@@ -47,10 +47,17 @@ def fork_context():
 
 
 def _drain(
-    pool: Any, pending: deque[dict[str, Any]], *, workers: int, task: Callable, record: Record
+    pool: Any,
+    pending: deque[dict[str, Any]],
+    *,
+    workers: int,
+    task: Callable,
+    record: Record,
+    background: list[Callable[[], Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[Future, dict[str, Any]], dict[int, Any]]:
     """Submit and record jobs until none is left or the pool breaks. Returns the
-    jobs lost to a broken pool, the jobs still in flight and the worker processes seen."""
+    jobs lost to a broken pool, the jobs still in flight and the worker processes seen.
+    ``background``: work this process does once the first jobs are submitted (taken from the list)."""
     procs: dict[int, Any] = {}
     inflight: dict[Future, dict[str, Any]] = {}
     broken: list[dict[str, Any]] = []
@@ -60,6 +67,8 @@ def _drain(
             job = pending.popleft()
             inflight[pool.submit(task, job)] = job
             procs.update(getattr(pool, "_processes", None) or {})
+        while background:
+            background.pop(0)()
         done, _ = wait(inflight, return_when=FIRST_COMPLETED)
         for fut in done:
             job = inflight.pop(fut)
@@ -120,10 +129,13 @@ def run_local(
     fork_notebooks: list[str] | None = None,
     executor_class: Any = ProcessPoolExecutor,
     task: Callable = execute_report,
+    background: Callable[[], Any] | None = None,
 ) -> None:
     """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result.
-    ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names)."""
+    ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names).
+    ``background``: called once in this process while the first jobs run (the workers already forked)."""
     pending: deque[dict[str, Any]] = deque(jobs)
+    todo = [background] if background is not None else []
     breaks: dict[str, int] = {}
     pool: ProcessPoolExecutor | None = None
     try:
@@ -135,7 +147,9 @@ def run_local(
                 initializer=worker_init,
                 initargs=(*initargs, started, fork_notebooks),
             )
-            broken, inflight, procs = _drain(pool, pending, workers=workers, task=task, record=record)
+            broken, inflight, procs = _drain(
+                pool, pending, workers=workers, task=task, record=record, background=todo
+            )
             if not broken:
                 pool.shutdown(wait=True)
                 pool = None
@@ -151,7 +165,7 @@ def run_local(
             pool.shutdown(wait=True)
             pool = None
             _fail_or_requeue(broken, jobs, _culprits(started, procs), breaks, pending, record)
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or the background work failed: no worker or kernel outlives the run
         if pool is not None:
             kill_pool(pool)
         raise

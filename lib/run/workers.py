@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from lib.run.outputs import temp_path, utc_now
+from lib.run.outputs import CHART_CACHE_ENV, CHART_CACHE_REFRESH, chart_cache_dir, temp_path, utc_now
 
 _WORKER: dict[str, Any] = {}
 
@@ -115,6 +115,9 @@ def _prepare_worker(job: dict[str, Any]) -> None:
             threshold=job.get("threshold"),
             started=_WORKER.get("started"),
         )
+    # the kernels keep the charts they draw beside the outputs, for the next report or run to reuse
+    os.environ[CHART_CACHE_ENV] = str(chart_cache_dir(Path(job["html_out"]).parent.parent))
+    os.environ[CHART_CACHE_REFRESH] = "1" if job.get("force") else ""  # --force: every chart drawn afresh
     if job.get("threshold") is not None:
         from lib.analysis.disclosure import THRESHOLD_ENV_VAR
 
@@ -180,7 +183,7 @@ def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
     """Render ``nb`` into temp files next to the page: the report's page and, when the
     notebook has cells tagged for it, the interactive explorer's own page
     (:func:`lib.run.render.split_explorer`). Returns them by kind, or {} and why it failed."""
-    from lib.run import render, site
+    from lib.run import render, rendered_pages, site
 
     staged: dict[str, Path] = {}
     try:
@@ -193,16 +196,22 @@ def _render_page(job: dict[str, Any], nb) -> tuple[dict[str, Path], str | None]:
             chrome = render.report_chrome(notebook)
             if kind == "html":  # the report's own page says what changed since the previous build
                 chrome.changes = tuple(job.get("changes") or ())
-            page = render.render_notebook(
-                notebook,
-                None,
-                keep_code=job["keep_code"],
-                title=title,
-                exporter=_WORKER["exporter"],
-                chrome=chrome,
-            )
             staged[kind] = temp_path(target)
-            staged[kind].write_text(page, encoding="utf-8")
+            key = rendered_pages.page_key(job, notebook, title, chrome)
+            kept = rendered_pages.lookup(job, key)
+            if kept is not None:  # a page rendered before from the same cells, chrome and code
+                staged[kind].write_bytes(kept)
+            else:
+                page = render.render_notebook(
+                    notebook,
+                    None,
+                    keep_code=job["keep_code"],
+                    title=title,
+                    exporter=_WORKER["exporter"],
+                    chrome=chrome,
+                )
+                staged[kind].write_text(page, encoding="utf-8")
+                rendered_pages.keep(job, key, staged[kind])
             os.chmod(staged[kind], 0o644)
         return staged, None
     except BaseException as exc:

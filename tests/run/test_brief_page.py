@@ -109,3 +109,44 @@ def test_brief_html_passes_axe_and_fits_a_phone(written):
         "What cannot be concluded",
         "Decision box",
     ]
+
+
+def fake_browser(tmp_path, version: str = "Fake 1.0"):
+    """A stand-in for Chromium: answers --version, prints a different PDF every time, logs each print."""
+    log = tmp_path / f"prints-{version.replace(' ', '')}.log"
+    script = tmp_path / f"chromium-{version.replace(' ', '')}"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = --version ]; then echo "{version}"; exit 0; fi\n'
+        f'echo printed >> "{log}"\n'
+        'for a in "$@"; do case "$a" in --print-to-pdf=*) '
+        'printf \'%%PDF-1.4 %s\' "$(date +%s%N)" > "${a#--print-to-pdf=}";; esac; done\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+def test_a_page_printed_before_is_not_printed_again(tmp_path, monkeypatch):
+    """The run's cache folder keeps each printed brief by the page's bytes and the browser:
+    the same page (in a new process) reuses the PDF; another page or another browser prints."""
+    monkeypatch.setattr(brief, "_PRINTED", {})
+    browser, log = fake_browser(tmp_path)
+    cache, page = tmp_path / "cache", tmp_path / "page.html"
+    page.write_text("<p>brief</p>", encoding="utf-8")
+    assert brief.print_pdf(page, tmp_path / "a.pdf", browser, cache_dir=cache) is None
+    brief._PRINTED.clear()  # a new process
+    assert brief.print_pdf(page, tmp_path / "b.pdf", browser, cache_dir=cache) is None
+    assert log.read_text().count("printed") == 1
+    assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "a.pdf").read_bytes()
+    page.write_text("<p>brief, corrected</p>", encoding="utf-8")
+    brief.print_pdf(page, tmp_path / "c.pdf", browser, cache_dir=cache)
+    assert log.read_text().count("printed") == 2
+    other, other_log = fake_browser(tmp_path, "Fake 2.0")
+    brief._PRINTED.clear()
+    brief.print_pdf(page, tmp_path / "d.pdf", other, cache_dir=cache)
+    assert other_log.read_text().count("printed") == 1
+    assert (tmp_path / "d.pdf").read_bytes() != (tmp_path / "c.pdf").read_bytes()
+    brief._PRINTED.clear()
+    brief.print_pdf(page, tmp_path / "e.pdf", browser)  # no cache folder: printed
+    assert log.read_text().count("printed") == 3

@@ -31,3 +31,24 @@ def test_nbformat_loads_without_the_iri_checker_and_still_validates():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "invalid notebook refused" in proc.stdout
+
+
+DASK_PROBE = """
+import sys
+import lib.run
+from lib.report import workbook
+assert "dask.dataframe" not in {m for m, mod in sys.modules.items() if mod is not None}
+from pandera.typing import dask
+assert not dask.DASK_INSTALLED
+from distributed import Client  # the Dask executor's client does without it
+print("report stack without dask.dataframe")
+"""
+
+
+def test_the_report_stack_loads_without_pandera_s_dask_integration():
+    proc = subprocess.run(
+        [sys.executable, "-c", DASK_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "report stack without dask.dataframe" in proc.stdout

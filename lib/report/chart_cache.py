@@ -1,0 +1,202 @@
+"""Chart images drawn once per figure, not once per kernel.
+
+Drawing a chart's two PNGs (the wide image and its phone variant, with
+``bbox_inches="tight"``, colour reduction and PNG optimisation) is most of what
+the programme report's cells cost, and most charts do not change when one
+authority's text does. :func:`images` memoises that drawing on what decides its
+bytes:
+
+* the figures themselves: their whole matplotlib state, pickled
+  (:func:`figure_fingerprint`: every artist, its data and properties; not the
+  transforms' back-references to their parents, which hold memory addresses,
+  and each shared-axes group in the order its axes joined);
+* ``matplotlib.rcParams`` at drawing time;
+* the drawing code (the source of the module that draws, and of this one) and
+  the versions of matplotlib, Pillow and numpy, and the fonts matplotlib knows.
+
+Equal keys give equal bytes, so a page is the same whether its charts were
+drawn or reused. Within one process the images are kept in memory (the survey
+explorer shows the survey sections' charts again). Across processes they are
+kept as one small JSON file per key in the folder named by
+``$EVAL_CHART_CACHE`` (the batch runner sets it to ``<output>/cache/charts``;
+unset: memory only). A figure that cannot be pickled is drawn every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lib.files import atomic_write_text
+
+#: The folder of the images kept across processes (unset: kept in memory only).
+ENV_VAR = "EVAL_CHART_CACHE"
+#: Set (non-empty): draw every chart afresh and keep it (a forced rebuild); memory still serves repeats.
+REFRESH_VAR = "EVAL_CHART_CACHE_REFRESH"
+#: Images kept in memory per process.
+MEMORY_ENTRIES = 64
+#: Files :func:`prune` keeps (the most recently used).
+DISK_ENTRIES = 2000
+
+Images = tuple[tuple[str, float], ...]
+_MEMORY: OrderedDict[str, Images] = OrderedDict()
+_SALT: dict[str, str] = {}
+
+
+def _subclasses(cls: type) -> list[type]:
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(c.__subclasses__())
+    return out
+
+
+def _reduce_transform(obj: Any) -> tuple:
+    """A transform without ``_parents`` (id(child) -> parent: back-references, memory addresses)."""
+    state = obj.__dict__.copy()
+    state.pop("_parents", None)
+    return object.__new__, (type(obj),), state
+
+
+def _reduce_grouper(obj: Any) -> tuple:
+    """A shared-axes group as lists in join order (a set of axes pickles in address order)."""
+    if not (hasattr(obj, "_ordering") and hasattr(obj, "_mapping")):  # another matplotlib's Grouper
+        return obj.__reduce_ex__(5)
+    order = obj._ordering
+    groups = {id(g): sorted(g, key=order.get) for g in obj._mapping.values()}
+    return object.__new__, (type(obj),), {"groups": sorted(groups.values(), key=lambda g: order[g[0]])}
+
+
+def _dispatch() -> dict[type, Any]:
+    """The pickler's reductions by exact class (looked up in C: no Python call per object)."""
+    from matplotlib import cbook, transforms
+
+    table: dict[type, Any] = dict.fromkeys(_subclasses(transforms.TransformNode), _reduce_transform)
+    table.update(dict.fromkeys(_subclasses(cbook.Grouper), _reduce_grouper))
+    return table
+
+
+def figure_fingerprint(fig: Any) -> bytes:
+    """sha256 of ``fig``'s pickled state (raises what pickling raises)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = _dispatch()
+    pickler.dump(fig)
+    return hashlib.sha256(buffer.getvalue()).digest()
+
+
+def _salt(draw: Callable[..., Any]) -> str:
+    """What else decides the pixels: the drawing code, the libraries, the fonts."""
+    module = sys.modules.get(draw.__module__)
+    where = getattr(module, "__file__", None) or ""
+    if where not in _SALT:
+        import matplotlib
+        import numpy
+        import PIL
+        from matplotlib import font_manager
+
+        h = hashlib.sha256()
+        for path in (where, __file__):
+            h.update(Path(path).read_bytes() if path and Path(path).is_file() else b"?")
+        h.update(f"{matplotlib.__version__} {PIL.__version__} {numpy.__version__}".encode())
+        fonts = sorted((f.fname, f.name, f.style, str(f.weight)) for f in font_manager.fontManager.ttflist)
+        h.update(repr(fonts).encode())
+        _SALT[where] = f"{draw.__module__}.{draw.__qualname__}:{h.hexdigest()}"
+    return _SALT[where]
+
+
+def figure_key(draw: Callable[..., Any], figures: Sequence[Any]) -> str | None:
+    """The key of ``draw(*figures)``; None when a figure cannot be pickled."""
+    import matplotlib
+
+    h = hashlib.sha256(_salt(draw).encode())
+    try:
+        for fig in figures:
+            h.update(b"-" if fig is None else figure_fingerprint(fig))
+    except Exception:  # noqa: BLE001 (a figure holding something unpicklable: drawn every time)
+        return None
+    h.update(repr(sorted(dict.items(matplotlib.rcParams))).encode())  # as stored (no per-key lookup)
+    return h.hexdigest()
+
+
+def _folder() -> Path | None:
+    folder = os.environ.get(ENV_VAR)
+    return Path(folder) if folder else None
+
+
+def _valid(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int | float)
+        for v in value
+    )
+
+
+def _read(folder: Path | None, key: str) -> Images | None:
+    if folder is None or os.environ.get(REFRESH_VAR):
+        return None
+    path = folder / f"{key}.json"
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # used: kept by prune()
+    except (OSError, ValueError):
+        return None
+    return tuple((str(src), float(px)) for src, px in value) if _valid(value) else None
+
+
+def _remember(key: str, value: Images) -> None:
+    _MEMORY[key] = value
+    _MEMORY.move_to_end(key)
+    while len(_MEMORY) > MEMORY_ENTRIES:
+        _MEMORY.popitem(last=False)
+
+
+def images(draw: Callable[..., Images], *figures: Any) -> Images:
+    """``draw(*figures)`` (each image as ``(data URI, smallest text px)``), or the images it
+    gave for figures in the same state. Reused images close the figures, as ``draw`` does."""
+    key = figure_key(draw, figures)
+    if key is None:
+        return draw(*figures)
+    folder = _folder()
+    value = _MEMORY.get(key) or _read(folder, key)
+    if value is not None:
+        import matplotlib.pyplot as plt
+
+        for fig in figures:
+            if fig is not None:
+                plt.close(fig)
+        _remember(key, value)
+        return value
+    value = tuple((str(src), float(px)) for src, px in draw(*figures))
+    _remember(key, value)
+    if folder is not None:
+        with contextlib.suppress(OSError):  # a folder that cannot be written: the images are still right
+            atomic_write_text(folder / f"{key}.json", json.dumps([list(v) for v in value]))
+    return value
+
+
+def prune(folder: Path, keep: int = DISK_ENTRIES) -> int:
+    """Remove all but the ``keep`` most recently used images in ``folder``; how many went."""
+    try:
+        entries = sorted(
+            ((p.stat().st_mtime, p) for p in folder.glob("*.json")), key=lambda e: e[0], reverse=True
+        )
+    except OSError:
+        return 0
+    removed = 0
+    for _, path in entries[keep:]:
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed

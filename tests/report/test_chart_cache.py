@@ -1,0 +1,175 @@
+"""Chart images are drawn once per figure state (lib.report.chart_cache).
+
+The reference is drawing itself: a reused image must be the bytes drawing gives,
+a figure that differs in any value, style setting or drawing code must be drawn
+again, and the key of a figure must not depend on the process that built it
+(memory addresses, string hashing), or nothing would ever be reused across kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from lib.report import chart_cache, charts  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FIGURE = """
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+def make(values=(3, 5, 2), label="Before"):
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2), sharey=True)  # a shared-axes group
+    for ax in axes:
+        ax.barh(["a", "b", "c"], list(values), label=label)
+        ax.set_title("Ratings")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+"""
+namespace: dict = {}
+exec(FIGURE, namespace)  # noqa: S102 (the same source the subprocesses run)
+make = namespace["make"]
+
+CHART = charts.Chart("Title", "Subtitle", "Alt text", pd.DataFrame({"x": [1]}), "Caption")
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch, tmp_path):
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    monkeypatch.setenv(chart_cache.ENV_VAR, str(tmp_path / "charts"))
+    yield
+    plt.close("all")
+
+
+def counting(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    draw = charts.draw_images
+
+    def counted(fig, phone=None):
+        calls.append(1)
+        return draw(fig, phone)
+
+    counted.__module__, counted.__qualname__ = draw.__module__, draw.__qualname__
+    monkeypatch.setattr(charts, "draw_images", counted)
+    return calls
+
+
+def test_a_figure_in_the_same_state_is_drawn_once_and_gives_the_same_page(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    first = str(charts.figure_html(make(), CHART))
+    again = str(charts.figure_html(make(), CHART))
+    assert len(calls) == 1
+    assert again == first
+    # another process (an empty memory) reads the images the first one kept
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    assert str(charts.figure_html(make(), CHART)) == first
+    assert len(calls) == 1
+    assert len(list((tmp_path / "charts").glob("*.json"))) == 1
+    # and what was reused is what drawing gives
+    monkeypatch.delenv(chart_cache.ENV_VAR)
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    assert str(charts.figure_html(make(), CHART)) == first
+    assert len(calls) == 2
+    assert not plt.get_fignums()  # reused or drawn, the figures are closed
+
+
+def test_any_difference_in_the_figure_or_the_style_draws_again(monkeypatch):
+    calls = counting(monkeypatch)
+    pages = {
+        str(charts.figure_html(make(), CHART)),
+        str(charts.figure_html(make(values=(3, 5, 1)), CHART)),  # one value
+        str(charts.figure_html(make(label="After"), CHART)),  # one label
+    }
+    with matplotlib.rc_context({"lines.linewidth": 7.0, "savefig.facecolor": "#EEEEEE"}):
+        pages.add(str(charts.figure_html(make(), CHART)))  # a style setting read when drawing
+    assert len(calls) == 4
+    assert len(pages) == 4
+
+
+def test_the_drawing_code_is_part_of_the_key(monkeypatch, tmp_path):
+    fig = make()
+    key = chart_cache.figure_key(charts.draw_images, (fig, None))
+    edited = tmp_path / "charts_copy.py"
+    edited.write_text(Path(charts.__file__).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(chart_cache, "_SALT", {})
+    monkeypatch.setattr(sys.modules[charts.__name__], "__file__", str(edited))
+    assert chart_cache.figure_key(charts.draw_images, (fig, None)) != key
+
+
+@pytest.mark.timeout(300)
+def test_the_key_does_not_depend_on_the_process(tmp_path):
+    script = FIGURE + textwrap.dedent(
+        """
+        from lib.report import chart_cache, charts
+        import sys
+        print(chart_cache.figure_key(charts.draw_images, (make(), make(values=(1, 1, 1)))))
+        """
+    )
+    keys = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
+        )
+        keys.add(out.stdout.strip())
+    assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_a_damaged_or_unreadable_entry_is_drawn_again(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    first = str(charts.figure_html(make(), CHART))
+    (entry,) = (tmp_path / "charts").glob("*.json")
+    entry.write_text(json.dumps([["data:image/png;base64,AAAA"]]), encoding="utf-8")  # not two images
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    assert str(charts.figure_html(make(), CHART)) == first
+    assert len(calls) == 2
+
+
+def test_an_unpicklable_figure_is_drawn_every_time(monkeypatch):
+    calls = counting(monkeypatch)
+
+    def unpicklable():
+        fig = make()
+        fig.axes[0].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}"))
+        return fig
+
+    first = str(charts.figure_html(unpicklable(), CHART))
+    assert str(charts.figure_html(unpicklable(), CHART)) == first
+    assert len(calls) == 2
+
+
+def test_prune_keeps_the_most_recently_used(tmp_path):
+    folder = tmp_path / "charts"
+    folder.mkdir(parents=True)
+    for i in range(5):
+        path = folder / f"{i}.json"
+        path.write_text("[]", encoding="utf-8")
+        os.utime(path, (1000 + i, 1000 + i))
+    assert chart_cache.prune(folder, keep=2) == 3
+    assert sorted(p.name for p in folder.iterdir()) == ["3.json", "4.json"]
+
+
+def test_a_forced_rebuild_draws_every_chart_again_and_keeps_it(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    first = str(charts.figure_html(make(), CHART))
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())  # a new kernel ...
+    monkeypatch.setenv(chart_cache.REFRESH_VAR, "1")  # ... of a --force run
+    assert str(charts.figure_html(make(), CHART)) == first
+    assert len(calls) == 2
+    assert str(charts.figure_html(make(), CHART)) == first  # within one kernel, repeats are still reused
+    assert len(calls) == 2
