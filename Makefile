@@ -91,10 +91,17 @@ $(DASK_STAMP): pyproject.toml $(STAMP)
 
 dask-extra: $(DASK_STAMP)
 
+# Both test targets spread the tests over every core with pytest-xdist (one
+# worker process per core; PYTEST_WORKERS=0 runs them in this one process, in
+# order). pyproject.toml's addopts make each worker take whole files,
+# costliest first (tests/conftest.py); every test keeps its time limit.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS)
+
 # Unit, batch, fault-injection, Dask and browser tests (tests/) and every
 # notebook run by nbval, after the lint gate.
 test: venv assets browser data lint-test dask-extra
-	$(PY) -m pytest --nbval-lax tests notebooks
+	$(PY) -m pytest $(XDIST) --nbval-lax tests notebooks
 
 # Import contracts (layers, independent report sections, no cycles) are in
 # pyproject.toml's [tool.importlinter]; lint-imports runs from the project root
@@ -129,7 +136,7 @@ unused: venv assets
 # tiers are pytest marks (pyproject.toml; tests/conftest.py marks by fixture).
 FAST_TIER := not slow and not notebook and not browser and not assets and not faults and not e2e
 test-fast: venv
-	$(PY) -m pytest -m "$(FAST_TIER)"
+	$(PY) -m pytest $(XDIST) -m "$(FAST_TIER)"
 
 # Opens on the project root (so notebooks/, data/ and docs/ are all in reach),
 # showing notebooks/ first. No positional path: jupyter-server would take it

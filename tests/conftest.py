@@ -5,10 +5,24 @@ method: a hang fails with the stack of every thread). The timer covers the
 test's fixture setup, so the first test to request a session fixture that
 executes notebooks pays for it: :data:`EXPENSIVE_FIXTURES` gives such tests
 their tier marks and a larger limit, wherever they are and whatever runs first.
+
+``make test`` and ``make test-fast`` spread the tests over the machine's cores
+with pytest-xdist (``-n auto``; tests/_xdist.py). Each worker is a separate
+pytest process with its own session and module fixtures, and takes whole
+files (``--dist loadfile``): a notebook's cells (nbval runs them in order in
+one kernel) and the tests sharing a module-scoped fixture stay in one
+process. The one session fixture too costly to build once per worker,
+:func:`full_batch`, is built by the first worker that needs it and read by the
+others (a lock file in the run's shared temporary folder, the pattern xdist
+documents). Every fixture writes into its own ``tmp_path_factory`` folder,
+never into the checkout.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -17,7 +31,7 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "_xdist"]  # _xdist: tests/_xdist.py
 
 #: "file::fixture" -> (marks, timeout in seconds) for every test that requests
 #: that fixture, directly or through another fixture. Limits are several times
@@ -48,9 +62,12 @@ def _requested(item) -> set[str]:
     return found
 
 
+@pytest.hookimpl(tryfirst=True)  # the tier marks are in place before `-m` selects
 def pytest_collection_modifyitems(config, items):
     tests = Path(__file__).parent
     for item in items:
+        if item.path.suffix == ".ipynb":  # a cell of a notebook nbval runs (`make test`)
+            item.add_marker(pytest.mark.notebook)
         folder = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else None
         if folder in FOLDER_MARKS:
             item.add_marker(getattr(pytest.mark, FOLDER_MARKS[folder]))
@@ -112,24 +129,47 @@ def evaluation_build(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def full_batch(evaluation_build, tmp_path_factory):
-    """Every report (programme + 15 authorities) executed and rendered once.
+    """Every report (programme + 15 authorities) executed and rendered once per test run.
 
     Runs the project's batch runner on the processed tables built from the real
     raw data, into a temporary output folder, with forked kernels (about 15 s on 2 cores). Returns a
     namespace with ``result`` (:class:`lib.batch.BatchResult`), ``out`` (the
-    output folder), ``html`` (its html/ folder) and ``tables`` (processed
-    tables, the source of every expected figure).
+    output folder), ``html`` (its html/ folder), ``processed`` (the tables the
+    batch read) and ``tables`` (those tables, the source of every expected figure).
+
+    Under xdist the first worker to ask runs the batch in the run's shared
+    temporary folder, holding a lock; the others wait for the lock and read the
+    same result (its pickle), the same pages and the same processed tables.
     """
+    from lib.sources.build import load_processed
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out, processed = tmp_path_factory.mktemp("reports"), evaluation_build.processed
+        return _batch_namespace(_run_full_batch(processed, out), out, processed, evaluation_build.tables)
+    import fcntl  # xdist runs here on Linux and macOS (the batch forks kernels)
+
+    shared = tmp_path_factory.getbasetemp().parent / "full_batch"
+    shared.mkdir(exist_ok=True)
+    processed, out, done = shared / "processed", shared / "reports", shared / "batch.pickle"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the batch fails
+        if not done.is_file():
+            for folder in (processed, out):  # left by a worker that failed half-way
+                shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(evaluation_build.processed, processed)
+            done.write_bytes(pickle.dumps(_run_full_batch(processed, out)))
+    return _batch_namespace(pickle.loads(done.read_bytes()), out, processed, load_processed(processed))
+
+
+def _run_full_batch(processed: Path, out: Path):
     from lib.run import batch
 
-    out = tmp_path_factory.mktemp("reports")
-    result = batch.run_batch(
-        output_dir=out, processed_dir=evaluation_build.processed, timeout=180, fork_kernels=True
+    return batch.run_batch(
+        output_dir=out, processed_dir=processed, timeout=180, fork_kernels=True
     )  # forked kernels: the same bytes as fresh interpreters (tests/run/test_cache.py), in a third of the time
+
+
+def _batch_namespace(result, out: Path, processed: Path, tables) -> types.SimpleNamespace:
     return types.SimpleNamespace(
-        result=result,
-        out=out,
-        html=out / "html",
-        tables=evaluation_build.tables,
-        processed=evaluation_build.processed,
+        result=result, out=out, html=out / "html", tables=tables, processed=processed
     )

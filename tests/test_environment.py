@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shlex
 import shutil
@@ -461,7 +462,13 @@ def test_every_test_has_a_timeout_that_reports_where_it_hung(pytestconfig):
 
 @pytest.mark.slow
 @pytest.mark.timeout(60)
-def test_a_hanging_test_fails_with_timeout_and_its_stack(pytester):
+@pytest.mark.parametrize(
+    "workers",
+    [[], ["-n", "1", "--max-worker-restart", "0", "-p", "_xdist"]],
+    ids=["one process", "xdist workers"],
+)
+def test_a_hanging_test_fails_with_timeout_and_its_stack(pytester, monkeypatch, workers):
+    """In one process and under xdist as `make test` runs it (with tests/_xdist.py's report on stderr)."""
     pytester.makeini("[pytest]\ntimeout = 1\ntimeout_method = thread\n")
     pytester.makepyfile(
         test_hangs="""
@@ -471,8 +478,12 @@ def test_a_hanging_test_fails_with_timeout_and_its_stack(pytester):
             time.sleep(30)
         """
     )
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # when this test itself runs in a worker
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(PROJECT_ROOT / "tests"), os.environ.get("PYTHONPATH", "")])
+    )
     started = time.monotonic()
-    result = pytester.runpytest_subprocess(timeout=50)
+    result = pytester.runpytest_subprocess(*workers, timeout=50)
     assert time.monotonic() - started < 25  # stopped by the timeout, not by the sleep ending
     assert result.ret != 0
     output = result.stdout.str() + result.stderr.str()
