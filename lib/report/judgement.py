@@ -36,8 +36,8 @@ def _rated(rating: pd.Series, level_text: dict[int, str]) -> str:
 
 
 def _rules(rules: DecisionRules, survey: bool) -> list[str]:
-    """The plan's decision rules in words; the rules about survey bases and what a survey could
-    detect only for a programme with a survey."""
+    """The plan's decision rules in words; the rules about survey bases, what a survey could
+    detect and the people who happened to answer only for a programme with a survey."""
     clear = f"A change is clear of chance when its {1 - rules.alpha:.0%} interval excludes zero" + (
         " at the central survey bases and at both ends of the range of possible bases."
         if rules.both_ends
@@ -51,12 +51,13 @@ def _rules(rules: DecisionRules, survey: bool) -> list[str]:
         f"A change within {rules.tolerance_points:g} percentage points either way is "
         "\u201cabout the same\u201d; beyond it, higher or lower."
     )
+    one = "Verdicts use one set of words, never stronger than their weakest part"
     words = (
-        "Verdicts use one set of words, never stronger than their weakest part: "
+        f"{one}: "
         f"\u201c{DIRECTION_ONLY}\u201d means {DEFINITIONS[DIRECTION_ONLY][0].lower()}"
         f"{DEFINITIONS[DIRECTION_ONLY][1:]}"
     )
-    return [clear, same, detect, words] if survey else [same, words]
+    return [clear, same, detect, words] if survey else [same, f"{one}."]
 
 
 @PROGRAMME_PAGE.headed("how-judged")
