@@ -7,6 +7,11 @@ Four designs, from what the data hold rather than what a plan says:
 - ``comparison``: before/after for participants and a comparison group;
 - ``linked_comparison``: linked respondents in both groups.
 
+and a fifth a plan may declare when nothing was measured before/after or against
+a comparison (``none``): it compares no outcomes, so a scale that rates designs
+which compare outcomes gives it no level (:data:`NOT_RATED`) unless the plan's
+scale names one.
+
 A comparison group counts when the data carry a group column and both groups
 have answers before and after. Respondents count as linked, in a group, when
 the people answering in both phases (same authority, same reference) are at
@@ -40,7 +45,12 @@ DESIGNS = {
     "linked": "before/after survey of the same people (linked panel)",
     "comparison": "before/after survey with a comparison group",
     "linked_comparison": "before/after survey of the same people, with a comparison group",
+    "none": "no before/after or comparison measure",
 }
+#: The design kind of a programme that measured no outcome before/after or against a comparison.
+NONE = "none"
+#: The level of a design the scale does not rate (below its first level).
+NOT_RATED = 0
 #: (linked, comparison) of each design kind, and back.
 PARTS = {
     "unlinked": (False, False),
@@ -49,6 +59,18 @@ PARTS = {
     "linked_comparison": (True, True),
 }
 KIND_OF = {parts: kind for kind, parts in PARTS.items()}
+
+
+def described(kind: str) -> str:
+    """The design ``kind`` as a noun phrase for a sentence (``a before/after survey ...``)."""
+    return f"a design with {DESIGNS[kind]}" if kind == NONE else f"a {DESIGNS[kind]}"
+
+
+def level_words(level: int | str, level_max: int | str) -> str:
+    """A rating's level in words: ``level 1 of 5``, or ``not rated (below level 1 of 5)``."""
+    if int(level) == NOT_RATED:
+        return f"not rated (below level 1 of {level_max})"
+    return f"level {level} of {level_max}"
 
 
 @dataclass(frozen=True)
@@ -89,18 +111,25 @@ def design_kind(claimed: str | None, found: Design | None) -> tuple[str, str]:
     respondents count when the plan claims them and the data show them. With
     no claim (no plan), the data decide; with no respondent-level data
     (``found`` None), the plan's description stands, and the reason says so."""
-    if claimed is not None and claimed not in PARTS:
+    if claimed is not None and claimed not in DESIGNS:
         raise ValueError(f"unknown design kind {claimed!r}; expected one of {', '.join(DESIGNS)}")
     if found is None:
         if claimed is None:
             raise ValueError("no design to rate: neither an evaluation plan nor respondent-level data")
+        if claimed == NONE:  # nothing measured to check it against
+            return claimed, f"the evaluation plan describes {described(claimed)}"
         return claimed, (
-            f"the evaluation plan describes a {DESIGNS[claimed]}; there are no respondent-level data to "
+            f"the evaluation plan describes {described(claimed)}; there are no respondent-level data to "
             "check it against"
         )
-    shown = PARTS[found.design]
     if claimed is None:
-        return found.design, f"the response data support a {DESIGNS[found.design]}"
+        return found.design, f"the response data support {described(found.design)}"
+    if claimed == NONE:  # the data cannot raise a claim: the plan's design stands
+        return claimed, (
+            f"the evaluation plan describes {described(claimed)}; the response data hold "
+            f"{described(found.design)}, but a rating rests on the design the plan describes"
+        )
+    shown = PARTS[found.design]
     wanted = PARTS[claimed]
     kind = KIND_OF[(wanted[0] and shown[0], wanted[1] and shown[1])]
     missing = []
@@ -112,15 +141,15 @@ def design_kind(claimed: str | None, found: Design | None) -> tuple[str, str]:
         )
     if missing:
         return kind, (
-            f"the evaluation plan describes a {DESIGNS[claimed]}, but {' and '.join(missing)}, "
-            f"so the design is rated on what the data show: a {DESIGNS[kind]}"
+            f"the evaluation plan describes {described(claimed)}, but {' and '.join(missing)}, "
+            f"so the design is rated on what the data show: {described(kind)}"
         )
     if shown != wanted:
         return kind, (
-            f"the evaluation plan describes a {DESIGNS[claimed]}; the response data hold a "
-            f"{DESIGNS[found.design]}, but a rating rests on the design the plan describes"
+            f"the evaluation plan describes {described(claimed)}; the response data hold "
+            f"{described(found.design)}, but a rating rests on the design the plan describes"
         )
-    return kind, f"the evaluation plan describes a {DESIGNS[claimed]}, and the response data confirm it"
+    return kind, f"the evaluation plan describes {described(claimed)}, and the response data confirm it"
 
 
 @dataclass(frozen=True)
@@ -143,17 +172,29 @@ def rate_design(
 ) -> Rating:
     """The level of design ``kind`` on a scale mapping each kind to a level
     (the plan's ``rating_scale.levels``), with the scale's words for it and
-    ``reason`` (from :func:`design_kind`) completed for readers."""
+    ``reason`` (from :func:`design_kind`) completed for readers. A design
+    that compares no outcomes (``none``) is not rated (:data:`NOT_RATED`)
+    unless the scale gives it a level."""
     if kind not in DESIGNS:
         raise ValueError(f"unknown design kind {kind!r}; expected one of {', '.join(DESIGNS)}")
-    if kind not in levels:
+    if kind not in levels and kind != NONE:
         raise ValueError(f"the rating scale gives no level for the design {kind!r}")
-    level = int(levels[kind])
-    if not 1 <= level <= level_max:
+    level = int(levels.get(kind, NOT_RATED))
+    if not (1 <= level <= level_max or (kind == NONE and level == NOT_RATED)):
         raise ValueError(f"level {level} for {kind!r} is outside the scale's 1-{level_max}")
     text = (level_text or {}).get(level, "")
     because = f"{reason}; " if reason else ""
-    return Rating(kind, level, level_max, text, f"{because}a {DESIGNS[kind]} is level {level} of {level_max}")
+    if level == NOT_RATED:
+        return Rating(
+            kind,
+            level,
+            level_max,
+            text,
+            f"{because}{described(kind)} compares no outcomes, so it is below the scale's level 1 and not rated",
+        )
+    return Rating(
+        kind, level, level_max, text, f"{because}{described(kind)} is {level_words(level, level_max)}"
+    )
 
 
 #: The columns of ``results_design.csv`` (CONTRACT 3), in order.

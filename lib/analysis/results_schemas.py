@@ -125,12 +125,12 @@ SUCCESS = pa.DataFrameSchema(
 
 DESIGN = pa.DataFrameSchema(
     {
-        "kind": _text("the plan's design kind (unlinked, linked, comparison, linked_comparison)"),
+        "kind": _text("the plan's design kind (unlinked, linked, comparison, linked_comparison, none)"),
         "kind_label": _text("the design in words"),
         "scale": _text("the design-rating scale"),
         "scale_version": _text("its version"),
         "scale_source": _text("where it is published"),
-        "level": _count("the design's level on the scale"),
+        "level": _count("the design's level on the scale (0: not rated, below level 1)"),
         "level_max": _count("the scale's top level"),
         "level_text": _text("the scale's own words for that level"),
         "reason": _text("why, in words"),

@@ -27,7 +27,9 @@ from lib.programme.reader import ID, PROVENANCE, ProgrammeDefinitionError, Reade
 
 PLAN_FILE = "plan.yaml"
 #: The design kinds a plan may declare (lib/analysis/design.py DESIGNS).
-DESIGN_KINDS: tuple[str, ...] = ("unlinked", "linked", "comparison", "linked_comparison")
+DESIGN_KINDS: tuple[str, ...] = ("unlinked", "linked", "comparison", "linked_comparison", "none")
+#: The kind that compares no outcomes: its level is optional, 0 (not rated, the default) or one of the scale's.
+UNCOMPARED = "none"
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "moderate", "low", "very_low")
 #: What a finding rests on, for the rubric's starting level.
 FINDING_KINDS: tuple[str, ...] = ("count", "change")
@@ -130,7 +132,13 @@ PLAN_KEYS: tuple[Key, ...] = (
         text("name", "the scale", "Maryland Scientific Methods Scale"),
         text("version", "which version", "What Works Centre for Local Economic Growth (2016)"),
         text("source", "where the scale is published"),
-        free_map("levels", "design kind", "level", "the level each design kind reaches", "{unlinked: 1}"),
+        free_map(
+            "levels",
+            "design kind",
+            "level",
+            "the level each design kind reaches (none: optional, 0 = not rated, the default)",
+            "{unlinked: 1}",
+        ),
         Key("level_max", "whole number", "the scale's top level", "5"),
         free_map("level_text", "level", "text", "the scale's own words for each level used", "{1: ...}"),
         text("reason", "why this scale and version", required=False),
@@ -204,10 +212,11 @@ def _scale(r: Reader, node: Any) -> RatingScale:
     levels = _int_map(r, node, "levels", p)
     for kind, level in levels.items():
         r.member(f"{p}.levels", kind, DESIGN_KINDS, "a design kind")
-        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= (top or level):
-            r.problem(f"{p}.levels.{kind}", level, f"a level from 1 to {top}")
+        low = 0 if kind == UNCOMPARED else 1
+        if not isinstance(level, int) or isinstance(level, bool) or not low <= level <= (top or level):
+            r.problem(f"{p}.levels.{kind}", level, f"a level from {low} to {top}")
     for kind in DESIGN_KINDS:
-        if kind not in levels:
+        if kind not in levels and kind != UNCOMPARED:
             r.problem(f"{p}.levels.{kind}", "(missing)", "the level this design kind reaches")
     texts_ = _int_map(r, node, "level_text", p)
     for level, words in texts_.items():

@@ -33,6 +33,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis import verdicts
+from lib.analysis.design import level_words
 from lib.report.facts import decide_words, detect_words
 from lib.report.format import count_phrase
 from lib.report.html import render
@@ -131,7 +132,8 @@ def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str
         d = design.iloc[0]
         version = f" ({d['scale_version']})" if str(d["scale_version"]).strip() else ""
         out.append(
-            f"The design ({d['kind_label']}) rates level {_whole(d['level'])} of {_whole(d['level_max'])} "
+            f"The design ({d['kind_label']}) {'is' if _whole(d['level']) == '0' else 'rates'} "
+            f"{level_words(_whole(d['level']), _whole(d['level_max']))} "
             f"on the {d['scale']}{version}; the programme report's design section says why."
         )
     if len(comparisons):

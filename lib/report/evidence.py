@@ -60,8 +60,13 @@ def evidence_coverage(wb: Workbook) -> Markup:
             f"{counts.get(UNRECORDED, 0) + inferred} of its {len(ev)} "
             "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
             f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
-            "documents (for example, a survey report that names the authorities its answers came "
-            "from), counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
+            "documents"
+            + (
+                " (for example, a survey report that names the authorities its answers came from)"
+                if wb.has("survey")
+                else ""
+            )
+            + ", counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
             "absence from a list is not read as evidence.",
         ),
         _matrix_chart(wb, by_item, keys, status_words),

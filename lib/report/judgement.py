@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from lib.analysis.design import NOT_RATED, level_words
 from lib.analysis.verdicts import DEFINITIONS, DIRECTION_ONLY, UNTESTABLE
+from lib.programme.plan import DecisionRules
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
     criterion_comparisons,
@@ -29,12 +31,47 @@ def _level_words(level_id: str) -> str:
     return level_id.replace("_", " ")
 
 
+def _rated(rating: pd.Series, level_text: dict[int, str]) -> str:
+    """The design's level with the scale's words for it; a design the scale does not rate, with the
+    words of the scale's first level it falls below."""
+    words = level_words(rating["level"], rating["level_max"])
+    if int(rating["level"]) == NOT_RATED:
+        first = f" Its level 1: \u201c{level_text[1]}\u201d" if level_text.get(1) else ""
+        return f"{words}.{first}"
+    return f"{words}, \u201c{rating['level_text']}\u201d"
+
+
+def _rules(rules: DecisionRules, survey: bool) -> list[str]:
+    """The plan's decision rules in words; the rules about survey bases, what a survey could
+    detect and the people who happened to answer only for a programme with a survey."""
+    clear = f"A change is clear of chance when its {1 - rules.alpha:.0%} interval excludes zero" + (
+        " at the central survey bases and at both ends of the range of possible bases."
+        if rules.both_ends
+        else " at the survey bases."
+    )
+    detect = (
+        f"What the survey could detect is worked out at the {rules.alpha:.0%} level with "
+        f"{rules.power:.0%} power; the change that matters is {rules.target_change_points:g} points."
+    )
+    same = (
+        f"A change within {rules.tolerance_points:g} percentage points either way is "
+        "\u201cabout the same\u201d; beyond it, higher or lower."
+    )
+    one = "Verdicts use one set of words, never stronger than their weakest part"
+    words = (
+        f"{one}: "
+        f"\u201c{DIRECTION_ONLY}\u201d means {DEFINITIONS[DIRECTION_ONLY][0].lower()}"
+        f"{DEFINITIONS[DIRECTION_ONLY][1:]}"
+    )
+    return [clear, same, detect, words] if survey else [same, f"{one}."]
+
+
 @PROGRAMME_PAGE.headed("how-judged")
 def how_judged(wb: Workbook) -> Markup:
     """The evaluation plan for readers: the decision rules, the design-rating scale and its
     version, and the confidence rubric."""
     plan = wb.programme.plan
-    rules, rubric = plan.decision_rules, plan.confidence_rubric
+    rubric = plan.confidence_rubric
     rating = design_rating(wb)
     rubric_rows = pd.DataFrame(
         {
@@ -49,27 +86,11 @@ def how_judged(wb: Workbook) -> Markup:
     )
     return join(
         heading("Decision rules", 3),
-        bullets(
-            [
-                f"A change is clear of chance when its {1 - rules.alpha:.0%} interval excludes zero"
-                + (
-                    " at the central survey bases and at both ends of the range of possible bases."
-                    if rules.both_ends
-                    else " at the survey bases."
-                ),
-                f"A change within {rules.tolerance_points:g} percentage points either way is "
-                "\u201cabout the same\u201d; beyond it, higher or lower.",
-                f"What the survey could detect is worked out at the {rules.alpha:.0%} level with "
-                f"{rules.power:.0%} power; the change that matters is {rules.target_change_points:g} points.",
-                "Verdicts use one set of words, never stronger than their weakest part: "
-                f"\u201c{DIRECTION_ONLY}\u201d means {DEFINITIONS[DIRECTION_ONLY][0].lower()}"
-                f"{DEFINITIONS[DIRECTION_ONLY][1:]}",
-            ]
-        ),
+        bullets(_rules(plan.decision_rules, wb.has("survey"))),
         heading("The design rating", 3),
         paragraph(
-            f"The design is rated on the {rating['scale']}, {rating['scale_version']} version: level "
-            f"{rating['level']} of {rating['level_max']}, \u201c{rating['level_text']}\u201d",
+            f"The design is rated on the {rating['scale']}, {rating['scale_version']} version: "
+            + _rated(rating, dict(plan.rating_scale.level_text)),
             f"Source: {rating['scale_source']}. {plan.rating_scale.reason}".strip(),
         ),
         heading("Confidence in each finding", 3),
@@ -241,7 +262,7 @@ def decision_box(wb: Workbook) -> Markup:
     if criteria.empty:
         return paragraph("The sources state no success criterion, so there is no verdict to decide on.")
     rating = design_rating(wb)
-    level = f"level {rating['level']} of {rating['level_max']} on the {rating['scale']} ({rating['scale_version']})"
+    level = f"{level_words(rating['level'], rating['level_max'])} on the {rating['scale']} ({rating['scale_version']})"
     return (
         Markup('<div class="decision-box">')
         + join(*(_decision_criterion(wb, c, level) for _, c in criteria.iterrows()))

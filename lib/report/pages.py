@@ -55,6 +55,8 @@ class Section:
     absent: str = ""
     #: a programme's own opening words, printed before ``lead`` (an id of lib.programme.WORDING)
     lead_wording: str = ""
+    #: (table, lead): the lead printed instead of ``lead`` when the programme lacks that table
+    lead_without: tuple[str, str] = ()
 
     def missing(self, wb: object) -> list[str]:
         """The tables this section needs that the workbook does not have."""
@@ -72,11 +74,15 @@ class Section:
         module, _, name = self.function.rpartition(".")
         return getattr(importlib.import_module(f"{PACKAGE}.{module}"), name)
 
-    def heading(self, **fields: str) -> Markup:
+    def heading(self, wb: object = None, **fields: str) -> Markup:
         """``<h2 id=...>title</h2>``, then the lead paragraph when there is one (the programme's
-        own words first, from its notes, then the registry's)."""
+        own words first, from its notes, then the registry's: ``lead_without`` when the workbook
+        ``wb`` lacks its table)."""
         text = self.title.format(**fields) if fields else self.title
-        lead = " ".join(t for t in (wording(self.lead_wording) if self.lead_wording else "", self.lead) if t)
+        own = self.lead
+        if self.lead_without and wb is not None and not wb.has(self.lead_without[0]):  # type: ignore[attr-defined]
+            own = self.lead_without[1]
+        lead = " ".join(t for t in (wording(self.lead_wording) if self.lead_wording else "", own) if t)
         return join(heading(text, 2, self.id), paragraph(lead) if lead else None)
 
 
@@ -110,7 +116,7 @@ class Page:
             @functools.wraps(function)
             def section(*args: object) -> Markup:
                 body = function(*args)
-                return join(self.heading(section_id), body) if body else body
+                return join(self.section(section_id).heading(*args[:1]), body) if body else body
 
             return self.gate(section_id)(section)
 
@@ -169,6 +175,11 @@ PROGRAMME_PAGE = Page(
             "judgement.decision_box",
             lead="For each thing the programme said it set out to achieve: the verdict, what this evidence can "
             "and cannot support for a funding decision, and what the survey could have detected.",
+            lead_without=(
+                "survey",
+                "For each thing the programme said it set out to achieve: the verdict, and what this evidence "
+                "can and cannot support for a funding decision.",
+            ),
         ),
         Section("summary", "Summary", "summary.programme_summary"),
         Section(

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from lib import programme
 from lib.analysis import disclosure
+from lib.analysis.design import level_words
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
     Coverage,
@@ -93,6 +94,7 @@ def programme_summary(wb: Workbook) -> Markup:
         aim_source=source_doc(wb, aims["source"].iloc[0]) if len(aims) else "",
         criteria=[{**r, "source_words": source_doc(wb, r["source"])} for r in criteria.to_dict("records")],
         rating=design_rating(wb),
+        level_words=level_words(*design_rating(wb)[["level", "level_max"]]),
         findings=findings,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=list(wb.programme.plan.design.limits),

@@ -6,7 +6,9 @@ Three kinds of entry, each from its one home:
   ``glossary`` list of the programme definition, so another programme's pages
   never show this programme's words;
 * the evaluation words every programme's reports use (KPI, base, interval,
-  minimum detectable difference, percentage points): :data:`GENERAL_TERMS`;
+  minimum detectable difference, percentage points): :data:`GENERAL_TERMS`,
+  those about a survey's answers (:data:`SURVEY_TERMS`) only for a programme
+  with a survey;
 * each verdict, with its definition from :mod:`lib.analysis.verdicts`, and the
   confidence scale of the programme's evaluation plan (its
   ``confidence_rubric``: each level, and what lowers or raises it).
@@ -54,6 +56,9 @@ GENERAL_TERMS: tuple[tuple[str, str], ...] = (
         "go unnoticed, so a result that could be chance is not evidence of no change.",
     ),
 )
+
+#: The terms of :data:`GENERAL_TERMS` about answers to a survey: a programme without one never uses them.
+SURVEY_TERMS = frozenset({"Base", "Interval", "Clear of chance", "Minimum detectable difference"})
 
 
 @dataclass(frozen=True)
@@ -144,13 +149,15 @@ def confidence_section(rubric: Any) -> Section | None:
 def glossary_sections(programme: Any, rubric: Any = None) -> list[Section]:
     """The page's sections for ``programme`` (a :class:`lib.programme.Programme`)."""
     from lib.analysis import verdicts
+    from lib.programme.model import SURVEY_TABLES  # all four or none: the programme's survey
 
     titles = {d.id: d.title for d in programme.source_documents}
     own = [(t.term, t.meaning, titles.get(t.source, "")) for t in programme.glossary]
     sections = []
     if own:
         sections.append(Section("programme-words", "The programme's own words", _entries(own, "term")))
-    general = [(term, meaning, "") for term, meaning in GENERAL_TERMS]
+    survey = programme.has_table(SURVEY_TABLES[0])
+    general = [(term, meaning, "") for term, meaning in GENERAL_TERMS if survey or term not in SURVEY_TERMS]
     sections.append(Section("evaluation-words", "Evaluation words", _entries(general, "term")))
     sections.append(
         Section(

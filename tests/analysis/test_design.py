@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 from _design_rows import read_design
 
 from lib.analysis import design as d
+from lib.config import PROJECT_ROOT
 from lib.sources import response_format as fmt
 
 
@@ -186,3 +188,60 @@ def test_the_results_row_rates_the_plans_design_and_without_respondent_data_says
     )
     with pytest.raises(ValueError, match="neither an evaluation plan nor respondent-level data"):
         d.design_kind(None, None)
+
+
+def test_a_plan_that_measured_nothing_before_or_after_is_not_rated():
+    """The Maryland SMS rates designs that compare outcomes: its level 1 needs at least a before/after
+    or a cross-sectional comparison (the first programme's plan quotes it), so a design with neither
+    is below level 1 on it, never a level it does not earn."""
+    kind, reason = d.design_kind("none", None)
+    assert (kind, reason) == (
+        "none",
+        "the evaluation plan describes a design with no before/after or comparison measure",
+    )
+    rating = d.rate_design(kind, LEVELS, 5, TEXT, reason)  # the scale names no level for it
+    assert (rating.level, rating.level_max, rating.level_text) == (d.NOT_RATED, 5, "") and d.NOT_RATED == 0
+    assert rating.reason == (
+        "the evaluation plan describes a design with no before/after or comparison measure; a design with no "
+        "before/after or comparison measure compares no outcomes, so it is below the scale's level 1 and not rated"
+    )
+    assert d.rate_design(kind, {**LEVELS, "none": 0}, 5).level == 0  # the plan may say so itself
+    assert d.level_words(rating.level, 5) == "not rated (below level 1 of 5)"
+    assert d.level_words("0", "5") == "not rated (below level 1 of 5)"  # as the results table reads back
+    assert d.level_words(1, 5) == "level 1 of 5" and d.level_words("3", "5") == "level 3 of 5"
+
+
+def test_respondent_data_never_raise_a_plan_that_measured_nothing():
+    for shown in ("unlinked", "linked", "comparison", "linked_comparison"):
+        kind, reason = d.design_kind("none", found(shown))
+        assert kind == "none" and reason.endswith("but a rating rests on the design the plan describes")
+        assert d.rate_design(kind, LEVELS, 5, TEXT, reason).level == d.NOT_RATED
+
+
+def test_a_scale_may_rate_a_design_that_compares_nothing_but_only_on_its_own_levels():
+    assert d.rate_design("none", {**LEVELS, "none": 1}, 5, TEXT).level_text == TEXT[1]
+    with pytest.raises(ValueError, match="outside the scale's 1-5"):
+        d.rate_design("none", {**LEVELS, "none": 6}, 5)
+    with pytest.raises(ValueError, match="outside the scale's 1-5"):  # only `none` may be not rated
+        d.rate_design("unlinked", {**LEVELS, "unlinked": 0}, 5)
+
+
+def test_the_results_row_of_a_design_with_no_measure():
+    from types import SimpleNamespace
+
+    scale = SimpleNamespace(
+        name="Maryland Scientific Methods Scale", version="2016", levels=LEVELS, level_max=5
+    )
+    row = d.design_result("none", scale, None)
+    assert (row["kind"], row["kind_label"], row["level"], row["level_text"]) == (
+        "none",
+        "no before/after or comparison measure",
+        0,
+        "",
+    )
+    level_1 = dict(
+        yaml.safe_load((PROJECT_ROOT / "data" / "plan.yaml").read_text(encoding="utf-8"))["rating_scale"][
+            "level_text"
+        ]
+    )[1]
+    assert "before-and-after comparison" in level_1 and "cross-sectional comparison" in level_1

@@ -18,12 +18,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from lib.analysis import design
 from lib.analysis.results import NO_SURVEY
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.analysis.verdicts import UNTESTABLE
 from lib.config import PROJECT_ROOT
+from lib.programme.model import SURVEY_TABLES
 from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
+from lib.run.glossary import GENERAL_TERMS, SURVEY_TERMS
 from lib.sources.schemas import PROCESSED_SCHEMAS
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))
@@ -295,4 +299,110 @@ def test_case_studies_alone_are_an_evidence_source_that_builds_and_renders(tmp_p
     assert "It was selected because its harbour library had closed." in saltcombe
     assert (
         "It cannot show whether the programme changed anything in Saltcombe: cannot be tested." in saltcombe
+    )
+
+
+#: Words of a survey and its answers: none on a page of a programme without one, unless its folder says it.
+SURVEY_WORDS = re.compile(r"survey|respondent|base range|\bbases\b|workshop|interval|attendee", re.I)
+
+
+def _strings(node: object) -> list[str]:
+    """Every text value of a YAML document, spaces folded."""
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [" ".join(node.split())] if isinstance(node, str) else []
+
+
+def _without_supplied(text: str, folder: Path) -> str:
+    """A page's text less what the programme's folder supplies (its definition, plan and notes) and
+    the one-line notes saying which of the survey's sections and verdicts it has not."""
+    supplied = [
+        s for f in sorted(folder.rglob("*.yaml")) for s in _strings(yaml.safe_load(f.read_text("utf-8")))
+    ]
+    supplied += [" ".join(f.read_text("utf-8").split()) for f in sorted(folder.rglob("*.md"))]
+    survey = PROGRAMME_PAGE.section("survey")
+    notes = [f"{survey.title} {survey.absent}", survey.title, NO_SURVEY]
+    for words in sorted(supplied + notes, key=len, reverse=True):
+        if words and SURVEY_WORDS.search(words):
+            text = text.replace(words, " ")
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+def test_its_pages_speak_of_no_survey_respondents_bases_or_intervals(site, minimal):
+    """Programme, authority, brief and caveats pages and the glossary's evaluation words: no sentence on
+    a survey, its respondents, bases or intervals, but the notes that say it has none and what its
+    folder supplies (its plan's rubric names a base range)."""
+    out, _ = site
+    assert not any(minimal["folder"].joinpath("raw", t).exists() for t in SURVEY_TABLES)
+    pages = ["programme.html", "brief.html", "caveats.html", *(f"{a}.html" for a in AUTHORITIES)]
+    found = {}
+    for name in pages:
+        text = _without_supplied(_text(out / "html" / name), minimal["folder"])
+        hits = [text[max(0, m.start() - 60) : m.end() + 60] for m in SURVEY_WORDS.finditer(text)]
+        if hits:
+            found[name] = hits
+    assert found == {}
+    programme = _text(out / "html" / "programme.html")
+    assert "what the survey could have detected" not in programme
+    assert (
+        "For each thing the programme said it set out to achieve: the verdict, and what this evidence can and "
+        "cannot support for a funding decision." in programme
+    )
+    assert (
+        "A change within 2 percentage points either way is “about the same”; beyond it, higher or lower. "
+        "Verdicts use one set of words, never stronger than their weakest part. The design rating"
+        in programme
+    )
+    glossary = _text(out / "html" / "glossary.html").split("Verdicts")[0]
+    terms = [term for term, _ in GENERAL_TERMS]
+    assert (
+        {t for t in terms if f" {t} " in glossary}
+        == set(terms) - SURVEY_TERMS
+        == {"KPI", "Percentage points"}
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.timeout(900)
+def test_its_design_is_the_plans_none_and_not_rated_below_level_1(site, minimal):
+    """The plan declares that nothing was measured before/after or against a comparison: the design
+    line names that, and the Maryland scale (whose level 1 needs such a comparison) does not rate it."""
+    out, _ = site
+    [row] = _rows(minimal["folder"] / "processed" / "results_design.csv")
+    assert (row["kind"], row["kind_label"], row["level"], row["level_text"]) == (
+        "none",
+        "no before/after or comparison measure",
+        "0",
+        "",
+    )
+    scale = "Maryland Scientific Methods Scale (What Works Centre for Local Economic Growth (2016)"
+    programme = _text(out / "html" / "programme.html")
+    assert (
+        f"{scale} version): not rated (below level 1 of 5) Why: The fund's return records which records each "
+        "authority kept; nobody was asked before or after. The evaluation plan describes a design with no "
+        "before/after or comparison measure; a design with no before/after or comparison measure compares no "
+        "outcomes, so it is below the scale's level 1 and not rated." in programme
+    )
+    assert (
+        f"It cannot show that the programme caused any change: the design is not rated (below level 1 of 5) on the {scale})."
+        in programme
+    )
+    level_1 = yaml.safe_load((FIXTURE / "plan.yaml").read_text("utf-8"))["rating_scale"]["level_text"][1]
+    assert (
+        "The design is rated on the Maryland Scientific Methods Scale, What Works Centre for Local Economic "
+        f"Growth (2016) version: not rated (below level 1 of 5). Its level 1: “{' '.join(level_1.split())}”"
+        in programme
+    )
+    assert programme.count("level 1 of 5") == programme.count("below level 1 of 5") == 3
+    assert not [label for kind, label in design.DESIGNS.items() if kind != "none" and label in programme]
+    brief = _text(out / "html" / "brief.html")
+    assert (
+        "The design (no before/after or comparison measure) is not rated (below level 1 of 5) on the "
+        f"{scale}); the programme report's design section says why." in brief
     )

@@ -68,3 +68,25 @@ def test_a_programme_without_a_plan_cannot_be_judged(tmp_path):
     prog = programme.load_programme(path)
     with pytest.raises(programme.ProgrammeDefinitionError, match="plan.yaml: missing"):
         assert prog.plan is None  # never reached: the property raises
+
+
+def test_a_plan_that_measured_nothing_names_the_design_none_with_no_level_or_level_0():
+    data = _plan()
+    data["design"]["kind"] = "none"  # the scale's levels name no level for it: not rated
+    assert parse_plan(data, "plan.yaml").design.kind == "none"
+    data["rating_scale"]["levels"]["none"] = 0
+    assert dict(parse_plan(data, "plan.yaml").rating_scale.levels)["none"] == 0
+    data["rating_scale"]["levels"]["none"] = -1
+    data["rating_scale"]["levels"]["unlinked"] = 0  # only `none` may be not rated
+    with pytest.raises(programme.ProgrammeDefinitionError) as err:
+        parse_plan(data, "plan.yaml")
+    assert err.value.problems == [
+        "error: plan.yaml, key rating_scale.levels.unlinked: value 0: expected a level from 1 to 5",
+        "error: plan.yaml, key rating_scale.levels.none: value -1: expected a level from 0 to 5",
+    ]
+
+
+def test_the_minimal_programme_declares_that_it_measured_nothing():
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "programme_minimal"
+    plan = parse_plan(yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8")), "plan.yaml")
+    assert plan.design.kind == "none" and dict(plan.rating_scale.levels)["none"] == 0
