@@ -386,7 +386,7 @@ def compute_results(
         frame = function(inputs)
         if frame.empty:  # no rows (a table the programme lacks): the schema's columns and types
             frame = empty_result(schema)
-        inputs.results[name] = schema.validate(frame)
+        inputs.results[name] = schema.validate(numeric_columns(frame, schema))
     return {name: inputs.results[name] for name, _ in RESULTS}
 
 
@@ -442,6 +442,17 @@ def load_results(processed_dir: Path) -> dict[str, pd.DataFrame]:
 def empty_result(schema) -> pd.DataFrame:
     """A results table with no rows: its schema's columns and types."""
     return pd.DataFrame({c: pd.Series(dtype=spec.dtype.type) for c, spec in schema.columns.items()})
+
+
+def numeric_columns(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """``frame`` with each numeric column of ``schema`` that pandas left as objects (a column with
+    no value in any row, e.g. no comparison stands for any criterion) given the schema's type."""
+    for col, spec in schema.columns.items():
+        kind = str(spec.dtype).lower()
+        if col in frame and frame[col].dtype == object and kind.startswith(("int", "float")):
+            numbers = pd.to_numeric(frame[col])
+            frame[col] = numbers.astype("Int64" if kind.startswith("int") else "float64")
+    return frame
 
 
 def _typed(frame: pd.DataFrame, schema) -> pd.DataFrame:
