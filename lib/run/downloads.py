@@ -257,6 +257,8 @@ def write_downloads(
             Download(f"{DOWNLOADS_DIR}/{workbook}", "All processed tables (Excel workbook)", "workbook")
         )
         for name in table_names():
+            if tables[name].empty:  # a table the programme lacks: nothing to offer (the workbook lists it)
+                continue
             atomic_write_bytes(dest / f"{name}.csv", (processed_dir / f"{name}.csv").read_bytes())
             links.append(
                 Download(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 EVIDENCE_CSV = "evidence.csv"
 CASE_STUDY_FACTS_CSV = "case_study_facts.csv"
+SURVEY_CSV = "survey.csv"
 #: Index statuses in the order the filter lists them.
 STATUS_ORDER = ("ok", "cached", "stale", "failed")
 
@@ -82,16 +83,17 @@ def _years_phrase(years: str, withdrew: bool = False) -> str:
     return years_words(withdrew).capitalize() + " " + " and ".join(parts)
 
 
-def summary_line(row: dict[str, str], withdrawal: str | None = None) -> str:
+def summary_line(row: dict[str, str], withdrawal: str | None = None, surveyed: bool = True) -> str:
     """``'Took part in 2012-13; case study published; named as a survey source'``;
     ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``):
-    then ``'Selected for 2012-13 (withdrew ...)'``, as its page says."""
+    then ``'Selected for 2012-13 (withdrew ...)'``, as its page says; ``surveyed``: False for a
+    programme with no survey, whose lines then name no survey source."""
     parts = [_years_phrase(row.get("years", ""), withdrawal is not None)]
     if withdrawal is not None:
         parts[0] += f" (withdrew {withdrawal})" if withdrawal else " (withdrew)"
     if "case_study" in row:
         parts.append("case study published" if row["case_study"] == "yes" else "no case study")
-    if "attitude_survey" in row:
+    if "attitude_survey" in row and surveyed:
         parts.append(
             "named as a survey source" if row["attitude_survey"] == "yes" else "not named as a survey source"
         )
@@ -112,13 +114,14 @@ def authority_summaries(processed_dir: str | Path) -> dict[str, Summary]:
     authorities = _read_csv(pdir / site.AUTHORITIES_CSV) or []
     covered = facts.coverage(_table(pdir / EVIDENCE_CSV, facts.COVERAGE_COLUMNS))
     left = facts.withdrawals(_table(pdir / CASE_STUDY_FACTS_CSV, facts.WITHDRAWAL_COLUMNS))
+    surveyed = bool(_read_csv(pdir / SURVEY_CSV))
     out = {}
     for row in authorities:
         aid = (row.get("authority_id") or "").strip()
         if not aid:
             continue
         timing = left[aid].timing.strip() if aid in left else None
-        out[aid] = Summary(line=summary_line(row, timing), coverage=covered.get(aid))
+        out[aid] = Summary(line=summary_line(row, timing, surveyed), coverage=covered.get(aid))
     return out
 
 

@@ -339,7 +339,13 @@ def test_its_pages_speak_of_no_survey_respondents_bases_or_intervals(site, minim
     folder supplies (its plan's rubric names a base range)."""
     out, _ = site
     assert not any(minimal["folder"].joinpath("raw", t).exists() for t in SURVEY_TABLES)
-    pages = ["programme.html", "brief.html", "caveats.html", *(f"{a}.html" for a in AUTHORITIES)]
+    pages = [
+        "index.html",
+        "programme.html",
+        "brief.html",
+        "caveats.html",
+        *(f"{a}.html" for a in AUTHORITIES),
+    ]
     found = {}
     for name in pages:
         text = _without_supplied(_text(out / "html" / name), minimal["folder"])

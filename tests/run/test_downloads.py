@@ -175,3 +175,20 @@ def test_partial_processed_folder_gets_no_downloads_and_stale_files_go(evaluatio
     assert list((html / "downloads").iterdir()) == []
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"downloads: not built: {partial} lacks membership.csv, "), err
+
+
+def test_a_table_with_no_rows_is_not_offered_as_a_csv(evaluation_build, tmp_path):
+    """A programme without a survey has an empty survey table: the index offered "Survey (CSV), 0 rows".
+    Now such a table is left out of the CSV links (and of the folder); the workbook still lists it."""
+    processed = tmp_path / "processed"
+    shutil.copytree(evaluation_build.processed, processed)
+    header = (processed / "survey.csv").read_text(encoding="utf-8").splitlines()[0]
+    (processed / "survey.csv").write_text(header + "\n", encoding="utf-8")
+    html = tmp_path / "html"
+    links = downloads.write_downloads(processed, html, data_version="v")
+    hrefs = {d.href for d in links}
+    assert "downloads/survey.csv" not in hrefs and not (html / "downloads" / "survey.csv").exists()
+    assert len(links) == len(downloads.schemas())  # the workbook, and every other table's CSV
+    book = openpyxl.load_workbook(html / "downloads" / "programme.xlsx")
+    about = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert any(row[1] == "survey.csv" and row[2] == 0 for row in about)

@@ -135,6 +135,8 @@ def test_summary_line_is_computed_from_the_row():
         "Took part in 2011-12 and 2012-13; case study published; not named as a survey source"
     )
     assert index.summary_line({"years": "unrecorded"}) == "Programme year not stated in the sources"
+    no_survey = {"years": "2012-13", "case_study": "no", "attitude_survey": "no"}
+    assert index.summary_line(no_survey, surveyed=False) == "Took part in 2012-13; no case study"
 
 
 def test_summaries_from_processed_tables(evaluation_build):
