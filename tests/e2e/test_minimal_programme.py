@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _cli import run_module
 
 from lib.analysis import design
 from lib.analysis.results import NO_SURVEY
@@ -37,18 +37,7 @@ FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "programme_minimal"
 AUTHORITIES = ("saltcombe", "gullhaven", "quayford")
 
 
-def _run(*args: str, programme: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "EVAL_PROGRAMME"}
-    if programme is not None:
-        env["EVAL_PROGRAMME"] = str(programme)
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=PROJECT_ROOT,
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+_run = run_module
 
 
 def _header(path: Path) -> list[str]:

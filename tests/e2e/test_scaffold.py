@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _cli import run_module
 
 from lib import programme
-from lib.config import PROJECT_ROOT
 from lib.programme.model import OPTIONAL_TABLES, SURVEY_TABLES
 from lib.sources.registry import RAW_TABLES
 
-
-def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "EVAL_PROGRAMME"}
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        cwd=PROJECT_ROOT,
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+_run = run_module
 
 
 @pytest.fixture(scope="module")
