@@ -24,16 +24,36 @@ def level_label(level_id: str) -> str:
     return level_id.replace("_", " ")
 
 
-def rate(rubric: ConfidenceRubric, kind: str, lowered: list[str], raised: list[str]) -> tuple[str, str]:
+#: A rubric condition: its id, or (id, what it is here), e.g. ("rule_dependence", "which
+#: statements are read as causal"): the reason then says which rule, not every rule there is.
+Condition = str | tuple[str, str]
+
+
+def condition_words(rubric: ConfidenceRubric, group: str, condition: Condition) -> str:
+    """The rubric's words for ``condition`` (``group``: lowered_by or raised_by), with what it is here."""
+    cid, here = (condition, "") if isinstance(condition, str) else condition
+    text = rubric.reason(group, cid)
+    return f"{text} (here: {here})" if here else text
+
+
+def rate(
+    rubric: ConfidenceRubric, kind: str, lowered: list[Condition], raised: list[Condition]
+) -> tuple[str, str]:
     """(confidence, reason): the rubric's start for ``kind``, down one level per
-    ``lowered`` condition and up one per ``raised`` condition (within the scale)."""
+    ``lowered`` condition and up one per ``raised`` condition; the sum is held within the scale."""
     start = rubric.start(kind)
     index = CONFIDENCE_LEVELS.index(start) + len(lowered) - len(raised)
     level = CONFIDENCE_LEVELS[min(max(index, 0), len(CONFIDENCE_LEVELS) - 1)]
     parts = [f"starts {level_label(start)} ({KIND_WORDS[kind]})"]
-    parts += [f"lowered: {rubric.reason('lowered_by', r)}" for r in lowered]
-    parts += [f"raised: {rubric.reason('raised_by', r)}" for r in raised]
+    parts += [f"lowered: {condition_words(rubric, 'lowered_by', r)}" for r in lowered]
+    parts += [f"raised: {condition_words(rubric, 'raised_by', r)}" for r in raised]
     return level_label(level), "; ".join(parts)
+
+
+#: Which reading rule each kind of finding depends on (the rubric's rule_dependence, made specific).
+TOLERANCE_RULE = "the 'about the same' tolerance of the evaluation plan"
+CLAIM_RULES = f"{TOLERANCE_RULE}, and which statements are read as causal"
+NAME_RULES = "which printed names are read as an authority, and where a short printed row's cells fall"
 
 
 #: The caveats a before/after comparison carries (``caveat_ids`` of
@@ -144,7 +164,7 @@ def _claims(tables, results, changes, prog: Programme) -> dict | None:
     checked, supported, causal, untestable = _claim_counts(results)
     if not checked:
         return None
-    confidence, reason = rate(prog.plan.confidence_rubric, "count", ["rule_dependence"], [])
+    confidence, reason = rate(prog.plan.confidence_rubric, "count", [("rule_dependence", CLAIM_RULES)], [])
     return {
         "finding_id": "claims",
         "headline": (
@@ -167,7 +187,7 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     # The inferred statuses rest on the inference rule and on reading names as authorities
     # (data/notes/caveats.md, cleaning inferences): a reading rule a reader could set differently.
     confidence, reason = rate(
-        prog.plan.confidence_rubric, "count", ["rule_dependence"] if inferred else [], []
+        prog.plan.confidence_rubric, "count", [("rule_dependence", NAME_RULES)] if inferred else [], []
     )
     return {
         "finding_id": "evidence",
@@ -190,9 +210,9 @@ def _kpis(tables, results, changes, prog: Programme) -> dict | None:
     tol = prog.plan.decision_rules.tolerance_points
     # No base is published (imprecision); different authorities each year (unlinked groups); the
     # 'about the same' tolerance decides some directions (rule dependence, caveat C8).
-    lowered = ["imprecision", "unlinked_groups"]
+    lowered: list[Condition] = ["imprecision", "unlinked_groups"]
     if int(counts.get("about the same", 0)):
-        lowered.append("rule_dependence")
+        lowered.append(("rule_dependence", TOLERANCE_RULE))
     confidence, reason = rate(prog.plan.confidence_rubric, "change", lowered, [])
     return {
         "finding_id": "kpis",

@@ -95,11 +95,12 @@ def how_judged(wb: Workbook) -> Markup:
         ),
         heading("Confidence in each finding", 3),
         paragraph(
-            f"Modelled on GRADE: {starts}. Each of these lowers it one level (never below very low): "
+            f"Modelled on GRADE: {starts}. The conditions are counted together and only the result is held "
+            "within the scale (never below very low, never above high). Each of these lowers it one level: "
             + "; ".join(e.text for e in rubric.lowered_by)
             + "."
             + (
-                " Each of these raises it one level (never above high): "
+                " Each of these raises it one level: "
                 + "; ".join(e.text for e in rubric.raised_by)
                 + "."
                 if rubric.raised_by

@@ -127,8 +127,9 @@ def confidence_section(rubric: Any) -> Section | None:
     ]
     after = (
         [
-            "Where a rating starts: " + "; ".join(starts) + ". Each condition below moves it one level, "
-            "never beyond the ends of the scale."
+            "Where a rating starts: " + "; ".join(starts) + ". The conditions below are counted together: "
+            "one level down for each that lowers it and one up for each that raises it; only the result "
+            "is held within the scale, so a rating lowered twice and raised once ends one level below its start."
         ]
         if starts
         else []

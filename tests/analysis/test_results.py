@@ -125,6 +125,7 @@ def test_every_confidence_is_the_printed_rubric_applied_to_its_reason(res):
         for _, row in table.iterrows():
             first, *moves = re.split(r"; (lowered|raised): ", row["confidence_reason"])
             start = first.removeprefix("starts ").split(" (")[0]
+            moves = [re.sub(r" \(here: [^)]*\)$", "", m) for m in moves]  # what the condition is here
             lowered = [text for kind, text in zip(moves[::2], moves[1::2], strict=True) if kind == "lowered"]
             raised = [text for kind, text in zip(moves[::2], moves[1::2], strict=True) if kind == "raised"]
             assert set(lowered) <= printed["lowered"] and set(raised) <= printed["raised"], first
@@ -242,3 +243,16 @@ def test_results_go_stale_when_a_processed_table_changes(evaluation_build, tmp_p
     assert k[(k["pct_from"] == 80)]["pct_to"].tolist() == [91] and "higher" in set(k["direction"])
     (folder / "results_design.csv").unlink()
     assert not results_stamp.results_current(folder)
+
+
+def test_a_finding_names_only_the_reading_rules_it_depends_on(res):
+    """The evidence-matrix finding's reason named the 'about the same' tolerance and the causal rule,
+    which have nothing to do with the matrix (one condition listed every rule there is)."""
+    f = res["results_findings"].set_index("finding_id")
+    evidence = f.loc["evidence", "confidence_reason"]
+    assert "printed names are read as an authority" in evidence
+    assert "tolerance" not in evidence and "causal" not in evidence
+    claims = f.loc["claims", "confidence_reason"]
+    assert "read as causal" in claims and "printed names" not in claims
+    kpis = f.loc["kpis", "confidence_reason"]
+    assert "causal" not in kpis and "printed names" not in kpis

@@ -100,8 +100,10 @@ def test_the_plans_rubric_factors_show_as_their_words_not_their_ids():
     starts = dict(rubric.starts)
     assert (
         f"Where a rating starts: a finding that is a count from the documents starts {starts['count']}; "
-        f"a finding that is a measured change starts {starts['change'].replace('_', ' ')}. Each condition "
-        "below moves it one level"
+        f"a finding that is a measured change starts {starts['change'].replace('_', ' ')}. The conditions "
+        "below are counted together: one level down for each that lowers it and one up for each that raises "
+        "it; only the result is held within the scale, so a rating lowered twice and raised once ends one "
+        "level below its start."
     ) in text
     for factor in (*rubric.lowered_by, *rubric.raised_by):
         assert factor.id not in text and factor.text in text, factor.id
