@@ -181,10 +181,10 @@ SOURCE_SURVEY = "002_0000000000000002.txt § 2 Example"
 
 RAW: dict[str, list[list[str]]] = {
     "programme_membership.csv": [
-        ["authority_as_printed", "years_stated", "quote", "source", "transcription_note"],
-        ["Northfield", "2025-26;2026-27", "Northfield took part in both years (example).", SOURCE_PROGRAMME, ""],
-        ["Eastbrook City Council", "2025-26", "Eastbrook joined in the first year (example).", SOURCE_PROGRAMME, ""],
-        ["Westmere", "2026-27", "Westmere joined in the second year (example).", SOURCE_PROGRAMME, ""],
+        ["authority_as_printed", "years_stated", "quote", "source", "transcription_note", "year_inference"],
+        ["Northfield", "2025-26;2026-27", "Northfield took part in both years (example).", SOURCE_PROGRAMME, "", ""],
+        ["Eastbrook City Council", "2025-26", "Eastbrook joined in the first year (example).", SOURCE_PROGRAMME, "", ""],
+        ["Westmere", "2026-27", "Westmere joined in the second year (example).", SOURCE_PROGRAMME, "", ""],
     ],
     "evidence_matrix.csv": [
         ["item_order", "evidence_item", "column_position", "authority_as_printed", "cell_as_printed",

@@ -23,9 +23,11 @@ from lib.report.facts import (
     case_study_events,
     claim_audit,
     has_response_data,
+    never_printed,
     positive_status,
     said_in,
     withdrawal,
+    years_inference_note,
     years_words,
 )
 from lib.report.format import count_phrase, list_phrase, percent, sentence
@@ -50,6 +52,7 @@ from lib.report.workbook import (
     Workbook,
     authority_years,
     inference_source,
+    inferred_years,
     profile_answer,
     source_doc,
     source_title,
@@ -88,16 +91,26 @@ def withdrawal_meaning(wb: Workbook, authority_id: str) -> str:
     )
 
 
-def _years_basis(wb: Workbook, authority_id: str) -> str:
-    """Where the authority's years are stated, cited by document and section (a statement
-    that names several authorities is cited here, not quoted on each of their pages)."""
-    rows = wb.membership[wb.membership["authority_id"] == authority_id]
+def _cites(wb: Workbook, sources: pd.Series) -> str:
+    """The documents and sections of ``sources``, each document named once."""
     by_doc: dict[str, list[str]] = {}
-    for cite in dict.fromkeys(source_doc(wb, s) for s in rows["source"]):
+    for cite in dict.fromkeys(source_doc(wb, s) for s in sources):
         doc, _, section = cite.partition(", ")
         by_doc.setdefault(doc, []).append(section)
-    cites = [f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items()]
-    return f", as stated in the {'; and in the '.join(cites)}" if cites else ""
+    return "; and in the ".join(f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items())
+
+
+def _years_basis(wb: Workbook, authority_id: str) -> str:
+    """Where the authority's years are stated, cited by document and section (a statement
+    that names several authorities is cited here, not quoted on each of their pages); a
+    statement whose year is read from a date or phrase is cited apart, with its inference."""
+    rows = wb.membership[wb.membership["authority_id"] == authority_id]
+    read = rows["year_inference"] != ""
+    out = f", as stated in the {_cites(wb, rows[~read]['source'])}" if (~read).any() else ""
+    if read.any():
+        why = "; ".join(dict.fromkeys(str(r).rstrip(".") for r in rows[read]["year_inference"]))
+        out += f"{'; and' if out else ','} read from the {_cites(wb, rows[read]['source'])} (an inference: {why})"
+    return out
 
 
 def authority_summary(wb: Workbook, authority_id: str) -> Markup:
@@ -167,12 +180,13 @@ def participation(wb: Workbook, authority_id: str) -> Markup:
     f = _facts(wb, authority_id)
     parts = []
     for _, s in statements.iterrows():
-        parts.append(
-            quote_block(
-                s["quote"],
-                f"{source_doc(wb, s['source'])}; places {name} in {s['years_stated'].replace(';', ' and ')}",
-            )
+        places, read = (
+            ("read as placing", " (an inference, explained in the summary)")
+            if s["year_inference"]
+            else ("places", "")
         )
+        cite = f"{source_doc(wb, s['source'])}; {places} {name} in {s['years_stated'].replace(';', ' and ')}{read}"
+        parts.append(quote_block(s["quote"], cite))
     events = case_study_events(f, withdrawal(wb, authority_id), [str(q) for q in statements["quote"]])
     if events:
         parts.append(paragraph(*events))
@@ -338,6 +352,7 @@ def _can_show(wb: Workbook, authority_id: str) -> list[str]:
     if ys:
         out.append(
             f"{'its selection for' if left is not None else 'its part in'} {list_phrase(ys)}"
+            + years_inference_note(ys, inferred_years(a))
             + (f" and its withdrawal {left.timing}" if left is not None and left.timing else "")
         )
     out += _evidence_can(wb, authority_id)
@@ -357,12 +372,17 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
     """What this authority's evidence cannot show, computed from its tables."""
     a = wb.authority_row(authority_id)
     ev = authority_evidence(wb, authority_id)
-    lost = list(ev[ev["status"] == UNRECORDED]["evidence_label"])
+    unprinted = never_printed(wb, ev)
+    lost = list(ev[(ev["status"] == UNRECORDED) & ~unprinted]["evidence_label"])
     out = []
     if not authority_years(a):
         out.append("which year it took part in")
     if lost:
         out.append(f"whether {list_phrase(lost)} existed (their marks were lost in the source)")
+    if unprinted.any():
+        cut = list_phrase(list(ev[unprinted]["evidence_label"]))
+        cells = "its cell" if unprinted.sum() == 1 else "their cells"
+        out.append(f"whether {cut} existed (the source's row stops before {cells})")
     if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
         out.append(
             f"how its own participants answered the {source_title(wb, 'survey_report')}, which pools every authority"

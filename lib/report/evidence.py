@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from lib.report import charts, figures
 from lib.report.common import evidence_keys, status_ids, styles
-from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase
+from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase, unrecorded_reasons
 from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
@@ -88,7 +88,7 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
     chart = charts.Chart(
         title=(
             f"{int(counts.get(UNRECORDED, 0))} of {len(ev)} evidence cells cannot be read: "
-            "the source's ticks and crosses were lost"
+            + unrecorded_reasons(wb, ev)
         ),
         subtitle=(
             f"Status of {count_phrase(wb.n_evidence_items, 'evidence item')} for "

@@ -18,8 +18,10 @@ from lib.analysis import results
 from lib.analysis.design import Design
 from lib.report.common import status_ids, status_label
 from lib.report.workbook import (
+    INFERRED_YEAR,
     UNRECORDED,
     Workbook,
+    inferred_years,
     sector_order,
     understanding_item,
     understanding_question,
@@ -55,6 +57,16 @@ YEARS_WORDS = {True: "selected for", False: "took part in"}
 def years_words(withdrew: bool) -> str:
     """``'selected for'`` (an authority that withdrew) or ``'took part in'``: :data:`YEARS_WORDS`."""
     return YEARS_WORDS[bool(withdrew)]
+
+
+def years_inference_note(years: list[str], inferred: list[str]) -> str:
+    """How every page marks years only an inference gives (authorities.csv ``years_inferred``),
+    after the years: '' when every year is stated."""
+    if not inferred:
+        return ""
+    if set(inferred) >= set(years):
+        return " (an inference: no document states the year)"
+    return f" ({' and '.join(inferred)} an inference: no document states it)"
 
 
 #: The columns of case_study_facts.csv that :func:`withdrawals` reads.
@@ -101,6 +113,26 @@ class Coverage:
             f"{self.recorded + self.inferred} of {self.items} with a status: "
             f"{self.recorded} recorded, {self.inferred} inferred"
         )
+
+
+def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
+    """Unrecorded cells the source never printed (its row stops before them: the definition's
+    ``not_printed`` code), as against cells whose printed mark was lost."""
+    return (evidence["status"] == UNRECORDED) & (evidence["raw_code"] == wb.programme.not_printed.printed)
+
+
+def unrecorded_reasons(wb: Workbook, evidence: pd.DataFrame) -> str:
+    """Why the unrecorded cells cannot be read, each cause counted apart ('106 lost their
+    glyphs and 1 was never printed (the source's row stops before it)'); '' when none is."""
+    cut = int(never_printed(wb, evidence).sum())
+    lost = int((evidence["status"] == UNRECORDED).sum()) - cut
+    parts = [f"{lost} lost {'its glyph' if lost == 1 else 'their glyphs'}"] if lost else []
+    if cut:
+        parts.append(
+            f"{cut} {'was' if cut == 1 else 'were'} never printed "
+            f"(the source's row stops before {'it' if cut == 1 else 'them'})"
+        )
+    return " and ".join(parts)
 
 
 #: The columns of evidence.csv that :func:`coverage` reads.
@@ -173,14 +205,25 @@ def claim_audit(wb: Workbook) -> pd.DataFrame:
 
 
 def participation_flags(wb: Workbook) -> pd.DataFrame:
-    """One row per authority, one column per programme year: yes, no or unknown."""
+    """One row per authority, one column per programme year: yes, no or unknown, or
+    :data:`INFERRED_YEAR` for a year only an inference gives (authorities.csv ``years_inferred``)."""
     a = wb.authorities
     out = pd.DataFrame({"authority_id": a["authority_id"], "authority": a["authority"]})
     for y in years(wb):
         out[y] = [
-            "unknown" if v == UNRECORDED else ("yes" if y in v.split(";") else "no") for v in a["years"]
+            "unknown"
+            if v == UNRECORDED
+            else (INFERRED_YEAR if y in inferred_years(r) else "yes")
+            if y in v.split(";")
+            else "no"
+            for v, (_, r) in zip(a["years"], a.iterrows(), strict=True)
         ]
     return out
+
+
+def took_part(flags: pd.Series) -> pd.Series:
+    """Participation flags that place the authority in the year, stated or by inference."""
+    return flags.isin(["yes", INFERRED_YEAR])
 
 
 def kpi_years(wb: Workbook) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 
 from lib.report.charts import PALETTE, PHONE_WIDTH_IN, TEXT, StatusStyle, contrast_ratio, style_axes, wrap
 from lib.report.format import points_interval, signed_points
+from lib.report.workbook import INFERRED_YEAR
 
 #: Columns of ``results_comparisons`` the forest plot reads.
 FOREST_COLUMNS: tuple[str, ...] = (
@@ -260,10 +261,11 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
 
 def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn: Collection[str]):
     """Authorities (rows) by programme year (columns): a bar for each year the documents
-    place the authority in, a hatched outline where no document states its year, and a
+    place the authority in (a dotted outline where only an inference places it: a year read
+    from a date or phrase), a hatched outline where no document states its year, and a
     cross (named in the legend) on the last year of an authority that withdrew.
 
-    ``flags`` has ``authority_id``, ``authority`` and one yes/no/unknown column per year
+    ``flags`` has ``authority_id``, ``authority`` and one yes/no/unknown/inferred column per year
     (:func:`lib.report.facts.participation_flags`); ``withdrawn`` holds the ids of the
     authorities that withdrew."""
     _check(flags, ["authority_id", "authority", *years], "participation timeline")
@@ -281,7 +283,7 @@ def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn:
     ax.grid(False)
     fig.tight_layout()
     fig.legend(
-        handles=_timeline_legend(bool(withdrawn)),
+        handles=_timeline_legend(bool(withdrawn), bool((rows[list(years)] == INFERRED_YEAR).any(axis=None))),
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         ncols=3,
@@ -297,9 +299,11 @@ def _timeline_row(ax, r: pd.Series, y: float, years: Sequence[str], withdrew: bo
     for j, year in enumerate(years):
         if r[year] == "yes":
             ax.barh(y, 0.92, left=j + 0.04, height=0.6, color=PALETTE["pre"], gid="took-part")
+        elif r[year] == INFERRED_YEAR:
+            ax.barh(y, 0.92, left=j + 0.04, height=0.6, gid="year-inferred", **INFERRED_BAR)
         elif r[year] == "unknown":
             ax.barh(y, 0.92, left=j + 0.04, height=0.6, gid="year-unknown", **unknown)
-    took_part = [j for j, year in enumerate(years) if r[year] == "yes"]
+    took_part = [j for j, year in enumerate(years) if r[year] in ("yes", INFERRED_YEAR)]
     if withdrew and took_part:
         ax.plot(
             [took_part[-1] + 0.5],
@@ -314,7 +318,11 @@ def _timeline_row(ax, r: pd.Series, y: float, years: Sequence[str], withdrew: bo
         )
 
 
-def _timeline_legend(any_withdrawn: bool) -> list:
+#: A year only an inference gives: the took-part colour's outline, dotted inside.
+INFERRED_BAR = {"facecolor": "#FFFFFF", "edgecolor": PALETTE["pre"], "hatch": "..", "lw": 1.5}
+
+
+def _timeline_legend(any_withdrawn: bool, any_inferred: bool = False) -> list:
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=PALETTE["pre"], label="Took part (a document says so)"),
         plt.Rectangle(
@@ -327,6 +335,13 @@ def _timeline_legend(any_withdrawn: bool) -> list:
             label="Year not stated in any document",
         ),
     ]
+    if any_inferred:
+        handles.insert(
+            1,
+            plt.Rectangle(
+                (0, 0), 1, 1, label="Took part, read from a date or phrase (an inference)", **INFERRED_BAR
+            ),
+        )
     if any_withdrawn:
         handles.append(Line2D([], [], marker="X", ms=10, ls="", color=PALETTE["post"], label="Withdrew"))
     return handles

@@ -23,7 +23,9 @@ from lib.report.facts import (
     participation_flags,
     positive_status,
     status_count_phrase,
+    took_part,
     understanding_changes,
+    unrecorded_reasons,
     withdrawals,
 )
 from lib.report.format import (
@@ -39,6 +41,7 @@ from lib.report.html import bullets, heading, join, paragraph, report_style, tab
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     ACTIVITY,
+    INFERRED_YEAR,
     UNRECORDED,
     Workbook,
     explorer_sectors,
@@ -76,7 +79,7 @@ def programme_title(wb: Workbook) -> Markup:
         glance.append(
             f"The evidence matrix has {len(ev)} authority-by-item cells: "
             f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
-            f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost."
+            f"{int((ev['status'] == UNRECORDED).sum())} unrecorded: {unrecorded_reasons(wb, ev)}."
         )
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
@@ -119,11 +122,12 @@ def participation_overview(wb: Workbook) -> Markup:
         "The documents place "
         + list_phrase(
             [
-                f"{count_phrase(int((flags[y] == 'yes').sum()), 'authority', 'authorities')} in {y}"
+                f"{count_phrase(int(took_part(flags[y]).sum()), 'authority', 'authorities')} in {y}"
                 for y in years(wb)
             ]
         )
         + ".",
+        _inferred_sentence(wb, flags),
         (
             f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) "
             "no document "
@@ -145,7 +149,26 @@ def participation_overview(wb: Workbook) -> Markup:
     return join(
         paragraph(*sentences),
         _timeline_chart(wb, flags.reset_index()),
-        table_html(table, "Participation by authority and year (unknown = not stated in any document)"),
+        table_html(
+            table,
+            "Participation by authority and year (unknown = not stated in any document; "
+            f"{INFERRED_YEAR} = read from a date or phrase, an inference)",
+        ),
+    )
+
+
+def _inferred_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
+    """Which authorities' years only an inference gives (read from a date or phrase)."""
+    read = [
+        f"{r['authority']} in {list_phrase([y for y in years(wb) if r[y] == INFERRED_YEAR])}"
+        for _, r in flags.reset_index().iterrows()
+        if (r[list(years(wb))] == INFERRED_YEAR).any()
+    ]
+    if not read:
+        return ""
+    return (
+        f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} read from the dates or phrases "
+        "the documents give, an inference: no document states the programme year (each page gives the reasoning)."
     )
 
 
@@ -153,7 +176,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
     """Authorities by programme year, withdrawal marked, with its data table."""
     gone = withdrawals(wb.case_study_facts)
     ys = years(wb)
-    per_year = [f"{int((flags[y] == 'yes').sum())} in {y}" for y in ys]
+    per_year = [f"{int(took_part(flags[y]).sum())} in {y}" for y in ys]
     unknown = flags[[all(flags.loc[i, y] == "unknown" for y in ys) for i in flags.index]][
         "authority"
     ].tolist()
@@ -161,14 +184,26 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         title=f"{list_phrase(per_year)} took part"
         + (f"; {count_phrase(len(gone), 'authority', 'authorities')} withdrew" if gone else ""),
         subtitle="Programme years each authority took part in, as the documents state them; "
-        "hatched where no document states the year",
+        "hatched where no document states the year"
+        + (
+            "; dotted where the year is read from a date or phrase (an inference)"
+            if (flags[ys] == INFERRED_YEAR).any(axis=None)
+            else ""
+        ),
         alt="Timeline of participation by authority and programme year. "
         + " ".join(
             f"{r['authority']}: "
             + (
                 "year not stated"
                 if r["authority"] in unknown
-                else list_phrase([y for y in ys if r[y] == "yes"]) or "no year"
+                else list_phrase(
+                    [
+                        y + (" (an inference)" if r[y] == INFERRED_YEAR else "")
+                        for y in ys
+                        if took_part(r[ys]).get(y)
+                    ]
+                )
+                or "no year"
             )
             + ("; withdrew" if r["authority_id"] in gone else "")
             + "."

@@ -22,6 +22,7 @@ from lib.report.facts import (
     Coverage,
     coverage,
     design_rating,
+    never_printed,
     participation_flags,
     positive_status,
     success_results,
@@ -31,7 +32,15 @@ from lib.report.format import first_words, list_phrase
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.recommendations import recommendations
-from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
+from lib.report.workbook import (
+    ACTIVITY,
+    INFERRED_YEAR,
+    UNRECORDED,
+    Workbook,
+    programme_name,
+    source_doc,
+    years,
+)
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
 
@@ -112,7 +121,8 @@ def methods_section(wb: Workbook) -> Markup:
     bases = wb.bases
     approx = bases[bases["base_basis"] == "approximated"]
     example = approx.iloc[0] if len(approx) else None
-    lost_cells = int((wb.evidence["status"] == UNRECORDED).sum())
+    cut_cells = int(never_printed(wb, wb.evidence).sum())
+    lost_cells = int((wb.evidence["status"] == UNRECORDED).sum()) - cut_cells
     lost_labels = int((wb.survey["item_label"] == wb.programme.lost_label).sum())
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
@@ -125,6 +135,7 @@ def methods_section(wb: Workbook) -> Markup:
         example=example,
         example_phrase=(example["sector"].replace("_", " ") if example is not None else ""),
         lost_cells=lost_cells,
+        cut_cells=cut_cells,
         cells=len(wb.evidence),
         lost_labels=lost_labels,
         unclear=unclear,
@@ -146,6 +157,7 @@ def authority_comparison(wb: Workbook) -> Markup:
     """One row per authority: participation, evidence coverage (recorded and inferred apart),
     survey source, case study and a profile highlight, each linking to the authority page."""
     rows = comparison_rows(wb)
+    any_inferred = any(INFERRED_YEAR in r["years"].values() for r in rows)
     frame = pd.DataFrame(
         {
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
@@ -173,7 +185,10 @@ def authority_comparison(wb: Workbook) -> Markup:
         heading=PROGRAMME_PAGE.heading("authority-comparison"),
         table=table_html(
             frame,
-            "The authorities compared; each name links to its report",
+            "The authorities compared; each name links to its report"
+            + (
+                f" ({INFERRED_YEAR}: a year read from a date or phrase, an inference)" if any_inferred else ""
+            ),
             css_class="data-table comparison-table",
             wrap=True,
         ),

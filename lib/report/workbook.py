@@ -119,6 +119,7 @@ QUALITY_CHECK_LABELS = {
     "truncated_row": "Table row cut short",
     "typo": "Typing error",
     "values_labels_mismatch": "Values and labels that do not pair up",
+    "year_inference": "Programme year read from a date or phrase (an inference)",
 }
 
 
@@ -265,6 +266,18 @@ def authority_years(authority: pd.Series) -> list[str]:
     """The programme years an authority row states; [] when unrecorded."""
     value = authority["years"]
     return [] if value == UNRECORDED else value.split(";")
+
+
+#: A participation flag (:func:`lib.report.facts.participation_flags`) for a year only an inference
+#: gives: read from a date or phrase, never stated (drawn and counted apart from a stated "yes").
+INFERRED_YEAR = "yes (inferred)"
+
+
+def inferred_years(authority: pd.Series) -> list[str]:
+    """The years of an authority row only an inference gives (read from a date or phrase,
+    never stated: its ``years_inferred``); [] when every year is stated."""
+    value = str(authority.get("years_inferred", "") or "")
+    return [y for y in value.split(";") if y]
 
 
 def profile_answer(wb: Workbook, authority_id: str, question: str) -> pd.Series | None:

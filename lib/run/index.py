@@ -73,24 +73,28 @@ def _unrecorded() -> str:
     return evaluation.UNRECORDED
 
 
-def _years_phrase(years: str, withdrew: bool = False) -> str:
-    """The years, worded as the authority's own page words them (:func:`lib.report.facts.years_words`)."""
-    from lib.report.facts import years_words
+def _years_phrase(years: str, withdrew: bool = False, inferred: str = "") -> str:
+    """The years, worded as the authority's own page words them (:func:`lib.report.facts.years_words`),
+    those only an inference gives marked so (:func:`lib.report.facts.years_inference_note`)."""
+    from lib.report.facts import years_inference_note, years_words
 
     parts = [y.strip() for y in (years or "").split(";") if y.strip()]
     if not parts or parts == [_unrecorded()]:
         return "Programme year not stated in the sources"
-    return years_words(withdrew).capitalize() + " " + " and ".join(parts)
+    read = [y.strip() for y in (inferred or "").split(";") if y.strip()]
+    return years_words(withdrew).capitalize() + " " + " and ".join(parts) + years_inference_note(parts, read)
 
 
 def summary_line(row: dict[str, str], withdrawal: str | None = None, surveyed: bool = True) -> str:
     """``'Took part in 2012-13; case study published; named as a survey source'``;
     ``withdrawal``: when the authority withdrew, as its case study says (``'before the workshop ...'``):
-    then ``'Selected for 2012-13 (withdrew ...)'``, as its page says; ``surveyed``: False for a
+    then ``'Selected for 2012-13 (withdrew ...)'``, as its page says; a year only an inference
+    gives is marked so (``'Took part in 2011-12 (an inference: ...)'``); ``surveyed``: False for a
     programme with no survey, whose lines then name no survey source."""
-    parts = [_years_phrase(row.get("years", ""), withdrawal is not None)]
+    parts = [_years_phrase(row.get("years", ""), withdrawal is not None, row.get("years_inferred", ""))]
     if withdrawal is not None:
-        parts[0] += f" (withdrew {withdrawal})" if withdrawal else " (withdrew)"
+        left = f"withdrew {withdrawal}" if withdrawal else "withdrew"
+        parts[0] = parts[0][:-1] + f"; {left})" if parts[0].endswith(")") else parts[0] + f" ({left})"
     if "case_study" in row:
         parts.append("case study published" if row["case_study"] == "yes" else "no case study")
     if "attitude_survey" in row and surveyed:

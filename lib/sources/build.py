@@ -40,7 +40,13 @@ from lib.sources.contract import (
 from lib.sources.evidence import clean_evidence_matrix, evidence_matrix_issues
 from lib.sources.guidance import clean_checklist, clean_cycle, clean_guidance, guidance_issues
 from lib.sources.kpis import activity_issues, clean_activity, clean_kpis, kpi_issues
-from lib.sources.membership import clean_authorities, clean_membership, membership_issues, survey_authorities
+from lib.sources.membership import (
+    clean_authorities,
+    clean_membership,
+    membership_issues,
+    survey_authorities,
+    year_inference_issues,
+)
 from lib.sources.mentions import clean_mentions
 from lib.sources.profiles import clean_profiles, profile_issues
 from lib.sources.reading import load_raw
@@ -131,6 +137,7 @@ def _quality_issues(
         *_entries(kpi_issues, raw["kpi_table.csv"]),
         *_entries(activity_issues, raw["programme_activity.csv"]),
         *membership_issues(membership, authorities),
+        *year_inference_issues(raw["programme_membership.csv"]),
         *spelling_issues(raw["programme_membership.csv"], "programme_membership.csv"),
         *(
             survey_issues(

@@ -18,11 +18,15 @@ from lib.sources.common import (
     UNRECORDED,
     YEARS,
     authority_id,
+    csv_line,
     declared_required,
     identification_note,
     tidy_text,
 )
-from lib.sources.contract import NOT_BLANK, SOURCE, Issue, RawTable, RowsTo, parses, raw_column
+from lib.sources.contract import NOT_BLANK, SOURCE, Issue, RawTable, RowsTo, matches, parses, raw_column
+
+#: The fewest words a ``year_inference`` may hold: the reasoning in words, never a bare flag.
+INFERENCE_MIN_WORDS = 5
 
 
 def strip_footnote_marks(text: str) -> str:
@@ -31,11 +35,28 @@ def strip_footnote_marks(text: str) -> str:
 
 
 def clean_membership(raw: pd.DataFrame) -> pd.DataFrame:
-    """One row per statement, with the authority resolved to its id."""
+    """One row per statement, with the authority resolved to its id; ``year_inference`` is
+    empty when the statement states the programme year, else the reasoning that reads it."""
     return raw.assign(
         authority_id=raw["authority_as_printed"].map(authority_id),
         quote=raw["quote"].map(strip_footnote_marks),
-    ).loc[:, ["authority_id", "authority_as_printed", "years_stated", "quote", "source"]]
+        year_inference=raw["year_inference"].map(tidy_text),
+    ).loc[:, ["authority_id", "authority_as_printed", "years_stated", "year_inference", "quote", "source"]]
+
+
+def year_note(reasoning: str) -> str:
+    """'; year inference: <reasoning>' for a statement whose programme year is read, not stated."""
+    return f"; year inference: {reasoning}" if reasoning else ""
+
+
+def inferred_years(stated: pd.DataFrame) -> list[str]:
+    """The years only statements marked ``year_inference`` give (none states them)."""
+
+    def given(rows: pd.DataFrame) -> set[str]:
+        return {y for ys in rows["years_stated"] for y in ys.split(";")}
+
+    marked = stated["year_inference"] != ""
+    return [y for y in YEARS if y in given(stated[marked]) - given(stated[~marked])]
 
 
 def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) -> pd.DataFrame:
@@ -53,8 +74,8 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
         years = sorted({y for ys in stated["years_stated"] for y in ys.split(";")})
         if years:
             basis = " | ".join(
-                f"{q.strip()} ({s}){identification_note(aid, q)}"
-                for q, s in zip(stated["quote"], stated["source"], strict=False)
+                f"{q.strip()} ({s}){identification_note(aid, q)}{year_note(i)}"
+                for q, s, i in zip(stated["quote"], stated["source"], stated["year_inference"], strict=False)
             )
             sources = "; ".join(sorted(set(stated["source"])))
         else:
@@ -67,6 +88,7 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
                 "years": ";".join(years) if years else UNRECORDED,
                 **{year_column(year): _yes_no_unknown(year, years) for year in YEARS},
                 "years_basis": basis,
+                "years_inferred": ";".join(inferred_years(stated)),
                 "case_study": "yes" if aid in CASE_STUDY_AUTHORITIES else "no",
                 "attitude_survey": "yes" if aid in survey_authorities else "no",
                 "source": sources,
@@ -141,6 +163,28 @@ def membership_issues(membership: pd.DataFrame, authorities: pd.DataFrame) -> li
     return issues
 
 
+def year_inference_issues(raw: pd.DataFrame) -> list[Issue]:
+    """A quality-log row for every statement whose programme year is read from a date or
+    phrase (its ``year_inference``), not stated."""
+    issues = []
+    for i, row in enumerate(raw.itertuples(index=False)):
+        reasoning = tidy_text(row.year_inference)
+        if reasoning:
+            years = row.years_stated.replace(";", " and ")
+            issues.append(
+                Issue(
+                    check="year_inference",
+                    file="programme_membership.csv",
+                    row=csv_line(raw, i),
+                    column="year_inference",
+                    value=row.authority_as_printed,
+                    issue=f"programme year read, not stated, in {row.source}: {reasoning}",
+                    action=f"read as {years}, an inference marked wherever the year shows",
+                )
+            )
+    return issues
+
+
 #: The contracts of this source's raw files.
 RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(
@@ -151,6 +195,14 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "quote": raw_column(NOT_BLANK),
             "source": raw_column(SOURCE),
             "transcription_note": raw_column(),
+            "year_inference": raw_column(
+                matches(
+                    rf"\S+(?:\s+\S+){{{INFERENCE_MIN_WORDS - 1},}}",
+                    "empty (the source states the programme year) or the reasoning that reads the year "
+                    f"from a date or phrase, in words (at least {INFERENCE_MIN_WORDS})",
+                    allow_empty=True,
+                )
+            ),
         },
         ["authority_as_printed", "quote"],
         required=declared_required("programme_membership.csv"),

@@ -59,7 +59,14 @@ class Authorities(pa.DataFrameModel):
     years: Series[str] = pa.Field(
         description=f"programme years taken part: {_YEARS_TEXT} joined by ';', or 'unrecorded'"
     )
-    years_basis: Series[str] = pa.Field(description="the statements (with provenance) the years come from")
+    years_basis: Series[str] = pa.Field(
+        description="the statements (with provenance) the years come from; '; year inference: ...' marks "
+        "a statement whose programme year is read from a date or phrase, not stated"
+    )
+    years_inferred: Series[str] = pa.Field(
+        description="the years (joined by ';') only an inference gives (no statement states them); "
+        "empty when every year is stated"
+    )
     case_study: Series[str] = pa.Field(
         isin=["yes", "no"], description=f"a case study exists ({_CASE_STUDY_NAMES})"
     )
@@ -87,6 +94,10 @@ class Membership(pa.DataFrameModel):
     authority_id: Series[str] = _authority()
     authority_as_printed: Series[str] = pa.Field(description="name as printed in the statement")
     years_stated: Series[str] = pa.Field(description="years the statement gives")
+    year_inference: Series[str] = pa.Field(
+        description="empty when the statement states the programme year; else the reasoning that reads "
+        "it from a date or phrase (an inference)"
+    )
     quote: Series[str] = pa.Field(description="the statement")
     source: Series[str] = _provenance()
 

@@ -229,3 +229,55 @@ def test_a_case_study_page_says_each_thing_once(wb, authority_id):
         if (r := difflib.SequenceMatcher(None, norm(a), norm(b)).ratio()) > 0.9
     ]
     assert not alike, alike
+
+
+def _raw_unprinted(wb) -> set[tuple[str, str]]:
+    """(authority id, item label) of every cell the raw matrix says its row never printed."""
+    with open(RAW_DIR / "evidence_matrix.csv", encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["cell_printed"] == "no"]
+    labels = {i.label.casefold(): i.label for i in wb.programme.evidence_items}
+    return {
+        (wb.programme.authority_id(r["authority_as_printed"]), labels[r["evidence_item"].casefold()])
+        for r in rows
+    }
+
+
+def test_a_cell_the_source_never_printed_is_not_said_to_have_lost_its_mark(wb):
+    """Westminster's attitude-survey cell: the printed row stops before it (raw cell_printed = no),
+    so the page says so, and names it apart from the cells whose marks were lost."""
+    unprinted = _raw_unprinted(wb)
+    ev = wb.evidence.set_index(["authority_id", "evidence_label"])
+    unrecorded = {k for k in unprinted if ev.loc[k, "status"] == "unrecorded"}
+    assert unrecorded == {("westminster", "Attitude survey")}
+    for aid in _ids(wb):
+        cannot = html.unescape(str(authority_page.supports(wb, aid))).split("It cannot show")[1]
+        lost = re.search(r"whether ([^()]*) existed \(their marks were lost in the source\)", cannot)
+        for a, label in unrecorded:
+            if a == aid:
+                assert f"whether {label} existed (the source's row stops before its cell)" in cannot
+                assert lost is None or label not in lost.group(1)
+        assert "row stops" not in cannot or aid in {a for a, _ in unrecorded}, aid
+
+
+@pytest.mark.parametrize(
+    "authority_id, case_study, read_from",
+    [
+        ("richmond-upon-thames", "Richmond case study", "May 2012"),
+        ("leeds", "Leeds case study", "25 November 2011"),
+    ],
+)
+def test_a_year_read_from_a_case_studys_dates_is_said_to_be_an_inference(
+    wb, authority_id, case_study, read_from
+):
+    """000 dates Richmond only by 2012 and May 2012, 001 Leeds only by 25 November 2011: no document
+    states their programme year, so no sentence says it is stated, and each place it shows says inference."""
+    page = html.unescape(str(pages.AUTHORITY_PAGE.render(wb, authority_id)))
+    summary = html.unescape(str(authority_page.authority_summary(wb, authority_id)))
+    year = wb.authority_row(authority_id)["years"]
+    assert f"as stated in the {case_study}" not in page
+    assert (
+        f", read from the {case_study} (000)" in summary or f", read from the {case_study} (001)" in summary
+    )
+    assert "(an inference: " in summary and read_from in summary
+    assert f"read as placing {wb.name(authority_id)} in {year} (an inference" in page
+    assert f"{year} (an inference: no document states the year)" in page  # what its evidence can show

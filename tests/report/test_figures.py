@@ -327,3 +327,28 @@ def test_forest_heading_counts_directions_with_the_plans_tolerance(wb):
         f"{expected['lower']} lower" in html
     )
     assert "point upwards" not in html
+
+
+def test_participation_timeline_draws_a_year_read_by_inference_apart_from_a_stated_one():
+    flags = pd.DataFrame(
+        {
+            "authority_id": ["a", "b"],
+            "authority": ["Alpha", "Beta"],
+            "2011-12": ["yes (inferred)", "yes"],
+            "2012-13": ["no", "yes"],
+        }
+    )
+    fig = figures.participation_timeline(flags, ["2011-12", "2012-13"], {"a"})
+    try:
+        ax = fig.axes[0]
+        took = [p for p in ax.patches if p.get_gid() == "took-part"]
+        read = [p for p in ax.patches if p.get_gid() == "year-inferred"]
+        assert len(took) == 2 and len(read) == 1
+        assert (round(read[0].get_x(), 2), read[0].get_y() + read[0].get_height() / 2) == (0.04, 1.0)
+        assert read[0].get_hatch() and read[0].get_facecolor() != took[0].get_facecolor()
+        (cross,) = _lines(fig, "withdrew")  # a withdrawal is marked on an inferred year too
+        assert (list(cross.get_xdata()), list(cross.get_ydata())) == ([0.5], [1])
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert "Took part, read from a date or phrase (an inference)" in labels
+    finally:
+        plt.close(fig)

@@ -134,6 +134,13 @@ def test_summary_line_is_computed_from_the_row():
     assert index.summary_line({"years": "2011-12;2012-13", "case_study": "yes", "attitude_survey": "no"}) == (
         "Took part in 2011-12 and 2012-13; case study published; not named as a survey source"
     )
+    # a year only an inference gives (authorities.csv years_inferred) is marked so, as on its page
+    assert index.summary_line({"years": "2011-12", "years_inferred": "2011-12"}) == (
+        "Took part in 2011-12 (an inference: no document states the year)"
+    )
+    assert index.summary_line({"years": "2011-12;2012-13", "years_inferred": "2012-13"}, "in June") == (
+        "Selected for 2011-12 and 2012-13 (2012-13 an inference: no document states it; withdrew in June)"
+    )
     assert index.summary_line({"years": "unrecorded"}) == "Programme year not stated in the sources"
     no_survey = {"years": "2012-13", "case_study": "no", "attitude_survey": "no"}
     assert index.summary_line(no_survey, surveyed=False) == "Took part in 2012-13; no case study"
@@ -159,9 +166,10 @@ def test_summaries_from_processed_tables(evaluation_build):
     assert list(withdrew["authority_id"]) == ["richmond-upon-thames"]
     timing = facts[(facts["fact"] == "withdrawal_timing")].set_index("authority_id")["value"]
     row = authorities.set_index("authority_id").loc["richmond-upon-thames"]
+    # its year is read from its case study's dates (000: "selected in 2012", "May 2012"), an inference
     assert summaries["richmond-upon-thames"].line.startswith(
-        f"Selected for {row['years'].replace(';', ' and ')} (withdrew {timing['richmond-upon-thames']}); "
-        "case study published"
+        f"Selected for {row['years'].replace(';', ' and ')} (an inference: no document states the year; "
+        f"withdrew {timing['richmond-upon-thames']}); case study published"
     )
     # one wording: the index says what Richmond's own page says (its case study: "was selected
     # in 2012", then "withdrew"), never that it "took part"

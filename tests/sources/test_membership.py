@@ -39,6 +39,7 @@ def test_clean_membership_resolves_spellings_and_rejects_unknown_names():
             "years_stated": ["2012-13", "2012-13"],
             "quote": ["q1", "q2"],
             "source": [SRC, SRC],
+            "year_inference": ["", ""],
         }
     )
     out = clean_membership(raw)
@@ -51,9 +52,34 @@ def test_clean_membership_resolves_spellings_and_rejects_unknown_names():
 
 
 def _membership(rows):
+    """Statements ``(id, printed, years, quote, source[, year_inference])``; no inference by default."""
     return pd.DataFrame(
-        rows, columns=["authority_id", "authority_as_printed", "years_stated", "quote", "source"]
+        [(*r, "") if len(r) == 5 else r for r in rows],
+        columns=["authority_id", "authority_as_printed", "years_stated", "quote", "source", "year_inference"],
     )
+
+
+def test_a_year_read_from_a_date_is_marked_wherever_the_authorities_table_gives_it():
+    why = "the case study dates the workshop, not a programme year"
+    membership = _membership(
+        [
+            ("leeds", "Leeds City Council", "2011-12", "workshop 25 November 2011", f"{LEEDS} § x", why),
+            ("kent", "Kent", "2011-12;2012-13", "stayed for two years", f"{PROGRAMME} § 4"),
+            ("kent", "Kent", "2011-12;2012-13", "in their second year", f"{SURVEY} § 2.2", why),
+            ("poole", "Poole", "2012-13", "second year only", f"{SURVEY} § 2.2"),
+            ("poole", "Poole", "2011-12;2012-13", "in their second year", f"{SURVEY} § 2.3", why),
+        ]
+    )
+    out = clean_authorities(membership, set()).set_index("authority_id")
+    # Leeds's only statement gives its year by inference: the year is kept, and marked.
+    assert out.loc["leeds", "years"] == out.loc["leeds", "years_inferred"] == "2011-12"
+    assert out.loc["leeds", "years_basis"].endswith(f"; year inference: {why}")
+    # A year a statement states is not an inference, though another statement reads it too.
+    assert (out.loc["kent", "years"], out.loc["kent", "years_inferred"]) == ("2011-12;2012-13", "")
+    assert out.loc["kent", "years_basis"].count("year inference") == 1
+    # Only the year no statement states is inferred.
+    assert (out.loc["poole", "years"], out.loc["poole", "years_inferred"]) == ("2011-12;2012-13", "2011-12")
+    assert out.loc["darlington", "years_inferred"] == ""
 
 
 def test_clean_authorities_takes_years_only_from_statements():
@@ -149,3 +175,28 @@ def test_case_study_authorities_000_and_001(tables):
     assert authorities.loc["leeds", "in_2011_12"] == "yes"
     # 000: Richmond's task group meetings "in May 2012" -> 2012-13.
     assert authorities.loc["richmond-upon-thames", "in_2012_13"] == "yes"
+
+
+def test_years_read_from_the_case_studies_dates_are_marked_inferences_000_and_001(tables, quality_log):
+    # 000 dates Richmond only by the calendar year ("selected in 2012") and "May 2012"; 001 dates
+    # Leeds only by "25 November 2011"; no document states where a programme year begins.
+    authorities = tables["authorities"].set_index("authority_id")
+    inferred = authorities[authorities["years_inferred"] != ""]["years_inferred"].to_dict()
+    assert inferred == {"leeds": "2011-12", "richmond-upon-thames": "2012-13"}
+    membership = tables["membership"]
+    case_studies = membership[membership["authority_id"].isin(["leeds", "richmond-upon-thames"])]
+    assert len(case_studies) == 3 and (case_studies["year_inference"] != "").all()
+    # A statement that prints a programme year ("in 2012-13") is never marked as an inference.
+    year_ids = [y.id for y in programme.current_programme().years]
+    printed = membership["quote"].map(lambda q: any(y in q for y in year_ids))
+    assert (membership[printed]["year_inference"] == "").all() and printed.any()
+    for aid in ("leeds", "richmond-upon-thames"):
+        assert authorities.loc[aid, "years_basis"].count("; year inference: ") == (aid == "leeds") + 2 * (
+            aid != "leeds"
+        )
+    logged = quality_log[quality_log["check"] == "year_inference"]
+    assert set(logged["file"]) == {"programme_membership.csv"}
+    assert {"Leeds City Council", "Richmond", "London Borough of Richmond upon Thames"} <= set(
+        logged["value"]
+    )
+    assert len(logged) == (membership["year_inference"] != "").sum()

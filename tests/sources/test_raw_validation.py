@@ -913,3 +913,21 @@ def test_a_failed_swap_puts_the_previous_tables_back(tmp_path, monkeypatch):
     assert _snapshot(processed) == before and _snapshot(outputs) == before_log
     assert sorted(os.listdir(processed.parent)) == ["processed"]
     assert sorted(os.listdir(outputs)) == [QUALITY_LOG_NAME]
+
+
+@pytest.mark.parametrize("value", ["yes", "  ", "inferred from a date"])
+def test_a_year_inference_that_is_not_reasoning_in_words_is_one_line(raw_copy, value):
+    """programme_membership.csv's ``year_inference``: empty (the source states the year) or the
+    reasoning in words; a bare flag, blank spaces or a four-word note stops the build."""
+    path = raw_copy / "programme_membership.csv"
+    header, rows = _records(path)
+    rows[0][header.index("year_inference")] = value
+    _write(path, header, rows)
+    assert problems("programme_membership.csv", raw_copy) == [
+        error(
+            path,
+            f"row 2, column 'year_inference': value {value!r}: expected empty (the source states the "
+            "programme year) or the reasoning that reads the year from a date or phrase, in words "
+            "(at least 5)",
+        )
+    ]
