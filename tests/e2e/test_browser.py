@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from _chromium import CHROMIUM, NO_CHROMIUM, launch
 
+from lib.programme import current_programme
 from lib.run import index
 from lib.run import site as site_pages
 
@@ -543,7 +544,13 @@ def test_authority_reports_show_name_and_evidence_count(site, batch_ok):
         if can is None or cannot is None:
             errors.append(f"{aid}: no judgement of what its evidence can and cannot show")
             continue
-        lost = mine[mine["status"] == "unrecorded"]["evidence_label"].tolist()
+        # A cell the printed row stops before (the definition's not_printed code) is not "lost".
+        cut = mine["raw_code"] == current_programme().not_printed.printed
+        lost = mine[(mine["status"] == "unrecorded") & ~cut]["evidence_label"].tolist()
+        unprinted = mine[(mine["status"] == "unrecorded") & cut]["evidence_label"].tolist()
+        for label in unprinted:
+            if not re.search(rf"{re.escape(label)} existed \(the source's row stops before", cannot.group(1)):
+                errors.append(f"{aid}: unprinted item {label!r} not said to be cut off")
         if lost and not re.search(
             rf"whether {re.escape(', '.join(lost[:-1]))}.*{re.escape(lost[-1])} existed \(their marks were lost",
             cannot.group(1),
