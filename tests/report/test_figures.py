@@ -79,19 +79,14 @@ def test_forest_plot_puts_each_marker_and_bar_at_its_data_coordinates():
 
 def test_forest_plot_for_a_phone_puts_each_label_and_value_above_its_bar():
     fig = figures.forest_plot(_comparisons(), 2, phone=True)
-    rows = figures.forest_rows(
-        _comparisons(), row_step=figures.PHONE_ROW_STEP, head_step=figures.PHONE_HEAD_STEP
-    )
+    rows = figures.forest_rows(_comparisons(), phone=True)
     try:
         ax = fig.axes[0]
         assert not ax.get_yticks().size and fig.get_size_inches()[0] == pytest.approx(charts.PHONE_WIDTH_IN)
         labels = {t.get_text(): t.xy[1] for t in ax.texts}
         for _, r in rows.iterrows():
-            (y,) = [
-                y
-                for text, y in labels.items()
-                if text.startswith(r["item_label"]) and y > r["y"] and y - r["y"] < figures.PHONE_ROW_STEP / 2
-            ]
+            (y,) = [y for text, y in labels.items() if text.startswith(r["item_label"]) and y == r["label_y"]]
+            assert y > r["y"]
         assert "Delivery: +14" in labels and labels["Impacts: VCS"] == rows.attrs["groups"][0][1]
         (clear,) = _lines(fig, "estimate-clear")
         assert list(clear.get_xdata()) == [14.0]
