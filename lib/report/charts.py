@@ -132,6 +132,8 @@ class Chart:
     alt: str
     table: pd.DataFrame
     table_caption: str
+    #: One label per table row: each run of rows with one label is headed by it once.
+    table_groups: tuple[str, ...] = ()
 
 
 #: Resolution of every chart image (pixels per inch of figure) and its colours.
@@ -261,7 +263,7 @@ def figure_html(fig, chart: Chart, phone=None) -> Markup:
         wide=wide,
         phone=small,
         media=PHONE_MEDIA,
-        table=table_html(chart.table, chart.table_caption),
+        table=table_html(chart.table, chart.table_caption, groups=chart.table_groups or None),
     )
 
 

@@ -276,7 +276,8 @@ def _forest_legend(tolerance_points: float | None) -> list:
 
 
 def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """The forest plot's data, row for row in its order, in points."""
+    """The forest plot's data, row for row in its order, in points; the rows' questions
+    (``forest_rows(...)["question_label"]``) head its groups of rows, once each."""
     rows = forest_rows(comparisons)
 
     def interval(low: str, high: str) -> list[str]:
@@ -284,7 +285,6 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "Question": rows["question_label"],
             "Respondents": rows["sector_label"],
             "Item": rows["item_label"],
             "Change (points)": [signed_points(v / 100) for v in rows["change_pts"]],
