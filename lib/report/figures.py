@@ -20,7 +20,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from lib.report.charts import PALETTE, PHONE_WIDTH_IN, TEXT, StatusStyle, contrast_ratio, style_axes, wrap
+from lib.report.charts import (
+    PALETTE,
+    PHONE_IN_PER_UNIT,
+    PHONE_LINE,
+    PHONE_WIDTH_IN,
+    TEXT,
+    StatusStyle,
+    contrast_ratio,
+    style_axes,
+    wrap,
+)
 from lib.report.format import points_interval, signed_points
 
 #: Columns of ``results_comparisons`` the forest plot reads.
@@ -84,12 +94,10 @@ def forest_rows(comparisons: pd.DataFrame, *, phone: bool = False) -> pd.DataFra
     return rows
 
 
-#: The phone layout: labels wrapped at this many characters, each text line this many
-#: data units tall (9 pt text on a figure of ``PHONE_IN_PER_UNIT`` inches a unit, with
-#: room to spare), and the gaps between a heading, a label and its bar.
+#: The phone layout: labels wrapped at this many characters, each text line
+#: ``charts.PHONE_LINE`` data units tall (on a figure of ``charts.PHONE_IN_PER_UNIT``
+#: inches a unit), and the gaps between a heading, a label and its bar.
 FOREST_PHONE_CHARS = 42
-PHONE_LINE = 0.62
-PHONE_IN_PER_UNIT = 0.3
 PHONE_GAP = 0.3
 PHONE_BAR_GAP = 0.6
 
