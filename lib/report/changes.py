@@ -43,15 +43,20 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
         alt=(
             f"Forest plot of {len(rows)} before/after changes. "
             + " ".join(
-                f"{r['question_label']}, {r['sector_label']}, {r['item_label']}: "
-                f"{signed_points(r['change_pts'] / 100)} points (95% interval "
-                f"{points_interval(r['ci_low_pts'] / 100, r['ci_high_pts'] / 100)})"
-                f"{', clear of chance' if r['clear_of_chance'] else ', could be chance'}."
-                for _, r in rows.iterrows()
+                f"{question}: "
+                + " ".join(
+                    f"{r['sector_label']}, {r['item_label']}: "
+                    f"{signed_points(r['change_pts'] / 100)} points (95% interval "
+                    f"{points_interval(r['ci_low_pts'] / 100, r['ci_high_pts'] / 100)})"
+                    f"{', clear of chance' if r['clear_of_chance'] else ', could be chance'}."
+                    for _, r in part.iterrows()
+                )
+                for question, part in rows.groupby("question_label", sort=False)
             )
         ),
         table=figures.forest_table(comparisons),
-        table_caption="Every before/after change, percentage points",
+        table_caption="Every before/after change, percentage points, by question",
+        table_groups=tuple(rows["question_label"]),
     )
     return charts.figure_html(
         figures.forest_plot(comparisons, tolerance),

@@ -132,6 +132,8 @@ class Chart:
     alt: str
     table: pd.DataFrame
     table_caption: str
+    #: One label per table row: each run of rows with one label is headed by it once.
+    table_groups: tuple[str, ...] = ()
 
 
 #: Resolution of every chart image (pixels per inch of figure) and its colours.
@@ -261,7 +263,7 @@ def figure_html(fig, chart: Chart, phone=None) -> Markup:
         wide=wide,
         phone=small,
         media=PHONE_MEDIA,
-        table=table_html(chart.table, chart.table_caption),
+        table=table_html(chart.table, chart.table_caption, groups=chart.table_groups or None),
     )
 
 
@@ -287,6 +289,7 @@ def dumbbell(
     pre_label: str = "Before",
     post_label: str = "After",
     xlabel: str = "Share of respondents",
+    phone: bool = False,
 ):
     """Before/after dot plot with interval whiskers and direct labels.
 
@@ -294,15 +297,15 @@ def dumbbell(
     shape and its own interval line; its value label sits beyond the far end
     of its own interval (or marker), on its own row, and starts with the
     phase's initial ("B 56%", "A 81%"), so a label never touches a marker or
-    an interval line and is always tied to its phase.
+    an interval line and is always tied to its phase. ``phone``: drawn for a phone
+    (:func:`phone_rows`), each label on lines of its own above its row.
     """
     n = len(labels)
     if n == 0:
         raise ValueError("dumbbell: nothing to plot (every row suppressed?); show a sentence instead")
     style_axes()
-    fig, ax = plt.subplots(figsize=(8, 0.75 * n + 1.4))
-    ys = list(range(n))[::-1]
-    offset = 0.17
+    offset = 0.3 if phone else 0.17
+    fig, ax, ys = _row_axes(labels, (8, 0.75 * n + 1.4), 2 * offset + 0.4, phone)
     pre_y = [y + offset for y in ys]
     post_y = [y - offset for y in ys]
     for i in range(n):
@@ -313,18 +316,23 @@ def dumbbell(
             ax.plot(post_ci[i], [post_y[i]] * 2, color=PALETTE["post"], lw=1.4, zorder=2)
     ax.scatter(pre, pre_y, marker="o", s=60, color=PALETTE["pre"], zorder=3, label=pre_label, gid="pre")
     ax.scatter(post, post_y, marker="s", s=60, color=PALETTE["post"], zorder=3, label=post_label, gid="post")
+    size = PHONE_MIN_PT if phone else 8.5
     for i in range(n):
-        _dot_label(ax, "pre", pre[i], pre_y[i], pre_ci[i] if pre_ci is not None else None, pre_label)
-        _dot_label(ax, "post", post[i], post_y[i], post_ci[i] if post_ci is not None else None, post_label)
-    ax.set_yticks(ys, labels)
-    ax.set_ylim(-0.6, n - 0.4)
+        _dot_label(ax, "pre", pre[i], pre_y[i], pre_ci[i] if pre_ci is not None else None, pre_label, size)
+        _dot_label(
+            ax, "post", post[i], post_y[i], post_ci[i] if post_ci is not None else None, post_label, size
+        )
+    if not phone:
+        ax.set_yticks(ys, labels)
+        ax.set_ylim(-0.6, n - 0.4)
     _share_axis(ax, xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
-    fig.tight_layout()
+    _row_legend(fig, ax, n, phone)
     return fig
 
 
-def _dot_label(ax, phase: str, value: float, y: float, ci: tuple[float, float] | None, name: str) -> None:
+def _dot_label(
+    ax, phase: str, value: float, y: float, ci: tuple[float, float] | None, name: str, size: float
+) -> None:
     """A dot's value label, beyond its interval's right end (or its left end when the right
     is near the axis end), starting with the phase's initial."""
     low, high = ci if ci is not None else (value, value)
@@ -336,7 +344,7 @@ def _dot_label(ax, phase: str, value: float, y: float, ci: tuple[float, float] |
         textcoords="offset points",
         ha="left" if right else "right",
         va="center",
-        fontsize=8.5,
+        fontsize=size,
         color=TEXT,
         gid=phase,
     )
@@ -350,15 +358,16 @@ def paired_bars(
     first_label: str,
     second_label: str,
     xlabel: str,
+    phone: bool = False,
 ):
     """Horizontal bars for two series (e.g. year one vs year two), each value labelled with
     its series' name at the end of its own bar. A share axis runs 0-100%; a label that
-    would pass the axis end is printed inside its bar."""
+    would pass the axis end is printed inside its bar. ``phone``: drawn for a phone
+    (:func:`phone_rows`), each label on lines of its own above its pair of bars."""
     style_axes()
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(8, 0.7 * n + 1.4))
-    ys = list(range(n))[::-1]
-    height = 0.38
+    height = 0.55 if phone else 0.38
+    fig, ax, ys = _row_axes(labels, (8, 0.7 * n + 1.4), 2 * height, phone)
     for values, offset, key, label, hatch in (
         (first, height / 2, "pre", first_label, ""),
         (second, -height / 2, "post", second_label, "//"),
@@ -374,17 +383,18 @@ def paired_bars(
             edgecolor="white",
         )
         for bar, v in zip(bars, values, strict=False):
-            _bar_label(ax, bar, v, key, label)
-    ax.set_yticks(ys, labels)
+            _bar_label(ax, bar, v, key, label, PHONE_MIN_PT if phone else 8.5)
+    if not phone:
+        ax.set_yticks(ys, labels)
     _share_axis(ax, xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
-    fig.tight_layout()
+    _row_legend(fig, ax, n, phone)
     return fig
 
 
-def _bar_label(ax, bar, v: float | None, key: str, label: str) -> None:
+def _bar_label(ax, bar, v: float | None, key: str, label: str, size: float) -> None:
     """A bar's value label with its series' name, at the bar's end; inside the bar when it
-    would pass a share axis' end."""
+    would pass a share axis' end; on white where it is outside its bar (so gridlines do not
+    cross it)."""
     missing = v is None or pd.isna(v)
     text = "n/a" if missing else percent(v)
     inside = not missing and v > 0.62
@@ -395,24 +405,29 @@ def _bar_label(ax, bar, v: float | None, key: str, label: str) -> None:
         textcoords="offset points",
         va="center",
         ha="right" if inside else "left",
-        fontsize=8.5,
+        fontsize=size,
         color="#FFFFFF" if inside and key == "pre" else TEXT,
         bbox=(
             {"boxstyle": "square,pad=0.1", "fc": "#FFFFFF", "ec": "none"}
-            if inside and key == "post"
+            if (inside and key == "post") or (not inside and size >= PHONE_MIN_PT)
             else None
         ),
     )
 
 
 def share_bars(
-    labels: Sequence[str], values: Sequence[float], *, colour: str = "pre", xlabel: str = "Share of comments"
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    colour: str = "pre",
+    xlabel: str = "Share of comments",
+    phone: bool = False,
 ):
-    """Single-series horizontal bars with the value printed at each bar, on a 0-100% axis."""
+    """Single-series horizontal bars with the value printed at each bar, on a 0-100% axis.
+    ``phone``: drawn for a phone (:func:`phone_rows`), each label above its bar."""
     style_axes()
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(8, 0.5 * n + 1.2))
-    ys = list(range(n))[::-1]
+    fig, ax, ys = _row_axes(labels, (8, 0.5 * n + 1.2), 0.6, phone)
     bars = ax.barh(ys, values, color=PALETTE[colour], height=0.6)
     for bar, v in zip(bars, values, strict=False):
         ax.annotate(
@@ -423,7 +438,8 @@ def share_bars(
             va="center",
             fontsize=9,
         )
-    ax.set_yticks(ys, labels)
+    if not phone:
+        ax.set_yticks(ys, labels)
     _share_axis(ax, xlabel)
     fig.tight_layout()
     return fig
@@ -432,3 +448,76 @@ def share_bars(
 def wrap(label: str, width: int = 38) -> str:
     """Wrap a long axis label onto several lines."""
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+# --------------------------------------------------------------------------
+# Phone variants of the row charts: each label on lines of its own above its row
+# --------------------------------------------------------------------------
+
+#: A phone variant's row labels are wrapped at this many characters; each text line
+#: takes this many data units, on a figure of ``PHONE_IN_PER_UNIT`` inches a unit.
+PHONE_ROW_CHARS = 40
+PHONE_LINE = 0.62
+PHONE_IN_PER_UNIT = 0.3
+
+
+def phone_rows(labels: Sequence[str], body: float) -> tuple[list[str], list[float], list[float]]:
+    """Each label rewrapped at ``PHONE_ROW_CHARS``, the y of its row's centre and the top
+    of its label, when each label sits on lines of its own above a row ``body`` data units
+    tall (so a label never shares a line with another text)."""
+    wrapped = [_phone_wrap(str(x), PHONE_ROW_CHARS) for x in labels]
+    y, ys, tops = 0.0, [], []
+    for label in wrapped:
+        tops.append(y)
+        y -= (label.count("\n") + 1) * PHONE_LINE + 0.15 + body / 2
+        ys.append(y)
+        y -= body / 2 + 0.35
+    return wrapped, ys, tops
+
+
+def _row_axes(labels: Sequence[str], size: tuple[float, float], body: float, phone: bool):
+    """(figure, axes, each row's y): rows one unit apart on ``size``, or for a phone laid
+    out by :func:`phone_rows` with each label drawn above its row."""
+    if not phone:
+        fig, ax = plt.subplots(figsize=size)
+        return fig, ax, list(range(len(labels)))[::-1]
+    wrapped, ys, tops = phone_rows(labels, body)
+    span = -min(ys) + body / 2 + 0.3
+    fig, ax = plt.subplots(figsize=(PHONE_WIDTH_IN, PHONE_IN_PER_UNIT * span + 1.6))
+    ax.set_yticks([])
+    ax.set_ylim(min(ys) - body / 2 - 0.3, 0.1)
+    for label, top in zip(wrapped, tops, strict=True):
+        ax.annotate(
+            label,
+            (0.01, top),
+            xycoords=("axes fraction", "data"),
+            va="top",
+            ha="left",
+            fontsize=PHONE_MIN_PT,
+            color=TEXT,
+            gid="row-label",
+        )
+    return fig, ax, ys
+
+
+def _row_legend(fig, ax, n: int, phone: bool) -> None:
+    """The series legend: under the axes in two columns, or for a phone one column under the figure."""
+    if not phone:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / n), ncol=2, frameon=False)
+        fig.tight_layout()
+        return
+    fig.tight_layout()
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles=handles,
+        labels=[_phone_wrap(x, PHONE_ROW_CHARS) for x in labels],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=1,
+        frameon=False,
+    )
+
+
+def variants(draw, *args, **kwargs) -> tuple:
+    """``draw(*args, **kwargs)`` for a wide column and again with ``phone=True``."""
+    return draw(*args, **kwargs), draw(*args, **kwargs, phone=True)

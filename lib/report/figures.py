@@ -20,7 +20,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from lib.report.charts import PALETTE, PHONE_WIDTH_IN, TEXT, StatusStyle, contrast_ratio, style_axes, wrap
+from lib.report.charts import (
+    PALETTE,
+    PHONE_IN_PER_UNIT,
+    PHONE_LINE,
+    PHONE_WIDTH_IN,
+    TEXT,
+    StatusStyle,
+    contrast_ratio,
+    style_axes,
+    wrap,
+)
 from lib.report.format import points_interval, signed_points
 from lib.report.workbook import INFERRED_YEAR
 
@@ -53,11 +63,13 @@ def _check(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: nothing to plot; show a sentence instead")
 
 
-def forest_rows(comparisons: pd.DataFrame, *, row_step: float = 1.0, head_step: float = 1.0) -> pd.DataFrame:
+def forest_rows(comparisons: pd.DataFrame, *, phone: bool = False) -> pd.DataFrame:
     """The comparisons in plotting order (questions and sectors in the order they first
-    appear, items by item order), each with its y position (top row highest, ``row_step``
-    apart); the heading of each question/sector group and its y (``head_step`` above the
-    group's first row) are in ``attrs["groups"]``."""
+    appear, items by item order), each with its y position (top row highest); the heading
+    of each question/sector group and its y (above the group's first row) are in
+    ``attrs["groups"]``. ``phone``: each row also has ``phone_label`` (its label and value,
+    wrapped) and ``label_y`` (the top of that label, above its bar), and every y leaves
+    room for the wrapped lines of the headings and labels (:func:`phone_positions`)."""
     _check(comparisons, FOREST_COLUMNS, "forest plot")
     keys = list(zip(comparisons["question_label"], comparisons["sector_label"], strict=True))
     first = {k: i for i, k in enumerate(dict.fromkeys(keys))}
@@ -67,16 +79,55 @@ def forest_rows(comparisons: pd.DataFrame, *, row_step: float = 1.0, head_step: 
         .drop(columns="_group")
         .reset_index(drop=True)
     )
+    rows["clear_of_chance"] = _flags(rows)
+    if phone:
+        return phone_positions(rows)
     y, ys, heads = 0.0, [], []
     for key, part in rows.groupby(["question_label", "sector_label"], sort=False):
         heads.append((f"{key[0]}: {key[1]}", y))
-        y -= head_step
+        y -= 1.0
         for _ in range(len(part)):
             ys.append(y)
-            y -= row_step
+            y -= 1.0
         y -= 0.3
     rows["y"] = ys
-    rows["clear_of_chance"] = _flags(rows)
+    rows.attrs["groups"] = heads
+    return rows
+
+
+#: The phone layout: labels wrapped at this many characters, each text line
+#: ``charts.PHONE_LINE`` data units tall (on a figure of ``charts.PHONE_IN_PER_UNIT``
+#: inches a unit), and the gaps between a heading, a label and its bar.
+FOREST_PHONE_CHARS = 42
+PHONE_GAP = 0.3
+PHONE_BAR_GAP = 0.6
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def phone_positions(rows: pd.DataFrame) -> pd.DataFrame:
+    """The phone layout of :func:`forest_rows`: each group's bold heading on lines of its
+    own (its y is the heading's top), then each row's wrapped label and value on lines of
+    their own (``label_y``: their top) with its bar below; nothing shares a line."""
+    rows = rows.copy()
+    rows["phone_label"] = [
+        wrap(f"{item}: {signed_points(v / 100)}", FOREST_PHONE_CHARS)
+        for item, v in zip(rows["item_label"], rows["change_pts"], strict=True)
+    ]
+    y, ys, tops, heads = 0.0, [], [], []
+    for key, part in rows.groupby(["question_label", "sector_label"], sort=False):
+        head = wrap(f"{key[0]}: {key[1]}", FOREST_PHONE_CHARS)
+        heads.append((head, y))
+        y -= _lines(head) * PHONE_LINE + PHONE_GAP
+        for label in part["phone_label"]:
+            tops.append(y)
+            y -= _lines(label) * PHONE_LINE + PHONE_BAR_GAP
+            ys.append(y)
+            y -= PHONE_BAR_GAP
+        y -= PHONE_GAP
+    rows["y"], rows["label_y"] = ys, tops
     rows.attrs["groups"] = heads
     return rows
 
@@ -99,11 +150,8 @@ def _flags(rows: pd.DataFrame) -> list[bool]:
     return [_FLAGS[k] for k in keys]
 
 
-#: The phone layouts: each row's label on a line of its own above its bar (or markers),
-#: labels wrapped at this many characters.
+#: The evidence grid's phone layout: each row's label on a line of its own above its markers.
 PHONE_ROW_STEP = 1.9
-PHONE_HEAD_STEP = 1.6
-FOREST_PHONE_CHARS = 42
 
 
 def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None, *, phone: bool = False):
@@ -117,11 +165,10 @@ def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None
     label (and value) above its bar, for :func:`lib.report.charts.figure_html`'s phone
     variant.
     """
-    steps = {"row_step": PHONE_ROW_STEP, "head_step": PHONE_HEAD_STEP} if phone else {}
-    rows = forest_rows(comparisons, **steps)
+    rows = forest_rows(comparisons, phone=phone)
     style_axes()
     span = rows.attrs["groups"][0][1] - rows["y"].min()
-    size = (PHONE_WIDTH_IN, 0.27 * span + 1.4) if phone else (8, 0.34 * span + 1.2)
+    size = (PHONE_WIDTH_IN, PHONE_IN_PER_UNIT * span + 1.6) if phone else (8, 0.34 * span + 1.2)
     fig, ax = plt.subplots(figsize=size)
     if tolerance_points:
         ax.axvspan(
@@ -141,7 +188,7 @@ def forest_plot(comparisons: pd.DataFrame, tolerance_points: float | None = None
         _phone_labels(ax, rows)
     else:
         _wide_labels(ax, rows)
-    ax.set_ylim(rows["y"].min() - 0.7, rows.attrs["groups"][0][1] + 0.7)
+    ax.set_ylim(rows["y"].min() - 0.7, rows.attrs["groups"][0][1] + (PHONE_GAP if phone else 0.7))
     label = "Change after the workshops, percentage points (after minus before)"
     ax.set_xlabel(wrap(label, FOREST_PHONE_CHARS) if phone else label)
     ax.grid(axis="y", visible=False)
@@ -207,11 +254,10 @@ def _phone_labels(ax, rows: pd.DataFrame) -> None:
         "color": TEXT,
         "bbox": {"boxstyle": "square,pad=0.05", "fc": "#FFFFFF", "ec": "none"},
     }
-    for _, r in rows.iterrows():
-        text = f"{r['item_label']}: {signed_points(r['change_pts'] / 100)}"
-        ax.annotate(wrap(text, FOREST_PHONE_CHARS), (0.02, r["y"] + 0.45), va="bottom", **place)
+    for label, top in zip(rows["phone_label"], rows["label_y"], strict=True):
+        ax.annotate(label, (0.02, top), va="top", **place)
     for text, y in rows.attrs["groups"]:
-        ax.annotate(wrap(text, FOREST_PHONE_CHARS), (0.02, y), va="center", fontweight="bold", **place)
+        ax.annotate(text, (0.02, y), va="top", fontweight="bold", **place)
 
 
 def _forest_legend(tolerance_points: float | None) -> list:
@@ -239,7 +285,8 @@ def _forest_legend(tolerance_points: float | None) -> list:
 
 
 def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """The forest plot's data, row for row in its order, in points."""
+    """The forest plot's data, row for row in its order, in points; the rows' questions
+    (``forest_rows(...)["question_label"]``) head its groups of rows, once each."""
     rows = forest_rows(comparisons)
 
     def interval(low: str, high: str) -> list[str]:
@@ -247,7 +294,6 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "Question": rows["question_label"],
             "Respondents": rows["sector_label"],
             "Item": rows["item_label"],
             "Change (points)": [signed_points(v / 100) for v in rows["change_pts"]],

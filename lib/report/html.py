@@ -10,8 +10,10 @@ can never become markup. Build new fragments as templates in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -69,9 +71,13 @@ def table_html(
     row_header: bool = True,
     css_class: str = "data-table",
     wrap: bool = False,
+    groups: Sequence[str] | None = None,
 ) -> Markup:
     """A real HTML table: caption, ``<th scope="col">`` headers, row headers.
     Values should already be formatted as text; a cell may be Markup (a link).
+    ``groups`` (one label a row): each run of rows with one label is a ``<tbody>`` headed by
+    that label once (``<th scope="rowgroup">``), so a value shared by many rows is not
+    repeated in each.
     ``wrap`` puts the table in a horizontally scrollable region of its own. A table
     whose columns cannot all hold their longest word side by side on an A4 page gets
     the class ``upright-headers`` (printed with its column headers turned upright, so
@@ -83,10 +89,15 @@ def table_html(
     columns = list(frame.columns)
     if _too_wide_for_a4(columns, rows):
         css_class += " upright-headers"
+    labels = list(groups) if groups is not None else [""] * len(rows)
+    bodies = [
+        (label, [row for _, row in run])
+        for label, run in groupby(zip(labels, rows, strict=True), key=itemgetter(0))
+    ]
     return render(
         "table.j2",
         columns=columns,
-        rows=rows,
+        bodies=bodies or [("", [])],
         caption=caption,
         row_header=row_header,
         css_class=css_class,

@@ -286,7 +286,8 @@ def kpi_extremes(wide: pd.DataFrame, y1: str, y2: str) -> str:
 def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
     """Percentage KPIs, one pair of bars per measure (first year, last year)."""
     labels = [charts.wrap(f"{r['kpi_label']}: {r['measure_label']}", 48) for _, r in wide.iterrows()]
-    fig = charts.paired_bars(
+    fig, phone = charts.variants(
+        charts.paired_bars,
         labels,
         wide[y1].tolist(),
         wide[y2].tolist(),
@@ -315,7 +316,7 @@ def _kpi_chart(wide: pd.DataFrame, y1: str, y2: str, rose: int) -> Markup:
         ),
         table_caption="Percentage KPIs by year",
     )
-    return charts.figure_html(fig, chart)
+    return charts.figure_html(fig, chart, phone=phone)
 
 
 @PROGRAMME_PAGE.headed("themes")

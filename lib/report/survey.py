@@ -208,7 +208,8 @@ def _understanding_chart(
     wb: Workbook, full: pd.DataFrame, ch: pd.DataFrame, overall: pd.Series, topic: str
 ) -> Markup:
     labels = [sector_title(wb, s) for s in ch["sector"]]
-    fig = charts.dumbbell(
+    fig, phone = charts.variants(
+        charts.dumbbell,
         labels,
         ch["pre"].tolist(),
         ch["post"].tolist(),
@@ -248,7 +249,7 @@ def _understanding_chart(
         table=understanding_table(wb, full),
         table_caption=f"{overall['item_label']}: before and after, with 95% confidence intervals",
     )
-    return charts.figure_html(fig, chart)
+    return charts.figure_html(fig, chart, phone=phone)
 
 
 def _second_series(wb: Workbook, full: pd.DataFrame, overall: pd.Series) -> Markup:
@@ -346,7 +347,8 @@ def _impacts_chart(
     wb: Workbook, full: pd.DataFrame, ch: pd.DataFrame, sector: str, up: int, n_significant: int
 ) -> Markup:
     labels = [charts.wrap(x, 30) for x in ch["item_label"]]
-    fig = charts.dumbbell(
+    fig, phone = charts.variants(
+        charts.dumbbell,
         labels,
         ch["pre"].tolist(),
         ch["post"].tolist(),
@@ -378,7 +380,7 @@ def _impacts_chart(
         table=impacts_table(wb, full),
         table_caption=f"{len(ch)} impacts, {who}: before and after with 95% confidence intervals",
     )
-    return charts.figure_html(fig, chart)
+    return charts.figure_html(fig, chart, phone=phone)
 
 
 def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
@@ -423,7 +425,7 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
             "printed, not rescaled." + caveat
         )
     sentences.append("No counts of comments are published, so these shares carry no interval.")
-    fig, alt_values = _comment_figure(wide, phases)
+    (fig, phone), alt_values = _comment_figure(wide, phases)
     chart = charts.Chart(
         title=(
             f"{sector_title(wb, sector)}: the most frequent theme was '{top[phases[-1]]}' "
@@ -440,7 +442,7 @@ def comment_shares(wb: Workbook, question: str, sector: str) -> Markup:
         ),
         table_caption=f"{qlabel}: {who}{marked}",
     )
-    return join(paragraph(*sentences), charts.figure_html(fig, chart))
+    return join(paragraph(*sentences), charts.figure_html(fig, chart, phone=phone))
 
 
 def position_note(rows: pd.DataFrame) -> str:
@@ -450,12 +452,13 @@ def position_note(rows: pd.DataFrame) -> str:
     return marked[0] if marked else ""
 
 
-def _comment_figure(wide: pd.DataFrame, phases: list[str]) -> tuple[object, str]:
-    """The comment-share bars (before and after side by side where both exist) and their values
-    in words for the alt text."""
+def _comment_figure(wide: pd.DataFrame, phases: list[str]) -> tuple[tuple, str]:
+    """The comment-share bars (before and after side by side where both exist), wide and for a
+    phone, and their values in words for the alt text."""
     labels = [charts.wrap(x, 42) for x in wide["item_label"]]
     if "pre" in phases and "post" in phases:
-        fig = charts.paired_bars(
+        fig, phone = charts.variants(
+            charts.paired_bars,
             labels,
             wide["pre"].tolist(),
             wide["post"].tolist(),
@@ -468,11 +471,11 @@ def _comment_figure(wide: pd.DataFrame, phases: list[str]) -> tuple[object, str]
             for lab, p, q in zip(wide["item_label"], wide["pre"], wide["post"], strict=True)
         )
     else:
-        fig = charts.share_bars(labels, wide[phases[0]].fillna(0).tolist())
+        fig, phone = charts.variants(charts.share_bars, labels, wide[phases[0]].fillna(0).tolist())
         alt_values = "; ".join(
             f"{lab}: {percent(v)}" for lab, v in zip(wide["item_label"], wide[phases[0]], strict=True)
         )
-    return fig, alt_values
+    return (fig, phone), alt_values
 
 
 @PROGRAMME_PAGE.headed("survey")

@@ -6,9 +6,9 @@ Three kinds of entry, each from its one home:
   ``glossary`` list of the programme definition, so another programme's pages
   never show this programme's words;
 * the evaluation words every programme's reports use (KPI, base, interval,
-  minimum detectable difference, percentage points): :data:`GENERAL_TERMS`,
-  those about a survey's answers (:data:`SURVEY_TERMS`) only for a programme
-  with a survey;
+  minimum detectable difference, percentage points, the base range and the
+  Wilson and Newcombe interval methods): :data:`GENERAL_TERMS`, those about a
+  survey's answers (:data:`SURVEY_TERMS`) only for a programme with a survey;
 * each verdict, with its definition from :mod:`lib.analysis.verdicts`, and the
   confidence scale of the programme's evaluation plan (its
   ``confidence_rubric``: each level, and what lowers or raises it).
@@ -55,10 +55,36 @@ GENERAL_TERMS: tuple[tuple[str, str], ...] = (
         "at the power and significance level the evaluation plan sets. A real change smaller than this could "
         "go unnoticed, so a result that could be chance is not evidence of no change.",
     ),
+    (
+        "Base range",
+        "Where a source gives only approximate numbers of respondents, the lowest and highest numbers that "
+        "could have answered. Each result is worked out at both ends of this range, and a change is called "
+        "clear of chance only if it is clear at both.",
+    ),
+    (
+        "Wilson interval",
+        "The method used for the interval around one share (for example, 60% of 40 respondents): the Wilson "
+        "score interval. It stays within 0% to 100% and works for small numbers of respondents.",
+    ),
+    (
+        "Newcombe interval",
+        "The method used for the interval around the difference between two shares (for example, before and "
+        "after): Newcombe's method, which combines the Wilson intervals of the two shares.",
+    ),
 )
 
 #: The terms of :data:`GENERAL_TERMS` about answers to a survey: a programme without one never uses them.
-SURVEY_TERMS = frozenset({"Base", "Interval", "Clear of chance", "Minimum detectable difference"})
+SURVEY_TERMS = frozenset(
+    {
+        "Base",
+        "Interval",
+        "Clear of chance",
+        "Minimum detectable difference",
+        "Base range",
+        "Wilson interval",
+        "Newcombe interval",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,17 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _SCRIPT = re.compile(r"(<script[^>]*>.*?</script>)", re.DOTALL | re.IGNORECASE)
 
 
+#: The link nbconvert appends to each markdown heading (its text "¶", hidden by the lab
+#: template's CSS only): shown by reader views and plain-text copies, with no accessible name.
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"<>]*">¶</a>')
+
+
+def drop_anchor_links(page: str) -> str:
+    """The page without nbconvert's "¶" heading links; each heading keeps its id, so a
+    link to it still finds it."""
+    return _ANCHOR_LINK.sub("", page)
+
+
 def strip_css_comments(page: str) -> str:
     """Drop comments from the page's own ``<style>`` blocks (the theme CSS
     credits its sources with URLs there); no rule changes. Text inside
@@ -310,7 +321,7 @@ def render_notebook(
     if chrome is None:
         chrome = report_chrome(nb)
     body, _resources = exporter.from_notebook_node(nb, resources={"chrome": chrome})
-    body = strip_css_comments(body)
+    body = drop_anchor_links(strip_css_comments(body))
     if html_path is not None:
         atomic_write_text(Path(html_path), body)
     return body

@@ -9,6 +9,7 @@ section reads are checked against statsmodels' Newcombe interval computed here.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 
@@ -79,19 +80,14 @@ def test_forest_plot_puts_each_marker_and_bar_at_its_data_coordinates():
 
 def test_forest_plot_for_a_phone_puts_each_label_and_value_above_its_bar():
     fig = figures.forest_plot(_comparisons(), 2, phone=True)
-    rows = figures.forest_rows(
-        _comparisons(), row_step=figures.PHONE_ROW_STEP, head_step=figures.PHONE_HEAD_STEP
-    )
+    rows = figures.forest_rows(_comparisons(), phone=True)
     try:
         ax = fig.axes[0]
         assert not ax.get_yticks().size and fig.get_size_inches()[0] == pytest.approx(charts.PHONE_WIDTH_IN)
         labels = {t.get_text(): t.xy[1] for t in ax.texts}
         for _, r in rows.iterrows():
-            (y,) = [
-                y
-                for text, y in labels.items()
-                if text.startswith(r["item_label"]) and y > r["y"] and y - r["y"] < figures.PHONE_ROW_STEP / 2
-            ]
+            (y,) = [y for text, y in labels.items() if text.startswith(r["item_label"]) and y == r["label_y"]]
+            assert y > r["y"]
         assert "Delivery: +14" in labels and labels["Impacts: VCS"] == rows.attrs["groups"][0][1]
         (clear,) = _lines(fig, "estimate-clear")
         assert list(clear.get_xdata()) == [14.0]
@@ -131,6 +127,19 @@ def test_forest_table_holds_the_plotted_numbers():
     assert list(table["95% interval, central base"]) == ["-10 to +20", "+2 to +26", "-20 to +14"]
     assert list(table["At the low base"]) == ["-16 to +26", "-3 to +31", "-27 to +21"]
     assert list(table["Clear of chance"]) == ["no", "yes", "no"]
+
+
+def test_every_change_section_says_each_question_once_and_keeps_each_rows_item(wb):
+    """The figure's table heads each question's rows with it once (a row group), and its alt
+    text names each question once; every row keeps its item."""
+    frame = results_comparisons(wb)
+    questions = list(dict.fromkeys(frame["question_label"]))
+    assert len(questions) >= 2 and "Question" not in figures.forest_table(frame)
+    (fig,) = re.findall(r"<figure.*?</figure>", html.unescape(str(changes.every_change(wb))), re.S)
+    for question in questions:
+        assert fig.count(question) == 3  # the alt text, the visible caption (the same words), one row group
+        assert re.search(rf'<th scope="rowgroup" colspan="\d+">{re.escape(question)}</th>', fig)
+    assert all(item in fig for item in frame["item_label"])
 
 
 def test_forest_plot_fails_closed_on_missing_columns_and_empty_frames():
@@ -299,7 +308,9 @@ def test_every_change_section_shows_each_comparison_in_its_chart_and_table(wb):
     frame = results_comparisons(wb)
     (fig,) = re.findall(r"<figure.*?</figure>", html, re.S)
     assert re.search(r'<img [^>]*alt="Forest plot of \d+ before/after changes', fig)
-    assert fig.count("<tr>") == len(frame) + 1
+    assert (
+        fig.count("<tr>") == len(frame) + 1 + frame["question_label"].nunique()
+    )  # + one header per question
     n_clear = int(frame["clear_of_chance"].sum())
     assert f"{n_clear} of {len(frame)} before/after changes are clear of chance" in html
     assert 'id="every-change"' in html

@@ -107,3 +107,41 @@ def test_the_plans_rubric_factors_show_as_their_words_not_their_ids():
     ) in text
     for factor in (*rubric.lowered_by, *rubric.raised_by):
         assert factor.id not in text and factor.text in text, factor.id
+
+
+#: Method words the reports name (a pattern in the page's text) and the glossary term that explains each.
+METHOD_WORDS = {
+    r"\bWilson\b": "Wilson interval",
+    r"\bNewcombe\b": "Newcombe interval",
+    r"\bbase range\b": "Base range",
+    r"\bminimum detectable difference\b": "Minimum detectable difference",
+    r"\bpercentage points\b": "Percentage points",
+    r"\bclear of chance\b": "Clear of chance",
+}
+
+
+def test_every_method_word_on_the_programme_page_is_in_its_glossary(evaluation_build, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from lib import report
+    from lib.report import chart_cache, pages
+
+    def no_drawing(draw, *figures):  # the page's words are wanted, not its images
+        for fig in figures:
+            if fig is not None:
+                plt.close(fig)
+        return (("", 12.0), ("", 12.0))
+
+    monkeypatch.setattr(chart_cache, "images", no_drawing)
+    wb = report.load_workbook(evaluation_build.processed)
+    text = _text(str(pages.PROGRAMME_PAGE.render(wb)))
+    used = {term for pattern, term in METHOD_WORDS.items() if re.search(pattern, text, re.IGNORECASE)}
+    assert {"Wilson interval", "Newcombe interval", "Base range"} <= used  # the headlines name them
+    sections = glossary.glossary_sections(programme.current_programme())
+    defined = {e.term for s in sections for e in s.entries}
+    assert used - defined == set()
+    meanings = {e.term: e.meaning for s in sections for e in s.entries}
+    assert (
+        "lowest and highest" in meanings["Base range"]
+        and "difference between two shares" in meanings["Newcombe interval"]
+    )

@@ -437,3 +437,13 @@ def test_report_page_without_explorer_has_no_widget_scripts(tmp_path):
     explorer_page = render.render_notebook(explorer, tmp_path / "explorer.html")
     assert "EXPLORER-OUTPUT" in explorer_page and explorer_page.count("<script") >= 2
     assert len(page) * 10 < len(explorer_page)  # the weight is the inlined widget scripts
+
+
+def test_headings_carry_no_pilcrow_anchor_links_but_keep_their_ids():
+    """nbconvert's default puts a link whose only text is "¶" after each markdown heading:
+    printed, and read out by a screen reader as "pilcrow, link" (no accessible name)."""
+    nb = executed_nb()
+    nb.cells.append(new_markdown_cell("### Explore the survey"))
+    page = render.render_notebook(nb)
+    assert "¶" not in page and 'class="anchor-link"' not in page
+    assert re.search(r'<h3 id="[^"]+">Explore the survey</h3>', page)
