@@ -17,6 +17,7 @@ import pandas as pd
 from lib.analysis import results
 from lib.analysis.design import Design
 from lib.report.common import status_ids, status_label
+from lib.report.format import list_phrase
 from lib.report.workbook import (
     UNRECORDED,
     Workbook,
@@ -102,6 +103,12 @@ class Coverage:
             f"{self.recorded} recorded, {self.inferred} inferred"
         )
 
+    @property
+    def printed_blank(self) -> int:
+        """Cells whose printed status the source lost: the unrecorded ones and those the
+        workbook infers from another document (an inference fills a blank cell)."""
+        return self.unrecorded + self.inferred
+
 
 #: The columns of evidence.csv that :func:`coverage` reads.
 COVERAGE_COLUMNS: tuple[str, ...] = ("authority_id", "status", "inferred")
@@ -128,6 +135,18 @@ def coverage(evidence: pd.DataFrame) -> dict[str, Coverage]:
         )
         for aid, r in counts.iterrows()
     }
+
+
+def evidence_totals(evidence: pd.DataFrame) -> Coverage:
+    """The whole matrix's cells counted as :func:`coverage` counts one authority's: every
+    page states these four numbers (recorded, inferred, unrecorded and their sum) from here."""
+    parts = coverage(evidence).values()
+    return Coverage(
+        items=len(evidence),
+        recorded=sum(c.recorded for c in parts),
+        inferred=sum(c.inferred for c in parts),
+        unrecorded=sum(c.unrecorded for c in parts),
+    )
 
 
 def positive_status(wb: Workbook) -> str:
@@ -164,6 +183,15 @@ def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
     """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
     row = counts.loc[status]
     return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
+
+
+def status_breakdown(wb: Workbook, counts: pd.DataFrame, how: str) -> str:
+    """'61 not applicable and 4 unclear': the statuses a column of :func:`evidence_status_counts`
+    (``recorded`` or ``inferred``) holds, leaving out zeros (labels without their gloss)."""
+    column = counts[how]
+    return list_phrase(
+        [f"{int(n)} {status_label(wb, s).split(' (')[0]}" for s, n in column.items() if n and s != UNRECORDED]
+    )
 
 
 def claim_audit(wb: Workbook) -> pd.DataFrame:

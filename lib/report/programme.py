@@ -19,10 +19,10 @@ from lib.report.facts import (
     claim_audit,
     direction_counts,
     evidence_status_counts,
+    evidence_totals,
     kpi_years,
     participation_flags,
-    positive_status,
-    status_count_phrase,
+    status_breakdown,
     understanding_changes,
     withdrawals,
 )
@@ -73,11 +73,7 @@ def programme_title(wb: Workbook) -> Markup:
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
     ]
     if wb.has("evidence"):
-        glance.append(
-            f"The evidence matrix has {len(ev)} authority-by-item cells: "
-            f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
-            f"{int((ev['status'] == UNRECORDED).sum())} unrecorded because their glyphs were lost."
-        )
+        glance.append(evidence_glance(wb, ev))
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
             f"The {source_title(wb, 'survey_report')} counts {resp[('all', 'pre')]} responses before and "
@@ -106,6 +102,22 @@ def programme_title(wb: Workbook) -> Markup:
         ),
         PROGRAMME_PAGE.heading("at-a-glance"),
         bullets(glance),
+    )
+
+
+def evidence_glance(wb: Workbook, ev: pd.DataFrame) -> str:
+    """The matrix's cells at a glance: recorded, inferred and unrecorded (:func:`evidence_totals`),
+    each with the statuses it holds."""
+    t = evidence_totals(ev)
+    how = evidence_status_counts(wb, ev)
+    recorded = status_breakdown(wb, how, "recorded")
+    inferred = status_breakdown(wb, how, "inferred")
+    return (
+        f"The evidence matrix has {t.items} authority-by-item cells: {t.recorded} with a recorded status"
+        + (f" ({recorded})" if recorded else "")
+        + f", {t.inferred} with a status inferred from other documents"
+        + (f" ({inferred})" if inferred else "")
+        + f" and {t.unrecorded} that cannot be read because their glyphs were lost."
     )
 
 
@@ -439,7 +451,7 @@ def conclusions(wb: Workbook) -> Markup:
     if wb.has("evidence"):
         items.append(
             f"The evidence base is thinner than the programme report's matrix suggests: "
-            f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
+            f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read, and "
             f"{whose} programme years are not stated in any document."
         )
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())

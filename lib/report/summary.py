@@ -22,6 +22,7 @@ from lib.report.facts import (
     Coverage,
     coverage,
     design_rating,
+    evidence_totals,
     participation_flags,
     positive_status,
     success_results,
@@ -31,7 +32,7 @@ from lib.report.format import first_words, list_phrase
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.recommendations import recommendations
-from lib.report.workbook import ACTIVITY, UNRECORDED, Workbook, programme_name, source_doc, years
+from lib.report.workbook import ACTIVITY, Workbook, programme_name, source_doc, years
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
 
@@ -112,7 +113,7 @@ def methods_section(wb: Workbook) -> Markup:
     bases = wb.bases
     approx = bases[bases["base_basis"] == "approximated"]
     example = approx.iloc[0] if len(approx) else None
-    lost_cells = int((wb.evidence["status"] == UNRECORDED).sum())
+    lost_cells = evidence_totals(wb.evidence).unrecorded
     lost_labels = int((wb.survey["item_label"] == wb.programme.lost_label).sum())
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
