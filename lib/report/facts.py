@@ -372,3 +372,45 @@ def case_study_events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
     if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
         events.append(f"Instead, {f['activity_instead_of_workshop']}.")
     return events
+
+
+#: The anchor of the summary's list of what the design cannot conclude (printed once, linked elsewhere).
+CANNOT_CONCLUDE_ANCHOR = "what-cannot-be-concluded"
+
+
+def finding_anchor(number: int) -> str:
+    """The anchor of key finding ``number`` (1-based) in the programme summary."""
+    return f"finding-{number}"
+
+
+def reason_clauses(reason: str) -> list[str]:
+    """A confidence reason's clauses ('starts low (...)', 'lowered: ...'): split at '; ' outside
+    parentheses."""
+    clauses, depth, start = [], 0, 0
+    for i, ch in enumerate(reason):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and reason.startswith("; ", i):
+            clauses.append(reason[start:i])
+            start = i + 2
+    return [*clauses, reason[start:]]
+
+
+def shared_reasons(reasons: list[str]) -> list[list[str | int]]:
+    """Each reason as its clauses, where a clause an earlier reason already gave is the number
+    (1-based) of the first reason that gave it: the page prints a clause in full once (the
+    starting level, the first clause, always in full)."""
+    first: dict[str, int] = {}
+    out: list[list[str | int]] = []
+    for n, reason in enumerate(reasons, start=1):
+        head, *rest = reason_clauses(reason)
+        out.append([head, *(first.get(c, c) for c in rest)])
+        first.update((c, n) for c in rest if c not in first)
+    return out
+
+
+def finding_with_reason(wb: Workbook, reason: str) -> int | None:
+    """The number of the first key finding (in ``results_findings`` order) whose confidence
+    reason is ``reason``, or None."""
+    rows = wb.results_findings.sort_values("order").reset_index(drop=True)
+    hits = rows.index[rows["confidence_reason"] == reason]
+    return int(hits[0]) + 1 if len(hits) else None

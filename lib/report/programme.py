@@ -146,23 +146,16 @@ def participation_overview(wb: Workbook) -> Markup:
         ),
     ]
     sentences += activity_sentences(wb)
-    table = pd.DataFrame(
-        {
-            "Authority": a["authority"],
-            **{y: flags[y].to_numpy() for y in years(wb)},
-            "Case study": a["case_study"],
-            **({"Survey source": a["attitude_survey"]} if wb.has("survey") else {}),
-        }
-    )
-    return join(
-        paragraph(*sentences),
-        _timeline_chart(wb, flags.reset_index()),
-        table_html(table, "Participation by authority and year (unknown = not stated in any document)"),
-    )
+    sources = {
+        "Case study": a["case_study"].to_numpy(),
+        **({"Survey source": a["attitude_survey"].to_numpy()} if wb.has("survey") else {}),
+    }
+    return join(paragraph(*sentences), _timeline_chart(wb, flags.reset_index(), sources))
 
 
-def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
-    """Authorities by programme year, withdrawal marked, with its data table."""
+def _timeline_chart(wb: Workbook, flags: pd.DataFrame, sources: dict[str, object]) -> Markup:
+    """Authorities by programme year, withdrawal marked, with its data table: the page's one
+    participation table (``sources``: further columns in the same authority order)."""
     gone = withdrawals(wb.case_study_facts)
     ys = years(wb)
     per_year = [f"{int((flags[y] == 'yes').sum())} in {y}" for y in ys]
@@ -191,9 +184,11 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
                 "Authority": flags["authority"],
                 **{y: flags[y].to_numpy() for y in ys},
                 "Withdrew": [gone[a].timing or "yes" if a in gone else "" for a in flags["authority_id"]],
+                **sources,
             }
         ),
-        table_caption="Participation by authority and year, with withdrawals",
+        table_caption="Participation by authority and year, with withdrawals "
+        "(unknown = not stated in any document)",
     )
     fig = figures.participation_timeline(flags, ys, set(gone))
     return charts.figure_html(fig, chart)
@@ -503,12 +498,7 @@ def programme_design_section(wb: Workbook) -> Markup:
         if topic == "delivery_strategy":
             steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
             parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
-        items = [
-            f"{r['text']} ({'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}"
-            f"{source_doc(wb, r['source'])})"
-            for _, r in rows.iterrows()
-        ]
-        parts.append(bullets(items))
+        parts.append(bullets(statement_items(wb, rows)))
     if not wb.has("evaluation_findings"):  # an optional table the programme lacks
         return join(*parts)
     audit = claim_audit(wb).set_index("claim_id")
@@ -542,22 +532,46 @@ def programme_design_section(wb: Workbook) -> Markup:
     return join(*parts)
 
 
+def same_words(text: str) -> str:
+    """A statement's words for comparing: case, quote marks and spacing set aside."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").casefold().split())
+
+
+def statement_items(wb: Workbook, rows: pd.DataFrame) -> list[str]:
+    """One bullet per statement, '(year; source)' after it; a statement two documents print in the
+    same words is shown once, citing both."""
+    cited: dict[str, tuple[str, list[str]]] = {}
+    for _, r in rows.iterrows():
+        where = f"{'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}{source_doc(wb, r['source'])}"
+        cited.setdefault(same_words(r["text"]), (r["text"], []))[1].append(where)
+    return [f"{text} ({'; '.join(where)})" for text, where in cited.values()]
+
+
+#: The programme-activity measure that counts people (the others count what was run).
+PARTICIPANTS = "participants"
+
+
 def activity_sentences(
     wb: Workbook, years: list[str] | None = None, subject: str = "the programme"
 ) -> list[str]:
-    """'In 2012-13 the programme ran 10 workshops, ...', one sentence per year
-    (all years when ``years`` is empty or None)."""
+    """'In 2012-13 the programme ran 10 workshops and 3 surveys for up to 379 participants', one
+    sentence per year (all years when ``years`` is empty or None): what it ran, then whom for."""
     rows = wb.kpis[wb.kpis["kpi"] == ACTIVITY]
     if years:
         rows = rows[rows["year"].isin(years)]
-    return [
-        f"In {year} {subject} ran "
-        + list_phrase(
+
+    def counted(group: pd.DataFrame) -> str:
+        return list_phrase(
             [f"{bounded(r['value'], r['bound'])} {r['measure_label'].lower()}" for _, r in group.iterrows()]
         )
-        + "."
-        for year, group in rows.groupby("year", sort=True)
-    ]
+
+    out = []
+    for year, group in rows.groupby("year", sort=True):
+        people = group["measure"] == PARTICIPANTS
+        ran = f" ran {counted(group[~people])}" if (~people).any() else " reached"
+        whom = (" for " if (~people).any() else " ") + counted(group[people]) if people.any() else ""
+        out.append(f"In {year} {subject}{ran}{whom}.")
+    return out
 
 
 def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:

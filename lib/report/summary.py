@@ -19,12 +19,15 @@ from lib.analysis import disclosure
 from lib.analysis.design import level_words
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
+    CANNOT_CONCLUDE_ANCHOR,
     Coverage,
     coverage,
     design_rating,
     evidence_totals,
+    finding_anchor,
     participation_flags,
     positive_status,
+    shared_reasons,
     success_results,
     withdrawals,
 )
@@ -32,7 +35,15 @@ from lib.report.format import first_words, list_phrase
 from lib.report.html import link, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.recommendations import recommendations
-from lib.report.workbook import ACTIVITY, Workbook, programme_name, source_doc, years
+from lib.report.workbook import (
+    ACTIVITY,
+    Workbook,
+    phase_word,
+    programme_name,
+    sector_title,
+    source_doc,
+    years,
+)
 
 HIGH, MODERATE, LOW, VERY_LOW = "high", "moderate", "low", "very low"
 
@@ -73,6 +84,26 @@ def key_findings(wb: Workbook) -> list[Finding]:
     ]
 
 
+def finding_reasons(findings: list[Finding]) -> list[Markup]:
+    """Each finding's confidence reason, a clause an earlier finding gave in full replaced by a
+    link to that finding ('lowered for the same 2 reasons as finding 1')."""
+    out = []
+    for parts in shared_reasons([f.reason for f in findings]):
+        given = [p for p in parts if isinstance(p, str)]
+        earlier = [p for p in parts if isinstance(p, int)]
+        same = [
+            Markup("the same {} as {}").format(
+                "reason" if earlier.count(n) == 1 else f"{earlier.count(n)} reasons",
+                link(f"#{finding_anchor(n)}", f"finding {n}"),
+            )
+            for n in dict.fromkeys(earlier)
+        ]
+        if same:
+            given.insert(1, Markup("lowered for ") + Markup(" and ").join(same))
+        out.append(Markup("; ").join(given))
+    return out
+
+
 # --------------------------------------------------------------------------
 # Rendered sections
 # --------------------------------------------------------------------------
@@ -97,6 +128,8 @@ def programme_summary(wb: Workbook) -> Markup:
         rating=design_rating(wb),
         level_words=level_words(*design_rating(wb)[["level", "level_max"]]),
         findings=findings,
+        reasons=finding_reasons(findings),
+        limits_anchor=CANNOT_CONCLUDE_ANCHOR,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=list(wb.programme.plan.design.limits),
         survey=wb.has("survey"),
@@ -124,7 +157,11 @@ def methods_section(wb: Workbook) -> Markup:
         n_before=resp.get(("all", "pre")),
         n_after=resp.get(("all", "post")),
         example=example,
-        example_phrase=(example["sector"].replace("_", " ") if example is not None else ""),
+        example_phrase=(
+            f"{sector_title(wb, example['sector']).lower()}, {phase_word(wb, example['phase'])}"
+            if example is not None
+            else ""
+        ),
         lost_cells=lost_cells,
         cells=len(wb.evidence),
         lost_labels=lost_labels,
