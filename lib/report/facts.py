@@ -414,3 +414,19 @@ def finding_with_reason(wb: Workbook, reason: str) -> int | None:
     rows = wb.results_findings.sort_values("order").reset_index(drop=True)
     hits = rows.index[rows["confidence_reason"] == reason]
     return int(hits[0]) + 1 if len(hits) else None
+
+
+def evidence_glance(wb: Workbook, ev: pd.DataFrame) -> str:
+    """The matrix's cells at a glance: recorded, inferred and unrecorded (:func:`evidence_totals`),
+    each with the statuses it holds."""
+    t = evidence_totals(ev)
+    how = evidence_status_counts(wb, ev)
+    recorded = status_breakdown(wb, how, "recorded")
+    inferred = status_breakdown(wb, how, "inferred")
+    return (
+        f"The evidence matrix has {t.items} authority-by-item cells: {t.recorded} with a recorded status"
+        + (f" ({recorded})" if recorded else "")
+        + f", {t.inferred} with a status inferred from other documents"
+        + (f" ({inferred})" if inferred else "")
+        + f" and {t.unrecorded} that cannot be read because their glyphs were lost."
+    )

@@ -18,24 +18,26 @@ from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     claim_audit,
     direction_counts,
-    evidence_status_counts,
+    evidence_glance,
     evidence_totals,
     kpi_years,
     participation_flags,
-    status_breakdown,
+    success_results,
     understanding_changes,
     withdrawals,
 )
 from lib.report.format import (
     bounded,
     count_phrase,
+    first_words,
     is_are,
     list_phrase,
     percent,
     points_interval,
+    same_words,
     signed_points,
 )
-from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
+from lib.report.html import bullets, heading, join, link, paragraph, report_style, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     ACTIVITY,
@@ -105,22 +107,6 @@ def programme_title(wb: Workbook) -> Markup:
     )
 
 
-def evidence_glance(wb: Workbook, ev: pd.DataFrame) -> str:
-    """The matrix's cells at a glance: recorded, inferred and unrecorded (:func:`evidence_totals`),
-    each with the statuses it holds."""
-    t = evidence_totals(ev)
-    how = evidence_status_counts(wb, ev)
-    recorded = status_breakdown(wb, how, "recorded")
-    inferred = status_breakdown(wb, how, "inferred")
-    return (
-        f"The evidence matrix has {t.items} authority-by-item cells: {t.recorded} with a recorded status"
-        + (f" ({recorded})" if recorded else "")
-        + f", {t.inferred} with a status inferred from other documents"
-        + (f" ({inferred})" if inferred else "")
-        + f" and {t.unrecorded} that cannot be read because their glyphs were lost."
-    )
-
-
 @PROGRAMME_PAGE.headed("participation")
 def participation_overview(wb: Workbook) -> Markup:
     """Which authorities the documents place in each programme year, and the activity figures."""
@@ -146,16 +132,13 @@ def participation_overview(wb: Workbook) -> Markup:
         ),
     ]
     sentences += activity_sentences(wb)
-    sources = {
-        "Case study": a["case_study"].to_numpy(),
-        **({"Survey source": a["attitude_survey"].to_numpy()} if wb.has("survey") else {}),
-    }
-    return join(paragraph(*sentences), _timeline_chart(wb, flags.reset_index(), sources))
+    # the chart's data table is the section's one table (case study and survey source: the next section)
+    return join(paragraph(*sentences), _timeline_chart(wb, flags.reset_index()))
 
 
-def _timeline_chart(wb: Workbook, flags: pd.DataFrame, sources: dict[str, object]) -> Markup:
-    """Authorities by programme year, withdrawal marked, with its data table: the page's one
-    participation table (``sources``: further columns in the same authority order)."""
+def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
+    """Authorities by programme year, withdrawal marked, with its data table (the page's one
+    participation table)."""
     gone = withdrawals(wb.case_study_facts)
     ys = years(wb)
     per_year = [f"{int((flags[y] == 'yes').sum())} in {y}" for y in ys]
@@ -184,7 +167,6 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame, sources: dict[str, object
                 "Authority": flags["authority"],
                 **{y: flags[y].to_numpy() for y in ys},
                 "Withdrew": [gone[a].timing or "yes" if a in gone else "" for a in flags["authority_id"]],
-                **sources,
             }
         ),
         table_caption="Participation by authority and year, with withdrawals "
@@ -498,7 +480,7 @@ def programme_design_section(wb: Workbook) -> Markup:
         if topic == "delivery_strategy":
             steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
             parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
-        parts.append(bullets(statement_items(wb, rows)))
+        parts.append(bullets(statement_items(wb, rows, quoted_elsewhere(wb))))
     if not wb.has("evaluation_findings"):  # an optional table the programme lacks
         return join(*parts)
     audit = claim_audit(wb).set_index("claim_id")
@@ -532,19 +514,38 @@ def programme_design_section(wb: Workbook) -> Markup:
     return join(*parts)
 
 
-def same_words(text: str) -> str:
-    """A statement's words for comparing: case, quote marks and spacing set aside."""
-    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").casefold().split())
+def quoted_elsewhere(wb: Workbook) -> dict[str, Markup]:
+    """Statements another section of the page quotes in full, by their words: the aim the summary
+    opens with and each success criterion the success-measure section judges; the programme's
+    statements link to them rather than print them twice."""
+    st = wb.programme_statements
+    aims = st[st["topic"] == "aim"].sort_values("item_order")["text"].head(1)
+    where = {
+        same_words(t): link(f"#{PROGRAMME_PAGE.anchor('summary')}", "quoted in full in the summary")
+        for t in aims
+    }
+    for criterion in success_results(wb)["criterion"]:
+        where[same_words(criterion)] = link(
+            f"#{PROGRAMME_PAGE.anchor('success-measure')}", "quoted in full, and judged, below"
+        )
+    return where
 
 
-def statement_items(wb: Workbook, rows: pd.DataFrame) -> list[str]:
+def statement_items(wb: Workbook, rows: pd.DataFrame, elsewhere: dict[str, Markup]) -> list[str | Markup]:
     """One bullet per statement, '(year; source)' after it; a statement two documents print in the
-    same words is shown once, citing both."""
+    same words is shown once, citing both; one another section quotes is a link to it."""
     cited: dict[str, tuple[str, list[str]]] = {}
     for _, r in rows.iterrows():
-        where = f"{'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}{source_doc(wb, r['source'])}"
-        cited.setdefault(same_words(r["text"]), (r["text"], []))[1].append(where)
-    return [f"{text} ({'; '.join(where)})" for text, where in cited.values()]
+        year = "" if r["years"] == "unstated" else r["years"].replace(";", " and ") + "; "
+        cited.setdefault(same_words(r["text"]), (r["text"], []))[1].append(
+            f"{year}{source_doc(wb, r['source'])}"
+        )
+    return [
+        Markup("\u201c{}\u201d ({}): {}.").format(first_words(text, 8), "; ".join(where), elsewhere[key])
+        if key in elsewhere
+        else f"{text} ({'; '.join(where)})"
+        for key, (text, where) in cited.items()
+    ]
 
 
 #: The programme-activity measure that counts people (the others count what was run).

@@ -187,7 +187,6 @@ def authority_comparison(wb: Workbook) -> Markup:
     frame = pd.DataFrame(
         {
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
-            **{y: [r["years"][y] for r in rows] for y in years(wb)},
             **(
                 {
                     "Evidence statuses readable (recorded + inferred, of all items)": [
@@ -216,6 +215,7 @@ def authority_comparison(wb: Workbook) -> Markup:
             wrap=True,
         ),
         n=len(rows),
+        participation_anchor=PROGRAMME_PAGE.anchor("participation"),
         survey=wb.has("survey"),
         profiles=wb.has("profiles"),
         evidence=wb.has("evidence"),
