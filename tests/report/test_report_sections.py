@@ -303,7 +303,9 @@ def test_share_axes_run_from_zero_to_one_hundred_percent(wb):
 def test_programme_design_section_shows_the_programmes_own_words_and_audits_its_findings(wb):
     html = report.programme_design_section(wb)
     text = re.sub(r"\s+", " ", html)
-    assert "Success was seen as increased positive attitudes to VCS involvement." in text
+    # the criterion is quoted in full where it is judged; here its first words link there
+    assert "“Success was seen as increased positive attitudes to …”" in text
+    assert '<a href="#success-measure">quoted in full, and judged, below</a>' in text
     steps = wb.programme_statements.query("topic == 'delivery_step'")["text"].tolist()
     assert f"The strategy had {len(steps)} steps: {', '.join(steps[:-1])} and {steps[-1]}." in text
     audit = report.claim_audit(wb).set_index("claim_id")
