@@ -23,7 +23,7 @@ from lib.analysis import disclosure, kappa, uncertainty
 from lib.report.format import count_phrase, percent_interval
 from lib.report.html import bullets, join, note, paragraph, quote_block, table_html
 from lib.report.pages import PROGRAMME_PAGE
-from lib.report.workbook import Workbook, sector_phrase
+from lib.report.workbook import Workbook, phase_word, sector_phrase
 from lib.sources import free_text
 
 #: How many disagreements the page lists before counting the rest.
@@ -47,11 +47,6 @@ def respondent_words(wb: Workbook, sector_id: str) -> str:
         return sector_phrase(wb, sector_id)
     except KeyError:
         return f"{sector_id.replace('_', ' ')} respondents"
-
-
-def phase_word(wb: Workbook, phase_id: str) -> str:
-    """How a phase reads in running text: its first spelling in the definition ("before")."""
-    return next((p.spellings[0] for p in wb.programme.phases if p.id == phase_id and p.spellings), phase_id)
 
 
 def question_text(wb: Workbook, question: str) -> str:

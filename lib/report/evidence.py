@@ -12,7 +12,12 @@ from markupsafe import Markup
 
 from lib.report import charts, figures
 from lib.report.common import evidence_keys, status_ids, styles
-from lib.report.facts import evidence_counts, evidence_status_counts, status_count_phrase, unrecorded_reasons
+from lib.report.facts import (
+    evidence_status_counts,
+    evidence_totals,
+    status_breakdown,
+    unrecorded_reasons,
+)
 from lib.report.format import count_phrase
 from lib.report.html import join, paragraph, table_html
 from lib.report.pages import PROGRAMME_PAGE
@@ -40,15 +45,17 @@ def evidence_matrix(wb: Workbook) -> pd.DataFrame:
 def evidence_coverage(wb: Workbook) -> Markup:
     """The evidence matrix overall: what the source lost, what is inferred, and the heatmap."""
     ev = wb.evidence
-    counts = evidence_counts(wb, ev)
     how = evidence_status_counts(wb, ev)
     keys = evidence_key_order(wb, ev)
     by_item = pd.crosstab(ev["evidence_label"], evidence_keys(ev)).reindex(
         index=evidence_item_labels(wb), columns=keys, fill_value=0
     )
     style = styles(wb)
-    inferred = int((ev["inferred"] == "yes").sum())
-    status_words = "; ".join(status_count_phrase(wb, how, s) for s in status_ids(wb) if s != UNRECORDED)
+    t = evidence_totals(ev)
+    status_words = (
+        f"{t.recorded} recorded ({status_breakdown(wb, how, 'recorded') or 'none'}); "
+        f"{t.inferred} inferred from other documents ({status_breakdown(wb, how, 'inferred') or 'none'})"
+    )
     item_table = by_item.reset_index().rename(
         columns={"evidence_label": "Evidence item", **{k: style[k].label.capitalize() for k in keys}}
     )
@@ -57,17 +64,18 @@ def evidence_coverage(wb: Workbook) -> Markup:
             f"The programme report's evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
             "for each authority. In the surviving text, "
-            f"{counts.get(UNRECORDED, 0) + inferred} of its {len(ev)} "
+            f"{t.printed_blank} of its {t.items} "
             "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
-            f"lost their glyphs. The workbook infers {inferred} of them from positive statements in other "
+            f"lost their glyphs. The workbook infers {t.inferred} of them from positive statements in other "
             "documents"
             + (
                 " (for example, a survey report that names the authorities its answers came from)"
                 if wb.has("survey")
                 else ""
             )
-            + ", counts and draws them apart from recorded statuses, and leaves the rest unrecorded: "
-            "absence from a list is not read as evidence.",
+            + ", counts and draws them apart from recorded statuses, and leaves the other "
+            f"{t.unrecorded} unrecorded: they cannot be read, and absence from a list is not read as evidence. "
+            f"The other {t.recorded} cells print a recorded status.",
         ),
         _matrix_chart(wb, by_item, keys, status_words),
         table_html(
@@ -81,23 +89,20 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
     """The heatmap of every authority's evidence statuses, with its data table."""
     ev = wb.evidence
     matrix = evidence_matrix(wb)
-    counts = evidence_counts(wb, ev)
+    lost = evidence_totals(ev).unrecorded
     style = styles(wb)
     most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
     fig = figures.evidence_grid(matrix, style)
     chart = charts.Chart(
-        title=(
-            f"{int(counts.get(UNRECORDED, 0))} of {len(ev)} evidence cells cannot be read: "
-            + unrecorded_reasons(wb, ev)
-        ),
+        title=(f"{lost} of {len(ev)} evidence cells cannot be read: " + unrecorded_reasons(wb, ev)),
         subtitle=(
             f"Status of {count_phrase(wb.n_evidence_items, 'evidence item')} for "
             f"{count_phrase(wb.n_authorities, 'authority', 'authorities')}; "
-            f"{status_words}; unrecorded {counts.get(UNRECORDED, 0)}. Inferred statuses are drawn "
+            f"{status_words}; {lost} unrecorded. Inferred statuses are drawn "
             "hollow, in the shape of the status they infer"
         ),
         alt=(
-            f"Grid of evidence status, authorities by evidence item. {counts.get(UNRECORDED, 0)} of "
+            f"Grid of evidence status, authorities by evidence item. {lost} of "
             f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
             f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each status "
             "has its own marker shape and colour; an inferred status is drawn hollow, and the data table "

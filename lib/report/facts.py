@@ -17,6 +17,7 @@ import pandas as pd
 from lib.analysis import results
 from lib.analysis.design import Design
 from lib.report.common import status_ids, status_label
+from lib.report.format import list_phrase
 from lib.report.workbook import (
     INFERRED_YEAR,
     UNRECORDED,
@@ -114,6 +115,12 @@ class Coverage:
             f"{self.recorded} recorded, {self.inferred} inferred"
         )
 
+    @property
+    def printed_blank(self) -> int:
+        """Cells whose printed status the source lost: the unrecorded ones and those the
+        workbook infers from another document (an inference fills a blank cell)."""
+        return self.unrecorded + self.inferred
+
 
 def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
     """Unrecorded cells the source never printed (its row stops before them: the definition's
@@ -162,6 +169,18 @@ def coverage(evidence: pd.DataFrame) -> dict[str, Coverage]:
     }
 
 
+def evidence_totals(evidence: pd.DataFrame) -> Coverage:
+    """The whole matrix's cells counted as :func:`coverage` counts one authority's: every
+    page states these four numbers (recorded, inferred, unrecorded and their sum) from here."""
+    parts = coverage(evidence).values()
+    return Coverage(
+        items=len(evidence),
+        recorded=sum(c.recorded for c in parts),
+        inferred=sum(c.inferred for c in parts),
+        unrecorded=sum(c.unrecorded for c in parts),
+    )
+
+
 def positive_status(wb: Workbook) -> str:
     """The legend's first status (this programme: available): the one that says an item exists."""
     return status_ids(wb)[0]
@@ -196,6 +215,15 @@ def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
     """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
     row = counts.loc[status]
     return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
+
+
+def status_breakdown(wb: Workbook, counts: pd.DataFrame, how: str) -> str:
+    """'61 not applicable and 4 unclear': the statuses a column of :func:`evidence_status_counts`
+    (``recorded`` or ``inferred``) holds, leaving out zeros (labels without their gloss)."""
+    column = counts[how]
+    return list_phrase(
+        [f"{int(n)} {status_label(wb, s).split(' (')[0]}" for s, n in column.items() if n and s != UNRECORDED]
+    )
 
 
 def claim_audit(wb: Workbook) -> pd.DataFrame:
@@ -387,3 +415,77 @@ def case_study_events(f: dict[str, str], left, quotes: list[str]) -> list[str]:
     if "activity_instead_of_workshop" in f and left is None:  # else the summary's withdrawal says it
         events.append(f"Instead, {f['activity_instead_of_workshop']}.")
     return events
+
+
+#: The anchor of the summary's list of what the design cannot conclude (printed once, linked elsewhere).
+CANNOT_CONCLUDE_ANCHOR = "what-cannot-be-concluded"
+
+
+def finding_anchor(number: int) -> str:
+    """The anchor of key finding ``number`` (1-based) in the programme summary."""
+    return f"finding-{number}"
+
+
+def reason_clauses(reason: str) -> list[str]:
+    """A confidence reason's clauses ('starts low (...)', 'lowered: ...'): split at '; ' outside
+    parentheses."""
+    clauses, depth, start = [], 0, 0
+    for i, ch in enumerate(reason):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and reason.startswith("; ", i):
+            clauses.append(reason[start:i])
+            start = i + 2
+    return [*clauses, reason[start:]]
+
+
+def shared_reasons(reasons: list[str]) -> list[list[str | int]]:
+    """Each reason as its clauses, where a clause an earlier reason already gave is the number
+    (1-based) of the first reason that gave it: the page prints a clause in full once (the
+    starting level, the first clause, always in full)."""
+    first: dict[str, int] = {}
+    out: list[list[str | int]] = []
+    for n, reason in enumerate(reasons, start=1):
+        head, *rest = reason_clauses(reason)
+        out.append([head, *(first.get(c, c) for c in rest)])
+        first.update((c, n) for c in rest if c not in first)
+    return out
+
+
+def finding_with_reason(wb: Workbook, reason: str) -> int | None:
+    """The number of the first key finding (in ``results_findings`` order) whose confidence
+    reason is ``reason``, or None."""
+    rows = wb.results_findings.sort_values("order").reset_index(drop=True)
+    hits = rows.index[rows["confidence_reason"] == reason]
+    return int(hits[0]) + 1 if len(hits) else None
+
+
+def evidence_glance(wb: Workbook, ev: pd.DataFrame) -> str:
+    """The matrix's cells at a glance: recorded, inferred and unrecorded (:func:`evidence_totals`),
+    each with the statuses it holds."""
+    t = evidence_totals(ev)
+    how = evidence_status_counts(wb, ev)
+    recorded = status_breakdown(wb, how, "recorded")
+    inferred = status_breakdown(wb, how, "inferred")
+    return (
+        f"The evidence matrix has {t.items} authority-by-item cells: {t.recorded} with a recorded status"
+        + (f" ({recorded})" if recorded else "")
+        + f", {t.inferred} with a status inferred from other documents"
+        + (f" ({inferred})" if inferred else "")
+        + f" and {t.unrecorded} that cannot be read"
+        + (f": {unrecorded_reasons(wb, ev)}." if t.unrecorded else ".")
+    )
+
+
+def inferred_years_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
+    """Which authorities' years only an inference gives (read from a date or phrase)."""
+    read = [
+        f"{r['authority']} in {list_phrase([y for y in years(wb) if r[y] == INFERRED_YEAR])}"
+        for _, r in flags.reset_index().iterrows()
+        if (r[list(years(wb))] == INFERRED_YEAR).any()
+    ]
+    if not read:
+        return ""
+    return (
+        f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} read from the dates or phrases "
+        "the documents give, an inference: no document states the programme year (each page gives the reasoning)."
+    )

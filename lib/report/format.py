@@ -79,3 +79,8 @@ def first_words(text: object, words: int = 18) -> str:
     cleaned = re.sub(r"\[footnote[^\]]*\]|\[\d+:[^\]]*\]", "", str(text))
     parts = " ".join(cleaned.split()).split(" ")
     return " ".join(parts[:words]) + (" \u2026" if len(parts) > words else "")
+
+
+def same_words(text: str) -> str:
+    """A statement's words for comparing: case, quote marks and spacing set aside."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").casefold().split())

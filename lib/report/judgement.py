@@ -16,13 +16,16 @@ from lib.analysis.verdicts import DEFINITIONS, DIRECTION_ONLY, UNTESTABLE
 from lib.programme.plan import DecisionRules
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
+    CANNOT_CONCLUDE_ANCHOR,
     criterion_comparisons,
     decide_words,
     design_rating,
     direction_counts,
+    finding_anchor,
+    finding_with_reason,
     success_results,
 )
-from lib.report.html import bullets, heading, join, paragraph, quote_block, table_html
+from lib.report.html import bullets, heading, join, link, paragraph, quote_block, render, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import Workbook, source_doc
 
@@ -100,9 +103,7 @@ def how_judged(wb: Workbook) -> Markup:
             + "; ".join(e.text for e in rubric.lowered_by)
             + "."
             + (
-                " Each of these raises it one level: "
-                + "; ".join(e.text for e in rubric.raised_by)
-                + "."
+                " Each of these raises it one level: " + "; ".join(e.text for e in rubric.raised_by) + "."
                 if rubric.raised_by
                 else ""
             )
@@ -155,7 +156,21 @@ def _criterion(wb: Workbook, c: pd.Series) -> Markup:
         )
         if unmeasured and len(rows)
         else Markup(""),
-        paragraph(f"Confidence {c['confidence']}: {c['confidence_reason']}."),
+        confidence_paragraph(wb, c["confidence"], c["confidence_reason"]),
+    )
+
+
+def confidence_paragraph(wb: Workbook, level: str, reason: str) -> Markup:
+    """'Confidence very low: ...', the reason in full unless a key finding of the summary gives
+    the same one (then the level and a link to it)."""
+    n = finding_with_reason(wb, reason)
+    if n is None:
+        return paragraph(f"Confidence {level}: {reason}.")
+    return render(
+        "paragraph.j2",
+        text=Markup("Confidence {}: for the reasons given with {}.").format(
+            level, link(f"#{finding_anchor(n)}", f"key finding {n}")
+        ),
     )
 
 
@@ -174,7 +189,14 @@ def success_measure_section(wb: Workbook) -> Markup:
         *parts,
         paragraph(f"{DEFINITIONS[UNTESTABLE]}") if untestable else Markup(""),
         heading("What the design cannot say", 3),
-        bullets(list(wb.programme.plan.design.limits)),
+        render(
+            "paragraph.j2",
+            text=Markup("What this design cannot show is listed in the summary, under {}.").format(
+                link(f"#{CANNOT_CONCLUDE_ANCHOR}", "what cannot be concluded")
+            ),
+        )
+        if list(wb.programme.plan.design.limits)
+        else Markup(""),
         Markup("")
         if not wb.has("survey")  # no survey: none of the survey's caveats bears on it
         else caveats_paragraph(

@@ -18,26 +18,28 @@ from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     claim_audit,
     direction_counts,
-    evidence_status_counts,
+    evidence_glance,
+    evidence_totals,
+    inferred_years_sentence,
     kpi_years,
     participation_flags,
-    positive_status,
-    status_count_phrase,
+    success_results,
     took_part,
     understanding_changes,
-    unrecorded_reasons,
     withdrawals,
 )
 from lib.report.format import (
     bounded,
     count_phrase,
+    first_words,
     is_are,
     list_phrase,
     percent,
     points_interval,
+    same_words,
     signed_points,
 )
-from lib.report.html import bullets, heading, join, paragraph, report_style, table_html
+from lib.report.html import bullets, heading, join, link, paragraph, report_style, table_html
 from lib.report.pages import PROGRAMME_PAGE
 from lib.report.workbook import (
     ACTIVITY,
@@ -76,11 +78,7 @@ def programme_title(wb: Workbook) -> Markup:
         f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
     ]
     if wb.has("evidence"):
-        glance.append(
-            f"The evidence matrix has {len(ev)} authority-by-item cells: "
-            f"{status_count_phrase(wb, evidence_status_counts(wb, ev), positive_status(wb))} and "
-            f"{int((ev['status'] == UNRECORDED).sum())} unrecorded: {unrecorded_reasons(wb, ev)}."
-        )
+        glance.append(evidence_glance(wb, ev))
     if ("all", "pre") in resp.index and ("all", "post") in resp.index:
         glance.append(
             f"The {source_title(wb, 'survey_report')} counts {resp[('all', 'pre')]} responses before and "
@@ -127,7 +125,7 @@ def participation_overview(wb: Workbook) -> Markup:
             ]
         )
         + ".",
-        _inferred_sentence(wb, flags),
+        inferred_years_sentence(wb, flags),
         (
             f"For {count_phrase(len(unknown), 'authority', 'authorities')} ({list_phrase(unknown)}) "
             "no document "
@@ -138,42 +136,13 @@ def participation_overview(wb: Workbook) -> Markup:
         ),
     ]
     sentences += activity_sentences(wb)
-    table = pd.DataFrame(
-        {
-            "Authority": a["authority"],
-            **{y: flags[y].to_numpy() for y in years(wb)},
-            "Case study": a["case_study"],
-            **({"Survey source": a["attitude_survey"]} if wb.has("survey") else {}),
-        }
-    )
-    return join(
-        paragraph(*sentences),
-        _timeline_chart(wb, flags.reset_index()),
-        table_html(
-            table,
-            "Participation by authority and year (unknown = not stated in any document; "
-            f"{INFERRED_YEAR} = read from a date or phrase, an inference)",
-        ),
-    )
-
-
-def _inferred_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
-    """Which authorities' years only an inference gives (read from a date or phrase)."""
-    read = [
-        f"{r['authority']} in {list_phrase([y for y in years(wb) if r[y] == INFERRED_YEAR])}"
-        for _, r in flags.reset_index().iterrows()
-        if (r[list(years(wb))] == INFERRED_YEAR).any()
-    ]
-    if not read:
-        return ""
-    return (
-        f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} read from the dates or phrases "
-        "the documents give, an inference: no document states the programme year (each page gives the reasoning)."
-    )
+    # the chart's data table is the section's one table (case study and survey source: the next section)
+    return join(paragraph(*sentences), _timeline_chart(wb, flags.reset_index()))
 
 
 def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
-    """Authorities by programme year, withdrawal marked, with its data table."""
+    """Authorities by programme year, withdrawal marked, with its data table (the page's one
+    participation table)."""
     gone = withdrawals(wb.case_study_facts)
     ys = years(wb)
     per_year = [f"{int(took_part(flags[y]).sum())} in {y}" for y in ys]
@@ -216,7 +185,13 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
                 "Withdrew": [gone[a].timing or "yes" if a in gone else "" for a in flags["authority_id"]],
             }
         ),
-        table_caption="Participation by authority and year, with withdrawals",
+        table_caption="Participation by authority and year, with withdrawals "
+        "(unknown = not stated in any document"
+        + (
+            f"; {INFERRED_YEAR} = read from a date or phrase, an inference)"
+            if (flags[ys] == INFERRED_YEAR).any(axis=None)
+            else ")"
+        ),
     )
     fig = figures.participation_timeline(flags, ys, set(gone))
     return charts.figure_html(fig, chart)
@@ -475,7 +450,7 @@ def conclusions(wb: Workbook) -> Markup:
     if wb.has("evidence"):
         items.append(
             f"The evidence base is thinner than the programme report's matrix suggests: "
-            f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells cannot be read, and "
+            f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read, and "
             f"{whose} programme years are not stated in any document."
         )
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
@@ -527,12 +502,7 @@ def programme_design_section(wb: Workbook) -> Markup:
         if topic == "delivery_strategy":
             steps = st[st["topic"] == "delivery_step"].sort_values("item_order")["text"].tolist()
             parts.append(paragraph(f"The strategy had {len(steps)} steps: {list_phrase(steps)}."))
-        items = [
-            f"{r['text']} ({'' if r['years'] == 'unstated' else r['years'].replace(';', ' and ') + '; '}"
-            f"{source_doc(wb, r['source'])})"
-            for _, r in rows.iterrows()
-        ]
-        parts.append(bullets(items))
+        parts.append(bullets(statement_items(wb, rows, quoted_elsewhere(wb))))
     if not wb.has("evaluation_findings"):  # an optional table the programme lacks
         return join(*parts)
     audit = claim_audit(wb).set_index("claim_id")
@@ -566,22 +536,65 @@ def programme_design_section(wb: Workbook) -> Markup:
     return join(*parts)
 
 
+def quoted_elsewhere(wb: Workbook) -> dict[str, Markup]:
+    """Statements another section of the page quotes in full, by their words: the aim the summary
+    opens with and each success criterion the success-measure section judges; the programme's
+    statements link to them rather than print them twice."""
+    st = wb.programme_statements
+    aims = st[st["topic"] == "aim"].sort_values("item_order")["text"].head(1)
+    where = {
+        same_words(t): link(f"#{PROGRAMME_PAGE.anchor('summary')}", "quoted in full in the summary")
+        for t in aims
+    }
+    for criterion in success_results(wb)["criterion"]:
+        where[same_words(criterion)] = link(
+            f"#{PROGRAMME_PAGE.anchor('success-measure')}", "quoted in full, and judged, below"
+        )
+    return where
+
+
+def statement_items(wb: Workbook, rows: pd.DataFrame, elsewhere: dict[str, Markup]) -> list[str | Markup]:
+    """One bullet per statement, '(year; source)' after it; a statement two documents print in the
+    same words is shown once, citing both; one another section quotes is a link to it."""
+    cited: dict[str, tuple[str, list[str]]] = {}
+    for _, r in rows.iterrows():
+        year = "" if r["years"] == "unstated" else r["years"].replace(";", " and ") + "; "
+        cited.setdefault(same_words(r["text"]), (r["text"], []))[1].append(
+            f"{year}{source_doc(wb, r['source'])}"
+        )
+    return [
+        Markup("\u201c{}\u201d ({}): {}.").format(first_words(text, 8), "; ".join(where), elsewhere[key])
+        if key in elsewhere
+        else f"{text} ({'; '.join(where)})"
+        for key, (text, where) in cited.items()
+    ]
+
+
+#: The programme-activity measure that counts people (the others count what was run).
+PARTICIPANTS = "participants"
+
+
 def activity_sentences(
     wb: Workbook, years: list[str] | None = None, subject: str = "the programme"
 ) -> list[str]:
-    """'In 2012-13 the programme ran 10 workshops, ...', one sentence per year
-    (all years when ``years`` is empty or None)."""
+    """'In 2012-13 the programme ran 10 workshops and 3 surveys for up to 379 participants', one
+    sentence per year (all years when ``years`` is empty or None): what it ran, then whom for."""
     rows = wb.kpis[wb.kpis["kpi"] == ACTIVITY]
     if years:
         rows = rows[rows["year"].isin(years)]
-    return [
-        f"In {year} {subject} ran "
-        + list_phrase(
+
+    def counted(group: pd.DataFrame) -> str:
+        return list_phrase(
             [f"{bounded(r['value'], r['bound'])} {r['measure_label'].lower()}" for _, r in group.iterrows()]
         )
-        + "."
-        for year, group in rows.groupby("year", sort=True)
-    ]
+
+    out = []
+    for year, group in rows.groupby("year", sort=True):
+        people = group["measure"] == PARTICIPANTS
+        ran = f" ran {counted(group[~people])}" if (~people).any() else " reached"
+        whom = (" for " if (~people).any() else " ") + counted(group[people]) if people.any() else ""
+        out.append(f"In {year} {subject}{ran}{whom}.")
+    return out
 
 
 def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from lib.report.facts import (
     claim_audit,
     comparisons,
     design,
+    evidence_totals,
     kpi_years,
     success_results,
     understanding_changes,
@@ -185,7 +186,7 @@ def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
         "Keep the evidence record as key data (each item's status in words, with a date and a source), not "
         "as ticks and crosses in a document.",
         ("evidence",),
-        f"{int((ev['status'] == UNRECORDED).sum())} of {len(ev)} cells lost their status",
+        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells lost their status",
         "evaluation",
         phrase="key data",
     )

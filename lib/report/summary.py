@@ -19,12 +19,16 @@ from lib.analysis import disclosure
 from lib.analysis.design import level_words
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
+    CANNOT_CONCLUDE_ANCHOR,
     Coverage,
     coverage,
     design_rating,
+    evidence_totals,
+    finding_anchor,
     never_printed,
     participation_flags,
     positive_status,
+    shared_reasons,
     success_results,
     withdrawals,
 )
@@ -35,9 +39,10 @@ from lib.report.recommendations import recommendations
 from lib.report.workbook import (
     ACTIVITY,
     INFERRED_YEAR,
-    UNRECORDED,
     Workbook,
+    phase_word,
     programme_name,
+    sector_title,
     source_doc,
     years,
 )
@@ -81,6 +86,26 @@ def key_findings(wb: Workbook) -> list[Finding]:
     ]
 
 
+def finding_reasons(findings: list[Finding]) -> list[Markup]:
+    """Each finding's confidence reason, a clause an earlier finding gave in full replaced by a
+    link to that finding ('lowered for the same 2 reasons as finding 1')."""
+    out = []
+    for parts in shared_reasons([f.reason for f in findings]):
+        given = [p for p in parts if isinstance(p, str)]
+        earlier = [p for p in parts if isinstance(p, int)]
+        same = [
+            Markup("the same {} as {}").format(
+                "reason" if earlier.count(n) == 1 else f"{earlier.count(n)} reasons",
+                link(f"#{finding_anchor(n)}", f"finding {n}"),
+            )
+            for n in dict.fromkeys(earlier)
+        ]
+        if same:
+            given.insert(1, Markup("lowered for ") + Markup(" and ").join(same))
+        out.append(Markup("; ").join(given))
+    return out
+
+
 # --------------------------------------------------------------------------
 # Rendered sections
 # --------------------------------------------------------------------------
@@ -105,6 +130,8 @@ def programme_summary(wb: Workbook) -> Markup:
         rating=design_rating(wb),
         level_words=level_words(*design_rating(wb)[["level", "level_max"]]),
         findings=findings,
+        reasons=finding_reasons(findings),
+        limits_anchor=CANNOT_CONCLUDE_ANCHOR,
         recommendations=[(r, [numbered[k] for k in r.rests_on if k in numbered]) for r in recs],
         limits=list(wb.programme.plan.design.limits),
         survey=wb.has("survey"),
@@ -122,7 +149,7 @@ def methods_section(wb: Workbook) -> Markup:
     approx = bases[bases["base_basis"] == "approximated"]
     example = approx.iloc[0] if len(approx) else None
     cut_cells = int(never_printed(wb, wb.evidence).sum())
-    lost_cells = int((wb.evidence["status"] == UNRECORDED).sum()) - cut_cells
+    lost_cells = evidence_totals(wb.evidence).unrecorded - cut_cells
     lost_labels = int((wb.survey["item_label"] == wb.programme.lost_label).sum())
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
@@ -133,7 +160,11 @@ def methods_section(wb: Workbook) -> Markup:
         n_before=resp.get(("all", "pre")),
         n_after=resp.get(("all", "post")),
         example=example,
-        example_phrase=(example["sector"].replace("_", " ") if example is not None else ""),
+        example_phrase=(
+            f"{sector_title(wb, example['sector']).lower()}, {phase_word(wb, example['phase'])}"
+            if example is not None
+            else ""
+        ),
         lost_cells=lost_cells,
         cut_cells=cut_cells,
         cells=len(wb.evidence),
@@ -161,7 +192,6 @@ def authority_comparison(wb: Workbook) -> Markup:
     frame = pd.DataFrame(
         {
             "Authority": [link(f"{r['authority_id']}.html", r["authority"]) for r in rows],
-            **{y: [r["years"][y] for r in rows] for y in years(wb)},
             **(
                 {
                     "Evidence statuses readable (recorded + inferred, of all items)": [
@@ -193,6 +223,7 @@ def authority_comparison(wb: Workbook) -> Markup:
             wrap=True,
         ),
         n=len(rows),
+        participation_anchor=PROGRAMME_PAGE.anchor("participation"),
         survey=wb.has("survey"),
         profiles=wb.has("profiles"),
         evidence=wb.has("evidence"),

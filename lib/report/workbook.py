@@ -196,6 +196,11 @@ def sector_phrase(wb: Workbook, sector_id: str) -> str:
     raise KeyError(sector_id)
 
 
+def phase_word(wb: Workbook, phase_id: str) -> str:
+    """How a phase reads in running text: its first spelling in the definition ("before")."""
+    return next((p.spellings[0] for p in wb.programme.phases if p.id == phase_id and p.spellings), phase_id)
+
+
 def sector_title(wb: Workbook, sector_id: str) -> str:
     """Headings: ``'VCS respondents'``, ``"Children's centre respondents"``."""
     return sector(wb, sector_id).title

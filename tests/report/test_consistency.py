@@ -186,3 +186,29 @@ def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered)
         chance = c[keep & (c["verdict"] == "direction only: could be chance")]["mdd_pts"]
         assert f"detect changes of about {chance.min():.0f} to {chance.max():.0f} points" in short
     assert "median" not in short
+
+
+def test_evidence_matrix_counts_read_one_way(rendered):
+    """Every count of the evidence matrix's cells on the programme page is one of three numbers,
+    counted here from evidence.csv: recorded, inferred and unrecorded (lost); the cells that print
+    blank are said to be the inferred plus the unrecorded ones, and together the three make the
+    whole matrix (the funder read '0 recorded' beside '61 recorded', and 115 beside 107)."""
+    ev, text = rendered["wb"].evidence, rendered["programme"]
+    lost = int((ev["status"] == "unrecorded").sum())
+    inferred = int(((ev["status"] != "unrecorded") & (ev["inferred"] == "yes")).sum())
+    recorded = len(ev) - lost - inferred
+    assert (recorded, inferred, lost) == (65, 8, 107)  # the programme report's matrix, as transcribed
+    glance = re.search(
+        r"The evidence matrix has (\d+) authority-by-item cells: (\d+) with a recorded status", text
+    )
+    assert glance and glance.groups() == (str(len(ev)), str(recorded))
+    assert re.search(
+        rf"{inferred} with a status inferred from other documents .*? and {lost} that cannot be read", text
+    )
+    assert "0 recorded" not in text
+    blank = re.findall(r"(\d+) of its (\d+) cells print blank", text)
+    assert blank == [(str(lost + inferred), str(len(ev)))]
+    assert f"infers {inferred} of them" in text and f"leaves the other {lost} unrecorded" in text
+    assert f"The other {recorded} cells print a recorded status" in text
+    unreadable = re.findall(r"(\d+) of (\d+) (?:evidence )?cells (?:cannot be read|lost their status)", text)
+    assert len(unreadable) >= 4 and set(unreadable) == {(str(lost), str(len(ev)))}
