@@ -192,8 +192,8 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     return {
         "finding_id": "evidence",
         "headline": (
-            f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells lost "
-            f"their status in the source; {inferred} more are inferred from other documents."
+            f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells cannot "
+            f"be read in the source; {inferred} more are inferred from other documents."
         ),
         "detail": "",
         "confidence": confidence,

@@ -186,7 +186,7 @@ def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
         "Keep the evidence record as key data (each item's status in words, with a date and a source), not "
         "as ticks and crosses in a document.",
         ("evidence",),
-        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells lost their status",
+        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read",
         "evaluation",
         phrase="key data",
     )

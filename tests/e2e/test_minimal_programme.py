@@ -283,7 +283,9 @@ def test_case_studies_alone_are_an_evidence_source_that_builds_and_renders(tmp_p
     assert (
         "authority-by-item cells" not in programme_text and "Evidence statuses readable" not in programme_text
     )
-    assert "cells lost their status" not in programme_text and "matrix suggests" not in programme_text
+    assert (
+        "cells cannot be read in the source" not in programme_text and "matrix suggests" not in programme_text
+    )
     saltcombe = _text(out / "html" / "saltcombe.html")
     assert "It was selected because its harbour library had closed." in saltcombe
     assert (

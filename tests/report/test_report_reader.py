@@ -58,7 +58,7 @@ def test_summary_figures_are_computed_from_the_tables(wb):
     by = {f.key: f for f in report.key_findings(wb)}
     ev = wb.evidence
     lost = int((ev["status"] == "unrecorded").sum())
-    assert f"{lost} of {len(ev)} cells lost their status" in by["evidence"].text
+    assert f"{lost} of {len(ev)} cells cannot be read in the source" in by["evidence"].text
     audit = report.claim_audit(wb)
     supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
     causal = int(audit["causal"].sum())
@@ -129,7 +129,7 @@ def test_methods_section_in_plain_english(wb):
     cut = int(((wb.evidence["status"] == "unrecorded") & (wb.evidence["raw_code"] == "[not printed]")).sum())
     lost = int((wb.evidence["status"] == "unrecorded").sum()) - cut
     assert cut == 1  # Westminster's attitude-survey cell: its printed row stops short (002 Range of Evidence)
-    assert f"{lost} of {len(wb.evidence)} cells cannot be read, and 1 more was never printed" in text
+    assert f"{lost} of {len(wb.evidence)} cells lost their mark, and 1 more was never printed" in text
     for d in wb.programme.source_documents:
         assert d.title in text
 
