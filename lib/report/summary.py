@@ -42,7 +42,7 @@ from lib.report.workbook import (
     Workbook,
     phase_word,
     programme_name,
-    sector_title,
+    sector_phrase,
     source_doc,
     years,
 )
@@ -161,7 +161,7 @@ def methods_section(wb: Workbook) -> Markup:
         n_after=resp.get(("all", "post")),
         example=example,
         example_phrase=(
-            f"{sector_title(wb, example['sector']).lower()}, {phase_word(wb, example['phase'])}"
+            f"{sector_phrase(wb, example['sector'])}, {phase_word(wb, example['phase'])}"
             if example is not None
             else ""
         ),
