@@ -120,6 +120,17 @@ QUALITY_CHECK_LABELS = {
     "typo": "Typing error",
     "values_labels_mismatch": "Values and labels that do not pair up",
     "year_inference": "Programme year read from a date or phrase (an inference)",
+    # respondent-level response files and the coders' codes
+    "code_unknown_answer": "Code for an answer that is not in the answers file",
+    "response_duplicate": "Response row repeated exactly",
+    "response_invalid_answer": "Answer outside the question's scale",
+    "response_phase_conflict": "Before/after column disagrees with the file name",
+    "response_repeated_reference": "Respondent reference used twice in one phase",
+    "response_unknown_authority": "Authority name not recognised",
+    "response_unknown_column": "Column the response format does not define",
+    "response_unknown_group": "Respondent group not recognised",
+    "response_unknown_phase": "Before/after not recognised",
+    "response_unknown_sector": "Sector not recognised",
 }
 
 

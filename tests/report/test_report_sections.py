@@ -338,11 +338,16 @@ def test_data_quality_table_names_each_kind_in_readers_words(evaluation_build):
     from lib.report.programme import data_quality_section
 
     logged = set()
-    for path in (PROJECT_ROOT / "lib" / "sources").glob("*.py"):
-        for line in path.read_text(encoding="utf-8").splitlines():
+    for path in (PROJECT_ROOT / "lib").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        # Issue(check="..."), {"check": "..."} rows, and the response cleaner's cols.log("...", ...)
+        logged |= set(_re.findall(r'check"?\s*[=:]\s*"([a-z]+(?:_[a-z]+)+)"', text))
+        logged |= set(_re.findall(r'\.log\(\s*"([a-z]+(?:_[a-z]+)+)"', text))
+        for line in text.splitlines():  # check=("a" if ... else "b")
             if "check=" in line:
                 logged |= set(_re.findall(r'"([a-z]+(?:_[a-z]+)+)"', line))
     assert {"float_noise", "lost_glyph", "label_variant", "spelling_variant"} <= logged
+    assert {"response_invalid_answer", "response_duplicate", "code_unknown_answer"} <= logged
     assert logged <= set(_workbook.QUALITY_CHECK_LABELS), logged - set(_workbook.QUALITY_CHECK_LABELS)
     wb = _workbook.load_workbook(evaluation_build.processed)
     html = str(data_quality_section(wb))
