@@ -62,6 +62,7 @@ COPIED = [
     "requirements",
     "package.json",
     "jupyter_server_config.py",
+    "tests/fixtures/programme_minimal",
 ]
 CELL_TIMEOUT = "180"
 
@@ -137,6 +138,27 @@ def entry_points(timeout: str = CELL_TIMEOUT) -> list[EntryPoint]:
             lambda r: (
                 [*batch, "--programme", "../scaffold", "--fork-kernels", "--quiet"]
                 + ["--output-dir", "../scaffold-site"]
+            ),
+        ),
+        EntryPoint(
+            "data build of a programme without a survey",
+            lambda r: (
+                [
+                    "-m",
+                    "lib.evaluation",
+                    "build",
+                    "--programme",
+                    "tests/fixtures/programme_minimal",
+                    "--quiet",
+                ]
+                + ["--outputs-dir", "../minimal-outputs"]
+            ),
+        ),
+        EntryPoint(
+            "batch of a programme without a survey",  # make reports PROGRAMME=DIR, authorities + one source
+            lambda r: (
+                [*batch, "--programme", "tests/fixtures/programme_minimal", "--fork-kernels", "--quiet"]
+                + ["--output-dir", "../minimal-site"]
             ),
         ),
         EntryPoint("contributing section map", lambda r: ["-m", "lib.report.contributing"]),

@@ -195,10 +195,6 @@ def authority_evidence(wb: Workbook, authority_id: str) -> pd.DataFrame:
     return rows
 
 
-def evidence_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
-    return evidence["status"].value_counts().reindex(status_ids(wb), fill_value=0)
-
-
 def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame:
     """Cells by status (rows, legend order) and how the status is known
     (columns ``recorded``, ``inferred``): inferred statuses are never counted
@@ -209,12 +205,6 @@ def evidence_status_counts(wb: Workbook, evidence: pd.DataFrame) -> pd.DataFrame
         .reindex(index=status_ids(wb), columns=["recorded", "inferred"], fill_value=0)
         .astype(int)
     )
-
-
-def status_count_phrase(wb: Workbook, counts: pd.DataFrame, status: str) -> str:
-    """'0 recorded, 8 inferred available' (recorded and inferred kept apart)."""
-    row = counts.loc[status]
-    return f"{row['recorded']} recorded, {row['inferred']} inferred {status_label(wb, status)}"
 
 
 def status_breakdown(wb: Workbook, counts: pd.DataFrame, how: str) -> str:
