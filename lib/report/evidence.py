@@ -65,8 +65,9 @@ def evidence_coverage(wb: Workbook) -> Markup:
             "evidence items exist "
             "for each authority. In the surviving text, "
             f"{t.printed_blank} of its {t.items} "
-            "cells print blank or were cut off: the legend's tick (available) and cross (not produced) both "
-            f"lost their glyphs. The workbook infers {t.inferred} of them from positive statements in other "
+            "cells print blank or were cut off"
+            + (f": {why}" if (why := wb.programme.note("lost_glyph")) else "")
+            + f". The workbook infers {t.inferred} of them from positive statements in other "
             "documents"
             + (
                 " (for example, a survey report that names the authorities its answers came from)"

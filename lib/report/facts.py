@@ -133,7 +133,7 @@ def unrecorded_reasons(wb: Workbook, evidence: pd.DataFrame) -> str:
     glyphs and 1 was never printed (the source's row stops before it)'); '' when none is."""
     cut = int(never_printed(wb, evidence).sum())
     lost = int((evidence["status"] == UNRECORDED).sum()) - cut
-    parts = [f"{lost} lost {'its glyph' if lost == 1 else 'their glyphs'}"] if lost else []
+    parts = [f"{lost} print{'s' if lost == 1 else ''} blank"] if lost else []
     if cut:
         parts.append(
             f"{cut} {'was' if cut == 1 else 'were'} never printed "

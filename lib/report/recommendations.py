@@ -184,7 +184,7 @@ def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
     ev = wb.evidence
     return Rule(
         "Keep the evidence record as key data (each item's status in words, with a date and a source), not "
-        "as ticks and crosses in a document.",
+        "as marks in a table of a document.",
         ("evidence",),
         f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read",
         "evaluation",

@@ -167,6 +167,7 @@ def methods_section(wb: Workbook) -> Markup:
         ),
         lost_cells=lost_cells,
         cut_cells=cut_cells,
+        blank_why=wb.programme.note("lost_glyph"),
         cells=len(wb.evidence),
         lost_labels=lost_labels,
         unclear=unclear,

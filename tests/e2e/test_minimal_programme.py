@@ -403,3 +403,13 @@ def test_its_design_is_the_plans_none_and_not_rated_below_level_1(site, minimal)
         "The design (no before/after or comparison measure) is not rated (below level 1 of 5) on the "
         f"{scale}); the programme report's design section says why." in brief
     )
+
+
+@pytest.mark.slow
+def test_its_evidence_section_gives_no_other_programmes_lost_glyphs(site, minimal):
+    """The evidence section said every programme's legend lost its tick and cross glyphs; that is the
+    first programme's note (definition ``notes.lost_glyph``), which this programme does not have."""
+    out, _ = site
+    programme_text = _text(out / "html" / "programme.html")
+    assert "cells print blank or were cut off." in programme_text
+    assert "tick" not in programme_text and "glyph" not in programme_text

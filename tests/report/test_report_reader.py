@@ -129,7 +129,8 @@ def test_methods_section_in_plain_english(wb):
     cut = int(((wb.evidence["status"] == "unrecorded") & (wb.evidence["raw_code"] == "[not printed]")).sum())
     lost = int((wb.evidence["status"] == "unrecorded").sum()) - cut
     assert cut == 1  # Westminster's attitude-survey cell: its printed row stops short (002 Range of Evidence)
-    assert f"{lost} of {len(wb.evidence)} cells lost their mark, and 1 more was never printed" in text
+    why = wb.programme.note("lost_glyph")  # the definition's words for why the cells print blank
+    assert f"{lost} of {len(wb.evidence)} cells print blank ({why}), and 1 more was never printed" in text
     for d in wb.programme.source_documents:
         assert d.title in text
 
