@@ -92,7 +92,7 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "authority_evidence",
         "claim_audit",
         "evidence_status_counts",
-        "kpi_years",
+        "percentage_kpi_years",
         "participation_flags",
         "positive_status",
         "understanding_changes",

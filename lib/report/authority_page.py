@@ -50,9 +50,9 @@ from lib.report.workbook import (
     CAVEATS_PAGE,
     UNRECORDED,
     Workbook,
+    authority_inferred_years,
     authority_years,
     inference_source,
-    inferred_years,
     profile_answer,
     source_doc,
     source_title,
@@ -352,7 +352,7 @@ def _can_show(wb: Workbook, authority_id: str) -> list[str]:
     if ys:
         out.append(
             f"{'its selection for' if left is not None else 'its part in'} {list_phrase(ys)}"
-            + years_inference_note(ys, inferred_years(a))
+            + years_inference_note(ys, authority_inferred_years(a))
             + (f" and its withdrawal {left.timing}" if left is not None and left.timing else "")
         )
     out += _evidence_can(wb, authority_id)

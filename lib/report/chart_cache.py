@@ -147,7 +147,7 @@ def _read(folder: Path | None, key: str) -> Images | None:
     path = folder / f"{key}.json"
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
-        os.utime(path)  # used: kept by prune()
+        os.utime(path)  # used: kept by prune_charts()
     except (OSError, ValueError):
         return None
     return tuple((str(src), float(px)) for src, px in value) if _valid(value) else None
@@ -184,7 +184,7 @@ def images(draw: Callable[..., Images], *figures: Any) -> Images:
     return value
 
 
-def prune(folder: Path, keep: int = DISK_ENTRIES) -> int:
+def prune_charts(folder: Path, keep: int = DISK_ENTRIES) -> int:
     """Remove all but the ``keep`` most recently used images in ``folder``; how many went."""
     try:
         entries = sorted(

@@ -31,7 +31,7 @@ DISAGREEMENTS_LISTED = 20
 QUOTES_PER_THEME = 2
 
 
-def free_text_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
+def coded_tables(wb: Workbook) -> dict[str, pd.DataFrame] | None:
     """The free-text tables the build wrote (answers, codes, agreement), or None (read once)."""
     cache = wb.__dict__.setdefault("_free_text_tables", {})
     if "tables" not in cache:
@@ -69,7 +69,7 @@ def consensus(codes: pd.DataFrame) -> pd.DataFrame:
 def theme_shares(wb: Workbook, question: str) -> pd.DataFrame:
     """Each theme's share of the coded answers to ``question``: ``theme, label,
     k, n, share, low, high, shown`` (``shown``: base at least the disclosure threshold)."""
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     answers = tables["free_text_answers"]
     ids = set(answers.loc[answers["question"] == question, "answer_id"])
     agreed = consensus(tables["free_text_codes"])
@@ -98,7 +98,7 @@ def theme_shares(wb: Workbook, question: str) -> pd.DataFrame:
 def theme_quotes(wb: Workbook, question: str, theme: str, n: int = QUOTES_PER_THEME) -> list[tuple[str, str]]:
     """Up to ``n`` ``(quote, attribution)`` for a theme, in answer order, each
     passing disclosure control (group: the answers of its sector and phase to the question)."""
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     answers = tables["free_text_answers"]
     asked = answers[answers["question"] == question]
     agreed = consensus(tables["free_text_codes"])
@@ -116,7 +116,7 @@ def theme_quotes(wb: Workbook, question: str, theme: str, n: int = QUOTES_PER_TH
 def quotable(wb: Workbook, answer_id: str) -> bool:
     """Whether an answer may be quoted: :func:`disclosure.quote_passes`, its group
     being the answers to the same question from the same sector in the same phase."""
-    answers = free_text_tables(wb)["free_text_answers"]
+    answers = coded_tables(wb)["free_text_answers"]
     row = answers[answers["answer_id"] == answer_id].iloc[0]
     group = answers[
         (answers["question"] == row["question"])
@@ -174,7 +174,7 @@ def _question_part(wb: Workbook, question: str) -> Markup:
 
 def agreement_table(wb: Workbook) -> pd.DataFrame:
     """Kappa per coder pair and theme, with the reader's columns."""
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     found = kappa.theme_kappas(tables["free_text_agreement"])
     found = found[found["n_answers"] > 0]
     labels = theme_labels(wb)
@@ -196,7 +196,7 @@ def agreement_table(wb: Workbook) -> pd.DataFrame:
 def disagreements(wb: Workbook) -> pd.DataFrame:
     """Answers two coders coded differently: ``answer_id, question, text, sector,
     phase, theme, coder, applies`` (one row per answer x theme x coder)."""
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     codes = tables["free_text_codes"]
     split = codes.groupby(["answer_id", "theme"])["applies"].transform("nunique") > 1
     return codes[split].merge(tables["free_text_answers"], on="answer_id")
@@ -246,7 +246,7 @@ def _agreement_part(wb: Workbook) -> Markup:
 def coded_answers_section(wb: Workbook) -> Markup:
     """Free-text answers coded against the definition's themes; nothing when the
     build read no free-text answers, one line when none is coded yet."""
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     if tables is None or tables["free_text_answers"].empty:
         return Markup("")
     n_answers, codes = len(tables["free_text_answers"]), tables["free_text_codes"]

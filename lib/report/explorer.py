@@ -404,7 +404,7 @@ class RespondentExplorer:
             reasons.append("Sector: these response files give no sector to divide the respondents by.")
         self.reasons.value = "".join(f"<p><em>{escape(r)}</em></p>" for r in reasons)
 
-    def current(self) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    def current_view(self) -> tuple[str, pd.DataFrame, pd.DataFrame]:
         """(caption, the reports' row, the view's table) for the current choice."""
         c = self.choice()
         rows = respondent_row(self.tables, c["authority"], c["item"], c["sector"])
@@ -420,7 +420,7 @@ class RespondentExplorer:
 
     def _changed(self, _change) -> None:
         self._sync_options()
-        caption, rows, table = self.current()
+        caption, rows, table = self.current_view()
         body = (
             table_html(table, "Share confident, with exact bases (disclosure control applied)")
             if len(table)
@@ -434,7 +434,7 @@ class RespondentExplorer:
 
     def export(self, kind: str) -> Path:
         """Write the current view as CSV (its table) or PNG (its chart); show where."""
-        caption, rows, table = self.current()
+        caption, rows, table = self.current_view()
         slug = re.sub(r"[^a-z0-9]+", "-", "-".join(self.choice().values()).lower()).strip("-")
         path = self.export_dir / f"respondents-{slug}.{kind}"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from lib.report.workbook import (
     INFERRED_YEAR,
     UNRECORDED,
     Workbook,
-    inferred_years,
+    authority_inferred_years,
     sector_order,
     understanding_item,
     understanding_question,
@@ -231,7 +231,7 @@ def participation_flags(wb: Workbook) -> pd.DataFrame:
         out[y] = [
             "unknown"
             if v == UNRECORDED
-            else (INFERRED_YEAR if y in inferred_years(r) else "yes")
+            else (INFERRED_YEAR if y in authority_inferred_years(r) else "yes")
             if y in v.split(";")
             else "no"
             for v, (_, r) in zip(a["years"], a.iterrows(), strict=True)
@@ -244,11 +244,9 @@ def took_part(flags: pd.Series) -> pd.Series:
     return flags.isin(["yes", INFERRED_YEAR])
 
 
-def kpi_years(wb: Workbook) -> tuple[str, str] | None:
+def percentage_kpi_years(wb: Workbook) -> tuple[str, str] | None:
     """The first and last programme years with percentage KPIs (None if fewer than two)."""
-    k = wb.kpis[wb.kpis["unit"] == "proportion"]
-    present = [y for y in years(wb) if y in set(k["year"])]
-    return (present[0], present[-1]) if len(present) >= 2 else None
+    return results.kpi_years(wb.kpis, years(wb))
 
 
 def understanding_changes(wb: Workbook, item: str | None = None) -> pd.DataFrame:

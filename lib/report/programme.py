@@ -21,8 +21,8 @@ from lib.report.facts import (
     evidence_glance,
     evidence_totals,
     inferred_years_sentence,
-    kpi_years,
     participation_flags,
+    percentage_kpi_years,
     success_results,
     took_part,
     understanding_changes,
@@ -201,7 +201,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
 def kpi_comparison(wb: Workbook) -> Markup:
     """Percentage KPIs, first year against last, with the other KPIs as reported."""
     other = wb.kpis[wb.kpis["unit"] != "proportion"]
-    pair = kpi_years(wb)
+    pair = percentage_kpi_years(wb)
     if pair is None:
         if wb.kpis.empty:
             return paragraph(

@@ -26,7 +26,7 @@ from lib.report.facts import (
     comparisons,
     design,
     evidence_totals,
-    kpi_years,
+    percentage_kpi_years,
     success_results,
     understanding_changes,
 )
@@ -193,7 +193,7 @@ def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
 
 
 def kpi_bases(wb: Workbook, keys: set[str]) -> Rule | None:
-    pair = kpi_years(wb)
+    pair = percentage_kpi_years(wb)
     if "kpis" not in keys or not pair:
         return None
     k = wb.kpis[(wb.kpis["unit"] == "proportion") & wb.kpis["year"].isin(pair)]

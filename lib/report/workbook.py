@@ -289,7 +289,7 @@ def authority_years(authority: pd.Series) -> list[str]:
 INFERRED_YEAR = "yes (inferred)"
 
 
-def inferred_years(authority: pd.Series) -> list[str]:
+def authority_inferred_years(authority: pd.Series) -> list[str]:
     """The years of an authority row only an inference gives (read from a date or phrase,
     never stated: its ``years_inferred``); [] when every year is stated."""
     value = str(authority.get("years_inferred", "") or "")

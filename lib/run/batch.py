@@ -333,7 +333,7 @@ class _Run:
         ledger.run["executor"] = self.executor_label()
         ledger.load_previous()
         # the side files the last run wrote; rebuilt (if their inputs changed) while the reports run
-        self.side_files_due = not side_files.current(ledger, html_dir, log_dir, self.code)
+        self.side_files_due = not side_files.side_files_current(ledger, html_dir, log_dir, self.code)
         ledger.changes = self.record_changes()
         return ledger
 
@@ -479,7 +479,7 @@ class _Run:
                 )
         self.ledger.run.update(finished_at=utc_now(), state="interrupted" if interrupted else "complete")
         self.ledger.write()
-        chart_cache.prune(chart_cache_dir(self.out))  # keeps the images used most recently
+        chart_cache.prune_charts(chart_cache_dir(self.out))  # keeps the images used most recently
 
     def go(self, progress: bool, t_start: float) -> BatchResult:
         out = self.out

@@ -103,7 +103,7 @@ class SlicedPollKernelManager(AsyncKernelManager):
         the kernel is forked from it instead of started as a new interpreter."""
         from lib.run import zygote
 
-        z = zygote.current()
+        z = zygote.running_zygote()
         if z is None or "ipykernel_launcher" not in kernel_cmd:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         import os

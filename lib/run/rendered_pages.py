@@ -73,10 +73,10 @@ def keep(job: dict[str, Any], key: str | None, page: Path) -> None:
     folder = cache_dir(job)
     with contextlib.suppress(OSError):
         atomic_write_bytes(folder / f"{key}.html", page.read_bytes())
-        prune(folder)
+        prune_pages(folder)
 
 
-def prune(folder: Path, keep_bytes: int = KEEP_BYTES) -> None:
+def prune_pages(folder: Path, keep_bytes: int = KEEP_BYTES) -> None:
     """Keep the most recently used pages, up to ``keep_bytes`` in all."""
     entries = []
     for path in folder.glob("*.html"):

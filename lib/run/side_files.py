@@ -77,7 +77,7 @@ def _load(log_dir: Path) -> dict[str, Any]:
     return last if isinstance(last, dict) else {}
 
 
-def current(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> bool:
+def side_files_current(ledger: Any, html_dir: Path, log_dir: Path, code: dict[str, str]) -> bool:
     """Give ``ledger`` the side files on disk. True: they are this run's (their inputs
     unchanged, the files as recorded); False: they are the last run's, the ones the index
     links to until :func:`rebuild` replaces them."""

@@ -236,9 +236,9 @@ def _cpu_seconds(before: tuple[Any, Any]) -> dict[str, float]:
         for a, b in zip(after, before, strict=True)
     ]
     cpu = {"cpu_worker_s": round(spent[0], 3), "cpu_kernel_s": round(spent[1], 3)}
-    if zygote.current() is not None:
+    if zygote.running_zygote() is not None:
         with contextlib.suppress(OSError, EOFError):
-            cpu["cpu_kernel_s"] = round(zygote.current().kernel_cpu(), 3)
+            cpu["cpu_kernel_s"] = round(zygote.running_zygote().kernel_cpu(), 3)
     return cpu
 
 

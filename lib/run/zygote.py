@@ -77,7 +77,7 @@ def preload(notebooks: Iterable[Path]) -> None:
             os.environ.pop("MPLBACKEND", None)
 
 
-def current() -> Zygote | None:
+def running_zygote() -> Zygote | None:
     return _CURRENT
 
 

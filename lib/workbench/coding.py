@@ -27,7 +27,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from lib.config import PROCESSED_DIR, RAW_DIR
-from lib.report.coded_answers import free_text_tables, phase_word, question_text, respondent_words
+from lib.report.coded_answers import coded_tables, phase_word, question_text, respondent_words
 from lib.report.workbook import Workbook, load_workbook
 from lib.sources import free_text
 from lib.sources.contract import display_path
@@ -116,7 +116,7 @@ class CodingSession:
             return self.answers[~self.answers["answer_id"].isin(self.coded)]
         return self.answers
 
-    def current(self) -> pd.Series | None:
+    def current_answer(self) -> pd.Series | None:
         shown = self.visible()
         if shown.empty:
             return None
@@ -132,7 +132,7 @@ class CodingSession:
 
     def save(self, ticked: Iterable[str], note: str) -> str:
         """Save the current answer's codes; the line the widget shows."""
-        row = self.current()
+        row = self.current_answer()
         if self.store is None:
             raise CodingError("enter your name or initials before saving")
         if row is None:
@@ -237,7 +237,7 @@ class CodingWidget:
 
     def refresh(self) -> None:
         """Show the current answer, its context and the coder's latest codes for it."""
-        row, shown = self.session.current(), self.session.visible()
+        row, shown = self.session.current_answer(), self.session.visible()
         self.previous.disabled = row is None or self.session.position == 0
         self.next.disabled = row is None or self.session.position >= len(shown) - 1
         self.save.disabled = row is None
@@ -262,7 +262,7 @@ def coding_widget(
 ) -> widgets.Widget:
     """The coding form over the free-text answers of the last build."""
     wb = load_workbook(processed_dir)
-    tables = free_text_tables(wb)
+    tables = coded_tables(wb)
     if tables is None or tables["free_text_answers"].empty:
         return widgets.HTML(f"<p>{html.escape(NO_ANSWERS)}</p>")
     folder = Path(codes_folder) if codes_folder else free_text.codes_dir(RAW_DIR)

@@ -160,7 +160,7 @@ def test_prune_keeps_the_most_recently_used(tmp_path):
         path = folder / f"{i}.json"
         path.write_text("[]", encoding="utf-8")
         os.utime(path, (1000 + i, 1000 + i))
-    assert chart_cache.prune(folder, keep=2) == 3
+    assert chart_cache.prune_charts(folder, keep=2) == 3
     assert sorted(p.name for p in folder.iterdir()) == ["3.json", "4.json"]
 
 

@@ -64,7 +64,7 @@ def test_figures_are_the_reports_own(built):
         "change",
     )
     page = _plain(str(survey_responses.programme_survey(wb)))
-    _, rows, table = ex.current()
+    _, rows, table = ex.current_view()
     row = table.iloc[0]
     for column in ("Before", "After", "Change (points)", "Change, 95% CI", "Bases (before / after, exact)"):
         assert row[column] in page, column
@@ -79,14 +79,14 @@ def test_small_bases_are_suppressed(built, monkeypatch):
     monkeypatch.setenv("EVAL_DISCLOSURE_THRESHOLD", "100000")
     ex.phase.value = "pre"
     ex.phase.value = "change"
-    _, _, table = ex.current()
+    _, _, table = ex.current_view()
     assert set(table.iloc[0].drop(["Respondents", "Bases (before / after, exact)"])) == {"[c]"}
 
 
 def test_the_view_exports_as_csv_and_png(built):
     _, ex = built
     ex.authority.value, ex.phase.value = ex.authority.options[1][1], "pre"
-    caption, _, table = ex.current()
+    caption, _, table = ex.current_view()
     csv_path = ex.export("csv")
     saved = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert saved.drop(columns="Showing").values.tolist() == table.values.tolist()
@@ -107,7 +107,7 @@ def test_with_a_comparison_group_the_view_is_the_participants_as_in_the_reports(
         "understanding",
         "change",
     )
-    _, rows, table = ex.current()
+    _, rows, table = ex.current_view()
     sr = tables["survey_responses"]
     own = sr[(sr["authority_id"] == "") & (sr["sector"] == "all") & (sr["question"] == "understanding")]
     assert set(own["group"]) == {"participants", "comparison"}  # both groups answered

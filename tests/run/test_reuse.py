@@ -78,7 +78,7 @@ def test_kept_pages_stay_under_their_byte_budget_most_recent_first(tmp_path):
         import os
 
         os.utime(path, (1000 + i, 1000 + i))
-    rendered_pages.prune(folder, keep_bytes=250)
+    rendered_pages.prune_pages(folder, keep_bytes=250)
     assert sorted(p.name for p in folder.iterdir()) == ["2.html", "3.html"]
 
 
@@ -108,10 +108,10 @@ def test_side_files_record_gives_the_index_what_the_rebuild_gave_it(tmp_path):
     logs.mkdir()
     code = {"lib": "1"}
     built = FakeLedger(tmp_path)
-    assert not side_files.current(built, html, logs, code)  # nothing recorded yet
+    assert not side_files.side_files_current(built, html, logs, code)  # nothing recorded yet
     side_files.rebuild(built, html, logs, code)
     again = FakeLedger(tmp_path)
-    assert side_files.current(again, html, logs, code)  # unchanged: nothing to rebuild
+    assert side_files.side_files_current(again, html, logs, code)  # unchanged: nothing to rebuild
     assert again.built == 0
     assert (again.glossary_href, again.synthetic) == ("glossary.html", True)
     assert [vars(d) for d in again.downloads] == [vars(d) for d in built.downloads]
@@ -122,12 +122,12 @@ def test_side_files_record_gives_the_index_what_the_rebuild_gave_it(tmp_path):
     # new data: due again, and until the rebuild the index links the last run's files, still on disk
     newer = FakeLedger(tmp_path)
     newer.data_version = "v2"
-    assert not side_files.current(newer, html, logs, code)
+    assert not side_files.side_files_current(newer, html, logs, code)
     assert newer.glossary_href == "glossary.html" and newer.summaries.keys() == {"leeds", "kent"}
     # a recorded file that is gone is not linked, and makes the side files due
     (html / "downloads" / "a.csv").unlink()
     gone = FakeLedger(tmp_path)
-    assert not side_files.current(gone, html, logs, code)
+    assert not side_files.side_files_current(gone, html, logs, code)
     assert gone.downloads == []
     record = json.loads((logs / side_files.RECORD).read_text())
     assert record["synthetic"] is True and "leeds" in record["summaries"]
