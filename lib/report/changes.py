@@ -58,11 +58,8 @@ def forest_chart(comparisons: pd.DataFrame, tolerance: float | None) -> Markup:
         table_caption="Every before/after change, percentage points, by question",
         table_groups=tuple(rows["question_label"]),
     )
-    return charts.figure_html(
-        figures.forest_plot(comparisons, tolerance),
-        chart,
-        phone=figures.forest_plot(comparisons, tolerance, phone=True),
-    )
+    fig, phone = charts.variants(figures.forest_plot, comparisons, tolerance)
+    return charts.figure_html(fig, chart, phone=phone)
 
 
 @PROGRAMME_PAGE.headed("every-change")

@@ -14,6 +14,16 @@ bytes:
 * the drawing code (the source of the module that draws, and of this one) and
   the versions of matplotlib, Pillow and numpy, and the fonts matplotlib knows.
 
+A chart may also be handed over as a :class:`Recipe` (the drawing function and
+its arguments, :func:`recipe`) instead of a built figure. Its key is then what
+the figure would be built from: the arguments (:func:`recipe_fingerprint`:
+values, not object identities; sets in sorted order, data frames by their
+labels, types and values) and the source of every module of ``lib/report``
+(where the drawing functions and the constants they read live), with the same
+rcParams, library versions and fonts. A reused recipe is never built, which is
+most of what a cached chart still cost (layout and text measuring); a new one is
+built, then drawn as a figure is.
+
 Equal keys give equal bytes, so a page is the same whether its charts were
 drawn or reused. Within one process the images are kept in memory (the survey
 explorer shows the survey sections' charts again). Across processes they are
@@ -33,6 +43,7 @@ import pickle
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +126,87 @@ def _salt(draw: Callable[..., Any]) -> str:
     return _SALT[where]
 
 
+@dataclass(frozen=True, eq=False)
+class Recipe:
+    """A figure not built yet: ``draw(*args, **kwargs)``, built only if its images are not kept."""
+
+    draw: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def build(self) -> Any:
+        return self.draw(*self.args, **self.kwargs)
+
+
+def recipe(draw: Callable[..., Any], *args: Any, **kwargs: Any) -> Recipe:
+    """The figure ``draw(*args, **kwargs)`` would build, built only when it must be drawn."""
+    return Recipe(draw, args, kwargs)
+
+
+def built(fig: Any) -> Any:
+    """``fig`` itself, or the figure a :class:`Recipe` builds."""
+    return fig.build() if isinstance(fig, Recipe) else fig
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain, ordered data for a key: equal values give equal pickles in any
+    process (sets sorted, mappings in their own order, frames and series by labels, dtypes
+    and values)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return ("frame", _canonical(list(value.columns)), _canonical(list(value.index)),
+                [str(t) for t in value.dtypes], _canonical(value.to_numpy(dtype=object).tolist()))  # fmt: skip
+    if isinstance(value, pd.Series):
+        return ("series", value.name, str(value.dtype), _canonical(list(value.index)),
+                _canonical(value.to_numpy(dtype=object).tolist()))  # fmt: skip
+    if isinstance(value, set | frozenset):
+        return ("set", sorted((_canonical(v) for v in value), key=repr))
+    if isinstance(value, dict):
+        return ("dict", [(_canonical(k), _canonical(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_canonical(v) for v in value])
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def recipe_fingerprint(r: Recipe) -> bytes:
+    """sha256 of what ``r`` builds its figure from: the function's name and its arguments."""
+    payload = (
+        r.draw.__module__,
+        r.draw.__qualname__,
+        _canonical(r.args),
+        _canonical(sorted(r.kwargs.items())),
+    )
+    return hashlib.sha256(pickle.dumps(payload, protocol=5)).digest()
+
+
+_CODE: list[str] = []
+
+
+def _report_code() -> str:
+    """sha256 of the source of every module of ``lib/report`` (read once per process)."""
+    if not _CODE:
+        h = hashlib.sha256()
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
 def figure_key(draw: Callable[..., Any], figures: Sequence[Any]) -> str | None:
-    """The key of ``draw(*figures)``; None when a figure cannot be pickled."""
+    """The key of ``draw(*figures)``; None when a figure or a recipe's arguments cannot be pickled."""
     import matplotlib
 
     h = hashlib.sha256(_salt(draw).encode())
     try:
         for fig in figures:
-            h.update(b"-" if fig is None else figure_fingerprint(fig))
+            if isinstance(fig, Recipe):
+                h.update(b"recipe:" + _report_code().encode() + recipe_fingerprint(fig))
+            else:
+                h.update(b"-" if fig is None else figure_fingerprint(fig))
     except Exception:  # noqa: BLE001 (a figure holding something unpicklable: drawn every time)
         return None
     h.update(repr(sorted(dict.items(matplotlib.rcParams))).encode())  # as stored (no per-key lookup)
@@ -162,21 +246,22 @@ def _remember(key: str, value: Images) -> None:
 
 def images(draw: Callable[..., Images], *figures: Any) -> Images:
     """``draw(*figures)`` (each image as ``(data URI, smallest text px)``), or the images it
-    gave for figures in the same state. Reused images close the figures, as ``draw`` does."""
+    gave for figures in the same state (or recipes with the same arguments). Reused images
+    close the figures, as ``draw`` does; a recipe is built only when it is drawn."""
     key = figure_key(draw, figures)
     if key is None:
-        return draw(*figures)
+        return draw(*(built(fig) for fig in figures))
     folder = _folder()
     value = _MEMORY.get(key) or _read(folder, key)
     if value is not None:
         import matplotlib.pyplot as plt
 
         for fig in figures:
-            if fig is not None:
+            if fig is not None and not isinstance(fig, Recipe):
                 plt.close(fig)
         _remember(key, value)
         return value
-    value = tuple((str(src), float(px)) for src, px in draw(*figures))
+    value = tuple((str(src), float(px)) for src, px in draw(*(built(fig) for fig in figures)))
     _remember(key, value)
     if folder is not None:
         with contextlib.suppress(OSError):  # a folder that cannot be written: the images are still right

@@ -255,7 +255,10 @@ def figure_html(fig, chart: Chart, phone=None) -> Markup:
     drawn for a wide column, and a phone variant that narrow screens show instead, so
     chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
     chart has one, else ``fig`` redrawn by :func:`phone_layout`. Figures in a state drawn
-    before are not drawn again (:mod:`lib.report.chart_cache`)."""
+    before are not drawn again (:mod:`lib.report.chart_cache`); ``fig`` and ``phone`` may be
+    recipes (:func:`variants`, :func:`lib.report.chart_cache.recipe`), built only when drawn."""
+    if any(isinstance(f, chart_cache.Recipe) for f in (fig, phone)):
+        style_axes()  # what building it would set first, set before the key reads rcParams
     wide, small = (Image(*image) for image in chart_cache.images(draw_images, fig, phone))
     return render(
         "figure.j2",
@@ -518,6 +521,8 @@ def _row_legend(fig, ax, n: int, phone: bool) -> None:
     )
 
 
-def variants(draw, *args, **kwargs) -> tuple:
-    """``draw(*args, **kwargs)`` for a wide column and again with ``phone=True``."""
-    return draw(*args, **kwargs), draw(*args, **kwargs, phone=True)
+def variants(draw, *args, **kwargs) -> tuple[chart_cache.Recipe, chart_cache.Recipe]:
+    """``draw(*args, **kwargs)`` for a wide column and again with ``phone=True``, as recipes
+    (:func:`lib.report.chart_cache.recipe`): :func:`figure_html` builds them only when their
+    images are not kept."""
+    return chart_cache.recipe(draw, *args, **kwargs), chart_cache.recipe(draw, *args, **kwargs, phone=True)

@@ -93,7 +93,7 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
     lost = evidence_totals(ev).unrecorded
     style = styles(wb)
     most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
-    fig = figures.evidence_grid(matrix, style)
+    fig, phone = charts.variants(figures.evidence_grid, matrix, style)
     chart = charts.Chart(
         title=(f"{lost} of {len(ev)} evidence cells cannot be read: " + unrecorded_reasons(wb, ev)),
         subtitle=(
@@ -114,4 +114,4 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
         + ", ".join(f"{style[k].code} {style[k].label}" for k in keys)
         + ")",
     )
-    return charts.figure_html(fig, chart, phone=figures.evidence_grid(matrix, style, phone=True))
+    return charts.figure_html(fig, chart, phone=phone)

@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.programme import wording
-from lib.report import charts, figures
+from lib.report import chart_cache, charts, figures
 from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     claim_audit,
@@ -193,7 +193,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
             else ")"
         ),
     )
-    fig = figures.participation_timeline(flags, ys, set(gone))
+    fig = chart_cache.recipe(figures.participation_timeline, flags, ys, set(gone))
     return charts.figure_html(fig, chart)
 
 

@@ -173,3 +173,97 @@ def test_a_forced_rebuild_draws_every_chart_again_and_keeps_it(monkeypatch, tmp_
     assert len(calls) == 2
     assert str(charts.figure_html(make(), CHART)) == first  # within one kernel, repeats are still reused
     assert len(calls) == 2
+
+
+# --- recipes: a figure keyed on what it is built from, built only when drawn --------------
+
+BUILT: list[int] = []
+
+
+def page(figures: tuple) -> str:
+    """The chart's page, from a wide and a phone figure (or recipes)."""
+    fig, phone = figures
+    return str(charts.figure_html(fig, CHART, phone=phone))
+
+
+def counted_share_bars(labels, values, phone=False):
+    """charts.share_bars, counting the figures built."""
+    BUILT.append(1)
+    return charts.share_bars(labels, values, phone=phone)
+
+
+def test_a_kept_recipe_is_never_built_and_gives_the_page_its_figures_give(monkeypatch, tmp_path):
+    BUILT.clear()
+    labels, values = ["Ready", "Not yet"], [0.4, 0.6]
+    first = page(charts.variants(counted_share_bars, labels, values))
+    assert len(BUILT) == 2  # the wide figure and the phone figure
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())  # another kernel
+    assert page(charts.variants(counted_share_bars, labels, values)) == first
+    assert len(BUILT) == 2  # read from the folder: nothing built
+    # the reference: the same figures built and drawn with no cache at all
+    monkeypatch.delenv(chart_cache.ENV_VAR)
+    monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    drawn = charts.figure_html(
+        charts.share_bars(labels, values), CHART, phone=charts.share_bars(labels, values, phone=True)
+    )
+    assert str(drawn) == first
+    assert not plt.get_fignums()
+
+
+def test_any_difference_in_a_recipe_s_arguments_draws_again():
+    BUILT.clear()
+    pages = {
+        page(charts.variants(counted_share_bars, ["a", "b"], [0.4, 0.6])),
+        page(charts.variants(counted_share_bars, ["a", "b"], [0.4, 0.5])),
+        page(charts.variants(counted_share_bars, ["a", "c"], [0.4, 0.6])),
+    }
+    assert len(BUILT) == 6 and len(pages) == 3
+    frame = pd.DataFrame({"x": [1.0, 2.0]}, index=["a", "b"])
+    other = frame.copy()
+    other.loc["b", "x"] = 2.5
+    keys = {
+        chart_cache.figure_key(
+            charts.draw_images, (chart_cache.recipe(counted_share_bars, f, {"a", "b"}), None)
+        )
+        for f in (frame, other)
+    }
+    keys.add(
+        chart_cache.figure_key(
+            charts.draw_images, (chart_cache.recipe(counted_share_bars, frame, {"a"}), None)
+        )
+    )
+    assert len(keys) == 3
+
+
+def test_a_recipe_s_key_holds_the_report_code(monkeypatch, tmp_path):
+    recipe = chart_cache.recipe(counted_share_bars, ["a"], [1.0])
+    key = chart_cache.figure_key(charts.draw_images, (recipe, None))
+    copy = tmp_path / "report"
+    copy.mkdir()
+    for path in Path(charts.__file__).parent.glob("*.py"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    (copy / "figures.py").write_text((copy / "figures.py").read_text(encoding="utf-8") + "\n# edited\n")
+    monkeypatch.setattr(chart_cache, "_CODE", [])
+    monkeypatch.setattr(chart_cache, "__file__", str(copy / "chart_cache.py"))
+    assert chart_cache.figure_key(charts.draw_images, (recipe, None)) != key
+
+
+@pytest.mark.timeout(300)
+def test_a_recipe_s_key_does_not_depend_on_the_process():
+    script = textwrap.dedent(
+        """
+        import pandas as pd
+        from lib.report import chart_cache, charts, figures
+        flags = pd.DataFrame({"authority": ["B", "A"], "2011-12": ["yes", "no"]})
+        r = chart_cache.recipe(figures.participation_timeline, flags, ["2011-12"], {"a", "b", "c", "d"})
+        print(chart_cache.figure_key(charts.draw_images, (r, None)))
+        """
+    )
+    keys = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True
+        )
+        keys.add(out.stdout.strip())
+    assert len(keys) == 1 and len(keys.pop()) == 64

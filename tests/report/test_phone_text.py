@@ -82,6 +82,7 @@ def test_no_chart_on_the_programme_page_has_overlapping_text_on_a_phone(wb, monk
     drawn: list[int] = []
 
     def check(draw, fig, phone=None):
+        fig, phone = chart_cache.built(fig), chart_cache.built(phone)
         if phone is None:
             charts.phone_layout(fig)
             phone = fig
