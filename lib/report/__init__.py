@@ -104,12 +104,14 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "percent",
         "signed_points",
     ),
+    "kpis": (
+        "kpi_comparison",
+        "kpi_table",
+    ),
     "programme": (
         "activity_sentences",
         "conclusions",
         "data_quality_section",
-        "kpi_comparison",
-        "kpi_table",
         "participation_overview",
         "programme_design_section",
         "programme_title",

@@ -212,7 +212,7 @@ PROGRAMME_PAGE = Page(
         Section(
             "kpis",
             "Key performance measures by year",
-            "programme.kpi_comparison",
+            "kpis.kpi_comparison",
             needs=("kpis",),
             absent="The programme's sources report no key performance measures.",
         ),

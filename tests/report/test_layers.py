@@ -33,6 +33,7 @@ def test_the_sections_are_the_modules_the_registry_names():
         "coded_answers",
         "evidence",
         "judgement",
+        "kpis",
         "programme",
         "summary",
         "survey",

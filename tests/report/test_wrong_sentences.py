@@ -12,6 +12,7 @@ import pytest
 
 from lib import programme
 from lib.report import authority_page, workbook
+from lib.report import kpis as kpis_section
 from lib.report import programme as programme_page
 from lib.report.format import sentence
 from lib.run import site
@@ -33,20 +34,20 @@ def _wide(changes: list[tuple[str, float, float]]) -> pd.DataFrame:
 
 def test_kpi_extremes_name_a_fall_only_when_a_kpi_fell():
     rising = _wide([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.52)])
-    assert programme_page.kpi_extremes(rising, "2024-25", "2025-26") == (
+    assert kpis_section.kpi_extremes(rising, "2024-25", "2025-26") == (
         "The largest rise was in 'Satisfied' for 'Reach' (74% to 81%); none fell."
     )
     mixed = _wide([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.40)])
-    assert programme_page.kpi_extremes(mixed, "2024-25", "2025-26") == (
+    assert kpis_section.kpi_extremes(mixed, "2024-25", "2025-26") == (
         "The largest rise was in 'Satisfied' for 'Reach' (74% to 81%); "
         "the largest fall in 'Confident' for 'Reach' (50% to 40%)."
     )
     falling = _wide([("Confident", 0.50, 0.40)])
-    assert programme_page.kpi_extremes(falling, "2024-25", "2025-26") == (
+    assert kpis_section.kpi_extremes(falling, "2024-25", "2025-26") == (
         "The largest fall was in 'Confident' for 'Reach' (50% to 40%); none rose."
     )
     assert (
-        programme_page.kpi_extremes(_wide([("Same", 0.5, 0.5)]), "2024-25", "2025-26") == "None rose or fell."
+        kpis_section.kpi_extremes(_wide([("Same", 0.5, 0.5)]), "2024-25", "2025-26") == "None rose or fell."
     )
 
 
