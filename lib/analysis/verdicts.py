@@ -65,6 +65,32 @@ DEFINITIONS: dict[str, str] = {
     UNTESTABLE: "No data in the sources bear on the statement, so it can be neither supported nor contradicted.",
 }
 
+#: The definitions that speak of a survey, for a programme without one: the same rules, in words
+#: true of evidence that is not answers to a survey.
+WITHOUT_SURVEY: dict[str, str] = {
+    SUPPORTED: "The data point the same way as the statement and the change is clear of chance.",
+    DIRECTION_ONLY: (
+        "The data point the same way, but the change is not clear of chance (or could not be tested "
+        "for chance), so it could be chance variation rather than a real difference."
+    ),
+}
+
+
+#: The verdicts only a survey's answers can earn (a programme without a survey never uses them).
+SURVEY_ONLY: tuple[str, ...] = (DESCRIPTIVE,)
+
+
+def vocabulary(*, survey: bool = True) -> tuple[str, ...]:
+    """The verdicts a programme's statements can be given, strongest first."""
+    return VERDICTS if survey else tuple(v for v in VERDICTS if v not in SURVEY_ONLY)
+
+
+def definition(verdict: str, *, survey: bool = True) -> str:
+    """What ``verdict`` means, in words for a programme with a survey (``survey``) or without one."""
+    check_verdict(verdict)
+    return DEFINITIONS[verdict] if survey else WITHOUT_SURVEY.get(verdict, DEFINITIONS[verdict])
+
+
 #: How strongly each verdict backs a statement, for "never stronger than its
 #: weakest leg" (higher is stronger; descriptive and association sit with
 #: direction only, as none of them shows a change the programme caused).

@@ -479,6 +479,11 @@ class Programme:
         tables its definition lists (``optional_tables``)."""
         return file not in OPTIONAL_TABLES or file in self.optional_tables
 
+    @property
+    def has_survey(self) -> bool:
+        """Whether the programme has a survey (its four tables come all together or not at all)."""
+        return self.has_table(SURVEY_TABLES[0])
+
     def completeness_for(self, file: str) -> tuple[Completeness, ...]:
         """The printed layouts the definition declares for one raw file."""
         return tuple(c for c in self.completeness if c.file == file)

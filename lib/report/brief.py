@@ -70,6 +70,8 @@ class BriefTables:
     comparisons: pd.DataFrame
     #: the change that matters, in percentage points (the plan's ``target_change_points``)
     target_points: float | None = None
+    #: whether the programme has a survey (the verdicts' definitions speak of one only then)
+    survey: bool = True
 
 
 def check_tables(t: BriefTables) -> list[str]:
@@ -92,7 +94,7 @@ def _whole(x: Any) -> str:
     return f"{round(float(x)):,}"
 
 
-def verdict_part(success: pd.DataFrame) -> dict[str, Any]:
+def verdict_part(success: pd.DataFrame, survey: bool = True) -> dict[str, Any]:
     """The overall verdict and one line per criterion."""
     rows = [
         {
@@ -106,7 +108,7 @@ def verdict_part(success: pd.DataFrame) -> dict[str, Any]:
         for _, r in success.iterrows()
     ]
     overall = verdicts.combine([r["verdict"] for r in rows])
-    return {"overall": overall, "definition": verdicts.DEFINITIONS[overall], "criteria": rows}
+    return {"overall": overall, "definition": verdicts.definition(overall, survey=survey), "criteria": rows}
 
 
 def findings_part(findings: pd.DataFrame, n: int = N_FINDINGS) -> list[dict[str, str]]:
@@ -190,7 +192,7 @@ def brief_body(t: BriefTables, programme_name: str) -> Markup:
     return render(
         "brief.j2",
         programme_name=programme_name,
-        verdict=verdict_part(t.success),
+        verdict=verdict_part(t.success, t.survey),
         findings=findings_part(t.findings),
         cannot=cannot_conclude(t.design, t.comparisons),
         decision=decision_part(t),
@@ -206,4 +208,5 @@ def brief_tables(wb: Any) -> BriefTables:
         wb.results_design,
         wb.results_comparisons,
         target_points=float(target),
+        survey=wb.programme.has_survey,
     )

@@ -84,7 +84,7 @@ def claim_audit_section(wb: Workbook) -> Markup:
             association=verdicts.ASSOCIATION,
             causal_words=claim_verdict.CAUSAL_WORDS,
             summary=[
-                (_sentence_case(k), int(v), verdicts.DEFINITIONS[k])
+                (_sentence_case(k), int(v), verdicts.definition(k, survey=wb.has("survey")))
                 for k, v in counts["verdict"].items()
                 if v
             ],

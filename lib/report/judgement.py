@@ -12,7 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis.design import NOT_RATED, level_words
-from lib.analysis.verdicts import DEFINITIONS, DIRECTION_ONLY, UNTESTABLE
+from lib.analysis.verdicts import DIRECTION_ONLY, UNTESTABLE, definition
 from lib.programme.plan import DecisionRules
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
@@ -63,8 +63,8 @@ def _rules(rules: DecisionRules, survey: bool) -> list[str]:
     one = "Verdicts use one set of words, never stronger than their weakest part"
     words = (
         f"{one}: "
-        f"\u201c{DIRECTION_ONLY}\u201d means {DEFINITIONS[DIRECTION_ONLY][0].lower()}"
-        f"{DEFINITIONS[DIRECTION_ONLY][1:]}"
+        f"\u201c{DIRECTION_ONLY}\u201d means {definition(DIRECTION_ONLY)[0].lower()}"
+        f"{definition(DIRECTION_ONLY)[1:]}"
     )
     return [clear, same, detect, words] if survey else [same, f"{one}."]
 
@@ -187,7 +187,7 @@ def success_measure_section(wb: Workbook) -> Markup:
     untestable = criteria["verdict"].eq(UNTESTABLE).sum()
     return join(
         *parts,
-        paragraph(f"{DEFINITIONS[UNTESTABLE]}") if untestable else Markup(""),
+        paragraph(definition(UNTESTABLE, survey=wb.has("survey"))) if untestable else Markup(""),
         heading("What the design cannot say", 3),
         render(
             "paragraph.j2",

@@ -176,21 +176,23 @@ def confidence_section(rubric: Any) -> Section | None:
 def glossary_sections(programme: Any, rubric: Any = None) -> list[Section]:
     """The page's sections for ``programme`` (a :class:`lib.programme.Programme`)."""
     from lib.analysis import verdicts
-    from lib.programme.model import SURVEY_TABLES  # all four or none: the programme's survey
 
     titles = {d.id: d.title for d in programme.source_documents}
     own = [(t.term, t.meaning, titles.get(t.source, "")) for t in programme.glossary]
     sections = []
     if own:
         sections.append(Section("programme-words", "The programme's own words", _entries(own, "term")))
-    survey = programme.has_table(SURVEY_TABLES[0])
+    survey = programme.has_survey
     general = [(term, meaning, "") for term, meaning in GENERAL_TERMS if survey or term not in SURVEY_TERMS]
     sections.append(Section("evaluation-words", "Evaluation words", _entries(general, "term")))
     sections.append(
         Section(
             "verdicts",
             "Verdicts",
-            _entries(((v, verdicts.DEFINITIONS[v], "") for v in verdicts.VERDICTS), "verdict"),
+            _entries(
+                ((v, verdicts.definition(v, survey=survey), "") for v in verdicts.vocabulary(survey=survey)),
+                "verdict",
+            ),
             lead="Every claim, success criterion, comparison and finding is given one of these verdicts.",
         )
     )

@@ -35,3 +35,16 @@ def test_combined_statement(parts, expected):
 def test_unknown_word_is_refused():
     with pytest.raises(ValueError, match="unknown verdict 'proven'"):
         v.check_verdict("proven")
+
+
+def test_a_programme_without_a_survey_gets_the_same_rules_without_survey_words():
+    import re
+
+    survey_words = re.compile(r"survey|respondent|answered|\bbases?\b", re.I)
+    without = v.vocabulary(survey=False)
+    assert v.DESCRIPTIVE not in without and set(without) | {v.DESCRIPTIVE} == set(v.VERDICTS)
+    assert [w for w in without if survey_words.search(f"{w} {v.definition(w, survey=False)}")] == []
+    # with a survey, the definitions are the shared ones, word for word
+    assert all(v.definition(w) == v.DEFINITIONS[w] for w in v.VERDICTS)
+    with pytest.raises(ValueError, match="unknown verdict"):
+        v.definition("proven", survey=False)

@@ -325,7 +325,7 @@ def _without_supplied(text: str, folder: Path) -> str:
 @pytest.mark.notebook
 @pytest.mark.timeout(900)
 def test_its_pages_speak_of_no_survey_respondents_bases_or_intervals(site, minimal):
-    """Programme, authority, brief and caveats pages and the glossary's evaluation words: no sentence on
+    """Programme, authority, brief, caveats and glossary pages: no sentence on
     a survey, its respondents, bases or intervals, but the notes that say it has none and what its
     folder supplies (its plan's rubric names a base range)."""
     out, _ = site
@@ -335,6 +335,7 @@ def test_its_pages_speak_of_no_survey_respondents_bases_or_intervals(site, minim
         "programme.html",
         "brief.html",
         "caveats.html",
+        "glossary.html",  # the verdicts' definitions too
         *(f"{a}.html" for a in AUTHORITIES),
     ]
     found = {}
