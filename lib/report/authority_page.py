@@ -100,13 +100,16 @@ def _cites(wb: Workbook, sources: pd.Series) -> str:
     return "; and in the ".join(f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items())
 
 
-def _years_basis(wb: Workbook, authority_id: str) -> str:
+def _years_basis(wb: Workbook, authority_id: str, identified: bool = False) -> str:
     """Where the authority's years are stated, cited by document and section (a statement
     that names several authorities is cited here, not quoted on each of their pages); a
-    statement whose year is read from a date or phrase is cited apart, with its inference."""
+    statement whose year is read from a date or phrase is cited apart, with its inference.
+    ``identified``: the source names the authority only by a name read as it (an identification
+    inference), so its years are "according to" the source, not "stated" for the authority."""
     rows = wb.membership[wb.membership["authority_id"] == authority_id]
     read = rows["year_inference"] != ""
-    out = f", as stated in the {_cites(wb, rows[~read]['source'])}" if (~read).any() else ""
+    stated = "according to" if identified else "as stated in"
+    out = f", {stated} the {_cites(wb, rows[~read]['source'])}" if (~read).any() else ""
     if read.any():
         why = "; ".join(dict.fromkeys(str(r).rstrip(".") for r in rows[read]["year_inference"]))
         out += f"{'; and' if out else ','} read from the {_cites(wb, rows[read]['source'])} (an inference: {why})"
@@ -121,12 +124,12 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     left = withdrawal(wb, authority_id)
     ys = authority_years(a)
     years = list_phrase([year_label(wb, y) for y in ys])
+    inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
     first = (
         _years_sentence(wb, name, a).rstrip(".")
         if left is None or not ys
         else f"{name} was {years_words(True)} {years}"
-    ) + _years_basis(wb, authority_id)
-    inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
+    ) + _years_basis(wb, authority_id, identified=bool(inference))
     if inference:  # a name in one document read as this authority: marked wherever it shows
         first += f" (an identification inference: {inference.rstrip('.')})"
     activity = profile_answer(wb, authority_id, ACTIVITY)

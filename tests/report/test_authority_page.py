@@ -281,3 +281,21 @@ def test_a_year_read_from_a_case_studys_dates_is_said_to_be_an_inference(
     assert "(an inference: " in summary and read_from in summary
     assert f"read as placing {wb.name(authority_id)} in {year} (an inference" in page
     assert f"{year} (an inference: no document states the year)" in page  # what its evidence can show
+
+
+def test_a_year_from_a_name_read_as_the_authority_is_not_said_to_be_stated(wb):
+    """004 § 2.2 names 'Telford' (a town) and 'Northampton' (a borough), not the authorities: the
+    summary gives their years "according to" the survey report, with the identification inference,
+    never "as stated in" it."""
+    identified = [
+        aid
+        for aid in wb.authorities["authority_id"]
+        if "identification inference:" in str(wb.authority_row(aid)["years_basis"])
+    ]
+    assert {"telford-and-wrekin", "northamptonshire"} <= set(identified)
+    for aid in identified:
+        summary = " ".join(html.unescape(str(authority_page.authority_summary(wb, aid))).split())
+        assert "as stated in the attitude survey report" not in summary, aid
+        assert (
+            "according to the attitude survey report (004), § 2.2 (an identification inference: " in summary
+        ), aid
