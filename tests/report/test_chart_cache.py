@@ -111,6 +111,18 @@ def test_the_drawing_code_is_part_of_the_key(monkeypatch, tmp_path):
     assert chart_cache.figure_key(charts.draw_images, (fig, None)) != key
 
 
+def assert_one_key_in_two_processes(script: str) -> None:
+    """``script`` prints a key: the same 64 hex digits under two string-hashing seeds."""
+    keys = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True
+        )
+        keys.add(out.stdout.strip())
+    assert len(keys) == 1 and len(keys.pop()) == 64
+
+
 @pytest.mark.timeout(300)
 def test_the_key_does_not_depend_on_the_process(tmp_path):
     script = FIGURE + textwrap.dedent(
@@ -120,14 +132,7 @@ def test_the_key_does_not_depend_on_the_process(tmp_path):
         print(chart_cache.figure_key(charts.draw_images, (make(), make(values=(1, 1, 1)))))
         """
     )
-    keys = set()
-    for seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
-        out = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
-        )
-        keys.add(out.stdout.strip())
-    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert_one_key_in_two_processes(script)
 
 
 def test_a_damaged_or_unreadable_entry_is_drawn_again(monkeypatch, tmp_path):
@@ -259,11 +264,4 @@ def test_a_recipe_s_key_does_not_depend_on_the_process():
         print(chart_cache.figure_key(charts.draw_images, (r, None)))
         """
     )
-    keys = set()
-    for seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
-        out = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True
-        )
-        keys.add(out.stdout.strip())
-    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert_one_key_in_two_processes(script)
