@@ -170,8 +170,8 @@ def _base_unstated_issue(
         column="phase_as_printed",
         value=f"sector counts sum to {total}",
         issue=base_unstated_text(total, {str(k): int(v) for k, v in totals.items()}, stated),
-        action="survey.csv leaves base_n empty for sector rows; lib.analysis.uncertainty "
-        "approximates bases and shows the sensitivity (the programme's notes/caveats.md)",
+        action="the survey table leaves each sector's base empty; the analysis step gives each sector a "
+        "range of possible bases and works out every result at both ends of it (see the caveats page)",
     )
 
 
