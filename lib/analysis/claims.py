@@ -152,6 +152,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
                 "strength": strength,
                 "verdict": verdict,
                 "reason": reason,
+                "support": "",  # what a supported change's support is (lib.analysis.claim_support)
                 "authorities": ";".join(authorities),
             }
         )
@@ -184,6 +185,10 @@ class ClaimsResult(pa.DataFrameModel):
     strength: Series[str] = pa.Field(isin=list(STRENGTHS), description="could it be chance?")
     verdict: Series[str] = pa.Field(isin=list(VERDICTS), description="the verdict (lib/analysis/verdicts.py)")
     reason: Series[str] = pa.Field(description="why, built from the computed values")
+    support: Series[str] = pa.Field(
+        description="what the support of a (partly) supported change is: when it was measured and "
+        "why the design cannot show the programme caused it; '' for any other verdict"
+    )
     authorities: Series[str] = pa.Field(
         description="';'-joined ids of the authorities the claim names, '' if none"
     )

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
-from lib.analysis import claims, design, power, uncertainty, verdicts
+from lib.analysis import claim_support, claims, design, power, uncertainty, verdicts
 from lib.analysis.findings import change_conditions, findings_table, rate
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.analysis.results_stamp import STAMP, results_current, stamp_text
@@ -378,8 +378,17 @@ def kpis_table(inputs: Inputs) -> pd.DataFrame:
 
 
 def claims_table(inputs: Inputs) -> pd.DataFrame:
-    """The claim audit (:func:`lib.analysis.claims.claims_results`)."""
-    return claims.claims_results(inputs.tables)
+    """The claim audit (:func:`lib.analysis.claims.claims_results`), each (partly) supported change
+    with what its support is, read from the design rating (:mod:`lib.analysis.claim_support`)."""
+    audit = claims.claims_results(inputs.tables)
+    design_row = inputs.results["results_design"].iloc[0]
+    timing = claim_support.survey_timing(inputs.tables["survey_respondents"])
+    measured = inputs.plan.design.outcomes_measured
+    audit["support"] = [
+        claim_support.support_reading(r["claim"], r["verdict"], r["strength"], design_row, measured, timing)
+        for _, r in audit.iterrows()
+    ]
+    return audit
 
 
 def _findings(inputs: Inputs) -> pd.DataFrame:

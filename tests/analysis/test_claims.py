@@ -743,6 +743,7 @@ def test_claims_results_is_the_contract_table(evaluation_build):
         "strength",
         "verdict",
         "reason",
+        "support",
         "authorities",
     ]
     assert table["causal"].dtype == bool
@@ -757,7 +758,11 @@ def test_claims_results_is_the_contract_table(evaluation_build):
 
 def test_report_audit_is_the_results_table(evaluation_build):
     from lib.analysis.claims import claims_results
+    from lib.analysis.results import compute_results
     from lib.report import facts, workbook
 
     wb = workbook.load_workbook(evaluation_build.processed)
-    pd.testing.assert_frame_equal(facts.claim_audit(wb), claims_results(wb.tables))
+    computed = compute_results(wb.tables)["results_claims"]
+    pd.testing.assert_frame_equal(facts.claim_audit(wb), computed)
+    # the audit itself, with what a supported change's support is added from the design rating
+    pd.testing.assert_frame_equal(computed.drop(columns="support"), claims_results(wb.tables).drop(columns="support"))
