@@ -128,7 +128,11 @@ def comparison_verdict(row: dict, plan: Plan) -> tuple[str, str]:
     if pd.isna(row["base_pre"]):
         return verdicts.UNTESTABLE, "No respondent base is published, so chance cannot be assessed."
     level = f"{1 - rules.alpha:.0%}"
-    ends = "at the central bases and at both ends of the base range" if rules.both_ends else "at the central bases"
+    ends = (
+        "at the central bases and at both ends of the base range"
+        if rules.both_ends
+        else "at the central bases"
+    )
     where = (
         "at the central bases or at an end of the base range" if rules.both_ends else "at the central bases"
     )

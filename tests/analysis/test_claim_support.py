@@ -47,7 +47,10 @@ def _design(kind: str) -> pd.Series:
 
 
 def test_support_follows_the_design_and_the_verdict():
-    timing = ("Surveys were self completed in the workshops pre and post the activity", "004_x.txt § 2, para 2.2")
+    timing = (
+        "Surveys were self completed in the workshops pre and post the activity",
+        "004_x.txt § 2, para 2.2",
+    )
     claim = "Understanding improved after the programme"
     unlinked = _design("unlinked")
     said = claim_support.support_reading(claim, SUPPORTED, STRONG, unlinked, "at the workshops", timing)
@@ -60,7 +63,9 @@ def test_support_follows_the_design_and_the_verdict():
     plain = claim_support.support_reading("Understanding improved", SUPPORTED, STRONG, unlinked, "x", timing)
     assert "The claim says" not in plain
     later = ("Surveys were completed after the programme", "004_x.txt § 2")
-    assert "The claim says" not in claim_support.support_reading(claim, SUPPORTED, STRONG, unlinked, "x", later)
+    assert "The claim says" not in claim_support.support_reading(
+        claim, SUPPORTED, STRONG, unlinked, "x", later
+    )
 
 
 def test_support_reads_the_plans_timing(evaluation_build):

@@ -559,7 +559,9 @@ OUTCOMES = slugify("Outcomes for children and families/users and reaching more o
 def test_more_outcome_comments_uses_the_plans_tolerance(baseline):
     """Before: the card's rule was 'rose by more than 0 points', so 7% -> 8.5% agreed; under the
     plan's 2-point tolerance, as every other count, it is about the same and does not agree."""
-    assert "rose by more than the plan's 2-point tolerance" in reason(baseline, "S4.5-cc-more-outcome-comments")
+    assert "rose by more than the plan's 2-point tolerance" in reason(
+        baseline, "S4.5-cc-more-outcome-comments"
+    )
     survey = set_value(published_survey(), "best_features", "childrens_centres", OUTCOMES, "post", 0.085)
     result = audit(survey)
     assert direction(result, "S4.5-cc-more-outcome-comments") == "disagrees"
@@ -577,7 +579,9 @@ def test_the_no_base_sentence_is_said_once(baseline):
 def test_a_change_tests_tolerance_other_than_the_plans_stops_with_one_line():
     claims = load_claims()
     claims.loc[claims["claim_id"] == "S4.5-cc-more-outcome-comments", "tolerance"] = "0"
-    with pytest.raises(ValueError, match=r"^claim S4.5-cc-more-outcome-comments: tolerance 0 differs from the plan"):
+    with pytest.raises(
+        ValueError, match=r"^claim S4.5-cc-more-outcome-comments: tolerance 0 differs from the plan"
+    ):
         audit(published_survey(), claims)
     claims.loc[claims["claim_id"] == "S4.5-cc-more-outcome-comments", "tolerance"] = ""
     assert verdict(audit(published_survey(), claims), "S4.5-cc-more-outcome-comments") == (
@@ -765,4 +769,6 @@ def test_report_audit_is_the_results_table(evaluation_build):
     computed = compute_results(wb.tables)["results_claims"]
     pd.testing.assert_frame_equal(facts.claim_audit(wb), computed)
     # the audit itself, with what a supported change's support is added from the design rating
-    pd.testing.assert_frame_equal(computed.drop(columns="support"), claims_results(wb.tables).drop(columns="support"))
+    pd.testing.assert_frame_equal(
+        computed.drop(columns="support"), claims_results(wb.tables).drop(columns="support")
+    )

@@ -177,7 +177,9 @@ def _simulated(pre: int, post: int, n: int, *, base: bool = True) -> dict:
     return {
         "base_pre": n if base else float("nan"),
         "clear_of_chance": clear,
-        "direction": results.direction((p2 - p1) * 100, current_programme().plan.decision_rules.tolerance_points),
+        "direction": results.direction(
+            (p2 - p1) * 100, current_programme().plan.decision_rules.tolerance_points
+        ),
         "mdd_pts": 20.0,
     }
 

@@ -42,4 +42,7 @@ def test_every_printed_interval_keeps_the_sign_of_its_bounds(evaluation_build):
                 seen += abs(value) < 0.5
     assert seen == 1
     row = c[c["comparison_id"] == "impacts:allow_culture_to_thrive:vcs"].iloc[0]
-    assert points_interval(row["ci_low_pts_high_base"] / 100, row["ci_high_pts_high_base"] / 100) == "+0.3 to +30"
+    assert (
+        points_interval(row["ci_low_pts_high_base"] / 100, row["ci_high_pts_high_base"] / 100)
+        == "+0.3 to +30"
+    )
