@@ -270,6 +270,16 @@ def _span(values: pd.Series) -> tuple[object, object]:
     return (values.min(), values.max()) if len(values) else (None, None)
 
 
+def could_be_chance(comparisons: pd.DataFrame) -> pd.Series:
+    """Which ``results_comparisons`` rows could be chance: tested (a base is published) and not
+    clear of chance, whatever their direction or verdict. The one definition for every count and
+    table of "could be chance" (``clear_of_chance`` as booleans or the CSV's true/false)."""
+    clear = comparisons["clear_of_chance"]
+    if not pd.api.types.is_bool_dtype(clear):
+        clear = clear.astype(str).str.strip().str.lower().isin(["true", "1"])
+    return comparisons["verdict"].ne(verdicts.UNTESTABLE) & ~clear
+
+
 def _decision_figures(rows: pd.DataFrame) -> dict[str, object]:
     """What it would take to decide on a criterion, once for every page that says it: the range of
     changes its could-be-chance comparisons could detect, the bases its tested comparisons rest on,
@@ -278,7 +288,7 @@ def _decision_figures(rows: pd.DataFrame) -> dict[str, object]:
     Could be chance means tested (a base is published) and not clear of chance, whatever the
     direction: an "about the same" comparison that is not clear of chance is not evidence that
     nothing changed, and what its bases could detect is what says so."""
-    chance = rows[rows["verdict"].ne(verdicts.UNTESTABLE) & ~rows["clear_of_chance"].astype(bool)]
+    chance = rows[could_be_chance(rows)]
     tested = rows[rows["base_for_target"].notna()]
     mdd = _span(chance["mdd_pts"])
     bases = _span(pd.concat([tested["base_pre"], tested["base_post"]]))

@@ -226,6 +226,9 @@ def test_what_the_bases_could_detect_spans_every_comparison_not_clear_of_chance(
     sustainability', -1, has the largest detectable change)."""
     c = res["results_comparisons"]
     rows = c[(c["question"] == "impacts") & ~c["clear_of_chance"]]
+    assert results.could_be_chance(c).sum() == 20 and results.could_be_chance(rows).all()
+    as_read = c.assign(clear_of_chance=c["clear_of_chance"].map({True: "true", False: "false"}))
+    assert results.could_be_chance(as_read).equals(results.could_be_chance(c))
     s = res["results_success"].set_index("criterion_id").loc["positive_attitudes"]
     assert (s["mdd_min_pts"], s["mdd_max_pts"]) == (rows["mdd_pts"].min(), rows["mdd_pts"].max())
     top = rows.loc[rows["mdd_pts"].idxmax()]
