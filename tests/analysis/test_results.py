@@ -323,3 +323,23 @@ def test_a_finding_names_only_the_reading_rules_it_depends_on(res):
     assert "read as causal" in claims and "printed names" not in claims
     kpis = f.loc["kpis", "confidence_reason"]
     assert "causal" not in kpis and "printed names" not in kpis
+
+
+def test_the_comparisons_schema_refuses_a_verdict_that_does_not_follow_its_direction(res):
+    """The results contract: today's 'direction only' on an about-the-same row (or 'supported' on a
+    clear fall) stops at the schema."""
+    import pandera.errors
+
+    schema = RESULTS_SCHEMAS["results_comparisons"]
+    table = res["results_comparisons"]
+    schema.validate(table)
+    old = table.assign(
+        verdict=table["verdict"].where(table["direction"] != "about the same", verdicts.DIRECTION_ONLY)
+    )
+    with pytest.raises(pandera.errors.SchemaError, match="follows its direction"):
+        schema.validate(old)
+    fall = table.copy()
+    first = fall.index[0]
+    fall.loc[first, ["direction", "clear_of_chance", "verdict"]] = ["lower", True, verdicts.SUPPORTED]
+    with pytest.raises(pandera.errors.SchemaError, match="follows its direction"):
+        schema.validate(fall)
