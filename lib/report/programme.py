@@ -417,7 +417,7 @@ def programme_design_section(wb: Workbook) -> Markup:
 FINDINGS_RULE = (
     "The claim audit checks each finding that says what the programme brought about or what its partners "
     "saw, preferred or still faced, since evidence could bear on such a statement; a finding that records "
-    "what the programme team or the authorities did, identified or recognised is an account of the work, "
+    "what the programme team or the authorities did or recognised is an account of the work, "
     "not a claim about its results, and is not checked."
 )
 
