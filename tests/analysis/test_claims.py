@@ -772,3 +772,24 @@ def test_report_audit_is_the_results_table(evaluation_build):
     pd.testing.assert_frame_equal(
         computed.drop(columns="support"), claims_results(wb.tables).drop(columns="support")
     )
+
+
+def test_the_analysis_step_stops_with_one_line_on_a_tolerance_other_than_the_plans(
+    evaluation_build, tmp_path, capsys
+):
+    import shutil
+
+    from lib.analysis.__main__ import main
+
+    processed = tmp_path / "processed"
+    shutil.copytree(evaluation_build.processed, processed)
+    claims = pd.read_csv(processed / "claims.csv", dtype=str, keep_default_na=False)
+    claims.loc[claims["claim_id"] == "S4.5-cc-more-outcome-comments", "tolerance"] = "0"
+    claims.to_csv(processed / "claims.csv", index=False)
+    assert main(["--processed-dir", str(processed)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "error: data/raw/published_claims.csv: claim S4.5-cc-more-outcome-comments: tolerance 0 differs from "
+        "the plan's 'about the same' tolerance 0.02 (data/plan.yaml decision_rules.tolerance_points); "
+        "leave it empty or set 0.02"
+    ]
