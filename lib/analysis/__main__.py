@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except ValueError as error:  # a claim's test specification the audit cannot read: one line
+        print(f"error: data/raw/published_claims.csv: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {len(results)} results tables to {args.processed_dir}")
     return 0
 

@@ -274,12 +274,11 @@ def _test_increase(claim: pd.Series, survey: pd.DataFrame, changes: pd.DataFrame
                 f"{sector_words(sector)} '{row.label.strip()}': {pct(row.pre)} -> {pct(row.post)} "
                 f"({pts(row.change)} points)"
             )
-    reason = f"{sum(passed)} of {len(passed)} named items rose by more than {tolerance * 100:g} points."
-    if claim["question"] in COMMENT_QUESTIONS:
-        reason += (
-            " Shares of comments, not of respondents, with no base: "
-            "no significance test is possible (caveat C5)."
-        )
+    reason = (
+        f"{sum(passed)} of {len(passed)} named items rose by more than the plan's "
+        f"{tolerance * 100:g}-point tolerance."
+    )
+    # shares of comments have no base: the strength answer says so, once (claim_strength)
     return Finding("; ".join(parts) + ".", aggregate_verdict(passed), reason)
 
 

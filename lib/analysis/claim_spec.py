@@ -43,11 +43,31 @@ def spec_number(cell: Any, name: str, claim_id: str) -> float:
     return value
 
 
+#: The tests that read a change as higher, about the same or lower: they use the plan's one
+#: "about the same" tolerance (``decision_rules.tolerance_points``), as every other count does.
+CHANGE_TESTS: tuple[str, ...] = ("increase", "no_decrease", "count_increased", "count_little_change")
+
+
+def plan_tolerance() -> float:
+    """The plan's "about the same" tolerance as a proportion (2 points -> 0.02)."""
+    return PROGRAMME.plan.decision_rules.tolerance_points / 100
+
+
 def claim_tolerance(claim: pd.Series) -> float:
+    """How far a value may be from the claim and still agree. A change test uses the plan's
+    tolerance: its cell may be empty or state that same tolerance, and any other value stops with
+    one line; another test uses its cell (the rounding half-point of published figures), or 0."""
     cell = claim.get("tolerance")
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)) or str(cell).strip() == "":
-        return 0.0
-    return spec_number(cell, "tolerance", claim["claim_id"])
+    given = None if is_missing(cell) else spec_number(cell, "tolerance", claim["claim_id"])
+    if claim.get("test") not in CHANGE_TESTS:
+        return 0.0 if given is None else given
+    plan = plan_tolerance()
+    if given is not None and abs(given - plan) > 1e-9:
+        raise ValueError(
+            f"claim {claim['claim_id']}: tolerance {cell} differs from the plan's 'about the same' "
+            f"tolerance {plan:g} (data/plan.yaml decision_rules.tolerance_points); leave it empty or set {plan:g}"
+        )
+    return plan
 
 
 def pct(x: float) -> str:

@@ -72,6 +72,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "strength",
     "verdict",
     "reason",
+    "support",
     "authorities",
 )
 

@@ -28,10 +28,13 @@ repeated to the length of the others):
 ``expected``
     published proportions for ``value_equals``.
 ``tolerance``
-    how far a value may be from the claim and still agree. For changes this
-    defines "about the same" / "little or no change": ``|change| <=
-    tolerance`` (0.02, two percentage points, in the shipped file; caveat
-    C8). For ``value_equals`` it is the rounding half-point (0.005).
+    how far a value may be from the claim and still agree. For the change
+    tests (:data:`lib.analysis.claim_spec.CHANGE_TESTS`) it is the plan's one
+    "about the same" / "little or no change" tolerance (``|change| <=
+    tolerance``, ``decision_rules.tolerance_points`` in plan.yaml; caveat C8):
+    the cell may be empty or state that tolerance, and any other value stops
+    the audit with one line. For ``value_equals`` it is the rounding
+    half-point (0.005).
 ``untestable_reason``
     for ``not_testable`` claims: why no data can test the claim.
 ``interpretation``
@@ -149,6 +152,7 @@ def audit_claims(claims: pd.DataFrame, survey: pd.DataFrame, changes: pd.DataFra
                 "strength": strength,
                 "verdict": verdict,
                 "reason": reason,
+                "support": "",  # what a supported change's support is (lib.analysis.claim_support)
                 "authorities": ";".join(authorities),
             }
         )
@@ -181,6 +185,10 @@ class ClaimsResult(pa.DataFrameModel):
     strength: Series[str] = pa.Field(isin=list(STRENGTHS), description="could it be chance?")
     verdict: Series[str] = pa.Field(isin=list(VERDICTS), description="the verdict (lib/analysis/verdicts.py)")
     reason: Series[str] = pa.Field(description="why, built from the computed values")
+    support: Series[str] = pa.Field(
+        description="what the support of a (partly) supported change is: when it was measured and "
+        "why the design cannot show the programme caused it; '' for any other verdict"
+    )
     authorities: Series[str] = pa.Field(
         description="';'-joined ids of the authorities the claim names, '' if none"
     )

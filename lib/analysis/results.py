@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib import evaluation
-from lib.analysis import claims, design, power, uncertainty, verdicts
+from lib.analysis import claim_support, claims, design, power, uncertainty, verdicts
 from lib.analysis.findings import change_conditions, findings_table, rate
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.analysis.results_stamp import STAMP, results_current, stamp_text
@@ -111,24 +111,50 @@ def _power(p1: float, n1: object, n2: object, plan: Plan) -> tuple[float, object
     return round(mdd * 100, 4), need
 
 
-def _verdict_reason(row: dict, plan: Plan) -> tuple[str, str]:
+#: The one question every comparison's verdict answers (the direction the plan's success criteria
+#: and the claims expect), shown to readers wherever the verdict is explained.
+VERDICT_QUESTION = "did the share rise?"
+
+
+def _detect(row: dict) -> str:
+    return f"with these bases the survey could only detect a change of about {row['mdd_pts']:.0f} points"
+
+
+def comparison_verdict(row: dict, plan: Plan) -> tuple[str, str]:
+    """The comparison's answer to :data:`VERDICT_QUESTION`, and why: higher and clear of chance
+    (the plan's both-ends rule) supports; higher but not clear is direction only; about the same
+    (within the plan's tolerance) or lower is not supported, saying which; no base cannot be tested."""
     rules = plan.decision_rules
     if pd.isna(row["base_pre"]):
         return verdicts.UNTESTABLE, "No respondent base is published, so chance cannot be assessed."
+    level = f"{1 - rules.alpha:.0%}"
     ends = (
         "at the central bases and at both ends of the base range"
         if rules.both_ends
         else "at the central bases"
     )
-    if row["clear_of_chance"]:
-        return verdicts.SUPPORTED, f"The {1 - rules.alpha:.0%} interval excludes zero {ends}."
     where = (
         "at the central bases or at an end of the base range" if rules.both_ends else "at the central bases"
     )
-    return verdicts.DIRECTION_ONLY, (
-        f"The {1 - rules.alpha:.0%} interval includes zero {where}; with these bases the survey could only "
-        f"detect a change of about {row['mdd_pts']:.0f} points."
+    clear = bool(row["clear_of_chance"])
+    chance = (
+        f"the {level} interval excludes zero {ends}"
+        if clear
+        else f"the {level} interval includes zero {where}, and {_detect(row)}"
     )
+    if row["direction"] == SAME:
+        return verdicts.NOT_SUPPORTED, (
+            f"About the same: the change is within the plan's {rules.tolerance_points:g}-point tolerance, "
+            f"so the share did not rise; {chance}."
+        )
+    if row["direction"] == LOWER:
+        return verdicts.NOT_SUPPORTED, (
+            f"Lower: the share fell by more than the plan's {rules.tolerance_points:g}-point tolerance; "
+            f"{chance}."
+        )
+    if clear:
+        return verdicts.SUPPORTED, f"Higher, and the {level} interval excludes zero {ends}."
+    return verdicts.DIRECTION_ONLY, f"Higher, but {chance}."
 
 
 def _source_of(survey: pd.DataFrame) -> dict[tuple[str, str, str], str]:
@@ -174,7 +200,7 @@ def _comparison_row(r: pd.Series, inputs: Inputs, labels: dict, sources: dict) -
         "base_for_target": need,
         "source": sources.get((r["question"], r["item"], r["sector"]), ""),
     }
-    row["verdict"], row["reason"] = _verdict_reason(row, plan)
+    row["verdict"], row["reason"] = comparison_verdict(row, plan)
     return row
 
 
@@ -205,9 +231,12 @@ def criterion_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
 
 
 def criterion_verdict(rows: pd.DataFrame) -> str:
-    """A criterion of increase, never stronger than its weakest leg: each rise is a leg
-    (supported when clear of chance, else direction only); no measure is "cannot be
-    tested"; no more rises than falls is "not supported"; a fall caps it at "partly"."""
+    """A criterion of increase, never stronger than its weakest leg: each rise is a leg, with its
+    comparison's verdict (supported when clear of chance, else direction only); no measure is
+    "cannot be tested"; no more rises than falls is "not supported"; a fall caps it at "partly".
+    A comparison about the same (within the plan's tolerance) is "not supported" on its own
+    question (did this share rise?) but is not a leg of the criterion, which asks whether the
+    ratings taken together rose: it counts neither for nor against, and is shown in ``n_same``."""
     tested = rows[rows["verdict"] != verdicts.UNTESTABLE]
     if tested.empty:
         return verdicts.UNTESTABLE
@@ -215,8 +244,7 @@ def criterion_verdict(rows: pd.DataFrame) -> str:
     falls = tested[tested["direction"] == LOWER]
     if len(rises) <= len(falls):
         return verdicts.NOT_SUPPORTED
-    legs = [verdicts.SUPPORTED if clear else verdicts.DIRECTION_ONLY for clear in rises["clear_of_chance"]]
-    verdict = verdicts.combine(legs)
+    verdict = verdicts.combine(rises["verdict"].tolist())
     return verdicts.weakest([verdict, verdicts.PARTLY]) if len(falls) else verdict
 
 
@@ -242,11 +270,25 @@ def _span(values: pd.Series) -> tuple[object, object]:
     return (values.min(), values.max()) if len(values) else (None, None)
 
 
+def could_be_chance(comparisons: pd.DataFrame) -> pd.Series:
+    """Which ``results_comparisons`` rows could be chance: tested (a base is published) and not
+    clear of chance, whatever their direction or verdict. The one definition for every count and
+    table of "could be chance" (``clear_of_chance`` as booleans or the CSV's true/false)."""
+    clear = comparisons["clear_of_chance"]
+    if not pd.api.types.is_bool_dtype(clear):
+        clear = clear.astype(str).str.strip().str.lower().isin(["true", "1"])
+    return comparisons["verdict"].ne(verdicts.UNTESTABLE) & ~clear
+
+
 def _decision_figures(rows: pd.DataFrame) -> dict[str, object]:
     """What it would take to decide on a criterion, once for every page that says it: the range of
     changes its could-be-chance comparisons could detect, the bases its tested comparisons rest on,
-    and the respondents per group they would need for the plan's target change."""
-    chance = rows[rows["verdict"] == verdicts.DIRECTION_ONLY]
+    and the respondents per group they would need for the plan's target change.
+
+    Could be chance means tested (a base is published) and not clear of chance, whatever the
+    direction: an "about the same" comparison that is not clear of chance is not evidence that
+    nothing changed, and what its bases could detect is what says so."""
+    chance = rows[could_be_chance(rows)]
     tested = rows[rows["base_for_target"].notna()]
     mdd = _span(chance["mdd_pts"])
     bases = _span(pd.concat([tested["base_pre"], tested["base_post"]]))
@@ -350,8 +392,17 @@ def kpis_table(inputs: Inputs) -> pd.DataFrame:
 
 
 def claims_table(inputs: Inputs) -> pd.DataFrame:
-    """The claim audit (:func:`lib.analysis.claims.claims_results`)."""
-    return claims.claims_results(inputs.tables)
+    """The claim audit (:func:`lib.analysis.claims.claims_results`), each (partly) supported change
+    with what its support is, read from the design rating (:mod:`lib.analysis.claim_support`)."""
+    audit = claims.claims_results(inputs.tables)
+    design_row = inputs.results["results_design"].iloc[0]
+    timing = claim_support.survey_timing(inputs.tables["survey_respondents"])
+    measured = inputs.plan.design.outcomes_measured
+    audit["support"] = [
+        claim_support.support_reading(r["claim"], r["verdict"], r["strength"], design_row, measured, timing)
+        for _, r in audit.iterrows()
+    ]
+    return audit
 
 
 def _findings(inputs: Inputs) -> pd.DataFrame:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pandera.pandas as pa
 
 from lib.analysis.claims import ClaimsResult
-from lib.analysis.verdicts import VERDICTS
+from lib.analysis.verdicts import DIRECTION_ONLY, NOT_SUPPORTED, SUPPORTED, UNTESTABLE, VERDICTS
 from lib.config import PROJECT_ROOT
 from lib.files import atomic_write_text
 
@@ -82,13 +83,37 @@ COMPARISONS = pa.DataFrameSchema(
             "smallest rise the survey could detect at these bases (plan's power and level), in points", True
         ),
         "base_for_target": _count("respondents per group needed to detect the plan's target change", True),
-        "verdict": _verdict(),
-        "reason": _text("why, in words"),
+        "verdict": _verdict(
+            "the answer to 'did the share rise?' in the one vocabulary (lib/analysis/verdicts.py): "
+            "supported when higher and clear of chance, direction only when higher but not clear of it, "
+            "not supported when about the same or lower, cannot be tested with no base"
+        ),
+        "reason": _text(
+            "why, in words: which answer (higher, about the same, lower) and whether it is clear of chance"
+        ),
         "source": _text("the survey rows' provenance"),
     },
+    checks=pa.Check(
+        lambda t: t["verdict"].eq(_comparison_verdict(t)),
+        element_wise=False,
+        error="a comparison's verdict follows its direction and clear_of_chance (did the share rise?)",
+    ),
     strict=True,
     ordered=True,
 )
+
+
+def _comparison_verdict(t: pd.DataFrame) -> pd.Series:
+    """The verdict each comparison's direction, clear_of_chance and base give (the schema's check
+    of lib.analysis.results.comparison_verdict)."""
+    higher = t["direction"].eq("higher")
+    clear = t["clear_of_chance"].astype(bool)
+    out = pd.Series(NOT_SUPPORTED, index=t.index)
+    out[higher & clear] = SUPPORTED
+    out[higher & ~clear] = DIRECTION_ONLY
+    out[t["base_pre"].isna()] = UNTESTABLE
+    return out
+
 
 SUCCESS = pa.DataFrameSchema(
     {
@@ -109,7 +134,9 @@ SUCCESS = pa.DataFrameSchema(
         "n_lower": _count("of which lower"),
         "n_clear": _count("of which clear of chance"),
         "mdd_min_pts": _pts(
-            "smallest of the changes its could-be-chance comparisons could detect, in points", True
+            "smallest of the changes its could-be-chance comparisons (tested, not clear of chance, in any "
+            "direction) could detect, in points",
+            True,
         ),
         "mdd_max_pts": _pts("largest of those, in points", True),
         "base_min": _count("smallest base (before or after) of its tested comparisons", True),

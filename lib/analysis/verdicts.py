@@ -4,11 +4,14 @@ Every judgement the workbook prints (a success criterion, a published claim,
 a before/after comparison, a key finding) uses these words and only these,
 and is never stronger than its weakest leg:
 
-* a change clear of chance at both ends of the base range can *support*;
-* a direction with no test, or whose test does not clear chance, is
-  *direction only: could be chance*;
-* data that point the other way, or a statement that claims more than the data
-  show (a "significant" rise that could be chance), are *not supported*;
+* a change in the claimed direction clear of chance at both ends of the base
+  range can *support*;
+* a change in the claimed direction with no test, or whose test does not clear
+  chance, is *direction only: could be chance*;
+* data that do not point the claimed way (the other way, or, for a before/after
+  comparison, a share about the same within the plan's tolerance), or a
+  statement that claims more than the data show (a "significant" rise that
+  could be chance), are *not supported*;
 * no data bear on it: *cannot be tested*;
 * a figure about those surveyed at one time, not a change, is *supported as a
   description of those surveyed*;
@@ -43,8 +46,8 @@ VERDICTS: tuple[str, ...] = (
 #: What each verdict means, in words a reader outside evaluation can use.
 DEFINITIONS: dict[str, str] = {
     SUPPORTED: (
-        "The data point the same way as the statement and the change is clear of chance "
-        "at both ends of the range of possible survey bases."
+        "The data point the way the statement claims (for a before/after comparison: the share rose) and "
+        "the change is clear of chance at both ends of the range of possible survey bases."
     ),
     PARTLY: "Some parts of the statement are supported and others are not.",
     DESCRIPTIVE: (
@@ -55,12 +58,14 @@ DEFINITIONS: dict[str, str] = {
         "design can show only that the change happened alongside the programme, not that the programme caused it."
     ),
     DIRECTION_ONLY: (
-        "The data point the same way, but the change is not clear of chance (or could not be tested "
-        "for chance), so it could be a difference between the people who happened to answer."
+        "The data point the way the statement claims (for a before/after comparison: the share rose), but "
+        "the change is not clear of chance (or could not be tested for chance), so it could be a difference "
+        "between the people who happened to answer."
     ),
     NOT_SUPPORTED: (
-        "The data point the other way from the statement, or the statement claims more than the data "
-        "show (for example a 'significant' rise that could be chance)."
+        "The data do not point the way the statement claims (they point the other way, or a before/after "
+        "share stayed about the same or fell), or the statement claims more than the data show (for "
+        "example a 'significant' rise that could be chance)."
     ),
     UNTESTABLE: "No data in the sources bear on the statement, so it can be neither supported nor contradicted.",
 }
@@ -68,10 +73,14 @@ DEFINITIONS: dict[str, str] = {
 #: The definitions that speak of a survey, for a programme without one: the same rules, in words
 #: true of evidence that is not answers to a survey.
 WITHOUT_SURVEY: dict[str, str] = {
-    SUPPORTED: "The data point the same way as the statement and the change is clear of chance.",
+    SUPPORTED: "The data point the way the statement claims and the change is clear of chance.",
     DIRECTION_ONLY: (
-        "The data point the same way, but the change is not clear of chance (or could not be tested "
-        "for chance), so it could be chance variation rather than a real difference."
+        "The data point the way the statement claims, but the change is not clear of chance (or could "
+        "not be tested for chance), so it could be chance variation rather than a real difference."
+    ),
+    NOT_SUPPORTED: (
+        "The data do not point the way the statement claims, or the statement claims more than the data "
+        "show (for example a 'significant' rise that could be chance)."
     ),
 }
 

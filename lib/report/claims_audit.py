@@ -52,6 +52,7 @@ def _card(wb: Workbook, r: pd.Series) -> dict:
         "direction": r["direction"],
         "strength": r["strength"],
         "why": r["reason"],
+        "support": r["support"],
         "long_why": len(str(r["reason"])) > LONG_QUOTE,
     }
 

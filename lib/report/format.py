@@ -34,9 +34,23 @@ def percent_interval(low: float, high: float) -> str:
     return f"{percent(low)} to {percent(high)}"
 
 
+def interval_bound(value: float) -> str:
+    """One bound of an interval of changes in signed points: whole points, unless rounding would
+    make a bound that is not zero read ``0`` (and lose its sign, so an interval that excludes zero
+    would look as if it touched it): then one decimal, or as many as it takes to show the sign
+    (``0.0027`` -> ``'+0.3'``, ``-0.0004`` -> ``'-0.04'``)."""
+    points = value * 100
+    if round(points) or points == 0:
+        return signed_points(value)
+    digits = 1
+    while round(points, digits) == 0 and digits < 6:
+        digits += 1
+    return f"{points:+.{digits}f}"
+
+
 def points_interval(low: float, high: float) -> str:
-    """``'+3 to +41'``."""
-    return f"{signed_points(low)} to {signed_points(high)}"
+    """``'+3 to +41'``; ``'+0.3 to +30'`` for a bound that rounds to zero (:func:`interval_bound`)."""
+    return f"{interval_bound(low)} to {interval_bound(high)}"
 
 
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:

@@ -7,11 +7,14 @@ authorities come from the programme definition and the processed tables.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
 
+from lib.analysis import verdicts
+from lib.analysis.claim_verdict import NO_STRENGTH
 from lib.programme import wording
 from lib.report import chart_cache, charts, figures
 from lib.report.common import caveats_paragraph, programme_caveats
@@ -407,35 +410,69 @@ def programme_design_section(wb: Workbook) -> Markup:
         parts.append(bullets(statement_items(wb, rows, quoted_elsewhere(wb))))
     if not wb.has("evaluation_findings"):  # an optional table the programme lacks
         return join(*parts)
+    return join(*parts, _own_findings(wb))
+
+
+#: Which of the programme report's own findings the claim audit checks: one rule, applied to each.
+FINDINGS_RULE = (
+    "The claim audit checks each finding that says what the programme brought about or what its partners "
+    "saw, preferred or still faced, since evidence could bear on such a statement; a finding that records "
+    "what the programme team or the authorities did or recognised is an account of the work, "
+    "not a claim about its results, and is not checked."
+)
+
+#: The one label of a finding the rule leaves out.
+NOT_A_CLAIM = "not checked: an account of the work, not a claim about its results"
+
+
+def _findings_counts(verdicts_of: list[str]) -> str:
+    """'1 has data (direction only: could be chance) and 6 cannot be tested: ...' from the verdicts
+    of the findings the audit checks."""
+    tested = Counter(v for v in verdicts_of if v != verdicts.UNTESTABLE)
+    n_tested, untested = sum(tested.values()), verdicts_of.count(verdicts.UNTESTABLE)
+    kinds = "; ".join(v if len(tested) == 1 else f"{n} {v}" for v, n in tested.items())
+    parts = [f"{n_tested} {'has' if n_tested == 1 else 'have'} data ({kinds})"] if n_tested else []
+    if untested:
+        parts.append(
+            f"{untested} cannot be tested, as no source measures what {'it states' if untested == 1 else 'they state'}"
+        )
+    return list_phrase(parts)
+
+
+def _own_findings(wb: Workbook) -> Markup:
+    """The programme report's own evaluation findings with the claim audit's verdict on each it
+    checks (:data:`FINDINGS_RULE`), and counts read from the same rows."""
     audit = claim_audit(wb).set_index("claim_id")
     f = wb.evaluation_findings.sort_values("finding_order")
+    ids = f["audited_as"].map(lambda cell: [i for i in cell.split(";") if i and i in audit.index])
 
-    def checked(ids: str) -> str:
-        found = [i for i in ids.split(";") if i and i in audit.index]
-        return (
-            "; ".join(f"{audit.at[i, 'verdict']} ({audit.at[i, 'strength']})" for i in found)
-            or "not checked: no measure in the sources"
+    def checked(found: list[str]) -> str:
+        if not found:
+            return NOT_A_CLAIM
+        return "; ".join(
+            audit.at[i, "verdict"]
+            + ("" if audit.at[i, "strength"] == NO_STRENGTH else f" ({audit.at[i, 'strength']})")
+            for i in found
         )
 
     table = pd.DataFrame(
         {
             "Finding (as published)": f["text"],
             "Year": f["years"].replace("unstated", "not stated").str.replace(";", " and "),
-            "Claim audit": f["audited_as"].map(checked),
+            "Claim audit": ids.map(checked),
         }
     )
-    audited = int((f["audited_as"] != "").sum())
-    parts += [
+    verdicts_of = [verdicts.combine([audit.at[i, "verdict"] for i in found]) for found in ids if found]
+    left = len(f) - len(verdicts_of)
+    return join(
         heading("The programme report's own evaluation findings", 3),
         paragraph(
-            f"The programme report lists {len(f)} findings of its own "
-            f"({source_doc(wb, f['source'].iloc[0])}). "
-            f"{audited} of them make a claim the workbook can check; the claim audit below judges them, "
-            "and the others rest on the programme team's observation alone."
+            f"The programme report lists {len(f)} findings of its own ({source_doc(wb, f['source'].iloc[0])}). "
+            f"{FINDINGS_RULE} By this rule it checks {len(verdicts_of)}: {_findings_counts(verdicts_of)}. "
+            f"The other {left} {'is' if left == 1 else 'are'} an account of the work."
         ),
         table_html(table, "The programme report's evaluation findings and the claim audit's verdict"),
-    ]
-    return join(*parts)
+    )
 
 
 def quoted_elsewhere(wb: Workbook) -> dict[str, Markup]:

@@ -168,6 +168,73 @@ def test_verdict_rules_on_small_frames():
     assert results.direction(2.0, 2) == "about the same" and results.direction(2.01, 2) == "higher"
 
 
+def _simulated(pre: int, post: int, n: int, *, base: bool = True) -> dict:
+    """A comparison row from known counts out of ``n`` before and after, judged independently:
+    statsmodels' Newcombe interval (the same at every base: the bases are known here)."""
+    p1, p2 = pre / n, post / n
+    low, high = confint_proportions_2indep(post, n, pre, n, method="newcomb")
+    clear = bool(low > 0 or high < 0)
+    return {
+        "base_pre": n if base else float("nan"),
+        "clear_of_chance": clear,
+        "direction": results.direction(
+            (p2 - p1) * 100, current_programme().plan.decision_rules.tolerance_points
+        ),
+        "mdd_pts": 20.0,
+    }
+
+
+def test_a_comparison_verdict_answers_did_the_share_rise():
+    """Before: a change of 0 (or a clear fall) not clear of chance read 'direction only: could be
+    chance', and a fall clear of chance read 'supported'."""
+    plan = current_programme().plan
+    same = results.comparison_verdict(_simulated(50, 50, 100), plan)
+    assert same[0] == verdicts.NOT_SUPPORTED
+    assert same[1].startswith("About the same: the change is within the plan's 2-point tolerance")
+    fall = _simulated(400, 150, 500)
+    assert fall["clear_of_chance"] and fall["direction"] == "lower"
+    verdict, reason = results.comparison_verdict(fall, plan)
+    assert verdict == verdicts.NOT_SUPPORTED and reason.startswith("Lower:")
+    small_fall = results.comparison_verdict(_simulated(60, 50, 100), plan)
+    assert small_fall[0] == verdicts.NOT_SUPPORTED and small_fall[1].startswith("Lower:")
+    rise = _simulated(150, 400, 500)
+    assert rise["clear_of_chance"] and results.comparison_verdict(rise, plan)[0] == verdicts.SUPPORTED
+    weak = results.comparison_verdict(_simulated(50, 60, 100), plan)
+    assert weak[0] == verdicts.DIRECTION_ONLY and weak[1].startswith("Higher, but")
+    assert results.comparison_verdict(_simulated(50, 60, 100, base=False), plan)[0] == verdicts.UNTESTABLE
+    # a reason that says which, never the detectable-change sentence alone
+    for row in (_simulated(50, 50, 100), _simulated(60, 50, 100)):
+        assert results.comparison_verdict(row, plan)[1].split(":")[0] in ("About the same", "Lower")
+
+
+def test_the_about_the_same_impact_comparisons_are_not_direction_only(res):
+    """The 5 impact ratings within the 2-point tolerance (VCS 0, +2, -1; children's centres -1, 0)
+    do not point the claimed way: 'not supported', saying 'about the same'."""
+    c = res["results_comparisons"]
+    same = c[(c["question"] == "impacts") & (c["direction"] == "about the same")]
+    assert sorted(same["change_pts"].round().astype(int)) == [-1, -1, 0, 0, 2]
+    assert set(same["verdict"]) == {verdicts.NOT_SUPPORTED}
+    assert same["reason"].str.startswith("About the same").all()
+    rises = c[c["direction"] == "higher"]
+    assert set(rises["verdict"]) <= {verdicts.SUPPORTED, verdicts.DIRECTION_ONLY}
+    assert (rises["verdict"].eq(verdicts.SUPPORTED) == rises["clear_of_chance"].astype(bool)).all()
+
+
+def test_what_the_bases_could_detect_spans_every_comparison_not_clear_of_chance(res):
+    """The 'could only detect' range is over the success measure's comparisons that are tested and
+    not clear of chance, the about-the-same ones included (children's centres' 'Ensure
+    sustainability', -1, has the largest detectable change)."""
+    c = res["results_comparisons"]
+    rows = c[(c["question"] == "impacts") & ~c["clear_of_chance"]]
+    assert results.could_be_chance(c).sum() == 20 and results.could_be_chance(rows).all()
+    as_read = c.assign(clear_of_chance=c["clear_of_chance"].map({True: "true", False: "false"}))
+    assert results.could_be_chance(as_read).equals(results.could_be_chance(c))
+    s = res["results_success"].set_index("criterion_id").loc["positive_attitudes"]
+    assert (s["mdd_min_pts"], s["mdd_max_pts"]) == (rows["mdd_pts"].min(), rows["mdd_pts"].max())
+    top = rows.loc[rows["mdd_pts"].idxmax()]
+    assert top["direction"] == "about the same" and s["verdict"] == verdicts.DIRECTION_ONLY
+
+
 def test_written_tables_round_trip_through_their_schemas(evaluation_build):
     back = results.load_results(evaluation_build.processed)
     assert list(back) == list(RESULTS_SCHEMAS) == [n for n, _ in results.RESULTS]
@@ -256,3 +323,23 @@ def test_a_finding_names_only_the_reading_rules_it_depends_on(res):
     assert "read as causal" in claims and "printed names" not in claims
     kpis = f.loc["kpis", "confidence_reason"]
     assert "causal" not in kpis and "printed names" not in kpis
+
+
+def test_the_comparisons_schema_refuses_a_verdict_that_does_not_follow_its_direction(res):
+    """The results contract: today's 'direction only' on an about-the-same row (or 'supported' on a
+    clear fall) stops at the schema."""
+    import pandera.errors
+
+    schema = RESULTS_SCHEMAS["results_comparisons"]
+    table = res["results_comparisons"]
+    schema.validate(table)
+    old = table.assign(
+        verdict=table["verdict"].where(table["direction"] != "about the same", verdicts.DIRECTION_ONLY)
+    )
+    with pytest.raises(pandera.errors.SchemaError, match="follows its direction"):
+        schema.validate(old)
+    fall = table.copy()
+    first = fall.index[0]
+    fall.loc[first, ["direction", "clear_of_chance", "verdict"]] = ["lower", True, verdicts.SUPPORTED]
+    with pytest.raises(pandera.errors.SchemaError, match="follows its direction"):
+        schema.validate(fall)

@@ -102,7 +102,10 @@ def test_decision_box_reads_the_results_tables(rendered):
     for _, s in wb.results_success.iterrows():
         assert f"Verdict: {s['verdict']} (confidence: {s['confidence']})" in box
     c = wb.results_comparisons
-    chance = c[(c["question"] == "impacts") & (c["verdict"] == "direction only: could be chance")]
+    # could be chance: tested and not clear of chance, whatever the direction (an 'about the same'
+    # rating is 'not supported' on its own question, did the share rise?, but could still be chance)
+    chance = c[(c["question"] == "impacts") & ~c["clear_of_chance"] & (c["verdict"] != "cannot be tested")]
+    assert len(chance) == 18 and (chance["verdict"] == "not supported").sum() == 5
     for mdd in chance["mdd_pts"]:
         assert f"with these bases the survey could only detect a change of about {mdd:.0f} points" in box
     need = chance["base_for_target"].astype(int)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -315,8 +316,36 @@ def test_programme_design_section_shows_the_programmes_own_words_and_audits_its_
     finding = wb.evaluation_findings.query("audited_as == 'E7-open-conversations-real-attitude-change'")
     assert len(finding) == 1
     assert audit.at["E7-open-conversations-real-attitude-change", "verdict"] in text
-    assert "not checked: no measure in the sources" in text
     assert "E7-" not in text  # no internal identifiers
+
+
+def test_the_programmes_own_findings_are_checked_by_one_stated_rule_with_counts_that_match(wb):
+    """Before: '6 of them make a claim the workbook can check' while 5 of the 6 read 'cannot be
+    tested', 4 others read 'not checked: no measure in the sources' (two labels for one idea) and
+    finding 7 (procurement 'remained an issue') was left out while finding 8 (mutuals 'remained the
+    favourite options') was checked."""
+    from lib.report.programme import FINDINGS_RULE, NOT_A_CLAIM
+
+    page = unescape(str(report.programme_design_section(wb)))
+    text = re.sub(r"\s+", " ", page)
+    assert FINDINGS_RULE in text and "not checked: no measure in the sources" not in text
+    cells = re.findall(
+        r"<tr>.*?</tr>", page.split("The programme report's evaluation findings and the claim")[1], re.S
+    )
+    audit_cells = [
+        re.sub(r"<[^>]+>", "", re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]).strip() for row in cells[1:]
+    ]
+    assert len(audit_cells) == 10
+    assert audit_cells.count(NOT_A_CLAIM) == 3
+    assert audit_cells.count("cannot be tested") == 6
+    assert audit_cells.count("direction only: could be chance (not distinguishable from chance)") == 1
+    assert (
+        "By this rule it checks 7: 1 has data (direction only: could be chance) and 6 cannot be tested, "
+        "as no source measures what they state. The other 3 are an account of the work." in text
+    )
+    f = wb.evaluation_findings.set_index("finding_order")["audited_as"]
+    assert f[7] == "E7-procurement-remained-an-issue" and f[8] == "E7-mutuals-favourite-options"
+    assert set(f[f == ""].index) == {1, 2, 4}
 
 
 def test_case_study_sections_are_quoted_on_both_case_study_pages(wb):
