@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+from lib.analysis.design import PARTS
 from lib.report import brief, pages, workbook
 from lib.run.render import render_caveats
 
@@ -77,7 +78,12 @@ def test_kpi_counts_use_the_tolerance(rendered):
 def test_success_verdicts_are_the_results_verdicts(rendered):
     text = rendered["programme"]
     for _, s in rendered["wb"].results_success.iterrows():
-        assert f"Verdict: {s['headline']}" in text
+        assert f"Verdict \u2014 {s['headline']}" in text
+        # a verdict holding a colon is not set after another one ("Verdict: direction only: could be chance")
+        assert (
+            f"Verdict: {s['headline']}" not in text and f"Verdict: {s['headline']}" not in rendered["brief"]
+        )
+        assert f"{s['headline']} Confidence" not in text  # the verdict and the confidence are two sentences
     assert "ratings were higher after the workshops Confidence" not in text
     assert "Verdict: the ratings were higher" not in text
 
@@ -100,11 +106,15 @@ def test_decision_box_reads_the_results_tables(rendered):
     wb, text = rendered["wb"], rendered["programme"]
     box = text[text.index("The decision in brief") : text.index("Summary What the programme set out to do")]
     for _, s in wb.results_success.iterrows():
-        assert f"Verdict: {s['verdict']} (confidence: {s['confidence']})" in box
+        assert f"Verdict \u2014 {s['verdict']} (confidence: {s['confidence']})" in box
     c = wb.results_comparisons
     chance = c[(c["question"] == "impacts") & (c["verdict"] == "direction only: could be chance")]
-    for mdd in chance["mdd_pts"]:
-        assert f"with these bases the survey could only detect a change of about {mdd:.0f} points" in box
+    assert "Smallest detectable change (points)" in box
+    for _, r in chance.iterrows():  # one row per comparison, the detectable change a number
+        change = f"{r['change_pts']:+.0f}" if round(r["change_pts"]) else "0"
+        row = f"{r['item_label']} ({r['sector_label']}) {change} {r['verdict']} "
+        row += f"{r['mdd_pts']:.0f} {r['base_for_target']:.0f}"
+        assert row in box, row
     need = chance["base_for_target"].astype(int)
     assert f"about {need.min()} to {need.max()} respondents in each of the before and after groups" in box
     assert box.index("Verdict") < text.index("Key findings")
@@ -176,15 +186,26 @@ def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered)
         need = tested["base_for_target"].astype(int)
         bases = pd.concat([tested["base_pre"], tested["base_post"]]).astype(int)
         words = (
-            f"to detect a change of {target:g} points (the change the evaluation plan says matters), a survey "
-            f"needs about {need.min()} to {need.max()} "
-            f"respondents in each of the before and after groups; these comparisons rest on "
+            f"to detect a change of {target:g} points in the {int(keep.sum())} ratings behind the success "
+            f"measure, a survey needs about {need.min()} to {need.max()} "
+            f"respondents in each of the before and after groups; these rest on "
             f"{bases.min()} to {bases.max()}"
         )
-        assert words in box
-        assert words[:1].upper() + words[1:] in short
+        assert words in box and words in short
+        # more respondents cannot show cause: both say what the design lacks (results_design)
+        linked, comparison = PARTS[wb.results_design["kind"].iloc[0]]
+        for page in (box, short):
+            assert "more respondents in the same design would still not show cause" in page
+            assert "not for attribution" in page
+            assert ("a comparison group" in page) is not comparison
+            assert ("before and after answers linked person to person" in page) is not linked
+            assert "a later follow-up" in page
         chance = c[keep & (c["verdict"] == "direction only: could be chance")]["mdd_pts"]
-        assert f"detect changes of about {chance.min():.0f} to {chance.max():.0f} points" in short
+        assert (
+            f"For the {int(keep.sum())} ratings behind the success measure ({bases.min()} to {bases.max()} "
+            f"respondents per group), the survey could only detect changes of about {chance.min():.0f} to "
+            f"{chance.max():.0f} points" in short
+        )
     assert "median" not in short
 
 
