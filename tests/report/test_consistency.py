@@ -233,3 +233,44 @@ def test_evidence_matrix_counts_read_one_way(rendered):
     assert f"The other {recorded} cells print a recorded status" in text
     unreadable = re.findall(r"(\d+) of (\d+) (?:evidence )?cells (?:cannot be read|lost their status)", text)
     assert len(unreadable) >= 4 and set(unreadable) == {(str(lost), str(len(ev)))}
+
+
+def test_every_clear_of_chance_count_in_the_brief_names_its_comparisons(rendered):
+    """Before: the brief said '0 of the 13 rises are clear of chance', '56% to 81% ... clear of chance'
+    and '4 of 24 before/after changes are clear of chance' with no word of which comparisons each
+    counts. Each count now names its comparisons, counted here from results_comparisons."""
+    wb, short = rendered["wb"], rendered["brief"]
+    c = wb.results_comparisons
+    impacts, q1 = c[c["question"] == "impacts"], c[c["question"] == "understanding"]
+    n3, n1 = int(impacts["clear_of_chance"].sum()), int(q1["clear_of_chance"].sum())
+    assert (
+        f"Of the {len(c)} before/after changes in the survey, {n3 + n1} are clear of chance: "
+        f"{'none' if n3 == 0 else n3} of the {len(impacts)} ratings behind the success measure and {n1} of the "
+        f"{len(q1)} ratings on understanding of co-production (Q1) for all respondents and by sector."
+        in short
+    )
+    assert not re.search(r"\b\d+ of (the )?\d+ (rises|before/after changes) (is|are) clear of chance", short)
+    # what all respondents together could detect: the pooled comparisons' own figures
+    pooled = c[c["sector"] == "all"]
+    low, high = round(pooled["mdd_pts"].min()), round(pooled["mdd_pts"].max())
+    about = f"about {low}" if low == high else f"about {low} to {high}"
+    assert (
+        f"for all respondents together ({int(pooled['base_pre'].min())} before, "
+        f"{int(pooled['base_post'].min())} after, published only on understanding of co-production (Q1)), "
+        f"{about} points" in short
+    )
+
+
+def test_conclusions_give_the_kpis_both_ways(rendered):
+    """Before: the largest KPI movement, a fall (84% to 69%), was in the KPI section only."""
+    wb, text = rendered["wb"], rendered["programme"]
+    k = wb.results_kpis
+    end = text.index("Methods and limitations", text.index("Conclusions Each conclusion"))
+    conclusions = text[text.index("Conclusions Each conclusion") : end]
+    rise = k[k["direction"] == "higher"].sort_values("change_pts").iloc[-1]
+    fall = k[k["direction"] == "lower"].sort_values("change_pts").iloc[0]
+    for word, r in (("rise", rise), ("fall", fall)):
+        assert f"the largest {word} was \u2018{r['measure_label']}\u2019" in conclusions
+        assert f"{r['pct_from']:.0f}% to {r['pct_to']:.0f}% ({r['change_pts']:+.0f} points)" in conclusions
+    assert "No base sizes are published" in conclusions
+    assert "none of these movements can be tested for chance" in conclusions
