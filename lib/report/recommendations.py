@@ -101,7 +101,7 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
     if "success" not in keys:
         return None
     rose, strong, items = _rises(wb)
-    figure = f"ratings higher on {rose} of {items}; {strong} of the {rose} rises clear of chance"
+    figure = f"ratings behind the success measure higher on {rose} of {items}; {strong} of the {rose} rises clear of chance"
     comparison = design(wb).comparison
     if strong == 0:
         text = (
@@ -177,11 +177,12 @@ def comparison_design(wb: Workbook, keys: set[str]) -> Rule | None:
         return None
     rose, strong, _ = _rises(wb)
     return Rule(
-        "Before the next round, survey a comparison group (people or places not yet reached) and give each "
-        "respondent a reference that links their before and after answers, so that a change can be "
-        "attributed and measured on the same people.",
+        "Before the next round, survey a comparison group (people or places not yet reached), give each "
+        "respondent a reference that links their before and after answers, and ask them again some time "
+        f"after {wording('events')}, so that a change can be attributed, measured on the same people and seen "
+        "to last; more respondents in the same design would not do this.",
         change_keys,
-        f"{strong} of {rose} rises clear of chance; no comparison group",
+        f"{strong} of the {rose} rises behind the success measure clear of chance; no comparison group",
         "evaluation",
     )
 

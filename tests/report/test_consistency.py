@@ -274,3 +274,15 @@ def test_conclusions_give_the_kpis_both_ways(rendered):
         assert f"{r['pct_from']:.0f}% to {r['pct_to']:.0f}% ({r['change_pts']:+.0f} points)" in conclusions
     assert "No base sizes are published" in conclusions
     assert "none of these movements can be tested for chance" in conclusions
+
+
+def test_each_finding_gives_its_own_confidence_reasons_on_the_page(rendered):
+    """Before: 'lowered for the same 2 reasons as finding 1' (finding 1 listed three), in findings 2
+    and 5 meaning different pairs. Each finding now names what each condition is for it, and the
+    rubric says its raising rule is the evaluation's own."""
+    wb, text = rendered["wb"], rendered["programme"]
+    assert not re.search(r"same (\d+ )?reasons? as finding", text)
+    for reason in wb.results_findings["confidence_reason"]:
+        assert reason in text
+    judged = text[text.index("How this evaluation judges") :]
+    assert "(this evaluation's own rule, not GRADE's)" in judged
