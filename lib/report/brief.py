@@ -35,8 +35,15 @@ from markupsafe import Markup
 
 from lib.analysis import verdicts
 from lib.analysis.design import level_words
-from lib.analysis.findings import lower_first, questions_of, scope_words
-from lib.report.facts import behind_words, criterion_comparisons, decide_words, design_needs, detect_words
+from lib.analysis.findings import questions_of, scope_words
+from lib.report.facts import (
+    behind_words,
+    criterion_comparisons,
+    decide_words,
+    design_needs,
+    detect_words,
+    pooled_comparisons,
+)
 from lib.report.format import count_phrase
 from lib.report.html import render
 
@@ -206,13 +213,6 @@ def _criterion_scope(t: BriefTables, c: pd.Series) -> str:
     return behind_words(rows) if len(rows) else ""
 
 
-def _pooled(t: BriefTables) -> tuple[pd.DataFrame, str]:
-    """The comparisons of all respondents together and what they are on (``understanding ...``)."""
-    rows = t.comparisons[t.comparisons["sector"] == "all"]
-    on = " and ".join(lower_first(t.questions.get(q, q)) for q in dict.fromkeys(rows["question"]))
-    return rows, on
-
-
 def _criteria_lines(t: BriefTables, words) -> list[str]:
     """One line per criterion that has one (``words`` of its ``results_success`` row and the
     comparisons it covers): the words the programme report's decision box prints, named by
@@ -242,7 +242,7 @@ def decision_part(t: BriefTables) -> dict[str, Any]:
         )
         for _, r in t.success.iterrows()
     ]
-    pooled, on = _pooled(t)
+    pooled, on = pooled_comparisons(t.comparisons, t.questions)
     needs = design_needs(str(t.design["kind"].iloc[0]), t.outcomes_measured) if len(t.design) else []
     mdd = _criteria_lines(t, lambda c, scope: detect_words(c, scope, pooled, on))
     need = _criteria_lines(t, lambda c, scope: decide_words(c, t.target_points, scope, needs))

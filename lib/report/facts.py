@@ -16,6 +16,7 @@ import pandas as pd
 
 from lib.analysis import results
 from lib.analysis.design import PARTS, Design
+from lib.analysis.findings import lower_first
 from lib.report.common import status_ids, status_label
 from lib.report.format import list_phrase
 from lib.report.workbook import (
@@ -359,6 +360,14 @@ def detect_words(
             f"{_bases(p['mdd_pts'].min(), p['mdd_pts'].max())} points"
         )
     return words + ". A change that could be chance is therefore not evidence that nothing changed"
+
+
+def pooled_comparisons(comparisons: pd.DataFrame, questions: dict[str, str]) -> tuple[pd.DataFrame, str]:
+    """The ``results_comparisons`` rows of all respondents together, and the questions they are on
+    in words (``understanding of co-production (Q1)``): what :func:`detect_words` adds."""
+    rows = comparisons[comparisons["sector"] == "all"]
+    on = " and ".join(lower_first(questions.get(q, q)) for q in dict.fromkeys(rows["question"]))
+    return rows, on
 
 
 def behind_words(rows: pd.DataFrame) -> str:

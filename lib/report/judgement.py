@@ -23,9 +23,11 @@ from lib.report.facts import (
     decide_words,
     design_needs,
     design_rating,
+    detect_words,
     direction_counts,
     finding_anchor,
     finding_with_reason,
+    pooled_comparisons,
     success_results,
 )
 from lib.report.html import bullets, heading, join, link, paragraph, quote_block, render, table_html
@@ -274,8 +276,12 @@ def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
             f"caused any change: the design is {level}.",
         )
     ]
+    behind = behind_words(rows) if len(rows) else ""
+    detect = detect_words(c, behind, *pooled_comparisons(wb.results_comparisons, questions_of(wb.programme)))
+    if detect:
+        parts.append(paragraph(f"What this survey could detect: {detect[:1].upper()}{detect[1:]}."))
     needs = design_needs(str(design_rating(wb)["kind"]), plan.design.outcomes_measured)
-    decide = decide_words(c, target, behind_words(rows) if len(rows) else "", needs)
+    decide = decide_words(c, target, behind, needs)
     if decide:
         parts.append(paragraph(f"What it would take to decide: {decide}."))
     chance = _decision_rows(rows)

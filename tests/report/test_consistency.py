@@ -201,11 +201,12 @@ def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered)
             assert ("before and after answers linked person to person" in page) is not linked
             assert "a later follow-up" in page
         chance = c[keep & (c["verdict"] == "direction only: could be chance")]["mdd_pts"]
-        assert (
-            f"For the {int(keep.sum())} ratings behind the success measure ({bases.min()} to {bases.max()} "
-            f"respondents per group), the survey could only detect changes of about {chance.min():.0f} to "
-            f"{chance.max():.0f} points" in short
+        detect = (
+            f"What this survey could detect: For the {int(keep.sum())} ratings behind the success measure "
+            f"({bases.min()} to {bases.max()} respondents per group), the survey could only detect changes of "
+            f"about {chance.min():.0f} to {chance.max():.0f} points"
         )
+        assert detect in short and detect in box
     assert "median" not in short
 
 
