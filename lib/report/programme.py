@@ -315,11 +315,27 @@ def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
     return rows
 
 
-def _kpi_move(row: pd.Series, kind: str, same_kpi: bool) -> str:
+def _misprinted(wb: Workbook, row: pd.Series) -> str:
+    """'; printed ‘69%%’ in the source, a typing error' where the data-quality log records a KPI
+    value of this row as mistyped; '' otherwise."""
+    log = wb.quality_log
+    if log.empty:
+        return ""
+    typos = log[(log["check"] == "typo") & log["file"].astype(str).str.contains("kpi")]
+    for value in (row["pct_from"], row["pct_to"]):
+        hit = typos[typos["value"].astype(str).str.fullmatch(rf"{value:.0f}%%+")]
+        if len(hit):
+            return f"; printed \u2018{hit['value'].iloc[0]}\u2019 in the source, a typing error"
+    return ""
+
+
+def _kpi_move(wb: Workbook, row: pd.Series, kind: str, same_kpi: bool) -> str:
     under = "the same KPI" if same_kpi else f"\u2018{row['kpi_label']}\u2019"
     return (
         f"the largest {kind} was \u2018{row['measure_label']}\u2019 under {under}, "
-        f"{row['pct_from']:.0f}% to {row['pct_to']:.0f}% ({signed_points(row['change_pts'] / 100)} points)"
+        f"{row['pct_from']:.0f}% to {row['pct_to']:.0f}% ({signed_points(row['change_pts'] / 100)} points"
+        + _misprinted(wb, row)
+        + ")"
     )
 
 
@@ -333,9 +349,9 @@ def kpi_sentence(wb: Workbook) -> str:
     rise, fall = kpi_extremes(k)
     moves = []
     if rise is not None:
-        moves.append(_kpi_move(rise, "rise", False))
+        moves.append(_kpi_move(wb, rise, "rise", False))
     if fall is not None:
-        moves.append(_kpi_move(fall, "fall", rise is not None and fall["kpi"] == rise["kpi"]))
+        moves.append(_kpi_move(wb, fall, "fall", rise is not None and fall["kpi"] == rise["kpi"]))
     f = wb.results_findings
     why = f.loc[f["finding_id"] == "kpis", "detail"]
     return (
@@ -344,7 +360,7 @@ def kpi_sentence(wb: Workbook) -> str:
         + (f"; {' and '.join(moves)}" if moves else "")
         + ". "
         + (str(why.iloc[0]) + " " if len(why) and str(why.iloc[0]) != "nan" else "")
-        + "So none of these movements can be tested for chance, the falls no more than the rises."
+        + "So none of these movements can be tested for chance."
     )
 
 

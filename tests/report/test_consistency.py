@@ -272,7 +272,15 @@ def test_conclusions_give_the_kpis_both_ways(rendered):
     fall = k[k["direction"] == "lower"].sort_values("change_pts").iloc[0]
     for word, r in (("rise", rise), ("fall", fall)):
         assert f"the largest {word} was \u2018{r['measure_label']}\u2019" in conclusions
-        assert f"{r['pct_from']:.0f}% to {r['pct_to']:.0f}% ({r['change_pts']:+.0f} points)" in conclusions
+        assert f"{r['pct_from']:.0f}% to {r['pct_to']:.0f}% ({r['change_pts']:+.0f} points" in conclusions
+    # the source's misprint of the fall's value, as the data-quality log records it
+    log = wb.quality_log
+    typo = log[(log["check"] == "typo") & (log["value"] == f"{fall['pct_to']:.0f}%%")]
+    assert len(typo) == 1
+    assert (
+        f"({fall['change_pts']:+.0f} points; printed \u2018{typo['value'].iloc[0]}\u2019 in the source"
+        in conclusions
+    )
     assert "No base sizes are published" in conclusions
     assert "none of these movements can be tested for chance" in conclusions
 
