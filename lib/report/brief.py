@@ -8,13 +8,17 @@ Four parts, each from the results tables the analysis step writes
   (:func:`lib.analysis.verdicts.combine`);
 * the three first key findings with their confidence (``results_findings``);
 * what cannot be concluded, short: the design's rating on the plan's scale
-  (``results_design``) and how many before/after changes could be chance
+  (``results_design``) and how many before/after changes are clear of chance,
+  counted by the question they answer, each count naming its comparisons
   (``results_comparisons``);
 * the decision box: the range of the smallest changes the survey could have
-  detected, and the respondents per group a survey would need to detect the
-  change the plan says matters, against the bases it had: each criterion's
-  figures from ``results_success``, in the words of the programme report's
-  decision box (:func:`lib.report.facts.decide_words`).
+  detected for the ratings behind each criterion and for all respondents
+  together; then what it would take to decide: what the design lacks to show
+  cause (``results_design``, the plan's follow-up) and the respondents per group
+  a survey would need to detect the change the plan says matters, which is for
+  detection, not attribution. Each criterion's figures are from
+  ``results_success``, in the words of the programme report's decision box
+  (:func:`lib.report.facts.detect_words`, :func:`lib.report.facts.decide_words`).
 
 The page fits one A4 sheet by what it shows (the design's reasons and each
 finding's detail stay in the programme report), not by small print.
