@@ -60,42 +60,146 @@ NAME_RULES = "which printed names are read as an authority, and where a short pr
 #: :func:`lib.analysis.uncertainty.before_after_changes`) -> the rubric condition each names:
 #: unlinked before and after groups (C1), a 1-7 rating with an unstated cut-off (C4).
 CAVEAT_CONDITIONS: dict[str, str] = {"C1": "unlinked_groups", "C4": "indirectness"}
+#: The caveat on two similar-sounding series of one question (the understanding charts).
+CAVEAT_SERIES = "C10"
+
+
+def lower_first(label: str) -> str:
+    """A label inside a sentence: ``Nine impacts`` -> ``nine impacts``; ``VCS organisations`` kept."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def scope_words(rows: pd.DataFrame, questions: dict[str, str]) -> str:
+    """Which ``results_comparisons`` ``rows`` a count covers, in words: ``the 18 ratings of the
+    nine impacts of co-production (Q3) by children's centres and VCS organisations``
+    (``questions``: question id -> its label, e.g. the programme's ``explorer_label``)."""
+    asked = _and([lower_first(questions.get(q, q)) for q in dict.fromkeys(rows["question"])])
+    sectors = dict(zip(rows["sector"], rows["sector_label"], strict=False))
+    groups = [lower_first(label) for sid, label in sectors.items() if sid != "all"]
+    by_sector = " and by sector" if groups else ""
+    who = f"for all respondents{by_sector}" if "all" in sectors else f"by {_and(groups)}"
+    return f"the {len(rows)} rating{'' if len(rows) == 1 else 's'} on {asked} {who}"
+
+
+def _span_words(values: pd.Series) -> str:
+    low, high = round(float(values.min())), round(float(values.max()))
+    return f"{low}" if low == high else f"{low} to {high}"
+
+
+def _caveats(rows: pd.DataFrame, changes: pd.DataFrame) -> set[str]:
+    ids = set(rows["comparison_id"])
+    keyed = changes.assign(_id=changes["question"] + ":" + changes["item"] + ":" + changes["sector"])
+    return {c for cell in keyed.loc[keyed["_id"].isin(ids), "caveat_ids"] for c in str(cell).split(";")}
+
+
+def _cite(text: str, caveat: str, caveats: set[str]) -> str:
+    return f"{text}, caveat {caveat}" if caveat in caveats else text
+
+
+def _here_words(rows: pd.DataFrame, caveats: set[str], stands_in: bool, series: int) -> dict[str, str]:
+    """What each rubric condition is for these ``rows``: the finding's own reasons, in words."""
+    rises = rows[rows["direction"] == "higher"]
+    tested = rises if len(rises) else rows
+    n_clear = int(tested["clear_of_chance"].sum())
+    what = "rise" if len(rises) else "change"
+    clear = f"{'none' if n_clear == 0 else n_clear} of the {len(tested)} {what}s"
+    if len(tested) == 1:
+        clear = f"the {what}"
+    verb = "is" if n_clear <= 1 or len(tested) == 1 else "are"
+    indirect = ["the ratings stand in for the success measure"] if stands_in else []
+    if "C4" in caveats:
+        indirect.append("a 1-7 scale with an unstated cut-off, caveat C4")
+    if series > 1:
+        indirect.append(f"one of {series} similar-sounding series, caveat {CAVEAT_SERIES}")
+    same = int((rows["direction"] == "about the same").sum())
+    return {
+        "imprecision": _cite(f"{clear} {verb} clear of chance", "C3", caveats),
+        "unlinked_groups": _cite(
+            f"{_span_words(rows['base_pre'])} answers before and {_span_words(rows['base_post'])} after"
+            + (", by sector," if rows["sector"].nunique() > 1 else "")
+            + " that cannot be linked",
+            "C1",
+            caveats,
+        ),
+        "indirectness": ", ".join(indirect),
+        "rule_dependence": f"{TOLERANCE_RULE}, which reads {same} of the {len(rows)} as about the same",
+    }
 
 
 def change_conditions(
-    rows: pd.DataFrame, changes: pd.DataFrame, plan, *, stands_in: bool = False
-) -> tuple[list[str], list[str]]:
+    rows: pd.DataFrame, changes: pd.DataFrame, plan, *, stands_in: bool = False, series: int = 1
+) -> tuple[list[Condition], list[Condition]]:
     """(lowered, raised): the rubric conditions that apply to a finding resting on some
-    ``results_comparisons`` ``rows``. Imprecision unless every rise (every row, when none
-    rose) is clear of chance at both ends; each condition a caveat of the rows names
-    (:data:`CAVEAT_CONDITIONS`), or the design's own unlinked groups; indirectness also
-    when the measure ``stands_in`` for the outcome; raised for a change clear of chance
-    of at least the target (a single comparison only)."""
+    ``results_comparisons`` ``rows``, each with what it is here (the finding's own reasons).
+    Imprecision unless every rise (every row, when none rose) is clear of chance at both ends;
+    each condition a caveat of the rows names (:data:`CAVEAT_CONDITIONS`), or the design's own
+    unlinked groups; indirectness also when the measure ``stands_in`` for the outcome or is one
+    of ``series`` similar-sounding series; rule dependence when the 'about the same' tolerance
+    decides some rows' direction; raised for a change clear of chance of at least the target
+    (a single comparison only)."""
     rises = rows[rows["direction"] == "higher"]
     tested = rises if len(rises) else rows
     clear = bool(len(tested)) and bool(tested["clear_of_chance"].all())
-    ids = set(rows["comparison_id"])
-    keyed = changes.assign(_id=changes["question"] + ":" + changes["item"] + ":" + changes["sector"])
-    caveats = {c for cell in keyed.loc[keyed["_id"].isin(ids), "caveat_ids"] for c in str(cell).split(";")}
+    caveats = _caveats(rows, changes)
     named = {CAVEAT_CONDITIONS[c] for c in caveats if c in CAVEAT_CONDITIONS}
+    if not clear:
+        named.add("imprecision")
     if not plan.design.linked_respondents:
         named.add("unlinked_groups")
-    if stands_in:
+    if stands_in or series > 1:
         named.add("indirectness")
-    lowered = ([] if clear else ["imprecision"]) + [
-        e.id for e in plan.confidence_rubric.lowered_by if e.id in named
+    if (rows["direction"] == "about the same").any():
+        named.add("rule_dependence")
+    here = _here_words(rows, caveats, stands_in, series)
+    lowered: list[Condition] = [
+        (e.id, here[e.id]) for e in plan.confidence_rubric.lowered_by if e.id in named
     ]
-    big = (
-        clear
-        and len(rows) == 1
-        and abs(float(rows["change_pts"].iloc[0])) >= plan.decision_rules.target_change_points
-    )
-    return lowered, (["large_change"] if big else [])
+    target = plan.decision_rules.target_change_points
+    change = float(rows["change_pts"].iloc[0]) if len(rows) else 0.0
+    big = clear and len(rows) == 1 and abs(change) >= target
+    raised: list[Condition] = [
+        ("large_change", f"{change:+.0f} points, against the plan's target of {target:g}")
+    ]
+    return lowered, (raised if big else [])
 
 
 def _pts(x: float) -> str:
     value = round(x)
     return f"{value:+d}" if value else "0"
+
+
+def questions_of(prog: Programme) -> dict[str, str]:
+    """Question id -> its label for a sentence (``Nine impacts of co-production (Q3)``)."""
+    return {q.id: q.explorer_label or q.label for q in prog.questions}
+
+
+def measure_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
+    """The comparisons that stand for one success criterion (its measures: question and sectors).
+    The rule :func:`lib.analysis.results.criterion_rows` applies; results.py imports this module,
+    so it is stated here too rather than imported back (no import cycle)."""
+    keep = pd.Series(False, index=comparisons.index)
+    for m in criterion.measures:
+        keep |= (comparisons["question"] == m.question) & comparisons["sector"].isin(m.sectors)
+    return comparisons[keep]
+
+
+def criterion_comparisons(results, prog: Programme, criterion_id: str) -> pd.DataFrame:
+    """The ``results_comparisons`` rows that stand for one success criterion (its measures)."""
+    criterion = next(c for c in prog.plan.success_criteria if c.id == criterion_id)
+    return measure_rows(results["results_comparisons"], criterion)
+
+
+def rises_clear_words(rows: pd.DataFrame) -> str:
+    """``none of the 13 rises is clear of chance``, from ``results_comparisons`` rows."""
+    rises = rows[rows["direction"] == "higher"]
+    n = int(rises["clear_of_chance"].sum())
+    if len(rises) == 1:
+        return f"the one rise {'is' if n else 'is not'} clear of chance"
+    return f"{'none' if n == 0 else n} of the {len(rises)} rises {'is' if n <= 1 else 'are'} clear of chance"
 
 
 def _success(tables, results, changes, prog: Programme) -> dict | None:
@@ -104,18 +208,23 @@ def _success(tables, results, changes, prog: Programme) -> dict | None:
     if measured.empty:
         return None
     s = measured.iloc[0]
+    rows = criterion_comparisons(results, prog, s["criterion_id"])
     return {
         "finding_id": "success",
         "headline": (
-            f"Against its own success measure the verdict is \u201c{s['verdict']}\u201d: ratings were higher "
-            f"after than before on {s['n_higher']} of {s['n_comparisons']} before-and-after ratings, about the "
-            f"same on {s['n_same']} and lower on {s['n_lower']}; {s['n_clear']} of the {s['n_higher']} rises "
-            "are clear of chance at both ends of the base range."
+            f"Against its own success measure the verdict is \u201c{s['verdict']}\u201d: of "
+            f"{scope_words(rows, questions_of(prog))} that stand for it, {s['n_higher']} were higher after "
+            f"than before, {s['n_same']} about the same and {s['n_lower']} lower; {rises_clear_words(rows)} "
+            "at both ends of the base range."
         ),
         "detail": s["criterion"],
         "confidence": s["confidence"],
         "confidence_reason": s["confidence_reason"],
     }
+
+
+def _measured_for_success(prog: Programme, question: str) -> bool:
+    return any(m.question == question for c in prog.plan.success_criteria for m in c.measures)
 
 
 def _understanding(tables, results, changes, prog: Programme) -> dict | None:
@@ -125,20 +234,26 @@ def _understanding(tables, results, changes, prog: Programme) -> dict | None:
     if rows.empty:
         return None
     r = rows.iloc[0]
-    lowered, raised = change_conditions(rows, changes, prog.plan)
+    lowered, raised = change_conditions(rows, changes, prog.plan, series=len(items))
     confidence, reason = rate(prog.plan.confidence_rubric, "change", lowered, raised)
     moved = {"higher": "rose", "lower": "fell"}.get(r["direction"], "stayed about the same,")
+    question = c[c["question"] == r["question"]]
+    n_clear = int(question["clear_of_chance"].sum())
+    separately = "" if _measured_for_success(prog, r["question"]) else "Separately from the success measure, "
+    share = f"the share of all respondents in the '{r['item_label']}' series"
     return {
         "finding_id": "understanding",
         "headline": (
-            f"The share of respondents in the '{r['item_label']}' series {moved} from {r['pct_pre']:.0f}% to "
-            f"{r['pct_post']:.0f}% ({_pts(r['change_pts'])} points, 95% interval {_pts(r['ci_low_pts'])} to "
-            f"{_pts(r['ci_high_pts'])}); "
+            f"{separately}{share if separately else share[:1].upper() + share[1:]} {moved} from "
+            f"{r['pct_pre']:.0f}% to {r['pct_post']:.0f}% ({_pts(r['change_pts'])} points, 95% interval "
+            f"{_pts(r['ci_low_pts'])} to {_pts(r['ci_high_pts'])}), "
             + (
-                "clear of chance at both ends of the base range."
+                "clear of chance at both ends of the base range"
                 if r["clear_of_chance"]
-                else "this could be chance."
+                else "which could be chance"
             )
+            + f"; {n_clear} of {scope_words(question, questions_of(prog))} "
+            + f"{'is' if n_clear == 1 else 'are'} clear of chance."
         ),
         "detail": r["reason"],
         "confidence": confidence,
@@ -182,23 +297,48 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     ev = tables["evidence"]
     if ev.empty:  # a programme without an evidence matrix
         return None
-    lost = int((ev["status"] == "unrecorded").sum())
+    unread = ev["status"] == "unrecorded"
+    lost = int(unread.sum())
+    cut = int((unread & (ev["raw_code"].fillna("") == prog.not_printed.printed)).sum())
     inferred = int((ev["inferred"] == "yes").sum())
     # The inferred statuses rest on the inference rule and on reading names as authorities
     # (data/notes/caveats.md, cleaning inferences): a reading rule a reader could set differently.
     confidence, reason = rate(
         prog.plan.confidence_rubric, "count", [("rule_dependence", NAME_RULES)] if inferred else [], []
     )
+    why = [f"{lost - cut} print blank"] if lost - cut else []
+    why += [f"{cut} {'was' if cut == 1 else 'were'} never printed"] if cut else []
     return {
         "finding_id": "evidence",
         "headline": (
-            f"The programme's evidence matrix cannot show what was produced: {lost} of {len(ev)} cells cannot "
-            f"be read in the source; {inferred} more are inferred from other documents."
+            f"In the text of the programme report this evaluation had, {lost} of the evidence matrix's {len(ev)} "
+            f"cells cannot be read ({' and '.join(why)}); {inferred} more are inferred from other documents. "
+            "This is a limit of the extracted text, not a finding about what the programme produced: the "
+            "original printed report or the programme's own evidence log could settle those cells."
         ),
-        "detail": "",
+        "detail": prog.note("lost_glyph"),
         "confidence": confidence,
         "confidence_reason": reason,
     }
+
+
+def kpi_extremes(k: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
+    """(largest rise, largest fall) of ``results_kpis``: rows beyond the tolerance (``higher``,
+    ``lower``) with the largest change each way; None where no KPI moved that way."""
+    up = k[k["direction"] == "higher"]
+    down = k[k["direction"] == "lower"]
+    return (
+        up.loc[up["change_pts"].idxmax()] if len(up) else None,
+        down.loc[down["change_pts"].idxmin()] if len(down) else None,
+    )
+
+
+def _both_years(tables, k: pd.DataFrame) -> int:
+    """How many authorities the documents place in both KPI years (the years' groups overlap)."""
+    a = tables["authorities"]
+    years = [str(k["year_from"].iloc[0]), str(k["year_to"].iloc[0])]
+    named = a["years"].astype(str).str.split(";")
+    return int(named.map(lambda ys: all(y in ys for y in years)).sum())
 
 
 def _kpis(tables, results, changes, prog: Programme) -> dict | None:
@@ -208,20 +348,36 @@ def _kpis(tables, results, changes, prog: Programme) -> dict | None:
     counts = k["direction"].value_counts()
     y1, y2 = k["year_from"].iloc[0], k["year_to"].iloc[0]
     tol = prog.plan.decision_rules.tolerance_points
-    # No base is published (imprecision); different authorities each year (unlinked groups); the
-    # 'about the same' tolerance decides some directions (rule dependence, caveat C8).
-    lowered: list[Condition] = ["imprecision", "unlinked_groups"]
-    if int(counts.get("about the same", 0)):
-        lowered.append(("rule_dependence", TOLERANCE_RULE))
+    both = _both_years(tables, k)
+    # No base is published (imprecision); each year's figures come from that year's authorities,
+    # a few in both (groups that overlap but cannot be linked); the 'about the same' tolerance
+    # decides some directions (rule dependence, caveat C8).
+    lowered: list[Condition] = [
+        ("imprecision", f"no base is published for any of the {len(k)} KPIs"),
+        (
+            "unlinked_groups",
+            f"each year's figures come from that year's authorities, {both} of them in both {y1} and {y2}",
+        ),
+    ]
+    same = int(counts.get("about the same", 0))
+    if same:
+        lowered.append(
+            (
+                "rule_dependence",
+                f"{TOLERANCE_RULE}, which reads {same} of the {len(k)} KPIs as about the same",
+            )
+        )
     confidence, reason = rate(prog.plan.confidence_rubric, "change", lowered, [])
     return {
         "finding_id": "kpis",
         "headline": (
             f"Of {len(k)} percentage KPIs, {int(counts.get('higher', 0))} were higher in {y2} than in {y1}, "
-            f"{int(counts.get('about the same', 0))} about the same (within {tol:g} points) and "
-            f"{int(counts.get('lower', 0))} lower."
+            f"{same} about the same (within {tol:g} points) and {int(counts.get('lower', 0))} lower."
         ),
-        "detail": "No base sizes are published and the years involved different authorities.",
+        "detail": (
+            f"No base sizes are published, and each year's figures come from that year's authorities "
+            f"({both} of them in both years)."
+        ),
         "confidence": confidence,
         "confidence_reason": reason,
     }

@@ -8,13 +8,17 @@ Four parts, each from the results tables the analysis step writes
   (:func:`lib.analysis.verdicts.combine`);
 * the three first key findings with their confidence (``results_findings``);
 * what cannot be concluded, short: the design's rating on the plan's scale
-  (``results_design``) and how many before/after changes could be chance
+  (``results_design``) and how many before/after changes are clear of chance,
+  counted by the question they answer, each count naming its comparisons
   (``results_comparisons``);
 * the decision box: the range of the smallest changes the survey could have
-  detected, and the respondents per group a survey would need to detect the
-  change the plan says matters, against the bases it had: each criterion's
-  figures from ``results_success``, in the words of the programme report's
-  decision box (:func:`lib.report.facts.decide_words`).
+  detected for the ratings behind each criterion and for all respondents
+  together; then what it would take to decide: what the design lacks to show
+  cause (``results_design``, the plan's follow-up) and the respondents per group
+  a survey would need to detect the change the plan says matters, which is for
+  detection, not attribution. Each criterion's figures are from
+  ``results_success``, in the words of the programme report's decision box
+  (:func:`lib.report.facts.detect_words`, :func:`lib.report.facts.decide_words`).
 
 The page fits one A4 sheet by what it shows (the design's reasons and each
 finding's detail stay in the programme report), not by small print.
@@ -26,7 +30,8 @@ links, A4 print rules) and the PDF are made by :mod:`lib.run.brief`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -34,7 +39,15 @@ from markupsafe import Markup
 
 from lib.analysis import verdicts
 from lib.analysis.design import level_words
-from lib.report.facts import decide_words, detect_words
+from lib.analysis.findings import questions_of, scope_words
+from lib.report.facts import (
+    behind_words,
+    criterion_comparisons,
+    decide_words,
+    design_needs,
+    detect_words,
+    pooled_comparisons,
+)
 from lib.report.format import count_phrase
 from lib.report.html import render
 
@@ -55,7 +68,19 @@ SUCCESS_COLUMNS = (
 )
 FINDING_COLUMNS = ("finding_id", "order", "headline", "confidence", "confidence_reason")
 DESIGN_COLUMNS = ("kind_label", "scale", "scale_version", "level", "level_max", "level_text", "reason")
-COMPARISON_COLUMNS = ("verdict", "clear_of_chance", "mdd_pts", "base_for_target", "base_pre", "base_post")
+COMPARISON_COLUMNS = (
+    "comparison_id",
+    "question",
+    "sector",
+    "sector_label",
+    "direction",
+    "verdict",
+    "clear_of_chance",
+    "mdd_pts",
+    "base_for_target",
+    "base_pre",
+    "base_post",
+)
 #: How many key findings the brief shows.
 N_FINDINGS = 3
 
@@ -72,6 +97,12 @@ class BriefTables:
     target_points: float | None = None
     #: whether the programme has a survey (the verdicts' definitions speak of one only then)
     survey: bool = True
+    #: question id -> its label in a sentence (the programme's ``explorer_label``)
+    questions: dict[str, str] = field(default_factory=dict)
+    #: criterion id -> the ``comparison_id`` of each comparison that stands for it
+    criterion_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: when the plan says outcomes were measured (``design.outcomes_measured``)
+    outcomes_measured: str = ""
 
 
 def check_tables(t: BriefTables) -> list[str]:
@@ -111,13 +142,23 @@ def verdict_part(success: pd.DataFrame, survey: bool = True) -> dict[str, Any]:
     return {"overall": overall, "definition": verdicts.definition(overall, survey=survey), "criteria": rows}
 
 
+#: A rubric condition with what it is for the finding: ``lowered: <rubric words> (here: <its own>)``.
+OWN_REASON = re.compile(r"(lowered|raised): [^;()]*? \(here: (.*?)\)(?=; |$)")
+
+
+def own_reasons(reason: str) -> str:
+    """A confidence reason with each condition given by what it is for the finding (its ``here``
+    words) and not the rubric's general words, which the glossary defines once."""
+    return OWN_REASON.sub(r"\1: \2", reason)
+
+
 def findings_part(findings: pd.DataFrame, n: int = N_FINDINGS) -> list[dict[str, str]]:
     top = findings.sort_values("order", kind="stable").head(n)
     return [
         {
             "headline": str(r["headline"]),
             "confidence": str(r["confidence"]).replace("_", " "),
-            "reason": str(r["confidence_reason"]),
+            "reason": own_reasons(str(r["confidence_reason"])),
         }
         for _, r in top.iterrows()
     ]
@@ -127,8 +168,30 @@ def _truthy(series: pd.Series) -> pd.Series:
     return series.map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
 
 
-def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str]:
-    """Short sentences on what the evidence cannot show: the design's rating, then how many changes could be chance."""
+def _clear_by_question(comparisons: pd.DataFrame, questions: dict[str, str], success: set[str]) -> str:
+    """How many comparisons of each question are clear of chance, each named by what it covers:
+    ``none of the 18 ratings on ... , which stand for the success measure, and 4 of the 6 ...``."""
+    groups = [rows for _, rows in comparisons.groupby("question", sort=False)]
+    groups.sort(key=lambda rows: not (success and set(rows["comparison_id"]) <= success))
+    parts = []
+    for rows in groups:
+        n = int(_truthy(rows["clear_of_chance"]).sum())
+        behind = bool(success) and set(rows["comparison_id"]) <= success
+        parts.append(
+            f"{'none' if n == 0 else n} of "
+            + (behind_words(rows) if behind else scope_words(rows, questions))
+        )
+    return " and ".join(parts)
+
+
+def cannot_conclude(
+    design: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    questions: dict[str, str] | None = None,
+    success_ids: set[str] | None = None,
+) -> list[str]:
+    """Short sentences on what the evidence cannot show: the design's rating, then how many changes
+    are clear of chance, counted by the question they answer (the success measure's first)."""
     out = []
     if not design.empty:
         d = design.iloc[0]
@@ -140,21 +203,28 @@ def cannot_conclude(design: pd.DataFrame, comparisons: pd.DataFrame) -> list[str
         )
     if len(comparisons):
         clear = int(_truthy(comparisons["clear_of_chance"]).sum())
-        chance = int((comparisons["verdict"] == verdicts.DIRECTION_ONLY).sum())
         out.append(
-            f"{clear} of {count_phrase(len(comparisons), 'before/after change')} "
-            f"{'is' if clear == 1 else 'are'} clear of chance; {chance} could be chance."
+            f"Of the {count_phrase(len(comparisons), 'before/after change')} in the survey, {clear} "
+            f"{'is' if clear == 1 else 'are'} clear of chance: "
+            f"{_clear_by_question(comparisons, questions or {}, success_ids or set())}."
         )
     return out
 
 
+def _criterion_scope(t: BriefTables, c: pd.Series) -> str:
+    ids = t.criterion_ids.get(str(c["criterion_id"]))
+    rows = t.comparisons[t.comparisons["comparison_id"].isin(ids or ())]
+    return behind_words(rows) if len(rows) else ""
+
+
 def _criteria_lines(t: BriefTables, words) -> list[str]:
-    """One line per criterion that has one (``words`` of its ``results_success`` row): the same
-    words the programme report's decision box prints, named by criterion when there are several."""
+    """One line per criterion that has one (``words`` of its ``results_success`` row and the
+    comparisons it covers): the words the programme report's decision box prints, named by
+    criterion when there are several."""
     several = len(t.success) > 1
     out = []
     for _, c in t.success.iterrows():
-        line = words(c)
+        line = words(c, _criterion_scope(t, c))
         if line:
             out.append(
                 (f"For \u201c{c['criterion']}\u201d: " if several else "") + line[:1].upper() + line[1:] + "."
@@ -163,8 +233,10 @@ def _criteria_lines(t: BriefTables, words) -> list[str]:
 
 
 def decision_part(t: BriefTables) -> dict[str, Any]:
-    """The decision box: one row per criterion, the changes the survey could detect, and what a survey able
-    to decide would need, all read from ``results_success`` as the programme report's decision box reads them."""
+    """The decision box: one row per criterion, the changes the survey could detect (for the ratings
+    behind the criterion and for all respondents together), and what it would take to decide: what the
+    design lacks to show cause, then the respondents per group for the target change, all read from
+    ``results_success``, ``results_comparisons`` and ``results_design``."""
     rows = [
         (
             str(r["criterion"]),
@@ -174,8 +246,10 @@ def decision_part(t: BriefTables) -> dict[str, Any]:
         )
         for _, r in t.success.iterrows()
     ]
-    mdd = _criteria_lines(t, detect_words)
-    need = _criteria_lines(t, lambda c: decide_words(c, t.target_points))
+    pooled, on = pooled_comparisons(t.comparisons, t.questions)
+    needs = design_needs(str(t.design["kind"].iloc[0]), t.outcomes_measured) if len(t.design) else []
+    mdd = _criteria_lines(t, lambda c, scope: detect_words(c, scope, pooled, on))
+    need = _criteria_lines(t, lambda c, scope: decide_words(c, t.target_points, scope, needs))
     return {
         "rows": rows,
         "in_short": any(r[3] for r in rows),
@@ -194,19 +268,27 @@ def brief_body(t: BriefTables, programme_name: str) -> Markup:
         programme_name=programme_name,
         verdict=verdict_part(t.success, t.survey),
         findings=findings_part(t.findings),
-        cannot=cannot_conclude(t.design, t.comparisons),
+        cannot=cannot_conclude(
+            t.design, t.comparisons, t.questions, {i for ids in t.criterion_ids.values() for i in ids}
+        ),
         decision=decision_part(t),
     )
 
 
 def brief_tables(wb: Any) -> BriefTables:
     """The brief's tables: the analysis step's results tables and the plan's target change."""
-    target = wb.programme.plan.decision_rules.target_change_points
+    prog = wb.programme
+    target = prog.plan.decision_rules.target_change_points
     return BriefTables(
         wb.results_success,
         wb.results_findings,
         wb.results_design,
         wb.results_comparisons,
         target_points=float(target),
-        survey=wb.programme.has_survey,
+        survey=prog.has_survey,
+        questions=questions_of(prog),
+        criterion_ids={
+            c.id: tuple(criterion_comparisons(wb, c.id)["comparison_id"]) for c in prog.plan.success_criteria
+        },
+        outcomes_measured=prog.plan.design.outcomes_measured,
     )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.analysis import results
-from lib.analysis.design import Design
+from lib.analysis.design import PARTS, Design
+from lib.analysis.findings import lower_first
 from lib.report.common import status_ids, status_label
 from lib.report.format import list_phrase
 from lib.report.workbook import (
@@ -331,31 +332,82 @@ def _about(low, high) -> str:
     return f"about {_whole(low)}" if _whole(low) == _whole(high) else f"about {_whole(low)} to {_whole(high)}"
 
 
-def detect_words(criterion: pd.Series) -> str | None:
+def _bases(low, high) -> str:
+    return _whole(low) if _whole(low) == _whole(high) else f"{_whole(low)} to {_whole(high)}"
+
+
+def detect_words(
+    criterion: pd.Series, scope: str = "", pooled: pd.DataFrame | None = None, pooled_on: str = ""
+) -> str | None:
     """What a criterion's could-be-chance comparisons could have detected, from its
-    ``results_success`` row (the one home of the range); None when none could be chance."""
+    ``results_success`` row (the one home of the range), named by the comparisons it covers
+    (``scope``, :func:`lib.analysis.findings.scope_words`); with the ``pooled`` comparisons of all
+    respondents together (``results_comparisons`` rows, on ``pooled_on``), what they could detect. None when none
+    could be chance."""
     if pd.isna(criterion["mdd_min_pts"]):
         return None
-    return (
-        f"with these bases the survey could only detect changes of "
-        f"{_about(criterion['mdd_min_pts'], criterion['mdd_max_pts'])} points, so a change that could be "
-        "chance is not evidence that nothing changed"
+    bases = _bases(criterion["base_min"], criterion["base_max"])
+    words = (
+        f"for {scope or 'these ratings'} ({bases} respondents per group), the survey could "
+        f"only detect changes of {_about(criterion['mdd_min_pts'], criterion['mdd_max_pts'])} points"
     )
+    if pooled is not None and len(pooled.dropna(subset=["mdd_pts"])):
+        p = pooled.dropna(subset=["mdd_pts"])
+        words += (
+            f"; for all respondents together ({_bases(p['base_pre'].min(), p['base_pre'].max())} before, "
+            f"{_bases(p['base_post'].min(), p['base_post'].max())} after, published only "
+            f"on {pooled_on or 'some questions'}), about "
+            f"{_bases(p['mdd_pts'].min(), p['mdd_pts'].max())} points"
+        )
+    return words + ". A change that could be chance is therefore not evidence that nothing changed"
 
 
-def decide_words(criterion: pd.Series, target_points: float | None) -> str | None:
-    """What it would take to decide on a criterion (respondents per group for the plan's target change,
-    against the bases its comparisons rest on), from its ``results_success`` row; None untested."""
+def pooled_comparisons(comparisons: pd.DataFrame, questions: dict[str, str]) -> tuple[pd.DataFrame, str]:
+    """The ``results_comparisons`` rows of all respondents together, and the questions they are on
+    in words (``understanding of co-production (Q1)``): what :func:`detect_words` adds."""
+    rows = comparisons[comparisons["sector"] == "all"]
+    on = " and ".join(lower_first(questions.get(q, q)) for q in dict.fromkeys(rows["question"]))
+    return rows, on
+
+
+def behind_words(rows: pd.DataFrame) -> str:
+    """``the 18 ratings behind the success measure``: a criterion's comparisons named short, where
+    the words before them say what they are (:func:`lib.analysis.findings.scope_words`)."""
+    return f"the {len(rows)} rating{'' if len(rows) == 1 else 's'} behind the success measure"
+
+
+def design_needs(kind: str, outcomes_measured: str) -> list[str]:
+    """What a design able to show cause needs and this design (``results_design`` ``kind``) lacks:
+    a comparison group, linked before/after answers, and a later follow-up (the plan says when
+    outcomes were measured)."""
+    linked, comparison = PARTS.get(kind, (False, False))
+    needs = [] if comparison else ["a comparison group (people or places the programme did not reach)"]
+    needs += [] if linked else ["before and after answers linked person to person"]
+    later = f" (here outcomes were measured {outcomes_measured})" if outcomes_measured else ""
+    return [*needs, f"a later follow-up{later}"]
+
+
+def decide_words(
+    criterion: pd.Series, target_points: float | None, scope: str = "", needs: list[str] | None = None
+) -> str | None:
+    """What it would take to decide on a criterion: what the design lacks to show cause
+    (``needs``, :func:`design_needs`), then the respondents per group for the plan's target change
+    against the bases its comparisons rest on (``results_success``), said to be for detecting that
+    change, not for attributing it; None untested."""
     if target_points is None or pd.isna(criterion["base_for_target_min"]):
         return None
     need = _about(criterion["base_for_target_min"], criterion["base_for_target_max"])
-    bases = _whole(criterion["base_min"])
-    if _whole(criterion["base_max"]) != bases:
-        bases += f" to {_whole(criterion['base_max'])}"
+    cause = (
+        f"showing whether the programme caused a change needs {list_phrase(needs)}; more respondents in "
+        "the same design would still not show cause. "
+        if needs
+        else ""
+    )
     return (
-        f"to detect a change of {target_points:g} points (the change the evaluation plan says matters), a "
-        f"survey needs {need} respondents in each of the "
-        f"before and after groups; these comparisons rest on {bases}"
+        f"{cause}{'The' if cause else 'the'} numbers per group are for detecting the change the evaluation plan "
+        f"says matters, not for attribution: to detect a change of {target_points:g} points in "
+        f"{scope or 'these ratings'}, a survey needs {need} respondents in each of the before and after "
+        f"groups; these rest on {_bases(criterion['base_min'], criterion['base_max'])}"
     )
 
 

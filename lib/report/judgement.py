@@ -12,17 +12,23 @@ import pandas as pd
 from markupsafe import Markup
 
 from lib.analysis.design import NOT_RATED, level_words
-from lib.analysis.verdicts import DIRECTION_ONLY, UNTESTABLE, definition
+from lib.analysis.findings import questions_of, rises_clear_words, scope_words
+from lib.analysis.results import VERDICT_QUESTION, could_be_chance
+from lib.analysis.verdicts import DIRECTION_ONLY, NOT_SUPPORTED, SUPPORTED, UNTESTABLE, definition
 from lib.programme.plan import DecisionRules
 from lib.report.common import caveats_paragraph
 from lib.report.facts import (
     CANNOT_CONCLUDE_ANCHOR,
+    behind_words,
     criterion_comparisons,
     decide_words,
+    design_needs,
     design_rating,
+    detect_words,
     direction_counts,
     finding_anchor,
     finding_with_reason,
+    pooled_comparisons,
     success_results,
 )
 from lib.report.html import bullets, heading, join, link, paragraph, quote_block, render, table_html
@@ -60,13 +66,19 @@ def _rules(rules: DecisionRules, survey: bool) -> list[str]:
         f"A change within {rules.tolerance_points:g} percentage points either way is "
         "\u201cabout the same\u201d; beyond it, higher or lower."
     )
+    question = (
+        f"Each before/after comparison's verdict answers one question, {VERDICT_QUESTION} Higher and clear "
+        f"of chance: \u201c{SUPPORTED}\u201d; higher but not clear of chance: \u201c{DIRECTION_ONLY}\u201d; "
+        f"about the same or lower: \u201c{NOT_SUPPORTED}\u201d, saying which; no published base: "
+        f"\u201c{UNTESTABLE}\u201d."
+    )
     one = "Verdicts use one set of words, never stronger than their weakest part"
     words = (
         f"{one}: "
         f"\u201c{DIRECTION_ONLY}\u201d means {definition(DIRECTION_ONLY)[0].lower()}"
         f"{definition(DIRECTION_ONLY)[1:]}"
     )
-    return [clear, same, detect, words] if survey else [same, f"{one}."]
+    return [clear, same, question, detect, words] if survey else [same, f"{one}."]
 
 
 @PROGRAMME_PAGE.headed("how-judged")
@@ -103,10 +115,13 @@ def how_judged(wb: Workbook) -> Markup:
             + "; ".join(e.text for e in rubric.lowered_by)
             + "."
             + (
-                " Each of these raises it one level: " + "; ".join(e.text for e in rubric.raised_by) + "."
+                " Each of these raises it one level: "
+                + "; ".join(e.text for e in rubric.raised_by)
+                + " (this evaluation's own rule, not GRADE's)."
                 if rubric.raised_by
                 else ""
             )
+            + " Each finding says what each condition is for it (\u201chere: \u2026\u201d)."
         ),
         table_html(rubric_rows, "The confidence levels"),
     )
@@ -139,14 +154,14 @@ def _criterion(wb: Workbook, c: pd.Series) -> Markup:
     unmeasured = [s for s in order if s not in set(rows["sector"])]
     labels = {**{s.id: s.label for s in wb.programme.sectors}, **dict(wb.programme.success_sectors)}
     counts = (
-        f"Higher after than before on {c['n_higher']} of {c['n_comparisons']} ratings, about the same on {c['n_same']} "
-        f"and lower on {c['n_lower']}; {c['n_clear']} clear of chance."
+        f"Of {scope_words(rows, questions_of(wb.programme))} that stand for it, {c['n_higher']} were higher "
+        f"after than before, {c['n_same']} about the same and {c['n_lower']} lower; {rises_clear_words(rows)}."
         if c["n_comparisons"]
         else ""
     )
     return join(
         quote_block(c["criterion"], source_doc(wb, c["source"])),
-        paragraph(f"Verdict: {c['headline']} (confidence: {c['confidence']}).", counts),
+        paragraph(f"Verdict \u2014 {c['headline']} (confidence: {c['confidence']}).", counts),
         paragraph(f"What stands for it: {c['reasoning']}"),
         table_html(_sector_rows(rows, order), "This criterion by sector") if len(rows) else Markup(""),
         paragraph(
@@ -224,16 +239,13 @@ CAN_SUPPORT = {
 
 def _decision_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Each comparison behind a criterion, with what the survey could detect at its bases."""
-    chance = rows[rows["verdict"] == DIRECTION_ONLY]
+    chance = rows[could_be_chance(rows)]
     return pd.DataFrame(
         {
             "Rating": [f"{r['item_label']} ({r['sector_label']})" for _, r in chance.iterrows()],
             "Change (points)": [f"{v:+.0f}" if round(v) else "0" for v in chance["change_pts"]],
             "Verdict": chance["verdict"].tolist(),
-            "What these bases could detect": [
-                f"with these bases the survey could only detect a change of about {r['mdd_pts']:.0f} points"
-                for _, r in chance.iterrows()
-            ],
+            "Smallest detectable change (points)": [f"{r['mdd_pts']:.0f}" for _, r in chance.iterrows()],
             "Respondents per group for the target change": [
                 str(r["base_for_target"]) for _, r in chance.iterrows()
             ],
@@ -241,34 +253,42 @@ def _decision_rows(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _why(c: pd.Series) -> str:
-    """Why the verdict reads as it does, from the counts behind it (``results_success``)."""
+def _why(c: pd.Series, rows: pd.DataFrame, scope: str) -> str:
+    """Why the verdict reads as it does, from the counts behind it (``results_success``) and the
+    comparisons they count (``rows``, named by ``scope``)."""
     n = int(c["n_comparisons"])
     if not n:
         return f"Why: {c['confidence_reason']}."
     return (
-        f"Why: of the {n} before/after ratings that stand for it, {int(c['n_higher'])} were higher, "
-        f"{int(c['n_same'])} about the same and {int(c['n_lower'])} lower; {int(c['n_clear'])} of the "
-        "changes are clear of chance at both ends of the base range."
+        f"Why: of {scope} that stand for it, {int(c['n_higher'])} were higher, "
+        f"{int(c['n_same'])} about the same and {int(c['n_lower'])} lower; {rises_clear_words(rows)} "
+        "at both ends of the base range."
     )
 
 
 def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
     rows = criterion_comparisons(wb, c["criterion_id"])
+    scope = scope_words(rows, questions_of(wb.programme)) if len(rows) else ""  # in the results' order
     plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
     order = {s: i for i, s in enumerate(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))}
     rows = rows.assign(_o=rows["sector"].map(order)).sort_values(["_o", "item_order"], kind="stable")
-    target = wb.programme.plan.decision_rules.target_change_points
+    plan = wb.programme.plan
+    target = plan.decision_rules.target_change_points
     can = CAN_SUPPORT.get(c["verdict"], "")
     parts = [
         paragraph(
-            f"\u201c{c['criterion']}\u201d Verdict: {c['verdict']} (confidence: {c['confidence']}).",
-            _why(c),
+            f"\u201c{c['criterion']}\u201d Verdict \u2014 {c['verdict']} (confidence: {c['confidence']}).",
+            _why(c, rows, scope),
             f"For a funding decision this evidence can support {can}. It cannot show that the programme "
             f"caused any change: the design is {level}.",
         )
     ]
-    decide = decide_words(c, target)
+    behind = behind_words(rows) if len(rows) else ""
+    detect = detect_words(c, behind, *pooled_comparisons(wb.results_comparisons, questions_of(wb.programme)))
+    if detect:
+        parts.append(paragraph(f"What this survey could detect: {detect[:1].upper()}{detect[1:]}."))
+    needs = design_needs(str(design_rating(wb)["kind"]), plan.design.outcomes_measured)
+    decide = decide_words(c, target, behind, needs)
     if decide:
         parts.append(paragraph(f"What it would take to decide: {decide}."))
     chance = _decision_rows(rows)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from lib.analysis import verdicts
 from lib.analysis.claim_verdict import NO_STRENGTH
+from lib.analysis.findings import kpi_extremes
 from lib.programme import wording
 from lib.report import chart_cache, charts, figures
 from lib.report.common import caveats_paragraph, programme_caveats
@@ -317,6 +318,55 @@ def _theme_rows(wb: Workbook) -> list[dict[str, str]]:
     return rows
 
 
+def _misprinted(wb: Workbook, row: pd.Series) -> str:
+    """'; printed ‘69%%’ in the source, a typing error' where the data-quality log records a KPI
+    value of this row as mistyped; '' otherwise."""
+    log = wb.quality_log
+    if log.empty:
+        return ""
+    typos = log[(log["check"] == "typo") & log["file"].astype(str).str.contains("kpi")]
+    for value in (row["pct_from"], row["pct_to"]):
+        hit = typos[typos["value"].astype(str).str.fullmatch(rf"{value:.0f}%%+")]
+        if len(hit):
+            return f"; printed \u2018{hit['value'].iloc[0]}\u2019 in the source, a typing error"
+    return ""
+
+
+def _kpi_move(wb: Workbook, row: pd.Series, kind: str, same_kpi: bool) -> str:
+    under = "the same KPI" if same_kpi else f"\u2018{row['kpi_label']}\u2019"
+    return (
+        f"the largest {kind} was \u2018{row['measure_label']}\u2019 under {under}, "
+        f"{row['pct_from']:.0f}% to {row['pct_to']:.0f}% ({signed_points(row['change_pts'] / 100)} points"
+        + _misprinted(wb, row)
+        + ")"
+    )
+
+
+def kpi_sentence(wb: Workbook) -> str:
+    """The percentage KPIs' movements both ways (``results_kpis``): the counts, the largest rise and
+    the largest fall, with why neither can be tested (the KPI finding's own detail)."""
+    k = wb.results_kpis
+    if k.empty:
+        return ""
+    n = direction_counts(k)
+    rise, fall = kpi_extremes(k)
+    moves = []
+    if rise is not None:
+        moves.append(_kpi_move(wb, rise, "rise", False))
+    if fall is not None:
+        moves.append(_kpi_move(wb, fall, "fall", rise is not None and fall["kpi"] == rise["kpi"]))
+    f = wb.results_findings
+    why = f.loc[f["finding_id"] == "kpis", "detail"]
+    return (
+        f"Of {len(k)} percentage KPIs, {n['higher']} were higher in {k['year_to'].iloc[0]} than in "
+        f"{k['year_from'].iloc[0]}, {n['about the same']} about the same and {n['lower']} lower"
+        + (f"; {' and '.join(moves)}" if moves else "")
+        + ". "
+        + (str(why.iloc[0]) + " " if len(why) and str(why.iloc[0]) != "nan" else "")
+        + "So none of these movements can be tested for chance."
+    )
+
+
 @PROGRAMME_PAGE.headed("conclusions")
 def conclusions(wb: Workbook) -> Markup:
     """Conclusions, each backed by a computed value."""
@@ -358,6 +408,9 @@ def conclusions(wb: Workbook) -> Markup:
             f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read, and "
             f"{whose} programme years are not stated in any document."
         )
+    kpis = kpi_sentence(wb)
+    if kpis:
+        items.append(kpis)
     doubtful = int((wb.profiles["alignment"] == "doubtful").sum())
     if wb.has("profiles"):
         items.append(

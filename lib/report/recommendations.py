@@ -20,10 +20,12 @@ from typing import Protocol
 import pandas as pd
 
 from lib.analysis import verdicts
+from lib.analysis.findings import questions_of, rises_clear_words, scope_words
 from lib.programme import wording
 from lib.report.facts import (
     claim_audit,
     comparisons,
+    criterion_comparisons,
     design,
     evidence_totals,
     percentage_kpi_years,
@@ -99,14 +101,14 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
     if "success" not in keys:
         return None
     rose, strong, items = _rises(wb)
-    figure = f"ratings higher on {rose} of {items}; {strong} of the {rose} rises clear of chance"
+    figure = f"ratings behind the success measure higher on {rose} of {items}; {strong} of the {rose} rises clear of chance"
     comparison = design(wb).comparison
     if strong == 0:
         text = (
             "What to do about the programme: this evidence does not allow a decision to scale it up or to "
-            f"stop it. The ratings were higher after {wording('events')}, but no rise can be told from chance and "
-            "nothing shows what would have happened without the programme. Continue it only as a test that "
-            "can answer that question (the next recommendations), and do not scale it on this evidence."
+            f"stop it. {_success_counts(wb)}, and nothing shows what would have happened without the "
+            "programme. Continue it only as a test that can answer that question (the next recommendations), "
+            "and do not scale it on this evidence."
         )
     elif strong < rose or not comparison:
         text = (
@@ -121,6 +123,22 @@ def programme_decision(wb: Workbook, keys: set[str]) -> Rule | None:
             "scale: every rise is clear of chance against a comparison group."
         )
     return Rule(text, ("success",), figure, "programme")
+
+
+def _success_counts(wb: Workbook) -> str:
+    """Each success criterion's counts and verdict, named by the ratings that stand for it
+    (``results_success``, ``results_comparisons``): 'Of the 18 ratings on ..., 13 were higher ...'."""
+    out = []
+    for _, c in success_results(wb).iterrows():
+        rows = criterion_comparisons(wb, c["criterion_id"])
+        if not len(rows):
+            continue
+        out.append(
+            f"Of {scope_words(rows, questions_of(wb.programme))} that stand for its success measure, "
+            f"{int(c['n_higher'])} were higher after {wording('events')}, {int(c['n_same'])} about the same and "
+            f"{int(c['n_lower'])} lower; {rises_clear_words(rows)}, so the verdict is \u201c{c['verdict']}\u201d"
+        )
+    return "; ".join(out)
 
 
 def keep_what_moved(wb: Workbook, keys: set[str]) -> Rule | None:
@@ -138,11 +156,15 @@ def keep_what_moved(wb: Workbook, keys: set[str]) -> Rule | None:
     if judged.empty or not bool(judged["clear_of_chance"].iloc[0]):
         return None
     events = wording("events")
+    question = wb.results_comparisons[wb.results_comparisons["question"] == r["question"]]
+    n_clear = int(question["clear_of_chance"].sum())
     return Rule(
         f"What to change in the programme: if it continues, keep at the centre of {events} the work on "
-        f"'{r['item_label']}': its share was higher after {events}, a change clear of chance; without a "
-        "comparison group it is an association, not a proven effect, so test it with the next "
-        "recommendation before relying on it.",
+        f"'{r['item_label']}'. Separately from the success measure, the share of all respondents in this series "
+        f"was higher after {events}, a change clear of chance; of "
+        f"{scope_words(question, questions_of(wb.programme))}, {n_clear} {'is' if n_clear == 1 else 'are'} "
+        "clear of chance. Without a comparison group this is an association, not a proven effect, so test "
+        "it with the next recommendation before relying on it.",
         ("understanding",),
         f"{percent(r['pre'])} to {percent(r['post'])}, {signed_points(r['change'])} points",
         "programme",
@@ -155,11 +177,12 @@ def comparison_design(wb: Workbook, keys: set[str]) -> Rule | None:
         return None
     rose, strong, _ = _rises(wb)
     return Rule(
-        "Before the next round, survey a comparison group (people or places not yet reached) and give each "
-        "respondent a reference that links their before and after answers, so that a change can be "
-        "attributed and measured on the same people.",
+        "Before the next round, survey a comparison group (people or places not yet reached), give each "
+        "respondent a reference that links their before and after answers, and ask them again some time "
+        f"after {wording('events')}, so that a change can be attributed, measured on the same people and seen "
+        "to last; more respondents in the same design would not do this.",
         change_keys,
-        f"{strong} of {rose} rises clear of chance; no comparison group",
+        f"{strong} of the {rose} rises behind the success measure clear of chance; no comparison group",
         "evaluation",
     )
 
@@ -179,16 +202,17 @@ def honest_reporting(wb: Workbook, keys: set[str]) -> Rule | None:
 
 
 def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
+    """The evidence cells the extracted text lost are a limit of this evaluation's copy, not of the
+    programme's record: the step that fills them is the evaluation's, not advice to the programme."""
     if "evidence" not in keys:
         return None
     ev = wb.evidence
     return Rule(
-        "Keep the evidence record as key data (each item's status in words, with a date and a source), not "
-        "as marks in a table of a document.",
+        "Before anyone relies on the evidence matrix, obtain the original printed programme report or the "
+        "programme's own evidence log and read the cells the extracted text lost.",
         ("evidence",),
-        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read",
+        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read in the text this evaluation had",
         "evaluation",
-        phrase="key data",
     )
 
 

@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+from lib.analysis.design import PARTS
 from lib.report import brief, pages, workbook
 from lib.run.render import render_caveats
 
@@ -77,7 +78,12 @@ def test_kpi_counts_use_the_tolerance(rendered):
 def test_success_verdicts_are_the_results_verdicts(rendered):
     text = rendered["programme"]
     for _, s in rendered["wb"].results_success.iterrows():
-        assert f"Verdict: {s['headline']}" in text
+        assert f"Verdict \u2014 {s['headline']}" in text
+        # a verdict holding a colon is not set after another one ("Verdict: direction only: could be chance")
+        assert (
+            f"Verdict: {s['headline']}" not in text and f"Verdict: {s['headline']}" not in rendered["brief"]
+        )
+        assert f"{s['headline']} Confidence" not in text  # the verdict and the confidence are two sentences
     assert "ratings were higher after the workshops Confidence" not in text
     assert "Verdict: the ratings were higher" not in text
 
@@ -100,14 +106,18 @@ def test_decision_box_reads_the_results_tables(rendered):
     wb, text = rendered["wb"], rendered["programme"]
     box = text[text.index("The decision in brief") : text.index("Summary What the programme set out to do")]
     for _, s in wb.results_success.iterrows():
-        assert f"Verdict: {s['verdict']} (confidence: {s['confidence']})" in box
+        assert f"Verdict \u2014 {s['verdict']} (confidence: {s['confidence']})" in box
     c = wb.results_comparisons
     # could be chance: tested and not clear of chance, whatever the direction (an 'about the same'
     # rating is 'not supported' on its own question, did the share rise?, but could still be chance)
     chance = c[(c["question"] == "impacts") & ~c["clear_of_chance"] & (c["verdict"] != "cannot be tested")]
     assert len(chance) == 18 and (chance["verdict"] == "not supported").sum() == 5
-    for mdd in chance["mdd_pts"]:
-        assert f"with these bases the survey could only detect a change of about {mdd:.0f} points" in box
+    assert "Smallest detectable change (points)" in box
+    for _, r in chance.iterrows():  # one row per comparison, the detectable change a number
+        change = f"{r['change_pts']:+.0f}" if round(r["change_pts"]) else "0"
+        row = f"{r['item_label']} ({r['sector_label']}) {change} {r['verdict']} "
+        row += f"{r['mdd_pts']:.0f} {r['base_for_target']:.0f}"
+        assert row in box, row
     need = chance["base_for_target"].astype(int)
     assert f"about {need.min()} to {need.max()} respondents in each of the before and after groups" in box
     assert box.index("Verdict") < text.index("Key findings")
@@ -179,15 +189,27 @@ def test_the_brief_and_the_decision_box_give_the_same_decision_figures(rendered)
         need = tested["base_for_target"].astype(int)
         bases = pd.concat([tested["base_pre"], tested["base_post"]]).astype(int)
         words = (
-            f"to detect a change of {target:g} points (the change the evaluation plan says matters), a survey "
-            f"needs about {need.min()} to {need.max()} "
-            f"respondents in each of the before and after groups; these comparisons rest on "
+            f"to detect a change of {target:g} points in the {int(keep.sum())} ratings behind the success "
+            f"measure, a survey needs about {need.min()} to {need.max()} "
+            f"respondents in each of the before and after groups; these rest on "
             f"{bases.min()} to {bases.max()}"
         )
-        assert words in box
-        assert words[:1].upper() + words[1:] in short
+        assert words in box and words in short
+        # more respondents cannot show cause: both say what the design lacks (results_design)
+        linked, comparison = PARTS[wb.results_design["kind"].iloc[0]]
+        for page in (box, short):
+            assert "more respondents in the same design would still not show cause" in page
+            assert "not for attribution" in page
+            assert ("a comparison group" in page) is not comparison
+            assert ("before and after answers linked person to person" in page) is not linked
+            assert "a later follow-up" in page
         chance = c[keep & (c["verdict"] == "direction only: could be chance")]["mdd_pts"]
-        assert f"detect changes of about {chance.min():.0f} to {chance.max():.0f} points" in short
+        detect = (
+            f"What this survey could detect: For the {int(keep.sum())} ratings behind the success measure "
+            f"({bases.min()} to {bases.max()} respondents per group), the survey could only detect changes of "
+            f"about {chance.min():.0f} to {chance.max():.0f} points"
+        )
+        assert detect in short and detect in box
     assert "median" not in short
 
 
@@ -215,3 +237,64 @@ def test_evidence_matrix_counts_read_one_way(rendered):
     assert f"The other {recorded} cells print a recorded status" in text
     unreadable = re.findall(r"(\d+) of (\d+) (?:evidence )?cells (?:cannot be read|lost their status)", text)
     assert len(unreadable) >= 4 and set(unreadable) == {(str(lost), str(len(ev)))}
+
+
+def test_every_clear_of_chance_count_in_the_brief_names_its_comparisons(rendered):
+    """Before: the brief said '0 of the 13 rises are clear of chance', '56% to 81% ... clear of chance'
+    and '4 of 24 before/after changes are clear of chance' with no word of which comparisons each
+    counts. Each count now names its comparisons, counted here from results_comparisons."""
+    wb, short = rendered["wb"], rendered["brief"]
+    c = wb.results_comparisons
+    impacts, q1 = c[c["question"] == "impacts"], c[c["question"] == "understanding"]
+    n3, n1 = int(impacts["clear_of_chance"].sum()), int(q1["clear_of_chance"].sum())
+    assert (
+        f"Of the {len(c)} before/after changes in the survey, {n3 + n1} are clear of chance: "
+        f"{'none' if n3 == 0 else n3} of the {len(impacts)} ratings behind the success measure and {n1} of the "
+        f"{len(q1)} ratings on understanding of co-production (Q1) for all respondents and by sector."
+        in short
+    )
+    assert not re.search(r"\b\d+ of (the )?\d+ (rises|before/after changes) (is|are) clear of chance", short)
+    # what all respondents together could detect: the pooled comparisons' own figures
+    pooled = c[c["sector"] == "all"]
+    low, high = round(pooled["mdd_pts"].min()), round(pooled["mdd_pts"].max())
+    about = f"about {low}" if low == high else f"about {low} to {high}"
+    assert (
+        f"for all respondents together ({int(pooled['base_pre'].min())} before, "
+        f"{int(pooled['base_post'].min())} after, published only on understanding of co-production (Q1)), "
+        f"{about} points" in short
+    )
+
+
+def test_conclusions_give_the_kpis_both_ways(rendered):
+    """Before: the largest KPI movement, a fall (84% to 69%), was in the KPI section only."""
+    wb, text = rendered["wb"], rendered["programme"]
+    k = wb.results_kpis
+    end = text.index("Methods and limitations", text.index("Conclusions Each conclusion"))
+    conclusions = text[text.index("Conclusions Each conclusion") : end]
+    rise = k[k["direction"] == "higher"].sort_values("change_pts").iloc[-1]
+    fall = k[k["direction"] == "lower"].sort_values("change_pts").iloc[0]
+    for word, r in (("rise", rise), ("fall", fall)):
+        assert f"the largest {word} was \u2018{r['measure_label']}\u2019" in conclusions
+        assert f"{r['pct_from']:.0f}% to {r['pct_to']:.0f}% ({r['change_pts']:+.0f} points" in conclusions
+    # the source's misprint of the fall's value, as the data-quality log records it
+    log = wb.quality_log
+    typo = log[(log["check"] == "typo") & (log["value"] == f"{fall['pct_to']:.0f}%%")]
+    assert len(typo) == 1
+    assert (
+        f"({fall['change_pts']:+.0f} points; printed \u2018{typo['value'].iloc[0]}\u2019 in the source"
+        in conclusions
+    )
+    assert "No base sizes are published" in conclusions
+    assert "none of these movements can be tested for chance" in conclusions
+
+
+def test_each_finding_gives_its_own_confidence_reasons_on_the_page(rendered):
+    """Before: 'lowered for the same 2 reasons as finding 1' (finding 1 listed three), in findings 2
+    and 5 meaning different pairs. Each finding now names what each condition is for it, and the
+    rubric says its raising rule is the evaluation's own."""
+    wb, text = rendered["wb"], rendered["programme"]
+    assert not re.search(r"same (\d+ )?reasons? as finding", text)
+    for reason in wb.results_findings["confidence_reason"]:
+        assert reason in text
+    judged = text[text.index("How this evaluation judges") :]
+    assert "(this evaluation's own rule, not GRADE's)" in judged

@@ -86,3 +86,47 @@ def test_a_rule_whose_guidance_phrase_is_not_in_its_own_text_stops(wb, monkeypat
     monkeypatch.setattr(rec, "RULES", (lambda _wb, _keys: bad,))
     with pytest.raises(ValueError, match="guidance phrase 'key data' is not in its text"):
         rec.recommendations(wb, [pd.Series({"key": "evidence"})])
+
+
+def test_the_decision_is_written_from_the_counts_and_the_verdict(wb, recs):
+    """Before: 'The ratings were higher after the workshops, but no rise can be told from chance',
+    beside 'a change clear of chance' two lines below, neither saying which comparisons it counts."""
+    s = wb.results_success.iloc[0]
+    c = wb.results_comparisons
+    rows = c[(c["question"] == "impacts") & c["sector"].isin(["vcs", "childrens_centres"])]
+    rises = rows[rows["direction"] == "higher"]
+    decision = next(r for r in recs if r.rests_on == ("success",)).text
+    assert "The ratings were higher after" not in decision
+    assert (
+        f"Of the {len(rows)} ratings on nine impacts of co-production (Q3) by children's centres and VCS "
+        f"organisations that stand for its success measure, {s['n_higher']} were higher after the workshops, "
+        f"{s['n_same']} about the same and {s['n_lower']} lower; none of the {len(rises)} rises is clear of "
+        f"chance, so the verdict is \u201c{s['verdict']}\u201d" in decision
+    )
+    q1 = c[c["question"] == "understanding"]
+    keep = next(r for r in recs if r.rests_on == ("understanding",)).text
+    assert "Separately from the success measure" in keep
+    assert (
+        f"of the {len(q1)} ratings on understanding of co-production (Q1) for all respondents and by sector, "
+        f"{int(q1['clear_of_chance'].sum())} are clear of chance" in keep
+    )
+
+
+def test_the_evidence_cells_are_the_evaluations_step_not_advice_to_the_programme(wb, recs):
+    """Before: 'Keep the evidence record as key data ...' advised the programme because the extracted
+    text lost the matrix's marks, with a traffic-light guidance line that says something else."""
+    r = next(r for r in recs if r.rests_on == ("evidence",))
+    assert r.about == "evaluation" and not r.guidance
+    assert "original printed programme report or the programme's own evidence log" in r.text
+    lost = int((wb.evidence["status"] == "unrecorded").sum())
+    assert r.figure == f"{lost} of {len(wb.evidence)} cells cannot be read in the text this evaluation had"
+    assert not any("traffic light" in g for x in recs for g in x.guidance)
+
+
+def test_no_guidance_is_said_once_above_the_list(wb, recs):
+    """Before: 'no practice guidance in the sources addresses this' after six of seven recommendations."""
+    text = _text(report.programme_summary(wb))
+    assert "no practice guidance in the sources addresses this" not in text
+    unquoted = [r for r in recs if not r.guidance]
+    said = "No practice guidance in the sources addresses these recommendations."
+    assert text.count(said) == (1 if len(unquoted) == len(recs) else 0)

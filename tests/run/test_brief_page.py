@@ -104,7 +104,7 @@ def test_brief_html_passes_axe_and_fits_a_phone(written):
     assert result == []
     assert width[0] <= width[1], f"the brief scrolls sideways at 390 px: {width}"
     assert headings[0].endswith("the evidence in one page")
-    assert headings[1].startswith("Verdict: ") and headings[2:] == [
+    assert headings[1].startswith("Verdict \u2014 ") and headings[2:] == [
         "Three key findings",
         "What cannot be concluded",
         "Decision box",
