@@ -178,9 +178,8 @@ def questions_of(prog: Programme) -> dict[str, str]:
 
 
 def measure_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
-    """The comparisons that stand for one success criterion (its measures: question and sectors).
-    The rule :func:`lib.analysis.results.criterion_rows` applies; results.py imports this module,
-    so it is stated here too rather than imported back (no import cycle)."""
+    """The comparisons that stand for one success criterion (its measures: question and sectors);
+    the one rule the results tables, the findings and the pages apply."""
     keep = pd.Series(False, index=comparisons.index)
     for m in criterion.measures:
         keep |= (comparisons["question"] == m.question) & comparisons["sector"].isin(m.sectors)

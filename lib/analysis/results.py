@@ -33,7 +33,7 @@ import pandas as pd
 
 from lib import evaluation
 from lib.analysis import claim_support, claims, design, power, uncertainty, verdicts
-from lib.analysis.findings import change_conditions, findings_table, rate
+from lib.analysis.findings import change_conditions, findings_table, measure_rows, rate
 from lib.analysis.results_schemas import RESULTS_SCHEMAS
 from lib.analysis.results_stamp import STAMP, results_current, stamp_text
 from lib.files import atomic_write_bytes
@@ -222,14 +222,6 @@ def comparisons_table(inputs: Inputs) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def criterion_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
-    """The comparisons that stand for one success criterion (its measures)."""
-    keep = pd.Series(False, index=comparisons.index)
-    for m in criterion.measures:
-        keep |= (comparisons["question"] == m.question) & comparisons["sector"].isin(m.sectors)
-    return comparisons[keep]
-
-
 def criterion_verdict(rows: pd.DataFrame) -> str:
     """A criterion of increase, never stronger than its weakest leg: each rise is a leg, with its
     comparison's verdict (supported when clear of chance, else direction only); no measure is
@@ -308,7 +300,7 @@ def success_table(inputs: Inputs) -> pd.DataFrame:
     comparisons = inputs.results["results_comparisons"]
     out = []
     for c in inputs.plan.success_criteria:
-        rows = criterion_rows(comparisons, c)
+        rows = measure_rows(comparisons, c)
         verdict = criterion_verdict(rows)
         confidence, reason = _success_confidence(rows, inputs)
         counts = rows["direction"].value_counts()

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lib.analysis import results
 from lib.analysis.design import PARTS, Design
-from lib.analysis.findings import lower_first
+from lib.analysis.findings import lower_first, measure_rows
 from lib.report.common import status_ids, status_label
 from lib.report.format import list_phrase
 from lib.report.workbook import (
@@ -308,7 +308,7 @@ def success_results(wb: Workbook) -> pd.DataFrame:
 def criterion_comparisons(wb: Workbook, criterion_id: str) -> pd.DataFrame:
     """The ``results_comparisons`` rows that stand for one success criterion (its measures in the plan)."""
     criterion = next(c for c in wb.programme.plan.success_criteria if c.id == criterion_id)
-    return results.criterion_rows(wb.results_comparisons, criterion)
+    return measure_rows(wb.results_comparisons, criterion)
 
 
 def comparisons(wb: Workbook, question: str | None, sector: str | None = None) -> pd.DataFrame:

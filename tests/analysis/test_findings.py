@@ -66,15 +66,6 @@ def test_the_understanding_finding_is_scoped_apart_from_the_success_measure(res,
     )
 
 
-def test_measure_rows_is_the_results_rule(res):
-    """findings.measure_rows states results.criterion_rows' rule (results imports findings)."""
-    c = res["results_comparisons"]
-    for criterion in current_programme().plan.success_criteria:
-        pd.testing.assert_frame_equal(
-            findings.measure_rows(c, criterion), results.criterion_rows(c, criterion)
-        )
-
-
 def _lowered(reason: str) -> list[str]:
     return re.findall(r"lowered: (.*?)(?=; lowered: |; raised: |$)", reason)
 
