@@ -296,7 +296,7 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
             rf"<th scope=\"row\">{re.escape(value[:1].upper() + value[1:])}</th><td>{n}</td>",
             page(full_batch, "programme"),
         )
-    cards = re.findall(r'<p class="verdict">Verdict: ([^<]+)</p>', page(full_batch, "programme"))
+    cards = re.findall(r'<p class="verdict">Verdict — ([^<]+)</p>', page(full_batch, "programme"))
     assert len(cards) == len(audit)
     order = [claim_verdict.VERDICTS.index(c[:1].lower() + c[1:]) for c in cards]
     assert order == sorted(order)
