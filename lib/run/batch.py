@@ -458,7 +458,7 @@ class _Run:
             fork_notebooks=fork_notebooks,
             executor_class=ProcessPoolExecutor,
             task=execute_report,
-            background=self.write_side_files,  # on this process's core while the first reports run
+            background=self.write_side_files,  # while the first reports run, at a lower priority (pool.lower_priority)
         )
         self.write_side_files()  # (when the pool never started)
 

@@ -10,10 +10,12 @@ worker and kernel at once and re-raises KeyboardInterrupt.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from lib.run.workers import error_summary, execute_report, kill_pool, worker_init
@@ -46,6 +48,25 @@ def fork_context():
     return ctx
 
 
+@contextmanager
+def lower_priority(step: int = 10):
+    """This process at a lower CPU priority (``step`` more niceness) for the ``with`` block, then as it
+    was: work with slack (the side files) yields the cores to the reports' kernels. Where the
+    priority cannot be raised back (no privilege to), it stays lower: only this process's light
+    recording remains, and its kernels were forked before."""
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, min(before + step, 19))
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, before)
+
+
 def _drain(
     pool: Any,
     pending: deque[dict[str, Any]],
@@ -68,7 +89,8 @@ def _drain(
             inflight[pool.submit(task, job)] = job
             procs.update(getattr(pool, "_processes", None) or {})
         while background:
-            background.pop(0)()
+            with lower_priority():
+                background.pop(0)()
         done, _ = wait(inflight, return_when=FIRST_COMPLETED)
         for fut in done:
             job = inflight.pop(fut)
