@@ -155,7 +155,8 @@ def run_local(
 ) -> None:
     """Run ``jobs`` on ``workers`` processes; ``record(job, raw)`` each result.
     ``executor_class``/``task``: the pool and the function it runs (the driver passes its own names).
-    ``background``: called once in this process while the first jobs run (the workers already forked)."""
+    ``background``: called once in this process while the first jobs run (the workers already forked),
+    at a lower priority (:func:`lower_priority`)."""
     pending: deque[dict[str, Any]] = deque(jobs)
     todo = [background] if background is not None else []
     breaks: dict[str, int] = {}
