@@ -101,12 +101,21 @@ def _cites(wb: Workbook, sources: pd.Series) -> str:
 
 
 def reasoning(reasons: pd.Series) -> str:
-    """Several statements' reasoning as one: each clause once, and the clause that says a date
-    or phrase is 'not a programme year' only the first time (Richmond's two statements)."""
+    """Several statements' reasoning as one, each point once: a clause saying a date or phrase is
+    'not a programme year' only the first time, and a clause concluding 'it is read as <year>' not
+    when another already says the date 'falls in <year>' (Richmond's two statements)."""
+    clauses = [c.strip().rstrip(".") for r in reasons for c in str(r).split("; ")]
+    falls = {m for c in clauses for m in re.findall(r"falls in (\S+)", c)}
     out: list[str] = []
-    for clause in (c.strip().rstrip(".") for r in reasons for c in str(r).split("; ")):
-        said = clause in out or (
-            clause.endswith("not a programme year") and any(c.endswith("not a programme year") for c in out)
+    for clause in clauses:
+        concluded = re.match(r"it is read as (\S+)", clause)
+        said = (
+            clause in out
+            or (
+                clause.endswith("not a programme year")
+                and any(c.endswith("not a programme year") for c in out)
+            )
+            or (concluded is not None and concluded.group(1) in falls)
         )
         if clause and not said:
             out.append(clause)

@@ -173,6 +173,9 @@ def test_a_withdrawal_opens_the_summary_and_sits_beside_every_count(site):
     first = summary.strip().split(". ")[0]
     assert "withdrew from the programme (local authority capacity issues) before the workshop" in first
     assert summary.count("not a programme year") == 1
+    # its year's reasoning says each point once (today 60 words, 'not a programme year' twice)
+    why = re.search(r"\(an inference: (.*?)\);", summary)
+    assert why and len(why.group(1).split()) <= 45 and "May 2012" in why.group(1)
     left = facts.withdrawals(wb.case_study_facts)
     names = [wb.name(a) for a in left]
     glance = re.search(
