@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from lib.analysis import verdicts
 from lib.programme import wording
-from lib.report.common import caveat_link, claim_anchor, status_label
+from lib.report.common import alignment_notes, caveat_link, claim_anchor, reasoning, status_label
 from lib.report.facts import (
     authority_evidence,
     case_study_events,
@@ -98,28 +98,6 @@ def _cites(wb: Workbook, sources: pd.Series) -> str:
         doc, _, section = cite.partition(", ")
         by_doc.setdefault(doc, []).append(section)
     return "; and in the ".join(f"{doc}, {list_phrase(sections)}" for doc, sections in by_doc.items())
-
-
-def reasoning(reasons: pd.Series) -> str:
-    """Several statements' reasoning as one, each point once: a clause saying a date or phrase is
-    'not a programme year' only the first time, and a clause concluding 'it is read as <year>' not
-    when another already says the date 'falls in <year>' (Richmond's two statements)."""
-    clauses = [c.strip().rstrip(".") for r in reasons for c in str(r).split("; ")]
-    falls = {m for c in clauses for m in re.findall(r"falls in (\S+)", c)}
-    out: list[str] = []
-    for clause in clauses:
-        concluded = re.match(r"it is read as (\S+)", clause)
-        said = (
-            clause in out
-            or (
-                clause.endswith("not a programme year")
-                and any(c.endswith("not a programme year") for c in out)
-            )
-            or (concluded is not None and concluded.group(1) in falls)
-        )
-        if clause and not said:
-            out.append(clause)
-    return "; ".join(out)
 
 
 def _years_basis(wb: Workbook, authority_id: str, identified: bool = False) -> str:
@@ -375,21 +353,6 @@ def _evidence_can(wb: Workbook, authority_id: str) -> list[str]:
                 + alignment_notes(rows)
             )
     return out
-
-
-#: How the build marks, in a cell's ``basis``, the alignment it assumed for a row printed short.
-ALIGNMENT_MARK = "alignment assumed: "
-
-
-def alignment_notes(rows: pd.DataFrame) -> str:
-    """' (the Attitude survey cell is placed by an assumption: this row prints 13 cells ...)' for each of ``rows`` (evidence
-    cells) whose printed row is short, so the cell's place in it is assumed (its ``basis``); '' else."""
-    notes = [
-        f"the {label} cell is placed by an assumption: {basis.partition(ALIGNMENT_MARK)[2].replace('; ', ', and ')}"
-        for label, basis in zip(rows["evidence_label"], rows["basis"], strict=True)
-        if ALIGNMENT_MARK in basis
-    ]
-    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _can_show(wb: Workbook, authority_id: str) -> list[str]:
