@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from lib.analysis import verdicts
 from lib.programme import wording
-from lib.report.common import caveat_link, claim_anchor, status_label
+from lib.report.common import alignment_notes, caveat_link, claim_anchor, reasoning, status_label
 from lib.report.facts import (
     authority_evidence,
     case_study_events,
@@ -111,7 +111,7 @@ def _years_basis(wb: Workbook, authority_id: str, identified: bool = False) -> s
     stated = "according to" if identified else "as stated in"
     out = f", {stated} the {_cites(wb, rows[~read]['source'])}" if (~read).any() else ""
     if read.any():
-        why = "; ".join(dict.fromkeys(str(r).rstrip(".") for r in rows[read]["year_inference"]))
+        why = reasoning(rows[read]["year_inference"])
         out += f"{'; and' if out else ','} read from the {_cites(wb, rows[read]['source'])} (an inference: {why})"
     return out
 
@@ -125,11 +125,14 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
     ys = authority_years(a)
     years = list_phrase([year_label(wb, y) for y in ys])
     inference = str(a["years_basis"]).partition("identification inference:")[2].strip()
-    first = (
-        _years_sentence(wb, name, a).rstrip(".")
-        if left is None or not ys
-        else f"{name} was {years_words(True)} {years}"
-    ) + _years_basis(wb, authority_id, identified=bool(inference))
+    basis = _years_basis(wb, authority_id, identified=bool(inference))
+    if left is not None:  # the withdrawal first: the reader learns it before anything else
+        opening = f"{name} was {years_words(True)} {years} and" if ys else name
+        sentences = [f"{opening} {left.clause()}."]
+        first = f"Its selection for {years} is {basis.removeprefix(', ')}" if ys and basis else ""
+    else:
+        sentences = []
+        first = _years_sentence(wb, name, a).rstrip(".") + basis
     if inference:  # a name in one document read as this authority: marked wherever it shows
         first += f" (an identification inference: {inference.rstrip('.')})"
     activity = profile_answer(wb, authority_id, ACTIVITY)
@@ -141,14 +144,17 @@ def authority_summary(wb: Workbook, authority_id: str) -> Markup:
             if a["attitude_survey"] == "yes"
             else "; it is not among the authorities "
         ) + f"the {source_title(wb, 'survey_report')} names as the sources of its answers"
-    sentences = [first + "."]
+    first = first.removeprefix("; ")
+    if first:
+        sentences.append(sentence(first[0].upper() + first[1:]))
     quotes = [str(q) for q in own_statements(wb, authority_id)["quote"]]
     if f.get("selection_reason") and not said_in(quotes, f["selection_reason"]):  # else quoted once, below
         sentences.append(f"It was selected because {f['selection_reason']}.")
     if f.get("participation_reason"):
         sentences.append(f"Its case study gives its reason for taking part: {f['participation_reason']}.")
     if left is not None:
-        sentences.append(left.sentence(name) + withdrawal_meaning(wb, authority_id))
+        instead = f"Instead, {left.instead}." if left.instead else ""
+        sentences.append((instead + withdrawal_meaning(wb, authority_id)).strip())
     elif "workshop_participants" in f:
         sentences.append(
             f"Its case study records a workshop on {f.get('workshop_date', 'a date not stated')} "
@@ -339,9 +345,12 @@ def _evidence_can(wb: Workbook, authority_id: str) -> list[str]:
                 else ""
             )
             out.append(
-                f"that {items} existed{how}"
-                if status == positive
-                else f"that the evidence matrix marks {items} {status_label(wb, status)}{how}"
+                (
+                    f"that {items} existed{how}"
+                    if status == positive
+                    else f"that the evidence matrix marks {items} {status_label(wb, status)}{how}"
+                )
+                + alignment_notes(rows)
             )
     return out
 
@@ -381,11 +390,16 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
     if not authority_years(a):
         out.append("which year it took part in")
     if lost:
-        out.append(f"whether {list_phrase(lost)} existed (their marks were lost in the source)")
+        out.append(
+            f"whether {list_phrase(lost)} existed (their marks were lost in the source)"
+            + alignment_notes(ev[(ev["status"] == UNRECORDED) & ~unprinted])
+        )
     if unprinted.any():
         cut = list_phrase(list(ev[unprinted]["evidence_label"]))
         cells = "its cell" if unprinted.sum() == 1 else "their cells"
-        out.append(f"whether {cut} existed (the source's row stops before {cells})")
+        out.append(
+            f"whether {cut} existed (the source's row stops before {cells})" + alignment_notes(ev[unprinted])
+        )
     if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
         out.append(
             f"how its own participants answered the {source_title(wb, 'survey_report')}, which pools every authority"
@@ -403,6 +417,14 @@ def change_verdict(wb: Workbook, authority_id: str) -> str:
     return verdicts.ASSOCIATION if has_response_data(wb, authority_id) else verdicts.UNTESTABLE
 
 
+def _cannot_list(name: str, verdict: str, cannot: list[str]) -> str:
+    """'It cannot show: <item>; <item>; or whether the programme changed anything in X (cannot be
+    tested).': a short list in one sentence, each item once, the verdict last (a bulleted list
+    would repeat the same lines on every authority page)."""
+    changed = f"whether the programme changed anything in {name} ({verdict})"
+    return "It cannot show: " + "; ".join([*cannot, f"or {changed}" if cannot else changed]) + "."
+
+
 def supports(wb: Workbook, authority_id: str) -> Markup:
     """A short judgement of what this authority's evidence can and cannot show."""
     name = wb.name(authority_id)
@@ -410,8 +432,7 @@ def supports(wb: Workbook, authority_id: str) -> Markup:
     cannot = _cannot_show(wb, authority_id)
     items = [
         f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
-        (f"It cannot show {list_phrase(cannot)}; whether" if cannot else "It cannot show whether")
-        + f" the programme changed anything in {name}: {verdict}.",
+        _cannot_list(name, verdict, cannot),
     ]
     if has_response_data(wb, authority_id):
         items.append(supports_sentence(wb, authority_id))

@@ -1,4 +1,5 @@
-"""Pieces every report part shares: links to the caveats log, the evidence legend."""
+"""Pieces every report part shares: links to the caveats log, the evidence legend, the reading of a
+cell's assumed alignment and of a year's inference."""
 
 from __future__ import annotations
 
@@ -123,4 +124,41 @@ def evidence_keys(evidence: pd.DataFrame) -> pd.Series:
     )
 
 
-__all__ = ["caveat_link", "caveats_paragraph", "evidence_statuses", "join"]
+#: How the build marks, in a cell's ``basis``, the alignment it assumed for a row printed short.
+ALIGNMENT_MARK = "alignment assumed: "
+
+
+def alignment_notes(rows: pd.DataFrame) -> str:
+    """' (the Attitude survey cell is placed by an assumption: this row prints 13 cells ...)' for each
+    of ``rows`` (evidence cells) whose printed row is short, so its place is assumed (its ``basis``)."""
+    notes = [
+        f"the {label} cell is placed by an assumption: {basis.partition(ALIGNMENT_MARK)[2].replace('; ', ', and ')}"
+        for label, basis in zip(rows["evidence_label"], rows["basis"], strict=True)
+        if ALIGNMENT_MARK in basis
+    ]
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def reasoning(reasons: pd.Series) -> str:
+    """Several statements' reasoning as one, each point once: a clause saying a date or phrase is
+    'not a programme year' only the first time, and a clause concluding 'it is read as <year>' not
+    when another already says the date 'falls in <year>' (Richmond's two statements)."""
+    clauses = [c.strip().rstrip(".") for r in reasons for c in str(r).split("; ")]
+    falls = {m for c in clauses for m in re.findall(r"falls in (\S+)", c)}
+    out: list[str] = []
+    for clause in clauses:
+        concluded = re.match(r"it is read as (\S+)", clause)
+        said = (
+            clause in out
+            or (
+                clause.endswith("not a programme year")
+                and any(c.endswith("not a programme year") for c in out)
+            )
+            or (concluded is not None and concluded.group(1) in falls)
+        )
+        if clause and not said:
+            out.append(clause)
+    return "; ".join(out)
+
+
+__all__ = ["alignment_notes", "caveat_link", "caveats_paragraph", "evidence_statuses", "join", "reasoning"]

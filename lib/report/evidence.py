@@ -13,9 +13,11 @@ from markupsafe import Markup
 from lib.report import charts, figures
 from lib.report.common import evidence_keys, status_ids, styles
 from lib.report.facts import (
+    LEFT_STAGE,
     evidence_status_counts,
     evidence_totals,
     status_breakdown,
+    unreadable,
     unrecorded_reasons,
 )
 from lib.report.format import count_phrase
@@ -63,19 +65,16 @@ def evidence_coverage(wb: Workbook) -> Markup:
         paragraph(
             f"The programme report's evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
-            "for each authority. In the surviving text, "
-            f"{t.printed_blank} of its {t.items} "
-            "cells print blank or were cut off"
-            + (f": {why}" if (why := wb.programme.note("lost_glyph")) else "")
-            + f". The workbook infers {t.inferred} of them from positive statements in other "
-            "documents"
+            "for each authority. "
+            + unreadable(wb, ev).sentence(wb.programme.note("lost_glyph"))
             + (
+                " The inferences rest on positive statements in other documents"
                 " (for example, a survey report that names the authorities its answers came from)"
                 if wb.has("survey")
-                else ""
+                else " The inferences rest on positive statements in other documents"
             )
-            + ", counts and draws them apart from recorded statuses, and leaves the other "
-            f"{t.unrecorded} unrecorded: they cannot be read, and absence from a list is not read as evidence. "
+            + "; they are counted and drawn apart from recorded statuses, and the cells still unknown "
+            "stay unrecorded: absence from a list is not read as evidence. "
             f"The other {t.recorded} cells print a recorded status.",
         ),
         _matrix_chart(wb, by_item, keys, status_words),
@@ -95,7 +94,7 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
     most_lost = by_item[UNRECORDED].idxmax() if UNRECORDED in by_item else by_item.index[0]
     fig, phone = charts.variants(figures.evidence_grid, matrix, style)
     chart = charts.Chart(
-        title=(f"{lost} of {len(ev)} evidence cells cannot be read: " + unrecorded_reasons(wb, ev)),
+        title=(f"{lost} of {len(ev)} evidence cells {LEFT_STAGE}: " + unrecorded_reasons(wb, ev)),
         subtitle=(
             f"Status of {count_phrase(wb.n_evidence_items, 'evidence item')} for "
             f"{count_phrase(wb.n_authorities, 'authority', 'authorities')}; "
@@ -104,7 +103,7 @@ def _matrix_chart(wb: Workbook, by_item: pd.DataFrame, keys: list[str], status_w
         ),
         alt=(
             f"Grid of evidence status, authorities by evidence item. {lost} of "
-            f"{len(ev)} cells are unrecorded; {status_words}. The item with most unrecorded cells is "
+            f"{len(ev)} cells are {LEFT_STAGE}; {status_words}. The item with most unrecorded cells is "
             f"{most_lost} ({int(by_item.loc[most_lost, UNRECORDED])} of {wb.n_authorities}). Each status "
             "has its own marker shape and colour; an inferred status is drawn hollow, and the data table "
             "gives each cell's letter code (a star marks an inference)."

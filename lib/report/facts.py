@@ -25,6 +25,7 @@ from lib.report.workbook import (
     Workbook,
     authority_inferred_years,
     sector_order,
+    source_title,
     understanding_item,
     understanding_question,
     years,
@@ -42,11 +43,15 @@ class Withdrawal:
     instead: str
     source: str
 
-    def sentence(self, name: str) -> str:
+    def clause(self) -> str:
+        """'withdrew from the programme (its reason) before the workshop could take place'."""
         why = f" ({self.reason})" if self.reason else ""
         when = f" {self.timing}" if self.timing else ""
+        return f"withdrew from the programme{why}{when}"
+
+    def sentence(self, name: str) -> str:
         instead = f" Instead, {self.instead}." if self.instead else ""
-        return f"{name} withdrew from the programme{why}{when}.{instead}"
+        return f"{name} {self.clause()}.{instead}"
 
 
 #: How every page words an authority's programme years (the index and its own page alike):
@@ -61,14 +66,22 @@ def years_words(withdrew: bool) -> str:
     return YEARS_WORDS[bool(withdrew)]
 
 
+#: What a year only an inference gives means, in every place that marks one: the year read from a
+#: date or phrase, or stated for a place name read as the authority (authorities.csv ``years_inferred``).
+INFERRED_YEAR_MEANS = (
+    "placed in the year only by an inference (a date or phrase read as a programme year, "
+    "or a place name read as the authority)"
+)
+
+
 def years_inference_note(years: list[str], inferred: list[str]) -> str:
     """How every page marks years only an inference gives (authorities.csv ``years_inferred``),
     after the years: '' when every year is stated."""
     if not inferred:
         return ""
     if set(inferred) >= set(years):
-        return " (an inference: no document states the year)"
-    return f" ({' and '.join(inferred)} an inference: no document states it)"
+        return " (an inference: no document states the year for this authority)"
+    return f" ({' and '.join(inferred)} an inference: no document states it for this authority)"
 
 
 #: The columns of case_study_facts.csv that :func:`withdrawals` reads.
@@ -91,6 +104,19 @@ def withdrawals(case_study_facts: pd.DataFrame) -> dict[str, Withdrawal]:
             source=facts.loc[facts["fact"] == "withdrew", "source"].iloc[0],
         )
     return out
+
+
+def withdrawn_phrase(wb: Workbook, ids: list[str] | None = None) -> str:
+    """'1 of which (Richmond upon Thames) withdrew before the workshop could take place': the
+    withdrawals (of ``ids``, else of every authority) beside any count of authorities; '' if none."""
+    gone = withdrawals(wb.case_study_facts)
+    left = [a for a in (ids if ids is not None else wb.authorities["authority_id"]) if a in gone]
+    if not left:
+        return ""
+    when = {gone[a].timing for a in left}
+    return f"{len(left)} of which ({list_phrase([wb.name(a) for a in left])}) withdrew" + (
+        f" {when.pop()}" if len(when) == 1 and "" not in when else ""
+    )
 
 
 def withdrawal(wb: Workbook, authority_id: str) -> Withdrawal | None:
@@ -127,6 +153,76 @@ def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
     """Unrecorded cells the source never printed (its row stops before them: the definition's
     ``not_printed`` code), as against cells whose printed mark was lost."""
     return (evidence["status"] == UNRECORDED) & (evidence["raw_code"] == wb.programme.not_printed.printed)
+
+
+#: The two stages every count of the matrix's unreadable cells names: the printed text, and
+#: what is still unknown once other documents have filled what they can.
+PRINTED_STAGE = "in the printed text"
+LEFT_STAGE = "still unknown after filling from other documents"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """The matrix's unreadable cells at both stages: in the printed text (blank, or never printed
+    because the source's row stops short), and still unknown after other documents fill some."""
+
+    cells: int
+    blank: int
+    not_printed: int
+    left_blank: int
+    left_not_printed: int
+
+    @property
+    def printed(self) -> int:
+        """Cells that cannot be read in the printed text (blank or never printed)."""
+        return self.blank + self.not_printed
+
+    @property
+    def left(self) -> int:
+        """Cells still unknown after filling from other documents (the unrecorded ones)."""
+        return self.left_blank + self.left_not_printed
+
+    @property
+    def filled(self) -> int:
+        """Unreadable cells whose status another document gives (an inference)."""
+        return self.printed - self.left
+
+    def sentence(self, why: str = "") -> str:
+        """The one reconciling statement: '115 of the 180 cells cannot be read in the printed text:
+        113 print blank and 2 were never printed; 8 of these are filled from other documents
+        (an inference), leaving 107 still unknown after filling from other documents (106 blank
+        and 1 never printed).'"""
+        if not self.printed:
+            return f"All {self.cells} cells can be read {PRINTED_STAGE}."
+        parts = [f"{self.blank} print{'s' if self.blank == 1 else ''} blank" + (f" ({why})" if why else "")]
+        if self.not_printed:
+            parts.append(
+                f"{self.not_printed} {'was' if self.not_printed == 1 else 'were'} never printed "
+                f"(the source's row stops before {'it' if self.not_printed == 1 else 'them'})"
+            )
+        left = [f"{self.left_blank} blank"] + (
+            [f"{self.left_not_printed} never printed"] if self.not_printed else []
+        )
+        return (
+            f"{self.printed} of the {self.cells} cells cannot be read {PRINTED_STAGE}: {' and '.join(parts)}; "
+            f"{self.filled} of these {'is' if self.filled == 1 else 'are'} filled from other documents "
+            f"(an inference), leaving {self.left} {LEFT_STAGE} ({' and '.join(left)})."
+        )
+
+
+def unreadable(wb: Workbook, evidence: pd.DataFrame) -> Unreadable:
+    """The one home of the unreadable-cell counts (:class:`Unreadable`): a cell is unreadable in the
+    printed text when its status is lost (unrecorded) or only another document gives it (inferred)."""
+    lost = evidence["status"] == UNRECORDED
+    unread = lost | (evidence["inferred"] == "yes")
+    cut = evidence["raw_code"] == wb.programme.not_printed.printed
+    return Unreadable(
+        cells=len(evidence),
+        blank=int((unread & ~cut).sum()),
+        not_printed=int((unread & cut).sum()),
+        left_blank=int((lost & ~cut).sum()),
+        left_not_printed=int((lost & cut).sum()),
+    )
 
 
 def unrecorded_reasons(wb: Workbook, evidence: pd.DataFrame) -> str:
@@ -511,13 +607,39 @@ def evidence_glance(wb: Workbook, ev: pd.DataFrame) -> str:
         + (f" ({recorded})" if recorded else "")
         + f", {t.inferred} with a status inferred from other documents"
         + (f" ({inferred})" if inferred else "")
-        + f" and {t.unrecorded} that cannot be read"
+        + f" and {t.unrecorded} {LEFT_STAGE}"
         + (f": {unrecorded_reasons(wb, ev)}." if t.unrecorded else ".")
     )
 
 
+def survey_coverage_sentence(wb: Workbook) -> str:
+    """Which of the authorities the documents place in the survey's year (the year every authority
+    the survey report names took part in) it names as the sources of its answers (authorities.csv
+    ``attitude_survey``), and that the share of attendees who answered is not known (no document
+    gives it); '' without a survey or a year every named authority shares."""
+    a = wb.authorities.set_index("authority_id")
+    flags = participation_flags(wb).set_index("authority_id")
+    named_rows = flags[a["attitude_survey"].reindex(flags.index) == "yes"]
+    shared = [y for y in years(wb) if len(named_rows) and took_part(named_rows[y]).all()]
+    if not wb.has("survey") or not shared:
+        return ""
+    year = shared[-1]
+    placed = [aid for aid in flags.index if took_part(flags.loc[[aid], year]).iloc[0]]
+    named = [aid for aid in placed if a.loc[aid, "attitude_survey"] == "yes"]
+    others = [aid for aid in placed if aid not in named]
+    gone = withdrawals(wb.case_study_facts)
+    not_named = [wb.name(aid) + (" (which withdrew)" if aid in gone else "") for aid in others]
+    missing = ", ".join(not_named[:-1]) + (" or " if len(not_named) > 1 else "") + (not_named or [""])[-1]
+    return (
+        f"The {source_title(wb, 'survey_report')} names {len(named)} of the {len(placed)} authorities the "
+        f"documents place in {year} as the sources of its answers"
+        + (f"; it does not name {missing}" if not_named else "")
+        + ". No document gives the share of workshop attendees who answered."
+    )
+
+
 def inferred_years_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
-    """Which authorities' years only an inference gives (read from a date or phrase)."""
+    """Which authorities' years only an inference gives (:data:`INFERRED_YEAR_MEANS`)."""
     read = [
         f"{r['authority']} in {list_phrase([y for y in years(wb) if r[y] == INFERRED_YEAR])}"
         for _, r in flags.reset_index().iterrows()
@@ -526,6 +648,6 @@ def inferred_years_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
     if not read:
         return ""
     return (
-        f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} read from the dates or phrases "
-        "the documents give, an inference: no document states the programme year (each page gives the reasoning)."
+        f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} {INFERRED_YEAR_MEANS}; "
+        "each authority's page gives the reasoning."
     )

@@ -308,8 +308,9 @@ def forest_table(comparisons: pd.DataFrame) -> pd.DataFrame:
 def participation_timeline(flags: pd.DataFrame, years: Sequence[str], withdrawn: Collection[str]):
     """Authorities (rows) by programme year (columns): a bar for each year the documents
     place the authority in (a dotted outline where only an inference places it: a year read
-    from a date or phrase), a hatched outline where no document states its year, and a
-    cross (named in the legend) on the last year of an authority that withdrew.
+    from a date or phrase, or stated for a place name read as the authority), a hatched outline
+    where no document states its year, and a cross (named in the legend) on the last year of an
+    authority that withdrew.
 
     ``flags`` has ``authority_id``, ``authority`` and one yes/no/unknown/inferred column per year
     (:func:`lib.report.facts.participation_flags`); ``withdrawn`` holds the ids of the
@@ -384,9 +385,7 @@ def _timeline_legend(any_withdrawn: bool, any_inferred: bool = False) -> list:
     if any_inferred:
         handles.insert(
             1,
-            plt.Rectangle(
-                (0, 0), 1, 1, label="Took part, read from a date or phrase (an inference)", **INFERRED_BAR
-            ),
+            plt.Rectangle((0, 0), 1, 1, label="Took part (by inference, not stated)", **INFERRED_BAR),
         )
     if any_withdrawn:
         handles.append(Line2D([], [], marker="X", ms=10, ls="", color=PALETTE["post"], label="Withdrew"))

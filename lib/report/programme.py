@@ -20,6 +20,7 @@ from lib.programme import wording
 from lib.report import chart_cache, charts, figures
 from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
+    INFERRED_YEAR_MEANS,
     claim_audit,
     direction_counts,
     evidence_glance,
@@ -30,6 +31,7 @@ from lib.report.facts import (
     took_part,
     understanding_changes,
     withdrawals,
+    withdrawn_phrase,
 )
 from lib.report.format import (
     bounded,
@@ -76,9 +78,10 @@ def programme_title(wb: Workbook) -> Markup:
     ev = wb.evidence
     resp = wb.survey_respondents.set_index(["group", "phase"])["n"]
     glance = [
-        f"{count_phrase(len(a), 'local authority', 'local authorities')} took part; "
-        f"{count_phrase(len(both), 'authority', 'authorities')} "
-        f"({list_phrase(both)}) in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
+        f"The programme worked with {count_phrase(len(a), 'local authority', 'local authorities')}"
+        + (f", {gone}" if (gone := withdrawn_phrase(wb)) else "")
+        + f"; {count_phrase(len(both), 'authority', 'authorities')} "
+        f"({list_phrase(both)}) took part in {'both' if len(years(wb)) == 2 else 'all'} programme years.",
     ]
     if wb.has("evidence"):
         glance.append(evidence_glance(wb, ev))
@@ -127,6 +130,7 @@ def participation_overview(wb: Workbook) -> Markup:
                 for y in years(wb)
             ]
         )
+        + (f", {gone}" if (gone := withdrawn_phrase(wb)) else "")
         + ".",
         inferred_years_sentence(wb, flags),
         (
@@ -153,12 +157,16 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         "authority"
     ].tolist()
     chart = charts.Chart(
-        title=f"{list_phrase(per_year)} took part"
-        + (f"; {count_phrase(len(gone), 'authority', 'authorities')} withdrew" if gone else ""),
+        title=f"The documents place {list_phrase(per_year)}"
+        + (
+            f"; {list_phrase(list(flags[flags['authority_id'].isin(gone)]['authority']))} withdrew"
+            if gone
+            else ""
+        ),
         subtitle="Programme years each authority took part in, as the documents state them; "
         "hatched where no document states the year"
         + (
-            "; dotted where the year is read from a date or phrase (an inference)"
+            f"; dotted where {INFERRED_YEAR_MEANS.replace('placed', 'an authority is placed', 1)}"
             if (flags[ys] == INFERRED_YEAR).any(axis=None)
             else ""
         ),
@@ -191,7 +199,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         table_caption="Participation by authority and year, with withdrawals "
         "(unknown = not stated in any document"
         + (
-            f"; {INFERRED_YEAR} = read from a date or phrase, an inference)"
+            f"; {INFERRED_YEAR} = {INFERRED_YEAR_MEANS})"
             if (flags[ys] == INFERRED_YEAR).any(axis=None)
             else ")"
         ),

@@ -20,16 +20,17 @@ from lib.analysis.design import level_words
 from lib.report.common import caveat_link, evidence_statuses
 from lib.report.facts import (
     CANNOT_CONCLUDE_ANCHOR,
+    INFERRED_YEAR_MEANS,
     Coverage,
     coverage,
     design_rating,
-    evidence_totals,
     finding_anchor,
-    never_printed,
     participation_flags,
     positive_status,
     shared_reasons,
     success_results,
+    survey_coverage_sentence,
+    unreadable,
     withdrawals,
 )
 from lib.report.format import first_words, list_phrase
@@ -128,6 +129,7 @@ def programme_summary(wb: Workbook) -> Markup:
         aim_source=source_doc(wb, aims["source"].iloc[0]) if len(aims) else "",
         criteria=[{**r, "source_words": source_doc(wb, r["source"])} for r in criteria.to_dict("records")],
         rating=design_rating(wb),
+        coverage=survey_coverage_sentence(wb),
         level_words=level_words(*design_rating(wb)[["level", "level_max"]]),
         findings=findings,
         reasons=finding_reasons(findings),
@@ -148,8 +150,6 @@ def methods_section(wb: Workbook) -> Markup:
     bases = wb.bases
     approx = bases[bases["base_basis"] == "approximated"]
     example = approx.iloc[0] if len(approx) else None
-    cut_cells = int(never_printed(wb, wb.evidence).sum())
-    lost_cells = evidence_totals(wb.evidence).unrecorded - cut_cells
     lost_labels = int((wb.survey["item_label"] == wb.programme.lost_label).sum())
     unclear = [s for s in evidence_statuses(wb) if s.id not in {x.id for x in wb.programme.evidence_statuses}]
     return render(
@@ -165,9 +165,7 @@ def methods_section(wb: Workbook) -> Markup:
             if example is not None
             else ""
         ),
-        lost_cells=lost_cells,
-        cut_cells=cut_cells,
-        blank_why=wb.programme.note("lost_glyph"),
+        unreadable=unreadable(wb, wb.evidence).sentence(wb.programme.note("lost_glyph")),
         cells=len(wb.evidence),
         lost_labels=lost_labels,
         unclear=unclear,
@@ -217,9 +215,7 @@ def authority_comparison(wb: Workbook) -> Markup:
         table=table_html(
             frame,
             "The authorities compared; each name links to its report"
-            + (
-                f" ({INFERRED_YEAR}: a year read from a date or phrase, an inference)" if any_inferred else ""
-            ),
+            + (f" ({INFERRED_YEAR}: {INFERRED_YEAR_MEANS})" if any_inferred else ""),
             css_class="data-table comparison-table",
             wrap=True,
         ),

@@ -49,13 +49,18 @@ def year_note(reasoning: str) -> str:
     return f"; year inference: {reasoning}" if reasoning else ""
 
 
-def inferred_years(stated: pd.DataFrame) -> list[str]:
-    """The years only statements marked ``year_inference`` give (none states them)."""
+def inferred_years(stated: pd.DataFrame, aid: str | None = None) -> list[str]:
+    """The years only inferences give: statements marked ``year_inference`` (the year read from
+    a date or phrase) or, for authority ``aid``, statements that name it only by a name read as
+    it (an identification inference: the year is stated for another name). No other statement
+    states these years."""
 
     def given(rows: pd.DataFrame) -> set[str]:
         return {y for ys in rows["years_stated"] for y in ys.split(";")}
 
     marked = stated["year_inference"] != ""
+    if aid is not None:
+        marked = marked | stated["quote"].map(lambda q: identification_note(aid, q) != "").astype(bool)
     return [y for y in YEARS if y in given(stated[marked]) - given(stated[~marked])]
 
 
@@ -88,7 +93,7 @@ def clean_authorities(membership: pd.DataFrame, survey_authorities: set[str]) ->
                 "years": ";".join(years) if years else UNRECORDED,
                 **{year_column(year): _yes_no_unknown(year, years) for year in YEARS},
                 "years_basis": basis,
-                "years_inferred": ";".join(inferred_years(stated)),
+                "years_inferred": ";".join(inferred_years(stated, aid)),
                 "case_study": "yes" if aid in CASE_STUDY_AUTHORITIES else "no",
                 "attitude_survey": "yes" if aid in survey_authorities else "no",
                 "source": sources,

@@ -64,8 +64,9 @@ class Authorities(pa.DataFrameModel):
         "a statement whose programme year is read from a date or phrase, not stated"
     )
     years_inferred: Series[str] = pa.Field(
-        description="the years (joined by ';') only an inference gives (no statement states them); "
-        "empty when every year is stated"
+        description="the years (joined by ';') only an inference gives (no statement states them for the "
+        "authority: the year is read from a date or phrase, or stated for a place name read as the authority, "
+        "an identification inference); empty when every year is stated"
     )
     case_study: Series[str] = pa.Field(
         isin=["yes", "no"], description=f"a case study exists ({_CASE_STUDY_NAMES})"

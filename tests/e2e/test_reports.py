@@ -91,7 +91,7 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
     # The evidence row, in the judgement of what its evidence can and cannot show; inferred statuses
     # apart (the inference rule), lost marks among what it cannot show.
     can = re.search(rf"{re.escape(name)}'s evidence can show (.*?)\. It cannot show", text).group(1)
-    cannot = re.search(r"It cannot show (.*?); whether the programme changed", text).group(1)
+    cannot = re.search(r"It cannot show: (.*?)(?:; or )?whether the programme changed", text).group(1)
     lost = evidence[evidence["status"] == "unrecorded"]["evidence_label"]
     if len(lost):
         assert re.search(
@@ -254,8 +254,8 @@ def test_programme_report_figures(full_batch):
     assert f"Understanding of co-production rose from {pct(overall['pre'])} to {pct(overall['post'])}" in text
     evidence = t["evidence"]
     assert (
-        f"{int((evidence['status'] == 'unrecorded').sum())} of {len(evidence)} evidence cells cannot be read"
-        in text
+        f"{int((evidence['status'] == 'unrecorded').sum())} of {len(evidence)} evidence cells still unknown after "
+        "filling from other documents" in text
     )
     resp = t["survey_respondents"].set_index(["group", "phase"])["n"]
     assert f"counts {resp[('all', 'pre')]} responses before and {resp[('all', 'post')]} after" in text

@@ -360,6 +360,6 @@ def test_participation_timeline_draws_a_year_read_by_inference_apart_from_a_stat
         (cross,) = _lines(fig, "withdrew")  # a withdrawal is marked on an inferred year too
         assert (list(cross.get_xdata()), list(cross.get_ydata())) == ([0.5], [1])
         labels = [t.get_text() for t in fig.legends[0].get_texts()]
-        assert "Took part, read from a date or phrase (an inference)" in labels
+        assert "Took part (by inference, not stated)" in labels
     finally:
         plt.close(fig)

@@ -226,10 +226,15 @@ def test_available_statuses_are_counted_as_inferred_not_recorded(wb):
 def test_richmond_withdrawal_is_stated_and_no_workshop_outcome_is_claimed(wb):
     summary = report.authority_summary(wb, "richmond-upon-thames")
     assert "withdrew from the programme (local authority capacity issues) before the workshop" in summary
+    # the withdrawal is the summary's first sentence (the funder read a summary that never said it)
+    first = summary.split("<p>", 1)[1].split(". ")[0]
+    assert first.endswith(
+        "and withdrew from the programme (local authority capacity issues) before the workshop could take place"
+    )
     supports = report.supports(wb, "richmond-upon-thames")
     assert (
-        "its selection for 2012-13 (an inference: no document states the year) and its withdrawal before the workshop"
-        in supports
+        "its selection for 2012-13 (an inference: no document states the year for this authority) and its withdrawal "
+        "before the workshop" in supports
     )
     assert "any outcome of a workshop there" in supports.split("It cannot show")[1]
     # An authority that did not withdraw keeps the plain wording.

@@ -182,7 +182,14 @@ def test_years_read_from_the_case_studies_dates_are_marked_inferences_000_and_00
     # Leeds only by "25 November 2011"; no document states where a programme year begins.
     authorities = tables["authorities"].set_index("authority_id")
     inferred = authorities[authorities["years_inferred"] != ""]["years_inferred"].to_dict()
-    assert inferred == {"leeds": "2011-12", "richmond-upon-thames": "2012-13"}
+    # 004 § 2.2 names 'Telford' and 'Northampton', read as the authorities (identification inferences):
+    # the year it gives them is an inference too
+    assert inferred == {
+        "leeds": "2011-12",
+        "richmond-upon-thames": "2012-13",
+        "telford-and-wrekin": "2012-13",
+        "northamptonshire": "2012-13",
+    }
     membership = tables["membership"]
     case_studies = membership[membership["authority_id"].isin(["leeds", "richmond-upon-thames"])]
     assert len(case_studies) == 3 and (case_studies["year_inference"] != "").all()
