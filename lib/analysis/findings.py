@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lib.analysis.unreadable import LEFT_STAGE, PRINTED_STAGE, unreadable
 from lib.analysis.verdicts import SUPPORTED, UNTESTABLE
 from lib.programme import Programme
 from lib.programme.plan import CONFIDENCE_LEVELS, ConfidenceRubric
@@ -296,22 +297,28 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     ev = tables["evidence"]
     if ev.empty:  # a programme without an evidence matrix
         return None
-    unread = ev["status"] == "unrecorded"
-    lost = int(unread.sum())
-    cut = int((unread & (ev["raw_code"].fillna("") == prog.not_printed.printed)).sum())
+    u = unreadable(ev, prog.not_printed.printed)
     inferred = int((ev["inferred"] == "yes").sum())
     # The inferred statuses rest on the inference rule and on reading names as authorities
     # (data/notes/caveats.md, cleaning inferences): a reading rule a reader could set differently.
     confidence, reason = rate(
         prog.plan.confidence_rubric, "count", [("rule_dependence", NAME_RULES)] if inferred else [], []
     )
-    why = [f"{lost - cut} print blank"] if lost - cut else []
-    why += [f"{cut} {'was' if cut == 1 else 'were'} never printed"] if cut else []
+    why = [f"{u.blank} print blank"] if u.blank else []
+    why += (
+        [f"{u.not_printed} {'was' if u.not_printed == 1 else 'were'} never printed"] if u.not_printed else []
+    )
+    filled = (
+        f"; {u.filled} of these {'is' if u.filled == 1 else 'are'} filled from other documents (an inference), "
+        f"leaving {u.left} {LEFT_STAGE}"
+        if u.filled
+        else ""
+    )
     return {
         "finding_id": "evidence",
         "headline": (
-            f"In the text of the programme report this evaluation had, {lost} of the evidence matrix's {len(ev)} "
-            f"cells cannot be read ({' and '.join(why)}); {inferred} more are inferred from other documents. "
+            f"In the text of the programme report this evaluation had, {u.printed} of the evidence matrix's "
+            f"{u.cells} cells cannot be read {PRINTED_STAGE} ({' and '.join(why)}){filled}. "
             "This is a limit of the extracted text, not a finding about what the programme produced: the "
             "original printed report or the programme's own evidence log could settle those cells."
         ),

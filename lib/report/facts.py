@@ -17,6 +17,8 @@ import pandas as pd
 from lib.analysis import results
 from lib.analysis.design import PARTS, Design
 from lib.analysis.findings import lower_first, measure_rows
+from lib.analysis.unreadable import LEFT_STAGE, Unreadable
+from lib.analysis.unreadable import unreadable as unreadable_cells
 from lib.report.common import status_ids, status_label
 from lib.report.format import list_phrase
 from lib.report.workbook import (
@@ -155,74 +157,10 @@ def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
     return (evidence["status"] == UNRECORDED) & (evidence["raw_code"] == wb.programme.not_printed.printed)
 
 
-#: The two stages every count of the matrix's unreadable cells names: the printed text, and
-#: what is still unknown once other documents have filled what they can.
-PRINTED_STAGE = "in the printed text"
-LEFT_STAGE = "still unknown after filling from other documents"
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """The matrix's unreadable cells at both stages: in the printed text (blank, or never printed
-    because the source's row stops short), and still unknown after other documents fill some."""
-
-    cells: int
-    blank: int
-    not_printed: int
-    left_blank: int
-    left_not_printed: int
-
-    @property
-    def printed(self) -> int:
-        """Cells that cannot be read in the printed text (blank or never printed)."""
-        return self.blank + self.not_printed
-
-    @property
-    def left(self) -> int:
-        """Cells still unknown after filling from other documents (the unrecorded ones)."""
-        return self.left_blank + self.left_not_printed
-
-    @property
-    def filled(self) -> int:
-        """Unreadable cells whose status another document gives (an inference)."""
-        return self.printed - self.left
-
-    def sentence(self, why: str = "") -> str:
-        """The one reconciling statement: '115 of the 180 cells cannot be read in the printed text:
-        113 print blank and 2 were never printed; 8 of these are filled from other documents
-        (an inference), leaving 107 still unknown after filling from other documents (106 blank
-        and 1 never printed).'"""
-        if not self.printed:
-            return f"All {self.cells} cells can be read {PRINTED_STAGE}."
-        parts = [f"{self.blank} print{'s' if self.blank == 1 else ''} blank" + (f" ({why})" if why else "")]
-        if self.not_printed:
-            parts.append(
-                f"{self.not_printed} {'was' if self.not_printed == 1 else 'were'} never printed "
-                f"(the source's row stops before {'it' if self.not_printed == 1 else 'them'})"
-            )
-        left = [f"{self.left_blank} blank"] + (
-            [f"{self.left_not_printed} never printed"] if self.not_printed else []
-        )
-        return (
-            f"{self.printed} of the {self.cells} cells cannot be read {PRINTED_STAGE}: {' and '.join(parts)}; "
-            f"{self.filled} of these {'is' if self.filled == 1 else 'are'} filled from other documents "
-            f"(an inference), leaving {self.left} {LEFT_STAGE} ({' and '.join(left)})."
-        )
-
-
 def unreadable(wb: Workbook, evidence: pd.DataFrame) -> Unreadable:
-    """The one home of the unreadable-cell counts (:class:`Unreadable`): a cell is unreadable in the
-    printed text when its status is lost (unrecorded) or only another document gives it (inferred)."""
-    lost = evidence["status"] == UNRECORDED
-    unread = lost | (evidence["inferred"] == "yes")
-    cut = evidence["raw_code"] == wb.programme.not_printed.printed
-    return Unreadable(
-        cells=len(evidence),
-        blank=int((unread & ~cut).sum()),
-        not_printed=int((unread & cut).sum()),
-        left_blank=int((lost & ~cut).sum()),
-        left_not_printed=int((lost & cut).sum()),
-    )
+    """The unreadable-cell counts of ``evidence`` (:func:`lib.analysis.unreadable.unreadable`), with this
+    programme's code for a cell never printed."""
+    return unreadable_cells(evidence, wb.programme.not_printed.printed)
 
 
 def unrecorded_reasons(wb: Workbook, evidence: pd.DataFrame) -> str:

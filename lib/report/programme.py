@@ -21,6 +21,7 @@ from lib.report import chart_cache, charts, figures
 from lib.report.common import caveats_paragraph, programme_caveats
 from lib.report.facts import (
     INFERRED_YEAR_MEANS,
+    LEFT_STAGE,
     claim_audit,
     direction_counts,
     evidence_glance,
@@ -413,7 +414,7 @@ def conclusions(wb: Workbook) -> Markup:
     if wb.has("evidence"):
         items.append(
             f"The evidence base is thinner than the programme report's matrix suggests: "
-            f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read, and "
+            f"{evidence_totals(ev).unrecorded} of {len(ev)} cells are {LEFT_STAGE}, and "
             f"{whose} programme years are not stated in any document."
         )
     kpis = kpi_sentence(wb)

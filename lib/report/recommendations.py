@@ -23,6 +23,7 @@ from lib.analysis import verdicts
 from lib.analysis.findings import questions_of, rises_clear_words, scope_words
 from lib.programme import wording
 from lib.report.facts import (
+    LEFT_STAGE,
     claim_audit,
     comparisons,
     criterion_comparisons,
@@ -211,7 +212,7 @@ def evidence_record(wb: Workbook, keys: set[str]) -> Rule | None:
         "Before anyone relies on the evidence matrix, obtain the original printed programme report or the "
         "programme's own evidence log and read the cells the extracted text lost.",
         ("evidence",),
-        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells cannot be read in the text this evaluation had",
+        f"{evidence_totals(ev).unrecorded} of {len(ev)} cells are {LEFT_STAGE}",
         "evaluation",
     )
 

@@ -119,7 +119,9 @@ def test_the_evidence_cells_are_the_evaluations_step_not_advice_to_the_programme
     assert r.about == "evaluation" and not r.guidance
     assert "original printed programme report or the programme's own evidence log" in r.text
     lost = int((wb.evidence["status"] == "unrecorded").sum())
-    assert r.figure == f"{lost} of {len(wb.evidence)} cells cannot be read in the text this evaluation had"
+    assert (
+        r.figure == f"{lost} of {len(wb.evidence)} cells are still unknown after filling from other documents"
+    )
     assert not any("traffic light" in g for x in recs for g in x.guidance)
 
 
