@@ -469,7 +469,7 @@ def programme_survey(wb: Workbook) -> Markup:
     tables = respondent_tables(wb)
     if tables is None:
         return paragraph(
-            "No respondent-level response files were read for this build, so the survey results "
+            "No individual survey responses were available to this evaluation, so the survey results "
             "above rest on the published tables and their approximate bases."
         )
     sr = tables["survey_responses"]

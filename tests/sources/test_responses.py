@@ -403,7 +403,7 @@ def test_programme_section_figures_only_with_response_data(tmp_path, evaluation_
             r"<[^>]+>", " ", survey_section.programme_survey(report.load_workbook(evaluation_build.processed))
         ),
     )
-    assert "No respondent-level response files were read for this build" in without
+    assert "No individual survey responses were available to this evaluation" in without
     assert "%" not in without  # one line, no figures
     text, tables = _section_text(tmp_path, authorities=2, respondents=40, linked_share=0.6)
     wb = report.load_workbook(tmp_path / "processed")
