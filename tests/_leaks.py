@@ -20,7 +20,7 @@ GENERIC = frozenset(
     participants needs lists wilson assumptions glyph glyphs without series cleaning produced range positive
     bases delivery delivered strength published approximated authority's sections facts inference
     membership works participation allow before-and-after comparisons confident levels need
-    percentages point scales unlinked
+    percentages point scales unlinked tolerance
     council data document documents each evidence from item items label labels list lost none note notes
     number page phase phases plan printed programme programmes question questions report reports
     respondents response responses rows same scale sector sectors share shares source sources statement

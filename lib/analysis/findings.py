@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib.analysis.unreadable import LEFT_STAGE, PRINTED_STAGE, unreadable
 from lib.analysis.verdicts import SUPPORTED, UNTESTABLE
-from lib.programme import Programme
+from lib.programme import Programme, caveat_headings
 from lib.programme.plan import CONFIDENCE_LEVELS, ConfidenceRubric
 
 KIND_WORDS = {"count": "a count from the documents", "change": "a measured change"}
@@ -61,6 +61,19 @@ NAME_RULES = "which printed names are read as an authority, and where a short pr
 #: :func:`lib.analysis.uncertainty.before_after_changes`) -> the rubric condition each names:
 #: unlinked before and after groups (C1), a 1-7 rating with an unstated cut-off (C4).
 CAVEAT_CONDITIONS: dict[str, str] = {"C1": "unlinked_groups", "C4": "indirectness"}
+#: The caveat on what a rating scale's points mean: named by the programme's own title for it.
+SCALE_CAVEAT = "C4"
+
+
+def _caveat_title(caveat_id: str) -> str:
+    """The programme's own title of one of its caveats (its notes/caveats.md), first letter
+    lowered for a clause; '' when it has none or the title holds a placeholder."""
+    title = dict(caveat_headings()).get(caveat_id, "")
+    if not title or "{{" in title:
+        return ""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title  # "Q1 and Q3 ..." kept
+
+
 #: The caveat on two similar-sounding series of one question (the understanding charts).
 CAVEAT_SERIES = "C10"
 
@@ -108,12 +121,13 @@ def _here_words(rows: pd.DataFrame, caveats: set[str], stands_in: bool, series: 
     n_clear = int(tested["clear_of_chance"].sum())
     what = "rise" if len(rises) else "change"
     clear = f"{'none' if n_clear == 0 else n_clear} of the {len(tested)} {what}s"
+    verb = "is" if n_clear <= 1 else "are"
     if len(tested) == 1:
-        clear = f"the {what}"
-    verb = "is" if n_clear <= 1 or len(tested) == 1 else "are"
+        clear, verb = f"the {what}", "is" if n_clear else "is not"
     indirect = ["the ratings stand in for the success measure"] if stands_in else []
-    if "C4" in caveats:
-        indirect.append("a 1-7 scale with an unstated cut-off, caveat C4")
+    scale = _caveat_title(SCALE_CAVEAT) if SCALE_CAVEAT in caveats else ""
+    if scale:
+        indirect.append(f"{scale}, caveat {SCALE_CAVEAT}")
     if series > 1:
         indirect.append(f"one of {series} similar-sounding series, caveat {CAVEAT_SERIES}")
     same = int((rows["direction"] == "about the same").sum())

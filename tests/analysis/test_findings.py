@@ -131,3 +131,26 @@ def test_scope_words_on_small_frames():
     assert words == "the 2 ratings on nine impacts (Q3) by children's centres and VCS organisations"
     pooled = rows.assign(sector=["all", "vcs"], sector_label=["All respondents", "VCS organisations"])
     assert findings.scope_words(pooled.head(1), {}) == "the 1 rating on q3 for all respondents"
+
+
+def test_one_change_not_clear_of_chance_is_said_not_to_be():
+    """Before: a single comparison not clear of chance read 'lowered: ... (here: the change is clear of
+    chance)', the opposite of why it was lowered."""
+    plan = current_programme().plan
+    rows = pd.DataFrame(
+        {
+            "comparison_id": ["q:i:all"],
+            "direction": ["about the same"],
+            "clear_of_chance": [False],
+            "change_pts": [1.0],
+            "sector": ["all"],
+            "base_pre": [100],
+            "base_post": [100],
+        }
+    )
+    changes = pd.DataFrame({"question": ["q"], "item": ["i"], "sector": ["all"], "caveat_ids": [""]})
+    lowered, raised = findings.change_conditions(rows, changes, plan)
+    here = dict(lowered)
+    assert here["imprecision"] == "the change is not clear of chance" and raised == []
+    rows["clear_of_chance"], rows["direction"] = True, "higher"
+    assert "imprecision" not in dict(findings.change_conditions(rows, changes, plan)[0])
