@@ -275,7 +275,7 @@ def _understanding(tables, results, changes, prog: Programme) -> dict | None:
     }
 
 
-def _claim_counts(results) -> tuple[int, int, int, int]:
+def _claim_counts(results) -> tuple[int, int, int, int, int]:
     """(claims checked, supported, causal, cannot be tested) from ``results_claims``, which the
     analysis step computes before the findings."""
     table = results["results_claims"]
@@ -286,11 +286,12 @@ def _claim_counts(results) -> tuple[int, int, int, int]:
         int((verdict == SUPPORTED).sum()),
         int(causal.sum()),
         int((verdict == UNTESTABLE).sum()),
+        int((causal & (verdict == UNTESTABLE)).sum()),
     )
 
 
 def _claims(tables, results, changes, prog: Programme) -> dict | None:
-    checked, supported, causal, untestable = _claim_counts(results)
+    checked, supported, causal, untestable, causal_untestable = _claim_counts(results)
     if not checked:
         return None
     confidence, reason = rate(prog.plan.confidence_rubric, "count", [("rule_dependence", CLAIM_RULES)], [])
@@ -298,8 +299,10 @@ def _claims(tables, results, changes, prog: Programme) -> dict | None:
         "finding_id": "claims",
         "headline": (
             f"Of {checked} claims checked, {supported} {'is' if supported == 1 else 'are'} supported by the "
-            f"data; {causal} {'is' if causal == 1 else 'are'} causal, which this design cannot show; {untestable} "
-            "cannot be tested at all."
+            f"data and {untestable} cannot be tested at all; {causal} of the {checked} "
+            f"{'is' if causal == 1 else 'are'} causal"
+            + (f" ({causal_untestable} of them cannot be tested)" if causal_untestable else "")
+            + ", which this design cannot show."
         ),
         "detail": "",
         "confidence": confidence,
@@ -331,8 +334,8 @@ def _evidence(tables, results, changes, prog: Programme) -> dict | None:
     return {
         "finding_id": "evidence",
         "headline": (
-            f"In the text of the programme report this evaluation had, {u.printed} of the evidence matrix's "
-            f"{u.cells} cells cannot be read {PRINTED_STAGE} ({' and '.join(why)}){filled}. "
+            f"{u.printed} of the evidence matrix's {u.cells} cells cannot be read {PRINTED_STAGE} "
+            f"({' and '.join(why)}){filled}. "
             "This is a limit of the extracted text, not a finding about what the programme produced: the "
             "original printed report or the programme's own evidence log could settle those cells."
         ),
@@ -413,7 +416,7 @@ def _participation(tables, results, changes, prog: Programme) -> dict | None:
     return {
         "finding_id": "participation",
         "headline": (
-            f"{len(a)} local authorities took part; for {unknown} no document states the year"
+            f"The programme worked with {len(a)} local authorities; for {unknown} no document states the year"
             + (tail if withdrew else "")
             + "."
         ),

@@ -1,4 +1,4 @@
-"""The evidence matrix's unreadable cells, counted once at both stages: in the printed text (a
+"""The evidence matrix's unreadable cells, counted once at both stages: in the text this evaluation had (a
 blank cell, or one never printed because the source's row stops short), and still unknown after
 other documents fill what they can. The key findings (lib.analysis.findings) and every page
 (lib.report.facts) read these counts and name their stage in the same words.
@@ -14,13 +14,13 @@ from lib.sources.common import UNRECORDED
 
 #: The two stages every count of the matrix's unreadable cells names: the printed text, and
 #: what is still unknown once other documents have filled what they can.
-PRINTED_STAGE = "in the printed text"
+PRINTED_STAGE = "in the text this evaluation had"
 LEFT_STAGE = "still unknown after filling from other documents"
 
 
 @dataclass(frozen=True)
 class Unreadable:
-    """The matrix's unreadable cells at both stages: in the printed text (blank, or never printed
+    """The matrix's unreadable cells at both stages: in the text this evaluation had (blank, or never printed
     because the source's row stops short), and still unknown after other documents fill some."""
 
     cells: int
@@ -31,7 +31,7 @@ class Unreadable:
 
     @property
     def printed(self) -> int:
-        """Cells that cannot be read in the printed text (blank or never printed)."""
+        """Cells that cannot be read in the text this evaluation had (blank or never printed)."""
         return self.blank + self.not_printed
 
     @property
@@ -45,7 +45,7 @@ class Unreadable:
         return self.printed - self.left
 
     def sentence(self, why: str = "") -> str:
-        """The one reconciling statement: '115 of the 180 cells cannot be read in the printed text:
+        """The one reconciling statement: '115 of the 180 cells cannot be read in the text this evaluation had:
         113 print blank and 2 were never printed; 8 of these are filled from other documents
         (an inference), leaving 107 still unknown after filling from other documents (106 blank
         and 1 never printed).'"""

@@ -391,14 +391,17 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
         out.append("which year it took part in")
     if lost:
         out.append(
-            f"whether {list_phrase(lost)} existed (their marks were lost in the source)"
-            + alignment_notes(ev[(ev["status"] == UNRECORDED) & ~unprinted])
+            f"whether {list_phrase(lost)} existed (their marks were lost in the source"
+            + alignment_notes(ev[(ev["status"] == UNRECORDED) & ~unprinted], inside=True)
+            + ")"
         )
     if unprinted.any():
         cut = list_phrase(list(ev[unprinted]["evidence_label"]))
         cells = "its cell" if unprinted.sum() == 1 else "their cells"
         out.append(
-            f"whether {cut} existed (the source's row stops before {cells})" + alignment_notes(ev[unprinted])
+            f"whether {cut} existed (the source's row stops before {cells}"
+            + alignment_notes(ev[unprinted], inside=True)
+            + ")"
         )
     if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
         out.append(

@@ -128,15 +128,18 @@ def evidence_keys(evidence: pd.DataFrame) -> pd.Series:
 ALIGNMENT_MARK = "alignment assumed: "
 
 
-def alignment_notes(rows: pd.DataFrame) -> str:
+def alignment_notes(rows: pd.DataFrame, inside: bool = False) -> str:
     """' (the Attitude survey cell is placed by an assumption: this row prints 13 cells ...)' for each
-    of ``rows`` (evidence cells) whose printed row is short, so its place is assumed (its ``basis``)."""
+    of ``rows`` (evidence cells) whose printed row is short, so its place is assumed (its ``basis``);
+    ``inside``: as '; the Attitude survey cell ...', to end a parenthesis already open."""
     notes = [
         f"the {label} cell is placed by an assumption: {basis.partition(ALIGNMENT_MARK)[2].replace('; ', ', and ')}"
         for label, basis in zip(rows["evidence_label"], rows["basis"], strict=True)
         if ALIGNMENT_MARK in basis
     ]
-    return f" ({'; '.join(notes)})" if notes else ""
+    if not notes:
+        return ""
+    return f"; {'; '.join(notes)}" if inside else f" ({'; '.join(notes)})"
 
 
 def reasoning(reasons: pd.Series) -> str:

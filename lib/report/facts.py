@@ -82,8 +82,8 @@ def years_inference_note(years: list[str], inferred: list[str]) -> str:
     if not inferred:
         return ""
     if set(inferred) >= set(years):
-        return " (an inference: no document states the year for this authority)"
-    return f" ({' and '.join(inferred)} an inference: no document states it for this authority)"
+        return " (an inference: no document states the year under this authority's name)"
+    return f" ({' and '.join(inferred)} an inference: no document states it under this authority's name)"
 
 
 #: The columns of case_study_facts.csv that :func:`withdrawals` reads.

@@ -413,7 +413,7 @@ def conclusions(wb: Workbook) -> Markup:
     whose = "1 authority's" if unknown_years == 1 else f"{unknown_years} authorities'"
     if wb.has("evidence"):
         items.append(
-            f"The evidence base is thinner than the programme report's matrix suggests: "
+            f"The evidence matrix is incomplete: "
             f"{evidence_totals(ev).unrecorded} of {len(ev)} cells are {LEFT_STAGE}, and "
             f"{whose} programme years are not stated in any document."
         )

@@ -320,9 +320,10 @@ def survey_impacts(wb: Workbook, sector: str) -> Markup:
             f"{'shows' if len(significant) == 1 else 'show'} a difference clear of chance at both ends of "
             "the base range;"
             if len(significant)
-            else "None of the differences is clear of chance at both ends of the base range;"
+            else "None of the differences is clear of chance at both ends of the base range:"
         )
-        + " the others are within what chance alone could produce with bases of this size.",
+        + (" the others" if len(significant) else " all")
+        + " are within what chance alone could produce with bases of this size.",
     )
     return join(summary, _impacts_chart(wb, full, ch, sector, up, len(significant)), suppression_note(full))
 

@@ -112,8 +112,8 @@ def test_the_evidence_finding_is_a_limit_of_the_text_not_of_the_programme(evalua
     headline = found.loc["evidence", "headline"]
     assert not headline.startswith("The programme's evidence matrix cannot show")
     assert (
-        f"In the text of the programme report this evaluation had, {printed} of the evidence matrix's "
-        f"{len(ev)} cells cannot be read in the printed text" in headline
+        f"{printed} of the evidence matrix's {len(ev)} cells cannot be read in the text this evaluation had"
+        in headline
     )
     assert f"leaving {lost} still unknown after filling from other documents." in headline
     assert "original printed report or the programme's own evidence log" in headline

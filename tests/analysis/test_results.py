@@ -288,7 +288,9 @@ def test_a_new_results_table_is_one_function_and_one_line(evaluation_build, monk
     assert list(out)[-2:] == ["results_claims", "results_findings"]
     claims = out["results_findings"].set_index("finding_id").loc["claims", "headline"]
     assert (
-        claims.startswith("Of 3 claims checked, 1 is supported by the data; 1 is causal")
+        claims.startswith(
+            "Of 3 claims checked, 1 is supported by the data and 2 cannot be tested at all; 1 of the 3 is causal"
+        )
         and "2 cannot be tested" in claims
     )
 

@@ -413,7 +413,7 @@ def test_its_evidence_section_gives_no_other_programmes_lost_glyphs(site, minima
     out, _ = site
     programme_text = _text(out / "html" / "programme.html")
     assert (
-        "cells cannot be read in the printed text" in programme_text
-        or "can be read in the printed text" in (programme_text)
+        "cells cannot be read in the text this evaluation had" in programme_text
+        or "can be read in the text this evaluation had" in (programme_text)
     )
     assert "tick" not in programme_text and "glyph" not in programme_text

@@ -287,7 +287,7 @@ def test_programme_report_has_claim_audit_with_every_claim(full_batch):
     from lib.analysis import claim_verdict
 
     audit = report.claim_audit(report.load_workbook(full_batch.processed))
-    assert "Does the data point the same way?" in text and "Could it be chance?" in text
+    assert "Do the data point the way the claim says?" in text and "Could it be chance?" in text
     for value, n in audit["direction"].value_counts().items():
         assert f"{value}: {n}" in text
     # Verdicts first: a count summary, then one card per claim in verdict order.

@@ -254,7 +254,7 @@ def test_a_cell_the_source_never_printed_is_not_said_to_have_lost_its_mark(wb):
         lost = re.search(r"whether ([^()]*) existed \(their marks were lost in the source\)", cannot)
         for a, label in unrecorded:
             if a == aid:
-                assert f"whether {label} existed (the source's row stops before its cell)" in cannot
+                assert f"whether {label} existed (the source's row stops before its cell" in cannot
                 assert lost is None or label not in lost.group(1)
         assert "row stops" not in cannot or aid in {a for a, _ in unrecorded}, aid
 
@@ -278,7 +278,9 @@ def test_a_year_read_from_a_case_studys_dates_is_said_to_be_an_inference(
     assert re.search(rf"(?:,| is) read from the {case_study} \(00[01]\)", summary)
     assert "(an inference: " in summary and read_from in summary
     assert f"read as placing {wb.name(authority_id)} in {year} (an inference" in page
-    assert f"{year} (an inference: no document states the year for this authority)" in page  # can show
+    assert (
+        f"{year} (an inference: no document states the year under this authority's name)" in page
+    )  # can show
 
 
 def test_a_year_from_a_name_read_as_the_authority_is_not_said_to_be_stated(wb):

@@ -234,7 +234,7 @@ def test_evidence_matrix_counts_read_one_way(rendered):
     )
     assert "0 recorded" not in text
     # the cells unreadable in the printed text are the inferred plus the unrecorded ones (115 beside 107)
-    printed = re.findall(r"(\d+) of the (\d+) cells cannot be read in the printed text", text)
+    printed = re.findall(r"(\d+) of the (\d+) cells cannot be read in the text this evaluation had", text)
     assert set(printed) == {(str(lost + inferred), str(len(ev)))}
     assert (
         f"{inferred} of these are filled from other documents (an inference), leaving {lost} still unknown"

@@ -141,7 +141,7 @@ def test_identification_inference_years_are_marked_everywhere(site, evaluation_b
     download = pd.read_csv(evaluation_build.processed / "authorities.csv", dtype=str, keep_default_na=False)
     assert set(download[download["years_inferred"] != ""]["authority_id"]) >= identified
     for aid in identified:
-        assert "(an inference: no document states the year for this authority)" in texts[aid]
+        assert "(an inference: no document states the year under this authority's name)" in texts[aid]
 
 
 def test_the_short_rows_alignment_is_stated_on_the_authority_pages(site):

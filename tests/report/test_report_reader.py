@@ -62,7 +62,10 @@ def test_summary_figures_are_computed_from_the_tables(wb):
         (ev["inferred"] == "yes").sum()
     )  # unreadable in print: lost, or given only by another document
     text = by["evidence"].text
-    assert f"{printed} of the evidence matrix's {len(ev)} cells cannot be read in the printed text" in text
+    assert (
+        f"{printed} of the evidence matrix's {len(ev)} cells cannot be read in the text this evaluation had"
+        in text
+    )
     assert f"leaving {lost} still unknown after filling from other documents" in text
     audit = report.claim_audit(wb)
     supported = int((audit["verdict"] == claim_verdict.SUPPORTED).sum())
@@ -71,7 +74,7 @@ def test_summary_figures_are_computed_from_the_tables(wb):
     assert f"Of {len(audit)} claims checked," in by["claims"].text
     assert "the source documents make" not in by["claims"].text
     assert f"{supported} {'is' if supported == 1 else 'are'} supported" in by["claims"].text
-    assert f"{causal} {'is' if causal == 1 else 'are'} causal" in by["claims"].text
+    assert f"{causal} of the {len(audit)} {'is' if causal == 1 else 'are'} causal" in by["claims"].text
     c = wb.results_comparisons
     impacts = c[c["question"] == "impacts"]
     assert (
@@ -144,7 +147,7 @@ def test_methods_section_in_plain_english(wb):
     left = ev["status"] == "unrecorded"
     why = wb.programme.note("lost_glyph")  # the definition's words for why the cells print blank
     assert (
-        f"{int(unread.sum())} of the {len(ev)} cells cannot be read in the printed text: "
+        f"{int(unread.sum())} of the {len(ev)} cells cannot be read in the text this evaluation had: "
         f"{int((unread & ~cut).sum())} print blank ({why}) and {int((unread & cut).sum())} were never printed"
     ) in text
     assert (

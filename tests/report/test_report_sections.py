@@ -233,8 +233,8 @@ def test_richmond_withdrawal_is_stated_and_no_workshop_outcome_is_claimed(wb):
     )
     supports = report.supports(wb, "richmond-upon-thames")
     assert (
-        "its selection for 2012-13 (an inference: no document states the year for this authority) and its withdrawal "
-        "before the workshop" in supports
+        "its selection for 2012-13 (an inference: no document states the year under this authority&#39;s name) "
+        "and its withdrawal before the workshop" in supports
     )
     assert "any outcome of a workshop there" in supports.split("It cannot show")[1]
     # An authority that did not withdraw keeps the plain wording.

@@ -136,10 +136,10 @@ def test_summary_line_is_computed_from_the_row():
     )
     # a year only an inference gives (authorities.csv years_inferred) is marked so, as on its page
     assert index.summary_line({"years": "2011-12", "years_inferred": "2011-12"}) == (
-        "Took part in 2011-12 (an inference: no document states the year for this authority)"
+        "Took part in 2011-12 (an inference: no document states the year under this authority's name)"
     )
     assert index.summary_line({"years": "2011-12;2012-13", "years_inferred": "2012-13"}, "in June") == (
-        "Selected for 2011-12 and 2012-13 (2012-13 an inference: no document states it for this authority; "
+        "Selected for 2011-12 and 2012-13 (2012-13 an inference: no document states it under this authority's name; "
         "withdrew in June)"
     )
     assert index.summary_line({"years": "unrecorded"}) == "Programme year not stated in the sources"
@@ -169,8 +169,8 @@ def test_summaries_from_processed_tables(evaluation_build):
     row = authorities.set_index("authority_id").loc["richmond-upon-thames"]
     # its year is read from its case study's dates (000: "selected in 2012", "May 2012"), an inference
     assert summaries["richmond-upon-thames"].line.startswith(
-        f"Selected for {row['years'].replace(';', ' and ')} (an inference: no document states the year for this "
-        "authority; "
+        f"Selected for {row['years'].replace(';', ' and ')} (an inference: no document states the year under this "
+        "authority's name; "
         f"withdrew {timing['richmond-upon-thames']}); case study published"
     )
     # one wording: the index says what Richmond's own page says (its case study: "was selected
