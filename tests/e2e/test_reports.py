@@ -95,7 +95,7 @@ def test_authority_report_shows_its_own_evidence_and_words(full_batch, authority
     lost = evidence[evidence["status"] == "unrecorded"]["evidence_label"]
     if len(lost):
         assert re.search(
-            rf"{re.escape(lost.iloc[-1])} existed \(their marks were lost in the source\)", cannot
+            rf"{re.escape(lost.iloc[-1])} existed \(their marks were lost in the source[;)]", cannot
         )
         assert all(label in cannot.split("(their marks were lost")[0] for label in lost)
     inferred = evidence[evidence["inferred"] == "yes"]
