@@ -69,7 +69,8 @@ def _rules(rules: DecisionRules, survey: bool) -> list[str]:
     question = (
         f"Each before/after comparison's verdict answers one question, {VERDICT_QUESTION} Higher and clear "
         f"of chance: \u201c{SUPPORTED}\u201d; higher but not clear of chance: \u201c{DIRECTION_ONLY}\u201d; "
-        f"about the same or lower: \u201c{NOT_SUPPORTED}\u201d (its change, and the reason in the results table, say which); no published base: "
+        f"about the same or lower: \u201c{NOT_SUPPORTED}\u201d (its change, and the reason in the results "
+        "table, say which); no published base: "
         f"\u201c{UNTESTABLE}\u201d."
     )
     one = "Verdicts use one set of words, never stronger than their weakest part"
