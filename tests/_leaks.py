@@ -86,6 +86,13 @@ def distinctive(own: Path, other: Path) -> set[str]:
     return programme_words(own) - folder_words(other) - GENERIC
 
 
+def visible_text(markup: object) -> str:
+    """A page's (or fragment's) text as a reader sees it: scripts and styles left out, markup
+    removed, entities decoded, whitespace folded."""
+    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", str(markup), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", plain)))
+
+
 def visible_words(page_html: str) -> set[str]:
     """The words a reader sees on a page (scripts, styles and markup left out)."""
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", page_html, flags=re.S | re.I)

@@ -4,20 +4,15 @@ way, equal to the results tables (issue 17)."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 import pytest
+from _leaks import visible_text
 
 from lib.analysis.design import PARTS
 from lib.report import brief, pages, workbook
 from lib.run.render import render_caveats
-
-
-def _text(markup) -> str:
-    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", str(markup), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", plain)))
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +20,10 @@ def rendered(evaluation_build):
     wb = workbook.load_workbook(evaluation_build.processed)
     return {
         "wb": wb,
-        "programme": _text(pages.PROGRAMME_PAGE.render(wb)),
-        "authority": _text(pages.AUTHORITY_PAGE.render(wb, "kent")),
-        "caveats": _text(render_caveats(processed_dir=evaluation_build.processed)),
-        "brief": _text(brief.brief_body(brief.brief_tables(wb), wb.programme.name)),
+        "programme": visible_text(pages.PROGRAMME_PAGE.render(wb)),
+        "authority": visible_text(pages.AUTHORITY_PAGE.render(wb, "kent")),
+        "caveats": visible_text(render_caveats(processed_dir=evaluation_build.processed)),
+        "brief": visible_text(brief.brief_body(brief.brief_tables(wb), wb.programme.name)),
     }
 
 

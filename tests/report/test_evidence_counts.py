@@ -10,11 +10,11 @@ authority pages; an authority that withdrew says so first.
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 import pytest
+from _leaks import visible_text
 
 from lib.analysis import unreadable
 from lib.config import RAW_DIR
@@ -25,18 +25,15 @@ from lib.run.render import render_caveats
 PRINTED, LEFT = unreadable.PRINTED_STAGE, unreadable.LEFT_STAGE
 
 
-def _text(markup) -> str:
-    plain = re.sub(r"<script.*?</script>|<style.*?</style>", " ", str(markup), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", plain)))
-
-
 @pytest.fixture(scope="module")
 def site(evaluation_build):
     wb = workbook.load_workbook(evaluation_build.processed)
-    texts = {"programme": _text(pages.PROGRAMME_PAGE.render(wb))}
-    texts |= {aid: _text(pages.AUTHORITY_PAGE.render(wb, aid)) for aid in wb.authorities["authority_id"]}
-    texts["caveats"] = _text(render_caveats(processed_dir=evaluation_build.processed))
-    texts["brief"] = _text(brief.brief_body(brief.brief_tables(wb), wb.programme.name))
+    texts = {"programme": visible_text(pages.PROGRAMME_PAGE.render(wb))}
+    texts |= {
+        aid: visible_text(pages.AUTHORITY_PAGE.render(wb, aid)) for aid in wb.authorities["authority_id"]
+    }
+    texts["caveats"] = visible_text(render_caveats(processed_dir=evaluation_build.processed))
+    texts["brief"] = visible_text(brief.brief_body(brief.brief_tables(wb), wb.programme.name))
     return wb, texts, index.authority_summaries(evaluation_build.processed)
 
 
@@ -149,19 +146,21 @@ def test_the_short_rows_alignment_is_stated_on_the_authority_pages(site):
     sit where the short printed row's assumed alignment puts them: the page says so."""
     wb = site[0]
     for aid in ("richmond-upon-thames", "luton", "westminster", "barnet"):
-        text = _text(authority_page.supports(wb, aid))
+        text = visible_text(authority_page.supports(wb, aid))
         assert (
             "the Attitude survey cell is placed by an assumption: this row prints 13 cells for 15 authorities"
             in text
         ), aid
     # a page whose cells are all in full rows says nothing of it for them
-    text = _text(authority_page.supports(wb, "kent"))
+    text = visible_text(authority_page.supports(wb, "kent"))
     assert text.count("placed by an assumption") == 1
 
 
 def test_a_withdrawal_opens_the_summary_and_sits_beside_every_count(site):
     wb, texts, _ = site
-    summary = _text(authority_page.authority_summary(wb, "richmond-upon-thames")).split("Summary", 1)[1]
+    summary = visible_text(authority_page.authority_summary(wb, "richmond-upon-thames")).split("Summary", 1)[
+        1
+    ]
     first = summary.strip().split(". ")[0]
     assert "withdrew from the programme (local authority capacity issues) before the workshop" in first
     assert summary.count("not a programme year") == 1
@@ -193,7 +192,7 @@ def test_the_cannot_show_judgement_is_a_list(site):
     """Today: 'It cannot show whether ..., any answer ... and any outcome ...; whether the programme changed
     anything in Richmond upon Thames: cannot be tested.' (one run-on sentence, the verdict after a colon)."""
     wb, _, _ = site
-    text = _text(authority_page.supports(wb, "richmond-upon-thames"))
+    text = visible_text(authority_page.supports(wb, "richmond-upon-thames"))
     cannot = text.split("It cannot show: ", 1)[1].rstrip()
     items = cannot.removesuffix(".").split("; ")
     assert len(items) == 4, items
