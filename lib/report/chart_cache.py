@@ -1,42 +1,36 @@
-"""Chart images drawn once per figure, not once per kernel.
+"""Chart images drawn once per recipe, not once per kernel.
 
-Drawing a chart's two PNGs (the wide image and its phone variant, with
-``bbox_inches="tight"``, colour reduction and PNG optimisation) is most of what
-the programme report's cells cost, and most charts do not change when one
-authority's text does. :func:`images` memoises that drawing on what decides its
-bytes:
+Building a chart's figures and drawing their two PNGs (the wide image and its
+phone variant, with ``bbox_inches="tight"``, colour reduction and PNG
+optimisation) is most of what the programme report's cells cost, and most
+charts do not change when one authority's text does. A section therefore hands
+a chart over as a :class:`Recipe`: the drawing function and its arguments
+(:func:`recipe`, or ``charts.variants`` for a wide and a phone figure).
+:func:`images` memoises the drawing on what decides its bytes:
 
-* the figures themselves: their whole matplotlib state, pickled
-  (:func:`figure_fingerprint`: every artist, its data and properties; not the
-  transforms' back-references to their parents, which hold memory addresses,
-  and each shared-axes group in the order its axes joined);
-* ``matplotlib.rcParams`` at drawing time;
-* the drawing code (the source of the module that draws, and of this one) and
-  the versions of matplotlib, Pillow and numpy, and the fonts matplotlib knows.
+* the arguments (:func:`recipe_fingerprint`: values, not object identities;
+  sets in sorted order, data frames by their labels, types and values) and the
+  function's name;
+* the source of every module of ``lib/report`` (where the drawing functions
+  and the constants they read live) and of the module that draws the images;
+* ``matplotlib.rcParams`` at drawing time (``charts.figure_html`` sets the
+  report style first, as every drawing function does), the versions of
+  matplotlib, Pillow and numpy, and the fonts matplotlib knows.
 
-A chart may also be handed over as a :class:`Recipe` (the drawing function and
-its arguments, :func:`recipe`) instead of a built figure. Its key is then what
-the figure would be built from: the arguments (:func:`recipe_fingerprint`:
-values, not object identities; sets in sorted order, data frames by their
-labels, types and values) and the source of every module of ``lib/report``
-(where the drawing functions and the constants they read live), with the same
-rcParams, library versions and fonts. A reused recipe is never built, which is
-most of what a cached chart still cost (layout and text measuring); a new one is
-built, then drawn as a figure is.
-
-Equal keys give equal bytes, so a page is the same whether its charts were
-drawn or reused. Within one process the images are kept in memory (the survey
-explorer shows the survey sections' charts again). Across processes they are
-kept as one small JSON file per key in the folder named by
+A kept recipe is never built; a new one is built, then drawn. A figure handed
+over already built, or a recipe whose arguments cannot be pickled, is drawn
+every time. Equal keys give equal bytes, so a page is the same whether its
+charts were drawn or reused. Within one process the images are kept in memory
+(the survey explorer shows the survey sections' charts again). Across
+processes they are kept as one small JSON file per key in the folder named by
 ``$EVAL_CHART_CACHE`` (the batch runner sets it to ``<output>/cache/charts``;
-unset: memory only). A figure that cannot be pickled is drawn every time.
+unset: memory only).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import pickle
@@ -61,49 +55,6 @@ DISK_ENTRIES = 2000
 Images = tuple[tuple[str, float], ...]
 _MEMORY: OrderedDict[str, Images] = OrderedDict()
 _SALT: dict[str, str] = {}
-
-
-def _subclasses(cls: type) -> list[type]:
-    out, todo = [], [cls]
-    while todo:
-        c = todo.pop()
-        out.append(c)
-        todo.extend(c.__subclasses__())
-    return out
-
-
-def _reduce_transform(obj: Any) -> tuple:
-    """A transform without ``_parents`` (id(child) -> parent: back-references, memory addresses)."""
-    state = obj.__dict__.copy()
-    state.pop("_parents", None)
-    return object.__new__, (type(obj),), state
-
-
-def _reduce_grouper(obj: Any) -> tuple:
-    """A shared-axes group as lists in join order (a set of axes pickles in address order)."""
-    if not (hasattr(obj, "_ordering") and hasattr(obj, "_mapping")):  # another matplotlib's Grouper
-        return obj.__reduce_ex__(5)
-    order = obj._ordering
-    groups = {id(g): sorted(g, key=order.get) for g in obj._mapping.values()}
-    return object.__new__, (type(obj),), {"groups": sorted(groups.values(), key=lambda g: order[g[0]])}
-
-
-def _dispatch() -> dict[type, Any]:
-    """The pickler's reductions by exact class (looked up in C: no Python call per object)."""
-    from matplotlib import cbook, transforms
-
-    table: dict[type, Any] = dict.fromkeys(_subclasses(transforms.TransformNode), _reduce_transform)
-    table.update(dict.fromkeys(_subclasses(cbook.Grouper), _reduce_grouper))
-    return table
-
-
-def figure_fingerprint(fig: Any) -> bytes:
-    """sha256 of ``fig``'s pickled state (raises what pickling raises)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.dispatch_table = _dispatch()
-    pickler.dump(fig)
-    return hashlib.sha256(buffer.getvalue()).digest()
 
 
 def _salt(draw: Callable[..., Any]) -> str:
@@ -197,17 +148,17 @@ def _report_code() -> str:
 
 
 def figure_key(draw: Callable[..., Any], figures: Sequence[Any]) -> str | None:
-    """The key of ``draw(*figures)``; None when a figure or a recipe's arguments cannot be pickled."""
+    """The key of ``draw(*figures)`` (each a :class:`Recipe` or None); None when one is a figure
+    already built or a recipe whose arguments cannot be pickled (drawn every time)."""
     import matplotlib
 
-    h = hashlib.sha256(_salt(draw).encode())
+    if any(fig is not None and not isinstance(fig, Recipe) for fig in figures):
+        return None
+    h = hashlib.sha256(_salt(draw).encode() + _report_code().encode())
     try:
         for fig in figures:
-            if isinstance(fig, Recipe):
-                h.update(b"recipe:" + _report_code().encode() + recipe_fingerprint(fig))
-            else:
-                h.update(b"-" if fig is None else figure_fingerprint(fig))
-    except Exception:  # noqa: BLE001 (a figure holding something unpicklable: drawn every time)
+            h.update(b"-" if fig is None else recipe_fingerprint(fig))
+    except Exception:  # noqa: BLE001 (an argument that cannot be pickled: drawn every time)
         return None
     h.update(repr(sorted(dict.items(matplotlib.rcParams))).encode())  # as stored (no per-key lookup)
     return h.hexdigest()
@@ -246,19 +197,14 @@ def _remember(key: str, value: Images) -> None:
 
 def images(draw: Callable[..., Images], *figures: Any) -> Images:
     """``draw(*figures)`` (each image as ``(data URI, smallest text px)``), or the images it
-    gave for figures in the same state (or recipes with the same arguments). Reused images
-    close the figures, as ``draw`` does; a recipe is built only when it is drawn."""
+    gave for recipes with the same arguments; a recipe is built only when it is drawn, and a
+    figure handed over already built is drawn every time (``draw`` closes the figures)."""
     key = figure_key(draw, figures)
     if key is None:
         return draw(*(built(fig) for fig in figures))
     folder = _folder()
     value = _MEMORY.get(key) or _read(folder, key)
     if value is not None:
-        import matplotlib.pyplot as plt
-
-        for fig in figures:
-            if fig is not None and not isinstance(fig, Recipe):
-                plt.close(fig)
         _remember(key, value)
         return value
     value = tuple((str(src), float(px)) for src, px in draw(*(built(fig) for fig in figures)))

@@ -254,9 +254,10 @@ def figure_html(fig, chart: Chart, phone=None) -> Markup:
     """Wrap a matplotlib figure as an accessible, self-contained ``<figure>``: the image
     drawn for a wide column, and a phone variant that narrow screens show instead, so
     chart text stays readable at 390 px: ``phone`` (a figure drawn for a phone) where the
-    chart has one, else ``fig`` redrawn by :func:`phone_layout`. Figures in a state drawn
-    before are not drawn again (:mod:`lib.report.chart_cache`); ``fig`` and ``phone`` may be
-    recipes (:func:`variants`, :func:`lib.report.chart_cache.recipe`), built only when drawn."""
+    chart has one, else ``fig`` redrawn by :func:`phone_layout`. ``fig`` and ``phone`` are best
+    given as recipes (:func:`variants`, :func:`lib.report.chart_cache.recipe`): a recipe drawn
+    before, in any kernel, is not built or drawn again (:mod:`lib.report.chart_cache`); a figure
+    handed over already built is drawn every time."""
     if any(isinstance(f, chart_cache.Recipe) for f in (fig, phone)):
         style_axes()  # what building it would set first, set before the key reads rcParams
     wide, small = (Image(*image) for image in chart_cache.images(draw_images, fig, phone))

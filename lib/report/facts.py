@@ -51,10 +51,6 @@ class Withdrawal:
         when = f" {self.timing}" if self.timing else ""
         return f"withdrew from the programme{why}{when}"
 
-    def sentence(self, name: str) -> str:
-        instead = f" Instead, {self.instead}." if self.instead else ""
-        return f"{name} {self.clause()}.{instead}"
-
 
 #: How every page words an authority's programme years (the index and its own page alike):
 #: one whose case study records its withdrawal was "selected" for them (its case study: "was
@@ -143,12 +139,6 @@ class Coverage:
             f"{self.recorded + self.inferred} of {self.items} with a status: "
             f"{self.recorded} recorded, {self.inferred} inferred"
         )
-
-    @property
-    def printed_blank(self) -> int:
-        """Cells whose printed status the source lost: the unrecorded ones and those the
-        workbook infers from another document (an inference fills a blank cell)."""
-        return self.unrecorded + self.inferred
 
 
 def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Chart images are drawn once per figure state (lib.report.chart_cache).
+"""Chart images are drawn once per recipe (lib.report.chart_cache).
 
 The reference is drawing itself: a reused image must be the bytes drawing gives,
 a figure that differs in any value, style setting or drawing code must be drawn
@@ -69,40 +69,42 @@ def counting(monkeypatch) -> list[int]:
     return calls
 
 
-def test_a_figure_in_the_same_state_is_drawn_once_and_gives_the_same_page(monkeypatch, tmp_path):
+def test_a_recipe_with_the_same_arguments_is_drawn_once_and_gives_the_same_page(monkeypatch, tmp_path):
     calls = counting(monkeypatch)
-    first = str(charts.figure_html(make(), CHART))
-    again = str(charts.figure_html(make(), CHART))
+    first = str(charts.figure_html(chart_cache.recipe(make), CHART))
+    again = str(charts.figure_html(chart_cache.recipe(make), CHART))
     assert len(calls) == 1
     assert again == first
     # another process (an empty memory) reads the images the first one kept
     monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
-    assert str(charts.figure_html(make(), CHART)) == first
+    assert str(charts.figure_html(chart_cache.recipe(make), CHART)) == first
     assert len(calls) == 1
     assert len(list((tmp_path / "charts").glob("*.json"))) == 1
     # and what was reused is what drawing gives
     monkeypatch.delenv(chart_cache.ENV_VAR)
     monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
-    assert str(charts.figure_html(make(), CHART)) == first
+    assert str(charts.figure_html(chart_cache.recipe(make), CHART)) == first
     assert len(calls) == 2
     assert not plt.get_fignums()  # reused or drawn, the figures are closed
 
 
-def test_any_difference_in_the_figure_or_the_style_draws_again(monkeypatch):
+def test_any_difference_in_the_arguments_or_the_style_draws_again(monkeypatch):
     calls = counting(monkeypatch)
     pages = {
-        str(charts.figure_html(make(), CHART)),
-        str(charts.figure_html(make(values=(3, 5, 1)), CHART)),  # one value
-        str(charts.figure_html(make(label="After"), CHART)),  # one label
+        str(charts.figure_html(chart_cache.recipe(make), CHART)),
+        str(charts.figure_html(chart_cache.recipe(make, values=(3, 5, 1)), CHART)),  # one value
+        str(charts.figure_html(chart_cache.recipe(make, label="After"), CHART)),  # one label
     }
     with matplotlib.rc_context({"lines.linewidth": 7.0, "savefig.facecolor": "#EEEEEE"}):
-        pages.add(str(charts.figure_html(make(), CHART)))  # a style setting read when drawing
+        pages.add(
+            str(charts.figure_html(chart_cache.recipe(make), CHART))
+        )  # a style setting read when drawing
     assert len(calls) == 4
     assert len(pages) == 4
 
 
 def test_the_drawing_code_is_part_of_the_key(monkeypatch, tmp_path):
-    fig = make()
+    fig = chart_cache.recipe(make)
     key = chart_cache.figure_key(charts.draw_images, (fig, None))
     edited = tmp_path / "charts_copy.py"
     edited.write_text(Path(charts.__file__).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
@@ -129,7 +131,8 @@ def test_the_key_does_not_depend_on_the_process(tmp_path):
         """
         from lib.report import chart_cache, charts
         import sys
-        print(chart_cache.figure_key(charts.draw_images, (make(), make(values=(1, 1, 1)))))
+        r = chart_cache.recipe
+        print(chart_cache.figure_key(charts.draw_images, (r(make), r(make, values=(1, 1, 1)))))
         """
     )
     assert_one_key_in_two_processes(script)
@@ -137,25 +140,29 @@ def test_the_key_does_not_depend_on_the_process(tmp_path):
 
 def test_a_damaged_or_unreadable_entry_is_drawn_again(monkeypatch, tmp_path):
     calls = counting(monkeypatch)
-    first = str(charts.figure_html(make(), CHART))
+    first = str(charts.figure_html(chart_cache.recipe(make), CHART))
     (entry,) = (tmp_path / "charts").glob("*.json")
     entry.write_text(json.dumps([["data:image/png;base64,AAAA"]]), encoding="utf-8")  # not two images
     monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())
+    assert str(charts.figure_html(chart_cache.recipe(make), CHART)) == first
+    assert len(calls) == 2
+
+
+def test_a_built_figure_or_unpicklable_arguments_are_drawn_every_time(monkeypatch):
+    calls = counting(monkeypatch)
+    first = str(charts.figure_html(make(), CHART))  # handed over already built: no key
     assert str(charts.figure_html(make(), CHART)) == first
     assert len(calls) == 2
 
-
-def test_an_unpicklable_figure_is_drawn_every_time(monkeypatch):
-    calls = counting(monkeypatch)
-
-    def unpicklable():
+    def formatted(fmt):
         fig = make()
-        fig.axes[0].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}"))
+        fig.axes[0].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt))
         return fig
 
-    first = str(charts.figure_html(unpicklable(), CHART))
-    assert str(charts.figure_html(unpicklable(), CHART)) == first
-    assert len(calls) == 2
+    page = str(charts.figure_html(chart_cache.recipe(formatted, lambda v, _: f"{v:.0f}"), CHART))
+    assert str(charts.figure_html(chart_cache.recipe(formatted, lambda v, _: f"{v:.0f}"), CHART)) == page
+    assert len(calls) == 4
+    assert not plt.get_fignums()
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path):
@@ -171,12 +178,14 @@ def test_prune_keeps_the_most_recently_used(tmp_path):
 
 def test_a_forced_rebuild_draws_every_chart_again_and_keeps_it(monkeypatch, tmp_path):
     calls = counting(monkeypatch)
-    first = str(charts.figure_html(make(), CHART))
+    first = str(charts.figure_html(chart_cache.recipe(make), CHART))
     monkeypatch.setattr(chart_cache, "_MEMORY", type(chart_cache._MEMORY)())  # a new kernel ...
     monkeypatch.setenv(chart_cache.REFRESH_VAR, "1")  # ... of a --force run
-    assert str(charts.figure_html(make(), CHART)) == first
+    assert str(charts.figure_html(chart_cache.recipe(make), CHART)) == first
     assert len(calls) == 2
-    assert str(charts.figure_html(make(), CHART)) == first  # within one kernel, repeats are still reused
+    assert (
+        str(charts.figure_html(chart_cache.recipe(make), CHART)) == first
+    )  # within one kernel, repeats are still reused
     assert len(calls) == 2
 
 
