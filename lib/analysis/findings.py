@@ -201,12 +201,6 @@ def measure_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
     return comparisons[keep]
 
 
-def criterion_comparisons(results, prog: Programme, criterion_id: str) -> pd.DataFrame:
-    """The ``results_comparisons`` rows that stand for one success criterion (its measures)."""
-    criterion = next(c for c in prog.plan.success_criteria if c.id == criterion_id)
-    return measure_rows(results["results_comparisons"], criterion)
-
-
 def rises_clear_words(rows: pd.DataFrame) -> str:
     """``none of the 13 rises is clear of chance``, from ``results_comparisons`` rows."""
     rises = rows[rows["direction"] == "higher"]
@@ -222,7 +216,7 @@ def _success(tables, results, changes, prog: Programme) -> dict | None:
     if measured.empty:
         return None
     s = measured.iloc[0]
-    rows = criterion_comparisons(results, prog, s["criterion_id"])
+    rows = measure_rows(results["results_comparisons"], prog.plan.criterion(s["criterion_id"]))
     return {
         "finding_id": "success",
         "headline": (

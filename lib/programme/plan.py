@@ -111,6 +111,10 @@ class Plan:
     success_criteria: tuple[SuccessCriterion, ...]
     confidence_rubric: ConfidenceRubric
 
+    def criterion(self, criterion_id: str) -> SuccessCriterion:
+        """The success criterion with this id (StopIteration if the plan has none)."""
+        return next(c for c in self.success_criteria if c.id == criterion_id)
+
 
 _ENTRY = (text("id", "a lowercase id", "imprecision"), text("text", "what it means, in words", "..."))
 

@@ -60,8 +60,12 @@ EXPORTS: dict[str, tuple[str, ...]] = {
         "profile",
         "programme_context",
         "sources_say",
-        "supports",
         "withdrawal_meaning",
+    ),
+    "authority_supports": (
+        "change_verdict",
+        "supports",
+        "supports_sentence",
     ),
     "claims_audit": (
         "audit_counts",

@@ -15,19 +15,14 @@ import re
 import pandas as pd
 from markupsafe import Markup, escape
 
-from lib.analysis import verdicts
-from lib.programme import wording
-from lib.report.common import alignment_notes, caveat_link, claim_anchor, reasoning, status_label
+from lib.report.common import caveat_link, claim_anchor, reasoning
 from lib.report.facts import (
-    authority_evidence,
+    authority_mentions,
     case_study_events,
-    claim_audit,
-    has_response_data,
-    never_printed,
-    positive_status,
+    claim_authorities,
+    claims_naming,
     said_in,
     withdrawal,
-    years_inference_note,
     years_words,
 )
 from lib.report.format import count_phrase, list_phrase, percent, sentence
@@ -48,11 +43,8 @@ from lib.report.pages import AUTHORITY_PAGE, PROGRAMME_PAGE
 from lib.report.workbook import (
     ACTIVITY,
     CAVEATS_PAGE,
-    UNRECORDED,
     Workbook,
-    authority_inferred_years,
     authority_years,
-    inference_source,
     profile_answer,
     source_doc,
     source_title,
@@ -325,123 +317,6 @@ def case_study(wb: Workbook, authority_id: str) -> Markup:
     return join(*parts)
 
 
-def _evidence_can(wb: Workbook, authority_id: str) -> list[str]:
-    """What the authority's evidence-matrix row shows: items available (recorded or inferred,
-    kept apart) and items the matrix marks otherwise; lost marks are left to :func:`_cannot_show`."""
-    ev = authority_evidence(wb, authority_id)
-    positive = positive_status(wb)
-    out = []
-    for status in dict.fromkeys(ev["status"]):
-        if status == UNRECORDED:
-            continue
-        for inferred in ("no", "yes"):
-            rows = ev[(ev["status"] == status) & (ev["inferred"] == inferred)]
-            if rows.empty:
-                continue
-            items = list_phrase(list(rows["evidence_label"]))
-            how = (
-                f" (inferred from {list_phrase(sorted({inference_source(wb, b) for b in rows['basis']}))})"
-                if inferred == "yes"
-                else ""
-            )
-            out.append(
-                (
-                    f"that {items} existed{how}"
-                    if status == positive
-                    else f"that the evidence matrix marks {items} {status_label(wb, status)}{how}"
-                )
-                + alignment_notes(rows)
-            )
-    return out
-
-
-def _can_show(wb: Workbook, authority_id: str) -> list[str]:
-    """What this authority's evidence can show, computed from its tables."""
-    a = wb.authority_row(authority_id)
-    left = withdrawal(wb, authority_id)
-    ys = authority_years(a)
-    out = []
-    if ys:
-        out.append(
-            f"{'its selection for' if left is not None else 'its part in'} {list_phrase(ys)}"
-            + years_inference_note(ys, authority_inferred_years(a))
-            + (f" and its withdrawal {left.timing}" if left is not None and left.timing else "")
-        )
-    out += _evidence_can(wb, authority_id)
-    if a["case_study"] == "yes":
-        out.append("what its case study reports")
-    if len(authority_mentions(wb, authority_id)):
-        out.append("the other statements the documents make about it (quoted below)")
-    n_claims = len(claims_naming(claim_authorities(wb), authority_id))
-    if n_claims:
-        out.append(f"how the claim audit judged {count_phrase(n_claims, 'published claim')} naming it")
-    if wb.has("profiles"):
-        out.append("its own account of its aims, work and challenges (self-reported, not verified)")
-    return out
-
-
-def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
-    """What this authority's evidence cannot show, computed from its tables."""
-    a = wb.authority_row(authority_id)
-    ev = authority_evidence(wb, authority_id)
-    unprinted = never_printed(wb, ev)
-    lost = list(ev[(ev["status"] == UNRECORDED) & ~unprinted]["evidence_label"])
-    out = []
-    if not authority_years(a):
-        out.append("which year it took part in")
-    if lost:
-        out.append(
-            f"whether {list_phrase(lost)} existed (their marks were lost in the source"
-            + alignment_notes(ev[(ev["status"] == UNRECORDED) & ~unprinted], inside=True)
-            + ")"
-        )
-    if unprinted.any():
-        cut = list_phrase(list(ev[unprinted]["evidence_label"]))
-        cells = "its cell" if unprinted.sum() == 1 else "their cells"
-        out.append(
-            f"whether {cut} existed (the source's row stops before {cells}"
-            + alignment_notes(ev[unprinted], inside=True)
-            + ")"
-        )
-    if a["attitude_survey"] == "yes" and not has_response_data(wb, authority_id):
-        out.append(
-            f"how its own participants answered the {source_title(wb, 'survey_report')}, which pools every authority"
-        )
-    elif a["attitude_survey"] != "yes" and wb.has("survey"):
-        out.append(f"any answer from its participants in the {source_title(wb, 'survey_report')}")
-    if withdrawal(wb, authority_id) is not None:
-        out.append("any outcome of a workshop there")
-    return out
-
-
-def change_verdict(wb: Workbook, authority_id: str) -> str:
-    """The verdict on 'did the programme change anything here?': with the authority's own
-    before/after answers an association at best (no comparison group), otherwise untestable."""
-    return verdicts.ASSOCIATION if has_response_data(wb, authority_id) else verdicts.UNTESTABLE
-
-
-def _cannot_list(name: str, verdict: str, cannot: list[str]) -> str:
-    """'It cannot show: <item>; <item>; or whether the programme changed anything in X (cannot be
-    tested).': a short list in one sentence, each item once, the verdict last (a bulleted list
-    would repeat the same lines on every authority page)."""
-    changed = f"whether the programme changed anything in {name} ({verdict})"
-    return "It cannot show: " + "; ".join([*cannot, f"or {changed}" if cannot else changed]) + "."
-
-
-def supports(wb: Workbook, authority_id: str) -> Markup:
-    """A short judgement of what this authority's evidence can and cannot show."""
-    name = wb.name(authority_id)
-    verdict = change_verdict(wb, authority_id)
-    cannot = _cannot_show(wb, authority_id)
-    items = [
-        f"{name}'s evidence can show {list_phrase(_can_show(wb, authority_id))}.",
-        _cannot_list(name, verdict, cannot),
-    ]
-    if has_response_data(wb, authority_id):
-        items.append(supports_sentence(wb, authority_id))
-    return join(AUTHORITY_PAGE.heading("what-it-supports", name=name), bullets(items))
-
-
 def sources_say(wb: Workbook, authority_id: str) -> Markup:
     """Every other sentence the documents print about this authority (authority_mentions),
     quoted by topic with its source; nothing when there is none."""
@@ -463,12 +338,6 @@ def sources_say(wb: Workbook, authority_id: str) -> Markup:
         if one_source:
             parts.append(paragraph(f"All from the {source_doc(wb, group['source'].iloc[0])}."))
     return join(*parts)
-
-
-def authority_mentions(wb: Workbook, authority_id: str) -> pd.DataFrame:
-    """The authority's rows of authority_mentions, in page order."""
-    m = wb.authority_mentions
-    return m[m["authority_id"] == authority_id].sort_values(["topic_order", "mention_order"], kind="stable")
 
 
 def claims(wb: Workbook, authority_id: str) -> Markup:
@@ -524,21 +393,9 @@ def _opening(claim: str) -> str:
     return " ".join(words[:OPENING_WORDS]) + (" \u2026" if len(words) > OPENING_WORDS else "")
 
 
-def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
-    """The rows of a claim-audit results table (claim_id, claim, verdict, authorities:
-    ';'-joined ids) that name ``authority_id``."""
-    names = audit["authorities"].fillna("").str.split(";")
-    return audit[names.map(lambda ids: authority_id in ids)]
-
-
 def claim_href(claim_id: str) -> str:
     """Where the programme page shows how a claim was checked: its card in the claim audit."""
     return f"{PROGRAMME_PAGE.html}#{claim_anchor(claim_id)}"
-
-
-def claim_authorities(wb: Workbook) -> pd.DataFrame:
-    """The claim audit (``results_claims``) with the authorities each claim names (ids, ';'-joined)."""
-    return claim_audit(wb)[["claim_id", "claim", "verdict", "authorities"]]
 
 
 def programme_context(wb: Workbook, authority_id: str) -> Markup:
@@ -615,13 +472,4 @@ def case_study_impact_table(wb: Workbook, impacts: pd.DataFrame, name: str) -> M
         ),
         table_html(table, f"{name}: reported impact by participant group (as published in the {cited})"),
         render("link_line.j2", lead="Disclosure rule:", links=[caveat_link("C6", "C6 disclosure control")]),
-    )
-
-
-def supports_sentence(wb: Workbook, authority_id: str) -> str:
-    """The 'what this evidence supports' line for an authority with response data."""
-    name = wb.authority_row(authority_id)["authority"]
-    return (
-        f"How {name}'s own survey respondents answered before and after {wording('events')}, on exact bases "
-        f"from the response data: an association with {wording('events')}, not their impact (no comparison group)."
     )

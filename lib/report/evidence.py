@@ -16,8 +16,8 @@ from lib.report.facts import (
     LEFT_STAGE,
     evidence_status_counts,
     evidence_totals,
+    evidence_unreadable,
     status_breakdown,
-    unreadable,
     unrecorded_reasons,
 )
 from lib.report.format import count_phrase
@@ -66,7 +66,7 @@ def evidence_coverage(wb: Workbook) -> Markup:
             f"The programme report's evidence matrix records which of {wb.n_evidence_items} "
             "evidence items exist "
             "for each authority. "
-            + unreadable(wb, ev).sentence(wb.programme.note("lost_glyph"))
+            + evidence_unreadable(wb, ev).sentence(wb.programme.note("lost_glyph"))
             + (
                 " The inferences rest on positive statements in other documents"
                 " (for example, a survey report that names the authorities its answers came from)"

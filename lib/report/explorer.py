@@ -64,7 +64,7 @@ from lib.report.workbook import (  # noqa: F401 (sectors, both_sectors: the expl
     sectors,
     understanding_question,
 )
-from lib.report.workbook import questions as offered_questions
+from lib.report.workbook import questions as survey_questions
 from lib.sources.response_format import PARTICIPANTS
 
 BOTH_SECTORS_LABEL = "Both sectors (this question)"
@@ -75,11 +75,11 @@ _LABEL_WIDTH = "5em"
 WRAP = {"flex_flow": "row wrap", "width": "100%", "align_items": "flex-start"}
 
 
-def questions(wb: Workbook) -> list[tuple[str, str]]:
+def explorer_questions(wb: Workbook) -> list[tuple[str, str]]:
     """``(label, question id)`` for every question the explorer offers, in the
     questionnaire's order (Q1, Q2, Q3, Q4)."""
     number = {q.id: q.number for q in wb.programme.questions}
-    return sorted(offered_questions(wb), key=lambda pair: number[pair[1]])
+    return sorted(survey_questions(wb), key=lambda pair: number[pair[1]])
 
 
 def workspace_links(markup: Markup, notebooks_dir: Path = NOTEBOOKS_DIR) -> Markup:
@@ -109,7 +109,7 @@ def survey_view(wb: Workbook, question: str, sector: str) -> Markup:
 
 def view_caption(wb: Workbook, question: str, sector: str | None) -> str:
     """The line above each pre-rendered view naming what it shows (plain text)."""
-    q_label = dict((v, k) for k, v in questions(wb))[question]
+    q_label = dict((v, k) for k, v in explorer_questions(wb))[question]
     s_label = "both sectors" if sector is None else dict((v, k) for k, v in sectors(wb))[sector]
     if s_label[1:2].islower():  # "Children's centre ..." reads mid-sentence; "VCS ..." stays
         s_label = s_label[0].lower() + s_label[1:]
@@ -141,7 +141,7 @@ def survey_explorer(wb: Workbook, workspace: bool = False) -> widgets.VBox | Mar
     without a survey gets the survey section's one-line note instead."""
     if not wb.has("survey"):
         return paragraph(PROGRAMME_PAGE.section("survey").absent)
-    QUESTIONS, SECTORS, BOTH_SECTORS = questions(wb), sectors(wb), both_sectors(wb)
+    QUESTIONS, SECTORS, BOTH_SECTORS = explorer_questions(wb), sectors(wb), both_sectors(wb)
     question_ids = [value for _, value in QUESTIONS]
     start = impacts_question(wb) or question_ids[0]
     question = _control(options=QUESTIONS, value=start, description="Question")
@@ -252,7 +252,7 @@ MDD_COLUMN = "Smallest change these bases could detect (points)"
 def respondent_questions(wb: Workbook, responses: pd.DataFrame) -> list[tuple[str, str]]:
     """``(label, question id)`` of the questions the response files answer, in order."""
     present = set(responses["question"])
-    return [(label, q) for label, q in questions(wb) if q in present]
+    return [(label, q) for label, q in explorer_questions(wb) if q in present]
 
 
 def respondent_items(responses: pd.DataFrame, question: str) -> list[tuple[str, str]]:

@@ -147,7 +147,7 @@ def never_printed(wb: Workbook, evidence: pd.DataFrame) -> pd.Series:
     return (evidence["status"] == UNRECORDED) & (evidence["raw_code"] == wb.programme.not_printed.printed)
 
 
-def unreadable(wb: Workbook, evidence: pd.DataFrame) -> Unreadable:
+def evidence_unreadable(wb: Workbook, evidence: pd.DataFrame) -> Unreadable:
     """The unreadable-cell counts of ``evidence`` (:func:`lib.analysis.unreadable.unreadable`), with this
     programme's code for a cell never printed."""
     return unreadable_cells(evidence, wb.programme.not_printed.printed)
@@ -331,8 +331,7 @@ def success_results(wb: Workbook) -> pd.DataFrame:
 
 def criterion_comparisons(wb: Workbook, criterion_id: str) -> pd.DataFrame:
     """The ``results_comparisons`` rows that stand for one success criterion (its measures in the plan)."""
-    criterion = next(c for c in wb.programme.plan.success_criteria if c.id == criterion_id)
-    return measure_rows(wb.results_comparisons, criterion)
+    return measure_rows(wb.results_comparisons, wb.programme.plan.criterion(criterion_id))
 
 
 def comparisons(wb: Workbook, question: str | None, sector: str | None = None) -> pd.DataFrame:
@@ -579,3 +578,21 @@ def inferred_years_sentence(wb: Workbook, flags: pd.DataFrame) -> str:
         f"Of these, {list_phrase(read)} {'is' if len(read) == 1 else 'are'} {INFERRED_YEAR_MEANS}; "
         "each authority's page gives the reasoning."
     )
+
+
+def authority_mentions(wb: Workbook, authority_id: str) -> pd.DataFrame:
+    """The authority's rows of authority_mentions, in page order."""
+    m = wb.authority_mentions
+    return m[m["authority_id"] == authority_id].sort_values(["topic_order", "mention_order"], kind="stable")
+
+
+def claims_naming(audit: pd.DataFrame, authority_id: str) -> pd.DataFrame:
+    """The rows of a claim-audit results table (claim_id, claim, verdict, authorities:
+    ';'-joined ids) that name ``authority_id``."""
+    names = audit["authorities"].fillna("").str.split(";")
+    return audit[names.map(lambda ids: authority_id in ids)]
+
+
+def claim_authorities(wb: Workbook) -> pd.DataFrame:
+    """The claim audit (``results_claims``) with the authorities each claim names (ids, ';'-joined)."""
+    return claim_audit(wb)[["claim_id", "claim", "verdict", "authorities"]]

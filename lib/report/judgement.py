@@ -150,7 +150,7 @@ def _sector_rows(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 def _criterion(wb: Workbook, c: pd.Series) -> Markup:
     rows = criterion_comparisons(wb, c["criterion_id"])
-    plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
+    plan_criterion = wb.programme.plan.criterion(c["criterion_id"])
     order = list(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))
     unmeasured = [s for s in order if s not in set(rows["sector"])]
     labels = {**{s.id: s.label for s in wb.programme.sectors}, **dict(wb.programme.success_sectors)}
@@ -270,7 +270,7 @@ def _why(c: pd.Series, rows: pd.DataFrame, scope: str) -> str:
 def _decision_criterion(wb: Workbook, c: pd.Series, level: str) -> Markup:
     rows = criterion_comparisons(wb, c["criterion_id"])
     scope = scope_words(rows, questions_of(wb.programme)) if len(rows) else ""  # in the results' order
-    plan_criterion = next(x for x in wb.programme.plan.success_criteria if x.id == c["criterion_id"])
+    plan_criterion = wb.programme.plan.criterion(c["criterion_id"])
     order = {s: i for i, s in enumerate(dict.fromkeys(s for m in plan_criterion.measures for s in m.sectors))}
     rows = rows.assign(_o=rows["sector"].map(order)).sort_values(["_o", "item_order"], kind="stable")
     plan = wb.programme.plan

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from lib.analysis.findings import kpi_extremes
 from lib.report import charts
 from lib.report.facts import direction_counts, percentage_kpi_years
 from lib.report.format import bounded, percent, signed_points
@@ -47,7 +48,7 @@ def kpi_comparison(wb: Workbook) -> Markup:
     sentences = [
         f"Of the {len(wb.results_kpis)} percentage KPIs, {rose} were higher in {y2} than in {y1}, "
         f"{n['about the same']} about the same (within {tolerance:g} points) and {n['lower']} lower.",
-        kpi_extremes(wide, y1, y2),
+        kpi_extremes_sentence(wb.results_kpis),
         "The KPI table gives no base sizes and the years involved different authorities, so "
         "these differences cannot be tested and do not show change within any authority.",
     ]
@@ -58,15 +59,17 @@ def kpi_comparison(wb: Workbook) -> Markup:
     )
 
 
-def kpi_extremes(wide: pd.DataFrame, y1: str, y2: str) -> str:
-    """The largest rise and the largest fall between the two years, each said only when there is one."""
+def kpi_extremes_sentence(k: pd.DataFrame) -> str:
+    """The largest rise and the largest fall of ``results_kpis`` (beyond the plan's tolerance, as
+    :func:`lib.analysis.findings.kpi_extremes` finds them), each said only when there is one."""
 
     def where(row: pd.Series) -> str:
-        return f"'{row['measure_label']}' for '{row['kpi_label']}' ({percent(row[y1])} to {percent(row[y2])})"
+        return f"'{row['measure_label']}' for '{row['kpi_label']}' ({row['pct_from']:.0f}% to {row['pct_to']:.0f}%)"
 
-    rose, fell = (wide["change"] > 0).any(), (wide["change"] < 0).any()
-    rise = where(wide.loc[wide["change"].idxmax()]) if rose else ""
-    fall = where(wide.loc[wide["change"].idxmin()]) if fell else ""
+    up, down = kpi_extremes(k)
+    rose, fell = up is not None, down is not None
+    rise = where(up) if rose else ""
+    fall = where(down) if fell else ""
     if rose and fell:
         return f"The largest rise was in {rise}; the largest fall in {fall}."
     if rose:

@@ -153,7 +153,9 @@ AUTHORITY_PAGE = Page(
     html="{authority_id}.html",
     sections=(
         Section("summary", "Summary", "authority_page.authority_summary"),
-        Section("what-it-supports", "What {name}'s evidence can and cannot show", "authority_page.supports"),
+        Section(
+            "what-it-supports", "What {name}'s evidence can and cannot show", "authority_supports.supports"
+        ),
         Section("claims", "Published claims that name {name}", "authority_page.claims"),
         Section("participation", "Participation", "authority_page.participation"),
         Section("sources-say", "What else the documents say about {name}", "authority_page.sources_say"),

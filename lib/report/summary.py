@@ -24,13 +24,13 @@ from lib.report.facts import (
     Coverage,
     coverage,
     design_rating,
+    evidence_unreadable,
     finding_anchor,
     participation_flags,
     positive_status,
     shared_reasons,
     success_results,
     survey_coverage_sentence,
-    unreadable,
     withdrawals,
 )
 from lib.report.format import first_words, list_phrase
@@ -165,7 +165,7 @@ def methods_section(wb: Workbook) -> Markup:
             if example is not None
             else ""
         ),
-        unreadable=unreadable(wb, wb.evidence).sentence(wb.programme.note("lost_glyph")),
+        unreadable=evidence_unreadable(wb, wb.evidence).sentence(wb.programme.note("lost_glyph")),
         cells=len(wb.evidence),
         lost_labels=lost_labels,
         unclear=unclear,

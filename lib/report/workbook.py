@@ -311,8 +311,9 @@ def question_topic(wb: Workbook, question: str) -> str:
 
 
 def questions(wb: Workbook) -> list[tuple[str, str]]:
-    """``(label, question id)`` for every question the explorer offers: the
-    understanding question, the impacts question, then the comment questions."""
+    """``(label, question id)`` for every question of the survey sections, in their order: the
+    understanding question, the impacts question, then the comment questions (the explorer
+    offers the same, in the questionnaire's order)."""
     ids = [q for q in (understanding_question(wb), impacts_question(wb)) if q] + comment_questions(wb)
     return [(question_label(wb, q), q) for q in ids]
 

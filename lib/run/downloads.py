@@ -67,7 +67,7 @@ class Download:
     rows: int | None = None
 
 
-def schemas() -> dict:
+def download_schemas() -> dict:
     """File name -> schema of every table offered for download: the processed tables, then the
     results tables of the analysis step (``results_*.csv``)."""
     return {**evaluation.PROCESSED_SCHEMAS, **{f"{n}.csv": s for n, s in RESULTS_SCHEMAS.items()}}
@@ -75,7 +75,7 @@ def schemas() -> dict:
 
 def table_names() -> list[str]:
     """The tables, in the order the schemas declare them (names without ``.csv``)."""
-    return [name.removesuffix(".csv") for name in schemas()]
+    return [name.removesuffix(".csv") for name in download_schemas()]
 
 
 def load_tables(processed_dir: Path) -> dict[str, pd.DataFrame]:
@@ -155,7 +155,7 @@ def _about_sheet(ws, tables: dict[str, pd.DataFrame], data_version: str, bold) -
 def _table_sheets(wb, tables: dict[str, pd.DataFrame], bold) -> list[list]:
     """One sheet per processed table; returns the Columns sheet's rows (one per column of every table)."""
     column_rows: list[list] = []
-    for name, (file_name, schema) in zip(table_names(), schemas().items(), strict=False):
+    for name, (file_name, schema) in zip(table_names(), download_schemas().items(), strict=False):
         frame = tables[name]
         ws = wb.create_sheet(table_title(name))
         _header(ws, list(frame.columns), bold)
@@ -243,7 +243,7 @@ def write_downloads(
     import sys
 
     processed_dir, dest = Path(processed_dir), Path(html_dir) / DOWNLOADS_DIR
-    missing = [name for name in schemas() if not (processed_dir / name).is_file()]
+    missing = [name for name in download_schemas() if not (processed_dir / name).is_file()]
     links: list[Download] = []
     if missing:
         print(f"downloads: not built: {processed_dir} lacks {', '.join(missing)}", file=sys.stderr)

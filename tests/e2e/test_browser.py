@@ -536,7 +536,7 @@ def test_authority_reports_show_name_and_evidence_count(site, batch_ok):
             errors.append(f"{aid}: h1 {h1} does not show {name!r}")
         mine = evidence[evidence["authority_id"] == aid]
         assert len(mine) == 12, f"{aid}: expected 12 evidence items in the table, found {len(mine)}"
-        # lib.report.authority_page.supports: "X's evidence can show ..., that <items> existed (inferred
+        # lib.report.authority_supports.supports: "X's evidence can show ..., that <items> existed (inferred
         # from ...) ...", then "It cannot show: ...; whether <lost items> existed (their marks were lost ...); ...".
         body = v.dom["bodyText"]
         can = re.search(rf"{re.escape(name)}'s evidence can show (.*?)\.(?:\s|$)", body)
@@ -603,7 +603,7 @@ def test_programme_widgets_render_default_view(site, batch_ok):
     # questions) are in the DOM but not displayed.
     selects = [s for s in v.extra["selects"] if s["visible"]]
     wb = report.load_workbook(batch_ok.processed)
-    question_labels = [label for label, _ in explorer.questions(wb)]
+    question_labels = [label for label, _ in explorer.explorer_questions(wb)]
     sector_labels = [label for label, _ in explorer.sectors(wb)]
     assert [s["options"] for s in selects] == [question_labels, sector_labels], v.extra["selects"]
     q_label, s_label = selects[0]["selected"], selects[1]["selected"]
@@ -613,7 +613,7 @@ def test_programme_widgets_render_default_view(site, batch_ok):
     # question and sector shows: compare with a fresh render of that view.
     wb = report.load_workbook(batch_ok.processed)
     view = explorer.survey_view(
-        wb, dict(explorer.questions(wb))[q_label], dict(explorer.sectors(wb))[s_label]
+        wb, dict(explorer.explorer_questions(wb))[q_label], dict(explorer.sectors(wb))[s_label]
     )
     expected_alts = _img_alts(str(view))
     assert expected_alts, "the explorer's view has no chart"
@@ -874,7 +874,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
     from lib.report import explorer
 
     wb = report.load_workbook(batch_ok.processed)
-    q_labels = dict(explorer.questions(wb))
+    q_labels = dict(explorer.explorer_questions(wb))
     s_labels = dict(explorer.sectors(wb))
     guard = Guard(browser)
     seen, errors = [], []
@@ -884,7 +884,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
             (batch_ok.html / site_pages.EXPLORER_PAGE).as_uri(),
             after_load=lambda p, v: p.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS),
         )
-        for q_label, question in explorer.questions(wb):
+        for q_label, question in explorer.explorer_questions(wb):
             _visible_select(page, 0).select_option(label=q_label)
             for s_label, sector in explorer.sectors(wb):
                 state = page.evaluate(_EXPLORER_STATE_JS)
@@ -916,7 +916,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
                 seen.append((question, expected_sector))
         # The issue's example: Q4 then children's centres, then a screenshot.
         _visible_select(page, 0).select_option(
-            label=dict((v, k) for k, v in explorer.questions(wb))["la_role"]
+            label=dict((v, k) for k, v in explorer.explorer_questions(wb))["la_role"]
         )
         _visible_select(page, 1).select_option(
             label=dict((v, k) for k, v in explorer.sectors(wb))["childrens_centres"]
@@ -934,7 +934,7 @@ def test_explorer_shows_the_view_for_every_selection(browser, batch_ok):
         guard.close()
     assert not errors, "\n".join(errors)
     n_views = len({v for v in seen})
-    assert n_views == 1 + 2 * (len(explorer.questions(wb)) - len(explorer.both_sectors(wb))), seen
+    assert n_views == 1 + 2 * (len(explorer.explorer_questions(wb)) - len(explorer.both_sectors(wb))), seen
     assert not visit.problems(), visit.problems()
     assert not axe_lines("explorer after a change", after_change), axe_lines("explorer", after_change)
     width, height = _png_size(SCREENSHOTS / "explorer.png")

@@ -20,7 +20,7 @@ import pytest
 
 from lib.analysis import verdicts
 from lib.config import PROJECT_ROOT, RAW_DIR
-from lib.report import authority_page, pages, workbook
+from lib.report import authority_page, authority_supports, facts, pages, workbook
 
 _spec = importlib.util.spec_from_file_location("boilerplate", PROJECT_ROOT / "bench" / "boilerplate.py")
 boilerplate = importlib.util.module_from_spec(_spec)
@@ -87,7 +87,7 @@ def _expected_claim_authorities(wb) -> dict[str, set[str]]:
 
 
 def test_each_claim_names_the_authorities_the_sources_tie_it_to(wb):
-    table = authority_page.claim_authorities(wb)
+    table = facts.claim_authorities(wb)
     got = {r["claim_id"]: set(filter(None, r["authorities"].split(";"))) for _, r in table.iterrows()}
     expected = _expected_claim_authorities(wb)
     assert {k: v for k, v in got.items() if v} == {k: v for k, v in expected.items() if v}
@@ -103,9 +103,9 @@ def test_claims_naming_reads_the_results_table_shape():
             "authorities": ["kent;poole", "", "poole"],
         }
     )
-    assert authority_page.claims_naming(audit, "poole")["claim_id"].tolist() == ["a", "c"]
-    assert authority_page.claims_naming(audit, "kent")["claim_id"].tolist() == ["a"]
-    assert authority_page.claims_naming(audit, "barnet").empty
+    assert facts.claims_naming(audit, "poole")["claim_id"].tolist() == ["a", "c"]
+    assert facts.claims_naming(audit, "kent")["claim_id"].tolist() == ["a"]
+    assert facts.claims_naming(audit, "barnet").empty
 
 
 def test_claim_links_resolve_to_anchors_on_the_programme_page(wb):
@@ -152,9 +152,9 @@ def test_a_page_with_little_evidence_is_short(wb):
 def test_judgement_uses_the_verdict_vocabulary_and_lists_every_lost_item(wb):
     ev = wb.evidence
     for aid in _ids(wb):
-        text = html.unescape(str(authority_page.supports(wb, aid)))
-        assert authority_page.change_verdict(wb, aid) in verdicts.VERDICTS
-        assert text.endswith(f"({authority_page.change_verdict(wb, aid)}).</li></ul>")
+        text = html.unescape(str(authority_supports.supports(wb, aid)))
+        assert authority_supports.change_verdict(wb, aid) in verdicts.VERDICTS
+        assert text.endswith(f"({authority_supports.change_verdict(wb, aid)}).</li></ul>")
         cannot = text.split("It cannot show")[1]
         lost = ev[(ev["authority_id"] == aid) & (ev["status"] == "unrecorded")]["evidence_label"]
         for label in lost:
@@ -250,7 +250,7 @@ def test_a_cell_the_source_never_printed_is_not_said_to_have_lost_its_mark(wb):
     unrecorded = {k for k in unprinted if ev.loc[k, "status"] == "unrecorded"}
     assert unrecorded == {("westminster", "Attitude survey")}
     for aid in _ids(wb):
-        cannot = html.unescape(str(authority_page.supports(wb, aid))).split("It cannot show")[1]
+        cannot = html.unescape(str(authority_supports.supports(wb, aid))).split("It cannot show")[1]
         lost = re.search(r"whether ([^()]*) existed \(their marks were lost in the source\)", cannot)
         for a, label in unrecorded:
             if a == aid:

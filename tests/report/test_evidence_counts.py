@@ -18,7 +18,7 @@ from _leaks import visible_text
 
 from lib.analysis import unreadable
 from lib.config import RAW_DIR
-from lib.report import authority_page, brief, facts, pages, workbook
+from lib.report import authority_page, authority_supports, brief, facts, pages, workbook
 from lib.run import index
 from lib.run.render import render_caveats
 
@@ -47,7 +47,7 @@ def test_unreadable_counts_are_the_sources(site):
     wb, _, _ = site
     raw = _raw_matrix()
     printed = raw["cell_printed"] == "yes"
-    u = facts.unreadable(wb, wb.evidence)
+    u = facts.evidence_unreadable(wb, wb.evidence)
     assert (u.blank, u.not_printed) == (
         int((printed & (raw["cell_as_printed"].str.strip() == "")).sum()),
         int((~printed).sum()),
@@ -68,7 +68,7 @@ def test_every_sentence_counting_unreadable_cells_names_its_stage_and_agrees(sit
     never printed' with no stage, and Methods '106 of 180 cells print blank ... and 1 more was never
     printed', which reads as the source's count."""
     wb, texts, _ = site
-    u = facts.unreadable(wb, wb.evidence)
+    u = facts.evidence_unreadable(wb, wb.evidence)
     by_stage = {
         PRINTED: (u.printed, u.blank, u.not_printed),
         LEFT: (u.left, u.left_blank, u.left_not_printed),
@@ -103,7 +103,7 @@ def test_the_caveats_name_the_never_printed_cells_at_both_stages(site):
     cut = ev["raw_code"] == wb.programme.not_printed.printed
     named = set(ev[cut]["authority"])
     still = set(ev[cut & (ev["status"] == "unrecorded")]["authority"])
-    assert (len(named), len(still)) == (facts.unreadable(wb, ev).not_printed, 1)
+    assert (len(named), len(still)) == (facts.evidence_unreadable(wb, ev).not_printed, 1)
     sentence = next(s for s in re.split(r"(?<=\.)\s+", texts["caveats"]) if "no cell was printed for" in s)
     assert PRINTED in sentence and LEFT in sentence
     assert all(n in sentence for n in named)
@@ -146,13 +146,13 @@ def test_the_short_rows_alignment_is_stated_on_the_authority_pages(site):
     sit where the short printed row's assumed alignment puts them: the page says so."""
     wb = site[0]
     for aid in ("richmond-upon-thames", "luton", "westminster", "barnet"):
-        text = visible_text(authority_page.supports(wb, aid))
+        text = visible_text(authority_supports.supports(wb, aid))
         assert (
             "the Attitude survey cell is placed by an assumption: this row prints 13 cells for 15 authorities"
             in text
         ), aid
     # a page whose cells are all in full rows says nothing of it for them
-    text = visible_text(authority_page.supports(wb, "kent"))
+    text = visible_text(authority_supports.supports(wb, "kent"))
     assert text.count("placed by an assumption") == 1
 
 
@@ -192,7 +192,7 @@ def test_the_cannot_show_judgement_is_a_list(site):
     """Today: 'It cannot show whether ..., any answer ... and any outcome ...; whether the programme changed
     anything in Richmond upon Thames: cannot be tested.' (one run-on sentence, the verdict after a colon)."""
     wb, _, _ = site
-    text = visible_text(authority_page.supports(wb, "richmond-upon-thames"))
+    text = visible_text(authority_supports.supports(wb, "richmond-upon-thames"))
     cannot = text.split("It cannot show: ", 1)[1].rstrip()
     items = cannot.removesuffix(".").split("; ")
     assert len(items) == 4, items

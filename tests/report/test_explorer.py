@@ -46,10 +46,10 @@ def _view_html(output) -> str:
 def test_every_question_and_sector_reaches_its_own_view(built):
     wb, box = built
     question, _, sector, _, views = _parts(box)
-    assert [label for label, _ in question.options] == [label for label, _ in explorer.questions(wb)]
+    assert [label for label, _ in question.options] == [label for label, _ in explorer.explorer_questions(wb)]
     assert [label for label, _ in sector.options] == [label for label, _ in explorer.sectors(wb)]
     shown = set()
-    for qi, (_, q) in enumerate(explorer.questions(wb)):
+    for qi, (_, q) in enumerate(explorer.explorer_questions(wb)):
         page = views.children[qi]
         for si, (_, s) in enumerate(explorer.sectors(wb)):
             if q in explorer.both_sectors(wb):
@@ -61,7 +61,7 @@ def test_every_question_and_sector_reaches_its_own_view(built):
             assert expected_caption.replace("'", "&#39;") in html, (q, s)
             assert str(explorer.survey_view(wb, q, s)) in html, (q, s)
             shown.add(html)
-    assert len(shown) == 1 + 2 * (len(explorer.questions(wb)) - len(explorer.both_sectors(wb)))
+    assert len(shown) == 1 + 2 * (len(explorer.explorer_questions(wb)) - len(explorer.both_sectors(wb)))
 
 
 def test_controls_switch_views_through_browser_side_links(built):
@@ -82,7 +82,7 @@ def test_controls_switch_views_through_browser_side_links(built):
 def test_sector_control_gives_way_when_it_cannot_apply(built):
     wb, box = built
     _, sector_slot, sector, stand_in, _ = _parts(box)
-    for qi, (_, q) in enumerate(explorer.questions(wb)):
+    for qi, (_, q) in enumerate(explorer.explorer_questions(wb)):
         slot = sector_slot.children[qi]
         if q in explorer.both_sectors(wb):
             assert slot is stand_in and stand_in.disabled and stand_in.value == explorer.BOTH_SECTORS_LABEL

@@ -28,6 +28,7 @@ def graph():
 def test_the_sections_are_the_modules_the_registry_names():
     names = [
         "authority_page",
+        "authority_supports",
         "changes",
         "claims_audit",
         "coded_answers",

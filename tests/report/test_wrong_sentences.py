@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lib import programme
+from lib.analysis import results
 from lib.report import authority_page, workbook
 from lib.report import kpis as kpis_section
 from lib.report import programme as programme_page
@@ -24,31 +25,32 @@ def wb(evaluation_build):
     return workbook.load_workbook(evaluation_build.processed)
 
 
-def _wide(changes: list[tuple[str, float, float]]) -> pd.DataFrame:
+def _kpis(changes: list[tuple[str, float, float]]) -> pd.DataFrame:
+    """Rows shaped like ``results_kpis``, each direction under the plan's 2-point tolerance."""
     frame = pd.DataFrame(
-        [{"kpi_label": "Reach", "measure_label": m, "2024-25": a, "2025-26": b} for m, a, b in changes]
-    )
-    frame["change"] = frame["2025-26"] - frame["2024-25"]
+        [{"kpi": m, "kpi_label": "Reach", "measure_label": m, "pct_from": a * 100, "pct_to": b * 100}
+         for m, a, b in changes]
+    )  # fmt: skip
+    frame["change_pts"] = frame["pct_to"] - frame["pct_from"]
+    frame["direction"] = [results.direction(c, 2) for c in frame["change_pts"]]
     return frame
 
 
 def test_kpi_extremes_name_a_fall_only_when_a_kpi_fell():
-    rising = _wide([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.52)])
-    assert kpis_section.kpi_extremes(rising, "2024-25", "2025-26") == (
+    rising = _kpis([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.52)])
+    assert kpis_section.kpi_extremes_sentence(rising) == (
         "The largest rise was in 'Satisfied' for 'Reach' (74% to 81%); none fell."
     )
-    mixed = _wide([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.40)])
-    assert kpis_section.kpi_extremes(mixed, "2024-25", "2025-26") == (
+    mixed = _kpis([("Satisfied", 0.74, 0.81), ("Confident", 0.50, 0.40)])
+    assert kpis_section.kpi_extremes_sentence(mixed) == (
         "The largest rise was in 'Satisfied' for 'Reach' (74% to 81%); "
         "the largest fall in 'Confident' for 'Reach' (50% to 40%)."
     )
-    falling = _wide([("Confident", 0.50, 0.40)])
-    assert kpis_section.kpi_extremes(falling, "2024-25", "2025-26") == (
+    falling = _kpis([("Confident", 0.50, 0.40)])
+    assert kpis_section.kpi_extremes_sentence(falling) == (
         "The largest fall was in 'Confident' for 'Reach' (50% to 40%); none rose."
     )
-    assert (
-        kpis_section.kpi_extremes(_wide([("Same", 0.5, 0.5)]), "2024-25", "2025-26") == "None rose or fell."
-    )
+    assert kpis_section.kpi_extremes_sentence(_kpis([("Same", 0.5, 0.5)])) == "None rose or fell."
 
 
 def test_the_guidance_ticks_sentence_counts_the_rows_that_print_them():

@@ -54,7 +54,7 @@ def built(evaluation_build, tmp_path_factory):
 
 def test_one_sheet_per_processed_table_with_the_csv_rows(built):
     book = built["book"]
-    names = [n.removesuffix(".csv") for n in downloads.schemas()]
+    names = [n.removesuffix(".csv") for n in downloads.download_schemas()]
     assert book.sheetnames == ["About", *[downloads.table_title(n) for n in names], "Columns"]
     for name in names:
         header, rows = _csv_rows(built["processed"] / f"{name}.csv")
@@ -84,13 +84,13 @@ def test_columns_sheet_describes_every_column(built):
     assert rows[0] == ("Sheet", "File", "Column", "Type", "Meaning")
     listed = {(r[1], r[2]): r for r in rows[1:]}
     expected = set()
-    for file_name in downloads.schemas():
+    for file_name in downloads.download_schemas():
         header, _ = _csv_rows(built["processed"] / file_name)
         expected |= {(file_name, column) for column in header}
     assert set(listed) == expected
     assert len(rows) - 1 == len(expected), "a column is listed twice"
     for (file_name, column), row in listed.items():
-        spec = downloads.schemas()[file_name].columns[column]
+        spec = downloads.download_schemas()[file_name].columns[column]
         assert row[0] == downloads.table_title(file_name.removesuffix(".csv"))
         assert row[4] == (spec.description or None), (file_name, column)
 
@@ -99,7 +99,7 @@ def test_about_sheet_names_the_data_version_and_counts(built):
     rows = list(built["book"]["About"].iter_rows(values_only=True))
     assert ("Data version", built["version"]) == rows[2][:2]
     counts = {r[1]: r[2] for r in rows[5:]}
-    for file_name in downloads.schemas():
+    for file_name in downloads.download_schemas():
         _, data = _csv_rows(built["processed"] / file_name)
         assert counts[file_name] == len(data), file_name
 
@@ -107,7 +107,7 @@ def test_about_sheet_names_the_data_version_and_counts(built):
 def test_csv_downloads_are_the_processed_files_and_links_list_them(built):
     hrefs = [d.href for d in built["links"]]
     assert hrefs[0] == "downloads/programme.xlsx"
-    names = [n.removesuffix(".csv") for n in downloads.schemas()]
+    names = [n.removesuffix(".csv") for n in downloads.download_schemas()]
     assert hrefs[1:] == [f"downloads/{n}.csv" for n in names]
     for name, link in zip(names, built["links"][1:], strict=False):
         copy = built["html"] / link.href
@@ -167,7 +167,7 @@ def test_index_links_the_downloads_escaped():
 def test_partial_processed_folder_gets_no_downloads_and_stale_files_go(evaluation_build, tmp_path, capsys):
     html = tmp_path / "html"
     links = downloads.write_downloads(evaluation_build.processed, html, data_version="v")
-    assert len(links) == 1 + len(downloads.schemas())
+    assert len(links) == 1 + len(downloads.download_schemas())
     partial = tmp_path / "partial"
     partial.mkdir()
     shutil.copy(evaluation_build.processed / "authorities.csv", partial / "authorities.csv")
@@ -188,7 +188,7 @@ def test_a_table_with_no_rows_is_not_offered_as_a_csv(evaluation_build, tmp_path
     links = downloads.write_downloads(processed, html, data_version="v")
     hrefs = {d.href for d in links}
     assert "downloads/survey.csv" not in hrefs and not (html / "downloads" / "survey.csv").exists()
-    assert len(links) == len(downloads.schemas())  # the workbook, and every other table's CSV
+    assert len(links) == len(downloads.download_schemas())  # the workbook, and every other table's CSV
     book = openpyxl.load_workbook(html / "downloads" / "programme.xlsx")
     about = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
     assert any(row[1] == "survey.csv" and row[2] == 0 for row in about)
