@@ -24,12 +24,18 @@ except nbformat.ValidationError:
 """
 
 
-def test_nbformat_loads_without_the_iri_checker_and_still_validates():
+def _probe(script: str) -> subprocess.CompletedProcess:
+    """``script`` run in a fresh interpreter on the project (nothing imported before it)."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_nbformat_loads_without_the_iri_checker_and_still_validates():
+    proc = _probe(PROBE)
     assert "invalid notebook refused" in proc.stdout
 
 
@@ -46,9 +52,5 @@ print("report stack without dask.dataframe")
 
 
 def test_the_report_stack_loads_without_pandera_s_dask_integration():
-    proc = subprocess.run(
-        [sys.executable, "-c", DASK_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    proc = _probe(DASK_PROBE)
     assert "report stack without dask.dataframe" in proc.stdout
