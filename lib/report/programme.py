@@ -157,6 +157,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
     unknown = flags[[all(flags.loc[i, y] == "unknown" for y in ys) for i in flags.index]][
         "authority"
     ].tolist()
+    inferred = bool((flags[ys] == INFERRED_YEAR).any(axis=None))
     chart = charts.Chart(
         title=f"The documents place {list_phrase(per_year)}"
         + (
@@ -168,7 +169,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         "hatched where no document states the year"
         + (
             f"; dotted where {INFERRED_YEAR_MEANS.replace('placed', 'an authority is placed', 1)}"
-            if (flags[ys] == INFERRED_YEAR).any(axis=None)
+            if inferred
             else ""
         ),
         alt="Timeline of participation by authority and programme year. "
@@ -199,11 +200,7 @@ def _timeline_chart(wb: Workbook, flags: pd.DataFrame) -> Markup:
         ),
         table_caption="Participation by authority and year, with withdrawals "
         "(unknown = not stated in any document"
-        + (
-            f"; {INFERRED_YEAR} = {INFERRED_YEAR_MEANS})"
-            if (flags[ys] == INFERRED_YEAR).any(axis=None)
-            else ")"
-        ),
+        + (f"; {INFERRED_YEAR} = {INFERRED_YEAR_MEANS})" if inferred else ")"),
     )
     fig = chart_cache.recipe(figures.participation_timeline, flags, ys, set(gone))
     return charts.figure_html(fig, chart)
