@@ -119,7 +119,7 @@ def _cannot_show(wb: Workbook, authority_id: str) -> list[str]:
     elif a["attitude_survey"] != "yes" and wb.has("survey"):
         out.append(f"any answer from its participants in the {source_title(wb, 'survey_report')}")
     if withdrawal(wb, authority_id) is not None:
-        out.append("any outcome of a workshop there")
+        out.append(f"any outcome of {wording('events')} there")
     return out
 
 

@@ -19,6 +19,7 @@ from lib.analysis.design import PARTS, Design
 from lib.analysis.findings import lower_first, measure_rows
 from lib.analysis.unreadable import LEFT_STAGE, Unreadable
 from lib.analysis.unreadable import unreadable as unreadable_cells
+from lib.programme import wording
 from lib.report.common import status_ids, status_label
 from lib.report.format import list_phrase
 from lib.report.workbook import (
@@ -561,7 +562,7 @@ def survey_coverage_sentence(wb: Workbook) -> str:
         f"The {source_title(wb, 'survey_report')} names {len(named)} of the {len(placed)} authorities the "
         f"documents place in {year} as the sources of its answers"
         + (f"; it does not name {missing}" if not_named else "")
-        + ". No document gives the share of workshop attendees who answered."
+        + f". No document gives the share of those at {wording('events')} who answered."
     )
 
 

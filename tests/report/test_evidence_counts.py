@@ -18,6 +18,7 @@ from _leaks import visible_text
 
 from lib.analysis import unreadable
 from lib.config import RAW_DIR
+from lib.programme import wording
 from lib.report import authority_page, authority_supports, brief, facts, pages, workbook
 from lib.run import index
 from lib.run.render import render_caveats
@@ -185,7 +186,7 @@ def test_the_survey_coverage_is_said_from_the_data(site):
     assert why and "at the end of each 2012-13 workshop" not in texts["programme"]
     assert "names 7 of the 10 authorities the documents place in 2012-13" in why.group(0)
     assert "it does not name Darlington, Knowsley or Richmond upon Thames (which withdrew)" in why.group(0)
-    assert "No document gives the share of workshop attendees who answered." in why.group(0)
+    assert f"No document gives the share of those at {wording('events')} who answered." in why.group(0)
 
 
 def test_the_cannot_show_judgement_is_a_list(site):
@@ -198,7 +199,7 @@ def test_the_cannot_show_judgement_is_a_list(site):
     assert len(items) == 4, items
     assert items[1:] == [
         "any answer from its participants in the attitude survey report",
-        "any outcome of a workshop there",
+        f"any outcome of {wording('events')} there",
         "or whether the programme changed anything in Richmond upon Thames (cannot be tested)",
     ]
     assert ": cannot be tested" not in text

@@ -9,6 +9,7 @@ import pytest
 
 from lib import report
 from lib.analysis import disclosure
+from lib.programme import wording
 from lib.report import changes, charts
 
 
@@ -236,7 +237,7 @@ def test_richmond_withdrawal_is_stated_and_no_workshop_outcome_is_claimed(wb):
         "its selection for 2012-13 (an inference: no document states the year under this authority&#39;s name) "
         "and its withdrawal before the workshop" in supports
     )
-    assert "any outcome of a workshop there" in supports.split("It cannot show")[1]
+    assert f"any outcome of {wording('events')} there" in supports.split("It cannot show")[1]
     # An authority that did not withdraw keeps the plain wording.
     assert "its part in" in report.supports(wb, "leeds")
     assert "withdrew" not in report.authority_summary(wb, "leeds")
