@@ -116,14 +116,6 @@ def _cite(text: str, caveat: str, caveats: set[str]) -> str:
 
 def _here_words(rows: pd.DataFrame, caveats: set[str], stands_in: bool, series: int) -> dict[str, str]:
     """What each rubric condition is for these ``rows``: the finding's own reasons, in words."""
-    rises = rows[rows["direction"] == "higher"]
-    tested = rises if len(rises) else rows
-    n_clear = int(tested["clear_of_chance"].sum())
-    what = "rise" if len(rises) else "change"
-    clear = f"{'none' if n_clear == 0 else n_clear} of the {len(tested)} {what}s"
-    verb = "is" if n_clear <= 1 else "are"
-    if len(tested) == 1:
-        clear, verb = f"the {what}", "is" if n_clear else "is not"
     indirect = ["the ratings stand in for the success measure"] if stands_in else []
     scale = _caveat_title(SCALE_CAVEAT) if SCALE_CAVEAT in caveats else ""
     if scale:
@@ -132,7 +124,7 @@ def _here_words(rows: pd.DataFrame, caveats: set[str], stands_in: bool, series: 
         indirect.append(f"one of {series} similar-sounding series, caveat {CAVEAT_SERIES}")
     same = int((rows["direction"] == "about the same").sum())
     return {
-        "imprecision": _cite(f"{clear} {verb} clear of chance", "C3", caveats),
+        "imprecision": _cite(rises_clear_words(rows), "C3", caveats),
         "unlinked_groups": _cite(
             f"{_span_words(rows['base_pre'])} answers before and {_span_words(rows['base_post'])} after"
             + (", by sector," if rows["sector"].nunique() > 1 else "")
@@ -202,12 +194,16 @@ def measure_rows(comparisons: pd.DataFrame, criterion) -> pd.DataFrame:
 
 
 def rises_clear_words(rows: pd.DataFrame) -> str:
-    """``none of the 13 rises is clear of chance``, from ``results_comparisons`` rows."""
+    """``none of the 13 rises is clear of chance``, from ``results_comparisons`` rows: the rises
+    among them, or every change where none rose (``the change is not clear of chance`` for one)."""
     rises = rows[rows["direction"] == "higher"]
-    n = int(rises["clear_of_chance"].sum())
-    if len(rises) == 1:
-        return f"the one rise {'is' if n else 'is not'} clear of chance"
-    return f"{'none' if n == 0 else n} of the {len(rises)} rises {'is' if n <= 1 else 'are'} clear of chance"
+    tested, what = (rises, "rise") if len(rises) else (rows, "change")
+    n = int(tested["clear_of_chance"].sum())
+    if len(tested) == 1:
+        return f"the {what} {'is' if n else 'is not'} clear of chance"
+    return (
+        f"{'none' if n == 0 else n} of the {len(tested)} {what}s {'is' if n <= 1 else 'are'} clear of chance"
+    )
 
 
 def _success(tables, results, changes, prog: Programme) -> dict | None:
