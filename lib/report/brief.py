@@ -171,12 +171,14 @@ def _truthy(series: pd.Series) -> pd.Series:
 def _clear_by_question(comparisons: pd.DataFrame, questions: dict[str, str], success: set[str]) -> str:
     """How many comparisons of each question are clear of chance, each named by what it covers:
     ``none of the 18 ratings on ... , which stand for the success measure, and 4 of the 6 ...``."""
-    groups = [rows for _, rows in comparisons.groupby("question", sort=False)]
-    groups.sort(key=lambda rows: not (success and set(rows["comparison_id"]) <= success))
+    groups = [
+        (bool(success) and set(rows["comparison_id"]) <= success, rows)
+        for _, rows in comparisons.groupby("question", sort=False)
+    ]
+    groups.sort(key=lambda group: not group[0])  # the success measure's comparisons first
     parts = []
-    for rows in groups:
+    for behind, rows in groups:
         n = int(_truthy(rows["clear_of_chance"]).sum())
-        behind = bool(success) and set(rows["comparison_id"]) <= success
         parts.append(
             f"{'none' if n == 0 else n} of "
             + (behind_words(rows) if behind else scope_words(rows, questions))
