@@ -191,7 +191,7 @@ def _explorer_facts(context, full_batch) -> dict:
         page.wait_for_selector(".widget-output img", timeout=WIDGET_TIMEOUT_MS)
         scroll = page.evaluate(_SCROLL_JS)
         selects = page.locator(".widget-dropdown select").locator("visible=true")
-        for q_label, question in explorer.questions(wb):
+        for q_label, question in explorer.explorer_questions(wb):
             selects.nth(0).select_option(label=q_label)
             sectors = [None] if question in explorer.both_sectors(wb) else explorer.sectors(wb)
             for sector in sectors:
